@@ -1,0 +1,48 @@
+# kv build. ./build.sh drives this; `make` alone builds build/kv.
+# BUILD=release (default): -O2, assertions on. BUILD=asan: ASan + UBSan.
+BUILD ?= release
+CC ?= cc
+OUT := build$(if $(filter asan,$(BUILD)),-asan,)
+
+CFLAGS_COMMON := -std=gnu11 -g -Iinclude -Isrc -Wall -Wextra -Wshadow -Wstrict-prototypes \
+  -Wmissing-prototypes -Wno-unused-parameter -fno-strict-aliasing -MMD -MP
+ifeq ($(BUILD),asan)
+CFLAGS_MODE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS_MODE := -fsanitize=address,undefined
+else
+CFLAGS_MODE := -O2
+LDFLAGS_MODE :=
+endif
+CFLAGS += $(CFLAGS_COMMON) $(CFLAGS_MODE) $(EXTRA_CFLAGS)
+LDLIBS := -luring -lxxhash
+LDFLAGS += $(LDFLAGS_MODE)
+
+CORE_SRC := $(filter-out src/main.c %_test.c,$(wildcard src/*.c))
+SIM_SRC := $(filter-out %_test.c,$(wildcard sim/*.c))
+TEST_SRC := $(wildcard src/*_test.c sim/*_test.c)
+
+CORE_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(CORE_SRC) $(SIM_SRC))
+MAIN_OBJ := $(OUT)/obj/src/main.o
+TEST_BIN := $(patsubst %.c,$(OUT)/%,$(notdir $(TEST_SRC)))
+
+all: $(OUT)/kv
+tests: $(TEST_BIN)
+
+$(OUT)/kv: $(CORE_OBJ) $(MAIN_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+define test_rule
+$(OUT)/$(notdir $(basename $(1))): $(OUT)/obj/$(basename $(1)).o $(CORE_OBJ)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach t,$(TEST_SRC),$(eval $(call test_rule,$(t))))
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all tests clean
+-include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,65 @@
+/*
+ * alloc.h: the data-region allocator. One region of fixed size (carved from the
+ * startup mapping) holds every key, value and list node. Design: TLSF (two-level
+ * segregated fit, Masmano et al.): O(1) allocate and free, immediate coalescing of
+ * neighbours through boundary tags, good-fit placement, so any mix of sizes can fill
+ * the region and freeing everything always returns it to one free block (which is
+ * why, after FLUSHALL, the same workload stores exactly the same number of keys).
+ *
+ * Units: blocks are multiples of 8 bytes, 8-byte aligned; a used block carries a
+ * 4-byte header, so payloads are 4-byte aligned (everything stored is u8/u32
+ * based). References are 32-bit block numbers (offset / 8), 0 is never a valid
+ * reference, so a 32-bit ref addresses up to 32 GiB.
+ *
+ * Never touches memory outside its region, never calls malloc, never moves a block
+ * except in kv_alloc_realloc (which returns the new address).
+ */
+#ifndef KV_ALLOC_H
+#define KV_ALLOC_H
+
+#include "kv/common.h"
+
+#define KV_ALLOC_FL_COUNT 40   /* first-level classes (powers of two) */
+#define KV_ALLOC_SL_LOG2 4     /* 16 second-level classes per first level */
+#define KV_ALLOC_SL_COUNT (1u << KV_ALLOC_SL_LOG2)
+
+struct kv_alloc {
+    uint8_t *base;
+    uint64_t size;              /* bytes managed */
+    uint64_t used_bytes;        /* sum of used block sizes (headers included) */
+    uint64_t used_blocks;
+    uint64_t free_bytes;        /* size - used_bytes */
+    uint64_t fl_bitmap;
+    uint32_t sl_bitmap[KV_ALLOC_FL_COUNT];
+    uint32_t heads[KV_ALLOC_FL_COUNT][KV_ALLOC_SL_COUNT]; /* free list heads (refs) */
+};
+
+/* mem must be 8-byte aligned, bytes >= 64. */
+void kv_alloc_init(struct kv_alloc *a, void *mem, uint64_t bytes);
+/* >= n usable bytes (n >= 1), or NULL if no free block is big enough. */
+void *kv_alloc_alloc(struct kv_alloc *a, uint64_t n);
+void kv_alloc_free(struct kv_alloc *a, void *p);
+/*
+ * Resizes p to >= n usable bytes: in place when the block or its free right
+ * neighbour allows, otherwise allocate + copy + free. NULL if it cannot (p is then
+ * untouched and still valid).
+ */
+void *kv_alloc_realloc(struct kv_alloc *a, void *p, uint64_t n);
+/* Usable bytes of the block holding p (>= what was asked). */
+uint64_t kv_alloc_usable(const void *p);
+/* Bytes a request of n usable bytes really takes (block size). */
+uint64_t kv_alloc_block_size(uint64_t n);
+/* True if an allocation of n usable bytes would succeed right now. */
+bool kv_alloc_can_alloc(const struct kv_alloc *a, uint64_t n);
+uint32_t kv_alloc_ref(const struct kv_alloc *a, const void *p);
+void *kv_alloc_ptr(const struct kv_alloc *a, uint32_t ref);
+/* Back to one free block covering the region. O(levels), not O(blocks). */
+void kv_alloc_reset(struct kv_alloc *a);
+/*
+ * Walks every block and free list; asserts: blocks tile the region exactly, no two
+ * adjacent free blocks, every free block is on the list of its class, byte and
+ * block counts match. O(blocks): for tests and the simulator.
+ */
+void kv_alloc_check(const struct kv_alloc *a);
+
+#endif

@@ -1,0 +1,147 @@
+/*
+ * cmd.h: the command engine: command table, dispatch, per-connection session state
+ * (MULTI/WATCH/QUIT), and the context a command handler sees.
+ *
+ * Commands see the keyspace, a reply writer, their arguments and the session; never
+ * a connection, its io or its buffers. The engine is driven by the server (src/
+ * server.c), by the fuzzers and by the simulator's tests alike.
+ *
+ * Reply bounds: before a command runs, the server asks kv_engine_reply_bound() for
+ * an upper bound of the reply's size and makes that much contiguous room in the
+ * connection's output (waiting for buffer space if needed). Handlers therefore
+ * write replies without ever checking for space. A command whose bound exceeds
+ * the per-client reply limit gets an error instead of running (kv_engine_execute
+ * handles that too, so the rule is identical everywhere).
+ *
+ * MULTI: while a session is in MULTI, kv_engine_execute() answers +QUEUED and
+ * returns KV_EXEC_QUEUE; the server keeps the frame's bytes. On EXEC it returns
+ * KV_EXEC_RUN_QUEUED, and the server calls kv_engine_exec_begin(), then
+ * kv_engine_exec_one() for each kept frame in order, then kv_engine_exec_end().
+ */
+#ifndef KV_CMD_H
+#define KV_CMD_H
+
+#include "kv/clock.h"
+#include "kv/common.h"
+#include "kv/config.h"
+#include "kv/prng.h"
+#include "kv/reply.h"
+
+struct kv_keyspace;
+struct kv_engine;
+
+enum kv_cmd_flag {
+    KV_CMD_WRITE = 1u << 0,     /* modifies the keyspace */
+    KV_CMD_DENYOOM = 1u << 1,   /* may grow memory: refused with -OOM when full */
+    KV_CMD_READONLY = 1u << 2,
+    KV_CMD_NOQUEUE = 1u << 3,   /* runs immediately inside MULTI (EXEC, DISCARD, ...) */
+    KV_CMD_NOMULTI = 1u << 4,   /* not allowed inside MULTI (WATCH) */
+    KV_CMD_FAST = 1u << 5,
+};
+
+#define KV_WATCH_MAX 16          /* watched keys per session */
+
+struct kv_session {
+    uint32_t flags;              /* KV_SESSION_* */
+    uint32_t multi_count;        /* commands queued in this MULTI */
+    uint32_t watch_count;
+    uint64_t watch_hash[KV_WATCH_MAX]; /* XXH3 of each watched key */
+    uint64_t id;                 /* CLIENT ID */
+};
+
+enum kv_session_flag {
+    KV_SESSION_MULTI = 1u << 0,
+    KV_SESSION_MULTI_ERROR = 1u << 1, /* a command failed to queue: EXEC aborts */
+    KV_SESSION_DIRTY_CAS = 1u << 2,   /* a watched key changed: EXEC returns nil */
+    KV_SESSION_CLOSE = 1u << 3,       /* QUIT: close once the reply is sent */
+};
+
+struct kv_cmd_ctx {
+    struct kv_engine *engine;
+    struct kv_keyspace *ks;
+    struct kv_session *session;
+    struct kv_reply *out;
+    uint32_t argc;
+    const struct kv_slice *argv;
+    int64_t now_ms;              /* realtime, fixed for the whole command */
+};
+
+struct kv_cmd {
+    const char *name;            /* lower case */
+    int32_t arity;               /* n: exactly n args (name included); -n: at least n */
+    uint32_t flags;
+    void (*proc)(struct kv_cmd_ctx *ctx);
+    /* Upper bound of the reply in bytes; NULL means kv_cmd_bound_default. */
+    uint64_t (*reply_bound)(struct kv_cmd_ctx *ctx);
+};
+
+/* Command groups, each defined in its own src/cmd_<group>.c. */
+struct kv_cmd_group {
+    const struct kv_cmd *cmds;
+    uint32_t count;
+};
+extern const struct kv_cmd_group kv_cmds_server;  /* src/cmd_server.c */
+extern const struct kv_cmd_group kv_cmds_string;  /* src/cmd_string.c */
+extern const struct kv_cmd_group kv_cmds_keys;    /* src/cmd_keys.c */
+extern const struct kv_cmd_group kv_cmds_list;    /* src/cmd_list.c */
+
+/* 256 bytes plus the size of the arguments: covers errors that echo arguments. */
+uint64_t kv_cmd_bound_default(struct kv_cmd_ctx *ctx);
+
+/* Counters INFO reports; the server and the engine both add to them. */
+struct kv_stats {
+    uint64_t connected_clients;
+    uint64_t total_connections_received;
+    uint64_t rejected_connections;
+    uint64_t total_commands_processed;
+    uint64_t total_net_input_bytes;
+    uint64_t total_net_output_bytes;
+    uint64_t keyspace_hits;
+    uint64_t keyspace_misses;
+    uint64_t expired_keys;
+    uint64_t evicted_keys;
+    uint64_t blocked_on_buffers;  /* times a connection waited for a large buffer */
+    uint64_t stale_completions;
+    uint64_t start_monotonic_ns;
+    uint32_t tcp_port;
+};
+
+enum kv_exec {
+    KV_EXEC_DONE = 0,
+    KV_EXEC_QUEUE = 1,       /* keep the frame: it was queued in MULTI */
+    KV_EXEC_RUN_QUEUED = 2,  /* EXEC: replay the kept frames (see above) */
+};
+
+struct kv_engine_init {
+    const struct kv_config *config;
+    const struct kv_clock *clock;
+    uint64_t prng_seed;
+    struct kv_keyspace *ks;
+    uint64_t reply_max;      /* largest reply a client can receive */
+    uint8_t *scratch;        /* per-command bump scratch */
+    uint64_t scratch_cap;
+};
+
+void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init);
+struct kv_stats *kv_engine_stats(struct kv_engine *e);
+void kv_session_init(struct kv_session *s, uint64_t id);
+/* Forgets WATCHes and MULTI state (connection closed). */
+void kv_session_reset(struct kv_engine *e, struct kv_session *s);
+
+uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                               const struct kv_slice *argv);
+enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                               const struct kv_slice *argv, struct kv_reply *out);
+void kv_engine_exec_begin(struct kv_engine *e, struct kv_session *s, struct kv_reply *out);
+void kv_engine_exec_one(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                        const struct kv_slice *argv, struct kv_reply *out);
+void kv_engine_exec_end(struct kv_engine *e, struct kv_session *s);
+/* Periodic work: active expiry with a bounded budget. */
+void kv_engine_tick(struct kv_engine *e);
+/* Called by write commands for every key they modify (WATCH). */
+void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen);
+
+/* Per-command bump scratch; reset by the engine after each command. */
+void *kv_scratch_alloc(struct kv_cmd_ctx *ctx, uint64_t bytes);
+
+#endif

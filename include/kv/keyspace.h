@@ -1,0 +1,117 @@
+/*
+ * keyspace.h: keys, values, TTLs, memory budget and eviction.
+ *
+ * Memory: the keyspace owns exactly --maxmemory bytes of the startup mapping: the
+ * index (struct kv_table, 8 bytes a slot) and the data region (struct kv_alloc),
+ * which holds every item and list node. INFO's used_memory is index bytes + data
+ * bytes in use, so `--maxmemory 64mb` means what it means for redis-server.
+ *
+ * Items: one data-region block per key: a small header, the key bytes, then the
+ * value: a string's bytes inline, or a struct kv_list_head (src/list.c) for a list.
+ * A struct kv_item pointer stays valid until the next keyspace mutation (any set,
+ * delete, realloc or eviction), so commands look keys up again after mutating.
+ *
+ * Expiry: lazy (every lookup deletes an expired key it finds, counting it in
+ * expired_keys) plus kv_ks_expire_cycle(), a bounded sweep the engine runs each tick.
+ * Times are unix milliseconds from the injected clock, passed in by the caller.
+ *
+ * Out of memory: every function that allocates either fully succeeds or changes
+ * nothing and returns NULL/false. Eviction (per --maxmemory-policy) only happens in
+ * kv_ks_make_room(), which the engine calls before a DENYOOM command runs, never in
+ * the middle of one, so a command never sees its own keys evicted under it.
+ */
+#ifndef KV_KEYSPACE_H
+#define KV_KEYSPACE_H
+
+#include "kv/alloc.h"
+#include "kv/cmd.h"
+#include "kv/common.h"
+#include "kv/config.h"
+#include "kv/prng.h"
+#include "kv/table.h"
+
+enum kv_type {
+    KV_TYPE_NONE = 0,
+    KV_TYPE_STRING = 1,
+    KV_TYPE_LIST = 2,
+};
+
+struct kv_item; /* opaque: lives in the data region */
+
+struct kv_keyspace {
+    struct kv_table table;
+    struct kv_alloc alloc;
+    struct kv_stats *stats;
+    struct kv_prng prng;         /* eviction sampling, RANDOMKEY */
+    enum kv_evict_policy policy;
+    uint32_t samples;
+    uint64_t maxmemory;
+    uint64_t volatile_count;     /* keys with a TTL */
+    uint64_t expire_cursor;      /* active expiry position in the table */
+    uint32_t lru_clock;          /* seconds, wraps; set by kv_ks_set_time() */
+    int64_t now_ms;
+};
+
+/* Index capacity and data bytes for a config; their sum is maxmemory. */
+uint32_t kv_ks_index_capacity(const struct kv_config *c);
+void kv_ks_init(struct kv_keyspace *ks, const struct kv_config *c, void *mem,
+                struct kv_stats *stats, uint64_t prng_seed);
+/* Called by the engine before each command with the realtime clock. */
+void kv_ks_set_time(struct kv_keyspace *ks, int64_t now_ms);
+
+/* Live key lookup. Deletes (and counts) an expired key. Updates LRU. */
+struct kv_item *kv_ks_find(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
+/* Same, and counts keyspace_hits / keyspace_misses (read commands use this). */
+struct kv_item *kv_ks_find_read(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
+
+enum kv_type kv_item_type(const struct kv_item *it);
+struct kv_slice kv_item_key(const struct kv_item *it);
+uint8_t *kv_item_value(struct kv_item *it);
+uint32_t kv_item_value_len(const struct kv_item *it);
+int64_t kv_item_expire_ms(const struct kv_item *it); /* -1: no TTL */
+
+/*
+ * Creates or replaces key with a value of `type` and vlen bytes (uninitialised:
+ * the caller fills it). keep_ttl keeps an existing key's TTL, otherwise the TTL is
+ * cleared. Returns NULL when out of memory (nothing changed). Replacing frees the
+ * old item (and a list's nodes).
+ */
+struct kv_item *kv_ks_set(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen,
+                          enum kv_type type, uint32_t vlen, bool keep_ttl);
+/* Resizes a string value in place or by moving the item (returns the new item). */
+struct kv_item *kv_ks_resize(struct kv_keyspace *ks, struct kv_item *it, uint32_t vlen);
+/* Deletes a key (and a list's nodes). */
+void kv_ks_delete(struct kv_keyspace *ks, struct kv_item *it);
+bool kv_ks_delete_key(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
+/* expire_ms < 0 removes the TTL. A time in the past deletes the key (returns NULL). */
+void kv_ks_set_expire(struct kv_keyspace *ks, struct kv_item *it, int64_t expire_ms);
+/* Renames it to newkey (which must not exist). Returns the item, or NULL if OOM. */
+struct kv_item *kv_ks_rename(struct kv_keyspace *ks, struct kv_item *it, const uint8_t *newkey,
+                             uint32_t newklen);
+
+uint64_t kv_ks_count(const struct kv_keyspace *ks);
+void kv_ks_flush(struct kv_keyspace *ks);
+/* Deletes expired keys: at most `budget` slots examined. Returns keys deleted. */
+uint32_t kv_ks_expire_cycle(struct kv_keyspace *ks, uint32_t budget);
+/*
+ * Before a command that may grow memory by about `need` bytes (largest single
+ * allocation `largest`): under an eviction policy, evicts sampled keys until that
+ * would fit (bounded work); returns whether it fits now. With noeviction, evicts
+ * nothing and just reports.
+ */
+bool kv_ks_make_room(struct kv_keyspace *ks, uint64_t need, uint64_t largest);
+
+/* Memory figures for INFO. */
+uint64_t kv_ks_used_memory(const struct kv_keyspace *ks);
+uint64_t kv_ks_index_bytes(const struct kv_keyspace *ks);
+uint64_t kv_ks_payload_bytes(const struct kv_keyspace *ks); /* live key+value bytes */
+
+/* Visits keys for KEYS/SCAN/RANDOMKEY (see kv_table_scan). */
+struct kv_item *kv_ks_item_at_ref(const struct kv_keyspace *ks, uint32_t ref);
+/* Random live key (expired ones are skipped/deleted), NULL if empty. */
+struct kv_item *kv_ks_random(struct kv_keyspace *ks);
+
+/* All keyspace invariants (table, allocator, counts). O(size): tests and simulator. */
+void kv_ks_check(const struct kv_keyspace *ks);
+
+#endif
