@@ -113,6 +113,8 @@ enum kv_exec {
 };
 
 struct kv_engine_init {
+    struct kv_session **watchers; /* maxclients entries: sessions with WATCHed keys */
+    uint32_t watchers_cap;
     const struct kv_config *config;
     const struct kv_clock *clock;
     uint64_t prng_seed;
@@ -122,8 +124,43 @@ struct kv_engine_init {
     uint64_t scratch_cap;
 };
 
+/*
+ * Observer (the simulator's window into the core; NULL in production): called after
+ * every command the engine executes, in execution order, with the reply bytes that
+ * command produced (for EXEC: called per queued command, then once for EXEC itself
+ * with its whole reply), and for every key the keyspace evicts.
+ */
+struct kv_engine_observer {
+    void (*on_command)(void *ctx, const struct kv_session *s, uint32_t argc,
+                       const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
+                       uint32_t reply_len);
+    void (*on_evict)(void *ctx, const uint8_t *key, uint32_t klen);
+    void *ctx;
+};
+
+#define KV_CMD_LOOKUP_SIZE 512 /* open-addressed name table, power of two */
+
+struct kv_engine {
+    const struct kv_config *config;
+    const struct kv_clock *clock;
+    struct kv_keyspace *ks;
+    struct kv_stats stats;
+    struct kv_prng prng;
+    uint64_t reply_max;
+    uint8_t *scratch;
+    uint64_t scratch_cap;
+    uint64_t scratch_used;
+    struct kv_session **watchers;
+    uint32_t watcher_count;
+    uint32_t watchers_cap;
+    uint32_t cmd_count;
+    const struct kv_engine_observer *observer;
+    const struct kv_cmd *lookup[KV_CMD_LOOKUP_SIZE];
+};
+
 void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init);
 struct kv_stats *kv_engine_stats(struct kv_engine *e);
+void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o);
 void kv_session_init(struct kv_session *s, uint64_t id);
 /* Forgets WATCHes and MULTI state (connection closed). */
 void kv_session_reset(struct kv_engine *e, struct kv_session *s);

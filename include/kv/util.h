@@ -1,0 +1,31 @@
+/*
+ * util.h: number parsing and formatting exactly as Redis does it, glob matching,
+ * and the shared error strings. Pure functions, no allocation.
+ */
+#ifndef KV_UTIL_H
+#define KV_UTIL_H
+
+#include "kv/common.h"
+
+#define KV_ERR_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
+#define KV_ERR_NOT_INT "ERR value is not an integer or out of range"
+#define KV_ERR_NOT_FLOAT "ERR value is not a valid float"
+#define KV_ERR_SYNTAX "ERR syntax error"
+#define KV_ERR_OOM "OOM command not allowed when used memory > 'maxmemory'."
+#define KV_ERR_NO_KEY "ERR no such key"
+#define KV_ERR_OVERFLOW "ERR increment or decrement would overflow"
+#define KV_ERR_INDEX "ERR index out of range"
+#define KV_ERR_EXPIRE "ERR invalid expire time in '%s' command"
+
+/* Redis string2ll: strict base-10, no spaces, no '+', no leading zeros. */
+bool kv_str2ll(const uint8_t *p, uint32_t len, int64_t *out);
+/* Redis string2ld: accepts what strtold accepts, no spaces, not NaN. */
+bool kv_str2ld(const uint8_t *p, uint32_t len, long double *out);
+/* Redis ld2string in LD_STR_HUMAN mode (INCRBYFLOAT output). Returns length. */
+uint32_t kv_ld2str(char *buf, uint32_t cap, long double v);
+/* Redis stringmatchlen (glob: * ? [abc] [^a] [a-z] \x), nocase false. */
+bool kv_glob_match(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen);
+/* ASCII case-insensitive equality of a slice with a lower-case C string. */
+bool kv_slice_eq_nocase(struct kv_slice s, const char *lower);
+
+#endif
