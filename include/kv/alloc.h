@@ -9,7 +9,10 @@
  * Units: blocks are multiples of 8 bytes, 8-byte aligned; a used block carries a
  * 4-byte header, so payloads are 4-byte aligned (everything stored is u8/u32
  * based). References are 32-bit block numbers (offset / 8), 0 is never a valid
- * reference, so a 32-bit ref addresses up to 32 GiB.
+ * reference. A block costs max(16, round_up_8(n + 4)) bytes for n usable bytes
+ * (kv_alloc_block_size: a 132-byte request takes a 136-byte block). The first and
+ * last 8 bytes of the region are sentinels, so `size` is the region minus 16 bytes.
+ * A header holds size / 8 in 30 bits, so a region is at most KV_ALLOC_BYTES_MAX.
  *
  * Never touches memory outside its region, never calls malloc, never moves a block
  * except in kv_alloc_realloc (which returns the new address).
@@ -22,10 +25,11 @@
 #define KV_ALLOC_FL_COUNT 40   /* first-level classes (powers of two) */
 #define KV_ALLOC_SL_LOG2 4     /* 16 second-level classes per first level */
 #define KV_ALLOC_SL_COUNT (1u << KV_ALLOC_SL_LOG2)
+#define KV_ALLOC_BYTES_MAX (1ull << 33) /* 8 GiB: largest region kv_alloc_init takes */
 
 struct kv_alloc {
     uint8_t *base;
-    uint64_t size;              /* bytes managed */
+    uint64_t size;              /* bytes managed: region bytes (rounded down to 8) - 16 */
     uint64_t used_bytes;        /* sum of used block sizes (headers included) */
     uint64_t used_blocks;
     uint64_t free_bytes;        /* size - used_bytes */
@@ -34,15 +38,19 @@ struct kv_alloc {
     uint32_t heads[KV_ALLOC_FL_COUNT][KV_ALLOC_SL_COUNT]; /* free list heads (refs) */
 };
 
-/* mem must be 8-byte aligned, bytes >= 64. */
+/* mem must be 8-byte aligned, 64 <= bytes <= KV_ALLOC_BYTES_MAX. */
 void kv_alloc_init(struct kv_alloc *a, void *mem, uint64_t bytes);
-/* >= n usable bytes (n >= 1), or NULL if no free block is big enough. */
+/*
+ * >= n usable bytes (n >= 1), 4-byte aligned, contents unspecified; NULL if no free
+ * block is big enough (accounting then unchanged). O(1).
+ */
 void *kv_alloc_alloc(struct kv_alloc *a, uint64_t n);
+/* p must be a live block of this allocator; NULL is a no-op. O(1). */
 void kv_alloc_free(struct kv_alloc *a, void *p);
 /*
  * Resizes p to >= n usable bytes: in place when the block or its free right
  * neighbour allows, otherwise allocate + copy + free. NULL if it cannot (p is then
- * untouched and still valid).
+ * untouched and still valid). Shrinking never fails. p == NULL acts as kv_alloc_alloc.
  */
 void *kv_alloc_realloc(struct kv_alloc *a, void *p, uint64_t n);
 /* Usable bytes of the block holding p (>= what was asked). */
@@ -51,6 +59,7 @@ uint64_t kv_alloc_usable(const void *p);
 uint64_t kv_alloc_block_size(uint64_t n);
 /* True if an allocation of n usable bytes would succeed right now. */
 bool kv_alloc_can_alloc(const struct kv_alloc *a, uint64_t n);
+/* Ref of a live block's payload pointer, and back. NULL <-> 0 both ways. */
 uint32_t kv_alloc_ref(const struct kv_alloc *a, const void *p);
 void *kv_alloc_ptr(const struct kv_alloc *a, uint32_t ref);
 /* Back to one free block covering the region. O(levels), not O(blocks). */
@@ -61,5 +70,7 @@ void kv_alloc_reset(struct kv_alloc *a);
  * block counts match. O(blocks): for tests and the simulator.
  */
 void kv_alloc_check(const struct kv_alloc *a);
+/* Number of free blocks (1 after freeing everything). O(blocks): tests, simulator. */
+uint64_t kv_alloc_free_block_count(const struct kv_alloc *a);
 
 #endif

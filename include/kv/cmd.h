@@ -39,7 +39,11 @@ enum kv_cmd_flag {
     KV_CMD_FAST = 1u << 5,
 };
 
-#define KV_WATCH_MAX 16          /* watched keys per session */
+/* Room for any error reply a command may give instead of its result. */
+#define KV_EXEC_ERROR_ROOM 256u
+
+#define KV_CLIENT_NAME_MAX 64   /* CLIENT SETNAME bytes */
+#define KV_WATCH_MAX 32          /* watched keys per session */
 
 struct kv_session {
     uint32_t flags;              /* KV_SESSION_* */
@@ -47,6 +51,8 @@ struct kv_session {
     uint32_t watch_count;
     uint64_t watch_hash[KV_WATCH_MAX]; /* XXH3 of each watched key */
     uint64_t id;                 /* CLIENT ID */
+    uint8_t name_len;            /* CLIENT SETNAME */
+    char name[KV_CLIENT_NAME_MAX];
 };
 
 enum kv_session_flag {
@@ -155,6 +161,9 @@ struct kv_engine {
     uint32_t watchers_cap;
     uint32_t cmd_count;
     const struct kv_engine_observer *observer;
+    struct kv_reply *exec_out;   /* EXEC in progress: its reply, from exec_from */
+    uint32_t exec_from;
+    uint32_t exec_left;          /* queued commands not yet run */
     const struct kv_cmd *lookup[KV_CMD_LOOKUP_SIZE];
 };
 
@@ -169,6 +178,14 @@ uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32
                                const struct kv_slice *argv);
 enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                                const struct kv_slice *argv, struct kv_reply *out);
+/* True if this frame is an EXEC that will replay the queued commands. */
+bool kv_engine_is_exec(struct kv_engine *e, const struct kv_session *s, uint32_t argc,
+                       const struct kv_slice *argv);
+/* True if, inside MULTI, this command would be queued (known, right arity, queueable). */
+bool kv_engine_would_queue(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv);
+/* Reply bound of the command as if run now, outside MULTI (EXEC sums these). */
+uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                             const struct kv_slice *argv);
 void kv_engine_exec_begin(struct kv_engine *e, struct kv_session *s, struct kv_reply *out);
 void kv_engine_exec_one(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                         const struct kv_slice *argv, struct kv_reply *out);
@@ -177,6 +194,11 @@ void kv_engine_exec_end(struct kv_engine *e, struct kv_session *s);
 void kv_engine_tick(struct kv_engine *e);
 /* Called by write commands for every key they modify (WATCH). */
 void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen);
+/* FLUSHALL/FLUSHDB: every session watching anything fails its EXEC. */
+void kv_engine_touch_all(struct kv_engine *e);
+void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *key,
+                     uint32_t klen);
+void kv_engine_unwatch(struct kv_engine *e, struct kv_session *s);
 
 /* Per-command bump scratch; reset by the engine after each command. */
 void *kv_scratch_alloc(struct kv_cmd_ctx *ctx, uint64_t bytes);

@@ -20,9 +20,10 @@
  * - Accept is multishot: one submission yields many completions, each with
  *   KV_IO_F_MORE set while the accept stays armed. A completion without
  *   KV_IO_F_MORE means the caller must re-arm if it still wants connections.
- * - close(handle) cancels every operation still pending on the handle first: each
- *   of them completes (usually with -ECANCELED) before the close completion, so
- *   after the close completion no completion for that handle will ever arrive.
+ * - close cancels every pending operation on the handle; each of them still
+ *   completes (usually -ECANCELED), possibly after the close completion; the
+ *   caller counts its in-flight operations and reuses its buffers only when all
+ *   have completed.
  * - At most one timeout is pending per tag; it completes with -ETIME when it fires.
  */
 #ifndef KV_IO_H

@@ -38,6 +38,8 @@ enum kv_type {
 
 struct kv_item; /* opaque: lives in the data region */
 
+typedef void (*kv_ks_evict_fn)(void *ctx, const uint8_t *key, uint32_t klen);
+
 struct kv_keyspace {
     struct kv_table table;
     struct kv_alloc alloc;
@@ -50,6 +52,13 @@ struct kv_keyspace {
     uint64_t expire_cursor;      /* active expiry position in the table */
     uint32_t lru_clock;          /* seconds, wraps; set by kv_ks_set_time() */
     int64_t now_ms;
+    uint64_t key_bytes;          /* sum of live key lengths */
+    uint64_t value_bytes;        /* sum of live value lengths (a list counts its head) */
+    uint64_t list_count;         /* keys holding a list */
+    uint32_t key_len_max;        /* longest key stored since the last flush (bounds) */
+    uint32_t index_capacity;
+    kv_ks_evict_fn on_evict;     /* optional: told about every evicted key */
+    void *on_evict_ctx;
 };
 
 /* Index capacity and data bytes for a config; their sum is maxmemory. */
@@ -72,20 +81,74 @@ int64_t kv_item_expire_ms(const struct kv_item *it); /* -1: no TTL */
 
 /*
  * Creates or replaces key with a value of `type` and vlen bytes (uninitialised:
- * the caller fills it). keep_ttl keeps an existing key's TTL, otherwise the TTL is
+ * the caller fills it; a list value is kv_list_init'ed). `key` must not point into
+ * the keyspace. keep_ttl keeps an existing key's TTL, otherwise the TTL is
  * cleared. Returns NULL when out of memory (nothing changed). Replacing frees the
  * old item (and a list's nodes).
  */
 struct kv_item *kv_ks_set(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen,
                           enum kv_type type, uint32_t vlen, bool keep_ttl);
-/* Resizes a string value in place or by moving the item (returns the new item). */
+/* Resizes a string value in place or by moving the item (returns the new item; NULL
+ * if out of memory, nothing changed). Bytes past the old length are uninitialised. */
 struct kv_item *kv_ks_resize(struct kv_keyspace *ks, struct kv_item *it, uint32_t vlen);
 /* Deletes a key (and a list's nodes). */
 void kv_ks_delete(struct kv_keyspace *ks, struct kv_item *it);
 bool kv_ks_delete_key(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
-/* expire_ms < 0 removes the TTL. A time in the past deletes the key (returns NULL). */
+/*
+ * expire_ms < 0 removes the TTL; a time <= now deletes the key (EXPIRE semantics).
+ * Adding a TTL to a key without one grows its item by 8 bytes and may fail when
+ * out of memory (then nothing changes): commands use kv_ks_update_expire, which
+ * reports that; this form ignores it.
+ */
 void kv_ks_set_expire(struct kv_keyspace *ks, struct kv_item *it, int64_t expire_ms);
-/* Renames it to newkey (which must not exist). Returns the item, or NULL if OOM. */
+
+enum kv_ks_status {
+    KV_KS_OK = 0,        /* done; *itp is the (possibly moved) item */
+    KV_KS_DELETED = 1,   /* the expire time was not in the future: key deleted */
+    KV_KS_OOM = 2,       /* no memory for the TTL field: nothing changed */
+};
+enum kv_ks_status kv_ks_update_expire(struct kv_keyspace *ks, struct kv_item **itp,
+                                      int64_t expire_ms);
+
+/* kv_ks_set with an expire time: -1 none, KV_KS_KEEP_TTL keeps the old key's TTL.
+ * The time is stored as given, even if already past (SET ... PXAT 1 behaves like
+ * Redis: the key exists until the next lookup expires it). */
+#define KV_KS_KEEP_TTL (-2)
+struct kv_item *kv_ks_set_ex(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen,
+                             enum kv_type type, uint32_t vlen, int64_t expire_ms);
+
+/*
+ * Two-phase writes (MSET): kv_ks_item_new() allocates a detached item (not in the
+ * index; a list value is kv_list_init'ed), kv_ks_item_commit() puts it in the index,
+ * replacing (and freeing) a key of the same name; it cannot fail once
+ * kv_ks_has_room() said yes for every key that is new. kv_ks_item_discard() frees a
+ * detached item instead.
+ */
+struct kv_item *kv_ks_item_new(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen,
+                               enum kv_type type, uint32_t vlen, int64_t expire_ms);
+void kv_ks_item_commit(struct kv_keyspace *ks, struct kv_item *it);
+void kv_ks_item_discard(struct kv_keyspace *ks, struct kv_item *it);
+/* Whether `new_keys` more keys fit in the index. */
+bool kv_ks_has_room(const struct kv_keyspace *ks, uint64_t new_keys);
+
+/* COPY: a deep copy of src (value, TTL, list nodes) under dstkey, replacing dstkey
+ * if it exists (the caller checked REPLACE). NULL if out of memory (nothing changed).
+ * dstkey must differ from src's key. */
+struct kv_item *kv_ks_copy(struct kv_keyspace *ks, const struct kv_item *src,
+                           const uint8_t *dstkey, uint32_t dstklen);
+
+/* Lookup without side effects (no expiry, LRU or stats; may return an expired
+ * item): for reply_bound functions. */
+struct kv_item *kv_ks_peek(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
+bool kv_ks_item_expired(const struct kv_keyspace *ks, const struct kv_item *it);
+/* Seconds since the last access, as OBJECT IDLETIME counts them. */
+uint32_t kv_item_idle_s(const struct kv_keyspace *ks, const struct kv_item *it);
+void kv_ks_set_evict_hook(struct kv_keyspace *ks, kv_ks_evict_fn fn, void *ctx);
+/* Whether `need` more bytes (largest single allocation `largest`) fit right now. */
+bool kv_ks_fits(const struct kv_keyspace *ks, uint64_t need, uint64_t largest);
+/* Renames it to newkey. If newkey exists it is deleted (RENAME semantics); the
+ * caller handles RENAMENX and same-key renames. Returns the item, or NULL if out of
+ * memory (nothing changed). */
 struct kv_item *kv_ks_rename(struct kv_keyspace *ks, struct kv_item *it, const uint8_t *newkey,
                              uint32_t newklen);
 

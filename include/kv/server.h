@@ -22,7 +22,89 @@
 #include "kv/config.h"
 #include "kv/io.h"
 
-struct kv_server;
+#include "kv/bufpool.h"
+#include "kv/keyspace.h"
+#include "kv/resp.h"
+
+enum kv_conn_state {
+    KV_CONN_FREE = 0,
+    KV_CONN_OPEN = 1,
+    KV_CONN_CLOSING = 2,    /* close submitted; waiting for every completion */
+    KV_CONN_REJECTING = 3,  /* maxclients reached: error reply, then close */
+};
+
+struct kv_conn {
+    uint32_t slot;
+    uint32_t gen;
+    int32_t handle;
+    uint8_t state;
+    bool recv_inflight;
+    bool send_inflight;
+    bool close_inflight;
+    bool peer_closed;        /* EOF read: no more requests will come */
+    bool close_after_reply;  /* protocol error or QUIT: close once output is sent */
+    bool waiting_in;         /* queued for a large request buffer */
+    bool waiting_out;        /* queued for a large reply buffer */
+    bool in_ready;           /* on the ready queue */
+    bool frame_ready;        /* `frame` holds a complete, not yet executed frame */
+    const char *pending_error; /* protocol error to reply before closing */
+    /* Input: bytes [in_start, in_end) are unconsumed; a frame starts at in_start. */
+    uint8_t *in;
+    uint32_t in_cap;
+    uint32_t in_start;
+    uint32_t in_end;
+    uint32_t keep_start;     /* MULTI: queued frames start here (KV_KEEP_NONE if none) */
+    uint8_t *small_in;
+    uint8_t *large_in;       /* borrowed from the request pool, or NULL */
+    /* Output: [out_sent, out_len) awaits sending. */
+    uint8_t *out;
+    uint32_t out_cap;
+    uint32_t out_len;
+    uint32_t out_sent;
+    uint32_t send_len;       /* bytes of the send in flight */
+    uint8_t *small_out;
+    uint8_t *large_out;      /* borrowed from the reply pool, or NULL */
+    uint64_t last_active_ns;
+    struct kv_parser parser;
+    struct kv_parse_result frame;
+    struct kv_session session;
+};
+
+#define KV_KEEP_NONE UINT32_MAX
+
+struct kv_server {
+    const struct kv_config *cfg;
+    struct kv_io *io;
+    const struct kv_clock *clock;
+    struct kv_conn *conns;
+    uint32_t conns_cap;      /* maxclients + reject slots */
+    uint32_t clients_max;    /* maxclients */
+    uint32_t *free_slots;    /* stack of free client slots */
+    uint32_t free_count;
+    uint32_t *reject_free;   /* stack of free reject slots */
+    uint32_t reject_free_count;
+    uint32_t *ready;         /* ring of slots to process */
+    uint32_t ready_head;
+    uint32_t ready_len;
+    struct kv_bufpool pool_in;
+    struct kv_bufpool pool_out;
+    struct kv_slice *argv;
+    uint64_t argc_max;
+    struct kv_parse_limits limits;
+    struct kv_engine engine;
+    struct kv_keyspace ks;
+    uint64_t next_client_id;
+    uint64_t tick_ns;
+    uint64_t shutdown_ns;    /* when shutdown began, 0 if running */
+    uint32_t timeout_cursor;
+    uint32_t live_conns;     /* slots not FREE (clients and rejects) */
+    uint8_t *inline_buf;     /* inline frames are unescaped in a copy, here */
+    bool accept_armed;
+    bool accept_rearm;       /* re-arm accept on the next tick (after EMFILE) */
+    bool tick_armed;
+    bool shutting_down;
+    bool stopped;
+};
 
 void kv_server_layout(const struct kv_config *cfg, struct kv_layout *layout);
 void kv_server_init(struct kv_server *s, const struct kv_config *cfg, struct kv_arena *arena,

@@ -1,0 +1,338 @@
+/*
+ * cmd_server.c: connection and server commands: PING ECHO QUIT SELECT DBSIZE
+ * FLUSHDB FLUSHALL MULTI EXEC DISCARD WATCH UNWATCH INFO TIME COMMAND CONFIG CLIENT.
+ * Replies and errors are Redis 7.0's, byte for byte (one database: SELECT accepts
+ * only 0). Owns no memory; never allocates.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kv/cmd.h"
+#include "kv/keyspace.h"
+#include "kv/util.h"
+
+#define KV_VERSION "0.1.0"
+#define INFO_BOUND 4096u
+
+static bool arg_is(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
+    return i < c->argc && kv_slice_eq_nocase(c->argv[i], lower);
+}
+
+static void cmd_ping(struct kv_cmd_ctx *c) {
+    if (c->argc > 2) {
+        kv_reply_error(c->out, "ERR wrong number of arguments for 'ping' command");
+    } else if (c->argc == 2) {
+        kv_reply_bulk(c->out, c->argv[1].ptr, c->argv[1].len);
+    } else {
+        kv_reply_simple(c->out, "PONG");
+    }
+}
+
+static void cmd_echo(struct kv_cmd_ctx *c) { kv_reply_bulk(c->out, c->argv[1].ptr, c->argv[1].len); }
+
+static void cmd_quit(struct kv_cmd_ctx *c) {
+    kv_reply_simple(c->out, "OK");
+    c->session->flags |= KV_SESSION_CLOSE;
+}
+
+static void cmd_select(struct kv_cmd_ctx *c) {
+    int64_t db;
+    if (!kv_str2ll(c->argv[1].ptr, c->argv[1].len, &db) || db < INT32_MIN || db > INT32_MAX) {
+        kv_reply_error(c->out, KV_ERR_NOT_INT);
+    } else if (db != 0) {
+        kv_reply_error(c->out, "ERR DB index is out of range");
+    } else {
+        kv_reply_simple(c->out, "OK");
+    }
+}
+
+static void cmd_dbsize(struct kv_cmd_ctx *c) { kv_reply_int(c->out, (int64_t)kv_ks_count(c->ks)); }
+
+static void cmd_flush(struct kv_cmd_ctx *c) {
+    if (c->argc > 2 || (c->argc == 2 && !arg_is(c, 1, "async") && !arg_is(c, 1, "sync"))) {
+        kv_reply_error(c->out, KV_ERR_SYNTAX);
+        return;
+    }
+    kv_engine_touch_all(c->engine);
+    kv_ks_flush(c->ks);
+    KV_ASSERT(kv_ks_count(c->ks) == 0);
+    kv_reply_simple(c->out, "OK");
+}
+
+static void cmd_multi(struct kv_cmd_ctx *c) {
+    if (c->session->flags & KV_SESSION_MULTI) {
+        kv_reply_error(c->out, "ERR MULTI calls can not be nested");
+        return;
+    }
+    c->session->flags |= KV_SESSION_MULTI;
+    c->session->multi_count = 0;
+    kv_reply_simple(c->out, "OK");
+}
+
+static void discard(struct kv_cmd_ctx *c) {
+    c->session->flags &= ~(uint32_t)(KV_SESSION_MULTI | KV_SESSION_MULTI_ERROR);
+    c->session->multi_count = 0;
+    kv_engine_unwatch(c->engine, c->session);
+}
+
+/* Only the failure paths: a valid EXEC is replayed by the server (cmd.h). */
+static void cmd_exec(struct kv_cmd_ctx *c) {
+    struct kv_session *s = c->session;
+    if (!(s->flags & KV_SESSION_MULTI)) {
+        kv_reply_error(c->out, "ERR EXEC without MULTI");
+    } else if (s->flags & KV_SESSION_MULTI_ERROR) {
+        kv_reply_error(c->out, "EXECABORT Transaction discarded because of previous errors.");
+        discard(c);
+    } else {
+        KV_ASSERT(s->flags & KV_SESSION_DIRTY_CAS);
+        kv_reply_null_array(c->out);
+        discard(c);
+    }
+}
+
+static void cmd_discard(struct kv_cmd_ctx *c) {
+    if (!(c->session->flags & KV_SESSION_MULTI)) {
+        kv_reply_error(c->out, "ERR DISCARD without MULTI");
+        return;
+    }
+    discard(c);
+    kv_reply_simple(c->out, "OK");
+}
+
+static void cmd_watch(struct kv_cmd_ctx *c) {
+    struct kv_session *s = c->session;
+    if (s->flags & KV_SESSION_MULTI) {
+        kv_reply_error(c->out, "ERR WATCH inside MULTI is not allowed");
+        return;
+    }
+    if (s->watch_count + (c->argc - 1) > KV_WATCH_MAX) {
+        kv_reply_errorf(c->out, "ERR too many watched keys (at most %u per client)",
+                        KV_WATCH_MAX);
+        return;
+    }
+    for (uint32_t i = 1; i < c->argc; i++)
+        kv_engine_watch(c->engine, s, c->argv[i].ptr, c->argv[i].len);
+    kv_reply_simple(c->out, "OK");
+}
+
+static void cmd_unwatch(struct kv_cmd_ctx *c) {
+    kv_engine_unwatch(c->engine, c->session);
+    kv_reply_simple(c->out, "OK");
+}
+
+static void cmd_time(struct kv_cmd_ctx *c) {
+    int64_t ms = c->now_ms;
+    kv_reply_array(c->out, 2);
+    kv_reply_bulk_int(c->out, ms / 1000);
+    kv_reply_bulk_int(c->out, (ms % 1000) * 1000);
+}
+
+static void cmd_command(struct kv_cmd_ctx *c) {
+    if (arg_is(c, 1, "count")) {
+        kv_reply_int(c->out, c->engine->cmd_count);
+    } else {
+        kv_reply_array(c->out, 0); /* COMMAND, COMMAND DOCS ...: nothing to document */
+    }
+}
+
+static uint64_t bound_echo(struct kv_cmd_ctx *c) {
+    return kv_reply_bulk_size(c->argc > 1 ? c->argv[c->argc - 1].len : 0) + 128;
+}
+
+static uint64_t bound_info(struct kv_cmd_ctx *c) {
+    (void)c;
+    return INFO_BOUND;
+}
+
+/* ---- INFO -------------------------------------------------------------------- */
+
+struct info_buf {
+    char *p;
+    uint32_t len;
+    uint32_t cap;
+};
+
+__attribute__((format(printf, 2, 3))) static void info_add(struct info_buf *b, const char *fmt,
+                                                           ...) {
+    KV_ASSERT(b->len < b->cap);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    KV_ASSERT(n >= 0 && (uint32_t)n < b->cap - b->len);
+    b->len += (uint32_t)n;
+}
+
+static bool want(const struct kv_cmd_ctx *c, const char *section) {
+    if (c->argc < 2) return true;
+    for (uint32_t i = 1; i < c->argc; i++) {
+        if (arg_is(c, i, section) || arg_is(c, i, "all") || arg_is(c, i, "everything") ||
+            arg_is(c, i, "default"))
+            return true;
+    }
+    return false;
+}
+
+typedef unsigned long long ull;
+
+static void info_server(struct kv_cmd_ctx *c, struct info_buf *b) {
+    const struct kv_stats *st = &c->engine->stats;
+    ull up_s = (kv_clock_monotonic_ns(c->engine->clock) - st->start_monotonic_ns) /
+               1000000000ull;
+    info_add(b, "# Server\r\nredis_version:7.0.15\r\nkv_version:" KV_VERSION "\r\n"
+                "redis_mode:standalone\r\narch_bits:64\r\nmultiplexing_api:io_uring\r\n"
+                "tcp_port:%u\r\nuptime_in_seconds:%llu\r\nuptime_in_days:%llu\r\nhz:%u\r\n"
+                "server_time_usec:%llu\r\n\r\n",
+             st->tcp_port, up_s, up_s / 86400, c->engine->config->hz,
+             (ull)c->now_ms * 1000ull);
+}
+
+static void info_clients(struct kv_cmd_ctx *c, struct info_buf *b) {
+    const struct kv_stats *st = &c->engine->stats;
+    info_add(b, "# Clients\r\nconnected_clients:%llu\r\nmaxclients:%u\r\nblocked_clients:0\r\n"
+                "blocked_on_buffers:%llu\r\n\r\n",
+             (ull)st->connected_clients, c->engine->config->maxclients,
+             (ull)st->blocked_on_buffers);
+}
+
+static void info_memory(struct kv_cmd_ctx *c, struct info_buf *b) {
+    const struct kv_keyspace *ks = c->ks;
+    ull used = kv_ks_used_memory(ks);
+    ull payload = kv_ks_payload_bytes(ks);
+    info_add(b, "# Memory\r\nused_memory:%llu\r\nused_memory_human:%.2fM\r\n"
+                "used_memory_dataset:%llu\r\nused_memory_index:%llu\r\nmaxmemory:%llu\r\n"
+                "maxmemory_human:%.2fM\r\nmaxmemory_policy:%s\r\n",
+             used, (double)used / 1048576.0, payload, (ull)kv_ks_index_bytes(ks),
+             (ull)c->engine->config->maxmemory,
+             (double)c->engine->config->maxmemory / 1048576.0,
+             kv_evict_policy_name(c->engine->config->maxmemory_policy));
+    info_add(b, "data_region_bytes:%llu\r\ndata_region_used_bytes:%llu\r\n"
+                "data_utilization:%.4f\r\nindex_slots:%u\r\nindex_max_keys:%u\r\n\r\n",
+             (ull)ks->alloc.size, (ull)ks->alloc.used_bytes,
+             ks->alloc.size ? (double)payload / (double)ks->alloc.size : 0.0,
+             ks->table.capacity, ks->table.max_count);
+}
+
+static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
+    const struct kv_stats *st = &c->engine->stats;
+    info_add(b, "# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
+                "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
+                "rejected_connections:%llu\r\nexpired_keys:%llu\r\nevicted_keys:%llu\r\n"
+                "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\nstale_completions:%llu\r\n\r\n",
+             (ull)st->total_connections_received, (ull)st->total_commands_processed,
+             (ull)st->total_net_input_bytes, (ull)st->total_net_output_bytes,
+             (ull)st->rejected_connections, (ull)st->expired_keys, (ull)st->evicted_keys,
+             (ull)st->keyspace_hits, (ull)st->keyspace_misses, (ull)st->stale_completions);
+}
+
+static void cmd_info(struct kv_cmd_ctx *c) {
+    struct info_buf b = {kv_scratch_alloc(c, INFO_BOUND - 64), 0, INFO_BOUND - 64};
+    if (want(c, "server")) info_server(c, &b);
+    if (want(c, "clients")) info_clients(c, &b);
+    if (want(c, "memory")) info_memory(c, &b);
+    if (want(c, "stats")) info_stats(c, &b);
+    if (want(c, "keyspace")) {
+        info_add(&b, "# Keyspace\r\n");
+        ull keys = kv_ks_count(c->ks);
+        if (keys > 0)
+            info_add(&b, "db0:keys=%llu,expires=%llu,avg_ttl=0\r\n", keys,
+                     (ull)c->ks->volatile_count);
+    }
+    if (b.len >= 2 && b.p[b.len - 1] == '\n' && b.p[b.len - 3] == '\n') b.len -= 2;
+    kv_reply_bulk(c->out, b.p, b.len);
+}
+
+/* ---- CONFIG and CLIENT (what client libraries and tools send) ----------------- */
+
+static void config_pair(struct kv_cmd_ctx *c, const char *name, const char *value) {
+    kv_reply_bulk_cstr(c->out, name);
+    kv_reply_bulk_cstr(c->out, value);
+}
+
+/* CONFIG GET answers the options clients and benchmarks ask for; SET is refused. */
+static void cmd_config(struct kv_cmd_ctx *c) {
+    if (!arg_is(c, 1, "get")) {
+        kv_reply_errorf(c->out, "ERR CONFIG %s is not supported: kv's limits are fixed at "
+                        "startup", arg_is(c, 1, "set") ? "SET" : "subcommand");
+        return;
+    }
+    if (c->argc != 3) {
+        kv_reply_error(c->out, "ERR wrong number of arguments for 'config|get' command");
+        return;
+    }
+    char mem[32], clients[16];
+    snprintf(mem, sizeof(mem), "%llu", (ull)c->engine->config->maxmemory);
+    snprintf(clients, sizeof(clients), "%u", c->engine->config->maxclients);
+    const char *names[] = {"save", "appendonly", "maxmemory", "maxclients", "databases"};
+    const char *values[] = {"", "no", mem, clients, "1"};
+    uint32_t matched = 0;
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) {
+        const uint8_t *n = (const uint8_t *)names[i];
+        if (kv_glob_match(c->argv[2].ptr, c->argv[2].len, n, (uint32_t)strlen(names[i])))
+            matched++;
+    }
+    kv_reply_array(c->out, matched * 2);
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) {
+        const uint8_t *n = (const uint8_t *)names[i];
+        if (kv_glob_match(c->argv[2].ptr, c->argv[2].len, n, (uint32_t)strlen(names[i])))
+            config_pair(c, names[i], values[i]);
+    }
+}
+
+static void cmd_client(struct kv_cmd_ctx *c) {
+    struct kv_session *s = c->session;
+    if (arg_is(c, 1, "id") && c->argc == 2) {
+        kv_reply_int(c->out, (int64_t)s->id);
+    } else if (arg_is(c, 1, "getname") && c->argc == 2) {
+        if (s->name_len == 0) kv_reply_null(c->out);
+        else kv_reply_bulk(c->out, s->name, s->name_len);
+    } else if (arg_is(c, 1, "setname") && c->argc == 3) {
+        struct kv_slice n = c->argv[2];
+        for (uint32_t i = 0; i < n.len; i++) {
+            if (n.ptr[i] < '!' || n.ptr[i] > '~') {
+                kv_reply_error(c->out, "ERR Client names cannot contain spaces, newlines or "
+                                       "special characters.");
+                return;
+            }
+        }
+        if (n.len > KV_CLIENT_NAME_MAX) {
+            kv_reply_errorf(c->out, "ERR client name longer than %u bytes", KV_CLIENT_NAME_MAX);
+            return;
+        }
+        memcpy(s->name, n.ptr, n.len);
+        s->name_len = (uint8_t)n.len;
+        kv_reply_simple(c->out, "OK");
+    } else if (c->argc == 3 && (arg_is(c, 1, "setname") || arg_is(c, 1, "getname") ||
+                                arg_is(c, 1, "id"))) {
+        kv_reply_errorf(c->out, "ERR wrong number of arguments for 'client|%.*s' command",
+                        (int)c->argv[1].len, (const char *)c->argv[1].ptr);
+    } else {
+        kv_reply_errorf(c->out, "ERR unknown subcommand '%.*s'. Try CLIENT HELP.",
+                        (int)KV_MIN(c->argv[1].len, 128u), (const char *)c->argv[1].ptr);
+    }
+}
+
+static uint64_t bound_config(struct kv_cmd_ctx *c) { return 1024 + c->argv[c->argc - 1].len; }
+
+static const struct kv_cmd server_cmds[] = {
+    {"ping", -1, KV_CMD_FAST, cmd_ping, bound_echo},
+    {"echo", 2, KV_CMD_FAST, cmd_echo, bound_echo},
+    {"quit", -1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_quit, NULL},
+    {"select", 2, KV_CMD_FAST, cmd_select, NULL},
+    {"dbsize", 1, KV_CMD_READONLY | KV_CMD_FAST, cmd_dbsize, NULL},
+    {"flushall", -1, KV_CMD_WRITE, cmd_flush, NULL},
+    {"flushdb", -1, KV_CMD_WRITE, cmd_flush, NULL},
+    {"multi", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_multi, NULL},
+    {"exec", 1, KV_CMD_NOQUEUE, cmd_exec, NULL},
+    {"discard", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_discard, NULL},
+    {"watch", -2, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_watch, NULL},
+    {"unwatch", 1, KV_CMD_FAST, cmd_unwatch, NULL},
+    {"info", -1, 0, cmd_info, bound_info},
+    {"time", 1, KV_CMD_FAST, cmd_time, NULL},
+    {"command", -1, 0, cmd_command, NULL},
+    {"config", -2, 0, cmd_config, bound_config},
+    {"client", -2, 0, cmd_client, NULL},
+};
+
+const struct kv_cmd_group kv_cmds_server = {server_cmds, KV_ARRAY_LEN(server_cmds)};

@@ -1,0 +1,390 @@
+/*
+ * engine.c: command dispatch, in the order Redis's processCommand checks things:
+ * lookup (unknown command), arity, MULTI queueing, the out-of-memory pre-check,
+ * the reply-size limit, then the handler. Also MULTI/EXEC/WATCH state and the
+ * per-command scratch.
+ *
+ * Memory: the engine struct (inside the server), the name lookup table (static
+ * array of pointers into the const command groups), the watchers array and the
+ * scratch area, both carved at startup. Never allocates.
+ *
+ * Invariant: when a handler runs, ctx->out has at least the room its reply bound
+ * announced (the server guaranteed it), and scratch_used is 0 on entry.
+ */
+#include <string.h>
+
+#include "kv/cmd.h"
+#include "kv/keyspace.h"
+#include "kv/util.h"
+
+static const struct kv_cmd_group *const groups[] = {
+    &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list,
+};
+
+#define NAME_MAX_LEN 32u
+#define UNKNOWN_ARGS_MAX 128 /* Redis shows argument text up to 128 bytes */
+
+static uint32_t name_hash(const uint8_t *p, uint32_t n) {
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t ch = p[i];
+        if (ch >= 'A' && ch <= 'Z') ch = (uint8_t)(ch + 32);
+        h = (h ^ ch) * 16777619u;
+    }
+    return h;
+}
+
+static void lookup_add(struct kv_engine *e, const struct kv_cmd *cmd) {
+    uint32_t n = (uint32_t)strlen(cmd->name);
+    KV_ASSERT(n > 0 && n < NAME_MAX_LEN);
+    uint32_t i = name_hash((const uint8_t *)cmd->name, n) & (KV_CMD_LOOKUP_SIZE - 1);
+    for (uint32_t probe = 0; probe < KV_CMD_LOOKUP_SIZE; probe++) {
+        if (e->lookup[i] == NULL) {
+            e->lookup[i] = cmd;
+            e->cmd_count++;
+            return;
+        }
+        KV_ASSERT(strcmp(e->lookup[i]->name, cmd->name) != 0); /* no duplicates */
+        i = (i + 1) & (KV_CMD_LOOKUP_SIZE - 1);
+    }
+    KV_UNREACHABLE();
+}
+
+static const struct kv_cmd *lookup(const struct kv_engine *e, struct kv_slice name) {
+    if (name.len == 0 || name.len >= NAME_MAX_LEN) return NULL;
+    uint32_t i = name_hash(name.ptr, name.len) & (KV_CMD_LOOKUP_SIZE - 1);
+    for (uint32_t probe = 0; probe < KV_CMD_LOOKUP_SIZE; probe++) {
+        const struct kv_cmd *cmd = e->lookup[i];
+        if (cmd == NULL) return NULL;
+        if (strlen(cmd->name) == name.len && kv_slice_eq_nocase(name, cmd->name)) return cmd;
+        i = (i + 1) & (KV_CMD_LOOKUP_SIZE - 1);
+    }
+    return NULL;
+}
+
+void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
+    KV_ASSERT(e != NULL && init != NULL && init->ks != NULL && init->clock != NULL);
+    KV_ASSERT(init->scratch != NULL && init->watchers != NULL);
+    struct kv_stats keep = e->stats; /* the keyspace may already point at it */
+    memset(e, 0, sizeof(*e));
+    e->stats = keep;
+    e->config = init->config;
+    e->clock = init->clock;
+    e->ks = init->ks;
+    e->reply_max = init->reply_max;
+    e->scratch = init->scratch;
+    e->scratch_cap = init->scratch_cap;
+    e->watchers = init->watchers;
+    e->watchers_cap = init->watchers_cap;
+    kv_prng_init(&e->prng, init->prng_seed);
+    for (uint32_t g = 0; g < KV_ARRAY_LEN(groups); g++) {
+        for (uint32_t i = 0; i < groups[g]->count; i++) lookup_add(e, &groups[g]->cmds[i]);
+    }
+    KV_ASSERT(e->cmd_count * 2 <= KV_CMD_LOOKUP_SIZE);
+}
+
+struct kv_stats *kv_engine_stats(struct kv_engine *e) { return &e->stats; }
+
+void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o) {
+    e->observer = o;
+}
+
+void kv_session_init(struct kv_session *s, uint64_t id) {
+    KV_ASSERT(s != NULL);
+    memset(s, 0, sizeof(*s));
+    s->id = id;
+}
+
+/* ---- WATCH ------------------------------------------------------------------ */
+
+static void watchers_remove(struct kv_engine *e, struct kv_session *s) {
+    for (uint32_t i = 0; i < e->watcher_count; i++) {
+        if (e->watchers[i] != s) continue;
+        e->watchers[i] = e->watchers[--e->watcher_count];
+        return;
+    }
+    KV_UNREACHABLE();
+}
+
+void kv_engine_unwatch(struct kv_engine *e, struct kv_session *s) {
+    if (s->watch_count > 0) watchers_remove(e, s);
+    s->watch_count = 0;
+    s->flags &= ~(uint32_t)KV_SESSION_DIRTY_CAS;
+}
+
+void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *key,
+                     uint32_t klen) {
+    KV_ASSERT(s->watch_count < KV_WATCH_MAX);
+    uint64_t h = kv_table_hash(&e->ks->table, key, klen);
+    for (uint32_t i = 0; i < s->watch_count; i++) {
+        if (s->watch_hash[i] == h) return;
+    }
+    if (s->watch_count == 0) {
+        KV_ASSERT(e->watcher_count < e->watchers_cap);
+        e->watchers[e->watcher_count++] = s;
+    }
+    s->watch_hash[s->watch_count++] = h;
+}
+
+void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen) {
+    if (e->watcher_count == 0) return;
+    uint64_t h = kv_table_hash(&e->ks->table, key, klen);
+    for (uint32_t i = 0; i < e->watcher_count; i++) {
+        struct kv_session *s = e->watchers[i];
+        for (uint32_t k = 0; k < s->watch_count; k++) {
+            if (s->watch_hash[k] == h) s->flags |= KV_SESSION_DIRTY_CAS;
+        }
+    }
+}
+
+void kv_engine_touch_all(struct kv_engine *e) {
+    for (uint32_t i = 0; i < e->watcher_count; i++) e->watchers[i]->flags |= KV_SESSION_DIRTY_CAS;
+}
+
+void kv_session_reset(struct kv_engine *e, struct kv_session *s) {
+    kv_engine_unwatch(e, s);
+    s->flags = 0;
+    s->multi_count = 0;
+    KV_ASSERT(s->watch_count == 0);
+}
+
+/* ---- scratch ------------------------------------------------------------------ */
+
+void *kv_scratch_alloc(struct kv_cmd_ctx *ctx, uint64_t bytes) {
+    struct kv_engine *e = ctx->engine;
+    uint64_t at = KV_ALIGN_UP(e->scratch_used, 8);
+    KV_ASSERT(bytes <= e->scratch_cap && at <= e->scratch_cap - bytes);
+    e->scratch_used = at + bytes;
+    return e->scratch + at;
+}
+
+uint64_t kv_cmd_bound_default(struct kv_cmd_ctx *ctx) {
+    uint64_t n = 256;
+    for (uint32_t i = 0; i < ctx->argc; i++) n += ctx->argv[i].len;
+    return n;
+}
+
+/* ---- dispatch ------------------------------------------------------------------ */
+
+static void ctx_init(struct kv_engine *e, struct kv_session *s, struct kv_cmd_ctx *ctx,
+                     uint32_t argc, const struct kv_slice *argv, struct kv_reply *out) {
+    int64_t now = kv_clock_realtime_ms(e->clock);
+    kv_ks_set_time(e->ks, now);
+    ctx->engine = e;
+    ctx->ks = e->ks;
+    ctx->session = s;
+    ctx->out = out;
+    ctx->argc = argc;
+    ctx->argv = argv;
+    ctx->now_ms = now;
+}
+
+static bool arity_ok(const struct kv_cmd *cmd, uint32_t argc) {
+    int64_t a = cmd->arity;
+    return a > 0 ? (int64_t)argc == a : (int64_t)argc >= -a;
+}
+
+/* The error Redis gives for an unknown command (arguments quoted, 128 bytes max). */
+static void reply_unknown(struct kv_reply *out, uint32_t argc, const struct kv_slice *argv) {
+    char args[UNKNOWN_ARGS_MAX * 2 + 64];
+    uint32_t n = 0;
+    for (uint32_t i = 1; i < argc && n < UNKNOWN_ARGS_MAX; i++) {
+        uint32_t room = UNKNOWN_ARGS_MAX - n;
+        uint32_t len = (uint32_t)strnlen((const char *)argv[i].ptr, KV_MIN(argv[i].len, room));
+        args[n++] = '\'';
+        memcpy(args + n, argv[i].ptr, len);
+        n += len;
+        args[n++] = '\'';
+        args[n++] = ' ';
+    }
+    args[n] = 0;
+    uint32_t nlen = (uint32_t)strnlen((const char *)argv[0].ptr, KV_MIN(argv[0].len, 128u));
+    kv_reply_errorf(out, "ERR unknown command '%.*s', with args beginning with: %s", (int)nlen,
+                    (const char *)argv[0].ptr, args);
+}
+
+static void reply_arity(struct kv_reply *out, const struct kv_cmd *cmd) {
+    kv_reply_errorf(out, "ERR wrong number of arguments for '%s' command", cmd->name);
+}
+
+static void reply_too_large(struct kv_reply *out, uint64_t bound, uint64_t max) {
+    kv_reply_errorf(out, "ERR reply of up to %llu bytes exceeds client-query-buffer-limit "
+                         "(%llu bytes)", (unsigned long long)bound, (unsigned long long)max);
+}
+
+static bool is_proc(const struct kv_cmd *cmd, const char *name) {
+    return strcmp(cmd->name, name) == 0;
+}
+
+/* Commands that run immediately inside MULTI, as Redis's processCommand lists them. */
+static bool runs_in_multi(const struct kv_cmd *cmd) {
+    return (cmd->flags & KV_CMD_NOQUEUE) != 0;
+}
+
+static uint64_t bound_of(struct kv_cmd_ctx *ctx, const struct kv_cmd *cmd) {
+    return cmd->reply_bound != NULL ? cmd->reply_bound(ctx) : kv_cmd_bound_default(ctx);
+}
+
+/* Space (need) and largest single allocation a growing command may take. */
+static void oom_need(uint32_t argc, const struct kv_slice *argv, uint64_t *need,
+                     uint64_t *largest) {
+    uint64_t total = 0, big = 0;
+    for (uint32_t i = 1; i < argc; i++) {
+        total += argv[i].len + 16;
+        big = KV_MAX(big, (uint64_t)argv[i].len);
+    }
+    *need = total + 64;
+    *largest = big + 64;
+}
+
+uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                             const struct kv_slice *argv) {
+    KV_ASSERT(argc >= 1);
+    const struct kv_cmd *cmd = lookup(e, argv[0]);
+    if (cmd == NULL || !arity_ok(cmd, argc)) return 512; /* the error */
+    struct kv_cmd_ctx ctx;
+    struct kv_reply none = {0};
+    ctx_init(e, s, &ctx, argc, argv, &none);
+    uint64_t b = bound_of(&ctx, cmd);
+    /* too large: an error replaces the reply */
+    return b > e->reply_max ? KV_EXEC_ERROR_ROOM : KV_MAX(b, KV_EXEC_ERROR_ROOM);
+}
+
+uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                               const struct kv_slice *argv) {
+    KV_ASSERT(argc >= 1);
+    const struct kv_cmd *cmd = lookup(e, argv[0]);
+    if (cmd != NULL && arity_ok(cmd, argc) && (s->flags & KV_SESSION_MULTI) &&
+        !runs_in_multi(cmd))
+        return 128; /* +QUEUED or an error */
+    return kv_engine_cmd_bound(e, s, argc, argv);
+}
+
+bool kv_engine_is_exec(struct kv_engine *e, const struct kv_session *s, uint32_t argc,
+                       const struct kv_slice *argv) {
+    if (!(s->flags & KV_SESSION_MULTI) || argc != 1) return false;
+    if (s->flags & (KV_SESSION_MULTI_ERROR | KV_SESSION_DIRTY_CAS)) return false;
+    const struct kv_cmd *cmd = lookup(e, argv[0]);
+    return cmd != NULL && is_proc(cmd, "exec");
+}
+
+bool kv_engine_would_queue(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv) {
+    const struct kv_cmd *cmd = lookup(e, argv[0]);
+    return cmd != NULL && arity_ok(cmd, argc) && !runs_in_multi(cmd);
+}
+
+static void observe(struct kv_engine *e, const struct kv_cmd_ctx *ctx, uint32_t reply_from) {
+    if (e->observer == NULL || e->observer->on_command == NULL) return;
+    const struct kv_reply *r = ctx->out;
+    KV_ASSERT(reply_from <= r->len);
+    e->observer->on_command(e->observer->ctx, ctx->session, ctx->argc, ctx->argv, ctx->now_ms,
+                            r->buf + reply_from, r->len - reply_from);
+}
+
+/* Runs one command that passed lookup and arity; shared by EXEC and plain calls. */
+/*
+ * `reserve` keeps room for the commands still to run in an EXEC: each may need an
+ * error reply of KV_EXEC_ERROR_ROOM bytes (config check: multi-max-commands times
+ * that is at most half a large buffer), so a transaction's reply always fits.
+ */
+static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd_ctx *ctx,
+                    uint64_t reserve) {
+    KV_ASSERT(e->scratch_used == 0);
+    KV_ASSERT(reserve <= kv_reply_free(ctx->out));
+    uint64_t bound = bound_of(ctx, cmd);
+    if (bound > e->reply_max || bound + reserve > kv_reply_free(ctx->out)) {
+        reply_too_large(ctx->out, bound, e->reply_max);
+    } else {
+        uint32_t before = ctx->out->len;
+        cmd->proc(ctx);
+        KV_ASSERT(ctx->out->len - before <= bound);
+    }
+    e->scratch_used = 0;
+    e->stats.total_commands_processed++;
+}
+
+static bool oom_refused(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd_ctx *c) {
+    if (!(cmd->flags & KV_CMD_DENYOOM)) return false;
+    uint64_t need, largest;
+    oom_need(c->argc, c->argv, &need, &largest);
+    if (kv_ks_make_room(e->ks, need, largest)) return false;
+    kv_reply_error(c->out, KV_ERR_OOM);
+    return true;
+}
+
+enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                               const struct kv_slice *argv, struct kv_reply *out) {
+    KV_ASSERT(argc >= 1 && out != NULL);
+    struct kv_cmd_ctx ctx;
+    ctx_init(e, s, &ctx, argc, argv, out);
+    uint32_t from = out->len;
+    enum kv_exec result = KV_EXEC_DONE;
+    const struct kv_cmd *cmd = lookup(e, argv[0]);
+    bool in_multi = (s->flags & KV_SESSION_MULTI) != 0;
+    if (cmd == NULL || !arity_ok(cmd, argc)) {
+        if (cmd == NULL) reply_unknown(out, argc, argv);
+        else reply_arity(out, cmd);
+        if (in_multi) s->flags |= KV_SESSION_MULTI_ERROR;
+    } else if (in_multi && !runs_in_multi(cmd)) {
+        if (s->multi_count >= e->config->multi_max_commands) {
+            kv_reply_errorf(out, "ERR MULTI queue is full (multi-max-commands %u)",
+                            e->config->multi_max_commands);
+            s->flags |= KV_SESSION_MULTI_ERROR;
+        } else if (!oom_refused(e, cmd, &ctx)) {
+            s->multi_count++;
+            kv_reply_simple(out, "QUEUED");
+            result = KV_EXEC_QUEUE;
+        } else {
+            s->flags |= KV_SESSION_MULTI_ERROR;
+        }
+    } else if (is_proc(cmd, "exec") && kv_engine_is_exec(e, s, argc, argv)) {
+        return KV_EXEC_RUN_QUEUED; /* the server replays; observed in exec_end */
+    } else if (!oom_refused(e, cmd, &ctx)) {
+        run_cmd(e, cmd, &ctx, 0);
+    }
+    observe(e, &ctx, from);
+    return result;
+}
+
+
+void kv_engine_exec_begin(struct kv_engine *e, struct kv_session *s, struct kv_reply *out) {
+    KV_ASSERT(s->flags & KV_SESSION_MULTI);
+    KV_ASSERT(!(s->flags & (KV_SESSION_MULTI_ERROR | KV_SESSION_DIRTY_CAS)));
+    e->exec_from = out->len;
+    e->exec_out = out;
+    e->exec_left = s->multi_count;
+    kv_reply_array(out, s->multi_count);
+    s->flags &= ~(uint32_t)KV_SESSION_MULTI; /* queued commands run as plain ones */
+}
+
+void kv_engine_exec_one(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                        const struct kv_slice *argv, struct kv_reply *out) {
+    const struct kv_cmd *cmd = lookup(e, argv[0]);
+    KV_ASSERT(cmd != NULL && arity_ok(cmd, argc) && !runs_in_multi(cmd));
+    KV_ASSERT(out == e->exec_out && e->exec_left > 0);
+    e->exec_left--;
+    struct kv_cmd_ctx ctx;
+    ctx_init(e, s, &ctx, argc, argv, out);
+    uint32_t from = out->len;
+    run_cmd(e, cmd, &ctx, (uint64_t)e->exec_left * KV_EXEC_ERROR_ROOM);
+    observe(e, &ctx, from);
+}
+
+void kv_engine_exec_end(struct kv_engine *e, struct kv_session *s) {
+    KV_ASSERT(e->exec_out != NULL && e->exec_left == 0);
+    s->multi_count = 0;
+    s->flags &= ~(uint32_t)(KV_SESSION_MULTI | KV_SESSION_MULTI_ERROR);
+    kv_engine_unwatch(e, s);
+    static const struct kv_slice exec_argv[1] = {{(const uint8_t *)"EXEC", 4}};
+    struct kv_cmd_ctx ctx;
+    ctx_init(e, s, &ctx, 1, exec_argv, e->exec_out);
+    e->stats.total_commands_processed++;
+    observe(e, &ctx, e->exec_from);
+    e->exec_out = NULL;
+}
+
+void kv_engine_tick(struct kv_engine *e) {
+    kv_ks_set_time(e->ks, kv_clock_realtime_ms(e->clock));
+    /* Redis's active expiry spends ~25% of a tick; a slot budget bounds ours. */
+    kv_ks_expire_cycle(e->ks, 4096);
+}

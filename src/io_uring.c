@@ -1,0 +1,477 @@
+/*
+ * io_uring.c: the real-kernel io backend (struct kv_io_vtable over liburing 2.3).
+ * The only file in kv that includes liburing or touches sockets.
+ *
+ * Memory: everything lives in the caller's struct kv_io_uring: the ring (mapped by
+ * the kernel during init), the listener fd, and KV_IO_URING_TIMESPECS_MAX timespecs
+ * that queued timeouts point at until they are submitted. Nothing is allocated after
+ * init; the liburing calls used after init (get_sqe, submit, submit_and_get_events,
+ * submit_and_wait_timeout, for_each_cqe) do not allocate either.
+ *
+ * Invariants:
+ * - user_data is exactly the caller's tag. Internal operations use tags whose op
+ *   byte is 0 (callers never use it); their CQEs are checked here, never delivered.
+ * - Queue functions only fill SQEs. When the SQ (or the timespec array) is full they
+ *   submit the batch and retry; they never drop an op and never run a callback.
+ * - A timespec slot is reused only once every queued SQE has been consumed by the
+ *   kernel (io_uring_sq_ready() == 0): the kernel copies the timespec at submission.
+ * - Multi-SQE operations (cancel + close) are reserved as a unit, so a hard link is
+ *   never split across two submissions.
+ * - run() processes at most cq_entries CQEs per call.
+ *
+ * Never: allocate after init, call io->complete outside run(), store a pointer into
+ * caller memory other than the recv/send buffers the kernel is using.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "kv/io_uring.h"
+
+/* Internal tags: op byte 0, kind in the slot field. */
+#define KV_IO_URING_TAG_CONN_CANCEL ((uint64_t)1 << 32)
+#define KV_IO_URING_TAG_LISTEN_CANCEL ((uint64_t)2 << 32)
+#define KV_IO_URING_TAG_LISTEN_CLOSE ((uint64_t)3 << 32)
+
+/* Forced submits tried before a still-full SQ is declared a broken invariant. */
+#define KV_IO_URING_SUBMIT_TRIES 4u
+/* deinit waits at most this long for a queued listener close to complete. */
+#define KV_IO_URING_DRAIN_ROUNDS 100u
+#define KV_IO_URING_DRAIN_WAIT_MS 10u
+
+#define KV_IO_URING_FLAGS_DEFER (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)
+
+static void kv_io_uring_after_submit(struct kv_io_uring *u) {
+    KV_ASSERT(u->timespecs_used <= KV_IO_URING_TIMESPECS_MAX);
+    /* Every queued timeout has been read by the kernel: its timespec is free. */
+    if (io_uring_sq_ready(&u->ring) == 0) u->timespecs_used = 0;
+    KV_ASSERT(u->timespecs_used == 0 || io_uring_sq_ready(&u->ring) > 0);
+}
+
+static bool kv_io_uring_has_room(const struct kv_io_uring *u, uint32_t sqes_count,
+                                 bool timespec_needed) {
+    if (io_uring_sq_space_left(&u->ring) < sqes_count) return false;
+    return !timespec_needed || u->timespecs_used < KV_IO_URING_TIMESPECS_MAX;
+}
+
+/*
+ * Makes room for sqes_count SQEs (and one timespec) without running a callback: if
+ * the SQ is full, submit what is queued (no wait, no completions reaped) and retry.
+ */
+static void kv_io_uring_reserve(struct kv_io_uring *u, uint32_t sqes_count,
+                                bool timespec_needed) {
+    KV_ASSERT(u->ring_ready);
+    KV_ASSERT(sqes_count >= 1 && sqes_count <= u->sq_entries);
+    for (uint32_t i = 0; i < KV_IO_URING_SUBMIT_TRIES; i++) {
+        if (kv_io_uring_has_room(u, sqes_count, timespec_needed)) return;
+        u->counters.sq_full_submits++;
+        u->counters.enter_calls++;
+        int ret = io_uring_submit(&u->ring);
+        KV_ASSERT((ret >= 0 || ret == -EAGAIN || ret == -EBUSY || ret == -EINTR) &&
+                  "io_uring: submit of a full SQ failed");
+        kv_io_uring_after_submit(u);
+    }
+    KV_ASSERT(kv_io_uring_has_room(u, sqes_count, timespec_needed) &&
+              "io_uring: SQ still full after repeated submits");
+}
+
+/* Takes an SQE that kv_io_uring_reserve() guaranteed; never submits. */
+static struct io_uring_sqe *kv_io_uring_sqe(struct kv_io_uring *u) {
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+    KV_ASSERT(sqe != NULL && "io_uring: reserved SQE missing");
+    KV_ASSERT(io_uring_sq_ready(&u->ring) >= 1);
+    u->counters.submissions++;
+    return sqe;
+}
+
+static void kv_io_uring_accept(void *impl, uint64_t tag) {
+    struct kv_io_uring *u = impl;
+    KV_ASSERT(kv_io_tag_op(tag) != 0);
+    KV_ASSERT(u->listener == KV_IO_URING_LISTENER_OPEN && !u->accept_armed);
+    kv_io_uring_reserve(u, 1, false);
+    struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
+    io_uring_prep_multishot_accept(sqe, u->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, tag);
+    u->accept_armed = true;
+    u->accept_tag = tag;
+}
+
+/* Cancel everything on fd, hard-linked to its close: the close runs even when the
+ * cancel finds nothing (or fails). */
+static void kv_io_uring_cancel_close(struct kv_io_uring *u, int32_t fd, uint64_t cancel_tag,
+                                     uint64_t close_tag) {
+    KV_ASSERT(fd >= 0);
+    KV_ASSERT(kv_io_tag_op(cancel_tag) == 0);
+    kv_io_uring_reserve(u, 2, false);
+    struct io_uring_sqe *cancel = kv_io_uring_sqe(u);
+    io_uring_prep_cancel_fd(cancel, fd, IORING_ASYNC_CANCEL_ALL);
+    io_uring_sqe_set_data64(cancel, cancel_tag);
+    cancel->flags |= IOSQE_IO_HARDLINK;
+    struct io_uring_sqe *close_sqe = kv_io_uring_sqe(u);
+    io_uring_prep_close(close_sqe, fd);
+    io_uring_sqe_set_data64(close_sqe, close_tag);
+}
+
+static void kv_io_uring_listener_close(void *impl) {
+    struct kv_io_uring *u = impl;
+    KV_ASSERT(u->listener == KV_IO_URING_LISTENER_OPEN);
+    KV_ASSERT(u->listen_fd >= 0);
+    kv_io_uring_cancel_close(u, u->listen_fd, KV_IO_URING_TAG_LISTEN_CANCEL,
+                             KV_IO_URING_TAG_LISTEN_CLOSE);
+    u->listener = KV_IO_URING_LISTENER_CLOSING;
+}
+
+static void kv_io_uring_recv(void *impl, int32_t handle, uint8_t *buf, uint32_t len,
+                             uint64_t tag) {
+    struct kv_io_uring *u = impl;
+    KV_ASSERT(handle >= 0 && buf != NULL && len > 0);
+    KV_ASSERT(kv_io_tag_op(tag) != 0);
+    kv_io_uring_reserve(u, 1, false);
+    struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
+    io_uring_prep_recv(sqe, handle, buf, len, 0);
+    io_uring_sqe_set_data64(sqe, tag);
+}
+
+static void kv_io_uring_send(void *impl, int32_t handle, const uint8_t *buf, uint32_t len,
+                             uint64_t tag) {
+    struct kv_io_uring *u = impl;
+    KV_ASSERT(handle >= 0 && buf != NULL && len > 0);
+    KV_ASSERT(kv_io_tag_op(tag) != 0);
+    kv_io_uring_reserve(u, 1, false);
+    struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
+    io_uring_prep_send(sqe, handle, buf, len, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, tag);
+}
+
+static void kv_io_uring_close(void *impl, int32_t handle, uint64_t tag) {
+    struct kv_io_uring *u = impl;
+    KV_ASSERT(handle >= 0 && handle != u->listen_fd);
+    KV_ASSERT(kv_io_tag_op(tag) != 0);
+    kv_io_uring_cancel_close(u, handle, KV_IO_URING_TAG_CONN_CANCEL, tag);
+}
+
+static void kv_io_uring_timeout(void *impl, uint64_t timeout_ms, uint64_t tag) {
+    struct kv_io_uring *u = impl;
+    KV_ASSERT(kv_io_tag_op(tag) != 0);
+    kv_io_uring_reserve(u, 1, true);
+    KV_ASSERT(u->timespecs_used < KV_IO_URING_TIMESPECS_MAX);
+    struct __kernel_timespec *ts = &u->timespecs[u->timespecs_used];
+    u->timespecs_used++;
+    ts->tv_sec = (long long)(timeout_ms / 1000u);
+    ts->tv_nsec = (long long)(timeout_ms % 1000u) * 1000000LL;
+    struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
+    io_uring_prep_timeout(sqe, ts, 0, 0);
+    io_uring_sqe_set_data64(sqe, tag);
+}
+
+/* Checks an internal CQE. Its failures mean kv or the kernel broke an assumption. */
+static void kv_io_uring_internal(struct kv_io_uring *u, uint64_t tag, int32_t res) {
+    KV_ASSERT(kv_io_tag_op(tag) == 0);
+    u->counters.internal++;
+    switch (tag) {
+    case KV_IO_URING_TAG_CONN_CANCEL:
+        /* Count of cancelled ops; -EBADF when the caller closes a bad handle (the
+         * linked close then reports -EBADF to the caller). */
+        KV_ASSERT((res >= 0 || res == -EBADF) && "io_uring: cancel before close failed");
+        break;
+    case KV_IO_URING_TAG_LISTEN_CANCEL:
+        KV_ASSERT(res >= 0 && "io_uring: cancel of the listener's accept failed");
+        break;
+    case KV_IO_URING_TAG_LISTEN_CLOSE:
+        KV_ASSERT(res == 0 && "io_uring: close of the listener failed");
+        KV_ASSERT(u->listener == KV_IO_URING_LISTENER_CLOSING);
+        u->listener = KV_IO_URING_LISTENER_CLOSED;
+        u->listen_fd = -1;
+        break;
+    default:
+        KV_ASSERT(tag != LIBURING_UDATA_TIMEOUT && "io_uring: liburing-internal timeout");
+        KV_UNREACHABLE();
+    }
+}
+
+static void kv_io_uring_accepted(struct kv_io_uring *u, uint64_t tag, int32_t res,
+                                 uint32_t cqe_flags) {
+    KV_ASSERT(u->accept_armed && tag == u->accept_tag);
+    if (!(cqe_flags & IORING_CQE_F_MORE)) u->accept_armed = false;
+    if (res < 0) return;
+    int one = 1;
+    if (setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+        u->counters.nodelay_failed++; /* harmless: the connection works, only slower */
+    }
+    KV_ASSERT(u->accept_armed == ((cqe_flags & IORING_CQE_F_MORE) != 0));
+}
+
+/* Handles one CQE; returns 1 when it was delivered to the caller. */
+static uint32_t kv_io_uring_dispatch(struct kv_io_uring *u, const struct io_uring_cqe *cqe,
+                                     bool deliver) {
+    uint64_t tag = cqe->user_data;
+    int32_t res = cqe->res;
+    if (kv_io_tag_op(tag) == 0) {
+        kv_io_uring_internal(u, tag, res);
+        return 0;
+    }
+    bool is_accept = u->accept_armed && tag == u->accept_tag;
+    if (is_accept) kv_io_uring_accepted(u, tag, res, cqe->flags);
+    if (!deliver) {
+        /* deinit: nobody will own a connection accepted now. */
+        if (is_accept && res >= 0) close(res);
+        u->counters.dropped_at_deinit++;
+        return 0;
+    }
+    uint32_t flags = (cqe->flags & IORING_CQE_F_MORE) ? KV_IO_F_MORE : 0u;
+    u->io->complete(u->io->complete_ctx, tag, res, flags);
+    u->counters.completions++;
+    return 1;
+}
+
+/* Processes at most cq_entries ready CQEs. */
+static uint32_t kv_io_uring_reap(struct kv_io_uring *u, bool deliver) {
+    KV_ASSERT(u->ring_ready);
+    uint32_t seen = 0;
+    uint32_t delivered = 0;
+    unsigned head;
+    struct io_uring_cqe *cqe;
+    io_uring_for_each_cqe(&u->ring, head, cqe) {
+        if (seen == u->cq_entries) break;
+        seen++;
+        delivered += kv_io_uring_dispatch(u, cqe, deliver);
+    }
+    io_uring_cq_advance(&u->ring, seen);
+    KV_ASSERT(delivered <= seen && seen <= u->cq_entries);
+    return delivered;
+}
+
+/* One batch: submit everything queued, then wait up to wait_ms for a completion. */
+static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms) {
+    KV_ASSERT(u->ring_ready);
+    int ret;
+    u->counters.enter_calls++;
+    if (wait_ms == 0) {
+        /* Always enters with GETEVENTS: DEFER_TASKRUN work runs only then. */
+        ret = io_uring_submit_and_get_events(&u->ring);
+    } else {
+        struct io_uring_cqe *cqe = NULL;
+        struct __kernel_timespec ts = {
+            .tv_sec = (long long)(wait_ms / 1000u),
+            .tv_nsec = (long long)(wait_ms % 1000u) * 1000000LL,
+        };
+        ret = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
+    }
+    kv_io_uring_after_submit(u);
+    /* -ETIME/-EINTR: nothing arrived. -EBUSY/-EAGAIN: the kernel is short of CQ or
+     * memory for this batch; reap what is ready and submit the rest next run. */
+    KV_ASSERT((ret >= 0 || ret == -ETIME || ret == -EINTR || ret == -EBUSY ||
+               ret == -EAGAIN) && "io_uring: submit/wait failed");
+}
+
+static uint32_t kv_io_uring_run(void *impl, uint32_t wait_ms) {
+    struct kv_io_uring *u = impl;
+    KV_ASSERT(u->ring_ready && u->io != NULL);
+    KV_ASSERT(u->io->complete != NULL && "io->complete must be set before run");
+    kv_io_uring_submit_wait(u, wait_ms);
+    return kv_io_uring_reap(u, true);
+}
+
+static const struct kv_io_vtable kv_io_uring_vtable = {
+    .accept = kv_io_uring_accept,
+    .listener_close = kv_io_uring_listener_close,
+    .recv = kv_io_uring_recv,
+    .send = kv_io_uring_send,
+    .close = kv_io_uring_close,
+    .timeout = kv_io_uring_timeout,
+    .run = kv_io_uring_run,
+};
+
+/* Fills ss from "a.b.c.d", an IPv6 literal, or "*" (any IPv4 address). */
+static bool kv_io_uring_addr_parse(const char *bind_addr, uint16_t port,
+                                   struct sockaddr_storage *ss, socklen_t *len) {
+    KV_ASSERT(bind_addr != NULL && ss != NULL);
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (strcmp(bind_addr, "*") == 0) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(port);
+        in4->sin_addr.s_addr = htonl(INADDR_ANY);
+        *len = sizeof(*in4);
+        return true;
+    }
+    if (inet_pton(AF_INET, bind_addr, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(port);
+        *len = sizeof(*in4);
+        return true;
+    }
+    if (inet_pton(AF_INET6, bind_addr, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(port);
+        *len = sizeof(*in6);
+        return true;
+    }
+    return false;
+}
+
+static uint16_t kv_io_uring_bound_port(int fd) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    KV_ASSERT(fd >= 0);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return 0;
+    if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    KV_ASSERT(ss.ss_family == AF_INET6);
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* socket + SO_REUSEADDR + bind + listen; returns the fd or -1 with err filled. */
+static int kv_io_uring_listen(const char *bind_addr, uint32_t port, uint16_t *port_out,
+                              char *err, uint32_t err_cap) {
+    struct sockaddr_storage ss;
+    socklen_t ss_len = 0;
+    if (port > 65535u || !kv_io_uring_addr_parse(bind_addr, (uint16_t)port, &ss, &ss_len)) {
+        snprintf(err, err_cap, "invalid listen address %s:%u", bind_addr, port);
+        return -1;
+    }
+    const char *step = "socket";
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+        int one = 1;
+        step = "setsockopt SO_REUSEADDR";
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0) {
+            step = "bind";
+            if (bind(fd, (struct sockaddr *)&ss, ss_len) == 0) {
+                step = "listen";
+                if (listen(fd, KV_IO_URING_LISTEN_BACKLOG) == 0) {
+                    step = "getsockname";
+                    *port_out = kv_io_uring_bound_port(fd);
+                    if (*port_out != 0) return fd;
+                }
+            }
+        }
+    }
+    int e = errno;
+    snprintf(err, err_cap, "%s %s:%u: %s", step, bind_addr, port, strerror(e));
+    if (fd >= 0) close(fd);
+    return -1;
+}
+
+static uint32_t kv_io_uring_sq_size(uint32_t conns_max) {
+    KV_ASSERT(conns_max >= 1 && conns_max <= KV_IO_URING_CONNS_MAX);
+    /* Per connection: one recv, one send, one close (two SQEs with its cancel, but
+     * a closing connection has no new recv or send); plus accept and one timeout. */
+    uint64_t want = (uint64_t)conns_max * 3u + 2u;
+    uint32_t sq = 8;
+    for (uint32_t i = 0; i < 32 && sq < want && sq < KV_IO_URING_SQ_ENTRIES_MAX; i++) sq *= 2;
+    KV_ASSERT(sq >= 8 && sq <= KV_IO_URING_SQ_ENTRIES_MAX);
+    return sq;
+}
+
+static const char *kv_io_uring_hint(int e) {
+    if (e == EPERM) return " (is kernel.io_uring_disabled set?)";
+    if (e == ENOSYS) return " (kernel built without io_uring?)";
+    if (e == ENOMEM) return " (RLIMIT_MEMLOCK too low?)";
+    return "";
+}
+
+/* Tries the best setup flags first and falls back while the kernel says -EINVAL. */
+static int kv_io_uring_ring_init(struct kv_io_uring *u, uint32_t conns_max, char *err,
+                                 uint32_t err_cap) {
+    static const uint32_t attempts[] = {
+        KV_IO_URING_FLAGS_DEFER | IORING_SETUP_CQSIZE,
+        IORING_SETUP_COOP_TASKRUN | IORING_SETUP_CQSIZE,
+        0,
+    };
+    uint32_t sq = kv_io_uring_sq_size(conns_max);
+    int ret = -EINVAL;
+    struct io_uring_params p;
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(attempts) && ret == -EINVAL; i++) {
+        memset(&p, 0, sizeof(p));
+        p.flags = attempts[i];
+        if (p.flags & IORING_SETUP_CQSIZE) {
+            p.cq_entries = KV_MIN(sq * 4u, KV_IO_URING_CQ_ENTRIES_MAX);
+        }
+        ret = io_uring_queue_init_params(sq, &u->ring, &p);
+        if (ret == 0) u->setup_flags = attempts[i];
+    }
+    if (ret != 0) {
+        snprintf(err, err_cap, "io_uring unavailable: %s%s", strerror(-ret),
+                 kv_io_uring_hint(-ret));
+        return -1;
+    }
+    if (!(p.features & IORING_FEAT_EXT_ARG)) {
+        io_uring_queue_exit(&u->ring);
+        snprintf(err, err_cap, "io_uring unavailable: kernel lacks IORING_FEAT_EXT_ARG");
+        return -1;
+    }
+    u->sq_entries = p.sq_entries;
+    u->cq_entries = p.cq_entries;
+    KV_ASSERT(u->sq_entries >= sq && u->cq_entries >= u->sq_entries);
+    return 0;
+}
+
+int kv_io_uring_init(struct kv_io_uring *u, struct kv_io *io, const char *bind_addr,
+                     uint32_t port, uint32_t conns_max, char *err, uint32_t err_cap) {
+    KV_ASSERT(u != NULL && io != NULL && bind_addr != NULL);
+    KV_ASSERT(err != NULL && err_cap > 0);
+    KV_ASSERT(conns_max >= 1 && conns_max <= KV_IO_URING_CONNS_MAX);
+    memset(u, 0, sizeof(*u));
+    err[0] = '\0';
+    u->listen_fd = kv_io_uring_listen(bind_addr, port, &u->port, err, err_cap);
+    if (u->listen_fd < 0) return -1;
+    if (kv_io_uring_ring_init(u, conns_max, err, err_cap) != 0) {
+        close(u->listen_fd);
+        u->listen_fd = -1;
+        return -1;
+    }
+    u->ring_ready = true;
+    u->listener = KV_IO_URING_LISTENER_OPEN;
+    u->io = io;
+    io->vt = &kv_io_uring_vtable;
+    io->impl = u;
+    KV_ASSERT(u->port != 0 && (port == 0 || u->port == port));
+    return 0;
+}
+
+/* Lets a queued listener close finish so the port is released; caller CQEs that
+ * arrive meanwhile are discarded (deinit delivers nothing). */
+static void kv_io_uring_drain_listener(struct kv_io_uring *u) {
+    KV_ASSERT(u->listener == KV_IO_URING_LISTENER_CLOSING);
+    for (uint32_t i = 0; i < KV_IO_URING_DRAIN_ROUNDS; i++) {
+        if (u->listener != KV_IO_URING_LISTENER_CLOSING) break;
+        kv_io_uring_submit_wait(u, KV_IO_URING_DRAIN_WAIT_MS);
+        (void)kv_io_uring_reap(u, false);
+    }
+    KV_ASSERT(u->listener != KV_IO_URING_LISTENER_OPEN);
+}
+
+void kv_io_uring_deinit(struct kv_io_uring *u) {
+    KV_ASSERT(u->ring_ready);
+    KV_ASSERT(u->listener >= KV_IO_URING_LISTENER_OPEN &&
+              u->listener <= KV_IO_URING_LISTENER_CLOSED);
+    if (u->listener == KV_IO_URING_LISTENER_CLOSING) kv_io_uring_drain_listener(u);
+    io_uring_queue_exit(&u->ring);
+    u->ring_ready = false;
+    if (u->listener == KV_IO_URING_LISTENER_OPEN) {
+        close(u->listen_fd);
+        u->listen_fd = -1;
+        u->listener = KV_IO_URING_LISTENER_CLOSED;
+    }
+    KV_ASSERT(!u->ring_ready);
+}
+
+uint32_t kv_io_uring_setup_flags(const struct kv_io_uring *u) {
+    KV_ASSERT(u->ring_ready);
+    return u->setup_flags;
+}
+
+const char *kv_io_uring_setup_name(const struct kv_io_uring *u) {
+    KV_ASSERT(u->ring_ready);
+    uint32_t mode = u->setup_flags & ~(uint32_t)IORING_SETUP_CQSIZE;
+    if (mode == KV_IO_URING_FLAGS_DEFER) return "SINGLE_ISSUER|DEFER_TASKRUN";
+    if (mode == IORING_SETUP_COOP_TASKRUN) return "COOP_TASKRUN";
+    KV_ASSERT(u->setup_flags == 0);
+    return "none";
+}

@@ -1,0 +1,531 @@
+/*
+ * io_uring_test.c: tests the io_uring backend over real loopback sockets, driven only
+ * through struct kv_io_vtable (the server's view). Clients are plain sockets made
+ * non-blocking so one thread can drive both sides without deadlock: the kernel moves
+ * DEFER_TASKRUN work only while the test calls run().
+ *
+ * Test code: uses the heap and stdio. Listens on 127.0.0.1 port 0 (ephemeral) only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kv/io_uring.h"
+#include "testing.h"
+
+#define EVENTS_MAX 4096u
+#define CONNS_MAX 8u
+#define CONN_BUF_SIZE 65536u
+#define WAIT_MS 5000u
+
+struct event {
+    uint64_t tag;
+    int32_t res;
+    uint32_t flags;
+};
+
+/* Echo state of one server-side connection, driven from the completion callback. */
+struct echo_conn {
+    bool on;
+    int32_t fd;
+    uint32_t len, off;
+    uint32_t recvs, sends;
+    uint8_t buf[CONN_BUF_SIZE];
+};
+
+struct tctx {
+    struct kv_io_uring u;
+    struct kv_io io;
+    struct event events[EVENTS_MAX];
+    uint32_t events_count;
+    uint32_t internal_delivered; /* op byte 0 reached the caller: must stay 0 */
+    struct echo_conn echo[CONNS_MAX];
+};
+
+static uint64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void echo_step(struct tctx *t, uint64_t tag, int32_t res) {
+    uint32_t slot = kv_io_tag_slot(tag);
+    if (slot >= CONNS_MAX || !t->echo[slot].on) return;
+    struct echo_conn *c = &t->echo[slot];
+    if (kv_io_tag_op(tag) == KV_IO_RECV) {
+        c->recvs++;
+        if (res <= 0) return;
+        c->len = (uint32_t)res;
+        c->off = 0;
+        kv_io_send(&t->io, c->fd, c->buf, c->len, kv_io_tag(KV_IO_SEND, slot, 1));
+    } else if (kv_io_tag_op(tag) == KV_IO_SEND) {
+        c->sends++;
+        if (res <= 0) return;
+        c->off += (uint32_t)res;
+        if (c->off < c->len) {
+            kv_io_send(&t->io, c->fd, c->buf + c->off, c->len - c->off,
+                       kv_io_tag(KV_IO_SEND, slot, 1));
+        } else {
+            kv_io_recv(&t->io, c->fd, c->buf, CONN_BUF_SIZE, kv_io_tag(KV_IO_RECV, slot, 1));
+        }
+    }
+}
+
+static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
+    struct tctx *t = ctx;
+    if (kv_io_tag_op(tag) == 0) t->internal_delivered++;
+    if (t->events_count < EVENTS_MAX) {
+        t->events[t->events_count++] = (struct event){tag, res, flags};
+    }
+    echo_step(t, tag, res);
+}
+
+static struct tctx *tctx_new(uint32_t conns_max) {
+    struct tctx *t = calloc(1, sizeof(*t));
+    char err[256];
+    if (kv_io_uring_init(&t->u, &t->io, "127.0.0.1", 0, conns_max, err, sizeof(err)) != 0) {
+        fprintf(stderr, "init failed: %s\n", err);
+        free(t);
+        return NULL;
+    }
+    t->io.complete = on_complete;
+    t->io.complete_ctx = t;
+    return t;
+}
+
+static void tctx_free(struct tctx *t) {
+    kv_io_uring_deinit(&t->u);
+    free(t);
+}
+
+/* Removes and returns the first recorded event with this tag. */
+static bool take(struct tctx *t, uint64_t tag, struct event *out) {
+    for (uint32_t i = 0; i < t->events_count; i++) {
+        if (t->events[i].tag != tag) continue;
+        *out = t->events[i];
+        memmove(&t->events[i], &t->events[i + 1],
+                (t->events_count - i - 1) * sizeof(t->events[0]));
+        t->events_count--;
+        return true;
+    }
+    return false;
+}
+
+static bool wait_tag(struct tctx *t, uint64_t tag, struct event *out) {
+    uint64_t deadline = now_ms() + WAIT_MS;
+    for (uint32_t i = 0; i < 1000000u; i++) {
+        if (take(t, tag, out)) return true;
+        if (now_ms() > deadline) return false;
+        kv_io_run(&t->io, 10);
+    }
+    return false;
+}
+
+static int client_connect(uint16_t port) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+static uint16_t local_port(int fd, bool peer) {
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    int rc = peer ? getpeername(fd, (struct sockaddr *)&sa, &len)
+                  : getsockname(fd, (struct sockaddr *)&sa, &len);
+    return rc == 0 ? ntohs(sa.sin_port) : 0;
+}
+
+/*
+ * Client side of an exchange: writes out (non-blocking) and reads exactly in_len
+ * bytes into in, calling run() in between so the server side progresses.
+ */
+static bool client_xfer(struct tctx *t, int fd, const uint8_t *out, size_t out_len,
+                        uint8_t *in, size_t in_len) {
+    size_t sent = 0, got = 0;
+    uint64_t deadline = now_ms() + WAIT_MS;
+    for (uint32_t i = 0; i < 10000000u && (sent < out_len || got < in_len); i++) {
+        if (now_ms() > deadline) return false;
+        if (sent < out_len) {
+            ssize_t n = send(fd, out + sent, out_len - sent, MSG_NOSIGNAL);
+            if (n > 0) sent += (size_t)n;
+            else if (n < 0 && errno != EAGAIN) return false;
+        }
+        if (got < in_len) {
+            ssize_t n = recv(fd, in + got, in_len - got, 0);
+            if (n > 0) got += (size_t)n;
+            else if (n == 0 || errno != EAGAIN) return false;
+        }
+        kv_io_run(&t->io, 1);
+    }
+    return sent == out_len && got == in_len;
+}
+
+/* Arms accept, connects one client, returns the server handle (or -1). */
+static int32_t accept_one(struct tctx *t, int *client_fd) {
+    uint64_t acc = kv_io_tag(KV_IO_ACCEPT, 0, 7);
+    if (!t->u.accept_armed) kv_io_accept(&t->io, acc);
+    *client_fd = client_connect(t->u.port);
+    struct event ev;
+    if (*client_fd < 0 || !wait_tag(t, acc, &ev)) return -1;
+    return ev.res;
+}
+
+TEST(test_init_ephemeral) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    CHECK(t->u.port != 0 && t->u.listen_fd >= 0);
+    CHECK(t->io.vt != NULL && t->io.impl == &t->u);
+    CHECK(local_port(t->u.listen_fd, false) == t->u.port);
+    /* 16*3+2 -> 64 SQEs; CQ 4x that when CQSIZE was accepted, else the kernel's 2x */
+    uint32_t cq_factor = (kv_io_uring_setup_flags(&t->u) & IORING_SETUP_CQSIZE) ? 4 : 2;
+    CHECK(t->u.sq_entries == 64 && t->u.cq_entries == 64 * cq_factor);
+    const char *name = kv_io_uring_setup_name(&t->u);
+    uint32_t flags = kv_io_uring_setup_flags(&t->u);
+    printf("io_uring setup: %s (flags 0x%x)\n", name, flags);
+    CHECK(strcmp(name, "SINGLE_ISSUER|DEFER_TASKRUN") == 0 || strcmp(name, "COOP_TASKRUN") == 0 ||
+          strcmp(name, "none") == 0);
+    CHECK(kv_io_run(&t->io, 0) == 0);
+    CHECK(t->events_count == 0);
+    tctx_free(t);
+}
+
+TEST(test_accept_multishot) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    uint64_t acc = kv_io_tag(KV_IO_ACCEPT, 0, 1);
+    kv_io_accept(&t->io, acc);
+    CHECK(t->events_count == 0); /* queueing never runs a callback */
+    int clients[3];
+    uint32_t client_ports = 0, server_ports = 0; /* sums of ports, compared below */
+    for (int i = 0; i < 3; i++) {
+        clients[i] = client_connect(t->u.port);
+        CHECK(clients[i] >= 0);
+        client_ports += local_port(clients[i], false);
+    }
+    int32_t fds[3];
+    for (int i = 0; i < 3; i++) {
+        struct event ev;
+        CHECK(wait_tag(t, acc, &ev));
+        CHECK(ev.res >= 0);
+        CHECK(ev.flags == KV_IO_F_MORE);
+        fds[i] = ev.res;
+        int nodelay = 0;
+        socklen_t len = sizeof(nodelay);
+        CHECK(getsockopt(fds[i], IPPROTO_TCP, TCP_NODELAY, &nodelay, &len) == 0);
+        CHECK(nodelay == 1);
+        server_ports += local_port(fds[i], true);
+    }
+    CHECK(fds[0] != fds[1] && fds[1] != fds[2] && fds[0] != fds[2]);
+    CHECK(server_ports == client_ports);
+    CHECK(t->u.counters.completions == 3);
+    CHECK(t->u.accept_armed);
+    for (int i = 0; i < 3; i++) {
+        close(clients[i]);
+        close(fds[i]);
+    }
+    tctx_free(t);
+}
+
+TEST(test_echo_round_trip) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    int cfd;
+    int32_t h = accept_one(t, &cfd);
+    CHECK(h >= 0);
+    struct echo_conn *c = &t->echo[3];
+    c->on = true;
+    c->fd = h;
+    kv_io_recv(&t->io, h, c->buf, CONN_BUF_SIZE, kv_io_tag(KV_IO_RECV, 3, 1));
+    static const uint8_t msg[] = "*2\r\n$3\r\nGET\r\n$4\r\na\0b\n\r\n\0\xff";
+    uint8_t back[sizeof(msg)];
+    CHECK(client_xfer(t, cfd, msg, sizeof(msg), back, sizeof(back)));
+    CHECK_MEM(back, sizeof(back), msg, sizeof(msg));
+    /* A bigger payload: many recvs, sends issued from inside callbacks. */
+    size_t big_len = 300000;
+    uint8_t *big = malloc(big_len), *big_back = malloc(big_len);
+    for (size_t i = 0; i < big_len; i++) big[i] = (uint8_t)(i * 131u + (i >> 9));
+    bool ok = client_xfer(t, cfd, big, big_len, big_back, big_len);
+    bool same = ok && memcmp(big, big_back, big_len) == 0;
+    free(big);
+    free(big_back);
+    CHECK(ok && same);
+    CHECK(c->recvs >= 2 && c->sends >= 2);
+    CHECK(t->internal_delivered == 0);
+    c->on = false;
+    close(cfd);
+    close(h);
+    tctx_free(t);
+}
+
+TEST(test_big_send) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    int cfd;
+    int32_t h = accept_one(t, &cfd);
+    CHECK(h >= 0);
+    /* Small kernel buffers so the kernel must return short sends. */
+    int small = 16384;
+    CHECK(setsockopt(h, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) == 0);
+    CHECK(setsockopt(cfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) == 0);
+    size_t total = 1u << 20;
+    uint8_t *data = malloc(total), *got = malloc(total);
+    for (size_t i = 0; i < total; i++) data[i] = (uint8_t)((i * 2654435761u) >> 13);
+    uint64_t tag = kv_io_tag(KV_IO_SEND, 5, 9);
+    size_t off = 0, got_len = 0;
+    uint32_t sends = 0;
+    bool failed = false;
+    kv_io_send(&t->io, h, data, (uint32_t)total, tag);
+    uint64_t deadline = now_ms() + WAIT_MS;
+    while ((off < total || got_len < total) && !failed && now_ms() < deadline) {
+        kv_io_run(&t->io, 1);
+        struct event ev;
+        while (take(t, tag, &ev)) {
+            sends++;
+            if (ev.res <= 0) failed = true;
+            else off += (size_t)ev.res;
+            if (!failed && off < total) {
+                kv_io_send(&t->io, h, data + off, (uint32_t)(total - off), tag);
+            }
+        }
+        ssize_t n = recv(cfd, got + got_len, total - got_len, 0);
+        if (n > 0) got_len += (size_t)n;
+    }
+    uint8_t extra;
+    ssize_t more = recv(cfd, &extra, 1, 0);
+    bool same = got_len == total && memcmp(data, got, total) == 0;
+    free(data);
+    free(got);
+    CHECK(!failed);
+    CHECK(off == total && got_len == total && same);
+    CHECK(more < 0 && errno == EAGAIN); /* exactly 1 MiB, nothing more */
+    CHECK(sends >= 2); /* short sends happened and were resubmitted */
+    printf("1 MiB server send took %u send completion(s)\n", sends);
+    close(cfd);
+    close(h);
+    tctx_free(t);
+}
+
+TEST(test_client_close_eof) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    int cfd;
+    int32_t h = accept_one(t, &cfd);
+    CHECK(h >= 0);
+    uint8_t buf[64];
+    uint64_t tag = kv_io_tag(KV_IO_RECV, 2, 4);
+    kv_io_recv(&t->io, h, buf, sizeof(buf), tag);
+    kv_io_run(&t->io, 0);
+    CHECK(t->events_count == 0); /* nothing to read yet */
+    close(cfd);
+    struct event ev;
+    CHECK(wait_tag(t, tag, &ev));
+    CHECK(ev.res == 0 && ev.flags == 0);
+    /* Close through the ring: the close completion carries the caller's tag. */
+    uint64_t ctag = kv_io_tag(KV_IO_CLOSE, 2, 4);
+    kv_io_close(&t->io, h, ctag);
+    CHECK(wait_tag(t, ctag, &ev));
+    CHECK(ev.res == 0);
+    CHECK(fcntl(h, F_GETFD) == -1 && errno == EBADF);
+    tctx_free(t);
+}
+
+TEST(test_close_pending_recv) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    int cfd;
+    int32_t h = accept_one(t, &cfd);
+    CHECK(h >= 0);
+    uint8_t buf[64];
+    uint64_t rtag = kv_io_tag(KV_IO_RECV, 6, 2), ctag = kv_io_tag(KV_IO_CLOSE, 6, 2);
+    kv_io_recv(&t->io, h, buf, sizeof(buf), rtag);
+    kv_io_run(&t->io, 0); /* the recv is now pending in the kernel */
+    uint64_t internal_before = t->u.counters.internal;
+    kv_io_close(&t->io, h, ctag);
+    struct event rev, cev;
+    CHECK(wait_tag(t, ctag, &cev));
+    CHECK(wait_tag(t, rtag, &rev));
+    CHECK(cev.res == 0);
+    CHECK(rev.res == -ECANCELED || rev.res == 0);
+    CHECK(t->u.counters.internal == internal_before + 1); /* the cancel's own CQE */
+    CHECK(t->internal_delivered == 0);
+    CHECK(t->events_count == 0);
+    struct pollfd pfd = {.fd = cfd, .events = POLLIN};
+    CHECK(poll(&pfd, 1, 2000) == 1);
+    CHECK(recv(cfd, buf, sizeof(buf), 0) == 0); /* the client sees EOF */
+    close(cfd);
+    tctx_free(t);
+}
+
+TEST(test_close_bad_handle) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    uint64_t ctag = kv_io_tag(KV_IO_CLOSE, 1, 1);
+    kv_io_close(&t->io, 1000000, ctag); /* never a valid descriptor */
+    struct event ev;
+    CHECK(wait_tag(t, ctag, &ev));
+    CHECK(ev.res == -EBADF);
+    CHECK(t->internal_delivered == 0);
+    tctx_free(t);
+}
+
+TEST(test_send_after_reset) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    int cfd;
+    int32_t h = accept_one(t, &cfd);
+    CHECK(h >= 0);
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    CHECK(setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0);
+    close(cfd); /* RST */
+    static const uint8_t msg[] = "+OK\r\n";
+    uint64_t tag = kv_io_tag(KV_IO_SEND, 1, 3);
+    int32_t res = 0;
+    for (int i = 0; i < 4 && res >= 0; i++) { /* the first send may still succeed */
+        struct event ev;
+        kv_io_send(&t->io, h, msg, 5, tag);
+        CHECK(wait_tag(t, tag, &ev));
+        res = ev.res;
+    }
+    CHECK(res == -ECONNRESET || res == -EPIPE); /* and no SIGPIPE killed us */
+    close(h);
+    tctx_free(t);
+}
+
+TEST(test_timeout_fires) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    uint64_t a = kv_io_tag(KV_IO_TIMEOUT, 0, 1), b = kv_io_tag(KV_IO_TIMEOUT, 1, 1);
+    uint64_t start = now_ms();
+    kv_io_timeout(&t->io, 30, a);
+    kv_io_timeout(&t->io, 1, b);
+    CHECK(t->events_count == 0);
+    struct event ev;
+    CHECK(wait_tag(t, a, &ev));
+    CHECK(ev.res == -ETIME && ev.flags == 0);
+    CHECK(wait_tag(t, b, &ev));
+    CHECK(ev.res == -ETIME);
+    printf("30 ms timeout fired after %llu ms\n", (unsigned long long)(now_ms() - start));
+    CHECK(t->events_count == 0);
+    tctx_free(t);
+}
+
+/* conns_max 1: an 8-entry SQ and 8 timespec slots; 40 queued timeouts must all
+ * be submitted (forced submits) and each fire exactly once. */
+TEST(test_sq_full_never_drops) {
+    struct tctx *t = tctx_new(1);
+    CHECK(t != NULL);
+    CHECK(t->u.sq_entries == 8 && t->u.cq_entries >= 16);
+    enum { N = 40 };
+    for (uint32_t i = 0; i < N; i++) kv_io_timeout(&t->io, 1, kv_io_tag(KV_IO_TIMEOUT, i, 1));
+    CHECK(t->events_count == 0);
+    CHECK(t->u.counters.sq_full_submits >= 4);
+    CHECK(t->u.counters.submissions == N);
+    usleep(50 * 1000);
+    uint32_t delivered = 0;
+    uint64_t deadline = now_ms() + WAIT_MS;
+    while (delivered < N && now_ms() < deadline) {
+        uint32_t n = kv_io_run(&t->io, 10);
+        CHECK(n <= t->u.cq_entries);
+        delivered += n;
+    }
+    CHECK(delivered == N);
+    for (uint32_t i = 0; i < N; i++) {
+        struct event ev;
+        CHECK(take(t, kv_io_tag(KV_IO_TIMEOUT, i, 1), &ev));
+        CHECK(ev.res == -ETIME);
+    }
+    CHECK(t->events_count == 0);
+    CHECK(t->u.counters.completions == N);
+    tctx_free(t);
+}
+
+TEST(test_listener_close) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    uint16_t port = t->u.port;
+    uint64_t acc = kv_io_tag(KV_IO_ACCEPT, 0, 2);
+    kv_io_accept(&t->io, acc);
+    kv_io_run(&t->io, 0);
+    kv_io_listener_close(&t->io);
+    struct event ev;
+    CHECK(wait_tag(t, acc, &ev));
+    CHECK(ev.res == -ECANCELED);
+    CHECK(ev.flags == 0);
+    for (int i = 0; i < 100 && t->u.listener != KV_IO_URING_LISTENER_CLOSED; i++) {
+        kv_io_run(&t->io, 10);
+    }
+    CHECK(t->u.listener == KV_IO_URING_LISTENER_CLOSED && t->u.listen_fd == -1);
+    CHECK(!t->u.accept_armed);
+    CHECK(client_connect(port) == -1 && errno == ECONNREFUSED);
+    CHECK(t->internal_delivered == 0);
+    tctx_free(t);
+}
+
+/* deinit right after listener_close still releases the port. */
+TEST(test_deinit_while_listener_closing) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    uint16_t port = t->u.port;
+    kv_io_accept(&t->io, kv_io_tag(KV_IO_ACCEPT, 0, 3));
+    kv_io_listener_close(&t->io);
+    CHECK(t->u.listener == KV_IO_URING_LISTENER_CLOSING);
+    tctx_free(t);
+    struct kv_io_uring *u2 = calloc(1, sizeof(*u2));
+    struct kv_io io2;
+    char err[256];
+    int rc = kv_io_uring_init(u2, &io2, "127.0.0.1", port, 4, err, sizeof(err));
+    if (rc == 0) kv_io_uring_deinit(u2);
+    free(u2);
+    CHECK(rc == 0);
+}
+
+TEST(test_init_errors) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    struct kv_io_uring *u2 = calloc(1, sizeof(*u2));
+    struct kv_io io2;
+    char err[256], err_bad[256], err_port[256], want[64];
+    int rc = kv_io_uring_init(u2, &io2, "127.0.0.1", t->u.port, 4, err, sizeof(err));
+    snprintf(want, sizeof(want), "bind 127.0.0.1:%u: ", t->u.port);
+    int rc_bad = kv_io_uring_init(u2, &io2, "not-an-address", 0, 4, err_bad, sizeof(err_bad));
+    int rc_port = kv_io_uring_init(u2, &io2, "127.0.0.1", 70000, 4, err_port, sizeof(err_port));
+    free(u2);
+    tctx_free(t);
+    printf("second bind: %s\n", err);
+    CHECK(rc == -1);
+    CHECK(strstr(err, "Address already in use") != NULL);
+    CHECK(strncmp(err, want, strlen(want)) == 0);
+    CHECK(rc_bad == -1);
+    CHECK_STR(err_bad, strlen(err_bad), "invalid listen address not-an-address:0");
+    CHECK(rc_port == -1);
+    CHECK_STR(err_port, strlen(err_port), "invalid listen address 127.0.0.1:70000");
+}
+
+int main(void) {
+    RUN(test_init_ephemeral);
+    RUN(test_accept_multishot);
+    RUN(test_echo_round_trip);
+    RUN(test_big_send);
+    RUN(test_client_close_eof);
+    RUN(test_close_pending_recv);
+    RUN(test_close_bad_handle);
+    RUN(test_send_after_reset);
+    RUN(test_timeout_fires);
+    RUN(test_sq_full_never_drops);
+    RUN(test_listener_close);
+    RUN(test_deinit_while_listener_closing);
+    RUN(test_init_errors);
+    TEST_SUMMARY("io_uring");
+}

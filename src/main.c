@@ -1,0 +1,140 @@
+/*
+ * main.c: the daemon's startup and its loop. The only place that wires the core
+ * to the real world: the kernel clock, getrandom() for the seed, io_uring for io,
+ * and signals. Everything the server will ever use is mapped here, the allocation
+ * table printed, and then the "ready" line: after it nothing is allocated.
+ *
+ * `kv sim ...` hands over to the simulator (sim/), which runs the same core over a
+ * simulated world instead.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "kv/arena.h"
+#include "kv/config.h"
+#include "kv/io_uring.h"
+#include "kv/server.h"
+#include "kv/sim.h"
+
+static struct kv_config config;
+static struct kv_layout layout;
+static struct kv_arena arena;
+static struct kv_io io;
+static struct kv_io_uring ring;
+static struct kv_server server;
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void say(int fd, const char *s) {
+    ssize_t w = write(fd, s, strlen(s));
+    (void)w;
+}
+
+static int die(const char *what, const char *msg) {
+    char line[512];
+    snprintf(line, sizeof(line), "kv: %s%s%s\n", what, msg[0] ? ": " : "", msg);
+    say(2, line);
+    return 1;
+}
+
+/* A config file (Redis syntax, "name value" lines) may come first. */
+static int load_config_file(const char *path, char *err, uint32_t err_cap) {
+    static char text[1 << 16];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, err_cap, "cannot open config file '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    ssize_t n = read(fd, text, sizeof(text));
+    close(fd);
+    if (n < 0 || (size_t)n >= sizeof(text)) {
+        snprintf(err, err_cap, "cannot read config file '%s' (at most 64 KiB)", path);
+        return -1;
+    }
+    return kv_config_parse_text(&config, text, (uint32_t)n, err, err_cap);
+}
+
+static int parse_options(int argc, char **argv) {
+    char err[256] = "";
+    int first = 1;
+    kv_config_defaults(&config);
+    if (argc > 1 && strncmp(argv[1], "--", 2) != 0 && strcmp(argv[1], "-h") != 0) {
+        if (load_config_file(argv[1], err, sizeof(err)) != 0) return die("config", err);
+        first = 2;
+    }
+    if (kv_config_parse_args(&config, argc, argv, first, err, sizeof(err)) != 0)
+        return die("config", err);
+    if (config.help) return 0;
+    if (kv_config_check(&config, err, sizeof(err)) != 0)
+        return die("impossible configuration", err);
+    return 0;
+}
+
+static void install_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static uint64_t random_seed(void) {
+    uint64_t seed = 0;
+    ssize_t n = getrandom(&seed, sizeof(seed), 0);
+    KV_ASSERT(n == (ssize_t)sizeof(seed));
+    return seed;
+}
+
+static void print_ready(void) {
+    char line[256];
+    snprintf(line, sizeof(line),
+             "kv: ready: listening on %s:%u, io_uring %s, %llu bytes mapped, "
+             "no allocation from here on\n",
+             config.bind, (unsigned)ring.port, kv_io_uring_setup_name(&ring),
+             (unsigned long long)arena.size);
+    say(1, line);
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && strcmp(argv[1], "sim") == 0) return kv_sim_main(argc - 1, argv + 1);
+    if (parse_options(argc, argv) != 0) return 1;
+    if (config.help) {
+        kv_config_print_help(1);
+        return 0;
+    }
+    kv_server_layout(&config, &layout);
+    if (config.print_allocation) {
+        kv_layout_print(&layout, 1);
+        return 0;
+    }
+    char err[256] = "";
+    if (kv_io_uring_init(&ring, &io, config.bind, config.port, config.maxclients, err,
+                         sizeof(err)) != 0)
+        return die("cannot start", err);
+    int rc = kv_arena_map(&arena, &layout);
+    if (rc != 0) return die("cannot map memory (lower --maxmemory or buffers)", strerror(-rc));
+    config.port = ring.port;
+    kv_server_init(&server, &config, &arena, &io, &kv_clock_system, random_seed());
+    kv_layout_print(&layout, 1);
+    kv_arena_seal(&arena);
+    install_signals();
+    kv_server_start(&server);
+    print_ready();
+    while (kv_server_run_once(&server, 1000)) {
+        if (stop_requested) kv_server_shutdown(&server);
+    }
+    say(1, "kv: shutdown complete\n");
+    kv_io_uring_deinit(&ring);
+    return 0;
+}

@@ -1,0 +1,815 @@
+/*
+ * server.c: connections, pipelining and backpressure. The only file where a
+ * request's whole path meets: io completion -> parser -> engine -> reply -> io.
+ *
+ * Memory (all carved at startup, see kv_server_layout): the connection table
+ * (maxclients slots plus a few reject slots), each client slot's small input and
+ * output buffers (--client-buffer each), two pools of large buffers (requests and
+ * replies, --large-buffers each of --client-query-buffer-limit bytes), the shared
+ * argv array, the keyspace (--maxmemory) and the engine's scratch.
+ *
+ * Per connection at most one recv and one send are in flight, plus the close. A
+ * slot is reused only when all three have completed, so a completion can never
+ * reach the wrong connection; tags still carry the slot's generation and a stale
+ * one is counted and dropped (defence in depth).
+ *
+ * Pipelining: every complete frame in the input is executed in one pass and the
+ * replies accumulate in the output buffer; one send per connection per loop turn
+ * carries them all, and every connection's send and recv go to the kernel in one
+ * submission (kv_io_run).
+ *
+ * Backpressure without deadlock. A connection holds at most one large request
+ * buffer (pool_in) and one large reply buffer (pool_out), and waits in FIFO order
+ * when a pool is empty. The wait-for graph has no cycle:
+ *  - a holder of a reply buffer never waits for any pool: it only waits for its
+ *    peer to read, and its buffer returns once the bytes are sent;
+ *  - a holder of a request buffer may wait for a reply buffer, never for another
+ *    request buffer, and reply buffers come back without any pool progress;
+ *  - a connection waiting for a request buffer holds no request buffer.
+ * So every wait ends once peers read their replies; a peer that never reads holds
+ * at most one buffer of each pool and is closed by --timeout like an idle one.
+ * Requests and replies can never exceed a large buffer (client-query-buffer-limit
+ * bounds both; larger replies get an error before the command runs), so a
+ * buffer, once obtained, always suffices: no partial holding ever grows.
+ */
+#include "kv/server.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "kv/reply.h"
+
+#define REJECT_SLOTS 8
+#define REJECT_MSG "-ERR max number of clients reached\r\n"
+#define SCRATCH_BYTES (64u << 10)
+#define TICK_TAG_SLOT 0xfffffeu
+#define ACCEPT_TAG_SLOT 0xfffffdu
+#define SHUTDOWN_FORCE_NS (5ull * 1000000000ull)
+/* Reply room every command gets without asking (errors, +OK, integers). */
+#define PROTO_ERROR_ROOM 128u
+
+enum {
+    L_CONNS, L_SLOTS, L_REJECT, L_READY, L_SMALL_IN, L_SMALL_OUT, L_LARGE_IN, L_LARGE_OUT,
+    L_POOL_IN_FREE, L_POOL_OUT_FREE, L_POOL_IN_WAIT, L_POOL_OUT_WAIT, L_ARGV, L_KEYSPACE,
+    L_SCRATCH, L_WATCHERS, L_INLINE,
+};
+
+void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
+    KV_ASSERT(kv_config_check(c, NULL, 0) == 0);
+    uint64_t conns = (uint64_t)c->maxclients + REJECT_SLOTS;
+    uint64_t big = c->client_query_buffer_limit;
+    kv_layout_init(l);
+    kv_layout_add(l, "connections", conns, conns * sizeof(struct kv_conn));
+    kv_layout_add(l, "free slot stack", c->maxclients, c->maxclients * 4ull);
+    kv_layout_add(l, "reject slot stack", REJECT_SLOTS, REJECT_SLOTS * 4ull);
+    kv_layout_add(l, "ready queue", conns, conns * 4);
+    kv_layout_add(l, "recv buffers", c->maxclients, (uint64_t)c->maxclients * c->client_buffer);
+    kv_layout_add(l, "send buffers", c->maxclients, (uint64_t)c->maxclients * c->client_buffer);
+    kv_layout_add(l, "large request buffers", c->large_buffers, c->large_buffers * big);
+    kv_layout_add(l, "large reply buffers", c->large_buffers, c->large_buffers * big);
+    kv_layout_add(l, "request pool free stack", c->large_buffers, c->large_buffers * 4ull);
+    kv_layout_add(l, "reply pool free stack", c->large_buffers, c->large_buffers * 4ull);
+    kv_layout_add(l, "request pool waiters", conns, conns * 4);
+    kv_layout_add(l, "reply pool waiters", conns, conns * 4);
+    uint64_t argc = kv_config_argc_max(c);
+    kv_layout_add(l, "argv", argc, argc * sizeof(struct kv_slice));
+    kv_layout_add(l, "keyspace (maxmemory)", kv_ks_index_capacity(c), c->maxmemory);
+    kv_layout_add(l, "command scratch", 1, SCRATCH_BYTES);
+    kv_layout_add(l, "watchers", c->maxclients, c->maxclients * sizeof(void *));
+    kv_layout_add(l, "inline decode buffer", 1, KV_PROTO_INLINE_MAX + 64);
+    KV_ASSERT(l->count == L_INLINE + 1);
+}
+
+static void conns_init(struct kv_server *s, struct kv_arena *a) {
+    const struct kv_config *c = s->cfg;
+    s->conns = kv_arena_get(a, L_CONNS);
+    s->free_slots = kv_arena_get(a, L_SLOTS);
+    s->reject_free = kv_arena_get(a, L_REJECT);
+    s->ready = kv_arena_get(a, L_READY);
+    uint8_t *small_in = kv_arena_get(a, L_SMALL_IN);
+    uint8_t *small_out = kv_arena_get(a, L_SMALL_OUT);
+    for (uint32_t i = 0; i < s->conns_cap; i++) {
+        struct kv_conn *conn = &s->conns[i];
+        memset(conn, 0, sizeof(*conn));
+        conn->slot = i;
+        conn->handle = -1;
+        conn->keep_start = KV_KEEP_NONE;
+        if (i < s->clients_max) {
+            conn->small_in = small_in + (uint64_t)i * c->client_buffer;
+            conn->small_out = small_out + (uint64_t)i * c->client_buffer;
+        }
+    }
+    /* Stacks hand out the lowest slot first, so runs are deterministic. */
+    s->free_count = s->clients_max;
+    for (uint32_t i = 0; i < s->clients_max; i++) s->free_slots[i] = s->clients_max - 1 - i;
+    s->reject_free_count = REJECT_SLOTS;
+    for (uint32_t i = 0; i < REJECT_SLOTS; i++)
+        s->reject_free[i] = s->clients_max + REJECT_SLOTS - 1 - i;
+}
+
+void kv_server_init(struct kv_server *s, const struct kv_config *c, struct kv_arena *a,
+                    struct kv_io *io, const struct kv_clock *clock, uint64_t seed) {
+    KV_ASSERT(s != NULL && c != NULL && a != NULL && io != NULL && clock != NULL);
+    KV_ASSERT(a->layout != NULL && a->layout->count == L_INLINE + 1);
+    memset(s, 0, sizeof(*s));
+    s->cfg = c;
+    s->io = io;
+    s->clock = clock;
+    s->clients_max = c->maxclients;
+    s->conns_cap = c->maxclients + REJECT_SLOTS;
+    conns_init(s, a);
+    uint64_t big = c->client_query_buffer_limit;
+    kv_bufpool_init(&s->pool_in, kv_arena_get(a, L_LARGE_IN), big, c->large_buffers,
+                    kv_arena_get(a, L_POOL_IN_FREE), kv_arena_get(a, L_POOL_IN_WAIT),
+                    s->conns_cap);
+    kv_bufpool_init(&s->pool_out, kv_arena_get(a, L_LARGE_OUT), big, c->large_buffers,
+                    kv_arena_get(a, L_POOL_OUT_FREE), kv_arena_get(a, L_POOL_OUT_WAIT),
+                    s->conns_cap);
+    s->argv = kv_arena_get(a, L_ARGV);
+    s->argc_max = kv_config_argc_max(c);
+    s->inline_buf = kv_arena_get(a, L_INLINE);
+    s->limits.bulk_len_max = c->proto_max_bulk_len;
+    s->limits.argc_max = s->argc_max;
+    uint64_t sm = seed;
+    kv_ks_init(&s->ks, c, kv_arena_get(a, L_KEYSPACE), &s->engine.stats, kv_splitmix64(&sm));
+    struct kv_engine_init ei = {
+        .watchers = kv_arena_get(a, L_WATCHERS),
+        .watchers_cap = c->maxclients,
+        .config = c,
+        .clock = clock,
+        .prng_seed = kv_splitmix64(&sm),
+        .ks = &s->ks,
+        .reply_max = big,
+        .scratch = kv_arena_get(a, L_SCRATCH),
+        .scratch_cap = SCRATCH_BYTES,
+    };
+    kv_engine_init(&s->engine, &ei);
+    s->engine.stats.tcp_port = c->port;
+    s->engine.stats.start_monotonic_ns = kv_clock_monotonic_ns(clock);
+    s->tick_ns = 1000000000ull / c->hz;
+    s->next_client_id = 1;
+    io->complete = NULL; /* set in kv_server_start */
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static uint64_t now_ns(const struct kv_server *s) { return kv_clock_monotonic_ns(s->clock); }
+
+static void ready_push(struct kv_server *s, struct kv_conn *c) {
+    if (c->in_ready) return;
+    KV_ASSERT(s->ready_len < s->conns_cap);
+    s->ready[(s->ready_head + s->ready_len) % s->conns_cap] = c->slot;
+    s->ready_len++;
+    c->in_ready = true;
+}
+
+static uint32_t out_pending(const struct kv_conn *c) { return c->out_len - c->out_sent; }
+
+static uint32_t in_base(const struct kv_conn *c) {
+    return c->keep_start != KV_KEEP_NONE ? c->keep_start : c->in_start;
+}
+
+static void conn_close(struct kv_server *s, struct kv_conn *c);
+static void conn_process(struct kv_server *s, struct kv_conn *c);
+static void conn_arm(struct kv_server *s, struct kv_conn *c);
+
+/* ---- large buffers -------------------------------------------------------- */
+
+static void give_large_in(struct kv_server *s, uint32_t slot, uint8_t *buf);
+static void give_large_out(struct kv_server *s, uint32_t slot, uint8_t *buf);
+
+static void release_large_in(struct kv_server *s, struct kv_conn *c) {
+    KV_ASSERT(c->large_in != NULL && !c->recv_inflight);
+    uint8_t *buf = c->large_in;
+    c->large_in = NULL;
+    uint32_t waiter = kv_bufpool_release(&s->pool_in, buf);
+    if (waiter != KV_BUFPOOL_NO_WAITER) give_large_in(s, waiter, buf);
+}
+
+static void release_large_out(struct kv_server *s, struct kv_conn *c) {
+    KV_ASSERT(c->large_out != NULL && !c->send_inflight);
+    uint8_t *buf = c->large_out;
+    c->large_out = NULL;
+    uint32_t waiter = kv_bufpool_release(&s->pool_out, buf);
+    if (waiter != KV_BUFPOOL_NO_WAITER) give_large_out(s, waiter, buf);
+}
+
+/* Moves the unconsumed input (from in_base) into `to`, which has `cap` bytes. */
+static void move_input(struct kv_conn *c, uint8_t *to, uint32_t cap) {
+    KV_ASSERT(!c->recv_inflight);
+    uint32_t base = in_base(c);
+    uint32_t n = c->in_end - base;
+    KV_ASSERT(n <= cap);
+    memmove(to, c->in + base, n);
+    c->in = to;
+    c->in_cap = cap;
+    c->in_start -= base;
+    c->in_end = n;
+    if (c->keep_start != KV_KEEP_NONE) c->keep_start = 0;
+}
+
+static void give_large_in(struct kv_server *s, uint32_t slot, uint8_t *buf) {
+    struct kv_conn *c = &s->conns[slot];
+    KV_ASSERT(c->waiting_in && c->large_in == NULL);
+    c->waiting_in = false;
+    c->large_in = buf;
+    move_input(c, buf, (uint32_t)s->pool_in.size);
+    ready_push(s, c);
+}
+
+static void give_large_out(struct kv_server *s, uint32_t slot, uint8_t *buf) {
+    struct kv_conn *c = &s->conns[slot];
+    KV_ASSERT(c->waiting_out && c->large_out == NULL);
+    KV_ASSERT(out_pending(c) == 0 && !c->send_inflight);
+    c->waiting_out = false;
+    c->large_out = buf;
+    c->out = buf;
+    c->out_cap = (uint32_t)s->pool_out.size;
+    c->out_len = c->out_sent = 0;
+    ready_push(s, c);
+}
+
+/* Back to the small input buffer when what is left fits there. */
+static void shrink_input(struct kv_server *s, struct kv_conn *c) {
+    if (c->large_in == NULL || c->recv_inflight || c->waiting_in) return;
+    uint32_t left = c->in_end - in_base(c);
+    uint64_t need = c->frame_ready ? c->frame.frame_len : c->parser.need;
+    if (left > s->cfg->client_buffer || need > s->cfg->client_buffer) return;
+    move_input(c, c->small_in, s->cfg->client_buffer);
+    release_large_in(s, c);
+    KV_ASSERT(c->in == c->small_in);
+}
+
+static void shrink_output(struct kv_server *s, struct kv_conn *c) {
+    if (c->large_out == NULL || c->send_inflight || out_pending(c) != 0) return;
+    c->out = c->small_out;
+    c->out_cap = s->cfg->client_buffer;
+    c->out_len = c->out_sent = 0;
+    release_large_out(s, c);
+}
+
+/* ---- frames ---------------------------------------------------------------- */
+
+/* argv for the frame at in[start]; inline frames are unescaped in a copy. */
+static uint32_t frame_decode(struct kv_server *s, struct kv_conn *c, uint32_t start,
+                             const struct kv_parse_result *f) {
+    KV_ASSERT(f->kind != KV_FRAME_EMPTY);
+    KV_ASSERT(f->argc <= s->argc_max);
+    uint8_t *buf = c->in + start;
+    if (f->kind == KV_FRAME_INLINE) {
+        KV_ASSERT(f->frame_len <= KV_PROTO_INLINE_MAX + 64);
+        memcpy(s->inline_buf, buf, f->frame_len);
+        buf = s->inline_buf;
+    }
+    kv_parse_decode(buf, f, s->argv, (uint32_t)s->argc_max);
+    return f->argc;
+}
+
+/* Re-scans a kept (already validated) frame at `pos`. */
+static void kept_frame(struct kv_server *s, struct kv_conn *c, uint32_t pos,
+                       struct kv_parse_result *f) {
+    struct kv_parser p;
+    kv_parser_reset(&p);
+    enum kv_parse_status st = kv_parse_scan(&p, &s->limits, c->in + pos, c->in_start - pos, f);
+    KV_ASSERT(st == KV_PARSE_OK);
+    KV_ASSERT(pos + f->frame_len <= c->in_start);
+}
+
+/* EXEC's reply bound: the array header plus every queued command's bound. */
+static uint64_t exec_bound(struct kv_server *s, struct kv_conn *c) {
+    KV_ASSERT(c->keep_start != KV_KEEP_NONE);
+    uint64_t bound = 32;
+    uint32_t pos = c->keep_start;
+    for (uint32_t i = 0; pos < c->in_start && i <= s->cfg->multi_max_commands * 4u + 64; i++) {
+        struct kv_parse_result f;
+        kept_frame(s, c, pos, &f);
+        if (f.kind != KV_FRAME_EMPTY) {
+            uint32_t argc = frame_decode(s, c, pos, &f);
+            if (kv_engine_would_queue(&s->engine, argc, s->argv))
+                bound += kv_engine_cmd_bound(&s->engine, &c->session, argc, s->argv);
+        }
+        pos += f.frame_len;
+    }
+    KV_ASSERT(pos == c->in_start);
+    return bound;
+}
+
+static void exec_queued(struct kv_server *s, struct kv_conn *c, struct kv_reply *r) {
+    KV_ASSERT(c->keep_start != KV_KEEP_NONE);
+    kv_engine_exec_begin(&s->engine, &c->session, r);
+    uint32_t pos = c->keep_start;
+    for (uint32_t i = 0; pos < c->in_start && i <= s->cfg->multi_max_commands * 4u + 64; i++) {
+        struct kv_parse_result f;
+        kept_frame(s, c, pos, &f);
+        if (f.kind != KV_FRAME_EMPTY) {
+            uint32_t argc = frame_decode(s, c, pos, &f);
+            if (kv_engine_would_queue(&s->engine, argc, s->argv))
+                kv_engine_exec_one(&s->engine, &c->session, argc, s->argv, r);
+        }
+        pos += f.frame_len;
+    }
+    KV_ASSERT(pos == c->in_start);
+    kv_engine_exec_end(&s->engine, &c->session);
+}
+
+/*
+ * Makes `bound` contiguous bytes of output room. False means "blocked": a send must
+ * complete first, or the connection now waits for a large reply buffer.
+ */
+static bool ensure_out(struct kv_server *s, struct kv_conn *c, uint64_t bound) {
+    KV_ASSERT(bound <= s->pool_out.size);
+    if (bound <= c->out_cap - c->out_len) return true;
+    if (!c->send_inflight && c->out_sent > 0) {
+        uint32_t n = out_pending(c);
+        memmove(c->out, c->out + c->out_sent, n);
+        c->out_sent = 0;
+        c->out_len = n;
+        if (bound <= c->out_cap - c->out_len) return true;
+    }
+    if (out_pending(c) > 0 || c->send_inflight) return false; /* wait for the send */
+    KV_ASSERT(c->large_out == NULL && c->out_len == 0);
+    uint8_t *buf = kv_bufpool_acquire(&s->pool_out);
+    if (buf == NULL) {
+        c->waiting_out = true;
+        kv_bufpool_wait(&s->pool_out, c->slot);
+        s->engine.stats.blocked_on_buffers++;
+        return false;
+    }
+    c->large_out = buf;
+    c->out = buf;
+    c->out_cap = (uint32_t)s->pool_out.size;
+    KV_ASSERT(bound <= c->out_cap);
+    return true;
+}
+
+static void consume_frame(struct kv_conn *c) {
+    KV_ASSERT(c->frame_ready);
+    c->in_start += c->frame.frame_len;
+    KV_ASSERT(c->in_start <= c->in_end);
+    c->frame_ready = false;
+    kv_parser_reset(&c->parser);
+}
+
+/* Runs the ready frame. False if blocked on output room. */
+static bool run_frame(struct kv_server *s, struct kv_conn *c) {
+    KV_ASSERT(c->frame_ready && c->state == KV_CONN_OPEN);
+    if (c->frame.kind == KV_FRAME_EMPTY) {
+        consume_frame(c);
+        return true;
+    }
+    uint32_t start = c->in_start;
+    uint32_t argc = frame_decode(s, c, start, &c->frame);
+    uint64_t bound;
+    bool is_exec = kv_engine_is_exec(&s->engine, &c->session, argc, s->argv);
+    if (is_exec && c->keep_start != KV_KEEP_NONE) {
+        bound = KV_MIN(exec_bound(s, c), s->pool_out.size);
+        argc = frame_decode(s, c, start, &c->frame);
+    } else {
+        bound = kv_engine_reply_bound(&s->engine, &c->session, argc, s->argv);
+    }
+    if (!ensure_out(s, c, bound)) return false;
+    struct kv_reply r;
+    kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
+    enum kv_exec x = kv_engine_execute(&s->engine, &c->session, argc, s->argv, &r);
+    if (x == KV_EXEC_RUN_QUEUED) exec_queued(s, c, &r);
+    KV_ASSERT(r.len <= r.cap);
+    c->out_len += r.len;
+    consume_frame(c);
+    if (x == KV_EXEC_QUEUE) {
+        if (c->keep_start == KV_KEEP_NONE) c->keep_start = start;
+    } else if (!(c->session.flags & KV_SESSION_MULTI)) {
+        c->keep_start = KV_KEEP_NONE;
+    }
+    if (c->session.flags & KV_SESSION_CLOSE) c->close_after_reply = true;
+    return true;
+}
+
+/* The frame needs more bytes: make sure the buffer can hold all of it. */
+static void need_more(struct kv_server *s, struct kv_conn *c) {
+    uint64_t need = c->parser.need;
+    uint64_t limit = s->pool_in.size;
+    if (need > limit) { /* Redis closes such clients without a reply */
+        conn_close(s, c);
+        return;
+    }
+    if ((uint64_t)c->in_start + need <= c->in_cap || c->recv_inflight) return;
+    uint64_t required = (uint64_t)(c->in_start - in_base(c)) + need;
+    if (required > limit) {
+        /* Queued MULTI frames and this one do not fit: the transaction fails. */
+        c->keep_start = KV_KEEP_NONE;
+        c->session.flags |= KV_SESSION_MULTI_ERROR;
+        required = need;
+    }
+    if (required <= c->in_cap) {
+        move_input(c, c->in, c->in_cap);
+        return;
+    }
+    KV_ASSERT(c->large_in == NULL);
+    uint8_t *buf = kv_bufpool_acquire(&s->pool_in);
+    if (buf == NULL) {
+        c->waiting_in = true;
+        kv_bufpool_wait(&s->pool_in, c->slot);
+        s->engine.stats.blocked_on_buffers++;
+        return;
+    }
+    c->large_in = buf;
+    move_input(c, buf, (uint32_t)limit);
+}
+
+static bool reply_pending_error(struct kv_server *s, struct kv_conn *c) {
+    KV_ASSERT(c->pending_error != NULL);
+    if (!ensure_out(s, c, PROTO_ERROR_ROOM)) return false;
+    struct kv_reply r;
+    kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
+    kv_reply_errorf(&r, "ERR %s", c->pending_error);
+    c->out_len += r.len;
+    c->pending_error = NULL;
+    c->close_after_reply = true;
+    return true;
+}
+
+/* Parses and executes every complete frame it can; stops when blocked. */
+static void conn_process(struct kv_server *s, struct kv_conn *c) {
+    KV_ASSERT(c->state == KV_CONN_OPEN);
+    for (uint32_t i = 0; i <= c->in_cap; i++) { /* each pass consumes >= 1 byte */
+        if (c->waiting_in || c->waiting_out) break;
+        if (c->pending_error != NULL) {
+            reply_pending_error(s, c);
+            break;
+        }
+        if (c->close_after_reply || s->shutting_down) break;
+        if (!c->frame_ready) {
+            struct kv_parse_result f;
+            enum kv_parse_status st = kv_parse_scan(&c->parser, &s->limits, c->in + c->in_start,
+                                                    c->in_end - c->in_start, &f);
+            if (st == KV_PARSE_NEED_MORE) {
+                need_more(s, c);
+                break;
+            }
+            if (st == KV_PARSE_ERROR) {
+                if (f.error == NULL) {
+                    conn_close(s, c);
+                    return;
+                }
+                c->pending_error = f.error;
+                continue;
+            }
+            c->frame = f;
+            c->frame_ready = true;
+        }
+        if (!run_frame(s, c)) break;
+    }
+    if (c->state != KV_CONN_OPEN) return;
+    if (c->in_start == c->in_end && c->keep_start == KV_KEEP_NONE && !c->recv_inflight)
+        c->in_start = c->in_end = 0;
+    else if (!c->recv_inflight && in_base(c) > 0 && c->in_cap - c->in_end < c->in_cap / 4)
+        move_input(c, c->in, c->in_cap); /* keep reads large */
+    if (c->peer_closed && !c->frame_ready && c->pending_error == NULL && !c->waiting_out)
+        c->close_after_reply = true;
+    shrink_input(s, c);
+    shrink_output(s, c);
+    conn_arm(s, c);
+}
+
+/* ---- io submission --------------------------------------------------------- */
+
+static void conn_arm(struct kv_server *s, struct kv_conn *c) {
+    KV_ASSERT(c->state == KV_CONN_OPEN || c->state == KV_CONN_REJECTING);
+    if (!c->send_inflight && out_pending(c) > 0) {
+        c->send_len = out_pending(c);
+        c->send_inflight = true;
+        kv_io_send(s->io, c->handle, c->out + c->out_sent, c->send_len,
+                   kv_io_tag(KV_IO_SEND, c->slot, c->gen));
+    }
+    bool flushed = out_pending(c) == 0 && !c->send_inflight;
+    if ((c->close_after_reply || s->shutting_down) && flushed) {
+        conn_close(s, c);
+        return;
+    }
+    if (c->state != KV_CONN_OPEN || c->recv_inflight || c->peer_closed) return;
+    if (c->close_after_reply || c->waiting_in || s->shutting_down) return;
+    if (c->in_end >= c->in_cap) return; /* full: the client waits (backpressure) */
+    c->recv_inflight = true;
+    kv_io_recv(s->io, c->handle, c->in + c->in_end, c->in_cap - c->in_end,
+               kv_io_tag(KV_IO_RECV, c->slot, c->gen));
+}
+
+static void conn_close(struct kv_server *s, struct kv_conn *c) {
+    KV_ASSERT(c->state != KV_CONN_FREE);
+    if (c->state == KV_CONN_CLOSING) return;
+    if (c->waiting_in) kv_bufpool_cancel_wait(&s->pool_in, c->slot);
+    if (c->waiting_out) kv_bufpool_cancel_wait(&s->pool_out, c->slot);
+    c->waiting_in = c->waiting_out = false;
+    c->state = KV_CONN_CLOSING;
+    c->close_inflight = true;
+    kv_io_close(s->io, c->handle, kv_io_tag(KV_IO_CLOSE, c->slot, c->gen));
+}
+
+/* Frees the slot once close, recv and send have all completed. */
+static void conn_maybe_free(struct kv_server *s, struct kv_conn *c) {
+    KV_ASSERT(c->state == KV_CONN_CLOSING);
+    if (c->close_inflight || c->recv_inflight || c->send_inflight) return;
+    bool client = c->slot < s->clients_max;
+    if (c->large_in != NULL) release_large_in(s, c);
+    if (c->large_out != NULL) release_large_out(s, c);
+    if (client) {
+        kv_session_reset(&s->engine, &c->session);
+        KV_ASSERT(s->engine.stats.connected_clients > 0);
+        s->engine.stats.connected_clients--;
+        s->free_slots[s->free_count++] = c->slot;
+        KV_ASSERT(s->free_count <= s->clients_max);
+    } else {
+        s->reject_free[s->reject_free_count++] = c->slot;
+        KV_ASSERT(s->reject_free_count <= REJECT_SLOTS);
+    }
+    c->state = KV_CONN_FREE;
+    c->handle = -1;
+    c->gen++;
+    KV_ASSERT(s->live_conns > 0);
+    s->live_conns--;
+}
+
+/* ---- completions ------------------------------------------------------------ */
+
+static void on_recv(struct kv_server *s, struct kv_conn *c, int32_t res) {
+    KV_ASSERT(c->recv_inflight);
+    c->recv_inflight = false;
+    if (c->state != KV_CONN_OPEN) {
+        if (c->state == KV_CONN_CLOSING) conn_maybe_free(s, c);
+        return;
+    }
+    if (res > 0) {
+        KV_ASSERT((uint32_t)res <= c->in_cap - c->in_end);
+        c->in_end += (uint32_t)res;
+        s->engine.stats.total_net_input_bytes += (uint64_t)res;
+        c->last_active_ns = now_ns(s);
+    } else if (res == 0) {
+        c->peer_closed = true;
+    } else if (res == -ENOBUFS || res == -EINTR || res == -EAGAIN) {
+        /* transient: re-armed by conn_arm below */
+    } else {
+        /* ECONNRESET, ETIMEDOUT, EPIPE, ECANCELED (not ours), ...: peer is gone */
+        conn_close(s, c);
+        return;
+    }
+    ready_push(s, c);
+}
+
+static void on_send(struct kv_server *s, struct kv_conn *c, int32_t res) {
+    KV_ASSERT(c->send_inflight);
+    c->send_inflight = false;
+    if (c->state == KV_CONN_CLOSING) {
+        conn_maybe_free(s, c);
+        return;
+    }
+    KV_ASSERT(c->state == KV_CONN_OPEN || c->state == KV_CONN_REJECTING);
+    if (res <= 0 && res != -EINTR && res != -EAGAIN && res != -ENOBUFS) {
+        conn_close(s, c); /* EPIPE, ECONNRESET, ...; 0 would never progress */
+        return;
+    }
+    if (res > 0) {
+        KV_ASSERT((uint32_t)res <= c->send_len && c->send_len <= out_pending(c));
+        c->out_sent += (uint32_t)res;
+        s->engine.stats.total_net_output_bytes += (uint64_t)res;
+        c->last_active_ns = now_ns(s);
+        if (c->out_sent == c->out_len) c->out_len = c->out_sent = 0;
+    }
+    if (c->state == KV_CONN_REJECTING) {
+        conn_arm(s, c); /* rest of the message, or the close */
+        return;
+    }
+    ready_push(s, c);
+}
+
+static void conn_open(struct kv_server *s, uint32_t slot, int32_t handle) {
+    struct kv_conn *c = &s->conns[slot];
+    KV_ASSERT(c->state == KV_CONN_FREE && slot < s->clients_max);
+    KV_ASSERT(!c->recv_inflight && !c->send_inflight && !c->close_inflight);
+    uint32_t gen = c->gen;
+    uint8_t *small_in = c->small_in, *small_out = c->small_out;
+    memset(c, 0, sizeof(*c));
+    c->slot = slot;
+    c->gen = gen;
+    c->handle = handle;
+    c->state = KV_CONN_OPEN;
+    c->small_in = c->in = small_in;
+    c->small_out = c->out = small_out;
+    c->in_cap = c->out_cap = s->cfg->client_buffer;
+    c->keep_start = KV_KEEP_NONE;
+    c->last_active_ns = now_ns(s);
+    kv_parser_reset(&c->parser);
+    kv_session_init(&c->session, s->next_client_id++);
+    s->live_conns++;
+    s->engine.stats.connected_clients++;
+    s->engine.stats.total_connections_received++;
+    conn_arm(s, c);
+}
+
+static void conn_reject(struct kv_server *s, int32_t handle) {
+    s->engine.stats.rejected_connections++;
+    if (s->reject_free_count == 0) { /* even the reject slots are busy: just close */
+        kv_io_close(s->io, handle, kv_io_tag(KV_IO_CLOSE, ACCEPT_TAG_SLOT, 0));
+        return;
+    }
+    uint32_t slot = s->reject_free[--s->reject_free_count];
+    struct kv_conn *c = &s->conns[slot];
+    KV_ASSERT(c->state == KV_CONN_FREE && slot >= s->clients_max);
+    c->handle = handle;
+    c->state = KV_CONN_REJECTING;
+    c->out = (uint8_t *)(uintptr_t)REJECT_MSG; /* only ever read: sent, never written */
+    c->out_cap = c->out_len = (uint32_t)strlen(REJECT_MSG);
+    c->out_sent = 0;
+    c->close_after_reply = true;
+    s->live_conns++;
+    conn_arm(s, c);
+}
+
+static void on_accept(struct kv_server *s, int32_t res, uint32_t flags) {
+    if (!(flags & KV_IO_F_MORE)) s->accept_armed = false;
+    if (res >= 0) {
+        if (s->shutting_down) {
+            kv_io_close(s->io, res, kv_io_tag(KV_IO_CLOSE, ACCEPT_TAG_SLOT, 0));
+        } else if (s->free_count == 0) {
+            conn_reject(s, res);
+        } else {
+            conn_open(s, s->free_slots[--s->free_count], res);
+        }
+    } else if (res == -EMFILE || res == -ENFILE || res == -ENOBUFS || res == -ENOMEM) {
+        s->accept_rearm = true; /* out of descriptors: retry on the next tick */
+        return;
+    }
+    /* ECONNABORTED, EINTR, ECANCELED (shutdown), ...: nothing to clean up */
+    if (!s->accept_armed && !s->shutting_down && !s->accept_rearm) {
+        s->accept_armed = true;
+        kv_io_accept(s->io, kv_io_tag(KV_IO_ACCEPT, ACCEPT_TAG_SLOT, 0));
+    }
+}
+
+static void idle_timeouts(struct kv_server *s) {
+    if (s->cfg->timeout_s == 0) return;
+    uint64_t limit = s->cfg->timeout_s * 1000000000ull;
+    uint64_t now = now_ns(s);
+    uint32_t budget = KV_MIN(s->clients_max, 1024u);
+    for (uint32_t i = 0; i < budget; i++) {
+        struct kv_conn *c = &s->conns[s->timeout_cursor];
+        s->timeout_cursor = (s->timeout_cursor + 1) % s->clients_max;
+        if (c->state != KV_CONN_OPEN) continue;
+        if (now - c->last_active_ns > limit) conn_close(s, c);
+    }
+}
+
+static void arm_tick(struct kv_server *s) {
+    KV_ASSERT(!s->tick_armed);
+    s->tick_armed = true;
+    kv_io_timeout(s->io, s->tick_ns / 1000000ull, kv_io_tag(KV_IO_TIMEOUT, TICK_TAG_SLOT, 0));
+}
+
+static void shutdown_progress(struct kv_server *s) {
+    KV_ASSERT(s->shutting_down);
+    bool force = now_ns(s) - s->shutdown_ns > SHUTDOWN_FORCE_NS;
+    for (uint32_t i = 0; i < s->conns_cap; i++) {
+        struct kv_conn *c = &s->conns[i];
+        if (c->state != KV_CONN_OPEN && c->state != KV_CONN_REJECTING) continue;
+        if (force || (out_pending(c) == 0 && !c->send_inflight)) conn_close(s, c);
+    }
+}
+
+static void on_tick(struct kv_server *s) {
+    KV_ASSERT(s->tick_armed);
+    s->tick_armed = false;
+    kv_engine_tick(&s->engine);
+    idle_timeouts(s);
+    if (s->accept_rearm && !s->shutting_down && !s->accept_armed) {
+        s->accept_rearm = false;
+        s->accept_armed = true;
+        kv_io_accept(s->io, kv_io_tag(KV_IO_ACCEPT, ACCEPT_TAG_SLOT, 0));
+    }
+    if (s->shutting_down) shutdown_progress(s);
+    if (!s->stopped) arm_tick(s);
+}
+
+static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
+    struct kv_server *s = ctx;
+    enum kv_io_op op = kv_io_tag_op(tag);
+    uint32_t slot = kv_io_tag_slot(tag);
+    if (slot == TICK_TAG_SLOT) {
+        KV_ASSERT(op == KV_IO_TIMEOUT);
+        on_tick(s);
+        return;
+    }
+    if (slot == ACCEPT_TAG_SLOT) {
+        if (op == KV_IO_ACCEPT) on_accept(s, res, flags);
+        return; /* fire-and-forget closes of refused connections */
+    }
+    KV_ASSERT(slot < s->conns_cap);
+    struct kv_conn *c = &s->conns[slot];
+    if (kv_io_tag_gen(tag) != c->gen || c->state == KV_CONN_FREE) {
+        s->engine.stats.stale_completions++;
+        return;
+    }
+    switch (op) {
+    case KV_IO_RECV: on_recv(s, c, res); break;
+    case KV_IO_SEND: on_send(s, c, res); break;
+    case KV_IO_CLOSE:
+        KV_ASSERT(c->close_inflight);
+        c->close_inflight = false;
+        conn_maybe_free(s, c);
+        break;
+    default: KV_UNREACHABLE();
+    }
+}
+
+/* ---- lifecycle ---------------------------------------------------------------- */
+
+void kv_server_start(struct kv_server *s) {
+    KV_ASSERT(!s->accept_armed && !s->tick_armed);
+    s->io->complete = on_complete;
+    s->io->complete_ctx = s;
+    s->accept_armed = true;
+    kv_io_accept(s->io, kv_io_tag(KV_IO_ACCEPT, ACCEPT_TAG_SLOT, 0));
+    arm_tick(s);
+}
+
+static void process_ready(struct kv_server *s) {
+    /* Bounded: a connection re-queued while we run waits for the next turn. */
+    uint32_t n = s->ready_len;
+    for (uint32_t i = 0; i < n && s->ready_len > 0; i++) {
+        uint32_t slot = s->ready[s->ready_head];
+        s->ready_head = (s->ready_head + 1) % s->conns_cap;
+        s->ready_len--;
+        struct kv_conn *c = &s->conns[slot];
+        KV_ASSERT(c->in_ready);
+        c->in_ready = false;
+        if (c->state == KV_CONN_OPEN) conn_process(s, c);
+    }
+}
+
+bool kv_server_run_once(struct kv_server *s, uint32_t wait_ms) {
+    KV_ASSERT(s->io->complete == on_complete);
+    if (s->stopped) return false;
+    kv_io_run(s->io, s->ready_len > 0 ? 0 : wait_ms);
+    process_ready(s);
+    if (s->shutting_down && s->live_conns == 0 && !s->accept_armed) s->stopped = true;
+    return !s->stopped;
+}
+
+void kv_server_shutdown(struct kv_server *s) {
+    if (s->shutting_down) return;
+    s->shutting_down = true;
+    s->shutdown_ns = now_ns(s);
+    s->accept_rearm = false;
+    if (s->accept_armed) kv_io_listener_close(s->io);
+    shutdown_progress(s);
+}
+
+/* ---- invariants and accessors --------------------------------------------------- */
+
+static void check_conn(const struct kv_server *s, const struct kv_conn *c) {
+    if (c->state == KV_CONN_FREE) {
+        KV_ASSERT(!c->recv_inflight && !c->send_inflight && !c->close_inflight);
+        KV_ASSERT(c->large_in == NULL && c->large_out == NULL && !c->in_ready);
+        return;
+    }
+    KV_ASSERT(c->out_sent <= c->out_len && c->out_len <= c->out_cap);
+    if (c->state == KV_CONN_REJECTING) return;
+    KV_ASSERT(c->in_start <= c->in_end && c->in_end <= c->in_cap);
+    KV_ASSERT(c->keep_start == KV_KEEP_NONE || c->keep_start <= c->in_start);
+    KV_ASSERT(c->in == (c->large_in != NULL ? c->large_in : c->small_in));
+    KV_ASSERT(c->large_out == NULL || c->out == c->large_out);
+    KV_ASSERT(c->large_out != NULL || c->out == c->small_out);
+    KV_ASSERT(c->waiting_in == kv_bufpool_is_waiting(&s->pool_in, c->slot));
+    KV_ASSERT(c->waiting_out == kv_bufpool_is_waiting(&s->pool_out, c->slot));
+    KV_ASSERT(!(c->waiting_in && c->large_in != NULL));
+    KV_ASSERT(!(c->waiting_out && c->large_out != NULL));
+}
+
+void kv_server_check(const struct kv_server *s) {
+    uint32_t live = 0, held_in = 0, held_out = 0, clients = 0;
+    for (uint32_t i = 0; i < s->conns_cap; i++) {
+        const struct kv_conn *c = &s->conns[i];
+        KV_ASSERT(c->slot == i);
+        check_conn(s, c);
+        if (c->state != KV_CONN_FREE) live++;
+        if (c->state != KV_CONN_FREE && i < s->clients_max) clients++;
+        if (c->large_in != NULL) held_in++;
+        if (c->large_out != NULL) held_out++;
+    }
+    KV_ASSERT(live == s->live_conns);
+    KV_ASSERT(clients == s->engine.stats.connected_clients);
+    KV_ASSERT(clients + s->free_count == s->clients_max);
+    KV_ASSERT(held_in + s->pool_in.free_count == s->pool_in.count);
+    KV_ASSERT(held_out + s->pool_out.free_count == s->pool_out.count);
+    kv_bufpool_check(&s->pool_in);
+    kv_bufpool_check(&s->pool_out);
+    kv_ks_check(&s->ks);
+}
+
+struct kv_keyspace *kv_server_keyspace(struct kv_server *s) { return &s->ks; }
+struct kv_stats *kv_server_stats(struct kv_server *s) { return &s->engine.stats; }
+struct kv_engine *kv_server_engine(struct kv_server *s) { return &s->engine; }
+uint32_t kv_server_connections(const struct kv_server *s) { return s->live_conns; }
+
+bool kv_server_pools_full(const struct kv_server *s) {
+    return s->pool_in.free_count == s->pool_in.count &&
+           s->pool_out.free_count == s->pool_out.count;
+}
