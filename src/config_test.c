@@ -1,0 +1,108 @@
+/* config_test.c: units, every option by name, config files, and refusal messages. */
+#include "kv/config.h"
+#include "testing.h"
+
+TEST(sizes) {
+    uint64_t v = 0;
+    CHECK(kv_parse_size("64mb", &v) == 0 && v == 64ull << 20);
+    CHECK(kv_parse_size("64MB", &v) == 0 && v == 64ull << 20);
+    CHECK(kv_parse_size("1k", &v) == 0 && v == 1000);
+    CHECK(kv_parse_size("1kb", &v) == 0 && v == 1024);
+    CHECK(kv_parse_size("2g", &v) == 0 && v == 2000000000ull);
+    CHECK(kv_parse_size("1gb", &v) == 0 && v == 1ull << 30);
+    CHECK(kv_parse_size("12", &v) == 0 && v == 12);
+    CHECK(kv_parse_size("", &v) != 0);
+    CHECK(kv_parse_size("-1", &v) != 0);
+    CHECK(kv_parse_size("1tb", &v) != 0);
+    CHECK(kv_parse_size("99999999999999999999", &v) != 0);
+    CHECK(kv_parse_size("18446744073709551615gb", &v) != 0);
+}
+
+TEST(args) {
+    struct kv_config c;
+    kv_config_defaults(&c);
+    char *argv[] = {"kv", "--port", "7000", "--maxmemory", "1gb", "--maxmemory-policy",
+                    "allkeys-lru", "--bind", "0.0.0.0", "--print-allocation", "--timeout", "5"};
+    char err[128] = "";
+    CHECK(kv_config_parse_args(&c, 12, argv, 1, err, sizeof(err)) == 0);
+    CHECK(c.port == 7000 && c.maxmemory == 1ull << 30 && c.timeout_s == 5);
+    CHECK(c.maxmemory_policy == KV_EVICT_ALLKEYS_LRU && c.print_allocation);
+    CHECK(strcmp(c.bind, "0.0.0.0") == 0);
+    CHECK(kv_config_check(&c, err, sizeof(err)) == 0);
+}
+
+TEST(errors_name_the_option) {
+    struct kv_config c;
+    kv_config_defaults(&c);
+    char err[160] = "";
+    char *a1[] = {"kv", "--nosuch", "1"};
+    CHECK(kv_config_parse_args(&c, 3, a1, 1, err, sizeof(err)) != 0);
+    CHECK(strcmp(err, "unknown option 'nosuch'") == 0);
+    char *a2[] = {"kv", "--port"};
+    CHECK(kv_config_parse_args(&c, 2, a2, 1, err, sizeof(err)) != 0);
+    CHECK(strcmp(err, "option '--port' needs a value") == 0);
+    char *a3[] = {"kv", "--maxmemory", "lots"};
+    CHECK(kv_config_parse_args(&c, 3, a3, 1, err, sizeof(err)) != 0);
+    CHECK(strcmp(err, "invalid value 'lots' for option 'maxmemory'") == 0);
+    char *a4[] = {"kv", "--maxmemory-policy", "sometimes"};
+    CHECK(kv_config_parse_args(&c, 3, a4, 1, err, sizeof(err)) != 0);
+    CHECK(strcmp(err, "invalid value 'sometimes' for option 'maxmemory-policy'") == 0);
+}
+
+TEST(impossible_configurations) {
+    struct kv_config c;
+    char err[160] = "";
+    kv_config_defaults(&c);
+    c.proto_max_bulk_len = c.client_query_buffer_limit;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK(strncmp(err, "proto-max-bulk-len:", 19) == 0);
+    kv_config_defaults(&c);
+    c.maxmemory = 1000;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK(strncmp(err, "maxmemory:", 10) == 0);
+    kv_config_defaults(&c);
+    c.maxclients = 0;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK(strncmp(err, "maxclients:", 11) == 0);
+    kv_config_defaults(&c);
+    c.maxkeys = c.maxmemory; /* index bigger than the budget */
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK(strncmp(err, "maxkeys:", 8) == 0);
+    kv_config_defaults(&c);
+    c.multi_max_commands = 1u << 20;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK(strncmp(err, "multi-max-commands:", 19) == 0);
+}
+
+TEST(config_file) {
+    struct kv_config c;
+    kv_config_defaults(&c);
+    const char *text = "# kv config\nport 7001\n  maxmemory 2mb  \r\n\nmaxclients 10\n"
+                       "maxmemory-policy volatile-ttl\n";
+    char err[128] = "";
+    CHECK(kv_config_parse_text(&c, text, (uint32_t)strlen(text), err, sizeof(err)) == 0);
+    CHECK(c.port == 7001 && c.maxmemory == 2u << 20 && c.maxclients == 10);
+    CHECK(c.maxmemory_policy == KV_EVICT_VOLATILE_TTL);
+    const char *bad = "port 7001\nbogus 1\n";
+    CHECK(kv_config_parse_text(&c, bad, (uint32_t)strlen(bad), err, sizeof(err)) != 0);
+    CHECK(strcmp(err, "unknown option 'bogus'") == 0);
+}
+
+TEST(derived) {
+    struct kv_config c;
+    kv_config_defaults(&c);
+    CHECK(kv_config_maxkeys(&c) == (64ull << 20) / 128);
+    c.maxkeys = 1000;
+    CHECK(kv_config_maxkeys(&c) == 1000);
+    CHECK(kv_config_argc_max(&c) == c.client_query_buffer_limit / 6 + 1);
+}
+
+int main(void) {
+    RUN(sizes);
+    RUN(args);
+    RUN(errors_name_the_option);
+    RUN(impossible_configurations);
+    RUN(config_file);
+    RUN(derived);
+    TEST_SUMMARY("config");
+}
