@@ -87,6 +87,7 @@ struct kv_stats *kv_engine_stats(struct kv_engine *e) { return &e->stats; }
 
 void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o) {
     e->observer = o;
+    kv_ks_set_evict_hook(e->ks, o != NULL ? o->on_evict : NULL, o != NULL ? o->ctx : NULL);
 }
 
 void kv_session_init(struct kv_session *s, uint64_t id) {

@@ -277,9 +277,8 @@ static void kept_frame(struct kv_server *s, struct kv_conn *c, uint32_t pos,
 
 /* EXEC's reply bound: the array header plus every queued command's bound. */
 static uint64_t exec_bound(struct kv_server *s, struct kv_conn *c) {
-    KV_ASSERT(c->keep_start != KV_KEEP_NONE);
     uint64_t bound = 32;
-    uint32_t pos = c->keep_start;
+    uint32_t pos = c->keep_start != KV_KEEP_NONE ? c->keep_start : c->in_start;
     for (uint32_t i = 0; pos < c->in_start && i <= s->cfg->multi_max_commands * 4u + 64; i++) {
         struct kv_parse_result f;
         kept_frame(s, c, pos, &f);
@@ -295,9 +294,9 @@ static uint64_t exec_bound(struct kv_server *s, struct kv_conn *c) {
 }
 
 static void exec_queued(struct kv_server *s, struct kv_conn *c, struct kv_reply *r) {
-    KV_ASSERT(c->keep_start != KV_KEEP_NONE);
+    KV_ASSERT(c->keep_start != KV_KEEP_NONE || c->session.multi_count == 0);
     kv_engine_exec_begin(&s->engine, &c->session, r);
-    uint32_t pos = c->keep_start;
+    uint32_t pos = c->keep_start != KV_KEEP_NONE ? c->keep_start : c->in_start;
     for (uint32_t i = 0; pos < c->in_start && i <= s->cfg->multi_max_commands * 4u + 64; i++) {
         struct kv_parse_result f;
         kept_frame(s, c, pos, &f);
@@ -361,7 +360,7 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
     uint32_t argc = frame_decode(s, c, start, &c->frame);
     uint64_t bound;
     bool is_exec = kv_engine_is_exec(&s->engine, &c->session, argc, s->argv);
-    if (is_exec && c->keep_start != KV_KEEP_NONE) {
+    if (is_exec) {
         bound = KV_MIN(exec_bound(s, c), s->pool_out.size);
         argc = frame_decode(s, c, start, &c->frame);
     } else {
@@ -586,10 +585,12 @@ static void conn_open(struct kv_server *s, uint32_t slot, int32_t handle) {
     KV_ASSERT(c->state == KV_CONN_FREE && slot < s->clients_max);
     KV_ASSERT(!c->recv_inflight && !c->send_inflight && !c->close_inflight);
     uint32_t gen = c->gen;
+    bool in_ready = c->in_ready; /* a closed slot may still sit on the ready queue */
     uint8_t *small_in = c->small_in, *small_out = c->small_out;
     memset(c, 0, sizeof(*c));
     c->slot = slot;
     c->gen = gen;
+    c->in_ready = in_ready;
     c->handle = handle;
     c->state = KV_CONN_OPEN;
     c->small_in = c->in = small_in;
@@ -738,7 +739,7 @@ static void process_ready(struct kv_server *s) {
         s->ready_head = (s->ready_head + 1) % s->conns_cap;
         s->ready_len--;
         struct kv_conn *c = &s->conns[slot];
-        KV_ASSERT(c->in_ready);
+        KV_ASSERT(c->in_ready && slot < s->conns_cap);
         c->in_ready = false;
         if (c->state == KV_CONN_OPEN) conn_process(s, c);
     }
@@ -767,7 +768,7 @@ void kv_server_shutdown(struct kv_server *s) {
 static void check_conn(const struct kv_server *s, const struct kv_conn *c) {
     if (c->state == KV_CONN_FREE) {
         KV_ASSERT(!c->recv_inflight && !c->send_inflight && !c->close_inflight);
-        KV_ASSERT(c->large_in == NULL && c->large_out == NULL && !c->in_ready);
+        KV_ASSERT(c->large_in == NULL && c->large_out == NULL);
         return;
     }
     KV_ASSERT(c->out_sent <= c->out_len && c->out_len <= c->out_cap);
