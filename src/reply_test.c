@@ -1,0 +1,275 @@
+/*
+ * reply_test.c: unit tests for the RESP2 reply writer (src/reply.c): exact bytes of
+ * every writer, Redis's error sanitisation, kv_fmt_i64 at the extremes, writes that
+ * fill the buffer exactly (with a canary past cap), and writes one byte too big,
+ * which must abort (checked in a forked child). Test code: uses stdio and fork.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kv/reply.h"
+#include "testing.h"
+
+#define CANARY 0xA5
+
+struct out {
+    uint8_t mem[256 + 8];
+    struct kv_reply r;
+};
+
+static void out_init(struct out *o, uint32_t cap) {
+    memset(o->mem, CANARY, sizeof(o->mem));
+    kv_reply_init(&o->r, o->mem, cap);
+}
+
+/* True when no byte past cap was touched. */
+static bool canary_intact(const struct out *o) {
+    for (uint32_t i = o->r.cap; i < o->r.cap + 8 && i < sizeof(o->mem); i++) {
+        if (o->mem[i] != CANARY) return false;
+    }
+    return true;
+}
+
+TEST(simple_error_int_exact) {
+    struct out o;
+    out_init(&o, 256);
+    kv_reply_simple(&o.r, "OK");
+    CHECK_STR(o.r.buf, o.r.len, "+OK\r\n");
+    out_init(&o, 256);
+    kv_reply_simple(&o.r, "");
+    CHECK_STR(o.r.buf, o.r.len, "+\r\n");
+    out_init(&o, 256);
+    kv_reply_error(&o.r, "ERR syntax error");
+    CHECK_STR(o.r.buf, o.r.len, "-ERR syntax error\r\n");
+    out_init(&o, 256);
+    kv_reply_int(&o.r, 0);
+    kv_reply_int(&o.r, 1);
+    kv_reply_int(&o.r, -5);
+    kv_reply_int(&o.r, INT64_MAX);
+    kv_reply_int(&o.r, INT64_MIN);
+    CHECK_STR(o.r.buf, o.r.len,
+              ":0\r\n:1\r\n:-5\r\n:9223372036854775807\r\n:-9223372036854775808\r\n");
+    CHECK(canary_intact(&o));
+}
+
+TEST(bulk_writers_exact) {
+    struct out o;
+    out_init(&o, 256);
+    kv_reply_bulk(&o.r, "foo", 3);
+    CHECK_STR(o.r.buf, o.r.len, "$3\r\nfoo\r\n");
+    out_init(&o, 256);
+    kv_reply_bulk(&o.r, NULL, 0);
+    kv_reply_bulk(&o.r, "", 0);
+    CHECK_STR(o.r.buf, o.r.len, "$0\r\n\r\n$0\r\n\r\n");
+    out_init(&o, 256);
+    kv_reply_bulk(&o.r, "a\r\n\0b", 5);
+    CHECK_MEM(o.r.buf, o.r.len, "$5\r\na\r\n\0b\r\n", 11);
+    out_init(&o, 256);
+    kv_reply_bulk_cstr(&o.r, "hello");
+    CHECK_STR(o.r.buf, o.r.len, "$5\r\nhello\r\n");
+    out_init(&o, 256);
+    kv_reply_bulk_int(&o.r, -12);
+    kv_reply_bulk_int(&o.r, 0);
+    kv_reply_bulk_int(&o.r, INT64_MIN);
+    CHECK_STR(o.r.buf, o.r.len, "$3\r\n-12\r\n$1\r\n0\r\n$20\r\n-9223372036854775808\r\n");
+    out_init(&o, 256);
+    kv_reply_bulk_header(&o.r, 3);
+    kv_reply_raw(&o.r, "xyz", 3);
+    kv_reply_crlf(&o.r);
+    kv_reply_bulk_header(&o.r, 18446744073709551615ull);
+    CHECK_STR(o.r.buf, o.r.len, "$3\r\nxyz\r\n$18446744073709551615\r\n");
+    CHECK(canary_intact(&o));
+}
+
+TEST(null_and_array_exact) {
+    struct out o;
+    out_init(&o, 256);
+    kv_reply_null(&o.r);
+    kv_reply_null_array(&o.r);
+    kv_reply_array(&o.r, 0);
+    kv_reply_array(&o.r, 2);
+    kv_reply_array(&o.r, 1000000);
+    kv_reply_crlf(&o.r);
+    CHECK_STR(o.r.buf, o.r.len, "$-1\r\n*-1\r\n*0\r\n*2\r\n*1000000\r\n\r\n");
+    /* A whole nested reply, as Redis writes LRANGE-like output. */
+    out_init(&o, 256);
+    kv_reply_array(&o.r, 3);
+    kv_reply_bulk_cstr(&o.r, "a");
+    kv_reply_null(&o.r);
+    kv_reply_int(&o.r, 42);
+    CHECK_STR(o.r.buf, o.r.len, "*3\r\n$1\r\na\r\n$-1\r\n:42\r\n");
+    CHECK(o.r.len == 21 && kv_reply_free(&o.r) == 256 - 21);
+}
+
+TEST(errorf_formats_and_sanitises_like_redis) {
+    struct out o;
+    out_init(&o, 256);
+    kv_reply_errorf(&o.r, "ERR unknown command '%s', with args beginning with: ", "foo");
+    CHECK_STR(o.r.buf, o.r.len, "-ERR unknown command 'foo', with args beginning with: \r\n");
+    /* CR/LF inside become spaces. */
+    out_init(&o, 256);
+    kv_reply_errorf(&o.r, "ERR bad '%s' %d", "a\r\nb\nc\r", 7);
+    CHECK_STR(o.r.buf, o.r.len, "-ERR bad 'a  b c ' 7\r\n");
+    /* CR/LF at either end are trimmed (sdstrim), not mapped. */
+    out_init(&o, 256);
+    kv_reply_errorf(&o.r, "ERR tail %s", "x\r\n\n");
+    CHECK_STR(o.r.buf, o.r.len, "-ERR tail x\r\n");
+    out_init(&o, 256);
+    kv_reply_errorf(&o.r, "%sERR head", "\r\n");
+    CHECK_STR(o.r.buf, o.r.len, "-ERR head\r\n");
+    /* A %c of NUL cuts the message there, as sds strlen does in Redis. */
+    out_init(&o, 256);
+    kv_reply_errorf(&o.r, "ERR got '%c' end", 0);
+    CHECK_STR(o.r.buf, o.r.len, "-ERR got '\r\n");
+    /* Appends after earlier replies. */
+    out_init(&o, 256);
+    kv_reply_simple(&o.r, "QUEUED");
+    kv_reply_errorf(&o.r, "ERR %s", "x");
+    CHECK_STR(o.r.buf, o.r.len, "+QUEUED\r\n-ERR x\r\n");
+    CHECK(canary_intact(&o));
+}
+
+TEST(fmt_i64_like_ll2string) {
+    static const struct {
+        int64_t v;
+        const char *s;
+    } cases[] = {
+        {0, "0"},
+        {-1, "-1"},
+        {1, "1"},
+        {9, "9"},
+        {10, "10"},
+        {-10, "-10"},
+        {1234567890, "1234567890"},
+        {INT64_MAX, "9223372036854775807"},
+        {INT64_MIN, "-9223372036854775808"},
+        {INT64_MIN + 1, "-9223372036854775807"},
+    };
+    for (size_t i = 0; i < KV_ARRAY_LEN(cases); i++) {
+        char buf[32];
+        memset(buf, 'z', sizeof(buf));
+        uint32_t n = kv_fmt_i64(buf, cases[i].v);
+        CHECK(n == strlen(cases[i].s));
+        CHECK_MEM(buf, n, cases[i].s, strlen(cases[i].s));
+        CHECK(buf[n] == '\0');
+        CHECK(buf[n + 1] == 'z'); /* nothing past the terminator */
+    }
+}
+
+TEST(writes_filling_cap_exactly) {
+    struct out o;
+    out_init(&o, 9); /* "$3\r\nfoo\r\n" is 9 bytes */
+    kv_reply_bulk(&o.r, "foo", 3);
+    CHECK(o.r.len == 9 && kv_reply_free(&o.r) == 0);
+    CHECK_STR(o.r.buf, o.r.len, "$3\r\nfoo\r\n");
+    CHECK(canary_intact(&o));
+    out_init(&o, 11); /* "-ERR x 42\r\n": vsnprintf's NUL lands under the CRLF */
+    kv_reply_errorf(&o.r, "ERR x %d", 42);
+    CHECK(o.r.len == 11 && kv_reply_free(&o.r) == 0);
+    CHECK_STR(o.r.buf, o.r.len, "-ERR x 42\r\n");
+    CHECK(canary_intact(&o));
+    out_init(&o, 23); /* ":-9223372036854775808\r\n" */
+    kv_reply_int(&o.r, INT64_MIN);
+    CHECK(o.r.len == 23 && kv_reply_free(&o.r) == 0 && canary_intact(&o));
+    out_init(&o, 5);
+    kv_reply_null(&o.r);
+    CHECK(kv_reply_free(&o.r) == 0 && canary_intact(&o));
+    out_init(&o, 7);
+    kv_reply_raw(&o.r, "abc", 3);
+    kv_reply_simple(&o.r, "O");
+    kv_reply_raw(&o.r, "", 0);
+    CHECK_STR(o.r.buf, o.r.len, "abc+O\r\n");
+    CHECK(kv_reply_free(&o.r) == 0 && canary_intact(&o));
+}
+
+TEST(bulk_size_bound_holds) {
+    static const uint32_t lens[] = {0, 1, 9, 10, 99999, 4000000000u};
+    for (size_t i = 0; i < KV_ARRAY_LEN(lens); i++) {
+        char digits[21];
+        uint32_t d = kv_fmt_i64(digits, lens[i]);
+        uint64_t actual = 1 + (uint64_t)d + 2 + lens[i] + 2;
+        CHECK(actual <= kv_reply_bulk_size(lens[i]));
+    }
+}
+
+/* Runs fn in a child; true when the child died of SIGABRT (a KV_ASSERT). */
+static bool aborts(void (*fn)(void)) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return false;
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) dup2(devnull, 2);
+        fn();
+        _exit(0);
+    }
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid) return false;
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void overflow_bulk(void) {
+    struct out o;
+    out_init(&o, 8);
+    kv_reply_bulk(&o.r, "foo", 3);
+}
+static void overflow_errorf(void) {
+    struct out o;
+    out_init(&o, 10);
+    kv_reply_errorf(&o.r, "ERR x %d", 42);
+}
+static void overflow_int(void) {
+    struct out o;
+    out_init(&o, 22);
+    kv_reply_int(&o.r, INT64_MIN);
+}
+static void overflow_raw(void) {
+    struct out o;
+    out_init(&o, 2);
+    kv_reply_raw(&o.r, "abc", 3);
+}
+static void overflow_simple(void) {
+    struct out o;
+    out_init(&o, 4);
+    kv_reply_simple(&o.r, "OK");
+}
+static void error_with_newline(void) {
+    struct out o;
+    out_init(&o, 64);
+    kv_reply_error(&o.r, "ERR a\nb");
+}
+
+TEST(one_byte_too_many_aborts) {
+    CHECK(aborts(overflow_bulk));
+    CHECK(aborts(overflow_errorf));
+    CHECK(aborts(overflow_int));
+    CHECK(aborts(overflow_raw));
+    CHECK(aborts(overflow_simple));
+    CHECK(aborts(error_with_newline));
+}
+
+static void exact_fit_child(void) {
+    struct out o;
+    out_init(&o, 9);
+    kv_reply_bulk(&o.r, "foo", 3);
+}
+
+/* The death-test helper itself can fail: an exact fit does not abort. */
+TEST(canary_exact_fit_does_not_abort) { CHECK(!aborts(exact_fit_child)); }
+
+int main(void) {
+    RUN(simple_error_int_exact);
+    RUN(bulk_writers_exact);
+    RUN(null_and_array_exact);
+    RUN(errorf_formats_and_sanitises_like_redis);
+    RUN(fmt_i64_like_ll2string);
+    RUN(writes_filling_cap_exactly);
+    RUN(bulk_size_bound_holds);
+    RUN(one_byte_too_many_aborts);
+    RUN(canary_exact_fit_does_not_abort);
+    TEST_SUMMARY("reply");
+}
