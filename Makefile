@@ -21,22 +21,25 @@ CORE_SRC := $(filter-out src/main.c %_test.c,$(wildcard src/*.c))
 SIM_SRC := $(filter-out %_test.c,$(wildcard sim/*.c))
 TEST_SRC := $(wildcard src/*_test.c sim/*_test.c)
 
-CORE_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(CORE_SRC) $(SIM_SRC))
+CORE_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(CORE_SRC))
+SIM_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(SIM_SRC))
 MAIN_OBJ := $(OUT)/obj/src/main.o
 TEST_BIN := $(patsubst %.c,$(OUT)/%,$(notdir $(TEST_SRC)))
 
 all: $(OUT)/kv
 tests: $(TEST_BIN)
 
-$(OUT)/kv: $(CORE_OBJ) $(MAIN_OBJ)
+$(OUT)/kv: $(CORE_OBJ) $(SIM_OBJ) $(MAIN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# src/ tests link the core; sim/ tests link the core and the simulator.
 define test_rule
-$(OUT)/$(notdir $(basename $(1))): $(OUT)/obj/$(basename $(1)).o $(CORE_OBJ)
+$(OUT)/$(notdir $(basename $(1))): $(OUT)/obj/$(basename $(1)).o $(CORE_OBJ) \
+  $(if $(filter sim/%,$(1)),$(SIM_OBJ),)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach t,$(TEST_SRC),$(eval $(call test_rule,$(t))))
