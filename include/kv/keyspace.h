@@ -18,7 +18,9 @@
  * Out of memory: every function that allocates either fully succeeds or changes
  * nothing and returns NULL/false. Eviction (per --maxmemory-policy) only happens in
  * kv_ks_make_room(), which the engine calls before a DENYOOM command runs, never in
- * the middle of one, so a command never sees its own keys evicted under it.
+ * the middle of one, so a command never sees its own keys evicted under it. (The
+ * one exception, kv_ks_update_expire_evicting, evicts only after a failed attempt
+ * changed nothing, and looks the key up again.)
  */
 #ifndef KV_KEYSPACE_H
 #define KV_KEYSPACE_H
@@ -106,9 +108,19 @@ enum kv_ks_status {
     KV_KS_OK = 0,        /* done; *itp is the (possibly moved) item */
     KV_KS_DELETED = 1,   /* the expire time was not in the future: key deleted */
     KV_KS_OOM = 2,       /* no memory for the TTL field: nothing changed */
+    KV_KS_GONE = 3,      /* evicted while making room (kv_ks_update_expire_evicting) */
 };
 enum kv_ks_status kv_ks_update_expire(struct kv_keyspace *ks, struct kv_item **itp,
                                       int64_t expire_ms);
+/*
+ * For commands (EXPIRE, GETEX): kv_ks_update_expire, and when the TTL field does not
+ * fit, lets the eviction policy make room once, as Redis would have before the
+ * command, then looks key up again and retries. KV_KS_GONE (*itp NULL): the key
+ * itself was evicted. `key` must not point into the keyspace.
+ */
+enum kv_ks_status kv_ks_update_expire_evicting(struct kv_keyspace *ks, struct kv_item **itp,
+                                               const uint8_t *key, uint32_t klen,
+                                               int64_t expire_ms);
 
 /* kv_ks_set with an expire time: -1 none, KV_KS_KEEP_TTL keeps the old key's TTL.
  * The time is stored as given, even if already past (SET ... PXAT 1 behaves like

@@ -19,7 +19,7 @@
 
 /* Redis string2ll: strict base-10, no spaces, no '+', no leading zeros. */
 bool kv_str2ll(const uint8_t *p, uint32_t len, int64_t *out);
-/* Redis string2ld: accepts what strtold accepts, no spaces, not NaN. */
+/* Redis string2ld: the whole slice as strtold reads it; no spaces, NUL bytes or NaN. */
 bool kv_str2ld(const uint8_t *p, uint32_t len, long double *out);
 /* Redis ld2string in LD_STR_HUMAN mode (INCRBYFLOAT output). Returns length. */
 uint32_t kv_ld2str(char *buf, uint32_t cap, long double v);
@@ -27,5 +27,8 @@ uint32_t kv_ld2str(char *buf, uint32_t cap, long double v);
 bool kv_glob_match(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen);
 /* ASCII case-insensitive equality of a slice with a lower-case C string. */
 bool kv_slice_eq_nocase(struct kv_slice s, const char *lower);
+/* Redis's strcasecmp(argument, option): like kv_slice_eq_nocase, but the argument
+ * ends at its first NUL byte, as a C string does ("nx\0junk" is NX to Redis). */
+bool kv_opt_eq_nocase(struct kv_slice s, const char *lower);
 
 #endif
