@@ -772,7 +772,12 @@ static void check_conn(const struct kv_server *s, const struct kv_conn *c) {
         return;
     }
     KV_ASSERT(c->out_sent <= c->out_len && c->out_len <= c->out_cap);
-    if (c->state == KV_CONN_REJECTING) return;
+    if (c->slot >= s->clients_max) { /* reject slot: sends a static message only */
+        KV_ASSERT(c->state == KV_CONN_REJECTING || c->state == KV_CONN_CLOSING);
+        KV_ASSERT(!c->recv_inflight && c->large_in == NULL && c->large_out == NULL);
+        return;
+    }
+    KV_ASSERT(c->state != KV_CONN_REJECTING);
     KV_ASSERT(c->in_start <= c->in_end && c->in_end <= c->in_cap);
     KV_ASSERT(c->keep_start == KV_KEEP_NONE || c->keep_start <= c->in_start);
     KV_ASSERT(c->in == (c->large_in != NULL ? c->large_in : c->small_in));
