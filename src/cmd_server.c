@@ -306,7 +306,7 @@ static void cmd_client(struct kv_cmd_ctx *c) {
     } else if (c->argc == 3 && (arg_is(c, 1, "setname") || arg_is(c, 1, "getname") ||
                                 arg_is(c, 1, "id"))) {
         kv_reply_errorf(c->out, "ERR wrong number of arguments for 'client|%.*s' command",
-                        (int)c->argv[1].len, (const char *)c->argv[1].ptr);
+                        (int)KV_MIN(c->argv[1].len, 128u), (const char *)c->argv[1].ptr);
     } else {
         kv_reply_errorf(c->out, "ERR unknown subcommand '%.*s'. Try CLIENT HELP.",
                         (int)KV_MIN(c->argv[1].len, 128u), (const char *)c->argv[1].ptr);

@@ -81,8 +81,17 @@ static uint64_t peek_len(const struct kv_cmd_ctx *c, uint32_t i) {
     return it != NULL && is_string(it) ? kv_item_value_len(it) : 0;
 }
 
+/* No error of these commands echoes an argument: room for one, or the value. */
 static uint64_t bound_value(struct kv_cmd_ctx *c) {
-    return kv_cmd_bound_default(c) + kv_reply_bulk_size(peek_len(c, 1));
+    return KV_EXEC_ERROR_ROOM + kv_reply_bulk_size(peek_len(c, 1));
+}
+
+/* SET replies the old value only with the GET option. */
+static uint64_t bound_set(struct kv_cmd_ctx *c) {
+    for (uint32_t i = 3; i < c->argc; i++) {
+        if (kv_opt_eq_nocase(c->argv[i], "get")) return bound_value(c);
+    }
+    return KV_EXEC_ERROR_ROOM;
 }
 
 /* Stores a new string value for key argv[k] from bytes p[0..n). NULL: OOM. */
@@ -306,7 +315,7 @@ static void cmd_mget(struct kv_cmd_ctx *c) {
 }
 
 static uint64_t bound_mget(struct kv_cmd_ctx *c) {
-    uint64_t n = kv_cmd_bound_default(c) + 32;
+    uint64_t n = KV_EXEC_ERROR_ROOM + 32;
     for (uint32_t i = 1; i < c->argc; i++) n += kv_reply_bulk_size(peek_len(c, i));
     return n;
 }
@@ -593,7 +602,7 @@ static void cmd_incrbyfloat(struct kv_cmd_ctx *c) {
 }
 
 static uint64_t bound_incrbyfloat(struct kv_cmd_ctx *c) {
-    return kv_cmd_bound_default(c) + kv_reply_bulk_size(LD_STR_MAX);
+    return KV_EXEC_ERROR_ROOM + kv_reply_bulk_size(LD_STR_MAX);
 }
 
 /* ---- the table ------------------------------------------------------------------ */
@@ -605,7 +614,7 @@ static uint64_t bound_incrbyfloat(struct kv_cmd_ctx *c) {
 
 static const struct kv_cmd string_cmds[] = {
     {"get", 2, R | F, cmd_get, bound_value},
-    {"set", -3, W | D, cmd_set, bound_value},
+    {"set", -3, W | D, cmd_set, bound_set},
     {"setnx", 3, W | D | F, cmd_setnx, NULL},
     {"setex", 4, W | D, cmd_setex, NULL},
     {"psetex", 4, W | D, cmd_psetex, NULL},

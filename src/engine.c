@@ -160,9 +160,8 @@ void *kv_scratch_alloc(struct kv_cmd_ctx *ctx, uint64_t bytes) {
 }
 
 uint64_t kv_cmd_bound_default(struct kv_cmd_ctx *ctx) {
-    uint64_t n = 256;
-    for (uint32_t i = 0; i < ctx->argc; i++) n += ctx->argv[i].len;
-    return n;
+    (void)ctx;
+    return KV_EXEC_ERROR_ROOM;
 }
 
 /* ---- dispatch ------------------------------------------------------------------ */

@@ -232,9 +232,11 @@ static void give_large_out(struct kv_server *s, uint32_t slot, uint8_t *buf) {
 /* Back to the small input buffer when what is left fits there. */
 static void shrink_input(struct kv_server *s, struct kv_conn *c) {
     if (c->large_in == NULL || c->recv_inflight || c->waiting_in) return;
+    /* Kept MULTI frames before in_start count too: they move with the rest. */
     uint32_t left = c->in_end - in_base(c);
-    uint64_t need = c->frame_ready ? c->frame.frame_len : c->parser.need;
-    if (left > s->cfg->client_buffer || need > s->cfg->client_buffer) return;
+    uint64_t need = (uint64_t)(c->in_start - in_base(c)) +
+                    (c->frame_ready ? c->frame.frame_len : c->parser.need);
+    if (left >= s->cfg->client_buffer || need > s->cfg->client_buffer) return;
     move_input(c, c->small_in, s->cfg->client_buffer);
     release_large_in(s, c);
     KV_ASSERT(c->in == c->small_in);

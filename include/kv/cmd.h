@@ -91,7 +91,11 @@ extern const struct kv_cmd_group kv_cmds_string;  /* src/cmd_string.c */
 extern const struct kv_cmd_group kv_cmds_keys;    /* src/cmd_keys.c */
 extern const struct kv_cmd_group kv_cmds_list;    /* src/cmd_list.c */
 
-/* 256 bytes plus the size of the arguments: covers errors that echo arguments. */
+/*
+ * KV_EXEC_ERROR_ROOM: enough for +OK, an integer, or any error. Errors that quote an
+ * argument must cut it to 128 bytes (as Redis's unknown-command error does); a
+ * command that replies more needs its own bound.
+ */
 uint64_t kv_cmd_bound_default(struct kv_cmd_ctx *ctx);
 
 /* Counters INFO reports; the server and the engine both add to them. */

@@ -1,0 +1,903 @@
+#!/usr/bin/env python3
+"""e2e.py: kv end to end, over real sockets, asserting exact reply bytes.
+
+Driven by tests/e2e.sh, which starts the shared "main" instance (default options) on
+--main-port, and runs this script once against build/kv (every test) and once against
+build-asan/kv (--mode asan: the subset marked so). Tests that need their own options
+start their own kv on ports from --port-base (each run gets its own range inside
+7300-7399). Each check prints PASS/FAIL; the last line is "<label>: N passed, M failed".
+
+Tests: redis-cli, pipelining (1000 mixed commands in one write), byte-by-byte and
+every-split-point requests, binary-safe and large values (16 KiB boundaries, 1 MiB),
+backpressure on the large-buffer pools, Redis's protocol errors (exact reply, then
+close), maxclients, QUIT, idle timeout, graceful SIGTERM/SIGINT, and the zero-allocation
+proof (LD_PRELOAD counter and strace) under real traffic.
+"""
+import argparse
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from e2e_lib import (NIL, OK, PONG, Conn, Kv, bulk, check, check_clean_exit, check_eq, diff,
+                     enc, error, info_field, integer, kill_all, split_replies, summary,
+                     wait_until)
+
+ARGS = None
+PORTS = []
+TESTS = []
+BIG = 1024 * 1024 - 100          # a value near proto-max-bulk-len (1 MiB)
+ERR_NOT_INT = 'ERR value is not an integer or out of range'
+
+
+def test(modes=('release', 'asan')):
+    def reg(fn):
+        TESTS.append((fn, modes))
+        return fn
+    return reg
+
+
+def next_port():
+    if not PORTS:
+        raise RuntimeError('out of test ports')
+    return PORTS.pop(0)
+
+
+def start_kv(name, args, **kw):
+    kw.setdefault('ready_timeout', 30.0 if ARGS.mode == 'asan' else 10.0)
+    timeout = kw.pop('ready_timeout')
+    return Kv(ARGS.kv, next_port(), args, tmp=ARGS.tmp,
+              name='%s-%s' % (ARGS.mode, name), **kw).start(timeout)
+
+
+def pattern(n, seed):
+    """n bytes cycling through all 256 values, rotated by seed."""
+    base = bytes((i + seed) % 256 for i in range(256))
+    return (base * (n // 256 + 1))[:n]
+
+
+# ---- a reference model for the mixed pipeline -----------------------------------
+
+INT_RE = re.compile(rb'-?[1-9][0-9]{0,18}|0')
+
+
+def incr_reply(model, key):
+    v = model.get(key, b'0')
+    if not INT_RE.fullmatch(v) or not -2**63 <= int(v) < 2**63:
+        return error(ERR_NOT_INT)
+    if int(v) == 2**63 - 1:
+        return error('ERR increment or decrement would overflow')
+    model[key] = b'%d' % (int(v) + 1)
+    return integer(int(v) + 1)
+
+
+def mixed_pipeline(rng, n, prefix):
+    """n requests mixing SET/GET/INCR/ECHO (binary values included) and the exact
+    replies Redis gives, from a tiny model of the keyspace."""
+    model, reqs, reps = {}, [], []
+    for _ in range(n):
+        r = rng.random()
+        key = prefix + 'k%d' % rng.randrange(40)
+        if r < 0.30:
+            v = bytes(rng.randrange(256) for _ in range(rng.randrange(48)))
+            if rng.random() < 0.1:
+                v = b'%d' % rng.randrange(-50, 50)
+            reqs.append(enc('SET', key, v))
+            reps.append(OK)
+            model[key] = v
+        elif r < 0.55:
+            reqs.append(enc('GET', key))
+            reps.append(bulk(model[key]) if key in model else NIL)
+        elif r < 0.75:
+            ckey = prefix + 'ctr%d' % rng.randrange(8)
+            reqs.append(enc('INCR', ckey))
+            reps.append(incr_reply(model, ckey))
+        elif r < 0.95:
+            v = bytes(rng.randrange(256) for _ in range(rng.randrange(64)))
+            reqs.append(enc('ECHO', v))
+            reps.append(bulk(v))
+        else:
+            reqs.append(enc('INCR', key))  # often a non-integer value: the error
+            reps.append(incr_reply(model, key))
+    return b''.join(reqs), b''.join(reps)
+
+
+# ---- 1. redis-cli -------------------------------------------------------------------
+
+def cli(port, *args, stdin=None):
+    p = subprocess.run(['redis-cli', '-p', str(port)] + list(args), input=stdin,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+    return p.returncode, p.stdout, p.stderr
+
+
+@test()
+def test_redis_cli():
+    P = ARGS.main_port
+    cases = [
+        (('set', 'cli:k', 'v'), b'OK\n'),
+        (('get', 'cli:k'), b'v\n'),
+        (('ping',), b'PONG\n'),
+        (('echo', 'a b'), b'a b\n'),
+        (('--no-raw', 'get', 'cli:k'), b'"v"\n'),
+        (('--no-raw', 'get', 'cli:missing'), b'(nil)\n'),
+        (('--no-raw', 'incr', 'cli:n'), b'(integer) 1\n'),
+        (('--no-raw', 'ping'), b'PONG\n'),
+        (('--no-raw', 'echo', 'a b'), b'"a b"\n'),
+        (('--no-raw', 'rpush', 'cli:l', 'a', 'b'), b'(integer) 2\n'),
+        (('--no-raw', 'lrange', 'cli:l', '0', '-1'), b'1) "a"\n2) "b"\n'),
+        (('--no-raw', 'set', 'cli:k', 'v'), b'OK\n'),
+        (('--no-raw', 'nosuchcmd', 'x'),
+         b"(error) ERR unknown command 'nosuchcmd', with args beginning with: 'x' \n"),
+    ]
+    for args, want in cases:
+        rc, out, err = cli(P, *args)
+        check_eq('redis-cli %s' % ' '.join(args), (rc, out), (0, want),
+                 'stderr=%r' % err[:200] if err else '')
+    rc, out, _ = cli(P, stdin=b'set cli:s 1\nincr cli:s\nget cli:s\n')
+    check_eq('redis-cli reading commands from stdin', (rc, out), (0, b'OK\n2\n2\n'))
+    stream = b''.join(enc('SET', 'cli:pipe:%d' % i, 'v%d' % i) for i in range(1000))
+    rc, out, err = cli(P, '--pipe', stdin=stream)
+    check('redis-cli --pipe: 1000 SETs, 0 errors',
+          rc == 0 and b'errors: 0, replies: 1000' in out, 'rc=%d out=%r err=%r' % (rc, out, err))
+    rc, out, _ = cli(P, 'get', 'cli:pipe:999')
+    check_eq('redis-cli get after --pipe', (rc, out), (0, b'v999\n'))
+    rc, out, _ = cli(P, 'info', 'server')
+    check('redis-cli info server names the port',
+          rc == 0 and b'redis_version:' in out and b'tcp_port:%d' % P in out, repr(out[:200]))
+    hold = socket.socket()  # bound, never listening: connects to it are refused
+    hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    hold.bind(('127.0.0.1', ARGS.dead_port))
+    rc, out, err = cli(ARGS.dead_port, 'ping')
+    hold.close()
+    check('redis-cli exits 1 when nothing listens', rc == 1 and b'Could not connect' in out + err,
+          'rc=%d out=%r err=%r' % (rc, out, err))
+
+
+# ---- 2. pipelining -------------------------------------------------------------------
+
+@test()
+def test_pipeline():
+    c = Conn(ARGS.main_port)
+    req, want = mixed_pipeline(random.Random(20240601), 1000, 'pipe:')
+    t = time.monotonic()
+    c.send(req)  # one sendall: one write of the whole pipeline
+    got = c.recv_exact(len(want), timeout=30) + c.recv_some(0.2)
+    check_eq('1000 mixed SET/GET/INCR/ECHO pipelined in one write: exact replies in order',
+             got, want, '(%d request bytes, %d reply bytes, %.2fs)'
+             % (len(req), len(want), time.monotonic() - t))
+    req = b''.join(b'PING\r\n' if i % 2 else enc('PING') for i in range(10000))
+    c.send(req)
+    got = c.recv_exact(10000 * len(PONG), timeout=30) + c.recv_some(0.1)
+    check_eq('10000 PINGs (inline and multibulk) in one write', got, PONG * 10000)
+    req = (enc('MULTI') + enc('SET', 'tx:a', '1') + enc('INCR', 'tx:a') + enc('GET', 'tx:a') +
+           enc('EXEC'))
+    c.send(req)
+    want = OK + b'+QUEUED\r\n' * 3 + b'*3\r\n' + OK + integer(2) + bulk('2')
+    check_eq('MULTI/SET/INCR/GET/EXEC pipelined', c.recv_exact(len(want)) + c.recv_some(0.1),
+             want)
+    vals = [pattern(100, i) for i in range(200)]
+    req = (enc('MULTI') + b''.join(enc('SET', 'tx:b%d' % i, v) for i, v in enumerate(vals)) +
+           enc('EXEC') + enc('GET', 'tx:b199'))
+    want = OK + b'+QUEUED\r\n' * 200 + b'*200\r\n' + OK * 200 + bulk(vals[199])
+    c.send(req)
+    got = c.recv_exact(len(want), timeout=5) + c.recv_some(0.1)
+    check_eq('MULTI with 200 queued SETs (queued frames exceed the 16 KiB buffer)', got, want)
+    if got != want:
+        c.close()
+        c = Conn(ARGS.main_port)
+    # Queued frames filling the 16 KiB input buffer at every alignment.
+    bad = []
+    for size in range(90, 112):
+        req = (enc('MULTI') + b''.join(enc('SET', 'tx:s%d' % i, pattern(size, i))
+                                       for i in range(130)) + enc('EXEC'))
+        want = OK + b'+QUEUED\r\n' * 130 + b'*130\r\n' + OK * 130
+        c.send(req)
+        got = c.recv_exact(len(want), timeout=3)
+        if got != want:
+            bad.append('value size %d: %s' % (size, diff(got, want)))
+            break  # the connection is stuck or out of step
+    check('MULTI with 130 SETs of 90..111-byte values (queue crosses 16 KiB at every offset)',
+          not bad, '; '.join(bad))
+    if bad:
+        c.close()
+        c = Conn(ARGS.main_port)
+    req = enc('MULTI') + enc('SET', 'tx:c', '1') + enc('NOSUCH') + enc('EXEC') + enc('GET', 'tx:c')
+    want = (OK + b'+QUEUED\r\n' + error("ERR unknown command 'NOSUCH', with args beginning with: ")
+            + error('EXECABORT Transaction discarded because of previous errors.') + NIL)
+    c.send(req)
+    check_eq('MULTI with an unknown command: EXECABORT, nothing applied',
+             c.recv_exact(len(want)) + c.recv_some(0.1), want)
+    c.close()
+
+
+# ---- 3. byte by byte and split points ------------------------------------------------
+
+def send_bytewise(c, data, gap=0.0):
+    for i in range(len(data)):
+        c.send(data[i:i + 1])
+        if gap:
+            time.sleep(gap)
+
+
+@test()
+def test_bytewise():
+    c = Conn(ARGS.main_port)
+    req = enc('SET', 'bw:k', b'v\r\n\x00v')
+    send_bytewise(c, req[:-1])
+    early = c.recv_some(0.1)
+    c.send(req[-1:])
+    check_eq('SET sent one byte per send(): nothing before the last byte, then +OK',
+             early + c.recv_exact(len(OK)) + c.recv_some(0.05), OK)
+    req = enc('GET', 'bw:k')
+    send_bytewise(c, req, gap=0.001)
+    want = bulk(b'v\r\n\x00v')
+    check_eq('GET sent byte by byte with 1 ms gaps', c.recv_exact(len(want)) + c.recv_some(0.05),
+             want)
+    send_bytewise(c, b'ECHO "x\\r\\ny" \'z\'\r\n', gap=0.0005)
+    c.send(b'\r\n')  # an empty inline line: ignored
+    want = error("ERR wrong number of arguments for 'echo' command")
+    check_eq('inline ECHO with quotes sent byte by byte (two args: arity error)',
+             c.recv_exact(len(want)) + c.recv_some(0.05), want)
+    send_bytewise(c, b'ECHO "x\\r\\ny"\r\n', gap=0.0005)
+    want = bulk(b'x\r\ny')
+    check_eq('inline ECHO "x\\r\\ny" byte by byte', c.recv_exact(len(want)) + c.recv_some(0.05),
+             want)
+    # every split point of a small pipeline (RESP, inline, RESP)
+    pipe = enc('SET', 'split:k', 'hello world') + b'ECHO "a b"\r\n' + enc('GET', 'split:k')
+    one = OK + bulk('a b') + bulk('hello world')
+    for i in range(1, len(pipe)):
+        c.send(pipe[:i])
+        time.sleep(0.001)
+        c.send(pipe[i:])
+    n = len(pipe) - 1
+    check_eq('pipeline split at each of its %d points' % n,
+             c.recv_exact(len(one) * n, timeout=20) + c.recv_some(0.05), one * n)
+    # a value larger than the client buffer, arriving in 1000-byte pieces
+    v = pattern(40000, 7)
+    req = enc('SET', 'bw:big', v) + enc('GET', 'bw:big')
+    for i in range(0, len(req), 1000):
+        c.send(req[i:i + 1000])
+        time.sleep(0.0005)
+    want = OK + bulk(v)
+    check_eq('40000-byte SET+GET sent in 1000-byte pieces',
+             c.recv_exact(len(want)) + c.recv_some(0.05), want)
+    c.close()
+
+
+# ---- 4. binary and large values ------------------------------------------------------
+
+@test()
+def test_binary_values():
+    c = Conn(ARGS.main_port)
+    every = bytes(range(256)) * 4 + b'\r\n\x00\r\n'
+    key = b'bin:\x00\r\nkey\xff'
+    c.send(enc('SET', key, every) + enc('GET', key))
+    want = OK + bulk(every)
+    check_eq('all 256 byte values, CRLF and NUL in key and value round-trip',
+             c.recv_exact(len(want)) + c.recv_some(0.05), want)
+    odd = [b'', b'\r\n', b'\x00', b'$-1\r\n', b'*1\r\n$4\r\nPING\r\n', b'\n', b'\r', b' "\'']
+    req = b''.join(enc('SET', b'bin:odd%d' % i, v) + enc('GET', b'bin:odd%d' % i)
+                   for i, v in enumerate(odd))
+    want = b''.join(OK + bulk(v) for v in odd)
+    c.send(req)
+    check_eq('empty, CRLF-only, NUL-only and RESP-looking values round-trip',
+             c.recv_exact(len(want)) + c.recv_some(0.05), want)
+    for centre in (16384, 65536):
+        sizes = list(range(centre - 24, centre + 24))
+        req = b''.join(enc('SET', 'bin:n%d' % n, pattern(n, n)) + enc('GET', 'bin:n%d' % n)
+                       for n in sizes)
+        want = b''.join(OK + bulk(pattern(n, n)) for n in sizes)
+        c.send(req)
+        check_eq('values of %d..%d bytes (requests and replies crossing %d)'
+                 % (sizes[0], sizes[-1], centre),
+                 c.recv_exact(len(want), timeout=30) + c.recv_some(0.05), want)
+    c.close()
+
+
+@test()
+def test_large_values():
+    c = Conn(ARGS.main_port)
+    v = pattern(BIG, 3)
+    check_eq('SET of 1 MiB - 100 bytes (large request buffer)', c.call('SET', 'big:a', v), OK)
+    check_eq('SET of 1 MiB - 100 bytes over an existing 1 MiB - 100 value',
+             c.call('SET', 'big:a', v), OK)
+    check_eq('GETSET of 1 MiB - 100 over 1 MiB - 100 returns the old value',
+             c.call('GETSET', 'big:a', v), bulk(v))
+    slow = Conn(ARGS.main_port, rcvbuf=8192)
+    slow.send(enc('GET', 'big:a'))
+    time.sleep(0.2)  # kv meets a full socket: short sends
+    want = bulk(v)
+    check_eq('GET of it through an 8 KiB receive window arrives complete',
+             slow.recv_exact(len(want), timeout=30) + slow.recv_some(0.05), want)
+    slow.close()
+    limit = pattern(1024 * 1024, 5)
+    c.send(enc('SET', 'big:max', limit) + enc('GET', 'big:max') + enc('ECHO', v))
+    want = OK + bulk(limit) + bulk(v)
+    check_eq('a value of exactly proto-max-bulk-len (1048576), and ECHO of 1 MiB - 100',
+             c.recv_exact(len(want), timeout=30) + c.recv_some(0.05), want)
+    c.close()
+
+
+def big_client(port, idx, rounds, slow, out):
+    """SET/GET of a distinct ~1 MiB value, `rounds` times; records its outcome."""
+    try:
+        c = Conn(port, timeout=60, rcvbuf=16384 if slow else None)
+        for r in range(rounds):
+            v = pattern(BIG - idx - r, idx * 7 + r)
+            key = 'bp:%d:%d' % (idx, r)  # overwrites are tested in test_large_values
+            c.send(enc('SET', key, v))
+            got = c.replies(1, timeout=60)
+            if got != [OK]:
+                out[idx] = 'round %d SET: %r' % (r, got[:1])
+                return
+            c.send(enc('GET', key))
+            if slow:
+                time.sleep(0.05)  # holds the large reply buffer a while
+            want = bulk(v)
+            got = c.recv_exact(len(want), timeout=60)
+            if got != want:
+                out[idx] = 'round %d GET: %s' % (r, diff(got, want))
+                return
+        c.close()
+        out[idx] = 'ok'
+    except Exception as e:  # a dropped connection fails this client
+        out[idx] = 'exception %r' % e
+
+
+@test()
+def test_backpressure():
+    kv = start_kv('bp', ['--large-buffers', 1, '--maxclients', 64, '--maxmemory', '64mb'])
+    P = kv.port
+    # Deterministic: A holds the only large request buffer; B must wait for it.
+    a, b, info = Conn(P), Conn(P), Conn(P)
+    va, vb = pattern(BIG, 11), pattern(BIG, 12)
+    ra, rb = enc('SET', 'bp:a', va), enc('SET', 'bp:b', vb)
+    a.send(ra[:len(ra) // 2])
+    time.sleep(0.2)
+    tb = threading.Thread(target=b.send, args=(rb,))
+    tb.start()
+    blocked = wait_until(lambda: int(info_field(info.call('INFO', 'clients'),
+                                                'blocked_on_buffers') or 0) >= 1, 5)
+    check('a second large request waits for the only large buffer (blocked_on_buffers >= 1)',
+          blocked)
+    a.send(ra[len(ra) // 2:])
+    check_eq('the holder finishes its SET', a.replies(1, 30), [OK])
+    tb.join(30)
+    check_eq('the waiter then gets its buffer and its SET completes', b.replies(1, 30), [OK])
+    b.send(enc('GET', 'bp:b'))
+    check_eq('and its value reads back exactly', b.recv_exact(len(bulk(vb)), 30), bulk(vb))
+    for x in (a, b):
+        x.close()
+    # A waiter that vanishes (RST) while queued: the buffer is neither lost nor stuck.
+    def blocked():
+        return int(info_field(info.call('INFO', 'clients'), 'blocked_on_buffers') or 0)
+    base = blocked()
+    a, gone, c = Conn(P), Conn(P), Conn(P)
+    ra = enc('SET', 'bp:a2', va)  # fresh keys: no overwrite of a 1 MiB value here
+    a.send(ra[:len(ra) // 2])
+    time.sleep(0.1)
+    tg = threading.Thread(target=gone.send, args=(rb[:200000],))
+    tg.start()
+    check('a second waiter queues', wait_until(lambda: blocked() >= base + 1, 5))
+    tg.join(10)
+    gone.close(rst=True)
+    rc_ = enc('SET', 'bp:c', va)
+    tc = threading.Thread(target=c.send, args=(rc_,))
+    tc.start()
+    check('a third waiter queues behind it', wait_until(lambda: blocked() >= base + 2, 5))
+    a.send(ra[len(ra) // 2:])
+    check_eq('holder done, the vanished waiter skipped, the third completes',
+             (a.replies(1, 30), c.replies(1, 30)), ([OK], [OK]))
+    tc.join(10)
+    d = Conn(P)
+    check_eq('the large buffer is back: another 1 MiB SET completes at once',
+             d.call('SET', 'bp:d', vb, timeout=10), OK)
+    for x in (a, c, d):
+        x.close()
+    # Many clients, one large buffer per direction: all complete, none dropped.
+    n, rounds = 12, 2
+    out = {}
+    threads = [threading.Thread(target=big_client, args=(P, i, rounds, i % 2 == 1, out))
+               for i in range(n)]
+    t = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(90)
+    bad = {k: v for k, v in out.items() if v != 'ok'}
+    raw = info.call('INFO', 'clients')
+    check('%d clients x %d rounds of 1 MiB SET+GET with --large-buffers 1: all complete'
+          % (n, rounds), len(out) == n and not bad,
+          '%d finished, %d failed (first: %r); %.1fs, blocked_on_buffers=%s'
+          % (len(out), len(bad), sorted(bad.items())[:1], time.monotonic() - t,
+             info_field(raw, 'blocked_on_buffers')))
+    left = wait_until(lambda: info_field(info.call('INFO', 'clients'),
+                                         'connected_clients') == '1', 5)
+    check('afterwards connected_clients is 1 (only the INFO client)', left)
+    info.close()
+    check_clean_exit('backpressure instance', kv, kv.stop())
+
+
+# ---- 5. protocol errors ------------------------------------------------------------------
+
+def perr(msg):
+    return error('ERR Protocol error: ' + msg)
+
+
+PROTOCOL_CASES = [
+    ('*abc', b'*abc\r\n', perr('invalid multibulk length')),
+    ('*1 $x', b'*1\r\n$x\r\n', perr('invalid bulk length')),
+    ("*1 x (expected '$')", b'*1\r\nx\r\n', perr("expected '$', got 'x'")),
+    ('inline line > 64 KiB without newline', b'a' * (64 * 1024 + 1),
+     perr('too big inline request')),
+    ('"unbalanced', b'"unbalanced\r\n', perr('unbalanced quotes in request')),
+    ("'unbalanced single quote", b"SET k 'abc\r\n", perr('unbalanced quotes in request')),
+    ('closing quote not followed by space', b'ECHO "a"b\r\n',
+     perr('unbalanced quotes in request')),
+    ('bulk length over proto-max-bulk-len (no payload sent)',
+     b'*2\r\n$4\r\nECHO\r\n$1048577\r\n', perr('invalid bulk length')),
+    ('negative bulk length', b'*1\r\n$-1\r\n', perr('invalid bulk length')),
+    ('multibulk count over INT_MAX', b'*2147483648\r\n', perr('invalid multibulk length')),
+]
+
+
+@test()
+def test_protocol_errors():
+    P = ARGS.main_port
+    for name, data, want in PROTOCOL_CASES:
+        c = Conn(P)
+        c.send(data)
+        got, closed = c.recv_until_close(5)
+        check_eq('protocol error, %s: exact reply then close' % name, (got, closed), (want, True))
+        c.close()
+    c = Conn(P)
+    c.send(b'*1\r\nx')  # Redis too waits for the line's end before judging it
+    early = c.recv_some(0.2)
+    c.send(b'\r\n')
+    got, closed = c.recv_until_close(5)
+    check_eq("'*1\\r\\nx': no reply until the CRLF, then expected '$', then close",
+             (early, got, closed), (b'', perr("expected '$', got 'x'"), True))
+    c = Conn(P)
+    c.send(enc('PING') + b'ECHO hi\r\n' + enc('SET', 'perr:k', 'done') + b'*abc\r\n' +
+           enc('SET', 'perr:k', 'not run') + b'PING\r\n')
+    got, closed = c.recv_until_close(5)
+    check_eq('commands pipelined before a protocol error are answered first, later ones not',
+             (got, closed), (PONG + bulk('hi') + OK + perr('invalid multibulk length'), True))
+    c = Conn(P)
+    check_eq('the SET before the error took effect, the one after did not',
+             c.call('GET', 'perr:k'), bulk('done'))
+    c.close()
+
+
+# ---- 6. maxclients -------------------------------------------------------------------------
+
+REJECT = error('ERR max number of clients reached')
+
+
+@test()
+def test_maxclients():
+    kv = start_kv('maxclients', ['--maxclients', 4, '--maxmemory', '16mb'])
+    P = kv.port
+    conns = [Conn(P) for _ in range(4)]
+    check_eq('4 connections each PING', [c.call('PING') for c in conns], [PONG] * 4)
+    rejected = 0
+    fifth = Conn(P)
+    got, closed = fifth.recv_until_close(5)
+    rejected += 1
+    check_eq('the 5th gets exactly the maxclients error and is closed', (got, closed),
+             (REJECT, True))
+    burst = [Conn(P) for _ in range(20)]
+    rejected += 20
+    outcomes = [b.recv_until_close(5) for b in burst]
+    good = all(closed and got in (REJECT, b'') for got, closed in outcomes)
+    check('a burst of 20 more: each gets the error (or, past the reject slots, a close)', good,
+          '%d with the message, %d closed silently, others %r' % (
+              sum(1 for g, _ in outcomes if g == REJECT), sum(1 for g, _ in outcomes if g == b''),
+              [o for o in outcomes if o[0] not in (REJECT, b'')][:3]))
+    check_eq('the 4 still work', [c.call('ECHO', 'still') for c in conns], [bulk('still')] * 4)
+    conns[0].close()
+
+    def reconnect():
+        nonlocal rejected
+        c = Conn(P)
+        try:
+            c.send(enc('PING'))
+            got = c.replies(1, 5)
+        except OSError:
+            got = None
+        if got == [PONG]:
+            return c
+        rejected += 1
+        c.close()
+        return None
+    new = wait_until(reconnect, 5, step=0.05)
+    check('after closing one, a new connection is accepted', new is not None)
+    if new is not None:
+        conns[0] = new
+    raw = conns[1].call('INFO')
+    got = (info_field(raw, 'connected_clients'), info_field(raw, 'maxclients'),
+           info_field(raw, 'rejected_connections'))
+    check_eq('INFO: connected_clients, maxclients, rejected_connections', got,
+             ('4', '4', str(rejected)))
+    for c in conns + burst + [fifth]:
+        c.close()
+    check_clean_exit('maxclients instance', kv, kv.stop())
+
+
+# ---- 7. QUIT -----------------------------------------------------------------------------------
+
+@test()
+def test_quit():
+    c = Conn(ARGS.main_port)
+    c.send(b'PING\r\nQUIT\r\nPING\r\n')
+    check_eq('PING QUIT PING in one write: +PONG +OK then close', c.recv_until_close(5),
+             (PONG + OK, True))
+    c = Conn(ARGS.main_port)
+    c.send(b''.join(enc('ECHO', 'e%d' % i) for i in range(100)) + enc('QUIT') +
+           b''.join(enc('SET', 'quit:k', 'x') for _ in range(100)))
+    want = b''.join(bulk('e%d' % i) for i in range(100)) + OK
+    check_eq('100 ECHOs, QUIT, 100 SETs: the SETs after QUIT are not run',
+             c.recv_until_close(5), (want, True))
+    c = Conn(ARGS.main_port)
+    check_eq('(GET quit:k is nil)', c.call('GET', 'quit:k'), NIL)
+    c.close()
+
+
+# ---- 8. idle timeout ----------------------------------------------------------------------------
+
+def watch_close(c, start, out, key):
+    got, closed = c.recv_until_close(8)
+    out[key] = (got, closed, time.monotonic() - start)
+
+
+@test(modes=('release',))
+def test_timeout():
+    kv = start_kv('timeout', ['--timeout', 1, '--maxclients', 16, '--maxmemory', '16mb'])
+    P = kv.port
+    idle, silent, partial, active = Conn(P), Conn(P), Conn(P), Conn(P)
+    check_eq('idle client PINGs once', idle.call('PING'), PONG)
+    partial.send(b'*2\r\n$4\r\nECHO')
+    out, threads, t0 = {}, [], time.monotonic()
+    for c, key in ((idle, 'idle'), (silent, 'silent'), (partial, 'partial')):
+        threads.append(threading.Thread(target=watch_close, args=(c, t0, out, key)))
+        threads[-1].start()
+    replies = []
+    while time.monotonic() - t0 < 3.0:
+        replies.append(active.call('PING', timeout=2))
+        time.sleep(0.25)
+    for th in threads:
+        th.join(10)
+    for key in ('idle', 'silent', 'partial'):
+        got, closed, took = out.get(key, (None, False, 0))
+        check('--timeout 1: %s client closed after ~1-2 s' % key,
+              got == b'' and closed and 0.8 <= took <= 5.0,
+              'got=%r closed=%s after %.2fs' % (got, closed, took))
+    check('an active client (PING every 0.25 s for 3 s) is not closed',
+          replies == [PONG] * len(replies) and len(replies) >= 8 and active.call('PING') == PONG,
+          '%d replies, last %r' % (len(replies), replies[-1:]))
+    active.close()
+    check_clean_exit('timeout instance', kv, kv.stop())
+
+
+# ---- 9. graceful shutdown ----------------------------------------------------------------------
+
+def connect_refused(port, timeout):
+    """Polls until a connect is refused; (refused, served) where served means a new
+    connection still got a reply after the signal."""
+    deadline, served = time.monotonic() + timeout, False
+    while time.monotonic() < deadline:
+        try:
+            c = Conn(port, timeout=1)
+        except ConnectionRefusedError:
+            return True, served
+        except OSError:
+            time.sleep(0.02)
+            continue
+        try:
+            c.send(enc('PING'))
+            got, _ = c.recv_until_close(1)
+            served = served or got != b''
+        except OSError:
+            pass
+        c.close()
+        time.sleep(0.02)
+    return False, served
+
+
+@test()
+def test_sigterm():
+    force = ARGS.mode == 'release'
+    kv = start_kv('sigterm', ['--maxclients', 16, '--maxmemory', '32mb'])
+    P = kv.port
+    setup = Conn(P)
+    v = pattern(BIG, 9)
+    check_eq('setup: SET a 1 MiB value', setup.call('SET', 'big', v), OK)
+    setup.close()
+    reader = Conn(P, rcvbuf=4096)
+    reader.send(enc('GET', 'big') * 20)
+    stuck = None
+    if force:  # a client that never reads: shutdown must not wait for it forever
+        stuck = Conn(P, rcvbuf=4096)
+        stuck.send(enc('GET', 'big') * 20)
+    idle = Conn(P)
+    check_eq('an idle client is connected', idle.call('PING'), PONG)
+    time.sleep(0.3)  # replies are now pending: the readers' windows are full
+    t0 = time.monotonic()
+    kv.send_signal(signal.SIGTERM)
+    refused, served = connect_refused(P, 3)
+    check('after SIGTERM new connections are refused (none served)', refused and not served,
+          'refused=%s served=%s' % (refused, served))
+    check_eq('the idle client is closed', idle.recv_until_close(3), (b'', True))
+    got, closed = reader.recv_until_close(20)
+    reps, rest = split_replies(got)
+    one = bulk(v)
+    check('the reader gets only complete replies for what was executed, then a close',
+          closed and rest == b'' and 1 <= len(reps) <= 20 and all(r == one for r in reps),
+          '%d complete replies, %d trailing bytes, closed=%s' % (len(reps), len(rest), closed))
+    rc = kv.wait(20)
+    took = time.monotonic() - t0
+    if force:
+        check('a client that never reads is cut off (forced after ~5 s), kv exits',
+              rc is not None and took < 15, 'exit after %.1fs' % took)
+        data, _ = stuck.recv_until_close(5)
+        check('what the non-reader got is a clean prefix of its replies',
+              (one * 20).startswith(data), '%d bytes' % len(data))
+    check_clean_exit('SIGTERM with pending replies', kv, kv.stop())
+
+
+@test()
+def test_sigint():
+    kv = start_kv('sigint', ['--maxclients', 16, '--maxmemory', '16mb'])
+    c = Conn(kv.port)
+    check_eq('PING before SIGINT', c.call('PING'), PONG)
+    kv.send_signal(signal.SIGINT)
+    check_eq('SIGINT: the client is closed', c.recv_until_close(5), (b'', True))
+    check_clean_exit('SIGINT', kv, kv.stop(timeout=10))
+
+
+# ---- 10. zero allocation after ready ----------------------------------------------------------
+
+def settle(c, clients):
+    """Waits until kv has freed every other connection's slot."""
+    return wait_until(lambda: info_field(c.call('INFO', 'clients'), 'connected_clients')
+                      == str(clients), 5)
+
+
+def traffic(port, maxclients):
+    """Real traffic of every kind; returns a list of problems (replies that were wrong).
+    kv runs with --timeout 1: an idle client is closed by the tick meanwhile."""
+    problems = []
+    idle = Conn(port)
+    c = Conn(port, timeout=20)
+    req, want = mixed_pipeline(random.Random(7), 1000, 'tr:')
+    c.send(req)
+    got = c.recv_exact(len(want), 30)
+    if got != want:
+        problems.append('pipeline: ' + diff(got, want))
+    v = pattern(BIG, 1)
+    for i in range(3):  # big values, requests and replies
+        c.send(enc('SET', 'tr:big%d' % i, v) + enc('GET', 'tr:big%d' % i))
+        want = OK + bulk(v)
+        got = c.recv_exact(len(want), 30)
+        if got != want:
+            problems.append('big %d: %s' % (i, diff(got, want)))
+    c.send(enc('MULTI') + enc('INCR', 'tr:m') + enc('RPUSH', 'tr:l', 'a', 'b') +
+           enc('LRANGE', 'tr:l', 0, -1) + enc('EXEC') + enc('INFO') + enc('DEL', 'tr:l') +
+           enc('EXPIRE', 'tr:big0', 100) + enc('TTL', 'tr:big0') + enc('DBSIZE'))
+    if len(c.replies(10, 10)) != 10:
+        problems.append('MULTI/INFO/DEL/EXPIRE batch: missing replies')
+    for batch in range(4):  # 200 connections opening and closing
+        cs = [Conn(port) for _ in range(50)]
+        for x in cs:
+            x.send(enc('PING'))
+        if [x.replies(1, 5) for x in cs] != [[PONG]] * 50:
+            problems.append('connection batch %d: not all PONG' % batch)
+        for i, x in enumerate(cs):
+            x.close(rst=(i % 5 == 0))
+        if not settle(c, 1):
+            problems.append('connection batch %d: slots not freed' % batch)
+    # disconnects mid-request and with replies pending
+    for data in (b'*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\nabc', b'SET k "abc',
+                 enc('SET', 'tr:half', v)[:600000], b'*5\r\n$3\r\nSET'):
+        x = Conn(port)
+        x.send(data)
+        time.sleep(0.05)
+        x.close()
+    x = Conn(port, rcvbuf=4096)
+    x.send(enc('GET', 'tr:big1') * 5)
+    time.sleep(0.1)
+    x.close(rst=True)
+    for _, data, want in PROTOCOL_CASES:  # protocol errors
+        x = Conn(port)
+        x.send(data)
+        got, _ = x.recv_until_close(5)
+        if got != want:
+            problems.append('protocol error %r: %s' % (data[:20], diff(got, want)))
+        x.close()
+    if not settle(c, 1):
+        problems.append('slots not freed after disconnects and protocol errors')
+    held = [Conn(port) for _ in range(maxclients - 1)]  # maxclients rejections
+    for x in held:
+        x.send(enc('PING'))
+    if [x.replies(1, 5) for x in held] != [[PONG]] * len(held):
+        problems.append('filling maxclients: not all PONG')
+    extra = [Conn(port) for _ in range(12)]
+    outs = [x.recv_until_close(5)[0] for x in extra]
+    if any(o not in (REJECT, b'') for o in outs) or REJECT not in outs:
+        problems.append('rejections: %r' % outs[:3])
+    for x in held + extra:
+        x.close()
+    if c.call('PING') != PONG:
+        problems.append('final PING')
+    if idle.recv_until_close(4) != (b'', True):
+        problems.append('the idle client was not closed by --timeout 1')
+    c.close()
+    return problems
+
+
+def sigterm_with_pending(kv):
+    """Graceful stop with one reader whose replies are pending; rc of kv."""
+    r = Conn(kv.port, rcvbuf=4096)
+    r.send(enc('GET', 'tr:big2') * 4)
+    time.sleep(0.2)
+    kv.send_signal(signal.SIGTERM)
+    got, closed = r.recv_until_close(15)
+    reps, rest = split_replies(got)
+    return kv.stop(timeout=20), len(reps), rest == b'' and closed
+
+
+ALLOC_RE = re.compile(r'alloc_count: (\w+) after_ready (.*?) \| teardown (.*?) \| '
+                      r'before_ready (.*?) \| armed=(\d)')
+
+
+def parse_alloc(text, when):
+    """{'after_ready': {...}, 'teardown': {...}, 'before_ready': {...}, 'armed': 0|1} of
+    the last report of that kind."""
+    found = None
+    for m in ALLOC_RE.finditer(text):
+        if m.group(1) == when:
+            found = m
+    if found is None:
+        return None
+
+    def counts(s):
+        return {k: int(v) for k, v in (kv.split('=') for kv in s.split())}
+    return {'after_ready': counts(found.group(2)), 'teardown': counts(found.group(3)),
+            'before_ready': counts(found.group(4)), 'armed': int(found.group(5)),
+            'line': found.group(0)}
+
+
+def nonzero(d):
+    return {k: v for k, v in d.items() if v}
+
+
+@test(modes=('release',))
+def test_alloc_count():
+    lib = ARGS.alloc_lib
+    # The counter must be able to see allocations: python allocates after the marker.
+    p = subprocess.run([sys.executable, '-c', 'import os; os.write(1, b"kv: ready\\n"); '
+                        'x = [bytearray(100000) for i in range(20)]; print(len(x))'],
+                       env={'LD_PRELOAD': lib, 'PATH': '/usr/bin:/bin'},
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    canary = parse_alloc(p.stderr.decode('latin-1'), 'final')
+    check('alloc_count.so sees allocations after the marker (canary: python)',
+          canary is not None and canary['armed'] == 1 and sum(canary['after_ready'].values()) > 0,
+          canary['line'] if canary else 'no report: %r' % p.stderr[-300:])
+    maxclients = 64
+    kv = start_kv('alloc', ['--maxclients', maxclients, '--large-buffers', 2,
+                            '--maxmemory', '64mb', '--timeout', 1], env={'LD_PRELOAD': lib})
+    problems = traffic(kv.port, maxclients)
+    check('traffic under LD_PRELOAD answered correctly', not problems, '; '.join(problems)[:600])
+    kv.send_signal(signal.SIGUSR2)  # on-demand report
+    mid = wait_until(lambda: parse_alloc(kv.stderr().decode('latin-1'), 'signal'), 5)
+    check('on-demand report (SIGUSR2) after the traffic: every count after ready is 0',
+          mid is not None and mid['armed'] == 1 and not nonzero(mid['after_ready']),
+          mid['line'] if mid else 'no report')
+    c = Conn(kv.port)
+    check_eq('kv still serves after the report signal', c.call('PING'), PONG)
+    c.close()
+    rc, nrep, clean = sigterm_with_pending(kv)
+    check('SIGTERM with pending replies under LD_PRELOAD: exit 0, complete replies',
+          rc == 0 and clean and nrep >= 1, 'rc=%r replies=%d clean=%s' % (rc, nrep, clean))
+    fin = parse_alloc(kv.stderr().decode('latin-1'), 'final')
+    ok = fin is not None and fin['armed'] == 1
+    print('  alloc_count report: %s' % (fin['line'] if fin else None))
+    check('zero malloc/calloc/realloc/free/memalign/... after ready (final report)',
+          ok and not nonzero(fin['after_ready']),
+          'after_ready nonzero: %r' % (nonzero(fin['after_ready']) if fin else 'no report'))
+    check('and none during teardown (after "shutdown complete")',
+          ok and not nonzero(fin['teardown']),
+          'teardown nonzero: %r; before_ready: %r' % (
+              nonzero(fin['teardown']) if fin else None,
+              nonzero(fin['before_ready']) if fin else None))
+
+
+STRACE_LINE = re.compile(r'^(\d+)\s+(\w+)\(')
+
+
+@test(modes=('release',))
+def test_strace():
+    out = '%s/strace-%s.txt' % (ARGS.tmp, ARGS.mode)
+    maxclients = 64
+    kv = start_kv('strace', ['--maxclients', maxclients, '--large-buffers', 2,
+                             '--maxmemory', '64mb', '--timeout', 1],
+                  wrapper=['strace', '-f', '-qq', '-e', 'trace=mmap,munmap,mremap,brk,write',
+                           '-o', out])
+    problems = traffic(kv.port, maxclients)
+    check('traffic under strace answered correctly', not problems, '; '.join(problems)[:600])
+    rc, nrep, clean = sigterm_with_pending(kv)
+    check('SIGTERM under strace: exit 0 with complete replies', rc == 0 and clean and nrep >= 1,
+          'rc=%r replies=%d' % (rc, nrep))
+    with open(out, errors='replace') as f:
+        lines = f.read().splitlines()
+    phase, calls = 'before', {'before': [], 'serving': [], 'teardown': []}
+    for line in lines:
+        m = STRACE_LINE.match(line)
+        if not m:
+            continue
+        name = m.group(2)
+        if name == 'write':
+            if phase == 'before' and '"kv: ready' in line:
+                phase = 'serving'
+            elif phase == 'serving' and 'shutdown complete' in line:
+                phase = 'teardown'
+            continue
+        calls[phase].append(line)
+    check('strace saw the ready line and the startup mapping (MAP_POPULATE)',
+          phase == 'teardown' and any('MAP_POPULATE' in x for x in calls['before']),
+          'phase=%s, %d calls before ready' % (phase, len(calls['before'])))
+    serving = calls['serving']
+    grow = [x for x in calls['teardown'] if not re.match(r'^\d+\s+munmap\(', x)]
+    print('  strace: %d mmap/munmap/mremap/brk before ready, %d while serving, %d at teardown'
+          ' (%d of them munmap)' % (len(calls['before']), len(serving), len(calls['teardown']),
+                                    len(calls['teardown']) - len(grow)))
+    check('no mmap/munmap/mremap/brk between the ready line and "shutdown complete"',
+          not serving, '; '.join(serving[:5]))
+    check('after "shutdown complete" only munmap (releasing the ring), never mmap/mremap/brk',
+          not grow, '; '.join(grow[:5]))
+
+
+# ---- driver --------------------------------------------------------------------------------------
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--kv', required=True, help='kv binary for the per-test instances')
+    ap.add_argument('--mode', choices=('release', 'asan'), default='release')
+    ap.add_argument('--main-port', type=int, required=True, help='the shared instance')
+    ap.add_argument('--port-base', type=int, required=True)
+    ap.add_argument('--port-count', type=int, default=20)
+    ap.add_argument('--dead-port', type=int, default=7399, help='a port nothing listens on')
+    ap.add_argument('--tmp', default='/tmp')
+    ap.add_argument('--alloc-lib', help='alloc_count.so (release mode)')
+    ap.add_argument('--only', help='comma-separated test names (substring match)')
+    ARGS = ap.parse_args()
+    PORTS.extend(range(ARGS.port_base, ARGS.port_base + ARGS.port_count))
+    label = 'e2e.py[%s]' % ARGS.mode
+    try:
+        for fn, modes in TESTS:
+            if ARGS.mode not in modes:
+                continue
+            if ARGS.only and not any(o in fn.__name__ for o in ARGS.only.split(',')):
+                continue
+            print('== %s (%s)' % (fn.__name__, ARGS.mode), flush=True)
+            t = time.monotonic()
+            try:
+                fn()
+            except Exception as e:
+                check('%s completes without an exception' % fn.__name__, False,
+                      '%r\n%s' % (e, traceback.format_exc()))
+            print('   (%.1fs)' % (time.monotonic() - t), flush=True)
+    finally:
+        kill_all()
+    sys.exit(1 if summary(label) else 0)
+
+
+if __name__ == '__main__':
+    main()
