@@ -124,6 +124,9 @@ void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *k
         KV_ASSERT(e->watcher_count < e->watchers_cap);
         e->watchers[e->watcher_count++] = s;
     }
+    const struct kv_item *it = kv_ks_peek(e->ks, key, klen);
+    bool live = it != NULL && !kv_ks_item_expired(e->ks, it);
+    s->watch_deadline[s->watch_count] = live ? kv_item_expire_ms(it) : -1;
     s->watch_hash[s->watch_count++] = h;
 }
 
@@ -260,9 +263,19 @@ uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32
     return kv_engine_cmd_bound(e, s, argc, argv);
 }
 
-bool kv_engine_is_exec(struct kv_engine *e, const struct kv_session *s, uint32_t argc,
+/* A watched key that was live at WATCH and has expired since dirties the session. */
+static void watch_check_expired(struct kv_engine *e, struct kv_session *s) {
+    int64_t now = kv_clock_realtime_ms(e->clock);
+    for (uint32_t i = 0; i < s->watch_count; i++) {
+        if (s->watch_deadline[i] >= 0 && s->watch_deadline[i] <= now)
+            s->flags |= KV_SESSION_DIRTY_CAS; /* sticky: EXEC's decision never flips */
+    }
+}
+
+bool kv_engine_is_exec(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                        const struct kv_slice *argv) {
     if (!(s->flags & KV_SESSION_MULTI) || argc != 1) return false;
+    if (s->watch_count > 0) watch_check_expired(e, s);
     if (s->flags & (KV_SESSION_MULTI_ERROR | KV_SESSION_DIRTY_CAS)) return false;
     const struct kv_cmd *cmd = lookup(e, argv[0]);
     return cmd != NULL && is_proc(cmd, "exec");

@@ -50,6 +50,9 @@ struct kv_session {
     uint32_t multi_count;        /* commands queued in this MULTI */
     uint32_t watch_count;
     uint64_t watch_hash[KV_WATCH_MAX]; /* XXH3 of each watched key */
+    /* When each watched key, live at WATCH, expires (-1: never). Redis 7 fails the
+     * EXEC of a transaction whose watched key expired in between. */
+    int64_t watch_deadline[KV_WATCH_MAX];
     uint64_t id;                 /* CLIENT ID */
     uint8_t name_len;            /* CLIENT SETNAME */
     char name[KV_CLIENT_NAME_MAX];
@@ -183,7 +186,7 @@ uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32
 enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                                const struct kv_slice *argv, struct kv_reply *out);
 /* True if this frame is an EXEC that will replay the queued commands. */
-bool kv_engine_is_exec(struct kv_engine *e, const struct kv_session *s, uint32_t argc,
+bool kv_engine_is_exec(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                        const struct kv_slice *argv);
 /* True if, inside MULTI, this command would be queued (known, right arity, queueable). */
 bool kv_engine_would_queue(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv);
