@@ -486,7 +486,10 @@ static void ttl_generic(struct kv_cmd_ctx *c, bool ms, bool absolute) {
     }
     int64_t ttl = absolute ? expire : expire - c->now_ms;
     if (ttl < 0) ttl = 0;
-    kv_reply_int(c->out, ms ? ttl : (ttl + 500) / 1000);
+    /* ttl >= 0: Redis's (ttl+500)/1000 behaves as unsigned arithmetic (its compiler
+     * knows ttl >= 0), so PEXPIREAT near INT64_MAX rounds up without wrapping. */
+    int64_t rounded = (int64_t)(((uint64_t)ttl + 500u) / 1000u);
+    kv_reply_int(c->out, ms ? ttl : rounded);
 }
 
 static void cmd_ttl(struct kv_cmd_ctx *c) { ttl_generic(c, false, false); }

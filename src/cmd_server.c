@@ -38,8 +38,11 @@ static void cmd_quit(struct kv_cmd_ctx *c) {
 
 static void cmd_select(struct kv_cmd_ctx *c) {
     int64_t db;
-    if (!kv_str2ll(c->argv[1].ptr, c->argv[1].len, &db) || db < INT32_MIN || db > INT32_MAX) {
+    if (!kv_str2ll(c->argv[1].ptr, c->argv[1].len, &db)) {
         kv_reply_error(c->out, KV_ERR_NOT_INT);
+    } else if (db < INT32_MIN || db > INT32_MAX) {
+        kv_reply_error(c->out, "ERR value is out of range, value must between -2147483648 and "
+                               "2147483647");
     } else if (db != 0) {
         kv_reply_error(c->out, "ERR DB index is out of range");
     } else {

@@ -110,6 +110,7 @@ static void watchers_remove(struct kv_engine *e, struct kv_session *s) {
 void kv_engine_unwatch(struct kv_engine *e, struct kv_session *s) {
     if (s->watch_count > 0) watchers_remove(e, s);
     s->watch_count = 0;
+    s->watch_existed = 0;
     s->flags &= ~(uint32_t)KV_SESSION_DIRTY_CAS;
 }
 
@@ -127,6 +128,7 @@ void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *k
     const struct kv_item *it = kv_ks_peek(e->ks, key, klen);
     bool live = it != NULL && !kv_ks_item_expired(e->ks, it);
     s->watch_deadline[s->watch_count] = live ? kv_item_expire_ms(it) : -1;
+    if (live) s->watch_existed |= 1u << s->watch_count;
     s->watch_hash[s->watch_count++] = h;
 }
 
@@ -142,7 +144,11 @@ void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen) {
 }
 
 void kv_engine_touch_all(struct kv_engine *e) {
-    for (uint32_t i = 0; i < e->watcher_count; i++) e->watchers[i]->flags |= KV_SESSION_DIRTY_CAS;
+    for (uint32_t i = 0; i < e->watcher_count; i++) {
+        struct kv_session *s = e->watchers[i];
+        KV_ASSERT(s->watch_count > 0);
+        if (s->watch_existed != 0) s->flags |= KV_SESSION_DIRTY_CAS;
+    }
 }
 
 void kv_session_reset(struct kv_engine *e, struct kv_session *s) {
@@ -182,6 +188,10 @@ static void ctx_init(struct kv_engine *e, struct kv_session *s, struct kv_cmd_ct
     ctx->now_ms = now;
 }
 
+static bool is_proc(const struct kv_cmd *cmd, const char *name) {
+    return strcmp(cmd->name, name) == 0;
+}
+
 static bool arity_ok(const struct kv_cmd *cmd, uint32_t argc) {
     int64_t a = cmd->arity;
     return a > 0 ? (int64_t)argc == a : (int64_t)argc >= -a;
@@ -206,8 +216,18 @@ static void reply_unknown(struct kv_reply *out, uint32_t argc, const struct kv_s
                     (const char *)argv[0].ptr, args);
 }
 
-static void reply_arity(struct kv_reply *out, const struct kv_cmd *cmd) {
-    kv_reply_errorf(out, "ERR wrong number of arguments for '%s' command", cmd->name);
+/* Redis turns any rejection of EXEC itself into EXECABORT and drops the MULTI. */
+static void reply_arity(struct kv_engine *e, struct kv_session *s, struct kv_reply *out,
+                        const struct kv_cmd *cmd) {
+    if (!is_proc(cmd, "exec")) {
+        kv_reply_errorf(out, "ERR wrong number of arguments for '%s' command", cmd->name);
+        return;
+    }
+    kv_reply_error(out, "EXECABORT Transaction discarded because of: wrong number of "
+                        "arguments for 'exec' command");
+    s->flags &= ~(uint32_t)(KV_SESSION_MULTI | KV_SESSION_MULTI_ERROR);
+    s->multi_count = 0;
+    kv_engine_unwatch(e, s);
 }
 
 static void reply_too_large(struct kv_reply *out, uint64_t bound, uint64_t max) {
@@ -215,9 +235,6 @@ static void reply_too_large(struct kv_reply *out, uint64_t bound, uint64_t max) 
                          "(%llu bytes)", (unsigned long long)bound, (unsigned long long)max);
 }
 
-static bool is_proc(const struct kv_cmd *cmd, const char *name) {
-    return strcmp(cmd->name, name) == 0;
-}
 
 /* Commands that run immediately inside MULTI, as Redis's processCommand lists them. */
 static bool runs_in_multi(const struct kv_cmd *cmd) {
@@ -281,6 +298,14 @@ bool kv_engine_is_exec(struct kv_engine *e, struct kv_session *s, uint32_t argc,
     return cmd != NULL && is_proc(cmd, "exec");
 }
 
+uint32_t kv_engine_cmd_flags(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv,
+                             bool *sized) {
+    KV_ASSERT(argc >= 1 && sized != NULL);
+    const struct kv_cmd *cmd = lookup(e, argv[0]);
+    *sized = cmd != NULL && cmd->reply_bound != NULL;
+    return cmd != NULL ? cmd->flags : 0;
+}
+
 bool kv_engine_would_queue(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv) {
     const struct kv_cmd *cmd = lookup(e, argv[0]);
     return cmd != NULL && arity_ok(cmd, argc) && !runs_in_multi(cmd);
@@ -335,9 +360,9 @@ enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32
     const struct kv_cmd *cmd = lookup(e, argv[0]);
     bool in_multi = (s->flags & KV_SESSION_MULTI) != 0;
     if (cmd == NULL || !arity_ok(cmd, argc)) {
-        if (cmd == NULL) reply_unknown(out, argc, argv);
-        else reply_arity(out, cmd);
         if (in_multi) s->flags |= KV_SESSION_MULTI_ERROR;
+        if (cmd == NULL) reply_unknown(out, argc, argv);
+        else reply_arity(e, s, out, cmd);
     } else if (in_multi && !runs_in_multi(cmd)) {
         if (s->multi_count >= e->config->multi_max_commands) {
             kv_reply_errorf(out, "ERR MULTI queue is full (multi-max-commands %u)",

@@ -277,22 +277,33 @@ static void kept_frame(struct kv_server *s, struct kv_conn *c, uint32_t pos,
     KV_ASSERT(pos + f->frame_len <= c->in_start);
 }
 
-/* EXEC's reply bound: the array header plus every queued command's bound. */
+/*
+ * EXEC's reply bound: the array header plus every queued command's bound, taken
+ * now. A command that replies stored data after a queued write may see that data
+ * grown by the transaction itself, so such a transaction reserves a whole large
+ * reply buffer: its reply is then limited only by client-query-buffer-limit.
+ */
 static uint64_t exec_bound(struct kv_server *s, struct kv_conn *c) {
     uint64_t bound = 32;
+    bool wrote = false, grows = false;
     uint32_t pos = c->keep_start != KV_KEEP_NONE ? c->keep_start : c->in_start;
     for (uint32_t i = 0; pos < c->in_start && i <= s->cfg->multi_max_commands * 4u + 64; i++) {
         struct kv_parse_result f;
         kept_frame(s, c, pos, &f);
         if (f.kind != KV_FRAME_EMPTY) {
             uint32_t argc = frame_decode(s, c, pos, &f);
-            if (kv_engine_would_queue(&s->engine, argc, s->argv))
+            if (kv_engine_would_queue(&s->engine, argc, s->argv)) {
+                bool sized = false;
+                uint32_t flags = kv_engine_cmd_flags(&s->engine, argc, s->argv, &sized);
+                grows |= wrote && sized;
+                wrote |= (flags & KV_CMD_WRITE) != 0;
                 bound += kv_engine_cmd_bound(&s->engine, &c->session, argc, s->argv);
+            }
         }
         pos += f.frame_len;
     }
     KV_ASSERT(pos == c->in_start);
-    return bound;
+    return grows ? s->pool_out.size : bound;
 }
 
 static void exec_queued(struct kv_server *s, struct kv_conn *c, struct kv_reply *r) {

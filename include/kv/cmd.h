@@ -53,6 +53,7 @@ struct kv_session {
     /* When each watched key, live at WATCH, expires (-1: never). Redis 7 fails the
      * EXEC of a transaction whose watched key expired in between. */
     int64_t watch_deadline[KV_WATCH_MAX];
+    uint32_t watch_existed;      /* bit i: watched key i existed at WATCH (FLUSHALL) */
     uint64_t id;                 /* CLIENT ID */
     uint8_t name_len;            /* CLIENT SETNAME */
     char name[KV_CLIENT_NAME_MAX];
@@ -190,6 +191,9 @@ bool kv_engine_is_exec(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                        const struct kv_slice *argv);
 /* True if, inside MULTI, this command would be queued (known, right arity, queueable). */
 bool kv_engine_would_queue(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv);
+/* Flags of a known command (0 if unknown); *sized: its reply depends on the data. */
+uint32_t kv_engine_cmd_flags(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv,
+                             bool *sized);
 /* Reply bound of the command as if run now, outside MULTI (EXEC sums these). */
 uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                              const struct kv_slice *argv);
@@ -201,7 +205,12 @@ void kv_engine_exec_end(struct kv_engine *e, struct kv_session *s);
 void kv_engine_tick(struct kv_engine *e);
 /* Called by write commands for every key they modify (WATCH). */
 void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen);
-/* FLUSHALL/FLUSHDB: every session watching anything fails its EXEC. */
+/*
+ * FLUSHALL/FLUSHDB: fails the EXEC of every session watching a key that exists.
+ * A watched key that existed at WATCH still exists unless something deleted it
+ * (which dirtied the session already), and one created since dirtied it too; so
+ * "existed at WATCH" is exactly Redis's "exists now" for sessions still clean.
+ */
 void kv_engine_touch_all(struct kv_engine *e);
 void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *key,
                      uint32_t klen);
