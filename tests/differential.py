@@ -2,9 +2,8 @@
 """differential.py: kv against Debian's redis-server 7.0, byte for byte.
 
 Starts `redis-server --port P --save '' --appendonly no --databases 1
---proto-max-bulk-len 1mb` (kv's default) and `build/kv --port Q --maxkeys 4096` (ports
-in 7500-7599; the small index only keeps full SCAN iterations short), sends both the
-same command streams over raw sockets and requires identical replies:
+--proto-max-bulk-len 1mb` (kv's default) and `build/kv --port Q` (ports in 7500-7599),
+sends both the same command streams over raw sockets and requires identical replies:
   1. directed cases (diff_cases.CASES): edge cases per command group;
   2. raw-protocol cases (diff_cases.PROTOCOL): malformed input, QUIT, inline;
   3. random streams, one per seed (diff_gen.Gen, random.Random(seed)).
@@ -35,9 +34,6 @@ Known, deliberate kv differences that the streams avoid instead of excusing:
   - requests: argument count at most client-query-buffer-limit / 6 (Redis: INT_MAX;
     kv closes the connection), and kv checks the CRLF after every header line and
     bulk (Redis skips two bytes): no case sends such frames;
-  - SCAN visits COUNT index slots per call (Redis: up to 10*COUNT buckets until
-    COUNT keys), so a full iteration takes capacity/COUNT calls: kv runs with
-    --maxkeys 4096 here to keep iterations short (it changes nothing else);
   - INFO, TIME, CONFIG, CLIENT, COMMAND, OBJECT, DEBUG, MEMORY are never sent.
 
 Usage: differential.py --kv build/kv [--asan-kv build-asan/kv] [--seeds 1-40] [--ops N]
@@ -60,6 +56,7 @@ import tempfile
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in tests/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import diff_cases  # noqa: E402
 import diff_gen  # noqa: E402
@@ -686,9 +683,7 @@ def main():
                 '--dir', logdir, '--logfile', '']
 
     def kv_argv_of(path):
-        # A 4096-slot index: kv's SCAN visits COUNT slots per call, so a full
-        # iteration takes capacity/COUNT calls (default capacity: 512Ki slots).
-        return lambda port: [path, '--port', str(port), '--maxkeys', '4096']
+        return lambda port: [path, '--port', str(port)]
 
     p_redis = pick_port(set())
     p_kv = pick_port({p_redis})
