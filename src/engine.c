@@ -423,6 +423,12 @@ void kv_engine_exec_end(struct kv_engine *e, struct kv_session *s) {
 
 void kv_engine_tick(struct kv_engine *e) {
     kv_ks_set_time(e->ks, kv_clock_realtime_ms(e->clock));
-    /* Redis's active expiry spends ~25% of a tick; a slot budget bounds ours. */
-    kv_ks_expire_cycle(e->ks, 4096);
+    /*
+     * The sweep covers the whole index once a second (capacity / hz slots a tick),
+     * so an expired key that nobody reads is gone within about a second. A slot
+     * without the TTL flag costs one sequential 8-byte read; only keys with a TTL
+     * have their item read.
+     */
+    uint32_t budget = e->ks->table.capacity / e->config->hz + 1;
+    kv_ks_expire_cycle(e->ks, budget);
 }

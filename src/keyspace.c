@@ -205,6 +205,13 @@ static uint32_t slot_of_item(const struct kv_keyspace *ks, const struct kv_item 
     return (uint32_t)slot;
 }
 
+/* The index entry for an item: its ref, flagged when it has a TTL (expire sweep). */
+static uint32_t slot_ref(const struct kv_keyspace *ks, const struct kv_item *it) {
+    uint32_t ref = kv_alloc_ref(&ks->alloc, it);
+    KV_ASSERT(ref != 0 && (ref & KV_TABLE_REF_FLAG) == 0);
+    return item_has_ttl(it) ? ref | KV_TABLE_REF_FLAG : ref;
+}
+
 static void account(struct kv_keyspace *ks, const struct kv_item *it, bool add) {
     uint64_t klen = item_klen(it), vlen = item_vlen(it);
     uint64_t ttl = item_has_ttl(it) ? 1 : 0;
@@ -251,7 +258,7 @@ static void replace_at(struct kv_keyspace *ks, uint32_t slot, struct kv_item *ol
     } else {
         kv_alloc_free(&ks->alloc, old);
     }
-    kv_table_set_ref_at(&ks->table, slot, kv_alloc_ref(&ks->alloc, fresh));
+    kv_table_set_ref_at(&ks->table, slot, slot_ref(ks, fresh));
     account(ks, fresh, true);
 }
 
@@ -419,7 +426,7 @@ void kv_ks_item_commit(struct kv_keyspace *ks, struct kv_item *it) {
         replace_at(ks, (uint32_t)slot, old, it, true);
         return;
     }
-    bool ok = kv_table_insert(&ks->table, h, kv_alloc_ref(&ks->alloc, it));
+    bool ok = kv_table_insert(&ks->table, h, slot_ref(ks, it));
     KV_ASSERT(ok);  /* the caller checked kv_ks_has_room */
     account(ks, it, true);
 }
@@ -439,7 +446,7 @@ static struct kv_item *replace_string(struct kv_keyspace *ks, uint32_t slot,
     }
     item_write_header(it, KV_TYPE_STRING, klen, vlen, expire_ms, ks->lru_clock);
     if (klen > 0) memcpy((uint8_t *)it + item_key_off(it), key, klen);
-    kv_table_set_ref_at(&ks->table, slot, kv_alloc_ref(&ks->alloc, it));
+    kv_table_set_ref_at(&ks->table, slot, slot_ref(ks, it));
     account(ks, it, true);
     KV_ASSERT(kv_alloc_usable(it) >= item_size(it));
     return it;
@@ -461,7 +468,7 @@ struct kv_item *kv_ks_set_ex(struct kv_keyspace *ks, const uint8_t *key, uint32_
         replace_at(ks, (uint32_t)slot, old, it, true);
     } else {
         bool ok = kv_table_insert(&ks->table, kv_table_hash(&ks->table, key, klen),
-                                  kv_alloc_ref(&ks->alloc, it));
+                                  slot_ref(ks, it));
         KV_ASSERT(ok);
         account(ks, it, true);
     }
@@ -514,7 +521,7 @@ struct kv_item *kv_ks_resize(struct kv_keyspace *ks, struct kv_item *it, uint32_
         uint16_t v16 = (uint16_t)vlen;
         memcpy(p, &v16, 2);
     }
-    kv_table_set_ref_at(&ks->table, slot, kv_alloc_ref(&ks->alloc, moved));
+    kv_table_set_ref_at(&ks->table, slot, slot_ref(ks, moved));
     account(ks, moved, true);
     KV_ASSERT(item_vlen(moved) == vlen && kv_alloc_usable(moved) >= item_size(moved));
     return moved;
@@ -545,7 +552,7 @@ static struct kv_item *ttl_remove(struct kv_keyspace *ks, uint32_t slot, struct 
     memcpy((uint8_t *)it, &meta, 4);
     struct kv_item *moved = kv_alloc_realloc(&ks->alloc, it, size - ITEM_TTL_BYTES);
     KV_ASSERT(moved != NULL);  /* shrinking never fails */
-    kv_table_set_ref_at(&ks->table, slot, kv_alloc_ref(&ks->alloc, moved));
+    kv_table_set_ref_at(&ks->table, slot, slot_ref(ks, moved));
     account(ks, moved, true);
     return moved;
 }
@@ -563,7 +570,7 @@ static struct kv_item *ttl_add(struct kv_keyspace *ks, uint32_t slot, struct kv_
     uint32_t meta = item_meta(moved) | ITEM_F_TTL;
     memcpy(p, &meta, 4);
     memcpy(p + key_off, &expire_ms, 8);
-    kv_table_set_ref_at(&ks->table, slot, kv_alloc_ref(&ks->alloc, moved));
+    kv_table_set_ref_at(&ks->table, slot, slot_ref(ks, moved));
     account(ks, moved, true);
     KV_ASSERT(kv_item_expire_ms(moved) == expire_ms);
     return moved;
@@ -665,7 +672,7 @@ struct kv_item *kv_ks_rename(struct kv_keyspace *ks, struct kv_item *it, const u
         kv_alloc_free(&ks->alloc, it);  /* a list's nodes now belong to fresh */
     }
     bool ok = kv_table_insert(&ks->table, kv_table_hash(&ks->table, newkey, newklen),
-                              kv_alloc_ref(&ks->alloc, fresh));
+                              slot_ref(ks, fresh));
     KV_ASSERT(ok);  /* one key left the index first */
     account(ks, fresh, true);
     return fresh;
@@ -717,24 +724,30 @@ void kv_ks_flush(struct kv_keyspace *ks) {
     KV_ASSERT(ks->table.count == 0 && ks->alloc.used_blocks == 0);
 }
 
+/*
+ * Examines `budget` slots from the cursor and deletes the expired keys among them.
+ * A deletion does not advance (the backward shift may pull the next entry into
+ * this slot) and does not count against the slot budget, so a tick's sweep always
+ * covers its `budget` slots; deletions are bounded separately by the same budget.
+ */
 uint32_t kv_ks_expire_cycle(struct kv_keyspace *ks, uint32_t budget) {
     KV_ASSERT(ks != NULL);
-    uint32_t capacity = ks->table.capacity, deleted = 0;
+    uint32_t capacity = ks->table.capacity, deleted = 0, examined = 0;
     uint32_t slot = (uint32_t)(ks->expire_cursor % capacity);
-    for (uint32_t examined = 0; examined < budget && ks->volatile_count > 0; examined++) {
-        uint32_t ref = kv_table_ref_at(&ks->table, slot);
-        if (ref != 0) {
-            struct kv_item *it = item_at_ref(ks, ref);
+    while (examined < budget && deleted < budget && ks->volatile_count > 0) {
+        if (kv_table_flag_at(&ks->table, slot)) { /* only keys with a TTL are read */
+            struct kv_item *it = item_at_ref(ks, kv_table_ref_at(&ks->table, slot));
             if (kv_ks_item_expired(ks, it)) {
-                expire_at(ks, slot, it);  /* a later entry may shift into this slot */
+                expire_at(ks, slot, it);
                 deleted++;
                 continue;
             }
         }
         slot = slot + 1 == capacity ? 0 : slot + 1;
+        examined++;
     }
     ks->expire_cursor = slot;
-    KV_ASSERT(ks->expire_cursor < capacity);
+    KV_ASSERT(ks->expire_cursor < capacity && deleted <= budget);
     return deleted;
 }
 
@@ -799,8 +812,7 @@ static int64_t victim_pick(struct kv_keyspace *ks) {
     uint32_t capacity = ks->table.capacity, seen = 0;
     uint32_t slot = (uint32_t)kv_prng_below(&ks->prng, capacity);
     for (uint32_t step = 0; step < capacity && seen < ks->samples; step++) {
-        uint32_t ref = kv_table_ref_at(&ks->table, slot);
-        if (ref != 0 && item_has_ttl(item_at_ref(ks, ref))) {
+        if (kv_table_flag_at(&ks->table, slot)) { /* has a TTL: no item read needed */
             seen++;
             victim_consider(ks, slot, &best_slot, &best);
         }
@@ -866,6 +878,7 @@ void kv_ks_check(const struct kv_keyspace *ks) {
         struct kv_item *it = item_at_ref(ks, ref);
         count++;
         vol += item_has_ttl(it) ? 1 : 0;
+        KV_ASSERT(kv_table_flag_at(&ks->table, slot) == item_has_ttl(it));
         lists += kv_item_type(it) == KV_TYPE_LIST ? 1 : 0;
         kbytes += item_klen(it);
         vbytes += item_vlen(it);

@@ -221,6 +221,38 @@ TEST(test_active_expiry) {
     fx_close(&f);
 }
 
+/*
+ * One second of ticks (hz sweeps of capacity/hz + 1 slots, as kv_engine_tick does)
+ * removes every expired key nobody reads, wherever it sits in the index, and the
+ * sweep never reads the item of a key without a TTL (the slot flag tells).
+ */
+TEST(test_active_expiry_within_a_second) {
+    struct ks_fixture f;
+    fx_open(&f, 4 << 20, 0, KV_EVICT_NOEVICTION, 5);
+    kv_ks_set_time(&f.ks, 1000);
+    char key[32];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(key, sizeof(key), "key:%d", i);
+        int64_t exp = i % 4 == 0 ? 1500 : -1;
+        CHECK(kv_ks_set_ex(&f.ks, (const uint8_t *)key, (uint32_t)strlen(key), KV_TYPE_STRING,
+                           8, exp) != NULL);
+    }
+    uint32_t flagged = 0;
+    for (uint32_t i = 0; i < f.ks.table.capacity; i++) flagged += kv_table_flag_at(&f.ks.table, i);
+    CHECK(flagged == 5000 && f.ks.volatile_count == 5000);
+    kv_ks_set_time(&f.ks, 1600);
+    const uint32_t hz = 10;
+    uint32_t budget = f.ks.table.capacity / hz + 1, total = 0;
+    for (uint32_t tick = 0; tick < hz; tick++) total += kv_ks_expire_cycle(&f.ks, budget);
+    CHECK(total == 5000);
+    CHECK(f.stats.expired_keys == 5000 && f.ks.volatile_count == 0);
+    CHECK(kv_ks_count(&f.ks) == 15000);
+    flagged = 0;
+    for (uint32_t i = 0; i < f.ks.table.capacity; i++) flagged += kv_table_flag_at(&f.ks.table, i);
+    CHECK(flagged == 0);
+    fx_close(&f);
+}
+
 /* Fills with 100-byte values "key:%06d" until the first failure; returns the count. */
 static uint32_t fill(struct kv_keyspace *ks, uint32_t first, uint32_t max, int64_t ttl) {
     char key[32], val[100];
@@ -639,6 +671,7 @@ int main(void) {
     RUN(test_index_full_is_oom);
     RUN(test_rename_copy);
     RUN(test_lists);
+    RUN(test_active_expiry_within_a_second);
     RUN(test_refill_invariant);
     RUN(test_random);
     RUN(test_capacity_64mb);

@@ -88,7 +88,7 @@ int64_t kv_table_find(const struct kv_table *t, uint64_t hash, kv_table_eq_fn eq
         uint64_t slot = slots[index];
         if (slot == 0) return -1;
         if ((uint32_t)(slot >> 32) == tag) {
-            if (eq(ctx, (uint32_t)slot, key, klen)) return index;
+            if (eq(ctx, (uint32_t)slot & ~KV_TABLE_REF_FLAG, key, klen)) return index;
         } else if (slot_dist(slot, index, capacity) < d) {
             return -1;
         }
@@ -104,7 +104,7 @@ static inline void note_displacement(struct kv_table *t, uint32_t d) {
 }
 
 bool kv_table_insert(struct kv_table *t, uint64_t hash, uint32_t ref) {
-    KV_ASSERT(ref != 0);
+    KV_ASSERT((ref & ~KV_TABLE_REF_FLAG) != 0);
     KV_ASSERT(t->count <= t->max_count);
     if (t->count == t->max_count) return false;
     uint32_t capacity = t->capacity;
@@ -151,11 +151,16 @@ void kv_table_remove_at(struct kv_table *t, uint32_t index) {
 
 uint32_t kv_table_ref_at(const struct kv_table *t, uint32_t index) {
     KV_ASSERT(index < t->capacity);
-    return (uint32_t)t->slots[index];
+    return (uint32_t)t->slots[index] & ~KV_TABLE_REF_FLAG;
+}
+
+bool kv_table_flag_at(const struct kv_table *t, uint32_t index) {
+    KV_ASSERT(index < t->capacity);
+    return ((uint32_t)t->slots[index] & KV_TABLE_REF_FLAG) != 0;
 }
 
 void kv_table_set_ref_at(struct kv_table *t, uint32_t index, uint32_t ref) {
-    KV_ASSERT(index < t->capacity && ref != 0);
+    KV_ASSERT(index < t->capacity && (ref & ~KV_TABLE_REF_FLAG) != 0);
     KV_ASSERT(t->slots[index] != 0);
     t->slots[index] = (t->slots[index] & 0xffffffff00000000ull) | ref;
 }
@@ -191,7 +196,7 @@ uint32_t kv_table_scan(const struct kv_table *t, uint32_t cursor, uint32_t homes
             uint32_t d = slot_dist(slot, index, capacity);
             if (d <= k) {
                 if (k - d >= span) break;
-                fn(ctx, (uint32_t)slot);
+                fn(ctx, (uint32_t)slot & ~KV_TABLE_REF_FLAG);
             }
         }
         index = next_index(index, capacity);

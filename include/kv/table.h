@@ -19,6 +19,13 @@
 
 #include "kv/common.h"
 
+/*
+ * One bit of a ref is the caller's: the keyspace marks keys that have a TTL, so the
+ * active-expiry sweep reads only their items, never the others'. Refs themselves
+ * stay below 2^31 (the data region is at most 8 GiB of 8-byte blocks).
+ */
+#define KV_TABLE_REF_FLAG (1u << 31)
+
 struct kv_table {
     uint64_t *slots;
     uint32_t capacity;
@@ -42,6 +49,8 @@ bool kv_table_insert(struct kv_table *t, uint64_t hash, uint32_t ref);
 /* Removes the entry at index (occupied); later entries may shift back one slot. */
 void kv_table_remove_at(struct kv_table *t, uint32_t index);
 uint32_t kv_table_ref_at(const struct kv_table *t, uint32_t index); /* 0 if empty */
+/* The caller's flag bit of the entry at index (false if empty). */
+bool kv_table_flag_at(const struct kv_table *t, uint32_t index);
 void kv_table_set_ref_at(struct kv_table *t, uint32_t index, uint32_t ref);
 void kv_table_clear(struct kv_table *t);
 /*
