@@ -55,10 +55,11 @@ build_asan() { make -s -j"$JOBS" all tests BUILD=asan; }
 SUITES_FAILED=0
 run_suite() {
     local name=$1; shift
-    local log="build/logs/$name.log"
+    local log="build/logs/${name//\//_}.log"
     mkdir -p build/logs
     local start=$SECONDS
-    if "$@" >"$log" 2>&1; then status=ok; else status=FAIL; fi
+    local status=ok
+    "$@" >"$log" 2>&1 || status=FAIL
     local line
     line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
     [ -n "$line" ] || { line="no summary line"; status=FAIL; }

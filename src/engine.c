@@ -62,6 +62,16 @@ static const struct kv_cmd *lookup(const struct kv_engine *e, struct kv_slice na
     return NULL;
 }
 
+/* Every eviction: WATCHers of the key fail their EXEC (as Redis signals the key
+ * modified), then the observer hears of it. */
+static void engine_on_evict(void *ctx, const uint8_t *key, uint32_t klen) {
+    struct kv_engine *e = ctx;
+    KV_ASSERT(e != NULL && e->ks != NULL);
+    kv_engine_touch(e, key, klen);
+    if (e->observer != NULL && e->observer->on_evict != NULL)
+        e->observer->on_evict(e->observer->ctx, key, klen);
+}
+
 void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
     KV_ASSERT(e != NULL && init != NULL && init->ks != NULL && init->clock != NULL);
     KV_ASSERT(init->scratch != NULL && init->watchers != NULL);
@@ -81,13 +91,14 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
         for (uint32_t i = 0; i < groups[g]->count; i++) lookup_add(e, &groups[g]->cmds[i]);
     }
     KV_ASSERT(e->cmd_count * 2 <= KV_CMD_LOOKUP_SIZE);
+    kv_ks_set_evict_hook(e->ks, engine_on_evict, e);
 }
 
 struct kv_stats *kv_engine_stats(struct kv_engine *e) { return &e->stats; }
 
 void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o) {
+    KV_ASSERT(e->ks != NULL);
     e->observer = o;
-    kv_ks_set_evict_hook(e->ks, o != NULL ? o->on_evict : NULL, o != NULL ? o->ctx : NULL);
 }
 
 void kv_session_init(struct kv_session *s, uint64_t id) {
