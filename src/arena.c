@@ -51,17 +51,36 @@ void kv_layout_print(const struct kv_layout *l, int fd) {
     put(fd, line);
 }
 
+#define HUGE_PAGE (2ull << 20)
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* Faults every page in now, so that no later access allocates. */
+static void prefault(uint8_t *p, uint64_t size) {
+    if (madvise(p, size, MADV_POPULATE_WRITE) == 0) return;
+    for (uint64_t off = 0; off < size; off += 4096) p[off] = 0; /* older kernels */
+}
+
 int kv_arena_map(struct kv_arena *a, const struct kv_layout *layout) {
     KV_ASSERT(a != NULL && layout != NULL);
     KV_ASSERT(layout->total > 0);
     memset(a, 0, sizeof(*a));
-    uint64_t size = KV_ALIGN_UP(layout->total, 4096);
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-                   -1, 0);
-    if (p == MAP_FAILED) return -errno;
+    uint64_t size = KV_ALIGN_UP(layout->total, HUGE_PAGE);
+    /* Over-map by one huge page, then trim to a 2 MiB aligned window. */
+    uint8_t *raw = mmap(NULL, size + HUGE_PAGE, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED) return -errno;
+    uint8_t *p = (uint8_t *)KV_ALIGN_UP((uintptr_t)raw, HUGE_PAGE);
+    uint64_t head = (uint64_t)(p - raw), tail = HUGE_PAGE - head;
+    if (head > 0) munmap(raw, head);
+    if (tail > 0) munmap(p + size, tail);
+    (void)madvise(p, size, MADV_HUGEPAGE); /* advice: fine to be refused */
+    prefault(p, size);
     a->base = p;
     a->size = size;
     a->layout = layout;
+    KV_ASSERT(((uintptr_t)a->base & (HUGE_PAGE - 1)) == 0);
     return 0;
 }
 

@@ -466,6 +466,13 @@ static void expire_generic(struct kv_cmd_ctx *c, int64_t base_ms, bool seconds,
     kv_reply_int(c->out, 1);
 }
 
+/* "ERR Unsupported option <arg>" quotes an option whole, as Redis does. */
+static uint64_t bound_expire(struct kv_cmd_ctx *c) {
+    uint64_t longest = 0;
+    for (uint32_t j = 3; j < c->argc; j++) longest = KV_MAX(longest, (uint64_t)c->argv[j].len);
+    return KV_EXEC_ERROR_ROOM + longest;
+}
+
 static void cmd_expire(struct kv_cmd_ctx *c) { expire_generic(c, c->now_ms, true, "expire"); }
 static void cmd_pexpire(struct kv_cmd_ctx *c) {
     expire_generic(c, c->now_ms, false, "pexpire");
@@ -527,10 +534,10 @@ static const struct kv_cmd keys_cmds[] = {
     {"randomkey", 1, R, cmd_randomkey, bound_randomkey},
     {"keys", 2, R, cmd_keys, bound_keys},
     {"scan", -2, R, cmd_scan, bound_scan},
-    {"expire", -3, W | F, cmd_expire, NULL},
-    {"pexpire", -3, W | F, cmd_pexpire, NULL},
-    {"expireat", -3, W | F, cmd_expireat, NULL},
-    {"pexpireat", -3, W | F, cmd_pexpireat, NULL},
+    {"expire", -3, W | F, cmd_expire, bound_expire},
+    {"pexpire", -3, W | F, cmd_pexpire, bound_expire},
+    {"expireat", -3, W | F, cmd_expireat, bound_expire},
+    {"pexpireat", -3, W | F, cmd_pexpireat, bound_expire},
     {"ttl", 2, R | F, cmd_ttl, NULL},
     {"pttl", 2, R | F, cmd_pttl, NULL},
     {"expiretime", 2, R | F, cmd_expiretime, NULL},

@@ -249,7 +249,8 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
         c->client_query_buffer_limit > (1ull << 31))
         return fail(err, cap, "client-query-buffer-limit: %s%s",
                     "must be between client-buffer and 2gb", "");
-    if (c->proto_max_bulk_len < 1 || c->proto_max_bulk_len + 64 > c->client_query_buffer_limit)
+    /* client_query_buffer_limit >= client_buffer >= 256 here: no wrap below */
+    if (c->proto_max_bulk_len < 1 || c->proto_max_bulk_len > c->client_query_buffer_limit - 64)
         return fail(err, cap, "proto-max-bulk-len: %s%s",
                     "must be at least 1 and at most client-query-buffer-limit - 64", "");
     if (c->large_buffers < 1 || c->large_buffers > 65536)

@@ -57,6 +57,10 @@ TEST(impossible_configurations) {
     CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
     CHECK(strncmp(err, "proto-max-bulk-len:", 19) == 0);
     kv_config_defaults(&c);
+    c.proto_max_bulk_len = 18446744073709551600ull; /* + 64 used to wrap (fuzz_config) */
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK(strncmp(err, "proto-max-bulk-len:", 19) == 0);
+    kv_config_defaults(&c);
     c.maxmemory = 1000;
     CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
     CHECK(strncmp(err, "maxmemory:", 10) == 0);

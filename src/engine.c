@@ -295,7 +295,7 @@ uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32
 static void watch_check_expired(struct kv_engine *e, struct kv_session *s) {
     int64_t now = kv_clock_realtime_ms(e->clock);
     for (uint32_t i = 0; i < s->watch_count; i++) {
-        if (s->watch_deadline[i] >= 0 && s->watch_deadline[i] <= now)
+        if (s->watch_deadline[i] >= 0 && s->watch_deadline[i] < now)
             s->flags |= KV_SESSION_DIRTY_CAS; /* sticky: EXEC's decision never flips */
     }
 }

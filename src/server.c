@@ -486,20 +486,15 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
 /* ---- io submission --------------------------------------------------------- */
 
 /*
- * How much to read. Into the small buffer: all the room there is. Into a large
- * request buffer: only what the current frame still needs, and nothing once it is
- * complete. A read-ahead recv left pending in a large buffer would pin that buffer
- * to a client that went quiet, and every connection waiting for it would starve
- * (found by the simulator, seed 452995056). Kept MULTI frames are the exception:
- * the transaction holds the buffer until EXEC or DISCARD anyway.
+ * How much to read: all the room there is, except into a large request buffer
+ * whose frame is already complete (waiting for reply room). A recv left pending
+ * there would pin the large buffer to a client that has gone quiet, starving every
+ * connection waiting for it (found by the simulator, seed 452995056). A recv that
+ * reads past the frame is harmless: it completes with what has arrived.
  */
 static uint32_t recv_len(const struct kv_conn *c) {
-    uint32_t room = c->in_cap - c->in_end;
-    if (c->large_in == NULL || c->keep_start != KV_KEEP_NONE) return room;
-    if (c->frame_ready) return 0;
-    uint64_t have = c->in_end - c->in_start;
-    uint64_t want = c->parser.need > have ? c->parser.need - have : 1;
-    return (uint32_t)KV_MIN((uint64_t)room, want);
+    if (c->large_in != NULL && c->frame_ready) return 0;
+    return c->in_cap - c->in_end;
 }
 
 static void conn_arm(struct kv_server *s, struct kv_conn *c) {
@@ -686,6 +681,10 @@ static void idle_timeouts(struct kv_server *s) {
         struct kv_conn *c = &s->conns[s->timeout_cursor];
         s->timeout_cursor = (s->timeout_cursor + 1) % s->clients_max;
         if (c->state != KV_CONN_OPEN) continue;
+        if (c->waiting_in || c->waiting_out) { /* the wait is ours, not the client's */
+            c->last_active_ns = now;
+            continue;
+        }
         if (now - c->last_active_ns > limit) conn_close(s, c);
     }
 }

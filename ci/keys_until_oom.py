@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""keys_until_oom.py: how many keys fit in a memory budget before the first -OOM.
+
+Role: a pipelined filler. It sends `SET <key> <value>` with fixed-size keys
+(k000000000000042: 16 bytes by default) and values (100 bytes by default) in batches,
+counts +OK replies in order, and stops at the first -OOM reply. Any other reply is an
+error. Owns one socket; with --kv/--redis it also starts (pinned to CPU 0) and stops its
+own server on a port in 7600-7699. Never evicts, never deletes: run it on an empty server
+whose maxmemory-policy is noeviction.
+
+  python3 ci/keys_until_oom.py --port 7620              # fill a running server
+  python3 ci/keys_until_oom.py --both build/kv 64mb     # kv vs redis-server, and the ratio
+"""
+import argparse
+import os
+import socket
+import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in ci/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_util as bu  # noqa: E402
+
+OOM = b"-OOM"
+SIZE_UNITS = {"k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
+
+
+def parse_size(text):
+    """Redis-style size: 64mb = 64 MiB, 64m = 64e6, plain bytes."""
+    t = text.strip().lower()
+    for unit in sorted(SIZE_UNITS, key=len, reverse=True):
+        if t.endswith(unit):
+            return int(t[:-len(unit)]) * SIZE_UNITS[unit]
+    return int(t)
+
+
+def key_cap(budget_bytes, key_bytes, value_bytes):
+    """More keys than this cannot fit in the budget: the server is not enforcing it, so
+    stop filling (a server without a limit would otherwise take the machine's memory)."""
+    return budget_bytes // (key_bytes + value_bytes) + 1
+
+
+def _set(key, value):
+    return b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, len(value), value)
+
+
+def _read_lines(sock, buf, n):
+    """Reads until `buf` holds n complete reply lines; returns (lines, rest)."""
+    while buf.count(b"\r\n") < n:
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            raise RuntimeError("connection closed after %d bytes" % len(buf))
+        buf += chunk
+    parts = buf.split(b"\r\n")
+    return parts[:n], b"\r\n".join(parts[n:])
+
+
+def fill(port, max_keys, key_bytes=16, value_bytes=100, batch=256):
+    """SETs distinct keys until the first -OOM; returns (keys stored, the OOM reply).
+    Raises if `max_keys` are stored without an -OOM."""
+    assert key_bytes >= 8 and value_bytes >= 1 and batch >= 1 and max_keys >= 1
+    value = b"v" * value_bytes
+    fmt = b"k%0" + str(key_bytes - 1).encode() + b"d"
+    stored, rest = 0, b""
+    with socket.create_connection((bu.HOST, port), timeout=120) as s:
+        while stored < max_keys:
+            first = stored
+            s.sendall(b"".join(_set(fmt % i, value) for i in range(first, first + batch)))
+            lines, rest = _read_lines(s, rest, batch)
+            for line in lines:
+                if line == b"+OK":
+                    stored += 1
+                    continue
+                if line.startswith(OOM):
+                    return stored, line.decode(errors="replace")
+                raise RuntimeError("unexpected reply after %d keys: %r" % (stored, line))
+    raise RuntimeError("no -OOM after %d keys" % stored)
+
+
+def dbsize(port):
+    reply = bu.command(port, "DBSIZE")
+    return int(reply[1:].strip())
+
+
+def run_both(kv_bin, maxmemory, logdir, key_bytes=16, value_bytes=100):
+    """Fresh kv and redis, each with `maxmemory`, filled in turn; returns a result dict."""
+    res = {"maxmemory": maxmemory, "key_bytes": key_bytes, "value_bytes": value_bytes}
+    cap = key_cap(parse_size(maxmemory), key_bytes, value_bytes)
+    for kind in ("kv", "redis"):
+        port = bu.pick_port(7620)
+        if kind == "kv":
+            argv = bu.kv_argv(kv_bin, port, maxmemory, 64)
+        else:
+            argv = bu.redis_argv(port, maxmemory, 64)
+        srv = bu.Server(kind, argv, port, os.path.join(logdir, "oom-%s.log" % kind)).start()
+        try:
+            keys, err = fill(port, cap, key_bytes, value_bytes)
+            res[kind] = {"keys": keys, "error": err, "dbsize": dbsize(port)}
+        finally:
+            srv.stop()
+    res["ratio"] = res["kv"]["keys"] / res["redis"]["keys"]
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--port", type=int, help="fill the server already on this port")
+    ap.add_argument("--both", nargs=2, metavar=("KV_BIN", "MAXMEMORY"),
+                    help="start kv and redis-server with MAXMEMORY and compare")
+    ap.add_argument("--key-bytes", type=int, default=16)
+    ap.add_argument("--value-bytes", type=int, default=100)
+    ap.add_argument("--logdir", default="build")
+    ap.add_argument("--budget", default="64mb",
+                    help="with --port: the server's maxmemory (caps the fill)")
+    a = ap.parse_args()
+    if a.both:
+        r = run_both(a.both[0], a.both[1], a.logdir, a.key_bytes, a.value_bytes)
+        print("maxmemory %s, %d-byte keys, %d-byte values" % (r["maxmemory"], a.key_bytes,
+                                                              a.value_bytes))
+        for kind in ("kv", "redis"):
+            print("%-6s %10d keys (DBSIZE %d), first error: %s"
+                  % (kind, r[kind]["keys"], r[kind]["dbsize"], r[kind]["error"]))
+        print("kv/redis %.3f" % r["ratio"])
+        return 0
+    if a.port is None:
+        ap.error("give --port or --both")
+    cap = key_cap(parse_size(a.budget), a.key_bytes, a.value_bytes)
+    keys, err = fill(a.port, cap, a.key_bytes, a.value_bytes)
+    print("%d keys, then: %s" % (keys, err))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

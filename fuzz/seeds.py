@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""seeds.py: writes the hand-made seed inputs of every fuzz target into
+fuzz/corpus/<target>/seed-<name> (existing seed files are overwritten; inputs the
+fuzzer found, named by their SHA-1, are left alone). Run from anywhere:
+    python3 fuzz/seeds.py
+Each seed documents the input layout its target's header comment describes."""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(target, name, data, prefix="seed-"):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, prefix + name), "wb") as f:
+        f.write(data)
+
+
+# ---- fuzz_resp ---------------------------------------------------------------
+# byte 0: bits 0-2 bulk limit index, 3-5 argc limit index, 6 inflate, 7 need-mode
+# byte 1: number of read sizes; then the sizes; [inflate: pos, len/512-1, filler]
+
+def mb(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def resp(name, stream, bulk=6, argc=5, reads=(), need=False, inflate=None):
+    b0 = bulk | (argc << 3) | (0x80 if need else 0) | (0x40 if inflate else 0)
+    head = bytes([b0, len(reads)]) + bytes(reads)
+    if inflate:
+        head += bytes(inflate)
+    write("fuzz_resp", name, head + stream)
+
+
+def resp_seeds():
+    ping = mb(b"PING")
+    setget = mb(b"SET", b"k", b"v") + mb(b"GET", b"k")
+    resp("ping-whole", ping)
+    resp("ping-bytewise", ping, reads=[1])
+    resp("ping-need", ping, need=True)
+    resp("pipeline-mixed-reads", setget + b"PING\r\n" + setget, reads=[3, 0, 7, 1])
+    resp("pipeline-need", setget * 3, need=True)
+    resp("empty-arg", mb(b"SET", b"", b"") + mb(b"GET", b""), reads=[2])
+    resp("binary-arg", mb(b"SET", b"k\x00\r\n", b"\xff\x00*$\r\n"), reads=[5, 1])
+    resp("inline-simple", b"PING\r\nSET a b\nGET a\r\n", reads=[4])
+    resp("inline-quotes", b'SET "a b" \'c\\\'d\' "\\x41\\n\\q"\r\n', reads=[1])
+    resp("inline-unbalanced", b'SET "abc\r\n')
+    resp("inline-quote-then-char", b'GET "a"b\r\n')
+    resp("inline-squote-unbalanced", b"GET 'abc\r\n")
+    resp("inline-blank-lines", b"\r\n\n  \t\r\nPING\r\n", reads=[1])
+    resp("inline-vtab", b"\x0bGET\x0ba\x0c\r\n")
+    resp("inline-nul", b"GET a\x00b\r\n")
+    resp("mb-empty", b"*0\r\n*-1\r\n*-5\r\n" + ping)
+    resp("mb-bad-count", b"*abc\r\n")
+    resp("mb-leading-zero", b"*01\r\n$1\r\na\r\n")
+    resp("mb-minus-zero", b"*-0\r\n")
+    resp("mb-count-big", b"*3000000000\r\n")
+    resp("mb-count-int64-overflow", b"*9223372036854775808\r\n")
+    resp("mb-bad-terminator", b"*1\rX$1\r\na\r\n")
+    resp("mb-expected-dollar", b"*1\r\nx3\r\nabc\r\n")
+    resp("mb-expected-dollar-nul", b"*1\r\n\x003\r\nabc\r\n")
+    resp("mb-negative-bulk", b"*1\r\n$-1\r\n")
+    resp("mb-bulk-over-limit", mb(b"SET", b"key", b"value"), bulk=0)
+    resp("mb-argc-over-limit", mb(b"a", b"b", b"c"), argc=1)
+    resp("mb-bulk-bad-terminator", b"*1\r\n$3\r\nabcXY")
+    resp("mb-bulk-header-bad-lf", b"*1\r\n$3\rXabc\r\n")
+    resp("mb-incomplete-payload", b"*2\r\n$3\r\nabc\r\n$10\r\nabc", reads=[0])
+    resp("mb-huge-declared-bulk", b"*1\r\n$2147483584\r\nabc", bulk=7, need=True)
+    resp("long-inline-no-newline", b"GET ", inflate=[4, 129, ord("a")], reads=[200])
+    resp("long-inline-then-newline", b"GET \r\n", inflate=[4, 127, ord("a")], reads=[0])
+    resp("long-mbulk-count", b"*1", inflate=[1, 130, ord("1")], reads=[255])
+    resp("long-bulk-header", b"*1\r\n$1", inflate=[6, 130, ord("0")], reads=[100, 0])
+    resp("long-bulk-payload", b"*2\r\n$3\r\nSET\r\n$65536\r\n\r\n", bulk=6,
+         inflate=[20, 127, ord("v")], reads=[17, 0])
+
+
+# ---- fuzz_config -------------------------------------------------------------
+# byte 0: bit 0 options (else file text), bit 7 text then options, bits 1-6 err cap
+
+def config(name, payload, mode="text", cap=40, text_len=None, prefix="seed-"):
+    b0 = (cap & 63) << 1
+    if mode == "args":
+        b0 |= 1
+    if mode == "both":
+        b0 |= 0x80
+        payload = bytes([text_len]) + payload
+    write("fuzz_config", name, bytes([b0]) + payload, prefix)
+
+
+def args(*words):
+    return b"\x00".join(words)
+
+
+def config_seeds():
+    config("text-defaults", b"")
+    config("text-basic", b"port 7000\nmaxmemory 1mb\nmaxmemory-policy allkeys-lru\n"
+           b"# comment\n  \n\tmaxclients 4\r\nhz 100\n")
+    config("text-small-server", b"maxmemory 64kb\nmaxclients 1\nclient-buffer 256\n"
+           b"client-query-buffer-limit 64kb\nlarge-buffers 1\nmulti-max-commands 1\n"
+           b"proto-max-bulk-len 1000\n")
+    config("text-unknown", b"nosuchoption 1\n")
+    config("text-bad-size", b"maxmemory 12qb\n")
+    config("text-missing-value", b"maxmemory\n")
+    config("text-flag", b"print-allocation\nhelp\n")
+    config("text-long-line", b"bind " + b"x" * 600 + b"\n")
+    config("text-bind-too-long", b"bind " + b"1" * 70 + b"\n")
+    config("text-nul-inside", b"port 70\x0000\nhz 5\n")
+    config("text-uint32-overflow", b"maxclients 4294967296\n")
+    # Finding: kv_config_check's "proto-max-bulk-len + 64 > limit" wraps around.
+    config("proto-max-bulk-len-wrap", b"proto-max-bulk-len 18446744073709551600\n",
+           prefix="crash-")
+    config("text-maxkeys-huge", b"maxkeys 2305843009213693952\n")
+    config("text-units", b"maxmemory 1GB\nclient-buffer 1K\nproto-max-bulk-len 1m\n"
+           b"client-query-buffer-limit 2Mb\n")
+    config("text-impossible", b"maxmemory 1k\n")
+    config("text-policies", b"maxmemory-policy volatile-ttl\nmaxmemory-policy NOEVICTION\n"
+           b"maxmemory-policy bogus\n")
+    config("args-basic", args(b"--port", b"0", b"--maxmemory", b"256kb", b"--maxclients", b"2"),
+           mode="args")
+    config("args-flag", args(b"--print-allocation", b"-h", b"--help"), mode="args")
+    config("args-missing-value", args(b"--maxmemory"), mode="args")
+    config("args-stray-word", args(b"maxmemory", b"1mb"), mode="args")
+    config("args-sizes", args(b"--maxmemory", b"18446744073709551615", b"--timeout",
+                              b"18446744073709551609", b"--hz", b"00000000000000000000001"),
+           mode="args")
+    config("args-gb-overflow", args(b"--maxmemory", b"17179869184gb"), mode="args")
+    config("args-err-cap-1", args(b"--nosuch", b"x"), mode="args", cap=1)
+    config("args-err-cap-0", args(b"--port", b"x"), mode="args", cap=0)
+    config("both", b"maxmemory 128kb\nmaxclients 1\n#x\n" + args(b"--maxmemory", b"2mb"),
+           mode="both", text_len=4)
+
+
+
+
+# ---- fuzz_engine -------------------------------------------------------------
+# 4 header bytes, then ops: command index (table order: server, string, keys, list
+# groups as src/cmd_*.c define them, then "nosuchcmd"), arg byte, token bytes.
+import re
+
+ROOT = os.path.dirname(HERE)
+
+
+def kv_commands():
+    names = []
+    for group in ("server", "string", "keys", "list"):
+        with open(os.path.join(ROOT, "src", "cmd_%s.c" % group)) as f:
+            text = f.read()
+        names += re.findall(r'^\s*\{"([a-z]+)",\s*-?\d+,', text, re.M)
+    return names + ["nosuchcmd"]
+
+
+CMDS = kv_commands()
+NOPS = len(CMDS) + 4
+KEYS = ["a", "b", "c", "list", "{t}x", "k:1", "", "k\x01"]
+NUMS = ["0", "1", "-1", "2", "3", "10", "-5", "100", "1000", "-100", "9223372036854775807",
+        "-9223372036854775808", "9223372036854775808", "1.5", "-0", "01", "+1", " 1", "5",
+        "-2", "4294967296", "-4294967297", "18446744073709551615", "18446744073709551616",
+        "2147483647", "-2147483648", "7", "-10", "1000000", "2.5", "1e2", "0x1"]
+OPTS = ["EX", "PX", "EXAT", "PXAT", "NX", "XX", "GT", "LT", "KEEPTTL", "GET", "PERSIST",
+        "LEFT", "RIGHT", "BEFORE", "AFTER", "RANK", "COUNT", "MAXLEN", "MATCH", "TYPE",
+        "REPLACE", "DB", "ID", "GETNAME", "SETNAME", "SET", "maxmemory", "string", "list",
+        "HELP", "ex", "count"]
+VALS = ["v", "", "hello", "12", "-1", "3.0", "a b", "\x01\x02", "x", "10.5", "1e3", "inf",
+        "nan", " 1", "0x10", "abcdefghijklmnopqrstuvwxyz"]
+GLOBS = ["*", "a*", "?", "[a-c]", "\\*", "*a*b*", "[^a]*", "k:*"]
+
+
+def tok(t):
+    """A token: 'k:a' key, 'n:10' number, 'o:EX' option, 'v:hello' value, 'big:N'
+    (N*64 bytes), 'fresh' / 'fresh+i', 'ms:i' / 's:i' (time index), 'g:*' glob."""
+    kind, _, arg = t.partition(":")
+    if kind == "k":
+        return bytes([KEYS.index(arg)])
+    if kind == "n":
+        return bytes([32 + NUMS.index(arg)])
+    if kind == "o":
+        return bytes([64 + OPTS.index(arg)])
+    if kind == "v":
+        return bytes([96 + VALS.index(arg)])
+    if kind == "big":
+        return bytes([128, int(arg)])
+    if kind == "fresh":
+        return bytes([160 + 16])
+    if kind == "ms":
+        return bytes([192 + 16 + int(arg)])
+    if kind == "s":
+        return bytes([192 + int(arg)])
+    if kind == "g":
+        return bytes([224 + GLOBS.index(arg)])
+    raise ValueError(t)
+
+
+def cmd(name, *toks, upper=False):
+    a = 0x80 | len(toks)
+    assert len(toks) <= 7
+    if upper:
+        a |= 0x40
+    out = bytes([CMDS.index(name), a])
+    for t in toks:
+        out += tok(t)
+    return out
+
+
+def special(i, arg=None):
+    out = bytes([len(CMDS) + i])
+    return out + (bytes([arg]) if arg is not None else b"")
+
+
+ADVANCE, TICK, SWITCH, CLOSE = 0, 1, 2, 3
+
+
+def engine(name, ops, policy=0, mem=0, maxkeys=0, samples=2, reply=3, multi=3, seed=1):
+    head = bytes([policy, mem | (maxkeys << 2) | (samples << 4), reply | (multi << 2), seed])
+    write("fuzz_engine", name, head + b"".join(ops))
+
+
+def engine_seeds():
+    engine("strings", [cmd("set", "k:a", "v:hello"), cmd("get", "k:a"),
+                       cmd("append", "k:a", "v:x"), cmd("strlen", "k:a"),
+                       cmd("incr", "k:b"), cmd("incrby", "k:b", "n:100"),
+                       cmd("decrby", "k:b", "n:-9223372036854775808"),
+                       cmd("getrange", "k:a", "n:0", "n:-1"),
+                       cmd("setrange", "k:a", "n:10", "v:x"), cmd("mget", "k:a", "k:b", "k:c"),
+                       cmd("mset", "k:a", "v:1e3", "k:c", "v:"), cmd("msetnx", "k:c", "v:x"),
+                       cmd("getset", "k:a", "v:v"), cmd("getdel", "k:a"),
+                       cmd("setnx", "k:a", "v:x", upper=True)])
+    engine("set-options", [cmd("set", "k:a", "v:v", "o:EX", "n:10"),
+                           cmd("set", "k:a", "v:v", "o:PX", "n:100", "o:NX"),
+                           cmd("set", "k:a", "v:x", "o:XX", "o:GET"),
+                           cmd("set", "k:a", "v:x", "o:KEEPTTL"), cmd("ttl", "k:a"),
+                           cmd("pttl", "k:a"), cmd("set", "k:b", "v:x", "o:EXAT", "s:5"),
+                           cmd("set", "k:b", "v:x", "o:PXAT", "ms:3"),
+                           cmd("set", "k:a", "v:x", "o:EX", "n:-1"),
+                           cmd("getex", "k:a", "o:PERSIST"), cmd("setex", "k:c", "n:0", "v:x"),
+                           cmd("psetex", "k:c", "n:10", "v:x"), special(ADVANCE, 3),
+                           cmd("get", "k:c"), special(ADVANCE, 4), cmd("get", "k:b")])
+    engine("keys", [cmd("set", "k:a", "n:1"), cmd("rpush", "k:list", "v:x", "v:v"),
+                    cmd("exists", "k:a", "k:a", "k:b"), cmd("type", "k:list"),
+                    cmd("rename", "k:a", "k:b"), cmd("renamenx", "k:b", "k:list"),
+                    cmd("copy", "k:b", "k:c"), cmd("keys", "g:*"), cmd("scan", "n:0"),
+                    cmd("scan", "n:0", "o:MATCH", "g:a*", "o:COUNT", "n:2"),
+                    cmd("randomkey"), cmd("dbsize"), cmd("expire", "k:b", "n:10", "o:NX"),
+                    cmd("expire", "k:b", "n:3", "o:GT"), cmd("expiretime", "k:b"),
+                    cmd("pexpireat", "k:b", "ms:5"), cmd("persist", "k:b"),
+                    cmd("del", "k:b", "k:c"), cmd("unlink", "k:list"), cmd("flushall")])
+    engine("lists", [cmd("rpush", "k:list", "v:a b", "v:x", "v:v", "v:12"),
+                     cmd("lpush", "k:list", "v:hello"), cmd("lrange", "k:list", "n:0", "n:-1"),
+                     cmd("lindex", "k:list", "n:-1"), cmd("llen", "k:list"),
+                     cmd("lset", "k:list", "n:1", "v:x"),
+                     cmd("linsert", "k:list", "o:BEFORE", "v:x", "v:12"),
+                     cmd("lrem", "k:list", "n:0", "v:x"), cmd("ltrim", "k:list", "n:1", "n:-1"),
+                     cmd("lpos", "k:list", "v:12", "o:RANK", "n:-1"),
+                     cmd("lmove", "k:list", "k:a", "o:LEFT", "o:RIGHT"),
+                     cmd("rpoplpush", "k:a", "k:list"), cmd("lmpop", "n:2", "k:a", "k:list",
+                                                            "o:LEFT", "o:COUNT", "n:2"),
+                     cmd("lpop", "k:list", "n:2"), cmd("rpop", "k:list"),
+                     cmd("lpushx", "k:b", "v:x"), cmd("rpushx", "k:list", "v:x"),
+                     cmd("get", "k:list")])
+    engine("multi-exec", [cmd("multi"), cmd("set", "k:a", "n:1"), cmd("incr", "k:a"),
+                          cmd("lpush", "k:a", "v:x"), cmd("exec"), cmd("multi"),
+                          cmd("get", "k:a"), cmd("discard"), cmd("exec"), cmd("multi"),
+                          cmd("nosuchcmd"), cmd("exec"), cmd("multi"), cmd("multi"),
+                          cmd("exec")])
+    engine("multi-full", [cmd("multi")] + [cmd("incr", "k:a")] * 6 + [cmd("exec")],
+           multi=1)
+    engine("watch-two-sessions", [cmd("watch", "k:a"), special(SWITCH), cmd("set", "k:a", "v:x"),
+                                  special(SWITCH), cmd("multi"), cmd("get", "k:a"),
+                                  cmd("exec"), cmd("unwatch")])
+    engine("sessions", [cmd("multi"), cmd("set", "k:a", "v:x"), special(SWITCH),
+                        cmd("get", "k:a"), special(SWITCH), special(CLOSE), cmd("exec"),
+                        cmd("quit"), cmd("client", "o:ID"), cmd("client", "o:SETNAME", "v:x"),
+                        cmd("client", "o:GETNAME")])
+    engine("server", [cmd("ping"), cmd("ping", "v:hello"), cmd("echo", "v:x"),
+                      cmd("select", "n:0"), cmd("select", "n:1"), cmd("info"),
+                      cmd("time"), cmd("command"), cmd("config", "o:GET", "o:maxmemory"),
+                      cmd("config", "o:SET", "o:maxmemory", "n:1"), cmd("flushdb"),
+                      cmd("nosuchcmd", "v:a b", "k:k\x01")])
+    engine("arity-errors", [bytes([CMDS.index("get"), 0x80]),
+                            bytes([CMDS.index("set"), 0x81, 0]),
+                            bytes([CMDS.index("lrange"), 0x82, 0, 33])])
+    fill = [cmd("set", "fresh", "big:100") for _ in range(8)]
+    engine("oom-noeviction", fill + [cmd("rpush", "k:list", "big:60", "big:60"),
+                                     cmd("append", "k:a", "big:150"), cmd("dbsize")])
+    engine("evict-allkeys-lru", fill + [cmd("get", "k:a")] + fill, policy=1)
+    engine("evict-volatile-ttl", [cmd("set", "fresh", "big:90", "o:EX", "n:100")
+                                  for _ in range(8)], policy=5, mem=1)
+    engine("evict-random", fill, policy=3, mem=2)
+    engine("index-full", [cmd("set", "fresh", "v:x") for _ in range(30)], maxkeys=1)
+    engine("index-full-lru", [cmd("rpush", "fresh", "v:x") for _ in range(30)], maxkeys=1,
+           policy=1)
+    engine("expire-tick", [cmd("set", "fresh", "v:x", "o:PX", "n:10") for _ in range(10)] +
+           [special(ADVANCE, 2), special(TICK), cmd("dbsize"), cmd("keys", "g:*")])
+    engine("big-replies", [cmd("rpush", "k:list", "big:3", "big:3", "big:3"),
+                           cmd("lrange", "k:list", "n:0", "n:-1"),
+                           cmd("set", "k:a", "big:6"), cmd("get", "k:a"),
+                           cmd("getrange", "k:a", "n:0", "n:-1")], reply=0)
+    engine("incrbyfloat", [cmd("incrbyfloat", "k:a", "v:10.5"),
+                           cmd("incrbyfloat", "k:a", "v:1e3"), cmd("get", "k:a")])
+
+
+if __name__ == "__main__":
+    resp_seeds()
+    config_seeds()
+    engine_seeds()

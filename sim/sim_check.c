@@ -1,0 +1,410 @@
+/*
+ * sim_check.c: the simulator's checks on the core's replies.
+ *
+ * Each client connection has a track: the requests sent and not yet answered,
+ * the reply bytes the core produced for them (from the engine observer, in
+ * execution order) and the bytes received. Checks:
+ *  - every executed command is the next request its connection sent (argv equal),
+ *    and the reference model, re-executing it with the same now_ms, produces the
+ *    same reply bytes;
+ *  - every byte a client receives is the next byte the core produced for it:
+ *    nothing lost, duplicated or reordered; only the documented extras (the
+ *    maxclients refusal, a protocol error for a malformed or corrupted request)
+ *    may follow, and then only EOF;
+ *  - a connection that ends cleanly has delivered everything it produced, unless
+ *    a timeout, an oversize request or corruption explains the loss.
+ * Test code: heap and stdio allowed. Never touches the core except through its
+ * public headers.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+#include "sim_resp.h"
+#include "sim_world.h"
+
+void sim_fail(struct sim_world *w, const char *fmt, ...) {
+    if (w->failed) return;
+    w->failed = true;
+    int n = snprintf(w->failure, sizeof(w->failure), "FAIL tick=%llu: ",
+                     (unsigned long long)w->tick);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->failure + n, sizeof(w->failure) - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+void sim_trace(struct sim_world *w, uint32_t kind, const void *p, uint64_t n) {
+    XXH3_64bits_update(w->trace, &kind, sizeof(kind));
+    if (n > 0) XXH3_64bits_update(w->trace, p, n);
+}
+
+void sim_on_trace(void *ctx, const void *p, uint32_t n) { sim_trace(ctx, 1, p, n); }
+
+/* Appends an escaped excerpt of p to the failure message. */
+static void fail_bytes(struct sim_world *w, const char *label, const uint8_t *p, uint64_t n) {
+    size_t len = strlen(w->failure);
+    FILE *f = fmemopen(w->failure + len, sizeof(w->failure) - len, "w");
+    if (f == NULL) return;
+    fprintf(f, "\n  %s (%llu bytes): ", label, (unsigned long long)n);
+    sim_print_escaped(f, p, (uint32_t)KV_MIN(n, 400u));
+    fclose(f);
+}
+
+/* ---- tracks --------------------------------------------------------------- */
+
+struct sim_track *sim_track_new(struct sim_world *w, uint32_t client, uint32_t slot) {
+    KV_ASSERT(client < w->client_count);
+    KV_ASSERT(w->by_slot[slot] == NULL || w->by_slot[slot]->client_done);
+    struct sim_track *t = calloc(1, sizeof(*t));
+    KV_ASSERT(t != NULL);
+    t->serial = sim_net_serial(w->net, slot);
+    t->slot = slot;
+    t->client = client;
+    t->next = w->tracks;
+    w->tracks = t;
+    w->by_slot[slot] = t;
+    return t;
+}
+
+static struct sim_sent *track_at(const struct sim_track *t, uint32_t i) {
+    KV_ASSERT(i < t->reqs_len);
+    return &t->reqs[(t->reqs_head + i) % t->reqs_cap];
+}
+
+struct sim_sent *sim_track_push(struct sim_world *w, struct sim_track *t) {
+    (void)w;
+    if (t->reqs_len == t->reqs_cap) {
+        uint32_t cap = t->reqs_cap == 0 ? 8 : t->reqs_cap * 2;
+        struct sim_sent *r = calloc(cap, sizeof(*r));
+        KV_ASSERT(r != NULL);
+        /* Every old entry moves, vacant ones too: they keep reusable buffers. */
+        for (uint32_t i = 0; i < t->reqs_cap; i++)
+            r[i] = t->reqs[(t->reqs_head + i) % t->reqs_cap];
+        free(t->reqs);
+        t->reqs = r;
+        t->reqs_head = 0;
+        t->reqs_cap = cap;
+    }
+    struct sim_sent *s = &t->reqs[(t->reqs_head + t->reqs_len) % t->reqs_cap];
+    t->reqs_len++;
+    struct sim_buf keep = s->req.data;
+    memset(s, 0, sizeof(*s));
+    s->req.data = keep;
+    sim_req_reset(&s->req);
+    return s;
+}
+
+static void track_pop(struct sim_track *t) {
+    KV_ASSERT(t->reqs_len > 0);
+    t->reqs_head = (t->reqs_head + 1) % t->reqs_cap;
+    t->reqs_len--;
+    if (t->next_obs > 0) t->next_obs--;
+}
+
+static void track_free(struct sim_track *t) {
+    for (uint32_t i = 0; i < t->reqs_cap; i++) sim_req_free(&t->reqs[i].req);
+    free(t->reqs);
+    sim_buf_free(&t->expected);
+    sim_buf_free(&t->rx);
+    sim_buf_free(&t->extra);
+    free(t);
+}
+
+uint32_t sim_track_outstanding(const struct sim_track *t, bool quiet_only) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->reqs_len; i++) {
+        const struct sim_sent *s = track_at(t, i);
+        if (s->kind != SIM_REQ_NORMAL && s->kind != SIM_REQ_QUIT) continue;
+        if (!quiet_only || s->quiet) n++;
+    }
+    return n;
+}
+
+void sim_tracks_reap(struct sim_world *w) {
+    for (struct sim_track **pp = &w->tracks; *pp != NULL;) {
+        struct sim_track *t = *pp;
+        bool server_done = sim_net_serial(w->net, t->slot) != t->serial ||
+                           sim_net_server_closed(w->net, t->slot);
+        if (!t->client_done || !server_done) {
+            pp = &t->next;
+            continue;
+        }
+        *pp = t->next;
+        if (w->by_slot[t->slot] == t) w->by_slot[t->slot] = NULL;
+        if (t->session != 0) {
+            w->by_session[t->session] = NULL;
+            sim_model_session_end(w->model, t->session);
+        }
+        track_free(t);
+    }
+}
+
+/* ---- accept mapping ---------------------------------------------------------- */
+
+void sim_on_accept(void *ctx, uint32_t slot) {
+    struct sim_world *w = ctx;
+    struct sim_track *t = w->by_slot[slot];
+    KV_ASSERT(t != NULL && t->serial == sim_net_serial(w->net, slot));
+    const struct kv_stats *st = kv_server_stats(w->server);
+    sim_trace(w, 2, &t->serial, sizeof(t->serial));
+    if (st->total_connections_received > w->last_accepted) {
+        if (st->total_connections_received != w->last_accepted + 1)
+            sim_fail(w, "one accept opened %llu connections",
+                     (unsigned long long)(st->total_connections_received - w->last_accepted));
+        t->session = st->total_connections_received; /* ids are given in accept order */
+        SIM_DEBUG(t->serial, "is session %llu", (unsigned long long)t->session);
+        while (t->session >= w->by_session_cap) {
+            uint64_t old = w->by_session_cap;
+            w->by_session_cap = old == 0 ? 256 : old * 2;
+            w->by_session = realloc(w->by_session, w->by_session_cap * sizeof(void *));
+            KV_ASSERT(w->by_session != NULL);
+            memset(w->by_session + old, 0, (w->by_session_cap - old) * sizeof(void *));
+        }
+        w->by_session[t->session] = t;
+    } else if (st->rejected_connections > w->last_rejected) {
+        SIM_DEBUG(t->serial, "rejected (maxclients)");
+        t->rejected = true;
+        w->rejections++;
+    }
+    w->last_accepted = st->total_connections_received;
+    w->last_rejected = st->rejected_connections;
+}
+
+/* ---- the engine observer ------------------------------------------------------- */
+
+static bool arg_eq(struct kv_slice a, struct kv_slice b, bool nocase) {
+    if (a.len != b.len) return false;
+    for (uint32_t i = 0; i < a.len; i++) {
+        uint8_t x = a.ptr[i], y = b.ptr[i];
+        if (nocase && x >= 'A' && x <= 'Z') x = (uint8_t)(x + 32);
+        if (nocase && y >= 'A' && y <= 'Z') y = (uint8_t)(y + 32);
+        if (x != y) return false;
+    }
+    return true;
+}
+
+static void fail_argv(struct sim_world *w, uint32_t argc, const struct kv_slice *argv) {
+    for (uint32_t i = 0; i < argc && i < 8; i++) fail_bytes(w, "argv", argv[i].ptr, argv[i].len);
+}
+
+/* The command is the connection's next request (or the track is lenient). */
+static void match_request(struct sim_world *w, struct sim_track *t, const struct kv_session *s,
+                          uint32_t argc, const struct kv_slice *argv) {
+    KV_ASSERT(argc >= 1 && t->session == s->id);
+    if (t->corrupted) return; /* framing may differ from what was sent */
+    if (t->next_obs >= t->reqs_len) {
+        sim_fail(w, "session %llu executed a command its client never sent",
+                 (unsigned long long)s->id);
+        fail_argv(w, argc, argv);
+        return;
+    }
+    struct sim_sent *r = track_at(t, t->next_obs);
+    bool same = r->req.argc == argc && (r->kind == SIM_REQ_NORMAL || r->kind == SIM_REQ_QUIT);
+    for (uint32_t i = 0; same && i < argc; i++)
+        same = arg_eq(sim_req_arg(&r->req, i), argv[i], i == 0);
+    if (!same) {
+        sim_fail(w, "session %llu executed something other than request %u (kind %u)",
+                 (unsigned long long)s->id, t->next_obs, r->kind);
+        fail_argv(w, argc, argv);
+        if (r->req.argc > 0) {
+            struct kv_slice a0 = sim_req_arg(&r->req, 0);
+            fail_bytes(w, "sent argv[0]", a0.ptr, a0.len);
+        }
+        return;
+    }
+    r->observed = true;
+    t->next_obs++;
+    /* A queued frame that overflowed the input buffer fails the MULTI silently. */
+    if ((s->flags & KV_SESSION_MULTI_ERROR) && sim_model_in_multi(w->model, s->id) &&
+        r->multi_bytes > w->cfg.client_query_buffer_limit)
+        sim_model_multi_error(w->model, s->id);
+}
+
+static void trace_command(struct sim_world *w, const struct kv_session *s, uint32_t argc,
+                          const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
+                          uint32_t reply_len) {
+    uint64_t head[3] = {s->id, (uint64_t)now_ms, argc};
+    sim_trace(w, 3, head, sizeof(head));
+    for (uint32_t i = 0; i < argc; i++) {
+        XXH3_64bits_update(w->trace, &argv[i].len, sizeof(argv[i].len));
+        XXH3_64bits_update(w->trace, argv[i].ptr, argv[i].len);
+    }
+    sim_trace(w, 4, reply, reply_len);
+}
+
+static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
+                       const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
+                       uint32_t reply_len) {
+    struct sim_world *w = ctx;
+    KV_ASSERT(s != NULL && argc >= 1 && (reply != NULL || reply_len == 0));
+    w->commands++;
+    trace_command(w, s, argc, argv, now_ms, reply, reply_len);
+    if (w->failed) return;
+    struct sim_track *t = s->id < w->by_session_cap ? w->by_session[s->id] : NULL;
+    if (t != NULL)
+        SIM_DEBUG(t->serial, "executes %.*s (%u args), reply %u bytes, flags %x",
+                  (int)KV_MIN(argv[0].len, 20u), (const char *)argv[0].ptr, argc, reply_len,
+                  s->flags);
+    if (t == NULL) {
+        sim_fail(w, "command for session %llu, which no accepted connection has",
+                 (unsigned long long)s->id);
+        return;
+    }
+    /* EXEC replays its queue: MULTI is off while the queued count is still set. */
+    bool replay = s->multi_count > 0 && !(s->flags & KV_SESSION_MULTI);
+    if (replay && !t->exec_running) {
+        t->exec_running = true;
+        if (!sim_model_exec_expect(w->model, s->id, now_ms))
+            sim_fail(w, "session %llu ran EXEC the model would abort (%s)",
+                     (unsigned long long)s->id, sim_model_cas_why(w->model));
+    } else if (!replay) {
+        t->exec_running = false;
+        if (t->extra.len > 0) sim_fail(w, "a command ran after the connection's final error");
+        sim_buf_put(&t->expected, reply, reply_len);
+        match_request(w, t, s, argc, argv);
+    }
+    char why[256];
+    if (w->failed) return;
+    if (sim_model_command(w->model, s->id, argc, argv, now_ms, reply, reply_len, &w->expected,
+                          why, sizeof(why)))
+        return;
+    sim_fail(w, "model mismatch on session %llu (%s)", (unsigned long long)s->id, why);
+    fail_argv(w, argc, argv);
+    fail_bytes(w, "kv replied", reply, reply_len);
+    fail_bytes(w, "model expects", w->expected.p, w->expected.len);
+}
+
+static void on_evict(void *ctx, const uint8_t *key, uint32_t klen) {
+    struct sim_world *w = ctx;
+    sim_trace(w, 5, key, klen);
+    sim_model_evict(w->model, key, klen);
+}
+
+void sim_observer_init(struct sim_world *w) {
+    w->observer.on_command = on_command;
+    w->observer.on_evict = on_evict;
+    w->observer.ctx = w;
+    kv_engine_set_observer(kv_server_engine(w->server), &w->observer);
+}
+
+/* ---- receiving ----------------------------------------------------------------- */
+
+/* Splits whole replies off the received bytes; each answers the oldest request. */
+static void split_replies(struct sim_world *w, struct sim_track *t) {
+    KV_ASSERT(t->rx_off <= t->rx.len);
+    for (uint32_t guard = 0; guard < 1000000 && t->rx_off < t->rx.len; guard++) {
+        uint32_t len = 0;
+        uint64_t avail = t->rx.len - t->rx_off;
+        enum sim_resp_status st = sim_resp_scan(t->rx.p + t->rx_off, (uint32_t)avail, &len);
+        if (st == SIM_RESP_NEED_MORE) break;
+        if (st == SIM_RESP_BAD) {
+            sim_fail(w, "the core sent a malformed reply");
+            fail_bytes(w, "reply", t->rx.p + t->rx_off, avail);
+            return;
+        }
+        t->rx_off += len;
+        w->replies_checked++;
+        if (t->reqs_len == 0 || !track_at(t, 0)->observed) {
+            if (t->corrupted) {
+                if (t->reqs_len > 0) track_pop(t);
+                continue;
+            }
+            sim_fail(w, "a reply arrived for no executed request");
+            return;
+        }
+        track_pop(t);
+    }
+    if (t->rx_off == t->rx.len || t->rx_off > 65536) {
+        sim_buf_consume(&t->rx, t->rx_off);
+        t->rx_off = 0;
+    }
+}
+
+static bool is_prefix(const struct sim_buf *b, const char *want) {
+    size_t n = strlen(want);
+    return b->len <= n && memcmp(b->p, want, b->len) == 0;
+}
+
+/* Bytes past everything the core produced: only a final error may be there. */
+static void check_extra(struct sim_world *w, struct sim_track *t) {
+    const char *want = t->rejected ? SIM_REJECT_MSG : t->extra_want;
+    if (want != NULL && is_prefix(&t->extra, want)) return;
+    if (want == NULL && t->corrupted && is_prefix(&t->extra, "-ERR Protocol error: ")) return;
+    if (want == NULL && t->corrupted && t->extra.len > 21) {
+        uint8_t *nl = memchr(t->extra.p, '\n', t->extra.len);
+        if (memcmp(t->extra.p, "-ERR Protocol error: ", 21) == 0 &&
+            (nl == NULL || nl == t->extra.p + t->extra.len - 1))
+            return;
+    }
+    sim_fail(w, "connection %llu got bytes no command produced",
+             (unsigned long long)t->serial);
+    fail_bytes(w, "extra", t->extra.p, t->extra.len);
+    if (want != NULL) fail_bytes(w, "allowed", (const uint8_t *)want, strlen(want));
+}
+
+void sim_track_received(struct sim_world *w, struct sim_track *t, const uint8_t *p, uint64_t n) {
+    KV_ASSERT(n > 0 && !t->ended);
+    uint64_t head[2] = {t->serial, n};
+    sim_trace(w, 6, head, sizeof(head));
+    SIM_DEBUG(t->serial, "client reads %llu bytes (%llu owed before)", (unsigned long long)n,
+              (unsigned long long)(t->expected.len - t->exp_off));
+    t->received += n;
+    uint64_t pending = t->expected.len - t->exp_off;
+    uint64_t m = KV_MIN(n, pending);
+    if (m > 0 && memcmp(p, t->expected.p + t->exp_off, m) != 0) {
+        sim_fail(w, "connection %llu received bytes other than the core produced",
+                 (unsigned long long)t->serial);
+        fail_bytes(w, "received", p, m);
+        fail_bytes(w, "produced", t->expected.p + t->exp_off, m);
+        return;
+    }
+    t->exp_off += m;
+    if (t->exp_off == t->expected.len) {
+        t->expected.len = t->exp_off = 0;
+    } else if (t->exp_off > 65536) {
+        sim_buf_consume(&t->expected, t->exp_off);
+        t->exp_off = 0;
+    }
+    sim_buf_put(&t->rx, p, m);
+    split_replies(w, t);
+    if (m == n) return;
+    sim_buf_put(&t->extra, p + m, n - m);
+    check_extra(w, t);
+}
+
+/*
+ * The client saw EOF or a reset. After a clean EOF every produced reply must have
+ * arrived, unless something the client knows about allowed the core to drop it.
+ */
+void sim_track_end(struct sim_world *w, struct sim_track *t, bool reset) {
+    KV_ASSERT(!t->ended);
+    t->ended = true;
+    t->reset = reset;
+    uint64_t head[2] = {t->serial, reset ? 2u : 1u};
+    sim_trace(w, 7, head, sizeof(head));
+    SIM_DEBUG(t->serial, "client sees %s", reset ? "a reset" : "EOF");
+    if (reset || w->failed) return;
+    bool lenient = w->cfg.timeout_s > 0 || t->oversize || t->corrupted;
+    uint64_t lost = t->expected.len - t->exp_off;
+    if (lost > 0 && !lenient) {
+        sim_fail(w, "connection %llu closed before %llu produced reply bytes were sent",
+                 (unsigned long long)t->serial, (unsigned long long)lost);
+        fail_bytes(w, "unsent", t->expected.p + t->exp_off, lost);
+        return;
+    }
+    const char *want = t->rejected ? SIM_REJECT_MSG : t->extra_want;
+    if (want != NULL && t->extra.len > 0 && t->extra.len != strlen(want)) {
+        sim_fail(w, "connection %llu closed in the middle of its final error",
+                 (unsigned long long)t->serial);
+        fail_bytes(w, "got", t->extra.p, t->extra.len);
+        return;
+    }
+    if (t->rejected || t->corrupted || t->oversize || t->extra_want != NULL) return;
+    uint32_t owed = sim_track_outstanding(t, true);
+    if (w->phase >= SIM_PHASE_QUIET && owed > 0 && !w->stopping)
+        sim_fail(w, "connection %llu closed with %u quiet-phase requests unanswered",
+                 (unsigned long long)t->serial, owed);
+}

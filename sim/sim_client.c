@@ -1,0 +1,351 @@
+/*
+ * sim_client.c: the simulated clients. Each speaks RESP over one simulated
+ * connection at a time: pipelined batches from the seeded workload, MULTI blocks,
+ * inline requests, and (in the fault phase) client-side misbehaviour: slow
+ * readers, half-closes, vanishing mid-request (reset or close), malformed and
+ * oversized frames, QUIT, corrupted bytes. Every request is recorded on the
+ * connection's track before it is written, so the checks (sim_check.c) can match
+ * what the core executes and sends back. Test code: heap allowed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+#include "sim_resp.h"
+#include "sim_world.h"
+
+#define OUT_MAX (256u << 10)   /* encoded bytes a client queues before it stops adding */
+#define READ_CHUNK 65536u
+
+static bool roll_ppm(struct kv_prng *p, uint32_t ppm) {
+    return ppm > 0 && kv_prng_below(p, 1000000) < ppm;
+}
+
+void sim_clients_init(struct sim_world *w) {
+    KV_ASSERT(w->client_count > 0 && w->clients == NULL);
+    w->clients = calloc(w->client_count, sizeof(struct sim_client));
+    KV_ASSERT(w->clients != NULL);
+    uint64_t sm = w->seed ^ 0xc11e47ull;
+    for (uint32_t i = 0; i < w->client_count; i++) {
+        struct sim_client *c = &w->clients[i];
+        c->id = i;
+        kv_prng_init(&c->prng, kv_splitmix64(&sm));
+        c->pipeline_max = 1 + (uint32_t)kv_prng_below(&c->prng, 32);
+        c->batch_max = 1 + (uint32_t)kv_prng_below(&c->prng, c->pipeline_max);
+        c->next_connect = kv_prng_below(&c->prng, 20);
+    }
+}
+
+void sim_clients_free(struct sim_world *w) {
+    for (uint32_t i = 0; i < w->client_count; i++) sim_buf_free(&w->clients[i].out);
+    free(w->clients);
+}
+
+static void detach(struct sim_world *w, struct sim_client *c, bool reset_it) {
+    struct sim_track *t = c->track;
+    KV_ASSERT(t != NULL && !t->client_done);
+    SIM_DEBUG(t->serial, "client leaves (%s), %u requests outstanding",
+              reset_it ? "reset" : "close", t->reqs_len);
+    if (reset_it) sim_net_reset(w->net, t->slot);
+    else sim_net_close(w->net, t->slot);
+    t->client_done = true;
+    c->track = NULL;
+    c->out.len = 0;
+    c->in_multi = false;
+    c->multi_left = 0;
+    c->closing = false;
+    c->next_connect = w->tick + 1 + kv_prng_below(&c->prng, 40);
+}
+
+static void maybe_connect(struct sim_world *w, struct sim_client *c) {
+    KV_ASSERT(c->track == NULL && c->out.len == 0);
+    if (w->tick < c->next_connect || w->phase >= SIM_PHASE_CLOSE) return;
+    int32_t slot = sim_net_connect(w->net);
+    if (slot < 0) {
+        c->next_connect = w->tick + 1 + kv_prng_below(&c->prng, 20);
+        return;
+    }
+    c->track = sim_track_new(w, c->id, (uint32_t)slot);
+    SIM_DEBUG(c->track->serial, "client %u connects", c->id);
+    c->closing = false;
+    c->in_multi = false;
+    c->out.len = 0;
+    w->connects++;
+}
+
+/* ---- reading --------------------------------------------------------------- */
+
+static void client_read(struct sim_world *w, struct sim_client *c) {
+    static uint8_t buf[READ_CHUNK];
+    KV_ASSERT(c->track != NULL && !c->track->ended);
+    if (w->tick < c->slow_until) return;
+    for (uint32_t i = 0; i < 64 && c->track != NULL && !w->failed; i++) {
+        uint32_t cap = 1 + (uint32_t)kv_prng_below(&c->prng, READ_CHUNK);
+        int64_t n = sim_net_read(w->net, c->track->slot, buf, cap);
+        if (n == 0) return;
+        if (n > 0) {
+            if (w->canary == 1 && !w->canary_fired) { /* --canary: a bit flips on the wire */
+                buf[0] ^= 0x20;
+                w->canary_fired = true;
+            }
+            sim_track_received(w, c->track, buf, (uint64_t)n);
+            continue;
+        }
+        sim_track_end(w, c->track, n == SIM_READ_RESET);
+        detach(w, c, false);
+    }
+}
+
+/* ---- writing --------------------------------------------------------------- */
+
+static void client_flush(struct sim_world *w, struct sim_client *c, uint64_t limit) {
+    struct sim_track *t = c->track;
+    KV_ASSERT(t != NULL && !t->client_done);
+    uint64_t want = KV_MIN(c->out.len, limit);
+    for (uint32_t i = 0; i < 16 && want > 0; i++) {
+        int64_t n = sim_net_write(w->net, t->slot, c->out.p, (uint32_t)KV_MIN(want, 1u << 30));
+        if (n == 0) return;
+        if (n < 0) { /* reset under us */
+            sim_track_end(w, t, true);
+            detach(w, c, false);
+            return;
+        }
+        uint64_t head[2] = {t->serial, (uint64_t)n};
+        sim_trace(w, 8, head, sizeof(head));
+        SIM_DEBUG(t->serial, "client writes %lld of %llu bytes", (long long)n,
+                  (unsigned long long)c->out.len);
+        sim_buf_consume(&c->out, (uint64_t)n);
+        want -= (uint64_t)n;
+    }
+}
+
+/* Records the request on the track and queues its encoding. */
+static void send_req(struct sim_world *w, struct sim_client *c, struct sim_sent *s) {
+    KV_ASSERT(c->track != NULL && s->req.argc >= 1);
+    struct kv_slice argv[SIM_ARGC_MAX];
+    sim_req_argv(&s->req, argv);
+    uint64_t size = sim_resp_request_size(s->req.argc, argv);
+    sim_buf_reserve(&c->out, size);
+    uint32_t n = 0;
+    if (kv_prng_below(&c->prng, 100) < w->cfaults.inline_pct)
+        n = sim_resp_encode_inline(c->out.p + c->out.len, size, s->req.argc, argv);
+    if (n == 0) n = sim_resp_encode(c->out.p + c->out.len, size, s->req.argc, argv);
+    KV_ASSERT(n > 0 && n <= size);
+    c->out.len += n;
+    s->wire_len = n;
+    if (n > w->cfg.client_query_buffer_limit) { /* no large buffer holds it: closed */
+        s->kind = SIM_REQ_OVERSIZE;
+        c->track->oversize = true;
+        c->closing = true;
+    }
+    s->quiet = w->phase >= SIM_PHASE_QUIET;
+    if (c->in_multi) c->multi_bytes += n;
+    s->multi_bytes = c->multi_bytes;
+    w->requests++;
+}
+
+static void send_word(struct sim_world *w, struct sim_client *c, const char *word) {
+    struct sim_sent *s = sim_track_push(w, c->track);
+    sim_req_add_str(&s->req, word);
+    send_req(w, c, s);
+}
+
+/* One request of a batch: the next step of a MULTI block, or a plain command. */
+static void next_request(struct sim_world *w, struct sim_client *c) {
+    if (!c->in_multi && kv_prng_below(&c->prng, 100) < w->cfaults.multi_pct) {
+        if (kv_prng_chance(&c->prng, 1, 3) && w->wl.has(w->wl.has_ctx, "watch")) {
+            struct sim_sent *s = sim_track_push(w, c->track);
+            sim_req_add_str(&s->req, "WATCH");
+            for (uint64_t i = 1 + kv_prng_below(&c->prng, 3); i > 0; i--)
+                sim_workload_key(&w->wl, &c->prng, &s->req);
+            send_req(w, c, s);
+        }
+        c->multi_bytes = 0;
+        send_word(w, c, "MULTI");
+        c->in_multi = true;
+        c->multi_left = 1 + (uint32_t)kv_prng_below(&c->prng, w->cfg.multi_max_commands + 2);
+        return;
+    }
+    if (c->in_multi && c->multi_left == 0) {
+        send_word(w, c, kv_prng_chance(&c->prng, 1, 8) ? "DISCARD" : "EXEC");
+        c->in_multi = false;
+        c->multi_bytes = 0;
+        return;
+    }
+    if (c->in_multi) c->multi_left--;
+    struct sim_sent *s = sim_track_push(w, c->track);
+    sim_workload_next(&w->wl, &c->prng, w->clock.real_ms, &s->req);
+    send_req(w, c, s);
+}
+
+static void generate(struct sim_world *w, struct sim_client *c) {
+    struct sim_track *t = c->track;
+    KV_ASSERT(t != NULL && !t->ended);
+    bool traffic = w->phase <= SIM_PHASE_QUIET;
+    if (!traffic && c->in_multi && !c->closing) {
+        /* An open MULTI keeps its queued frames in a large buffer: finish it (an
+         * idle transaction blocks others until --timeout, by design). */
+        c->multi_left = 0;
+        next_request(w, c);
+        return;
+    }
+    if (c->closing || !traffic || c->out.len > OUT_MAX) return;
+    if (t->reqs_len >= c->pipeline_max || !kv_prng_chance(&c->prng, 1, 2)) return;
+    uint32_t n = 1 + (uint32_t)kv_prng_below(&c->prng, c->batch_max);
+    for (uint32_t i = 0; i < n && t->reqs_len < c->pipeline_max; i++) next_request(w, c);
+    if (kv_prng_chance(&c->prng, 1, 200)) sim_buf_puts(&c->out, kv_prng_chance(&c->prng, 1, 2)
+                                                                    ? "*0\r\n" : "\r\n");
+}
+
+/* ---- misbehaviour (fault phase only) ------------------------------------------ */
+
+struct malformed {
+    const char *frame;
+    const char *reply;
+};
+
+static const struct malformed malformed_frames[] = {
+    {"*abc\r\n", "-ERR Protocol error: invalid multibulk length\r\n"},
+    {"*1\r\nx\r\n", "-ERR Protocol error: expected '$', got 'x'\r\n"},
+    {"*1\r\n$-1\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
+    {"SET \"abc\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"},
+    {"*1\r\n$3\r\nabcXY", "-ERR Protocol error: invalid bulk terminator\r\n"},
+    {"*2\r\n$3\r\nGET\r\n$x\r\n", "-ERR Protocol error: invalid bulk length\r\n"},
+};
+
+static void send_special(struct sim_world *w, struct sim_client *c, uint8_t kind,
+                         const void *bytes, uint64_t n) {
+    KV_ASSERT(kind != SIM_REQ_NORMAL && n > 0 && c->track != NULL);
+    struct sim_sent *s = sim_track_push(w, c->track);
+    s->kind = kind;
+    s->wire_len = n;
+    sim_buf_put(&c->out, bytes, n);
+    c->closing = true;
+    w->requests++;
+    w->client_faults++;
+}
+
+static void send_malformed(struct sim_world *w, struct sim_client *c) {
+    char frame[64];
+    uint32_t i = (uint32_t)kv_prng_below(&c->prng, KV_ARRAY_LEN(malformed_frames) + 1);
+    if (i == KV_ARRAY_LEN(malformed_frames)) { /* one byte too long a bulk */
+        int n = snprintf(frame, sizeof(frame), "*1\r\n$%llu\r\n",
+                         (unsigned long long)w->cfg.proto_max_bulk_len + 1);
+        c->track->extra_want = "-ERR Protocol error: invalid bulk length\r\n";
+        send_special(w, c, SIM_REQ_MALFORMED, frame, (uint64_t)n);
+        return;
+    }
+    c->track->extra_want = malformed_frames[i].reply;
+    send_special(w, c, SIM_REQ_MALFORMED, malformed_frames[i].frame,
+                 strlen(malformed_frames[i].frame));
+}
+
+/* A frame no large buffer can hold: the core closes without a reply. */
+static void send_oversize(struct sim_world *w, struct sim_client *c) {
+    uint64_t bulk = w->cfg.proto_max_bulk_len;
+    uint64_t args = w->cfg.client_query_buffer_limit / (bulk + 2) + 2; /* > limit bytes */
+    struct sim_buf b = {0};
+    char hdr[48];
+    int n = snprintf(hdr, sizeof(hdr), "*%llu\r\n$3\r\nSET\r\n", (unsigned long long)args + 1);
+    sim_buf_put(&b, hdr, (uint64_t)n);
+    n = snprintf(hdr, sizeof(hdr), "$%llu\r\n", (unsigned long long)bulk);
+    sim_buf_reserve(&b, args * (bulk + (uint64_t)n + 2));
+    for (uint64_t i = 0; i < args; i++) {
+        sim_buf_put(&b, hdr, (uint64_t)n);
+        memset(b.p + b.len, 'o', bulk);
+        b.len += bulk;
+        sim_buf_put(&b, "\r\n", 2);
+    }
+    KV_ASSERT(b.len > w->cfg.client_query_buffer_limit);
+    c->track->oversize = true;
+    send_special(w, c, SIM_REQ_OVERSIZE, b.p, b.len);
+    sim_buf_free(&b);
+}
+
+/* Sends part of a request, then resets or closes: the core must not run it. */
+static void vanish(struct sim_world *w, struct sim_client *c) {
+    struct sim_sent *s = sim_track_push(w, c->track);
+    sim_workload_next(&w->wl, &c->prng, w->clock.real_ms, &s->req);
+    struct kv_slice argv[SIM_ARGC_MAX];
+    sim_req_argv(&s->req, argv);
+    uint64_t size = sim_resp_request_size(s->req.argc, argv);
+    KV_ASSERT(size >= 4);
+    sim_buf_reserve(&c->out, size);
+    sim_resp_encode(c->out.p + c->out.len, size, s->req.argc, argv);
+    uint64_t keep = c->out.len + 1 + kv_prng_below(&c->prng, size - 1);
+    c->out.len += size;
+    s->kind = SIM_REQ_PARTIAL;
+    w->client_faults++;
+    client_flush(w, c, keep); /* whatever fits of the old bytes and part of this one */
+    if (c->track != NULL) detach(w, c, kv_prng_chance(&c->prng, 1, 2));
+}
+
+static void client_faults(struct sim_world *w, struct sim_client *c) {
+    const struct sim_client_faults *f = &w->cfaults;
+    struct kv_prng *p = &c->prng;
+    KV_ASSERT(c->track != NULL && !c->track->client_done);
+    if (w->phase != SIM_PHASE_FAULTS || c->closing) return;
+    if (roll_ppm(p, f->slow_ppm)) {
+        c->slow_until = w->tick + 1 + kv_prng_below(p, f->slow_ticks_max + 1);
+        SIM_DEBUG(c->track->serial, "client stops reading until tick %llu",
+                  (unsigned long long)c->slow_until);
+        w->client_faults++;
+    }
+    if (roll_ppm(p, f->vanish_ppm)) {
+        vanish(w, c);
+    } else if (roll_ppm(p, f->malformed_ppm)) {
+        send_malformed(w, c);
+    } else if (roll_ppm(p, f->oversize_ppm)) {
+        send_oversize(w, c);
+    } else if (roll_ppm(p, f->quit_ppm)) {
+        struct sim_sent *s = sim_track_push(w, c->track);
+        sim_req_add_str(&s->req, "QUIT");
+        s->kind = SIM_REQ_QUIT;
+        send_req(w, c, s);
+        c->closing = true;
+    } else if (roll_ppm(p, f->half_close_ppm)) {
+        c->track->half_closed = true; /* shuts its write side once its bytes are out */
+        c->closing = true;
+        w->client_faults++;
+    } else if (roll_ppm(p, f->corrupt_ppm) &&
+               sim_net_corrupt(w->net, c->track->slot, kv_prng_next(p))) {
+        c->track->corrupted = true;
+        c->track->half_closed = true;
+        c->closing = true;
+        w->client_faults++;
+    }
+}
+
+static void client_tick(struct sim_world *w, struct sim_client *c) {
+    if (c->track == NULL) {
+        maybe_connect(w, c);
+        return;
+    }
+    if (w->phase != SIM_PHASE_FAULTS) c->slow_until = 0;
+    client_read(w, c);
+    if (c->track == NULL || w->failed) return;
+    client_faults(w, c);
+    if (c->track == NULL) return;
+    generate(w, c);
+    client_flush(w, c, UINT64_MAX);
+    struct sim_track *t = c->track;
+    if (t != NULL && t->half_closed && c->out.len == 0 && !t->ended) {
+        sim_net_shutdown_write(w->net, t->slot);
+        t->half_closed = false; /* done: only EOF is left to wait for */
+    }
+}
+
+void sim_clients_tick(struct sim_world *w) {
+    uint32_t start = (uint32_t)kv_prng_below(&w->clients[0].prng, w->client_count);
+    for (uint32_t i = 0; i < w->client_count && !w->failed; i++)
+        client_tick(w, &w->clients[(start + i) % w->client_count]);
+}
+
+/* CLOSE phase: every client leaves; a reset or a FIN, as the seed says. */
+void sim_clients_leave(struct sim_world *w) {
+    for (uint32_t i = 0; i < w->client_count; i++) {
+        struct sim_client *c = &w->clients[i];
+        if (c->track != NULL) detach(w, c, false);
+    }
+}

@@ -1,0 +1,658 @@
+/*
+ * sim_io.c: the simulated clock, network and kv_io backend (see sim_io.h).
+ *
+ * Memory: sim_net_create() allocates every slot, pipe ring, segment queue, timer,
+ * completion record and the shuffle array once; nothing is allocated afterwards
+ * (the same discipline as the core it hosts). Invariants, asserted on every call:
+ * a pipe's head <= visible <= tail and tail - head <= cap; a handle names an open
+ * slot of the right generation; one recv, one send, one close per handle at most.
+ * Never calls a completion from inside a submit: run() alone delivers.
+ */
+#include "sim_io.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_internal.h"
+
+#define SEG_MAX 64u
+#define HANDLE_SLOT_BITS 16u
+
+uint64_t sim_debug_serial; /* SIM_DEBUG (sim_internal.h) */
+uint64_t sim_debug_tick;
+
+enum conn_state { CONN_FREE = 0, CONN_BACKLOG = 1, CONN_OPEN = 2 };
+
+struct pipe {
+    uint8_t *ring;
+    uint32_t cap;
+    uint64_t head;           /* bytes read */
+    uint64_t visible;        /* bytes the reader may read by now */
+    uint64_t tail;           /* bytes written */
+    uint64_t seg_end[SEG_MAX];
+    uint64_t seg_ready[SEG_MAX];
+    uint32_t seg_first;
+    uint32_t seg_count;
+    uint64_t clogged_until;  /* tick */
+    bool fin;                /* the writer is done: EOF after tail */
+};
+
+struct op {
+    bool active;
+    uint8_t *buf;            /* recv */
+    const uint8_t *src;      /* send */
+    uint32_t len;
+    uint64_t tag;
+};
+
+struct conn {
+    uint8_t state;
+    bool server_closed;      /* close completed: the handle is dead */
+    bool client_gone;
+    bool reset;
+    uint32_t gen;
+    int32_t handle;
+    uint64_t serial;
+    struct pipe c2s;
+    struct pipe s2c;
+    struct op recv;
+    struct op send;
+    bool close_active;
+    uint64_t close_tag;
+};
+
+struct cqe {
+    uint64_t tag;
+    int32_t res;
+    uint32_t flags;
+    int32_t accepted;        /* slot of an accepted connection, else -1 */
+};
+
+struct timer {
+    bool active;
+    uint64_t deadline_ns;
+    uint64_t tag;
+};
+
+struct sim_net {
+    struct kv_io io;
+    struct sim_clock *clock;
+    struct kv_prng prng;
+    struct sim_faults f;
+    uint64_t tick;
+    struct conn *conns;
+    uint32_t conn_cap;
+    uint32_t *backlog;
+    uint32_t backlog_cap;
+    uint32_t backlog_head;
+    uint32_t backlog_len;
+    bool accept_armed;
+    bool listener_closed;
+    bool listener_cancel;    /* post -ECANCELED for the armed accept */
+    uint64_t accept_tag;
+    struct timer *timers;
+    uint32_t timer_cap;
+    struct cqe *cq;
+    uint32_t cq_cap;
+    uint32_t cq_len;
+    uint32_t *order;
+    uint64_t next_serial;
+    uint32_t open_handles;
+    sim_accept_hook on_accept;
+    sim_trace_hook on_trace;
+    void *hook_ctx;
+    struct sim_net_stats stats;
+};
+
+/* ---- clock ---------------------------------------------------------------- */
+
+static uint64_t clock_mono(void *ctx) { return ((struct sim_clock *)ctx)->mono_ns; }
+static int64_t clock_real(void *ctx) { return ((struct sim_clock *)ctx)->real_ms; }
+
+void sim_clock_init(struct sim_clock *c, struct kv_clock *out, int64_t real_ms) {
+    KV_ASSERT(real_ms > 0);
+    c->mono_ns = 1000000000ull;
+    c->real_ms = real_ms;
+    out->monotonic_ns = clock_mono;
+    out->realtime_ms = clock_real;
+    out->ctx = c;
+}
+
+void sim_clock_advance(struct sim_clock *c, uint64_t ns) {
+    KV_ASSERT(ns > 0 && ns % 1000000u == 0);
+    c->mono_ns += ns;
+    c->real_ms += (int64_t)(ns / 1000000u);
+}
+
+void sim_clock_jump(struct sim_clock *c, int64_t ms) {
+    KV_ASSERT(ms > 0);
+    c->real_ms += ms;
+}
+
+/* ---- pipes ------------------------------------------------------------------ */
+
+static void pipe_check(const struct pipe *p) {
+    KV_ASSERT(p->head <= p->visible && p->visible <= p->tail);
+    KV_ASSERT(p->tail - p->head <= p->cap && p->seg_count <= SEG_MAX);
+}
+
+static void pipe_reset(struct pipe *p) {
+    uint8_t *ring = p->ring;
+    uint32_t cap = p->cap;
+    memset(p, 0, sizeof(*p));
+    p->ring = ring;
+    p->cap = cap;
+}
+
+/* Makes every segment whose delivery time has come visible. */
+static void pipe_advance(struct pipe *p, uint64_t tick) {
+    for (uint32_t i = 0; i < SEG_MAX && p->seg_count > 0; i++) {
+        if (p->seg_ready[p->seg_first] > tick) break;
+        p->visible = p->seg_end[p->seg_first];
+        p->seg_first = (p->seg_first + 1) % SEG_MAX;
+        p->seg_count--;
+    }
+    pipe_check(p);
+}
+
+static uint32_t pipe_room(const struct pipe *p) { return p->cap - (uint32_t)(p->tail - p->head); }
+
+static void pipe_write(struct pipe *p, const uint8_t *src, uint32_t n, uint64_t ready) {
+    KV_ASSERT(n > 0 && n <= pipe_room(p));
+    uint32_t at = (uint32_t)(p->tail & (p->cap - 1));
+    uint32_t first = KV_MIN(n, p->cap - at);
+    memcpy(p->ring + at, src, first);
+    memcpy(p->ring, src + first, n - first);
+    p->tail += n;
+    uint32_t last = (p->seg_first + p->seg_count + SEG_MAX - 1) % SEG_MAX;
+    if (p->seg_count > 0 && (p->seg_ready[last] >= ready || p->seg_count == SEG_MAX)) {
+        p->seg_end[last] = p->tail; /* arrives with the earlier bytes: order kept */
+    } else {
+        uint32_t i = (p->seg_first + p->seg_count) % SEG_MAX;
+        p->seg_end[i] = p->tail;
+        p->seg_ready[i] = ready;
+        p->seg_count++;
+    }
+    pipe_check(p);
+}
+
+static void pipe_read(struct pipe *p, uint8_t *dst, uint32_t n) {
+    KV_ASSERT(n > 0 && n <= p->visible - p->head);
+    uint32_t at = (uint32_t)(p->head & (p->cap - 1));
+    uint32_t first = KV_MIN(n, p->cap - at);
+    memcpy(dst, p->ring + at, first);
+    memcpy(dst + first, p->ring, n - first);
+    p->head += n;
+    pipe_check(p);
+}
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+static bool chance_pct(struct sim_net *n, uint32_t pct) {
+    return pct > 0 && kv_prng_below(&n->prng, 100) < pct;
+}
+
+static uint64_t delivery_tick(struct sim_net *n) {
+    uint32_t d = n->f.delay_max_ticks;
+    return n->tick + (d == 0 ? 0 : kv_prng_below(&n->prng, (uint64_t)d + 1));
+}
+
+static void post(struct sim_net *n, uint64_t tag, int32_t res, uint32_t flags, int32_t acc) {
+    KV_ASSERT(n->cq_len < n->cq_cap);
+    struct cqe *e = &n->cq[n->cq_len++];
+    e->tag = tag;
+    e->res = res;
+    e->flags = flags;
+    e->accepted = acc;
+}
+
+static struct conn *conn_of(struct sim_net *n, int32_t handle) {
+    KV_ASSERT(handle >= 0);
+    uint32_t slot = (uint32_t)handle & ((1u << HANDLE_SLOT_BITS) - 1);
+    KV_ASSERT(slot < n->conn_cap);
+    struct conn *c = &n->conns[slot];
+    KV_ASSERT(c->state == CONN_OPEN && c->handle == handle); /* stale handle: core bug */
+    KV_ASSERT(!c->server_closed && !c->close_active);        /* use after close: core bug */
+    return c;
+}
+
+static void conn_maybe_free(struct sim_net *n, struct conn *c) {
+    bool server_done = c->server_closed || c->state == CONN_FREE;
+    if (!server_done || !c->client_gone) return;
+    KV_ASSERT(!c->recv.active && !c->send.active && !c->close_active);
+    c->state = CONN_FREE;
+    c->gen++;
+    c->handle = -1;
+    (void)n;
+}
+
+/* ---- the kv_io vtable ----------------------------------------------------------- */
+
+static void io_accept(void *impl, uint64_t tag) {
+    struct sim_net *n = impl;
+    KV_ASSERT(!n->accept_armed && !n->listener_closed); /* armed twice: core bug */
+    n->accept_armed = true;
+    n->accept_tag = tag;
+}
+
+static void io_listener_close(void *impl) {
+    struct sim_net *n = impl;
+    KV_ASSERT(!n->listener_closed);
+    n->listener_closed = true;
+    if (n->accept_armed) n->listener_cancel = true;
+}
+
+static void io_recv(void *impl, int32_t h, uint8_t *buf, uint32_t len, uint64_t tag) {
+    struct sim_net *n = impl;
+    struct conn *c = conn_of(n, h);
+    KV_ASSERT(!c->recv.active && buf != NULL && len > 0);
+    SIM_DEBUG(c->serial, "server recv armed (%u bytes)", len);
+    c->recv.active = true;
+    c->recv.buf = buf;
+    c->recv.len = len;
+    c->recv.tag = tag;
+}
+
+static void io_send(void *impl, int32_t h, const uint8_t *buf, uint32_t len, uint64_t tag) {
+    struct sim_net *n = impl;
+    struct conn *c = conn_of(n, h);
+    KV_ASSERT(!c->send.active && buf != NULL && len > 0);
+    SIM_DEBUG(c->serial, "server send submitted (%u bytes)", len);
+    c->send.active = true;
+    c->send.src = buf;
+    c->send.len = len;
+    c->send.tag = tag;
+}
+
+static void io_close(void *impl, int32_t h, uint64_t tag) {
+    struct sim_net *n = impl;
+    struct conn *c = conn_of(n, h);
+    SIM_DEBUG(c->serial, "server close submitted");
+    c->close_active = true;
+    c->close_tag = tag;
+}
+
+static void io_timeout(void *impl, uint64_t ms, uint64_t tag) {
+    struct sim_net *n = impl;
+    struct timer *free_timer = NULL;
+    for (uint32_t i = 0; i < n->timer_cap; i++) {
+        struct timer *t = &n->timers[i];
+        KV_ASSERT(!(t->active && t->tag == tag)); /* one pending timeout per tag */
+        if (!t->active && free_timer == NULL) free_timer = t;
+    }
+    KV_ASSERT(free_timer != NULL);
+    free_timer->active = true;
+    free_timer->tag = tag;
+    free_timer->deadline_ns = n->clock->mono_ns + ms * 1000000ull;
+}
+
+static void do_close(struct sim_net *n, struct conn *c) {
+    SIM_DEBUG(c->serial, "server close completes (recv %d send %d pending)", c->recv.active,
+              c->send.active);
+    bool cancels_after = kv_prng_chance(&n->prng, 1, 2); /* either order is allowed */
+    if (!cancels_after) post(n, c->close_tag, 0, 0, -1);
+    if (c->recv.active) post(n, c->recv.tag, -ECANCELED, 0, -1);
+    if (c->send.active) post(n, c->send.tag, -ECANCELED, 0, -1);
+    if (cancels_after) post(n, c->close_tag, 0, 0, -1);
+    c->recv.active = c->send.active = c->close_active = false;
+    c->server_closed = true;
+    c->s2c.fin = true;
+    KV_ASSERT(n->open_handles > 0);
+    n->open_handles--;
+    conn_maybe_free(n, c);
+}
+
+static void try_recv(struct sim_net *n, struct conn *c) {
+    struct pipe *p = &c->c2s;
+    pipe_advance(p, n->tick);
+    if (c->reset) {
+        post(n, c->recv.tag, -ECONNRESET, 0, -1);
+        c->recv.active = false;
+        return;
+    }
+    uint64_t avail = p->visible - p->head;
+    bool eof = p->fin && p->head == p->tail;
+    if (n->tick < p->clogged_until || (avail == 0 && !eof)) return;
+    if (chance_pct(n, n->f.hold_pct)) {
+        n->stats.held++;
+        return;
+    }
+    int32_t res = 0;
+    if (chance_pct(n, n->f.enobufs_pct)) {
+        res = -ENOBUFS;
+        n->stats.enobufs++;
+    } else if (avail > 0) {
+        uint32_t len = (uint32_t)KV_MIN((uint64_t)c->recv.len, avail);
+        if (len > 1 && chance_pct(n, n->f.partial_recv_pct)) {
+            len = 1 + (uint32_t)kv_prng_below(&n->prng, len - 1);
+            n->stats.partial_recvs++;
+        }
+        pipe_read(p, c->recv.buf, len);
+        res = (int32_t)len;
+    }
+    SIM_DEBUG(c->serial, "server recv completes: %d", res);
+    post(n, c->recv.tag, res, 0, -1);
+    c->recv.active = false;
+}
+
+static void try_send(struct sim_net *n, struct conn *c) {
+    struct pipe *p = &c->s2c;
+    if (c->reset || c->client_gone) {
+        post(n, c->send.tag, c->reset ? -EPIPE : -ECONNRESET, 0, -1);
+        c->send.active = false;
+        return;
+    }
+    uint32_t room = pipe_room(p);
+    if (n->tick < p->clogged_until || room == 0) return;
+    if (chance_pct(n, n->f.hold_pct)) {
+        n->stats.held++;
+        return;
+    }
+    uint32_t len = KV_MIN(c->send.len, room);
+    if (len > 1 && chance_pct(n, n->f.partial_send_pct)) {
+        len = 1 + (uint32_t)kv_prng_below(&n->prng, len - 1);
+        n->stats.partial_sends++;
+    }
+    pipe_write(p, c->send.src, len, delivery_tick(n));
+    n->stats.bytes_s2c += len;
+    SIM_DEBUG(c->serial, "server send completes: %u of %u", len, c->send.len);
+    post(n, c->send.tag, (int32_t)len, 0, -1);
+    c->send.active = false;
+}
+
+static void conn_progress(struct sim_net *n, struct conn *c) {
+    if (c->state != CONN_OPEN || c->server_closed) return;
+    if (c->close_active) {
+        do_close(n, c);
+        return;
+    }
+    if (c->recv.active) try_recv(n, c);
+    if (c->send.active) try_send(n, c);
+}
+
+static void accept_one(struct sim_net *n) {
+    uint32_t slot = n->backlog[n->backlog_head];
+    n->backlog_head = (n->backlog_head + 1) % n->backlog_cap;
+    n->backlog_len--;
+    struct conn *c = &n->conns[slot];
+    KV_ASSERT(c->state == CONN_BACKLOG);
+    c->state = CONN_OPEN;
+    c->handle = (int32_t)(((c->gen & 0x7fffu) << HANDLE_SLOT_BITS) | slot);
+    n->open_handles++;
+    n->stats.accepts++;
+    bool stop = chance_pct(n, n->f.accept_stop_pct);
+    SIM_DEBUG(c->serial, "accepted as handle %d%s", c->handle, stop ? " (multishot ends)" : "");
+    if (stop) n->accept_armed = false;
+    post(n, n->accept_tag, c->handle, stop ? 0 : KV_IO_F_MORE, (int32_t)slot);
+}
+
+static void accept_progress(struct sim_net *n) {
+    if (n->listener_cancel) {
+        n->listener_cancel = false;
+        n->accept_armed = false;
+        post(n, n->accept_tag, -ECANCELED, 0, -1);
+        return;
+    }
+    if (!n->accept_armed || n->backlog_len == 0 || n->listener_closed) return;
+    if (chance_pct(n, n->f.accept_error_pct)) {
+        bool more = kv_prng_chance(&n->prng, 1, 2);
+        int32_t res = kv_prng_chance(&n->prng, 1, 2) ? -EMFILE : -ECONNABORTED;
+        if (!more) n->accept_armed = false;
+        n->stats.accept_errors++;
+        post(n, n->accept_tag, res, more ? KV_IO_F_MORE : 0, -1);
+        return;
+    }
+    uint32_t k = 1 + (uint32_t)kv_prng_below(&n->prng, n->backlog_len);
+    for (uint32_t i = 0; i < k && n->accept_armed; i++) accept_one(n);
+}
+
+static void timers_progress(struct sim_net *n) {
+    for (uint32_t i = 0; i < n->timer_cap; i++) {
+        struct timer *t = &n->timers[i];
+        if (!t->active || t->deadline_ns > n->clock->mono_ns) continue;
+        t->active = false;
+        post(n, t->tag, -ETIME, 0, -1);
+    }
+}
+
+static void deliver(struct sim_net *n) {
+    for (uint32_t i = 0; i < n->cq_len; i++) {
+        struct cqe e = n->cq[i];
+        if (n->on_trace != NULL) n->on_trace(n->hook_ctx, &e, 16);
+        n->stats.completions++;
+        n->io.complete(n->io.complete_ctx, e.tag, e.res, e.flags);
+        if (e.accepted >= 0 && n->on_accept != NULL)
+            n->on_accept(n->hook_ctx, (uint32_t)e.accepted);
+    }
+    n->cq_len = 0;
+}
+
+/* Generates every ready completion (actors in a seeded order), then delivers. */
+static uint32_t io_run(void *impl, uint32_t wait_ms) {
+    struct sim_net *n = impl;
+    (void)wait_ms; /* simulated time moves only between ticks */
+    KV_ASSERT(n->cq_len == 0 && n->io.complete != NULL);
+    uint32_t actors = n->conn_cap + 2;
+    for (uint32_t i = actors - 1; i > 0; i--) {
+        uint32_t j = (uint32_t)kv_prng_below(&n->prng, (uint64_t)i + 1);
+        uint32_t t = n->order[i];
+        n->order[i] = n->order[j];
+        n->order[j] = t;
+    }
+    for (uint32_t i = 0; i < actors; i++) {
+        uint32_t a = n->order[i];
+        if (a < n->conn_cap) conn_progress(n, &n->conns[a]);
+        else if (a == n->conn_cap) accept_progress(n);
+        else timers_progress(n);
+    }
+    uint32_t delivered = n->cq_len;
+    deliver(n);
+    return delivered;
+}
+
+static const struct kv_io_vtable sim_vtable = {
+    .accept = io_accept,
+    .listener_close = io_listener_close,
+    .recv = io_recv,
+    .send = io_send,
+    .close = io_close,
+    .timeout = io_timeout,
+    .run = io_run,
+};
+
+/* ---- lifecycle ------------------------------------------------------------------ */
+
+static void *zalloc(uint64_t n) {
+    void *p = calloc(1, n);
+    KV_ASSERT(p != NULL);
+    return p;
+}
+
+struct sim_net *sim_net_create(const struct sim_net_config *cfg, struct sim_clock *clock) {
+    KV_ASSERT(cfg->conn_cap > 0 && cfg->conn_cap < (1u << HANDLE_SLOT_BITS));
+    KV_ASSERT(cfg->pipe_bytes >= 16 && (cfg->pipe_bytes & (cfg->pipe_bytes - 1)) == 0);
+    struct sim_net *n = zalloc(sizeof(*n));
+    n->clock = clock;
+    kv_prng_init(&n->prng, cfg->seed);
+    n->conn_cap = cfg->conn_cap;
+    n->conns = zalloc((uint64_t)cfg->conn_cap * sizeof(struct conn));
+    for (uint32_t i = 0; i < cfg->conn_cap; i++) {
+        struct conn *c = &n->conns[i];
+        c->handle = -1;
+        c->c2s.ring = zalloc(cfg->pipe_bytes);
+        c->s2c.ring = zalloc(cfg->pipe_bytes);
+        c->c2s.cap = c->s2c.cap = cfg->pipe_bytes;
+    }
+    n->backlog_cap = cfg->backlog;
+    n->backlog = zalloc((uint64_t)cfg->backlog * 4);
+    n->timer_cap = cfg->timers;
+    n->timers = zalloc((uint64_t)cfg->timers * sizeof(struct timer));
+    n->cq_cap = 3 * cfg->conn_cap + cfg->timers + cfg->backlog + 4;
+    n->cq = zalloc((uint64_t)n->cq_cap * sizeof(struct cqe));
+    n->order = zalloc(((uint64_t)cfg->conn_cap + 2) * 4);
+    for (uint32_t i = 0; i < cfg->conn_cap + 2; i++) n->order[i] = i;
+    n->io.vt = &sim_vtable;
+    n->io.impl = n;
+    KV_ASSERT(n->cq_len == 0);
+    return n;
+}
+
+void sim_net_destroy(struct sim_net *n) {
+    for (uint32_t i = 0; i < n->conn_cap; i++) {
+        free(n->conns[i].c2s.ring);
+        free(n->conns[i].s2c.ring);
+    }
+    free(n->conns);
+    free(n->backlog);
+    free(n->timers);
+    free(n->cq);
+    free(n->order);
+    free(n);
+}
+
+struct kv_io *sim_net_io(struct sim_net *n) { return &n->io; }
+void sim_net_set_faults(struct sim_net *n, const struct sim_faults *f) { n->f = *f; }
+
+void sim_net_set_hooks(struct sim_net *n, sim_accept_hook accept, sim_trace_hook trace,
+                       void *ctx) {
+    n->on_accept = accept;
+    n->on_trace = trace;
+    n->hook_ctx = ctx;
+}
+
+const struct sim_net_stats *sim_net_stats(const struct sim_net *n) { return &n->stats; }
+uint32_t sim_net_open_handles(const struct sim_net *n) { return n->open_handles; }
+
+static void maybe_clog(struct sim_net *n, struct pipe *p) {
+    if (n->f.clog_ppm == 0 || kv_prng_below(&n->prng, 1000000) >= n->f.clog_ppm) return;
+    p->clogged_until = n->tick + 1 + kv_prng_below(&n->prng, (uint64_t)n->f.clog_ticks_max + 1);
+    n->stats.clogs++;
+}
+
+void sim_net_tick(struct sim_net *n, uint64_t tick) {
+    KV_ASSERT(tick >= n->tick);
+    n->tick = tick;
+    for (uint32_t i = 0; i < n->conn_cap; i++) {
+        struct conn *c = &n->conns[i];
+        if (c->state != CONN_OPEN || c->server_closed || c->reset) continue;
+        if (n->f.reset_ppm > 0 && kv_prng_below(&n->prng, 1000000) < n->f.reset_ppm) {
+            c->reset = true;
+            n->stats.resets++;
+        }
+        maybe_clog(n, &c->c2s);
+        maybe_clog(n, &c->s2c);
+    }
+}
+
+void sim_net_calm(struct sim_net *n) {
+    for (uint32_t i = 0; i < n->conn_cap; i++) {
+        n->conns[i].c2s.clogged_until = 0;
+        n->conns[i].s2c.clogged_until = 0;
+    }
+}
+
+/* ---- client side ------------------------------------------------------------------ */
+
+int32_t sim_net_connect(struct sim_net *n) {
+    if (n->listener_closed || n->backlog_len == n->backlog_cap) return -1;
+    for (uint32_t i = 0; i < n->conn_cap; i++) {
+        struct conn *c = &n->conns[i];
+        if (c->state != CONN_FREE) continue;
+        uint32_t gen = c->gen;
+        uint8_t *a = c->c2s.ring, *b = c->s2c.ring;
+        uint32_t cap = c->c2s.cap;
+        memset(c, 0, sizeof(*c));
+        c->gen = gen;
+        c->handle = -1;
+        c->c2s.ring = a;
+        c->s2c.ring = b;
+        c->c2s.cap = c->s2c.cap = cap;
+        pipe_reset(&c->c2s);
+        pipe_reset(&c->s2c);
+        c->state = CONN_BACKLOG;
+        c->serial = ++n->next_serial;
+        n->backlog[(n->backlog_head + n->backlog_len) % n->backlog_cap] = i;
+        n->backlog_len++;
+        return (int32_t)i;
+    }
+    return -1;
+}
+
+static struct conn *client_conn(struct sim_net *n, uint32_t conn) {
+    KV_ASSERT(conn < n->conn_cap);
+    struct conn *c = &n->conns[conn];
+    KV_ASSERT(c->state != CONN_FREE && !c->client_gone);
+    return c;
+}
+
+int64_t sim_net_write(struct sim_net *n, uint32_t conn, const uint8_t *p, uint32_t len) {
+    struct conn *c = client_conn(n, conn);
+    KV_ASSERT(!c->c2s.fin && len > 0);
+    if (c->reset) return -1;
+    if (c->server_closed) return len; /* into the void */
+    uint32_t room = pipe_room(&c->c2s);
+    if (n->tick < c->c2s.clogged_until || room == 0) return 0;
+    uint32_t k = KV_MIN(len, room);
+    pipe_write(&c->c2s, p, k, delivery_tick(n));
+    n->stats.bytes_c2s += k;
+    return k;
+}
+
+int64_t sim_net_read(struct sim_net *n, uint32_t conn, uint8_t *buf, uint32_t cap) {
+    struct conn *c = client_conn(n, conn);
+    struct pipe *p = &c->s2c;
+    if (c->reset) return SIM_READ_RESET;
+    pipe_advance(p, n->tick);
+    if (n->tick < p->clogged_until) return 0;
+    uint64_t avail = p->visible - p->head;
+    if (avail == 0) return p->fin && p->head == p->tail ? SIM_READ_EOF : 0;
+    uint32_t k = (uint32_t)KV_MIN((uint64_t)cap, avail);
+    pipe_read(p, buf, k);
+    return k;
+}
+
+void sim_net_shutdown_write(struct sim_net *n, uint32_t conn) {
+    struct conn *c = client_conn(n, conn);
+    c->c2s.fin = true;
+}
+
+void sim_net_close(struct sim_net *n, uint32_t conn) {
+    struct conn *c = client_conn(n, conn);
+    c->c2s.fin = true;
+    c->client_gone = true;
+    conn_maybe_free(n, c);
+}
+
+void sim_net_reset(struct sim_net *n, uint32_t conn) {
+    struct conn *c = client_conn(n, conn);
+    c->reset = true;
+    c->client_gone = true;
+    n->stats.resets++;
+    conn_maybe_free(n, c);
+}
+
+bool sim_net_corrupt(struct sim_net *n, uint32_t conn, uint64_t pick) {
+    struct conn *c = client_conn(n, conn);
+    struct pipe *p = &c->c2s;
+    uint64_t unread = p->tail - p->head;
+    if (unread == 0) return false;
+    uint64_t at = p->head + pick % unread;
+    p->ring[at & (p->cap - 1)] ^= (uint8_t)(1u << ((pick >> 40) % 8));
+    return true;
+}
+
+bool sim_net_server_closed(const struct sim_net *n, uint32_t conn) {
+    KV_ASSERT(conn < n->conn_cap);
+    return n->conns[conn].server_closed;
+}
+
+uint64_t sim_net_serial(const struct sim_net *n, uint32_t conn) {
+    KV_ASSERT(conn < n->conn_cap);
+    return n->conns[conn].serial;
+}
+
+uint64_t sim_net_unread(const struct sim_net *n, uint32_t conn) {
+    KV_ASSERT(conn < n->conn_cap);
+    return n->conns[conn].c2s.tail - n->conns[conn].c2s.head;
+}

@@ -1,0 +1,612 @@
+/*
+ * sim_main.c: `kv sim --seed N [--ticks T] [--canary[=model]] [--stats]`, and
+ * `kv sim --redis PORT [--seed N] [--requests R]` (the model against a real Redis).
+ *
+ * One seed draws everything: a tiny server configuration, the fault rates (swarm
+ * testing: each fault kind on or off), the clients and their workload. The real
+ * core (server, engine, keyspace, parser) runs unchanged over the simulated
+ * network and clock. Phases: faults; settle (faults off, traffic on, connections
+ * left stuck by faults time out); quiet traffic (every request must be answered);
+ * drain (no new requests; all answered within a bound: liveness); close
+ * (every connection gone); final checks (pools full, keyspace equal to the
+ * model); graceful shutdown. Output is deterministic: the same seed prints the
+ * same lines, the last one ending in the trace hash.
+ *
+ * Test code: heap and stdio allowed. The core's own arena is mapped once, as in
+ * production; the simulated io allocates only at startup.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "kv/list.h"
+#include "kv/sim.h"
+#include "sim_internal.h"
+#include "sim_world.h"
+
+#define DEFAULT_TICKS 20000u
+#define TICK_NS 1000000ull
+#define QUIET_TICKS 2000u
+#define DRAIN_TICKS 5000u
+#define CLOSE_TICKS 5000u
+#define SHUTDOWN_TICKS 20000u
+#define EPOCH_MS 1700000000000ll
+
+static char reproduce_line[160];
+
+void sim_print_escaped(FILE *f, const uint8_t *p, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) {
+        if (p[i] == '\r') fputs("\\r", f);
+        else if (p[i] == '\n') fputs("\\n", f);
+        else if (p[i] < 32 || p[i] > 126 || p[i] == '\\') fprintf(f, "\\x%02x", p[i]);
+        else fputc(p[i], f);
+    }
+}
+
+/* A failed KV_ASSERT in the core (or here) aborts: say how to replay it. */
+static void on_fatal(int sig) {
+    ssize_t r = write(2, reproduce_line, strlen(reproduce_line));
+    (void)r;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* ---- knobs ----------------------------------------------------------------- */
+
+static uint32_t draw_pct(struct kv_prng *p, uint32_t max) {
+    return kv_prng_chance(p, 1, 2) ? 1 + (uint32_t)kv_prng_below(p, max) : 0;
+}
+
+static void draw_config(struct sim_world *w, struct kv_prng *p) {
+    struct kv_config *c = &w->cfg;
+    kv_config_defaults(c);
+    c->port = 0;
+    c->maxclients = 2 + (uint32_t)kv_prng_below(p, 15);
+    c->client_buffer = 256 + (uint32_t)kv_prng_below(p, 3841);
+    c->large_buffers = 1 + (uint32_t)kv_prng_below(p, 4);
+    c->client_query_buffer_limit = (16u << 10) + kv_prng_below(p, 240u << 10);
+    uint64_t limit = c->client_query_buffer_limit;
+    c->proto_max_bulk_len = kv_prng_chance(p, 1, 4)
+                                ? 512 + kv_prng_below(p, 4096)
+                                : limit / 4 + kv_prng_below(p, limit * 3 / 4 - 64);
+    c->maxmemory = (64u << 10) + kv_prng_below(p, 960u << 10);
+    c->maxmemory_policy = (enum kv_evict_policy)kv_prng_below(p, 6);
+    c->maxmemory_samples = 1 + (uint32_t)kv_prng_below(p, 10);
+    c->maxkeys = kv_prng_chance(p, 1, 4) ? 16 + kv_prng_below(p, 240) : 0;
+    c->multi_max_commands = 1 + (uint32_t)kv_prng_below(p, KV_MIN(16u, limit / 512));
+    c->timeout_s = kv_prng_chance(p, 1, 2) ? 0 : 1 + kv_prng_below(p, 3);
+    c->hz = 10 + (uint32_t)kv_prng_below(p, 91);
+    char err[256];
+    if (kv_config_check(c, err, sizeof(err)) != 0) {
+        fprintf(stderr, "sim: drew an impossible configuration: %s\n", err);
+        KV_UNREACHABLE();
+    }
+}
+
+static void draw_faults(struct sim_world *w, struct kv_prng *p) {
+    struct sim_faults *f = &w->faults;
+    f->partial_recv_pct = draw_pct(p, 60);
+    f->partial_send_pct = draw_pct(p, 60);
+    f->delay_max_ticks = draw_pct(p, 20);
+    f->reset_ppm = draw_pct(p, 400);
+    f->clog_ppm = draw_pct(p, 3000);
+    f->clog_ticks_max = 1 + (uint32_t)kv_prng_below(p, 300);
+    f->enobufs_pct = draw_pct(p, 10);
+    f->accept_error_pct = draw_pct(p, 40);
+    f->accept_stop_pct = draw_pct(p, 40);
+    f->hold_pct = draw_pct(p, 40);
+    struct sim_client_faults *cf = &w->cfaults;
+    cf->half_close_ppm = draw_pct(p, 400);
+    cf->vanish_ppm = draw_pct(p, 400);
+    cf->corrupt_ppm = draw_pct(p, 300);
+    cf->malformed_ppm = draw_pct(p, 300);
+    cf->oversize_ppm = draw_pct(p, 100);
+    cf->quit_ppm = draw_pct(p, 300);
+    cf->slow_ppm = draw_pct(p, 2000);
+    cf->slow_ticks_max = 1 + (uint32_t)kv_prng_below(p, 3000);
+    cf->multi_pct = draw_pct(p, 25);
+    cf->inline_pct = draw_pct(p, 30);
+    cf->jump_ppm = draw_pct(p, 1000);
+    cf->jump_ms_max = 1 + (uint32_t)kv_prng_below(p, 20000);
+}
+
+static void print_knobs(const struct sim_world *w, const struct sim_net_config *nc) {
+    const struct kv_config *c = &w->cfg;
+    const struct sim_faults *f = &w->faults;
+    const struct sim_client_faults *cf = &w->cfaults;
+    char wl[512];
+    sim_workload_describe(&w->wl, wl, sizeof(wl));
+    printf("seed=%llu ticks=%llu maxclients=%u client_buffer=%u large_buffers=%u "
+           "query_limit=%llu proto_max_bulk_len=%llu maxmemory=%llu policy=%s samples=%u "
+           "maxkeys=%llu multi_max=%u timeout=%llu hz=%u clients=%u pipe=%u backlog=%u "
+           "partial_recv=%u%% partial_send=%u%% delay=%u reset=%uppm clog=%uppm/%u "
+           "enobufs=%u%% accept_err=%u%% accept_stop=%u%% hold=%u%% half_close=%uppm "
+           "vanish=%uppm corrupt=%uppm malformed=%uppm oversize=%uppm quit=%uppm "
+           "slow=%uppm/%u multi=%u%% inline=%u%% clock_jump=%uppm/%ums shutdown=%s%s\n",
+           (unsigned long long)w->seed, (unsigned long long)w->ticks, c->maxclients,
+           c->client_buffer, c->large_buffers, (unsigned long long)c->client_query_buffer_limit,
+           (unsigned long long)c->proto_max_bulk_len, (unsigned long long)c->maxmemory,
+           kv_evict_policy_name(c->maxmemory_policy), c->maxmemory_samples,
+           (unsigned long long)c->maxkeys, c->multi_max_commands,
+           (unsigned long long)c->timeout_s, c->hz, w->client_count, nc->pipe_bytes,
+           nc->backlog, f->partial_recv_pct, f->partial_send_pct, f->delay_max_ticks,
+           f->reset_ppm, f->clog_ppm, f->clog_ticks_max, f->enobufs_pct, f->accept_error_pct,
+           f->accept_stop_pct, f->hold_pct, cf->half_close_ppm, cf->vanish_ppm, cf->corrupt_ppm,
+           cf->malformed_ppm, cf->oversize_ppm, cf->quit_ppm, cf->slow_ppm, cf->slow_ticks_max,
+           cf->multi_pct, cf->inline_pct, cf->jump_ppm, cf->jump_ms_max,
+           w->shutdown_live ? "live" : "idle", wl);
+}
+
+/* ---- the server's command set (the workload only sends what it has) ---------- */
+
+#define NAMES_CAP 512u
+
+struct name_set {
+    const char *names[NAMES_CAP];
+};
+
+static uint32_t name_hash(const char *s) {
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; s[i] != 0 && i < 64; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+static void names_init(struct name_set *set, const struct kv_engine *e) {
+    memset(set, 0, sizeof(*set));
+    for (uint32_t i = 0; i < KV_CMD_LOOKUP_SIZE; i++) {
+        if (e->lookup[i] == NULL) continue;
+        uint32_t h = name_hash(e->lookup[i]->name);
+        for (uint32_t k = 0; k < NAMES_CAP; k++) {
+            const char **slot = &set->names[(h + k) % NAMES_CAP];
+            if (*slot != NULL) continue;
+            *slot = e->lookup[i]->name;
+            break;
+        }
+    }
+}
+
+static bool names_has(void *ctx, const char *name) {
+    const struct name_set *set = ctx;
+    uint32_t h = name_hash(name);
+    for (uint32_t k = 0; k < NAMES_CAP; k++) {
+        const char *s = set->names[(h + k) % NAMES_CAP];
+        if (s == NULL) return false;
+        if (strcmp(s, name) == 0) return true;
+    }
+    return false;
+}
+
+static struct name_set server_names;
+
+/* ---- setup ------------------------------------------------------------------- */
+
+static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
+    uint64_t sm = w->seed;
+    struct kv_prng knobs;
+    kv_prng_init(&knobs, kv_splitmix64(&sm));
+    kv_prng_init(&w->prng, kv_splitmix64(&sm));
+    draw_config(w, &knobs);
+    w->client_count = 1 + (uint32_t)kv_prng_below(&knobs, w->cfg.maxclients + 3);
+    w->shutdown_live = kv_prng_chance(&knobs, 1, 2);
+    draw_faults(w, &knobs);
+    nc->conn_cap = 2 * w->client_count + 4;
+    nc->pipe_bytes = 512u << kv_prng_below(&knobs, 8);
+    nc->backlog = 2 + (uint32_t)kv_prng_below(&knobs, 15);
+    nc->timers = 16;
+    nc->seed = kv_splitmix64(&sm);
+    uint64_t big = KV_MIN(w->cfg.proto_max_bulk_len, w->cfg.client_query_buffer_limit / 2);
+    sim_workload_draw(&w->wl, &knobs, KV_MAX(big, 16u));
+    sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
+    w->net = sim_net_create(nc, &w->clock);
+    kv_server_layout(&w->cfg, &w->layout);
+    int rc = kv_arena_map(&w->arena, &w->layout);
+    if (rc != 0) {
+        fprintf(stderr, "sim: cannot map the arena (%d)\n", rc);
+        exit(2);
+    }
+    w->server = calloc(1, sizeof(struct kv_server));
+    KV_ASSERT(w->server != NULL);
+    kv_server_init(w->server, &w->cfg, &w->arena, sim_net_io(w->net), &w->kvclock,
+                   kv_splitmix64(&sm));
+    kv_arena_seal(&w->arena);
+    kv_server_start(w->server);
+    names_init(&server_names, kv_server_engine(w->server));
+    w->wl.has = names_has;
+    w->wl.has_ctx = &server_names;
+    struct sim_model_limits lim = {w->cfg.proto_max_bulk_len, w->cfg.multi_max_commands,
+                                   w->cfg.client_query_buffer_limit};
+    w->model = sim_model_create(&lim);
+    sim_model_set_known(w->model, names_has, &server_names);
+    sim_model_set_canary(w->model, w->canary == 2);
+    const char *lenient = getenv("SIM_LENIENT_WATCH");
+    sim_model_set_watch_lenient(w->model, lenient != NULL && strcmp(lenient, "1") == 0);
+    sim_observer_init(w);
+    w->by_slot = calloc(nc->conn_cap, sizeof(struct sim_track *));
+    KV_ASSERT(w->by_slot != NULL);
+    sim_net_set_hooks(w->net, sim_on_accept, sim_on_trace, w);
+    sim_net_set_faults(w->net, &w->faults);
+    w->trace = XXH3_createState();
+    KV_ASSERT(w->trace != NULL);
+    XXH3_64bits_reset(w->trace);
+    sim_clients_init(w);
+}
+
+static void world_free(struct sim_world *w) {
+    for (struct sim_client *c = w->clients; c < w->clients + w->client_count; c++) {
+        if (c->track != NULL) c->track->client_done = true;
+    }
+    for (struct sim_track *t = w->tracks; t != NULL;) {
+        struct sim_track *next = t->next;
+        t->client_done = true;
+        t = next;
+    }
+    sim_clients_free(w);
+    while (w->tracks != NULL) {
+        struct sim_track *t = w->tracks;
+        w->tracks = t->next;
+        t->next = NULL;
+        for (uint32_t i = 0; i < t->reqs_cap; i++) sim_req_free(&t->reqs[i].req);
+        free(t->reqs);
+        sim_buf_free(&t->expected);
+        sim_buf_free(&t->rx);
+        sim_buf_free(&t->extra);
+        free(t);
+    }
+    free(w->by_slot);
+    free(w->by_session);
+    sim_model_destroy(w->model);
+    sim_buf_free(&w->expected);
+    XXH3_freeState(w->trace);
+    free(w->server);
+    kv_arena_unmap(&w->arena);
+    sim_net_destroy(w->net);
+}
+
+/* ---- the loop ------------------------------------------------------------------- */
+
+/* SIM_DUMP=<tick>: the server's connection table at that tick, on stderr. */
+static void debug_dump(const struct sim_world *w) {
+    const struct kv_server *s = w->server;
+    fprintf(stderr, "[tick %llu] pool_in free %u/%u, pool_out free %u/%u\n",
+            (unsigned long long)w->tick, s->pool_in.free_count, s->pool_in.count,
+            s->pool_out.free_count, s->pool_out.count);
+    for (uint32_t i = 0; i < s->conns_cap; i++) {
+        const struct kv_conn *c = &s->conns[i];
+        if (c->state == KV_CONN_FREE) continue;
+        fprintf(stderr, "  slot %u handle %d state %u recv %d send %d close %d peer_closed %d "
+                        "car %d wait_in %d wait_out %d ready %d frame_ready %d in %u/%u/%u cap "
+                        "%u keep %u large_in %d out %u/%u cap %u large_out %d need %llu "
+                        "session %llu flags %x\n",
+                i, c->handle, c->state, c->recv_inflight, c->send_inflight, c->close_inflight,
+                c->peer_closed, c->close_after_reply, c->waiting_in, c->waiting_out,
+                c->in_ready, c->frame_ready, c->in_start, c->in_end, c->in_cap, c->in_cap,
+                c->keep_start, c->large_in != NULL, c->out_sent, c->out_len, c->out_cap,
+                c->large_out != NULL, (unsigned long long)c->parser.need,
+                (unsigned long long)c->session.id, c->session.flags);
+    }
+}
+
+static uint64_t debug_dump_tick;
+
+static void world_tick(struct sim_world *w) {
+    KV_ASSERT(!w->failed && w->phase <= SIM_PHASE_CLOSE);
+    if (w->tick == debug_dump_tick && debug_dump_tick != 0) debug_dump(w);
+    w->tick++;
+    sim_debug_tick = w->tick;
+    sim_clock_advance(&w->clock, TICK_NS);
+    if (w->phase == SIM_PHASE_FAULTS && w->cfaults.jump_ppm > 0 &&
+        kv_prng_below(&w->prng, 1000000) < w->cfaults.jump_ppm) {
+        int64_t ms = 1 + (int64_t)kv_prng_below(&w->prng, w->cfaults.jump_ms_max);
+        sim_clock_jump(&w->clock, ms);
+        sim_trace(w, 9, &ms, sizeof(ms));
+        w->clock_jumps++;
+    }
+    sim_net_tick(w->net, w->tick);
+    sim_clients_tick(w);
+    if (w->failed) return;
+    if (w->server_stopped) return;
+    uint64_t before = sim_net_stats(w->net)->completions;
+    bool idle = w->server->ready_len == 0;
+    w->server_stopped = !kv_server_run_once(w->server, 0);
+    /* A turn without completions and without queued work changed nothing. */
+    if (!idle || sim_net_stats(w->net)->completions != before) {
+        kv_server_check(w->server);
+        uint64_t used = kv_ks_used_memory(kv_server_keyspace(w->server));
+        if (used > w->used_memory_max) w->used_memory_max = used;
+    }
+    sim_tracks_reap(w);
+}
+
+static void enter_phase(struct sim_world *w, enum sim_phase phase) {
+    w->phase = phase;
+    if (phase == SIM_PHASE_FAULTS) return;
+    struct sim_faults none;
+    memset(&none, 0, sizeof(none));
+    sim_net_set_faults(w->net, &none);
+    sim_net_calm(w->net);
+}
+
+/* Liveness: every client's requests answered, every closing connection closed. */
+static bool drained(struct sim_world *w, bool report) {
+    for (uint32_t i = 0; i < w->client_count; i++) {
+        const struct sim_client *c = &w->clients[i];
+        const struct sim_track *t = c->track;
+        if (t == NULL) continue;
+        uint32_t owed = sim_track_outstanding(t, false);
+        if (owed == 0 && !c->closing && c->out.len == 0) continue;
+        if (report)
+            sim_fail(w, "liveness: client %u (connection %llu) still owed %u replies, "
+                          "closing=%d, %llu bytes unsent, after %u quiet ticks",
+                     i, (unsigned long long)t->serial, owed, c->closing,
+                     (unsigned long long)c->out.len, DRAIN_TICKS);
+        return false;
+    }
+    return true;
+}
+
+/* Drain (no new requests, all answered: liveness), then every client leaves. */
+static void close_idle(struct sim_world *w) {
+    enter_phase(w, SIM_PHASE_DRAIN);
+    uint64_t i = 0;
+    for (; i < DRAIN_TICKS && !w->failed && !drained(w, false); i++) world_tick(w);
+    if (!w->failed && i == DRAIN_TICKS) drained(w, true);
+    if (w->failed) return;
+    enter_phase(w, SIM_PHASE_CLOSE);
+    sim_clients_leave(w);
+    for (i = 0; i < CLOSE_TICKS && !w->failed; i++) {
+        if (kv_server_connections(w->server) == 0 && sim_net_open_handles(w->net) == 0) break;
+        world_tick(w);
+    }
+    if (!w->failed && i == CLOSE_TICKS)
+        sim_fail(w, "%u connections still open %u ticks after every client left",
+                 kv_server_connections(w->server), CLOSE_TICKS);
+}
+
+/* Graceful shutdown while clients are still sending: produced replies must all
+ * arrive before EOF; requests the server never read simply go unanswered. */
+static void close_live(struct sim_world *w) {
+    w->stopping = true;
+    kv_server_shutdown(w->server);
+    uint32_t i = 0;
+    for (; i < SHUTDOWN_TICKS && !w->failed && !w->server_stopped; i++) world_tick(w);
+    if (!w->failed && !w->server_stopped)
+        sim_fail(w, "graceful shutdown under traffic did not finish in %u ticks", SHUTDOWN_TICKS);
+    enter_phase(w, SIM_PHASE_CLOSE);
+    for (uint32_t k = 0; k < 50 && !w->failed; k++) world_tick(w); /* clients read EOF */
+    sim_clients_leave(w);
+    sim_tracks_reap(w);
+}
+
+static void run_phases(struct sim_world *w) {
+    KV_ASSERT(w->phase == SIM_PHASE_FAULTS && w->tick == 0);
+    for (uint64_t i = 0; i < w->ticks && !w->failed; i++) world_tick(w);
+    enter_phase(w, SIM_PHASE_SETTLE);
+    uint64_t settle = 500 + w->cfg.timeout_s * 1000 + 100; /* > the idle timeout */
+    for (uint64_t i = 0; i < settle && !w->failed; i++) world_tick(w);
+    enter_phase(w, SIM_PHASE_QUIET);
+    for (uint64_t i = 0; i < QUIET_TICKS && !w->failed; i++) world_tick(w);
+    if (w->failed) return;
+    if (w->shutdown_live) close_live(w);
+    else close_idle(w);
+}
+
+/* ---- final checks ---------------------------------------------------------------- */
+
+static bool same_list(struct sim_world *w, const struct sim_model_key *k, struct kv_item *it) {
+    struct kv_keyspace *ks = kv_server_keyspace(w->server);
+    const struct kv_list_head *h = (const struct kv_list_head *)kv_item_value(it);
+    if (h->count != k->list_count) return false;
+    struct kv_list_iter iter;
+    kv_list_iter_init(&iter, &ks->alloc, h, 0, true);
+    for (uint64_t i = 0; i < k->list_count; i++) {
+        struct kv_slice got, want = sim_model_list_at(w->model, k->key, k->klen, i);
+        if (!kv_list_iter_next(&iter, &got)) return false;
+        if (got.len != want.len || (got.len > 0 && memcmp(got.ptr, want.ptr, got.len) != 0))
+            return false;
+    }
+    struct kv_slice extra;
+    return !kv_list_iter_next(&iter, &extra);
+}
+
+static void check_key(struct sim_world *w, const struct sim_model_key *k) {
+    struct kv_keyspace *ks = kv_server_keyspace(w->server);
+    struct kv_item *it = kv_ks_find(ks, k->key, k->klen);
+    const char *what = NULL;
+    if (it == NULL) {
+        what = "missing in the core";
+    } else if ((int)kv_item_type(it) != (int)k->type) {
+        what = "of another type in the core";
+    } else if (kv_item_expire_ms(it) != k->expire_ms) {
+        what = "with another TTL in the core";
+    } else if (k->type == SIM_MODEL_STRING) {
+        bool same = kv_item_value_len(it) == k->value_len &&
+                    (k->value_len == 0 || memcmp(kv_item_value(it), k->value, k->value_len) == 0);
+        if (!same) what = "with another value in the core";
+    } else if (!same_list(w, k, it)) {
+        what = "with other list elements in the core";
+    }
+    if (what == NULL) return;
+    sim_fail(w, "final keyspace: key %.*s is %s", (int)KV_MIN(k->klen, 64u),
+             (const char *)k->key, what);
+}
+
+static void final_checks(struct sim_world *w) {
+    KV_ASSERT(!w->failed && w->phase == SIM_PHASE_CLOSE);
+    if (sim_net_open_handles(w->net) != 0) {
+        sim_fail(w, "%u connections still open after the close phase",
+                 sim_net_open_handles(w->net));
+        return;
+    }
+    KV_ASSERT(kv_server_connections(w->server) == 0);
+    if (!kv_server_pools_full(w->server)) {
+        sim_fail(w, "large buffers still borrowed after every connection closed (leak)");
+        return;
+    }
+    struct kv_keyspace *ks = kv_server_keyspace(w->server);
+    int64_t now = w->clock.real_ms;
+    kv_ks_set_time(ks, now);
+    uint64_t live = sim_model_live_count(w->model, now);
+    uint64_t cursor = 0;
+    struct sim_model_key k;
+    while (!w->failed && sim_model_next_key(w->model, now, &cursor, &k)) check_key(w, &k);
+    for (uint32_t i = 0; i < 4; i++) kv_ks_expire_cycle(ks, ks->table.capacity);
+    kv_ks_check(ks);
+    if (!w->failed && kv_ks_count(ks) != live)
+        sim_fail(w, "final keyspace: the core holds %llu keys, the model %llu",
+                 (unsigned long long)kv_ks_count(ks), (unsigned long long)live);
+    kv_server_check(w->server);
+}
+
+static void shutdown_server(struct sim_world *w) {
+    kv_server_shutdown(w->server);
+    for (uint32_t i = 0; i < SHUTDOWN_TICKS; i++) {
+        w->tick++;
+        sim_clock_advance(&w->clock, TICK_NS);
+        sim_net_tick(w->net, w->tick);
+        if (!kv_server_run_once(w->server, 0)) return;
+        kv_server_check(w->server);
+    }
+    sim_fail(w, "graceful shutdown did not finish in %u ticks", SHUTDOWN_TICKS);
+}
+
+/* ---- output ---------------------------------------------------------------------- */
+
+static double cpu_seconds(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static uint64_t fault_count(const struct sim_world *w) {
+    const struct sim_net_stats *n = sim_net_stats(w->net);
+    return n->accept_errors + n->partial_recvs + n->partial_sends + n->resets + n->clogs +
+           n->enobufs + n->held + w->client_faults + w->clock_jumps;
+}
+
+static void print_summary(const struct sim_world *w, double cpu_s) {
+    const struct sim_model_stats *ms = sim_model_stats(w->model);
+    const struct kv_stats *ks = kv_server_stats(w->server);
+    if (w->stats_out) {
+        const struct sim_net_stats *n = sim_net_stats(w->net);
+        printf("stats: cpu_s=%.3f requests_per_cpu_s=%.0f commands=%llu exact=%llu loose=%llu "
+               "oom=%llu too_large=%llu unmodeled=%llu completions=%llu accepts=%llu "
+               "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu\n",
+               cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
+               (unsigned long long)ms->commands, (unsigned long long)ms->exact,
+               (unsigned long long)ms->loose, (unsigned long long)ms->oom,
+               (unsigned long long)ms->too_large, (unsigned long long)ms->unmodeled,
+               (unsigned long long)n->completions, (unsigned long long)n->accepts,
+               (unsigned long long)n->bytes_c2s, (unsigned long long)n->bytes_s2c,
+               (unsigned long long)ks->blocked_on_buffers,
+               (unsigned long long)w->used_memory_max);
+    }
+    printf("seed=%llu ticks=%llu requests=%llu replies_checked=%llu faults=%llu clients=%u "
+           "commands=%llu connections=%llu rejected=%llu evicted=%llu expired=%llu "
+           "trace=%016llx\n",
+           (unsigned long long)w->seed, (unsigned long long)w->tick,
+           (unsigned long long)w->requests, (unsigned long long)w->replies_checked,
+           (unsigned long long)fault_count(w), w->client_count,
+           (unsigned long long)w->commands, (unsigned long long)w->connects,
+           (unsigned long long)w->rejections, (unsigned long long)ms->evictions,
+           (unsigned long long)ks->expired_keys, (unsigned long long)XXH3_64bits_digest(w->trace));
+}
+
+/* ---- arguments -------------------------------------------------------------------- */
+
+struct sim_args {
+    uint64_t seed;
+    uint64_t ticks;
+    uint32_t canary;
+    bool stats;
+    uint32_t redis_port;
+    uint64_t requests;
+};
+
+static int usage(void) {
+    fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--canary[=model]] [--stats]\n"
+                    "       kv sim --redis PORT [--seed N] [--requests R]\n");
+    return 2;
+}
+
+static bool parse_u64(const char *s, uint64_t *out) {
+    char *end = NULL;
+    if (s == NULL || *s == 0) return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end != 0) return false;
+    *out = v;
+    return true;
+}
+
+static int parse_args(int argc, char **argv, struct sim_args *a) {
+    memset(a, 0, sizeof(*a));
+    a->ticks = DEFAULT_TICKS;
+    a->requests = 20000;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t x = 0;
+        if (strcmp(o, "--canary") == 0) a->canary = 1;
+        else if (strcmp(o, "--canary=model") == 0) a->canary = 2;
+        else if (strcmp(o, "--stats") == 0) a->stats = true;
+        else if (strcmp(o, "--seed") == 0 && parse_u64(v, &a->seed)) i++;
+        else if (strcmp(o, "--ticks") == 0 && parse_u64(v, &a->ticks)) i++;
+        else if (strcmp(o, "--requests") == 0 && parse_u64(v, &a->requests)) i++;
+        else if (strcmp(o, "--redis") == 0 && parse_u64(v, &x) && x > 0 && x < 65536) {
+            a->redis_port = (uint32_t)x;
+            i++;
+        } else {
+            return usage();
+        }
+    }
+    return 0;
+}
+
+int kv_sim_main(int argc, char **argv) {
+    struct sim_args a;
+    if (parse_args(argc, argv, &a) != 0) return 2;
+    if (a.redis_port != 0) return sim_redis_check(a.seed, a.redis_port, a.requests);
+    const char *debug = getenv("SIM_DEBUG");
+    if (debug != NULL)
+        sim_debug_serial = strcmp(debug, "all") == 0 ? UINT64_MAX : strtoull(debug, NULL, 10);
+    const char *dump = getenv("SIM_DUMP");
+    if (dump != NULL) debug_dump_tick = strtoull(dump, NULL, 10);
+    char extra[64] = "";
+    if (a.ticks != DEFAULT_TICKS) snprintf(extra, sizeof(extra), " --ticks %llu",
+                                           (unsigned long long)a.ticks);
+    snprintf(reproduce_line, sizeof(reproduce_line), "reproduce: ./build/kv sim --seed %llu%s%s\n",
+             (unsigned long long)a.seed, extra,
+             a.canary == 1 ? " --canary" : a.canary == 2 ? " --canary=model" : "");
+    signal(SIGABRT, on_fatal);
+    signal(SIGSEGV, on_fatal);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    double cpu0 = cpu_seconds();
+    static struct sim_world world;
+    struct sim_world *w = &world;
+    memset(w, 0, sizeof(*w));
+    w->seed = a.seed;
+    w->ticks = a.ticks;
+    w->canary = a.canary;
+    w->stats_out = a.stats;
+    struct sim_net_config nc;
+    world_setup(w, &nc);
+    print_knobs(w, &nc);
+    run_phases(w);
+    if (!w->failed) final_checks(w);
+    if (!w->failed && !w->server_stopped) shutdown_server(w);
+    double cpu_s = cpu_seconds() - cpu0;
+    if (w->failed) {
+        printf("%s\n", w->failure);
+        print_summary(w, cpu_s);
+        fputs(reproduce_line, stdout);
+        fflush(stdout);
+        world_free(w);
+        return 1;
+    }
+    print_summary(w, cpu_s);
+    world_free(w);
+    return 0;
+}

@@ -1,0 +1,115 @@
+/*
+ * sim_model.h: the simulator's reference model of kv's data semantics: a plain map
+ * from key to string or list with TTLs, written from Redis 7's documented and
+ * observed behaviour, independently of src/. It re-executes every command the core
+ * executed (in the core's order, with the core's now_ms, as the engine observer
+ * reports them) and compares the reply bytes.
+ *
+ * Test code: uses the heap. Invariants: a key holds a non-empty list or a string;
+ * expired keys linger until overwritten (the core, too, deletes them lazily) but
+ * are never visible to commands.
+ * Leniency (documented in sim/README.md): -OOM is accepted only for commands that
+ * may grow memory (the model then does not execute them); RANDOMKEY, KEYS, SCAN,
+ * DBSIZE, INFO and TIME are checked for shape and membership, not exact bytes.
+ */
+#ifndef KV_SIM_MODEL_H
+#define KV_SIM_MODEL_H
+
+#include "kv/common.h"
+#include "sim_buf.h"
+
+struct sim_model;
+
+struct sim_model_limits {
+    uint64_t proto_max_bulk_len;   /* APPEND / SETRANGE result limit */
+    uint32_t multi_max_commands;   /* commands one MULTI may queue (0: no limit) */
+    uint64_t reply_max;            /* largest reply the core can send */
+};
+
+enum sim_model_type {
+    SIM_MODEL_NONE = 0,
+    SIM_MODEL_STRING = 1,
+    SIM_MODEL_LIST = 2,
+};
+
+struct sim_model_stats {
+    uint64_t commands;
+    uint64_t exact;      /* replies compared byte for byte */
+    uint64_t loose;      /* replies checked for shape/membership */
+    uint64_t oom;        /* accepted -OOM refusals */
+    uint64_t too_large;  /* accepted reply-too-large refusals */
+    uint64_t evictions;
+    uint64_t unmodeled;  /* core commands the model does not know (accepted as is) */
+};
+
+struct sim_model *sim_model_create(const struct sim_model_limits *lim);
+void sim_model_destroy(struct sim_model *m);
+
+/*
+ * A command the core executed for `session`, with its reply. Returns true when
+ * the reply is what the model expects; otherwise false with the model's expected
+ * reply in `expected` (and a reason in `why`, NUL-terminated).
+ */
+bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
+                       const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
+                       uint32_t reply_len, struct sim_buf *expected, char *why,
+                       uint32_t why_cap);
+/* Is the session inside MULTI (queueing)? */
+bool sim_model_in_multi(const struct sim_model *m, uint64_t session);
+/* Commands queued by the session's current MULTI. */
+uint32_t sim_model_queued(const struct sim_model *m, uint64_t session);
+/*
+ * Marks the next commands reported for `session` as EXEC's replays of its queue
+ * (the engine reports each queued command, then EXEC with the whole reply).
+ * False if the model says this EXEC must not run (no MULTI, errors, WATCH).
+ */
+bool sim_model_exec_expect(struct sim_model *m, uint64_t session, int64_t now_ms);
+/* The core failed the session's MULTI without a command (a queued frame overflowed
+ * the input buffer): EXEC will abort. */
+void sim_model_multi_error(struct sim_model *m, uint64_t session);
+/*
+ * Known-divergence switch (SIM_LENIENT_WATCH=1): a watched key that expired or
+ * was evicted makes either EXEC outcome acceptable instead of requiring the
+ * abort Redis 7.0 gives. Only to keep soaking while that core bug is open.
+ */
+void sim_model_set_watch_lenient(struct sim_model *m, bool on);
+/* Why the last sim_model_exec_expect() said no. */
+const char *sim_model_cas_why(const struct sim_model *m);
+void sim_model_evict(struct sim_model *m, const uint8_t *key, uint32_t klen);
+/* The connection is gone: forget its MULTI state. */
+void sim_model_session_end(struct sim_model *m, uint64_t session);
+const struct sim_model_stats *sim_model_stats(const struct sim_model *m);
+
+/* Live keys at now_ms. */
+uint64_t sim_model_live_count(const struct sim_model *m, int64_t now_ms);
+/* Keys including expired ones not yet overwritten (an upper bound for DBSIZE). */
+uint64_t sim_model_present_count(const struct sim_model *m);
+
+struct sim_model_key {
+    const uint8_t *key;
+    uint32_t klen;
+    enum sim_model_type type;
+    int64_t expire_ms;          /* -1: none */
+    const uint8_t *value;       /* string */
+    uint32_t value_len;
+    uint64_t list_count;        /* list */
+};
+/* Iterates the live keys: *cursor starts at 0; returns false at the end. */
+bool sim_model_next_key(const struct sim_model *m, int64_t now_ms, uint64_t *cursor,
+                        struct sim_model_key *out);
+/* Element i of a list key (key must be a live list). */
+struct kv_slice sim_model_list_at(const struct sim_model *m, const uint8_t *key, uint32_t klen,
+                                  uint64_t i);
+
+/*
+ * Restricts the model to the commands the core implements (others are unknown
+ * commands to both). A command the core has but the model does not model is
+ * accepted with any reply and counted in stats.unmodeled.
+ */
+void sim_model_set_known(struct sim_model *m, bool (*has)(void *ctx, const char *name),
+                         void *ctx);
+
+/* Canary (--canary=model): the model computes INCR one too high. */
+void sim_model_set_canary(struct sim_model *m, bool on);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * sim_model_int.h: internals shared by the reference model's files
+ * (sim_model.c: map, sessions, dispatch, MULTI/EXEC; sim_model_str.c: strings and
+ * keys; sim_model_list.c: lists). Test code: heap allowed.
+ * Invariants: the map is linear-probing with backward-shift deletion, load <= 1/2;
+ * an entry pointer is valid until the next insert or delete.
+ */
+#ifndef KV_SIM_MODEL_INT_H
+#define KV_SIM_MODEL_INT_H
+
+#include "sim_model.h"
+
+struct mval {
+    uint8_t *p;
+    uint32_t len;
+};
+
+struct mdeque {
+    struct mval *v;
+    uint64_t cap;   /* power of two, or 0 */
+    uint64_t head;
+    uint64_t count;
+};
+
+struct mentry {
+    uint8_t *key;   /* NULL: empty slot */
+    uint32_t klen;
+    uint8_t type;   /* enum sim_model_type */
+    int64_t expire_ms;
+    uint64_t hash;
+    struct mval str;
+    struct mdeque list;
+};
+
+struct mqueued {
+    uint32_t argc;
+    struct mval *argv;
+};
+
+#define M_WATCH_MAX 32 /* kv's KV_WATCH_MAX */
+
+struct mwatch {
+    struct mval key;
+    bool live;              /* the key was live when WATCHed */
+    uint64_t fp;            /* scratch: fingerprint before a write command */
+};
+
+struct msession {
+    uint64_t id;
+    struct mwatch watch[M_WATCH_MAX];
+    uint32_t nwatch;
+    bool cas_abort;         /* a watched key changed: EXEC must return nil */
+    const char *cas_why;    /* why, for the failure message */
+    bool cas_maybe;         /* a watched key was written without visible change */
+    bool multi;
+    bool multi_error;
+    bool exec_pending;      /* EXEC's replays are being reported */
+    uint32_t nqueued;
+    uint32_t qcap;
+    uint32_t replayed;
+    struct mqueued *q;
+    struct sim_buf exec_reply;
+    struct msession *next;
+};
+
+struct sim_model {
+    struct sim_model_limits lim;
+    struct mentry *slots;
+    uint64_t cap;
+    uint64_t count;
+    struct msession *sessions;
+    struct sim_model_stats stats;
+    bool canary;
+    bool (*has)(void *ctx, const char *name);
+    void *has_ctx;
+    const char *cas_why;     /* the last WATCH verdict's reason */
+    bool watch_lenient;      /* expiry/eviction of a watched key: either verdict */
+    int64_t now;             /* now_ms of the last command (evictions come before one) */
+};
+
+struct mctx {
+    struct sim_model *m;
+    uint32_t argc;
+    const struct kv_slice *argv;
+    int64_t now;
+    struct sim_buf *out;
+    const uint8_t *reply;   /* the core's reply (loose checks) */
+    uint32_t reply_len;
+    char *why;
+    uint32_t why_cap;
+    uint64_t session;
+    bool failed;            /* m_why was called: the reply cannot match */
+};
+
+enum mflag {
+    MF_WRITE = 1u << 0,
+    MF_DENYOOM = 1u << 1,   /* may be refused with -OOM (then it did not run) */
+    MF_NOQUEUE = 1u << 2,   /* runs at once inside MULTI */
+    MF_LOOSE = 1u << 3,     /* reply checked for shape by `loose`, not byte for byte */
+    MF_READONLY = 1u << 4,  /* changes nothing visible (may drop expired keys) */
+};
+
+struct mcmd {
+    const char *name;
+    int32_t arity;
+    uint32_t flags;
+    void (*proc)(struct mctx *c);
+    /* MF_LOOSE: checks c->reply; true if acceptable (why filled otherwise). */
+    bool (*loose)(struct mctx *c);
+};
+
+struct mcmd_table {
+    const struct mcmd *cmds;
+    uint32_t count;
+};
+extern const struct mcmd_table sim_model_cmds_str;
+extern const struct mcmd_table sim_model_cmds_list;
+
+/* Map. */
+struct mentry *m_find_raw(struct sim_model *m, const uint8_t *key, uint32_t klen);
+struct mentry *m_lookup(struct sim_model *m, struct kv_slice key, int64_t now);
+struct mentry *m_add(struct sim_model *m, struct kv_slice key, uint8_t type);
+void m_delete(struct sim_model *m, struct mentry *e);
+void m_clear_value(struct mentry *e);
+void m_flush(struct sim_model *m);
+bool m_expired(const struct mentry *e, int64_t now);
+
+/* Lists. */
+void m_deque_push(struct mdeque *d, bool head, const uint8_t *p, uint32_t len);
+struct mval m_deque_pop(struct mdeque *d, bool head); /* caller frees .p */
+struct mval *m_deque_at(const struct mdeque *d, uint64_t i);
+void m_deque_free(struct mdeque *d);
+
+/* WATCH (sim_model_watch.c). */
+enum m_cas { M_CAS_RUN = 0, M_CAS_ABORT = 1, M_CAS_EITHER = 2 };
+void m_watch_clear(struct msession *s);
+void m_watch_cmd(struct mctx *c, struct msession *s);
+void m_watch_before(struct mctx *c);
+void m_watch_after(struct mctx *c);
+void m_watch_flush(struct sim_model *m, int64_t now);
+void m_watch_evict(struct sim_model *m, const uint8_t *key, uint32_t klen, bool surely_live);
+enum m_cas m_watch_verdict(struct sim_model *m, const struct msession *s, int64_t now);
+
+/* Parsing and replies. */
+bool m_str2ll(const uint8_t *p, uint32_t len, int64_t *out);
+bool m_eq_nocase(struct kv_slice s, const char *lower);
+void m_reply_wrongtype(struct mctx *c);
+void m_reply_not_int(struct mctx *c);
+void m_reply_syntax(struct mctx *c);
+bool m_glob(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen);
+void m_why(struct mctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,234 @@
+/*
+ * sim_redis.c: `kv sim --redis PORT`: checks the simulator's reference model
+ * against a real redis-server (7.0) on 127.0.0.1:PORT. It sends the seeded
+ * workload over one blocking connection (with MULTI/EXEC blocks) and feeds each
+ * command and Redis's reply to the model exactly as the engine observer would.
+ * A mismatch means the model (the oracle) is wrong, not kv. Test code: heap,
+ * stdio and one socket. The server is FLUSHALLed first: never point it at data
+ * you care about.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "sim_internal.h"
+#include "sim_model.h"
+#include "sim_resp.h"
+#include "sim_workload.h"
+
+struct rconn {
+    int fd;
+    struct sim_buf in;
+};
+
+static int64_t wall_ms(void) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static bool rsend(struct rconn *c, const struct sim_req *r) {
+    struct kv_slice argv[SIM_ARGC_MAX];
+    sim_req_argv(r, argv);
+    uint64_t n = sim_resp_request_size(r->argc, argv);
+    uint8_t *buf = malloc(n);
+    KV_ASSERT(buf != NULL);
+    sim_resp_encode(buf, n, r->argc, argv);
+    uint64_t off = 0;
+    while (off < n) {
+        ssize_t w = write(c->fd, buf + off, n - off);
+        if (w <= 0) break;
+        off += (uint64_t)w;
+    }
+    free(buf);
+    return off == n;
+}
+
+/* Reads one whole reply into *out (a view into c->in valid until the next call). */
+static bool rrecv(struct rconn *c, struct kv_slice *out, uint64_t *consumed) {
+    sim_buf_consume(&c->in, *consumed);
+    *consumed = 0;
+    for (uint32_t guard = 0; guard < 1000000; guard++) {
+        uint32_t len = 0;
+        enum sim_resp_status st = sim_resp_scan(c->in.p, (uint32_t)c->in.len, &len);
+        if (st == SIM_RESP_BAD) {
+            printf("malformed reply from the server: ");
+            sim_print_escaped(stdout, c->in.p, KV_MIN((uint32_t)c->in.len, 400u));
+            printf("\n");
+            return false;
+        }
+        if (st == SIM_RESP_OK) {
+            out->ptr = c->in.p;
+            out->len = len;
+            *consumed = len;
+            return true;
+        }
+        sim_buf_reserve(&c->in, 65536);
+        ssize_t n = read(c->fd, c->in.p + c->in.len, 65536);
+        if (n <= 0) return false;
+        c->in.len += (uint64_t)n;
+    }
+    return false;
+}
+
+static bool ttl_like(struct kv_slice name) {
+    static const char *const names[] = {"ttl", "pttl", "expiretime", "pexpiretime"};
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) {
+        uint32_t n = (uint32_t)strlen(names[i]);
+        if (name.len != n) continue;
+        bool eq = true;
+        for (uint32_t k = 0; k < n; k++) eq = eq && (name.ptr[k] | 0x20) == names[i][k];
+        if (eq) return true;
+    }
+    return false;
+}
+
+struct rstate {
+    struct sim_model *m;
+    struct sim_buf expected;
+    uint64_t checked;
+    uint64_t mismatches;
+};
+
+static void feed(struct rstate *st, const struct sim_req *r, int64_t now, struct kv_slice reply) {
+    struct kv_slice argv[SIM_ARGC_MAX];
+    char why[256];
+    sim_req_argv(r, argv);
+    st->checked++;
+    if (sim_model_command(st->m, 1, r->argc, argv, now, reply.ptr, reply.len, &st->expected,
+                          why, sizeof(why)))
+        return;
+    if (ttl_like(argv[0]) && reply.ptr[0] == ':' && st->expected.len > 0 &&
+        st->expected.p[0] == ':')
+        return; /* Redis's clock, not ours: times differ by the time in flight */
+    st->mismatches++;
+    if (st->mismatches > 20) return;
+    printf("MODEL MISMATCH (%s):", why);
+    for (uint32_t i = 0; i < r->argc; i++) {
+        printf(" ");
+        sim_print_escaped(stdout, argv[i].ptr, KV_MIN(argv[i].len, 60u));
+    }
+    printf("\n  redis: ");
+    sim_print_escaped(stdout, reply.ptr, KV_MIN(reply.len, 300u));
+    printf("\n  model: ");
+    sim_print_escaped(stdout, st->expected.p, KV_MIN((uint32_t)st->expected.len, 300u));
+    printf("\n");
+}
+
+/* Splits EXEC's array reply and reports each part as the engine would. */
+static void feed_exec(struct rstate *st, struct sim_req *queued, uint32_t n, int64_t now,
+                      struct kv_slice reply, struct sim_req *exec) {
+    if (reply.len > 0 && reply.ptr[0] == '*' && reply.ptr[1] != '-' &&
+        sim_model_exec_expect(st->m, 1, now)) {
+        uint32_t pos = 0;
+        while (pos < reply.len && reply.ptr[pos] != '\n') pos++;
+        pos++;
+        for (uint32_t i = 0; i < n && pos < reply.len; i++) {
+            uint32_t len = 0;
+            KV_ASSERT(sim_resp_scan(reply.ptr + pos, reply.len - pos, &len) == SIM_RESP_OK);
+            struct kv_slice part = {reply.ptr + pos, len};
+            feed(st, &queued[i], now, part);
+            pos += len;
+        }
+    }
+    feed(st, exec, now, reply);
+}
+
+static int rconnect(uint32_t port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* One MULTI block of up to 4 commands, or one plain command. */
+static bool round_trip(struct rconn *c, struct rstate *st, const struct sim_workload *w,
+                       struct kv_prng *p, struct sim_req *q) {
+    struct kv_slice reply;
+    uint64_t used = 0;
+    int64_t now = wall_ms();
+    if (!kv_prng_chance(p, 1, 10)) {
+        sim_workload_next(w, p, now, &q[0]);
+        if (!rsend(c, &q[0]) || !rrecv(c, &reply, &used)) return false;
+        feed(st, &q[0], now, reply);
+        sim_buf_consume(&c->in, used);
+        return true;
+    }
+    if (kv_prng_chance(p, 1, 2)) { /* WATCH, then maybe touch a watched key ourselves */
+        sim_req_reset(&q[5]);
+        sim_req_add_str(&q[5], "WATCH");
+        for (uint64_t i = 1 + kv_prng_below(p, 3); i > 0; i--) sim_workload_key(w, p, &q[5]);
+        if (!rsend(c, &q[5]) || !rrecv(c, &reply, &used)) return false;
+        feed(st, &q[5], now, reply);
+        for (uint64_t i = kv_prng_below(p, 3); i > 0; i--) {
+            sim_workload_next(w, p, now, &q[0]);
+            if (!rsend(c, &q[0]) || !rrecv(c, &reply, &used)) return false;
+            feed(st, &q[0], now, reply);
+        }
+    }
+    sim_req_reset(&q[5]);
+    sim_req_add_str(&q[5], "MULTI");
+    if (!rsend(c, &q[5]) || !rrecv(c, &reply, &used)) return false;
+    feed(st, &q[5], now, reply);
+    uint32_t n = 1 + (uint32_t)kv_prng_below(p, 4);
+    for (uint32_t i = 0; i < n; i++) {
+        sim_workload_next(w, p, now, &q[i]);
+        if (!rsend(c, &q[i]) || !rrecv(c, &reply, &used)) return false;
+        feed(st, &q[i], now, reply);
+    }
+    sim_req_reset(&q[5]);
+    sim_req_add_str(&q[5], kv_prng_chance(p, 1, 8) ? "DISCARD" : "EXEC");
+    if (!rsend(c, &q[5]) || !rrecv(c, &reply, &used)) return false;
+    if (q[5].data.p[0] == 'E') feed_exec(st, q, n, now, reply, &q[5]);
+    else feed(st, &q[5], now, reply);
+    sim_buf_consume(&c->in, used);
+    return true;
+}
+
+int sim_redis_check(uint64_t seed, uint32_t port, uint64_t requests) {
+    struct rconn c = {rconnect(port), {0}};
+    if (c.fd < 0) {
+        printf("cannot connect to 127.0.0.1:%u\n", port);
+        return 1;
+    }
+    struct sim_model_limits lim = {512ull << 20, UINT32_MAX, UINT64_MAX};
+    struct rstate st = {sim_model_create(&lim), {0}, 0, 0};
+    struct kv_prng p;
+    uint64_t sm = seed;
+    kv_prng_init(&p, kv_splitmix64(&sm));
+    struct sim_workload w;
+    sim_workload_draw(&w, &p, 1u << 16);
+    w.real_server = true;
+    w.weight[SIM_FAM_FLUSH] = 0;
+    struct sim_req q[6];
+    memset(q, 0, sizeof(q));
+    sim_req_add_str(&q[0], "FLUSHALL");
+    struct kv_slice reply;
+    uint64_t used = 0;
+    bool ok = rsend(&c, &q[0]) && rrecv(&c, &reply, &used);
+    sim_buf_consume(&c.in, used);
+    for (uint64_t i = 0; ok && i < requests && st.mismatches <= 20; i++)
+        ok = round_trip(&c, &st, &w, &p, q);
+    printf("seed=%llu redis_port=%u commands=%llu mismatches=%llu%s\n",
+           (unsigned long long)seed, port, (unsigned long long)st.checked,
+           (unsigned long long)st.mismatches, ok ? "" : " (connection lost)");
+    for (uint32_t i = 0; i < 6; i++) sim_req_free(&q[i]);
+    sim_buf_free(&st.expected);
+    sim_buf_free(&c.in);
+    sim_model_destroy(st.m);
+    close(c.fd);
+    return ok && st.mismatches == 0 ? 0 : 1;
+}

@@ -1,0 +1,197 @@
+/*
+ * sim_resp.c: RESP2 reply scanning and request encoding for the simulated clients.
+ * Independent of src/resp.c and src/reply.c on purpose (a shared bug would hide
+ * itself). Owns no memory. Invariants: the scanner never reads past len, never
+ * recurses (explicit stack of SIM_RESP_DEPTH_MAX pending array counts) and accepts
+ * only well-formed replies: a type byte, a CRLF-terminated line, bulk payloads
+ * followed by CRLF.
+ */
+#include "sim_resp.h"
+
+#include <string.h>
+
+/* Finds the CRLF ending the line that starts at p[pos]; returns its index or -1. */
+static int64_t line_end(const uint8_t *p, uint32_t len, uint32_t pos) {
+    KV_ASSERT(pos <= len);
+    for (uint32_t i = pos; i < len; i++) {
+        if (p[i] == '\n') return -2;
+        if (p[i] != '\r') continue;
+        if (i + 1 == len) return -1;
+        return p[i + 1] == '\n' ? (int64_t)i : -2;
+    }
+    return -1;
+}
+
+/* Parses the decimal integer p[from..to), optional leading '-', within int64. */
+static bool parse_int(const uint8_t *p, uint32_t from, uint32_t to, int64_t *out) {
+    KV_ASSERT(from <= to);
+    bool neg = from < to && p[from] == '-';
+    uint32_t i = from + (neg ? 1u : 0u);
+    if (i == to || to - i > 19) return false;
+    uint64_t v = 0;
+    for (; i < to; i++) {
+        if (p[i] < '0' || p[i] > '9') return false;
+        v = v * 10 + (uint64_t)(p[i] - '0'); /* 19 digits never overflow u64 */
+    }
+    if (v > (uint64_t)INT64_MAX + (neg ? 1u : 0u)) return false;
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+/*
+ * One element starting at *pos: advances *pos past it, or for an array header,
+ * past the header only, reporting its element count in *array_len (else -1).
+ */
+static enum sim_resp_status scan_element(const uint8_t *p, uint32_t len, uint32_t *pos,
+                                         int64_t *array_len) {
+    KV_ASSERT(*pos < len);
+    *array_len = -1;
+    int64_t end = line_end(p, len, *pos + 1);
+    if (end == -1) return SIM_RESP_NEED_MORE;
+    if (end < 0) return SIM_RESP_BAD;
+    uint8_t type = p[*pos];
+    uint32_t body = *pos + 1;
+    uint32_t after = (uint32_t)end + 2;
+    int64_t n = 0;
+    if (type == '+' || type == '-') {
+        *pos = after;
+        return SIM_RESP_OK;
+    }
+    if (!parse_int(p, body, (uint32_t)end, &n)) return SIM_RESP_BAD;
+    if (type == ':') {
+        *pos = after;
+        return SIM_RESP_OK;
+    }
+    if (n < -1) return SIM_RESP_BAD;
+    if (type == '*') {
+        *array_len = n < 0 ? 0 : n;
+        *pos = after;
+        return SIM_RESP_OK;
+    }
+    if (type != '$') return SIM_RESP_BAD;
+    if (n < 0) {
+        *pos = after;
+        return SIM_RESP_OK;
+    }
+    if ((uint64_t)after + (uint64_t)n + 2 > len) return SIM_RESP_NEED_MORE;
+    uint32_t tail = after + (uint32_t)n;
+    if (p[tail] != '\r' || p[tail + 1] != '\n') return SIM_RESP_BAD;
+    *pos = tail + 2;
+    KV_ASSERT(*pos <= len);
+    return SIM_RESP_OK;
+}
+
+enum sim_resp_status sim_resp_scan(const uint8_t *p, uint32_t len, uint32_t *reply_len) {
+    KV_ASSERT(p != NULL || len == 0);
+    int64_t left[SIM_RESP_DEPTH_MAX + 1];
+    uint32_t depth = 0;
+    uint32_t pos = 0;
+    left[0] = 1; /* the one top-level reply */
+    for (uint32_t guard = 0; guard <= len; guard++) {
+        if (pos >= len) return SIM_RESP_NEED_MORE;
+        int64_t array_len = -1;
+        enum sim_resp_status st = scan_element(p, len, &pos, &array_len);
+        if (st != SIM_RESP_OK) return st;
+        left[depth]--;
+        if (array_len > 0) {
+            if (depth == SIM_RESP_DEPTH_MAX) return SIM_RESP_BAD;
+            left[++depth] = array_len;
+        }
+        while (depth > 0 && left[depth] == 0) depth--;
+        if (depth == 0 && left[0] == 0) {
+            *reply_len = pos;
+            KV_ASSERT(pos <= len);
+            return SIM_RESP_OK;
+        }
+    }
+    return SIM_RESP_BAD;
+}
+
+uint32_t sim_fmt_i64(char *buf, int64_t v) {
+    KV_ASSERT(buf != NULL);
+    char tmp[24];
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    uint32_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0 && n < 22);
+    uint32_t len = 0;
+    if (v < 0) buf[len++] = '-';
+    while (n > 0) buf[len++] = tmp[--n];
+    buf[len] = 0;
+    KV_ASSERT(len <= 20);
+    return len;
+}
+
+static uint32_t digits_u64(uint64_t v) {
+    uint32_t d = 1;
+    while (v >= 10 && d < 20) {
+        v /= 10;
+        d++;
+    }
+    return d;
+}
+
+uint64_t sim_resp_request_size(uint32_t argc, const struct kv_slice *argv) {
+    KV_ASSERT(argc > 0);
+    uint64_t n = 3 + digits_u64(argc);
+    for (uint32_t i = 0; i < argc; i++) n += 5 + digits_u64(argv[i].len) + argv[i].len;
+    return n;
+}
+
+static uint32_t put_header(uint8_t *out, char type, uint64_t v) {
+    char num[24];
+    uint32_t d = sim_fmt_i64(num, (int64_t)v);
+    out[0] = (uint8_t)type;
+    memcpy(out + 1, num, d);
+    out[1 + d] = '\r';
+    out[2 + d] = '\n';
+    return d + 3;
+}
+
+uint32_t sim_resp_encode(uint8_t *out, uint64_t cap, uint32_t argc, const struct kv_slice *argv) {
+    uint64_t need = sim_resp_request_size(argc, argv);
+    KV_ASSERT(need <= cap && need < UINT32_MAX);
+    uint32_t n = put_header(out, '*', argc);
+    for (uint32_t i = 0; i < argc; i++) {
+        n += put_header(out + n, '$', argv[i].len);
+        if (argv[i].len > 0) memcpy(out + n, argv[i].ptr, argv[i].len);
+        n += argv[i].len;
+        out[n++] = '\r';
+        out[n++] = '\n';
+    }
+    KV_ASSERT(n == need);
+    return n;
+}
+
+static bool inline_safe(struct kv_slice s) {
+    if (s.len == 0) return false;
+    for (uint32_t i = 0; i < s.len; i++) {
+        uint8_t c = s.ptr[i];
+        if (c <= ' ' || c >= 127 || c == '"' || c == '\'' || c == '\\') return false;
+    }
+    return true;
+}
+
+uint32_t sim_resp_encode_inline(uint8_t *out, uint64_t cap, uint32_t argc,
+                                const struct kv_slice *argv) {
+    KV_ASSERT(argc > 0);
+    if (argv[0].len > 0 && argv[0].ptr[0] == '*') return 0; /* would read as multibulk */
+    uint64_t need = 2;
+    for (uint32_t i = 0; i < argc; i++) {
+        if (!inline_safe(argv[i])) return 0;
+        need += argv[i].len + 1;
+    }
+    if (need > cap || need > 60000) return 0;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < argc; i++) {
+        if (i > 0) out[n++] = ' ';
+        memcpy(out + n, argv[i].ptr, argv[i].len);
+        n += argv[i].len;
+    }
+    out[n++] = '\r';
+    out[n++] = '\n';
+    KV_ASSERT(n == need - 1);
+    return n;
+}

@@ -1,0 +1,170 @@
+/*
+ * sim_world.h: the simulated world's shared state: the server under test, the
+ * simulated network and clock, the reference model, the clients and their
+ * per-connection tracks, the knobs drawn from the seed, counters and the trace.
+ * Test code (heap allowed); only the network (sim_io.c) follows the core's
+ * allocate-at-startup rule.
+ */
+#ifndef KV_SIM_WORLD_H
+#define KV_SIM_WORLD_H
+
+#include <xxhash.h>
+
+#include "kv/config.h"
+#include "kv/server.h"
+#include "sim_buf.h"
+#include "sim_io.h"
+#include "sim_model.h"
+#include "sim_workload.h"
+
+#define SIM_REJECT_MSG "-ERR max number of clients reached\r\n"
+
+enum sim_req_kind {
+    SIM_REQ_NORMAL = 0,
+    SIM_REQ_MALFORMED = 1,  /* expects "-ERR Protocol error: ..." then EOF */
+    SIM_REQ_OVERSIZE = 2,   /* larger than a large buffer: EOF, no reply */
+    SIM_REQ_PARTIAL = 3,    /* the client vanished while sending it */
+    SIM_REQ_QUIT = 4,
+};
+
+/* A request sent on one connection and not yet answered. */
+struct sim_sent {
+    struct sim_req req;
+    uint64_t wire_len;
+    uint64_t multi_bytes;   /* in a MULTI block: wire bytes since the first queued frame */
+    uint8_t kind;
+    bool observed;          /* the engine executed it */
+    bool quiet;             /* sent in the quiet phase: must be answered */
+};
+
+/* One client connection, from connect until both sides are done with it. */
+struct sim_track {
+    uint64_t serial;
+    uint32_t slot;          /* sim_net connection slot */
+    uint32_t client;
+    uint64_t session;       /* engine session id, 0 until accepted */
+    bool rejected;          /* maxclients: expects SIM_REJECT_MSG then EOF */
+    bool client_done;       /* the client detached */
+    bool ended;             /* the client saw EOF or a reset */
+    bool reset;
+    bool corrupted;         /* request bytes were flipped: lenient from here */
+    bool exec_running;      /* EXEC replays are being reported */
+    bool half_closed;
+    bool oversize;
+    struct sim_sent *reqs;  /* ring of sent, unanswered requests */
+    uint32_t reqs_cap;
+    uint32_t reqs_head;
+    uint32_t reqs_len;
+    uint32_t next_obs;      /* offset from head of the next request to be executed */
+    struct sim_buf expected; /* reply bytes the core produced; received up to exp_off */
+    uint64_t exp_off;
+    struct sim_buf rx;       /* received bytes not yet split into whole replies */
+    uint64_t rx_off;
+    struct sim_buf extra;    /* bytes beyond what any command produced */
+    const char *extra_want;  /* what those may be (a prefix of it), NULL: any protocol error */
+    uint64_t received;
+    struct sim_track *next;
+};
+
+struct sim_client_faults {
+    uint32_t half_close_ppm;  /* per client tick */
+    uint32_t vanish_ppm;
+    uint32_t corrupt_ppm;
+    uint32_t malformed_ppm;
+    uint32_t oversize_ppm;
+    uint32_t quit_ppm;
+    uint32_t slow_ppm;
+    uint32_t slow_ticks_max;
+    uint32_t multi_pct;       /* % of batches that are MULTI blocks */
+    uint32_t inline_pct;      /* % of requests sent inline */
+    uint32_t jump_ppm;        /* per tick: realtime jumps forward */
+    uint32_t jump_ms_max;
+};
+
+struct sim_client {
+    uint32_t id;
+    struct kv_prng prng;
+    struct sim_track *track;  /* current connection, NULL when disconnected */
+    uint64_t next_connect;    /* tick */
+    uint64_t slow_until;      /* tick: not reading before */
+    uint32_t pipeline_max;
+    uint32_t batch_max;
+    uint32_t multi_left;      /* commands still to queue in the open MULTI block */
+    uint64_t multi_bytes;
+    bool in_multi;
+    bool closing;             /* sends nothing more; reads until EOF */
+    struct sim_buf out;       /* encoded bytes not yet accepted by the network */
+};
+
+/* Faults; settle (faults off, traffic on, stuck connections time out); quiet
+ * (requests must be answered); drain (no new requests); close. Ordered. */
+enum sim_phase { SIM_PHASE_FAULTS, SIM_PHASE_SETTLE, SIM_PHASE_QUIET, SIM_PHASE_DRAIN,
+                 SIM_PHASE_CLOSE };
+
+struct sim_world {
+    uint64_t seed;
+    uint64_t ticks;           /* fault-phase ticks */
+    bool stats_out;
+    struct kv_config cfg;
+    struct sim_clock clock;
+    struct kv_clock kvclock;
+    struct sim_net *net;
+    struct sim_faults faults;
+    struct sim_client_faults cfaults;
+    struct kv_layout layout;
+    struct kv_arena arena;
+    struct kv_server *server;
+    struct kv_engine_observer observer;
+    struct sim_model *model;
+    struct sim_workload wl;
+    struct sim_client *clients;
+    uint32_t client_count;
+    struct sim_track *tracks;   /* every live track */
+    struct sim_track **by_session;
+    uint64_t by_session_cap;
+    struct sim_track **by_slot;  /* the track of each sim_net slot */
+    uint64_t last_accepted;      /* kv stats seen at the last accept */
+    uint64_t last_rejected;
+    uint64_t tick;
+    enum sim_phase phase;
+    struct kv_prng prng;         /* the world's own draws (clock jumps) */
+    uint32_t canary;             /* 1: flip a received byte; 2: the model's INCR is off */
+    bool canary_fired;
+    bool shutdown_live;          /* end with kv_server_shutdown under traffic */
+    bool stopping;               /* kv_server_shutdown was called */
+    bool server_stopped;         /* kv_server_run_once returned false */
+    /* counters */
+    uint64_t requests;
+    uint64_t replies_checked;
+    uint64_t commands;
+    uint64_t client_faults;
+    uint64_t connects;
+    uint64_t rejections;
+    uint64_t clock_jumps;
+    uint64_t used_memory_max;    /* peak of the keyspace's used memory */
+    XXH3_state_t *trace;
+    struct sim_buf expected;     /* scratch: the model's reply */
+    bool failed;
+    char failure[4096];
+};
+
+/* sim_check.c: tracks, the engine observer, reply checks. */
+void sim_fail(struct sim_world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sim_trace(struct sim_world *w, uint32_t kind, const void *p, uint64_t n);
+struct sim_track *sim_track_new(struct sim_world *w, uint32_t client, uint32_t slot);
+struct sim_sent *sim_track_push(struct sim_world *w, struct sim_track *t);
+void sim_track_received(struct sim_world *w, struct sim_track *t, const uint8_t *p, uint64_t n);
+void sim_track_end(struct sim_world *w, struct sim_track *t, bool reset);
+void sim_tracks_reap(struct sim_world *w);
+uint32_t sim_track_outstanding(const struct sim_track *t, bool quiet_only);
+void sim_on_accept(void *ctx, uint32_t slot);
+void sim_on_trace(void *ctx, const void *p, uint32_t n);
+void sim_observer_init(struct sim_world *w);
+
+/* sim_client.c: the clients. */
+void sim_clients_init(struct sim_world *w);
+void sim_clients_tick(struct sim_world *w);
+void sim_clients_free(struct sim_world *w);
+void sim_clients_leave(struct sim_world *w);
+
+#endif
