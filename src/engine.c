@@ -41,6 +41,7 @@ static void lookup_add(struct kv_engine *e, const struct kv_cmd *cmd) {
     for (uint32_t probe = 0; probe < KV_CMD_LOOKUP_SIZE; probe++) {
         if (e->lookup[i] == NULL) {
             e->lookup[i] = cmd;
+            e->lookup_len[i] = (uint8_t)n;
             e->cmd_count++;
             return;
         }
@@ -50,13 +51,26 @@ static void lookup_add(struct kv_engine *e, const struct kv_cmd *cmd) {
     KV_UNREACHABLE();
 }
 
-static const struct kv_cmd *lookup(const struct kv_engine *e, struct kv_slice name) {
+/*
+ * The command named by `name`. The last command found is tried first: the server
+ * looks each frame's command up for its reply bound and again to run it, and a
+ * name comparison is cheaper than hashing (the name is compared, so the memo can
+ * never return the wrong command).
+ */
+static const struct kv_cmd *lookup(struct kv_engine *e, struct kv_slice name) {
     if (name.len == 0 || name.len >= NAME_MAX_LEN) return NULL;
+    const struct kv_cmd *memo = e->memo_cmd;
+    if (memo != NULL && e->memo_len == name.len && kv_slice_eq_nocase(name, memo->name))
+        return memo;
     uint32_t i = name_hash(name.ptr, name.len) & (KV_CMD_LOOKUP_SIZE - 1);
     for (uint32_t probe = 0; probe < KV_CMD_LOOKUP_SIZE; probe++) {
         const struct kv_cmd *cmd = e->lookup[i];
         if (cmd == NULL) return NULL;
-        if (strlen(cmd->name) == name.len && kv_slice_eq_nocase(name, cmd->name)) return cmd;
+        if (e->lookup_len[i] == name.len && kv_slice_eq_nocase(name, cmd->name)) {
+            e->memo_cmd = cmd;
+            e->memo_len = name.len;
+            return cmd;
+        }
         i = (i + 1) & (KV_CMD_LOOKUP_SIZE - 1);
     }
     return NULL;
@@ -186,9 +200,22 @@ uint64_t kv_cmd_bound_default(struct kv_cmd_ctx *ctx) {
 
 /* ---- dispatch ------------------------------------------------------------------ */
 
-static void ctx_init(struct kv_engine *e, struct kv_session *s, struct kv_cmd_ctx *ctx,
-                     uint32_t argc, const struct kv_slice *argv, struct kv_reply *out) {
+/* The time a command runs at: read for its reply bound, reused once to run it. */
+static int64_t engine_now(struct kv_engine *e, bool for_bound) {
+    if (!for_bound && e->memo_now_valid) {
+        e->memo_now_valid = false;
+        return e->memo_now_ms;
+    }
     int64_t now = kv_clock_realtime_ms(e->clock);
+    e->memo_now_ms = now;
+    e->memo_now_valid = for_bound;
+    return now;
+}
+
+static void ctx_init_at(struct kv_engine *e, struct kv_session *s, struct kv_cmd_ctx *ctx,
+                        uint32_t argc, const struct kv_slice *argv, struct kv_reply *out,
+                        bool for_bound) {
+    int64_t now = engine_now(e, for_bound);
     kv_ks_set_time(e->ks, now);
     ctx->engine = e;
     ctx->ks = e->ks;
@@ -197,6 +224,11 @@ static void ctx_init(struct kv_engine *e, struct kv_session *s, struct kv_cmd_ct
     ctx->argc = argc;
     ctx->argv = argv;
     ctx->now_ms = now;
+}
+
+static void ctx_init(struct kv_engine *e, struct kv_session *s, struct kv_cmd_ctx *ctx,
+                     uint32_t argc, const struct kv_slice *argv, struct kv_reply *out) {
+    ctx_init_at(e, s, ctx, argc, argv, out, false);
 }
 
 static bool is_proc(const struct kv_cmd *cmd, const char *name) {
@@ -275,7 +307,7 @@ uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t
     if (cmd == NULL || !arity_ok(cmd, argc)) return 512; /* the error */
     struct kv_cmd_ctx ctx;
     struct kv_reply none = {0};
-    ctx_init(e, s, &ctx, argc, argv, &none);
+    ctx_init_at(e, s, &ctx, argc, argv, &none, true);
     uint64_t b = bound_of(&ctx, cmd);
     /* too large: an error replaces the reply */
     return b > e->reply_max ? KV_EXEC_ERROR_ROOM : KV_MAX(b, KV_EXEC_ERROR_ROOM);

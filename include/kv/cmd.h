@@ -173,6 +173,13 @@ struct kv_engine {
     uint32_t exec_from;
     uint32_t exec_left;          /* queued commands not yet run */
     const struct kv_cmd *lookup[KV_CMD_LOOKUP_SIZE];
+    uint8_t lookup_len[KV_CMD_LOOKUP_SIZE]; /* strlen of each name */
+    /* The server asks for a frame's reply bound, then executes it: the command found
+     * and the time read for the bound are reused once by the execution. */
+    const struct kv_cmd *memo_cmd;
+    uint32_t memo_len;
+    int64_t memo_now_ms;
+    bool memo_now_valid;
 };
 
 void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init);
