@@ -12,6 +12,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#define HUGE_PAGE (2ull << 20) /* the mapping is a whole number of these */
+
 void kv_layout_init(struct kv_layout *l) {
     KV_ASSERT(l != NULL);
     memset(l, 0, sizeof(*l));
@@ -45,13 +47,12 @@ void kv_layout_print(const struct kv_layout *l, int fd) {
                  (unsigned long long)e->count, (unsigned long long)e->bytes);
         put(fd, line);
     }
-    uint64_t total = KV_ALIGN_UP(l->total, 4096);
-    snprintf(line, sizeof(line), "%-28s %12s %16llu (%.1f MiB)\n", "total", "",
+    uint64_t total = KV_ALIGN_UP(l->total, HUGE_PAGE); /* exactly what is mapped */
+    snprintf(line, sizeof(line), "%-28s %12s %16llu (%.1f MiB)\n", "total mapped", "",
              (unsigned long long)total, (double)total / 1048576.0);
     put(fd, line);
 }
 
-#define HUGE_PAGE (2ull << 20)
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
