@@ -190,9 +190,20 @@ static bool eq_ref(void *ctx, uint32_t ref, const uint8_t *key, uint32_t klen) {
     return ref == *(const uint32_t *)ctx;
 }
 
+/*
+ * Keys are unique in the index, so if the memo slot holds this very key it is the
+ * key's slot, whatever happened since: no invalidation is needed. The memo is a
+ * cache, not keyspace state, hence the write through a const pointer's copy.
+ */
 static int64_t slot_of_key(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
+    uint32_t memo = ks->memo_slot;
+    KV_ASSERT(memo < ks->table.capacity);
+    uint32_t ref = kv_table_ref_at(&ks->table, memo);
+    if (ref != 0 && eq_key((void *)(uintptr_t)ks, ref, key, klen)) return memo;
     uint64_t h = kv_table_hash(&ks->table, key, klen);
-    return kv_table_find(&ks->table, h, eq_key, (void *)(uintptr_t)ks, key, klen);
+    int64_t slot = kv_table_find(&ks->table, h, eq_key, (void *)(uintptr_t)ks, key, klen);
+    if (slot >= 0) ((struct kv_keyspace *)(uintptr_t)ks)->memo_slot = (uint32_t)slot;
+    return slot;
 }
 
 /* The index slot holding item `it` (which must be in the index). */

@@ -61,6 +61,9 @@ struct kv_keyspace {
     uint32_t index_capacity;
     kv_ks_evict_fn on_evict;     /* optional: told about every evicted key */
     void *on_evict_ctx;
+    /* The slot of the last key found: a GET looks its key up for the reply bound and
+     * again to run. A cache only: checked against the slot's key before use. */
+    uint32_t memo_slot;
 };
 
 /* Index capacity and data bytes for a config; their sum is maxmemory. */
