@@ -28,6 +28,12 @@
  *  - a connection waiting for a request buffer holds no request buffer.
  * So every wait ends once peers read their replies; a peer that never reads holds
  * at most one buffer of each pool and is closed by --timeout like an idle one.
+ * Two rules keep holders from parking on a buffer: a large request buffer is
+ * released as soon as what is left of the input fits the small one, and no recv
+ * is left pending in it once its frame is complete (recv_len). The one holder that
+ * waits on its client is an open MULTI whose queued frames spilled over: the
+ * transaction keeps its frames until EXEC or DISCARD (or --timeout). A connection
+ * waiting for a buffer is never closed as idle: that wait is the server's.
  * Requests and replies can never exceed a large buffer (client-query-buffer-limit
  * bounds both; larger replies get an error before the command runs), so a
  * buffer, once obtained, always suffices: no partial holding ever grows.
