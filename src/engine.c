@@ -300,10 +300,8 @@ static void oom_need(uint32_t argc, const struct kv_slice *argv, uint64_t *need,
     *largest = big + 64;
 }
 
-uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
-                             const struct kv_slice *argv) {
-    KV_ASSERT(argc >= 1);
-    const struct kv_cmd *cmd = lookup(e, argv[0]);
+static uint64_t cmd_bound(struct kv_engine *e, struct kv_session *s, const struct kv_cmd *cmd,
+                          uint32_t argc, const struct kv_slice *argv) {
     if (cmd == NULL || !arity_ok(cmd, argc)) return 512; /* the error */
     struct kv_cmd_ctx ctx;
     struct kv_reply none = {0};
@@ -313,6 +311,12 @@ uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t
     return b > e->reply_max ? KV_EXEC_ERROR_ROOM : KV_MAX(b, KV_EXEC_ERROR_ROOM);
 }
 
+uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                             const struct kv_slice *argv) {
+    KV_ASSERT(argc >= 1);
+    return cmd_bound(e, s, lookup(e, argv[0]), argc, argv);
+}
+
 uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                                const struct kv_slice *argv) {
     KV_ASSERT(argc >= 1);
@@ -320,7 +324,7 @@ uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32
     if (cmd != NULL && arity_ok(cmd, argc) && (s->flags & KV_SESSION_MULTI) &&
         !runs_in_multi(cmd))
         return 128; /* +QUEUED or an error */
-    return kv_engine_cmd_bound(e, s, argc, argv);
+    return cmd_bound(e, s, cmd, argc, argv);
 }
 
 /* A watched key that was live at WATCH and has expired since dirties the session. */
