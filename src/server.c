@@ -161,6 +161,15 @@ void kv_server_init(struct kv_server *s, const struct kv_config *c, struct kv_ar
 
 static uint64_t now_ns(const struct kv_server *s) { return kv_clock_monotonic_ns(s->clock); }
 
+/* The time of this loop turn's completions: read once, at the first one that asks. */
+static uint64_t turn_ns(struct kv_server *s) {
+    if (!s->turn_ns_valid) {
+        s->turn_ns = now_ns(s);
+        s->turn_ns_valid = true;
+    }
+    return s->turn_ns;
+}
+
 static void ready_push(struct kv_server *s, struct kv_conn *c) {
     if (c->in_ready) return;
     KV_ASSERT(s->ready_len < s->conns_cap);
@@ -573,7 +582,7 @@ static void on_recv(struct kv_server *s, struct kv_conn *c, int32_t res) {
         KV_ASSERT((uint32_t)res <= c->in_cap - c->in_end);
         c->in_end += (uint32_t)res;
         s->engine.stats.total_net_input_bytes += (uint64_t)res;
-        c->last_active_ns = now_ns(s);
+        c->last_active_ns = turn_ns(s);
     } else if (res == 0) {
         c->peer_closed = true;
     } else if (res == -ENOBUFS || res == -EINTR || res == -EAGAIN) {
@@ -602,7 +611,7 @@ static void on_send(struct kv_server *s, struct kv_conn *c, int32_t res) {
         KV_ASSERT((uint32_t)res <= c->send_len && c->send_len <= out_pending(c));
         c->out_sent += (uint32_t)res;
         s->engine.stats.total_net_output_bytes += (uint64_t)res;
-        c->last_active_ns = now_ns(s);
+        c->last_active_ns = turn_ns(s);
         if (c->out_sent == c->out_len) c->out_len = c->out_sent = 0;
     }
     if (c->state == KV_CONN_REJECTING) {
@@ -784,6 +793,7 @@ static void process_ready(struct kv_server *s) {
 bool kv_server_run_once(struct kv_server *s, uint32_t wait_ms) {
     KV_ASSERT(s->io->complete == on_complete);
     if (s->stopped) return false;
+    s->turn_ns_valid = false;
     kv_io_run(s->io, s->ready_len > 0 ? 0 : wait_ms);
     process_ready(s);
     if (s->shutting_down && s->live_conns == 0 && !s->accept_armed) s->stopped = true;

@@ -95,6 +95,8 @@ struct kv_server {
     struct kv_keyspace ks;
     uint64_t next_client_id;
     uint64_t tick_ns;
+    uint64_t turn_ns;        /* monotonic time of this loop turn's completions */
+    bool turn_ns_valid;
     uint64_t shutdown_ns;    /* when shutdown began, 0 if running */
     uint32_t timeout_cursor;
     uint32_t live_conns;     /* slots not FREE (clients and rejects) */
