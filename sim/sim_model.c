@@ -316,13 +316,15 @@ bool m_glob(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen) 
                         q++;
                         if (pat[q] == s[i]) match = true;
                     } else if (q + 2 < plen && pat[q + 1] == '-') {
-                        uint8_t lo = pat[q], hi = pat[q + 2];
+                        /* Redis compares ranges as (signed) char: \xb3 sorts below '0'. */
+                        int lo = (signed char)pat[q], hi = (signed char)pat[q + 2];
+                        int ch = (signed char)s[i];
                         if (lo > hi) {
-                            uint8_t t = lo;
+                            int t = lo;
                             lo = hi;
                             hi = t;
                         }
-                        if (s[i] >= lo && s[i] <= hi) match = true;
+                        if (ch >= lo && ch <= hi) match = true;
                         q += 2;
                     } else if (pat[q] == s[i]) {
                         match = true;

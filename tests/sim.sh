@@ -22,7 +22,9 @@ run_seed() {
 # Seeds that once found bugs (keep them: each is a regression test).
 #   1: reject slots checked like client slots (server_check)
 #  10: EXEC ran although a watched key had expired
-for seed in 1 10; do run_seed "$seed"; done
+#  452995056: a read-ahead recv pinned the only large buffer to an idle client
+#  7000908: the model's glob compared ranges as unsigned bytes (Redis: signed char)
+for seed in 1 10 452995056 7000908; do run_seed "$seed"; done
 
 # Determinism: the same seed twice gives byte-identical output.
 a=$(timeout 120 "$KV" sim --seed 4242 2>&1); b=$(timeout 120 "$KV" sim --seed 4242 2>&1)
