@@ -194,7 +194,12 @@ static void fail_argv(struct sim_world *w, uint32_t argc, const struct kv_slice 
 static void match_request(struct sim_world *w, struct sim_track *t, const struct kv_session *s,
                           uint32_t argc, const struct kv_slice *argv) {
     KV_ASSERT(argc >= 1 && t->session == s->id);
-    if (t->corrupted) return; /* framing may differ from what was sent */
+    if (t->corrupted) { /* framing may differ from what was sent */
+        /* Sizes are unknowable after a corruption: trust the server's flag. */
+        if ((s->flags & KV_SESSION_MULTI_ERROR) && sim_model_in_multi(w->model, s->id))
+            sim_model_multi_error(w->model, s->id);
+        return;
+    }
     if (t->next_obs >= t->reqs_len) {
         sim_fail(w, "session %llu executed a command its client never sent",
                  (unsigned long long)s->id);
