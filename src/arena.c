@@ -57,10 +57,16 @@ void kv_layout_print(const struct kv_layout *l, int fd) {
 #define MADV_POPULATE_WRITE 23
 #endif
 
-/* Faults every page in now, so that no later access allocates. */
-static void prefault(uint8_t *p, uint64_t size) {
-    if (madvise(p, size, MADV_POPULATE_WRITE) == 0) return;
-    for (uint64_t off = 0; off < size; off += 4096) p[off] = 0; /* older kernels */
+/*
+ * Faults every page in now, so that no later access allocates. Returns 0 or
+ * -errno: a machine without the memory fails here, at startup, with a message,
+ * rather than later. Kernels before 5.14 lack MADV_POPULATE_WRITE (EINVAL): touch.
+ */
+static int prefault(uint8_t *p, uint64_t size) {
+    if (madvise(p, size, MADV_POPULATE_WRITE) == 0) return 0;
+    if (errno != EINVAL) return -errno;
+    for (uint64_t off = 0; off < size; off += 4096) p[off] = 0;
+    return 0;
 }
 
 int kv_arena_map(struct kv_arena *a, const struct kv_layout *layout) {
@@ -70,14 +76,18 @@ int kv_arena_map(struct kv_arena *a, const struct kv_layout *layout) {
     uint64_t size = KV_ALIGN_UP(layout->total, HUGE_PAGE);
     /* Over-map by one huge page, then trim to a 2 MiB aligned window. */
     uint8_t *raw = mmap(NULL, size + HUGE_PAGE, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) return -errno;
     uint8_t *p = (uint8_t *)KV_ALIGN_UP((uintptr_t)raw, HUGE_PAGE);
     uint64_t head = (uint64_t)(p - raw), tail = HUGE_PAGE - head;
     if (head > 0) munmap(raw, head);
     if (tail > 0) munmap(p + size, tail);
     (void)madvise(p, size, MADV_HUGEPAGE); /* advice: fine to be refused */
-    prefault(p, size);
+    int rc = prefault(p, size);
+    if (rc != 0) {
+        munmap(p, size);
+        return rc;
+    }
     a->base = p;
     a->size = size;
     a->layout = layout;

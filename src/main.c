@@ -118,6 +118,15 @@ int main(int argc, char **argv) {
         kv_layout_print(&layout, 1);
         return 0;
     }
+    /* Pre-faulting more than the machine has would end in the OOM killer: refuse. */
+    uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+    if (layout.total > ram) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "the configuration needs %llu bytes, the machine has %llu "
+                 "(see --print-allocation)", (unsigned long long)layout.total,
+                 (unsigned long long)ram);
+        return die("impossible configuration", msg);
+    }
     char err[256] = "";
     if (kv_io_uring_init(&ring, &io, config.bind, config.port, config.maxclients, err,
                          sizeof(err)) != 0)
