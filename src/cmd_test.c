@@ -820,6 +820,49 @@ static const struct recorded recorded_cases[] = {
     {{"persist"}, R("-ERR wrong number of arguments for 'persist' command\r\n")},
 };
 
+/* The per-client limits at their boundaries: WATCH keys and MULTI queue length. */
+static enum kv_exec h_exec(struct harness *h, const char *const *args) {
+    struct kv_slice argv[ARGV_MAX];
+    uint32_t argc = 0;
+    for (; args[argc] != NULL; argc++) {
+        argv[argc].ptr = (const uint8_t *)args[argc];
+        argv[argc].len = (uint32_t)strlen(args[argc]);
+    }
+    kv_reply_init(&h->reply, h->out, OUT_CAP);
+    return kv_engine_execute(&h->e, &h->s, argc, argv, &h->reply);
+}
+
+TEST(test_client_limits) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    const char *w[KV_WATCH_MAX + 3] = {"WATCH"};
+    char names[KV_WATCH_MAX + 1][8];
+    for (int i = 0; i <= KV_WATCH_MAX; i++) {
+        snprintf(names[i], sizeof(names[i]), "w%d", i);
+        w[i + 1] = names[i];
+    }
+    w[KV_WATCH_MAX + 1] = NULL; /* exactly KV_WATCH_MAX keys: accepted */
+    CHECK(h_exec(h, w) == KV_EXEC_DONE);
+    CHECK_STR(h->reply.buf, h->reply.len, "+OK\r\n");
+    const char *one_more[] = {"WATCH", "extra", NULL};
+    CHECK(h_exec(h, one_more) == KV_EXEC_DONE);
+    CHECK_STR(h->reply.buf, h->reply.len,
+              "-ERR too many watched keys (at most 32 per client)\r\n");
+    EXPECT(h, "+OK\r\n", "UNWATCH");
+    h->cfg.multi_max_commands = 3;
+    EXPECT(h, "+OK\r\n", "MULTI");
+    const char *inc[] = {"INCR", "n", NULL};
+    for (int i = 0; i < 3; i++) {
+        CHECK(h_exec(h, inc) == KV_EXEC_QUEUE);
+        CHECK_STR(h->reply.buf, h->reply.len, "+QUEUED\r\n");
+    }
+    CHECK(h_exec(h, inc) == KV_EXEC_DONE);
+    CHECK_STR(h->reply.buf, h->reply.len,
+              "-ERR MULTI queue is full (multi-max-commands 3)\r\n");
+    EXPECT(h, "-EXECABORT Transaction discarded because of previous errors.\r\n", "EXEC");
+    EXPECT(h, "$-1\r\n", "GET", "n");
+    h_close(h);
+}
+
 TEST(test_redis_recorded) {
     struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     unsigned bad = 0;
@@ -1402,6 +1445,7 @@ int main(void) {
     RUN(test_expire_evicts);
     RUN(test_watch_touch);
     RUN(test_bounds_big_replies);
+    RUN(test_client_limits);
     h_close(h_live);
     TEST_SUMMARY("cmd");
 }
