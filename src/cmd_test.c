@@ -835,7 +835,7 @@ static enum kv_exec h_exec(struct harness *h, const char *const *args) {
 TEST(test_client_limits) {
     struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     const char *w[KV_WATCH_MAX + 3] = {"WATCH"};
-    char names[KV_WATCH_MAX + 1][8];
+    char names[KV_WATCH_MAX + 1][16];
     for (int i = 0; i <= KV_WATCH_MAX; i++) {
         snprintf(names[i], sizeof(names[i]), "w%d", i);
         w[i + 1] = names[i];
