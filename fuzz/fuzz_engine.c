@@ -579,7 +579,7 @@ static void world_init(struct world *w, struct input *in) {
         .scratch_cap = SCRATCH_BYTES,
     };
     kv_engine_init(&w->e, &ei);
-    w->obs = (struct kv_engine_observer){on_command, on_evict, w};
+    w->obs = (struct kv_engine_observer){.on_command = on_command, .on_evict = on_evict, .ctx = w};
     kv_engine_set_observer(&w->e, &w->obs);
     struct sim_model_limits lim = {w->cfg.proto_max_bulk_len, w->cfg.multi_max_commands,
                                    w->cfg.client_query_buffer_limit};

@@ -261,10 +261,8 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
     /* EXEC replays its queue: MULTI is off while the queued count is still set. */
     bool replay = s->multi_count > 0 && !(s->flags & KV_SESSION_MULTI);
     if (replay && !t->exec_running) {
-        t->exec_running = true;
-        if (!sim_model_exec_expect(w->model, s->id, now_ms))
-            sim_fail(w, "session %llu ran EXEC the model would abort (%s)",
-                     (unsigned long long)s->id, sim_model_cas_why(w->model));
+        sim_fail(w, "session %llu replays a queued command outside EXEC",
+                 (unsigned long long)s->id);
     } else if (!replay) {
         t->exec_running = false;
         if (t->extra.len > 0) sim_fail(w, "a command ran after the connection's final error");
@@ -282,6 +280,20 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
     fail_bytes(w, "model expects", w->expected.p, w->expected.len);
 }
 
+/* The verdict on WATCH is taken here, before the queued commands run: an eviction
+ * one of them causes (it may need room) must not count as preceding the EXEC. */
+static void on_exec_begin(void *ctx, const struct kv_session *s, int64_t now_ms) {
+    struct sim_world *w = ctx;
+    KV_ASSERT(s != NULL && w->model != NULL);
+    struct sim_track *t = s->id < w->by_session_cap ? w->by_session[s->id] : NULL;
+    if (w->failed || t == NULL) return; /* on_command reports the unknown session */
+    KV_ASSERT(!t->exec_running);
+    t->exec_running = true;
+    if (!sim_model_exec_expect(w->model, s->id, now_ms))
+        sim_fail(w, "session %llu ran EXEC the model would abort (%s)",
+                 (unsigned long long)s->id, sim_model_cas_why(w->model));
+}
+
 static void on_evict(void *ctx, const uint8_t *key, uint32_t klen) {
     struct sim_world *w = ctx;
     sim_trace(w, 5, key, klen);
@@ -291,6 +303,7 @@ static void on_evict(void *ctx, const uint8_t *key, uint32_t klen) {
 void sim_observer_init(struct sim_world *w) {
     w->observer.on_command = on_command;
     w->observer.on_evict = on_evict;
+    w->observer.on_exec_begin = on_exec_begin;
     w->observer.ctx = w;
     kv_engine_set_observer(kv_server_engine(w->server), &w->observer);
 }

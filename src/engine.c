@@ -440,6 +440,8 @@ void kv_engine_exec_begin(struct kv_engine *e, struct kv_session *s, struct kv_r
     e->exec_left = s->multi_count;
     kv_reply_array(out, s->multi_count);
     s->flags &= ~(uint32_t)KV_SESSION_MULTI; /* queued commands run as plain ones */
+    if (e->observer != NULL && e->observer->on_exec_begin != NULL)
+        e->observer->on_exec_begin(e->observer->ctx, s, kv_clock_realtime_ms(e->clock));
 }
 
 void kv_engine_exec_one(struct kv_engine *e, struct kv_session *s, uint32_t argc,

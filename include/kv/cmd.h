@@ -149,6 +149,9 @@ struct kv_engine_observer {
                        const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
                        uint32_t reply_len);
     void (*on_evict)(void *ctx, const uint8_t *key, uint32_t klen);
+    /* EXEC passed its checks and its queued commands are about to run (evictions
+     * they cause come after this, not before EXEC). */
+    void (*on_exec_begin)(void *ctx, const struct kv_session *s, int64_t now_ms);
     void *ctx;
 };
 
