@@ -10,8 +10,10 @@ ifeq ($(BUILD),asan)
 CFLAGS_MODE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS_MODE := -fsanitize=address,undefined
 else
-CFLAGS_MODE := -O2
-LDFLAGS_MODE :=
+# -flto: the hot path crosses small functions in several files (keyspace, table,
+# alloc, reply); link-time inlining measured 0.xx of the instructions per request.
+CFLAGS_MODE := -O2 -flto=auto
+LDFLAGS_MODE := -O2 -flto=auto
 endif
 CFLAGS += $(CFLAGS_COMMON) $(CFLAGS_MODE) $(EXTRA_CFLAGS)
 LDLIBS := -luring -lxxhash

@@ -321,6 +321,12 @@ uint32_t kv_alloc_ref(const struct kv_alloc *a, const void *p) {
     return ref;
 }
 
+const void *kv_alloc_addr(const struct kv_alloc *a, uint32_t ref) {
+    KV_ASSERT(a->base != NULL);
+    KV_ASSERT((uint64_t)ref * 8 < SENTINEL_BYTES + a->size);
+    return blk(a, ref) + HEADER_BYTES;
+}
+
 void *kv_alloc_ptr(const struct kv_alloc *a, uint32_t ref) {
     if (ref == 0) return NULL;
     KV_ASSERT((uint64_t)ref * 8 < SENTINEL_BYTES + a->size);

@@ -27,16 +27,27 @@ static const struct kv_cmd_group *const groups[] = {
 static uint32_t name_hash(const uint8_t *p, uint32_t n) {
     uint32_t h = 2166136261u;
     for (uint32_t i = 0; i < n; i++) {
-        uint8_t ch = p[i];
-        if (ch >= 'A' && ch <= 'Z') ch = (uint8_t)(ch + 32);
-        h = (h ^ ch) * 16777619u;
+        h = (h ^ (uint8_t)(p[i] | 0x20)) * 16777619u; /* names are letters: see name_eq */
     }
     return h;
+}
+
+/*
+ * `name` (n bytes, any case) equals `lower`, a command name of n letters a-z
+ * (lookup_add checks that): b | 0x20 equals a lowercase letter c exactly when b is
+ * c or its uppercase, so one OR per byte replaces the case conversion.
+ */
+static bool name_eq(const uint8_t *name, const char *lower, uint32_t n) {
+    KV_ASSERT(name != NULL && lower != NULL);
+    uint8_t diff = 0;
+    for (uint32_t i = 0; i < n; i++) diff |= (uint8_t)((name[i] | 0x20) ^ (uint8_t)lower[i]);
+    return diff == 0;
 }
 
 static void lookup_add(struct kv_engine *e, const struct kv_cmd *cmd) {
     uint32_t n = (uint32_t)strlen(cmd->name);
     KV_ASSERT(n > 0 && n < NAME_MAX_LEN);
+    for (uint32_t i = 0; i < n; i++) KV_ASSERT(cmd->name[i] >= 'a' && cmd->name[i] <= 'z');
     uint32_t i = name_hash((const uint8_t *)cmd->name, n) & (KV_CMD_LOOKUP_SIZE - 1);
     for (uint32_t probe = 0; probe < KV_CMD_LOOKUP_SIZE; probe++) {
         if (e->lookup[i] == NULL) {
@@ -60,13 +71,13 @@ static void lookup_add(struct kv_engine *e, const struct kv_cmd *cmd) {
 static const struct kv_cmd *lookup(struct kv_engine *e, struct kv_slice name) {
     if (name.len == 0 || name.len >= NAME_MAX_LEN) return NULL;
     const struct kv_cmd *memo = e->memo_cmd;
-    if (memo != NULL && e->memo_len == name.len && kv_slice_eq_nocase(name, memo->name))
+    if (memo != NULL && e->memo_len == name.len && name_eq(name.ptr, memo->name, name.len))
         return memo;
     uint32_t i = name_hash(name.ptr, name.len) & (KV_CMD_LOOKUP_SIZE - 1);
     for (uint32_t probe = 0; probe < KV_CMD_LOOKUP_SIZE; probe++) {
         const struct kv_cmd *cmd = e->lookup[i];
         if (cmd == NULL) return NULL;
-        if (e->lookup_len[i] == name.len && kv_slice_eq_nocase(name, cmd->name)) {
+        if (e->lookup_len[i] == name.len && name_eq(name.ptr, cmd->name, name.len)) {
             e->memo_cmd = cmd;
             e->memo_len = name.len;
             return cmd;
@@ -105,6 +116,8 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
         for (uint32_t i = 0; i < groups[g]->count; i++) lookup_add(e, &groups[g]->cmds[i]);
     }
     KV_ASSERT(e->cmd_count * 2 <= KV_CMD_LOOKUP_SIZE);
+    e->cmd_exec = lookup(e, (struct kv_slice){(const uint8_t *)"exec", 4});
+    KV_ASSERT(e->cmd_exec != NULL);
     kv_ks_set_evict_hook(e->ks, engine_on_evict, e);
 }
 
@@ -231,8 +244,10 @@ static void ctx_init(struct kv_engine *e, struct kv_session *s, struct kv_cmd_ct
     ctx_init_at(e, s, ctx, argc, argv, out, false);
 }
 
-static bool is_proc(const struct kv_cmd *cmd, const char *name) {
-    return strcmp(cmd->name, name) == 0;
+/* EXEC is found once at init: telling it apart is then a pointer comparison. */
+static bool is_exec(const struct kv_engine *e, const struct kv_cmd *cmd) {
+    KV_ASSERT(e->cmd_exec != NULL);
+    return cmd == e->cmd_exec;
 }
 
 static bool arity_ok(const struct kv_cmd *cmd, uint32_t argc) {
@@ -262,7 +277,7 @@ static void reply_unknown(struct kv_reply *out, uint32_t argc, const struct kv_s
 /* Redis turns any rejection of EXEC itself into EXECABORT and drops the MULTI. */
 static void reply_arity(struct kv_engine *e, struct kv_session *s, struct kv_reply *out,
                         const struct kv_cmd *cmd) {
-    if (!is_proc(cmd, "exec")) {
+    if (!is_exec(e, cmd)) {
         kv_reply_errorf(out, "ERR wrong number of arguments for '%s' command", cmd->name);
         return;
     }
@@ -342,7 +357,7 @@ bool kv_engine_is_exec(struct kv_engine *e, struct kv_session *s, uint32_t argc,
     if (s->watch_count > 0) watch_check_expired(e, s);
     if (s->flags & (KV_SESSION_MULTI_ERROR | KV_SESSION_DIRTY_CAS)) return false;
     const struct kv_cmd *cmd = lookup(e, argv[0]);
-    return cmd != NULL && is_proc(cmd, "exec");
+    return cmd != NULL && is_exec(e, cmd);
 }
 
 uint32_t kv_engine_cmd_flags(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv,
@@ -422,7 +437,7 @@ enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32
         } else {
             s->flags |= KV_SESSION_MULTI_ERROR;
         }
-    } else if (is_proc(cmd, "exec") && kv_engine_is_exec(e, s, argc, argv)) {
+    } else if (is_exec(e, cmd) && kv_engine_is_exec(e, s, argc, argv)) {
         return KV_EXEC_RUN_QUEUED; /* the server replays; observed in exec_end */
     } else if (!oom_refused(e, cmd, &ctx)) {
         run_cmd(e, cmd, &ctx, 0);

@@ -134,6 +134,7 @@ static void kv_io_uring_recv(void *impl, int32_t handle, uint8_t *buf, uint32_t 
     kv_io_uring_reserve(u, 1, false);
     struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
     io_uring_prep_recv(sqe, handle, buf, len, 0);
+    sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
     io_uring_sqe_set_data64(sqe, tag);
 }
 

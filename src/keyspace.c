@@ -206,6 +206,19 @@ static int64_t slot_of_key(const struct kv_keyspace *ks, const uint8_t *key, uin
     return slot;
 }
 
+uint64_t kv_ks_prefetch_slot(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
+    KV_ASSERT(key != NULL || klen == 0);
+    uint64_t h = kv_table_hash(&ks->table, key, klen);
+    kv_table_prefetch(&ks->table, h);
+    return h;
+}
+
+void kv_ks_prefetch_item(const struct kv_keyspace *ks, uint64_t hash) {
+    KV_ASSERT(ks->table.slots != NULL);
+    uint32_t ref = kv_table_guess(&ks->table, hash);
+    if (ref != 0) __builtin_prefetch(kv_alloc_addr(&ks->alloc, ref));
+}
+
 /* The index slot holding item `it` (which must be in the index). */
 static uint32_t slot_of_item(const struct kv_keyspace *ks, const struct kv_item *it) {
     struct kv_slice k = kv_item_key(it);

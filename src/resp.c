@@ -420,6 +420,53 @@ enum kv_parse_status kv_parse_scan(struct kv_parser *p, const struct kv_parse_li
     KV_UNREACHABLE();
 }
 
+/* ---- the one-pass fast path ------------------------------------------------------ */
+
+/*
+ * A length of 1-9 digits at buf[*i] (no sign, no leading zero: "0" alone is zero),
+ * followed by "\r\n" inside len. Anything else is left to kv_parse_scan.
+ */
+static inline bool fast_len(const uint8_t *buf, uint32_t len, uint32_t *i, uint32_t *out) {
+    uint32_t p = *i;
+    uint32_t end = len - p > 9 ? p + 9 : len;
+    uint32_t v = 0;
+    for (; p < end && (uint8_t)(buf[p] - '0') <= 9; p++) v = v * 10 + (uint32_t)(buf[p] - '0');
+    if (p == *i || p + 1 >= len || buf[p] != '\r' || buf[p + 1] != '\n') return false;
+    if (buf[*i] == '0' && p - *i > 1) return false;
+    *i = p + 2;
+    *out = v;
+    return true;
+}
+
+bool kv_parse_fast(const struct kv_parse_limits *limits, const uint8_t *buf, uint32_t len,
+                   struct kv_slice *argv, uint32_t argv_cap, struct kv_parse_result *res) {
+    KV_ASSERT(limits != NULL && res != NULL && (buf != NULL || len == 0));
+    if (len < 4 || buf[0] != '*') return false;
+    uint32_t i = 1;
+    uint32_t count = 0;
+    if (!fast_len(buf, len, &i, &count) || count == 0) return false;
+    if (count > limits->argc_max || count > argv_cap) return false;
+    for (uint32_t a = 0; a < count; a++) {
+        if (i >= len || buf[i] != '$') return false;
+        i++;
+        uint32_t blen = 0;
+        if (!fast_len(buf, len, &i, &blen) || blen > limits->bulk_len_max) return false;
+        if ((uint64_t)i + blen + 2 > len) return false;
+        if (buf[i + blen] != '\r' || buf[i + blen + 1] != '\n') return false;
+        argv[a].ptr = buf + i;
+        argv[a].len = blen;
+        i += blen + 2;
+    }
+    KV_ASSERT(i <= len);
+    res->kind = KV_FRAME_MULTIBULK;
+    res->frame_len = i;
+    res->argc = count;
+    res->error = NULL;
+    return true;
+}
+
+bool kv_parser_fresh(const struct kv_parser *p) { return p->state == ST_START && p->pos == 0; }
+
 static void decode_multibulk(const uint8_t *buf, const struct kv_parse_result *res,
                              struct kv_slice *argv) {
     KV_ASSERT(buf[0] == '*' && res->argc > 0);

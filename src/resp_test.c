@@ -793,6 +793,88 @@ TEST(randomized_garbage_split_invariance) {
     }
 }
 
+/* kv_parse_fast on one buffer: when it says yes, scan + decode must agree exactly. */
+static bool fast_agrees(const uint8_t *buf, uint32_t len, bool *took) {
+    struct kv_slice fa[64], sa[64];
+    struct kv_parse_result fr, sr;
+    uint8_t *copy = malloc(len > 0 ? len : 1); /* exact size: ASan sees over-reads */
+    if (copy == NULL) abort();
+    memcpy(copy, buf, len);
+    static const struct kv_parse_limits lim = {.bulk_len_max = 1000, .argc_max = 64};
+    *took = kv_parse_fast(&lim, copy, len, fa, 64, &fr);
+    bool ok = true;
+    if (*took) {
+        struct kv_parser p;
+        kv_parser_reset(&p);
+        ok = kv_parse_scan(&p, &lim, copy, len, &sr) == KV_PARSE_OK &&
+             sr.kind == fr.kind && sr.frame_len == fr.frame_len && sr.argc == fr.argc;
+        if (ok) kv_parse_decode(copy, &sr, sa, 64);
+        for (uint32_t i = 0; ok && i < fr.argc; i++)
+            ok = fa[i].ptr == sa[i].ptr && fa[i].len == sa[i].len;
+    }
+    free(copy);
+    return ok;
+}
+
+TEST(fast_path_exact_cases) {
+    bool took = false;
+    CHECK(fast_agrees(LIT("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"), &took) && took);
+    CHECK(fast_agrees(LIT("*1\r\n$0\r\n\r\n"), &took) && took);
+    CHECK(fast_agrees(LIT("*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI"), &took) && took);
+    static const char *no[] = {
+        "*2\r\n$3\r\nGET\r\n$1\r\nk\r",  /* incomplete */
+        "*0\r\n",                          /* empty: the scanner skips it */
+        "*-1\r\n", "*01\r\n$1\r\na\r\n",   /* negative, leading zero */
+        "*1\r\n$01\r\na\r\n", "*1\r\n$-1\r\n", "*1\r\n$+1\r\na\r\n",
+        "*1\r\n$1\r\nab\r\n",              /* bad bulk terminator */
+        "*1\r\n$1\n\na\r\n", "*1\r\r$1\r\na\r\n", /* bad line terminators */
+        "*1\r\n+1\r\na\r\n", "PING\r\n", "*65\r\n", /* not '$', inline, argc > max */
+        "*1\r\n$1001\r\n", "*1\r\n$1234567890\r\n", /* bulk > max, 10 digits */
+        "*1234567890\r\n",
+    };
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(no); i++) {
+        CHECK(fast_agrees((const uint8_t *)no[i], (uint32_t)strlen(no[i]), &took));
+        CHECK(!took);
+    }
+}
+
+/* Random valid frames, then mutated and truncated: fast never disagrees, and takes
+ * every whole frame with canonical lengths. */
+static const char k_payload[] = "x\r\n$*0";
+
+TEST(fast_path_agrees_with_scan_randomized) {
+    struct kv_prng r;
+    kv_prng_init(&r, 4242);
+    uint32_t taken = 0, whole = 0;
+    for (uint32_t n = 0; n < 20000; n++) {
+        struct str f = {0};
+        uint32_t argc = 1 + kv_prng_below(&r, 5);
+        str_printf(&f, "*%u\r\n", argc);
+        for (uint32_t a = 0; a < argc; a++) {
+            uint32_t blen = kv_prng_below(&r, 4) == 0 ? kv_prng_below(&r, 300) : kv_prng_below(&r, 12);
+            str_printf(&f, "$%u\r\n", blen);
+            for (uint32_t b = 0; b < blen; b++) str_put(&f, &k_payload[kv_prng_below(&r, 6)], 1);
+            str_put(&f, "\r\n", 2);
+        }
+        bool took = false;
+        uint32_t len = (uint32_t)f.len;
+        uint32_t mode = kv_prng_below(&r, 3);
+        if (mode == 1) len = kv_prng_below(&r, len + 1);
+        if (mode == 2) {
+            uint32_t at = kv_prng_below(&r, len);
+            f.p[at] = "0123456789$*\r\n-+ ax"[kv_prng_below(&r, 20)];
+        }
+        CHECK(fast_agrees((const uint8_t *)f.p, len, &took));
+        if (mode == 0) {
+            whole++;
+            CHECK(took);
+        }
+        taken += took;
+        str_free(&f);
+    }
+    CHECK(whole > 6000 && taken >= whole);
+}
+
 /* Canary: the harness must be able to fail (a wrong expectation is detected). */
 TEST(canary_harness_detects_mismatch) {
     struct str want = {0};
@@ -823,6 +905,8 @@ int main(void) {
     RUN(pipelined_1000_commands_in_one_buffer);
     RUN(randomized_round_trip);
     RUN(randomized_garbage_split_invariance);
+    RUN(fast_path_exact_cases);
+    RUN(fast_path_agrees_with_scan_randomized);
     RUN(canary_harness_detects_mismatch);
     TEST_SUMMARY("resp");
 }

@@ -22,6 +22,7 @@
 #include "kv/table.h"
 
 #include <string.h>
+#define XXH_INLINE_ALL /* header-only: the hash inlines into its one caller */
 #include <xxhash.h>
 
 static inline uint32_t home_of(uint32_t tag, uint32_t capacity) {
@@ -67,6 +68,24 @@ void kv_table_clear(struct kv_table *t) {
 uint64_t kv_table_hash(const struct kv_table *t, const uint8_t *key, uint32_t klen) {
     KV_ASSERT(key != NULL || klen == 0);
     return XXH3_64bits_withSeed(key, klen, t->seed);
+}
+
+void kv_table_prefetch(const struct kv_table *t, uint64_t hash) {
+    KV_ASSERT(t->slots != NULL);
+    __builtin_prefetch(&t->slots[home_of((uint32_t)(hash >> 32), t->capacity)]);
+}
+
+uint32_t kv_table_guess(const struct kv_table *t, uint64_t hash) {
+    KV_ASSERT(t->slots != NULL && t->capacity >= 16);
+    uint32_t tag = (uint32_t)(hash >> 32);
+    uint32_t index = home_of(tag, t->capacity);
+    for (uint32_t d = 0; d < 2; d++) {
+        uint64_t slot = t->slots[index];
+        if (slot == 0) return 0;
+        if ((uint32_t)(slot >> 32) == tag) return (uint32_t)slot & ~KV_TABLE_REF_FLAG;
+        index = next_index(index, t->capacity);
+    }
+    return 0;
 }
 
 /*

@@ -62,6 +62,8 @@ bool kv_alloc_can_alloc(const struct kv_alloc *a, uint64_t n);
 /* Ref of a live block's payload pointer, and back. NULL <-> 0 both ways. */
 uint32_t kv_alloc_ref(const struct kv_alloc *a, const void *p);
 void *kv_alloc_ptr(const struct kv_alloc *a, uint32_t ref);
+/* Where ref's payload would be, without reading it (for prefetching a guess). */
+const void *kv_alloc_addr(const struct kv_alloc *a, uint32_t ref);
 /* Back to one free block covering the region. O(levels), not O(blocks). */
 void kv_alloc_reset(struct kv_alloc *a);
 /*

@@ -179,6 +179,7 @@ struct kv_engine {
     uint8_t lookup_len[KV_CMD_LOOKUP_SIZE]; /* strlen of each name */
     /* The server asks for a frame's reply bound, then executes it: the command found
      * and the time read for the bound are reused once by the execution. */
+    const struct kv_cmd *cmd_exec; /* EXEC's entry, compared by address */
     const struct kv_cmd *memo_cmd;
     uint32_t memo_len;
     int64_t memo_now_ms;

@@ -152,6 +152,14 @@ bool kv_ks_has_room(const struct kv_keyspace *ks, uint64_t new_keys);
 struct kv_item *kv_ks_copy(struct kv_keyspace *ks, const struct kv_item *src,
                            const uint8_t *dstkey, uint32_t dstklen);
 
+/*
+ * Prefetching for a batch of lookups (no effect on contents): stage 1 hashes the
+ * key and prefetches its index slot; stage 2, once every key of the batch had
+ * stage 1, prefetches the item the slot probably points at.
+ */
+uint64_t kv_ks_prefetch_slot(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
+void kv_ks_prefetch_item(const struct kv_keyspace *ks, uint64_t hash);
+
 /* Lookup without side effects (no expiry, LRU or stats; may return an expired
  * item): for reply_bound functions. */
 struct kv_item *kv_ks_peek(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);

@@ -66,4 +66,15 @@ enum kv_parse_status kv_parse_scan(struct kv_parser *p, const struct kv_parse_li
 void kv_parse_decode(uint8_t *buf, const struct kv_parse_result *res, struct kv_slice *argv,
                      uint32_t argv_cap);
 
+/*
+ * The common case in one pass: a whole multibulk frame at buf[0] with short
+ * decimal lengths. On true, res and argv[0..argc) are exactly what kv_parse_scan
+ * and kv_parse_decode would give. On false nothing is decided (incomplete frame,
+ * protocol error, inline, an unusual length): use kv_parse_scan. Only for a
+ * parser that has not started on this frame (kv_parser_fresh).
+ */
+bool kv_parse_fast(const struct kv_parse_limits *limits, const uint8_t *buf, uint32_t len,
+                   struct kv_slice *argv, uint32_t argv_cap, struct kv_parse_result *res);
+bool kv_parser_fresh(const struct kv_parser *p);
+
 #endif

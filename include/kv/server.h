@@ -72,6 +72,17 @@ struct kv_conn {
 
 #define KV_KEEP_NONE UINT32_MAX
 
+#define KV_AHEAD_FRAMES 32u /* frames parsed ahead per connection, per pass */
+#define KV_AHEAD_ARGV 128u  /* their arguments, all together */
+
+struct kv_ahead {
+    uint32_t start;          /* offset in the connection's input */
+    uint32_t frame_len;
+    uint32_t argc;
+    uint32_t argv_off;       /* first argument in ahead_argv */
+    uint64_t hash;           /* the key's (argv[1]) index hash, if argc >= 2 */
+};
+
 struct kv_server {
     const struct kv_config *cfg;
     struct kv_io *io;
@@ -100,6 +111,14 @@ struct kv_server {
     uint64_t shutdown_ns;    /* when shutdown began, 0 if running */
     uint32_t timeout_cursor;
     uint32_t live_conns;     /* slots not FREE (clients and rejects) */
+    struct kv_conn *argv_conn; /* whose ready frame argv holds (NULL: decode again) */
+    /* Lookahead (see lookahead() in server.c): the complete frames at the head of
+     * one connection's input, parsed once, their keys' index slots prefetched. */
+    struct kv_conn *ahead_conn;
+    uint32_t ahead_n;        /* frames in ahead[] */
+    uint32_t ahead_next;     /* the next one to run */
+    struct kv_ahead ahead[KV_AHEAD_FRAMES];
+    struct kv_slice ahead_argv[KV_AHEAD_ARGV];
     uint8_t *inline_buf;     /* inline frames are unescaped in a copy, here */
     bool accept_armed;
     bool accept_rearm;       /* re-arm accept on the next tick (after EMFILE) */

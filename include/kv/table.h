@@ -41,6 +41,10 @@ typedef bool (*kv_table_eq_fn)(void *ctx, uint32_t ref, const uint8_t *key, uint
 uint64_t kv_table_bytes(uint32_t capacity);
 void kv_table_init(struct kv_table *t, void *mem, uint32_t capacity, uint64_t seed);
 uint64_t kv_table_hash(const struct kv_table *t, const uint8_t *key, uint32_t klen);
+/* Prefetching (no effect on contents): the cache line of the hash's home slot, and
+ * a guess at the key's ref (home slot or the next one with the hash's tag; 0: none). */
+void kv_table_prefetch(const struct kv_table *t, uint64_t hash);
+uint32_t kv_table_guess(const struct kv_table *t, uint64_t hash);
 /* Slot index of the key, or -1. eq is called only for entries with the key's tag. */
 int64_t kv_table_find(const struct kv_table *t, uint64_t hash, kv_table_eq_fn eq, void *ctx,
                       const uint8_t *key, uint32_t klen);
