@@ -833,10 +833,35 @@ void kv_server_start(struct kv_server *s) {
     arm_tick(s);
 }
 
+/*
+ * Lookahead across connections (without pipelining, each has one frame): the first
+ * frame's key of the next `n` ready connections, slots then items, as lookahead()
+ * does within one connection.
+ */
+static void prefetch_ready(struct kv_server *s, uint32_t n) {
+    KV_ASSERT(n <= s->ready_len && n <= KV_AHEAD_FRAMES);
+    uint64_t hash[KV_AHEAD_FRAMES];
+    uint32_t found = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct kv_conn *c = &s->conns[s->ready[(s->ready_head + i) % s->conns_cap]];
+        struct kv_slice argv[4];
+        struct kv_parse_result f;
+        if (c->state != KV_CONN_OPEN || c->frame_ready || !kv_parser_fresh(&c->parser)) continue;
+        if (!kv_parse_fast(&s->limits, c->in + c->in_start, c->in_end - c->in_start, argv,
+                           KV_ARRAY_LEN(argv), &f) || f.argc < 2)
+            continue;
+        hash[found++] = kv_ks_prefetch_slot(&s->ks, argv[1].ptr, argv[1].len);
+    }
+    KV_ASSERT(found <= n);
+    for (uint32_t i = 0; i < found; i++) kv_ks_prefetch_item(&s->ks, hash[i]);
+}
+
 static void process_ready(struct kv_server *s) {
     /* Bounded: a connection re-queued while we run waits for the next turn. */
     uint32_t n = s->ready_len;
     for (uint32_t i = 0; i < n && s->ready_len > 0; i++) {
+        if (i % KV_AHEAD_FRAMES == 0 && n > 1)
+            prefetch_ready(s, KV_MIN(KV_MIN(n - i, KV_AHEAD_FRAMES), s->ready_len));
         uint32_t slot = s->ready[s->ready_head];
         s->ready_head = (s->ready_head + 1) % s->conns_cap;
         s->ready_len--;
