@@ -488,6 +488,9 @@ static uint32_t lookahead(struct kv_server *s, struct kv_conn *c) {
     for (uint32_t i = 0; i < n; i++) {
         if (s->ahead[i].argc >= 2) kv_ks_prefetch_item(&s->ks, s->ahead[i].hash);
     }
+    for (uint32_t i = 0; i < n; i++) {
+        if (s->ahead[i].argc >= 2) kv_ks_prefetch_value(&s->ks, s->ahead[i].hash);
+    }
     s->ahead_n = n;
     s->ahead_next = 0;
     if (n > 0) s->ahead_conn = c;
@@ -854,6 +857,7 @@ static void prefetch_ready(struct kv_server *s, uint32_t n) {
     }
     KV_ASSERT(found <= n);
     for (uint32_t i = 0; i < found; i++) kv_ks_prefetch_item(&s->ks, hash[i]);
+    for (uint32_t i = 0; i < found; i++) kv_ks_prefetch_value(&s->ks, hash[i]);
 }
 
 static void process_ready(struct kv_server *s) {

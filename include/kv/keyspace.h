@@ -159,6 +159,8 @@ struct kv_item *kv_ks_copy(struct kv_keyspace *ks, const struct kv_item *src,
  */
 uint64_t kv_ks_prefetch_slot(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
 void kv_ks_prefetch_item(const struct kv_keyspace *ks, uint64_t hash);
+/* Stage 3, after stage 2 for the whole batch: the item's value (its first 2 KiB). */
+void kv_ks_prefetch_value(const struct kv_keyspace *ks, uint64_t hash);
 
 /* Lookup without side effects (no expiry, LRU or stats; may return an expired
  * item): for reply_bound functions. */
