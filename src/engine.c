@@ -214,7 +214,30 @@ uint64_t kv_cmd_bound_default(struct kv_cmd_ctx *ctx) {
 /* ---- dispatch ------------------------------------------------------------------ */
 
 /* The time a command runs at: read for its reply bound, reused once to run it. */
+/*
+ * Realtime for this command. In a server loop turn (kv_engine_turn_begin) the
+ * clock is read once, at the turn's first use, and every command, EXEC check and
+ * tick of the turn sees that time (Redis, too, runs a batch against one cached
+ * time). Outside turns (unit tests, fuzzers) each command reads it.
+ */
+static int64_t engine_time(struct kv_engine *e) {
+    KV_ASSERT(e->clock != NULL);
+    if (!e->turn_mode) return kv_clock_realtime_ms(e->clock);
+    if (!e->turn_now_valid) {
+        e->turn_now_ms = kv_clock_realtime_ms(e->clock);
+        e->turn_now_valid = true;
+    }
+    return e->turn_now_ms;
+}
+
+void kv_engine_turn_begin(struct kv_engine *e) {
+    KV_ASSERT(e->clock != NULL);
+    e->turn_mode = true;
+    e->turn_now_valid = false;
+}
+
 static int64_t engine_now(struct kv_engine *e, bool for_bound) {
+    if (e->turn_mode) return engine_time(e);
     if (!for_bound && e->memo_now_valid) {
         e->memo_now_valid = false;
         return e->memo_now_ms;
@@ -344,7 +367,7 @@ uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32
 
 /* A watched key that was live at WATCH and has expired since dirties the session. */
 static void watch_check_expired(struct kv_engine *e, struct kv_session *s) {
-    int64_t now = kv_clock_realtime_ms(e->clock);
+    int64_t now = engine_time(e);
     for (uint32_t i = 0; i < s->watch_count; i++) {
         if (s->watch_deadline[i] >= 0 && s->watch_deadline[i] < now)
             s->flags |= KV_SESSION_DIRTY_CAS; /* sticky: EXEC's decision never flips */
@@ -456,7 +479,7 @@ void kv_engine_exec_begin(struct kv_engine *e, struct kv_session *s, struct kv_r
     kv_reply_array(out, s->multi_count);
     s->flags &= ~(uint32_t)KV_SESSION_MULTI; /* queued commands run as plain ones */
     if (e->observer != NULL && e->observer->on_exec_begin != NULL)
-        e->observer->on_exec_begin(e->observer->ctx, s, kv_clock_realtime_ms(e->clock));
+        e->observer->on_exec_begin(e->observer->ctx, s, engine_time(e));
 }
 
 void kv_engine_exec_one(struct kv_engine *e, struct kv_session *s, uint32_t argc,
@@ -486,7 +509,7 @@ void kv_engine_exec_end(struct kv_engine *e, struct kv_session *s) {
 }
 
 void kv_engine_tick(struct kv_engine *e) {
-    kv_ks_set_time(e->ks, kv_clock_realtime_ms(e->clock));
+    kv_ks_set_time(e->ks, engine_time(e));
     /*
      * The sweep covers the whole index once a second (capacity / hz slots a tick),
      * so an expired key that nobody reads is gone within about a second. A slot

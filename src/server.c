@@ -880,6 +880,7 @@ bool kv_server_run_once(struct kv_server *s, uint32_t wait_ms) {
     KV_ASSERT(s->io->complete == on_complete);
     if (s->stopped) return false;
     s->turn_ns_valid = false;
+    kv_engine_turn_begin(&s->engine);
     kv_io_run(s->io, s->ready_len > 0 ? 0 : wait_ms);
     process_ready(s);
     if (s->shutting_down && s->live_conns == 0 && !s->accept_armed) s->stopped = true;

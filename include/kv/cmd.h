@@ -183,11 +183,17 @@ struct kv_engine {
     const struct kv_cmd *memo_cmd;
     uint32_t memo_len;
     int64_t memo_now_ms;
+    int64_t turn_now_ms;         /* kv_engine_turn_begin: one time per loop turn */
+    bool turn_now_valid;
+    bool turn_mode;
     bool memo_now_valid;
 };
 
 void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init);
 struct kv_stats *kv_engine_stats(struct kv_engine *e);
+/* A server loop turn begins: realtime is read once, at its first use, for all the
+ * turn's commands and ticks (see engine_time in engine.c). */
+void kv_engine_turn_begin(struct kv_engine *e);
 void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o);
 void kv_session_init(struct kv_session *s, uint64_t id);
 /* Forgets WATCHes and MULTI state (connection closed). */
