@@ -38,6 +38,7 @@
 #define KV_IO_URING_TAG_LISTEN_CANCEL ((uint64_t)2 << 32)
 #define KV_IO_URING_TAG_LISTEN_CLOSE ((uint64_t)3 << 32)
 
+#define KV_IO_URING_SPIN_MAX (1u << 20) /* pauses per busy poll, whatever the clock says */
 /* Forced submits tried before a still-full SQ is declared a broken invariant. */
 #define KV_IO_URING_SUBMIT_TRIES 4u
 /* deinit waits at most this long for a queued listener close to complete. */
@@ -247,6 +248,36 @@ static uint32_t kv_io_uring_reap(struct kv_io_uring *u, bool deliver) {
     return delivered;
 }
 
+void kv_io_uring_set_busy_poll(struct kv_io_uring *u, const struct kv_clock *clock,
+                               uint32_t usec) {
+    KV_ASSERT(u->ring_ready && clock != NULL && usec <= 1000);
+    u->clock = clock;
+    u->busy_poll_ns = (u->setup_flags & IORING_SETUP_TASKRUN_FLAG) ? usec * 1000ull : 0;
+}
+
+/*
+ * Submits, then watches for work (a completion, or task work the kernel flags with
+ * IORING_SQ_TASKRUN) for up to busy_poll_ns. True: completions are in the CQ.
+ * Bounded twice: by the clock, and by KV_IO_URING_SPIN_MAX pauses.
+ */
+static bool kv_io_uring_busy_poll(struct kv_io_uring *u) {
+    KV_ASSERT(u->busy_poll_ns > 0 && u->clock != NULL);
+    int ret = io_uring_submit_and_get_events(&u->ring);
+    kv_io_uring_after_submit(u);
+    KV_ASSERT(ret >= 0 || ret == -EINTR || ret == -EBUSY || ret == -EAGAIN);
+    if (io_uring_cq_ready(&u->ring) > 0) return true;
+    uint64_t end = kv_clock_monotonic_ns(u->clock) + u->busy_poll_ns;
+    for (uint32_t i = 0; i < KV_IO_URING_SPIN_MAX; i++) {
+        if (IO_URING_READ_ONCE(*u->ring.sq.kflags) & IORING_SQ_TASKRUN) {
+            (void)io_uring_get_events(&u->ring);
+            if (io_uring_cq_ready(&u->ring) > 0) return true;
+        }
+        if ((i & 31) == 31 && kv_clock_monotonic_ns(u->clock) >= end) return false;
+        __builtin_ia32_pause();
+    }
+    return false;
+}
+
 /* One batch: submit everything queued, then wait up to wait_ms for a completion. */
 static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms) {
     KV_ASSERT(u->ring_ready);
@@ -255,6 +286,8 @@ static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms) {
     if (wait_ms == 0) {
         /* Always enters with GETEVENTS: DEFER_TASKRUN work runs only then. */
         ret = io_uring_submit_and_get_events(&u->ring);
+    } else if (u->busy_poll_ns > 0 && kv_io_uring_busy_poll(u)) {
+        return;
     } else {
         struct io_uring_cqe *cqe = NULL;
         struct __kernel_timespec ts = {
@@ -381,7 +414,7 @@ static const char *kv_io_uring_hint(int e) {
 static int kv_io_uring_ring_init(struct kv_io_uring *u, uint32_t conns_max, char *err,
                                  uint32_t err_cap) {
     static const uint32_t attempts[] = {
-        KV_IO_URING_FLAGS_DEFER | IORING_SETUP_CQSIZE,
+        KV_IO_URING_FLAGS_DEFER | IORING_SETUP_CQSIZE | IORING_SETUP_TASKRUN_FLAG,
         IORING_SETUP_COOP_TASKRUN | IORING_SETUP_CQSIZE,
         0,
     };
@@ -470,7 +503,7 @@ uint32_t kv_io_uring_setup_flags(const struct kv_io_uring *u) {
 
 const char *kv_io_uring_setup_name(const struct kv_io_uring *u) {
     KV_ASSERT(u->ring_ready);
-    uint32_t mode = u->setup_flags & ~(uint32_t)IORING_SETUP_CQSIZE;
+    uint32_t mode = u->setup_flags & ~(uint32_t)(IORING_SETUP_CQSIZE | IORING_SETUP_TASKRUN_FLAG);
     if (mode == KV_IO_URING_FLAGS_DEFER) return "SINGLE_ISSUER|DEFER_TASKRUN";
     if (mode == IORING_SETUP_COOP_TASKRUN) return "COOP_TASKRUN";
     KV_ASSERT(u->setup_flags == 0);

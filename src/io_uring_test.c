@@ -269,6 +269,37 @@ TEST(test_echo_round_trip) {
     tctx_free(t);
 }
 
+/* --busy-poll-us: the ring is watched before sleeping; completions still arrive,
+ * one by one, and an idle run still ends at its timeout with nothing delivered. */
+TEST(test_busy_poll) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    CHECK(t->u.setup_flags & IORING_SETUP_TASKRUN_FLAG);
+    kv_io_uring_set_busy_poll(&t->u, &kv_clock_system, 200);
+    CHECK(t->u.busy_poll_ns == 200000);
+    CHECK(kv_io_run(&t->io, 5) == 0 && t->events_count == 0); /* idle: times out */
+    int cfd;
+    int32_t h = accept_one(t, &cfd);
+    CHECK(h >= 0);
+    struct echo_conn *c = &t->echo[2];
+    c->on = true;
+    c->fd = h;
+    kv_io_recv(&t->io, h, c->buf, CONN_BUF_SIZE, kv_io_tag(KV_IO_RECV, 2, 1));
+    for (uint32_t i = 0; i < 50; i++) {
+        uint8_t msg[8] = {'p', 'i', 'n', 'g', (uint8_t)i, '\r', '\n', 0}, back[8];
+        CHECK(client_xfer(t, cfd, msg, sizeof(msg), back, sizeof(back)));
+        CHECK_MEM(back, sizeof(back), msg, sizeof(msg));
+    }
+    CHECK(c->recvs == 50 && c->sends == 50);
+    CHECK(t->internal_delivered == 0);
+    kv_io_uring_set_busy_poll(&t->u, &kv_clock_system, 0);
+    CHECK(t->u.busy_poll_ns == 0);
+    c->on = false;
+    close(cfd);
+    close(h);
+    tctx_free(t);
+}
+
 TEST(test_big_send) {
     struct tctx *t = tctx_new(16);
     CHECK(t != NULL);
@@ -517,6 +548,7 @@ int main(void) {
     RUN(test_init_ephemeral);
     RUN(test_accept_multishot);
     RUN(test_echo_round_trip);
+    RUN(test_busy_poll);
     RUN(test_big_send);
     RUN(test_client_close_eof);
     RUN(test_close_pending_recv);

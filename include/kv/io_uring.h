@@ -26,6 +26,7 @@
 #include <liburing.h>
 
 #include "kv/common.h"
+#include "kv/clock.h"
 #include "kv/io.h"
 
 /* Timeouts queued between two submissions; a full array forces a submit. */
@@ -63,6 +64,8 @@ struct kv_io_uring {
     bool accept_armed;  /* a multishot accept is pending (last CQE had F_MORE) */
     uint64_t accept_tag;
     uint32_t setup_flags; /* IORING_SETUP_* the kernel accepted */
+    const struct kv_clock *clock; /* for busy polling only */
+    uint64_t busy_poll_ns;
     uint32_t sq_entries;
     uint32_t cq_entries;  /* also the bound on CQEs processed per run */
     uint32_t timespecs_used;
@@ -79,6 +82,15 @@ struct kv_io_uring {
  */
 int kv_io_uring_init(struct kv_io_uring *u, struct kv_io *io, const char *bind_addr,
                      uint32_t port, uint32_t conns_max, char *err, uint32_t err_cap);
+/*
+ * Busy polling: before sleeping for completions, watch the ring for up to `usec`
+ * microseconds (0: never). Needs IORING_SETUP_TASKRUN_FLAG (else a no-op). A
+ * sleeping server is woken by whoever delivers its next request, which on a
+ * virtual machine costs that sender an inter-processor interrupt; polling trades
+ * the server's CPU for the clients' (README, "Busy polling").
+ */
+void kv_io_uring_set_busy_poll(struct kv_io_uring *u, const struct kv_clock *clock,
+                               uint32_t usec);
 /* Tears the ring down and closes the listener if still open. Pending completions
  * are discarded, never delivered. Connection handles are the caller's to close. */
 void kv_io_uring_deinit(struct kv_io_uring *u);
