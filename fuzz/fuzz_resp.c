@@ -381,6 +381,28 @@ static bool compare(enum kv_parse_status st, const struct kv_parse_result *res,
     return true;
 }
 
+/* The one-pass fast path over the rest of the stream (exact-size copy): when it
+ * takes a frame, the reference must agree on kind, length and every argument. A
+ * prefix is enough (whatever fast finds in a prefix, the whole stream holds too):
+ * the frame itself, else at most 64 KiB, so long streams stay linear. */
+static void check_fast(const uint8_t *p, uint64_t len, const struct kv_parse_limits *lim,
+                       const struct ref *r) {
+    len = KV_MIN(len, r->status == REF_OK ? r->frame_len : 65536u);
+    uint8_t *copy = malloc(len > 0 ? len : 1);
+    memcpy(copy, p, len);
+    struct kv_slice argv[64];
+    struct kv_parse_result res;
+    if (kv_parse_fast(lim, copy, (uint32_t)len, argv, 64, &res)) {
+        CHECK(r->status == REF_OK && res.error == NULL);
+        CHECK(res.kind == r->kind && res.frame_len == r->frame_len && res.argc == r->argc);
+        for (uint32_t i = 0; i < res.argc; i++) {
+            CHECK(argv[i].len == r->argl[i]);
+            CHECK(argv[i].len == 0 || memcmp(argv[i].ptr, r->argv[i], argv[i].len) == 0);
+        }
+    }
+    free(copy);
+}
+
 /* Scans the frame starting at `start`; returns how many bytes it took (0: stop). */
 static uint64_t run_frame(struct stream *s, uint64_t start, const struct kv_parse_limits *lim) {
     struct kv_parser p;
@@ -390,6 +412,7 @@ static uint64_t run_frame(struct stream *s, uint64_t start, const struct kv_pars
     uint64_t need_max = 0;
     kv_parser_reset(&p);
     ref_frame(&r, s->orig + start, s->total - start, lim);
+    check_fast(s->orig + start, s->total - start, lim, &r);
     for (uint64_t calls = 0; calls <= s->total + 1; calls++) {
         if (s->avail == start) stream_read(s, start, 1);
         uint64_t len = s->avail - start;
