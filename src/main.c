@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "kv/arena.h"
@@ -37,6 +38,20 @@ static void on_signal(int sig) {
 static void say(int fd, const char *s) {
     ssize_t w = write(fd, s, strlen(s));
     (void)w;
+}
+
+/*
+ * Raises the soft open-file limit toward the hard one, as Redis does for maxclients:
+ * every connection is a descriptor. Failing is harmless: accept answers EMFILE past
+ * the limit, and the server retries it on its next tick.
+ */
+static void raise_nofile(uint32_t maxclients) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+    rlim_t want = (rlim_t)maxclients + 512;
+    if (rl.rlim_cur >= want) return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 static int die(const char *what, const char *msg) {
@@ -128,6 +143,7 @@ int main(int argc, char **argv) {
         return die("impossible configuration", msg);
     }
     char err[256] = "";
+    raise_nofile(config.maxclients);
     if (kv_io_uring_init(&ring, &io, config.bind, config.port, config.maxclients, err,
                          sizeof(err)) != 0)
         return die("cannot start", err);

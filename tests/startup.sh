@@ -32,5 +32,33 @@ check missing-config-file 1 "cannot open config file '/nonexistent.conf'" \
     "$KV" /nonexistent.conf
 printf 'port 0\nmaxmemory 1mb\n' > build/startup-test.conf
 check config-file 0 "total mapped" "$KV" build/startup-test.conf --print-allocation
+# The soft open-file limit is raised for maxclients (+512), never past the hard one.
+nofile_case() { # name, soft limit to start with, maxclients, expected soft limit
+    local name=$1 soft=$2 clients=$3 want=$4 pid got=""
+    (ulimit -Sn "$soft" && exec "$KV" --port 0 --maxmemory 1mb --maxclients "$clients") \
+        > build/startup-nofile.log 2>&1 &
+    pid=$!
+    for _ in $(seq 1 50); do
+        grep -q "ready" build/startup-nofile.log 2>/dev/null && break
+        sleep 0.1
+    done
+    got=$(awk '/Max open files/ {print $4}' "/proc/$pid/limits" 2>/dev/null)
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    if [ "$got" = "$want" ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name: soft open-file limit $got, want $want"
+    fi
+}
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ] || [ "$hard" -ge 2600 ]; then
+    nofile_case nofile-raised 256 2000 2512
+else
+    nofile_case nofile-capped-at-hard 256 2000 "$hard"
+fi
+keep=4000
+[ "$hard" != unlimited ] && [ "$hard" -lt "$keep" ] && keep=$hard
+nofile_case nofile-kept-when-enough "$keep" 100 "$keep"
 echo "startup: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
