@@ -26,7 +26,8 @@ run_seed() {
 #  7000908: the model's glob compared ranges as unsigned bytes (Redis: signed char)
 #  7000936: a corrupted connection's MULTI overflow went unnoticed by the checker
 #  8000754: an eviction caused by a command inside EXEC was taken as preceding EXEC
-for seed in 1 10 452995056 7000908 7000936 8000754; do run_seed "$seed"; done
+#  9200784: the idle timeout closed a client that had stopped reading mid-error (checker)
+for seed in 1 10 452995056 7000908 7000936 8000754 9200784; do run_seed "$seed"; done
 
 # Determinism: the same seed twice gives byte-identical output.
 a=$(timeout 120 "$KV" sim --seed 4242 2>&1); b=$(timeout 120 "$KV" sim --seed 4242 2>&1)
