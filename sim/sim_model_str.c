@@ -546,7 +546,10 @@ static void cmd_ttl(struct mctx *c) {
     }
     int64_t ttl = abs ? e->expire_ms : e->expire_ms - c->now;
     if (ttl < 0) ttl = 0;
-    sim_buf_int(c->out, ms ? ttl : (ttl + 500) / 1000);
+    /* Rounded in unsigned arithmetic: EXPIRETIME of a PEXPIREAT at INT64_MAX is
+     * 9223372036854776 in Redis 7.0.15 (and kv), not an overflow (fuzz_engine). */
+    int64_t secs = (int64_t)(((uint64_t)ttl + 500) / 1000);
+    sim_buf_int(c->out, ms ? ttl : secs);
 }
 
 static void cmd_persist(struct mctx *c) {
