@@ -40,6 +40,17 @@ uint32_t kv_fmt_i64(char *buf, int64_t v) {
 
 /* Unsigned variant for lengths and counts. Returns length; buf >= 21 bytes. */
 static uint32_t fmt_u64(char *buf, uint64_t v) {
+    if (v < 10) { /* the common lengths and counts, without the division loop */
+        buf[0] = (char)('0' + v);
+        buf[1] = '\0';
+        return 1;
+    }
+    if (v < 100) {
+        buf[0] = (char)('0' + v / 10);
+        buf[1] = (char)('0' + v % 10);
+        buf[2] = '\0';
+        return 2;
+    }
     char tmp[20];
     uint32_t n = 0;
     do {
@@ -163,13 +174,21 @@ void kv_reply_bulk(struct kv_reply *r, const void *p, uint32_t n) {
     KV_ASSERT(r != NULL && (p != NULL || n == 0));
     /* Whole reply fits, or nothing is written. */
     char digits[21];
-    uint64_t total = 1 + (uint64_t)fmt_u64(digits, n) + 2 + n + 2;
+    uint32_t d = fmt_u64(digits, n);
+    uint64_t total = 1 + (uint64_t)d + 2 + n + 2;
     KV_ASSERT(total <= kv_reply_free(r) && total <= kv_reply_bulk_size(n));
-    uint32_t start = r->len;
-    kv_reply_bulk_header(r, n);
-    kv_reply_raw(r, p, n);
-    kv_reply_crlf(r);
-    KV_ASSERT(r->len - start == total);
+    uint8_t *o = r->buf + r->len; /* one pass: "$<n>\r\n<bytes>\r\n" */
+    *o++ = '$';
+    memcpy(o, digits, d);
+    o += d;
+    *o++ = '\r';
+    *o++ = '\n';
+    if (n > 0) memcpy(o, p, n);
+    o += n;
+    *o++ = '\r';
+    *o++ = '\n';
+    r->len += (uint32_t)total;
+    KV_ASSERT(o == r->buf + r->len && r->len <= r->cap);
 }
 
 void kv_reply_bulk_cstr(struct kv_reply *r, const char *s) {

@@ -186,6 +186,36 @@ TEST(writes_filling_cap_exactly) {
     CHECK(kv_reply_free(&o.r) == 0 && canary_intact(&o));
 }
 
+/* Lengths and counts at the digit-count boundaries (fmt_u64's 1- and 2-digit paths):
+ * every header against snprintf's decimal. */
+TEST(headers_at_digit_boundaries) {
+    static const uint64_t vals[] = {0, 1, 9, 10, 11, 42, 99, 100, 101, 999, 1000, 65535,
+                                    4294967295ull, 18446744073709551615ull};
+    static char payload[1001];
+    memset(payload, 'x', sizeof(payload));
+    for (size_t i = 0; i < KV_ARRAY_LEN(vals); i++) {
+        struct out o;
+        char want[64];
+        out_init(&o, 256);
+        uint64_t v63 = vals[i] & 0x7fffffffffffffffull; /* arrays and ints: <= INT64_MAX */
+        kv_reply_array(&o.r, v63);
+        kv_reply_int(&o.r, (int64_t)v63);
+        int n = snprintf(want, sizeof(want), "*%llu\r\n:%lld\r\n", (unsigned long long)v63,
+                         (long long)v63);
+        CHECK_STR(o.r.buf, o.r.len, want);
+        CHECK(o.r.len == (uint32_t)n && canary_intact(&o));
+        if (vals[i] > 200) continue;
+        out_init(&o, 256);
+        kv_reply_bulk(&o.r, payload, (uint32_t)vals[i]);
+        n = snprintf(want, sizeof(want), "$%llu\r\n", (unsigned long long)vals[i]);
+        CHECK(o.r.len == (uint32_t)n + vals[i] + 2);
+        CHECK_MEM(o.r.buf, (uint32_t)n, want, (uint32_t)n);
+        CHECK(memcmp(o.r.buf + n, payload, vals[i]) == 0);
+        CHECK_MEM(o.r.buf + n + vals[i], 2, "\r\n", 2);
+        CHECK(canary_intact(&o));
+    }
+}
+
 TEST(bulk_size_bound_holds) {
     static const uint32_t lens[] = {0, 1, 9, 10, 99999, 4000000000u};
     for (size_t i = 0; i < KV_ARRAY_LEN(lens); i++) {
@@ -268,6 +298,7 @@ int main(void) {
     RUN(errorf_formats_and_sanitises_like_redis);
     RUN(fmt_i64_like_ll2string);
     RUN(writes_filling_cap_exactly);
+    RUN(headers_at_digit_boundaries);
     RUN(bulk_size_bound_holds);
     RUN(one_byte_too_many_aborts);
     RUN(canary_exact_fit_does_not_abort);
