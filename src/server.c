@@ -839,7 +839,8 @@ void kv_server_start(struct kv_server *s) {
 /*
  * Lookahead across connections (without pipelining, each has one frame): the first
  * frame's key of the next `n` ready connections, slots then items, as lookahead()
- * does within one connection.
+ * does within one connection. The key is only peeked at (lookahead() parses the
+ * frame when its connection runs): a wrong guess costs a useless prefetch.
  */
 static void prefetch_ready(struct kv_server *s, uint32_t n) {
     KV_ASSERT(n <= s->ready_len && n <= KV_AHEAD_FRAMES);
@@ -847,13 +848,10 @@ static void prefetch_ready(struct kv_server *s, uint32_t n) {
     uint32_t found = 0;
     for (uint32_t i = 0; i < n; i++) {
         const struct kv_conn *c = &s->conns[s->ready[(s->ready_head + i) % s->conns_cap]];
-        struct kv_slice argv[4];
-        struct kv_parse_result f;
+        struct kv_slice key;
         if (c->state != KV_CONN_OPEN || c->frame_ready || !kv_parser_fresh(&c->parser)) continue;
-        if (!kv_parse_fast(&s->limits, c->in + c->in_start, c->in_end - c->in_start, argv,
-                           KV_ARRAY_LEN(argv), &f) || f.argc < 2)
-            continue;
-        hash[found++] = kv_ks_prefetch_slot(&s->ks, argv[1].ptr, argv[1].len);
+        if (!kv_parse_peek_key(c->in + c->in_start, c->in_end - c->in_start, &key)) continue;
+        hash[found++] = kv_ks_prefetch_slot(&s->ks, key.ptr, key.len);
     }
     KV_ASSERT(found <= n);
     for (uint32_t i = 0; i < found; i++) kv_ks_prefetch_item(&s->ks, hash[i]);
