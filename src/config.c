@@ -50,6 +50,8 @@ static const struct kv_option kv_options[] = {
     OPT("multi-max-commands", OPT_U32, multi_max_commands, "commands queued per MULTI"),
     OPT("timeout", OPT_U64, timeout_s, "close clients idle this many seconds (0: never)"),
     OPT("hz", OPT_U32, hz, "background ticks per second (active expiry, timeouts)"),
+    OPT("batch-wait-us", OPT_U32, batch_wait_us,
+        "sleep until 16 completions or this long with one (0: off); many-client batching"),
     OPT("busy-poll-us", OPT_U32, busy_poll_us,
         "before sleeping, watch for work this long (0: off); more CPU, fewer wakeups"),
     OPT("print-allocation", OPT_FLAG, print_allocation,
@@ -257,6 +259,8 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
                     "must be at least 1 and at most client-query-buffer-limit - 64", "");
     if (c->large_buffers < 1 || c->large_buffers > 65536)
         return fail(err, cap, "large-buffers: %s%s", "must be 1..65536", "");
+    if (c->batch_wait_us > 1000)
+        return fail(err, cap, "batch-wait-us: %s%s", "must be 0..1000", "");
     if (c->busy_poll_us > 1000)
         return fail(err, cap, "busy-poll-us: %s%s", "must be 0..1000", "");
     if (c->multi_max_commands < 1 || c->multi_max_commands > (1u << 20))

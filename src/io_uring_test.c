@@ -300,6 +300,37 @@ TEST(test_busy_poll) {
     tctx_free(t);
 }
 
+/* --batch-wait-us: where the kernel has min-wait, a lone completion still arrives
+ * (after at most the wait), echoes work, and an idle run ends at its timeout. */
+TEST(test_batch_wait) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    kv_io_uring_set_batch_wait(&t->u, 50);
+    bool have = (t->u.features & (1u << 15)) != 0;
+    printf("min-wait (IORING_FEAT_MIN_TIMEOUT) %s\n", have ? "supported" : "absent");
+    CHECK(t->u.batch_wait_us == (have ? 50u : 0u));
+    CHECK(kv_io_run(&t->io, 5) == 0 && t->events_count == 0); /* idle: times out */
+    int cfd;
+    int32_t h = accept_one(t, &cfd);
+    CHECK(h >= 0);
+    struct echo_conn *c = &t->echo[4];
+    c->on = true;
+    c->fd = h;
+    kv_io_recv(&t->io, h, c->buf, CONN_BUF_SIZE, kv_io_tag(KV_IO_RECV, 4, 1));
+    for (uint32_t i = 0; i < 20; i++) {
+        uint8_t msg[6] = {'b', 'a', 't', (uint8_t)i, '\r', '\n'}, back[6];
+        CHECK(client_xfer(t, cfd, msg, sizeof(msg), back, sizeof(back)));
+        CHECK_MEM(back, sizeof(back), msg, sizeof(msg));
+    }
+    CHECK(c->recvs == 20 && c->sends == 20 && t->internal_delivered == 0);
+    kv_io_uring_set_batch_wait(&t->u, 0);
+    CHECK(t->u.batch_wait_us == 0);
+    c->on = false;
+    close(cfd);
+    close(h);
+    tctx_free(t);
+}
+
 TEST(test_big_send) {
     struct tctx *t = tctx_new(16);
     CHECK(t != NULL);
@@ -549,6 +580,7 @@ int main(void) {
     RUN(test_accept_multishot);
     RUN(test_echo_round_trip);
     RUN(test_busy_poll);
+    RUN(test_batch_wait);
     RUN(test_big_send);
     RUN(test_client_close_eof);
     RUN(test_close_pending_recv);

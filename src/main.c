@@ -151,6 +151,7 @@ int main(int argc, char **argv) {
     if (rc != 0) return die("cannot map memory (lower --maxmemory or buffers)", strerror(-rc));
     config.port = ring.port;
     kv_io_uring_set_busy_poll(&ring, &kv_clock_system, config.busy_poll_us);
+    kv_io_uring_set_batch_wait(&ring, config.batch_wait_us);
     kv_server_init(&server, &config, &arena, &io, &kv_clock_system, random_seed());
     kv_layout_print(&layout, 1);
     kv_arena_seal(&arena);

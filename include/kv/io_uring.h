@@ -64,6 +64,8 @@ struct kv_io_uring {
     bool accept_armed;  /* a multishot accept is pending (last CQE had F_MORE) */
     uint64_t accept_tag;
     uint32_t setup_flags; /* IORING_SETUP_* the kernel accepted */
+    uint32_t features;    /* IORING_FEAT_* the kernel reported */
+    uint32_t batch_wait_us; /* kv_io_uring_set_batch_wait (0: off or unsupported) */
     const struct kv_clock *clock; /* for busy polling only */
     uint64_t busy_poll_ns;
     uint32_t sq_entries;
@@ -91,6 +93,14 @@ int kv_io_uring_init(struct kv_io_uring *u, struct kv_io *io, const char *bind_a
  */
 void kv_io_uring_set_busy_poll(struct kv_io_uring *u, const struct kv_clock *clock,
                                uint32_t usec);
+/*
+ * Batching wait: sleep until 16 completions are ready or `usec` microseconds have
+ * passed with at least one (0: wake at the first, the default). Fewer, larger
+ * turns: with many busy clients less CPU per request and fewer wakeups for them
+ * to pay; with few clients up to `usec` more latency (README, "Batching wait").
+ * Needs Linux 6.12 (IORING_FEAT_MIN_TIMEOUT); elsewhere a no-op.
+ */
+void kv_io_uring_set_batch_wait(struct kv_io_uring *u, uint32_t usec);
 /* Tears the ring down and closes the listener if still open. Pending completions
  * are discarded, never delivered. Connection handles are the caller's to close. */
 void kv_io_uring_deinit(struct kv_io_uring *u);
