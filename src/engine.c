@@ -236,22 +236,11 @@ void kv_engine_turn_begin(struct kv_engine *e) {
     e->turn_now_valid = false;
 }
 
-static int64_t engine_now(struct kv_engine *e, bool for_bound) {
-    if (e->turn_mode) return engine_time(e);
-    if (!for_bound && e->memo_now_valid) {
-        e->memo_now_valid = false;
-        return e->memo_now_ms;
-    }
-    int64_t now = kv_clock_realtime_ms(e->clock);
-    e->memo_now_ms = now;
-    e->memo_now_valid = for_bound;
-    return now;
-}
-
-static void ctx_init_at(struct kv_engine *e, struct kv_session *s, struct kv_cmd_ctx *ctx,
-                        uint32_t argc, const struct kv_slice *argv, struct kv_reply *out,
-                        bool for_bound) {
-    int64_t now = engine_now(e, for_bound);
+/* A bound taken outside a turn may read an earlier time than the execution: safe,
+ * as time only removes keys (expiry), so the bound can only overestimate. */
+static void ctx_init(struct kv_engine *e, struct kv_session *s, struct kv_cmd_ctx *ctx,
+                     uint32_t argc, const struct kv_slice *argv, struct kv_reply *out) {
+    int64_t now = engine_time(e);
     kv_ks_set_time(e->ks, now);
     ctx->engine = e;
     ctx->ks = e->ks;
@@ -262,10 +251,6 @@ static void ctx_init_at(struct kv_engine *e, struct kv_session *s, struct kv_cmd
     ctx->now_ms = now;
 }
 
-static void ctx_init(struct kv_engine *e, struct kv_session *s, struct kv_cmd_ctx *ctx,
-                     uint32_t argc, const struct kv_slice *argv, struct kv_reply *out) {
-    ctx_init_at(e, s, ctx, argc, argv, out, false);
-}
 
 /* EXEC is found once at init: telling it apart is then a pointer comparison. */
 static bool is_exec(const struct kv_engine *e, const struct kv_cmd *cmd) {
@@ -343,7 +328,7 @@ static uint64_t cmd_bound(struct kv_engine *e, struct kv_session *s, const struc
     if (cmd == NULL || !arity_ok(cmd, argc)) return 512; /* the error */
     struct kv_cmd_ctx ctx;
     struct kv_reply none = {0};
-    ctx_init_at(e, s, &ctx, argc, argv, &none, true);
+    ctx_init(e, s, &ctx, argc, argv, &none);
     uint64_t b = bound_of(&ctx, cmd);
     /* too large: an error replaces the reply */
     return b > e->reply_max ? KV_EXEC_ERROR_ROOM : KV_MAX(b, KV_EXEC_ERROR_ROOM);

@@ -41,7 +41,7 @@
 #define ITEM_ADDR_RESIDUE 4u      /* kv_alloc payloads sit at 4 mod 8 */
 #define KS_EVICT_MAX 1024u        /* evictions per kv_ks_make_room call */
 #define KS_RANDOM_TRIES 1024u     /* kv_ks_random draws before giving up */
-#define KS_PREFETCH_BYTES 2048u   /* of a value, by kv_ks_prefetch_value */
+#define KS_PREFETCH_BYTES 2048u   /* of a value, by kv_ks_prefetch_batch */
 
 struct kv_item {
     uint32_t meta;
@@ -214,25 +214,28 @@ uint64_t kv_ks_prefetch_slot(const struct kv_keyspace *ks, const uint8_t *key, u
     return h;
 }
 
-/* The header and key: at 4 mod 8 with up to 20 header bytes, they may straddle. */
-void kv_ks_prefetch_item(const struct kv_keyspace *ks, uint64_t hash) {
-    KV_ASSERT(ks->table.slots != NULL);
-    uint32_t ref = kv_table_guess(&ks->table, hash);
-    if (ref == 0) return;
-    const uint8_t *p = kv_alloc_addr(&ks->alloc, ref);
-    __builtin_prefetch(p);
-    __builtin_prefetch(p + 63);
-}
-
-/* The guessed item's value, up to KS_PREFETCH_BYTES (its header is cached by now:
- * the table holds only live items, so reading it is safe). */
-void kv_ks_prefetch_value(const struct kv_keyspace *ks, uint64_t hash) {
-    KV_ASSERT(ks->table.slots != NULL);
-    uint32_t ref = kv_table_guess(&ks->table, hash);
-    if (ref == 0) return;
-    const struct kv_item *it = kv_alloc_addr(&ks->alloc, ref);
-    uint64_t end = KV_MIN(item_size(it), KS_PREFETCH_BYTES);
-    for (uint64_t off = 128; off < end + 63; off += 64) __builtin_prefetch(item_bytes(it) + off);
+/*
+ * Stage 2 guesses each key's item from its (now cached) slot and prefetches its
+ * header and key (at 4 mod 8 after up to 20 header bytes, they may straddle two
+ * lines); stage 3 reads those headers and prefetches the values, up to
+ * KS_PREFETCH_BYTES. Only refs the index holds are read: always live items.
+ */
+void kv_ks_prefetch_batch(const struct kv_keyspace *ks, const uint64_t *hash, uint32_t n) {
+    KV_ASSERT(ks->table.slots != NULL && n <= KV_KS_PREFETCH_BATCH_MAX);
+    uint32_t ref[KV_KS_PREFETCH_BATCH_MAX];
+    for (uint32_t i = 0; i < n; i++) {
+        ref[i] = kv_table_guess(&ks->table, hash[i]);
+        if (ref[i] == 0) continue;
+        const uint8_t *p = kv_alloc_addr(&ks->alloc, ref[i]);
+        __builtin_prefetch(p);
+        __builtin_prefetch(p + 63);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (ref[i] == 0) continue;
+        const struct kv_item *it = kv_alloc_addr(&ks->alloc, ref[i]);
+        uint64_t end = KV_MIN(item_size(it), KS_PREFETCH_BYTES);
+        for (uint64_t off = 128; off < end + 63; off += 64) __builtin_prefetch(item_bytes(it) + off);
+    }
 }
 
 /* The index slot holding item `it` (which must be in the index). */

@@ -465,25 +465,14 @@ bool kv_parse_fast(const struct kv_parse_limits *limits, const uint8_t *buf, uin
     return true;
 }
 
-/* Skips "<digits>\r\n" at buf[*i]; the value in *out. Checks bounds, nothing else. */
-static bool peek_len(const uint8_t *buf, uint32_t len, uint32_t *i, uint32_t *out) {
-    uint32_t p = *i, v = 0;
-    for (uint32_t k = 0; k < 9 && p < len && (uint8_t)(buf[p] - '0') <= 9; k++, p++)
-        v = v * 10 + (uint32_t)(buf[p] - '0');
-    if (p == *i || (uint64_t)p + 2 > len) return false;
-    *i = p + 2;
-    *out = v;
-    return true;
-}
-
 bool kv_parse_peek_key(const uint8_t *buf, uint32_t len, struct kv_slice *key) {
     KV_ASSERT(key != NULL && (buf != NULL || len == 0));
     uint32_t i = 1, count = 0, l0 = 0, l1 = 0;
-    if (len < 4 || buf[0] != '*' || !peek_len(buf, len, &i, &count) || count < 2) return false;
-    if (i >= len || buf[i++] != '$' || !peek_len(buf, len, &i, &l0)) return false;
+    if (len < 4 || buf[0] != '*' || !fast_len(buf, len, &i, &count) || count < 2) return false;
+    if (i >= len || buf[i++] != '$' || !fast_len(buf, len, &i, &l0)) return false;
     if ((uint64_t)i + l0 + 3 > len) return false;
     i += l0 + 2;
-    if (buf[i++] != '$' || !peek_len(buf, len, &i, &l1) || (uint64_t)i + l1 > len) return false;
+    if (buf[i++] != '$' || !fast_len(buf, len, &i, &l1) || (uint64_t)i + l1 > len) return false;
     key->ptr = buf + i;
     key->len = l1;
     KV_ASSERT((uint64_t)i + l1 <= len);

@@ -469,28 +469,24 @@ static uint32_t lookahead(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(!c->frame_ready && c->state == KV_CONN_OPEN);
     s->ahead_conn = NULL;
     if (!kv_parser_fresh(&c->parser)) return 0; /* a frame is half-scanned */
-    uint32_t pos = c->in_start, n = 0, used = 0;
+    uint32_t pos = c->in_start, n = 0, used = 0, keys = 0;
+    uint64_t hash[KV_AHEAD_FRAMES];
     for (; n < KV_AHEAD_FRAMES; n++) {
         struct kv_parse_result f;
         struct kv_ahead *a = &s->ahead[n];
         if (!kv_parse_fast(&s->limits, c->in + pos, c->in_end - pos, s->ahead_argv + used,
                            KV_AHEAD_ARGV - used, &f))
             break;
-        *a = (struct kv_ahead){pos, f.frame_len, f.argc, used, 0};
+        *a = (struct kv_ahead){pos, f.frame_len, f.argc, used};
         if (f.argc >= 2) {
             const struct kv_slice *key = &s->ahead_argv[used + 1];
-            a->hash = kv_ks_prefetch_slot(&s->ks, key->ptr, key->len);
+            hash[keys++] = kv_ks_prefetch_slot(&s->ks, key->ptr, key->len);
         }
         used += f.argc;
         pos += f.frame_len;
     }
-    KV_ASSERT(pos <= c->in_end && used <= KV_AHEAD_ARGV);
-    for (uint32_t i = 0; i < n; i++) {
-        if (s->ahead[i].argc >= 2) kv_ks_prefetch_item(&s->ks, s->ahead[i].hash);
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        if (s->ahead[i].argc >= 2) kv_ks_prefetch_value(&s->ks, s->ahead[i].hash);
-    }
+    KV_ASSERT(pos <= c->in_end && used <= KV_AHEAD_ARGV && keys <= n);
+    kv_ks_prefetch_batch(&s->ks, hash, keys);
     s->ahead_n = n;
     s->ahead_next = 0;
     if (n > 0) s->ahead_conn = c;
@@ -854,8 +850,7 @@ static void prefetch_ready(struct kv_server *s, uint32_t n) {
         hash[found++] = kv_ks_prefetch_slot(&s->ks, key.ptr, key.len);
     }
     KV_ASSERT(found <= n);
-    for (uint32_t i = 0; i < found; i++) kv_ks_prefetch_item(&s->ks, hash[i]);
-    for (uint32_t i = 0; i < found; i++) kv_ks_prefetch_value(&s->ks, hash[i]);
+    kv_ks_prefetch_batch(&s->ks, hash, found);
 }
 
 static void process_ready(struct kv_server *s) {

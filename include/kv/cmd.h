@@ -177,16 +177,14 @@ struct kv_engine {
     uint32_t exec_left;          /* queued commands not yet run */
     const struct kv_cmd *lookup[KV_CMD_LOOKUP_SIZE];
     uint8_t lookup_len[KV_CMD_LOOKUP_SIZE]; /* strlen of each name */
-    /* The server asks for a frame's reply bound, then executes it: the command found
-     * and the time read for the bound are reused once by the execution. */
     const struct kv_cmd *cmd_exec; /* EXEC's entry, compared by address */
+    /* The server asks for a frame's reply bound, then executes it: the command found
+     * for the bound is tried first by the execution. */
     const struct kv_cmd *memo_cmd;
     uint32_t memo_len;
-    int64_t memo_now_ms;
     int64_t turn_now_ms;         /* kv_engine_turn_begin: one time per loop turn */
     bool turn_now_valid;
     bool turn_mode;
-    bool memo_now_valid;
 };
 
 void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init);

@@ -153,14 +153,14 @@ struct kv_item *kv_ks_copy(struct kv_keyspace *ks, const struct kv_item *src,
                            const uint8_t *dstkey, uint32_t dstklen);
 
 /*
- * Prefetching for a batch of lookups (no effect on contents): stage 1 hashes the
- * key and prefetches its index slot; stage 2, once every key of the batch had
- * stage 1, prefetches the item the slot probably points at.
+ * Prefetching for a batch of lookups (no effect on contents): kv_ks_prefetch_slot
+ * hashes one key and prefetches its index slot; once every key of the batch had
+ * that, kv_ks_prefetch_batch prefetches the items and values (first 2 KiB) the
+ * slots probably point at.
  */
+#define KV_KS_PREFETCH_BATCH_MAX 32u
 uint64_t kv_ks_prefetch_slot(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
-void kv_ks_prefetch_item(const struct kv_keyspace *ks, uint64_t hash);
-/* Stage 3, after stage 2 for the whole batch: the item's value (its first 2 KiB). */
-void kv_ks_prefetch_value(const struct kv_keyspace *ks, uint64_t hash);
+void kv_ks_prefetch_batch(const struct kv_keyspace *ks, const uint64_t *hash, uint32_t n);
 
 /* Lookup without side effects (no expiry, LRU or stats; may return an expired
  * item): for reply_bound functions. */

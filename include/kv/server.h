@@ -73,6 +73,7 @@ struct kv_conn {
 #define KV_KEEP_NONE UINT32_MAX
 
 #define KV_AHEAD_FRAMES 32u /* frames parsed ahead per connection, per pass */
+_Static_assert(KV_AHEAD_FRAMES <= KV_KS_PREFETCH_BATCH_MAX, "one prefetch batch");
 #define KV_AHEAD_ARGV 128u  /* their arguments, all together */
 
 struct kv_ahead {
@@ -80,7 +81,6 @@ struct kv_ahead {
     uint32_t frame_len;
     uint32_t argc;
     uint32_t argv_off;       /* first argument in ahead_argv */
-    uint64_t hash;           /* the key's (argv[1]) index hash, if argc >= 2 */
 };
 
 struct kv_server {
