@@ -507,6 +507,8 @@ static void take_ahead(struct kv_server *s, struct kv_conn *c) {
 /* Parses and executes every complete frame it can; stops when blocked. */
 static void conn_process(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(c->state == KV_CONN_OPEN);
+    /* Cached arguments never outlive one conn_process: c's input may move after it. */
+    KV_ASSERT(s->argv_conn == NULL && s->ahead_conn == NULL);
     for (uint32_t i = 0; i <= c->in_cap; i++) { /* each pass consumes >= 1 byte */
         if (c->waiting_in || c->waiting_out) break;
         if (c->pending_error != NULL) {
@@ -525,16 +527,15 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
             }
             if (st == KV_PARSE_ERROR) {
                 if (f.error == NULL) {
-                    s->ahead_conn = NULL;
                     conn_close(s, c);
-                    return;
+                    break; /* below: the caches are dropped, then return (closing) */
                 }
                 c->pending_error = f.error;
                 continue;
             }
+            KV_ASSERT(s->argv_conn == NULL); /* run_frame decodes this one */
             c->frame = f;
             c->frame_ready = true;
-            s->argv_conn = NULL; /* run_frame decodes */
         }
         if (!run_frame(s, c)) break;
     }
@@ -682,8 +683,7 @@ static void conn_open(struct kv_server *s, uint32_t slot, int32_t handle) {
     uint32_t gen = c->gen;
     bool in_ready = c->in_ready; /* a closed slot may still sit on the ready queue */
     uint8_t *small_in = c->small_in, *small_out = c->small_out;
-    if (s->argv_conn == c) s->argv_conn = NULL;
-    if (s->ahead_conn == c) s->ahead_conn = NULL;
+    KV_ASSERT(s->argv_conn == NULL && s->ahead_conn == NULL); /* see conn_process */
     memset(c, 0, sizeof(*c));
     c->slot = slot;
     c->gen = gen;
