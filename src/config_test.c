@@ -78,6 +78,25 @@ TEST(impossible_configurations) {
     CHECK(strncmp(err, "multi-max-commands:", 19) == 0);
 }
 
+/* --busy-poll-us and --batch-wait-us: 0..1000, exact refusal one past. */
+TEST(wait_options_at_their_limits) {
+    struct kv_config c;
+    char err[160] = "";
+    kv_config_defaults(&c);
+    CHECK(c.busy_poll_us == 0 && c.batch_wait_us == 0); /* both off by default */
+    CHECK(kv_config_set(&c, "busy-poll-us", "1000", err, sizeof(err)) == 0);
+    CHECK(kv_config_set(&c, "batch-wait-us", "1000", err, sizeof(err)) == 0);
+    CHECK(kv_config_check(&c, err, sizeof(err)) == 0);
+    CHECK(c.busy_poll_us == 1000 && c.batch_wait_us == 1000);
+    c.busy_poll_us = 1001;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK_STR(err, strlen(err), "busy-poll-us: must be 0..1000");
+    c.busy_poll_us = 0;
+    c.batch_wait_us = 1001;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK_STR(err, strlen(err), "batch-wait-us: must be 0..1000");
+}
+
 TEST(config_file) {
     struct kv_config c;
     kv_config_defaults(&c);
@@ -106,6 +125,7 @@ int main(void) {
     RUN(args);
     RUN(errors_name_the_option);
     RUN(impossible_configurations);
+    RUN(wait_options_at_their_limits);
     RUN(config_file);
     RUN(derived);
     TEST_SUMMARY("config");

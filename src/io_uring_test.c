@@ -269,6 +269,30 @@ TEST(test_echo_round_trip) {
     tctx_free(t);
 }
 
+/* Accepts one connection, echoes `rounds` small messages through it one at a time
+ * (each a separate wait for a lone completion), closes it. True if all came back
+ * exactly, each with one recv and one send, and nothing internal was delivered. */
+static bool echo_rounds(struct tctx *t, uint32_t slot, uint32_t rounds) {
+    int cfd;
+    int32_t h = accept_one(t, &cfd);
+    if (h < 0) return false;
+    struct echo_conn *c = &t->echo[slot];
+    c->on = true;
+    c->fd = h;
+    kv_io_recv(&t->io, h, c->buf, CONN_BUF_SIZE, kv_io_tag(KV_IO_RECV, slot, 1));
+    bool ok = true;
+    for (uint32_t i = 0; i < rounds && ok; i++) {
+        uint8_t msg[6] = {'e', 'c', 'h', (uint8_t)i, '\r', '\n'}, back[6];
+        ok = client_xfer(t, cfd, msg, sizeof(msg), back, sizeof(back)) &&
+             memcmp(back, msg, sizeof(msg)) == 0;
+    }
+    ok = ok && c->recvs == rounds && c->sends == rounds && t->internal_delivered == 0;
+    c->on = false;
+    close(cfd);
+    close(h);
+    return ok;
+}
+
 /* --busy-poll-us: the ring is watched before sleeping; completions still arrive,
  * one by one, and an idle run still ends at its timeout with nothing delivered. */
 TEST(test_busy_poll) {
@@ -278,25 +302,9 @@ TEST(test_busy_poll) {
     kv_io_uring_set_busy_poll(&t->u, &kv_clock_system, 200);
     CHECK(t->u.busy_poll_ns == 200000);
     CHECK(kv_io_run(&t->io, 5) == 0 && t->events_count == 0); /* idle: times out */
-    int cfd;
-    int32_t h = accept_one(t, &cfd);
-    CHECK(h >= 0);
-    struct echo_conn *c = &t->echo[2];
-    c->on = true;
-    c->fd = h;
-    kv_io_recv(&t->io, h, c->buf, CONN_BUF_SIZE, kv_io_tag(KV_IO_RECV, 2, 1));
-    for (uint32_t i = 0; i < 50; i++) {
-        uint8_t msg[8] = {'p', 'i', 'n', 'g', (uint8_t)i, '\r', '\n', 0}, back[8];
-        CHECK(client_xfer(t, cfd, msg, sizeof(msg), back, sizeof(back)));
-        CHECK_MEM(back, sizeof(back), msg, sizeof(msg));
-    }
-    CHECK(c->recvs == 50 && c->sends == 50);
-    CHECK(t->internal_delivered == 0);
+    CHECK(echo_rounds(t, 2, 50));
     kv_io_uring_set_busy_poll(&t->u, &kv_clock_system, 0);
     CHECK(t->u.busy_poll_ns == 0);
-    c->on = false;
-    close(cfd);
-    close(h);
     tctx_free(t);
 }
 
@@ -310,24 +318,9 @@ TEST(test_batch_wait) {
     printf("min-wait (IORING_FEAT_MIN_TIMEOUT) %s\n", have ? "supported" : "absent");
     CHECK(t->u.batch_wait_us == (have ? 50u : 0u));
     CHECK(kv_io_run(&t->io, 5) == 0 && t->events_count == 0); /* idle: times out */
-    int cfd;
-    int32_t h = accept_one(t, &cfd);
-    CHECK(h >= 0);
-    struct echo_conn *c = &t->echo[4];
-    c->on = true;
-    c->fd = h;
-    kv_io_recv(&t->io, h, c->buf, CONN_BUF_SIZE, kv_io_tag(KV_IO_RECV, 4, 1));
-    for (uint32_t i = 0; i < 20; i++) {
-        uint8_t msg[6] = {'b', 'a', 't', (uint8_t)i, '\r', '\n'}, back[6];
-        CHECK(client_xfer(t, cfd, msg, sizeof(msg), back, sizeof(back)));
-        CHECK_MEM(back, sizeof(back), msg, sizeof(msg));
-    }
-    CHECK(c->recvs == 20 && c->sends == 20 && t->internal_delivered == 0);
+    CHECK(echo_rounds(t, 4, 20));
     kv_io_uring_set_batch_wait(&t->u, 0);
     CHECK(t->u.batch_wait_us == 0);
-    c->on = false;
-    close(cfd);
-    close(h);
     tctx_free(t);
 }
 

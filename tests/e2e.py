@@ -181,6 +181,20 @@ def test_pipeline():
     want = OK + b'+QUEUED\r\n' * 3 + b'*3\r\n' + OK + integer(2) + bulk('2')
     check_eq('MULTI/SET/INCR/GET/EXEC pipelined', c.recv_exact(len(want)) + c.recv_some(0.1),
              want)
+    # The server parses up to 32 frames / 128 arguments ahead (server.c lookahead):
+    # frames with argument counts around 128 and runs longer than 32, in one write.
+    c.send(b''.join(enc('SET', 'la:%d' % i, 'v%d' % i) for i in range(10)))
+    c.recv_exact(len(OK) * 10)
+    req, want = b'', b''
+    for argc in (126, 127, 128, 129, 130, 200, 1, 2, 128, 64, 65):
+        keys = ['la:%d' % (i % 20) for i in range(max(argc - 1, 1))]
+        req += enc('EXISTS', *keys) + enc('GET', 'la:3') * 3
+        want += integer(sum(1 for k in keys if int(k[3:]) < 10)) + bulk('v3') * 3
+    req += enc('GET', 'la:9') * 40
+    want += bulk('v9') * 40
+    c.send(req)
+    check_eq('frames of 126-200 arguments among 73 GETs in one write (lookahead limits)',
+             c.recv_exact(len(want), timeout=10) + c.recv_some(0.1), want)
     vals = [pattern(100, i) for i in range(200)]
     req = (enc('MULTI') + b''.join(enc('SET', 'tx:b%d' % i, v) for i, v in enumerate(vals)) +
            enc('EXEC') + enc('GET', 'tx:b199'))
