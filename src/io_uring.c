@@ -160,6 +160,16 @@ static void kv_io_uring_close(void *impl, int32_t handle, uint64_t tag) {
     kv_io_uring_cancel_close(u, handle, KV_IO_URING_TAG_CONN_CANCEL, tag);
 }
 
+/* Milliseconds as the kernel's timespec (timeouts and waits). */
+static struct __kernel_timespec ms_timespec(uint64_t ms) {
+    struct __kernel_timespec ts = {
+        .tv_sec = (long long)(ms / 1000u),
+        .tv_nsec = (long long)(ms % 1000u) * 1000000LL,
+    };
+    KV_ASSERT(ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000LL);
+    return ts;
+}
+
 static void kv_io_uring_timeout(void *impl, uint64_t timeout_ms, uint64_t tag) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(kv_io_tag_op(tag) != 0);
@@ -167,8 +177,7 @@ static void kv_io_uring_timeout(void *impl, uint64_t timeout_ms, uint64_t tag) {
     KV_ASSERT(u->timespecs_used < KV_IO_URING_TIMESPECS_MAX);
     struct __kernel_timespec *ts = &u->timespecs[u->timespecs_used];
     u->timespecs_used++;
-    ts->tv_sec = (long long)(timeout_ms / 1000u);
-    ts->tv_nsec = (long long)(timeout_ms % 1000u) * 1000000LL;
+    *ts = ms_timespec(timeout_ms);
     struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
     io_uring_prep_timeout(sqe, ts, 0, 0);
     io_uring_sqe_set_data64(sqe, tag);
@@ -300,10 +309,7 @@ static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms) {
     }
     kv_io_uring_after_submit(u);
     if (io_uring_cq_ready(&u->ring) > 0) return;
-    struct __kernel_timespec ts = {
-        .tv_sec = (long long)(wait_ms / 1000u),
-        .tv_nsec = (long long)(wait_ms % 1000u) * 1000000LL,
-    };
+    struct __kernel_timespec ts = ms_timespec(wait_ms);
     struct io_uring_getevents_arg arg = {
         .sigmask = 0, .sigmask_sz = _NSIG / 8, .pad = u->batch_wait_us,
         .ts = (uint64_t)(uintptr_t)&ts,
@@ -330,10 +336,7 @@ static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms) {
         return;
     } else {
         struct io_uring_cqe *cqe = NULL;
-        struct __kernel_timespec ts = {
-            .tv_sec = (long long)(wait_ms / 1000u),
-            .tv_nsec = (long long)(wait_ms % 1000u) * 1000000LL,
-        };
+        struct __kernel_timespec ts = ms_timespec(wait_ms);
         ret = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
     }
     kv_io_uring_after_submit(u);
