@@ -42,6 +42,10 @@ def make_rows(scale):
             for t in ("SET", "GET"):
                 rows.append(dict(test=t, clients=50, pipeline=p, size=d, group=d,
                                  args=["-t", t.lower(), "-r", "KEYS"], requests=n(req)))
+        if d == 100:  # few clients: the batching wait must not cost them latency
+            for c, req in ((1, 20_000), (10, 100_000)):
+                rows.append(dict(test="GET", clients=c, pipeline=1, size=d, group=d,
+                                 args=["-t", "get", "-r", "KEYS"], requests=n(req)))
     for t in ("SET", "GET"):
         rows.append(dict(test=t, clients=1000, pipeline=1, size=3, group=3,
                          args=["-t", t.lower(), "-r", "KEYS"], requests=n(150_000)))

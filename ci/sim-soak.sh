@@ -3,14 +3,15 @@
 # wall-clock duration and collects the failing seeds.
 #
 #   ci/sim-soak.sh [--start N] [--duration SECONDS] [--out FILE] [--ticks T]
-#                  [--jobs J] [--bin PATH] [--timeout SECONDS]
+#                  [--jobs J] [--bin PATH] [--timeout SECONDS] [--crowd]
 #
 # Defaults: start 1, duration 300 s, out sim-failures.txt, the simulator's default
 # ticks, 1 job, ./build/kv, 600 s per seed. Each failing seed appends one line to
 # FILE: "<seed> <exit status> <first failure line>"; the full output of each
 # failing run is kept next to it in FILE.d/<seed>.txt. A run that exceeds the
 # per-seed timeout counts as a failure (exit status 124). Every line of FILE
-# replays with: ./build/kv sim --seed <seed> [--ticks T]
+# replays with: ./build/kv sim --seed <seed> [--ticks T] [--crowd]. --crowd runs
+# every seed with 96+ clients (the io batch hint's range).
 # Exit status: 0 if every seed passed, 1 if any failed, 2 on a usage error.
 set -u
 
@@ -21,9 +22,10 @@ ticks=""
 jobs=1
 bin=./build/kv
 per_seed_timeout=600
+crowd=()
 
 usage() {
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
         --jobs) jobs=${2:?}; shift 2 ;;
         --bin) bin=${2:?}; shift 2 ;;
         --timeout) per_seed_timeout=${2:?}; shift 2 ;;
+        --crowd) crowd=(--crowd); shift ;;
         -h|--help) usage ;;
         *) echo "sim-soak: unknown argument $1" >&2; usage ;;
     esac
@@ -55,7 +58,7 @@ tick_args=()
 run_seed() {
     local seed=$1 log rc
     log=$(mktemp)
-    timeout "$per_seed_timeout" "$bin" sim --seed "$seed" "${tick_args[@]}" > "$log" 2>&1
+    timeout "$per_seed_timeout" "$bin" sim --seed "$seed" "${tick_args[@]}" "${crowd[@]}" > "$log" 2>&1
     rc=$?
     if [ $rc -ne 0 ]; then
         cp "$log" "$out.d/$seed.txt"

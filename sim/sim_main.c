@@ -1,5 +1,5 @@
 /*
- * sim_main.c: `kv sim --seed N [--ticks T] [--canary[=model]] [--stats]`, and
+ * sim_main.c: `kv sim --seed N [--ticks T] [--crowd] [--canary[=model]] [--stats]`, and
  * `kv sim --redis PORT [--seed N] [--requests R]` (the model against a real Redis).
  *
  * One seed draws everything: a tiny server configuration, the fault rates (swarm
@@ -189,7 +189,11 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     kv_prng_init(&knobs, kv_splitmix64(&sm));
     kv_prng_init(&w->prng, kv_splitmix64(&sm));
     draw_config(w, &knobs);
-    w->client_count = 1 + (uint32_t)kv_prng_below(&knobs, w->cfg.maxclients + 3);
+    /* --crowd: 96 or more clients, enough for the server's io batch hint (server.c
+     * batch_hint) to leave 0; the first draws stay those of the plain seed. */
+    if (w->crowd) w->cfg.maxclients = 100 + (uint32_t)kv_prng_below(&knobs, 61);
+    uint32_t least = w->crowd ? 96 : 1;
+    w->client_count = least + (uint32_t)kv_prng_below(&knobs, w->cfg.maxclients + 4 - least);
     w->shutdown_live = kv_prng_chance(&knobs, 1, 2);
     draw_faults(w, &knobs);
     nc->conn_cap = 2 * w->client_count + 4;
@@ -494,7 +498,8 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
         const struct sim_net_stats *n = sim_net_stats(w->net);
         printf("stats: cpu_s=%.3f requests_per_cpu_s=%.0f commands=%llu exact=%llu loose=%llu "
                "oom=%llu too_large=%llu unmodeled=%llu completions=%llu accepts=%llu "
-               "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu\n",
+               "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu "
+               "batch_hint_max=%u\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
                (unsigned long long)ms->loose, (unsigned long long)ms->oom,
@@ -502,7 +507,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)n->completions, (unsigned long long)n->accepts,
                (unsigned long long)n->bytes_c2s, (unsigned long long)n->bytes_s2c,
                (unsigned long long)ks->blocked_on_buffers,
-               (unsigned long long)w->used_memory_max);
+               (unsigned long long)w->used_memory_max, n->batch_hint_max);
     }
     printf("seed=%llu ticks=%llu requests=%llu replies_checked=%llu faults=%llu clients=%u "
            "commands=%llu connections=%llu rejected=%llu evicted=%llu expired=%llu "
@@ -521,13 +526,14 @@ struct sim_args {
     uint64_t seed;
     uint64_t ticks;
     uint32_t canary;
+    bool crowd;
     bool stats;
     uint32_t redis_port;
     uint64_t requests;
 };
 
 static int usage(void) {
-    fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--canary[=model]] [--stats]\n"
+    fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--canary[=model]] [--stats]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R]\n");
     return 2;
 }
@@ -552,6 +558,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
         if (strcmp(o, "--canary") == 0) a->canary = 1;
         else if (strcmp(o, "--canary=model") == 0) a->canary = 2;
         else if (strcmp(o, "--stats") == 0) a->stats = true;
+        else if (strcmp(o, "--crowd") == 0) a->crowd = true;
         else if (strcmp(o, "--seed") == 0 && parse_u64(v, &a->seed)) i++;
         else if (strcmp(o, "--ticks") == 0 && parse_u64(v, &a->ticks)) i++;
         else if (strcmp(o, "--requests") == 0 && parse_u64(v, &a->requests)) i++;
@@ -577,8 +584,8 @@ int kv_sim_main(int argc, char **argv) {
     char extra[64] = "";
     if (a.ticks != DEFAULT_TICKS) snprintf(extra, sizeof(extra), " --ticks %llu",
                                            (unsigned long long)a.ticks);
-    snprintf(reproduce_line, sizeof(reproduce_line), "reproduce: ./build/kv sim --seed %llu%s%s\n",
-             (unsigned long long)a.seed, extra,
+    snprintf(reproduce_line, sizeof(reproduce_line), "reproduce: ./build/kv sim --seed %llu%s%s%s\n",
+             (unsigned long long)a.seed, extra, a.crowd ? " --crowd" : "",
              a.canary == 1 ? " --canary" : a.canary == 2 ? " --canary=model" : "");
     signal(SIGABRT, on_fatal);
     signal(SIGSEGV, on_fatal);
@@ -590,6 +597,7 @@ int kv_sim_main(int argc, char **argv) {
     w->seed = a.seed;
     w->ticks = a.ticks;
     w->canary = a.canary;
+    w->crowd = a.crowd;
     w->stats_out = a.stats;
     struct sim_net_config nc;
     world_setup(w, &nc);

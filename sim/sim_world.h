@@ -129,6 +129,7 @@ struct sim_world {
     enum sim_phase phase;
     struct kv_prng prng;         /* the world's own draws (clock jumps) */
     uint32_t canary;             /* 1: flip a received byte; 2: the model's INCR is off */
+    bool crowd;                  /* --crowd: 96 clients or more */
     bool canary_fired;
     bool shutdown_live;          /* end with kv_server_shutdown under traffic */
     bool stopping;               /* kv_server_shutdown was called */

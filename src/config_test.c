@@ -83,7 +83,7 @@ TEST(wait_options_at_their_limits) {
     struct kv_config c;
     char err[160] = "";
     kv_config_defaults(&c);
-    CHECK(c.busy_poll_us == 0 && c.batch_wait_us == 0); /* both off by default */
+    CHECK(c.busy_poll_us == 0 && c.batch_wait_us == 30); /* polling off, batching 30 us */
     CHECK(kv_config_set(&c, "busy-poll-us", "1000", err, sizeof(err)) == 0);
     CHECK(kv_config_set(&c, "batch-wait-us", "1000", err, sizeof(err)) == 0);
     CHECK(kv_config_check(&c, err, sizeof(err)) == 0);

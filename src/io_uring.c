@@ -39,7 +39,6 @@
 #define KV_IO_URING_TAG_LISTEN_CANCEL ((uint64_t)2 << 32)
 #define KV_IO_URING_TAG_LISTEN_CLOSE ((uint64_t)3 << 32)
 
-#define KV_IO_URING_BATCH_NR 16u /* completions a batching wait waits for */
 #define KV_IO_URING_FEAT_MIN_TIMEOUT (1u << 15) /* IORING_FEAT_MIN_TIMEOUT, Linux 6.12 */
 #define KV_IO_URING_SPIN_MAX (1u << 20) /* pauses per busy poll, whatever the clock says */
 /* Forced submits tried before a still-full SQ is declared a broken invariant. */
@@ -296,13 +295,15 @@ void kv_io_uring_set_batch_wait(struct kv_io_uring *u, uint32_t usec) {
 }
 
 /*
- * Batching wait (--batch-wait-us): submit, then sleep until KV_IO_URING_BATCH_NR
- * completions are ready, or batch_wait_us have passed with at least one, or the
- * timeout. The kernel's min-wait: the `pad` field of io_uring_getevents_arg became
- * min_wait_usec in Linux 6.12 (IORING_FEAT_MIN_TIMEOUT; liburing 2.3 predates it).
+ * Batching wait (--batch-wait-us, the caller's `batch` hint): submit, then sleep
+ * until `batch` completions are ready, or batch_wait_us have passed with at least
+ * one, or the timeout. The kernel's min-wait: the `pad` field of
+ * io_uring_getevents_arg became min_wait_usec in Linux 6.12
+ * (IORING_FEAT_MIN_TIMEOUT; liburing 2.3 predates it).
  */
-static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms) {
+static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms, uint32_t batch) {
     KV_ASSERT(u->batch_wait_us > 0 && wait_ms > 0);
+    KV_ASSERT(batch >= 2 && batch <= KV_IO_BATCH_MAX);
     if (io_uring_sq_ready(&u->ring) > 0) {
         int ret = io_uring_submit(&u->ring);
         KV_ASSERT(ret >= 0 || ret == -EINTR || ret == -EBUSY || ret == -EAGAIN);
@@ -314,15 +315,16 @@ static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms) {
         .sigmask = 0, .sigmask_sz = _NSIG / 8, .pad = u->batch_wait_us,
         .ts = (uint64_t)(uintptr_t)&ts,
     };
-    int ret = io_uring_enter2((unsigned)u->ring.ring_fd, 0, KV_IO_URING_BATCH_NR,
+    int ret = io_uring_enter2((unsigned)u->ring.ring_fd, 0, batch,
                               IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
                               (sigset_t *)(void *)&arg, sizeof(arg));
     KV_ASSERT((ret >= 0 || ret == -ETIME || ret == -EINTR || ret == -EBUSY ||
                ret == -EAGAIN) && "io_uring: batching wait failed");
 }
 
-/* One batch: submit everything queued, then wait up to wait_ms for a completion. */
-static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms) {
+/* One batch: submit everything queued, then wait up to wait_ms for a completion
+ * (or, batching, for `batch` of them: kv_io_uring_batch_wait). */
+static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms, uint32_t batch) {
     KV_ASSERT(u->ring_ready);
     int ret;
     u->counters.enter_calls++;
@@ -331,8 +333,8 @@ static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms) {
         ret = io_uring_submit_and_get_events(&u->ring);
     } else if (u->busy_poll_ns > 0 && kv_io_uring_busy_poll(u)) {
         return;
-    } else if (u->batch_wait_us > 0) {
-        kv_io_uring_batch_wait(u, wait_ms);
+    } else if (u->batch_wait_us > 0 && batch >= 2) {
+        kv_io_uring_batch_wait(u, wait_ms, batch);
         return;
     } else {
         struct io_uring_cqe *cqe = NULL;
@@ -346,11 +348,11 @@ static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms) {
                ret == -EAGAIN) && "io_uring: submit/wait failed");
 }
 
-static uint32_t kv_io_uring_run(void *impl, uint32_t wait_ms) {
+static uint32_t kv_io_uring_run(void *impl, uint32_t wait_ms, uint32_t batch) {
     struct kv_io_uring *u = impl;
-    KV_ASSERT(u->ring_ready && u->io != NULL);
+    KV_ASSERT(u->ring_ready && u->io != NULL && batch <= KV_IO_BATCH_MAX);
     KV_ASSERT(u->io->complete != NULL && "io->complete must be set before run");
-    kv_io_uring_submit_wait(u, wait_ms);
+    kv_io_uring_submit_wait(u, wait_ms, batch);
     return kv_io_uring_reap(u, true);
 }
 
@@ -519,7 +521,7 @@ static void kv_io_uring_drain_listener(struct kv_io_uring *u) {
     KV_ASSERT(u->listener == KV_IO_URING_LISTENER_CLOSING);
     for (uint32_t i = 0; i < KV_IO_URING_DRAIN_ROUNDS; i++) {
         if (u->listener != KV_IO_URING_LISTENER_CLOSING) break;
-        kv_io_uring_submit_wait(u, KV_IO_URING_DRAIN_WAIT_MS);
+        kv_io_uring_submit_wait(u, KV_IO_URING_DRAIN_WAIT_MS, 0);
         (void)kv_io_uring_reap(u, false);
     }
     KV_ASSERT(u->listener != KV_IO_URING_LISTENER_OPEN);

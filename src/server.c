@@ -53,6 +53,8 @@
 #define SHUTDOWN_FORCE_NS (5ull * 1000000000ull)
 /* Reply room every command gets without asking (errors, +OK, integers). */
 #define PROTO_ERROR_ROOM 128u
+#define KV_BATCH_PER_SENDING 4u  /* batch_hint: wait for a quarter of the senders */
+#define KV_BATCH_MIN_SENDING 32u /* ... once at least this many are sending */
 
 enum {
     L_CONNS, L_SLOTS, L_REJECT, L_READY, L_SMALL_IN, L_SMALL_OUT, L_LARGE_IN, L_LARGE_OUT,
@@ -638,6 +640,7 @@ static void on_recv(struct kv_server *s, struct kv_conn *c, int32_t res) {
         c->in_end += (uint32_t)res;
         s->engine.stats.total_net_input_bytes += (uint64_t)res;
         c->last_active_ns = turn_ns(s);
+        kv_activity_note(&s->activity, &c->activity_mark, c->last_active_ns);
     } else if (res == 0) {
         c->peer_closed = true;
     } else if (res == -ENOBUFS || res == -EINTR || res == -EAGAIN) {
@@ -869,12 +872,30 @@ static void process_ready(struct kv_server *s) {
     }
 }
 
+/*
+ * The io batch hint: with many connections sending (activity.h), a wait may last
+ * until a quarter of them have sent (at most KV_IO_BATCH_MAX) or the backend's
+ * window (--batch-wait-us) has passed; below KV_BATCH_MIN_SENDING it is 0, wake at
+ * the first. Measured on loopback with redis-benchmark (README, "Batching wait"):
+ * waiting for 16 cost 10 clients a quarter of their throughput, and waiting for 2
+ * cost them CPU (a timer per wait) without saving wakeups.
+ */
+static uint32_t batch_hint(const struct kv_server *s) {
+    uint32_t sending = kv_activity_recent(&s->activity, s->turn_ns);
+    KV_ASSERT(sending <= s->conns_cap);
+    if (sending < KV_BATCH_MIN_SENDING) return 0;
+    uint32_t want = KV_MIN(sending / KV_BATCH_PER_SENDING, KV_IO_BATCH_MAX);
+    KV_ASSERT(want >= 2);
+    return want;
+}
+
 bool kv_server_run_once(struct kv_server *s, uint32_t wait_ms) {
     KV_ASSERT(s->io->complete == on_complete);
     if (s->stopped) return false;
+    uint32_t batch = batch_hint(s); /* by the last turn's time: no extra clock read */
     s->turn_ns_valid = false;
     kv_engine_turn_begin(&s->engine);
-    kv_io_run(s->io, s->ready_len > 0 ? 0 : wait_ms);
+    kv_io_run(s->io, s->ready_len > 0 ? 0 : wait_ms, s->ready_len > 0 ? 0 : batch);
     process_ready(s);
     if (s->shutting_down && s->live_conns == 0 && !s->accept_armed) s->stopped = true;
     return !s->stopped;

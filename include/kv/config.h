@@ -37,7 +37,7 @@ struct kv_config {
     uint32_t multi_max_commands;    /* commands queued per MULTI */
     uint64_t timeout_s;             /* idle client timeout, 0 = never */
     uint32_t hz;                    /* ticks per second: active expiry, timeouts */
-    uint32_t batch_wait_us;         /* io_uring min-wait batching (0: off) */
+    uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */
     uint32_t busy_poll_us;          /* watch the ring this long before sleeping (0: off) */
     bool print_allocation;          /* print the allocation table and exit */
     bool help;

@@ -40,6 +40,7 @@ enum kv_io_op {
 };
 
 #define KV_IO_F_MORE 1u /* multishot accept stays armed */
+#define KV_IO_BATCH_MAX 16u /* the largest `batch` hint run() takes */
 
 typedef void (*kv_io_complete_fn)(void *ctx, uint64_t tag, int32_t result, uint32_t flags);
 
@@ -58,8 +59,14 @@ struct kv_io_vtable {
      * Submit everything queued since the last call (one batch), wait until at least
      * one completion is ready or wait_ms passes, then deliver every ready
      * completion. Returns the number delivered.
+     * `batch` (<= KV_IO_BATCH_MAX) is a hint: about this many completions are
+     * expected soon. A backend with a batching window (io_uring's min-wait) may
+     * then sleep until `batch` are ready or its window has passed with at least
+     * one, instead of waking at the first; below 2, or without a window, it wakes
+     * at the first. Never past wait_ms. The simulator delivers what is ready
+     * (its time moves only between ticks, as for wait_ms).
      */
-    uint32_t (*run)(void *impl, uint32_t wait_ms);
+    uint32_t (*run)(void *impl, uint32_t wait_ms, uint32_t batch);
 };
 
 struct kv_io {
@@ -85,8 +92,8 @@ static inline void kv_io_close(struct kv_io *io, int32_t h, uint64_t tag) {
 static inline void kv_io_timeout(struct kv_io *io, uint64_t ms, uint64_t tag) {
     io->vt->timeout(io->impl, ms, tag);
 }
-static inline uint32_t kv_io_run(struct kv_io *io, uint32_t wait_ms) {
-    return io->vt->run(io->impl, wait_ms);
+static inline uint32_t kv_io_run(struct kv_io *io, uint32_t wait_ms, uint32_t batch) {
+    return io->vt->run(io->impl, wait_ms, batch);
 }
 
 /* Tags: op kind (8 bits) | slot (24 bits) | generation (32 bits). */

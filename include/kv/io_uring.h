@@ -94,11 +94,11 @@ int kv_io_uring_init(struct kv_io_uring *u, struct kv_io *io, const char *bind_a
 void kv_io_uring_set_busy_poll(struct kv_io_uring *u, const struct kv_clock *clock,
                                uint32_t usec);
 /*
- * Batching wait: sleep until 16 completions are ready or `usec` microseconds have
- * passed with at least one (0: wake at the first, the default). Fewer, larger
- * turns: with many busy clients less CPU per request and fewer wakeups for them
- * to pay; with few clients up to `usec` more latency (README, "Batching wait").
- * Needs Linux 6.12 (IORING_FEAT_MIN_TIMEOUT); elsewhere a no-op.
+ * Batching wait: when run() is given a `batch` hint of 2 or more, sleep until that
+ * many completions are ready or `usec` microseconds have passed with at least one
+ * (0: always wake at the first). Fewer, larger turns while many clients are busy:
+ * less CPU per request and fewer wakeups for them to pay (README, "Batching
+ * wait"). Needs Linux 6.12 (IORING_FEAT_MIN_TIMEOUT); elsewhere a no-op.
  */
 void kv_io_uring_set_batch_wait(struct kv_io_uring *u, uint32_t usec);
 /* Tears the ring down and closes the listener if still open. Pending completions

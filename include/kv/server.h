@@ -15,6 +15,7 @@
 #ifndef KV_SERVER_H
 #define KV_SERVER_H
 
+#include "kv/activity.h"
 #include "kv/arena.h"
 #include "kv/clock.h"
 #include "kv/cmd.h"
@@ -65,6 +66,7 @@ struct kv_conn {
     uint8_t *small_out;
     uint8_t *large_out;      /* borrowed from the reply pool, or NULL */
     uint64_t last_active_ns;
+    uint64_t activity_mark;  /* kv_activity_note: the last epoch it was counted in */
     struct kv_parser parser;
     struct kv_parse_result frame;
     struct kv_session session;
@@ -109,6 +111,7 @@ struct kv_server {
     uint64_t turn_ns;        /* monotonic time of this loop turn's completions */
     bool turn_ns_valid;
     uint64_t shutdown_ns;    /* when shutdown began, 0 if running */
+    struct kv_activity activity; /* connections sending per ms: the io batch hint */
     uint32_t timeout_cursor;
     uint32_t live_conns;     /* slots not FREE (clients and rejects) */
     struct kv_conn *argv_conn; /* whose ready frame argv holds (NULL: decode again) */
