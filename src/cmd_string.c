@@ -81,9 +81,11 @@ static uint64_t peek_len(const struct kv_cmd_ctx *c, uint32_t i) {
     return it != NULL && is_string(it) ? kv_item_value_len(it) : 0;
 }
 
-/* No error of these commands echoes an argument: room for one, or the value. */
+/* No error of these commands echoes an argument: room for one, or the value (a
+ * reply is one or the other; a sum would make 16 pipelined 1000-byte GETs miss a
+ * 16 KiB output buffer by one and split every reply into two sends). */
 static uint64_t bound_value(struct kv_cmd_ctx *c) {
-    return KV_EXEC_ERROR_ROOM + kv_reply_bulk_size(peek_len(c, 1));
+    return KV_MAX((uint64_t)KV_EXEC_ERROR_ROOM, kv_reply_bulk_size(peek_len(c, 1)));
 }
 
 /* SET replies the old value only with the GET option. */
@@ -314,10 +316,11 @@ static void cmd_mget(struct kv_cmd_ctx *c) {
     }
 }
 
+/* An array header and every value (a wrong type is a nil); errors never follow. */
 static uint64_t bound_mget(struct kv_cmd_ctx *c) {
-    uint64_t n = KV_EXEC_ERROR_ROOM + 32;
+    uint64_t n = 32;
     for (uint32_t i = 1; i < c->argc; i++) n += kv_reply_bulk_size(peek_len(c, i));
-    return n;
+    return KV_MAX((uint64_t)KV_EXEC_ERROR_ROOM, n);
 }
 
 static void ref_put(struct kv_cmd_ctx *c, uint32_t i, uint32_t ref) {
@@ -602,7 +605,7 @@ static void cmd_incrbyfloat(struct kv_cmd_ctx *c) {
 }
 
 static uint64_t bound_incrbyfloat(struct kv_cmd_ctx *c) {
-    return KV_EXEC_ERROR_ROOM + kv_reply_bulk_size(LD_STR_MAX);
+    return KV_MAX((uint64_t)KV_EXEC_ERROR_ROOM, kv_reply_bulk_size(LD_STR_MAX));
 }
 
 /* ---- the table ------------------------------------------------------------------ */

@@ -216,14 +216,17 @@ TEST(headers_at_digit_boundaries) {
     }
 }
 
+/* Exact at every digit boundary (the bound is the size: see reply.h). */
 TEST(bulk_size_bound_holds) {
-    static const uint32_t lens[] = {0, 1, 9, 10, 99999, 4000000000u};
+    static const uint64_t lens[] = {0,     1,      9,       10,        99,  100, 999, 1000,
+                                    99999, 100000, 4000000000u, INT64_MAX};
     for (size_t i = 0; i < KV_ARRAY_LEN(lens); i++) {
         char digits[21];
-        uint32_t d = kv_fmt_i64(digits, lens[i]);
+        uint32_t d = kv_fmt_i64(digits, (int64_t)lens[i]);
         uint64_t actual = 1 + (uint64_t)d + 2 + lens[i] + 2;
-        CHECK(actual <= kv_reply_bulk_size(lens[i]));
+        CHECK(actual == kv_reply_bulk_size(lens[i]));
     }
+    CHECK(kv_reply_bulk_size(1000) == 1009 && kv_reply_bulk_size(0) == 6);
 }
 
 /* Runs fn in a child; true when the child died of SIGABRT (a KV_ASSERT). */

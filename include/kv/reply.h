@@ -40,8 +40,13 @@ void kv_reply_array(struct kv_reply *r, uint64_t n);                /* *n\r\n */
 void kv_reply_bulk_header(struct kv_reply *r, uint64_t n);
 void kv_reply_crlf(struct kv_reply *r);
 
-/* Bytes "$<n>\r\n" + n + "\r\n" take: what reply_bound functions add up. */
-static inline uint64_t kv_reply_bulk_size(uint64_t n) { return n + 25; }
+/* Bytes "$<n>\r\n" + n + "\r\n" take, exactly: what reply_bound functions add up.
+ * Exact, not n + 25: 16 pipelined replies of 1000 bytes must fit 16 KiB. */
+static inline uint64_t kv_reply_bulk_size(uint64_t n) {
+    uint64_t digits = 1;
+    for (uint64_t v = n; v >= 10 && digits < 20; v /= 10) digits++;
+    return n + digits + 5;
+}
 
 /* Formats v as Redis's ll2string would; returns length, buf >= 21 bytes. */
 uint32_t kv_fmt_i64(char *buf, int64_t v);
