@@ -42,6 +42,7 @@ struct op {
     bool active;
     uint8_t *buf;            /* recv */
     const uint8_t *src;      /* send */
+    bool nowait;             /* recv: KV_IO_RECV_NOWAIT, -EAGAIN when nothing is there */
     uint32_t len;
     uint64_t tag;
 };
@@ -243,7 +244,8 @@ static void io_listener_close(void *impl) {
     if (n->accept_armed) n->listener_cancel = true;
 }
 
-static void io_recv(void *impl, int32_t h, uint8_t *buf, uint32_t len, uint64_t tag) {
+static void io_recv(void *impl, int32_t h, uint8_t *buf, uint32_t len, uint64_t tag,
+                    uint32_t flags) {
     struct sim_net *n = impl;
     struct conn *c = conn_of(n, h);
     KV_ASSERT(!c->recv.active && buf != NULL && len > 0);
@@ -252,6 +254,9 @@ static void io_recv(void *impl, int32_t h, uint8_t *buf, uint32_t len, uint64_t 
     c->recv.buf = buf;
     c->recv.len = len;
     c->recv.tag = tag;
+    c->recv.nowait = (flags & KV_IO_RECV_NOWAIT) != 0;
+    if (c->recv.nowait) n->stats.recv_nowait++;
+    KV_ASSERT((flags & ~KV_IO_RECV_NOWAIT) == 0);
 }
 
 static void io_send(void *impl, int32_t h, const uint8_t *buf, uint32_t len, uint64_t tag) {
@@ -313,7 +318,14 @@ static void try_recv(struct sim_net *n, struct conn *c) {
     }
     uint64_t avail = p->visible - p->head;
     bool eof = p->fin && p->head == p->tail;
-    if (n->tick < p->clogged_until || (avail == 0 && !eof)) return;
+    if (n->tick < p->clogged_until || (avail == 0 && !eof)) {
+        if (!c->recv.nowait) return;
+        SIM_DEBUG(c->serial, "server recv (nowait) completes: -EAGAIN");
+        post(n, c->recv.tag, -EAGAIN, 0, -1);
+        c->recv.active = false;
+        n->stats.recv_eagain++;
+        return;
+    }
     if (chance_pct(n, n->f.hold_pct)) {
         n->stats.held++;
         return;

@@ -129,15 +129,24 @@ static void kv_io_uring_listener_close(void *impl) {
     u->listener = KV_IO_URING_LISTENER_CLOSING;
 }
 
+/*
+ * A waiting recv polls first (a request usually has not arrived yet when kv
+ * re-arms). A NOWAIT recv tries at once: MSG_DONTWAIT makes io_uring post -EAGAIN
+ * instead of arming a poll.
+ */
 static void kv_io_uring_recv(void *impl, int32_t handle, uint8_t *buf, uint32_t len,
-                             uint64_t tag) {
+                             uint64_t tag, uint32_t flags) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(handle >= 0 && buf != NULL && len > 0);
-    KV_ASSERT(kv_io_tag_op(tag) != 0);
+    KV_ASSERT(kv_io_tag_op(tag) != 0 && (flags & ~KV_IO_RECV_NOWAIT) == 0);
     kv_io_uring_reserve(u, 1, false);
     struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
-    io_uring_prep_recv(sqe, handle, buf, len, 0);
-    sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+    if (flags & KV_IO_RECV_NOWAIT) {
+        io_uring_prep_recv(sqe, handle, buf, len, MSG_DONTWAIT);
+    } else {
+        io_uring_prep_recv(sqe, handle, buf, len, 0);
+        sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+    }
     io_uring_sqe_set_data64(sqe, tag);
 }
 

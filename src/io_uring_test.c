@@ -403,6 +403,39 @@ TEST(test_client_close_eof) {
     tctx_free(t);
 }
 
+/* KV_IO_RECV_NOWAIT: -EAGAIN at once with nothing there; with 10 bytes there, a
+ * 4-byte recv takes 4 and the next 6; after the client closes, 0 (EOF). */
+TEST(test_recv_nowait) {
+    struct tctx *t = tctx_new(16);
+    CHECK(t != NULL);
+    int cfd;
+    int32_t h = accept_one(t, &cfd);
+    CHECK(h >= 0);
+    uint8_t buf[64];
+    uint64_t tag = kv_io_tag(KV_IO_RECV, 7, 3);
+    struct event ev;
+    kv_io_recv_nowait(&t->io, h, buf, sizeof(buf), tag);
+    CHECK(wait_tag(t, tag, &ev));
+    CHECK(ev.res == -EAGAIN);
+    CHECK(send(cfd, "0123456789", 10, 0) == 10);
+    struct pollfd pfd = {.fd = h, .events = POLLIN};
+    CHECK(poll(&pfd, 1, 2000) == 1); /* the bytes are there before we ask */
+    kv_io_recv_nowait(&t->io, h, buf, 4, tag);
+    CHECK(wait_tag(t, tag, &ev));
+    CHECK(ev.res == 4 && memcmp(buf, "0123", 4) == 0);
+    kv_io_recv_nowait(&t->io, h, buf, sizeof(buf), tag);
+    CHECK(wait_tag(t, tag, &ev));
+    CHECK(ev.res == 6 && memcmp(buf, "456789", 6) == 0);
+    close(cfd);
+    CHECK(poll(&pfd, 1, 2000) == 1);
+    kv_io_recv_nowait(&t->io, h, buf, sizeof(buf), tag);
+    CHECK(wait_tag(t, tag, &ev));
+    CHECK(ev.res == 0);
+    CHECK(t->events_count == 0 && t->internal_delivered == 0);
+    close(h);
+    tctx_free(t);
+}
+
 TEST(test_close_pending_recv) {
     struct tctx *t = tctx_new(16);
     CHECK(t != NULL);
@@ -581,6 +614,7 @@ int main(void) {
     RUN(test_echo_round_trip);
     RUN(test_busy_poll);
     RUN(test_batch_wait);
+    RUN(test_recv_nowait);
     RUN(test_big_send);
     RUN(test_client_close_eof);
     RUN(test_close_pending_recv);

@@ -569,11 +569,38 @@ static uint32_t recv_len(const struct kv_conn *c) {
     return c->in_cap - c->in_end;
 }
 
+/*
+ * Read again before replying? Yes when the last recv filled all its room, the
+ * frames it completed have run and the next one is incomplete: the rest of the
+ * client's pipeline is probably in the socket already. A NOWAIT recv takes it (or
+ * completes -EAGAIN at once), so one send answers the whole pipeline instead of
+ * two: Redis, too, reads all it can before writing. Never when output is blocked
+ * (a frame waits for room) or the connection is on its way out.
+ */
+static bool read_before_reply(const struct kv_server *s, const struct kv_conn *c) {
+    KV_ASSERT(c->state == KV_CONN_OPEN || c->state == KV_CONN_REJECTING);
+    if (!c->recv_filled || c->state != KV_CONN_OPEN || s->shutting_down) return false;
+    if (c->recv_inflight || c->send_inflight || out_pending(c) == 0) return false;
+    if (c->frame_ready || c->waiting_in || c->waiting_out || c->pending_error != NULL)
+        return false;
+    if (c->peer_closed || c->close_after_reply) return false;
+    return c->in_end < c->in_cap && recv_len(c) > 0;
+}
+
 static void conn_arm(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(c->state == KV_CONN_OPEN || c->state == KV_CONN_REJECTING);
+    if (read_before_reply(s, c)) {
+        c->recv_filled = false; /* once: the next recv decides again */
+        c->recv_inflight = true;
+        c->recv_asked = recv_len(c);
+        kv_io_recv_nowait(s->io, c->handle, c->in + c->in_end, c->recv_asked,
+                          kv_io_tag(KV_IO_RECV, c->slot, c->gen));
+        return;
+    }
     if (!c->send_inflight && out_pending(c) > 0) {
         c->send_len = out_pending(c);
         c->send_inflight = true;
+        s->engine.stats.total_writes_processed++;
         kv_io_send(s->io, c->handle, c->out + c->out_sent, c->send_len,
                    kv_io_tag(KV_IO_SEND, c->slot, c->gen));
     }
@@ -588,6 +615,7 @@ static void conn_arm(struct kv_server *s, struct kv_conn *c) {
     uint32_t len = recv_len(c);
     if (len == 0) return;
     c->recv_inflight = true;
+    c->recv_asked = len;
     kv_io_recv(s->io, c->handle, c->in + c->in_end, len, kv_io_tag(KV_IO_RECV, c->slot, c->gen));
 }
 
@@ -635,10 +663,12 @@ static void on_recv(struct kv_server *s, struct kv_conn *c, int32_t res) {
         if (c->state == KV_CONN_CLOSING) conn_maybe_free(s, c);
         return;
     }
+    c->recv_filled = res > 0 && (uint32_t)res == c->recv_asked;
     if (res > 0) {
-        KV_ASSERT((uint32_t)res <= c->in_cap - c->in_end);
+        KV_ASSERT((uint32_t)res <= c->in_cap - c->in_end && (uint32_t)res <= c->recv_asked);
         c->in_end += (uint32_t)res;
         s->engine.stats.total_net_input_bytes += (uint64_t)res;
+        s->engine.stats.total_reads_processed++;
         c->last_active_ns = turn_ns(s);
         kv_activity_note(&s->activity, &c->activity_mark, c->last_active_ns);
     } else if (res == 0) {

@@ -230,6 +230,37 @@ def test_pipeline():
     c.close()
 
 
+@test()
+def test_read_before_reply():
+    """A pipeline larger than the 16 KiB input buffer, in one write: kv reads the rest
+    (a NOWAIT recv) before replying, so one send answers it (server.c
+    read_before_reply). INFO total_writes_processed counts sends."""
+    kv = start_kv('readmore', ['--maxclients', 16, '--maxmemory', '32mb'])
+    c = Conn(kv.port)
+    value = pattern(1000, 7)
+    req = b''.join(enc('SET', 'rb:%02d' % i, value) for i in range(16))  # 16,624 bytes
+    sends = []
+    for _ in range(3):  # the one-send outcome needs the write to arrive whole: retry
+        before = int(info_field(c.call('INFO', 'stats'), 'total_writes_processed'))
+        c.send(req)
+        got = c.recv_exact(len(OK) * 16, timeout=10)
+        after = int(info_field(c.call('INFO', 'stats'), 'total_writes_processed'))
+        check_eq('16 SETs of 1000 bytes in one write: 16 replies', got, OK * 16)
+        sends.append(after - before - 1)  # minus the first INFO's own reply
+        if sends[-1] == 1:
+            break
+    check('... answered by one send (sends per attempt: %s)' % sends, 1 in sends)
+    c.send(b''.join(enc('GET', 'rb:%02d' % i) for i in range(16)))  # 16 x 1009 reply bytes
+    check_eq('16 GETs of 1000 bytes pipelined: exact replies',
+             c.recv_exact(16 * 1009, timeout=10), bulk(value) * 16)
+    reads = int(info_field(c.call('INFO', 'stats'), 'total_reads_processed'))
+    # per attempt: INFO, the batch (its first 16 KiB and the rest), INFO; then GETs, INFO
+    check('INFO total_reads_processed counts reads (>= %d)' % (4 * len(sends) + 2),
+          reads >= 4 * len(sends) + 2, str(reads))
+    c.close()
+    kv.stop()
+
+
 # ---- 3. byte by byte and split points ------------------------------------------------
 
 def send_bytewise(c, data, gap=0.0):

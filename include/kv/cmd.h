@@ -116,6 +116,8 @@ struct kv_stats {
     uint64_t evicted_keys;
     uint64_t blocked_on_buffers;  /* times a connection waited for a large buffer */
     uint64_t stale_completions;
+    uint64_t total_reads_processed;  /* recvs that brought bytes (as Redis counts reads) */
+    uint64_t total_writes_processed; /* sends submitted */
     uint64_t start_monotonic_ns;
     uint32_t tcp_port;
 };

@@ -41,6 +41,7 @@ enum kv_io_op {
 
 #define KV_IO_F_MORE 1u /* multishot accept stays armed */
 #define KV_IO_BATCH_MAX 16u /* the largest `batch` hint run() takes */
+#define KV_IO_RECV_NOWAIT 1u /* recv flag: do not wait for data (see recv) */
 
 typedef void (*kv_io_complete_fn)(void *ctx, uint64_t tag, int32_t result, uint32_t flags);
 
@@ -49,7 +50,10 @@ struct kv_io_vtable {
     void (*accept)(void *impl, uint64_t tag);
     /* Stop accepting: the listener is closed; the pending accept completes. */
     void (*listener_close)(void *impl);
-    void (*recv)(void *impl, int32_t handle, uint8_t *buf, uint32_t len, uint64_t tag);
+    /* flags: 0, or KV_IO_RECV_NOWAIT: complete at once, -EAGAIN if no byte is ready
+     * (and never EOF-less 0) instead of waiting for data. */
+    void (*recv)(void *impl, int32_t handle, uint8_t *buf, uint32_t len, uint64_t tag,
+                 uint32_t flags);
     void (*send)(void *impl, int32_t handle, const uint8_t *buf, uint32_t len, uint64_t tag);
     /* Cancel everything pending on handle, then close it (see contract above). */
     void (*close)(void *impl, int32_t handle, uint64_t tag);
@@ -80,7 +84,12 @@ static inline void kv_io_accept(struct kv_io *io, uint64_t tag) { io->vt->accept
 static inline void kv_io_listener_close(struct kv_io *io) { io->vt->listener_close(io->impl); }
 static inline void kv_io_recv(struct kv_io *io, int32_t h, uint8_t *buf, uint32_t len,
                               uint64_t tag) {
-    io->vt->recv(io->impl, h, buf, len, tag);
+    io->vt->recv(io->impl, h, buf, len, tag, 0);
+}
+/* A recv that takes what has arrived, or completes with -EAGAIN. */
+static inline void kv_io_recv_nowait(struct kv_io *io, int32_t h, uint8_t *buf, uint32_t len,
+                                     uint64_t tag) {
+    io->vt->recv(io->impl, h, buf, len, tag, KV_IO_RECV_NOWAIT);
 }
 static inline void kv_io_send(struct kv_io *io, int32_t h, const uint8_t *buf, uint32_t len,
                               uint64_t tag) {

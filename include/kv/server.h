@@ -48,6 +48,7 @@ struct kv_conn {
     bool waiting_out;        /* queued for a large reply buffer */
     bool in_ready;           /* on the ready queue */
     bool frame_ready;        /* `frame` holds a complete, not yet executed frame */
+    bool recv_filled;        /* the last recv filled all it asked for: more may wait */
     const char *pending_error; /* protocol error to reply before closing */
     /* Input: bytes [in_start, in_end) are unconsumed; a frame starts at in_start. */
     uint8_t *in;
@@ -63,6 +64,7 @@ struct kv_conn {
     uint32_t out_len;
     uint32_t out_sent;
     uint32_t send_len;       /* bytes of the send in flight */
+    uint32_t recv_asked;     /* bytes the recv in flight may fill */
     uint8_t *small_out;
     uint8_t *large_out;      /* borrowed from the reply pool, or NULL */
     uint64_t last_active_ns;
