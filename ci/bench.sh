@@ -5,7 +5,7 @@
 # 127.0.0.1 (ports 7600-7699), pinned to CPU 0 with redis-benchmark on CPU 1, and writes
 # build/bench.md and build/bench.json. Options go to ci/bench.py:
 #   --quick            smaller -n (about 2 minutes)
-#   --rounds N         A/B rounds (default 3)
+#   --rounds N         A/B rounds (default 5)
 #   --only LABEL       only rows whose label contains LABEL, e.g. 'GET c50 P16'
 #   --skip-extras      no keys-until-OOM fill, no startup timing
 #   --kv-arg=--opt=v   an extra kv option

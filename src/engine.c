@@ -323,15 +323,18 @@ static void oom_need(uint32_t argc, const struct kv_slice *argv, uint64_t *need,
     *largest = big + 64;
 }
 
+/* The room a command's own bound `b` asks for: too large, an error replaces it. */
+static uint64_t room_for(const struct kv_engine *e, uint64_t b) {
+    return b > e->reply_max ? KV_EXEC_ERROR_ROOM : KV_MAX(b, KV_EXEC_ERROR_ROOM);
+}
+
 static uint64_t cmd_bound(struct kv_engine *e, struct kv_session *s, const struct kv_cmd *cmd,
                           uint32_t argc, const struct kv_slice *argv) {
     if (cmd == NULL || !arity_ok(cmd, argc)) return 512; /* the error */
     struct kv_cmd_ctx ctx;
     struct kv_reply none = {0};
     ctx_init(e, s, &ctx, argc, argv, &none);
-    uint64_t b = bound_of(&ctx, cmd);
-    /* too large: an error replaces the reply */
-    return b > e->reply_max ? KV_EXEC_ERROR_ROOM : KV_MAX(b, KV_EXEC_ERROR_ROOM);
+    return room_for(e, bound_of(&ctx, cmd));
 }
 
 uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
@@ -340,14 +343,36 @@ uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t
     return cmd_bound(e, s, lookup(e, argv[0]), argc, argv);
 }
 
+/*
+ * One lookup and one bound per frame. The run bound is reused by the execution
+ * that follows at once: in between, only evictions (kv_ks_make_room) and lazy
+ * expiry can change the keyspace, and removing keys never grows a reply, so the
+ * bound stays an upper bound (the handler's reply is asserted against it).
+ */
+void kv_engine_prepare(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                       const struct kv_slice *argv, struct kv_prepared *p) {
+    KV_ASSERT(argc >= 1 && p != NULL);
+    p->cmd = lookup(e, argv[0]);
+    p->run_bound = KV_BOUND_NONE;
+    if (p->cmd == NULL || !arity_ok(p->cmd, argc)) {
+        p->reply_bound = 512; /* the error */
+    } else if ((s->flags & KV_SESSION_MULTI) && !runs_in_multi(p->cmd)) {
+        p->reply_bound = 128; /* +QUEUED or an error */
+    } else {
+        struct kv_cmd_ctx ctx;
+        struct kv_reply none = {0};
+        ctx_init(e, s, &ctx, argc, argv, &none);
+        p->run_bound = bound_of(&ctx, p->cmd);
+        p->reply_bound = room_for(e, p->run_bound);
+    }
+    KV_ASSERT(p->reply_bound >= 128);
+}
+
 uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                                const struct kv_slice *argv) {
-    KV_ASSERT(argc >= 1);
-    const struct kv_cmd *cmd = lookup(e, argv[0]);
-    if (cmd != NULL && arity_ok(cmd, argc) && (s->flags & KV_SESSION_MULTI) &&
-        !runs_in_multi(cmd))
-        return 128; /* +QUEUED or an error */
-    return cmd_bound(e, s, cmd, argc, argv);
+    struct kv_prepared p;
+    kv_engine_prepare(e, s, argc, argv, &p);
+    return p.reply_bound;
 }
 
 /* A watched key that was live at WATCH and has expired since dirties the session. */
@@ -396,10 +421,10 @@ static void observe(struct kv_engine *e, const struct kv_cmd_ctx *ctx, uint32_t 
  * that is at most half a large buffer), so a transaction's reply always fits.
  */
 static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd_ctx *ctx,
-                    uint64_t reserve) {
+                    uint64_t reserve, uint64_t known_bound) {
     KV_ASSERT(e->scratch_used == 0);
     KV_ASSERT(reserve <= kv_reply_free(ctx->out));
-    uint64_t bound = bound_of(ctx, cmd);
+    uint64_t bound = known_bound != KV_BOUND_NONE ? known_bound : bound_of(ctx, cmd);
     if (bound > e->reply_max || bound + reserve > kv_reply_free(ctx->out)) {
         reply_too_large(ctx->out, bound, e->reply_max);
     } else {
@@ -422,12 +447,22 @@ static bool oom_refused(struct kv_engine *e, const struct kv_cmd *cmd, struct kv
 
 enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                                const struct kv_slice *argv, struct kv_reply *out) {
-    KV_ASSERT(argc >= 1 && out != NULL);
+    struct kv_prepared p;
+    kv_engine_prepare(e, s, argc, argv, &p);
+    return kv_engine_execute_prepared(e, s, argc, argv, &p, out);
+}
+
+enum kv_exec kv_engine_execute_prepared(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                                        const struct kv_slice *argv,
+                                        const struct kv_prepared *p, struct kv_reply *out) {
+    KV_ASSERT(argc >= 1 && out != NULL && p != NULL);
     struct kv_cmd_ctx ctx;
     ctx_init(e, s, &ctx, argc, argv, out);
     uint32_t from = out->len;
     enum kv_exec result = KV_EXEC_DONE;
-    const struct kv_cmd *cmd = lookup(e, argv[0]);
+    const struct kv_cmd *cmd = p->cmd;
+    /* prepare's lookup was the last one (it leaves its command in the memo) */
+    KV_ASSERT((cmd == NULL || cmd == e->memo_cmd) && "prepared for another frame");
     bool in_multi = (s->flags & KV_SESSION_MULTI) != 0;
     if (cmd == NULL || !arity_ok(cmd, argc)) {
         if (in_multi) s->flags |= KV_SESSION_MULTI_ERROR;
@@ -448,7 +483,7 @@ enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32
     } else if (is_exec(e, cmd) && kv_engine_is_exec(e, s, argc, argv)) {
         return KV_EXEC_RUN_QUEUED; /* the server replays; observed in exec_end */
     } else if (!oom_refused(e, cmd, &ctx)) {
-        run_cmd(e, cmd, &ctx, 0);
+        run_cmd(e, cmd, &ctx, 0, p->run_bound);
     }
     observe(e, &ctx, from);
     return result;
@@ -476,7 +511,7 @@ void kv_engine_exec_one(struct kv_engine *e, struct kv_session *s, uint32_t argc
     struct kv_cmd_ctx ctx;
     ctx_init(e, s, &ctx, argc, argv, out);
     uint32_t from = out->len;
-    run_cmd(e, cmd, &ctx, (uint64_t)e->exec_left * KV_EXEC_ERROR_ROOM);
+    run_cmd(e, cmd, &ctx, (uint64_t)e->exec_left * KV_EXEC_ERROR_ROOM, KV_BOUND_NONE);
     observe(e, &ctx, from);
 }
 

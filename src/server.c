@@ -390,17 +390,18 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
     uint32_t start = c->in_start;
     uint32_t argc = s->argv_conn == c ? c->frame.argc : frame_decode(s, c, start, &c->frame);
     uint64_t bound;
+    struct kv_prepared prep;
     bool is_exec = kv_engine_is_exec(&s->engine, &c->session, argc, s->argv);
     if (is_exec) {
         bound = KV_MIN(exec_bound(s, c), s->pool_out.size);
         argc = frame_decode(s, c, start, &c->frame);
-    } else {
-        bound = kv_engine_reply_bound(&s->engine, &c->session, argc, s->argv);
     }
+    kv_engine_prepare(&s->engine, &c->session, argc, s->argv, &prep);
+    if (!is_exec) bound = prep.reply_bound;
     if (!ensure_out(s, c, bound)) return false;
     struct kv_reply r;
     kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
-    enum kv_exec x = kv_engine_execute(&s->engine, &c->session, argc, s->argv, &r);
+    enum kv_exec x = kv_engine_execute_prepared(&s->engine, &c->session, argc, s->argv, &prep, &r);
     s->argv_conn = NULL;
     if (x == KV_EXEC_RUN_QUEUED) exec_queued(s, c, &r);
     KV_ASSERT(r.len <= r.cap);

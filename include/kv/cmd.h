@@ -203,6 +203,21 @@ uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32
                                const struct kv_slice *argv);
 enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                                const struct kv_slice *argv, struct kv_reply *out);
+
+/* A frame's command looked up and bounded once: kv_engine_prepare() gives the reply
+ * bound (as kv_engine_reply_bound), and kv_engine_execute_prepared() runs the same
+ * frame right after, with nothing else run in between, without bounding it again. */
+#define KV_BOUND_NONE UINT64_MAX
+struct kv_prepared {
+    const struct kv_cmd *cmd; /* NULL: unknown */
+    uint64_t reply_bound;     /* room to make in the output */
+    uint64_t run_bound;       /* the command's own bound, or KV_BOUND_NONE if it won't run */
+};
+void kv_engine_prepare(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                       const struct kv_slice *argv, struct kv_prepared *p);
+enum kv_exec kv_engine_execute_prepared(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                                        const struct kv_slice *argv,
+                                        const struct kv_prepared *p, struct kv_reply *out);
 /* True if this frame is an EXEC that will replay the queued commands. */
 bool kv_engine_is_exec(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                        const struct kv_slice *argv);
