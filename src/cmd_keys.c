@@ -90,7 +90,7 @@ static void rename_generic(struct kv_cmd_ctx *c, bool nx) {
         if (nx) {
             kv_reply_int(c->out, 0);
         } else {
-            kv_reply_simple(c->out, "OK");
+            kv_reply_ok(c->out);
         }
         return;
     }
@@ -109,7 +109,7 @@ static void rename_generic(struct kv_cmd_ctx *c, bool nx) {
     if (nx) {
         kv_reply_int(c->out, 1);
     } else {
-        kv_reply_simple(c->out, "OK");
+        kv_reply_ok(c->out);
     }
 }
 

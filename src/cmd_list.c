@@ -361,7 +361,7 @@ static void cmd_lset(struct kv_cmd_ctx *c) {
         return;
     }
     modified(c, 1, it);
-    kv_reply_simple(c->out, "OK");
+    kv_reply_ok(c->out);
 }
 
 static void cmd_linsert(struct kv_cmd_ctx *c) {
@@ -426,7 +426,7 @@ static void cmd_ltrim(struct kv_cmd_ctx *c) {
         kv_list_trim(alloc_of(c), h, from, n);
         modified(c, 1, it);
     }
-    kv_reply_simple(c->out, "OK");
+    kv_reply_ok(c->out);
 }
 
 /* ---- lpos ---------------------------------------------------------------------- */

@@ -441,7 +441,7 @@ static void run(struct fx *f, const char *line) {
         KV_ASSERT(sscanf(line + 4, "%63s %63s", key, val) == 2);
         set_string(f, key, val);
         kv_reply_init(&f->out, f->outbuf, OUT_CAP);
-        kv_reply_simple(&f->out, "OK");
+        kv_reply_ok(&f->out);
         return;
     }
     parse_words(f, line);

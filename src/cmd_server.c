@@ -32,7 +32,7 @@ static void cmd_ping(struct kv_cmd_ctx *c) {
 static void cmd_echo(struct kv_cmd_ctx *c) { kv_reply_bulk(c->out, c->argv[1].ptr, c->argv[1].len); }
 
 static void cmd_quit(struct kv_cmd_ctx *c) {
-    kv_reply_simple(c->out, "OK");
+    kv_reply_ok(c->out);
     c->session->flags |= KV_SESSION_CLOSE;
 }
 
@@ -46,7 +46,7 @@ static void cmd_select(struct kv_cmd_ctx *c) {
     } else if (db != 0) {
         kv_reply_error(c->out, "ERR DB index is out of range");
     } else {
-        kv_reply_simple(c->out, "OK");
+        kv_reply_ok(c->out);
     }
 }
 
@@ -60,7 +60,7 @@ static void cmd_flush(struct kv_cmd_ctx *c) {
     kv_engine_touch_all(c->engine);
     kv_ks_flush(c->ks);
     KV_ASSERT(kv_ks_count(c->ks) == 0);
-    kv_reply_simple(c->out, "OK");
+    kv_reply_ok(c->out);
 }
 
 static void cmd_multi(struct kv_cmd_ctx *c) {
@@ -70,7 +70,7 @@ static void cmd_multi(struct kv_cmd_ctx *c) {
     }
     c->session->flags |= KV_SESSION_MULTI;
     c->session->multi_count = 0;
-    kv_reply_simple(c->out, "OK");
+    kv_reply_ok(c->out);
 }
 
 static void discard(struct kv_cmd_ctx *c) {
@@ -100,7 +100,7 @@ static void cmd_discard(struct kv_cmd_ctx *c) {
         return;
     }
     discard(c);
-    kv_reply_simple(c->out, "OK");
+    kv_reply_ok(c->out);
 }
 
 static void cmd_watch(struct kv_cmd_ctx *c) {
@@ -116,12 +116,12 @@ static void cmd_watch(struct kv_cmd_ctx *c) {
     }
     for (uint32_t i = 1; i < c->argc; i++)
         kv_engine_watch(c->engine, s, c->argv[i].ptr, c->argv[i].len);
-    kv_reply_simple(c->out, "OK");
+    kv_reply_ok(c->out);
 }
 
 static void cmd_unwatch(struct kv_cmd_ctx *c) {
     kv_engine_unwatch(c->engine, c->session);
-    kv_reply_simple(c->out, "OK");
+    kv_reply_ok(c->out);
 }
 
 static void cmd_time(struct kv_cmd_ctx *c) {
@@ -307,7 +307,7 @@ static void cmd_client(struct kv_cmd_ctx *c) {
         }
         memcpy(s->name, n.ptr, n.len);
         s->name_len = (uint8_t)n.len;
-        kv_reply_simple(c->out, "OK");
+        kv_reply_ok(c->out);
     } else if (c->argc == 3 && (arg_is(c, 1, "setname") || arg_is(c, 1, "getname") ||
                                 arg_is(c, 1, "id"))) {
         kv_reply_errorf(c->out, "ERR wrong number of arguments for 'client|%.*s' command",

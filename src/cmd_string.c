@@ -226,7 +226,7 @@ static void set_generic(struct kv_cmd_ctx *c, const struct set_req *r, uint32_t 
     if (r->int_replies) {
         kv_reply_int(c->out, 1);
     } else {
-        kv_reply_simple(c->out, "OK");
+        kv_reply_ok(c->out);
     }
 }
 
@@ -375,7 +375,7 @@ static void cmd_mset(struct kv_cmd_ctx *c) {
         kv_reply_error(c->out, KV_ERR_OOM);
         return;
     }
-    kv_reply_simple(c->out, "OK");
+    kv_reply_ok(c->out);
 }
 
 static void cmd_msetnx(struct kv_cmd_ctx *c) {

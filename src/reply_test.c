@@ -184,6 +184,11 @@ TEST(writes_filling_cap_exactly) {
     kv_reply_raw(&o.r, "", 0);
     CHECK_STR(o.r.buf, o.r.len, "abc+O\r\n");
     CHECK(kv_reply_free(&o.r) == 0 && canary_intact(&o));
+    out_init(&o, 10); /* two "+OK\r\n", the fast path, exactly */
+    kv_reply_ok(&o.r);
+    kv_reply_ok(&o.r);
+    CHECK_STR(o.r.buf, o.r.len, "+OK\r\n+OK\r\n");
+    CHECK(kv_reply_free(&o.r) == 0 && canary_intact(&o));
 }
 
 /* Lengths and counts at the digit-count boundaries (fmt_u64's 1- and 2-digit paths):
@@ -270,6 +275,11 @@ static void overflow_simple(void) {
     out_init(&o, 4);
     kv_reply_simple(&o.r, "OK");
 }
+static void overflow_ok(void) {
+    struct out o;
+    out_init(&o, 4);
+    kv_reply_ok(&o.r);
+}
 static void error_with_newline(void) {
     struct out o;
     out_init(&o, 64);
@@ -282,6 +292,7 @@ TEST(one_byte_too_many_aborts) {
     CHECK(aborts(overflow_int));
     CHECK(aborts(overflow_raw));
     CHECK(aborts(overflow_simple));
+    CHECK(aborts(overflow_ok));
     CHECK(aborts(error_with_newline));
 }
 

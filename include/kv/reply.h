@@ -25,6 +25,7 @@ static inline uint32_t kv_reply_free(const struct kv_reply *r) { return r->cap -
 
 void kv_reply_raw(struct kv_reply *r, const void *p, uint32_t n);
 void kv_reply_simple(struct kv_reply *r, const char *s);         /* +s\r\n */
+void kv_reply_ok(struct kv_reply *r);                            /* +OK\r\n */
 /* "-<msg>\r\n"; msg must start with an error code ("ERR ...", "WRONGTYPE ..."). */
 void kv_reply_error(struct kv_reply *r, const char *msg);
 void kv_reply_errorf(struct kv_reply *r, const char *fmt, ...)
