@@ -30,7 +30,8 @@
 #define DEFAULT_TICKS 20000u
 #define TICK_NS 1000000ull
 #define QUIET_TICKS 2000u
-#define DRAIN_TICKS 5000u
+#define DRAIN_TICKS 5000u       /* drain: ticks without any byte moving */
+#define DRAIN_MAX_TICKS 200000u /* drain: ticks in all */
 #define CLOSE_TICKS 5000u
 #define SHUTDOWN_TICKS 20000u
 #define EPOCH_MS 1700000000000ll
@@ -333,6 +334,12 @@ static void enter_phase(struct sim_world *w, enum sim_phase phase) {
     sim_net_calm(w->net);
 }
 
+/* Bytes moved either way: the drain phase's measure of progress. */
+static uint64_t net_progress(const struct sim_world *w) {
+    const struct sim_net_stats *n = sim_net_stats(w->net);
+    return n->bytes_c2s + n->bytes_s2c;
+}
+
 /* Liveness: every client's requests answered, every closing connection closed. */
 static bool drained(struct sim_world *w, bool report) {
     for (uint32_t i = 0; i < w->client_count; i++) {
@@ -343,9 +350,10 @@ static bool drained(struct sim_world *w, bool report) {
         if (owed == 0 && !c->closing && c->out.len == 0) continue;
         if (report)
             sim_fail(w, "liveness: client %u (connection %llu) still owed %u replies, "
-                          "closing=%d, %llu bytes unsent, after %u quiet ticks",
+                          "closing=%d, %llu bytes unsent, after %u ticks without progress "
+                          "or %u in all",
                      i, (unsigned long long)t->serial, owed, c->closing,
-                     (unsigned long long)c->out.len, DRAIN_TICKS);
+                     (unsigned long long)c->out.len, DRAIN_TICKS, DRAIN_MAX_TICKS);
         return false;
     }
     return true;
@@ -354,9 +362,18 @@ static bool drained(struct sim_world *w, bool report) {
 /* Drain (no new requests, all answered: liveness), then every client leaves. */
 static void close_idle(struct sim_world *w) {
     enter_phase(w, SIM_PHASE_DRAIN);
-    uint64_t i = 0;
-    for (; i < DRAIN_TICKS && !w->failed && !drained(w, false); i++) world_tick(w);
-    if (!w->failed && i == DRAIN_TICKS) drained(w, true);
+    /* Until drained, as long as bytes keep moving (a crowd queued behind two large
+     * buffers drains slowly but steadily), up to DRAIN_MAX_TICKS; a starved client
+     * stalls once the others are done, and fails after DRAIN_TICKS of stillness. */
+    uint64_t i = 0, still = 0, last = net_progress(w);
+    for (; i < DRAIN_MAX_TICKS && still < DRAIN_TICKS && !w->failed && !drained(w, false);
+         i++) {
+        world_tick(w);
+        uint64_t now = net_progress(w);
+        still = now == last ? still + 1 : 0;
+        last = now;
+    }
+    if (!w->failed && !drained(w, false)) drained(w, true);
     if (w->failed) return;
     enter_phase(w, SIM_PHASE_CLOSE);
     sim_clients_leave(w);

@@ -261,6 +261,34 @@ def test_read_before_reply():
     kv.stop()
 
 
+@test()
+def test_large_buffer_fairness():
+    """One large request buffer, two clients with large frames. While B waits for
+    the buffer, A's next large frame must not be read into it: A's first frame runs,
+    the buffer goes to B, and B is answered although A's second frame is still
+    incomplete (server.c recv_len). Reading ahead kept the buffer with A until its
+    second frame completed, and B starved meanwhile."""
+    kv = start_kv('fair', ['--large-buffers', 1, '--maxclients', 8, '--maxmemory', '32mb'])
+    big = 200000
+    a1, b1, a2 = (enc('SET', k, pattern(big, i)) for i, k in enumerate(('fa1', 'fb1', 'fa2')))
+    a, b = Conn(kv.port), Conn(kv.port)
+    a.send(a1[:1000])  # A holds the large buffer
+    time.sleep(0.3)
+    b.send(b1)         # B waits for it
+    time.sleep(0.3)
+    a.send(a1[1000:] + a2[:len(a2) // 2])  # A's first frame ends, its second begins
+    check_eq('A: the first large SET answered', a.recv_exact(len(OK), timeout=5), OK)
+    check_eq('B: answered while A\'s second large frame is incomplete',
+             b.recv_exact(len(OK), timeout=5), OK)
+    a.send(a2[len(a2) // 2:])
+    check_eq('A: the second large SET answered', a.recv_exact(len(OK), timeout=5), OK)
+    check_eq('the three values stored', a.call('STRLEN', 'fa1') + b.call('STRLEN', 'fb1') +
+             a.call('STRLEN', 'fa2'), integer(big) * 3)
+    a.close()
+    b.close()
+    kv.stop()
+
+
 # ---- 3. byte by byte and split points ------------------------------------------------
 
 def send_bytewise(c, data, gap=0.0):
