@@ -194,6 +194,7 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
      * batch_hint) to leave 0; the first draws stay those of the plain seed. */
     if (w->crowd) w->cfg.maxclients = 100 + (uint32_t)kv_prng_below(&knobs, 61);
     uint32_t least = w->crowd ? 96 : 1;
+    KV_ASSERT(w->cfg.maxclients + 4 > least);
     w->client_count = least + (uint32_t)kv_prng_below(&knobs, w->cfg.maxclients + 4 - least);
     w->shutdown_live = kv_prng_chance(&knobs, 1, 2);
     draw_faults(w, &knobs);

@@ -328,19 +328,24 @@ static uint64_t room_for(const struct kv_engine *e, uint64_t b) {
     return b > e->reply_max ? KV_EXEC_ERROR_ROOM : KV_MAX(b, KV_EXEC_ERROR_ROOM);
 }
 
+/* The room a command needs run now, outside MULTI; *run_bound gets its own bound
+ * (KV_BOUND_NONE when it will not run: unknown, or the wrong arity). */
 static uint64_t cmd_bound(struct kv_engine *e, struct kv_session *s, const struct kv_cmd *cmd,
-                          uint32_t argc, const struct kv_slice *argv) {
+                          uint32_t argc, const struct kv_slice *argv, uint64_t *run_bound) {
+    *run_bound = KV_BOUND_NONE;
     if (cmd == NULL || !arity_ok(cmd, argc)) return 512; /* the error */
     struct kv_cmd_ctx ctx;
     struct kv_reply none = {0};
     ctx_init(e, s, &ctx, argc, argv, &none);
-    return room_for(e, bound_of(&ctx, cmd));
+    *run_bound = bound_of(&ctx, cmd);
+    return room_for(e, *run_bound);
 }
 
 uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                              const struct kv_slice *argv) {
     KV_ASSERT(argc >= 1);
-    return cmd_bound(e, s, lookup(e, argv[0]), argc, argv);
+    uint64_t run_bound;
+    return cmd_bound(e, s, lookup(e, argv[0]), argc, argv, &run_bound);
 }
 
 /*
@@ -353,17 +358,12 @@ void kv_engine_prepare(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                        const struct kv_slice *argv, struct kv_prepared *p) {
     KV_ASSERT(argc >= 1 && p != NULL);
     p->cmd = lookup(e, argv[0]);
-    p->run_bound = KV_BOUND_NONE;
-    if (p->cmd == NULL || !arity_ok(p->cmd, argc)) {
-        p->reply_bound = 512; /* the error */
-    } else if ((s->flags & KV_SESSION_MULTI) && !runs_in_multi(p->cmd)) {
+    if (p->cmd != NULL && arity_ok(p->cmd, argc) && (s->flags & KV_SESSION_MULTI) &&
+        !runs_in_multi(p->cmd)) {
+        p->run_bound = KV_BOUND_NONE;
         p->reply_bound = 128; /* +QUEUED or an error */
     } else {
-        struct kv_cmd_ctx ctx;
-        struct kv_reply none = {0};
-        ctx_init(e, s, &ctx, argc, argv, &none);
-        p->run_bound = bound_of(&ctx, p->cmd);
-        p->reply_bound = room_for(e, p->run_bound);
+        p->reply_bound = cmd_bound(e, s, p->cmd, argc, argv, &p->run_bound);
     }
     KV_ASSERT(p->reply_bound >= 128);
 }

@@ -580,7 +580,8 @@ static uint32_t recv_len(const struct kv_server *s, const struct kv_conn *c) {
      * buffer: what follows the frame then still fits the small buffer. */
     uint64_t have = c->in_end - c->in_start;
     uint64_t want = c->parser.need > have + 1 ? c->parser.need - have
-                                              : KV_MAX(s->cfg->client_buffer / 2, 1u);
+                                              : s->cfg->client_buffer / 2;
+    KV_ASSERT(want > 0); /* client_buffer >= 256 (config check) */
     return (uint32_t)KV_MIN(want, (uint64_t)room);
 }
 

@@ -50,8 +50,8 @@ struct kv_io_vtable {
     void (*accept)(void *impl, uint64_t tag);
     /* Stop accepting: the listener is closed; the pending accept completes. */
     void (*listener_close)(void *impl);
-    /* flags: 0, or KV_IO_RECV_NOWAIT: complete at once, -EAGAIN if no byte is ready
-     * (and never EOF-less 0) instead of waiting for data. */
+    /* flags: 0, or KV_IO_RECV_NOWAIT: complete at once instead of waiting for data,
+     * with the bytes already there, 0 at EOF, or -EAGAIN when none are ready. */
     void (*recv)(void *impl, int32_t handle, uint8_t *buf, uint32_t len, uint64_t tag,
                  uint32_t flags);
     void (*send)(void *impl, int32_t handle, const uint8_t *buf, uint32_t len, uint64_t tag);
