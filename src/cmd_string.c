@@ -200,7 +200,14 @@ static void set_generic(struct kv_cmd_ctx *c, const struct set_req *r, uint32_t 
     int64_t when = -1;
     if (r->expire_arg != 0 && !set_expire_ms(c, r, &when)) return;
     bool get = (r->flags & SET_GET) != 0;
-    struct kv_item *old = get ? find_read(c, 1) : find(c, 1);
+    /* Only NX, XX and GET look at the old value; a plain SET leaves the lookup
+     * (and an expired key's deletion) to kv_ks_set_ex: one lookup, not two. */
+    struct kv_item *old = NULL;
+    if (get) {
+        old = find_read(c, 1);
+    } else if (r->flags & (SET_NX | SET_XX)) {
+        old = find(c, 1);
+    }
     if (get && old != NULL && !is_string(old)) {
         kv_reply_error(c->out, KV_ERR_WRONGTYPE);
         return;

@@ -1348,6 +1348,34 @@ TEST(test_watch_touch) {
     h_close(h);
 }
 
+/* A plain SET looks its key up once, inside the keyspace: over an expired key it
+ * still counts one expiry, keeps no TTL, and NX/XX/GET still see the key as absent. */
+TEST(test_set_over_expired) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    const char *const cases[][6] = {
+        {"set", "k", "new", NULL},
+        {"set", "k", "new", "nx", NULL},
+        {"set", "k", "new", "get", NULL},
+    };
+    const char *const replies[] = {"+OK\r\n", "+OK\r\n", "$-1\r\n"};
+    for (size_t i = 0; i < KV_ARRAY_LEN(cases); i++) {
+        RUN_CMD(h, "set", "k", "old", "px", "10");
+        uint64_t expired = h->e.stats.expired_keys;
+        h->now_ms += 11;
+        const struct kv_reply *r = h_run_on(h, &h->s, cases[i]);
+        CHECK_STR(r->buf, r->len, replies[i]);
+        CHECK(h->e.stats.expired_keys == expired + 1);
+        EXPECT(h, ":-1\r\n", "pttl", "k");
+        EXPECT(h, "$3\r\nnew\r\n", "get", "k");
+    }
+    RUN_CMD(h, "set", "k", "old", "px", "10");
+    h->now_ms += 11;
+    EXPECT(h, "$-1\r\n", "set", "k", "new", "xx");
+    EXPECT(h, ":0\r\n", "exists", "k");
+    kv_ks_check(&h->ks);
+    h_close(h);
+}
+
 /* Replies near the bound: big values, many keys (the engine asserts every reply
  * stays within its command's bound). */
 TEST(test_bounds_big_replies) {
@@ -1478,6 +1506,7 @@ int main(void) {
     RUN(test_oom_index_full);
     RUN(test_expire_evicts);
     RUN(test_watch_touch);
+    RUN(test_set_over_expired);
     RUN(test_bounds_big_replies);
     RUN(test_bounds_exact);
     RUN(test_client_limits);

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "kv/list.h"
+#include "kv/util.h"
 
 #define ITEM_TYPE_MASK 3u
 #define ITEM_F_TTL 4u
@@ -182,7 +183,7 @@ static inline struct kv_item *item_at_ref(const struct kv_keyspace *ks, uint32_t
 static bool eq_key(void *ctx, uint32_t ref, const uint8_t *key, uint32_t klen) {
     const struct kv_item *it = item_at_ref((const struct kv_keyspace *)ctx, ref);
     struct kv_slice k = kv_item_key(it);
-    return k.len == klen && (klen == 0 || memcmp(k.ptr, key, klen) == 0);
+    return k.len == klen && kv_bytes_eq(k.ptr, key, klen);
 }
 
 static bool eq_ref(void *ctx, uint32_t ref, const uint8_t *key, uint32_t klen) {

@@ -337,6 +337,23 @@ TEST(test_slice_eq_nocase) {
     CHECK(!kv_opt_eq_nocase(a, "pxa"));
 }
 
+/* kv_bytes_eq against memcmp: every length to 40, a difference at every position. */
+TEST(test_bytes_eq) {
+    uint8_t a[48], b[48];
+    uint32_t wrong = 0;
+    for (uint32_t n = 0; n <= 40; n++) {
+        for (uint32_t i = 0; i < n; i++) a[i] = b[i] = (uint8_t)(i * 7 + n);
+        wrong += kv_bytes_eq(a, b, n) ? 0u : 1u;
+        for (uint32_t d = 0; d < n; d++) {
+            b[d] ^= 0x80;
+            wrong += kv_bytes_eq(a, b, n) ? 1u : 0u;
+            wrong += kv_bytes_eq(a + 1, b + 1, n - 1) == (d == 0) ? 0u : 1u;
+            b[d] ^= 0x80;
+        }
+    }
+    CHECK(wrong == 0);
+}
+
 int main(void) {
     RUN(test_str2ll);
     RUN(test_str2ld);
@@ -345,5 +362,6 @@ int main(void) {
     RUN(test_glob_edges);
     RUN(test_glob_differential);
     RUN(test_slice_eq_nocase);
+    RUN(test_bytes_eq);
     TEST_SUMMARY("util");
 }

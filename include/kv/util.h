@@ -7,6 +7,8 @@
 
 #include "kv/common.h"
 
+#include <string.h>
+
 #define KV_ERR_WRONGTYPE "WRONGTYPE Operation against a key holding the wrong kind of value"
 #define KV_ERR_NOT_INT "ERR value is not an integer or out of range"
 #define KV_ERR_NOT_FLOAT "ERR value is not a valid float"
@@ -30,5 +32,19 @@ bool kv_slice_eq_nocase(struct kv_slice s, const char *lower);
 /* Redis's strcasecmp(argument, option): like kv_slice_eq_nocase, but the argument
  * ends at its first NUL byte, as a C string does ("nx\0junk" is NX to Redis). */
 bool kv_opt_eq_nocase(struct kv_slice s, const char *lower);
+
+/* Byte equality; keys of 8 to 16 bytes (the common size) in two overlapping 8-byte
+ * compares instead of a call to memcmp. */
+static inline bool kv_bytes_eq(const uint8_t *a, const uint8_t *b, uint32_t n) {
+    if (n >= 8 && n <= 16) {
+        uint64_t a0, a1, b0, b1;
+        memcpy(&a0, a, 8);
+        memcpy(&b0, b, 8);
+        memcpy(&a1, a + n - 8, 8);
+        memcpy(&b1, b + n - 8, 8);
+        return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+    }
+    return n == 0 || memcmp(a, b, n) == 0;
+}
 
 #endif
