@@ -74,15 +74,17 @@ def ticks_to_us(ticks):
 class Server:
     """One kv or redis-server child on loopback, stdout drained into a log file."""
 
-    def __init__(self, kind, argv, port, log_path, cpu=0):
+    def __init__(self, kind, argv, port, log_path, cpu=0, ready=None):
         self.kind, self.port, self.log_path = kind, port, log_path
+        self.ready = ready
         self.argv = pin(cpu) + argv
         self.proc = None
         self.startup_s = None
         self._log = None
 
     def start(self, timeout_s=60.0):
-        ready = b"kv: ready" if self.kind == "kv" else b"Ready to accept connections"
+        ready = self.ready or (b"kv: ready" if self.kind == "kv"
+                               else b"Ready to accept connections")
         self._log = open(self.log_path, "wb")
         t0 = time.monotonic()
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE,

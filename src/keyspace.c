@@ -481,17 +481,18 @@ static struct kv_item *replace_string(struct kv_keyspace *ks, uint32_t slot,
                                       uint32_t vlen, int64_t expire_ms) {
     KV_ASSERT(kv_item_type(old) == KV_TYPE_STRING);
     uint64_t size = shape_size(KV_TYPE_STRING, klen, vlen, expire_ms >= 0);
-    /* Accounting reads the old header, which realloc keeps (it copies the front). */
-    account(ks, old, false);
+    /* Same key, both strings: only the value bytes and the TTL count change (read
+     * from the old header before realloc; account() does the general case). */
+    uint32_t old_vlen = item_vlen(old);
+    uint64_t old_ttl = item_has_ttl(old) ? 1 : 0;
+    KV_ASSERT(item_klen(old) == klen && ks->value_bytes >= old_vlen);
     struct kv_item *it = kv_alloc_realloc(&ks->alloc, old, size);
-    if (it == NULL) {
-        account(ks, old, true);
-        return NULL;
-    }
+    if (it == NULL) return NULL;
     item_write_header(it, KV_TYPE_STRING, klen, vlen, expire_ms, ks->lru_clock);
     if (klen > 0) memcpy((uint8_t *)it + item_key_off(it), key, klen);
     kv_table_set_ref_at(&ks->table, slot, slot_ref(ks, it));
-    account(ks, it, true);
+    ks->value_bytes = ks->value_bytes - old_vlen + vlen;
+    ks->volatile_count = ks->volatile_count - old_ttl + (expire_ms >= 0 ? 1 : 0);
     KV_ASSERT(kv_alloc_usable(it) >= item_size(it));
     return it;
 }

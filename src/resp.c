@@ -428,6 +428,13 @@ enum kv_parse_status kv_parse_scan(struct kv_parser *p, const struct kv_parse_li
  */
 static inline bool fast_len(const uint8_t *buf, uint32_t len, uint32_t *i, uint32_t *out) {
     uint32_t p = *i;
+    if (len - p >= 3 && buf[p + 1] == '\r' && buf[p + 2] == '\n') { /* "$3\r\n": one digit */
+        uint32_t d = (uint8_t)(buf[p] - '0');
+        if (d > 9) return false;
+        *i = p + 3;
+        *out = d;
+        return true;
+    }
     uint32_t end = len - p > 9 ? p + 9 : len;
     uint32_t v = 0;
     for (; p < end && (uint8_t)(buf[p] - '0') <= 9; p++) v = v * 10 + (uint32_t)(buf[p] - '0');
