@@ -126,6 +126,8 @@ def main():
     try:
         if a.test in ("get", "set"):
             bu.preload(srv.port, a.keys, a.size)
+        if a.test in ("lpop", "rpop", "lrange_100"):  # as ci/bench.py: enough to pop
+            bu.ensure_list(srv.port, "mylist", a.requests + 1000, a.size)
         if a.tool == "callgrind":  # count only the benchmark: zero now, dump after
             subprocess.run(["callgrind_control", "-z", str(srv.pid)], capture_output=True)
         tool, out = attach(a, srv.pid)

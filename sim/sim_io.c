@@ -100,6 +100,8 @@ struct sim_net {
     uint32_t *order;
     uint64_t next_serial;
     uint32_t open_handles;
+    bool stall_armed;        /* canary: the next recv with data never completes */
+    uint64_t stalled_serial; /* that connection (0: none) */
     sim_accept_hook on_accept;
     sim_trace_hook on_trace;
     void *hook_ctx;
@@ -324,6 +326,13 @@ static void try_recv(struct sim_net *n, struct conn *c) {
         post(n, c->recv.tag, -EAGAIN, 0, -1);
         c->recv.active = false;
         n->stats.recv_eagain++;
+        return;
+    }
+    if (c->serial == n->stalled_serial) return; /* the canary's lost wake-up */
+    if (n->stall_armed && avail > 0) {
+        SIM_DEBUG(c->serial, "canary: this recv never completes");
+        n->stall_armed = false;
+        n->stalled_serial = c->serial;
         return;
     }
     if (chance_pct(n, n->f.hold_pct)) {
@@ -556,6 +565,11 @@ void sim_net_tick(struct sim_net *n, uint64_t tick) {
         maybe_clog(n, &c->c2s);
         maybe_clog(n, &c->s2c);
     }
+}
+
+void sim_net_plant_stall(struct sim_net *n) {
+    KV_ASSERT(n != NULL && n->stalled_serial == 0);
+    n->stall_armed = true;
 }
 
 void sim_net_calm(struct sim_net *n) {

@@ -85,6 +85,9 @@ void sim_net_set_hooks(struct sim_net *n, sim_accept_hook accept, sim_trace_hook
 void sim_net_tick(struct sim_net *n, uint64_t tick);
 /* Unclogs every pipe (quiet phase). */
 void sim_net_calm(struct sim_net *n);
+/* Canary (--canary=stall): the next server recv that finds data never completes (a
+ * lost wake-up) until its handle is closed. The drain's liveness check must catch it. */
+void sim_net_plant_stall(struct sim_net *n);
 
 /* Client side. connect returns a slot index, or -1 (no slot or backlog full). */
 int32_t sim_net_connect(struct sim_net *n);

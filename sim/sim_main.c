@@ -1,5 +1,5 @@
 /*
- * sim_main.c: `kv sim --seed N [--ticks T] [--crowd] [--canary[=model]] [--stats]`, and
+ * sim_main.c: `kv sim --seed N [--ticks T] [--crowd] [--canary[=model|stall]] [--stats]`, and
  * `kv sim --redis PORT [--seed N] [--requests R]` (the model against a real Redis).
  *
  * One seed draws everything: a tiny server configuration, the fault rates (swarm
@@ -409,6 +409,7 @@ static void run_phases(struct sim_world *w) {
     uint64_t settle = 500 + w->cfg.timeout_s * 1000 + 100; /* > the idle timeout */
     for (uint64_t i = 0; i < settle && !w->failed; i++) world_tick(w);
     enter_phase(w, SIM_PHASE_QUIET);
+    if (w->canary == 3) sim_net_plant_stall(w->net);
     for (uint64_t i = 0; i < QUIET_TICKS && !w->failed; i++) world_tick(w);
     if (w->failed) return;
     if (w->shutdown_live) close_live(w);
@@ -552,7 +553,7 @@ struct sim_args {
 };
 
 static int usage(void) {
-    fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--canary[=model]] [--stats]\n"
+    fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--canary[=model|stall]] [--stats]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R]\n");
     return 2;
 }
@@ -576,6 +577,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
         uint64_t x = 0;
         if (strcmp(o, "--canary") == 0) a->canary = 1;
         else if (strcmp(o, "--canary=model") == 0) a->canary = 2;
+        else if (strcmp(o, "--canary=stall") == 0) a->canary = 3;
         else if (strcmp(o, "--stats") == 0) a->stats = true;
         else if (strcmp(o, "--crowd") == 0) a->crowd = true;
         else if (strcmp(o, "--seed") == 0 && parse_u64(v, &a->seed)) i++;
@@ -605,7 +607,10 @@ int kv_sim_main(int argc, char **argv) {
                                            (unsigned long long)a.ticks);
     snprintf(reproduce_line, sizeof(reproduce_line), "reproduce: ./build/kv sim --seed %llu%s%s%s\n",
              (unsigned long long)a.seed, extra, a.crowd ? " --crowd" : "",
-             a.canary == 1 ? " --canary" : a.canary == 2 ? " --canary=model" : "");
+             a.canary == 1   ? " --canary"
+             : a.canary == 2 ? " --canary=model"
+             : a.canary == 3 ? " --canary=stall"
+                             : "");
     signal(SIGABRT, on_fatal);
     signal(SIGSEGV, on_fatal);
     setvbuf(stdout, NULL, _IOLBF, 0);

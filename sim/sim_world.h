@@ -128,7 +128,8 @@ struct sim_world {
     uint64_t tick;
     enum sim_phase phase;
     struct kv_prng prng;         /* the world's own draws (clock jumps) */
-    uint32_t canary;             /* 1: flip a received byte; 2: the model's INCR is off */
+    uint32_t canary;             /* 1: flip a received byte; 2: the model's INCR is off;
+                                    3: a server recv never completes (sim_net_plant_stall) */
     bool crowd;                  /* --crowd: 96 clients or more */
     bool canary_fired;
     bool shutdown_live;          /* end with kv_server_shutdown under traffic */

@@ -29,8 +29,9 @@
  * So every wait ends once peers read their replies; a peer that never reads holds
  * at most one buffer of each pool and is closed by --timeout like an idle one.
  * Two rules keep holders from parking on a buffer: a large request buffer is
- * released as soon as what is left of the input fits the small one, and no recv
- * is left pending in it once its frame is complete (recv_len). The one holder that
+ * released as soon as what is left of the input fits the small one (while others
+ * wait, even when the next frame needs a large buffer again: shrink_input), and no
+ * recv is left pending in it once its frame is complete (recv_len). The one holder that
  * waits on its client is an open MULTI whose queued frames spilled over: the
  * transaction keeps its frames until EXEC or DISCARD (or --timeout). A connection
  * waiting for a buffer is never closed as idle: that wait is the server's.
@@ -246,14 +247,21 @@ static void give_large_out(struct kv_server *s, uint32_t slot, uint8_t *buf) {
     ready_push(s, c);
 }
 
-/* Back to the small input buffer when what is left fits there. */
+/*
+ * Back to the small input buffer when what is left fits there. A connection whose
+ * next frame needs a large buffer again keeps it only while nobody waits for one:
+ * otherwise it queues behind the waiters like everyone else (a client pipelining
+ * large frames kept the buffer from frame to frame and B starved: e2e
+ * test_large_buffer_fairness_many_args).
+ */
 static void shrink_input(struct kv_server *s, struct kv_conn *c) {
     if (c->large_in == NULL || c->recv_inflight || c->waiting_in) return;
     /* Kept MULTI frames before in_start count too: they move with the rest. */
     uint32_t left = c->in_end - in_base(c);
     uint64_t need = (uint64_t)(c->in_start - in_base(c)) +
                     (c->frame_ready ? c->frame.frame_len : c->parser.need);
-    if (left >= s->cfg->client_buffer || need > s->cfg->client_buffer) return;
+    if (left >= s->cfg->client_buffer) return;
+    if (need > s->cfg->client_buffer && s->pool_in.waiters_len == 0) return;
     move_input(c, c->small_in, s->cfg->client_buffer);
     release_large_in(s, c);
     KV_ASSERT(c->in == c->small_in);
@@ -472,8 +480,7 @@ static uint32_t lookahead(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(!c->frame_ready && c->state == KV_CONN_OPEN);
     s->ahead_conn = NULL;
     if (!kv_parser_fresh(&c->parser)) return 0; /* a frame is half-scanned */
-    uint32_t pos = c->in_start, n = 0, used = 0, keys = 0;
-    uint64_t hash[KV_AHEAD_FRAMES];
+    uint32_t pos = c->in_start, n = 0, used = 0;
     for (; n < KV_AHEAD_FRAMES; n++) {
         struct kv_parse_result f;
         struct kv_ahead *a = &s->ahead[n];
@@ -481,15 +488,23 @@ static uint32_t lookahead(struct kv_server *s, struct kv_conn *c) {
                            KV_AHEAD_ARGV - used, &f))
             break;
         *a = (struct kv_ahead){pos, f.frame_len, f.argc, used};
-        if (f.argc >= 2) {
-            const struct kv_slice *key = &s->ahead_argv[used + 1];
-            hash[keys++] = kv_ks_prefetch_slot(&s->ks, key->ptr, key->len);
-        }
         used += f.argc;
         pos += f.frame_len;
     }
-    KV_ASSERT(pos <= c->in_end && used <= KV_AHEAD_ARGV && keys <= n);
-    kv_ks_prefetch_batch(&s->ks, hash, keys);
+    KV_ASSERT(pos <= c->in_end && used <= KV_AHEAD_ARGV);
+    /* A lone frame's key is used at once (a prefetch cannot overlap anything) and
+     * prefetch_ready has already fetched it at P=1: prefetch only a pipeline. */
+    if (n >= 2) {
+        uint64_t hash[KV_AHEAD_FRAMES];
+        uint32_t keys = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (s->ahead[i].argc < 2) continue;
+            const struct kv_slice *key = &s->ahead_argv[s->ahead[i].argv_off + 1];
+            hash[keys++] = kv_ks_prefetch_slot(&s->ks, key->ptr, key->len);
+        }
+        KV_ASSERT(keys <= n);
+        kv_ks_prefetch_batch(&s->ks, hash, keys);
+    }
     s->ahead_n = n;
     s->ahead_next = 0;
     if (n > 0) s->ahead_conn = c;
@@ -519,6 +534,11 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
             break;
         }
         if (c->close_after_reply || s->shutting_down) break;
+        /* All input consumed (P=1 after its frame): nothing to parse, nothing to
+         * grow; the buffer is rewound below. */
+        if (!c->frame_ready && c->in_start == c->in_end && c->keep_start == KV_KEEP_NONE &&
+            kv_parser_fresh(&c->parser))
+            break;
         if (!c->frame_ready) take_ahead(s, c);
         if (!c->frame_ready) {
             struct kv_parse_result f;

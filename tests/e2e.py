@@ -289,6 +289,42 @@ def test_large_buffer_fairness():
     kv.stop()
 
 
+@test()
+def test_large_buffer_fairness_many_args():
+    """As test_large_buffer_fairness, but A's first large frame is an MSET of many
+    small arguments: between arguments the parser knows only "one more byte", so
+    while B waits A reads at most half a small buffer at a time (server.c recv_len),
+    and what it reads past its frame still fits a small buffer. Reading all the room
+    there took A's second frame into the large buffer and B waited for it."""
+    kv = start_kv('fairargs', ['--large-buffers', 1, '--maxclients', 8, '--maxmemory', '32mb'])
+    pairs = []
+    for i in range(3000):
+        pairs += ['fm%d' % i, 'v' * 40]
+    a1 = enc('MSET', *pairs)
+    a2 = enc('SET', 'fa2', pattern(200000, 2))
+    b1 = enc('SET', 'fb1', pattern(200000, 1))
+    check('the MSET frame needs a large buffer (%d bytes)' % len(a1), len(a1) > 100000)
+    a, b = Conn(kv.port), Conn(kv.port)
+    # Small arguments announce no large size: A takes the large buffer only once its
+    # frame outgrows the small one (16 KiB).
+    a.send(a1[:40000])
+    time.sleep(0.3)
+    b.send(b1)         # B waits for it
+    time.sleep(0.3)
+    a.send(a1[40000:] + a2[:len(a2) // 2])  # A's first frame ends, its second begins
+    check_eq('A: the large MSET answered', a.recv_exact(len(OK), timeout=5), OK)
+    check_eq('B: answered while A\'s second large frame is incomplete',
+             b.recv_exact(len(OK), timeout=5), OK)
+    a.send(a2[len(a2) // 2:])
+    check_eq('A: the large SET answered', a.recv_exact(len(OK), timeout=5), OK)
+    check_eq('the MSET\'s last key and both large values stored',
+             a.call('STRLEN', 'fm2999') + b.call('STRLEN', 'fb1') + a.call('STRLEN', 'fa2'),
+             integer(40) + integer(200000) * 2)
+    a.close()
+    b.close()
+    kv.stop()
+
+
 # ---- 3. byte by byte and split points ------------------------------------------------
 
 def send_bytewise(c, data, gap=0.0):

@@ -75,5 +75,25 @@ if timeout 120 "$KV" sim --seed 7 --canary >/dev/null 2>&1; then
 else
     passed=$((passed + 1)); echo "canary: planted bug detected"
 fi
+# The model canary: a wrong reference model must make the model check fail.
+if timeout 120 "$KV" sim --seed 7 --canary=model >/dev/null 2>&1; then
+    failed=$((failed + 1)); echo "FAIL model canary: the planted bug went unnoticed"
+else
+    passed=$((passed + 1)); echo "model canary: planted bug detected"
+fi
+# The liveness canary: a server recv that never completes (a lost wake-up) must be
+# caught: seed 3 drains (no idle timeout), so the drain's check fails once no byte
+# has moved for its window; seed 1 has an idle timeout, so the server closes the
+# stalled connection and the client check finds its requests unanswered.
+stall_canary() {  # seed, expected message (grep -E)
+    out=$(timeout 120 "$KV" sim --seed "$1" --canary=stall 2>&1)
+    if [ $? -ne 0 ] && printf '%s' "$out" | grep -Eq "$2"; then
+        passed=$((passed + 1)); echo "stall canary (seed $1): lost wake-up detected"
+    else
+        failed=$((failed + 1)); echo "FAIL stall canary (seed $1): $(printf '%s' "$out" | tail -n 2)"
+    fi
+}
+stall_canary 3 'liveness: client [0-9]+ \(connection [0-9]+\) still owed [1-9]'
+stall_canary 1 'connection [0-9]+ closed with [1-9][0-9]* quiet-phase requests unanswered'
 echo "sim: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
