@@ -143,6 +143,8 @@ static uint64_t elems_bound(struct kv_cmd_ctx *c, const struct kv_list_head *h, 
     KV_ASSERT(n <= h->count);
     uint64_t cheap = n * kv_reply_bulk_size(0) + h->bytes;
     if (cheap <= CHEAP_BOUND_MAX) return base + cheap;
+    if (n == 1) /* LPOP, RPOP, LMOVE: one element at an end, no iterator */
+        return base + kv_reply_bulk_size(kv_list_get(alloc_of(c), h, index).len);
     uint64_t exact = 0;
     struct kv_list_iter it;
     kv_list_iter_init(&it, alloc_of(c), h, index, forward);
