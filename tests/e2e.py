@@ -261,27 +261,36 @@ def test_read_before_reply():
     kv.stop()
 
 
+def fairness_run(name, a1, a2, b1, first):
+    """One large request buffer; A sends a1[:first] (A takes the buffer), B sends the
+    large frame b1 (B waits for it), then A sends the rest of a1 and half of its next
+    large frame a2. B must be answered while a2 is still incomplete; returns the two
+    connections for the caller's final checks (A has sent all of a2)."""
+    kv = start_kv(name, ['--large-buffers', 1, '--maxclients', 8, '--maxmemory', '32mb'])
+    a, b = Conn(kv.port), Conn(kv.port)
+    a.send(a1[:first])
+    time.sleep(0.3)
+    b.send(b1)
+    time.sleep(0.3)
+    a.send(a1[first:] + a2[:len(a2) // 2])  # A's first frame ends, its second begins
+    check_eq('A: its first large frame answered', a.recv_exact(len(OK), timeout=5), OK)
+    check_eq('B: answered while A\'s second large frame is incomplete',
+             b.recv_exact(len(OK), timeout=5), OK)
+    a.send(a2[len(a2) // 2:])
+    check_eq('A: its second large frame answered', a.recv_exact(len(OK), timeout=5), OK)
+    return kv, a, b
+
+
 @test()
 def test_large_buffer_fairness():
-    """One large request buffer, two clients with large frames. While B waits for
+    """Two clients with large frames, one large request buffer. While B waits for
     the buffer, A's next large frame must not be read into it: A's first frame runs,
     the buffer goes to B, and B is answered although A's second frame is still
     incomplete (server.c recv_len). Reading ahead kept the buffer with A until its
     second frame completed, and B starved meanwhile."""
-    kv = start_kv('fair', ['--large-buffers', 1, '--maxclients', 8, '--maxmemory', '32mb'])
     big = 200000
     a1, b1, a2 = (enc('SET', k, pattern(big, i)) for i, k in enumerate(('fa1', 'fb1', 'fa2')))
-    a, b = Conn(kv.port), Conn(kv.port)
-    a.send(a1[:1000])  # A holds the large buffer
-    time.sleep(0.3)
-    b.send(b1)         # B waits for it
-    time.sleep(0.3)
-    a.send(a1[1000:] + a2[:len(a2) // 2])  # A's first frame ends, its second begins
-    check_eq('A: the first large SET answered', a.recv_exact(len(OK), timeout=5), OK)
-    check_eq('B: answered while A\'s second large frame is incomplete',
-             b.recv_exact(len(OK), timeout=5), OK)
-    a.send(a2[len(a2) // 2:])
-    check_eq('A: the second large SET answered', a.recv_exact(len(OK), timeout=5), OK)
+    kv, a, b = fairness_run('fair', a1, a2, b1, 1000)  # "$200000" takes the buffer at once
     check_eq('the three values stored', a.call('STRLEN', 'fa1') + b.call('STRLEN', 'fb1') +
              a.call('STRLEN', 'fa2'), integer(big) * 3)
     a.close()
@@ -292,31 +301,21 @@ def test_large_buffer_fairness():
 @test()
 def test_large_buffer_fairness_many_args():
     """As test_large_buffer_fairness, but A's first large frame is an MSET of many
-    small arguments: between arguments the parser knows only "one more byte", so
-    while B waits A reads at most half a small buffer at a time (server.c recv_len),
-    and what it reads past its frame still fits a small buffer. Reading all the room
-    there took A's second frame into the large buffer and B waited for it."""
-    kv = start_kv('fairargs', ['--large-buffers', 1, '--maxclients', 8, '--maxmemory', '32mb'])
+    small arguments. Between arguments the parser knows only "one more byte": while
+    B waits, A reads at most half a small buffer there (recv_len; all the room took
+    A's second frame in), and once the MSET has run A gives the buffer up although
+    its next frame needs one too (shrink_input; keeping it starved B). Either rule
+    missing: B waits until A's second frame completes."""
     pairs = []
     for i in range(3000):
         pairs += ['fm%d' % i, 'v' * 40]
     a1 = enc('MSET', *pairs)
+    check('the MSET frame needs a large buffer (%d bytes)' % len(a1), len(a1) > 100000)
     a2 = enc('SET', 'fa2', pattern(200000, 2))
     b1 = enc('SET', 'fb1', pattern(200000, 1))
-    check('the MSET frame needs a large buffer (%d bytes)' % len(a1), len(a1) > 100000)
-    a, b = Conn(kv.port), Conn(kv.port)
     # Small arguments announce no large size: A takes the large buffer only once its
     # frame outgrows the small one (16 KiB).
-    a.send(a1[:40000])
-    time.sleep(0.3)
-    b.send(b1)         # B waits for it
-    time.sleep(0.3)
-    a.send(a1[40000:] + a2[:len(a2) // 2])  # A's first frame ends, its second begins
-    check_eq('A: the large MSET answered', a.recv_exact(len(OK), timeout=5), OK)
-    check_eq('B: answered while A\'s second large frame is incomplete',
-             b.recv_exact(len(OK), timeout=5), OK)
-    a.send(a2[len(a2) // 2:])
-    check_eq('A: the large SET answered', a.recv_exact(len(OK), timeout=5), OK)
+    kv, a, b = fairness_run('fairargs', a1, a2, b1, 40000)
     check_eq('the MSET\'s last key and both large values stored',
              a.call('STRLEN', 'fm2999') + b.call('STRLEN', 'fb1') + a.call('STRLEN', 'fa2'),
              integer(40) + integer(200000) * 2)
