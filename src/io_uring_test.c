@@ -183,6 +183,26 @@ static int32_t accept_one(struct tctx *t, int *client_fd) {
     return ev.res;
 }
 
+/* A backend with one accepted connection: h is the server's handle, cfd the
+ * client's socket. NULL (nothing left open) when either step fails. */
+static struct tctx *tctx_with_conn(int32_t *h, int *cfd) {
+    struct tctx *t = tctx_new(16);
+    if (t == NULL) return NULL;
+    *h = accept_one(t, cfd);
+    if (*h >= 0) return t;
+    if (*cfd >= 0) close(*cfd);
+    tctx_free(t);
+    return NULL;
+}
+
+/* One NOWAIT recv into buf; its result, or INT32_MIN when no completion came. */
+static int32_t recv_nowait_res(struct tctx *t, int32_t h, uint8_t *buf, uint32_t cap,
+                               uint64_t tag) {
+    struct event ev;
+    kv_io_recv_nowait(&t->io, h, buf, cap, tag);
+    return wait_tag(t, tag, &ev) ? ev.res : INT32_MIN;
+}
+
 TEST(test_init_ephemeral) {
     struct tctx *t = tctx_new(16);
     CHECK(t != NULL);
@@ -240,11 +260,10 @@ TEST(test_accept_multishot) {
 }
 
 TEST(test_echo_round_trip) {
-    struct tctx *t = tctx_new(16);
-    CHECK(t != NULL);
     int cfd;
-    int32_t h = accept_one(t, &cfd);
-    CHECK(h >= 0);
+    int32_t h;
+    struct tctx *t = tctx_with_conn(&h, &cfd);
+    CHECK(t != NULL);
     struct echo_conn *c = &t->echo[3];
     c->on = true;
     c->fd = h;
@@ -332,11 +351,10 @@ TEST(test_batch_wait) {
 }
 
 TEST(test_big_send) {
-    struct tctx *t = tctx_new(16);
-    CHECK(t != NULL);
     int cfd;
-    int32_t h = accept_one(t, &cfd);
-    CHECK(h >= 0);
+    int32_t h;
+    struct tctx *t = tctx_with_conn(&h, &cfd);
+    CHECK(t != NULL);
     /* Small kernel buffers so the kernel must return short sends. */
     int small = 16384;
     CHECK(setsockopt(h, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)) == 0);
@@ -380,11 +398,10 @@ TEST(test_big_send) {
 }
 
 TEST(test_client_close_eof) {
-    struct tctx *t = tctx_new(16);
-    CHECK(t != NULL);
     int cfd;
-    int32_t h = accept_one(t, &cfd);
-    CHECK(h >= 0);
+    int32_t h;
+    struct tctx *t = tctx_with_conn(&h, &cfd);
+    CHECK(t != NULL);
     uint8_t buf[64];
     uint64_t tag = kv_io_tag(KV_IO_RECV, 2, 4);
     kv_io_recv(&t->io, h, buf, sizeof(buf), tag);
@@ -406,42 +423,31 @@ TEST(test_client_close_eof) {
 /* KV_IO_RECV_NOWAIT: -EAGAIN at once with nothing there; with 10 bytes there, a
  * 4-byte recv takes 4 and the next 6; after the client closes, 0 (EOF). */
 TEST(test_recv_nowait) {
-    struct tctx *t = tctx_new(16);
-    CHECK(t != NULL);
     int cfd;
-    int32_t h = accept_one(t, &cfd);
-    CHECK(h >= 0);
+    int32_t h;
+    struct tctx *t = tctx_with_conn(&h, &cfd);
+    CHECK(t != NULL);
     uint8_t buf[64];
     uint64_t tag = kv_io_tag(KV_IO_RECV, 7, 3);
-    struct event ev;
-    kv_io_recv_nowait(&t->io, h, buf, sizeof(buf), tag);
-    CHECK(wait_tag(t, tag, &ev));
-    CHECK(ev.res == -EAGAIN);
+    CHECK(recv_nowait_res(t, h, buf, sizeof(buf), tag) == -EAGAIN);
     CHECK(send(cfd, "0123456789", 10, 0) == 10);
     struct pollfd pfd = {.fd = h, .events = POLLIN};
     CHECK(poll(&pfd, 1, 2000) == 1); /* the bytes are there before we ask */
-    kv_io_recv_nowait(&t->io, h, buf, 4, tag);
-    CHECK(wait_tag(t, tag, &ev));
-    CHECK(ev.res == 4 && memcmp(buf, "0123", 4) == 0);
-    kv_io_recv_nowait(&t->io, h, buf, sizeof(buf), tag);
-    CHECK(wait_tag(t, tag, &ev));
-    CHECK(ev.res == 6 && memcmp(buf, "456789", 6) == 0);
+    CHECK(recv_nowait_res(t, h, buf, 4, tag) == 4 && memcmp(buf, "0123", 4) == 0);
+    CHECK(recv_nowait_res(t, h, buf, sizeof(buf), tag) == 6 && memcmp(buf, "456789", 6) == 0);
     close(cfd);
     CHECK(poll(&pfd, 1, 2000) == 1);
-    kv_io_recv_nowait(&t->io, h, buf, sizeof(buf), tag);
-    CHECK(wait_tag(t, tag, &ev));
-    CHECK(ev.res == 0);
+    CHECK(recv_nowait_res(t, h, buf, sizeof(buf), tag) == 0);
     CHECK(t->events_count == 0 && t->internal_delivered == 0);
     close(h);
     tctx_free(t);
 }
 
 TEST(test_close_pending_recv) {
-    struct tctx *t = tctx_new(16);
-    CHECK(t != NULL);
     int cfd;
-    int32_t h = accept_one(t, &cfd);
-    CHECK(h >= 0);
+    int32_t h;
+    struct tctx *t = tctx_with_conn(&h, &cfd);
+    CHECK(t != NULL);
     uint8_t buf[64];
     uint64_t rtag = kv_io_tag(KV_IO_RECV, 6, 2), ctag = kv_io_tag(KV_IO_CLOSE, 6, 2);
     kv_io_recv(&t->io, h, buf, sizeof(buf), rtag);
@@ -476,11 +482,10 @@ TEST(test_close_bad_handle) {
 }
 
 TEST(test_send_after_reset) {
-    struct tctx *t = tctx_new(16);
-    CHECK(t != NULL);
     int cfd;
-    int32_t h = accept_one(t, &cfd);
-    CHECK(h >= 0);
+    int32_t h;
+    struct tctx *t = tctx_with_conn(&h, &cfd);
+    CHECK(t != NULL);
     struct linger lg = {.l_onoff = 1, .l_linger = 0};
     CHECK(setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0);
     close(cfd); /* RST */

@@ -486,6 +486,7 @@ static struct kv_item *replace_string(struct kv_keyspace *ks, uint32_t slot,
     uint32_t old_vlen = item_vlen(old);
     uint64_t old_ttl = item_has_ttl(old) ? 1 : 0;
     KV_ASSERT(item_klen(old) == klen && ks->value_bytes >= old_vlen);
+    KV_ASSERT(ks->volatile_count >= old_ttl);
     struct kv_item *it = kv_alloc_realloc(&ks->alloc, old, size);
     if (it == NULL) return NULL;
     item_write_header(it, KV_TYPE_STRING, klen, vlen, expire_ms, ks->lru_clock);
