@@ -248,8 +248,7 @@ static const struct kv_slice *pattern_or_null(const struct kv_slice *p) {
 static void cmd_keys(struct kv_cmd_ctx *c) {
     struct keys_walk w = {.c = c, .pattern = pattern_or_null(&c->argv[1])};
     uint32_t at = header_reserve(c->out, ARRAY_HDR_MAX);
-    uint32_t capacity = c->ks->table.capacity;
-    kv_table_scan(&c->ks->table, 0, capacity, keys_visit, &w);
+    kv_table_scan(&c->ks->table, 0, c->ks->table.capacity_max, keys_visit, &w);
     char hdr[ARRAY_HDR_MAX];
     header_commit(c->out, at, ARRAY_HDR_MAX, hdr, fmt_array_hdr(hdr, w.n));
 }
@@ -317,14 +316,14 @@ static bool scan_parse(const struct kv_cmd_ctx *c, struct scan_args *a, const ch
 }
 
 /*
- * Homes one SCAN call covers. The cursor is a home of a fixed-size table, so a
- * nearly empty table would need capacity / COUNT calls to walk; instead the range
- * is scaled by the table's sparsity so a call visits about COUNT keys, as a Redis
- * SCAN does over its right-sized dict (an empty table is walked in one call).
- * Any range keeps SCAN's guarantees: they come from the home cursor alone.
+ * Homes one SCAN call covers, in cursor space (homes of the table's largest level,
+ * kv_table_scan). A nearly empty table would need capacity / COUNT calls to walk;
+ * instead the range is scaled by the table's sparsity so a call visits about COUNT
+ * keys, as a Redis SCAN does over its right-sized dict (an empty table is walked
+ * in one call). Any range keeps SCAN's guarantees: they come from the cursor alone.
  */
 static uint32_t scan_homes(const struct kv_cmd_ctx *c, const struct scan_args *a) {
-    uint64_t capacity = c->ks->table.capacity;
+    uint64_t capacity = c->ks->table.capacity_max;
     if (a->count >= capacity) return (uint32_t)capacity;
     uint64_t homes = a->count * capacity / (kv_ks_count(c->ks) + 1);
     homes = KV_MAX(homes, a->count);
@@ -334,7 +333,7 @@ static uint32_t scan_homes(const struct kv_cmd_ctx *c, const struct scan_args *a
 
 static uint32_t scan_start(const struct kv_cmd_ctx *c, const struct scan_args *a) {
     /* Past the table: kv_table_scan visits nothing and returns 0. */
-    return (uint32_t)KV_MIN(a->cursor, (uint64_t)c->ks->table.capacity);
+    return (uint32_t)KV_MIN(a->cursor, (uint64_t)c->ks->table.capacity_max);
 }
 
 static void cmd_scan(struct kv_cmd_ctx *c) {

@@ -211,10 +211,11 @@ static void info_memory(struct kv_cmd_ctx *c, struct info_buf *b) {
              (double)c->engine->config->maxmemory / 1048576.0,
              kv_evict_policy_name(c->engine->config->maxmemory_policy));
     info_add(b, "data_region_bytes:%llu\r\ndata_region_used_bytes:%llu\r\n"
-                "data_utilization:%.4f\r\nindex_slots:%u\r\nindex_max_keys:%u\r\n\r\n",
+                "data_utilization:%.4f\r\nindex_slots:%u\r\nindex_slots_in_use:%u\r\n"
+                "index_max_keys:%u\r\n\r\n",
              (ull)ks->alloc.size, (ull)ks->alloc.used_bytes,
              ks->alloc.size ? (double)payload / (double)ks->alloc.size : 0.0,
-             ks->table.capacity, ks->table.max_count);
+             ks->table.capacity_max, ks->table.capacity, ks->table.max_count);
 }
 
 static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {

@@ -226,8 +226,11 @@ int kv_config_parse_text(struct kv_config *c, const char *text, uint32_t len, ch
     return 0;
 }
 
+/* The derived default is rounded down to a multiple of 256 (from 4096 slots on) so
+ * the index can start 256 times smaller and grow fourfold (include/kv/table.h). */
 uint64_t kv_config_maxkeys(const struct kv_config *c) {
     uint64_t slots = c->maxkeys != 0 ? c->maxkeys : c->maxmemory / 128;
+    if (c->maxkeys == 0 && slots >= 4096) slots &= ~(uint64_t)255;
     return slots < 16 ? 16 : slots;
 }
 
@@ -304,6 +307,8 @@ void kv_config_print_help(int fd) {
         put(fd, line);
     }
     put(fd, "\nMemory: everything is mapped at startup; see --print-allocation.\n"
-            "Index capacity: maxkeys slots (default maxmemory/128), of which 90% may hold\n"
-            "keys; a full index answers like a full memory (-OOM, or eviction).\n");
+            "Index capacity: maxkeys slots (default maxmemory/128, a multiple of 256), of\n"
+            "which 90% may hold keys; a full index answers like a full memory (-OOM, or\n"
+            "eviction). The index uses a part of its slots sized to the keys it holds\n"
+            "(from 1/256, growing fourfold at 3/4 full); the rest stays reserved.\n");
 }

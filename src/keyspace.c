@@ -415,7 +415,7 @@ struct kv_item *kv_ks_item_at_ref(const struct kv_keyspace *ks, uint32_t ref) {
 uint64_t kv_ks_count(const struct kv_keyspace *ks) { return ks->table.count; }
 
 uint64_t kv_ks_index_bytes(const struct kv_keyspace *ks) {
-    return KV_ALIGN_UP(kv_table_bytes(ks->table.capacity), 64);
+    return KV_ALIGN_UP(kv_table_bytes(ks->table.capacity_max), 64); /* reserved whole */
 }
 
 uint64_t kv_ks_used_memory(const struct kv_keyspace *ks) {
@@ -760,6 +760,7 @@ struct kv_item *kv_ks_copy(struct kv_keyspace *ks, const struct kv_item *src,
 void kv_ks_flush(struct kv_keyspace *ks) {
     KV_ASSERT(ks != NULL);
     kv_table_clear(&ks->table);
+    ks->memo_slot = 0; /* the table is back at its first level */
     kv_alloc_reset(&ks->alloc);
     ks->volatile_count = 0;
     ks->expire_cursor = 0;

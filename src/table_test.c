@@ -354,6 +354,150 @@ TEST(test_probe_max_at_90_percent) {
     free(b.mem);
 }
 
+/* ---- levels: growth in place ------------------------------------------------- */
+
+/* A table that never grows (its first level is its largest), as a reference. */
+static void box_init_flat(struct table_box *b, uint32_t capacity, uint64_t seed) {
+    box_init(b, capacity, seed);
+    b->t.shift_initial = 0;
+    kv_table_clear(&b->t);
+}
+
+/* Same entries, same tags in the same slots: the layout is canonical (tag order;
+ * only entries with equal tags may be in either order), so a table that grew must
+ * match one filled at its current level without growing, slot for slot. */
+static bool same_as_flat(const struct kv_table *t, const struct keys *k) {
+    struct table_box ref;
+    box_init_flat(&ref, t->capacity, t->seed); /* a flat table of the current level */
+    for (uint32_t id = 0; id < k->n; id++) {
+        if (k->present[id] && !kv_table_insert(&ref.t, k->hash[id], id + 1)) return false;
+    }
+    bool same = ref.t.capacity == t->capacity && ref.t.count == t->count;
+    for (uint32_t i = 0; i < t->capacity && same; i++) {
+        uint64_t a = ref.t.slots[i], b = t->slots[i];
+        same = (a == 0) == (b == 0) && (a >> 32) == (b >> 32);
+    }
+    free(ref.mem);
+    return same;
+}
+
+/* Levels 64 -> 256 -> 1024 -> 4096 -> 16384 under random inserts and removes; after each growth
+ * the table checks, finds every key and equals a flat table with the same keys. */
+static bool growth_run(enum hash_mode mode, uint64_t seed) {
+    struct table_box b;
+    struct keys k;
+    struct kv_prng r;
+    box_init(&b, 16384, seed);
+    keys_init(&k, 20000, &b.t, mode);
+    kv_prng_init(&r, seed);
+    bool ok = b.t.capacity == 64 && b.t.grow_at == 48 && b.t.max_count == 14745;
+    uint32_t fails = 0, growths = 0;
+    for (uint32_t op = 0; op < 60000 && ok; op++) {
+        ok = model_step(&b.t, &k, &r, 20, &fails);
+        if (b.t.growths != growths) {
+            growths = b.t.growths;
+            kv_table_check(&b.t);
+            ok = ok && model_matches(&b.t, &k) && same_as_flat(&b.t, &k);
+        }
+    }
+    kv_table_check(&b.t);
+    ok = ok && growths == 4 && b.t.capacity == 16384 && b.t.grow_at == UINT32_MAX;
+    ok = ok && fails > 0 && model_matches(&b.t, &k) && same_as_flat(&b.t, &k);
+    kv_table_clear(&b.t);
+    ok = ok && b.t.capacity == 64 && b.t.count == 0 && b.t.grow_at == 48;
+    kv_table_check(&b.t); /* the whole reservation is zero again */
+    keys_free(&k);
+    free(b.mem);
+    return ok;
+}
+
+TEST(test_growth_levels) {
+    CHECK(growth_run(HASH_REAL, 21));
+    CHECK(growth_run(HASH_CRAFTED, 22)); /* shared tags; tags at the very end */
+}
+
+/*
+ * Wraparound at growth: 200 tags at the end of the hash space all home at the last
+ * slot of every level and wrap to the array start, where 100 tags near 0 queue
+ * behind them. After growth the 200 still wrap (W = 200 at 4096 slots), pushing
+ * the low ones up; the layout must equal the flat one.
+ */
+TEST(test_growth_wrap) {
+    struct table_box b;
+    struct keys k;
+    box_init(&b, 16384, 5);
+    keys_init(&k, 1000, &b.t, HASH_REAL);
+    for (uint32_t id = 0; id < 200; id++) k.hash[id] = (0xfffff000ull + id) << 32;
+    for (uint32_t id = 200; id < 300; id++) k.hash[id] = (uint64_t)(id - 200) << 32;
+    for (uint32_t id = 0; id < 768; id++) CHECK(insert_id(&b.t, &k, id));
+    CHECK(b.t.capacity == 1024 && b.t.growths == 2 && b.t.probe_max >= 298);
+    CHECK(kv_table_ref_at(&b.t, 0) != 0 && kv_table_ref_at(&b.t, 1023) == 1);
+    CHECK(insert_id(&b.t, &k, 768));
+    CHECK(b.t.capacity == 4096 && b.t.growths == 3);
+    kv_table_check(&b.t);
+    CHECK(kv_table_ref_at(&b.t, 4095) == 1 && kv_table_ref_at(&b.t, 198) == 200);
+    CHECK(kv_table_ref_at(&b.t, 199) == 201); /* tag 0: home 0, behind the 199 wrapped */
+    CHECK(model_matches(&b.t, &k));
+    CHECK(same_as_flat(&b.t, &k));
+    keys_free(&k);
+    free(b.mem);
+}
+
+struct seen_log {
+    uint32_t *seen;
+};
+
+static void count_ref(void *ctx, uint32_t ref) {
+    struct seen_log *l = ctx;
+    l->seen[ref - 1]++;
+}
+
+/*
+ * SCAN across growth: a scan in small steps while inserts grow the table from 1024
+ * to 4096 and 16384 slots (64 and 256 came before) (and removes run too). Every key present for the whole
+ * scan is reported exactly once, none twice.
+ */
+TEST(test_scan_across_growth) {
+    struct table_box b;
+    struct keys k;
+    struct kv_prng r;
+    box_init(&b, 16384, 31);
+    keys_init(&k, 14000, &b.t, HASH_REAL);
+    kv_prng_init(&r, 31);
+    for (uint32_t id = 0; id < 700; id++) CHECK(insert_id(&b.t, &k, id));
+    bool *whole = calloc(k.n, sizeof(bool));
+    struct seen_log l = {.seen = calloc(k.n, sizeof(uint32_t))};
+    for (uint32_t id = 0; id < k.n; id++) whole[id] = k.present[id];
+    uint32_t cursor = 0, calls = 0, next_id = 700;
+    do {
+        cursor = kv_table_scan(&b.t, cursor, 1 + (uint32_t)kv_prng_below(&r, 400), count_ref, &l);
+        for (uint32_t i = 0; i < 40 && next_id < k.n; i++) CHECK(insert_id(&b.t, &k, next_id++));
+        uint32_t victim = (uint32_t)kv_prng_below(&r, next_id);
+        int64_t at = find_id(&b.t, &k, victim);
+        if (at >= 0) {
+            kv_table_remove_at(&b.t, (uint32_t)at);
+            k.present[victim] = false;
+            k.present_count--;
+            whole[victim] = false;
+        }
+        calls++;
+    } while (cursor != 0 && calls < 100000);
+    CHECK(cursor == 0 && b.t.growths == 4 && b.t.capacity == 16384);
+    uint32_t once = 0, twice = 0, missed = 0;
+    for (uint32_t id = 0; id < k.n; id++) {
+        once += l.seen[id] == 1;
+        twice += l.seen[id] > 1;
+        missed += whole[id] && l.seen[id] != 1;
+    }
+    printf("table: scan across growth: %u calls, %u keys reported once\n", calls, once);
+    CHECK(twice == 0 && missed == 0 && once > 700);
+    kv_table_check(&b.t);
+    free(l.seen);
+    free(whole);
+    keys_free(&k);
+    free(b.mem);
+}
+
 int main(void) {
     RUN(test_model_random);
     RUN(test_model_crafted_collisions);
@@ -363,5 +507,8 @@ int main(void) {
     RUN(test_scan_wrap_exact);
     RUN(test_clear_and_empty);
     RUN(test_probe_max_at_90_percent);
+    RUN(test_growth_levels);
+    RUN(test_growth_wrap);
+    RUN(test_scan_across_growth);
     TEST_SUMMARY("table");
 }
