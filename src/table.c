@@ -18,7 +18,8 @@
  *    last clear or growth (both recompute it), which bounds every probe loop.
  *  - Slots [capacity, capacity_max) are zero.
  *
- * Growth (grow(), from an insert at grow_at): capacity C becomes N = 4C in place.
+ * Growth (grow(), from an insert at grow_at): capacity C becomes N = 4C in place
+ * (or capacity_max, next_shift()).
  * Robin Hood order at a monotone home function is tag order, and a tag's home at N
  * is at least its home at C, so the new layout is computed, not re-inserted:
  * entries in tag order take dest = max(home_N(tag), previous dest + 1), and the last
@@ -254,14 +255,21 @@ static void grow_place(struct kv_table *t, uint32_t n_new, uint32_t w_new) {
     t->probe_max = probe_max;
 }
 
+/* Fourfold, or the whole reservation from KV_TABLE_LEVEL_CAP on (bounds the pause). */
+static uint32_t next_shift(const struct kv_table *t) {
+    KV_ASSERT(t->shift >= 2);
+    return (uint64_t)t->capacity * 4 > KV_TABLE_LEVEL_CAP ? 0 : t->shift - 2;
+}
+
 static void grow(struct kv_table *t) {
     KV_ASSERT(t->shift >= 2 && t->count >= t->grow_at);
     KV_ASSERT(t->count < t->capacity);
-    uint32_t n_new = t->capacity_max >> (t->shift - 2);
+    uint32_t shift = next_shift(t);
+    uint32_t n_new = t->capacity_max >> shift;
     uint32_t wrapped = wrapped_prefix(t);
     uint32_t w_new = wrap_count(t, wrapped, n_new);
     grow_copy(t, wrapped, n_new, w_new);
-    set_level(t, t->shift - 2);
+    set_level(t, shift);
     grow_place(t, n_new, w_new);
     t->growths++;
     KV_ASSERT(t->capacity == n_new && t->probe_max < t->count);
@@ -339,7 +347,8 @@ void kv_table_set_ref_at(struct kv_table *t, uint32_t index, uint32_t ref) {
  * homed in the range at the moment of the call, reports every entry present for the
  * whole scan exactly once, whatever inserts and backward shifts happen between
  * calls. Across a growth the cursor (counted in homes of the largest level) still
- * splits the tags where it did: home >= c at one level iff home >= 4c at the next.
+ * splits the tags where it did: home >= c at one level iff home >= c * 2^k at a
+ * level 2^k times larger.
  *
  * Entries homed in [c, c + span) lie at offsets k = 0 .. span - 1 + probe_max from c
  * (cyclically). Walking k upward, an entry at offset k with displacement d has its

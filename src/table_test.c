@@ -498,6 +498,44 @@ TEST(test_scan_across_growth) {
     free(b.mem);
 }
 
+/*
+ * Past KV_TABLE_LEVEL_CAP the table grows to its whole reservation at once: 4M
+ * slots go 16384 -> 65536 -> 262144 -> 4194304 (a 16x step). A SCAN runs across
+ * that step and reports every key present throughout exactly once.
+ */
+TEST(test_growth_jump) {
+    struct table_box b;
+    struct keys k;
+    struct kv_prng r;
+    box_init(&b, 1u << 22, 41);
+    keys_init(&k, 200000, &b.t, HASH_REAL);
+    kv_prng_init(&r, 41);
+    CHECK(b.t.capacity == 16384 && b.t.shift == 8);
+    uint32_t next_id = 0;
+    while (next_id < 190000) CHECK(insert_id(&b.t, &k, next_id++));
+    CHECK(b.t.capacity == 262144 && b.t.growths == 2 && b.t.grow_at == 196608);
+    bool *whole = calloc(k.n, sizeof(bool));
+    struct seen_log l = {.seen = calloc(k.n, sizeof(uint32_t))};
+    for (uint32_t id = 0; id < k.n; id++) whole[id] = k.present[id];
+    uint32_t cursor = 0, calls = 0;
+    do {
+        cursor = kv_table_scan(&b.t, cursor, 1 + (uint32_t)kv_prng_below(&r, 200000),
+                               count_ref, &l);
+        for (uint32_t i = 0; i < 500 && next_id < k.n; i++) CHECK(insert_id(&b.t, &k, next_id++));
+        calls++;
+    } while (cursor != 0 && calls < 100000);
+    CHECK(b.t.capacity == 1u << 22 && b.t.shift == 0 && b.t.growths == 3);
+    uint32_t bad = 0;
+    for (uint32_t id = 0; id < k.n; id++) bad += l.seen[id] > 1 || (whole[id] && l.seen[id] != 1);
+    CHECK(bad == 0 && calls > 10);
+    kv_table_check(&b.t);
+    CHECK(model_matches(&b.t, &k) && same_as_flat(&b.t, &k));
+    free(l.seen);
+    free(whole);
+    keys_free(&k);
+    free(b.mem);
+}
+
 int main(void) {
     RUN(test_model_random);
     RUN(test_model_crafted_collisions);
@@ -510,5 +548,6 @@ int main(void) {
     RUN(test_growth_levels);
     RUN(test_growth_wrap);
     RUN(test_scan_across_growth);
+    RUN(test_growth_jump);
     TEST_SUMMARY("table");
 }
