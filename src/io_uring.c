@@ -98,7 +98,11 @@ static void kv_io_uring_accept(void *impl, uint64_t tag) {
     KV_ASSERT(u->listener == KV_IO_URING_LISTENER_OPEN && !u->accept_armed);
     kv_io_uring_reserve(u, 1, false);
     struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
-    io_uring_prep_multishot_accept(sqe, u->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (u->fixed_files) {
+        io_uring_prep_multishot_accept_direct(sqe, u->listen_fd, NULL, NULL, 0);
+    } else {
+        io_uring_prep_multishot_accept(sqe, u->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    }
     io_uring_sqe_set_data64(sqe, tag);
     u->accept_armed = true;
     u->accept_tag = tag;
@@ -106,17 +110,22 @@ static void kv_io_uring_accept(void *impl, uint64_t tag) {
 
 /* Cancel everything on fd, hard-linked to its close: the close runs even when the
  * cancel finds nothing (or fails). */
-static void kv_io_uring_cancel_close(struct kv_io_uring *u, int32_t fd, uint64_t cancel_tag,
-                                     uint64_t close_tag) {
+static void kv_io_uring_cancel_close(struct kv_io_uring *u, int32_t fd, bool fixed,
+                                     uint64_t cancel_tag, uint64_t close_tag) {
     KV_ASSERT(fd >= 0);
     KV_ASSERT(kv_io_tag_op(cancel_tag) == 0);
     kv_io_uring_reserve(u, 2, false);
     struct io_uring_sqe *cancel = kv_io_uring_sqe(u);
-    io_uring_prep_cancel_fd(cancel, fd, IORING_ASYNC_CANCEL_ALL);
+    io_uring_prep_cancel_fd(cancel, fd,
+                            IORING_ASYNC_CANCEL_ALL | (fixed ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
     io_uring_sqe_set_data64(cancel, cancel_tag);
     cancel->flags |= IOSQE_IO_HARDLINK;
     struct io_uring_sqe *close_sqe = kv_io_uring_sqe(u);
-    io_uring_prep_close(close_sqe, fd);
+    if (fixed) {
+        io_uring_prep_close_direct(close_sqe, (unsigned)fd);
+    } else {
+        io_uring_prep_close(close_sqe, fd);
+    }
     io_uring_sqe_set_data64(close_sqe, close_tag);
 }
 
@@ -124,7 +133,7 @@ static void kv_io_uring_listener_close(void *impl) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(u->listener == KV_IO_URING_LISTENER_OPEN);
     KV_ASSERT(u->listen_fd >= 0);
-    kv_io_uring_cancel_close(u, u->listen_fd, KV_IO_URING_TAG_LISTEN_CANCEL,
+    kv_io_uring_cancel_close(u, u->listen_fd, false, KV_IO_URING_TAG_LISTEN_CANCEL,
                              KV_IO_URING_TAG_LISTEN_CLOSE);
     u->listener = KV_IO_URING_LISTENER_CLOSING;
 }
@@ -147,6 +156,7 @@ static void kv_io_uring_recv(void *impl, int32_t handle, uint8_t *buf, uint32_t 
         io_uring_prep_recv(sqe, handle, buf, len, 0);
         sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
     }
+    if (u->fixed_files) sqe->flags |= IOSQE_FIXED_FILE;
     io_uring_sqe_set_data64(sqe, tag);
 }
 
@@ -158,14 +168,15 @@ static void kv_io_uring_send(void *impl, int32_t handle, const uint8_t *buf, uin
     kv_io_uring_reserve(u, 1, false);
     struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
     io_uring_prep_send(sqe, handle, buf, len, MSG_NOSIGNAL);
+    if (u->fixed_files) sqe->flags |= IOSQE_FIXED_FILE;
     io_uring_sqe_set_data64(sqe, tag);
 }
 
 static void kv_io_uring_close(void *impl, int32_t handle, uint64_t tag) {
     struct kv_io_uring *u = impl;
-    KV_ASSERT(handle >= 0 && handle != u->listen_fd);
+    KV_ASSERT(handle >= 0 && (u->fixed_files || handle != u->listen_fd));
     KV_ASSERT(kv_io_tag_op(tag) != 0);
-    kv_io_uring_cancel_close(u, handle, KV_IO_URING_TAG_CONN_CANCEL, tag);
+    kv_io_uring_cancel_close(u, handle, u->fixed_files, KV_IO_URING_TAG_CONN_CANCEL, tag);
 }
 
 /* Milliseconds as the kernel's timespec (timeouts and waits). */
@@ -220,7 +231,8 @@ static void kv_io_uring_accepted(struct kv_io_uring *u, uint64_t tag, int32_t re
                                  uint32_t cqe_flags) {
     KV_ASSERT(u->accept_armed && tag == u->accept_tag);
     if (!(cqe_flags & IORING_CQE_F_MORE)) u->accept_armed = false;
-    if (res < 0) return;
+    /* A registered file has no descriptor; it inherited the listener's TCP_NODELAY. */
+    if (res < 0 || u->fixed_files) return;
     int one = 1;
     if (setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
         u->counters.nodelay_failed++; /* harmless: the connection works, only slower */
@@ -241,7 +253,7 @@ static uint32_t kv_io_uring_dispatch(struct kv_io_uring *u, const struct io_urin
     if (is_accept) kv_io_uring_accepted(u, tag, res, cqe->flags);
     if (!deliver) {
         /* deinit: nobody will own a connection accepted now. */
-        if (is_accept && res >= 0) close(res);
+        if (is_accept && res >= 0 && !u->fixed_files) close(res); /* else: exit closes it */
         u->counters.dropped_at_deinit++;
         return 0;
     }
@@ -428,6 +440,9 @@ static int kv_io_uring_listen(const char *bind_addr, uint32_t port, uint16_t *po
     if (fd >= 0) {
         int one = 1;
         step = "setsockopt SO_REUSEADDR";
+        /* TCP_NODELAY on the listener: accepted sockets inherit it (Linux). Best
+         * effort here; a plain accept sets it again on each socket. */
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0) {
             step = "bind";
             if (bind(fd, (struct sockaddr *)&ss, ss_len) == 0) {
@@ -522,6 +537,15 @@ int kv_io_uring_init(struct kv_io_uring *u, struct kv_io *io, const char *bind_a
     io->impl = u;
     KV_ASSERT(u->port != 0 && (port == 0 || u->port == port));
     return 0;
+}
+
+bool kv_io_uring_use_fixed_files(struct kv_io_uring *u, uint32_t count) {
+    KV_ASSERT(u->ring_ready && !u->accept_armed && !u->fixed_files);
+    KV_ASSERT(count >= 1 && count <= KV_IO_URING_CONNS_MAX);
+    if (io_uring_register_files_sparse(&u->ring, count) != 0) return false;
+    u->fixed_files = true;
+    u->files_count = count;
+    return true;
 }
 
 /* Lets a queued listener close finish so the port is released; caller CQEs that

@@ -54,6 +54,17 @@ static void raise_nofile(uint32_t maxclients) {
     (void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* Connection handles as registered files when the kernel allows (io_uring.h): a
+ * table for every client, the reject slots and connections still closing, within
+ * the descriptor limit raise_nofile() set. */
+static void use_fixed_files(uint32_t maxclients) {
+    struct rlimit rl;
+    uint64_t want = (uint64_t)maxclients + 256;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        want = KV_MIN(want, rl.rlim_cur > 64 ? (uint64_t)rl.rlim_cur - 64 : 1);
+    (void)kv_io_uring_use_fixed_files(&ring, (uint32_t)KV_MIN(want, KV_IO_URING_CONNS_MAX));
+}
+
 static int die(const char *what, const char *msg) {
     char line[512];
     snprintf(line, sizeof(line), "kv: %s%s%s\n", what, msg[0] ? ": " : "", msg);
@@ -114,9 +125,10 @@ static uint64_t random_seed(void) {
 static void print_ready(void) {
     char line[256];
     snprintf(line, sizeof(line),
-             "kv: ready: listening on %s:%u, io_uring %s, %llu bytes mapped, "
+             "kv: ready: listening on %s:%u, io_uring %s%s, %llu bytes mapped, "
              "no allocation from here on\n",
              config.bind, (unsigned)ring.port, kv_io_uring_setup_name(&ring),
+             ring.fixed_files ? " with registered files" : "",
              (unsigned long long)arena.size);
     say(1, line);
 }
@@ -150,6 +162,7 @@ int main(int argc, char **argv) {
     int rc = kv_arena_map(&arena, &layout);
     if (rc != 0) return die("cannot map memory (lower --maxmemory or buffers)", strerror(-rc));
     config.port = ring.port;
+    use_fixed_files(config.maxclients);
     kv_io_uring_set_busy_poll(&ring, &kv_clock_system, config.busy_poll_us);
     kv_io_uring_set_batch_wait(&ring, config.batch_wait_us);
     kv_server_init(&server, &config, &arena, &io, &kv_clock_system, random_seed());
