@@ -7,11 +7,11 @@ and runs every row A/B in alternating order for several rounds. Per run it recor
 throughput, p50/p99 latency (redis-benchmark --csv) and the server's CPU per request
 (utime+stime from /proc/PID/stat, before and after). Per row it reports each server's
 median and the median of per-pair kv/redis ratios (a pair: one run on each server,
-back to back; the P=1 rows with 50 clients run three shorter pairs a round). Then: keys stored in a 64 MiB budget
-until the first -OOM (ci/keys_until_oom.py), kv's startup time to `ready`, and the
-targets from the "performance" issue. Writes build/bench.md (Markdown, for README.md)
-and build/bench.json (every run). Owns only the processes it starts and ports
-7600-7699; never edits src/.
+back to back; the P=1 rows with 50 clients run three shorter pairs a round). Then:
+keys stored in a 64 MiB budget until the first -OOM (ci/keys_until_oom.py), kv's
+startup time to `ready`, and the targets from the "performance" issue. Writes
+build/bench.md (Markdown, for README.md) and build/bench.json (every run). Owns only
+the processes it starts and ports 7600-7699; never edits src/.
 
   python3 ci/bench.py            # default: 7 rounds, about 15 minutes (busier machine: longer)
   python3 ci/bench.py --quick    # smaller -n, about 2 minutes
