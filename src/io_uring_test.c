@@ -78,6 +78,15 @@ static void echo_step(struct tctx *t, uint64_t tag, int32_t res) {
     }
 }
 
+/* Starts echoing on handle h as connection `slot`: the first recv is queued. */
+static struct echo_conn *echo_start(struct tctx *t, uint32_t slot, int32_t h) {
+    struct echo_conn *c = &t->echo[slot];
+    c->on = true;
+    c->fd = h;
+    kv_io_recv(&t->io, h, c->buf, CONN_BUF_SIZE, kv_io_tag(KV_IO_RECV, slot, 1));
+    return c;
+}
+
 static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
     struct tctx *t = ctx;
     if (kv_io_tag_op(tag) == 0) t->internal_delivered++;
@@ -264,10 +273,7 @@ TEST(test_echo_round_trip) {
     int32_t h;
     struct tctx *t = tctx_with_conn(&h, &cfd);
     CHECK(t != NULL);
-    struct echo_conn *c = &t->echo[3];
-    c->on = true;
-    c->fd = h;
-    kv_io_recv(&t->io, h, c->buf, CONN_BUF_SIZE, kv_io_tag(KV_IO_RECV, 3, 1));
+    struct echo_conn *c = echo_start(t, 3, h);
     static const uint8_t msg[] = "*2\r\n$3\r\nGET\r\n$4\r\na\0b\n\r\n\0\xff";
     uint8_t back[sizeof(msg)];
     CHECK(client_xfer(t, cfd, msg, sizeof(msg), back, sizeof(back)));
@@ -296,10 +302,7 @@ static bool echo_rounds(struct tctx *t, uint32_t slot, uint32_t rounds) {
     int cfd;
     int32_t h = accept_one(t, &cfd);
     if (h < 0) return false;
-    struct echo_conn *c = &t->echo[slot];
-    c->on = true;
-    c->fd = h;
-    kv_io_recv(&t->io, h, c->buf, CONN_BUF_SIZE, kv_io_tag(KV_IO_RECV, slot, 1));
+    struct echo_conn *c = echo_start(t, slot, h);
     bool ok = true;
     for (uint32_t i = 0; i < rounds && ok; i++) {
         uint8_t msg[6] = {'e', 'c', 'h', (uint8_t)i, '\r', '\n'}, back[6];
@@ -652,10 +655,7 @@ TEST(test_fixed_files_echo) {
     int cfd;
     int32_t h = accept_one(t, &cfd);
     CHECK(h >= 0 && h < 4);
-    struct echo_conn *c = &t->echo[2];
-    c->on = true;
-    c->fd = h;
-    kv_io_recv(&t->io, h, c->buf, CONN_BUF_SIZE, kv_io_tag(KV_IO_RECV, 2, 1));
+    struct echo_conn *c = echo_start(t, 2, h);
     static const uint8_t msg[] = "*1\r\n$4\r\nPING\r\n";
     uint8_t back[sizeof(msg)];
     CHECK(client_xfer(t, cfd, msg, sizeof(msg), back, sizeof(back)));

@@ -64,6 +64,14 @@ static void keys_free(struct keys *k) {
     free(k->present);
 }
 
+/* A table of `capacity` slots, n keys hashed by it, a prng: all from one seed. */
+static void fixture(struct table_box *b, struct keys *k, struct kv_prng *r, uint32_t capacity,
+                    uint32_t n, uint64_t seed, enum hash_mode m) {
+    box_init(b, capacity, seed);
+    keys_init(k, n, &b->t, m);
+    kv_prng_init(r, seed);
+}
+
 static bool key_eq(void *ctx, uint32_t ref, const uint8_t *key, uint32_t klen) {
     struct keys *k = ctx;
     uint32_t id = ref - 1;
@@ -122,9 +130,7 @@ static bool model_run(uint32_t capacity, uint32_t universe, uint32_t ops, uint64
     struct table_box b;
     struct keys k;
     struct kv_prng r;
-    box_init(&b, capacity, seed);
-    keys_init(&k, universe, &b.t, mode);
-    kv_prng_init(&r, seed);
+    fixture(&b, &k, &r, capacity, universe, seed, mode);
     uint32_t fails = 0;
     bool ok = true;
     for (uint32_t op = 0; op < ops && ok; op++) {
@@ -224,9 +230,7 @@ TEST(test_scan_stable) {
     struct table_box b;
     struct keys k;
     struct kv_prng r;
-    box_init(&b, 1024, 11);
-    keys_init(&k, 1200, &b.t, HASH_CRAFTED);
-    kv_prng_init(&r, 11);
+    fixture(&b, &k, &r, 1024, 1200, 11, HASH_CRAFTED);
     for (uint32_t id = 0; id < 1200 && b.t.count < 850; id++) {
         if (kv_prng_chance(&r, 3, 4)) CHECK(insert_id(&b.t, &k, id));
     }
@@ -454,16 +458,14 @@ static void count_ref(void *ctx, uint32_t ref) {
 
 /*
  * SCAN across growth: a scan in small steps while inserts grow the table from 1024
- * to 4096 and 16384 slots (64 and 256 came before) (and removes run too). Every key present for the whole
- * scan is reported exactly once, none twice.
+ * to 4096 and 16384 slots (64 and 256 came before) and removes run too. Every key
+ * present for the whole scan is reported exactly once, none twice.
  */
 TEST(test_scan_across_growth) {
     struct table_box b;
     struct keys k;
     struct kv_prng r;
-    box_init(&b, 16384, 31);
-    keys_init(&k, 14000, &b.t, HASH_REAL);
-    kv_prng_init(&r, 31);
+    fixture(&b, &k, &r, 16384, 14000, 31, HASH_REAL);
     for (uint32_t id = 0; id < 700; id++) CHECK(insert_id(&b.t, &k, id));
     bool *whole = calloc(k.n, sizeof(bool));
     struct seen_log l = {.seen = calloc(k.n, sizeof(uint32_t))};
@@ -507,9 +509,7 @@ TEST(test_growth_jump) {
     struct table_box b;
     struct keys k;
     struct kv_prng r;
-    box_init(&b, 1u << 22, 41);
-    keys_init(&k, 200000, &b.t, HASH_REAL);
-    kv_prng_init(&r, 41);
+    fixture(&b, &k, &r, 1u << 22, 200000, 41, HASH_REAL);
     CHECK(b.t.capacity == 16384 && b.t.shift == 8);
     uint32_t next_id = 0;
     while (next_id < 190000) CHECK(insert_id(&b.t, &k, next_id++));
