@@ -174,7 +174,7 @@ def run_one_pair(a, row, servers, order, at, log, t_start):
     return out
 
 
-def summarize(rows, runs, rounds):
+def summarize(rows, runs):
     out = []
     for row in rows:
         s = dict(row)
@@ -192,7 +192,7 @@ def summarize(rows, runs, rounds):
                 if kv and rd and rd[0] > 0:
                     ratios.append(kv[0] / rd[0])
             s["ratio_" + m] = bu.median(ratios)
-            s["pairs_n"] = len(ratios)
+        s["pairs_n"] = len(keys)
         out.append(s)
     return out
 
@@ -220,7 +220,7 @@ def rerender(a, bench_report):
     with open(a.report_from) as f:
         saved = json.load(f)
     args = argparse.Namespace(**saved["args"])
-    summary = summarize(saved["summary"], saved["runs"], args.rounds)
+    summary = summarize(saved["summary"], saved["runs"])
     md = bench_report.markdown(saved["machine"], args, summary, saved["runs"],
                                saved["extras"])
     print(md)
@@ -289,7 +289,7 @@ def main():
         extras["startup"] = measure_startup(a, logdir)
     info["load_end"] = os.getloadavg()
     info["elapsed_s"] = time.monotonic() - t_start
-    summary = summarize(rows, runs, a.rounds)
+    summary = summarize(rows, runs)
     md = bench_report.markdown(info, a, summary, runs, extras)
     print(md)
     with open(a.out, "w") as f:

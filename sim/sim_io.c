@@ -418,7 +418,10 @@ static void accept_progress(struct sim_net *n) {
     if (!n->accept_armed || n->backlog_len == 0 || n->listener_closed) return;
     if (chance_pct(n, n->f.accept_error_pct)) {
         bool more = kv_prng_chance(&n->prng, 1, 2);
-        int32_t res = kv_prng_chance(&n->prng, 1, 2) ? -EMFILE : -ECONNABORTED;
+        /* -EMFILE (descriptors) and -ENFILE (a full registered-file table) take
+         * turns, so no prng draw is added and seeds replay as before. */
+        int32_t out_of_files = (n->stats.accept_errors & 1) ? -ENFILE : -EMFILE;
+        int32_t res = kv_prng_chance(&n->prng, 1, 2) ? out_of_files : -ECONNABORTED;
         if (!more) n->accept_armed = false;
         n->stats.accept_errors++;
         post(n, n->accept_tag, res, more ? KV_IO_F_MORE : 0, -1);

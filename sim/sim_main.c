@@ -515,6 +515,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
     const struct kv_stats *ks = kv_server_stats(w->server);
     if (w->stats_out) {
         const struct sim_net_stats *n = sim_net_stats(w->net);
+        const struct kv_table *index = &kv_server_keyspace(w->server)->table;
         printf("stats: cpu_s=%.3f requests_per_cpu_s=%.0f commands=%llu exact=%llu loose=%llu "
                "oom=%llu too_large=%llu unmodeled=%llu completions=%llu accepts=%llu "
                "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu "
@@ -529,9 +530,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)ks->blocked_on_buffers,
                (unsigned long long)w->used_memory_max, n->batch_hint_max,
                (unsigned long long)n->recv_nowait, (unsigned long long)n->recv_eagain,
-               kv_server_keyspace(w->server)->table.growths,
-               kv_server_keyspace(w->server)->table.capacity,
-               kv_server_keyspace(w->server)->table.capacity_max);
+               index->growths, index->capacity, index->capacity_max);
     }
     printf("seed=%llu ticks=%llu requests=%llu replies_checked=%llu faults=%llu clients=%u "
            "commands=%llu connections=%llu rejected=%llu evicted=%llu expired=%llu "

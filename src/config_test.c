@@ -115,6 +115,15 @@ TEST(derived) {
     struct kv_config c;
     kv_config_defaults(&c);
     CHECK(kv_config_maxkeys(&c) == (64ull << 20) / 128);
+    /* The derived default is a multiple of 256 from 4096 slots on (table levels). */
+    c.maxmemory = 4095ull * 128 + 127;
+    CHECK(kv_config_maxkeys(&c) == 4095);
+    c.maxmemory = 4096ull * 128;
+    CHECK(kv_config_maxkeys(&c) == 4096);
+    c.maxmemory = 5000ull * 128;
+    CHECK(kv_config_maxkeys(&c) == 4864);
+    c.maxkeys = 5000; /* a given count is kept exactly */
+    CHECK(kv_config_maxkeys(&c) == 5000);
     c.maxkeys = 1000;
     CHECK(kv_config_maxkeys(&c) == 1000);
     CHECK(kv_config_argc_max(&c) == c.client_query_buffer_limit / 6 + 1);

@@ -42,8 +42,9 @@ static void say(int fd, const char *s) {
 
 /*
  * Raises the soft open-file limit toward the hard one, as Redis does for maxclients:
- * every connection is a descriptor. Failing is harmless: accept answers EMFILE past
- * the limit, and the server retries it on its next tick.
+ * every connection is a descriptor (or, with registered files, the table's size is
+ * checked against this limit). Failing is harmless: accept answers EMFILE past the
+ * limit (ENFILE past a full table), and the server retries it on its next tick.
  */
 static void raise_nofile(uint32_t maxclients) {
     struct rlimit rl;

@@ -94,10 +94,8 @@ void kv_table_init(struct kv_table *t, void *mem, uint32_t capacity, uint64_t se
     t->seed = seed;
     t->shift_initial = initial_shift(capacity);
     t->growths = 0;
-    memset(t->slots, 0, kv_table_bytes(capacity));
-    set_level(t, t->shift_initial);
-    t->count = 0;
-    t->probe_max = 0;
+    t->capacity = capacity; /* so that the clear zeroes the whole reservation */
+    kv_table_clear(t);
     KV_ASSERT(t->max_count < capacity);
 }
 

@@ -536,6 +536,37 @@ TEST(test_growth_jump) {
     free(b.mem);
 }
 
+/*
+ * Level boundaries. The first level: the largest even shift up to 8 that divides
+ * the reservation and leaves at least 16 slots (16: one level; 64: 16; 1000: 250,
+ * as 1000 is not a multiple of 16; 1001: one level). The cap: 8M slots grow
+ * 32768 -> 131072 -> 524288, which is KV_TABLE_LEVEL_CAP itself (fourfold, not yet a
+ * jump), then straight to 8M.
+ */
+TEST(test_level_boundaries) {
+    static const uint32_t caps[] = {16, 64, 1000, 1001, 65536};
+    static const uint32_t first[] = {16, 16, 250, 1001, 256};
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(caps); i++) {
+        struct table_box b;
+        box_init(&b, caps[i], 1);
+        CHECK(b.t.capacity == first[i] && b.t.capacity_max == caps[i]);
+        CHECK(b.t.grow_at == (first[i] == caps[i] ? UINT32_MAX : first[i] * 3 / 4));
+        free(b.mem);
+    }
+    struct table_box b;
+    struct kv_prng r;
+    box_init(&b, 1u << 23, 2);
+    kv_prng_init(&r, 2);
+    CHECK(b.t.capacity == 32768);
+    uint32_t id = 1;
+    while (b.t.growths < 2) CHECK(kv_table_insert(&b.t, kv_prng_next(&r), id++));
+    CHECK(b.t.capacity == KV_TABLE_LEVEL_CAP && id - 1 == 98305);
+    while (b.t.growths < 3) CHECK(kv_table_insert(&b.t, kv_prng_next(&r), id++));
+    CHECK(b.t.capacity == 1u << 23 && b.t.shift == 0 && id - 1 == 393217);
+    kv_table_check(&b.t);
+    free(b.mem);
+}
+
 int main(void) {
     RUN(test_model_random);
     RUN(test_model_crafted_collisions);
@@ -549,5 +580,6 @@ int main(void) {
     RUN(test_growth_wrap);
     RUN(test_scan_across_growth);
     RUN(test_growth_jump);
+    RUN(test_level_boundaries);
     TEST_SUMMARY("table");
 }

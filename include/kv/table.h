@@ -9,9 +9,10 @@
  * Levels: the table uses the first `capacity` slots of its reservation, starting at
  * capacity_max / 256 (or the smallest level of at least KV_TABLE_LEVEL_MIN slots
  * that divides evenly) and growing fourfold, in place, when an insert finds it 3/4
- * full; past KV_TABLE_LEVEL_CAP slots it grows to the whole reservation. A small keyspace so touches a small index: 100,000 keys sit in 4 MB of
- * slots, not in the 64 MB reserved for 1 GB, which on this virtual machine cut the
- * time spent on index cache and TLB misses (measured with perf, see README). A
+ * full; past KV_TABLE_LEVEL_CAP slots it grows to the whole reservation. A small
+ * keyspace so touches a small index: 100,000 keys sit in 4 MB of slots, not in the
+ * 64 MB reserved for 1 GB, which on this virtual machine cut the time spent on
+ * index cache and TLB misses (measured with perf, see README). A
  * growth costs O(capacity before it + keys) and happens at most 4 times (three for
  * 1 GB); the unused slots stay mapped, zero and accounted for, so nothing is
  * allocated.
