@@ -160,6 +160,37 @@ TEST(fmt_i64_like_ll2string) {
     }
 }
 
+/* Every digit count and its boundaries, both signs, then random values of random
+ * magnitude: kv_fmt_i64 against snprintf (the two-digit writer's every path). */
+TEST(fmt_i64_against_snprintf) {
+    char buf[32];
+    char want[32];
+    uint64_t p = 1;
+    for (uint32_t d = 0; d <= 18; d++, p *= 10) {
+        const uint64_t around[] = {p - 1, p, p + 1, p * 5 + 3, p * 10 - 1};
+        for (size_t i = 0; i < KV_ARRAY_LEN(around); i++) {
+            if (around[i] > (uint64_t)INT64_MAX) continue; /* 10^19 - 1 */
+            for (int sign = 0; sign < 2; sign++) {
+                int64_t v = sign ? -(int64_t)around[i] : (int64_t)around[i];
+                uint32_t n = kv_fmt_i64(buf, v);
+                int w = snprintf(want, sizeof(want), "%lld", (long long)v);
+                CHECK(n == (uint32_t)w && strcmp(buf, want) == 0);
+            }
+        }
+    }
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        int64_t v = (int64_t)(x >> (x & 63)); /* every magnitude, both signs */
+        if (x & 64) v = -v;
+        uint32_t n = kv_fmt_i64(buf, v);
+        int w = snprintf(want, sizeof(want), "%lld", (long long)v);
+        CHECK(n == (uint32_t)w && strcmp(buf, want) == 0);
+    }
+}
+
 TEST(writes_filling_cap_exactly) {
     struct out o;
     out_init(&o, 9); /* "$3\r\nfoo\r\n" is 9 bytes */
@@ -311,6 +342,7 @@ int main(void) {
     RUN(null_and_array_exact);
     RUN(errorf_formats_and_sanitises_like_redis);
     RUN(fmt_i64_like_ll2string);
+    RUN(fmt_i64_against_snprintf);
     RUN(writes_filling_cap_exactly);
     RUN(headers_at_digit_boundaries);
     RUN(bulk_size_bound_holds);
