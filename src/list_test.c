@@ -337,6 +337,63 @@ TEST(test_splits) {
 }
 
 /* A tiny region: pushes fail cleanly once it is full, and nothing changes. */
+/*
+ * The lead (O(1) head pushes and pops): pushing the same elements at the head of one
+ * list and at the tail of another takes exactly the same memory after every push, and
+ * popping them from the head and the tail frees it alike; the lists stay mirror
+ * images. Element sizes cross the node limit and the varint boundaries.
+ */
+TEST(test_head_like_tail) {
+    uint64_t region = 8u << 20;
+    uint8_t *mem_h = region_new(region);
+    uint8_t *mem_t = region_new(region);
+    struct kv_alloc ah, at;
+    kv_alloc_init(&ah, mem_h, region);
+    kv_alloc_init(&at, mem_t, region);
+    struct kv_list_head lh, lt;
+    kv_list_init(&lh);
+    kv_list_init(&lt);
+    struct kv_prng r;
+    kv_prng_init(&r, 11);
+    static uint8_t buf[9100]; /* an offset below 64 plus up to 8999 bytes */
+    for (uint32_t i = 0; i < sizeof(buf); i++) buf[i] = (uint8_t)(i * 13 + 5);
+    uint32_t same = 0;
+    for (uint32_t i = 0; i < 20000; i++) {
+        uint64_t c = kv_prng_below(&r, 1000);
+        uint32_t len = c < 900 ? (uint32_t)kv_prng_below(&r, 8)
+                       : c < 998 ? (uint32_t)kv_prng_below(&r, 300) : 8000 + (uint32_t)c;
+        struct kv_slice e = {buf + kv_prng_below(&r, 64), len};
+        CHECK(kv_list_push(&ah, &lh, KV_LIST_HEAD, &e, 1));
+        CHECK(kv_list_push(&at, &lt, KV_LIST_TAIL, &e, 1));
+        same += ah.used_bytes == at.used_bytes;
+    }
+    CHECK(same == 20000 && lh.node_count == lt.node_count && lh.count == 20000);
+    kv_list_check(&ah, &lh);
+    kv_list_check(&at, &lt);
+    for (uint64_t i = 0; i < lh.count; i += 97) {
+        struct kv_slice x = kv_list_get(&ah, &lh, i);
+        struct kv_slice y = kv_list_get(&at, &lt, lt.count - 1 - i);
+        CHECK(x.len == y.len && memcmp(x.ptr, y.ptr, x.len) == 0);
+    }
+    same = 0;
+    uint32_t pops = 0;
+    while (lh.count > 0) {
+        uint64_t k = 1 + kv_prng_below(&r, 3);
+        if (k > lh.count) k = lh.count;
+        kv_list_pop(&ah, &lh, KV_LIST_HEAD, k);
+        kv_list_pop(&at, &lt, KV_LIST_TAIL, k);
+        same += ah.used_bytes == at.used_bytes && lh.count == lt.count;
+        pops++;
+        if (pops % 512 == 0) {
+            kv_list_check(&ah, &lh);
+            kv_list_check(&at, &lt);
+        }
+    }
+    CHECK(same == pops && ah.used_bytes == 0 && at.used_bytes == 0);
+    free(mem_h);
+    free(mem_t);
+}
+
 TEST(test_tiny_region_exhaustion) {
     uint8_t *mem = region_new(4096);
     struct kv_alloc a;
@@ -595,6 +652,7 @@ int main(void) {
     RUN(test_remove_merges_and_frees);
     RUN(test_move_rotations);
     RUN(test_splits);
+    RUN(test_head_like_tail);
     RUN(test_tiny_region_exhaustion);
     RUN(test_random_roomy);
     RUN(test_random_tight);
