@@ -37,7 +37,7 @@ static inline uint32_t digits_u64(uint64_t v) {
         10000000000000000000ull};
     uint32_t bits = 64u - (uint32_t)__builtin_clzll(v | 1);
     uint32_t t = (bits * 1233u) >> 12; /* floor(log10(2^bits)), 0..19 */
-    return v == 0 ? 1u : t + (v >= pow10[t] ? 1u : 0u);
+    return v == 0 ? 1u : t + (v >= pow10[t] ? 1u : 0u); /* 0: one digit */
 }
 
 /*
@@ -46,6 +46,11 @@ static inline uint32_t digits_u64(uint64_t v) {
  * list length took 168 instructions with a digit per division, callgrind.
  */
 static uint32_t fmt_u64(char *buf, uint64_t v) {
+    if (v < 10) { /* the common lengths and counts: no digit count, no division */
+        buf[0] = (char)('0' + v);
+        buf[1] = '\0';
+        return 1;
+    }
     uint32_t len = digits_u64(v);
     uint32_t i = len;
     while (v >= 100) {

@@ -9,11 +9,12 @@
  * changes nothing and returns false (out of memory). An empty list never exists:
  * the caller deletes the key when the count drops to 0.
  *
- * Node layout (one kv_alloc block): u32 prev ref, u32 next ref, u32 element count,
- * u32 data bytes used, then the elements packed back to back, each as
- * varint(len) bytes reverse-varint(len) so a node can be walked both ways. A node
- * holds at most KV_LIST_NODE_MAX bytes (header included) unless it holds a single
- * element that alone is bigger.
+ * Node layout (one kv_alloc block): u32 prev ref, u32 next ref, u16 element count,
+ * u16 lead, u32 data bytes used, then `lead` free bytes, then the elements packed
+ * back to back, each as varint(len) bytes reverse-varint(len) so a node can be
+ * walked both ways. The lead lets a head push or pop write or drop bytes in front
+ * without moving the rest (list.c). A node holds at most KV_LIST_NODE_MAX bytes
+ * (header included) unless it holds a single element that alone is bigger.
  *
  * Element slices returned here point into nodes: they stay valid until the next
  * call that mutates any list or the allocator.
@@ -25,7 +26,7 @@
 #include "kv/common.h"
 
 #define KV_LIST_NODE_MAX 8192u   /* like Redis's list-max-listpack-size -2 */
-#define KV_LIST_NODE_HDR 16u     /* prev, next, count, used */
+#define KV_LIST_NODE_HDR 16u     /* prev, next, count, lead, used */
 #define KV_LIST_ELEM_MAX (1u << 30) /* longest element (1 GiB) */
 
 struct kv_list_head {
