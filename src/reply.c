@@ -26,20 +26,6 @@ static const char DIGIT_PAIRS[201] =
     DIGIT_ROW("5") DIGIT_ROW("6") DIGIT_ROW("7") DIGIT_ROW("8") DIGIT_ROW("9");
 #undef DIGIT_ROW
 
-/* Decimal digits of v (1..20): log10 from the bit length (1233 / 4096 ~ log10 2),
- * corrected by one comparison. */
-static inline uint32_t digits_u64(uint64_t v) {
-    static const uint64_t pow10[20] = {
-        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
-        10000000000000ull, 100000000000000ull, 1000000000000000ull,
-        10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
-        10000000000000000000ull};
-    uint32_t bits = 64u - (uint32_t)__builtin_clzll(v | 1);
-    uint32_t t = (bits * 1233u) >> 12; /* floor(log10(2^bits)), 0..19 */
-    return v == 0 ? 1u : t + (v >= pow10[t] ? 1u : 0u); /* 0: one digit */
-}
-
 /*
  * Unsigned decimal for lengths, counts and magnitudes. Returns the length; buf >= 21
  * bytes (NUL-terminated). Writes from the last digit back, two at a time: a 7-digit
@@ -51,7 +37,7 @@ static uint32_t fmt_u64(char *buf, uint64_t v) {
         buf[1] = '\0';
         return 1;
     }
-    uint32_t len = digits_u64(v);
+    uint32_t len = kv_decimal_digits(v);
     uint32_t i = len;
     while (v >= 100) {
         uint32_t d = (uint32_t)(v % 100) * 2;
@@ -65,7 +51,7 @@ static uint32_t fmt_u64(char *buf, uint64_t v) {
     } else {
         buf[--i] = (char)('0' + v);
     }
-    KV_ASSERT(i == 0 && "digits_u64 and the writes agree");
+    KV_ASSERT(i == 0 && "kv_decimal_digits and the writes agree");
     buf[len] = '\0';
     KV_ASSERT(len >= 1 && len <= 20);
     return len;

@@ -191,6 +191,29 @@ TEST(fmt_i64_against_snprintf) {
     }
 }
 
+/* kv_decimal_digits (the formatter's and the bounds' digit count) on both sides of
+ * every power of ten, at 0 and UINT64_MAX, and against snprintf on random values. */
+TEST(decimal_digits_at_every_power) {
+    CHECK(kv_decimal_digits(0) == 1 && kv_decimal_digits(9) == 1);
+    uint64_t p = 10;
+    for (uint32_t d = 1; d <= 19; d++, p *= 10) {
+        CHECK(kv_decimal_digits(p - 1) == d);
+        CHECK(kv_decimal_digits(p) == d + 1);
+    }
+    CHECK(kv_decimal_digits(UINT64_MAX) == 20);
+    CHECK(kv_reply_bulk_size(UINT64_MAX - 100) == UINT64_MAX - 100 + 25);
+    char want[32];
+    uint64_t x = 0x243f6a8885a308d3ull;
+    for (int i = 0; i < 100000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint64_t v = x >> (x & 63);
+        int w = snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+        CHECK(kv_decimal_digits(v) == (uint32_t)w);
+    }
+}
+
 TEST(writes_filling_cap_exactly) {
     struct out o;
     out_init(&o, 9); /* "$3\r\nfoo\r\n" is 9 bytes */
@@ -343,6 +366,7 @@ int main(void) {
     RUN(errorf_formats_and_sanitises_like_redis);
     RUN(fmt_i64_like_ll2string);
     RUN(fmt_i64_against_snprintf);
+    RUN(decimal_digits_at_every_power);
     RUN(writes_filling_cap_exactly);
     RUN(headers_at_digit_boundaries);
     RUN(bulk_size_bound_holds);

@@ -41,12 +41,24 @@ void kv_reply_array(struct kv_reply *r, uint64_t n);                /* *n\r\n */
 void kv_reply_bulk_header(struct kv_reply *r, uint64_t n);
 void kv_reply_crlf(struct kv_reply *r);
 
+/* Decimal digits of v (1..20): log10 from the bit length (1233 / 4096 ~ log10 2),
+ * corrected by one comparison. What kv_fmt_i64 writes and the bounds count. */
+static inline uint32_t kv_decimal_digits(uint64_t v) {
+    static const uint64_t pow10[20] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+        100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+        10000000000000ull, 100000000000000ull, 1000000000000000ull,
+        10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+        10000000000000000000ull};
+    uint32_t bits = 64u - (uint32_t)__builtin_clzll(v | 1);
+    uint32_t t = (bits * 1233u) >> 12; /* floor(log10(2^bits)), 0..19 */
+    return v == 0 ? 1u : t + (v >= pow10[t] ? 1u : 0u);
+}
+
 /* Bytes "$<n>\r\n" + n + "\r\n" take, exactly: what reply_bound functions add up.
  * Exact, not n + 25: 16 pipelined replies of 1000 bytes must fit 16 KiB. */
 static inline uint64_t kv_reply_bulk_size(uint64_t n) {
-    uint64_t digits = 1;
-    for (uint64_t v = n; v >= 10 && digits < 20; v /= 10) digits++;
-    return n + digits + 5;
+    return n + kv_decimal_digits(n) + 5;
 }
 
 /* Formats v as Redis's ll2string would; returns length, buf >= 21 bytes. */
