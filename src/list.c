@@ -6,8 +6,8 @@
  * by the keyspace. A node is a 16-byte header (prev ref, next ref, element count,
  * lead, data bytes used) followed by `lead` free bytes and then the packed elements,
  * each varint(len), bytes, reverse-varint(len), so elements can be walked from either
- * end of a node. The lead makes a head push or pop O(1): a push writes into it, a pop
- * adds to it; when a head push finds it too small, the elements move to the end of
+ * end of a node. The lead makes a head push or pop O(1): a push (or an element put at
+ * the front of the next node by a splice) writes into it, a pop adds to it; when a head push finds it too small, the elements move to the end of
  * the (grown) block once, and the slack in front becomes the new lead. Redis's
  * listpack moves the whole node on every LPUSH and LPOP (up to 8 KB each: 1.5% of
  * kv's CPU at LPUSH P=1, perf). Other mutations work relative to the lead, and
@@ -57,6 +57,12 @@ _Static_assert(2 * NODE_MAX <= LEAD_MAX, "a lead within 2 * NODE_MAX fits 16 bit
 
 /* The first element's bytes. */
 static inline uint8_t *nd(const struct node *n) { return (uint8_t *)n->raw + n->lead; }
+
+/* Every count store goes through here: 16 bits, checked, never truncated. */
+static inline void set_count(struct node *n, uint32_t count) {
+    KV_ASSERT(count <= UINT16_MAX);
+    n->count = (uint16_t)count;
+}
 
 /* Where one element is: its node, its byte offset and its index in the node. */
 struct pos {
@@ -320,7 +326,7 @@ bool kv_list_copy(struct kv_alloc *a, struct kv_list_head *dst, const struct kv_
             kv_list_release(a, dst);
             return false;
         }
-        d->count = s->count;
+        set_count(d, s->count);
         d->used = s->used;
         memcpy(nd(d), nd(s), s->used);
         link_between(a, dst, dst->tail, 0, d);
@@ -412,7 +418,7 @@ static bool chain_alloc(struct kv_alloc *a, const struct kv_slice *e, uint32_t f
             *first = 0;
             return false;
         }
-        x->count = (uint16_t)cnt;
+        set_count(x, cnt);
         x->used = (uint32_t)bytes;
         if (last != NULL) last->next = node_ref(a, x);
         else *first = node_ref(a, x);
@@ -499,7 +505,7 @@ bool kv_list_push(struct kv_alloc *a, struct kv_list_head *h, enum kv_list_end e
             fill(g, 0, elems, 0, k, end);
         }
         g->used += (uint32_t)grow;
-        g->count = (uint16_t)(g->count + k);
+        set_count(g, g->count + k);
     }
     chain_link(a, h, first, elems, k, end);
     h->count += n;
@@ -523,7 +529,7 @@ static uint64_t node_cut(struct kv_alloc *a, struct kv_list_head *h, struct node
     } else {
         n->used = skip_bwd(n, n->used, k, &sum);
     }
-    n->count = (uint16_t)(n->count - k);
+    set_count(n, n->count - k);
     node_shrink(a, h, n);
     return sum;
 }
@@ -582,7 +588,7 @@ static bool splice_in_place(struct kv_alloc *a, struct kv_list_head *h, struct p
     memmove(nd(n) + p.off + e, nd(n) + p.off + del_bytes, old_used - p.off - del_bytes);
     elem_write(nd(n) + p.off, v.ptr, v.len);
     n->used = new_used;
-    n->count = (uint16_t)(n->count + 1 - del_cnt);
+    set_count(n, n->count + 1 - del_cnt);
     if (new_used < old_used) node_shrink(a, h, n);
     KV_ASSERT(n->count >= 1);
     return true;
@@ -595,19 +601,19 @@ static bool put_beside(struct kv_alloc *a, struct kv_list_head *h, struct node *
     uint32_t nb_ref = after ? n->next : n->prev;
     struct node *nb = nb_ref != 0 ? node_at(a, nb_ref) : NULL;
     if (nb != NULL && HDR + (uint64_t)nb->used + e <= NODE_MAX) {
-        nb = node_grow(a, h, nb, (uint64_t)nb->used + e);
+        /* After n: at the front of the next node, as a head push would write it. */
+        nb = after ? node_front_room(a, h, nb, e) : node_grow(a, h, nb, (uint64_t)nb->used + e);
         if (nb == NULL) return false;
-        uint32_t off = after ? 0 : nb->used;
-        if (after) memmove(nd(nb) + e, nd(nb), nb->used);
-        elem_write(nd(nb) + off, v.ptr, v.len);
+        if (after) nb->lead = (uint16_t)(nb->lead - e);
+        elem_write(nd(nb) + (after ? 0 : nb->used), v.ptr, v.len);
         nb->used += e;
-        nb->count++;
+        set_count(nb, nb->count + 1u);
         return true;
     }
     struct node *m = node_new(a, e);
     if (m == NULL) return false;
     m->used = elem_write(nd(m), v.ptr, v.len);
-    m->count = 1;
+    set_count(m, 1);
     if (after) link_between(a, h, node_ref(a, n), n->next, m);
     else link_between(a, h, n->prev, node_ref(a, n), m);
     return true;
@@ -637,17 +643,17 @@ static bool splice_split(struct kv_alloc *a, struct kv_list_head *h, struct pos 
     uint32_t roff = v_in_r ? elem_write(nd(r), v.ptr, v.len) : 0;
     memcpy(nd(r) + roff, nd(n) + p.off + del_bytes, suffix);
     r->used = roff + suffix;
-    r->count = (uint16_t)(after_cnt + (v_in_r ? 1 : 0));
+    set_count(r, after_cnt + (v_in_r ? 1 : 0));
     n->used = p.off;
-    n->count = (uint16_t)p.idx;
+    set_count(n, p.idx);
     if (v_in_n) {
         n->used += elem_write(nd(n) + p.off, v.ptr, v.len);
-        n->count++;
+        set_count(n, n->count + 1u);
     }
     link_between(a, h, node_ref(a, n), n->next, r);
     if (m != NULL) {
         m->used = elem_write(nd(m), v.ptr, v.len);
-        m->count = 1;
+        set_count(m, 1);
         link_between(a, h, node_ref(a, n), n->next, m);
     }
     node_shrink(a, h, n);
@@ -743,7 +749,7 @@ static uint64_t drop_matches(struct node *n, struct kv_slice v, uint32_t lo, uin
         bool match = elem_eq(nd(n), start, len, v);
         if (match && rank >= lo && rank < lo + k) {
             sum += len;
-            n->count--;
+            set_count(n, n->count - 1u);
         } else {
             if (wr != rd) memmove(nd(n) + wr, nd(n) + rd, size);
             wr += size;
@@ -766,7 +772,7 @@ static void try_merge(struct kv_alloc *a, struct kv_list_head *h, struct node *l
     if (l == NULL) return;
     memcpy(nd(l) + l->used, nd(r), r->used);
     l->used += r->used;
-    l->count = (uint16_t)(l->count + r->count);
+    set_count(l, l->count + r->count);
     unlink_free(a, h, r);
     KV_ASSERT(HDR + (uint64_t)l->used <= MERGE_MAX);
 }

@@ -394,6 +394,47 @@ TEST(test_head_like_tail) {
     free(mem_t);
 }
 
+/*
+ * LSET of a full node's last element with a value too big for it puts the value at
+ * the front of the next node (put_beside, through that node's lead, as a head push
+ * would); an LPUSH then fills the first node again. 60 rounds: the list matches the
+ * model after each step and keeps its two nodes.
+ */
+TEST(test_set_last_moves_to_next_front) {
+    uint64_t region = 1u << 20;
+    uint8_t *mem = region_new(region);
+    struct kv_alloc a;
+    kv_alloc_init(&a, mem, region);
+    struct kv_prng r;
+    kv_prng_init(&r, 5);
+    struct kv_list_head h;
+    kv_list_init(&h);
+    struct model m = {0};
+    struct kv_slice e[781];
+    for (uint32_t i = 0; i < 781; i++) e[i] = sl("0123456789"); /* 12 bytes encoded */
+    CHECK(kv_list_push(&a, &h, KV_LIST_TAIL, e, 781));
+    model_push(&m, KV_LIST_TAIL, e, 781);
+    CHECK(h.node_count == 2); /* 681 elements fill the first node: 16 + 681 * 12 */
+    static uint8_t big[100];
+    memset(big, 'b', sizeof(big));
+    struct kv_slice v = {big, sizeof(big)}; /* 102 bytes encoded: never fits in place */
+    uint32_t ok = 0;
+    for (uint32_t k = 0; k < 60; k++) {
+        CHECK(kv_list_set(&a, &h, 680, v));
+        free(m.v[680].p);
+        m.v[680] = mstr_of(v);
+        ok += same(&a, &h, &m, &r) && h.node_count == 2;
+        CHECK(kv_list_push(&a, &h, KV_LIST_HEAD, e, 1));
+        model_push(&m, KV_LIST_HEAD, e, 1);
+        ok += same(&a, &h, &m, &r) && h.node_count == 2;
+    }
+    CHECK(ok == 120 && h.count == 841);
+    kv_list_release(&a, &h);
+    CHECK(a.used_bytes == 0);
+    model_free(&m);
+    free(mem);
+}
+
 TEST(test_tiny_region_exhaustion) {
     uint8_t *mem = region_new(4096);
     struct kv_alloc a;
@@ -653,6 +694,7 @@ int main(void) {
     RUN(test_move_rotations);
     RUN(test_splits);
     RUN(test_head_like_tail);
+    RUN(test_set_last_moves_to_next_front);
     RUN(test_tiny_region_exhaustion);
     RUN(test_random_roomy);
     RUN(test_random_tight);
