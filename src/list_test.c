@@ -295,45 +295,66 @@ TEST(test_move_rotations) {
     free(mem);
 }
 
+/* A 1 MiB region, its allocator, a prng, and a list (with its model) of n elements
+ * "0123456789" pushed in one call: 12 bytes encoded each, 681 fill a node. */
+struct tens {
+    uint8_t *mem;
+    struct kv_alloc a;
+    struct kv_prng r;
+    struct kv_list_head h;
+    struct model m;
+};
+
+static bool tens_init(struct tens *t, uint64_t seed, uint32_t n) {
+    t->mem = region_new(1u << 20);
+    kv_alloc_init(&t->a, t->mem, 1u << 20);
+    kv_prng_init(&t->r, seed);
+    kv_list_init(&t->h);
+    t->m = (struct model){0};
+    struct kv_slice *e = malloc(n * sizeof(*e));
+    for (uint32_t i = 0; i < n; i++) e[i] = sl("0123456789");
+    bool ok = kv_list_push(&t->a, &t->h, KV_LIST_TAIL, e, n);
+    if (ok) model_push(&t->m, KV_LIST_TAIL, e, n);
+    free(e);
+    return ok;
+}
+
+/* Releases the list; true when that returned every byte to the allocator. */
+static bool tens_free(struct tens *t) {
+    kv_list_release(&t->a, &t->h);
+    bool empty = t->a.used_bytes == 0;
+    model_free(&t->m);
+    free(t->mem);
+    return empty;
+}
+
 /* LSET/LINSERT inside full nodes split them; contents stay exact. */
 TEST(test_splits) {
-    uint64_t region = 1u << 20;
-    uint8_t *mem = region_new(region);
-    struct kv_alloc a;
-    kv_alloc_init(&a, mem, region);
-    struct kv_prng r;
-    kv_prng_init(&r, 7);
-    struct kv_list_head h;
-    kv_list_init(&h);
-    struct model m = {0};
-    struct kv_slice *e = malloc(3000 * sizeof(*e));
-    for (uint32_t i = 0; i < 3000; i++) e[i] = sl("0123456789");
-    CHECK(kv_list_push(&a, &h, KV_LIST_TAIL, e, 3000));
-    model_push(&m, KV_LIST_TAIL, e, 3000);
+    struct tens t;
+    CHECK(tens_init(&t, 7, 3000));
+    struct kv_alloc *a = &t.a;
+    struct kv_list_head *h = &t.h;
+    struct model *m = &t.m;
     uint8_t *buf = malloc(12000);
     for (uint32_t i = 0; i < 12000; i++) buf[i] = (uint8_t)(i * 31);
     static const uint32_t sizes[] = {100, 5000, 8100, 12000, 3, 7000};
     for (uint32_t k = 0; k < KV_ARRAY_LEN(sizes); k++) {
         struct kv_slice v = {buf, sizes[k]};
         uint64_t at = 100 + k * 400;
-        CHECK(kv_list_set(&a, &h, at, v));
-        free(m.v[at].p);
-        m.v[at] = mstr_of(v);
-        CHECK(same(&a, &h, &m, &r));
-        CHECK(kv_list_insert(&a, &h, at + 200, v));
-        model_insert(&m, at + 200, v);
-        CHECK(same(&a, &h, &m, &r));
+        CHECK(kv_list_set(a, h, at, v));
+        free(m->v[at].p);
+        m->v[at] = mstr_of(v);
+        CHECK(same(a, h, m, &t.r));
+        CHECK(kv_list_insert(a, h, at + 200, v));
+        model_insert(m, at + 200, v);
+        CHECK(same(a, h, m, &t.r));
         uint64_t edge = 681 * (k % 4 + 1); /* at node boundaries */
-        CHECK(kv_list_insert(&a, &h, edge, v));
-        model_insert(&m, edge, v);
-        CHECK(same(&a, &h, &m, &r));
+        CHECK(kv_list_insert(a, h, edge, v));
+        model_insert(m, edge, v);
+        CHECK(same(a, h, m, &t.r));
     }
-    kv_list_release(&a, &h);
-    CHECK(a.used_bytes == 0);
-    model_free(&m);
     free(buf);
-    free(e);
-    free(mem);
+    CHECK(tens_free(&t));
 }
 
 /* A tiny region: pushes fail cleanly once it is full, and nothing changes. */
@@ -401,38 +422,25 @@ TEST(test_head_like_tail) {
  * model after each step and keeps its two nodes.
  */
 TEST(test_set_last_moves_to_next_front) {
-    uint64_t region = 1u << 20;
-    uint8_t *mem = region_new(region);
-    struct kv_alloc a;
-    kv_alloc_init(&a, mem, region);
-    struct kv_prng r;
-    kv_prng_init(&r, 5);
-    struct kv_list_head h;
-    kv_list_init(&h);
-    struct model m = {0};
-    struct kv_slice e[781];
-    for (uint32_t i = 0; i < 781; i++) e[i] = sl("0123456789"); /* 12 bytes encoded */
-    CHECK(kv_list_push(&a, &h, KV_LIST_TAIL, e, 781));
-    model_push(&m, KV_LIST_TAIL, e, 781);
-    CHECK(h.node_count == 2); /* 681 elements fill the first node: 16 + 681 * 12 */
+    struct tens t;
+    CHECK(tens_init(&t, 5, 781));
+    CHECK(t.h.node_count == 2); /* 681 elements fill the first node: 16 + 681 * 12 */
+    struct kv_slice ten = sl("0123456789");
     static uint8_t big[100];
     memset(big, 'b', sizeof(big));
     struct kv_slice v = {big, sizeof(big)}; /* 102 bytes encoded: never fits in place */
     uint32_t ok = 0;
     for (uint32_t k = 0; k < 60; k++) {
-        CHECK(kv_list_set(&a, &h, 680, v));
-        free(m.v[680].p);
-        m.v[680] = mstr_of(v);
-        ok += same(&a, &h, &m, &r) && h.node_count == 2;
-        CHECK(kv_list_push(&a, &h, KV_LIST_HEAD, e, 1));
-        model_push(&m, KV_LIST_HEAD, e, 1);
-        ok += same(&a, &h, &m, &r) && h.node_count == 2;
+        CHECK(kv_list_set(&t.a, &t.h, 680, v));
+        free(t.m.v[680].p);
+        t.m.v[680] = mstr_of(v);
+        ok += same(&t.a, &t.h, &t.m, &t.r) && t.h.node_count == 2;
+        CHECK(kv_list_push(&t.a, &t.h, KV_LIST_HEAD, &ten, 1));
+        model_push(&t.m, KV_LIST_HEAD, &ten, 1);
+        ok += same(&t.a, &t.h, &t.m, &t.r) && t.h.node_count == 2;
     }
-    CHECK(ok == 120 && h.count == 841);
-    kv_list_release(&a, &h);
-    CHECK(a.used_bytes == 0);
-    model_free(&m);
-    free(mem);
+    CHECK(ok == 120 && t.h.count == 841);
+    CHECK(tens_free(&t));
 }
 
 TEST(test_tiny_region_exhaustion) {
