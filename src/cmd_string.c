@@ -85,6 +85,9 @@ static uint64_t peek_len(const struct kv_cmd_ctx *c, uint32_t i) {
  * reply is one or the other; a sum would make 16 pipelined 1000-byte GETs miss a
  * 16 KiB output buffer by one and split every reply into two sends). */
 static uint64_t bound_value(struct kv_cmd_ctx *c) {
+    /* Every string stored since the last flush fits the error room: so does this
+     * one, and the bound is the same without a lookup (the run does it). */
+    if (kv_reply_bulk_size(c->ks->str_len_max) <= KV_EXEC_ERROR_ROOM) return KV_EXEC_ERROR_ROOM;
     return KV_MAX((uint64_t)KV_EXEC_ERROR_ROOM, kv_reply_bulk_size(peek_len(c, 1)));
 }
 

@@ -1446,6 +1446,81 @@ TEST(test_bounds_exact) {
     h_close(h);
 }
 
+/* While every string stored since the last flush is short, GET's bound is the
+ * error room without a lookup: the same bound a lookup gives. One string too long
+ * for that room (249 bytes: a 257-byte reply) brings the lookups back, for every
+ * key, until FLUSHALL. */
+TEST(test_bounds_short_strings) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    char v[250];
+    memset(v, 'v', 249);
+    v[248] = 0;
+    EXPECT(h, "+OK\r\n", "set", "k248", v);
+    CHECK(kv_reply_bulk_size(248) == KV_EXEC_ERROR_ROOM);
+    CHECK(BOUND(h, "get", "k248") == KV_EXEC_ERROR_ROOM);
+    CHECK(BOUND(h, "get", "nokey") == KV_EXEC_ERROR_ROOM);
+    CHECK(BOUND(h, "getrange", "k248", "0", "-1") == KV_EXEC_ERROR_ROOM);
+    const struct kv_reply *r = RUN_CMD(h, "get", "k248");
+    CHECK(r->len == 256 && memcmp(r->buf, "$248\r\nvvv", 9) == 0);
+    v[248] = 'v';
+    v[249] = 0;
+    EXPECT(h, "+OK\r\n", "set", "k249", v);
+    CHECK(BOUND(h, "get", "k249") == 257);
+    CHECK(BOUND(h, "get", "k248") == KV_EXEC_ERROR_ROOM);
+    r = RUN_CMD(h, "get", "k249");
+    CHECK(r->len == 257);
+    EXPECT(h, "+OK\r\n", "flushall");
+    EXPECT(h, "+OK\r\n", "set", "k", "abc");
+    CHECK(h->ks.str_len_max == 3);
+    EXPECT(h, "$3\r\nabc\r\n", "get", "k");
+    h_close(h);
+}
+
+/*
+ * Command names in any case find their command; a name with one byte changed to
+ * any other value (not that letter's other case) never does (names of 2 to 8 bytes
+ * compare a word at a time).
+ */
+TEST(test_command_names_any_case) {
+    struct harness *h = h_open(1u << 20, 64, KV_EVICT_NOEVICTION);
+    struct kv_prng r;
+    kv_prng_init(&r, 77);
+    uint32_t names = 0, other = 0;
+    for (uint32_t i = 0; i < KV_CMD_LOOKUP_SIZE; i++) {
+        const struct kv_cmd *cmd = h->e.lookup[i];
+        if (cmd == NULL) continue;
+        names++;
+        uint32_t n = (uint32_t)strlen(cmd->name);
+        uint8_t name[32];
+        struct kv_prepared p;
+        struct kv_slice arg = {name, n};
+        for (uint32_t t = 0; t < 8; t++) { /* lower, upper, then random cases */
+            for (uint32_t j = 0; j < n; j++) {
+                bool up = t == 1 || (t > 1 && kv_prng_below(&r, 2) == 0);
+                name[j] = (uint8_t)(up ? cmd->name[j] - 32 : cmd->name[j]);
+            }
+            kv_engine_prepare(&h->e, &h->s, 1, &arg, &p);
+            CHECK(p.cmd == cmd);
+        }
+        for (uint32_t j = 0; j < n; j++) {
+            for (uint32_t b = 0; b < 256; b++) {
+                if (b == (uint8_t)cmd->name[j] || b == (uint8_t)(cmd->name[j] - 32)) continue;
+                memcpy(name, cmd->name, n);
+                name[j] = (uint8_t)b;
+                kv_engine_prepare(&h->e, &h->s, 1, &arg, &p);
+                CHECK(p.cmd != cmd);
+                if (p.cmd != NULL) { /* another command: exactly its name */
+                    other++;
+                    CHECK(strlen(p.cmd->name) == n && kv_slice_eq_nocase(arg, p.cmd->name));
+                }
+            }
+        }
+    }
+    CHECK(names == h->e.cmd_count && names > 50);
+    CHECK(other > 0); /* e.g. get -> set */
+    h_close(h);
+}
+
 struct bin_case {
     struct kv_slice argv[6];
     uint32_t argc;
@@ -1512,6 +1587,8 @@ int main(void) {
     RUN(test_set_over_expired);
     RUN(test_bounds_big_replies);
     RUN(test_bounds_exact);
+    RUN(test_bounds_short_strings);
+    RUN(test_command_names_any_case);
     RUN(test_client_limits);
     h_close(h_live);
     TEST_SUMMARY("cmd");

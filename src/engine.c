@@ -39,6 +39,22 @@ static uint32_t name_hash(const uint8_t *p, uint32_t n) {
  */
 static bool name_eq(const uint8_t *name, const char *lower, uint32_t n) {
     KV_ASSERT(name != NULL && lower != NULL);
+    if (n >= 2 && n <= 4) { /* GET, SET, LPOP...: two overlapping 2-byte compares */
+        uint16_t a0, a1, b0, b1;
+        memcpy(&a0, name, 2);
+        memcpy(&a1, name + n - 2, 2);
+        memcpy(&b0, lower, 2);
+        memcpy(&b1, lower + n - 2, 2);
+        return (((a0 | 0x2020u) ^ b0) | ((a1 | 0x2020u) ^ b1)) == 0;
+    }
+    if (n >= 4 && n <= 8) { /* LPUSH, LRANGE...: two overlapping 4-byte compares */
+        uint32_t a0, a1, b0, b1;
+        memcpy(&a0, name, 4);
+        memcpy(&a1, name + n - 4, 4);
+        memcpy(&b0, lower, 4);
+        memcpy(&b1, lower + n - 4, 4);
+        return (((a0 | 0x20202020u) ^ b0) | ((a1 | 0x20202020u) ^ b1)) == 0;
+    }
     uint8_t diff = 0;
     for (uint32_t i = 0; i < n; i++) diff |= (uint8_t)((name[i] | 0x20) ^ (uint8_t)lower[i]);
     return diff == 0;
@@ -384,8 +400,8 @@ static void watch_check_expired(struct kv_engine *e, struct kv_session *s) {
     }
 }
 
-bool kv_engine_is_exec(struct kv_engine *e, struct kv_session *s, uint32_t argc,
-                       const struct kv_slice *argv) {
+bool kv_engine_is_exec_slow(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                            const struct kv_slice *argv) {
     if (!(s->flags & KV_SESSION_MULTI) || argc != 1) return false;
     if (s->watch_count > 0) watch_check_expired(e, s);
     if (s->flags & (KV_SESSION_MULTI_ERROR | KV_SESSION_DIRTY_CAS)) return false;

@@ -197,15 +197,52 @@ static bool eq_ref(void *ctx, uint32_t ref, const uint8_t *key, uint32_t klen) {
  * key's slot, whatever happened since: no invalidation is needed. The memo is a
  * cache, not keyspace state, hence the write through a const pointer's copy.
  */
-static int64_t slot_of_key(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
+static int64_t slot_by_memo(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
     uint32_t memo = ks->memo_slot;
     KV_ASSERT(memo < ks->table.capacity);
     uint32_t ref = kv_table_ref_at(&ks->table, memo);
-    if (ref != 0 && eq_key((void *)(uintptr_t)ks, ref, key, klen)) return memo;
+    if (ref != 0 && eq_key(ks, ref, key, klen)) return memo;
     uint64_t h = kv_table_hash(&ks->table, key, klen);
-    int64_t slot = kv_table_find(&ks->table, h, eq_key, (void *)(uintptr_t)ks, key, klen);
-    if (slot >= 0) ((struct kv_keyspace *)(uintptr_t)ks)->memo_slot = (uint32_t)slot;
+    int64_t slot = kv_table_find(&ks->table, h, eq_key, ks, key, klen);
+    if (slot >= 0) ks->memo_slot = (uint32_t)slot;
     return slot;
+}
+
+/* The caches (memo, hint) are not keyspace state: hence the write through a const
+ * pointer's copy. */
+static int64_t slot_of_key(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
+    struct kv_keyspace *cache = (struct kv_keyspace *)(uintptr_t)ks;
+    if (key != ks->hint_key || klen != ks->hint_len) return slot_by_memo(cache, key, klen);
+    if (ks->hint_looked && ks->hint_epoch == ks->table.epoch) {
+        KV_ASSERT(ks->hint_slot < 0 || kv_table_ref_at(&ks->table, (uint32_t)ks->hint_slot) != 0);
+        return ks->hint_slot;
+    }
+    int64_t slot;
+    if (ks->hint_hashed) {
+        slot = kv_table_find(&ks->table, ks->hint_hash, eq_key, cache, key, klen);
+        if (slot >= 0) cache->memo_slot = (uint32_t)slot;
+    } else {
+        slot = slot_by_memo(cache, key, klen);
+    }
+    cache->hint_looked = true;
+    cache->hint_epoch = ks->table.epoch;
+    cache->hint_slot = slot;
+    return slot;
+}
+
+void kv_ks_hint(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen, bool hashed,
+                uint64_t hash) {
+    KV_ASSERT(key != NULL && ks->hint_key == NULL);
+    ks->hint_key = key;
+    ks->hint_len = klen;
+    ks->hint_hashed = hashed;
+    ks->hint_hash = hash;
+    ks->hint_looked = false;
+}
+
+void kv_ks_hint_clear(struct kv_keyspace *ks) {
+    KV_ASSERT(ks != NULL);
+    ks->hint_key = NULL;
 }
 
 uint64_t kv_ks_prefetch_slot(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
@@ -266,6 +303,7 @@ static void account(struct kv_keyspace *ks, const struct kv_item *it, bool add) 
         ks->volatile_count += ttl;
         ks->list_count += list;
         if (klen > ks->key_len_max) ks->key_len_max = (uint32_t)klen;
+        if (!list && vlen > ks->str_len_max) ks->str_len_max = (uint32_t)vlen;
     } else {
         KV_ASSERT(ks->key_bytes >= klen && ks->value_bytes >= vlen);
         KV_ASSERT(ks->volatile_count >= ttl && ks->list_count >= list);
@@ -493,6 +531,7 @@ static struct kv_item *replace_string(struct kv_keyspace *ks, uint32_t slot,
     if (klen > 0) memcpy((uint8_t *)it + item_key_off(it), key, klen);
     kv_table_set_ref_at(&ks->table, slot, slot_ref(ks, it));
     ks->value_bytes = ks->value_bytes - old_vlen + vlen;
+    if (vlen > ks->str_len_max) ks->str_len_max = vlen;
     ks->volatile_count = ks->volatile_count - old_ttl + (expire_ms >= 0 ? 1 : 0);
     KV_ASSERT(kv_alloc_usable(it) >= item_size(it));
     return it;
@@ -768,6 +807,7 @@ void kv_ks_flush(struct kv_keyspace *ks) {
     ks->value_bytes = 0;
     ks->list_count = 0;
     ks->key_len_max = 0;
+    ks->str_len_max = 0;
     KV_ASSERT(ks->table.count == 0 && ks->alloc.used_blocks == 0);
 }
 
@@ -906,7 +946,10 @@ static uint64_t check_item(const struct kv_keyspace *ks, uint32_t slot, struct k
     KV_ASSERT(item_wide(it) == shape_wide(item_klen(it), item_vlen(it)));
     KV_ASSERT(item_klen(it) <= ks->key_len_max);
     KV_ASSERT(slot_of_item(ks, it) == slot);
-    if (kv_item_type(it) != KV_TYPE_LIST) return 0;
+    if (kv_item_type(it) != KV_TYPE_LIST) {
+        KV_ASSERT(item_vlen(it) <= ks->str_len_max);
+        return 0;
+    }
     KV_ASSERT(item_vlen(it) == sizeof(struct kv_list_head));
     struct kv_list_head *h = item_list(it);
     kv_list_check(&ks->alloc, h);

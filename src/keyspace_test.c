@@ -649,6 +649,90 @@ TEST(test_capacity_64mb) {
     fx_close(&f);
 }
 
+static void list_push(struct kv_keyspace *ks, struct kv_item *it, const char *s) ;
+
+/*
+ * The running command's key (kv_ks_hint): a hashed hint's hash is what the first
+ * lookup uses; later lookups reuse its slot until an insert or removal; a cleared
+ * hint leaves the same address free to hold another key.
+ */
+TEST(test_hint_shares_lookups) {
+    struct ks_fixture f;
+    fx_open(&f, 1 << 20, 0, KV_EVICT_NOEVICTION, 5);
+    char key[16], val[16];
+    for (uint32_t i = 0; i < 200; i++) {
+        snprintf(key, sizeof(key), "key:%04u", i);
+        snprintf(val, sizeof(val), "v%u", i);
+        CHECK(set_str(&f.ks, key, val) != NULL);
+    }
+    char buf[16] = "key:0042"; /* a request's argument, at a fixed address */
+    const uint8_t *k = (const uint8_t *)buf;
+    uint64_t hash = kv_ks_prefetch_slot(&f.ks, k, 8);
+    kv_ks_hint(&f.ks, k, 8, true, hash ^ 0xffffffff00000000ull); /* another home */
+    CHECK(kv_ks_find(&f.ks, k, 8) == NULL);         /* the hint's hash was used */
+    kv_ks_hint_clear(&f.ks);
+    kv_ks_hint(&f.ks, k, 8, true, hash);
+    CHECK(value_is(kv_ks_find(&f.ks, k, 8), "v42"));
+    CHECK(f.ks.hint_looked && f.ks.hint_slot >= 0);
+    CHECK(value_is(kv_ks_peek(&f.ks, k, 8), "v42"));  /* the slot, reused */
+    /* A removal moves entries: the slot is looked up again. */
+    CHECK(kv_ks_delete_key(&f.ks, (const uint8_t *)"key:0042", 8));
+    CHECK(kv_ks_find(&f.ks, k, 8) == NULL);
+    CHECK(set_str(&f.ks, buf, "again") != NULL);      /* an insert, not found first */
+    CHECK(value_is(kv_ks_find(&f.ks, k, 8), "again"));
+    kv_ks_hint_clear(&f.ks);
+    memcpy(buf, "key:0043", 8);                       /* the next frame, same address */
+    CHECK(value_is(kv_ks_find(&f.ks, k, 8), "v43"));
+    /* Unhashed (a lone frame): hashed by the first lookup; growth moves slots. */
+    kv_ks_hint(&f.ks, k, 8, false, 0);
+    CHECK(value_is(kv_ks_peek(&f.ks, k, 8), "v43"));
+    uint32_t growths = f.ks.table.growths;
+    for (uint32_t i = 200; i < 2000; i++) {
+        snprintf(key, sizeof(key), "key:%04u", i);
+        CHECK(set_str(&f.ks, key, "w") != NULL);
+    }
+    CHECK(f.ks.table.growths > growths);
+    CHECK(value_is(kv_ks_find(&f.ks, k, 8), "v43"));
+    kv_ks_flush(&f.ks);
+    CHECK(kv_ks_find(&f.ks, k, 8) == NULL);
+    kv_ks_hint_clear(&f.ks);
+    fx_close(&f);
+}
+
+/* The longest string value since the last flush (GET's bound skips its lookup while
+ * it is short): every way a string is stored raises it, lists do not, FLUSHALL
+ * resets it; kv_ks_check asserts it bounds every string. */
+TEST(test_str_len_max) {
+    struct ks_fixture f;
+    fx_open(&f, 1 << 20, 0, KV_EVICT_NOEVICTION, 5);
+    CHECK(f.ks.str_len_max == 0);
+    CHECK(set_str(&f.ks, "a", "hello") != NULL && f.ks.str_len_max == 5);
+    CHECK(set_str(&f.ks, "a", "hi") != NULL && f.ks.str_len_max == 5);
+    char big[301];
+    memset(big, 'b', 300);
+    big[300] = 0;
+    CHECK(set_str(&f.ks, "a", big) != NULL && f.ks.str_len_max == 300); /* in place */
+    CHECK(set_str(&f.ks, "b", "") != NULL);
+    CHECK(kv_ks_resize(&f.ks, find(&f.ks, "b"), 1000) != NULL);          /* APPEND */
+    CHECK(f.ks.str_len_max == 1000);
+    CHECK(kv_ks_resize(&f.ks, find(&f.ks, "b"), 70000) != NULL);         /* wide */
+    CHECK(f.ks.str_len_max == 70000);
+    struct kv_item *l = kv_ks_set(&f.ks, (const uint8_t *)"l", 1, KV_TYPE_LIST,
+                                  (uint32_t)sizeof(struct kv_list_head), false);
+    CHECK(l != NULL);
+    kv_list_init((struct kv_list_head *)(void *)kv_item_value(l));
+    char elem[2001];
+    memset(elem, 'e', 2000);
+    elem[2000] = 0;
+    list_push(&f.ks, l, elem);
+    CHECK(f.ks.str_len_max == 70000);
+    kv_ks_check(&f.ks);
+    kv_ks_flush(&f.ks);
+    CHECK(f.ks.str_len_max == 0);
+    CHECK(set_str(&f.ks, "c", "xyz") != NULL && f.ks.str_len_max == 3);
+    fx_close(&f);
+}
+
 static void list_push(struct kv_keyspace *ks, struct kv_item *it, const char *s) {
     struct kv_list_head *h = (struct kv_list_head *)(void *)kv_item_value(it);
     struct kv_slice e = {(const uint8_t *)s, (uint32_t)strlen(s)};
@@ -675,6 +759,8 @@ int main(void) {
     RUN(test_refill_invariant);
     RUN(test_random);
     RUN(test_capacity_64mb);
+    RUN(test_hint_shares_lookups);
+    RUN(test_str_len_max);
     free(fx_mem_live);
     TEST_SUMMARY("keyspace");
 }

@@ -182,20 +182,27 @@ void kv_reply_bulk_header(struct kv_reply *r, uint64_t n) {
     reply_line_u64(r, '$', false, n);
 }
 
+/* Short values (keys, small strings, counters) are copied inline: a call to
+ * memcpy costs more than the bytes. */
+#define BULK_INLINE_COPY 16u
+
 void kv_reply_bulk(struct kv_reply *r, const void *p, uint32_t n) {
     KV_ASSERT(r != NULL && (p != NULL || n == 0));
-    /* Whole reply fits, or nothing is written. */
-    char digits[21];
-    uint32_t d = fmt_u64(digits, n);
-    uint64_t total = 1 + (uint64_t)d + 2 + n + 2;
-    KV_ASSERT(total <= kv_reply_free(r) && total <= kv_reply_bulk_size(n));
-    uint8_t *o = r->buf + r->len; /* one pass: "$<n>\r\n<bytes>\r\n" */
+    /* Whole reply fits, or nothing is written: "$<n>\r\n<bytes>\r\n" in one pass,
+     * the digits formatted in place (their NUL lands where the CR goes). */
+    uint64_t total = kv_reply_bulk_size(n);
+    KV_ASSERT(total <= kv_reply_free(r));
+    uint8_t *o = r->buf + r->len;
     *o++ = '$';
-    memcpy(o, digits, d);
-    o += d;
+    o += fmt_u64((char *)o, n);
     *o++ = '\r';
     *o++ = '\n';
-    if (n > 0) memcpy(o, p, n);
+    if (n <= BULK_INLINE_COPY) {
+        const uint8_t *src = p;
+        for (uint32_t i = 0; i < n; i++) o[i] = src[i];
+    } else {
+        memcpy(o, p, n);
+    }
     o += n;
     *o++ = '\r';
     *o++ = '\n';

@@ -275,6 +275,26 @@ TEST(headers_at_digit_boundaries) {
     }
 }
 
+/* Every short length (copied inline) and a few past it (memcpy), each into a
+ * buffer of exactly its size: distinct payload bytes catch a shifted or short copy,
+ * the canary a long one. */
+TEST(bulk_every_short_length) {
+    uint8_t payload[64];
+    for (uint32_t i = 0; i < sizeof(payload); i++) payload[i] = (uint8_t)(i * 7 + 1);
+    for (uint32_t n = 0; n <= 40; n++) {
+        struct out o;
+        char want[128];
+        uint32_t size = (uint32_t)kv_reply_bulk_size(n);
+        out_init(&o, size);
+        kv_reply_bulk(&o.r, payload, n);
+        int h = snprintf(want, sizeof(want), "$%u\r\n", n);
+        memcpy(want + h, payload, n);
+        memcpy(want + h + n, "\r\n", 2);
+        CHECK_MEM(o.r.buf, o.r.len, want, (uint32_t)h + n + 2);
+        CHECK(o.r.len == size && canary_intact(&o));
+    }
+}
+
 /* Exact at every digit boundary (the bound is the size: see reply.h). */
 TEST(bulk_size_bound_holds) {
     static const uint64_t lens[] = {0,     1,      9,       10,        99,  100, 999, 1000,
@@ -369,6 +389,7 @@ int main(void) {
     RUN(decimal_digits_at_every_power);
     RUN(writes_filling_cap_exactly);
     RUN(headers_at_digit_boundaries);
+    RUN(bulk_every_short_length);
     RUN(bulk_size_bound_holds);
     RUN(one_byte_too_many_aborts);
     RUN(canary_exact_fit_does_not_abort);

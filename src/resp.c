@@ -426,13 +426,20 @@ enum kv_parse_status kv_parse_scan(struct kv_parser *p, const struct kv_parse_li
  * A length of 1-9 digits at buf[*i] (no sign, no leading zero: "0" alone is zero),
  * followed by "\r\n" inside len. Anything else is left to kv_parse_scan.
  */
-static inline bool fast_len(const uint8_t *buf, uint32_t len, uint32_t *i, uint32_t *out) {
+static inline __attribute__((always_inline)) bool fast_len(const uint8_t *buf, uint32_t len, uint32_t *i, uint32_t *out) {
     uint32_t p = *i;
     if (len - p >= 3 && buf[p + 1] == '\r' && buf[p + 2] == '\n') { /* "$3\r\n": one digit */
         uint32_t d = (uint8_t)(buf[p] - '0');
         if (d > 9) return false;
         *i = p + 3;
         *out = d;
+        return true;
+    }
+    if (len - p >= 4 && buf[p + 2] == '\r' && buf[p + 3] == '\n') { /* "$16\r\n": two */
+        uint32_t d0 = (uint8_t)(buf[p] - '1'), d1 = (uint8_t)(buf[p + 1] - '0');
+        if (d0 > 8 || d1 > 9) return false; /* a leading zero, or not digits */
+        *i = p + 4;
+        *out = (d0 + 1) * 10 + d1;
         return true;
     }
     uint32_t end = len - p > 9 ? p + 9 : len;

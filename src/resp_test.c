@@ -838,6 +838,32 @@ TEST(fast_path_exact_cases) {
     }
 }
 
+/* Every two-byte length, for a bulk and for the count (the fast path reads two
+ * digits at once): fast agrees with the scanner, and takes exactly the canonical
+ * ones (no leading zero) within the limits. */
+TEST(fast_path_every_two_byte_length) {
+    uint32_t taken = 0;
+    for (uint32_t b0 = 0; b0 < 256; b0++) {
+        for (uint32_t b1 = 0; b1 < 256; b1++) {
+            bool digits = b0 >= '1' && b0 <= '9' && b1 >= '0' && b1 <= '9';
+            uint32_t v = digits ? (b0 - '0') * 10 + (b1 - '0') : 1;
+            char f[1024]; /* 99 arguments of 7 bytes at most */
+            int n = snprintf(f, sizeof(f), "*1\r\n$%c%c\r\n", (char)b0, (char)b1);
+            memset(f + n, 'x', v);
+            memcpy(f + n + v, "\r\n", 2);
+            bool took = false;
+            CHECK(fast_agrees((const uint8_t *)f, (uint32_t)n + v + 2, &took));
+            CHECK(took == digits);
+            n = snprintf(f, sizeof(f), "*%c%c\r\n", (char)b0, (char)b1);
+            for (uint32_t a = 0; a < v; a++) n += snprintf(f + n, sizeof(f) - (size_t)n, "$1\r\na\r\n");
+            CHECK(fast_agrees((const uint8_t *)f, (uint32_t)n, &took));
+            CHECK(took == (digits && v <= 64)); /* argc_max 64 */
+            taken += took;
+        }
+    }
+    CHECK(taken == 55); /* counts 10..64 */
+}
+
 /* Random valid frames, then mutated and truncated: fast never disagrees, and takes
  * every whole frame with canonical lengths. */
 static const char k_payload[] = "x\r\n$*0";
@@ -930,6 +956,7 @@ int main(void) {
     RUN(randomized_round_trip);
     RUN(randomized_garbage_split_invariance);
     RUN(fast_path_exact_cases);
+    RUN(fast_path_every_two_byte_length);
     RUN(fast_path_agrees_with_scan_randomized);
     RUN(peek_key_guesses_inside_the_buffer);
     RUN(canary_harness_detects_mismatch);

@@ -404,12 +404,21 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
         bound = KV_MIN(exec_bound(s, c), s->pool_out.size);
         argc = frame_decode(s, c, start, &c->frame);
     }
+    if (argc >= 2 && !is_exec) {
+        bool hashed = s->argv_conn == c && s->argv_ahead->hashed;
+        kv_ks_hint(&s->ks, s->argv[1].ptr, s->argv[1].len, hashed,
+                   hashed ? s->argv_ahead->hash : 0);
+    }
     kv_engine_prepare(&s->engine, &c->session, argc, s->argv, &prep);
     if (!is_exec) bound = prep.reply_bound;
-    if (!ensure_out(s, c, bound)) return false;
+    if (!ensure_out(s, c, bound)) {
+        kv_ks_hint_clear(&s->ks);
+        return false;
+    }
     struct kv_reply r;
     kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
     enum kv_exec x = kv_engine_execute_prepared(&s->engine, &c->session, argc, s->argv, &prep, &r);
+    kv_ks_hint_clear(&s->ks); /* before c's input can change */
     s->argv_conn = NULL;
     if (x == KV_EXEC_RUN_QUEUED) exec_queued(s, c, &r);
     KV_ASSERT(r.len <= r.cap);
@@ -487,7 +496,7 @@ static uint32_t lookahead(struct kv_server *s, struct kv_conn *c) {
         if (!kv_parse_fast(&s->limits, c->in + pos, c->in_end - pos, s->ahead_argv + used,
                            KV_AHEAD_ARGV - used, &f))
             break;
-        *a = (struct kv_ahead){pos, f.frame_len, f.argc, used};
+        *a = (struct kv_ahead){pos, f.frame_len, f.argc, used, false, 0};
         used += f.argc;
         pos += f.frame_len;
     }
@@ -500,7 +509,9 @@ static uint32_t lookahead(struct kv_server *s, struct kv_conn *c) {
         for (uint32_t i = 0; i < n; i++) {
             if (s->ahead[i].argc < 2) continue;
             const struct kv_slice *key = &s->ahead_argv[s->ahead[i].argv_off + 1];
-            hash[keys++] = kv_ks_prefetch_slot(&s->ks, key->ptr, key->len);
+            hash[keys] = kv_ks_prefetch_slot(&s->ks, key->ptr, key->len);
+            s->ahead[i].hash = hash[keys++];
+            s->ahead[i].hashed = true;
         }
         KV_ASSERT(keys <= n);
         kv_ks_prefetch_batch(&s->ks, hash, keys);
@@ -520,6 +531,7 @@ static void take_ahead(struct kv_server *s, struct kv_conn *c) {
     c->frame = (struct kv_parse_result){KV_FRAME_MULTIBULK, a->frame_len, a->argc, NULL};
     c->frame_ready = true;
     s->argv_conn = c; /* run_frame skips decoding */
+    s->argv_ahead = a;
 }
 
 /* Parses and executes every complete frame it can; stops when blocked. */

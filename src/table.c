@@ -103,6 +103,7 @@ void kv_table_clear(struct kv_table *t) {
     KV_ASSERT(t->slots != NULL && t->capacity >= 16);
     memset(t->slots, 0, kv_table_bytes(t->capacity)); /* the rest is zero already */
     set_level(t, t->shift_initial);
+    t->epoch++;
     t->count = 0;
     t->probe_max = 0;
 }
@@ -277,6 +278,7 @@ bool kv_table_insert(struct kv_table *t, uint64_t hash, uint32_t ref) {
     KV_ASSERT((ref & ~KV_TABLE_REF_FLAG) != 0);
     KV_ASSERT(t->count <= t->max_count);
     if (t->count == t->max_count) return false;
+    t->epoch++;
     if (t->count >= t->grow_at) grow(t);
     uint32_t capacity = t->capacity;
     uint64_t carry = (hash & 0xffffffff00000000ull) | ref;
@@ -311,6 +313,7 @@ void kv_table_remove_at(struct kv_table *t, uint32_t index) {
     uint32_t capacity = t->capacity;
     KV_ASSERT(index < capacity);
     KV_ASSERT(t->slots[index] != 0 && t->count > 0);
+    t->epoch++;
     uint32_t hole = index;
     for (uint32_t step = 0; step < capacity; step++) {
         uint32_t next = next_index(hole, capacity);

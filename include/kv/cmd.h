@@ -218,9 +218,14 @@ void kv_engine_prepare(struct kv_engine *e, struct kv_session *s, uint32_t argc,
 enum kv_exec kv_engine_execute_prepared(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                                         const struct kv_slice *argv,
                                         const struct kv_prepared *p, struct kv_reply *out);
-/* True if this frame is an EXEC that will replay the queued commands. */
-bool kv_engine_is_exec(struct kv_engine *e, struct kv_session *s, uint32_t argc,
-                       const struct kv_slice *argv);
+/* True if this frame is an EXEC that will replay the queued commands (inline: the
+ * server asks for every frame, and outside MULTI the answer is one flag test). */
+bool kv_engine_is_exec_slow(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                            const struct kv_slice *argv);
+static inline bool kv_engine_is_exec(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                                     const struct kv_slice *argv) {
+    return (s->flags & KV_SESSION_MULTI) != 0 && kv_engine_is_exec_slow(e, s, argc, argv);
+}
 /* True if, inside MULTI, this command would be queued (known, right arity, queueable). */
 bool kv_engine_would_queue(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv);
 /* Flags of a known command (0 if unknown); *sized: its reply depends on the data. */

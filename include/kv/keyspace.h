@@ -58,18 +58,41 @@ struct kv_keyspace {
     uint64_t value_bytes;        /* sum of live value lengths (a list counts its head) */
     uint64_t list_count;         /* keys holding a list */
     uint32_t key_len_max;        /* longest key stored since the last flush (bounds) */
+    uint32_t str_len_max;        /* longest string value stored since then (bounds) */
     uint32_t index_capacity;
     kv_ks_evict_fn on_evict;     /* optional: told about every evicted key */
     void *on_evict_ctx;
     /* The slot of the last key found: a GET looks its key up for the reply bound and
      * again to run. A cache only: checked against the slot's key before use. */
     uint32_t memo_slot;
+    /* The running command's key (kv_ks_hint): its address and length, its hash if
+     * the caller computed it, and the slot its last lookup found (-1: none) while
+     * the index's epoch is unchanged. */
+    const uint8_t *hint_key;
+    uint32_t hint_len;
+    bool hint_hashed;
+    bool hint_looked;
+    uint32_t hint_epoch;
+    uint64_t hint_hash;
+    int64_t hint_slot;
 };
 
 /* Index capacity and data bytes for a config; their sum is maxmemory. */
 uint32_t kv_ks_index_capacity(const struct kv_config *c);
 void kv_ks_init(struct kv_keyspace *ks, const struct kv_config *c, void *mem,
                 struct kv_stats *stats, uint64_t prng_seed);
+/*
+ * The running command's key, at `key` (the server passes argv[1] of each frame):
+ * the lookups of exactly this address and length share their work. The first one
+ * uses `hash` when `hashed` (the server's lookahead hashed the key to prefetch its
+ * slot) and skips the memo check, a shortcut around hashing; the next ones, a
+ * command's run after its reply bound, reuse the slot it found while no insert or
+ * removal happened since. The caller clears the hint (kv_ks_hint_clear) before the
+ * bytes at `key` can change: the address is all that is compared.
+ */
+void kv_ks_hint(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen, bool hashed,
+                uint64_t hash);
+void kv_ks_hint_clear(struct kv_keyspace *ks);
 /* Called by the engine before each command with the realtime clock. */
 void kv_ks_set_time(struct kv_keyspace *ks, int64_t now_ms);
 

@@ -85,6 +85,8 @@ struct kv_ahead {
     uint32_t frame_len;
     uint32_t argc;
     uint32_t argv_off;       /* first argument in ahead_argv */
+    bool hashed;             /* hash is argv[1]'s (the lookahead prefetched its slot) */
+    uint64_t hash;
 };
 
 struct kv_server {
@@ -117,6 +119,7 @@ struct kv_server {
     uint32_t timeout_cursor;
     uint32_t live_conns;     /* slots not FREE (clients and rejects) */
     struct kv_conn *argv_conn; /* whose ready frame argv holds (NULL: decode again) */
+    const struct kv_ahead *argv_ahead; /* and the lookahead entry it came from */
     /* Lookahead (see lookahead() in server.c): the complete frames at the head of
      * one connection's input, parsed once, their keys' index slots prefetched. */
     struct kv_conn *ahead_conn;

@@ -63,6 +63,10 @@ struct kv_table {
     uint32_t shift_initial;     /* the level kv_table_clear returns to */
     uint32_t growths;           /* since init (INFO, tests) */
     uint64_t seed;              /* XXH3 seed, drawn from the injected prng */
+    /* Bumped by every insert, removal and clear (the changes that move entries): a
+     * slot index found while it held a value holds the same key, or none, while it
+     * still does. Setting a slot's ref keeps the key there: no bump. */
+    uint32_t epoch;
 };
 
 /* Is the entry with this ref the key we look for? */
