@@ -252,27 +252,42 @@ uint64_t kv_ks_prefetch_slot(const struct kv_keyspace *ks, const uint8_t *key, u
     return h;
 }
 
+/* Prefetches each cache line holding bytes [from, to] of p (at most 33 lines). */
+static void prefetch_lines(const uint8_t *p, uint64_t from, uint64_t to) {
+    KV_ASSERT(to < KS_PREFETCH_BYTES + 64);
+    uintptr_t line = ((uintptr_t)p + from) & ~(uintptr_t)63;
+    for (uint32_t i = 0; i < KS_PREFETCH_BYTES / 64 + 2 && line <= (uintptr_t)p + to; i++) {
+        __builtin_prefetch((const void *)line);
+        line += 64;
+    }
+}
+
+/* The last byte stage 2 fetches of an item whose key has klen bytes: a narrow
+ * header, the key and a small value, in the lines they take (not a blind second
+ * line: half the time a small item's next line is another item's). */
+static inline uint64_t head_end(uint64_t klen) {
+    return KV_MIN(ITEM_HDR_NARROW + klen + 8, 128u) - 1;
+}
+
 /*
  * Stage 2 guesses each key's item from its (now cached) slot and prefetches its
- * header and key (at 4 mod 8 after up to 20 header bytes, they may straddle two
- * lines); stage 3 reads those headers and prefetches the values, up to
- * KS_PREFETCH_BYTES. Only refs the index holds are read: always live items.
+ * header and key; stage 3 reads those headers and prefetches the rest of the
+ * values, up to KS_PREFETCH_BYTES. Only refs the index holds are read: always live
+ * items.
  */
-void kv_ks_prefetch_batch(const struct kv_keyspace *ks, const uint64_t *hash, uint32_t n) {
+void kv_ks_prefetch_batch(const struct kv_keyspace *ks, const uint64_t *hash,
+                          const uint32_t *klen, uint32_t n) {
     KV_ASSERT(ks->table.slots != NULL && n <= KV_KS_PREFETCH_BATCH_MAX);
     uint32_t ref[KV_KS_PREFETCH_BATCH_MAX];
     for (uint32_t i = 0; i < n; i++) {
         ref[i] = kv_table_guess(&ks->table, hash[i]);
-        if (ref[i] == 0) continue;
-        const uint8_t *p = kv_alloc_addr(&ks->alloc, ref[i]);
-        __builtin_prefetch(p);
-        __builtin_prefetch(p + 63);
+        if (ref[i] != 0) prefetch_lines(kv_alloc_addr(&ks->alloc, ref[i]), 0, head_end(klen[i]));
     }
     for (uint32_t i = 0; i < n; i++) {
         if (ref[i] == 0) continue;
         const struct kv_item *it = kv_alloc_addr(&ks->alloc, ref[i]);
-        uint64_t end = KV_MIN(item_size(it), KS_PREFETCH_BYTES);
-        for (uint64_t off = 128; off < end + 63; off += 64) __builtin_prefetch(item_bytes(it) + off);
+        uint64_t from = head_end(item_klen(it)) + 1, size = KV_MIN(item_size(it), KS_PREFETCH_BYTES);
+        if (size > from) prefetch_lines(item_bytes(it), from, size - 1);
     }
 }
 
@@ -403,6 +418,7 @@ void kv_ks_init(struct kv_keyspace *ks, const struct kv_config *c, void *mem,
 void kv_ks_set_time(struct kv_keyspace *ks, int64_t now_ms) {
     KV_ASSERT(ks != NULL);
     KV_ASSERT(now_ms >= 0);
+    if (now_ms == ks->now_ms) return; /* a command's bound and run: one division */
     ks->now_ms = now_ms;
     ks->lru_clock = (uint32_t)((uint64_t)(now_ms / 1000) & ITEM_LRU_MASK);
 }

@@ -354,9 +354,8 @@ static void exec_queued(struct kv_server *s, struct kv_conn *c, struct kv_reply 
  * Makes `bound` contiguous bytes of output room. False means "blocked": a send must
  * complete first, or the connection now waits for a large reply buffer.
  */
-static bool ensure_out(struct kv_server *s, struct kv_conn *c, uint64_t bound) {
+static bool ensure_out_slow(struct kv_server *s, struct kv_conn *c, uint64_t bound) {
     KV_ASSERT(bound <= s->pool_out.size);
-    if (bound <= c->out_cap - c->out_len) return true;
     if (!c->send_inflight && c->out_sent > 0) {
         uint32_t n = out_pending(c);
         memmove(c->out, c->out + c->out_sent, n);
@@ -378,6 +377,12 @@ static bool ensure_out(struct kv_server *s, struct kv_conn *c, uint64_t bound) {
     c->out_cap = (uint32_t)s->pool_out.size;
     KV_ASSERT(bound <= c->out_cap);
     return true;
+}
+
+/* Room for `bound` more reply bytes in c's output: usually there is. */
+static inline bool ensure_out(struct kv_server *s, struct kv_conn *c, uint64_t bound) {
+    KV_ASSERT(c->out_len <= c->out_cap);
+    return bound <= c->out_cap - c->out_len || ensure_out_slow(s, c, bound);
 }
 
 static void consume_frame(struct kv_conn *c) {
@@ -505,16 +510,18 @@ static uint32_t lookahead(struct kv_server *s, struct kv_conn *c) {
      * prefetch_ready has already fetched it at P=1: prefetch only a pipeline. */
     if (n >= 2) {
         uint64_t hash[KV_AHEAD_FRAMES];
+        uint32_t klen[KV_AHEAD_FRAMES];
         uint32_t keys = 0;
         for (uint32_t i = 0; i < n; i++) {
             if (s->ahead[i].argc < 2) continue;
             const struct kv_slice *key = &s->ahead_argv[s->ahead[i].argv_off + 1];
+            klen[keys] = key->len;
             hash[keys] = kv_ks_prefetch_slot(&s->ks, key->ptr, key->len);
             s->ahead[i].hash = hash[keys++];
             s->ahead[i].hashed = true;
         }
         KV_ASSERT(keys <= n);
-        kv_ks_prefetch_batch(&s->ks, hash, keys);
+        kv_ks_prefetch_batch(&s->ks, hash, klen, keys);
     }
     s->ahead_n = n;
     s->ahead_next = 0;
@@ -527,7 +534,7 @@ static void take_ahead(struct kv_server *s, struct kv_conn *c) {
     if ((s->ahead_conn != c || s->ahead_next == s->ahead_n) && lookahead(s, c) == 0) return;
     const struct kv_ahead *a = &s->ahead[s->ahead_next++];
     KV_ASSERT(a->start == c->in_start && a->argc <= s->argc_max);
-    memcpy(s->argv, s->ahead_argv + a->argv_off, a->argc * sizeof(*s->argv));
+    for (uint32_t i = 0; i < a->argc; i++) s->argv[i] = s->ahead_argv[a->argv_off + i];
     c->frame = (struct kv_parse_result){KV_FRAME_MULTIBULK, a->frame_len, a->argc, NULL};
     c->frame_ready = true;
     s->argv_conn = c; /* run_frame skips decoding */
@@ -922,16 +929,18 @@ void kv_server_start(struct kv_server *s) {
 static void prefetch_ready(struct kv_server *s, uint32_t n) {
     KV_ASSERT(n <= s->ready_len && n <= KV_AHEAD_FRAMES);
     uint64_t hash[KV_AHEAD_FRAMES];
+    uint32_t klen[KV_AHEAD_FRAMES];
     uint32_t found = 0;
     for (uint32_t i = 0; i < n; i++) {
         const struct kv_conn *c = &s->conns[s->ready[(s->ready_head + i) % s->conns_cap]];
         struct kv_slice key;
         if (c->state != KV_CONN_OPEN || c->frame_ready || !kv_parser_fresh(&c->parser)) continue;
         if (!kv_parse_peek_key(c->in + c->in_start, c->in_end - c->in_start, &key)) continue;
+        klen[found] = key.len;
         hash[found++] = kv_ks_prefetch_slot(&s->ks, key.ptr, key.len);
     }
     KV_ASSERT(found <= n);
-    kv_ks_prefetch_batch(&s->ks, hash, found);
+    kv_ks_prefetch_batch(&s->ks, hash, klen, found);
 }
 
 static void process_ready(struct kv_server *s) {

@@ -183,7 +183,8 @@ struct kv_item *kv_ks_copy(struct kv_keyspace *ks, const struct kv_item *src,
  */
 #define KV_KS_PREFETCH_BATCH_MAX 32u
 uint64_t kv_ks_prefetch_slot(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
-void kv_ks_prefetch_batch(const struct kv_keyspace *ks, const uint64_t *hash, uint32_t n);
+void kv_ks_prefetch_batch(const struct kv_keyspace *ks, const uint64_t *hash,
+                          const uint32_t *klen, uint32_t n);
 
 /* Lookup without side effects (no expiry, LRU or stats; may return an expired
  * item): for reply_bound functions. */
