@@ -315,10 +315,17 @@ void kv_io_uring_set_batch_wait(struct kv_io_uring *u, uint32_t usec) {
     u->batch_wait_us = (u->features & KV_IO_URING_FEAT_MIN_TIMEOUT) ? usec : 0;
 }
 
+uint32_t kv_io_uring_window_us(const struct kv_io_uring *u, uint32_t batch) {
+    KV_ASSERT(batch <= KV_IO_BATCH_MAX && u->batch_wait_us <= 1000);
+    uint32_t windows = KV_MAX(batch / KV_IO_BATCH_WINDOW, 1u);
+    KV_ASSERT(windows <= KV_IO_BATCH_MAX / KV_IO_BATCH_WINDOW);
+    return u->batch_wait_us * windows;
+}
+
 /*
  * Batching wait (--batch-wait-us, the caller's `batch` hint): submit, then sleep
- * until `batch` completions are ready, or batch_wait_us have passed with at least
- * one, or the timeout. The kernel's min-wait: the `pad` field of
+ * until `batch` completions are ready, or the window (kv_io_uring_window_us) has
+ * passed with at least one, or the timeout. The kernel's min-wait: the `pad` field of
  * io_uring_getevents_arg became min_wait_usec in Linux 6.12
  * (IORING_FEAT_MIN_TIMEOUT; liburing 2.3 predates it).
  */
@@ -333,7 +340,7 @@ static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms, uint
     if (io_uring_cq_ready(&u->ring) > 0) return;
     struct __kernel_timespec ts = ms_timespec(wait_ms);
     struct io_uring_getevents_arg arg = {
-        .sigmask = 0, .sigmask_sz = _NSIG / 8, .pad = u->batch_wait_us,
+        .sigmask = 0, .sigmask_sz = _NSIG / 8, .pad = kv_io_uring_window_us(u, batch),
         .ts = (uint64_t)(uintptr_t)&ts,
     };
     int ret = io_uring_enter2((unsigned)u->ring.ring_fd, 0, batch,

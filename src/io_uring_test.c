@@ -331,7 +331,7 @@ TEST(test_busy_poll) {
     tctx_free(t);
 }
 
-/* --batch-wait-us: where the kernel has min-wait, a run asked to batch 16 still
+/* --batch-wait-us: where the kernel has min-wait, a run asked to batch 64 still
  * delivers a lone completion (after at most the wait), echoes work with every
  * hint, and an idle run ends at its timeout. */
 TEST(test_batch_wait) {
@@ -351,6 +351,20 @@ TEST(test_batch_wait) {
     kv_io_uring_set_batch_wait(&t->u, 0);
     CHECK(t->u.batch_wait_us == 0);
     tctx_free(t);
+}
+
+/* The window per hint: one --batch-wait-us per 16 completions expected, at least
+ * one, at most four (hint 64); 0 stays 0 (off or unsupported). */
+TEST(test_batch_window) {
+    struct kv_io_uring u = {.batch_wait_us = 30};
+    static const uint32_t hint[] = {0, 2, 12, 15, 16, 31, 32, 37, 47, 48, 63, 64};
+    static const uint32_t want[] = {30, 30, 30, 30, 30, 30, 60, 60, 60, 90, 90, 120};
+    for (uint32_t i = 0; i < sizeof(hint) / sizeof(hint[0]); i++)
+        CHECK(kv_io_uring_window_us(&u, hint[i]) == want[i]);
+    u.batch_wait_us = 1000;
+    CHECK(kv_io_uring_window_us(&u, KV_IO_BATCH_MAX) == 4000);
+    u.batch_wait_us = 0;
+    CHECK(kv_io_uring_window_us(&u, KV_IO_BATCH_MAX) == 0);
 }
 
 TEST(test_big_send) {
@@ -716,6 +730,7 @@ int main(void) {
     RUN(test_echo_round_trip);
     RUN(test_busy_poll);
     RUN(test_batch_wait);
+    RUN(test_batch_window);
     RUN(test_recv_nowait);
     RUN(test_big_send);
     RUN(test_client_close_eof);

@@ -40,7 +40,10 @@ enum kv_io_op {
 };
 
 #define KV_IO_F_MORE 1u /* multishot accept stays armed */
-#define KV_IO_BATCH_MAX 16u /* the largest `batch` hint run() takes */
+#define KV_IO_BATCH_MAX 64u /* the largest `batch` hint run() takes */
+/* A batching window is sized for this many completions; a larger hint lengthens
+ * the wait by whole windows (kv_io_uring_window_us), at most MAX / WINDOW of them. */
+#define KV_IO_BATCH_WINDOW 16u
 #define KV_IO_RECV_NOWAIT 1u /* recv flag: do not wait for data (see recv) */
 
 typedef void (*kv_io_complete_fn)(void *ctx, uint64_t tag, int32_t result, uint32_t flags);
@@ -65,8 +68,9 @@ struct kv_io_vtable {
      * completion. Returns the number delivered.
      * `batch` (<= KV_IO_BATCH_MAX) is a hint: about this many completions are
      * expected soon. A backend with a batching window (io_uring's min-wait) may
-     * then sleep until `batch` are ready or its window has passed with at least
-     * one, instead of waking at the first; below 2, or without a window, it wakes
+     * then sleep until `batch` are ready or its window (one per KV_IO_BATCH_WINDOW
+     * expected) has passed with at least one, instead of waking at the first;
+     * below 2, or without a window, it wakes
      * at the first. Never past wait_ms. The simulator delivers what is ready
      * (its time moves only between ticks, as for wait_ms).
      */
