@@ -453,11 +453,13 @@ static void deliver(struct sim_net *n) {
 }
 
 /* Generates every ready completion (actors in a seeded order), then delivers. */
-static uint32_t io_run(void *impl, uint32_t wait_ms, uint32_t batch) {
+static uint32_t io_run(void *impl, uint32_t wait_ms, uint32_t batch, uint32_t windows) {
     struct sim_net *n = impl;
     (void)wait_ms; /* simulated time moves only between ticks */
     KV_ASSERT(n->cq_len == 0 && n->io.complete != NULL && batch <= KV_IO_BATCH_MAX);
+    KV_ASSERT(windows <= KV_IO_WINDOWS_MAX && (batch < 2 || windows >= 1));
     n->stats.batch_hint_max = KV_MAX(n->stats.batch_hint_max, batch);
+    n->stats.batch_windows_max = KV_MAX(n->stats.batch_windows_max, windows);
     uint32_t actors = n->conn_cap + 2;
     for (uint32_t i = actors - 1; i > 0; i--) {
         uint32_t j = (uint32_t)kv_prng_below(&n->prng, (uint64_t)i + 1);

@@ -120,6 +120,7 @@ struct sim_net_stats {
     uint64_t bytes_c2s;
     uint64_t bytes_s2c;
     uint32_t batch_hint_max; /* the largest `batch` the server passed to run() */
+    uint32_t batch_windows_max; /* the largest `windows` it passed with it */
     uint64_t recv_nowait;    /* KV_IO_RECV_NOWAIT recvs the server asked for */
     uint64_t recv_eagain;    /* ... that found nothing and completed -EAGAIN */
 };

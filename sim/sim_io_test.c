@@ -58,7 +58,7 @@ static void step(struct fixture *f) {
     sim_clock_advance(&f->clock, 1000000);
     sim_net_tick(f->net, f->tick);
     f->rec.n = 0;
-    kv_io_run(f->io, 0, 0);
+    kv_io_run(f->io, 0, 0, 0);
 }
 
 /* Connects a client and accepts it; returns the server handle. */

@@ -191,7 +191,7 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     kv_prng_init(&w->prng, kv_splitmix64(&sm));
     draw_config(w, &knobs);
     /* --crowd: 96 or more clients, enough for the server's io batch hint (server.c
-     * batch_hint) to leave 0; the first draws stay those of the plain seed. */
+     * batch_plan) to leave 0; the first draws stay those of the plain seed. */
     if (w->crowd) w->cfg.maxclients = 100 + (uint32_t)kv_prng_below(&knobs, 61);
     uint32_t least = w->crowd ? 96 : 1;
     KV_ASSERT(w->cfg.maxclients + 4 > least);
@@ -519,7 +519,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
         printf("stats: cpu_s=%.3f requests_per_cpu_s=%.0f commands=%llu exact=%llu loose=%llu "
                "oom=%llu too_large=%llu unmodeled=%llu completions=%llu accepts=%llu "
                "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu "
-               "batch_hint_max=%u recv_nowait=%llu recv_eagain=%llu index_growths=%u "
+               "batch_hint_max=%u batch_windows_max=%u recv_nowait=%llu recv_eagain=%llu index_growths=%u "
                "index_slots=%u/%u\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
@@ -528,7 +528,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)n->completions, (unsigned long long)n->accepts,
                (unsigned long long)n->bytes_c2s, (unsigned long long)n->bytes_s2c,
                (unsigned long long)ks->blocked_on_buffers,
-               (unsigned long long)w->used_memory_max, n->batch_hint_max,
+               (unsigned long long)w->used_memory_max, n->batch_hint_max, n->batch_windows_max,
                (unsigned long long)n->recv_nowait, (unsigned long long)n->recv_eagain,
                index->growths, index->capacity, index->capacity_max);
     }

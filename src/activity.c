@@ -5,6 +5,8 @@
  */
 #include "kv/activity.h"
 
+#include "kv/io.h"
+
 void kv_activity_note(struct kv_activity *a, uint64_t *conn_epoch, uint64_t now_ns) {
     KV_ASSERT(a != NULL && conn_epoch != NULL && *conn_epoch <= a->epoch);
     KV_ASSERT(now_ns >= a->epoch_ns && "activity: monotonic time went backwards");
@@ -30,4 +32,15 @@ uint32_t kv_activity_recent(const struct kv_activity *a, uint64_t now_ns) {
     if (age >= 2 * KV_ACTIVITY_EPOCH_NS) return 0;
     if (age >= KV_ACTIVITY_EPOCH_NS) return a->count;
     return a->last_count;
+}
+
+struct kv_batch_plan kv_batch_plan(uint32_t sending, uint32_t depth) {
+    KV_ASSERT(depth >= 1);
+    if (sending < KV_BATCH_MIN_SENDING) return (struct kv_batch_plan){0, 0};
+    uint32_t batch = KV_MIN(sending / KV_BATCH_PER_SENDING, KV_IO_BATCH_MAX);
+    uint64_t requests = (uint64_t)batch * depth;
+    uint32_t windows = (uint32_t)KV_MIN(requests / KV_BATCH_WINDOW_REQUESTS, KV_IO_WINDOWS_MAX);
+    struct kv_batch_plan p = {batch, KV_MAX(windows, 1u)};
+    KV_ASSERT(p.batch >= 2 && p.windows >= 1 && p.windows <= KV_IO_WINDOWS_MAX);
+    return p;
 }

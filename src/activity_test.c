@@ -1,7 +1,8 @@
 /*
  * activity_test.c: exact counts for src/activity.c on a synthetic clock: distinct
  * connections per 1 ms epoch, the previous epoch reported, a quiet millisecond
- * resetting it, and a connection sending many times counted once.
+ * resetting it, and a connection sending many times counted once; and the io
+ * batch plan (kv_batch_plan) for every kind of load at its boundaries.
  */
 #include "kv/activity.h"
 #include "testing.h"
@@ -51,9 +52,27 @@ TEST(test_time_zero_and_new_connections) {
     CHECK(kv_activity_recent(&a, 0) == 0); /* the epoch before the first: none */
 }
 
+/* The io wait per load: none below 32 senders; a quarter of them (at most 64)
+ * over one window per 16 requests they would bring, at least 1, at most 4. */
+TEST(test_batch_plan) {
+    static const uint32_t in[][2] = {{0, 1},   {31, 1},  {31, 16},  {32, 1},   {50, 1},
+                                     {50, 2},  {50, 3},  {50, 16},  {63, 1},   {64, 1},
+                                     {128, 1}, {150, 1}, {192, 1},  {256, 1},  {10000, 1},
+                                     {32, 16}, {10000, 16}};
+    static const uint32_t out[][2] = {{0, 0},  {0, 0},  {0, 0},  {8, 1},  {12, 1},
+                                      {12, 1}, {12, 2}, {12, 4}, {15, 1}, {16, 1},
+                                      {32, 2}, {37, 2}, {48, 3}, {64, 4}, {64, 4},
+                                      {8, 4},  {64, 4}};
+    for (uint32_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+        struct kv_batch_plan p = kv_batch_plan(in[i][0], in[i][1]);
+        CHECK(p.batch == out[i][0] && p.windows == out[i][1]);
+    }
+}
+
 int main(void) {
     RUN(test_counts_distinct_connections);
     RUN(test_quiet_gap_resets);
     RUN(test_time_zero_and_new_connections);
+    RUN(test_batch_plan);
     TEST_SUMMARY("activity");
 }

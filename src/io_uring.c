@@ -315,23 +315,18 @@ void kv_io_uring_set_batch_wait(struct kv_io_uring *u, uint32_t usec) {
     u->batch_wait_us = (u->features & KV_IO_URING_FEAT_MIN_TIMEOUT) ? usec : 0;
 }
 
-uint32_t kv_io_uring_window_us(const struct kv_io_uring *u, uint32_t batch) {
-    KV_ASSERT(batch <= KV_IO_BATCH_MAX && u->batch_wait_us <= 1000);
-    uint32_t windows = KV_MAX(batch / KV_IO_BATCH_WINDOW, 1u);
-    KV_ASSERT(windows <= KV_IO_BATCH_MAX / KV_IO_BATCH_WINDOW);
-    return u->batch_wait_us * windows;
-}
-
 /*
  * Batching wait (--batch-wait-us, the caller's `batch` hint): submit, then sleep
- * until `batch` completions are ready, or the window (kv_io_uring_window_us) has
- * passed with at least one, or the timeout. The kernel's min-wait: the `pad` field of
+ * until `batch` completions are ready, or `windows` x batch_wait_us have passed
+ * with at least one, or the timeout. The kernel's min-wait: the `pad` field of
  * io_uring_getevents_arg became min_wait_usec in Linux 6.12
  * (IORING_FEAT_MIN_TIMEOUT; liburing 2.3 predates it).
  */
-static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms, uint32_t batch) {
-    KV_ASSERT(u->batch_wait_us > 0 && wait_ms > 0);
+static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms, uint32_t batch,
+                                   uint32_t windows) {
+    KV_ASSERT(u->batch_wait_us > 0 && u->batch_wait_us <= 1000 && wait_ms > 0);
     KV_ASSERT(batch >= 2 && batch <= KV_IO_BATCH_MAX);
+    KV_ASSERT(windows >= 1 && windows <= KV_IO_WINDOWS_MAX);
     if (io_uring_sq_ready(&u->ring) > 0) {
         int ret = io_uring_submit(&u->ring);
         KV_ASSERT(ret >= 0 || ret == -EINTR || ret == -EBUSY || ret == -EAGAIN);
@@ -340,7 +335,7 @@ static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms, uint
     if (io_uring_cq_ready(&u->ring) > 0) return;
     struct __kernel_timespec ts = ms_timespec(wait_ms);
     struct io_uring_getevents_arg arg = {
-        .sigmask = 0, .sigmask_sz = _NSIG / 8, .pad = kv_io_uring_window_us(u, batch),
+        .sigmask = 0, .sigmask_sz = _NSIG / 8, .pad = u->batch_wait_us * windows,
         .ts = (uint64_t)(uintptr_t)&ts,
     };
     int ret = io_uring_enter2((unsigned)u->ring.ring_fd, 0, batch,
@@ -352,7 +347,8 @@ static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms, uint
 
 /* One batch: submit everything queued, then wait up to wait_ms for a completion
  * (or, batching, for `batch` of them: kv_io_uring_batch_wait). */
-static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms, uint32_t batch) {
+static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms, uint32_t batch,
+                                    uint32_t windows) {
     KV_ASSERT(u->ring_ready);
     int ret;
     u->counters.enter_calls++;
@@ -362,7 +358,7 @@ static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms, uin
     } else if (u->busy_poll_ns > 0 && kv_io_uring_busy_poll(u)) {
         return;
     } else if (u->batch_wait_us > 0 && batch >= 2) {
-        kv_io_uring_batch_wait(u, wait_ms, batch);
+        kv_io_uring_batch_wait(u, wait_ms, batch, windows);
         return;
     } else {
         struct io_uring_cqe *cqe = NULL;
@@ -376,11 +372,13 @@ static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms, uin
                ret == -EAGAIN) && "io_uring: submit/wait failed");
 }
 
-static uint32_t kv_io_uring_run(void *impl, uint32_t wait_ms, uint32_t batch) {
+static uint32_t kv_io_uring_run(void *impl, uint32_t wait_ms, uint32_t batch,
+                                uint32_t windows) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(u->ring_ready && u->io != NULL && batch <= KV_IO_BATCH_MAX);
+    KV_ASSERT(windows <= KV_IO_WINDOWS_MAX);
     KV_ASSERT(u->io->complete != NULL && "io->complete must be set before run");
-    kv_io_uring_submit_wait(u, wait_ms, batch);
+    kv_io_uring_submit_wait(u, wait_ms, batch, KV_MAX(windows, 1u));
     return kv_io_uring_reap(u, true);
 }
 
@@ -561,7 +559,7 @@ static void kv_io_uring_drain_listener(struct kv_io_uring *u) {
     KV_ASSERT(u->listener == KV_IO_URING_LISTENER_CLOSING);
     for (uint32_t i = 0; i < KV_IO_URING_DRAIN_ROUNDS; i++) {
         if (u->listener != KV_IO_URING_LISTENER_CLOSING) break;
-        kv_io_uring_submit_wait(u, KV_IO_URING_DRAIN_WAIT_MS, 0);
+        kv_io_uring_submit_wait(u, KV_IO_URING_DRAIN_WAIT_MS, 0, 1);
         (void)kv_io_uring_reap(u, false);
     }
     KV_ASSERT(u->listener != KV_IO_URING_LISTENER_OPEN);

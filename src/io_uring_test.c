@@ -46,6 +46,7 @@ struct tctx {
     uint32_t events_count;
     uint32_t internal_delivered; /* op byte 0 reached the caller: must stay 0 */
     uint32_t batch;              /* the batch hint client_xfer's runs pass */
+    uint32_t windows;            /* and its windows */
     struct echo_conn echo[CONNS_MAX];
 };
 
@@ -132,7 +133,7 @@ static bool wait_tag(struct tctx *t, uint64_t tag, struct event *out) {
     for (uint32_t i = 0; i < 1000000u; i++) {
         if (take(t, tag, out)) return true;
         if (now_ms() > deadline) return false;
-        kv_io_run(&t->io, 10, 0);
+        kv_io_run(&t->io, 10, 0, 0);
     }
     return false;
 }
@@ -177,7 +178,7 @@ static bool client_xfer(struct tctx *t, int fd, const uint8_t *out, size_t out_l
             if (n > 0) got += (size_t)n;
             else if (n == 0 || errno != EAGAIN) return false;
         }
-        kv_io_run(&t->io, 1, t->batch);
+        kv_io_run(&t->io, 1, t->batch, t->windows);
     }
     return sent == out_len && got == in_len;
 }
@@ -226,7 +227,7 @@ TEST(test_init_ephemeral) {
     printf("io_uring setup: %s (flags 0x%x)\n", name, flags);
     CHECK(strcmp(name, "SINGLE_ISSUER|DEFER_TASKRUN") == 0 || strcmp(name, "COOP_TASKRUN") == 0 ||
           strcmp(name, "none") == 0);
-    CHECK(kv_io_run(&t->io, 0, 0) == 0);
+    CHECK(kv_io_run(&t->io, 0, 0, 0) == 0);
     CHECK(t->events_count == 0);
     tctx_free(t);
 }
@@ -324,16 +325,16 @@ TEST(test_busy_poll) {
     CHECK(t->u.setup_flags & IORING_SETUP_TASKRUN_FLAG);
     kv_io_uring_set_busy_poll(&t->u, &kv_clock_system, 200);
     CHECK(t->u.busy_poll_ns == 200000);
-    CHECK(kv_io_run(&t->io, 5, 0) == 0 && t->events_count == 0); /* idle: times out */
+    CHECK(kv_io_run(&t->io, 5, 0, 0) == 0 && t->events_count == 0); /* idle: times out */
     CHECK(echo_rounds(t, 2, 50));
     kv_io_uring_set_busy_poll(&t->u, &kv_clock_system, 0);
     CHECK(t->u.busy_poll_ns == 0);
     tctx_free(t);
 }
 
-/* --batch-wait-us: where the kernel has min-wait, a run asked to batch 64 still
- * delivers a lone completion (after at most the wait), echoes work with every
- * hint, and an idle run ends at its timeout. */
+/* --batch-wait-us: where the kernel has min-wait, a run asked to batch 64 over four
+ * windows still delivers a lone completion (after at most the wait), echoes work
+ * with every hint, and an idle run ends at its timeout. */
 TEST(test_batch_wait) {
     struct tctx *t = tctx_new(16);
     CHECK(t != NULL);
@@ -341,30 +342,18 @@ TEST(test_batch_wait) {
     bool have = (t->u.features & (1u << 15)) != 0;
     printf("min-wait (IORING_FEAT_MIN_TIMEOUT) %s\n", have ? "supported" : "absent");
     CHECK(t->u.batch_wait_us == (have ? 50u : 0u));
-    CHECK(kv_io_run(&t->io, 5, KV_IO_BATCH_MAX) == 0 && t->events_count == 0);
+    CHECK(kv_io_run(&t->io, 5, KV_IO_BATCH_MAX, KV_IO_WINDOWS_MAX) == 0 && t->events_count == 0);
     t->batch = KV_IO_BATCH_MAX;
+    t->windows = KV_IO_WINDOWS_MAX;
     CHECK(echo_rounds(t, 4, 20));
     t->batch = 2;
+    t->windows = 1;
     CHECK(echo_rounds(t, 5, 20));
     t->batch = 0;
     CHECK(echo_rounds(t, 6, 5));
     kv_io_uring_set_batch_wait(&t->u, 0);
     CHECK(t->u.batch_wait_us == 0);
     tctx_free(t);
-}
-
-/* The window per hint: one --batch-wait-us per 16 completions expected, at least
- * one, at most four (hint 64); 0 stays 0 (off or unsupported). */
-TEST(test_batch_window) {
-    struct kv_io_uring u = {.batch_wait_us = 30};
-    static const uint32_t hint[] = {0, 2, 12, 15, 16, 31, 32, 37, 47, 48, 63, 64};
-    static const uint32_t want[] = {30, 30, 30, 30, 30, 30, 60, 60, 60, 90, 90, 120};
-    for (uint32_t i = 0; i < sizeof(hint) / sizeof(hint[0]); i++)
-        CHECK(kv_io_uring_window_us(&u, hint[i]) == want[i]);
-    u.batch_wait_us = 1000;
-    CHECK(kv_io_uring_window_us(&u, KV_IO_BATCH_MAX) == 4000);
-    u.batch_wait_us = 0;
-    CHECK(kv_io_uring_window_us(&u, KV_IO_BATCH_MAX) == 0);
 }
 
 TEST(test_big_send) {
@@ -386,7 +375,7 @@ TEST(test_big_send) {
     kv_io_send(&t->io, h, data, (uint32_t)total, tag);
     uint64_t deadline = now_ms() + WAIT_MS;
     while ((off < total || got_len < total) && !failed && now_ms() < deadline) {
-        kv_io_run(&t->io, 1, 0);
+        kv_io_run(&t->io, 1, 0, 0);
         struct event ev;
         while (take(t, tag, &ev)) {
             sends++;
@@ -422,7 +411,7 @@ TEST(test_client_close_eof) {
     uint8_t buf[64];
     uint64_t tag = kv_io_tag(KV_IO_RECV, 2, 4);
     kv_io_recv(&t->io, h, buf, sizeof(buf), tag);
-    kv_io_run(&t->io, 0, 0);
+    kv_io_run(&t->io, 0, 0, 0);
     CHECK(t->events_count == 0); /* nothing to read yet */
     close(cfd);
     struct event ev;
@@ -468,7 +457,7 @@ TEST(test_close_pending_recv) {
     uint8_t buf[64];
     uint64_t rtag = kv_io_tag(KV_IO_RECV, 6, 2), ctag = kv_io_tag(KV_IO_CLOSE, 6, 2);
     kv_io_recv(&t->io, h, buf, sizeof(buf), rtag);
-    kv_io_run(&t->io, 0, 0); /* the recv is now pending in the kernel */
+    kv_io_run(&t->io, 0, 0, 0); /* the recv is now pending in the kernel */
     uint64_t internal_before = t->u.counters.internal;
     kv_io_close(&t->io, h, ctag);
     struct event rev, cev;
@@ -553,7 +542,7 @@ TEST(test_sq_full_never_drops) {
     uint32_t delivered = 0;
     uint64_t deadline = now_ms() + WAIT_MS;
     while (delivered < N && now_ms() < deadline) {
-        uint32_t n = kv_io_run(&t->io, 10, 0);
+        uint32_t n = kv_io_run(&t->io, 10, 0, 0);
         CHECK(n <= t->u.cq_entries);
         delivered += n;
     }
@@ -574,14 +563,14 @@ TEST(test_listener_close) {
     uint16_t port = t->u.port;
     uint64_t acc = kv_io_tag(KV_IO_ACCEPT, 0, 2);
     kv_io_accept(&t->io, acc);
-    kv_io_run(&t->io, 0, 0);
+    kv_io_run(&t->io, 0, 0, 0);
     kv_io_listener_close(&t->io);
     struct event ev;
     CHECK(wait_tag(t, acc, &ev));
     CHECK(ev.res == -ECANCELED);
     CHECK(ev.flags == 0);
     for (int i = 0; i < 100 && t->u.listener != KV_IO_URING_LISTENER_CLOSED; i++) {
-        kv_io_run(&t->io, 10, 0);
+        kv_io_run(&t->io, 10, 0, 0);
     }
     CHECK(t->u.listener == KV_IO_URING_LISTENER_CLOSED && t->u.listen_fd == -1);
     CHECK(!t->u.accept_armed);
@@ -730,7 +719,6 @@ int main(void) {
     RUN(test_echo_round_trip);
     RUN(test_busy_poll);
     RUN(test_batch_wait);
-    RUN(test_batch_window);
     RUN(test_recv_nowait);
     RUN(test_big_send);
     RUN(test_client_close_eof);

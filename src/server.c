@@ -54,8 +54,7 @@
 #define SHUTDOWN_FORCE_NS (5ull * 1000000000ull)
 /* Reply room every command gets without asking (errors, +OK, integers). */
 #define PROTO_ERROR_ROOM 128u
-#define KV_BATCH_PER_SENDING 4u  /* batch_hint: wait for a quarter of the senders */
-#define KV_BATCH_MIN_SENDING 32u /* ... once at least this many are sending */
+#define KV_DEPTH_MAX 16u /* frames per read counted by batch_depth, at most */
 
 enum {
     L_CONNS, L_SLOTS, L_REJECT, L_READY, L_SMALL_IN, L_SMALL_OUT, L_LARGE_IN, L_LARGE_OUT,
@@ -124,6 +123,7 @@ void kv_server_init(struct kv_server *s, const struct kv_config *c, struct kv_ar
     s->cfg = c;
     s->io = io;
     s->clock = clock;
+    s->batch_depth = 1;
     s->clients_max = c->maxclients;
     s->conns_cap = c->maxclients + REJECT_SLOTS;
     conns_init(s, a);
@@ -960,33 +960,40 @@ static void process_ready(struct kv_server *s) {
 }
 
 /*
- * The io batch hint: with many connections sending (activity.h), a wait may last
- * until a quarter of them have sent (at most KV_IO_BATCH_MAX) or the backend's
- * window (--batch-wait-us) has passed; below KV_BATCH_MIN_SENDING it is 0, wake at
- * the first. Measured on loopback with redis-benchmark (README, "Batching wait"):
- * waiting for 16 cost 10 clients a quarter of their throughput, and waiting for 2
- * cost them CPU (a timer per wait) without saving wakeups. A hint above
- * KV_IO_BATCH_WINDOW (64+ senders) lengthens the backend's window: 200 clients,
- * CPU 0.90 for p99 1.02; the 50-client hint (12) and its window stay as they were.
+ * The io wait of a turn (activity.h, kv_batch_plan): with many connections sending,
+ * wait until a quarter of them have sent or the batching windows have passed.
+ * Measured on loopback with redis-benchmark (README, "Batching wait"): waiting for
+ * 16 cost 10 clients a quarter of their throughput, and waiting for 2 cost them
+ * CPU (a timer per wait) without saving wakeups. By the last turn's time and depth:
+ * no extra clock read.
  */
-static uint32_t batch_hint(const struct kv_server *s) {
+static struct kv_batch_plan batch_plan(const struct kv_server *s) {
     /* a slot reused within the millisecond counts twice: clamp */
     uint32_t sending = KV_MIN(kv_activity_recent(&s->activity, s->turn_ns), s->conns_cap);
-    KV_ASSERT(s->conns_cap > 0);
-    if (sending < KV_BATCH_MIN_SENDING) return 0;
-    uint32_t want = KV_MIN(sending / KV_BATCH_PER_SENDING, KV_IO_BATCH_MAX);
-    KV_ASSERT(want >= 2);
-    return want;
+    KV_ASSERT(s->conns_cap > 0 && s->batch_depth >= 1);
+    return kv_batch_plan(sending, s->batch_depth);
+}
+
+/* Frames per read in a turn that read something (the last such turn's stays). */
+static void batch_depth(struct kv_server *s, uint64_t reads, uint64_t frames) {
+    KV_ASSERT(s->batch_depth >= 1 && s->batch_depth <= KV_DEPTH_MAX);
+    if (reads == 0) return;
+    s->batch_depth = (uint32_t)KV_MAX(KV_MIN(frames / reads, KV_DEPTH_MAX), 1u);
 }
 
 bool kv_server_run_once(struct kv_server *s, uint32_t wait_ms) {
     KV_ASSERT(s->io->complete == on_complete);
     if (s->stopped) return false;
-    uint32_t batch = batch_hint(s); /* by the last turn's time: no extra clock read */
+    struct kv_batch_plan plan = batch_plan(s);
+    uint64_t reads = s->engine.stats.total_reads_processed;
+    uint64_t frames = s->engine.stats.total_commands_processed;
     s->turn_ns_valid = false;
     kv_engine_turn_begin(&s->engine);
-    kv_io_run(s->io, s->ready_len > 0 ? 0 : wait_ms, s->ready_len > 0 ? 0 : batch);
+    if (s->ready_len > 0) plan = (struct kv_batch_plan){0, 0}; /* work waits: no wait */
+    kv_io_run(s->io, s->ready_len > 0 ? 0 : wait_ms, plan.batch, plan.windows);
     process_ready(s);
+    batch_depth(s, s->engine.stats.total_reads_processed - reads,
+                s->engine.stats.total_commands_processed - frames);
     if (s->shutting_down && s->live_conns == 0 && !s->accept_armed) s->stopped = true;
     return !s->stopped;
 }
@@ -1038,6 +1045,7 @@ void kv_server_check(const struct kv_server *s) {
         if (c->large_out != NULL) held_out++;
     }
     KV_ASSERT(live == s->live_conns);
+    KV_ASSERT(s->batch_depth >= 1 && s->batch_depth <= KV_DEPTH_MAX);
     KV_ASSERT(clients == s->engine.stats.connected_clients);
     KV_ASSERT(clients + s->free_count == s->clients_max);
     KV_ASSERT(held_in + s->pool_in.free_count == s->pool_in.count);

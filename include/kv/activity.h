@@ -35,4 +35,26 @@ void kv_activity_note(struct kv_activity *a, uint64_t *conn_epoch, uint64_t now_
  * did: a quiet millisecond resets it). */
 uint32_t kv_activity_recent(const struct kv_activity *a, uint64_t now_ns);
 
+#define KV_BATCH_MIN_SENDING 32u /* batch only while at least this many send */
+#define KV_BATCH_PER_SENDING 4u  /* ... and wait for a quarter of them */
+#define KV_BATCH_WINDOW_REQUESTS 16u /* one batching window per this many requests */
+
+/* How long the io backend may wait for a turn's completions (io.h, run()). */
+struct kv_batch_plan {
+    uint32_t batch;   /* completions to wait for: 0 = wake at the first */
+    uint32_t windows; /* batching windows (--batch-wait-us each) to wait for them */
+};
+
+/*
+ * The plan for `sending` connections (kv_activity_recent) whose reads brought
+ * `depth` frames each (1 when not pipelining). Below KV_BATCH_MIN_SENDING, no
+ * batching: a wait would be pure latency for a few clients. From there, wait for
+ * a quarter of the senders (at most KV_IO_BATCH_MAX) over one window per
+ * KV_BATCH_WINDOW_REQUESTS requests they would bring (1..KV_IO_WINDOWS_MAX):
+ * 50 clients at P=1 wait for 12 over one window (30 us by default), 1000 clients
+ * (~150 senders a millisecond) for 37 over two, 50 clients at P=16 for 12 over
+ * four: pipelining clients trade latency for throughput already.
+ */
+struct kv_batch_plan kv_batch_plan(uint32_t sending, uint32_t depth);
+
 #endif

@@ -41,9 +41,7 @@ enum kv_io_op {
 
 #define KV_IO_F_MORE 1u /* multishot accept stays armed */
 #define KV_IO_BATCH_MAX 64u /* the largest `batch` hint run() takes */
-/* A batching window is sized for this many completions; a larger hint lengthens
- * the wait by whole windows (kv_io_uring_window_us), at most MAX / WINDOW of them. */
-#define KV_IO_BATCH_WINDOW 16u
+#define KV_IO_WINDOWS_MAX 4u /* the most batching windows one run() waits */
 #define KV_IO_RECV_NOWAIT 1u /* recv flag: do not wait for data (see recv) */
 
 typedef void (*kv_io_complete_fn)(void *ctx, uint64_t tag, int32_t result, uint32_t flags);
@@ -68,13 +66,13 @@ struct kv_io_vtable {
      * completion. Returns the number delivered.
      * `batch` (<= KV_IO_BATCH_MAX) is a hint: about this many completions are
      * expected soon. A backend with a batching window (io_uring's min-wait) may
-     * then sleep until `batch` are ready or its window (one per KV_IO_BATCH_WINDOW
-     * expected) has passed with at least one, instead of waking at the first;
+     * then sleep until `batch` are ready or `windows` (1..KV_IO_WINDOWS_MAX) of
+     * its windows have passed with at least one, instead of waking at the first;
      * below 2, or without a window, it wakes
      * at the first. Never past wait_ms. The simulator delivers what is ready
      * (its time moves only between ticks, as for wait_ms).
      */
-    uint32_t (*run)(void *impl, uint32_t wait_ms, uint32_t batch);
+    uint32_t (*run)(void *impl, uint32_t wait_ms, uint32_t batch, uint32_t windows);
 };
 
 struct kv_io {
@@ -105,8 +103,9 @@ static inline void kv_io_close(struct kv_io *io, int32_t h, uint64_t tag) {
 static inline void kv_io_timeout(struct kv_io *io, uint64_t ms, uint64_t tag) {
     io->vt->timeout(io->impl, ms, tag);
 }
-static inline uint32_t kv_io_run(struct kv_io *io, uint32_t wait_ms, uint32_t batch) {
-    return io->vt->run(io->impl, wait_ms, batch);
+static inline uint32_t kv_io_run(struct kv_io *io, uint32_t wait_ms, uint32_t batch,
+                                 uint32_t windows) {
+    return io->vt->run(io->impl, wait_ms, batch, windows);
 }
 
 /* Tags: op kind (8 bits) | slot (24 bits) | generation (32 bits). */

@@ -97,19 +97,12 @@ void kv_io_uring_set_busy_poll(struct kv_io_uring *u, const struct kv_clock *clo
                                uint32_t usec);
 /*
  * Batching wait: when run() is given a `batch` hint of 2 or more, sleep until that
- * many completions are ready or `usec` microseconds have passed with at least one
- * (0: always wake at the first). Fewer, larger turns while many clients are busy:
+ * many completions are ready or `windows` x `usec` microseconds have passed with
+ * at least one (0: always wake at the first). Fewer, larger turns while many clients are busy:
  * less CPU per request and fewer wakeups for them to pay (README, "Batching
  * wait"). Needs Linux 6.12 (IORING_FEAT_MIN_TIMEOUT); elsewhere a no-op.
  */
 void kv_io_uring_set_batch_wait(struct kv_io_uring *u, uint32_t usec);
-/*
- * The min-wait for a `batch` hint: `usec` per KV_IO_BATCH_WINDOW completions
- * expected (at least one window, at most KV_IO_BATCH_MAX / KV_IO_BATCH_WINDOW).
- * The window is sized for 16 arrivals; with more senders a request waits for a
- * larger share of them. 1000 clients (hint ~37): 60 us; 50 clients (12): 30 us.
- */
-uint32_t kv_io_uring_window_us(const struct kv_io_uring *u, uint32_t batch);
 /*
  * Registered files: connections are accepted straight into a table of `count`
  * registered files (multishot accept with IORING_FILE_INDEX_ALLOC), and their

@@ -115,7 +115,8 @@ struct kv_server {
     uint64_t turn_ns;        /* monotonic time of this loop turn's completions */
     bool turn_ns_valid;
     uint64_t shutdown_ns;    /* when shutdown began, 0 if running */
-    struct kv_activity activity; /* connections sending per ms: the io batch hint */
+    struct kv_activity activity; /* connections sending per ms: the io batch plan */
+    uint32_t batch_depth;        /* frames per read in the last turn that read (1..16) */
     uint32_t timeout_cursor;
     uint32_t live_conns;     /* slots not FREE (clients and rejects) */
     struct kv_conn *argv_conn; /* whose ready frame argv holds (NULL: decode again) */
