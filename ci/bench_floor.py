@@ -13,6 +13,7 @@ how much of Redis's CPU is left to win), and whether a multishot recv would move
 floor (the issue's "consider multishot recv with provided buffer rings").
 
   python3 ci/bench_floor.py [--kv build/kv] [--rounds 8] [--clients 50] [--pipeline 1]
+                            [--test set|get|lpush]
 
 Owns its servers (ports 7660-7699) and build/floor; never edits src/.
 """
@@ -65,6 +66,8 @@ def main():
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--pipeline", type=int, default=1)
     ap.add_argument("--requests", type=int, default=300_000)
+    ap.add_argument("--test", default="set", choices=("set", "get", "lpush"),
+                    help="redis-benchmark -t (the floor answers +OK to every one)")
     a = ap.parse_args()
     logdir = os.path.join(ROOT, "build", "bench")
     os.makedirs(logdir, exist_ok=True)
@@ -72,7 +75,9 @@ def main():
     servers = start_all(a, floor_bin, logdir)
     names = list(servers)
     cpu = {n: [] for n in names}
-    args = ["-c", str(a.clients), "-P", str(a.pipeline), "-d", "3", "-t", "set", "-r", "100000"]
+    args = ["-c", str(a.clients), "-P", str(a.pipeline), "-d", "3", "-t", a.test]
+    if a.test in ("set", "get"):
+        args += ["-r", "100000"]
     try:
         for rnd in range(a.rounds):
             order = names if rnd % 2 == 0 else names[::-1]
@@ -85,8 +90,8 @@ def main():
     finally:
         for s in servers.values():
             s.stop()
-    print("\nSET 3 B, %d clients, P=%d, %d rounds: CPU us/req (median) and medians of "
-          "per-round ratios" % (a.clients, a.pipeline, a.rounds))
+    print("\n%s 3 B, %d clients, P=%d, %d rounds: CPU us/req (median) and medians of "
+          "per-round ratios" % (a.test.upper(), a.clients, a.pipeline, a.rounds))
     print("%-16s %8s %10s %14s" % ("server", "us/req", "vs redis", "vs floor-single"))
     for n in names:
         vs_redis = bu.median([x / y for x, y in zip(cpu[n], cpu["redis"])])
