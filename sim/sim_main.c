@@ -519,8 +519,8 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
         printf("stats: cpu_s=%.3f requests_per_cpu_s=%.0f commands=%llu exact=%llu loose=%llu "
                "oom=%llu too_large=%llu unmodeled=%llu completions=%llu accepts=%llu "
                "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu "
-               "batch_hint_max=%u batch_windows_max=%u recv_nowait=%llu recv_eagain=%llu index_growths=%u "
-               "index_slots=%u/%u\n",
+               "batch_hint_max=%u batch_windows_max=%u recv_nowait=%llu recv_eagain=%llu "
+               "index_growths=%u index_slots=%u/%u\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
                (unsigned long long)ms->loose, (unsigned long long)ms->oom,

@@ -53,16 +53,17 @@ TEST(test_time_zero_and_new_connections) {
 }
 
 /* The io wait per load: none below 32 senders; a quarter of them (at most 64)
- * over one window per 16 requests they would bring, at least 1, at most 4. */
+ * over one window per 16 requests they would bring, at least 1, at most 4. The
+ * last case's depth times 12 wraps 32 bits to 0: the product must be 64-bit. */
 TEST(test_batch_plan) {
     static const uint32_t in[][2] = {{0, 1},   {31, 1},  {31, 16},  {32, 1},   {50, 1},
                                      {50, 2},  {50, 3},  {50, 16},  {63, 1},   {64, 1},
                                      {128, 1}, {150, 1}, {192, 1},  {256, 1},  {10000, 1},
-                                     {32, 16}, {10000, 16}};
+                                     {32, 16}, {10000, 16}, {50, 1u << 30}};
     static const uint32_t out[][2] = {{0, 0},  {0, 0},  {0, 0},  {8, 1},  {12, 1},
                                       {12, 1}, {12, 2}, {12, 4}, {15, 1}, {16, 1},
                                       {32, 2}, {37, 2}, {48, 3}, {64, 4}, {64, 4},
-                                      {8, 4},  {64, 4}};
+                                      {8, 4},  {64, 4},  {12, 4}};
     for (uint32_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
         struct kv_batch_plan p = kv_batch_plan(in[i][0], in[i][1]);
         CHECK(p.batch == out[i][0] && p.windows == out[i][1]);

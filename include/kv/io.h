@@ -68,8 +68,9 @@ struct kv_io_vtable {
      * expected soon. A backend with a batching window (io_uring's min-wait) may
      * then sleep until `batch` are ready or `windows` (1..KV_IO_WINDOWS_MAX) of
      * its windows have passed with at least one, instead of waking at the first;
-     * below 2, or without a window, it wakes at the first. Never past wait_ms. The simulator delivers what is ready
-     * (its time moves only between ticks, as for wait_ms).
+     * below 2, or without a window, it wakes at the first (`windows` is then
+     * ignored; callers pass 0). Never past wait_ms. The simulator delivers what
+     * is ready (its time moves only between ticks, as for wait_ms).
      */
     uint32_t (*run)(void *impl, uint32_t wait_ms, uint32_t batch, uint32_t windows);
 };

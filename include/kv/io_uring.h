@@ -100,7 +100,8 @@ void kv_io_uring_set_busy_poll(struct kv_io_uring *u, const struct kv_clock *clo
  * many completions are ready or `windows` x `usec` microseconds have passed with
  * at least one (0: always wake at the first). Fewer, larger turns while many
  * clients are busy: less CPU per request and fewer wakeups for them to pay
- * (README, "Batching wait"). Needs Linux 6.12 (IORING_FEAT_MIN_TIMEOUT); elsewhere a no-op.
+ * (README, "Batching wait"). Needs Linux 6.12 (IORING_FEAT_MIN_TIMEOUT);
+ * elsewhere a no-op.
  */
 void kv_io_uring_set_batch_wait(struct kv_io_uring *u, uint32_t usec);
 /*
