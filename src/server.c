@@ -532,9 +532,8 @@ static uint32_t lookahead(struct kv_server *s, struct kv_conn *c) {
 }
 
 /* Makes the next lookahead frame c's ready frame; run_frame takes its arguments
- * where lookahead() left them (ahead_argv), without a copy: a copy's stores into
- * s->argv, a line the kernel's work between turns has evicted, were half of
- * kv_server_run_once's user time at LPUSH P=1 (perf). */
+ * where lookahead() left them (ahead_argv), without a copy: perf put half of
+ * kv_server_run_once's user samples at LPUSH P=1 on the copy's stores into s->argv. */
 static void take_ahead(struct kv_server *s, struct kv_conn *c) {
     if ((s->ahead_conn != c || s->ahead_next == s->ahead_n) && lookahead(s, c) == 0) return;
     const struct kv_ahead *a = &s->ahead[s->ahead_next++];
@@ -989,13 +988,13 @@ static void batch_depth(struct kv_server *s, uint64_t reads, uint64_t frames) {
 bool kv_server_run_once(struct kv_server *s, uint32_t wait_ms) {
     KV_ASSERT(s->io->complete == on_complete);
     if (s->stopped) return false;
-    struct kv_batch_plan plan = batch_plan(s);
+    bool busy = s->ready_len > 0; /* work waits: no wait */
+    struct kv_batch_plan plan = busy ? (struct kv_batch_plan){0, 0} : batch_plan(s);
     uint64_t reads = s->engine.stats.total_reads_processed;
     uint64_t frames = s->engine.stats.total_commands_processed;
     s->turn_ns_valid = false;
     kv_engine_turn_begin(&s->engine);
-    if (s->ready_len > 0) plan = (struct kv_batch_plan){0, 0}; /* work waits: no wait */
-    kv_io_run(s->io, s->ready_len > 0 ? 0 : wait_ms, plan.batch, plan.windows);
+    kv_io_run(s->io, busy ? 0 : wait_ms, plan.batch, plan.windows);
     process_ready(s);
     batch_depth(s, s->engine.stats.total_reads_processed - reads,
                 s->engine.stats.total_commands_processed - frames);
