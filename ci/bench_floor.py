@@ -13,7 +13,7 @@ how much of Redis's CPU is left to win), and whether a multishot recv would move
 floor (the issue's "consider multishot recv with provided buffer rings").
 
   python3 ci/bench_floor.py [--kv build/kv] [--rounds 8] [--clients 50] [--pipeline 1]
-                            [--test set|get|lpush]
+                            [--test set|lpush]
 
 Owns its servers (ports 7660-7699) and build/floor; never edits src/.
 """
@@ -66,7 +66,7 @@ def main():
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--pipeline", type=int, default=1)
     ap.add_argument("--requests", type=int, default=300_000)
-    ap.add_argument("--test", default="set", choices=("set", "get", "lpush"),
+    ap.add_argument("--test", default="set", choices=("set", "lpush"),
                     help="redis-benchmark -t (the floor answers +OK to every one)")
     a = ap.parse_args()
     logdir = os.path.join(ROOT, "build", "bench")
@@ -76,7 +76,7 @@ def main():
     names = list(servers)
     cpu = {n: [] for n in names}
     args = ["-c", str(a.clients), "-P", str(a.pipeline), "-d", "3", "-t", a.test]
-    if a.test in ("set", "get"):
+    if a.test == "set":
         args += ["-r", "100000"]
     try:
         for rnd in range(a.rounds):
