@@ -125,6 +125,7 @@ static void check_config_rules(const struct kv_config *c) {
     CHECK(c->maxmemory_samples >= 1 && c->maxmemory_samples <= 64);
     CHECK(c->hz >= 1 && c->hz <= 500);
     CHECK(c->timeout_s <= 365ull * 24 * 3600);
+    CHECK(c->recv_buffers == 0 || kv_io_recv_bufs_ok(c->recv_buffers));
     uint64_t argc_max = kv_config_argc_max(c);
     uint64_t argv_bytes = 0;
     CHECK(argc_max >= 1 && argc_max <= UINT32_MAX);
@@ -150,6 +151,15 @@ static void check_layout(const struct kv_layout *l) {
     CHECK(l->total > 0);
 }
 
+static bool no_recv_multi(void *impl, uint8_t *ring, uint8_t *bufs, uint32_t count,
+                          uint32_t size) {
+    (void)impl, (void)ring, (void)bufs, (void)count, (void)size;
+    return false;
+}
+
+/* The server only ever asks this io whether it has multishot recv: it never runs. */
+static const struct kv_io_vtable no_io = {.recv_multi_setup = no_recv_multi};
+
 static uint64_t fake_monotonic_ns(void *ctx) { return (uint64_t)(uintptr_t)ctx; }
 static int64_t fake_realtime_ms(void *ctx) { return (int64_t)(uintptr_t)ctx; }
 
@@ -161,6 +171,7 @@ static void start_server(const struct kv_config *c, const struct kv_layout *l) {
     struct kv_io io;
     struct kv_clock clock = {fake_monotonic_ns, fake_realtime_ms, (void *)(uintptr_t)1000};
     memset(&io, 0, sizeof(io));
+    io.vt = &no_io;
     if (kv_arena_map(&arena, l) != 0) return;
     kv_server_init(&server, c, &arena, &io, &clock, 42);
     kv_arena_seal(&arena);

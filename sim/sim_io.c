@@ -18,6 +18,7 @@
 
 #define SEG_MAX 64u
 #define HANDLE_SLOT_BITS 16u
+#define MULTI_CHUNKS_MAX 4u /* completions one multishot recv posts per run, at most */
 
 uint64_t sim_debug_serial; /* SIM_DEBUG (sim_internal.h) */
 uint64_t sim_debug_tick;
@@ -43,6 +44,7 @@ struct op {
     uint8_t *buf;            /* recv */
     const uint8_t *src;      /* send */
     bool nowait;             /* recv: KV_IO_RECV_NOWAIT, -EAGAIN when nothing is there */
+    bool multi;              /* recv: multishot; len is what it may still deliver */
     uint32_t len;
     uint64_t tag;
 };
@@ -68,6 +70,7 @@ struct cqe {
     int32_t res;
     uint32_t flags;
     int32_t accepted;        /* slot of an accepted connection, else -1 */
+    int32_t bid;             /* a multishot recv's buffer, else -1 */
 };
 
 struct timer {
@@ -102,6 +105,13 @@ struct sim_net {
     uint32_t open_handles;
     bool stall_armed;        /* canary: the next recv with data never completes */
     uint64_t stalled_serial; /* that connection (0: none) */
+    /* Multishot recv buffers (the server's, recv_multi_setup): a stack of free ids
+     * kept in the bookkeeping memory it handed over. */
+    uint8_t *mbufs;
+    uint32_t mbuf_size;
+    uint32_t mbuf_count;
+    uint32_t *mbuf_free;
+    uint32_t mbuf_free_len;
     sim_accept_hook on_accept;
     sim_trace_hook on_trace;
     void *hook_ctx;
@@ -208,6 +218,7 @@ static void post(struct sim_net *n, uint64_t tag, int32_t res, uint32_t flags, i
     e->res = res;
     e->flags = flags;
     e->accepted = acc;
+    e->bid = -1;
 }
 
 static struct conn *conn_of(struct sim_net *n, int32_t handle) {
@@ -257,8 +268,32 @@ static void io_recv(void *impl, int32_t h, uint8_t *buf, uint32_t len, uint64_t 
     c->recv.len = len;
     c->recv.tag = tag;
     c->recv.nowait = (flags & KV_IO_RECV_NOWAIT) != 0;
+    c->recv.multi = false;
     if (c->recv.nowait) n->stats.recv_nowait++;
     KV_ASSERT((flags & ~KV_IO_RECV_NOWAIT) == 0);
+}
+
+static void io_recv_multi(void *impl, int32_t h, uint32_t limit, uint64_t tag) {
+    struct sim_net *n = impl;
+    struct conn *c = conn_of(n, h);
+    KV_ASSERT(!c->recv.active && n->mbuf_count > 0 && limit >= n->mbuf_size);
+    SIM_DEBUG(c->serial, "server multishot recv armed (%u bytes)", limit);
+    c->recv = (struct op){.active = true, .multi = true, .len = limit, .tag = tag};
+    n->stats.recv_multi++;
+}
+
+static bool io_recv_multi_setup(void *impl, uint8_t *ring, uint8_t *bufs, uint32_t count,
+                                uint32_t size) {
+    struct sim_net *n = impl;
+    KV_ASSERT(n->mbuf_count == 0 && kv_io_recv_bufs_ok(count) && size > 0);
+    KV_ASSERT(ring != NULL && bufs != NULL && KV_IO_RING_BYTES(count) >= count * 4ull);
+    n->mbufs = bufs;
+    n->mbuf_size = size;
+    n->mbuf_count = count;
+    n->mbuf_free = (uint32_t *)(void *)ring;
+    for (uint32_t i = 0; i < count; i++) n->mbuf_free[i] = count - 1 - i;
+    n->mbuf_free_len = count;
+    return true;
 }
 
 static void io_send(void *impl, int32_t h, const uint8_t *buf, uint32_t len, uint64_t tag) {
@@ -310,6 +345,44 @@ static void do_close(struct sim_net *n, struct conn *c) {
     conn_maybe_free(n, c);
 }
 
+/*
+ * A multishot recv: up to MULTI_CHUNKS_MAX completions now, each in a buffer of
+ * its own (held until delivered), never more than its limit in all. It ends at
+ * the limit, at EOF, when no buffer is free or an -ENOBUFS is injected, and at
+ * random (accept_stop_pct, as the kernel may end one).
+ */
+static void try_recv_multi(struct sim_net *n, struct conn *c, uint64_t avail) {
+    struct pipe *p = &c->c2s;
+    KV_ASSERT(c->recv.active && c->recv.multi && c->recv.len > 0);
+    for (uint32_t k = 0; k < MULTI_CHUNKS_MAX && avail > 0; k++) {
+        if (n->mbuf_free_len == 0 || chance_pct(n, n->f.enobufs_pct)) {
+            n->stats.enobufs++;
+            SIM_DEBUG(c->serial, "server multishot recv ends: -ENOBUFS");
+            post(n, c->recv.tag, -ENOBUFS, 0, -1);
+            c->recv.active = false;
+            return;
+        }
+        uint32_t len = (uint32_t)KV_MIN(KV_MIN((uint64_t)c->recv.len, avail), n->mbuf_size);
+        if (len > 1 && chance_pct(n, n->f.partial_recv_pct)) {
+            len = 1 + (uint32_t)kv_prng_below(&n->prng, len - 1);
+            n->stats.partial_recvs++;
+        }
+        uint32_t bid = n->mbuf_free[--n->mbuf_free_len];
+        pipe_read(p, n->mbufs + (uint64_t)bid * n->mbuf_size, len);
+        c->recv.len -= len;
+        bool end = c->recv.len == 0 || chance_pct(n, n->f.accept_stop_pct);
+        SIM_DEBUG(c->serial, "server multishot recv: %u bytes%s", len, end ? ", ends" : "");
+        post(n, c->recv.tag, (int32_t)len, end ? 0 : KV_IO_F_MORE, -1);
+        n->cq[n->cq_len - 1].bid = (int32_t)bid;
+        n->stats.recv_multi_chunks++;
+        if (end) {
+            c->recv.active = false;
+            return;
+        }
+        avail = p->visible - p->head;
+    }
+}
+
 static void try_recv(struct sim_net *n, struct conn *c) {
     struct pipe *p = &c->c2s;
     pipe_advance(p, n->tick);
@@ -337,6 +410,10 @@ static void try_recv(struct sim_net *n, struct conn *c) {
     }
     if (chance_pct(n, n->f.hold_pct)) {
         n->stats.held++;
+        return;
+    }
+    if (c->recv.multi && avail > 0) {
+        try_recv_multi(n, c, avail);
         return;
     }
     int32_t res = 0;
@@ -445,7 +522,14 @@ static void deliver(struct sim_net *n) {
         struct cqe e = n->cq[i];
         if (n->on_trace != NULL) n->on_trace(n->hook_ctx, &e, 16);
         n->stats.completions++;
+        KV_ASSERT(e.bid < 0 || ((uint32_t)e.bid < n->mbuf_count && e.res > 0));
+        n->io.data = e.bid >= 0 ? n->mbufs + (uint64_t)e.bid * n->mbuf_size : NULL;
         n->io.complete(n->io.complete_ctx, e.tag, e.res, e.flags);
+        n->io.data = NULL;
+        if (e.bid >= 0) {
+            KV_ASSERT(n->mbuf_free_len < n->mbuf_count);
+            n->mbuf_free[n->mbuf_free_len++] = (uint32_t)e.bid;
+        }
         if (e.accepted >= 0 && n->on_accept != NULL)
             n->on_accept(n->hook_ctx, (uint32_t)e.accepted);
     }
@@ -483,6 +567,8 @@ static const struct kv_io_vtable sim_vtable = {
     .listener_close = io_listener_close,
     .recv = io_recv,
     .send = io_send,
+    .recv_multi = io_recv_multi,
+    .recv_multi_setup = io_recv_multi_setup,
     .close = io_close,
     .timeout = io_timeout,
     .run = io_run,
@@ -515,7 +601,7 @@ struct sim_net *sim_net_create(const struct sim_net_config *cfg, struct sim_cloc
     n->backlog = zalloc((uint64_t)cfg->backlog * 4);
     n->timer_cap = cfg->timers;
     n->timers = zalloc((uint64_t)cfg->timers * sizeof(struct timer));
-    n->cq_cap = 3 * cfg->conn_cap + cfg->timers + cfg->backlog + 4;
+    n->cq_cap = (3 + MULTI_CHUNKS_MAX) * cfg->conn_cap + cfg->timers + cfg->backlog + 4;
     n->cq = zalloc((uint64_t)n->cq_cap * sizeof(struct cqe));
     n->order = zalloc(((uint64_t)cfg->conn_cap + 2) * 4);
     for (uint32_t i = 0; i < cfg->conn_cap + 2; i++) n->order[i] = i;

@@ -50,7 +50,7 @@ struct sim_faults {
     uint32_t clog_ticks_max;
     uint32_t enobufs_pct;       /* a ready recv fails with -ENOBUFS */
     uint32_t accept_error_pct;  /* -EMFILE / -ECONNABORTED instead of an accept */
-    uint32_t accept_stop_pct;   /* multishot accept ends (no KV_IO_F_MORE) */
+    uint32_t accept_stop_pct;   /* a multishot accept or recv ends (no KV_IO_F_MORE) */
     uint32_t hold_pct;          /* a ready completion waits for a later run */
 };
 
@@ -123,6 +123,8 @@ struct sim_net_stats {
     uint32_t batch_windows_max; /* the largest `windows` it passed with it */
     uint64_t recv_nowait;    /* KV_IO_RECV_NOWAIT recvs the server asked for */
     uint64_t recv_eagain;    /* ... that found nothing and completed -EAGAIN */
+    uint64_t recv_multi;     /* multishot recvs the server armed */
+    uint64_t recv_multi_chunks; /* ... and the completions with bytes they posted */
 };
 const struct sim_net_stats *sim_net_stats(const struct sim_net *n);
 /* Connections the server has accepted and not closed (its view: handles live). */

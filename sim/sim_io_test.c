@@ -21,11 +21,18 @@ struct rec {
     struct done d[64];
     uint32_t n;
     uint32_t accepted_hook;
+    const struct kv_io *io;
+    uint8_t data[256];       /* multishot bytes (kv_io.data), in delivery order */
+    uint32_t data_len;
 };
 
 static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
     struct rec *r = ctx;
     if (r->n < 64) r->d[r->n++] = (struct done){tag, res, flags};
+    if (r->io->data != NULL && res > 0 && r->data_len + (uint32_t)res <= sizeof(r->data)) {
+        memcpy(r->data + r->data_len, r->io->data, (size_t)res);
+        r->data_len += (uint32_t)res;
+    }
 }
 
 static void on_accept(void *ctx, uint32_t slot) {
@@ -50,6 +57,7 @@ static void setup(struct fixture *f, uint32_t pipe_bytes) {
     f->io = sim_net_io(f->net);
     f->io->complete = on_complete;
     f->io->complete_ctx = &f->rec;
+    f->rec.io = f->io;
     sim_net_set_hooks(f->net, on_accept, NULL, &f->rec);
 }
 
@@ -334,6 +342,50 @@ TEST(clog_enobufs_and_corruption) {
     sim_net_destroy(f.net);
 }
 
+/*
+ * Multishot recv: chunks of at most a buffer, KV_IO_F_MORE until the limit is
+ * reached (exactly: the simulator takes all it may), -ENOBUFS when every buffer is
+ * held by completions not yet delivered, -ECANCELED at close; bytes never lost.
+ */
+TEST(multishot_recv_limit_buffers_and_cancel) {
+    struct fixture f;
+    setup(&f, 64);
+    uint32_t slot;
+    int32_t h = open_conn(&f, &slot);
+    CHECK(h >= 0);
+    static uint8_t ring[KV_IO_RING_BYTES(2)], bufs[2 * 8];
+    CHECK(f.io->vt->recv_multi_setup(f.io->impl, ring, bufs, 2, 8));
+    kv_io_recv_multi(f.io, h, 20, 21);
+    CHECK(sim_net_write(f.net, slot, (const uint8_t *)"ABCDEF", 6) == 6);
+    step(&f);
+    CHECK(f.rec.n == 1 && f.rec.d[0].res == 6 && f.rec.d[0].flags == KV_IO_F_MORE);
+    const char *more = "ghijklmnopqrstuvwxyz0123456789"; /* 30 bytes: 14 fit the limit */
+    CHECK(sim_net_write(f.net, slot, (const uint8_t *)more, 30) == 30);
+    step(&f);
+    CHECK(f.rec.n == 2 && f.rec.d[0].res == 8 && f.rec.d[0].flags == KV_IO_F_MORE);
+    CHECK(f.rec.d[1].res == 6 && f.rec.d[1].flags == 0); /* 20 in all: it ends */
+    CHECK_MEM(f.rec.data, f.rec.data_len, "ABCDEFghijklmnopqrst", 20);
+    kv_io_recv_multi(f.io, h, 100, 22);
+    CHECK(sim_net_write(f.net, slot, (const uint8_t *)"ABCDEFGHIJ", 10) == 10); /* 26 wait */
+    step(&f);
+    CHECK(f.rec.n == 3 && f.rec.d[2].res == -ENOBUFS && f.rec.d[2].flags == 0);
+    CHECK(f.rec.d[0].res == 8 && f.rec.d[1].res == 8 && f.rec.d[1].flags == KV_IO_F_MORE);
+    CHECK_MEM(f.rec.data + 20, 16, "uvwxyz0123456789", 16);
+    CHECK(f.rec.data_len == 36);
+    kv_io_recv_multi(f.io, h, 100, 23); /* the buffers came back at delivery */
+    step(&f);
+    CHECK(f.rec.n == 2 && f.rec.d[0].res == 8 && f.rec.d[1].res == 2);
+    CHECK(f.rec.d[0].flags == KV_IO_F_MORE && f.rec.d[1].flags == KV_IO_F_MORE);
+    CHECK_MEM(f.rec.data + 36, 10, "ABCDEFGHIJ", 10);
+    kv_io_close(f.io, h, 24);
+    step(&f);
+    CHECK(f.rec.n == 2);
+    uint32_t cancel = f.rec.d[0].tag == 23 ? 0 : 1;
+    CHECK(f.rec.d[cancel].tag == 23 && f.rec.d[cancel].res == -ECANCELED);
+    CHECK(f.rec.d[cancel].flags == 0 && f.rec.d[1 - cancel].tag == 24);
+    sim_net_destroy(f.net);
+}
+
 int main(void) {
     RUN(clock_moves_only_when_told);
     RUN(accept_recv_send_roundtrip);
@@ -347,5 +399,6 @@ int main(void) {
     RUN(listener_close_cancels_the_armed_accept);
     RUN(accept_errors_leave_the_connection_waiting);
     RUN(clog_enobufs_and_corruption);
+    RUN(multishot_recv_limit_buffers_and_cancel);
     TEST_SUMMARY("sim_io");
 }

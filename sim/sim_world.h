@@ -131,6 +131,7 @@ struct sim_world {
     uint32_t canary;             /* 1: flip a received byte; 2: the model's INCR is off;
                                     3: a server recv never completes (sim_net_plant_stall) */
     bool crowd;                  /* --crowd: 96 clients or more */
+    bool no_multishot;           /* --no-multishot: recv_buffers 0 whatever the seed */
     bool canary_fired;
     bool shutdown_live;          /* end with kv_server_shutdown under traffic */
     bool stopping;               /* kv_server_shutdown was called */

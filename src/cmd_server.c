@@ -224,12 +224,14 @@ static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
                 "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
                 "rejected_connections:%llu\r\nexpired_keys:%llu\r\nevicted_keys:%llu\r\n"
                 "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\nstale_completions:%llu\r\n"
-                "total_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n\r\n",
+                "total_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n"
+                "recv_multishot_armed:%llu\r\n\r\n",
              (ull)st->total_connections_received, (ull)st->total_commands_processed,
              (ull)st->total_net_input_bytes, (ull)st->total_net_output_bytes,
              (ull)st->rejected_connections, (ull)st->expired_keys, (ull)st->evicted_keys,
              (ull)st->keyspace_hits, (ull)st->keyspace_misses, (ull)st->stale_completions,
-             (ull)st->total_reads_processed, (ull)st->total_writes_processed);
+             (ull)st->total_reads_processed, (ull)st->total_writes_processed,
+             (ull)st->recv_multishot_armed);
 }
 
 static void cmd_info(struct kv_cmd_ctx *c) {

@@ -7,6 +7,7 @@
  * reverse. Nothing here allocates; error messages go into caller buffers.
  */
 #include "kv/config.h"
+#include "kv/io.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -54,6 +55,9 @@ static const struct kv_option kv_options[] = {
         "with 32+ clients sending, wait up to this long to batch them (0: off)"),
     OPT("busy-poll-us", OPT_U32, busy_poll_us,
         "before sleeping, watch for work this long (0: off); more CPU, fewer wakeups"),
+    OPT("recv-buffers", OPT_U32, recv_buffers,
+        "buffers shared by multishot recvs (client-buffer/4 bytes each, 4kb at most), "
+        "a power of two (0: one recv per read)"),
     OPT("print-allocation", OPT_FLAG, print_allocation,
         "print the startup allocation table and exit"),
     OPT("help", OPT_FLAG, help, "this text"),
@@ -77,6 +81,7 @@ void kv_config_defaults(struct kv_config *c) {
     c->timeout_s = 0;
     c->hz = 10;
     c->batch_wait_us = 30; /* README "Batching wait": measured 0, 30 and 50 */
+    c->recv_buffers = 1024; /* README "Multishot recv" */
     KV_ASSERT(kv_config_check(c, NULL, 0) == 0);
 }
 
@@ -267,6 +272,8 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
         return fail(err, cap, "batch-wait-us: %s%s", "must be 0..1000", "");
     if (c->busy_poll_us > 1000)
         return fail(err, cap, "busy-poll-us: %s%s", "must be 0..1000", "");
+    if (c->recv_buffers != 0 && !kv_io_recv_bufs_ok(c->recv_buffers))
+        return fail(err, cap, "recv-buffers: %s%s", "must be 0 or a power of two up to 32768", "");
     if (c->multi_max_commands < 1 || c->multi_max_commands > (1u << 20))
         return fail(err, cap, "multi-max-commands: %s%s", "must be 1..1048576", "");
     if ((uint64_t)c->multi_max_commands * 256 > c->client_query_buffer_limit / 2)

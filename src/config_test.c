@@ -97,6 +97,26 @@ TEST(wait_options_at_their_limits) {
     CHECK_STR(err, strlen(err), "batch-wait-us: must be 0..1000");
 }
 
+/* --recv-buffers: 0 (off) or a power of two up to 32768 (the kernel's ring limit). */
+TEST(recv_buffers_powers_of_two) {
+    struct kv_config c;
+    char err[160] = "";
+    kv_config_defaults(&c);
+    CHECK(c.recv_buffers == 1024);
+    static const uint32_t good[] = {0, 1, 2, 64, 32768};
+    static const uint32_t bad[] = {3, 1000, 32767, 65536, 0x80000000u};
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(good); i++) {
+        c.recv_buffers = good[i];
+        CHECK(kv_config_check(&c, err, sizeof(err)) == 0);
+    }
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(bad); i++) {
+        c.recv_buffers = bad[i];
+        CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+        CHECK_STR(err, strlen(err), "recv-buffers: must be 0 or a power of two up to 32768");
+    }
+    CHECK(kv_config_set(&c, "recv-buffers", "16", err, sizeof(err)) == 0 && c.recv_buffers == 16);
+}
+
 TEST(config_file) {
     struct kv_config c;
     kv_config_defaults(&c);
@@ -135,6 +155,7 @@ int main(void) {
     RUN(errors_name_the_option);
     RUN(impossible_configurations);
     RUN(wait_options_at_their_limits);
+    RUN(recv_buffers_powers_of_two);
     RUN(config_file);
     RUN(derived);
     TEST_SUMMARY("config");

@@ -4,9 +4,11 @@
  *
  * Memory: everything lives in the caller's struct kv_io_uring: the ring (mapped by
  * the kernel during init), the listener fd, and KV_IO_URING_TIMESPECS_MAX timespecs
- * that queued timeouts point at until they are submitted. Nothing is allocated after
- * init; the liburing calls used after init (get_sqe, submit, submit_and_get_events,
- * submit_and_wait_timeout, for_each_cqe) do not allocate either.
+ * that queued timeouts point at until they are submitted; the multishot recv
+ * buffers and their ring are the caller's too (recv_multi_setup, from kv's arena).
+ * Nothing is allocated after init; the liburing calls used after init (get_sqe,
+ * submit, submit_and_get_events, submit_and_wait_timeout, for_each_cqe,
+ * buf_ring_add) do not allocate either.
  *
  * Invariants:
  * - user_data is exactly the caller's tag. Internal operations use tags whose op
@@ -18,6 +20,8 @@
  * - Multi-SQE operations (cancel + close) are reserved as a unit, so a hard link is
  *   never split across two submissions.
  * - run() processes at most cq_entries CQEs per call.
+ * - A provided buffer goes back to the ring as soon as its completion has been
+ *   delivered: the caller copies what it keeps (kv_io.data is valid only then).
  *
  * Never: allocate after init, call io->complete outside run(), store a pointer into
  * caller memory other than the recv/send buffers the kernel is using.
@@ -38,6 +42,11 @@
 #define KV_IO_URING_TAG_CONN_CANCEL ((uint64_t)1 << 32)
 #define KV_IO_URING_TAG_LISTEN_CANCEL ((uint64_t)2 << 32)
 #define KV_IO_URING_TAG_LISTEN_CLOSE ((uint64_t)3 << 32)
+#define KV_IO_URING_TAG_PROBE ((uint64_t)4 << 32)
+#define KV_IO_URING_BGID 0 /* the one provided-buffer group */
+/* The multishot limit probe (kv_io_uring_probe_limit): bytes sent, limit asked. */
+#define KV_IO_URING_PROBE_SENT 16u
+#define KV_IO_URING_PROBE_LIMIT 5u
 
 #define KV_IO_URING_FEAT_MIN_TIMEOUT (1u << 15) /* IORING_FEAT_MIN_TIMEOUT, Linux 6.12 */
 #define KV_IO_URING_SPIN_MAX (1u << 20) /* pauses per busy poll, whatever the clock says */
@@ -172,6 +181,41 @@ static void kv_io_uring_send(void *impl, int32_t handle, const uint8_t *buf, uin
     io_uring_sqe_set_data64(sqe, tag);
 }
 
+/*
+ * Multishot recv into the provided buffers: the kernel picks one per completion.
+ * The kernel's limit (sqe->optlen, which liburing 2.3's headers call file_index:
+ * the same 32 bits) ends the multishot once that many bytes have arrived, but
+ * the read that crosses it is whole (up to a buffer: seen on Linux 6.18). So it
+ * is asked to stop a buffer early: it then delivers at most limit bytes.
+ */
+static void kv_io_uring_recv_multi_sqe(struct kv_io_uring *u, int32_t handle,
+                                       uint32_t kernel_limit, uint64_t tag) {
+    KV_ASSERT(handle >= 0 && kernel_limit > 0);
+    kv_io_uring_reserve(u, 1, false);
+    struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
+    io_uring_prep_recv(sqe, handle, NULL, 0, 0);
+    sqe->ioprio |= IORING_RECV_MULTISHOT;
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = KV_IO_URING_BGID;
+    sqe->file_index = kernel_limit;
+    if (u->fixed_files) sqe->flags |= IOSQE_FIXED_FILE;
+    io_uring_sqe_set_data64(sqe, tag);
+}
+
+static void kv_io_uring_recv_multi(void *impl, int32_t handle, uint32_t limit, uint64_t tag) {
+    struct kv_io_uring *u = impl;
+    KV_ASSERT(u->recv_multi && limit >= u->buf_size);
+    KV_ASSERT(kv_io_tag_op(tag) != 0);
+    kv_io_uring_recv_multi_sqe(u, handle, limit - (u->buf_size - 1), tag);
+}
+
+static void kv_io_uring_buf_give(struct kv_io_uring *u, uint32_t bid) {
+    KV_ASSERT(bid < u->bufs_count);
+    io_uring_buf_ring_add(u->buf_ring, u->bufs + (uint64_t)bid * u->buf_size, u->buf_size,
+                          (unsigned short)bid, io_uring_buf_ring_mask(u->bufs_count), 0);
+    io_uring_buf_ring_advance(u->buf_ring, 1);
+}
+
 static void kv_io_uring_close(void *impl, int32_t handle, uint64_t tag) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(handle >= 0 && (u->fixed_files || handle != u->listen_fd));
@@ -214,6 +258,10 @@ static void kv_io_uring_internal(struct kv_io_uring *u, uint64_t tag, int32_t re
         break;
     case KV_IO_URING_TAG_LISTEN_CANCEL:
         KV_ASSERT(res >= 0 && "io_uring: cancel of the listener's accept failed");
+        break;
+    case KV_IO_URING_TAG_PROBE:
+        /* A probe's multishot that ignored its limit ends at EOF when its socket
+         * pair closes (kv_io_uring_probe_limit): nothing to do. */
         break;
     case KV_IO_URING_TAG_LISTEN_CLOSE:
         KV_ASSERT(res == 0 && "io_uring: close of the listener failed");
@@ -258,7 +306,13 @@ static uint32_t kv_io_uring_dispatch(struct kv_io_uring *u, const struct io_urin
         return 0;
     }
     uint32_t flags = (cqe->flags & IORING_CQE_F_MORE) ? KV_IO_F_MORE : 0u;
+    bool buffer = (cqe->flags & IORING_CQE_F_BUFFER) != 0;
+    uint32_t bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+    KV_ASSERT(!buffer || (u->recv_multi && bid < u->bufs_count));
+    u->io->data = buffer ? u->bufs + (uint64_t)bid * u->buf_size : NULL;
     u->io->complete(u->io->complete_ctx, tag, res, flags);
+    u->io->data = NULL;
+    if (buffer) kv_io_uring_buf_give(u, bid);
     u->counters.completions++;
     return 1;
 }
@@ -382,11 +436,85 @@ static uint32_t kv_io_uring_run(void *impl, uint32_t wait_ms, uint32_t batch,
     return kv_io_uring_reap(u, true);
 }
 
+/* Reads the probe's one CQE; returns its result, or -1 when none came or the
+ * multishot stayed armed (the limit was ignored: it ends at EOF once the pair is
+ * closed, kv_io_uring_internal). Its buffer goes back to the ring. */
+static int32_t kv_io_uring_probe_reap(struct kv_io_uring *u) {
+    struct io_uring_cqe *cqe = NULL;
+    struct __kernel_timespec ts = ms_timespec(100);
+    if (io_uring_wait_cqe_timeout(&u->ring, &cqe, &ts) != 0 || cqe == NULL) return -1;
+    KV_ASSERT(cqe->user_data == KV_IO_URING_TAG_PROBE);
+    int32_t res = cqe->res;
+    uint32_t flags = cqe->flags;
+    io_uring_cqe_seen(&u->ring, cqe);
+    if (flags & IORING_CQE_F_BUFFER) kv_io_uring_buf_give(u, flags >> IORING_CQE_BUFFER_SHIFT);
+    return (flags & IORING_CQE_F_MORE) ? -1 : res;
+}
+
+/*
+ * Does this kernel end a multishot recv at its total limit (sqe->optlen, Linux
+ * 6.16)? Older ones reject the field (-EINVAL) or might ignore it, and kv's input
+ * buffers rely on the limit: tried on a socket pair with 16 bytes waiting and a
+ * limit of 5. The one read takes all 16 (it is whole, kv_io_uring_recv_multi)
+ * and must end the multishot; without the limit it would stay armed.
+ */
+static bool kv_io_uring_probe_limit(struct kv_io_uring *u) {
+    KV_ASSERT(u->ring_ready && u->buf_ring != NULL && !u->accept_armed);
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
+    static const uint8_t bytes[KV_IO_URING_PROBE_SENT] = "0123456789abcdef";
+    bool ok = write(sv[1], bytes, sizeof(bytes)) == (ssize_t)sizeof(bytes);
+    /* As connections will: through the registered-file table when there is one
+     * (its last index: accepts allocate from the first, and none has run yet). */
+    int handle = sv[0];
+    if (ok && u->fixed_files) {
+        handle = (int)u->files_count - 1;
+        ok = io_uring_register_files_update(&u->ring, (unsigned)handle, &sv[0], 1) == 1;
+    }
+    if (ok) {
+        kv_io_uring_recv_multi_sqe(u, handle, KV_IO_URING_PROBE_LIMIT, KV_IO_URING_TAG_PROBE);
+        ok = io_uring_submit(&u->ring) == 1;
+        kv_io_uring_after_submit(u);
+    }
+    int32_t got = ok ? kv_io_uring_probe_reap(u) : -1;
+    if (handle != sv[0]) {
+        int none = -1;
+        (void)io_uring_register_files_update(&u->ring, (unsigned)handle, &none, 1);
+    }
+    close(sv[0]);
+    close(sv[1]);
+    KV_ASSERT(io_uring_sq_ready(&u->ring) == 0);
+    return got == (int32_t)KV_IO_URING_PROBE_SENT;
+}
+
+static bool kv_io_uring_recv_multi_setup(void *impl, uint8_t *ring, uint8_t *bufs,
+                                         uint32_t count, uint32_t size) {
+    struct kv_io_uring *u = impl;
+    KV_ASSERT(u->ring_ready && !u->recv_multi && !u->accept_armed);
+    KV_ASSERT(kv_io_recv_bufs_ok(count) && size > 0);
+    KV_ASSERT(((uintptr_t)ring & (KV_IO_RING_ALIGN - 1)) == 0 && bufs != NULL);
+    u->buf_ring = (struct io_uring_buf_ring *)(void *)ring;
+    u->bufs = bufs;
+    u->bufs_count = count;
+    u->buf_size = size;
+    io_uring_buf_ring_init(u->buf_ring);
+    struct io_uring_buf_reg reg = {
+        .ring_addr = (uint64_t)(uintptr_t)ring, .ring_entries = count, .bgid = KV_IO_URING_BGID,
+    };
+    if (io_uring_register_buf_ring(&u->ring, &reg, 0) != 0) return false;
+    for (uint32_t i = 0; i < count; i++) kv_io_uring_buf_give(u, i);
+    u->recv_multi = kv_io_uring_probe_limit(u);
+    if (!u->recv_multi) (void)io_uring_unregister_buf_ring(&u->ring, KV_IO_URING_BGID);
+    return u->recv_multi;
+}
+
 static const struct kv_io_vtable kv_io_uring_vtable = {
     .accept = kv_io_uring_accept,
     .listener_close = kv_io_uring_listener_close,
     .recv = kv_io_uring_recv,
     .send = kv_io_uring_send,
+    .recv_multi = kv_io_uring_recv_multi,
+    .recv_multi_setup = kv_io_uring_recv_multi_setup,
     .close = kv_io_uring_close,
     .timeout = kv_io_uring_timeout,
     .run = kv_io_uring_run,

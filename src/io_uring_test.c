@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,11 @@
 #define CONNS_MAX 8u
 #define CONN_BUF_SIZE 65536u
 #define WAIT_MS 5000u
+#define MULTI_SLOT 9u    /* the connection slot multishot tests tag their recv with */
+#define MULTI_BUFS 8u    /* multishot buffers the tests hand over, of MULTI_BUF_SIZE */
+#define MULTI_BUF_SIZE 64u
+#define MULTI_MEM_BYTES 8192u /* a page for the ring, then the buffers: whole pages */
+_Static_assert(4096 + MULTI_BUFS * MULTI_BUF_SIZE <= MULTI_MEM_BYTES, "room");
 
 struct event {
     uint64_t tag;
@@ -48,6 +54,10 @@ struct tctx {
     uint32_t batch;              /* the batch hint client_xfer's runs pass */
     uint32_t windows;            /* and its windows */
     struct echo_conn echo[CONNS_MAX];
+    /* Multishot recv: the bytes its completions carried (kv_io.data), in order. */
+    uint8_t mdata[8192];
+    uint32_t mdata_len;
+    uint32_t data_misplaced;     /* data set without bytes, or bytes without data */
 };
 
 static uint64_t now_ms(void) {
@@ -91,6 +101,12 @@ static struct echo_conn *echo_start(struct tctx *t, uint32_t slot, int32_t h) {
 static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
     struct tctx *t = ctx;
     if (kv_io_tag_op(tag) == 0) t->internal_delivered++;
+    bool multi = kv_io_tag_op(tag) == KV_IO_RECV && kv_io_tag_slot(tag) == MULTI_SLOT;
+    if ((t->io.data != NULL) != (multi && res > 0)) t->data_misplaced++;
+    if (t->io.data != NULL && res > 0 && t->mdata_len + (uint32_t)res <= sizeof(t->mdata)) {
+        memcpy(t->mdata + t->mdata_len, t->io.data, (size_t)res);
+        t->mdata_len += (uint32_t)res;
+    }
     if (t->events_count < EVENTS_MAX) {
         t->events[t->events_count++] = (struct event){tag, res, flags};
     }
@@ -713,6 +729,168 @@ TEST(test_fixed_files_full) {
     close(cfd4);
 }
 
+/* Kernels from 6.16 honour a multishot recv's total limit (io_uring.c's probe). */
+static bool kernel_has_limit(void) {
+    struct utsname u;
+    unsigned major = 0, minor = 0;
+    if (uname(&u) != 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2) return false;
+    return major > 6 || (major == 6 && minor >= 16);
+}
+
+/* A connection whose backend has MULTI_BUFS buffers for multishot recv; NULL when
+ * the kernel has none (then setup must have said so). */
+static struct tctx *tctx_multi(int32_t *h, int *cfd, uint8_t **mem) {
+    struct tctx *t = tctx_new(16);
+    if (t == NULL) return NULL;
+    *mem = aligned_alloc(4096, MULTI_MEM_BYTES);
+    bool ok = t->io.vt->recv_multi_setup(t->io.impl, *mem, *mem + 4096, MULTI_BUFS,
+                                         MULTI_BUF_SIZE);
+    printf("io_uring: multishot recv with a limit: %s\n", ok ? "yes" : "no");
+    if (ok != kernel_has_limit()) fprintf(stderr, "io_uring: probe disagrees with uname\n");
+    *h = ok && ok == kernel_has_limit() ? accept_one(t, cfd) : -1;
+    if (*h >= 0) return t;
+    if (ok && *cfd >= 0) close(*cfd);
+    tctx_free(t);
+    free(*mem);
+    return NULL;
+}
+
+/* Runs until a completion for tag without KV_IO_F_MORE (the multishot's end). */
+static bool multi_until_end(struct tctx *t, uint64_t tag, struct event *last) {
+    for (uint32_t i = 0; i < 64; i++) {
+        if (!wait_tag(t, tag, last)) return false;
+        if (!(last->flags & KV_IO_F_MORE)) return true;
+    }
+    return false;
+}
+
+/*
+ * Multishot recv never delivers more than its limit: the bytes come in buffers of
+ * MULTI_BUF_SIZE at most, in order, with KV_IO_F_MORE until the one that ends it;
+ * what it did not take is still in the socket for a plain recv.
+ */
+TEST(test_recv_multi_limit) {
+    int cfd;
+    int32_t h;
+    uint8_t *mem = NULL;
+    struct tctx *t = tctx_multi(&h, &cfd, &mem);
+    CHECK(t != NULL);
+    uint8_t stream[400];
+    for (uint32_t i = 0; i < sizeof(stream); i++) stream[i] = (uint8_t)('a' + i % 26);
+    uint64_t tag = kv_io_tag(KV_IO_RECV, MULTI_SLOT, 1);
+    kv_io_recv_multi(&t->io, h, 200, tag);
+    CHECK(send(cfd, stream, 50, 0) == 50);
+    struct event ev;
+    uint32_t got = 0;
+    for (uint32_t i = 0; i < 8 && got < 50; i++) {
+        CHECK(wait_tag(t, tag, &ev) && ev.res > 0 && ev.res <= (int32_t)MULTI_BUF_SIZE);
+        CHECK(ev.flags == KV_IO_F_MORE); /* 50 of 200: it stays armed */
+        got += (uint32_t)ev.res;
+    }
+    CHECK(got == 50);
+    CHECK(send(cfd, stream + 50, 350, 0) == 350);
+    CHECK(multi_until_end(t, tag, &ev) && ev.res > 0);
+    printf("io_uring: a 200-byte multishot took %u bytes\n", t->mdata_len);
+    CHECK(t->mdata_len > 50 && t->mdata_len <= 200);
+    CHECK_MEM(t->mdata, t->mdata_len, stream, t->mdata_len);
+    uint8_t rest[400];
+    uint32_t left = 400 - t->mdata_len;
+    CHECK(recv_nowait_res(t, h, rest, sizeof(rest), kv_io_tag(KV_IO_RECV, 1, 1)) == (int32_t)left);
+    CHECK_MEM(rest, left, stream + t->mdata_len, left);
+    /* The smallest limit, one buffer: one read of at most a buffer ends it. */
+    t->mdata_len = 0;
+    kv_io_recv_multi(&t->io, h, MULTI_BUF_SIZE, tag);
+    CHECK(send(cfd, stream, 100, 0) == 100);
+    CHECK(wait_tag(t, tag, &ev) && ev.res == (int32_t)MULTI_BUF_SIZE && ev.flags == 0);
+    CHECK_MEM(t->mdata, t->mdata_len, stream, MULTI_BUF_SIZE);
+    CHECK(recv_nowait_res(t, h, rest, sizeof(rest), kv_io_tag(KV_IO_RECV, 1, 1)) ==
+          (int32_t)(100 - MULTI_BUF_SIZE));
+    CHECK(t->data_misplaced == 0 && t->internal_delivered == 0 && t->events_count == 0);
+    close(cfd);
+    close(h);
+    tctx_free(t);
+    free(mem);
+}
+
+/*
+ * Buffers come back after each completion: many more bytes than MULTI_BUFS
+ * buffers hold pass through one multishot, a buffer at a time. When more arrive
+ * at once than the buffers hold, it ends with -ENOBUFS once they are all taken,
+ * never losing a byte: the rest waits in the socket. At EOF it ends with 0.
+ */
+TEST(test_recv_multi_buffers_return) {
+    int cfd;
+    int32_t h;
+    uint8_t *mem = NULL;
+    struct tctx *t = tctx_multi(&h, &cfd, &mem);
+    CHECK(t != NULL);
+    uint64_t tag = kv_io_tag(KV_IO_RECV, MULTI_SLOT, 2);
+    kv_io_recv_multi(&t->io, h, 1u << 20, tag);
+    uint8_t chunk[MULTI_BUF_SIZE];
+    struct event ev;
+    for (uint32_t round = 0; round < 4 * MULTI_BUFS; round++) {
+        memset(chunk, 'A' + (int)(round % 26), sizeof(chunk));
+        CHECK(send(cfd, chunk, sizeof(chunk), 0) == (ssize_t)sizeof(chunk));
+        uint32_t before = t->mdata_len;
+        for (uint32_t i = 0; i < 8 && t->mdata_len < before + sizeof(chunk); i++)
+            CHECK(wait_tag(t, tag, &ev) && ev.flags == KV_IO_F_MORE);
+        CHECK(t->mdata_len == before + sizeof(chunk));
+        CHECK_MEM(t->mdata + before, sizeof(chunk), chunk, sizeof(chunk));
+    }
+    uint8_t burst[2000];
+    memset(burst, 'z', sizeof(burst));
+    CHECK(send(cfd, burst, sizeof(burst), 0) == (ssize_t)sizeof(burst));
+    uint32_t before = t->mdata_len;
+    CHECK(multi_until_end(t, tag, &ev));
+    printf("io_uring: a 2000-byte burst into %u buffers: %u bytes, then %d\n", MULTI_BUFS,
+           t->mdata_len - before, ev.res);
+    CHECK(ev.res == -ENOBUFS);
+    uint32_t took = t->mdata_len - before;
+    CHECK(took <= MULTI_BUFS * MULTI_BUF_SIZE);
+    static uint8_t rest[2000];
+    int32_t left = recv_nowait_res(t, h, rest, sizeof(rest), kv_io_tag(KV_IO_RECV, 1, 1));
+    CHECK(left == (int32_t)(sizeof(burst) - took));
+    kv_io_recv_multi(&t->io, h, 1u << 20, tag);
+    close(cfd);
+    CHECK(multi_until_end(t, tag, &ev) && ev.res == 0);
+    CHECK(t->data_misplaced == 0 && t->internal_delivered == 0 && t->events_count == 0);
+    close(h);
+    tctx_free(t);
+    free(mem);
+}
+
+/* With registered files, as kv runs: the probe goes through the table's last
+ * index and leaves it free; the connections' multishot recvs name their index. */
+TEST(test_recv_multi_fixed_files) {
+    struct tctx *t = tctx_fixed(2);
+    CHECK(t != NULL);
+    uint8_t *mem = aligned_alloc(4096, MULTI_MEM_BYTES);
+    bool ok = t->io.vt->recv_multi_setup(t->io.impl, mem, mem + 4096, MULTI_BUFS,
+                                         MULTI_BUF_SIZE);
+    CHECK(ok == kernel_has_limit());
+    int cfd[2];
+    int32_t h[2];
+    for (int i = 0; i < 2; i++) {
+        h[i] = accept_one(t, &cfd[i]);
+        CHECK(h[i] >= 0 && h[i] < 2); /* both indexes free: the probe gave its back */
+    }
+    CHECK(h[0] != h[1]);
+    if (ok) {
+        uint64_t tag = kv_io_tag(KV_IO_RECV, MULTI_SLOT, 3);
+        kv_io_recv_multi(&t->io, h[1], 4096, tag);
+        CHECK(send(cfd[1], "*1\r\n$4\r\nPING\r\n", 14, 0) == 14);
+        struct event ev;
+        CHECK(wait_tag(t, tag, &ev) && ev.res == 14 && ev.flags == KV_IO_F_MORE);
+        CHECK_MEM(t->mdata, t->mdata_len, "*1\r\n$4\r\nPING\r\n", 14);
+        CHECK(close_res(t, h[1], 4) == 0);
+        CHECK(wait_tag(t, tag, &ev) && ev.res == -ECANCELED && ev.flags == 0);
+    }
+    CHECK(t->data_misplaced == 0 && t->internal_delivered == 0);
+    tctx_free(t);
+    for (int i = 0; i < 2; i++) close(cfd[i]);
+    free(mem);
+}
+
 int main(void) {
     RUN(test_init_ephemeral);
     RUN(test_accept_multishot);
@@ -720,6 +898,9 @@ int main(void) {
     RUN(test_busy_poll);
     RUN(test_batch_wait);
     RUN(test_recv_nowait);
+    RUN(test_recv_multi_limit);
+    RUN(test_recv_multi_buffers_return);
+    RUN(test_recv_multi_fixed_files);
     RUN(test_big_send);
     RUN(test_client_close_eof);
     RUN(test_close_pending_recv);

@@ -126,11 +126,11 @@ static uint64_t random_seed(void) {
 static void print_ready(void) {
     char line[256];
     snprintf(line, sizeof(line),
-             "kv: ready: listening on %s:%u, io_uring %s%s, %llu bytes mapped, "
+             "kv: ready: listening on %s:%u, io_uring %s%s%s, %llu bytes mapped, "
              "no allocation from here on\n",
              config.bind, (unsigned)ring.port, kv_io_uring_setup_name(&ring),
              ring.fixed_files ? " with registered files" : "",
-             (unsigned long long)arena.size);
+             ring.recv_multi ? ", multishot recv" : "", (unsigned long long)arena.size);
     say(1, line);
 }
 

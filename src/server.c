@@ -13,6 +13,16 @@
  * reach the wrong connection; tags still carry the slot's generation and a stale
  * one is counted and dropped (defence in depth).
  *
+ * Multishot recv (--recv-buffers, when the io has it): one recv stays armed across
+ * requests, and the io reads into shared buffers whose bytes on_recv copies into the
+ * connection's input. It is armed only in the small input buffer, with all its room
+ * as the limit, so whatever it still may deliver (recv_left) always fits: the room
+ * is at least recv_left, and so is what the small buffer would have left if the
+ * input moved back there (both asserted in kv_server_check). Its input may therefore
+ * move while it is armed, so it never pins a large buffer. It ends at its limit, at
+ * EOF, on an error or when the shared buffers run out (-ENOBUFS: the next read is a
+ * plain one, into the connection's own buffer), and is re-armed like a plain recv.
+ *
  * Pipelining: every complete frame in the input is executed in one pass and the
  * replies accumulate in the output buffer; one send per connection per loop turn
  * carries them all, and every connection's send and recv go to the kernel in one
@@ -59,7 +69,7 @@
 enum {
     L_CONNS, L_SLOTS, L_REJECT, L_READY, L_SMALL_IN, L_SMALL_OUT, L_LARGE_IN, L_LARGE_OUT,
     L_POOL_IN_FREE, L_POOL_OUT_FREE, L_POOL_IN_WAIT, L_POOL_OUT_WAIT, L_ARGV, L_KEYSPACE,
-    L_SCRATCH, L_WATCHERS, L_INLINE,
+    L_SCRATCH, L_WATCHERS, L_INLINE, L_RECV_RING, L_RECV_BUFS,
 };
 
 void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
@@ -85,7 +95,12 @@ void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
     kv_layout_add(l, "command scratch", 1, SCRATCH_BYTES);
     kv_layout_add(l, "watchers", c->maxclients, c->maxclients * sizeof(void *));
     kv_layout_add(l, "inline decode buffer", 1, KV_PROTO_INLINE_MAX + 64);
-    KV_ASSERT(l->count == L_INLINE + 1);
+    /* The ring's bookkeeping must be page-aligned: a page more, aligned in init. */
+    uint64_t rb = c->recv_buffers;
+    kv_layout_add(l, "multishot recv ring", rb,
+                  rb == 0 ? 0 : KV_IO_RING_BYTES(rb) + KV_IO_RING_ALIGN);
+    kv_layout_add(l, "multishot recv buffers", rb, rb * kv_recv_buf_bytes(c));
+    KV_ASSERT(l->count == L_RECV_BUFS + 1);
 }
 
 static void conns_init(struct kv_server *s, struct kv_arena *a) {
@@ -118,7 +133,7 @@ static void conns_init(struct kv_server *s, struct kv_arena *a) {
 void kv_server_init(struct kv_server *s, const struct kv_config *c, struct kv_arena *a,
                     struct kv_io *io, const struct kv_clock *clock, uint64_t seed) {
     KV_ASSERT(s != NULL && c != NULL && a != NULL && io != NULL && clock != NULL);
-    KV_ASSERT(a->layout != NULL && a->layout->count == L_INLINE + 1);
+    KV_ASSERT(a->layout != NULL && a->layout->count == L_RECV_BUFS + 1);
     memset(s, 0, sizeof(*s));
     s->cfg = c;
     s->io = io;
@@ -158,6 +173,14 @@ void kv_server_init(struct kv_server *s, const struct kv_config *c, struct kv_ar
     s->tick_ns = 1000000000ull / c->hz;
     s->next_client_id = 1;
     io->complete = NULL; /* set in kv_server_start */
+    s->recv_buf_bytes = kv_recv_buf_bytes(c);
+    if (c->recv_buffers > 0) {
+        KV_ASSERT(io->vt->recv_multi_setup != NULL && "every io answers recv_multi_setup");
+        uintptr_t at = (uintptr_t)kv_arena_get(a, L_RECV_RING);
+        uint8_t *ring = (uint8_t *)KV_ALIGN_UP(at, KV_IO_RING_ALIGN);
+        s->recv_multi = io->vt->recv_multi_setup(io->impl, ring, kv_arena_get(a, L_RECV_BUFS),
+                                                 c->recv_buffers, s->recv_buf_bytes);
+    }
 }
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -187,6 +210,12 @@ static uint32_t in_base(const struct kv_conn *c) {
     return c->keep_start != KV_KEEP_NONE ? c->keep_start : c->in_start;
 }
 
+/* The kernel may write into c->in: a plain recv is in flight. A multishot recv's
+ * bytes are copied in by on_recv, so its input may move (kv_server_check bounds it). */
+static bool recv_into_in(const struct kv_conn *c) {
+    return c->recv_inflight && !c->recv_multi;
+}
+
 static void conn_close(struct kv_server *s, struct kv_conn *c);
 static void conn_process(struct kv_server *s, struct kv_conn *c);
 static void conn_arm(struct kv_server *s, struct kv_conn *c);
@@ -197,7 +226,7 @@ static void give_large_in(struct kv_server *s, uint32_t slot, uint8_t *buf);
 static void give_large_out(struct kv_server *s, uint32_t slot, uint8_t *buf);
 
 static void release_large_in(struct kv_server *s, struct kv_conn *c) {
-    KV_ASSERT(c->large_in != NULL && !c->recv_inflight);
+    KV_ASSERT(c->large_in != NULL && !recv_into_in(c));
     uint8_t *buf = c->large_in;
     c->large_in = NULL;
     uint32_t waiter = kv_bufpool_release(&s->pool_in, buf);
@@ -214,7 +243,7 @@ static void release_large_out(struct kv_server *s, struct kv_conn *c) {
 
 /* Moves the unconsumed input (from in_base) into `to`, which has `cap` bytes. */
 static void move_input(struct kv_conn *c, uint8_t *to, uint32_t cap) {
-    KV_ASSERT(!c->recv_inflight);
+    KV_ASSERT(!recv_into_in(c));
     uint32_t base = in_base(c);
     uint32_t n = c->in_end - base;
     KV_ASSERT(n <= cap);
@@ -255,7 +284,7 @@ static void give_large_out(struct kv_server *s, uint32_t slot, uint8_t *buf) {
  * test_large_buffer_fairness_many_args).
  */
 static void shrink_input(struct kv_server *s, struct kv_conn *c) {
-    if (c->large_in == NULL || c->recv_inflight || c->waiting_in) return;
+    if (c->large_in == NULL || recv_into_in(c) || c->waiting_in) return;
     /* Kept MULTI frames before in_start count too: they move with the rest. */
     uint32_t left = c->in_end - in_base(c);
     uint64_t need = (uint64_t)(c->in_start - in_base(c)) +
@@ -448,7 +477,7 @@ static void need_more(struct kv_server *s, struct kv_conn *c) {
         conn_close(s, c);
         return;
     }
-    if ((uint64_t)c->in_start + need <= c->in_cap || c->recv_inflight) return;
+    if ((uint64_t)c->in_start + need <= c->in_cap || recv_into_in(c)) return;
     uint64_t required = (uint64_t)(c->in_start - in_base(c)) + need;
     if (required > limit) {
         /* Queued MULTI frames and this one do not fit: the transaction fails. */
@@ -509,7 +538,14 @@ static uint32_t lookahead(struct kv_server *s, struct kv_conn *c) {
     }
     KV_ASSERT(pos <= c->in_end && used <= KV_AHEAD_ARGV);
     /* A lone frame's key is used at once (a prefetch cannot overlap anything) and
-     * prefetch_ready has already fetched it at P=1: prefetch only a pipeline. */
+     * prefetch_ready has already fetched it at P=1: prefetch only a pipeline. Its
+     * hash is reused when prefetch_ready peeked at these very bytes. */
+    if (n == 1 && s->ahead[0].argc >= 2 && c->peek_key != NULL) {
+        const struct kv_slice *key = &s->ahead_argv[s->ahead[0].argv_off + 1];
+        s->ahead[0].hashed = key->ptr == c->peek_key && key->len == c->peek_len;
+        s->ahead[0].hash = s->ahead[0].hashed ? c->peek_hash : 0;
+    }
+    c->peek_key = NULL;
     if (n >= 2) {
         uint64_t hash[KV_AHEAD_FRAMES];
         uint32_t klen[KV_AHEAD_FRAMES];
@@ -588,9 +624,9 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
     s->ahead_conn = NULL; /* c's input may move from here on: */
     s->argv_conn = NULL;  /* a blocked frame is decoded again when it runs */
     if (c->state != KV_CONN_OPEN) return;
-    if (c->in_start == c->in_end && c->keep_start == KV_KEEP_NONE && !c->recv_inflight)
+    if (c->in_start == c->in_end && c->keep_start == KV_KEEP_NONE && !recv_into_in(c))
         c->in_start = c->in_end = 0;
-    else if (!c->recv_inflight && in_base(c) > 0 && c->in_cap - c->in_end < c->in_cap / 4)
+    else if (!recv_into_in(c) && in_base(c) > 0 && c->in_cap - c->in_end < c->in_cap / 4)
         move_input(c, c->in, c->in_cap); /* keep reads large */
     if (c->peer_closed && !c->frame_ready && c->pending_error == NULL && !c->waiting_out)
         c->close_after_reply = true;
@@ -650,7 +686,7 @@ static void conn_arm(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(c->state == KV_CONN_OPEN || c->state == KV_CONN_REJECTING);
     if (read_before_reply(s, c)) {
         c->recv_filled = false; /* once: the next recv decides again */
-        c->recv_inflight = true;
+        c->recv_inflight = c->recv_nowait = true;
         c->recv_asked = recv_len(s, c);
         kv_io_recv_nowait(s->io, c->handle, c->in + c->in_end, c->recv_asked,
                           kv_io_tag(KV_IO_RECV, c->slot, c->gen));
@@ -675,7 +711,18 @@ static void conn_arm(struct kv_server *s, struct kv_conn *c) {
     if (len == 0) return;
     c->recv_inflight = true;
     c->recv_asked = len;
-    kv_io_recv(s->io, c->handle, c->in + c->in_end, len, kv_io_tag(KV_IO_RECV, c->slot, c->gen));
+    uint64_t tag = kv_io_tag(KV_IO_RECV, c->slot, c->gen);
+    bool multi = s->recv_multi && c->large_in == NULL && len >= s->recv_buf_bytes;
+    if (multi && !c->recv_plain_next) {
+        /* In the small buffer, len is all the room: kv_server_check's bounds hold. */
+        KV_ASSERT(len == c->in_cap - c->in_end);
+        c->recv_multi = true;
+        c->recv_left = len;
+        s->engine.stats.recv_multishot_armed++;
+        kv_io_recv_multi(s->io, c->handle, len, tag);
+        return;
+    }
+    kv_io_recv(s->io, c->handle, c->in + c->in_end, len, tag);
 }
 
 static void conn_close(struct kv_server *s, struct kv_conn *c) {
@@ -715,16 +762,41 @@ static void conn_maybe_free(struct kv_server *s, struct kv_conn *c) {
 
 /* ---- completions ------------------------------------------------------------ */
 
-static void on_recv(struct kv_server *s, struct kv_conn *c, int32_t res) {
+/*
+ * A multishot recv's bytes, copied in. They fit: it was armed for at most the room
+ * there was, and both bounds kv_server_check asserts while one is armed (room >=
+ * recv_left, and client_buffer >= input + recv_left, so a shrink keeps the room)
+ * only lose what arrives.
+ */
+static void recv_multi_copy(struct kv_server *s, struct kv_conn *c, uint32_t n) {
+    KV_ASSERT(n <= c->recv_left && n <= c->in_cap - c->in_end);
+    KV_ASSERT(s->io->data != NULL);
+    memcpy(c->in + c->in_end, s->io->data, n);
+    c->recv_left -= n;
+}
+
+static void on_recv(struct kv_server *s, struct kv_conn *c, int32_t res, uint32_t flags) {
     KV_ASSERT(c->recv_inflight);
-    c->recv_inflight = false;
+    bool multi = c->recv_multi, ended = !(flags & KV_IO_F_MORE), nowait = c->recv_nowait;
+    KV_ASSERT(multi || ended);
+    KV_ASSERT(!(multi && nowait));
+    if (ended) c->recv_inflight = c->recv_multi = c->recv_nowait = false;
     if (c->state != KV_CONN_OPEN) {
         if (c->state == KV_CONN_CLOSING) conn_maybe_free(s, c);
         return;
     }
-    c->recv_filled = res > 0 && (uint32_t)res == c->recv_asked;
+    /* More may wait when the recv filled its room; for a multishot, when it ended
+     * with bytes (at its limit). */
+    c->recv_filled = res > 0 && (multi ? ended : (uint32_t)res == c->recv_asked);
     if (res > 0) {
         KV_ASSERT((uint32_t)res <= c->in_cap - c->in_end && (uint32_t)res <= c->recv_asked);
+        if (multi) recv_multi_copy(s, c, (uint32_t)res);
+        /* A read of a whole shared buffer or more: big requests or a pipeline.
+         * Reading them straight into the connection's buffer costs less than
+         * shared buffers' copies (SET 1000 B at P=16, README "Multishot recv"): the
+         * next read is a plain one, until a read brings less. A non-waiting read
+         * takes the rest of what the last one filled: it does not decide. */
+        if (!nowait) c->recv_plain_next = (uint32_t)res >= s->recv_buf_bytes;
         c->in_end += (uint32_t)res;
         s->engine.stats.total_net_input_bytes += (uint64_t)res;
         s->engine.stats.total_reads_processed++;
@@ -733,7 +805,10 @@ static void on_recv(struct kv_server *s, struct kv_conn *c, int32_t res) {
     } else if (res == 0) {
         c->peer_closed = true;
     } else if (res == -ENOBUFS || res == -EINTR || res == -EAGAIN) {
-        /* transient: re-armed by conn_arm below */
+        /* transient: re-armed by conn_arm below. A multishot recv found every
+         * shared buffer in use: the next read takes the connection's own buffer,
+         * so it progresses however many others read at once. */
+        if (multi) c->recv_plain_next = true;
     } else {
         /* ECONNRESET, ETIMEDOUT, EPIPE, ECANCELED (not ours), ...: peer is gone */
         conn_close(s, c);
@@ -902,7 +977,7 @@ static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
         return;
     }
     switch (op) {
-    case KV_IO_RECV: on_recv(s, c, res); break;
+    case KV_IO_RECV: on_recv(s, c, res, flags); break;
     case KV_IO_SEND: on_send(s, c, res); break;
     case KV_IO_CLOSE:
         KV_ASSERT(c->close_inflight);
@@ -936,12 +1011,15 @@ static void prefetch_ready(struct kv_server *s, uint32_t n) {
     uint32_t klen[KV_AHEAD_FRAMES];
     uint32_t found = 0;
     for (uint32_t i = 0; i < n; i++) {
-        const struct kv_conn *c = &s->conns[s->ready[(s->ready_head + i) % s->conns_cap]];
+        struct kv_conn *c = &s->conns[s->ready[(s->ready_head + i) % s->conns_cap]];
         struct kv_slice key;
         if (c->state != KV_CONN_OPEN || c->frame_ready || !kv_parser_fresh(&c->parser)) continue;
         if (!kv_parse_peek_key(c->in + c->in_start, c->in_end - c->in_start, &key)) continue;
         klen[found] = key.len;
-        hash[found++] = kv_ks_prefetch_slot(&s->ks, key.ptr, key.len);
+        hash[found] = kv_ks_prefetch_slot(&s->ks, key.ptr, key.len);
+        c->peek_key = key.ptr; /* lookahead() reuses the hash: process_ready clears it */
+        c->peek_len = key.len;
+        c->peek_hash = hash[found++];
     }
     KV_ASSERT(found <= n);
     kv_ks_prefetch_batch(&s->ks, hash, klen, found);
@@ -960,6 +1038,7 @@ static void process_ready(struct kv_server *s) {
         KV_ASSERT(c->in_ready && slot < s->conns_cap);
         c->in_ready = false;
         if (c->state == KV_CONN_OPEN) conn_process(s, c);
+        c->peek_key = NULL; /* only this pass's bytes were peeked at */
     }
 }
 
@@ -1035,6 +1114,12 @@ static void check_conn(const struct kv_server *s, const struct kv_conn *c) {
     KV_ASSERT(c->waiting_out == kv_bufpool_is_waiting(&s->pool_out, c->slot));
     KV_ASSERT(!(c->waiting_in && c->large_in != NULL));
     KV_ASSERT(!(c->waiting_out && c->large_out != NULL));
+    KV_ASSERT(!c->recv_multi || (c->recv_inflight && s->recv_multi));
+    if (c->recv_multi && c->state == KV_CONN_OPEN) { /* its bytes will fit (on_recv) */
+        KV_ASSERT(c->in_cap - c->in_end >= c->recv_left);
+        uint64_t input = c->in_end - in_base(c);
+        KV_ASSERT((uint64_t)s->cfg->client_buffer >= input + c->recv_left);
+    }
 }
 
 void kv_server_check(const struct kv_server *s) {

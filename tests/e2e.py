@@ -261,6 +261,49 @@ def test_read_before_reply():
     kv.stop()
 
 
+@test(modes=('release',))
+def test_multishot_recv():
+    """Multishot recv (server.c conn_arm, on_recv): one stays armed across small
+    requests; a read of a whole shared buffer or more (a 16.6 KB pipeline) makes the
+    next reads plain ones until a read brings less; --recv-buffers 0 arms none. INFO
+    recv_multishot_armed counts the multishots armed."""
+    kv = start_kv('mshot', ['--maxclients', 16, '--maxmemory', '32mb'])
+    c = Conn(kv.port)
+
+    def armed():
+        return int(info_field(c.call('INFO', 'stats'), 'recv_multishot_armed'))
+    a0 = armed()
+    check('the connection\'s first recv is a multishot (%d armed)' % a0, a0 >= 1)
+    for _ in range(200):
+        c.call('PING')
+    a1 = armed()
+    check('200 PINGs one at a time read by the same multishot (%d more armed)' % (a1 - a0),
+          a1 - a0 <= 1)
+    value = pattern(1000, 3)
+    req = b''.join(enc('SET', 'ms:%02d' % i, value) for i in range(16))  # 16,624 bytes
+    for _ in range(5):
+        c.send(req)
+        check_eq('16 SETs of 1000 bytes in one write: 16 replies',
+                 c.recv_exact(len(OK) * 16, timeout=10), OK * 16)
+    a2 = armed()
+    check('5 pipelines of 16.6 KB read by plain recvs (%d multishots armed)' % (a2 - a1),
+          a2 - a1 <= 1)
+    for _ in range(50):
+        c.call('PING')
+    a3 = armed()
+    check('small requests again: a multishot again (%d armed)' % (a3 - a2), 1 <= a3 - a2 <= 2)
+    c.close()
+    kv.stop()
+    kv = start_kv('mshot-off', ['--maxclients', 16, '--maxmemory', '32mb',
+                                '--recv-buffers', 0])
+    c = Conn(kv.port)
+    for _ in range(20):
+        c.call('PING')
+    check_eq('--recv-buffers 0: no multishot armed', armed(), 0)
+    c.close()
+    kv.stop()
+
+
 def fairness_run(name, a1, a2, b1, first):
     """One large request buffer; A sends a1[:first] (A takes the buffer), B sends the
     large frame b1 (B waits for it), then A sends the rest of a1 and half of its next

@@ -39,6 +39,7 @@ struct kv_config {
     uint32_t hz;                    /* ticks per second: active expiry, timeouts */
     uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */
     uint32_t busy_poll_us;          /* watch the ring this long before sleeping (0: off) */
+    uint32_t recv_buffers;          /* multishot recv buffers, a power of two (0: off) */
     bool print_allocation;          /* print the allocation table and exit */
     bool help;
 };

@@ -25,6 +25,13 @@
  *   caller counts its in-flight operations and reuses its buffers only when all
  *   have completed.
  * - At most one timeout is pending per tag; it completes with -ETIME when it fires.
+ * - Multishot recv (optional, recv_multi_setup() says whether the backend has it):
+ *   one submission, many completions, each with KV_IO_F_MORE while it stays armed.
+ *   The backend reads into buffers the caller handed it at setup; a completion's
+ *   bytes are at kv_io.data, valid only during that complete() call. It never
+ *   delivers more than `limit` bytes in all: it ends (a completion without
+ *   KV_IO_F_MORE) when they are reached, at EOF (0), on an error, when its buffers
+ *   run out (-ENOBUFS) or when the backend chooses; the caller re-arms.
  */
 #ifndef KV_IO_H
 #define KV_IO_H
@@ -39,7 +46,7 @@ enum kv_io_op {
     KV_IO_TIMEOUT = 5,
 };
 
-#define KV_IO_F_MORE 1u /* multishot accept stays armed */
+#define KV_IO_F_MORE 1u /* a multishot accept or recv stays armed */
 #define KV_IO_BATCH_MAX 64u /* the largest `batch` hint run() takes */
 #define KV_IO_WINDOWS_MAX 4u /* the most batching windows one run() waits */
 #define KV_IO_RECV_NOWAIT 1u /* recv flag: do not wait for data (see recv) */
@@ -56,6 +63,16 @@ struct kv_io_vtable {
     void (*recv)(void *impl, int32_t handle, uint8_t *buf, uint32_t len, uint64_t tag,
                  uint32_t flags);
     void (*send)(void *impl, int32_t handle, const uint8_t *buf, uint32_t len, uint64_t tag);
+    /* Multishot recv of at most `limit` bytes in all (see the contract above). Only
+     * after recv_multi_setup() returned true. */
+    void (*recv_multi)(void *impl, int32_t handle, uint32_t limit, uint64_t tag);
+    /* Hands the backend `count` (a power of two) buffers of `size` bytes at `bufs`
+     * for multishot recv, and `ring` (page-aligned, KV_IO_RING_BYTES(count) bytes)
+     * for their bookkeeping; once, before the first operation. False: the backend
+     * (or the kernel) has no multishot recv that respects a limit; the memory is
+     * then unused. */
+    bool (*recv_multi_setup)(void *impl, uint8_t *ring, uint8_t *bufs, uint32_t count,
+                             uint32_t size);
     /* Cancel everything pending on handle, then close it (see contract above). */
     void (*close)(void *impl, int32_t handle, uint64_t tag);
     /* One-shot relative timeout. */
@@ -75,11 +92,24 @@ struct kv_io_vtable {
     uint32_t (*run)(void *impl, uint32_t wait_ms, uint32_t batch, uint32_t windows);
 };
 
+/* Bookkeeping a backend may need for `count` multishot recv buffers: io_uring's
+ * buffer ring, 16 bytes per buffer, page-aligned. */
+#define KV_IO_RING_BYTES(count) ((uint64_t)(count) * 16u)
+#define KV_IO_RING_ALIGN 4096u
+/* The most multishot recv buffers: io_uring's largest buffer ring. */
+#define KV_IO_RECV_BUFS_MAX 32768u
+
+/* A count recv_multi_setup takes: a power of two, 1..KV_IO_RECV_BUFS_MAX. */
+static inline bool kv_io_recv_bufs_ok(uint64_t count) {
+    return count >= 1 && count <= KV_IO_RECV_BUFS_MAX && (count & (count - 1)) == 0;
+}
+
 struct kv_io {
     const struct kv_io_vtable *vt;
     void *impl;
     kv_io_complete_fn complete;
     void *complete_ctx;
+    const uint8_t *data; /* a multishot recv completion's bytes, during complete() */
 };
 
 static inline void kv_io_accept(struct kv_io *io, uint64_t tag) { io->vt->accept(io->impl, tag); }
@@ -92,6 +122,9 @@ static inline void kv_io_recv(struct kv_io *io, int32_t h, uint8_t *buf, uint32_
 static inline void kv_io_recv_nowait(struct kv_io *io, int32_t h, uint8_t *buf, uint32_t len,
                                      uint64_t tag) {
     io->vt->recv(io->impl, h, buf, len, tag, KV_IO_RECV_NOWAIT);
+}
+static inline void kv_io_recv_multi(struct kv_io *io, int32_t h, uint32_t limit, uint64_t tag) {
+    io->vt->recv_multi(io->impl, h, limit, tag);
 }
 static inline void kv_io_send(struct kv_io *io, int32_t h, const uint8_t *buf, uint32_t len,
                               uint64_t tag) {

@@ -74,6 +74,12 @@ struct kv_io_uring {
     uint32_t cq_entries;  /* also the bound on CQEs processed per run */
     uint32_t timespecs_used;
     struct __kernel_timespec timespecs[KV_IO_URING_TIMESPECS_MAX];
+    /* Multishot recv (recv_multi_setup): the caller's buffers and their ring. */
+    bool recv_multi;      /* set up, and the kernel honours the limit */
+    struct io_uring_buf_ring *buf_ring;
+    uint8_t *bufs;
+    uint32_t bufs_count;
+    uint32_t buf_size;
     struct kv_io_uring_counters counters;
 };
 

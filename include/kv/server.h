@@ -49,6 +49,9 @@ struct kv_conn {
     bool in_ready;           /* on the ready queue */
     bool frame_ready;        /* `frame` holds a complete, not yet executed frame */
     bool recv_filled;        /* the last recv filled all it asked for: more may wait */
+    bool recv_multi;         /* the recv in flight is multishot (recv_inflight too) */
+    bool recv_nowait;        /* the recv in flight is a non-waiting one (read_before_reply) */
+    bool recv_plain_next;    /* the next recv is a plain one: big reads, or -ENOBUFS */
     const char *pending_error; /* protocol error to reply before closing */
     /* Input: bytes [in_start, in_end) are unconsumed; a frame starts at in_start. */
     uint8_t *in;
@@ -65,16 +68,28 @@ struct kv_conn {
     uint32_t out_sent;
     uint32_t send_len;       /* bytes of the send in flight */
     uint32_t recv_asked;     /* bytes the recv in flight may fill */
+    uint32_t recv_left;      /* bytes the multishot recv in flight may still deliver */
     uint8_t *small_out;
     uint8_t *large_out;      /* borrowed from the reply pool, or NULL */
     uint64_t last_active_ns;
     uint64_t activity_mark;  /* kv_activity_note: the last epoch it was counted in */
+    /* prefetch_ready's peek at the first frame's key, for lookahead() to reuse its
+     * hash; set and cleared within one pass of process_ready (NULL: none). */
+    const uint8_t *peek_key;
+    uint64_t peek_hash;
+    uint32_t peek_len;
     struct kv_parser parser;
     struct kv_parse_result frame;
     struct kv_session session;
 };
 
 #define KV_KEEP_NONE UINT32_MAX
+/* Each multishot recv buffer (--recv-buffers of them): a quarter of the client
+ * buffer, at most 4 KiB. A multishot recv is armed only with a buffer's room. */
+#define KV_RECV_BUF_MAX 4096u
+static inline uint32_t kv_recv_buf_bytes(const struct kv_config *c) {
+    return KV_MIN(c->client_buffer / 4, KV_RECV_BUF_MAX);
+}
 
 #define KV_AHEAD_FRAMES 32u /* frames parsed ahead per connection, per pass */
 _Static_assert(KV_AHEAD_FRAMES <= KV_KS_PREFETCH_BATCH_MAX, "one prefetch batch");
@@ -129,6 +144,8 @@ struct kv_server {
     struct kv_ahead ahead[KV_AHEAD_FRAMES];
     struct kv_slice ahead_argv[KV_AHEAD_ARGV];
     uint8_t *inline_buf;     /* inline frames are unescaped in a copy, here */
+    bool recv_multi;         /* the io has multishot recv (recv_multi_setup) */
+    uint32_t recv_buf_bytes; /* kv_recv_buf_bytes() */
     bool accept_armed;
     bool accept_rearm;       /* re-arm accept on the next tick (after EMFILE) */
     bool tick_armed;
