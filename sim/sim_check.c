@@ -63,6 +63,7 @@ struct sim_track *sim_track_new(struct sim_world *w, uint32_t client, uint32_t s
     t->serial = sim_net_serial(w->net, slot);
     t->slot = slot;
     t->client = client;
+    t->keep_from = SIM_KEEP_NONE;
     t->next = w->tracks;
     w->tracks = t;
     w->by_slot[slot] = t;
@@ -190,13 +191,55 @@ static void fail_argv(struct sim_world *w, uint32_t argc, const struct kv_slice 
     for (uint32_t i = 0; i < argc && i < 8; i++) fail_bytes(w, "argv", argv[i].ptr, argv[i].len);
 }
 
+/*
+ * A queued frame that overflowed the input buffer fails the MULTI silently: the
+ * queued frames and EXEC must all fit one large buffer together, from the first
+ * queued frame's start (server.c keep_start; empty frames between them count, those
+ * before it do not) to the end of the frame. When EXEC is the frame that overflows,
+ * the flag is cleared as it runs: the sizes alone say so (seed 10002950 of session
+ * 9's build; seed 1 with edge MULTIs).
+ */
+static void match_kept(struct sim_world *w, struct sim_track *t, const struct kv_session *s,
+                       const struct sim_sent *r, bool is_exec, struct kv_slice reply) {
+    KV_ASSERT(r->wire_end >= r->wire_len && r->wire_end <= t->wire_pos);
+    static const char queued_reply[] = "+QUEUED\r\n";
+    bool queued = reply.len == sizeof(queued_reply) - 1 &&
+                  memcmp(reply.ptr, queued_reply, reply.len) == 0;
+    uint64_t start = r->wire_end - r->wire_len;
+    if (queued && t->keep_from == SIM_KEEP_NONE) t->keep_from = start;
+    bool kept = t->keep_from != SIM_KEEP_NONE;
+    uint64_t bytes = kept ? r->wire_end - t->keep_from : 0;
+    if (kept) SIM_DEBUG(t->serial, "%llu bytes of MULTI kept (limit %llu)",
+                        (unsigned long long)bytes,
+                        (unsigned long long)w->cfg.client_query_buffer_limit);
+    bool flagged = (s->flags & KV_SESSION_MULTI_ERROR) != 0;
+    if (bytes > w->cfg.client_query_buffer_limit) {
+        if ((flagged || is_exec) && sim_model_in_multi(w->model, s->id) &&
+            sim_model_multi_error(w->model, s->id) && !flagged) {
+            w->exec_overflows++;
+            SIM_DEBUG(t->serial, "EXEC's own bytes cross the limit: the MULTI fails");
+        }
+        t->keep_from = queued ? start : SIM_KEEP_NONE; /* need_more starts again */
+    }
+    if (!(s->flags & KV_SESSION_MULTI)) t->keep_from = SIM_KEEP_NONE;
+}
+
 /* The command is the connection's next request (or the track is lenient). */
 static void match_request(struct sim_world *w, struct sim_track *t, const struct kv_session *s,
-                          uint32_t argc, const struct kv_slice *argv) {
+                          uint32_t argc, const struct kv_slice *argv, struct kv_slice reply) {
     KV_ASSERT(argc >= 1 && t->session == s->id);
+    static const struct kv_slice exec = {(const uint8_t *)"exec", 4};
+    bool is_exec = argc == 1 && arg_eq(argv[0], exec, true);
     if (t->corrupted) { /* framing may differ from what was sent */
-        /* Sizes are unknowable after a corruption: trust the server's flag. */
-        if ((s->flags & KV_SESSION_MULTI_ERROR) && sim_model_in_multi(w->model, s->id))
+        /* Sizes are unknowable after a corruption: trust the server's flag, and for
+         * EXEC (which clears the flag as it runs) its EXECABORT: the transaction's
+         * bytes may have crossed the limit (seed 14 with edge MULTIs). */
+        static const char abort[] = "-EXECABORT Transaction discarded because of previous "
+                                    "errors.\r\n";
+        bool aborted = is_exec && reply.len == sizeof(abort) - 1 &&
+                       memcmp(reply.ptr, abort, reply.len) == 0;
+        if (((s->flags & KV_SESSION_MULTI_ERROR) || aborted) &&
+            sim_model_in_multi(w->model, s->id))
             sim_model_multi_error(w->model, s->id);
         return;
     }
@@ -222,16 +265,7 @@ static void match_request(struct sim_world *w, struct sim_track *t, const struct
     }
     r->observed = true;
     t->next_obs++;
-    /* A queued frame that overflowed the input buffer fails the MULTI silently: the
-     * queued frames and EXEC must all fit one large buffer together. When EXEC is
-     * the frame that overflows, the flag is cleared as it runs: its size alone says
-     * so (seed 10002950, the sizes of its multishot reads). */
-    static const struct kv_slice exec = {(const uint8_t *)"exec", 4};
-    bool is_exec = argc == 1 && arg_eq(argv[0], exec, true);
-    bool failed = (s->flags & KV_SESSION_MULTI_ERROR) || is_exec;
-    if (failed && sim_model_in_multi(w->model, s->id) &&
-        r->multi_bytes > w->cfg.client_query_buffer_limit)
-        sim_model_multi_error(w->model, s->id);
+    match_kept(w, t, s, r, is_exec, reply);
 }
 
 static void trace_command(struct sim_world *w, const struct kv_session *s, uint32_t argc,
@@ -273,7 +307,7 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
         t->exec_running = false;
         if (t->extra.len > 0) sim_fail(w, "a command ran after the connection's final error");
         sim_buf_put(&t->expected, reply, reply_len);
-        match_request(w, t, s, argc, argv);
+        match_request(w, t, s, argc, argv, (struct kv_slice){reply, reply_len});
     }
     char why[256];
     if (w->failed) return;

@@ -121,14 +121,15 @@ static void client_flush(struct sim_world *w, struct sim_client *c, uint64_t lim
 }
 
 /* Records the request on the track and queues its encoding. */
-static void send_req(struct sim_world *w, struct sim_client *c, struct sim_sent *s) {
+static void send_req_as(struct sim_world *w, struct sim_client *c, struct sim_sent *s,
+                        bool may_inline) {
     KV_ASSERT(c->track != NULL && s->req.argc >= 1);
     struct kv_slice argv[SIM_ARGC_MAX];
     sim_req_argv(&s->req, argv);
     uint64_t size = sim_resp_request_size(s->req.argc, argv);
     sim_buf_reserve(&c->out, size);
     uint32_t n = 0;
-    if (kv_prng_below(&c->prng, 100) < w->cfaults.inline_pct)
+    if (may_inline && kv_prng_below(&c->prng, 100) < w->cfaults.inline_pct)
         n = sim_resp_encode_inline(c->out.p + c->out.len, size, s->req.argc, argv);
     if (n == 0) n = sim_resp_encode(c->out.p + c->out.len, size, s->req.argc, argv);
     KV_ASSERT(n > 0 && n <= size);
@@ -141,8 +142,66 @@ static void send_req(struct sim_world *w, struct sim_client *c, struct sim_sent 
     }
     s->quiet = w->phase >= SIM_PHASE_QUIET;
     if (c->in_multi) c->multi_bytes += n;
-    s->multi_bytes = c->multi_bytes;
+    c->track->wire_pos += n;
+    s->wire_end = c->track->wire_pos;
     w->requests++;
+}
+
+static void send_req(struct sim_world *w, struct sim_client *c, struct sim_sent *s) {
+    send_req_as(w, c, s, true);
+}
+
+/* RESP size of ECHO with an n-byte argument: *2 $4 ECHO $<n> <n bytes>. */
+static uint64_t echo_frame_size(uint64_t n) {
+    uint64_t digits = 1;
+    for (uint64_t v = n; v >= 10; v /= 10) digits++;
+    return 19 + digits + n;
+}
+
+/* Queues an ECHO whose frame is exactly size bytes, if one is; false if not (a
+ * size at a digit boundary of the length, or one too small). */
+static bool send_echo_sized(struct sim_world *w, struct sim_client *c, uint64_t size) {
+    if (size < 21) return false;
+    uint64_t n = size - 20;
+    while (n > 0 && echo_frame_size(n) > size) n--; /* at most a few steps */
+    if (echo_frame_size(n) != size) return false;
+    KV_ASSERT(n <= w->cfg.proto_max_bulk_len);
+    struct sim_sent *s = sim_track_push(w, c->track);
+    sim_req_add_str(&s->req, "ECHO");
+    uint8_t *fill = malloc(n + 1);
+    KV_ASSERT(fill != NULL);
+    memset(fill, 'e', n);
+    sim_req_add(&s->req, fill, (uint32_t)n);
+    free(fill);
+    send_req_as(w, c, s, false);
+    KV_ASSERT(s->wire_len == size);
+    return true;
+}
+
+/* Now and then before EXEC (or DISCARD): ECHOs (up to 8) sized so the transaction's
+ * frames end 0..15 bytes short of client-query-buffer-limit, so EXEC's own bytes (14,
+ * or 6 inline) cross it or just fit: the edge where server.c need_more and the
+ * checker's rule (sim_check.c match_kept) meet. Draws come from the world's edge
+ * stream, so the client's own stream stays as it was. */
+static void pad_to_limit(struct sim_world *w, struct sim_client *c) {
+    KV_ASSERT(c->in_multi && c->multi_left == 0);
+    if (kv_prng_below(&w->edge, 100) >= w->cfaults.edge_multi_pct) return;
+    uint64_t short_by = kv_prng_below(&w->edge, 16);
+    uint64_t limit = w->cfg.client_query_buffer_limit;
+    if (c->multi_bytes + short_by + 64 > limit) return;
+    uint64_t piece = echo_frame_size(w->cfg.proto_max_bulk_len); /* largest ECHO frame */
+    uint64_t gap = limit - short_by - c->multi_bytes;
+    if (gap > 8 * (piece - 64)) return;
+    for (uint32_t i = 0; i < 8 && gap > piece - 64; i++) {
+        uint64_t size = KV_MIN(piece - 64, gap - 64); /* the last piece: 64 bytes or more */
+        bool sent = send_echo_sized(w, c, size) || send_echo_sized(w, c, size - 1);
+        KV_ASSERT(sent);
+        gap = limit - short_by - c->multi_bytes;
+    }
+    if (send_echo_sized(w, c, gap)) {
+        KV_ASSERT(c->multi_bytes + short_by == limit);
+        w->edge_multis++;
+    }
 }
 
 static void send_word(struct sim_world *w, struct sim_client *c, const char *word) {
@@ -168,6 +227,7 @@ static void next_request(struct sim_world *w, struct sim_client *c) {
         return;
     }
     if (c->in_multi && c->multi_left == 0) {
+        if (w->cfaults.edge_multi_pct > 0 && !c->closing) pad_to_limit(w, c);
         send_word(w, c, kv_prng_chance(&c->prng, 1, 8) ? "DISCARD" : "EXEC");
         c->in_multi = false;
         c->multi_bytes = 0;
@@ -194,8 +254,12 @@ static void generate(struct sim_world *w, struct sim_client *c) {
     if (t->reqs_len >= c->pipeline_max || !kv_prng_chance(&c->prng, 1, 2)) return;
     uint32_t n = 1 + (uint32_t)kv_prng_below(&c->prng, c->batch_max);
     for (uint32_t i = 0; i < n && t->reqs_len < c->pipeline_max; i++) next_request(w, c);
-    if (kv_prng_chance(&c->prng, 1, 200)) sim_buf_puts(&c->out, kv_prng_chance(&c->prng, 1, 2)
-                                                                    ? "*0\r\n" : "\r\n");
+    if (kv_prng_chance(&c->prng, 1, 200)) { /* an empty frame the server skips */
+        const char *empty = kv_prng_chance(&c->prng, 1, 2) ? "*0\r\n" : "\r\n";
+        sim_buf_puts(&c->out, empty);
+        t->wire_pos += strlen(empty);
+        if (c->in_multi && c->multi_bytes > 0) c->multi_bytes += strlen(empty);
+    }
 }
 
 /* ---- misbehaviour (fault phase only) ------------------------------------------ */
@@ -220,6 +284,8 @@ static void send_special(struct sim_world *w, struct sim_client *c, uint8_t kind
     struct sim_sent *s = sim_track_push(w, c->track);
     s->kind = kind;
     s->wire_len = n;
+    c->track->wire_pos += n;
+    s->wire_end = c->track->wire_pos;
     sim_buf_put(&c->out, bytes, n);
     c->closing = true;
     w->requests++;
@@ -275,6 +341,9 @@ static void vanish(struct sim_world *w, struct sim_client *c) {
     sim_resp_encode(c->out.p + c->out.len, size, s->req.argc, argv);
     uint64_t keep = c->out.len + 1 + kv_prng_below(&c->prng, size - 1);
     c->out.len += size;
+    s->wire_len = size;
+    c->track->wire_pos += size;
+    s->wire_end = c->track->wire_pos;
     s->kind = SIM_REQ_PARTIAL;
     w->client_faults++;
     client_flush(w, c, keep); /* whatever fits of the old bytes and part of this one */

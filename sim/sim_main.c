@@ -1,6 +1,6 @@
 /*
- * sim_main.c: `kv sim --seed N [--ticks T] [--crowd] [--no-multishot] [--canary[=...]]
- * [--stats]`, and `kv sim --redis PORT [--seed N] [--requests R]` (the model against
+ * sim_main.c: `kv sim --seed N [--ticks T] [--crowd] [--no-multishot] [--no-edge-multi]
+ * [--canary[=...]] [--stats]`, and `kv sim --redis PORT [--seed N] [--requests R]` (the model against
  * a real Redis).
  *
  * One seed draws everything: a tiny server configuration, the fault rates (swarm
@@ -127,7 +127,8 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            "partial_recv=%u%% partial_send=%u%% delay=%u reset=%uppm clog=%uppm/%u "
            "enobufs=%u%% accept_err=%u%% accept_stop=%u%% hold=%u%% half_close=%uppm "
            "vanish=%uppm corrupt=%uppm malformed=%uppm oversize=%uppm quit=%uppm "
-           "slow=%uppm/%u multi=%u%% inline=%u%% clock_jump=%uppm/%ums recv_buffers=%u "
+           "slow=%uppm/%u multi=%u%% edge_multi=%u%% inline=%u%% clock_jump=%uppm/%ums "
+           "recv_buffers=%u "
            "shutdown=%s%s\n",
            (unsigned long long)w->seed, (unsigned long long)w->ticks, c->maxclients,
            c->client_buffer, c->large_buffers, (unsigned long long)c->client_query_buffer_limit,
@@ -139,7 +140,7 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            f->reset_ppm, f->clog_ppm, f->clog_ticks_max, f->enobufs_pct, f->accept_error_pct,
            f->accept_stop_pct, f->hold_pct, cf->half_close_ppm, cf->vanish_ppm, cf->corrupt_ppm,
            cf->malformed_ppm, cf->oversize_ppm, cf->quit_ppm, cf->slow_ppm, cf->slow_ticks_max,
-           cf->multi_pct, cf->inline_pct, cf->jump_ppm, cf->jump_ms_max, c->recv_buffers,
+           cf->multi_pct, cf->edge_multi_pct, cf->inline_pct, cf->jump_ppm, cf->jump_ms_max, c->recv_buffers,
            w->shutdown_live ? "live" : "idle", wl);
 }
 
@@ -207,6 +208,11 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     kv_prng_init(&mk, w->seed ^ 0x6d756c746973686full);
     bool multishot = !w->no_multishot && kv_prng_chance(&mk, 3, 4);
     w->cfg.recv_buffers = multishot ? 1u << kv_prng_below(&mk, 7) : 0;
+    /* Transactions that end at the query limit, in one seed of two; a stream of its
+     * own too, and the padding draws nothing from the clients' streams. */
+    kv_prng_init(&w->edge, w->seed ^ 0x656467656d756c74ull);
+    w->cfaults.edge_multi_pct = !w->no_edge_multi && kv_prng_chance(&w->edge, 1, 2)
+                                    ? 1 + (uint32_t)kv_prng_below(&w->edge, 50) : 0;
     nc->conn_cap = 2 * w->client_count + 4;
     nc->pipe_bytes = 512u << kv_prng_below(&knobs, 8);
     nc->backlog = 2 + (uint32_t)kv_prng_below(&knobs, 15);
@@ -529,7 +535,9 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                "oom=%llu too_large=%llu unmodeled=%llu completions=%llu accepts=%llu "
                "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu "
                "batch_hint_max=%u batch_windows_max=%u recv_nowait=%llu recv_eagain=%llu "
-               "recv_multi=%llu recv_multi_chunks=%llu index_growths=%u index_slots=%u/%u\n",
+               "recv_multi=%llu recv_multi_chunks=%llu edge_multis=%llu exec_overflows=%llu "
+               "index_growths=%u "
+               "index_slots=%u/%u\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
                (unsigned long long)ms->loose, (unsigned long long)ms->oom,
@@ -540,6 +548,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)w->used_memory_max, n->batch_hint_max, n->batch_windows_max,
                (unsigned long long)n->recv_nowait, (unsigned long long)n->recv_eagain,
                (unsigned long long)n->recv_multi, (unsigned long long)n->recv_multi_chunks,
+               (unsigned long long)w->edge_multis, (unsigned long long)w->exec_overflows,
                index->growths, index->capacity, index->capacity_max);
     }
     printf("seed=%llu ticks=%llu requests=%llu replies_checked=%llu faults=%llu clients=%u "
@@ -561,6 +570,7 @@ struct sim_args {
     uint32_t canary;
     bool crowd;
     bool no_multishot;
+    bool no_edge_multi;
     bool stats;
     uint32_t redis_port;
     uint64_t requests;
@@ -568,7 +578,7 @@ struct sim_args {
 
 static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
-                    "                   [--canary[=model|stall]] [--stats]\n"
+                    "                   [--no-edge-multi] [--canary[=model|stall]] [--stats]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R]\n");
     return 2;
 }
@@ -596,6 +606,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
         else if (strcmp(o, "--stats") == 0) a->stats = true;
         else if (strcmp(o, "--crowd") == 0) a->crowd = true;
         else if (strcmp(o, "--no-multishot") == 0) a->no_multishot = true;
+        else if (strcmp(o, "--no-edge-multi") == 0) a->no_edge_multi = true;
         else if (strcmp(o, "--seed") == 0 && parse_u64(v, &a->seed)) i++;
         else if (strcmp(o, "--ticks") == 0 && parse_u64(v, &a->ticks)) i++;
         else if (strcmp(o, "--requests") == 0 && parse_u64(v, &a->requests)) i++;
@@ -622,8 +633,9 @@ int kv_sim_main(int argc, char **argv) {
     if (a.ticks != DEFAULT_TICKS) snprintf(extra, sizeof(extra), " --ticks %llu",
                                            (unsigned long long)a.ticks);
     snprintf(reproduce_line, sizeof(reproduce_line),
-             "reproduce: ./build/kv sim --seed %llu%s%s%s%s\n", (unsigned long long)a.seed, extra,
+             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s\n", (unsigned long long)a.seed, extra,
              a.crowd ? " --crowd" : "", a.no_multishot ? " --no-multishot" : "",
+             a.no_edge_multi ? " --no-edge-multi" : "",
              a.canary == 1   ? " --canary"
              : a.canary == 2 ? " --canary=model"
              : a.canary == 3 ? " --canary=stall"
@@ -640,6 +652,7 @@ int kv_sim_main(int argc, char **argv) {
     w->canary = a.canary;
     w->crowd = a.crowd;
     w->no_multishot = a.no_multishot;
+    w->no_edge_multi = a.no_edge_multi;
     w->stats_out = a.stats;
     struct sim_net_config nc;
     world_setup(w, &nc);

@@ -406,9 +406,11 @@ bool sim_model_exec_expect(struct sim_model *m, uint64_t id, int64_t now_ms) {
     return true;
 }
 
-void sim_model_multi_error(struct sim_model *m, uint64_t id) {
+bool sim_model_multi_error(struct sim_model *m, uint64_t id) {
     struct msession *s = session_get(m, id);
+    bool was = s->multi_error;
     if (s->multi) s->multi_error = true;
+    return s->multi_error && !was;
 }
 
 static void queue_push(struct msession *s, uint32_t argc, const struct kv_slice *argv) {

@@ -64,9 +64,9 @@ uint32_t sim_model_queued(const struct sim_model *m, uint64_t session);
  * False if the model says this EXEC must not run (no MULTI, errors, WATCH).
  */
 bool sim_model_exec_expect(struct sim_model *m, uint64_t session, int64_t now_ms);
-/* The core failed the session's MULTI without a command (a queued frame overflowed
- * the input buffer): EXEC will abort. */
-void sim_model_multi_error(struct sim_model *m, uint64_t session);
+/* The core failed the session's MULTI without a command (a queued frame, or EXEC
+ * itself, overflowed the input buffer): EXEC will abort. */
+bool sim_model_multi_error(struct sim_model *m, uint64_t session); /* true: newly failed */
 /*
  * Known-divergence switch (SIM_LENIENT_WATCH=1): a watched key that expired or
  * was evicted makes either EXEC outcome acceptable instead of requiring the

@@ -27,11 +27,14 @@ enum sim_req_kind {
     SIM_REQ_QUIT = 4,
 };
 
+#define SIM_KEEP_NONE UINT64_MAX
+
 /* A request sent on one connection and not yet answered. */
 struct sim_sent {
     struct sim_req req;
     uint64_t wire_len;
-    uint64_t multi_bytes;   /* in a MULTI block: wire bytes since the first queued frame */
+    uint64_t wire_end;      /* the connection's bytes up to this frame's end, as the
+                             * client queued them (bytes between frames included) */
     uint8_t kind;
     bool observed;          /* the engine executed it */
     bool quiet;             /* sent in the quiet phase: must be answered */
@@ -51,6 +54,9 @@ struct sim_track {
     bool exec_running;      /* EXEC replays are being reported */
     bool half_closed;
     bool oversize;
+    uint64_t wire_pos;      /* bytes the client queued on this connection */
+    uint64_t keep_from;     /* where the open MULTI's first queued frame starts
+                             * (SIM_KEEP_NONE: none), as server.c keep_start */
     struct sim_sent *reqs;  /* ring of sent, unanswered requests */
     uint32_t reqs_cap;
     uint32_t reqs_head;
@@ -79,6 +85,7 @@ struct sim_client_faults {
     uint32_t inline_pct;      /* % of requests sent inline */
     uint32_t jump_ppm;        /* per tick: realtime jumps forward */
     uint32_t jump_ms_max;
+    uint32_t edge_multi_pct;  /* % of EXECs led by an ECHO that fills the query limit */
 };
 
 struct sim_client {
@@ -128,10 +135,12 @@ struct sim_world {
     uint64_t tick;
     enum sim_phase phase;
     struct kv_prng prng;         /* the world's own draws (clock jumps) */
+    struct kv_prng edge;         /* draws of the edge-seeking MULTIs (sim_client.c) */
     uint32_t canary;             /* 1: flip a received byte; 2: the model's INCR is off;
                                     3: a server recv never completes (sim_net_plant_stall) */
     bool crowd;                  /* --crowd: 96 clients or more */
     bool no_multishot;           /* --no-multishot: recv_buffers 0 whatever the seed */
+    bool no_edge_multi;          /* --no-edge-multi: no EXEC padded to the query limit */
     bool canary_fired;
     bool shutdown_live;          /* end with kv_server_shutdown under traffic */
     bool stopping;               /* kv_server_shutdown was called */
@@ -144,6 +153,8 @@ struct sim_world {
     uint64_t connects;
     uint64_t rejections;
     uint64_t clock_jumps;
+    uint64_t edge_multis;        /* ECHOs that filled a MULTI to the limit */
+    uint64_t exec_overflows;     /* MULTIs failed by EXEC's own bytes (sim_check.c) */
     uint64_t used_memory_max;    /* peak of the keyspace's used memory */
     XXH3_state_t *trace;
     struct sim_buf expected;     /* scratch: the model's reply */

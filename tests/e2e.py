@@ -231,6 +231,45 @@ def test_pipeline():
 
 
 @test()
+def test_multi_overflow():
+    """A transaction's queued frames and its EXEC must fit one large buffer together
+    (client-query-buffer-limit, server.c need_more): one byte more and EXEC answers
+    EXECABORT with nothing applied, whether a queued frame (still answered +QUEUED)
+    or EXEC's own 14 bytes cross the limit. The simulator's checker once missed the
+    second case (sim_check.c match_kept, seed 10002950 of session 9's build)."""
+    limit = 65536
+    kv = start_kv('multi-over', ['--maxclients', 8, '--maxmemory', '32mb',
+                                 '--client-query-buffer-limit', limit,
+                                 '--proto-max-bulk-len', 40000, '--multi-max-commands', 64])
+    c = Conn(kv.port)
+    first = enc('SET', 'mo:a', pattern(30000, 1))
+
+    def second(key, size):  # a SET to key whose frame is exactly size bytes
+        n = size - len(enc('SET', key, b''))
+        while len(enc('SET', key, b'x' * n)) > size:
+            n -= 1
+        frame = enc('SET', key, pattern(n, 2))
+        assert len(frame) == size, (len(frame), size)
+        return frame
+    exec_len = len(enc('EXEC'))
+    abort = error('EXECABORT Transaction discarded because of previous errors.')
+    cases = [('queued frames and EXEC fill the buffer exactly', 0, 'mo:fit',
+              b'*2\r\n' + OK + OK),
+             ('EXEC\'s own bytes cross the limit by one', 1, 'mo:exec', abort),
+             ('a queued frame crosses the limit by one', exec_len + 1, 'mo:frame', abort)]
+    for label, over, key, exec_reply in cases:
+        c.call('DEL', 'mo:a')
+        frame = second(key, limit - exec_len - len(first) + over)
+        queued = OK + b'+QUEUED\r\n' * 2  # the crossing frame is queued too: EXEC fails
+        c.send(enc('MULTI') + first + frame + enc('EXEC') + enc('EXISTS', 'mo:a', key))
+        want = queued + exec_reply + integer(2 if exec_reply != abort else 0)
+        check_eq('MULTI, %d + %d + %d bytes: %s' % (len(first), len(frame), exec_len, label),
+                 c.recv_exact(len(want), timeout=10) + c.recv_some(0.1), want)
+    c.close()
+    kv.stop()
+
+
+@test()
 def test_read_before_reply():
     """A pipeline larger than the 16 KiB input buffer, in one write: kv reads the rest
     (a NOWAIT recv) before replying, so one send answers it (server.c
