@@ -141,7 +141,6 @@ static void send_req_as(struct sim_world *w, struct sim_client *c, struct sim_se
         c->closing = true;
     }
     s->quiet = w->phase >= SIM_PHASE_QUIET;
-    if (c->in_multi) c->multi_bytes += n;
     c->track->wire_pos += n;
     s->wire_end = c->track->wire_pos;
     w->requests++;
@@ -151,18 +150,18 @@ static void send_req(struct sim_world *w, struct sim_client *c, struct sim_sent 
     send_req_as(w, c, s, true);
 }
 
-/* RESP size of ECHO with an n-byte argument: *2 $4 ECHO $<n> <n bytes>. */
+/* RESP size of ECHO with an n-byte argument (sizes only: no bytes are read). */
 static uint64_t echo_frame_size(uint64_t n) {
-    uint64_t digits = 1;
-    for (uint64_t v = n; v >= 10; v /= 10) digits++;
-    return 19 + digits + n;
+    KV_ASSERT(n <= UINT32_MAX);
+    const struct kv_slice argv[2] = {{(const uint8_t *)"ECHO", 4}, {NULL, (uint32_t)n}};
+    return sim_resp_request_size(2, argv);
 }
 
 /* Queues an ECHO whose frame is exactly size bytes, if one is; false if not (a
- * size at a digit boundary of the length, or one too small). */
+ * size at a digit boundary of the length, or one below the empty ECHO's 20). */
 static bool send_echo_sized(struct sim_world *w, struct sim_client *c, uint64_t size) {
-    if (size < 21) return false;
-    uint64_t n = size - 20;
+    if (size < echo_frame_size(0)) return false;
+    uint64_t n = size - echo_frame_size(0);
     while (n > 0 && echo_frame_size(n) > size) n--; /* at most a few steps */
     if (echo_frame_size(n) != size) return false;
     KV_ASSERT(n <= w->cfg.proto_max_bulk_len);
@@ -188,18 +187,19 @@ static void pad_to_limit(struct sim_world *w, struct sim_client *c) {
     if (kv_prng_below(&w->edge, 100) >= w->cfaults.edge_multi_pct) return;
     uint64_t short_by = kv_prng_below(&w->edge, 16);
     uint64_t limit = w->cfg.client_query_buffer_limit;
-    if (c->multi_bytes + short_by + 64 > limit) return;
+    uint64_t used = c->track->wire_pos - c->multi_from; /* bytes since MULTI */
+    if (used + short_by + 64 > limit) return;
     uint64_t piece = echo_frame_size(w->cfg.proto_max_bulk_len); /* largest ECHO frame */
-    uint64_t gap = limit - short_by - c->multi_bytes;
+    uint64_t gap = limit - short_by - used;
     if (gap > 8 * (piece - 64)) return;
     for (uint32_t i = 0; i < 8 && gap > piece - 64; i++) {
         uint64_t size = KV_MIN(piece - 64, gap - 64); /* the last piece: 64 bytes or more */
         bool sent = send_echo_sized(w, c, size) || send_echo_sized(w, c, size - 1);
         KV_ASSERT(sent);
-        gap = limit - short_by - c->multi_bytes;
+        gap = limit - short_by - (c->track->wire_pos - c->multi_from);
     }
     if (send_echo_sized(w, c, gap)) {
-        KV_ASSERT(c->multi_bytes + short_by == limit);
+        KV_ASSERT(c->track->wire_pos - c->multi_from + short_by == limit);
         w->edge_multis++;
     }
 }
@@ -220,8 +220,8 @@ static void next_request(struct sim_world *w, struct sim_client *c) {
                 sim_workload_key(&w->wl, &c->prng, &s->req);
             send_req(w, c, s);
         }
-        c->multi_bytes = 0;
         send_word(w, c, "MULTI");
+        c->multi_from = c->track->wire_pos;
         c->in_multi = true;
         c->multi_left = 1 + (uint32_t)kv_prng_below(&c->prng, w->cfg.multi_max_commands + 2);
         return;
@@ -230,7 +230,6 @@ static void next_request(struct sim_world *w, struct sim_client *c) {
         if (w->cfaults.edge_multi_pct > 0 && !c->closing) pad_to_limit(w, c);
         send_word(w, c, kv_prng_chance(&c->prng, 1, 8) ? "DISCARD" : "EXEC");
         c->in_multi = false;
-        c->multi_bytes = 0;
         return;
     }
     if (c->in_multi) c->multi_left--;
@@ -258,7 +257,6 @@ static void generate(struct sim_world *w, struct sim_client *c) {
         const char *empty = kv_prng_chance(&c->prng, 1, 2) ? "*0\r\n" : "\r\n";
         sim_buf_puts(&c->out, empty);
         t->wire_pos += strlen(empty);
-        if (c->in_multi && c->multi_bytes > 0) c->multi_bytes += strlen(empty);
     }
 }
 

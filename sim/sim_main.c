@@ -1,7 +1,7 @@
 /*
  * sim_main.c: `kv sim --seed N [--ticks T] [--crowd] [--no-multishot] [--no-edge-multi]
- * [--canary[=...]] [--stats]`, and `kv sim --redis PORT [--seed N] [--requests R]` (the model against
- * a real Redis).
+ * [--canary[=...]] [--stats]`, and `kv sim --redis PORT [--seed N] [--requests R]`
+ * (the model against a real Redis).
  *
  * One seed draws everything: a tiny server configuration, the fault rates (swarm
  * testing: each fault kind on or off), the clients and their workload. The real
@@ -128,8 +128,7 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            "enobufs=%u%% accept_err=%u%% accept_stop=%u%% hold=%u%% half_close=%uppm "
            "vanish=%uppm corrupt=%uppm malformed=%uppm oversize=%uppm quit=%uppm "
            "slow=%uppm/%u multi=%u%% edge_multi=%u%% inline=%u%% clock_jump=%uppm/%ums "
-           "recv_buffers=%u "
-           "shutdown=%s%s\n",
+           "recv_buffers=%u shutdown=%s%s\n",
            (unsigned long long)w->seed, (unsigned long long)w->ticks, c->maxclients,
            c->client_buffer, c->large_buffers, (unsigned long long)c->client_query_buffer_limit,
            (unsigned long long)c->proto_max_bulk_len, (unsigned long long)c->maxmemory,
@@ -140,7 +139,8 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            f->reset_ppm, f->clog_ppm, f->clog_ticks_max, f->enobufs_pct, f->accept_error_pct,
            f->accept_stop_pct, f->hold_pct, cf->half_close_ppm, cf->vanish_ppm, cf->corrupt_ppm,
            cf->malformed_ppm, cf->oversize_ppm, cf->quit_ppm, cf->slow_ppm, cf->slow_ticks_max,
-           cf->multi_pct, cf->edge_multi_pct, cf->inline_pct, cf->jump_ppm, cf->jump_ms_max, c->recv_buffers,
+           cf->multi_pct, cf->edge_multi_pct, cf->inline_pct, cf->jump_ppm, cf->jump_ms_max,
+           c->recv_buffers,
            w->shutdown_live ? "live" : "idle", wl);
 }
 
@@ -536,8 +536,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu "
                "batch_hint_max=%u batch_windows_max=%u recv_nowait=%llu recv_eagain=%llu "
                "recv_multi=%llu recv_multi_chunks=%llu edge_multis=%llu exec_overflows=%llu "
-               "index_growths=%u "
-               "index_slots=%u/%u\n",
+               "index_growths=%u index_slots=%u/%u\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
                (unsigned long long)ms->loose, (unsigned long long)ms->oom,
@@ -633,7 +632,8 @@ int kv_sim_main(int argc, char **argv) {
     if (a.ticks != DEFAULT_TICKS) snprintf(extra, sizeof(extra), " --ticks %llu",
                                            (unsigned long long)a.ticks);
     snprintf(reproduce_line, sizeof(reproduce_line),
-             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s\n", (unsigned long long)a.seed, extra,
+             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s\n", (unsigned long long)a.seed,
+             extra,
              a.crowd ? " --crowd" : "", a.no_multishot ? " --no-multishot" : "",
              a.no_edge_multi ? " --no-edge-multi" : "",
              a.canary == 1   ? " --canary"

@@ -97,7 +97,7 @@ struct sim_client {
     uint32_t pipeline_max;
     uint32_t batch_max;
     uint32_t multi_left;      /* commands still to queue in the open MULTI block */
-    uint64_t multi_bytes;
+    uint64_t multi_from;      /* the track's wire_pos after the open MULTI */
     bool in_multi;
     bool closing;             /* sends nothing more; reads until EOF */
     struct sim_buf out;       /* encoded bytes not yet accepted by the network */
