@@ -115,6 +115,7 @@ struct kv_stats {
     uint64_t expired_keys;
     uint64_t evicted_keys;
     uint64_t blocked_on_buffers;  /* times a connection waited for a large buffer */
+    uint64_t large_buffer_stall_disconnections; /* the hold rule's (server.c) */
     uint64_t stale_completions;
     uint64_t total_reads_processed;  /* recvs that brought bytes (as Redis counts reads) */
     uint64_t total_writes_processed; /* sends submitted */
@@ -155,6 +156,9 @@ struct kv_engine_observer {
     /* EXEC passed its checks and its queued commands are about to run (evictions
      * they cause come after this, not before EXEC). */
     void (*on_exec_begin)(void *ctx, const struct kv_session *s, int64_t now_ms);
+    /* The server disconnects this session by a protection rule (the hold rule in
+     * server.c): replies it produced may be lost. NULL: not observed. */
+    void (*on_cut)(void *ctx, const struct kv_session *s);
     void *ctx;
 };
 
