@@ -739,6 +739,43 @@ def test_quit():
     c.close()
 
 
+# ---- 7b. KEYS and SCAN: bounded by the reply they produce (issue 18, item 8) ---------------
+
+def bulk_size(n):
+    return n + len(str(n)) + 5
+
+
+@test(modes=('release',))
+def test_keys_bound_by_reply():
+    kv = start_kv('keys-reply', [])  # default options, its own keyspace
+    c = Conn(kv.port, timeout=30)
+    n, chunk = 200000, 10000
+    stored = 0
+    for start in range(0, n, chunk):
+        c.send(b''.join(enc('SET', 'key:%d' % i, 'v') for i in range(start, start + chunk)))
+        stored += sum(1 for r in c.replies(chunk, 30) if r == OK)
+    check_eq('200,000 SETs', (stored, c.call('DBSIZE')), (n, integer(n)))
+    check_eq('KEYS nomatch*: an empty array (the old bound, every key, was refused)',
+             c.call('KEYS', 'nomatch*', timeout=30), b'*0\r\n')
+    check_eq('SCAN 0 MATCH nomatch* COUNT 1000000: cursor 0, empty page',
+             c.call('SCAN', '0', 'MATCH', 'nomatch*', 'COUNT', '1000000', timeout=30),
+             b'*2\r\n$1\r\n0\r\n*0\r\n')
+    got = c.call('KEYS', 'key:1999?', timeout=30)
+    want = set(b'key:1999%d' % i for i in range(10))
+    parts = got.split(b'\r\n')
+    check_eq('KEYS key:1999?: exactly its 10 keys',
+             (parts[0], set(parts[2:-1:2]), len(got)), (b'*10', want, 5 + 10 * 15))
+    size = len('*%d\r\n' % n) + sum(bulk_size(len('key:%d' % i)) for i in range(n))
+    limit = 2 << 20  # the default client-query-buffer-limit
+    check_eq('KEYS *: refused with the size of its real reply',
+             c.call('KEYS', '*', timeout=30),
+             error('ERR reply of up to %d bytes exceeds client-query-buffer-limit (%d bytes)'
+                   % (size, limit)))
+    check_eq('the connection still answers', c.call('PING'), PONG)
+    c.close()
+    check_clean_exit('keys-reply instance', kv, kv.stop())
+
+
 # ---- 8. idle timeout ----------------------------------------------------------------------------
 
 def watch_close(c, start, out, key):
