@@ -1580,6 +1580,51 @@ TEST(test_keys_scan_exact_with_expiry) {
     h_close(h);
 }
 
+/* Runs argv (n slices) for session s; returns the reply. */
+static const struct kv_reply *h_run_argv(struct harness *h, struct kv_session *s, uint32_t argc,
+                                         const struct kv_slice *argv) {
+    kv_reply_init(&h->reply, h->out, OUT_CAP);
+    enum kv_exec ex = kv_engine_execute(&h->e, s, argc, argv, &h->reply);
+    KV_ASSERT(ex == KV_EXEC_DONE);
+    return &h->reply;
+}
+
+/*
+ * Issue 18, item 9: POST and Host: in any case (compared as Redis's strcasecmp
+ * does, up to a NUL byte), with any arguments, inside MULTI too, close the
+ * session without a reply byte and count a security warning; names that only
+ * begin like them are unknown commands.
+ */
+TEST(test_cross_protocol) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    static const struct kv_slice names[] = {
+        {(const uint8_t *)"POST", 4}, {(const uint8_t *)"post", 4}, {(const uint8_t *)"pOsT", 4},
+        {(const uint8_t *)"Host:", 5}, {(const uint8_t *)"host:", 5}, {(const uint8_t *)"HOST:", 5},
+        {(const uint8_t *)"post\0x", 6}, {(const uint8_t *)"Host:\0", 6},
+    };
+    const struct kv_slice arg = {(const uint8_t *)"/", 1};
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) {
+        for (uint32_t multi = 0; multi < 2; multi++) {
+            kv_session_reset(&h->e, &h->s);
+            if (multi) EXPECT(h, "+OK\r\n", "multi");
+            uint64_t before = h->e.stats.security_warnings;
+            struct kv_slice argv[2] = {names[i], arg};
+            const struct kv_reply *r = h_run_argv(h, &h->s, 1 + (i & 1), argv);
+            CHECK(r->len == 0);
+            CHECK(h->s.flags & KV_SESSION_CLOSE);
+            CHECK(h->e.stats.security_warnings == before + 1);
+        }
+    }
+    kv_session_reset(&h->e, &h->s);
+    EXPECT(h, "-ERR unknown command 'posts', with args beginning with: \r\n", "posts");
+    EXPECT(h, "-ERR unknown command 'host', with args beginning with: 'x' \r\n", "host", "x");
+    EXPECT(h, "-ERR unknown command 'pos', with args beginning with: \r\n", "pos");
+    EXPECT(h, "-ERR unknown command ':post', with args beginning with: \r\n", ":post");
+    EXPECT(h, "-ERR unknown command 'host:x', with args beginning with: \r\n", "host:x");
+    CHECK(!(h->s.flags & KV_SESSION_CLOSE) && h->e.stats.security_warnings == 16);
+    h_close(h);
+}
+
 /*
  * Command names in any case find their command; a name with one byte changed to
  * any other value (not that letter's other case) never does (names of 2 to 8 bytes
@@ -1694,6 +1739,7 @@ int main(void) {
     RUN(test_bounds_short_strings);
     RUN(test_keys_scan_bound_by_reply);
     RUN(test_keys_scan_exact_with_expiry);
+    RUN(test_cross_protocol);
     RUN(test_command_names_any_case);
     RUN(test_client_limits);
     h_close(h_live);

@@ -776,6 +776,53 @@ def test_keys_bound_by_reply():
     check_clean_exit('keys-reply instance', kv, kv.stop())
 
 
+# ---- 7c. HTTP requests: POST and Host: close the connection (issue 18, item 9) ------------
+
+SECURITY_WARNING = (b'kv: Possible SECURITY ATTACK detected. It looks like somebody is sending '
+                    b'POST or Host: commands to Redis. This is likely due to an attacker '
+                    b'attempting to use Cross Protocol Scripting to compromise your Redis '
+                    b'instance. Connection aborted.\n')
+
+
+@test()
+def test_cross_protocol():
+    kv = start_kv('cross-protocol', [])
+    P = kv.port
+    cases = [
+        ('an HTTP POST with a command in its body',
+         b'POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 18\r\n\r\n'
+         b'SET xps:k hacked\r\n'),
+        ('a Host: header line alone', b'host: localhost:6379\r\n'),
+        ('HOST: as a RESP command', enc('HOST:')),
+        ('post with arguments as a RESP command', enc('post', 'SET', 'xps:k', 'hacked')),
+        ('POST after a command that was already answered', None),
+        ('POST inside MULTI', None),
+    ]
+    for name, data in cases:
+        c = Conn(P)
+        if name.startswith('POST after'):
+            check_eq('(PING answered first)', c.call('PING'), PONG)
+            data = b'POST /x HTTP/1.0\r\n\r\n'
+        elif name.startswith('POST inside'):
+            check_eq('(MULTI answered first)', c.call('MULTI'), OK)
+            data = enc('POST', '/')
+        c.send(data)
+        check_eq('%s: no reply byte, the connection closes' % name, c.recv_until_close(5),
+                 (b'', True))
+        c.close()
+    c = Conn(P)
+    check_eq('the command in the POST body did not run', c.call('GET', 'xps:k'), NIL)
+    check_eq('POSTS is an unknown command, the connection stays',
+             (c.call('POSTS'), c.call('PING')),
+             (error("ERR unknown command 'POSTS', with args beginning with: "), PONG))
+    c.close()
+    logged = wait_until(lambda: SECURITY_WARNING in kv.stdout(), 5)
+    check('kv logs Redis\'s warning', logged, repr(kv.stdout()[-300:]))
+    check_eq('six attacks within a minute: one log line (Redis logs at most once a minute)',
+             kv.stdout().count(SECURITY_WARNING), 1)
+    check_clean_exit('cross-protocol instance', kv, kv.stop())
+
+
 # ---- 8. idle timeout ----------------------------------------------------------------------------
 
 def watch_close(c, start, out, key):
