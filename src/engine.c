@@ -305,7 +305,8 @@ static void reply_unknown(struct kv_reply *out, uint32_t argc, const struct kv_s
  * strcasecmp (so it ends at a NUL byte) against "post" and "host:", before the
  * lookup and before MULTI queueing, and then closes the connection without a
  * reply, logging a warning. kv does the same: the session closes, nothing is
- * written, and stats.security_warnings counts it; the daemon (src/main.c) prints
+ * written (and the server drops earlier replies not yet on the wire, as Redis
+ * frees the client with them: KV_SESSION_ABORT), and stats.security_warnings counts it; the daemon (src/main.c) prints
  * Redis's warning from that count, at most once a minute as Redis does.
  */
 static bool is_cross_protocol(struct kv_slice name) {
@@ -316,7 +317,7 @@ static bool is_cross_protocol(struct kv_slice name) {
 static void security_warning(struct kv_engine *e, struct kv_session *s, struct kv_reply *out,
                              uint32_t from) {
     KV_ASSERT(out->len == from);  /* no reply byte */
-    s->flags |= KV_SESSION_CLOSE;
+    s->flags |= KV_SESSION_CLOSE | KV_SESSION_ABORT;
     e->stats.security_warnings++;
     KV_ASSERT(s->flags & KV_SESSION_CLOSE);
 }

@@ -532,6 +532,9 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
         c->keep_start = KV_KEEP_NONE;
     }
     if (c->session.flags & KV_SESSION_CLOSE) c->close_after_reply = true;
+    if (c->session.flags & KV_SESSION_ABORT) /* only what is on the wire goes out */
+        c->out_len = c->send_inflight ? c->out_sent + c->send_len : c->out_sent;
+    KV_ASSERT(c->out_sent <= c->out_len);
     return true;
 }
 

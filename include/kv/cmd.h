@@ -64,6 +64,7 @@ enum kv_session_flag {
     KV_SESSION_MULTI_ERROR = 1u << 1, /* a command failed to queue: EXEC aborts */
     KV_SESSION_DIRTY_CAS = 1u << 2,   /* a watched key changed: EXEC returns nil */
     KV_SESSION_CLOSE = 1u << 3,       /* QUIT, POST, Host:: close once the reply is sent */
+    KV_SESSION_ABORT = 1u << 4,       /* POST, Host:: and drop replies not yet sent */
 };
 
 struct kv_cmd_ctx {
