@@ -77,6 +77,13 @@ static void draw_config(struct sim_world *w, struct kv_prng *p) {
     c->maxmemory = (64u << 10) + kv_prng_below(p, 960u << 10);
     c->maxmemory_policy = (enum kv_evict_policy)kv_prng_below(p, 6);
     c->maxmemory_samples = 1 + (uint32_t)kv_prng_below(p, 10);
+    /* The eviction bounds: small ones reach "evicted all it may, still -OOM". Their
+     * own stream, so the draws above and after stay what they were for every seed. */
+    struct kv_prng ev;
+    kv_prng_init(&ev, w->seed ^ 0x65766963746d6f76ull);
+    c->maxmemory_eviction_keys = kv_prng_chance(&ev, 1, 4) ? 1 + kv_prng_below(&ev, 64) : 0;
+    c->maxmemory_eviction_move =
+        kv_prng_chance(&ev, 1, 4) ? 16 + kv_prng_below(&ev, 64u << 10) : 0;
     c->maxkeys = kv_prng_chance(p, 1, 4) ? 16 + kv_prng_below(p, 240) : 0;
     c->multi_max_commands = 1 + (uint32_t)kv_prng_below(p, KV_MIN(16u, limit / 512));
     c->timeout_s = kv_prng_chance(p, 1, 2) ? 0 : 1 + kv_prng_below(p, 3);
@@ -123,6 +130,7 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
     sim_workload_describe(&w->wl, wl, sizeof(wl));
     printf("seed=%llu ticks=%llu maxclients=%u client_buffer=%u large_buffers=%u "
            "query_limit=%llu proto_max_bulk_len=%llu maxmemory=%llu policy=%s samples=%u "
+           "evict_keys=%llu evict_move=%llu "
            "maxkeys=%llu multi_max=%u timeout=%llu hz=%u clients=%u pipe=%u backlog=%u "
            "partial_recv=%u%% partial_send=%u%% delay=%u reset=%uppm clog=%uppm/%u "
            "enobufs=%u%% accept_err=%u%% accept_stop=%u%% hold=%u%% half_close=%uppm "
@@ -133,6 +141,8 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            c->client_buffer, c->large_buffers, (unsigned long long)c->client_query_buffer_limit,
            (unsigned long long)c->proto_max_bulk_len, (unsigned long long)c->maxmemory,
            kv_evict_policy_name(c->maxmemory_policy), c->maxmemory_samples,
+           (unsigned long long)c->maxmemory_eviction_keys,
+           (unsigned long long)c->maxmemory_eviction_move,
            (unsigned long long)c->maxkeys, c->multi_max_commands,
            (unsigned long long)c->timeout_s, c->hz, w->client_count, nc->pipe_bytes,
            nc->backlog, f->partial_recv_pct, f->partial_send_pct, f->delay_max_ticks,
