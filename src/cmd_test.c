@@ -1370,7 +1370,9 @@ TEST(test_setrange_large_offset) {
     CHECK(fill_200(h, 3000, false));
     struct snap s0 = snap_of(h);
     EXPECT(h, OOM_REPLY, "setrange", "k", "400000", "x");       /* cannot: Redis's -OOM */
-    EXPECT(h, OOM_REPLY, "append", "key:0", str_of(400000, 'z'));
+    char *z = str_of(400000, 'z');
+    EXPECT(h, OOM_REPLY, "append", "key:0", z);
+    free(z);
     CHECK(snap_same(snap_of(h), s0) && h->e.stats.evicted_keys == 0);
     EXPECT(h, max_size, "setrange", "k", "1048576", "x");
     EXPECT(h, ":0\r\n", "setrange", "k", "400000", "");          /* nothing to set */
