@@ -546,7 +546,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu "
                "batch_hint_max=%u batch_windows_max=%u recv_nowait=%llu recv_eagain=%llu "
                "recv_multi=%llu recv_multi_chunks=%llu edge_multis=%llu exec_overflows=%llu "
-               "index_growths=%u index_slots=%u/%u\n",
+               "index_growths=%u index_slots=%u/%u evict_joins=%llu evict_moved_bytes=%llu\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
                (unsigned long long)ms->loose, (unsigned long long)ms->oom,
@@ -558,7 +558,8 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)n->recv_nowait, (unsigned long long)n->recv_eagain,
                (unsigned long long)n->recv_multi, (unsigned long long)n->recv_multi_chunks,
                (unsigned long long)w->edge_multis, (unsigned long long)w->exec_overflows,
-               index->growths, index->capacity, index->capacity_max);
+               index->growths, index->capacity, index->capacity_max,
+               (unsigned long long)ks->evict_joins, (unsigned long long)ks->evict_moved_bytes);
     }
     printf("seed=%llu ticks=%llu requests=%llu replies_checked=%llu faults=%llu clients=%u "
            "commands=%llu connections=%llu rejected=%llu evicted=%llu expired=%llu "
