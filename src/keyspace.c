@@ -962,7 +962,8 @@ static int64_t block_item_slot(const struct kv_keyspace *ks, const void *p) {
     const uint8_t *key = b + shape_key_off(klen, vlen, ttl);
     uint64_t h = kv_table_hash(&ks->table, key, klen);
     int64_t slot = kv_table_find(&ks->table, h, eq_ref, &ref, key, klen);
-    KV_ASSERT(slot < 0 || (kv_table_ref_at(&ks->table, (uint32_t)slot) & ~KV_TABLE_REF_FLAG) == ref);
+    KV_ASSERT(slot < 0 ||
+              (kv_table_ref_at(&ks->table, (uint32_t)slot) & ~KV_TABLE_REF_FLAG) == ref);
     return slot;
 }
 
