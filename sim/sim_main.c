@@ -77,6 +77,12 @@ static void draw_later_limits(const struct sim_world *w, struct kv_config *c) {
     c->large_buffer_min_progress = (uint32_t)(kv_prng_chance(&q, 1, 4) ? 0
                                                                        : kv_prng_below(&q, 4096));
     KV_ASSERT(c->proto_inline_max_size >= 64 && c->proto_inline_max_size <= most);
+    /* The eviction bounds: small ones reach "evicted all it may, still -OOM". */
+    struct kv_prng ev;
+    kv_prng_init(&ev, w->seed ^ 0x65766963746d6f76ull);
+    c->maxmemory_eviction_keys = kv_prng_chance(&ev, 1, 4) ? 1 + kv_prng_below(&ev, 64) : 0;
+    c->maxmemory_eviction_move =
+        kv_prng_chance(&ev, 1, 4) ? 16 + kv_prng_below(&ev, 64u << 10) : 0;
 }
 
 static void draw_config(struct sim_world *w, struct kv_prng *p) {
@@ -141,6 +147,7 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
     sim_workload_describe(&w->wl, wl, sizeof(wl));
     printf("seed=%llu ticks=%llu maxclients=%u client_buffer=%u large_buffers=%u "
            "query_limit=%llu proto_max_bulk_len=%llu maxmemory=%llu policy=%s samples=%u "
+           "evict_keys=%llu evict_move=%llu "
            "maxkeys=%llu multi_max=%u timeout=%llu hz=%u clients=%u pipe=%u backlog=%u "
            "partial_recv=%u%% partial_send=%u%% delay=%u reset=%uppm clog=%uppm/%u "
            "enobufs=%u%% accept_err=%u%% accept_stop=%u%% hold=%u%% half_close=%uppm "
@@ -151,6 +158,8 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            c->client_buffer, c->large_buffers, (unsigned long long)c->client_query_buffer_limit,
            (unsigned long long)c->proto_max_bulk_len, (unsigned long long)c->maxmemory,
            kv_evict_policy_name(c->maxmemory_policy), c->maxmemory_samples,
+           (unsigned long long)c->maxmemory_eviction_keys,
+           (unsigned long long)c->maxmemory_eviction_move,
            (unsigned long long)c->maxkeys, c->multi_max_commands,
            (unsigned long long)c->timeout_s, c->hz, w->client_count, nc->pipe_bytes,
            nc->backlog, f->partial_recv_pct, f->partial_send_pct, f->delay_max_ticks,
@@ -554,7 +563,8 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu "
                "batch_hint_max=%u batch_windows_max=%u recv_nowait=%llu recv_eagain=%llu "
                "recv_multi=%llu recv_multi_chunks=%llu edge_multis=%llu exec_overflows=%llu "
-               "hold_cuts=%llu index_growths=%u index_slots=%u/%u\n",
+               "hold_cuts=%llu index_growths=%u index_slots=%u/%u evict_joins=%llu "
+               "evict_moved_bytes=%llu\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
                (unsigned long long)ms->loose, (unsigned long long)ms->oom,
@@ -566,7 +576,9 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)n->recv_nowait, (unsigned long long)n->recv_eagain,
                (unsigned long long)n->recv_multi, (unsigned long long)n->recv_multi_chunks,
                (unsigned long long)w->edge_multis, (unsigned long long)w->exec_overflows,
-               (unsigned long long)w->hold_cuts, index->growths, index->capacity, index->capacity_max);
+               (unsigned long long)w->hold_cuts, index->growths, index->capacity,
+               index->capacity_max, (unsigned long long)ks->evict_joins,
+               (unsigned long long)ks->evict_moved_bytes);
     }
     printf("seed=%llu ticks=%llu requests=%llu replies_checked=%llu faults=%llu clients=%u "
            "commands=%llu connections=%llu rejected=%llu evicted=%llu expired=%llu "

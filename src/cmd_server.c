@@ -223,12 +223,14 @@ static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
     info_add(b, "# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
                 "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
                 "rejected_connections:%llu\r\nexpired_keys:%llu\r\nevicted_keys:%llu\r\n"
+                "evict_joins:%llu\r\nevict_moved_bytes:%llu\r\n"
                 "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\nstale_completions:%llu\r\n"
                 "total_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n"
                 "recv_multishot_armed:%llu\r\n\r\n",
              (ull)st->total_connections_received, (ull)st->total_commands_processed,
              (ull)st->total_net_input_bytes, (ull)st->total_net_output_bytes,
              (ull)st->rejected_connections, (ull)st->expired_keys, (ull)st->evicted_keys,
+             (ull)st->evict_joins, (ull)st->evict_moved_bytes,
              (ull)st->keyspace_hits, (ull)st->keyspace_misses, (ull)st->stale_completions,
              (ull)st->total_reads_processed, (ull)st->total_writes_processed,
              (ull)st->recv_multishot_armed);
@@ -324,23 +326,23 @@ static void cmd_client(struct kv_cmd_ctx *c) {
 static uint64_t bound_config(struct kv_cmd_ctx *c) { return 1024 + c->argv[c->argc - 1].len; }
 
 static const struct kv_cmd server_cmds[] = {
-    {"ping", -1, KV_CMD_FAST, cmd_ping, bound_echo},
-    {"echo", 2, KV_CMD_FAST, cmd_echo, bound_echo},
-    {"quit", -1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_quit, NULL},
-    {"select", 2, KV_CMD_FAST, cmd_select, NULL},
-    {"dbsize", 1, KV_CMD_READONLY | KV_CMD_FAST, cmd_dbsize, NULL},
-    {"flushall", -1, KV_CMD_WRITE, cmd_flush, NULL},
-    {"flushdb", -1, KV_CMD_WRITE, cmd_flush, NULL},
-    {"multi", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_multi, NULL},
-    {"exec", 1, KV_CMD_NOQUEUE, cmd_exec, NULL},
-    {"discard", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_discard, NULL},
-    {"watch", -2, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_watch, NULL},
-    {"unwatch", 1, KV_CMD_FAST, cmd_unwatch, NULL},
-    {"info", -1, 0, cmd_info, bound_info},
-    {"time", 1, KV_CMD_FAST, cmd_time, NULL},
-    {"command", -1, 0, cmd_command, NULL},
-    {"config", -2, 0, cmd_config, bound_config},
-    {"client", -2, 0, cmd_client, NULL},
+    {"ping", -1, KV_CMD_FAST, cmd_ping, bound_echo, NULL},
+    {"echo", 2, KV_CMD_FAST, cmd_echo, bound_echo, NULL},
+    {"quit", -1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_quit, NULL, NULL},
+    {"select", 2, KV_CMD_FAST, cmd_select, NULL, NULL},
+    {"dbsize", 1, KV_CMD_READONLY | KV_CMD_FAST, cmd_dbsize, NULL, NULL},
+    {"flushall", -1, KV_CMD_WRITE, cmd_flush, NULL, NULL},
+    {"flushdb", -1, KV_CMD_WRITE, cmd_flush, NULL, NULL},
+    {"multi", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_multi, NULL, NULL},
+    {"exec", 1, KV_CMD_NOQUEUE, cmd_exec, NULL, NULL},
+    {"discard", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_discard, NULL, NULL},
+    {"watch", -2, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_watch, NULL, NULL},
+    {"unwatch", 1, KV_CMD_FAST, cmd_unwatch, NULL, NULL},
+    {"info", -1, 0, cmd_info, bound_info, NULL},
+    {"time", 1, KV_CMD_FAST, cmd_time, NULL, NULL},
+    {"command", -1, 0, cmd_command, NULL, NULL},
+    {"config", -2, 0, cmd_config, bound_config, NULL},
+    {"client", -2, 0, cmd_client, NULL, NULL},
 };
 
 const struct kv_cmd_group kv_cmds_server = {server_cmds, KV_ARRAY_LEN(server_cmds)};

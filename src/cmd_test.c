@@ -1269,6 +1269,117 @@ TEST(test_expire_evicts) {
     h_close(h);
 }
 
+/* Sets key:%d (i < n) to 200-byte values (odd keys with EX 1000 when ttl); each
+ * item takes a 224-byte block. */
+static bool fill_200(struct harness *h, int n, bool ttl) {
+    char k[32], v[201];
+    memset(v, 'v', 200);
+    v[200] = 0;
+    for (int i = 0; i < n; i++) {
+        snprintf(k, sizeof(k), "key:%d", i);
+        const struct kv_reply *r = ttl && i % 2 == 1 ? RUN_CMD(h, "set", k, v, "ex", "1000")
+                                                     : RUN_CMD(h, "set", k, v);
+        if (r->len != 5 || memcmp(r->buf, "+OK\r\n", 5) != 0) return false;
+    }
+    return true;
+}
+
+static char *str_of(uint64_t n, char c) {
+    char *s = malloc(n + 1);
+    memset(s, c, n);
+    s[n] = 0;
+    return s;
+}
+
+/* Evictions the policy needs before one block for a string item fits: the fit
+ * size (kv_alloc_fit_bytes) minus what is free, in victims of `block` bytes. */
+static uint64_t evictions_for(const struct harness *h, uint32_t klen, uint64_t vlen,
+                              uint64_t block) {
+    uint64_t fit = kv_alloc_fit_bytes(kv_ks_string_bytes(klen, vlen));
+    uint64_t free0 = h->ks.alloc.free_bytes;
+    return fit <= free0 ? 0 : (fit - free0 + block - 1) / block;
+}
+
+/*
+ * Issue 18 item 7, as reported: --maxmemory 1mb --maxmemory-policy allkeys-lru,
+ * 3,000 keys of 200 B, then SET big <300,000 B>. It answered -OOM after evicting
+ * 1,024 keys (DBSIZE 1976). Now: +OK, and exactly the evictions the bytes need.
+ */
+TEST(test_evict_large_value) {
+    struct harness *h = h_open(1u << 20, 0, KV_EVICT_ALLKEYS_LRU);
+    CHECK(fill_200(h, 3000, false));
+    EXPECT(h, ":3000\r\n", "dbsize");
+    uint64_t ev = evictions_for(h, 3, 300000, 224);
+    CHECK(ev == 2);
+    char *big = str_of(300000, 'y');
+    EXPECT(h, "+OK\r\n", "set", "big", big);
+    CHECK(h->e.stats.evicted_keys == ev && h->e.stats.evict_joins == 1);
+    EXPECT(h, ":2999\r\n", "dbsize");
+    EXPECT(h, ":300000\r\n", "strlen", "big");
+    CHECK(kv_ks_used_memory(&h->ks) <= (1u << 20));
+    kv_ks_check(&h->ks);
+    /* APPEND grows a 200-byte key by 300,000 bytes: sized from the result */
+    EXPECT(h, ":1\r\n", "del", "big");
+    EXPECT(h, ":300200\r\n", "append", "key:2999", big);
+    CHECK(kv_ks_used_memory(&h->ks) <= (1u << 20));
+    free(big);
+    h_close(h);
+}
+
+/* volatile-lru: only keys with a TTL go; the others move but stay. */
+TEST(test_evict_large_value_volatile) {
+    struct harness *h = h_open(1u << 20, 0, KV_EVICT_VOLATILE_LRU);
+    CHECK(fill_200(h, 3000, true));
+    CHECK(h->ks.volatile_count == 1500);
+    uint64_t ev = evictions_for(h, 3, 400000, 232);  /* a TTL item takes 232 bytes */
+    CHECK(ev == 477);
+    char *big = str_of(400000, 'y');
+    EXPECT(h, "+OK\r\n", "set", "big", big);
+    CHECK(h->e.stats.evicted_keys == ev && h->ks.volatile_count == 1500 - ev);
+    CHECK(kv_ks_count(&h->ks) == 3001 - ev);
+    EXPECT(h, ":1\r\n", "exists", "key:0");
+    EXPECT(h, ":1\r\n", "exists", "key:2998");
+    free(big);
+    h_close(h);
+}
+
+/* SETRANGE sizes the resulting string, as Redis does. */
+TEST(test_setrange_large_offset) {
+    const char *max_size = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
+    struct harness *h = h_open(1u << 20, 0, KV_EVICT_ALLKEYS_LRU);
+    CHECK(fill_200(h, 3000, false));
+    uint64_t ev = evictions_for(h, 1, 300001, 224);
+    EXPECT(h, ":300001\r\n", "setrange", "k", "300000", "x");
+    CHECK(h->e.stats.evicted_keys == ev && kv_ks_count(&h->ks) == 3001 - ev);
+    const struct kv_reply *r = RUN_CMD(h, "getrange", "k", "299999", "300000");
+    CHECK_MEM(r->buf, r->len, "$2\r\n\0x\r\n", 8);
+    /* past proto-max-bulk-len (1 MiB here) and past 512 MB: Redis's error, no eviction */
+    uint64_t ev1 = h->e.stats.evicted_keys;
+    EXPECT(h, max_size, "setrange", "k", "1048576", "x");
+    EXPECT(h, max_size, "setrange", "new", "536870912", "x");
+    EXPECT(h, max_size, "setrange", "new", "9223372036854775806", "x");
+    /* at the limit, but more than the data region: -OOM, and nothing is evicted */
+    EXPECT(h, OOM_REPLY, "setrange", "new", "1048575", "x");
+    CHECK(h->e.stats.evicted_keys == ev1 && kv_ks_count(&h->ks) == 3001 - ev);
+    h_close(h);
+
+    h = h_open(1u << 20, 0, KV_EVICT_NOEVICTION);
+    EXPECT(h, ":300001\r\n", "setrange", "k", "300000", "x");   /* fits: succeeds */
+    EXPECT(h, ":300002\r\n", "setrange", "k", "300001", "y");   /* grows where it is */
+    EXPECT(h, ":1\r\n", "del", "k");
+    CHECK(fill_200(h, 3000, false));
+    struct snap s0 = snap_of(h);
+    EXPECT(h, OOM_REPLY, "setrange", "k", "400000", "x");       /* cannot: Redis's -OOM */
+    char *z = str_of(400000, 'z');
+    EXPECT(h, OOM_REPLY, "append", "key:0", z);
+    free(z);
+    CHECK(snap_same(snap_of(h), s0) && h->e.stats.evicted_keys == 0);
+    EXPECT(h, max_size, "setrange", "k", "1048576", "x");
+    EXPECT(h, ":0\r\n", "setrange", "k", "400000", "");          /* nothing to set */
+    EXPECT(h, ":0\r\n", "exists", "k");
+    h_close(h);
+}
+
 struct watch_case {
     const char *cmd[8];
     bool dirty;
@@ -1732,6 +1843,9 @@ int main(void) {
     RUN(test_oom_direct);
     RUN(test_oom_index_full);
     RUN(test_expire_evicts);
+    RUN(test_evict_large_value);
+    RUN(test_evict_large_value_volatile);
+    RUN(test_setrange_large_offset);
     RUN(test_watch_touch);
     RUN(test_set_over_expired);
     RUN(test_bounds_big_replies);

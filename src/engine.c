@@ -479,7 +479,11 @@ static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd
 static bool oom_refused(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd_ctx *c) {
     if (!(cmd->flags & KV_CMD_DENYOOM)) return false;
     uint64_t need, largest;
-    oom_need(c->argc, c->argv, &need, &largest);
+    if (cmd->room != NULL) {
+        cmd->room(c, &need, &largest);
+    } else {
+        oom_need(c->argc, c->argv, &need, &largest);
+    }
     if (kv_ks_make_room(e->ks, need, largest)) return false;
     kv_reply_error(c->out, KV_ERR_OOM);
     return true;

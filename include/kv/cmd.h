@@ -84,6 +84,10 @@ struct kv_cmd {
     void (*proc)(struct kv_cmd_ctx *ctx);
     /* Upper bound of the reply in bytes; NULL means kv_cmd_bound_default. */
     uint64_t (*reply_bound)(struct kv_cmd_ctx *ctx);
+    /* KV_CMD_DENYOOM: the data-region bytes the command may take (*need) and its
+     * largest single block (*largest; 0: none), from the keyspace as it is (no side
+     * effects). NULL: estimated from the argument lengths. */
+    void (*room)(struct kv_cmd_ctx *ctx, uint64_t *need, uint64_t *largest);
 };
 
 /* Command groups, each defined in its own src/cmd_<group>.c. */
@@ -115,6 +119,8 @@ struct kv_stats {
     uint64_t keyspace_misses;
     uint64_t expired_keys;
     uint64_t evicted_keys;
+    uint64_t evict_joins;         /* kv_ks_make_room joined free space by moving items */
+    uint64_t evict_moved_bytes;   /* bytes those joins moved */
     uint64_t blocked_on_buffers;  /* times a connection waited for a large buffer */
     uint64_t large_buffer_stall_disconnections; /* the hold rule's (server.c) */
     uint64_t stale_completions;

@@ -29,6 +29,8 @@ struct kv_config {
     uint64_t maxmemory;             /* keyspace budget: index + keys + values + lists */
     enum kv_evict_policy maxmemory_policy;
     uint32_t maxmemory_samples;
+    uint64_t maxmemory_eviction_keys; /* keys one write may evict; 0 = as many as it needs */
+    uint64_t maxmemory_eviction_move; /* bytes one write may move to join free space; 0 = any */
     uint64_t maxkeys;               /* index capacity; 0 = derived (maxmemory / 128) */
     uint64_t proto_max_bulk_len;    /* largest bulk string a client may send */
     uint64_t client_query_buffer_limit; /* largest request; size of one large buffer */
