@@ -289,6 +289,9 @@ void m_why(struct mctx *c, const char *fmt, ...) {
 
 /* Redis stringmatchlen without nocase; iterative except for '*' backtracking. */
 bool m_glob(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen) {
+    /* Redis's matcher loops while both pattern and string remain: an empty string
+     * matches only the empty pattern (not even "*"). */
+    if (slen == 0) return plen == 0;
     uint32_t p = 0, i = 0;
     int64_t star_p = -1, star_i = 0;
     for (uint64_t guard = 0; guard < (uint64_t)(plen + 1) * (slen + 1) + 2; guard++) {
