@@ -243,6 +243,13 @@ bool m_eq_nocase(struct kv_slice s, const char *lower) {
     return true;
 }
 
+bool m_opt_eq(struct kv_slice s, const char *lower) {
+    for (uint32_t i = 0; i < s.len; i++) {
+        if (s.ptr[i] == 0) s.len = i; /* ends the loop */
+    }
+    return m_eq_nocase(s, lower);
+}
+
 /* Redis string2ll: no spaces, no '+', no leading zeros, at most 20 bytes. */
 bool m_str2ll(const uint8_t *p, uint32_t len, int64_t *out) {
     if (len == 0 || len >= 21) return false;

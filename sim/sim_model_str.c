@@ -61,7 +61,7 @@ static void cmd_select(struct mctx *c) {
 
 static void cmd_flushall(struct mctx *c) {
     if (c->argc > 2 ||
-        (c->argc == 2 && !m_eq_nocase(c->argv[1], "async") && !m_eq_nocase(c->argv[1], "sync"))) {
+        (c->argc == 2 && !m_opt_eq(c->argv[1], "async") && !m_opt_eq(c->argv[1], "sync"))) {
         m_reply_syntax(c);
         return;
     }
@@ -124,17 +124,17 @@ static bool parse_set_args(struct mctx *c, uint32_t from, bool is_set, uint32_t 
         struct kv_slice o = c->argv[j];
         bool next = j + 1 < c->argc;
         uint32_t unit = 0;
-        while (unit < 4 && !m_eq_nocase(o, units[unit])) unit++;
+        while (unit < 4 && !m_opt_eq(o, units[unit])) unit++;
         uint32_t f = *flags;
-        if (is_set && m_eq_nocase(o, "nx") && !(f & SET_XX)) {
+        if (is_set && m_opt_eq(o, "nx") && !(f & SET_XX)) {
             *flags |= SET_NX;
-        } else if (is_set && m_eq_nocase(o, "xx") && !(f & SET_NX)) {
+        } else if (is_set && m_opt_eq(o, "xx") && !(f & SET_NX)) {
             *flags |= SET_XX;
-        } else if (is_set && m_eq_nocase(o, "get")) {
+        } else if (is_set && m_opt_eq(o, "get")) {
             *flags |= SET_GET;
-        } else if (is_set && m_eq_nocase(o, "keepttl") && !(f & (SET_PERSIST | SET_ANY_EXPIRE))) {
+        } else if (is_set && m_opt_eq(o, "keepttl") && !(f & (SET_PERSIST | SET_ANY_EXPIRE))) {
             *flags |= SET_KEEPTTL;
-        } else if (!is_set && m_eq_nocase(o, "persist") &&
+        } else if (!is_set && m_opt_eq(o, "persist") &&
                    !(f & (SET_KEEPTTL | SET_ANY_EXPIRE))) {
             *flags |= SET_PERSIST;
         } else if (unit < 4 && next && !(f & (SET_KEEPTTL | SET_PERSIST)) &&
@@ -461,7 +461,7 @@ static bool parse_expire_flags(struct mctx *c, uint32_t *flags) {
     static const char *const names[4] = {"nx", "xx", "gt", "lt"};
     for (uint32_t j = 3; j < c->argc; j++) {
         uint32_t k = 0;
-        while (k < 4 && !m_eq_nocase(c->argv[j], names[k])) k++;
+        while (k < 4 && !m_opt_eq(c->argv[j], names[k])) k++;
         if (k == 4) {
             struct sim_buf msg = {0};
             sim_buf_puts(&msg, "ERR Unsupported option ");
@@ -642,9 +642,7 @@ static bool live_match(struct mctx *c, struct kv_slice key, struct kv_slice pat)
  * with the key's type name. */
 static bool type_is(struct kv_slice want, enum sim_model_type t) {
     const char *name = t == SIM_MODEL_LIST ? "list" : "string";
-    const uint8_t *nul = want.len > 0 ? memchr(want.ptr, 0, want.len) : NULL;
-    if (nul != NULL) want.len = (uint32_t)(nul - want.ptr);
-    return m_eq_nocase(want, name);
+    return m_opt_eq(want, name);
 }
 
 /* TIME: [seconds, microseconds] of the command's clock (a real server's may run ahead). */
@@ -726,7 +724,7 @@ static bool scan_args(struct mctx *c, struct kv_slice *pat, const struct kv_slic
     for (uint32_t i = 2; i < c->argc; i += 2) {
         bool more = i + 1 < c->argc;
         int64_t count;
-        if (more && m_eq_nocase(c->argv[i], "count")) {
+        if (more && m_opt_eq(c->argv[i], "count")) {
             if (!m_str2ll(c->argv[i + 1].ptr, c->argv[i + 1].len, &count)) {
                 m_reply_not_int(c);
                 return false;
@@ -735,9 +733,9 @@ static bool scan_args(struct mctx *c, struct kv_slice *pat, const struct kv_slic
                 m_reply_syntax(c);
                 return false;
             }
-        } else if (more && m_eq_nocase(c->argv[i], "match")) {
+        } else if (more && m_opt_eq(c->argv[i], "match")) {
             *pat = c->argv[i + 1];
-        } else if (more && m_eq_nocase(c->argv[i], "type")) {
+        } else if (more && m_opt_eq(c->argv[i], "type")) {
             *type = &c->argv[i + 1];
         } else {
             m_reply_syntax(c);

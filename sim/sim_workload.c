@@ -218,6 +218,21 @@ static void add_name(struct kv_prng *p, struct sim_req *r, const char *name) {
     sim_req_add(r, buf, n);
 }
 
+/* An option word; now and then followed by a NUL byte and junk, which Redis's
+ * strcasecmp() never sees (the argument is a C string to it). */
+static void add_opt(struct kv_prng *p, struct sim_req *r, const char *name) {
+    char buf[40];
+    uint32_t n = (uint32_t)strlen(name);
+    KV_ASSERT(n + 3 < sizeof(buf));
+    if (!kv_prng_chance(p, 1, 40)) {
+        add_name(p, r, name);
+        return;
+    }
+    memcpy(buf, name, n);
+    memcpy(buf + n, "\0zz", 3);
+    sim_req_add(r, buf, n + (uint32_t)kv_prng_below(p, 4));
+}
+
 #define PICK(w, p, ...)                                                                    \
     pick((w), (p), (const char *const[]){__VA_ARGS__},                                     \
          (uint32_t)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
@@ -284,18 +299,18 @@ static void set_options(const struct sim_workload *w, struct kv_prng *p, int64_t
     for (uint64_t i = 0; i < n; i++) {
         uint64_t roll = kv_prng_below(p, 40);
         if (roll < 12) {
-            add_name(p, r, kv_prng_chance(p, 1, 2) ? "nx" : "xx");
+            add_opt(p, r, kv_prng_chance(p, 1, 2) ? "nx" : "xx");
         } else if (roll < 20) {
-            add_name(p, r, "get");
+            add_opt(p, r, "get");
         } else if (roll < 24) {
-            add_name(p, r, "keepttl");
+            add_opt(p, r, "keepttl");
         } else if (roll == 24) {
-            add_name(p, r, kv_prng_chance(p, 1, 2) ? "persist" : "ttl");
+            add_opt(p, r, kv_prng_chance(p, 1, 2) ? "persist" : "ttl");
         } else if (roll == 25 && i + 1 == n) {
-            add_name(p, r, units[kv_prng_below(p, 4)]); /* and no time: syntax error */
+            add_opt(p, r, units[kv_prng_below(p, 4)]); /* and no time: syntax error */
         } else {
             const char *u = units[kv_prng_below(p, 4)];
-            add_name(p, r, u);
+            add_opt(p, r, u);
             add_ttl(w, p, now_ms, r, u);
         }
     }
@@ -336,7 +351,7 @@ static void gen_str_write(const struct sim_workload *w, struct kv_prng *p, int64
         uint64_t n = kv_prng_chance(p, 1, 3) ? 0 : kv_prng_chance(p, 3, 4) ? 1 : 2;
         for (uint64_t i = 0; i < n; i++) {
             const char *o = opts[kv_prng_below(p, KV_ARRAY_LEN(opts))];
-            add_name(p, r, o);
+            add_opt(p, r, o);
             bool timed = is(o, "ex") || is(o, "px") || is(o, "exat") || is(o, "pxat");
             if (timed && kv_prng_below(p, 5) < 4) add_ttl(w, p, now_ms, r, o); /* else none */
         }
@@ -384,7 +399,7 @@ static void gen_ttl(const struct sim_workload *w, struct kv_prng *p, int64_t now
     add_ttl(w, p, now_ms, r, unit);
     uint32_t choices = KV_ARRAY_LEN(flags) - (kv_prng_chance(p, 1, 10) ? 0 : 1); /* "zz" rarely */
     for (uint64_t i = kv_prng_chance(p, 1, 3) ? 1 + kv_prng_below(p, 2) : 0; i > 0; i--)
-        add_name(p, r, flags[kv_prng_below(p, choices)]);
+        add_opt(p, r, flags[kv_prng_below(p, choices)]);
 }
 
 static void gen_list_push(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
@@ -488,7 +503,7 @@ static void gen_server(const struct sim_workload *w, struct kv_prng *p, struct s
     if (is(c, "info") && kv_prng_chance(p, 1, 2)) add_name(p, r, "keyspace");
     if (flush && !kv_prng_chance(p, 2, 3)) {
         static const char *const modes[] = {"async", "sync", "ASYNC", "lazy", ""};
-        add_name(p, r, modes[kv_prng_below(p, KV_ARRAY_LEN(modes))]);
+        add_opt(p, r, modes[kv_prng_below(p, KV_ARRAY_LEN(modes))]);
         if (kv_prng_chance(p, 1, 4)) add_name(p, r, "sync"); /* one too many */
     }
     bool word = is(c, "exec") || is(c, "discard") || is(c, "multi") || is(c, "unwatch") ||
@@ -535,10 +550,10 @@ static void scan_options(struct kv_prng *p, struct sim_req *r) {
     for (uint64_t i = kv_prng_below(p, 4); i > 0; i--) {
         uint64_t roll = kv_prng_below(p, 20);
         if (roll < 7) {
-            add_name(p, r, "match");
+            add_opt(p, r, "match");
             add_pattern(p, r);
         } else if (roll < 13) {
-            add_name(p, r, "count");
+            add_opt(p, r, "count");
             if (kv_prng_chance(p, 1, 4)) {
                 if (kv_prng_chance(p, 1, 3)) add_int_arg(p, r);
                 else sim_req_add_int(r, counts[kv_prng_below(p, KV_ARRAY_LEN(counts))]);
@@ -546,14 +561,14 @@ static void scan_options(struct kv_prng *p, struct sim_req *r) {
                 sim_req_add_int(r, 1 + (int64_t)kv_prng_below(p, 20));
             }
         } else if (roll < 18) {
-            add_name(p, r, "type");
-            sim_req_add_str(r, types[kv_prng_below(p, KV_ARRAY_LEN(types))]);
+            add_opt(p, r, "type");
+            add_opt(p, r, types[kv_prng_below(p, KV_ARRAY_LEN(types))]);
         } else if (roll == 18) {
-            add_name(p, r, kv_prng_chance(p, 1, 2) ? "limit" : "match"); /* no value */
+            add_opt(p, r, kv_prng_chance(p, 1, 2) ? "limit" : "match"); /* no value */
             if (kv_prng_chance(p, 1, 2)) sim_req_add_str(r, "1");
             return;
         } else {
-            add_name(p, r, kv_prng_chance(p, 1, 2) ? "count" : "type"); /* last, no value */
+            add_opt(p, r, kv_prng_chance(p, 1, 2) ? "count" : "type"); /* last, no value */
             return;
         }
     }
