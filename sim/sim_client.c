@@ -127,14 +127,20 @@ static void send_req_as(struct sim_world *w, struct sim_client *c, struct sim_se
     struct kv_slice argv[SIM_ARGC_MAX];
     sim_req_argv(&s->req, argv);
     uint64_t size = sim_resp_request_size(s->req.argc, argv);
-    sim_buf_reserve(&c->out, size);
+    sim_buf_reserve(&c->out, 4 * size); /* quoted: up to 4 bytes a byte */
     uint32_t n = 0;
-    if (may_inline && kv_prng_below(&c->prng, 100) < w->cfaults.inline_pct)
-        n = sim_resp_encode_inline(c->out.p + c->out.len,
-                                   KV_MIN(size, (uint64_t)w->cfg.proto_inline_max_size),
-                                   s->req.argc, argv);
+    if (may_inline && kv_prng_below(&c->prng, 100) < w->cfaults.inline_pct) {
+        /* An inline line may take up to the inline limit, terminator included. */
+        uint64_t most = w->cfg.proto_inline_max_size;
+        if (kv_prng_chance(&c->prng, 1, 2))
+            n = sim_resp_encode_quoted(c->out.p + c->out.len, KV_MIN(4 * size, most),
+                                       s->req.argc, argv, kv_prng_next(&c->prng));
+        if (n == 0)
+            n = sim_resp_encode_inline(c->out.p + c->out.len, KV_MIN(size, most), s->req.argc,
+                                       argv);
+    }
     if (n == 0) n = sim_resp_encode(c->out.p + c->out.len, size, s->req.argc, argv);
-    KV_ASSERT(n > 0 && n <= size);
+    KV_ASSERT(n > 0 && n <= 4 * size);
     c->out.len += n;
     s->wire_len = n;
     if (n > w->cfg.client_query_buffer_limit) { /* no large buffer holds it: closed */
@@ -235,6 +241,16 @@ static void next_request(struct sim_world *w, struct sim_client *c) {
         return;
     }
     if (c->in_multi) c->multi_left--;
+    if (c->in_multi && kv_prng_chance(&c->prng, 1, 16) && w->wl.has(w->wl.has_ctx, "watch")) {
+        /* Not queued: a nested MULTI or a WATCH is refused at once (no EXECABORT). */
+        struct sim_sent *s = sim_track_push(w, c->track);
+        bool watch = kv_prng_chance(&c->prng, 1, 2);
+        sim_req_add_str(&s->req, watch ? "WATCH" : "MULTI");
+        if (watch || kv_prng_chance(&c->prng, 1, 3)) /* MULTI k: an arity error, flagged */
+            sim_workload_key(&w->wl, &c->prng, &s->req);
+        send_req(w, c, s);
+        return;
+    }
     struct sim_sent *s = sim_track_push(w, c->track);
     sim_workload_next(&w->wl, &c->prng, w->clock.real_ms, &s->req);
     send_req(w, c, s);

@@ -243,6 +243,13 @@ bool m_eq_nocase(struct kv_slice s, const char *lower) {
     return true;
 }
 
+bool m_opt_eq(struct kv_slice s, const char *lower) {
+    for (uint32_t i = 0; i < s.len; i++) {
+        if (s.ptr[i] == 0) s.len = i; /* ends the loop */
+    }
+    return m_eq_nocase(s, lower);
+}
+
 /* Redis string2ll: no spaces, no '+', no leading zeros, at most 20 bytes. */
 bool m_str2ll(const uint8_t *p, uint32_t len, int64_t *out) {
     if (len == 0 || len >= 21) return false;
@@ -289,6 +296,9 @@ void m_why(struct mctx *c, const char *fmt, ...) {
 
 /* Redis stringmatchlen without nocase; iterative except for '*' backtracking. */
 bool m_glob(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen) {
+    /* Redis's matcher loops while both pattern and string remain: an empty string
+     * matches only the empty pattern (not even "*"). */
+    if (slen == 0) return plen == 0;
     uint32_t p = 0, i = 0;
     int64_t star_p = -1, star_i = 0;
     for (uint64_t guard = 0; guard < (uint64_t)(plen + 1) * (slen + 1) + 2; guard++) {

@@ -144,6 +144,9 @@ enum m_cas m_watch_verdict(struct sim_model *m, const struct msession *s, int64_
 /* Parsing and replies. */
 bool m_str2ll(const uint8_t *p, uint32_t len, int64_t *out);
 bool m_eq_nocase(struct kv_slice s, const char *lower);
+/* An option word as Redis compares it: strcasecmp() on a C string, so the argument
+ * ends at its first NUL byte ("nx\0junk" is NX). Command names are not compared so. */
+bool m_opt_eq(struct kv_slice s, const char *lower);
 void m_reply_wrongtype(struct mctx *c);
 void m_reply_not_int(struct mctx *c);
 void m_reply_syntax(struct mctx *c);

@@ -208,7 +208,8 @@ static bool keys_match(const struct keys_walk *w, const struct kv_item *it) {
     if (w->pattern != NULL &&
         !kv_glob_match(w->pattern->ptr, w->pattern->len, k.ptr, k.len))
         return false;
-    if (w->type != NULL && !kv_slice_eq_nocase(*w->type, type_name(it))) return false;
+    /* Redis strcasecmp()s TYPE's argument: it ends at a NUL byte ("list\0x" is list) */
+    if (w->type != NULL && !kv_opt_eq_nocase(*w->type, type_name(it))) return false;
     return true;
 }
 

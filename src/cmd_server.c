@@ -15,8 +15,15 @@
 #define KV_VERSION "0.1.0"
 #define INFO_BOUND 4096u
 
+/* A subcommand (COMMAND COUNT, CONFIG GET, CLIENT ID): Redis looks these up whole. */
 static bool arg_is(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
     return i < c->argc && kv_slice_eq_nocase(c->argv[i], lower);
+}
+
+/* An option (FLUSHALL ASYNC, an INFO section): Redis strcasecmp()s it as a C string,
+ * so it ends at a NUL byte ("sync\0x" is SYNC). */
+static bool opt_is(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
+    return i < c->argc && kv_opt_eq_nocase(c->argv[i], lower);
 }
 
 static void cmd_ping(struct kv_cmd_ctx *c) {
@@ -53,7 +60,7 @@ static void cmd_select(struct kv_cmd_ctx *c) {
 static void cmd_dbsize(struct kv_cmd_ctx *c) { kv_reply_int(c->out, (int64_t)kv_ks_count(c->ks)); }
 
 static void cmd_flush(struct kv_cmd_ctx *c) {
-    if (c->argc > 2 || (c->argc == 2 && !arg_is(c, 1, "async") && !arg_is(c, 1, "sync"))) {
+    if (c->argc > 2 || (c->argc == 2 && !opt_is(c, 1, "async") && !opt_is(c, 1, "sync"))) {
         kv_reply_error(c->out, KV_ERR_SYNTAX);
         return;
     }
@@ -170,8 +177,8 @@ __attribute__((format(printf, 2, 3))) static void info_add(struct info_buf *b, c
 static bool want(const struct kv_cmd_ctx *c, const char *section) {
     if (c->argc < 2) return true;
     for (uint32_t i = 1; i < c->argc; i++) {
-        if (arg_is(c, i, section) || arg_is(c, i, "all") || arg_is(c, i, "everything") ||
-            arg_is(c, i, "default"))
+        if (opt_is(c, i, section) || opt_is(c, i, "all") || opt_is(c, i, "everything") ||
+            opt_is(c, i, "default"))
             return true;
     }
     return false;
