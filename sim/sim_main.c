@@ -1,10 +1,11 @@
 /*
  * sim_main.c: `kv sim --seed N [--ticks T] [--crowd] [--no-multishot] [--no-edge-multi]
- * [--canary[=...]] [--stats]`, and `kv sim --redis PORT [--seed N] [--requests R]`
+ * [--hostile | --no-hostile] [--canary[=...]] [--stats]`, and `kv sim --redis PORT [--seed N] [--requests R]`
  * (the model against a real Redis).
  *
  * One seed draws everything: a tiny server configuration, the fault rates (swarm
- * testing: each fault kind on or off), the clients and their workload. The real
+ * testing: each fault kind on or off), the clients and their workload, and in one
+ * seed in four a hostile-client population (sim_hostile.c). The real
  * core (server, engine, keyspace, parser) runs unchanged over the simulated
  * network and clock. Phases: faults; settle (faults off, traffic on, connections
  * left stuck by faults time out); quiet traffic (every request must be answered);
