@@ -1,7 +1,7 @@
 /*
  * sim_main.c: `kv sim --seed N [--ticks T] [--crowd] [--no-multishot] [--no-edge-multi]
- * [--hostile | --no-hostile] [--canary[=...]] [--stats]`, and `kv sim --redis PORT [--seed N] [--requests R]`
- * (the model against a real Redis).
+ * [--hostile | --no-hostile] [--canary[=...]] [--stats]`, and `kv sim --redis PORT
+ * [--seed N] [--requests R]` (the model against a real Redis).
  *
  * One seed draws everything: a tiny server configuration, the fault rates (swarm
  * testing: each fault kind on or off), the clients and their workload, and in one
