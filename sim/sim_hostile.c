@@ -128,8 +128,23 @@ uint32_t sim_hostile_draw(struct sim_world *w, bool forced) {
     for (uint32_t k = 0; k < SIM_HK_COUNT; k++)
         if (kv_prng_chance(&p, 1, 2)) kinds |= 1u << k;
     if (kinds == 0) kinds = 1u << kv_prng_below(&p, SIM_HK_COUNT);
-    w->hostile_kinds = kinds;
+    w->hostile_kinds = w->hostile_kinds != 0 ? w->hostile_kinds : kinds; /* --hostile=KINDS */
     return 1 + (uint32_t)kv_prng_below(&p, 2 * w->cfg.large_buffers + 4);
+}
+
+uint32_t sim_hostile_kinds_parse(const char *list) {
+    uint32_t kinds = 0;
+    for (const char *p = list; p != NULL && *p != 0;) {
+        const char *end = strchr(p, ',');
+        size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+        uint32_t k = 0;
+        while (k < SIM_HK_COUNT && (strlen(kind_names[k]) != n || memcmp(kind_names[k], p, n)))
+            k++;
+        if (k == SIM_HK_COUNT) return 0;
+        kinds |= 1u << k;
+        p = end != NULL ? end + 1 : NULL;
+    }
+    return kinds;
 }
 
 void sim_hostile_describe(const struct sim_world *w, char *buf, uint32_t cap) {

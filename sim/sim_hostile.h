@@ -33,8 +33,11 @@ enum sim_hostile_kind {
 };
 
 /* Draws the population from a stream of its own (other draws stay as they were):
- * returns how many hostile clients the seed has (0: none) and sets w's kinds. */
+ * returns how many hostile clients the seed has (0: none) and sets w's kinds
+ * (unless already set: --hostile=KINDS; the draws are the same either way). */
 uint32_t sim_hostile_draw(struct sim_world *w, bool forced);
+/* "inline,partial" -> a mask of kinds (0: a name is unknown). */
+uint32_t sim_hostile_kinds_parse(const char *list);
 void sim_hostile_init(struct sim_world *w, struct sim_client *c);
 void sim_hostile_free(struct sim_client *c);
 /* One tick of a hostile client (instead of the well-behaved client's tick). */

@@ -588,6 +588,8 @@ struct sim_args {
     bool no_multishot;
     bool no_edge_multi;
     bool hostile;
+    uint32_t hostile_kinds;
+    const char *hostile_arg;
     bool no_hostile;
     bool stats;
     uint32_t redis_port;
@@ -596,7 +598,7 @@ struct sim_args {
 
 static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
-                    "                   [--no-edge-multi] [--hostile | --no-hostile]\n"
+                    "                   [--no-edge-multi] [--hostile[=KIND,..] | --no-hostile]\n"
                     "                   [--canary[=model|stall]] [--stats]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R]\n");
     return 2;
@@ -627,6 +629,11 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
         else if (strcmp(o, "--no-multishot") == 0) a->no_multishot = true;
         else if (strcmp(o, "--no-edge-multi") == 0) a->no_edge_multi = true;
         else if (strcmp(o, "--hostile") == 0) a->hostile = true;
+        else if (strncmp(o, "--hostile=", 10) == 0 && sim_hostile_kinds_parse(o + 10) != 0) {
+            a->hostile = true;
+            a->hostile_kinds = sim_hostile_kinds_parse(o + 10);
+            a->hostile_arg = o;
+        }
         else if (strcmp(o, "--no-hostile") == 0) a->no_hostile = true;
         else if (strcmp(o, "--seed") == 0 && parse_u64(v, &a->seed)) i++;
         else if (strcmp(o, "--ticks") == 0 && parse_u64(v, &a->ticks)) i++;
@@ -654,11 +661,15 @@ int kv_sim_main(int argc, char **argv) {
     if (a.ticks != DEFAULT_TICKS) snprintf(extra, sizeof(extra), " --ticks %llu",
                                            (unsigned long long)a.ticks);
     snprintf(reproduce_line, sizeof(reproduce_line),
-             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s\n", (unsigned long long)a.seed,
+             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s\n", (unsigned long long)a.seed,
              extra,
              a.crowd ? " --crowd" : "", a.no_multishot ? " --no-multishot" : "",
              a.no_edge_multi ? " --no-edge-multi" : "",
-             a.hostile ? " --hostile" : a.no_hostile ? " --no-hostile" : "",
+             a.hostile || a.no_hostile ? " " : "",
+             a.hostile_arg != NULL ? a.hostile_arg
+             : a.hostile       ? "--hostile"
+             : a.no_hostile    ? "--no-hostile"
+                               : "",
              a.canary == 1   ? " --canary"
              : a.canary == 2 ? " --canary=model"
              : a.canary == 3 ? " --canary=stall"
@@ -677,6 +688,7 @@ int kv_sim_main(int argc, char **argv) {
     w->no_multishot = a.no_multishot;
     w->no_edge_multi = a.no_edge_multi;
     w->hostile_forced = a.hostile;
+    w->hostile_kinds = a.hostile_kinds;
     w->no_hostile = a.no_hostile;
     w->stats_out = a.stats;
     struct sim_net_config nc;
