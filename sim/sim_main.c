@@ -39,7 +39,7 @@
 #define SHUTDOWN_TICKS 20000u
 #define EPOCH_MS 1700000000000ll
 
-static char reproduce_line[160];
+static char reproduce_line[256];
 
 void sim_print_escaped(FILE *f, const uint8_t *p, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) {
