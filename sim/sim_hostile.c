@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kv/cmd.h"
 #include "kv/resp.h"
 #include "sim_internal.h"
 #include "sim_resp.h"
@@ -65,28 +66,36 @@ struct sim_hostile {
 
 /* ---- limits the acts aim at (each from the drawn configuration) ---------------- */
 
-static uint64_t inline_limit(const struct sim_world *w) {
-    (void)w;
-    return KV_PROTO_INLINE_MAX;
-}
+/* The inline limit counts the whole frame, terminator included (resp.c step_inline). */
+static uint64_t inline_limit(const struct sim_world *w) { return w->cfg.proto_inline_max_size; }
 
 static uint64_t argc_limit(const struct sim_world *w) { return kv_config_argc_max(&w->cfg); }
 
-/* Frames EXEC walks (queued ones and empty ones between them), server.c exec_bound. */
+/* Frames EXEC once walked at most (queued and empty ones between them): the floods
+ * aim at and past this old bound; kept bytes bound the walk now. */
 static uint64_t exec_frames_limit(const struct sim_world *w) {
     return w->cfg.multi_max_commands * 4ull + 64;
 }
 
 static uint64_t watch_limit(const struct sim_world *w) {
     (void)w;
-    return 32;
+    return KV_WATCH_MAX;
 }
 
-/* The hold rule's stall window in ticks: a large-buffer holder that makes no
- * progress for this long while others wait loses its buffer. Until the rule
- * exists, only --timeout ends an idle holder (a trickling one: never). */
-static uint64_t stall_ticks(const struct sim_world *w) {
-    return w->cfg.timeout_s > 0 ? w->cfg.timeout_s * 1000 : 1000;
+/* The hold rule's stall window in ticks (server.c hold_check_pool). */
+static uint64_t stall_ticks(const struct sim_world *w) { return w->cfg.large_buffer_stall_ms; }
+
+/* How long one hostile holder may keep a large buffer while others wait: with
+ * min-progress 0 the rule is off (UINT64_MAX: no bound). A hostile client moves at
+ * most one byte per tick while trickling, so with min-progress above the window's
+ * ticks it is cut after the window (checked every window/4: 1.25 windows) plus a
+ * tick; otherwise it may legitimately trickle its whole frame in. */
+static uint64_t hold_ticks(const struct sim_world *w) {
+    uint64_t min = w->cfg.large_buffer_min_progress, stall = stall_ticks(w);
+    if (min == 0) return UINT64_MAX;
+    uint64_t window = stall + stall / 4 + 1;
+    if (min > stall) return window + 1;
+    return (w->cfg.client_query_buffer_limit / min + 1) * window + 1;
 }
 
 /* The largest value a single request can carry here. */
@@ -99,7 +108,7 @@ static uint64_t big_value(const struct sim_world *w) {
  * The liveness bound: how long (ticks of 1 ms) a well-behaved client may wait for
  * the reply to its oldest outstanding request while hostile clients are present:
  *
- *   2 pools x (hostile / large_buffers + 1) x (stall window + one tick)
+ *   2 pools x (hostile / large_buffers + 1) x hold_ticks() (a stall window + ticks)
  * + 2 pools x (clients / large_buffers + 1) x (one large frame through a pipe)
  * + normal latency
  *
@@ -111,10 +120,12 @@ static uint64_t big_value(const struct sim_world *w) {
 uint64_t sim_liveness_bound_ticks(const struct sim_world *w) {
     uint64_t bufs = w->cfg.large_buffers;
     KV_ASSERT(bufs >= 1 && w->pipe_bytes > 0);
+    uint64_t hold = hold_ticks(w);
+    if (hold == UINT64_MAX || hold > (1ull << 40)) return UINT64_MAX; /* no rule: no bound */
     uint64_t hostile_rounds = w->hostile_count / bufs + 1;
     uint64_t rounds = w->client_count / bufs + 1;
     uint64_t frame = w->cfg.client_query_buffer_limit / w->pipe_bytes + 2;
-    return 2 * hostile_rounds * (stall_ticks(w) + 1) + 2 * rounds * frame + LIVENESS_BASE;
+    return 2 * hostile_rounds * hold + 2 * rounds * frame + LIVENESS_BASE;
 }
 
 /* ---- drawing ---------------------------------------------------------------- */
@@ -284,13 +295,13 @@ static void act_inline_size(struct sim_world *w, struct sim_client *c, struct si
     if (line < 6) line = 6;
     bool crlf = kv_prng_chance(&c->prng, 3, 4);
     uint64_t len = (uint64_t)line, frame = len + (crlf ? 2 : 1);
-    bool fits = frame <= qlim;
-    bool accept = fits && len + (crlf ? 1 : 0) <= lim; /* never more than lim unended */
+    bool accept = frame <= lim; /* lim <= qlim: a line past it errs before any close */
+    KV_ASSERT(lim <= qlim);
     if (!accept) c->track->corrupted = true;
     put_inline_echo(w, c, h, len, crlf, accept);
-    if (len > lim || !fits) {
+    if (!accept) {
         h->must_close = true;
-        h->error = fits ? "-ERR Protocol error: too big inline request\r\n" : NULL;
+        h->error = "-ERR Protocol error: too big inline request\r\n";
     }
     h->window = (uint32_t)KV_MIN(sim_liveness_bound_ticks(w), UINT32_MAX);
     random_cuts(c, h, 1, len, (uint32_t)below(c, 4));
@@ -301,17 +312,24 @@ static void act_inline_size(struct sim_world *w, struct sim_client *c, struct si
 /* An inline request with argc_max - 2 .. argc_max + 2 words: up to the limit it
  * runs (EXISTS counts its keys); past it, the server closes the connection. */
 static bool act_inline_argc(struct sim_world *w, struct sim_client *c, struct sim_hostile *h) {
-    uint64_t amax = argc_limit(w);
-    uint64_t argc = amax + below(c, 5) - 2;
-    uint64_t line = 6 + 2 * (argc - 1); /* "EXISTS" and " k" per key */
-    if (line + 2 > inline_limit(w) || line + 2 > w->cfg.client_query_buffer_limit) return false;
+    uint64_t lim = inline_limit(w);
+    uint64_t frame = lim + below(c, 5) - 2; /* at, around and one past the limit */
+    uint64_t argc = (frame - 2 - 6) / 2 + 1; /* "EXISTS", " k" per key, "\r\n" */
+    if (frame < 16 || argc > argc_limit(w)) return false;
     c->track->corrupted = true; /* more arguments than a sim_req holds */
     puts_(c, h, "EXISTS");
     for (uint64_t i = 1; i < argc; i++) puts_(c, h, " k");
+    if ((frame - 2 - 6) % 2 == 1) puts_(c, h, "k");
     puts_(c, h, "\r\n");
+    uint64_t line = h->script.len - 2;
+    KV_ASSERT(h->script.len == frame);
     w->requests++;
-    if (argc <= amax) h->must_replies = 1;
-    else h->must_close = true;
+    if (frame <= lim) {
+        h->must_replies = 1;
+    } else {
+        h->must_close = true;
+        h->error = "-ERR Protocol error: too big inline request\r\n";
+    }
     h->window = (uint32_t)KV_MIN(sim_liveness_bound_ticks(w), UINT32_MAX);
     random_cuts(c, h, 1, line, (uint32_t)below(c, 4));
     if (kv_prng_chance(&c->prng, 1, 2)) add_cut(h, line, 1 + (uint32_t)below(c, 300));
@@ -558,7 +576,8 @@ static void release(struct sim_world *w, struct sim_client *c, struct sim_hostil
  * went out, and the server was not told to shut down. */
 static bool act_checkable(const struct sim_world *w, const struct sim_hostile *h,
                           const struct sim_track *t) {
-    return h->calm && h->done_tick != 0 && !t->rejected && !w->stopping && !w->failed;
+    return h->calm && h->done_tick != 0 && !t->rejected && !t->cut && !w->stopping &&
+           !w->failed;
 }
 
 static void fail_act(struct sim_world *w, const struct sim_client *c, const struct sim_track *t,
@@ -577,7 +596,7 @@ static void act_closed(struct sim_world *w, struct sim_client *c, struct sim_tra
     KV_ASSERT(t->ended && c->track == NULL);
     w->hostile_closed++;
     SIM_DEBUG(t->serial, "hostile act %s closed by the server", kind_names[h->kind]);
-    if (!act_checkable(w, h, t) || t->reset) return;
+    if (!act_checkable(w, h, t) || t->reset || t->cut) return; /* cut: the hold rule */
     if (h->error != NULL && t->extra.len != strlen(h->error)) {
         fail_act(w, c, t, "closed without its protocol error");
         return;
