@@ -376,6 +376,8 @@ static void split_replies(struct sim_world *w, struct sim_track *t) {
         }
         t->rx_off += len;
         w->replies_checked++;
+        t->replies++;
+        t->last_reply_tick = w->tick;
         if (t->reqs_len == 0 || !track_at(t, 0)->observed) {
             if (t->corrupted) {
                 if (t->reqs_len > 0) track_pop(t);
@@ -456,7 +458,8 @@ void sim_track_end(struct sim_world *w, struct sim_track *t, bool reset) {
     sim_trace(w, 7, head, sizeof(head));
     SIM_DEBUG(t->serial, "client sees %s", reset ? "a reset" : "EOF");
     if (reset || w->failed) return;
-    bool lenient = w->cfg.timeout_s > 0 || t->oversize || t->corrupted || t->cut;
+    bool lenient = w->cfg.timeout_s > 0 || t->oversize || t->corrupted || t->cut ||
+                   t->hostile;
     uint64_t lost = t->expected.len - t->exp_off;
     if (lost > 0 && !lenient) {
         sim_fail(w, "connection %llu closed before %llu produced reply bytes were sent",
@@ -475,6 +478,7 @@ void sim_track_end(struct sim_world *w, struct sim_track *t, bool reset) {
         return;
     }
     if (t->rejected || t->corrupted || t->oversize || t->cut || t->extra_want != NULL) return;
+    if (t->hostile) return; /* the server may close a hostile client (sim_hostile.c) */
     uint32_t owed = sim_track_outstanding(t, true);
     if (w->phase >= SIM_PHASE_QUIET && owed > 0 && !w->stopping)
         sim_fail(w, "connection %llu closed with %u quiet-phase requests unanswered",

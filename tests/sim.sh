@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 KV=${KV_BIN:-./build/kv}
 BUDGET_S=${SIM_BUDGET_S:-150}
+HOSTILE_BUDGET_S=${SIM_HOSTILE_BUDGET_S:-60}
 passed=0; failed=0
 
 run_seed() {
@@ -38,7 +39,7 @@ for seed in 1 10 452995056 7000908 7000936 8000754 9200784; do
 done
 #  14: with edge MULTIs, a corrupted connection's EXEC crossed the limit: the
 #      checker now takes EXECABORT from the server there (sim_check.c match_request)
-run_seed 14
+run_seed 14 --no-hostile  # as it ran when found (seed 14 now draws hostile clients)
 # Seed 1 pads transactions to end 0..15 bytes short of the query limit (sim_client.c
 # pad_to_limit): EXEC's own bytes must cross it, the case the checker once missed
 # (without the EXEC rule in sim_check.c match_kept this seed fails).
@@ -50,6 +51,25 @@ else
     failed=$((failed + 1)); echo "FAIL edge: seed 1 exec_overflows=${over:-none} (want > 0)"
     printf '%s\n' "$out" | tail -n 3
 fi
+
+# Hostile clients (sim_hostile.c): each seed below failed on the tree before the issue
+# 18 fixes, the first with only the kind of act that found it, the second with the
+# seed's own mix (`kv sim --seed N --hostile`). Each is a regression test of its fix.
+#   bug 1, an inline line past 64 KiB whose newline came after the limit check
+#          (assertion f->frame_len <= KV_PROTO_INLINE_MAX + 64): inline 2, mix 4
+#   bug 2, empty frames inside MULTI past EXEC's frame bound (pos == c->in_start):
+#          empty 1, mix 1
+#   bug 3, an inline request with more words than argv holds (f->argc <= s->argc_max):
+#          inline 1, mix 6
+#   bug 4, partial large requests (silent or trickling) holding every large request
+#          buffer: a well-behaved client past the liveness bound: partial 1, mix 35
+#   bug 5, never-reading GET pipelines holding every large reply buffer: noread 6,
+#          mix 16
+#   bug 9, HTTP (POST, Host:) answered and left open: http 3, mix 2
+for x in inline:2 empty:1 inline:1 partial:1 noread:6 http:3; do
+    run_seed "${x#*:}" --hostile="${x%%:*}"
+done
+for seed in 4 1 6 35 16 2; do run_seed "$seed" --hostile; done
 
 # Crowds (96+ clients): the server's io batch plan (activity.h kv_batch_plan) leaves
 # 0 there, so its path runs under faults; seed 2's largest hint with one recv per
@@ -111,15 +131,22 @@ while [ $((SECONDS - start)) -lt "$BUDGET_S" ] && [ $n -lt 2000 ]; do
     n=$((n + 1))
 done
 echo "seed range $base..$((base + n - 1)): $n seeds, $requests simulated requests in $((SECONDS - start))s"
+# Every seed of a second range with hostile clients (one seed in four draws them above).
+hbase=$((base + 500000)); start=$SECONDS; n=0
+while [ $((SECONDS - start)) -lt "$HOSTILE_BUDGET_S" ] && [ $n -lt 500 ]; do
+    run_seed $((hbase + n)) --hostile
+    n=$((n + 1))
+done
+echo "hostile range $hbase..$((hbase + n - 1)): $n seeds in $((SECONDS - start))s"
 
 # The canary: a planted bug must make the simulator fail.
-if timeout 120 "$KV" sim --seed 7 --canary >/dev/null 2>&1; then
+if timeout 120 "$KV" sim --seed 7 --canary --no-hostile >/dev/null 2>&1; then
     failed=$((failed + 1)); echo "FAIL canary: the planted bug went unnoticed"
 else
     passed=$((passed + 1)); echo "canary: planted bug detected"
 fi
 # The model canary: a wrong reference model must make the model check fail.
-if timeout 120 "$KV" sim --seed 7 --canary=model >/dev/null 2>&1; then
+if timeout 120 "$KV" sim --seed 7 --canary=model --no-hostile >/dev/null 2>&1; then
     failed=$((failed + 1)); echo "FAIL model canary: the planted bug went unnoticed"
 else
     passed=$((passed + 1)); echo "model canary: planted bug detected"
