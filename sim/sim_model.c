@@ -715,6 +715,13 @@ bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
     m->now = now_ms;
     struct msession *s = session_get(m, session);
     if (s->exec_pending && !m_eq_nocase(argv[0], "exec")) return replay(&c, s);
+    /* An HTTP request (cross-protocol scripting): Redis closes the client at once,
+     * with no reply, whatever state it was in; its MULTI and WATCHes go with it. */
+    if (m_opt_eq(argv[0], "post") || m_opt_eq(argv[0], "host:")) {
+        session_free(s);
+        m_watch_clear(s);
+        return compare(&c);
+    }
     const struct mcmd *cmd = find_cmd(m, argv[0]);
     if (cmd == NULL && core_only(m, argv[0])) {
         m->stats.unmodeled++;
