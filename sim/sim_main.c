@@ -238,7 +238,7 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     w->wl.has = names_has;
     w->wl.has_ctx = &server_names;
     struct sim_model_limits lim = {w->cfg.proto_max_bulk_len, w->cfg.multi_max_commands,
-                                   w->cfg.client_query_buffer_limit};
+                                   w->cfg.client_query_buffer_limit, w->cfg.watch_max_keys};
     w->model = sim_model_create(&lim);
     sim_model_set_known(w->model, names_has, &server_names);
     sim_model_set_canary(w->model, w->canary == 2);

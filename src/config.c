@@ -49,6 +49,8 @@ static const struct kv_option kv_options[] = {
     OPT("large-buffers", OPT_U32, large_buffers,
         "shared large buffers for big requests, and as many for big replies"),
     OPT("multi-max-commands", OPT_U32, multi_max_commands, "commands queued per MULTI"),
+    OPT("watch-max-keys", OPT_U32, watch_max_keys,
+        "keys one client may WATCH (past it: an error); index memory grows with it"),
     OPT("timeout", OPT_U64, timeout_s, "close clients idle this many seconds (0: never)"),
     OPT("hz", OPT_U32, hz, "background ticks per second (active expiry, timeouts)"),
     OPT("batch-wait-us", OPT_U32, batch_wait_us,
@@ -78,6 +80,7 @@ void kv_config_defaults(struct kv_config *c) {
     c->client_buffer = 16u << 10;
     c->large_buffers = 8;
     c->multi_max_commands = 1024;
+    c->watch_max_keys = 32;
     c->timeout_s = 0;
     c->hz = 10;
     c->batch_wait_us = 30; /* README "Batching wait": measured 0, 30 and 50 */
@@ -279,6 +282,11 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
     if ((uint64_t)c->multi_max_commands * 256 > c->client_query_buffer_limit / 2)
         return fail(err, cap, "multi-max-commands: %s%s",
                     "times 256 must be at most half of client-query-buffer-limit", "");
+    if (c->watch_max_keys < 1 || c->watch_max_keys > 65536)
+        return fail(err, cap, "watch-max-keys: %s%s", "must be 1..65536", "");
+    if ((uint64_t)c->watch_max_keys * c->maxclients > (1u << 26))
+        return fail(err, cap, "watch-max-keys: %s%s",
+                    "times maxclients must be at most 67108864", "");
     if (c->maxmemory_samples < 1 || c->maxmemory_samples > 64)
         return fail(err, cap, "maxmemory-samples: %s%s", "must be 1..64", "");
     if (c->hz < 1 || c->hz > 500) return fail(err, cap, "hz: %s%s", "must be 1..500", "");

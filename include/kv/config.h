@@ -35,6 +35,7 @@ struct kv_config {
     uint32_t client_buffer;         /* per-connection small recv and send buffer */
     uint32_t large_buffers;         /* large buffers per direction (input, output) */
     uint32_t multi_max_commands;    /* commands queued per MULTI */
+    uint32_t watch_max_keys;        /* keys one client may WATCH (kv's own limit) */
     uint64_t timeout_s;             /* idle client timeout, 0 = never */
     uint32_t hz;                    /* ticks per second: active expiry, timeouts */
     uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */
