@@ -123,7 +123,8 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
     sim_workload_describe(&w->wl, wl, sizeof(wl));
     printf("seed=%llu ticks=%llu maxclients=%u client_buffer=%u large_buffers=%u "
            "query_limit=%llu proto_max_bulk_len=%llu maxmemory=%llu policy=%s samples=%u "
-           "maxkeys=%llu multi_max=%u timeout=%llu hz=%u clients=%u pipe=%u backlog=%u "
+           "maxkeys=%llu multi_max=%u watch_max=%u timeout=%llu hz=%u clients=%u pipe=%u "
+           "backlog=%u "
            "partial_recv=%u%% partial_send=%u%% delay=%u reset=%uppm clog=%uppm/%u "
            "enobufs=%u%% accept_err=%u%% accept_stop=%u%% hold=%u%% half_close=%uppm "
            "vanish=%uppm corrupt=%uppm malformed=%uppm oversize=%uppm quit=%uppm "
@@ -133,7 +134,7 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            c->client_buffer, c->large_buffers, (unsigned long long)c->client_query_buffer_limit,
            (unsigned long long)c->proto_max_bulk_len, (unsigned long long)c->maxmemory,
            kv_evict_policy_name(c->maxmemory_policy), c->maxmemory_samples,
-           (unsigned long long)c->maxkeys, c->multi_max_commands,
+           (unsigned long long)c->maxkeys, c->multi_max_commands, c->watch_max_keys,
            (unsigned long long)c->timeout_s, c->hz, w->client_count, nc->pipe_bytes,
            nc->backlog, f->partial_recv_pct, f->partial_send_pct, f->delay_max_ticks,
            f->reset_ppm, f->clog_ppm, f->clog_ticks_max, f->enobufs_pct, f->accept_error_pct,
@@ -213,6 +214,12 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     kv_prng_init(&w->edge, w->seed ^ 0x656467656d756c74ull);
     w->cfaults.edge_multi_pct = !w->no_edge_multi && kv_prng_chance(&w->edge, 1, 2)
                                     ? 1 + (uint32_t)kv_prng_below(&w->edge, 50) : 0;
+    /* watch-max-keys: 1..4 in one seed of two, so the clients' WATCHes (1..3 keys)
+     * land at the limit and one past it; the default (32) otherwise. A stream of its
+     * own: every other draw stays as it was. */
+    struct kv_prng wm;
+    kv_prng_init(&wm, w->seed ^ 0x77617463686d6178ull);
+    if (kv_prng_chance(&wm, 1, 2)) w->cfg.watch_max_keys = 1 + (uint32_t)kv_prng_below(&wm, 4);
     nc->conn_cap = 2 * w->client_count + 4;
     nc->pipe_bytes = 512u << kv_prng_below(&knobs, 8);
     nc->backlog = 2 + (uint32_t)kv_prng_below(&knobs, 15);
@@ -536,7 +543,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu "
                "batch_hint_max=%u batch_windows_max=%u recv_nowait=%llu recv_eagain=%llu "
                "recv_multi=%llu recv_multi_chunks=%llu edge_multis=%llu exec_overflows=%llu "
-               "index_growths=%u index_slots=%u/%u\n",
+               "watch_full=%llu watch_refused=%llu index_growths=%u index_slots=%u/%u\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
                (unsigned long long)ms->loose, (unsigned long long)ms->oom,
@@ -548,6 +555,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)n->recv_nowait, (unsigned long long)n->recv_eagain,
                (unsigned long long)n->recv_multi, (unsigned long long)n->recv_multi_chunks,
                (unsigned long long)w->edge_multis, (unsigned long long)w->exec_overflows,
+               (unsigned long long)w->watch_full, (unsigned long long)w->watch_refused,
                index->growths, index->capacity, index->capacity_max);
     }
     printf("seed=%llu ticks=%llu requests=%llu replies_checked=%llu faults=%llu clients=%u "
