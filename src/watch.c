@@ -91,15 +91,24 @@ static void slot_delete(struct kv_watch *w, uint32_t i) {
     w->keys--;
 }
 
+/* Walks the shorter of s's keys and the key's watchers: a WATCH of n keys costs at
+ * most n * min(n, watchers of a key), never n * n when few others watch. */
 bool kv_watch_has(const struct kv_watch *w, const struct kv_session *s, uint64_t hash) {
     KV_ASSERT(s->watch_count <= w->per_session);
-    uint32_t n = s->watch_first;
-    for (uint32_t i = 0; i < s->watch_count; i++) {
+    bool found;
+    uint32_t at = probe(w, hash, &found);
+    if (!found || s->watch_count == 0) return false;
+    const struct kv_watch_slot *sl = &w->slots[at];
+    bool by_key = sl->watchers < s->watch_count;
+    uint32_t n = by_key ? sl->head : s->watch_first;
+    uint32_t len = by_key ? sl->watchers : s->watch_count;
+    for (uint32_t i = 0; i < len; i++) {
         const struct kv_watch_node *node = &w->nodes[n];
-        KV_ASSERT(node->session == s);
-        if (node->hash == hash) return true;
-        n = node->session_next;
+        KV_ASSERT(by_key ? node->hash == hash : node->session == s);
+        if (node->hash == hash && node->session == s) return true;
+        n = by_key ? node->key_next : node->session_next;
     }
+    KV_ASSERT(n == KV_WATCH_NONE);
     return false;
 }
 
