@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sim_internal.h"
 #include "sim_resp.h"
@@ -280,6 +281,18 @@ static void trace_command(struct sim_world *w, const struct kv_session *s, uint3
     sim_trace(w, 4, reply, reply_len);
 }
 
+/* How often WATCH met watch-max-keys: filled a session to it, or was refused. */
+static void count_watch_limit(struct sim_world *w, const struct kv_session *s, uint32_t argc,
+                              const struct kv_slice *argv, struct kv_slice reply) {
+    if (argv[0].len != 5 || strncasecmp((const char *)argv[0].ptr, "watch", 5) != 0) return;
+    static const char refused[] = "-ERR too many watched keys";
+    if (reply.len >= sizeof(refused) - 1 && memcmp(reply.ptr, refused, sizeof(refused) - 1) == 0)
+        w->watch_refused++;
+    else if (argc >= 2 && s->watch_count == w->cfg.watch_max_keys)
+        w->watch_full++;
+    KV_ASSERT(s->watch_count <= w->cfg.watch_max_keys);
+}
+
 static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
                        const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
                        uint32_t reply_len) {
@@ -309,6 +322,7 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
         sim_buf_put(&t->expected, reply, reply_len);
         match_request(w, t, s, argc, argv, (struct kv_slice){reply, reply_len});
     }
+    count_watch_limit(w, s, argc, argv, (struct kv_slice){reply, reply_len});
     char why[256];
     if (w->failed) return;
     if (sim_model_command(w->model, s->id, argc, argv, now_ms, reply, reply_len, &w->expected,

@@ -77,10 +77,7 @@ static uint64_t exec_frames_limit(const struct sim_world *w) {
     return w->cfg.multi_max_commands * 4ull + 64;
 }
 
-static uint64_t watch_limit(const struct sim_world *w) {
-    (void)w;
-    return KV_WATCH_MAX;
-}
+static uint64_t watch_limit(const struct sim_world *w) { return w->cfg.watch_max_keys; }
 
 /* The hold rule's stall window in ticks (server.c hold_check_pool). */
 static uint64_t stall_ticks(const struct sim_world *w) { return w->cfg.large_buffer_stall_ms; }

@@ -151,7 +151,8 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
     printf("seed=%llu ticks=%llu maxclients=%u client_buffer=%u large_buffers=%u "
            "query_limit=%llu proto_max_bulk_len=%llu maxmemory=%llu policy=%s samples=%u "
            "evict_keys=%llu evict_move=%llu "
-           "maxkeys=%llu multi_max=%u timeout=%llu hz=%u clients=%u pipe=%u backlog=%u "
+           "maxkeys=%llu multi_max=%u watch_max=%u timeout=%llu hz=%u clients=%u pipe=%u "
+           "backlog=%u "
            "partial_recv=%u%% partial_send=%u%% delay=%u reset=%uppm clog=%uppm/%u "
            "enobufs=%u%% accept_err=%u%% accept_stop=%u%% hold=%u%% half_close=%uppm "
            "vanish=%uppm corrupt=%uppm malformed=%uppm oversize=%uppm quit=%uppm "
@@ -163,7 +164,7 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            kv_evict_policy_name(c->maxmemory_policy), c->maxmemory_samples,
            (unsigned long long)c->maxmemory_eviction_keys,
            (unsigned long long)c->maxmemory_eviction_move,
-           (unsigned long long)c->maxkeys, c->multi_max_commands,
+           (unsigned long long)c->maxkeys, c->multi_max_commands, c->watch_max_keys,
            (unsigned long long)c->timeout_s, c->hz, w->client_count, nc->pipe_bytes,
            nc->backlog, f->partial_recv_pct, f->partial_send_pct, f->delay_max_ticks,
            f->reset_ppm, f->clog_ppm, f->clog_ticks_max, f->enobufs_pct, f->accept_error_pct,
@@ -243,6 +244,12 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     kv_prng_init(&w->edge, w->seed ^ 0x656467656d756c74ull);
     w->cfaults.edge_multi_pct = !w->no_edge_multi && kv_prng_chance(&w->edge, 1, 2)
                                     ? 1 + (uint32_t)kv_prng_below(&w->edge, 50) : 0;
+    /* watch-max-keys: 1..4 in one seed of two, so the clients' WATCHes (1..3 keys)
+     * land at the limit and one past it; the default (32) otherwise. A stream of its
+     * own: every other draw stays as it was. */
+    struct kv_prng wm;
+    kv_prng_init(&wm, w->seed ^ 0x77617463686d6178ull);
+    if (kv_prng_chance(&wm, 1, 2)) w->cfg.watch_max_keys = 1 + (uint32_t)kv_prng_below(&wm, 4);
     /* Hostile clients (sim_hostile.c), one seed in four or --hostile: appended after
      * the well-behaved ones, with room for all under maxclients; a stream of their own. */
     w->hostile_count = sim_hostile_draw(w, w->hostile_forced);
@@ -280,7 +287,7 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     w->wl.has = names_has;
     w->wl.has_ctx = &server_names;
     struct sim_model_limits lim = {w->cfg.proto_max_bulk_len, w->cfg.multi_max_commands,
-                                   w->cfg.client_query_buffer_limit};
+                                   w->cfg.client_query_buffer_limit, w->cfg.watch_max_keys};
     w->model = sim_model_create(&lim);
     sim_model_set_known(w->model, names_has, &server_names);
     sim_model_set_canary(w->model, w->canary == 2);
@@ -582,7 +589,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                "recv_multi=%llu recv_multi_chunks=%llu edge_multis=%llu exec_overflows=%llu "
                "hold_cuts=%llu index_growths=%u index_slots=%u/%u evict_joins=%llu "
                "evict_moved_bytes=%llu hostile_acts=%llu hostile_closed=%llu "
-               "liveness_wait_max=%llu liveness_bound=%llu\n",
+               "liveness_wait_max=%llu liveness_bound=%llu watch_full=%llu watch_refused=%llu\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
                (unsigned long long)ms->loose, (unsigned long long)ms->oom,
@@ -598,7 +605,8 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                index->capacity_max, (unsigned long long)ks->evict_joins,
                (unsigned long long)ks->evict_moved_bytes, (unsigned long long)w->hostile_acts,
                (unsigned long long)w->hostile_closed, (unsigned long long)w->liveness_wait_max,
-               (unsigned long long)(w->hostile_count > 0 ? sim_liveness_bound_ticks(w) : 0));
+               (unsigned long long)(w->hostile_count > 0 ? sim_liveness_bound_ticks(w) : 0),
+               (unsigned long long)w->watch_full, (unsigned long long)w->watch_refused);
     }
     printf("seed=%llu ticks=%llu requests=%llu replies_checked=%llu faults=%llu clients=%u "
            "commands=%llu connections=%llu rejected=%llu evicted=%llu expired=%llu "

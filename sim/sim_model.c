@@ -26,6 +26,7 @@ struct sim_model *sim_model_create(const struct sim_model_limits *lim) {
     struct sim_model *m = calloc(1, sizeof(*m));
     KV_ASSERT(m != NULL);
     m->lim = *lim;
+    KV_ASSERT(lim->watch_max >= 1);
     m->cap = 64;
     m->slots = calloc(m->cap, sizeof(struct mentry));
     KV_ASSERT(m->slots != NULL);
@@ -52,6 +53,7 @@ void sim_model_destroy(struct sim_model *m) {
         struct msession *next = s->next;
         session_free(s);
         m_watch_clear(s);
+        free(s->watch);
         free(s->q);
         sim_buf_free(&s->exec_reply);
         free(s);
@@ -388,6 +390,7 @@ void sim_model_session_end(struct sim_model *m, uint64_t id) {
         *pp = s->next;
         session_free(s);
         m_watch_clear(s);
+        free(s->watch);
         free(s->q);
         sim_buf_free(&s->exec_reply);
         free(s);

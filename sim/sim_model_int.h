@@ -37,8 +37,6 @@ struct mqueued {
     struct mval *argv;
 };
 
-#define M_WATCH_MAX 32 /* kv's KV_WATCH_MAX */
-
 struct mwatch {
     struct mval key;
     bool live;              /* the key was live when WATCHed */
@@ -47,7 +45,8 @@ struct mwatch {
 
 struct msession {
     uint64_t id;
-    struct mwatch watch[M_WATCH_MAX];
+    struct mwatch *watch;   /* watch_cap entries (grown by WATCH) */
+    uint32_t watch_cap;
     uint32_t nwatch;
     bool cas_abort;         /* a watched key changed: EXEC must return nil */
     const char *cas_why;    /* why, for the failure message */

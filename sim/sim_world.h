@@ -172,6 +172,8 @@ struct sim_world {
     uint64_t edge_multis;        /* ECHOs that filled a MULTI to the limit */
     uint64_t exec_overflows;     /* MULTIs failed by EXEC's own bytes (sim_check.c) */
     uint64_t hold_cuts;          /* sessions the hold rule disconnected (server.c) */
+    uint64_t watch_full;         /* WATCHes that filled a session to watch-max-keys */
+    uint64_t watch_refused;      /* WATCHes refused one past it */
     uint64_t used_memory_max;    /* peak of the keyspace's used memory */
     XXH3_state_t *trace;
     struct sim_buf expected;     /* scratch: the model's reply */

@@ -116,9 +116,9 @@ static void cmd_watch(struct kv_cmd_ctx *c) {
         kv_reply_error(c->out, "ERR WATCH inside MULTI is not allowed");
         return;
     }
-    if (s->watch_count + (c->argc - 1) > KV_WATCH_MAX) {
-        kv_reply_errorf(c->out, "ERR too many watched keys (at most %u per client)",
-                        KV_WATCH_MAX);
+    uint32_t max = c->engine->config->watch_max_keys; /* kv's own limit and text */
+    if ((uint64_t)s->watch_count + (c->argc - 1) > max) {
+        kv_reply_errorf(c->out, "ERR too many watched keys (at most %u per client)", max);
         return;
     }
     for (uint32_t i = 1; i < c->argc; i++)

@@ -30,6 +30,8 @@ struct harness {
     struct kv_engine e;
     struct kv_session s, watcher;
     struct kv_session *watchers[4];
+    struct kv_watch_node *watch_nodes;
+    struct kv_watch_slot *watch_slots;
     struct kv_clock clock;
     int64_t now_ms;
     void *mem;
@@ -60,8 +62,13 @@ static struct harness *h_open(uint64_t maxmemory, uint64_t maxkeys, enum kv_evic
     h->scratch = malloc(64 << 10);
     h->out = malloc(OUT_CAP);
     kv_ks_init(&h->ks, &h->cfg, h->mem, &h->e.stats, 99);
+    h->watch_nodes = calloc(kv_watch_nodes_cap(4, h->cfg.watch_max_keys),
+                            sizeof(struct kv_watch_node));
+    h->watch_slots = calloc(kv_watch_slots_cap(4, h->cfg.watch_max_keys),
+                            sizeof(struct kv_watch_slot));
     struct kv_engine_init init = {
-        .watchers = h->watchers, .watchers_cap = 4, .config = &h->cfg, .clock = &h->clock,
+        .watchers = h->watchers, .watchers_cap = 4, .watch_nodes = h->watch_nodes,
+        .watch_slots = h->watch_slots, .config = &h->cfg, .clock = &h->clock,
         .prng_seed = 7, .ks = &h->ks, .reply_max = OUT_CAP / 2, .scratch = h->scratch,
         .scratch_cap = 64 << 10,
     };
@@ -76,6 +83,9 @@ static void h_close(struct harness *h) {
     if (h == NULL) return;
     if (h == h_live) h_live = NULL;
     kv_ks_check(&h->ks);
+    kv_engine_check(&h->e);
+    free(h->watch_nodes);
+    free(h->watch_slots);
     free(h->mem);
     free(h->scratch);
     free(h->out);
@@ -833,14 +843,16 @@ static enum kv_exec h_exec(struct harness *h, const char *const *args) {
 }
 
 TEST(test_client_limits) {
+    enum { WATCH_DEFAULT = 32 }; /* watch-max-keys's default: the limit before it */
     struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
-    const char *w[KV_WATCH_MAX + 3] = {"WATCH"};
-    char names[KV_WATCH_MAX + 1][16];
-    for (int i = 0; i <= KV_WATCH_MAX; i++) {
+    CHECK(h->cfg.watch_max_keys == WATCH_DEFAULT);
+    const char *w[WATCH_DEFAULT + 3] = {"WATCH"};
+    char names[WATCH_DEFAULT + 1][16];
+    for (int i = 0; i <= WATCH_DEFAULT; i++) {
         snprintf(names[i], sizeof(names[i]), "w%d", i);
         w[i + 1] = names[i];
     }
-    w[KV_WATCH_MAX + 1] = NULL; /* exactly KV_WATCH_MAX keys: accepted */
+    w[WATCH_DEFAULT + 1] = NULL; /* exactly watch-max-keys keys: accepted */
     CHECK(h_exec(h, w) == KV_EXEC_DONE);
     CHECK_STR(h->reply.buf, h->reply.len, "+OK\r\n");
     const char *one_more[] = {"WATCH", "extra", NULL};
@@ -1462,6 +1474,73 @@ TEST(test_watch_touch) {
     h_close(h);
 }
 
+/* The WATCH index through the engine: a write costs its own key's watchers (none
+ * for an unwatched key), every watcher of a key is dirtied, UNWATCH, EXEC, DISCARD
+ * and a closed connection leave the index empty. */
+TEST(test_watch_index) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct kv_session more[2];
+    kv_session_init(&more[0], 3);
+    kv_session_init(&more[1], 4);
+    struct kv_session *all[4] = {&h->s, &h->watcher, &more[0], &more[1]};
+    const char *const watch_k[] = {"watch", "a", "k", "b", NULL};
+    for (int i = 0; i < 4; i++) h_run_on(h, all[i], watch_k);
+    kv_engine_check(&h->e);
+    CHECK(h->e.watch.nodes_used == 12 && h->e.watch.keys == 3);
+    const char *const set_other[] = {"set", "other", "1", NULL};
+    h_run_on(h, &h->s, set_other);
+    CHECK(h->e.watch.touch_visits == 0);
+    for (int i = 0; i < 4; i++) CHECK(!(all[i]->flags & KV_SESSION_DIRTY_CAS));
+    const char *const set_k[] = {"set", "k", "1", NULL};
+    h_run_on(h, &more[1], set_k);
+    CHECK(h->e.watch.touch_visits == 4);
+    for (int i = 0; i < 4; i++) CHECK(all[i]->flags & KV_SESSION_DIRTY_CAS);
+    const char *const unwatch[] = {"unwatch", NULL};
+    const char *const multi[] = {"multi", NULL};
+    const char *const exec[] = {"exec", NULL};
+    const char *const discard[] = {"discard", NULL};
+    h_run_on(h, &h->s, unwatch);
+    h_run_on(h, &h->watcher, multi);
+    CHECK_STR(h_run_on(h, &h->watcher, exec)->buf, h->reply.len, "*-1\r\n"); /* dirty */
+    h_run_on(h, &more[0], multi);
+    CHECK_STR(h_run_on(h, &more[0], discard)->buf, h->reply.len, "+OK\r\n");
+    CHECK(h->e.watch.nodes_used == 3 && h->e.watch.sessions_len == 1);
+    kv_session_reset(&h->e, &more[1]); /* the connection closed */
+    kv_engine_check(&h->e);
+    CHECK(h->e.watch.nodes_used == 0 && h->e.watch.keys == 0 && h->e.watch.sessions_len == 0);
+    for (int i = 0; i < 4; i++) CHECK(all[i]->watch_count == 0);
+    h_run_on(h, &h->s, set_k);
+    CHECK(h->e.watch.touch_visits == 4);
+    h_close(h);
+}
+
+/* watch-max-keys at run time: at the limit accepted, one past refused with the
+ * same text; the check counts arguments (duplicates too), the index distinct keys. */
+TEST(test_watch_limit_option) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    h->cfg.watch_max_keys = 3; /* lower than the index was sized for: allowed */
+    EXPECT(h, "+OK\r\n", "WATCH", "a", "b", "c");
+    CHECK(h->s.watch_count == 3);
+    EXPECT(h, "-ERR too many watched keys (at most 3 per client)\r\n", "WATCH", "d");
+    /* a is watched already, but 3 + 1 words > 3: refused all the same */
+    EXPECT(h, "-ERR too many watched keys (at most 3 per client)\r\n", "WATCH", "a");
+    CHECK(h->s.watch_count == 3);
+    h->cfg.watch_max_keys = 4;
+    EXPECT(h, "+OK\r\n", "WATCH", "a"); /* 3 + 1 <= 4, and a counts once */
+    CHECK(h->s.watch_count == 3);
+    h->cfg.watch_max_keys = 3;
+    EXPECT(h, "+OK\r\n", "UNWATCH");
+    EXPECT(h, "-ERR too many watched keys (at most 3 per client)\r\n", "WATCH", "a", "b",
+           "c", "d");
+    CHECK(h->s.watch_count == 0 && h->e.watch.nodes_used == 0);
+    EXPECT(h, "+OK\r\n", "WATCH", "a", "a", "a");
+    CHECK(h->s.watch_count == 1 && h->e.watch.nodes_used == 1);
+    EXPECT(h, "+OK\r\n", "WATCH", "b", "c");
+    EXPECT(h, "-ERR too many watched keys (at most 3 per client)\r\n", "WATCH", "a");
+    kv_engine_check(&h->e);
+    h_close(h);
+}
+
 /* A plain SET looks its key up once, inside the keyspace: over an expired key it
  * still counts one expiry, keeps no TTL, and NX/XX/GET still see the key as absent. */
 TEST(test_set_over_expired) {
@@ -1847,6 +1926,8 @@ int main(void) {
     RUN(test_evict_large_value_volatile);
     RUN(test_setrange_large_offset);
     RUN(test_watch_touch);
+    RUN(test_watch_index);
+    RUN(test_watch_limit_option);
     RUN(test_set_over_expired);
     RUN(test_bounds_big_replies);
     RUN(test_bounds_exact);
