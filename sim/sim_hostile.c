@@ -472,7 +472,9 @@ static void act_http(struct sim_world *w, struct sim_client *c, struct sim_hosti
  * WATCH commands), idle, then MULTI/EXEC, DISCARD, UNWATCH or nothing. Exact. */
 static void act_watch(struct sim_world *w, struct sim_client *c, struct sim_hostile *h) {
     uint64_t lim = watch_limit(w);
-    uint64_t keys = kv_prng_chance(&c->prng, 1, 2) ? 1 + below(c, 8) : lim - 1 + below(c, 3);
+    /* At least one key: a limit of 1 drew 0 here (lim - 1), an empty act. */
+    uint64_t near = lim - 1 + below(c, 3); /* not inside KV_MAX: it evaluates twice */
+    uint64_t keys = kv_prng_chance(&c->prng, 1, 2) ? 1 + below(c, 8) : KV_MAX(near, 1u);
     for (uint32_t cmds = 0; keys > 0 && cmds < 3; cmds++) {
         uint64_t n = cmds == 2 ? keys : KV_MIN(keys, 1 + below(c, keys));
         n = KV_MIN(n, SIM_ARGC_MAX - 1u);
