@@ -305,9 +305,8 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
                     "must be between 64 bytes and client-query-buffer-limit", "");
     if (c->large_buffer_stall_ms < 1 || c->large_buffer_stall_ms > 3600000)
         return fail(err, cap, "large-buffer-stall-ms: %s%s", "must be 1..3600000", "");
-    if (c->large_buffer_min_progress > c->client_query_buffer_limit)
-        return fail(err, cap, "large-buffer-min-progress: %s%s",
-                    "must be at most client-query-buffer-limit", "");
+    if (c->large_buffer_min_progress > (1u << 30))
+        return fail(err, cap, "large-buffer-min-progress: %s%s", "must be at most 1gb", "");
     if (c->watch_max_keys < 1 || c->watch_max_keys > 65536)
         return fail(err, cap, "watch-max-keys: %s%s", "must be 1..65536", "");
     if ((uint64_t)c->watch_max_keys * c->maxclients > (1u << 26))

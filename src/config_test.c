@@ -97,6 +97,40 @@ TEST(wait_options_at_their_limits) {
     CHECK_STR(err, strlen(err), "batch-wait-us: must be 0..1000");
 }
 
+/* --proto-inline-max-size: 64 bytes .. client-query-buffer-limit; argv follows it. The
+ * hold rule: stall 1..3600000 ms, min-progress at most 1gb (0: off). */
+TEST(inline_and_hold_options) {
+    struct kv_config c;
+    char err[160] = "";
+    kv_config_defaults(&c);
+    CHECK(c.proto_inline_max_size == 65536 && c.large_buffer_stall_ms == 25);
+    CHECK(c.large_buffer_min_progress == 8192);
+    CHECK(kv_config_argv_max(&c) == c.client_query_buffer_limit / 6 + 1);
+    CHECK(kv_config_set(&c, "client-query-buffer-limit", "64kb", err, sizeof(err)) == 0);
+    CHECK(kv_config_set(&c, "proto-max-bulk-len", "32kb", err, sizeof(err)) == 0);
+    CHECK(kv_config_set(&c, "multi-max-commands", "64", err, sizeof(err)) == 0);
+    CHECK(kv_config_check(&c, err, sizeof(err)) == 0);
+    /* 65536 / 6 + 1 = 10923 multibulk arguments, but 32769 words fit an inline line */
+    CHECK(kv_config_argc_max(&c) == 10923 && kv_config_argv_max(&c) == 32769);
+    c.proto_inline_max_size = 65537;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK_STR(err, strlen(err),
+              "proto-inline-max-size: must be between 64 bytes and client-query-buffer-limit");
+    c.proto_inline_max_size = 63;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    c.proto_inline_max_size = 64;
+    CHECK(kv_config_check(&c, err, sizeof(err)) == 0);
+    c.large_buffer_stall_ms = 0;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK_STR(err, strlen(err), "large-buffer-stall-ms: must be 1..3600000");
+    c.large_buffer_stall_ms = 3600000;
+    c.large_buffer_min_progress = 0;
+    CHECK(kv_config_check(&c, err, sizeof(err)) == 0);
+    c.large_buffer_min_progress = (1u << 30) + 1;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK_STR(err, strlen(err), "large-buffer-min-progress: must be at most 1gb");
+}
+
 /* --recv-buffers: 0 (off) or a power of two up to 32768 (the kernel's ring limit). */
 TEST(recv_buffers_powers_of_two) {
     struct kv_config c;
@@ -180,6 +214,7 @@ int main(void) {
     RUN(errors_name_the_option);
     RUN(impossible_configurations);
     RUN(wait_options_at_their_limits);
+    RUN(inline_and_hold_options);
     RUN(recv_buffers_powers_of_two);
     RUN(watch_max_keys_bounds);
     RUN(config_file);

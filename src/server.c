@@ -994,7 +994,8 @@ static void idle_timeouts(struct kv_server *s) {
     if (s->cfg->timeout_s == 0) return;
     uint64_t limit = s->cfg->timeout_s * 1000000000ull;
     uint64_t now = now_ns(s);
-    uint32_t budget = KV_MIN(s->clients_max, 1024u);
+    /* Per tick: every slot once a second (as active expiry covers the index). */
+    uint32_t budget = KV_MIN(s->clients_max / s->cfg->hz + 1, s->clients_max);
     for (uint32_t i = 0; i < budget; i++) {
         struct kv_conn *c = &s->conns[s->timeout_cursor];
         s->timeout_cursor = (s->timeout_cursor + 1) % s->clients_max;

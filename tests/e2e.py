@@ -348,7 +348,10 @@ def fairness_run(name, a1, a2, b1, first):
     large frame b1 (B waits for it), then A sends the rest of a1 and half of its next
     large frame a2. B must be answered while a2 is still incomplete; returns the two
     connections for the caller's final checks (A has sent all of a2)."""
-    kv = start_kv(name, ['--large-buffers', 1, '--maxclients', 8, '--maxmemory', '32mb'])
+    # The pauses below are this test's, not a hostile client's: the hold rule (tested
+    # in tests/hostile.py) gets a window longer than the test.
+    kv = start_kv(name, ['--large-buffers', 1, '--maxclients', 8, '--maxmemory', '32mb',
+                         '--large-buffer-stall-ms', 600000])
     a, b = Conn(kv.port), Conn(kv.port)
     a.send(a1[:first])
     time.sleep(0.3)
@@ -542,7 +545,9 @@ def big_client(port, idx, rounds, slow, out):
 
 @test()
 def test_backpressure():
-    kv = start_kv('bp', ['--large-buffers', 1, '--maxclients', 64, '--maxmemory', '64mb'])
+    # Slow readers and pauses by design: the hold rule's window is longer than the test.
+    kv = start_kv('bp', ['--large-buffers', 1, '--maxclients', 64, '--maxmemory', '64mb',
+                         '--large-buffer-stall-ms', 600000])
     P = kv.port
     # Deterministic: A holds the only large request buffer; B must wait for it.
     a, b, info = Conn(P), Conn(P), Conn(P)
