@@ -19,7 +19,8 @@ def write(target, name, data, prefix="seed-"):
 
 # ---- fuzz_resp ---------------------------------------------------------------
 # byte 0: bits 0-2 bulk limit index, 3-5 argc limit index, 6 inflate, 7 need-mode
-# byte 1: number of read sizes; then the sizes; [inflate: pos, len/512-1, filler]
+# byte 1: number of read sizes; then the sizes; [inflate: pos, v, filler]: a run of
+# (v + 1) * 32 bytes for v < 224, else 65520 + (v - 224) (240: exactly 64 KiB)
 
 def mb(*args):
     out = b"*%d\r\n" % len(args)
@@ -70,12 +71,12 @@ def resp_seeds():
     resp("mb-bulk-header-bad-lf", b"*1\r\n$3\rXabc\r\n")
     resp("mb-incomplete-payload", b"*2\r\n$3\r\nabc\r\n$10\r\nabc", reads=[0])
     resp("mb-huge-declared-bulk", b"*1\r\n$2147483584\r\nabc", bulk=7, need=True)
-    resp("long-inline-no-newline", b"GET ", inflate=[4, 129, ord("a")], reads=[200])
-    resp("long-inline-then-newline", b"GET \r\n", inflate=[4, 127, ord("a")], reads=[0])
-    resp("long-mbulk-count", b"*1", inflate=[1, 130, ord("1")], reads=[255])
-    resp("long-bulk-header", b"*1\r\n$1", inflate=[6, 130, ord("0")], reads=[100, 0])
+    resp("long-inline-no-newline", b"GET ", inflate=[4, 255, ord("a")], reads=[200])
+    resp("long-inline-then-newline", b"GET \r\n", inflate=[4, 240, ord("a")], reads=[0])
+    resp("long-mbulk-count", b"*1", inflate=[1, 255, ord("1")], reads=[255])
+    resp("long-bulk-header", b"*1\r\n$1", inflate=[6, 255, ord("0")], reads=[100, 0])
     resp("long-bulk-payload", b"*2\r\n$3\r\nSET\r\n$65536\r\n\r\n", bulk=6,
-         inflate=[20, 127, ord("v")], reads=[17, 0])
+         inflate=[20, 240, ord("v")], reads=[17, 0])
 
 
 # ---- fuzz_config -------------------------------------------------------------
