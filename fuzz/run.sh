@@ -13,15 +13,19 @@
 # cov:/ft:/exec/s figures of every run are printed at the end and kept in
 # build-fuzz/logs/<target>.log.
 #
+# Each target runs with -max_len above the limits it configures (max_len() below),
+# so an input can cross every one of them.
+#
 # Environment: FUZZ_JOBS (parallel jobs per target, default 1: the machine is
-# shared), FUZZ_RSS_MB (default 2048), FUZZ_NO_MERGE=1 (leave the corpus alone).
+# shared), FUZZ_RSS_MB (default 2048), FUZZ_NO_MERGE=1 (leave the corpus alone),
+# FUZZ_MAX_LEN (overrides every target's -max_len).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECS=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_resp fuzz_config fuzz_engine)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(fuzz_resp fuzz_config fuzz_engine fuzz_server)
 case "$SECS" in ''|*[!0-9]*) echo "usage: fuzz/run.sh [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
 
 # clang and the libFuzzer runtime (libclang-rt-14-dev on Debian/Ubuntu).
@@ -97,6 +101,20 @@ merge_corpus() {
     fi
 }
 
+# -max_len per target, above the limits the target draws: fuzz_resp's inputs are at
+# most 64 KiB (an inflate run makes streams of up to 128 KiB, past the 64 KiB line
+# limits); fuzz_config's at most 8 KiB of text; fuzz_engine's values reach 16 KiB,
+# above its 512 B-8 KiB reply limits; fuzz_server's raw writes reach 16 KiB, above
+# its 512 B-16 KiB query limits, and its fill records 1 MiB, above 256 KiB.
+max_len() {
+    if [ -n "${FUZZ_MAX_LEN:-}" ]; then echo "$FUZZ_MAX_LEN"; return; fi
+    case "$1" in
+    fuzz_resp) echo 65536 ;;
+    fuzz_config) echo 8192 ;;
+    *) echo 16384 ;;
+    esac
+}
+
 for t in "${TARGETS[@]}"; do
     corpus=fuzz/corpus/$t
     work=build-fuzz/work/$t
@@ -111,7 +129,7 @@ for t in "${TARGETS[@]}"; do
         [ -f "$f" ] && ! is_finding "$f" && cp -n "$f" "$work/" 2>/dev/null || true
     done
     flags=(-max_total_time="$SECS" -timeout=10 -rss_limit_mb="${FUZZ_RSS_MB:-2048}"
-           -print_final_stats=1 -artifact_prefix="$art/")
+           -max_len="$(max_len "$t")" -print_final_stats=1 -artifact_prefix="$art/")
     [ -f "fuzz/$t.dict" ] && flags+=(-dict="fuzz/$t.dict")
     [ "${FUZZ_JOBS:-1}" -gt 1 ] && flags+=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS")
     rc=0
