@@ -59,10 +59,10 @@
     } while (0)
 
 #define CLIENTS_MAX 4u
-#define PIPE_BYTES (256u << 10)    /* a whole 128 KiB request fits in one read */
+#define PIPE_BYTES (128u << 10)    /* 64 KiB and more arrive in one read */
 #define QUEUED_MAX (4u << 20)      /* bytes a client may have queued, at most */
 #define TURNS_MAX 20000u           /* server turns per input, in all */
-#define DRAIN_QUIET 64u            /* turns without a byte moving end a drain */
+#define DRAIN_QUIET 8u             /* turns without a byte moving end a drain */
 #define DRAIN_MAX 4000u
 #define CLOSE_MAX 2000u
 #define REPLY_DEPTH_MAX 32u
@@ -363,7 +363,8 @@ static void world_init(struct world *w, const uint8_t *h) {
     w->trace = getenv("FUZZ_SERVER_TRACE") != NULL;
     draw_config(&w->cfg, h);
     w->nclients = 1 + (h[2] & 3);
-    struct sim_net_config nc = {.conn_cap = 2 * CLIENTS_MAX + 4, .pipe_bytes = PIPE_BYTES,
+    /* Each client's slot, and one more while a left connection is still closing. */
+    struct sim_net_config nc = {.conn_cap = 2 * w->nclients + 2, .pipe_bytes = PIPE_BYTES,
                                 .backlog = 2 * CLIENTS_MAX, .timers = 16, .seed = h[3]};
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS);
     w->net = sim_net_create(&nc, &w->clock);
