@@ -133,7 +133,11 @@ for t in "${TARGETS[@]}"; do
     [ -f "fuzz/$t.dict" ] && flags+=(-dict="fuzz/$t.dict")
     [ "${FUZZ_JOBS:-1}" -gt 1 ] && flags+=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS")
     rc=0
-    "build-fuzz/libfuzzer/$t" "${flags[@]}" "$work" >>"$log" 2>&1 || rc=$?
+    # CPU seconds too: on a shared machine exec per CPU second is the figure that
+    # compares across runs (wall-clock exec/s falls with the load).
+    TIMEFORMAT='cpu_seconds: %U %S'
+    { time { "build-fuzz/libfuzzer/$t" "${flags[@]}" "$work" >>"$log" 2>&1 || rc=$?; }; } \
+        2>>"$log"
     if [ "${FUZZ_JOBS:-1}" -gt 1 ]; then
         cat fuzz-*.log >>"$log" 2>/dev/null || true
         rm -f fuzz-*.log
@@ -143,6 +147,9 @@ for t in "${TARGETS[@]}"; do
     ft=$(sed -n 's/.*ft: \([0-9]*\).*/\1/p' <<<"$last")
     eps=$(sed -n 's/^stat::average_exec_per_sec: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
     runs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+    cpu=$(sed -n 's/^cpu_seconds: \([0-9.]*\) \([0-9.]*\)$/\1 \2/p' "$log" | tail -n 1 |
+        awk '{printf "%.1f", $1 + $2}')
+    per_cpu=$(awk -v r="${runs:-0}" -v c="${cpu:-0}" 'BEGIN { if (c > 0) printf "%d", r / c }')
     for f in "$art"/*; do # new findings join the committed corpus: replayed from now on
         [ -f "$f" ] || continue
         mv "$f" "$corpus/"
@@ -158,8 +165,9 @@ for t in "${TARGETS[@]}"; do
         merge_corpus "$t" "$corpus" "$work" "$log"
     fi
     FAILED=$((FAILED + failed))
-    line=$(printf '%-12s runs=%s exec/s=%s cov=%s ft=%s corpus=%s files' "$t" "${runs:-?}" \
-        "${eps:-?}" "${cov:-?}" "${ft:-?}" "$(ls "$corpus" | wc -l)")
+    line=$(printf '%-12s runs=%s exec/s=%s cpu=%ss exec/cpu-s=%s cov=%s ft=%s corpus=%s files' \
+        "$t" "${runs:-?}" "${eps:-?}" "${cpu:-?}" "${per_cpu:-?}" "${cov:-?}" "${ft:-?}" \
+        "$(ls "$corpus" | wc -l)")
     echo "   $line"
     SUMMARY+=("$line")
 done

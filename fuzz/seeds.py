@@ -376,6 +376,9 @@ def server_seeds():
     server("multi-exec", [s_data(mb(b"MULTI") + mb(b"SET", b"a", b"1") + mb(b"INCR", b"a") +
                                  mb(b"GET", b"a") + mb(b"EXEC"))], multi=2)
     server("multi-too-many", [s_data(mb(b"MULTI") + ping * 3 + mb(b"EXEC"))], multi=0)
+    server("multi-split-reads", [s_data(b"MULTI\r\n"), s_data(mb(b"SET", b"a", b"1")),
+                                 s_data(b"\r\n"), s_data(b"INCR a\r\n"), s_data(b"EXEC\r\n")],
+           multi=1, limit=2)
     server("inline-quotes", [s_data(b'SET "a b" \'c\\\'d\'\r\nGET "a b"\r\nECHO "\\x41\r\n')])
     server("empty-frames", [s_data(b"\r\n\n*0\r\n*-1\r\n" + ping)])
     server("http-post", [s_data(b"POST / HTTP/1.1\r\nHost: x\r\n\r\n")])
