@@ -340,7 +340,18 @@ static void on_evict(void *ctx, const uint8_t *key, uint32_t klen) {
     sim_model_evict(w->model, key, klen);
 }
 
+/* The hold rule disconnected this session: what it was owed may be lost. */
+static void on_cut(void *ctx, const struct kv_session *s) {
+    struct sim_world *w = ctx;
+    struct sim_track *t = s->id < w->by_session_cap ? w->by_session[s->id] : NULL;
+    KV_ASSERT(t != NULL && t->session == s->id);
+    t->cut = true;
+    w->hold_cuts++;
+    SIM_DEBUG(t->serial, "cut by the hold rule");
+}
+
 void sim_observer_init(struct sim_world *w) {
+    w->observer.on_cut = on_cut;
     w->observer.on_command = on_command;
     w->observer.on_evict = on_evict;
     w->observer.on_exec_begin = on_exec_begin;
@@ -445,7 +456,7 @@ void sim_track_end(struct sim_world *w, struct sim_track *t, bool reset) {
     sim_trace(w, 7, head, sizeof(head));
     SIM_DEBUG(t->serial, "client sees %s", reset ? "a reset" : "EOF");
     if (reset || w->failed) return;
-    bool lenient = w->cfg.timeout_s > 0 || t->oversize || t->corrupted;
+    bool lenient = w->cfg.timeout_s > 0 || t->oversize || t->corrupted || t->cut;
     uint64_t lost = t->expected.len - t->exp_off;
     if (lost > 0 && !lenient) {
         sim_fail(w, "connection %llu closed before %llu produced reply bytes were sent",
@@ -456,14 +467,14 @@ void sim_track_end(struct sim_world *w, struct sim_track *t, bool reset) {
     const char *want = t->rejected ? SIM_REJECT_MSG : t->extra_want;
     /* The idle timeout may close a client that stopped reading mid-error, as Redis
      * closes one whose output makes no progress for `timeout` seconds (9200784). */
-    bool cut_by_timeout = w->cfg.timeout_s > 0;
+    bool cut_by_timeout = w->cfg.timeout_s > 0 || t->cut;
     if (want != NULL && t->extra.len > 0 && t->extra.len != strlen(want) && !cut_by_timeout) {
         sim_fail(w, "connection %llu closed in the middle of its final error",
                  (unsigned long long)t->serial);
         fail_bytes(w, "got", t->extra.p, t->extra.len);
         return;
     }
-    if (t->rejected || t->corrupted || t->oversize || t->extra_want != NULL) return;
+    if (t->rejected || t->corrupted || t->oversize || t->cut || t->extra_want != NULL) return;
     uint32_t owed = sim_track_outstanding(t, true);
     if (w->phase >= SIM_PHASE_QUIET && owed > 0 && !w->stopping)
         sim_fail(w, "connection %llu closed with %u quiet-phase requests unanswered",

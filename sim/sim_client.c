@@ -130,7 +130,9 @@ static void send_req_as(struct sim_world *w, struct sim_client *c, struct sim_se
     sim_buf_reserve(&c->out, size);
     uint32_t n = 0;
     if (may_inline && kv_prng_below(&c->prng, 100) < w->cfaults.inline_pct)
-        n = sim_resp_encode_inline(c->out.p + c->out.len, size, s->req.argc, argv);
+        n = sim_resp_encode_inline(c->out.p + c->out.len,
+                                   KV_MIN(size, (uint64_t)w->cfg.proto_inline_max_size),
+                                   s->req.argc, argv);
     if (n == 0) n = sim_resp_encode(c->out.p + c->out.len, size, s->req.argc, argv);
     KV_ASSERT(n > 0 && n <= size);
     c->out.len += n;

@@ -62,6 +62,23 @@ static uint32_t draw_pct(struct kv_prng *p, uint32_t max) {
     return kv_prng_chance(p, 1, 2) ? 1 + (uint32_t)kv_prng_below(p, max) : 0;
 }
 
+/*
+ * Limits added after the regression seeds in tests/sim.sh were found draw from a
+ * stream of their own, so those seeds keep drawing what they drew. The inline limit
+ * is at most the query limit; the hold rule's window spans 2..200 ticks (ms).
+ */
+static void draw_later_limits(const struct sim_world *w, struct kv_config *c) {
+    struct kv_prng q;
+    kv_prng_init(&q, w->seed ^ 0x6c696d6974730001ull);
+    uint64_t most = KV_MIN(c->client_query_buffer_limit, 64u << 10);
+    c->proto_inline_max_size = (uint32_t)(kv_prng_chance(&q, 1, 2) ? 64 + kv_prng_below(&q, most - 63)
+                                                                   : most);
+    c->large_buffer_stall_ms = 2 + (uint32_t)kv_prng_below(&q, 199);
+    c->large_buffer_min_progress = (uint32_t)(kv_prng_chance(&q, 1, 4) ? 0
+                                                                       : kv_prng_below(&q, 4096));
+    KV_ASSERT(c->proto_inline_max_size >= 64 && c->proto_inline_max_size <= most);
+}
+
 static void draw_config(struct sim_world *w, struct kv_prng *p) {
     struct kv_config *c = &w->cfg;
     kv_config_defaults(c);
@@ -81,6 +98,7 @@ static void draw_config(struct sim_world *w, struct kv_prng *p) {
     c->multi_max_commands = 1 + (uint32_t)kv_prng_below(p, KV_MIN(16u, limit / 512));
     c->timeout_s = kv_prng_chance(p, 1, 2) ? 0 : 1 + kv_prng_below(p, 3);
     c->hz = 10 + (uint32_t)kv_prng_below(p, 91);
+    draw_later_limits(w, c);
     char err[256];
     if (kv_config_check(c, err, sizeof(err)) != 0) {
         fprintf(stderr, "sim: drew an impossible configuration: %s\n", err);
@@ -536,7 +554,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu "
                "batch_hint_max=%u batch_windows_max=%u recv_nowait=%llu recv_eagain=%llu "
                "recv_multi=%llu recv_multi_chunks=%llu edge_multis=%llu exec_overflows=%llu "
-               "index_growths=%u index_slots=%u/%u\n",
+               "hold_cuts=%llu index_growths=%u index_slots=%u/%u\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
                (unsigned long long)ms->loose, (unsigned long long)ms->oom,
@@ -548,7 +566,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)n->recv_nowait, (unsigned long long)n->recv_eagain,
                (unsigned long long)n->recv_multi, (unsigned long long)n->recv_multi_chunks,
                (unsigned long long)w->edge_multis, (unsigned long long)w->exec_overflows,
-               index->growths, index->capacity, index->capacity_max);
+               (unsigned long long)w->hold_cuts, index->growths, index->capacity, index->capacity_max);
     }
     printf("seed=%llu ticks=%llu requests=%llu replies_checked=%llu faults=%llu clients=%u "
            "commands=%llu connections=%llu rejected=%llu evicted=%llu expired=%llu "

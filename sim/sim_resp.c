@@ -183,7 +183,7 @@ uint32_t sim_resp_encode_inline(uint8_t *out, uint64_t cap, uint32_t argc,
         if (!inline_safe(argv[i])) return 0;
         need += argv[i].len + 1;
     }
-    if (need > cap || need > 60000) return 0;
+    if (need - 1 > cap) return 0; /* cap: the buffer's room and the inline limit */
     uint32_t n = 0;
     for (uint32_t i = 0; i < argc; i++) {
         if (i > 0) out[n++] = ' ';

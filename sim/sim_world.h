@@ -54,6 +54,7 @@ struct sim_track {
     bool exec_running;      /* EXEC replays are being reported */
     bool half_closed;
     bool oversize;
+    bool cut;               /* disconnected by the hold rule (server.c): lenient */
     uint64_t wire_pos;      /* bytes the client queued on this connection */
     uint64_t keep_from;     /* where the open MULTI's first queued frame starts
                              * (SIM_KEEP_NONE: none), as server.c keep_start */
@@ -155,6 +156,7 @@ struct sim_world {
     uint64_t clock_jumps;
     uint64_t edge_multis;        /* ECHOs that filled a MULTI to the limit */
     uint64_t exec_overflows;     /* MULTIs failed by EXEC's own bytes (sim_check.c) */
+    uint64_t hold_cuts;          /* sessions the hold rule disconnected (server.c) */
     uint64_t used_memory_max;    /* peak of the keyspace's used memory */
     XXH3_state_t *trace;
     struct sim_buf expected;     /* scratch: the model's reply */

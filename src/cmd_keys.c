@@ -4,9 +4,9 @@
  * PEXPIRETIME PERSIST. Replies, error texts and the order of checks follow Redis
  * 7.0 (db.c, expire.c), byte for byte, in RESP2. kv has one database (DB 0).
  *
- * Memory: owns none. KEYS and SCAN write their elements straight into the reply
- * buffer behind a reserved gap and then slide them down under the real header, so
- * neither needs a list of keys on the side.
+ * Memory: owns none. KEYS and SCAN count their reply in a first pass over the keys
+ * and write it in a second (see keys_walk), so neither needs a list of keys on the
+ * side, and their reply bound is the exact reply.
  * Invariants: a command completes or changes nothing (RENAME, COPY and adding a TTL
  * may need memory: they reply -OOM and leave every key as it was). Every modified
  * key goes to kv_engine_touch. Reply bounds are computed without side effects.
@@ -19,8 +19,6 @@
 #include "kv/keyspace.h"
 #include "kv/util.h"
 
-#define ARRAY_HDR_MAX 24u     /* "*<u64>\r\n" */
-#define SCAN_HDR_MAX 64u      /* "*2\r\n$<n>\r\n<cursor>\r\n*<count>\r\n" */
 #define SCAN_EXPIRED_MAX 64u  /* expired keys SCAN deletes per call; the rest wait */
 #define SCAN_COUNT_DEFAULT 10
 
@@ -185,39 +183,24 @@ static uint64_t bound_randomkey(struct kv_cmd_ctx *c) {
     return kv_cmd_bound_default(c) + kv_reply_bulk_size(c->ks->key_len_max);
 }
 
-/* Reserves `gap` bytes of the reply for a header written later; returns where. */
-static uint32_t header_reserve(struct kv_reply *out, uint32_t gap) {
-    KV_ASSERT(kv_reply_free(out) >= gap);
-    uint32_t at = out->len;
-    out->len += gap;
-    return at;
-}
-
-/* Puts the header (hdr, hlen bytes) at `at` and slides the body down to follow it. */
-static void header_commit(struct kv_reply *out, uint32_t at, uint32_t gap, const char *hdr,
-                          uint32_t hlen) {
-    KV_ASSERT(hlen <= gap && at + gap <= out->len);
-    uint32_t body = out->len - at - gap;
-    memmove(out->buf + at + hlen, out->buf + at + gap, body);
-    memcpy(out->buf + at, hdr, hlen);
-    out->len = at + hlen + body;
-}
-
-static uint32_t fmt_array_hdr(char *buf, uint64_t n) {
-    buf[0] = '*';
-    uint32_t len = 1 + kv_fmt_i64(buf + 1, (int64_t)n);
-    buf[len++] = '\r';
-    buf[len++] = '\n';
-    return len;
-}
-
+/*
+ * KEYS and SCAN walk the keys twice: a counting pass (out == NULL), then the
+ * writing pass. Both visit the same homes with the same pattern, type and expiry
+ * rule, and neither deletes a key (SCAN deletes the expired keys it met only after
+ * its reply is written), so the counting pass gives the reply's exact size: the
+ * reply bound, which refuses a KEYS only when its real reply cannot fit, and in
+ * the handler the element count the header needs before the elements. The handler
+ * asserts that the writing pass wrote exactly the counted bytes.
+ */
 struct keys_walk {
-    struct kv_cmd_ctx *c;
+    const struct kv_keyspace *ks;
     const struct kv_slice *pattern;  /* NULL: every key */
     const struct kv_slice *type;     /* NULL: every type */
-    uint64_t n;                      /* elements written */
+    struct kv_reply *out;            /* NULL: the counting pass */
+    uint64_t n;                      /* keys matched (written, if out) */
+    uint64_t bytes;                  /* their bulk replies' bytes */
     uint32_t expired_n;
-    uint32_t expired[SCAN_EXPIRED_MAX]; /* refs, deleted after the walk */
+    uint32_t expired[SCAN_EXPIRED_MAX]; /* refs, deleted by SCAN after the walk */
 };
 
 static bool keys_match(const struct keys_walk *w, const struct kv_item *it) {
@@ -231,32 +214,59 @@ static bool keys_match(const struct keys_walk *w, const struct kv_item *it) {
 
 static void keys_visit(void *ctx, uint32_t ref) {
     struct keys_walk *w = ctx;
-    const struct kv_item *it = kv_ks_item_at_ref(w->c->ks, ref);
+    const struct kv_item *it = kv_ks_item_at_ref(w->ks, ref);
     if (!keys_match(w, it)) return;
-    if (kv_ks_item_expired(w->c->ks, it)) {
+    if (kv_ks_item_expired(w->ks, it)) {
         if (w->expired_n < SCAN_EXPIRED_MAX) w->expired[w->expired_n++] = ref;
         return;
     }
-    reply_key(w->c->out, it);
+    struct kv_slice k = kv_item_key(it);
     w->n++;
+    w->bytes += kv_reply_bulk_size(k.len);
+    if (w->out != NULL) kv_reply_bulk(w->out, k.ptr, k.len);
 }
+
+/* One pass over `homes` homes from cursor `start`; returns the next cursor. */
+static uint32_t keys_pass(struct keys_walk *w, uint32_t start, uint32_t homes) {
+    KV_ASSERT(w->ks != NULL && homes >= 1);
+    w->n = 0;
+    w->bytes = 0;
+    w->expired_n = 0;
+    return kv_table_scan(&w->ks->table, start, homes, keys_visit, w);
+}
+
+/* "*<n>\r\n" */
+static uint64_t array_size(uint64_t n) { return 3 + kv_decimal_digits(n); }
 
 static const struct kv_slice *pattern_or_null(const struct kv_slice *p) {
     return p->len == 1 && p->ptr[0] == '*' ? NULL : p;  /* Redis skips matching "*" */
 }
 
+/* KEYS covers every home in one pass. */
+static uint32_t keys_homes(const struct kv_cmd_ctx *c) { return c->ks->table.capacity_max; }
+
+/* The counting pass: the exact size of KEYS's reply. */
+static uint64_t keys_size(struct kv_cmd_ctx *c, struct keys_walk *w) {
+    *w = (struct keys_walk){.ks = c->ks, .pattern = pattern_or_null(&c->argv[1])};
+    keys_pass(w, 0, keys_homes(c));
+    KV_ASSERT(w->bytes >= 6 * w->n);  /* "$0\r\n\r\n" is the shortest element */
+    return array_size(w->n) + w->bytes;
+}
+
 static void cmd_keys(struct kv_cmd_ctx *c) {
-    struct keys_walk w = {.c = c, .pattern = pattern_or_null(&c->argv[1])};
-    uint32_t at = header_reserve(c->out, ARRAY_HDR_MAX);
-    kv_table_scan(&c->ks->table, 0, c->ks->table.capacity_max, keys_visit, &w);
-    char hdr[ARRAY_HDR_MAX];
-    header_commit(c->out, at, ARRAY_HDR_MAX, hdr, fmt_array_hdr(hdr, w.n));
+    struct keys_walk w;
+    uint64_t size = keys_size(c, &w);
+    uint64_t n = w.n;
+    uint32_t from = c->out->len;
+    kv_reply_array(c->out, n);
+    w.out = c->out;
+    keys_pass(&w, 0, keys_homes(c));
+    KV_ASSERT(w.n == n && c->out->len - from == size);  /* the count saw what was written */
 }
 
 static uint64_t bound_keys(struct kv_cmd_ctx *c) {
-    const struct kv_keyspace *ks = c->ks;
-    return kv_cmd_bound_default(c) + ARRAY_HDR_MAX + ks->key_bytes +
-           kv_reply_bulk_size(0) * kv_ks_count(ks);
+    struct keys_walk w;
+    return keys_size(c, &w);
 }
 
 /* ---- SCAN --------------------------------------------------------------------------- */
@@ -336,6 +346,12 @@ static uint32_t scan_start(const struct kv_cmd_ctx *c, const struct scan_args *a
     return (uint32_t)KV_MIN(a->cursor, (uint64_t)c->ks->table.capacity_max);
 }
 
+/* The reply's exact size: "*2\r\n", the cursor as a bulk, then the page. */
+static uint64_t scan_size(uint32_t next, const struct keys_walk *w) {
+    return array_size(2) + kv_reply_bulk_size(kv_decimal_digits(next)) + array_size(w->n) +
+           w->bytes;
+}
+
 static void cmd_scan(struct kv_cmd_ctx *c) {
     struct scan_args a;
     const char *err;
@@ -343,21 +359,17 @@ static void cmd_scan(struct kv_cmd_ctx *c) {
         kv_reply_error(c->out, err);
         return;
     }
-    struct keys_walk w = {.c = c, .pattern = a.pattern, .type = a.type};
-    uint32_t at = header_reserve(c->out, SCAN_HDR_MAX);
-    uint32_t next = kv_table_scan(&c->ks->table, scan_start(c, &a), scan_homes(c, &a),
-                                  keys_visit, &w);
-    char hdr[SCAN_HDR_MAX], num[24];
-    uint32_t nlen = kv_fmt_i64(num, next);
-    uint32_t h = 0;
-    memcpy(hdr, "*2\r\n$", 5);
-    h = 5 + kv_fmt_i64(hdr + 5, nlen);
-    memcpy(hdr + h, "\r\n", 2);
-    memcpy(hdr + h + 2, num, nlen);
-    memcpy(hdr + h + 2 + nlen, "\r\n", 2);
-    h += 4 + nlen;
-    h += fmt_array_hdr(hdr + h, w.n);
-    header_commit(c->out, at, SCAN_HDR_MAX, hdr, h);
+    struct keys_walk w = {.ks = c->ks, .pattern = a.pattern, .type = a.type};
+    uint32_t start = scan_start(c, &a), homes = scan_homes(c, &a);
+    uint32_t next = keys_pass(&w, start, homes);
+    uint64_t size = scan_size(next, &w), n = w.n;
+    uint32_t from = c->out->len;
+    kv_reply_array(c->out, 2);
+    kv_reply_bulk_int(c->out, next);
+    kv_reply_array(c->out, n);
+    w.out = c->out;
+    uint32_t again = keys_pass(&w, start, homes);
+    KV_ASSERT(again == next && w.n == n && c->out->len - from == size);
     /* Like Redis, SCAN deletes the expired keys it came across (after the walk). */
     for (uint32_t i = 0; i < w.expired_n; i++) {
         struct kv_slice k = kv_item_key(kv_ks_item_at_ref(c->ks, w.expired[i]));
@@ -366,24 +378,14 @@ static void cmd_scan(struct kv_cmd_ctx *c) {
     }
 }
 
-struct scan_bound {
-    const struct kv_keyspace *ks;
-    uint64_t bytes;
-};
-
-static void scan_sum(void *ctx, uint32_t ref) {
-    struct scan_bound *b = ctx;
-    b->bytes += kv_reply_bulk_size(kv_item_key(kv_ks_item_at_ref(b->ks, ref)).len);
-}
-
-/* The exact worst case: every key homed in the range, unfiltered. */
+/* The counting pass over the same homes: the exact reply (or the error's room). */
 static uint64_t bound_scan(struct kv_cmd_ctx *c) {
     struct scan_args a;
     const char *err;
-    struct scan_bound b = {c->ks, kv_cmd_bound_default(c) + SCAN_HDR_MAX};
-    if (!scan_parse(c, &a, &err)) return b.bytes;
-    kv_table_scan(&c->ks->table, scan_start(c, &a), scan_homes(c, &a), scan_sum, &b);
-    return b.bytes;
+    if (!scan_parse(c, &a, &err)) return kv_cmd_bound_default(c);
+    struct keys_walk w = {.ks = c->ks, .pattern = a.pattern, .type = a.type};
+    uint32_t next = keys_pass(&w, scan_start(c, &a), scan_homes(c, &a));
+    return scan_size(next, &w);
 }
 
 /* ---- TTLs ------------------------------------------------------------------------- */

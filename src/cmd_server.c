@@ -194,9 +194,9 @@ static void info_server(struct kv_cmd_ctx *c, struct info_buf *b) {
 static void info_clients(struct kv_cmd_ctx *c, struct info_buf *b) {
     const struct kv_stats *st = &c->engine->stats;
     info_add(b, "# Clients\r\nconnected_clients:%llu\r\nmaxclients:%u\r\nblocked_clients:0\r\n"
-                "blocked_on_buffers:%llu\r\n\r\n",
+                "blocked_on_buffers:%llu\r\nlarge_buffer_stall_disconnections:%llu\r\n\r\n",
              (ull)st->connected_clients, c->engine->config->maxclients,
-             (ull)st->blocked_on_buffers);
+             (ull)st->blocked_on_buffers, (ull)st->large_buffer_stall_disconnections);
 }
 
 static void info_memory(struct kv_cmd_ctx *c, struct info_buf *b) {

@@ -1476,6 +1476,155 @@ TEST(test_bounds_short_strings) {
     h_close(h);
 }
 
+/* Runs a command the way the server does (prepare, then execute) and counts in
+ * bound_misses each reply that is not exactly the bound prepare announced for it
+ * (a refused command excepted). */
+static uint32_t bound_misses;
+static const struct kv_reply *h_run_exact(struct harness *h, const char *const *args) {
+    struct kv_slice argv[ARGV_MAX];
+    uint32_t argc = 0;
+    for (; args[argc] != NULL; argc++) {
+        KV_ASSERT(argc < ARGV_MAX);
+        argv[argc] = (struct kv_slice){(const uint8_t *)args[argc], (uint32_t)strlen(args[argc])};
+    }
+    struct kv_prepared p;
+    kv_engine_prepare(&h->e, &h->s, argc, argv, &p);
+    kv_reply_init(&h->reply, h->out, OUT_CAP);
+    kv_engine_execute_prepared(&h->e, &h->s, argc, argv, &p, &h->reply);
+    if (p.run_bound <= h->e.reply_max && p.run_bound != h->reply.len) {
+        fprintf(stderr, "  %s: bound %llu, reply %u bytes\n", args[0],
+                (unsigned long long)p.run_bound, h->reply.len);
+        bound_misses++;
+    }
+    return &h->reply;
+}
+#define EXPECT_EXACT(h, want, ...)                                                     \
+    do {                                                                               \
+        const struct kv_reply *r_ = h_run_exact((h), (const char *const[]){__VA_ARGS__, NULL}); \
+        CHECK_STR(r_->buf, r_->len, want);                                             \
+    } while (0)
+
+/*
+ * Issue 18, item 8: KEYS and SCAN are bounded by the reply they produce, not by
+ * every key they could return. 2,000 keys and a 1,000-byte reply limit: a pattern
+ * that matches nothing answers an empty array (the old bound, every key, was
+ * refused), and only a reply that is itself too large is refused, at one byte
+ * past the limit. key:100..key:199 are 100 bulks of 13 bytes.
+ */
+TEST(test_keys_scan_bound_by_reply) {
+    struct harness *h = h_open(16u << 20, 0, KV_EVICT_NOEVICTION);
+    make_keys(h, 2000);
+    h->e.reply_max = 1000;
+    EXPECT_EXACT(h, "*0\r\n", "keys", "nomatch*");
+    EXPECT_EXACT(h, "*2\r\n$1\r\n0\r\n*0\r\n", "scan", "0", "count", "100000", "match",
+                 "nomatch*");
+    EXPECT_EXACT(h, "*2\r\n$1\r\n0\r\n*0\r\n", "scan", "0", "count", "100000", "type", "hash");
+    EXPECT_EXACT(h, "*1\r\n$8\r\nkey:1999\r\n", "keys", "key:1999");
+    EXPECT_EXACT(h, "*2\r\n$1\r\n0\r\n*1\r\n$8\r\nkey:1999\r\n", "scan", "0", "count", "100000",
+                 "match", "key:1999");
+    const struct kv_reply *r = h_run_exact(h, (const char *const[]){"scan", "0", "count",
+                                                                    "100000", "type", "list",
+                                                                    NULL});
+    CHECK(r->len == 4 + 7 + 4 + 5 * 11 && memcmp(r->buf, "*2\r\n$1\r\n0\r\n*5\r\n", 15) == 0);
+    EXPECT_EXACT(h, "-ERR reply of up to 1306 bytes exceeds client-query-buffer-limit "
+                    "(1000 bytes)\r\n", "keys", "key:1??");
+    EXPECT_EXACT(h, "-ERR reply of up to 1317 bytes exceeds client-query-buffer-limit "
+                    "(1000 bytes)\r\n", "scan", "0", "count", "100000", "match", "key:1??");
+    h->e.reply_max = 1305;
+    EXPECT_EXACT(h, "-ERR reply of up to 1306 bytes exceeds client-query-buffer-limit "
+                    "(1305 bytes)\r\n", "keys", "key:1??");
+    h->e.reply_max = 1306;
+    r = h_run_exact(h, (const char *const[]){"keys", "key:1??", NULL});
+    CHECK(r->len == 1306 && memcmp(r->buf, "*100\r\n$7\r\nkey:1", 15) == 0);
+    EXPECT_EXACT(h, "-ERR reply of up to 1317 bytes exceeds client-query-buffer-limit "
+                    "(1306 bytes)\r\n", "scan", "0", "count", "100000", "match", "key:1??");
+    h->e.reply_max = 1317;
+    r = h_run_exact(h, (const char *const[]){"scan", "0", "count", "100000", "match", "key:1??",
+                                             NULL});
+    CHECK(r->len == 1317 && memcmp(r->buf, "*2\r\n$1\r\n0\r\n*100\r\n", 17) == 0);
+    CHECK(bound_misses == 0);
+    h_close(h);
+}
+
+/* A page of SCAN is exactly its bound with any COUNT and cursor; expired keys are
+ * left out of the count and the page alike. KEYS only skips them, SCAN then
+ * deletes the ones it met, after writing its reply. */
+TEST(test_keys_scan_exact_with_expiry) {
+    struct harness *h = h_open(16u << 20, 0, KV_EVICT_NOEVICTION);
+    make_keys(h, 2000);
+    h->e.reply_max = 1000;
+    char k[32], cur[24] = "0", keys[64][32];
+    for (int i = 100; i < 150; i++) {
+        snprintf(k, sizeof(k), "key:%d", i);
+        EXPECT(h, ":1\r\n", "pexpire", k, "10");
+    }
+    h->now_ms += 11;
+    uint64_t expired = h->e.stats.expired_keys;
+    const struct kv_reply *r = h_run_exact(h, (const char *const[]){"keys", "key:1??", NULL});
+    CHECK(r->len == 5 + 50 * 13 && memcmp(r->buf, "*50\r\n", 5) == 0);
+    CHECK(h->e.stats.expired_keys == expired && kv_ks_count(&h->ks) == 2000);
+    int seen[200] = {0}, calls = 0;
+    uint64_t cursor = 0;
+    do {
+        r = h_run_exact(h, (const char *const[]){"scan", cur, "count", "7", "match", "key:1??",
+                                                 NULL});
+        int m = parse_scan(r, &cursor, keys, 64);
+        CHECK(m >= 0);
+        for (int i = 0; i < m; i++) seen[key_index(keys[i])]++;
+        snprintf(cur, sizeof(cur), "%llu", (unsigned long long)cursor);
+    } while (cursor != 0 && ++calls < 100000);
+    for (int i = 100; i < 200; i++) CHECK(seen[i] == (i >= 150 ? 1 : 0));
+    CHECK(h->e.stats.expired_keys == expired + 50 && kv_ks_count(&h->ks) == 1950);
+    EXPECT_EXACT(h, "*0\r\n", "keys", "key:10?");
+    CHECK(bound_misses == 0 && calls > 10);
+    h_close(h);
+}
+
+/* Runs argv (n slices) for session s; returns the reply. */
+static const struct kv_reply *h_run_argv(struct harness *h, struct kv_session *s, uint32_t argc,
+                                         const struct kv_slice *argv) {
+    kv_reply_init(&h->reply, h->out, OUT_CAP);
+    enum kv_exec ex = kv_engine_execute(&h->e, s, argc, argv, &h->reply);
+    KV_ASSERT(ex == KV_EXEC_DONE);
+    return &h->reply;
+}
+
+/*
+ * Issue 18, item 9: POST and Host: in any case (compared as Redis's strcasecmp
+ * does, up to a NUL byte), with any arguments, inside MULTI too, close the
+ * session without a reply byte and count a security warning; names that only
+ * begin like them are unknown commands.
+ */
+TEST(test_cross_protocol) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    static const struct kv_slice names[] = {
+        {(const uint8_t *)"POST", 4}, {(const uint8_t *)"post", 4}, {(const uint8_t *)"pOsT", 4},
+        {(const uint8_t *)"Host:", 5}, {(const uint8_t *)"host:", 5}, {(const uint8_t *)"HOST:", 5},
+        {(const uint8_t *)"post\0x", 6}, {(const uint8_t *)"Host:\0", 6},
+    };
+    const struct kv_slice arg = {(const uint8_t *)"/", 1};
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) {
+        for (uint32_t multi = 0; multi < 2; multi++) {
+            kv_session_reset(&h->e, &h->s);
+            if (multi) EXPECT(h, "+OK\r\n", "multi");
+            uint64_t before = h->e.stats.security_warnings;
+            struct kv_slice argv[2] = {names[i], arg};
+            const struct kv_reply *r = h_run_argv(h, &h->s, 1 + (i & 1), argv);
+            CHECK(r->len == 0);
+            CHECK(h->s.flags & KV_SESSION_CLOSE);
+            CHECK(h->e.stats.security_warnings == before + 1);
+        }
+    }
+    kv_session_reset(&h->e, &h->s);
+    EXPECT(h, "-ERR unknown command 'posts', with args beginning with: \r\n", "posts");
+    EXPECT(h, "-ERR unknown command 'host', with args beginning with: 'x' \r\n", "host", "x");
+    EXPECT(h, "-ERR unknown command 'pos', with args beginning with: \r\n", "pos");
+    EXPECT(h, "-ERR unknown command ':post', with args beginning with: \r\n", ":post");
+    EXPECT(h, "-ERR unknown command 'host:x', with args beginning with: \r\n", "host:x");
+    CHECK(!(h->s.flags & KV_SESSION_CLOSE) && h->e.stats.security_warnings == 16);
+    h_close(h);
+}
+
 /*
  * Command names in any case find their command; a name with one byte changed to
  * any other value (not that letter's other case) never does (names of 2 to 8 bytes
@@ -1588,6 +1737,9 @@ int main(void) {
     RUN(test_bounds_big_replies);
     RUN(test_bounds_exact);
     RUN(test_bounds_short_strings);
+    RUN(test_keys_scan_bound_by_reply);
+    RUN(test_keys_scan_exact_with_expiry);
+    RUN(test_cross_protocol);
     RUN(test_command_names_any_case);
     RUN(test_client_limits);
     h_close(h_live);

@@ -49,6 +49,12 @@ static const struct kv_option kv_options[] = {
     OPT("large-buffers", OPT_U32, large_buffers,
         "shared large buffers for big requests, and as many for big replies"),
     OPT("multi-max-commands", OPT_U32, multi_max_commands, "commands queued per MULTI"),
+    OPT("proto-inline-max-size", OPT_SIZE, proto_inline_max_size,
+        "longest inline (telnet-style) request line, terminator included"),
+    OPT("large-buffer-stall-ms", OPT_U32, large_buffer_stall_ms,
+        "hold rule: while others wait, a large-buffer holder moving less than"),
+    OPT("large-buffer-min-progress", OPT_SIZE, large_buffer_min_progress,
+        "hold rule: ... this many bytes per stall window is disconnected"),
     OPT("timeout", OPT_U64, timeout_s, "close clients idle this many seconds (0: never)"),
     OPT("hz", OPT_U32, hz, "background ticks per second (active expiry, timeouts)"),
     OPT("batch-wait-us", OPT_U32, batch_wait_us,
@@ -78,6 +84,9 @@ void kv_config_defaults(struct kv_config *c) {
     c->client_buffer = 16u << 10;
     c->large_buffers = 8;
     c->multi_max_commands = 1024;
+    c->proto_inline_max_size = 64u << 10;   /* Redis PROTO_INLINE_MAX_SIZE */
+    c->large_buffer_stall_ms = 25;          /* README "Protection rules" */
+    c->large_buffer_min_progress = 8u << 10;
     c->timeout_s = 0;
     c->hz = 10;
     c->batch_wait_us = 30; /* README "Batching wait": measured 0, 30 and 50 */
@@ -244,6 +253,10 @@ uint64_t kv_config_argc_max(const struct kv_config *c) {
     return c->client_query_buffer_limit / 6 + 1;
 }
 
+uint64_t kv_config_argv_max(const struct kv_config *c) {
+    return KV_MAX(kv_config_argc_max(c), (uint64_t)c->proto_inline_max_size / 2 + 1);
+}
+
 int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
     KV_ASSERT(c != NULL);
     if (c->port > 65535) return fail(err, cap, "port: %s%s", "must be 0..65535", "");
@@ -279,6 +292,15 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
     if ((uint64_t)c->multi_max_commands * 256 > c->client_query_buffer_limit / 2)
         return fail(err, cap, "multi-max-commands: %s%s",
                     "times 256 must be at most half of client-query-buffer-limit", "");
+    if (c->proto_inline_max_size < 64 ||
+        c->proto_inline_max_size > c->client_query_buffer_limit)
+        return fail(err, cap, "proto-inline-max-size: %s%s",
+                    "must be between 64 bytes and client-query-buffer-limit", "");
+    if (c->large_buffer_stall_ms < 1 || c->large_buffer_stall_ms > 3600000)
+        return fail(err, cap, "large-buffer-stall-ms: %s%s", "must be 1..3600000", "");
+    if (c->large_buffer_min_progress > c->client_query_buffer_limit)
+        return fail(err, cap, "large-buffer-min-progress: %s%s",
+                    "must be at most client-query-buffer-limit", "");
     if (c->maxmemory_samples < 1 || c->maxmemory_samples > 64)
         return fail(err, cap, "maxmemory-samples: %s%s", "must be 1..64", "");
     if (c->hz < 1 || c->hz > 500) return fail(err, cap, "hz: %s%s", "must be 1..500", "");

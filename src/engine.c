@@ -298,6 +298,29 @@ static void reply_unknown(struct kv_reply *out, uint32_t argc, const struct kv_s
                     (const char *)argv[0].ptr, args);
 }
 
+/*
+ * Cross-protocol scripting: a browser tricked into POSTing to kv sends HTTP, whose
+ * request line and headers parse as inline commands ("POST / HTTP/1.1", "Host:
+ * ..."), and an attacker hides commands in the body. Redis compares the name with
+ * strcasecmp (so it ends at a NUL byte) against "post" and "host:", before the
+ * lookup and before MULTI queueing, and then closes the connection without a
+ * reply, logging a warning. kv does the same: the session closes, nothing is
+ * written, and stats.security_warnings counts it; the daemon (src/main.c) prints
+ * Redis's warning from that count, at most once a minute as Redis does.
+ */
+static bool is_cross_protocol(struct kv_slice name) {
+    if (name.len < 4) return false; /* the common case: one comparison */
+    return kv_opt_eq_nocase(name, "post") || kv_opt_eq_nocase(name, "host:");
+}
+
+static void security_warning(struct kv_engine *e, struct kv_session *s, struct kv_reply *out,
+                             uint32_t from) {
+    KV_ASSERT(out->len == from);  /* no reply byte */
+    s->flags |= KV_SESSION_CLOSE;
+    e->stats.security_warnings++;
+    KV_ASSERT(s->flags & KV_SESSION_CLOSE);
+}
+
 /* Redis turns any rejection of EXEC itself into EXECABORT and drops the MULTI. */
 static void reply_arity(struct kv_engine *e, struct kv_session *s, struct kv_reply *out,
                         const struct kv_cmd *cmd) {
@@ -480,7 +503,9 @@ enum kv_exec kv_engine_execute_prepared(struct kv_engine *e, struct kv_session *
     /* prepare's lookup was the last one (it leaves its command in the memo) */
     KV_ASSERT((cmd == NULL || cmd == e->memo_cmd) && "prepared for another frame");
     bool in_multi = (s->flags & KV_SESSION_MULTI) != 0;
-    if (cmd == NULL || !arity_ok(cmd, argc)) {
+    if (cmd == NULL && is_cross_protocol(argv[0])) {
+        security_warning(e, s, out, from);
+    } else if (cmd == NULL || !arity_ok(cmd, argc)) {
         if (in_multi) s->flags |= KV_SESSION_MULTI_ERROR;
         if (cmd == NULL) reply_unknown(out, argc, argv);
         else reply_arity(e, s, out, cmd);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kv/arena.h"
@@ -134,6 +135,29 @@ static void print_ready(void) {
     say(1, line);
 }
 
+/*
+ * The engine cannot log (it never calls the kernel): it counts the connections it
+ * closed for sending POST or Host: (engine.c, is_cross_protocol), and the loop
+ * prints Redis's warning when the count grows, at most once a minute as Redis
+ * does (so that an attacker cannot flood the log), within a loop turn of the event.
+ */
+static void log_security_warnings(void) {
+    static uint64_t seen;
+    static time_t logged_at;
+    static bool logged;
+    uint64_t count = kv_server_stats(&server)->security_warnings;
+    if (count == seen) return;
+    KV_ASSERT(count > seen);
+    seen = count;
+    time_t now = time(NULL);
+    if (logged && now - logged_at <= 60 && logged_at - now <= 60) return;
+    logged = true;
+    logged_at = now;
+    say(1, "kv: Possible SECURITY ATTACK detected. It looks like somebody is sending POST "
+           "or Host: commands to Redis. This is likely due to an attacker attempting to use "
+           "Cross Protocol Scripting to compromise your Redis instance. Connection aborted.\n");
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "sim") == 0) return kv_sim_main(argc - 1, argv + 1);
     if (parse_options(argc, argv) != 0) return 1;
@@ -173,6 +197,7 @@ int main(int argc, char **argv) {
     kv_server_start(&server);
     print_ready();
     while (kv_server_run_once(&server, 1000)) {
+        log_security_warnings();
         if (stop_requested) kv_server_shutdown(&server);
     }
     say(1, "kv: shutdown complete\n");

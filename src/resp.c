@@ -146,6 +146,11 @@ static int step_done(struct kv_parser *p, struct kv_parse_result *res,
     return KV_PARSE_OK;
 }
 
+/* The longest inline request or header line (Redis PROTO_INLINE_MAX_SIZE). */
+static uint64_t line_max(const struct kv_parse_limits *limits) {
+    return limits->inline_max != 0 ? limits->inline_max : KV_PROTO_INLINE_MAX;
+}
+
 /*
  * Finds the '\r' ending the header line that starts at p->pos, resuming the search
  * where the last call stopped. Returns its offset, or len when the line and the
@@ -171,7 +176,7 @@ static int step_mb_count(struct kv_parser *p, const struct kv_parse_limits *limi
     KV_ASSERT(p->pos == 0 && buf[0] == '*');
     uint32_t cr = line_find_cr(p, buf, len);
     if (cr == len) {
-        if ((uint64_t)p->bulk_len == len && len > KV_PROTO_INLINE_MAX)
+        if ((uint64_t)p->bulk_len == len && len > line_max(limits))
             return step_error(p, res, ERR_MBULK_BIG);
         return step_need_more(p, len);
     }
@@ -195,7 +200,7 @@ static int step_bulk_hdr(struct kv_parser *p, const struct kv_parse_limits *limi
     KV_ASSERT(p->args_left > 0 && p->pos <= len);
     uint32_t cr = line_find_cr(p, buf, len);
     if (cr == len) {
-        if ((uint64_t)p->bulk_len == len && len - p->pos > KV_PROTO_INLINE_MAX)
+        if ((uint64_t)p->bulk_len == len && len - p->pos > line_max(limits))
             return step_error(p, res, ERR_BULK_BIG);
         return step_need_more(p, len);
     }
@@ -364,20 +369,29 @@ static bool inline_split(const uint8_t *line, uint32_t n, uint8_t *out, struct k
     return true;
 }
 
-static int step_inline(struct kv_parser *p, const uint8_t *buf, uint32_t len,
-                       struct kv_parse_result *res) {
+/*
+ * An inline line, terminator included, is at most line_max bytes, whether its
+ * newline came in the same read or later: Redis checks only while no newline has
+ * arrived, so there the limit depends on read sizes; here it does not. A line of
+ * line_max bytes has at most line_max / 2 + 1 words ("a a a"): kv_config_argc_max
+ * sizes argv for that.
+ */
+static int step_inline(struct kv_parser *p, const struct kv_parse_limits *limits,
+                       const uint8_t *buf, uint32_t len, struct kv_parse_result *res) {
     KV_ASSERT(p->pos == 0 && p->bulk_len <= len);
     uint32_t from = (uint32_t)p->bulk_len;
     const uint8_t *nl = memchr(buf + from, '\n', len - from);
     if (nl == NULL) {
         p->bulk_len = len;
-        if (len > KV_PROTO_INLINE_MAX) return step_error(p, res, ERR_INLINE_BIG);
+        if (len >= line_max(limits)) return step_error(p, res, ERR_INLINE_BIG);
         return step_need_more(p, len);
     }
     uint32_t end = (uint32_t)(nl - buf);
+    if ((uint64_t)end + 1 > line_max(limits)) return step_error(p, res, ERR_INLINE_BIG);
     uint32_t line_len = end > 0 && buf[end - 1] == '\r' ? end - 1 : end;
     uint32_t argc = 0;
     if (!inline_split(buf, line_len, NULL, NULL, 0, &argc)) return step_error(p, res, ERR_QUOTES);
+    KV_ASSERT(argc <= line_len / 2 + 1);
     p->pos = end + 1;
     p->argc = argc;
     return step_done(p, res, argc == 0 ? KV_FRAME_EMPTY : KV_FRAME_INLINE);
@@ -395,7 +409,7 @@ static int scan_step(struct kv_parser *p, const struct kv_parse_limits *limits,
     case ST_MB_COUNT: return step_mb_count(p, limits, buf, len, res);
     case ST_BULK_HDR: return step_bulk_hdr(p, limits, buf, len, res);
     case ST_BULK_DATA: return step_bulk_data(p, buf, len, res);
-    case ST_INLINE: return step_inline(p, buf, len, res);
+    case ST_INLINE: return step_inline(p, limits, buf, len, res);
     default: KV_UNREACHABLE();
     }
 }

@@ -486,25 +486,64 @@ static bool check_big(const uint8_t *d, size_t n, const struct kv_parse_limits *
            check_byte_by_byte(d, n, lim, want, strlen(want));
 }
 
+/*
+ * The inline limit counts the whole line, terminator included, whenever the
+ * newline arrives: 65,535 bytes wait for more, 65,536 without a newline can no
+ * longer end within the limit, a line of 65,535 + "\n" runs, one of 65,536 + "\n"
+ * is refused even in one buffer (once it was accepted when its newline came in the
+ * same read: a frame larger than the inline copy buffer, issue 18's first crash).
+ */
 TEST(limit_inline_65536_vs_65537) {
-    size_t n = KV_PROTO_INLINE_MAX + 1;
+    size_t n = KV_PROTO_INLINE_MAX;
     uint8_t *d = malloc(n + 2);
     CHECK(d != NULL);
-    memset(d, 'a', n);
-    bool ok1 = check_big(d, n - 1, &k_lim, "I65536/65537");
+    memset(d, 'a', n + 2);
+    bool ok1 = check_big(d, n - 1, &k_lim, "I65535/65536");
     bool ok2 = check_big(d, n, &k_lim, "E(Protocol error: too big inline request)");
-    /* A line longer than the limit is fine when its '\n' is already there. */
-    d[n] = '\n';
+    d[n - 1] = '\n';
     struct str want = {0};
     ser_frame_begin(&want, KV_FRAME_INLINE, 1);
-    ser_arg(&want, d, n);
+    ser_arg(&want, d, n - 1);
     ser_frame_end(&want);
-    bool ok3 = check_one_buffer(d, n + 1, &k_lim, want.p, want.len);
+    bool ok3 = check_one_buffer(d, n, &k_lim, want.p, want.len);
     str_free(&want);
+    d[n - 1] = 'a';
+    d[n] = '\n';
+    const char *big = "E(Protocol error: too big inline request)";
+    bool ok4 = check_one_buffer(d, n + 1, &k_lim, big, strlen(big));
     free(d);
     CHECK(ok1);
     CHECK(ok2);
     CHECK(ok3);
+    CHECK(ok4);
+}
+
+/* A run-time inline limit (--proto-inline-max-size) moves every boundary with it. */
+TEST(limit_inline_runtime) {
+    struct kv_parse_limits lim = k_lim;
+    lim.inline_max = 100;
+    uint8_t d[128];
+    memset(d, 'b', sizeof(d));
+    bool ok1 = check_big(d, 99, &lim, "I99/100");
+    bool ok2 = check_big(d, 100, &lim, "E(Protocol error: too big inline request)");
+    d[100] = '\n'; /* 100 bytes and the newline: one too many */
+    const char *big = "E(Protocol error: too big inline request)";
+    bool ok3 = check_one_buffer(d, 101, &lim, big, strlen(big));
+    /* 50 one-letter words in 99 bytes: the most a 100-byte line holds (argv). */
+    for (uint32_t i = 1; i < 99; i += 2) d[i] = ' ';
+    d[98] = 'b';
+    struct str want = {0};
+    ser_frame_begin(&want, KV_FRAME_INLINE, 50);
+    for (uint32_t i = 0; i < 50; i++) ser_arg(&want, d, 1);
+    ser_frame_end(&want);
+    d[99] = '\n';
+    bool ok4 = check_one_buffer(d, 99, &lim, "I99/100", 7) &&
+               check_one_buffer(d, 100, &lim, want.p, want.len);
+    str_free(&want);
+    CHECK(ok1);
+    CHECK(ok2);
+    CHECK(ok3);
+    CHECK(ok4);
 }
 
 TEST(limit_mbulk_count_string) {
@@ -947,6 +986,7 @@ int main(void) {
     RUN(expected_dollar_for_every_byte);
     RUN(error_reply_bytes_match_redis);
     RUN(limit_inline_65536_vs_65537);
+    RUN(limit_inline_runtime);
     RUN(limit_mbulk_count_string);
     RUN(limit_bulk_count_string);
     RUN(limit_bulk_len_max_and_one_past);

@@ -30,20 +30,31 @@
  *
  * Backpressure without deadlock. A connection holds at most one large request
  * buffer (pool_in) and one large reply buffer (pool_out), and waits in FIFO order
- * when a pool is empty. The wait-for graph has no cycle:
- *  - a holder of a reply buffer never waits for any pool: it only waits for its
- *    peer to read, and its buffer returns once the bytes are sent;
- *  - a holder of a request buffer may wait for a reply buffer, never for another
- *    request buffer, and reply buffers come back without any pool progress;
- *  - a connection waiting for a request buffer holds no request buffer.
- * So every wait ends once peers read their replies; a peer that never reads holds
- * at most one buffer of each pool and is closed by --timeout like an idle one.
- * Two rules keep holders from parking on a buffer: a large request buffer is
- * released as soon as what is left of the input fits the small one (while others
- * wait, even when the next frame needs a large buffer again: shrink_input), and no
- * recv is left pending in it once its frame is complete (recv_len). The one holder that
- * waits on its client is an open MULTI whose queued frames spilled over: the
- * transaction keeps its frames until EXEC or DISCARD (or --timeout). A connection
+ * when a pool is empty. Waits that could close a cycle:
+ *  - a holder of a request buffer may wait for a reply buffer (its frame's reply
+ *    needs one), never for another request buffer;
+ *  - a holder of a reply buffer may wait for a request buffer: its next frame needs
+ *    one while replies are still unsent (an earlier version of this comment said it
+ *    never waits on a pool; it can);
+ *  - a connection waiting for a pool's buffer holds none of that pool.
+ * So A (holding a reply buffer, waiting for a request buffer) and B (holding a
+ * request buffer, waiting for a reply buffer) could wait on each other, but only
+ * through their peers: A's reply buffer returns once A's peer reads what it holds
+ * (shrink_output runs whatever A waits for), and B's request buffer returns once
+ * its frame runs. What stops a peer from never reading, or never finishing its
+ * frame, is the hold rule (hold_check_pool, README "Protection rules"): while a
+ * pool has waiters, each of its holders must move large-buffer-min-progress bytes
+ * per large-buffer-stall-ms or be disconnected. Only a request holder waiting for a
+ * reply buffer is exempt (that wait is the server's); reply holders never are, so
+ * reply buffers always come back, and with them every request holder's wait. Every wait
+ * therefore ends within a bounded number of stall windows, whatever the peers do:
+ * N hostile clients cost a waiter about N / large-buffers windows, never forever.
+ * Two rules keep holders from parking on a buffer without any peer: a large
+ * request buffer is released as soon as what is left of the input fits the small
+ * one (while others wait, even when the next frame needs a large buffer again:
+ * shrink_input), and no recv is left pending in it once its frame is complete
+ * (recv_len). An open MULTI whose queued frames spilled over keeps its buffer until
+ * EXEC or DISCARD: the hold rule applies to it as to any holder. A connection
  * waiting for a buffer is never closed as idle: that wait is the server's.
  * Requests and replies can never exceed a large buffer (client-query-buffer-limit
  * bounds both; larger replies get an error before the command runs), so a
@@ -60,6 +71,8 @@
 #define REJECT_MSG "-ERR max number of clients reached\r\n"
 #define SCRATCH_BYTES (64u << 10)
 #define TICK_TAG_SLOT 0xfffffeu
+#define HOLD_TAG_SLOT 0xfffffcu
+#define NO_HOLDER UINT32_MAX
 #define ACCEPT_TAG_SLOT 0xfffffdu
 #define SHUTDOWN_FORCE_NS (5ull * 1000000000ull)
 /* Reply room every command gets without asking (errors, +OK, integers). */
@@ -69,7 +82,7 @@
 enum {
     L_CONNS, L_SLOTS, L_REJECT, L_READY, L_SMALL_IN, L_SMALL_OUT, L_LARGE_IN, L_LARGE_OUT,
     L_POOL_IN_FREE, L_POOL_OUT_FREE, L_POOL_IN_WAIT, L_POOL_OUT_WAIT, L_ARGV, L_KEYSPACE,
-    L_SCRATCH, L_WATCHERS, L_INLINE, L_RECV_RING, L_RECV_BUFS,
+    L_SCRATCH, L_WATCHERS, L_INLINE, L_RECV_RING, L_RECV_BUFS, L_HOLD_IN, L_HOLD_OUT,
 };
 
 void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
@@ -89,18 +102,20 @@ void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
     kv_layout_add(l, "reply pool free stack", c->large_buffers, c->large_buffers * 4ull);
     kv_layout_add(l, "request pool waiters", conns, conns * 4);
     kv_layout_add(l, "reply pool waiters", conns, conns * 4);
-    uint64_t argc = kv_config_argc_max(c);
+    uint64_t argc = kv_config_argv_max(c);
     kv_layout_add(l, "argv", argc, argc * sizeof(struct kv_slice));
     kv_layout_add(l, "keyspace (maxmemory)", kv_ks_index_capacity(c), c->maxmemory);
     kv_layout_add(l, "command scratch", 1, SCRATCH_BYTES);
     kv_layout_add(l, "watchers", c->maxclients, c->maxclients * sizeof(void *));
-    kv_layout_add(l, "inline decode buffer", 1, KV_PROTO_INLINE_MAX + 64);
+    kv_layout_add(l, "inline decode buffer", 1, c->proto_inline_max_size);
     /* The ring's bookkeeping must be page-aligned: a page more, aligned in init. */
     uint64_t rb = c->recv_buffers;
     kv_layout_add(l, "multishot recv ring", rb,
                   rb == 0 ? 0 : KV_IO_RING_BYTES(rb) + KV_IO_RING_ALIGN);
     kv_layout_add(l, "multishot recv buffers", rb, rb * kv_recv_buf_bytes(c));
-    KV_ASSERT(l->count == L_RECV_BUFS + 1);
+    kv_layout_add(l, "request buffer holders", c->large_buffers, c->large_buffers * 4ull);
+    kv_layout_add(l, "reply buffer holders", c->large_buffers, c->large_buffers * 4ull);
+    KV_ASSERT(l->count == L_HOLD_OUT + 1);
 }
 
 static void conns_init(struct kv_server *s, struct kv_arena *a) {
@@ -133,7 +148,7 @@ static void conns_init(struct kv_server *s, struct kv_arena *a) {
 void kv_server_init(struct kv_server *s, const struct kv_config *c, struct kv_arena *a,
                     struct kv_io *io, const struct kv_clock *clock, uint64_t seed) {
     KV_ASSERT(s != NULL && c != NULL && a != NULL && io != NULL && clock != NULL);
-    KV_ASSERT(a->layout != NULL && a->layout->count == L_RECV_BUFS + 1);
+    KV_ASSERT(a->layout != NULL && a->layout->count == L_HOLD_OUT + 1);
     memset(s, 0, sizeof(*s));
     s->cfg = c;
     s->io = io;
@@ -149,11 +164,16 @@ void kv_server_init(struct kv_server *s, const struct kv_config *c, struct kv_ar
     kv_bufpool_init(&s->pool_out, kv_arena_get(a, L_LARGE_OUT), big, c->large_buffers,
                     kv_arena_get(a, L_POOL_OUT_FREE), kv_arena_get(a, L_POOL_OUT_WAIT),
                     s->conns_cap);
+    s->hold_in = kv_arena_get(a, L_HOLD_IN);
+    s->hold_out = kv_arena_get(a, L_HOLD_OUT);
+    for (uint32_t i = 0; i < c->large_buffers; i++) s->hold_in[i] = s->hold_out[i] = NO_HOLDER;
+    s->stall_ns = (uint64_t)c->large_buffer_stall_ms * 1000000ull;
     s->argv = kv_arena_get(a, L_ARGV);
-    s->argc_max = kv_config_argc_max(c);
+    s->argc_max = kv_config_argv_max(c);
     s->inline_buf = kv_arena_get(a, L_INLINE);
     s->limits.bulk_len_max = c->proto_max_bulk_len;
-    s->limits.argc_max = s->argc_max;
+    s->limits.argc_max = kv_config_argc_max(c);
+    s->limits.inline_max = c->proto_inline_max_size;
     uint64_t sm = seed;
     kv_ks_init(&s->ks, c, kv_arena_get(a, L_KEYSPACE), &s->engine.stats, kv_splitmix64(&sm));
     struct kv_engine_init ei = {
@@ -217,6 +237,7 @@ static bool recv_into_in(const struct kv_conn *c) {
 }
 
 static void conn_close(struct kv_server *s, struct kv_conn *c);
+static void arm_hold(struct kv_server *s);
 static void conn_process(struct kv_server *s, struct kv_conn *c);
 static void conn_arm(struct kv_server *s, struct kv_conn *c);
 
@@ -225,9 +246,39 @@ static void conn_arm(struct kv_server *s, struct kv_conn *c);
 static void give_large_in(struct kv_server *s, uint32_t slot, uint8_t *buf);
 static void give_large_out(struct kv_server *s, uint32_t slot, uint8_t *buf);
 
+/* The hold rule's window starts over: now, with what c has moved so far. */
+static void hold_mark(struct kv_conn *c, uint64_t now) {
+    c->hold_mark_ns = now;
+    c->hold_mark_moved = c->moved;
+}
+
+static uint32_t buf_index(const struct kv_bufpool *p, const uint8_t *buf) {
+    KV_ASSERT(buf >= p->mem && (uint64_t)(buf - p->mem) % p->size == 0);
+    uint64_t i = (uint64_t)(buf - p->mem) / p->size;
+    KV_ASSERT(i < p->count);
+    return (uint32_t)i;
+}
+
+/* c now holds buf of pool p: recorded for the hold rule, its window starts. */
+static void hold_take(struct kv_server *s, const struct kv_bufpool *p, uint32_t *holders,
+                      struct kv_conn *c, const uint8_t *buf) {
+    uint32_t i = buf_index(p, buf);
+    KV_ASSERT(holders[i] == NO_HOLDER);
+    holders[i] = c->slot;
+    hold_mark(c, turn_ns(s));
+}
+
+static void hold_drop(const struct kv_bufpool *p, uint32_t *holders, const struct kv_conn *c,
+                      const uint8_t *buf) {
+    uint32_t i = buf_index(p, buf);
+    KV_ASSERT(holders[i] == c->slot);
+    holders[i] = NO_HOLDER;
+}
+
 static void release_large_in(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(c->large_in != NULL && !recv_into_in(c));
     uint8_t *buf = c->large_in;
+    hold_drop(&s->pool_in, s->hold_in, c, buf);
     c->large_in = NULL;
     uint32_t waiter = kv_bufpool_release(&s->pool_in, buf);
     if (waiter != KV_BUFPOOL_NO_WAITER) give_large_in(s, waiter, buf);
@@ -236,6 +287,7 @@ static void release_large_in(struct kv_server *s, struct kv_conn *c) {
 static void release_large_out(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(c->large_out != NULL && !c->send_inflight);
     uint8_t *buf = c->large_out;
+    hold_drop(&s->pool_out, s->hold_out, c, buf);
     c->large_out = NULL;
     uint32_t waiter = kv_bufpool_release(&s->pool_out, buf);
     if (waiter != KV_BUFPOOL_NO_WAITER) give_large_out(s, waiter, buf);
@@ -260,6 +312,7 @@ static void give_large_in(struct kv_server *s, uint32_t slot, uint8_t *buf) {
     KV_ASSERT(c->waiting_in && c->large_in == NULL);
     c->waiting_in = false;
     c->large_in = buf;
+    hold_take(s, &s->pool_in, s->hold_in, c, buf);
     move_input(c, buf, (uint32_t)s->pool_in.size);
     ready_push(s, c);
 }
@@ -270,6 +323,7 @@ static void give_large_out(struct kv_server *s, uint32_t slot, uint8_t *buf) {
     KV_ASSERT(out_pending(c) == 0 && !c->send_inflight);
     c->waiting_out = false;
     c->large_out = buf;
+    hold_take(s, &s->pool_out, s->hold_out, c, buf);
     c->out = buf;
     c->out_cap = (uint32_t)s->pool_out.size;
     c->out_len = c->out_sent = 0;
@@ -314,12 +368,18 @@ static uint32_t frame_decode(struct kv_server *s, struct kv_conn *c, uint32_t st
     uint8_t *buf = c->in + start;
     s->argv_conn = NULL;
     if (f->kind == KV_FRAME_INLINE) {
-        KV_ASSERT(f->frame_len <= KV_PROTO_INLINE_MAX + 64);
+        KV_ASSERT(f->frame_len <= s->cfg->proto_inline_max_size); /* the parser's limit */
         memcpy(s->inline_buf, buf, f->frame_len);
         buf = s->inline_buf;
     }
     kv_parse_decode(buf, f, s->argv, (uint32_t)s->argc_max);
     return f->argc;
+}
+
+/* Bytes of the open transaction's kept frames (an upper bound on their count). */
+static uint32_t kept_bytes(const struct kv_conn *c) {
+    KV_ASSERT(in_base(c) <= c->in_start);
+    return c->in_start - in_base(c);
 }
 
 /* Re-scans a kept (already validated) frame at `pos`. */
@@ -342,7 +402,9 @@ static uint64_t exec_bound(struct kv_server *s, struct kv_conn *c) {
     uint64_t bound = 32;
     bool wrote = false, grows = false;
     uint32_t pos = c->keep_start != KV_KEEP_NONE ? c->keep_start : c->in_start;
-    for (uint32_t i = 0; pos < c->in_start && i <= s->cfg->multi_max_commands * 4u + 64; i++) {
+    /* Every frame takes at least one byte ("\n"), queued or not (empty lines, nested
+     * MULTIs and errors stay among the kept bytes too): the bytes bound the frames. */
+    for (uint32_t i = 0; pos < c->in_start && i < kept_bytes(c); i++) {
         struct kv_parse_result f;
         kept_frame(s, c, pos, &f);
         if (f.kind != KV_FRAME_EMPTY) {
@@ -365,7 +427,9 @@ static void exec_queued(struct kv_server *s, struct kv_conn *c, struct kv_reply 
     KV_ASSERT(c->keep_start != KV_KEEP_NONE || c->session.multi_count == 0);
     kv_engine_exec_begin(&s->engine, &c->session, r);
     uint32_t pos = c->keep_start != KV_KEEP_NONE ? c->keep_start : c->in_start;
-    for (uint32_t i = 0; pos < c->in_start && i <= s->cfg->multi_max_commands * 4u + 64; i++) {
+    /* Every frame takes at least one byte ("\n"), queued or not (empty lines, nested
+     * MULTIs and errors stay among the kept bytes too): the bytes bound the frames. */
+    for (uint32_t i = 0; pos < c->in_start && i < kept_bytes(c); i++) {
         struct kv_parse_result f;
         kept_frame(s, c, pos, &f);
         if (f.kind != KV_FRAME_EMPTY) {
@@ -399,9 +463,11 @@ static bool ensure_out_slow(struct kv_server *s, struct kv_conn *c, uint64_t bou
         c->waiting_out = true;
         kv_bufpool_wait(&s->pool_out, c->slot);
         s->engine.stats.blocked_on_buffers++;
+        arm_hold(s);
         return false;
     }
     c->large_out = buf;
+    hold_take(s, &s->pool_out, s->hold_out, c, buf);
     c->out = buf;
     c->out_cap = (uint32_t)s->pool_out.size;
     KV_ASSERT(bound <= c->out_cap);
@@ -495,9 +561,11 @@ static void need_more(struct kv_server *s, struct kv_conn *c) {
         c->waiting_in = true;
         kv_bufpool_wait(&s->pool_in, c->slot);
         s->engine.stats.blocked_on_buffers++;
+        arm_hold(s);
         return;
     }
     c->large_in = buf;
+    hold_take(s, &s->pool_in, s->hold_in, c, buf);
     move_input(c, buf, (uint32_t)limit);
 }
 
@@ -798,6 +866,7 @@ static void on_recv(struct kv_server *s, struct kv_conn *c, int32_t res, uint32_
          * takes the rest of what the last one filled: it does not decide. */
         if (!nowait) c->recv_plain_next = (uint32_t)res >= s->recv_buf_bytes;
         c->in_end += (uint32_t)res;
+        c->moved += (uint64_t)res;
         s->engine.stats.total_net_input_bytes += (uint64_t)res;
         s->engine.stats.total_reads_processed++;
         c->last_active_ns = turn_ns(s);
@@ -832,6 +901,7 @@ static void on_send(struct kv_server *s, struct kv_conn *c, int32_t res) {
     if (res > 0) {
         KV_ASSERT((uint32_t)res <= c->send_len && c->send_len <= out_pending(c));
         c->out_sent += (uint32_t)res;
+        c->moved += (uint64_t)res;
         s->engine.stats.total_net_output_bytes += (uint64_t)res;
         c->last_active_ns = turn_ns(s);
         if (c->out_sent == c->out_len) c->out_len = c->out_sent = 0;
@@ -927,6 +997,66 @@ static void idle_timeouts(struct kv_server *s) {
     }
 }
 
+/*
+ * The hold rule (README "Protection rules"). A pool has large_buffers buffers and
+ * any number of clients may want one, so a holder that stops making progress would
+ * starve the rest: eight clients each sending the first 20 KB of a 1 MB SET and
+ * going quiet (or trickling a byte a second, which --timeout never sees), or eight
+ * pipelining GETs of a 1 MB value without reading. While a pool has waiters, each
+ * holder of one of its buffers must move large-buffer-min-progress bytes (received
+ * plus sent) per large-buffer-stall-ms, or it is disconnected, as Redis disconnects
+ * a client past its client-output-buffer-limit. Its window starts when it got the
+ * buffer, when it last moved that much, or when it last waited for a reply buffer
+ * while holding a request buffer (that wait is the server's), whichever is latest;
+ * with no waiters nobody is judged and every window starts over. Checked every stall/4 ms while a pool has
+ * waiters, so one hostile round costs the queue about 1.25 stall windows.
+ */
+static void hold_check_pool(struct kv_server *s, const struct kv_bufpool *p,
+                            const uint32_t *holders, uint64_t now) {
+    bool judged = p->waiters_len > 0;
+    bool requests = p == &s->pool_in;
+    uint64_t min = s->cfg->large_buffer_min_progress;
+    for (uint32_t i = 0; i < p->count; i++) {
+        if (holders[i] == NO_HOLDER) continue;
+        struct kv_conn *c = &s->conns[holders[i]];
+        KV_ASSERT(c->state != KV_CONN_FREE && c->slot < s->clients_max);
+        if (c->state != KV_CONN_OPEN) continue; /* closing: its buffers come back */
+        /* Only a request holder waiting for a reply buffer waits on the server: a
+         * reply holder waiting for a request buffer still waits for its peer to read. */
+        bool servers = requests && c->waiting_out;
+        if (!judged || servers || c->moved - c->hold_mark_moved >= min) {
+            hold_mark(c, now);
+        } else if (now - c->hold_mark_ns >= s->stall_ns) {
+            s->engine.stats.large_buffer_stall_disconnections++;
+            const struct kv_engine_observer *o = s->engine.observer;
+            if (o != NULL && o->on_cut != NULL) o->on_cut(o->ctx, &c->session);
+            conn_close(s, c);
+        }
+    }
+}
+
+static void hold_check(struct kv_server *s) {
+    uint64_t now = now_ns(s);
+    hold_check_pool(s, &s->pool_in, s->hold_in, now);
+    hold_check_pool(s, &s->pool_out, s->hold_out, now);
+}
+
+/* The hold rule's timer: armed while a pool has waiters (one in flight at most). */
+static void arm_hold(struct kv_server *s) {
+    if (s->hold_armed || s->stopped) return;
+    if (s->pool_in.waiters_len == 0 && s->pool_out.waiters_len == 0) return;
+    s->hold_armed = true;
+    uint64_t ms = KV_MAX(s->cfg->large_buffer_stall_ms / 4u, 1u);
+    kv_io_timeout(s->io, ms, kv_io_tag(KV_IO_TIMEOUT, HOLD_TAG_SLOT, 0));
+}
+
+static void on_hold_timer(struct kv_server *s) {
+    KV_ASSERT(s->hold_armed);
+    s->hold_armed = false;
+    hold_check(s);
+    arm_hold(s);
+}
+
 static void arm_tick(struct kv_server *s) {
     KV_ASSERT(!s->tick_armed);
     s->tick_armed = true;
@@ -948,6 +1078,7 @@ static void on_tick(struct kv_server *s) {
     s->tick_armed = false;
     kv_engine_tick(&s->engine);
     idle_timeouts(s);
+    hold_check(s);
     if (s->accept_rearm && !s->shutting_down && !s->accept_armed) {
         s->accept_rearm = false;
         s->accept_armed = true;
@@ -964,6 +1095,11 @@ static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
     if (slot == TICK_TAG_SLOT) {
         KV_ASSERT(op == KV_IO_TIMEOUT);
         on_tick(s);
+        return;
+    }
+    if (slot == HOLD_TAG_SLOT) {
+        KV_ASSERT(op == KV_IO_TIMEOUT);
+        on_hold_timer(s);
         return;
     }
     if (slot == ACCEPT_TAG_SLOT) {
@@ -1122,6 +1258,20 @@ static void check_conn(const struct kv_server *s, const struct kv_conn *c) {
     }
 }
 
+/* The hold rule's records match the connections' buffers; returns the holders. */
+static uint32_t check_holders(const struct kv_server *s, const struct kv_bufpool *p,
+                              const uint32_t *holders, bool out) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->count; i++) {
+        if (holders[i] == NO_HOLDER) continue;
+        KV_ASSERT(holders[i] < s->clients_max);
+        const struct kv_conn *c = &s->conns[holders[i]];
+        KV_ASSERT((out ? c->large_out : c->large_in) == p->mem + (uint64_t)i * p->size);
+        n++;
+    }
+    return n;
+}
+
 void kv_server_check(const struct kv_server *s) {
     uint32_t live = 0, held_in = 0, held_out = 0, clients = 0;
     for (uint32_t i = 0; i < s->conns_cap; i++) {
@@ -1138,6 +1288,8 @@ void kv_server_check(const struct kv_server *s) {
     KV_ASSERT(clients == s->engine.stats.connected_clients);
     KV_ASSERT(clients + s->free_count == s->clients_max);
     KV_ASSERT(held_in + s->pool_in.free_count == s->pool_in.count);
+    KV_ASSERT(check_holders(s, &s->pool_in, s->hold_in, false) == held_in);
+    KV_ASSERT(check_holders(s, &s->pool_out, s->hold_out, true) == held_out);
     KV_ASSERT(held_out + s->pool_out.free_count == s->pool_out.count);
     kv_bufpool_check(&s->pool_in);
     kv_bufpool_check(&s->pool_out);

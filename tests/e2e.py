@@ -739,6 +739,90 @@ def test_quit():
     c.close()
 
 
+# ---- 7b. KEYS and SCAN: bounded by the reply they produce (issue 18, item 8) ---------------
+
+def bulk_size(n):
+    return n + len(str(n)) + 5
+
+
+@test(modes=('release',))
+def test_keys_bound_by_reply():
+    kv = start_kv('keys-reply', [])  # default options, its own keyspace
+    c = Conn(kv.port, timeout=30)
+    n, chunk = 200000, 10000
+    stored = 0
+    for start in range(0, n, chunk):
+        c.send(b''.join(enc('SET', 'key:%d' % i, 'v') for i in range(start, start + chunk)))
+        stored += sum(1 for r in c.replies(chunk, 30) if r == OK)
+    check_eq('200,000 SETs', (stored, c.call('DBSIZE')), (n, integer(n)))
+    check_eq('KEYS nomatch*: an empty array (the old bound, every key, was refused)',
+             c.call('KEYS', 'nomatch*', timeout=30), b'*0\r\n')
+    check_eq('SCAN 0 MATCH nomatch* COUNT 1000000: cursor 0, empty page',
+             c.call('SCAN', '0', 'MATCH', 'nomatch*', 'COUNT', '1000000', timeout=30),
+             b'*2\r\n$1\r\n0\r\n*0\r\n')
+    got = c.call('KEYS', 'key:1999?', timeout=30)
+    want = set(b'key:1999%d' % i for i in range(10))
+    parts = got.split(b'\r\n')
+    check_eq('KEYS key:1999?: exactly its 10 keys',
+             (parts[0], set(parts[2:-1:2]), len(got)), (b'*10', want, 5 + 10 * 15))
+    size = len('*%d\r\n' % n) + sum(bulk_size(len('key:%d' % i)) for i in range(n))
+    limit = 2 << 20  # the default client-query-buffer-limit
+    check_eq('KEYS *: refused with the size of its real reply',
+             c.call('KEYS', '*', timeout=30),
+             error('ERR reply of up to %d bytes exceeds client-query-buffer-limit (%d bytes)'
+                   % (size, limit)))
+    check_eq('the connection still answers', c.call('PING'), PONG)
+    c.close()
+    check_clean_exit('keys-reply instance', kv, kv.stop())
+
+
+# ---- 7c. HTTP requests: POST and Host: close the connection (issue 18, item 9) ------------
+
+SECURITY_WARNING = (b'kv: Possible SECURITY ATTACK detected. It looks like somebody is sending '
+                    b'POST or Host: commands to Redis. This is likely due to an attacker '
+                    b'attempting to use Cross Protocol Scripting to compromise your Redis '
+                    b'instance. Connection aborted.\n')
+
+
+@test()
+def test_cross_protocol():
+    kv = start_kv('cross-protocol', [])
+    P = kv.port
+    cases = [
+        ('an HTTP POST with a command in its body',
+         b'POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 18\r\n\r\n'
+         b'SET xps:k hacked\r\n'),
+        ('a Host: header line alone', b'host: localhost:6379\r\n'),
+        ('HOST: as a RESP command', enc('HOST:')),
+        ('post with arguments as a RESP command', enc('post', 'SET', 'xps:k', 'hacked')),
+        ('POST after a command that was already answered', None),
+        ('POST inside MULTI', None),
+    ]
+    for name, data in cases:
+        c = Conn(P)
+        if name.startswith('POST after'):
+            check_eq('(PING answered first)', c.call('PING'), PONG)
+            data = b'POST /x HTTP/1.0\r\n\r\n'
+        elif name.startswith('POST inside'):
+            check_eq('(MULTI answered first)', c.call('MULTI'), OK)
+            data = enc('POST', '/')
+        c.send(data)
+        check_eq('%s: no reply byte, the connection closes' % name, c.recv_until_close(5),
+                 (b'', True))
+        c.close()
+    c = Conn(P)
+    check_eq('the command in the POST body did not run', c.call('GET', 'xps:k'), NIL)
+    check_eq('POSTS is an unknown command, the connection stays',
+             (c.call('POSTS'), c.call('PING')),
+             (error("ERR unknown command 'POSTS', with args beginning with: "), PONG))
+    c.close()
+    logged = wait_until(lambda: SECURITY_WARNING in kv.stdout(), 5)
+    check('kv logs Redis\'s warning', logged, repr(kv.stdout()[-300:]))
+    check_eq('six attacks within a minute: one log line (Redis logs at most once a minute)',
+             kv.stdout().count(SECURITY_WARNING), 1)
+    check_clean_exit('cross-protocol instance', kv, kv.stop())
+
+
 # ---- 8. idle timeout ----------------------------------------------------------------------------
 
 def watch_close(c, start, out, key):

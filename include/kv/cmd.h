@@ -63,7 +63,7 @@ enum kv_session_flag {
     KV_SESSION_MULTI = 1u << 0,
     KV_SESSION_MULTI_ERROR = 1u << 1, /* a command failed to queue: EXEC aborts */
     KV_SESSION_DIRTY_CAS = 1u << 2,   /* a watched key changed: EXEC returns nil */
-    KV_SESSION_CLOSE = 1u << 3,       /* QUIT: close once the reply is sent */
+    KV_SESSION_CLOSE = 1u << 3,       /* QUIT, POST, Host:: close once the reply is sent */
 };
 
 struct kv_cmd_ctx {
@@ -115,10 +115,12 @@ struct kv_stats {
     uint64_t expired_keys;
     uint64_t evicted_keys;
     uint64_t blocked_on_buffers;  /* times a connection waited for a large buffer */
+    uint64_t large_buffer_stall_disconnections; /* the hold rule's (server.c) */
     uint64_t stale_completions;
     uint64_t total_reads_processed;  /* recvs that brought bytes (as Redis counts reads) */
     uint64_t total_writes_processed; /* sends submitted */
     uint64_t recv_multishot_armed;   /* multishot recvs submitted (kv's own) */
+    uint64_t security_warnings;      /* POST / Host: connections closed (not in INFO) */
     uint64_t start_monotonic_ns;
     uint32_t tcp_port;
 };
@@ -155,6 +157,9 @@ struct kv_engine_observer {
     /* EXEC passed its checks and its queued commands are about to run (evictions
      * they cause come after this, not before EXEC). */
     void (*on_exec_begin)(void *ctx, const struct kv_session *s, int64_t now_ms);
+    /* The server disconnects this session by a protection rule (the hold rule in
+     * server.c): replies it produced may be lost. NULL: not observed. */
+    void (*on_cut)(void *ctx, const struct kv_session *s);
     void *ctx;
 };
 

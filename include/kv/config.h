@@ -35,6 +35,9 @@ struct kv_config {
     uint32_t client_buffer;         /* per-connection small recv and send buffer */
     uint32_t large_buffers;         /* large buffers per direction (input, output) */
     uint32_t multi_max_commands;    /* commands queued per MULTI */
+    uint32_t proto_inline_max_size; /* longest inline request line (Redis: 64kb, fixed) */
+    uint32_t large_buffer_stall_ms; /* hold rule: see src/server.c "Holding a large buffer" */
+    uint32_t large_buffer_min_progress; /* bytes a holder must move per stall window */
     uint64_t timeout_s;             /* idle client timeout, 0 = never */
     uint32_t hz;                    /* ticks per second: active expiry, timeouts */
     uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */
@@ -67,8 +70,10 @@ void kv_config_print_help(int fd);
 
 /* Derived sizes. */
 uint64_t kv_config_maxkeys(const struct kv_config *c);
-/* Most arguments a request can carry: every argument takes at least 6 bytes. */
+/* Most arguments a multibulk request can carry: each takes at least 6 bytes. */
 uint64_t kv_config_argc_max(const struct kv_config *c);
+/* argv's size: the multibulk bound, or an inline line's most words (line / 2 + 1). */
+uint64_t kv_config_argv_max(const struct kv_config *c);
 const char *kv_evict_policy_name(enum kv_evict_policy p);
 
 #endif

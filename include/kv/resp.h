@@ -38,6 +38,7 @@ enum kv_frame_kind {
 struct kv_parse_limits {
     uint64_t bulk_len_max;  /* proto-max-bulk-len */
     uint64_t argc_max;      /* multibulk counts above this are rejected */
+    uint64_t inline_max;    /* longest inline line or header line (0: KV_PROTO_INLINE_MAX) */
 };
 
 struct kv_parser {

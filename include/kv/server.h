@@ -72,6 +72,9 @@ struct kv_conn {
     uint8_t *small_out;
     uint8_t *large_out;      /* borrowed from the reply pool, or NULL */
     uint64_t last_active_ns;
+    uint64_t moved;          /* bytes received plus bytes sent, ever: the hold rule */
+    uint64_t hold_mark_ns;   /* the hold rule's window began here ... */
+    uint64_t hold_mark_moved; /* ... with `moved` at this */
     uint64_t activity_mark;  /* kv_activity_note: the last epoch it was counted in */
     /* prefetch_ready's peek at the first frame's key, for lookahead() to reuse its
      * hash; set and cleared within one pass of process_ready (NULL: none). */
@@ -120,6 +123,10 @@ struct kv_server {
     uint32_t ready_len;
     struct kv_bufpool pool_in;
     struct kv_bufpool pool_out;
+    uint32_t *hold_in;       /* per request buffer: the holder's slot (or UINT32_MAX) */
+    uint32_t *hold_out;      /* per reply buffer: the same */
+    uint64_t stall_ns;       /* large-buffer-stall-ms */
+    bool hold_armed;         /* the hold rule's timer is in flight */
     struct kv_slice *argv;
     uint64_t argc_max;
     struct kv_parse_limits limits;
