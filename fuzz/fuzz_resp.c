@@ -5,12 +5,14 @@
  * Input layout:
  *   byte 0  limits: bits 0-2 proto-max-bulk-len (table), bits 3-5 argc limit (table),
  *           bit 6 inflate (below), bit 7 every read brings exactly `need` bytes
- *   byte 1  low 4 bits: number of read sizes S (0: the whole stream in one read)
+ *   byte 1  low 4 bits: number of read sizes S (0: the whole stream in one read),
+ *           bits 4-6 the line limit inline_max (k_line_max: 64 B-64 KiB; 0 there
+ *           means the parser's default, KV_PROTO_INLINE_MAX)
  *   S bytes read sizes, cycled; 0 means "read up to what the parser said it needs"
  *   inflate 3 bytes: position, length v, filler byte: a run inserted into the stream,
- *           of (v + 1) * 32 bytes for v < 224, else 65,536 - 16 + (v - 224): the
- *           64 KiB line limits are reachable, and the sizes that cross them are few
- *           (each costs ~2 ms, a small input ~20 us)
+ *           of (v + 1) * 32 bytes for v < 224, else line limit - 16 + (v - 224): every
+ *           line limit is reachable and crossable by a few bytes (a 64 KiB line costs
+ *           ~2 ms, a small input ~20 us, so the large limit is one of eight)
  *   rest    the byte stream a client sends
  *
  * The driver plays the server: the stream arrives in reads of those sizes into one
@@ -23,10 +25,12 @@
  * Every verdict is compared with ref_frame(), a plain decoder over the whole rest
  * of the stream written from Redis 7.0's processMultibulkBuffer/processInlineBuffer/
  * sdssplitargs/string2ll plus kv's documented deviations (line and bulk terminators
- * are checked; NUL is an ordinary byte). It agrees on: which frames are complete,
- * valid, empty or erroneous, the exact error string, frame length, argc and every
- * argument's bytes. The 64 KiB "too big" errors depend on how bytes arrive, so the
- * reference reports when they are possible and when they are certain.
+ * are checked; NUL is an ordinary byte; an inline line, terminator included, longer
+ * than the line limit is too big however it arrives). It agrees on: which frames
+ * are complete, valid, empty or erroneous, the exact error string, frame length,
+ * argc and every argument's bytes. The "too big" errors of header lines depend on
+ * how bytes arrive, so the reference reports when they are possible and when they
+ * are certain.
  * Also checked: scan never writes to the buffer; NEED_MORE's `need` exceeds the
  * bytes given and never exceeds the bytes the verdict really needed.
  *
@@ -64,7 +68,7 @@
         }                                                                                \
     } while (0)
 
-#define LINE_MAX_BYTES 65536u /* PROTO_INLINE_MAX_SIZE */
+#define LINE_MAX_BYTES KV_PROTO_INLINE_MAX /* the parser's default line limit */
 #define DATA_MAX (1u << 16)
 #define RUN_MAX (LINE_MAX_BYTES + 16u)
 #define STREAM_MAX (DATA_MAX + RUN_MAX) /* the input plus the largest inflate run */
@@ -103,9 +107,9 @@ struct ref {
     uint32_t *argl;
     const char *error;      /* NULL with status ERROR: silent close */
     char errbuf[64];
+    uint64_t line_max;      /* the parser's line limit (kv_parse_limits.inline_max) */
     bool may_mbulk_big;     /* a "too big" error is possible, depending on reads */
     bool may_bulk_big;
-    bool may_inline_big;
 };
 
 /* An argument: its bytes stay where they are (the stream or g_tok) until the frame
@@ -159,11 +163,11 @@ static int ref_line(struct ref *r, const uint8_t *b, uint64_t n, uint64_t start,
                     const char *big_error, uint64_t *cr_out) {
     uint64_t cr = find_byte(b, start, n, '\r');
     if (cr == n) {
-        if (n - start > LINE_MAX_BYTES)
-            return ref_error(r, big_error, start + LINE_MAX_BYTES + 1);
+        if (n - start > r->line_max)
+            return ref_error(r, big_error, start + r->line_max + 1);
         return REF_INCOMPLETE;
     }
-    if (cr - start > LINE_MAX_BYTES) *may_big = true;
+    if (cr - start > r->line_max) *may_big = true;
     if (cr + 1 >= n) return REF_INCOMPLETE;
     *cr_out = cr;
     return REF_GO_ON;
@@ -272,14 +276,16 @@ static bool ref_token(const uint8_t *b, uint64_t n, uint64_t *i, uint8_t *out, u
     return true;
 }
 
+/* kv's inline rule (src/resp.c step_inline, not Redis's): a line, terminator
+ * included, of more than line_max bytes is "too big" however its bytes arrive. */
 static int ref_inline(struct ref *r, const uint8_t *b, uint64_t n) {
+    static const char big[] = "Protocol error: too big inline request";
     uint64_t nl = find_byte(b, 0, n, '\n');
     if (nl == n) {
-        if (n > LINE_MAX_BYTES)
-            return ref_error(r, "Protocol error: too big inline request", LINE_MAX_BYTES + 1);
+        if (n >= r->line_max) return ref_error(r, big, r->line_max);
         return REF_INCOMPLETE;
     }
-    if (nl > LINE_MAX_BYTES) r->may_inline_big = true;
+    if (nl + 1 > r->line_max) return ref_error(r, big, KV_MIN(nl + 1, r->line_max));
     uint64_t line = nl > 0 && b[nl - 1] == '\r' ? nl - 1 : nl;
     uint8_t *tok = g_tok; /* tokens only shrink: the line fits */
     uint64_t i = 0;
@@ -307,6 +313,7 @@ static int ref_inline(struct ref *r, const uint8_t *b, uint64_t n) {
 static void ref_frame(struct ref *r, const uint8_t *b, uint64_t n,
                       const struct kv_parse_limits *lim) {
     memset(r, 0, sizeof(*r));
+    r->line_max = lim->inline_max != 0 ? lim->inline_max : LINE_MAX_BYTES;
     r->argv = g_ref_argv;
     r->argl = g_ref_argl;
     int s = b[0] == '*' ? ref_multibulk(r, b, n, lim) : ref_inline(r, b, n);
@@ -352,9 +359,7 @@ static bool may_be_big(const struct ref *r, const char *e) {
     if (e == NULL) return false;
     if (r->may_mbulk_big && strcmp(e, "Protocol error: too big mbulk count string") == 0)
         return true;
-    if (r->may_bulk_big && strcmp(e, "Protocol error: too big bulk count string") == 0)
-        return true;
-    return r->may_inline_big && strcmp(e, "Protocol error: too big inline request") == 0;
+    return r->may_bulk_big && strcmp(e, "Protocol error: too big bulk count string") == 0;
 }
 
 /* p[0..len) copied to g_copy with a poisoned redzone after it (as an exact-size
@@ -459,15 +464,17 @@ static uint64_t run_frame(struct stream *s, uint64_t start, const struct kv_pars
 
 static const uint64_t k_bulk_max[8] = {1, 3, 8, 16, 100, 4096, 1u << 20, (1ull << 31) - 64};
 static const uint64_t k_argc_max[8] = {1, 2, 3, 5, 16, 1000, 357913942, UINT32_MAX};
+static const uint64_t k_line_max[8] = {0, 64, 65, 100, 255, 1024, 4096, 16384};
 
 /* Builds the stream in g_orig: data with an optional filler run inserted. */
-static uint8_t *make_stream(const uint8_t **d, size_t *n, bool inflate, uint64_t *total) {
+static uint8_t *make_stream(const uint8_t **d, size_t *n, bool inflate, uint64_t line_max,
+                            uint64_t *total) {
     uint64_t at = 0, run = 0;
     uint8_t fill = 0;
     if (inflate && *n >= 3) {
         at = (*d)[0];
         uint64_t v = (*d)[1];
-        run = v < 224 ? (v + 1) * 32 : LINE_MAX_BYTES - 16 + (v - 224);
+        run = v < 224 ? (v + 1) * 32 : line_max - 16 + (v - 224);
         fill = (*d)[2];
         *d += 3;
         *n -= 3;
@@ -484,7 +491,8 @@ static uint8_t *make_stream(const uint8_t **d, size_t *n, bool inflate, uint64_t
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 2 || size > DATA_MAX) return 0;
-    struct kv_parse_limits lim = {k_bulk_max[data[0] & 7], k_argc_max[(data[0] >> 3) & 7]};
+    struct kv_parse_limits lim = {k_bulk_max[data[0] & 7], k_argc_max[(data[0] >> 3) & 7],
+                                  k_line_max[(data[1] >> 4) & 7]};
     struct stream s = {.nchunks = data[1] & 15u, .need_mode = (data[0] & 0x80) != 0,
                        .scale = 1};
     const uint8_t *d = data + 2;
@@ -493,7 +501,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     s.chunks = d;
     d += s.nchunks;
     n -= s.nchunks;
-    uint8_t *orig = make_stream(&d, &n, (data[0] & 0x40) != 0, &s.total);
+    uint64_t line_max = lim.inline_max != 0 ? lim.inline_max : LINE_MAX_BYTES;
+    uint8_t *orig = make_stream(&d, &n, (data[0] & 0x40) != 0, line_max, &s.total);
     if (s.total > 8192) s.scale = KV_MAX(64u, (uint32_t)(s.total / 512)); /* <= ~512 reads */
     s.orig = orig;
     s.buf = g_buf;

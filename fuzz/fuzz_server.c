@@ -13,7 +13,11 @@
  *           maxmemory-policy (k_policy)
  *   byte 2  bits 0-1 clients - 1, bits 2-3 maxclients (k_maxclients), bit 4 maxmemory
  *           256 KiB (else 64 KiB), bits 5-6 partial recv % (k_pct), bit 7 partial send
- *   byte 3  seed (the network's shuffles and faults, the server's hash seed)
+ *   byte 3  bits 0-2 seed (the network's shuffles and faults, the server's hash
+ *           seed), bit 3 large-buffer-min-progress = the limit (else the 8 KiB
+ *           default, clipped to it), bits 4-5 proto-inline-max-size (the 64 KiB
+ *           default clipped to the limit, 64, 255, limit / 2), bits 6-7
+ *           large-buffer-stall-ms (k_stall_ms: the default 25, 1, 5, 1000)
  *   then records, each an op byte: bits 0-1 client, bit 2 "glue" (no server turn
  *   after this record, so its bytes and the next record's arrive together), bits 3-7
  *   kind:
@@ -330,6 +334,7 @@ static const uint32_t k_client_buffer[4] = {256, 512, 1024, 4096};
 static const uint32_t k_recv_buffers[4] = {0, 1, 4, 16};
 static const uint32_t k_maxclients[4] = {1, 2, 3, 8};
 static const uint32_t k_pct[4] = {0, 10, 50, 90};
+static const uint32_t k_stall_ms[4] = {25, 1, 5, 1000};
 static const enum kv_evict_policy k_policy[4] = {KV_EVICT_NOEVICTION, KV_EVICT_ALLKEYS_LRU,
                                                  KV_EVICT_ALLKEYS_RANDOM, KV_EVICT_VOLATILE_TTL};
 
@@ -349,6 +354,10 @@ static void draw_config(struct kv_config *c, const uint8_t *h) {
     c->maxmemory_policy = k_policy[(h[1] >> 6) & 3];
     c->maxclients = k_maxclients[(h[2] >> 2) & 3];
     c->maxmemory = (h[2] & 16) ? 256u << 10 : 64u << 10;
+    const uint64_t inline_max[4] = {KV_MIN(64u << 10, limit), 64, 255, limit / 2};
+    c->proto_inline_max_size = (uint32_t)inline_max[(h[3] >> 4) & 3];
+    c->large_buffer_stall_ms = k_stall_ms[(h[3] >> 6) & 3];
+    c->large_buffer_min_progress = (h[3] & 8) ? limit : KV_MIN(8u << 10, limit);
     c->hz = 100;
     char err[256];
     if (kv_config_check(c, err, sizeof(err)) != 0) {
@@ -364,7 +373,7 @@ static void world_init(struct world *w, const uint8_t *h) {
     w->nclients = 1 + (h[2] & 3);
     /* Each client's slot, and one more while a left connection is still closing. */
     struct sim_net_config nc = {.conn_cap = 2 * w->nclients + 2, .pipe_bytes = PIPE_BYTES,
-                                .backlog = 2 * CLIENTS_MAX, .timers = 16, .seed = h[3]};
+                                .backlog = 2 * CLIENTS_MAX, .timers = 16, .seed = h[3] & 7};
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS);
     w->net = sim_net_create(&nc, &w->clock);
     struct sim_faults f = {.partial_recv_pct = k_pct[(h[2] >> 5) & 3],
@@ -375,7 +384,7 @@ static void world_init(struct world *w, const uint8_t *h) {
     w->server = calloc(1, sizeof(*w->server));
     CHECK(w->server != NULL);
     kv_server_init(w->server, &w->cfg, &w->arena, sim_net_io(w->net), &w->kvclock,
-                   0x9e3779b97f4a7c15ull ^ h[3]);
+                   0x9e3779b97f4a7c15ull ^ (h[3] & 7));
     kv_arena_seal(&w->arena);
     kv_server_start(w->server);
     for (uint32_t i = 0; i < CLIENTS_MAX; i++) w->cl[i].slot = -1;

@@ -19,8 +19,9 @@ def write(target, name, data, prefix="seed-"):
 
 # ---- fuzz_resp ---------------------------------------------------------------
 # byte 0: bits 0-2 bulk limit index, 3-5 argc limit index, 6 inflate, 7 need-mode
-# byte 1: number of read sizes; then the sizes; [inflate: pos, v, filler]: a run of
-# (v + 1) * 32 bytes for v < 224, else 65520 + (v - 224) (240: exactly 64 KiB)
+# byte 1: bits 0-3 number of read sizes, bits 4-6 line limit index (0: 64 KiB);
+# then the sizes; [inflate: pos, v, filler]: a run of (v + 1) * 32 bytes for
+# v < 224, else line limit - 16 + (v - 224) (240: exactly the line limit)
 
 def mb(*args):
     out = b"*%d\r\n" % len(args)
@@ -29,9 +30,10 @@ def mb(*args):
     return out
 
 
-def resp(name, stream, bulk=6, argc=5, reads=(), need=False, inflate=None):
+def resp(name, stream, bulk=6, argc=5, reads=(), need=False, inflate=None, line=0):
+    """line: index into the line limits 64 KiB, 64, 65, 100, 255, 1 KiB, 4 KiB, 16 KiB."""
     b0 = bulk | (argc << 3) | (0x80 if need else 0) | (0x40 if inflate else 0)
-    head = bytes([b0, len(reads)]) + bytes(reads)
+    head = bytes([b0, len(reads) | (line << 4)]) + bytes(reads)
     if inflate:
         head += bytes(inflate)
     write("fuzz_resp", name, head + stream)
@@ -75,6 +77,12 @@ def resp_seeds():
     resp("long-inline-then-newline", b"GET \r\n", inflate=[4, 240, ord("a")], reads=[0])
     resp("long-mbulk-count", b"*1", inflate=[1, 255, ord("1")], reads=[255])
     resp("long-bulk-header", b"*1\r\n$1", inflate=[6, 255, ord("0")], reads=[100, 0])
+    # the same boundaries at a run-time line limit of 100 and of 64
+    resp("line100-inline-at-limit", b"GET " + b"a" * 94 + b"\r\n", line=3)
+    resp("line100-inline-past-limit", b"GET " + b"a" * 95 + b"\r\n", line=3, reads=[0])
+    resp("line100-inline-no-newline", b"GET ", inflate=[4, 240, ord("a")], reads=[7], line=3)
+    resp("line64-mbulk-count", b"*1", inflate=[1, 255, ord("1")], reads=[3], line=1)
+    resp("line64-bulk-header", b"*1\r\n$1", inflate=[6, 255, ord("0")], line=1)
     resp("long-bulk-payload", b"*2\r\n$3\r\nSET\r\n$65536\r\n\r\n", bulk=6,
          inflate=[20, 240, ord("v")], reads=[17, 0])
 
@@ -344,14 +352,16 @@ def s_drain():
 
 def server(name, records, limit=4, bulk=3, multi=1, timeout=0, cbuf=1, large=1, recvbufs=0,
            policy=0, clients=1, maxclients=1, bigmem=0, precv=0, psend=0, seed=1,
-           prefix="seed-"):
+           inline=0, stall=0, progress_all=0, prefix="seed-"):
     """limit: index into 512, 1k, 2k, 4k, 16k, 64k, 128k, 256k; bulk: 1, 64, limit/4,
     limit-64; multi: 1, 2, 4, 16; cbuf: 256, 512, 1k, 4k; recvbufs: 0, 1, 4, 16;
-    policy: noeviction, allkeys-lru, allkeys-random, volatile-ttl; maxclients: 1, 2, 3, 8."""
+    policy: noeviction, allkeys-lru, allkeys-random, volatile-ttl; maxclients: 1, 2, 3, 8;
+    seed 0-7; inline: 64 KiB (clipped), 64, 255, limit/2; stall: 25, 1, 5, 1000 ms;
+    progress_all: large-buffer-min-progress = the limit (else 8 KiB, clipped)."""
     head = bytes([limit | (bulk << 3) | (multi << 5) | (timeout << 7),
                   cbuf | ((large - 1) << 2) | (recvbufs << 4) | (policy << 6),
                   (clients - 1) | (maxclients << 2) | (bigmem << 4) | (precv << 5) |
-                  (psend << 7), seed])
+                  (psend << 7), seed | (progress_all << 3) | (inline << 4) | (stall << 6)])
     write("fuzz_server", name, head + b"".join(records), prefix)
 
 
@@ -393,6 +403,12 @@ def server_seeds():
            recvbufs=2, precv=2, psend=1)
     server("evict", [s_data(mb(b"SET", b"k%d" % i, b"v" * 900)) for i in range(80)] +
            [s_data(mb(b"DBSIZE"))], policy=1, limit=3, bulk=2)
+    server("inline-limit-64", [s_data(b"ECHO " + b"b" * 57 + b"\r\n"),
+                               s_data(b"ECHO " + b"b" * 58 + b"\r\n"), s_data(ping)], inline=1)
+    server("hold-rule-stall", [s_data(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000\r\n", 0),
+                               s_fill(ord("x"), 100, 0), s_data(mb(b"SET", b"j", b"y" * 2500), 1),
+                               s_time(3, 8), s_data(ping, 1)],
+           limit=3, bulk=3, clients=2, maxclients=1, stall=1, cbuf=0)
     server("expire-clock", [s_data(mb(b"SET", b"t", b"1", b"PX", b"5")), s_time(5),
                             s_data(mb(b"GET", b"t"))])
 
