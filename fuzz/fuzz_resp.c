@@ -10,7 +10,7 @@
  *           means the parser's default, KV_PROTO_INLINE_MAX)
  *   S bytes read sizes, cycled; 0 means "read up to what the parser said it needs"
  *   inflate 3 bytes: position, length v, filler byte: a run inserted into the stream,
- *           of (v + 1) * 32 bytes for v < 224, else line limit - 16 + (v - 224): every
+ *           of (v + 1) * 4 bytes for v < 224, else line limit - 16 + (v - 224): every
  *           line limit is reachable and crossable by a few bytes (a 64 KiB line costs
  *           ~2 ms, a small input ~20 us, so the large limit is one of eight)
  *   rest    the byte stream a client sends
@@ -474,7 +474,7 @@ static uint8_t *make_stream(const uint8_t **d, size_t *n, bool inflate, uint64_t
     if (inflate && *n >= 3) {
         at = (*d)[0];
         uint64_t v = (*d)[1];
-        run = v < 224 ? (v + 1) * 32 : line_max - 16 + (v - 224);
+        run = v < 224 ? (v + 1) * 4 : line_max - 16 + (v - 224);
         fill = (*d)[2];
         *d += 3;
         *n -= 3;

@@ -20,7 +20,7 @@ def write(target, name, data, prefix="seed-"):
 # ---- fuzz_resp ---------------------------------------------------------------
 # byte 0: bits 0-2 bulk limit index, 3-5 argc limit index, 6 inflate, 7 need-mode
 # byte 1: bits 0-3 number of read sizes, bits 4-6 line limit index (0: 64 KiB);
-# then the sizes; [inflate: pos, v, filler]: a run of (v + 1) * 32 bytes for
+# then the sizes; [inflate: pos, v, filler]: a run of (v + 1) * 4 bytes for
 # v < 224, else line limit - 16 + (v - 224) (240: exactly the line limit)
 
 def mb(*args):
