@@ -156,6 +156,8 @@ struct world {
     struct sim_buf expected;
     struct fsession sess[SESSIONS];
     struct kv_session *watchers[SESSIONS];
+    struct kv_watch_node *watch_nodes;
+    struct kv_watch_slot *watch_slots;
     uint8_t *ks_mem;
     uint8_t *scratch;
     int64_t now_ms;
@@ -571,9 +573,15 @@ static void world_init(struct world *w, struct input *in) {
     w->ks_mem = aligned_alloc(64, w->cfg.maxmemory);
     w->scratch = malloc(SCRATCH_BYTES);
     kv_ks_init(&w->ks, &w->cfg, w->ks_mem, &w->e.stats, seed * 0x9e3779b97f4a7c15ull + 1);
+    w->watch_nodes = calloc(kv_watch_nodes_cap(SESSIONS, w->cfg.watch_max_keys),
+                            sizeof(struct kv_watch_node));
+    w->watch_slots = calloc(kv_watch_slots_cap(SESSIONS, w->cfg.watch_max_keys),
+                            sizeof(struct kv_watch_slot));
     struct kv_engine_init ei = {
         .watchers = w->watchers,
         .watchers_cap = SESSIONS,
+        .watch_nodes = w->watch_nodes,
+        .watch_slots = w->watch_slots,
         .config = &w->cfg,
         .clock = &w->clock,
         .prng_seed = seed + 7,
@@ -586,7 +594,7 @@ static void world_init(struct world *w, struct input *in) {
     w->obs = (struct kv_engine_observer){.on_command = on_command, .on_evict = on_evict, .ctx = w};
     kv_engine_set_observer(&w->e, &w->obs);
     struct sim_model_limits lim = {w->cfg.proto_max_bulk_len, w->cfg.multi_max_commands,
-                                   w->cfg.client_query_buffer_limit};
+                                   w->cfg.client_query_buffer_limit, w->cfg.watch_max_keys};
     w->model = sim_model_create(&lim);
     w->model_on = true;
     w->trace = getenv("FUZZ_ENGINE_TRACE") != NULL;
@@ -600,6 +608,8 @@ static void world_free(struct world *w) {
     sim_buf_free(&w->expected);
     free(w->scratch);
     free(w->ks_mem);
+    free(w->watch_nodes);
+    free(w->watch_slots);
 }
 
 /* ---- the end: kv's keyspace must equal the model's ------------------------------------ */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sim_internal.h"
 #include "sim_resp.h"
@@ -280,6 +281,18 @@ static void trace_command(struct sim_world *w, const struct kv_session *s, uint3
     sim_trace(w, 4, reply, reply_len);
 }
 
+/* How often WATCH met watch-max-keys: filled a session to it, or was refused. */
+static void count_watch_limit(struct sim_world *w, const struct kv_session *s, uint32_t argc,
+                              const struct kv_slice *argv, struct kv_slice reply) {
+    if (argv[0].len != 5 || strncasecmp((const char *)argv[0].ptr, "watch", 5) != 0) return;
+    static const char refused[] = "-ERR too many watched keys";
+    if (reply.len >= sizeof(refused) - 1 && memcmp(reply.ptr, refused, sizeof(refused) - 1) == 0)
+        w->watch_refused++;
+    else if (argc >= 2 && s->watch_count == w->cfg.watch_max_keys)
+        w->watch_full++;
+    KV_ASSERT(s->watch_count <= w->cfg.watch_max_keys);
+}
+
 static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
                        const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
                        uint32_t reply_len) {
@@ -309,6 +322,7 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
         sim_buf_put(&t->expected, reply, reply_len);
         match_request(w, t, s, argc, argv, (struct kv_slice){reply, reply_len});
     }
+    count_watch_limit(w, s, argc, argv, (struct kv_slice){reply, reply_len});
     char why[256];
     if (w->failed) return;
     if (sim_model_command(w->model, s->id, argc, argv, now_ms, reply, reply_len, &w->expected,
@@ -376,6 +390,8 @@ static void split_replies(struct sim_world *w, struct sim_track *t) {
         }
         t->rx_off += len;
         w->replies_checked++;
+        t->replies++;
+        t->last_reply_tick = w->tick;
         if (t->reqs_len == 0 || !track_at(t, 0)->observed) {
             if (t->corrupted) {
                 if (t->reqs_len > 0) track_pop(t);
@@ -456,7 +472,8 @@ void sim_track_end(struct sim_world *w, struct sim_track *t, bool reset) {
     sim_trace(w, 7, head, sizeof(head));
     SIM_DEBUG(t->serial, "client sees %s", reset ? "a reset" : "EOF");
     if (reset || w->failed) return;
-    bool lenient = w->cfg.timeout_s > 0 || t->oversize || t->corrupted || t->cut;
+    bool lenient = w->cfg.timeout_s > 0 || t->oversize || t->corrupted || t->cut ||
+                   t->hostile;
     uint64_t lost = t->expected.len - t->exp_off;
     if (lost > 0 && !lenient) {
         sim_fail(w, "connection %llu closed before %llu produced reply bytes were sent",
@@ -475,6 +492,7 @@ void sim_track_end(struct sim_world *w, struct sim_track *t, bool reset) {
         return;
     }
     if (t->rejected || t->corrupted || t->oversize || t->cut || t->extra_want != NULL) return;
+    if (t->hostile) return; /* the server may close a hostile client (sim_hostile.c) */
     uint32_t owed = sim_track_outstanding(t, true);
     if (w->phase >= SIM_PHASE_QUIET && owed > 0 && !w->stopping)
         sim_fail(w, "connection %llu closed with %u quiet-phase requests unanswered",

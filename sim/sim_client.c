@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_hostile.h"
 #include "sim_internal.h"
 #include "sim_resp.h"
 #include "sim_world.h"
@@ -34,15 +35,19 @@ void sim_clients_init(struct sim_world *w) {
         c->pipeline_max = 1 + (uint32_t)kv_prng_below(&c->prng, 32);
         c->batch_max = 1 + (uint32_t)kv_prng_below(&c->prng, c->pipeline_max);
         c->next_connect = kv_prng_below(&c->prng, 20);
+        if (i >= w->client_count - w->hostile_count) sim_hostile_init(w, c);
     }
 }
 
 void sim_clients_free(struct sim_world *w) {
-    for (uint32_t i = 0; i < w->client_count; i++) sim_buf_free(&w->clients[i].out);
+    for (uint32_t i = 0; i < w->client_count; i++) {
+        sim_buf_free(&w->clients[i].out);
+        sim_hostile_free(&w->clients[i]);
+    }
     free(w->clients);
 }
 
-static void detach(struct sim_world *w, struct sim_client *c, bool reset_it) {
+void sim_client_detach(struct sim_world *w, struct sim_client *c, bool reset_it) {
     struct sim_track *t = c->track;
     KV_ASSERT(t != NULL && !t->client_done);
     SIM_DEBUG(t->serial, "client leaves (%s), %u requests outstanding",
@@ -58,7 +63,7 @@ static void detach(struct sim_world *w, struct sim_client *c, bool reset_it) {
     c->next_connect = w->tick + 1 + kv_prng_below(&c->prng, 40);
 }
 
-static void maybe_connect(struct sim_world *w, struct sim_client *c) {
+void sim_client_connect(struct sim_world *w, struct sim_client *c) {
     KV_ASSERT(c->track == NULL && c->out.len == 0);
     if (w->tick < c->next_connect || w->phase >= SIM_PHASE_CLOSE) return;
     int32_t slot = sim_net_connect(w->net);
@@ -76,7 +81,7 @@ static void maybe_connect(struct sim_world *w, struct sim_client *c) {
 
 /* ---- reading --------------------------------------------------------------- */
 
-static void client_read(struct sim_world *w, struct sim_client *c) {
+void sim_client_read(struct sim_world *w, struct sim_client *c) {
     static uint8_t buf[READ_CHUNK];
     KV_ASSERT(c->track != NULL && !c->track->ended);
     if (w->tick < c->slow_until) return;
@@ -93,13 +98,13 @@ static void client_read(struct sim_world *w, struct sim_client *c) {
             continue;
         }
         sim_track_end(w, c->track, n == SIM_READ_RESET);
-        detach(w, c, false);
+        sim_client_detach(w, c, false);
     }
 }
 
 /* ---- writing --------------------------------------------------------------- */
 
-static void client_flush(struct sim_world *w, struct sim_client *c, uint64_t limit) {
+void sim_client_flush(struct sim_world *w, struct sim_client *c, uint64_t limit) {
     struct sim_track *t = c->track;
     KV_ASSERT(t != NULL && !t->client_done);
     uint64_t want = KV_MIN(c->out.len, limit);
@@ -108,7 +113,7 @@ static void client_flush(struct sim_world *w, struct sim_client *c, uint64_t lim
         if (n == 0) return;
         if (n < 0) { /* reset under us */
             sim_track_end(w, t, true);
-            detach(w, c, false);
+            sim_client_detach(w, c, false);
             return;
         }
         uint64_t head[2] = {t->serial, (uint64_t)n};
@@ -127,14 +132,20 @@ static void send_req_as(struct sim_world *w, struct sim_client *c, struct sim_se
     struct kv_slice argv[SIM_ARGC_MAX];
     sim_req_argv(&s->req, argv);
     uint64_t size = sim_resp_request_size(s->req.argc, argv);
-    sim_buf_reserve(&c->out, size);
+    sim_buf_reserve(&c->out, 4 * size); /* quoted: up to 4 bytes a byte */
     uint32_t n = 0;
-    if (may_inline && kv_prng_below(&c->prng, 100) < w->cfaults.inline_pct)
-        n = sim_resp_encode_inline(c->out.p + c->out.len,
-                                   KV_MIN(size, (uint64_t)w->cfg.proto_inline_max_size),
-                                   s->req.argc, argv);
+    if (may_inline && kv_prng_below(&c->prng, 100) < w->cfaults.inline_pct) {
+        /* An inline line may take up to the inline limit, terminator included. */
+        uint64_t most = w->cfg.proto_inline_max_size;
+        if (kv_prng_chance(&c->prng, 1, 2))
+            n = sim_resp_encode_quoted(c->out.p + c->out.len, KV_MIN(4 * size, most),
+                                       s->req.argc, argv, kv_prng_next(&c->prng));
+        if (n == 0)
+            n = sim_resp_encode_inline(c->out.p + c->out.len, KV_MIN(size, most), s->req.argc,
+                                       argv);
+    }
     if (n == 0) n = sim_resp_encode(c->out.p + c->out.len, size, s->req.argc, argv);
-    KV_ASSERT(n > 0 && n <= size);
+    KV_ASSERT(n > 0 && n <= 4 * size);
     c->out.len += n;
     s->wire_len = n;
     if (n > w->cfg.client_query_buffer_limit) { /* no large buffer holds it: closed */
@@ -143,6 +154,7 @@ static void send_req_as(struct sim_world *w, struct sim_client *c, struct sim_se
         c->closing = true;
     }
     s->quiet = w->phase >= SIM_PHASE_QUIET;
+    s->sent_tick = w->tick;
     c->track->wire_pos += n;
     s->wire_end = c->track->wire_pos;
     w->requests++;
@@ -235,6 +247,16 @@ static void next_request(struct sim_world *w, struct sim_client *c) {
         return;
     }
     if (c->in_multi) c->multi_left--;
+    if (c->in_multi && kv_prng_chance(&c->prng, 1, 16) && w->wl.has(w->wl.has_ctx, "watch")) {
+        /* Not queued: a nested MULTI or a WATCH is refused at once (no EXECABORT). */
+        struct sim_sent *s = sim_track_push(w, c->track);
+        bool watch = kv_prng_chance(&c->prng, 1, 2);
+        sim_req_add_str(&s->req, watch ? "WATCH" : "MULTI");
+        if (watch || kv_prng_chance(&c->prng, 1, 3)) /* MULTI k: an arity error, flagged */
+            sim_workload_key(&w->wl, &c->prng, &s->req);
+        send_req(w, c, s);
+        return;
+    }
     struct sim_sent *s = sim_track_push(w, c->track);
     sim_workload_next(&w->wl, &c->prng, w->clock.real_ms, &s->req);
     send_req(w, c, s);
@@ -346,8 +368,8 @@ static void vanish(struct sim_world *w, struct sim_client *c) {
     s->wire_end = c->track->wire_pos;
     s->kind = SIM_REQ_PARTIAL;
     w->client_faults++;
-    client_flush(w, c, keep); /* whatever fits of the old bytes and part of this one */
-    if (c->track != NULL) detach(w, c, kv_prng_chance(&c->prng, 1, 2));
+    sim_client_flush(w, c, keep); /* whatever fits of the old bytes and part of this one */
+    if (c->track != NULL) sim_client_detach(w, c, kv_prng_chance(&c->prng, 1, 2));
 }
 
 static void client_faults(struct sim_world *w, struct sim_client *c) {
@@ -387,17 +409,21 @@ static void client_faults(struct sim_world *w, struct sim_client *c) {
 }
 
 static void client_tick(struct sim_world *w, struct sim_client *c) {
+    if (c->hostile != NULL) {
+        sim_hostile_tick(w, c);
+        return;
+    }
     if (c->track == NULL) {
-        maybe_connect(w, c);
+        sim_client_connect(w, c);
         return;
     }
     if (w->phase != SIM_PHASE_FAULTS) c->slow_until = 0;
-    client_read(w, c);
+    sim_client_read(w, c);
     if (c->track == NULL || w->failed) return;
     client_faults(w, c);
     if (c->track == NULL) return;
     generate(w, c);
-    client_flush(w, c, UINT64_MAX);
+    sim_client_flush(w, c, UINT64_MAX);
     struct sim_track *t = c->track;
     if (t != NULL && t->half_closed && c->out.len == 0 && !t->ended) {
         sim_net_shutdown_write(w->net, t->slot);
@@ -415,6 +441,6 @@ void sim_clients_tick(struct sim_world *w) {
 void sim_clients_leave(struct sim_world *w) {
     for (uint32_t i = 0; i < w->client_count; i++) {
         struct sim_client *c = &w->clients[i];
-        if (c->track != NULL) detach(w, c, false);
+        if (c->track != NULL) sim_client_detach(w, c, false);
     }
 }

@@ -1,10 +1,11 @@
 /*
  * sim_main.c: `kv sim --seed N [--ticks T] [--crowd] [--no-multishot] [--no-edge-multi]
- * [--canary[=...]] [--stats]`, and `kv sim --redis PORT [--seed N] [--requests R]`
- * (the model against a real Redis).
+ * [--hostile | --no-hostile] [--canary[=...]] [--stats]`, and `kv sim --redis PORT
+ * [--seed N] [--requests R]` (the model against a real Redis).
  *
  * One seed draws everything: a tiny server configuration, the fault rates (swarm
- * testing: each fault kind on or off), the clients and their workload. The real
+ * testing: each fault kind on or off), the clients and their workload, and in one
+ * seed in four a hostile-client population (sim_hostile.c). The real
  * core (server, engine, keyspace, parser) runs unchanged over the simulated
  * network and clock. Phases: faults; settle (faults off, traffic on, connections
  * left stuck by faults time out); quiet traffic (every request must be answered);
@@ -25,6 +26,7 @@
 
 #include "kv/list.h"
 #include "kv/sim.h"
+#include "sim_hostile.h"
 #include "sim_internal.h"
 #include "sim_world.h"
 
@@ -37,7 +39,7 @@
 #define SHUTDOWN_TICKS 20000u
 #define EPOCH_MS 1700000000000ll
 
-static char reproduce_line[160];
+static char reproduce_line[256];
 
 void sim_print_escaped(FILE *f, const uint8_t *p, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) {
@@ -77,6 +79,12 @@ static void draw_later_limits(const struct sim_world *w, struct kv_config *c) {
     c->large_buffer_min_progress = (uint32_t)(kv_prng_chance(&q, 1, 4) ? 0
                                                                        : kv_prng_below(&q, 4096));
     KV_ASSERT(c->proto_inline_max_size >= 64 && c->proto_inline_max_size <= most);
+    /* The eviction bounds: small ones reach "evicted all it may, still -OOM". */
+    struct kv_prng ev;
+    kv_prng_init(&ev, w->seed ^ 0x65766963746d6f76ull);
+    c->maxmemory_eviction_keys = kv_prng_chance(&ev, 1, 4) ? 1 + kv_prng_below(&ev, 64) : 0;
+    c->maxmemory_eviction_move =
+        kv_prng_chance(&ev, 1, 4) ? 16 + kv_prng_below(&ev, 64u << 10) : 0;
 }
 
 static void draw_config(struct sim_world *w, struct kv_prng *p) {
@@ -137,21 +145,26 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
     const struct kv_config *c = &w->cfg;
     const struct sim_faults *f = &w->faults;
     const struct sim_client_faults *cf = &w->cfaults;
-    char wl[512];
+    char wl[512], hostile[128];
     sim_workload_describe(&w->wl, wl, sizeof(wl));
+    sim_hostile_describe(w, hostile, sizeof(hostile));
     printf("seed=%llu ticks=%llu maxclients=%u client_buffer=%u large_buffers=%u "
            "query_limit=%llu proto_max_bulk_len=%llu maxmemory=%llu policy=%s samples=%u "
-           "maxkeys=%llu multi_max=%u timeout=%llu hz=%u clients=%u pipe=%u backlog=%u "
+           "evict_keys=%llu evict_move=%llu "
+           "maxkeys=%llu multi_max=%u watch_max=%u timeout=%llu hz=%u clients=%u pipe=%u "
+           "backlog=%u "
            "partial_recv=%u%% partial_send=%u%% delay=%u reset=%uppm clog=%uppm/%u "
            "enobufs=%u%% accept_err=%u%% accept_stop=%u%% hold=%u%% half_close=%uppm "
            "vanish=%uppm corrupt=%uppm malformed=%uppm oversize=%uppm quit=%uppm "
            "slow=%uppm/%u multi=%u%% edge_multi=%u%% inline=%u%% clock_jump=%uppm/%ums "
-           "recv_buffers=%u shutdown=%s%s\n",
+           "recv_buffers=%u shutdown=%s%s%s\n",
            (unsigned long long)w->seed, (unsigned long long)w->ticks, c->maxclients,
            c->client_buffer, c->large_buffers, (unsigned long long)c->client_query_buffer_limit,
            (unsigned long long)c->proto_max_bulk_len, (unsigned long long)c->maxmemory,
            kv_evict_policy_name(c->maxmemory_policy), c->maxmemory_samples,
-           (unsigned long long)c->maxkeys, c->multi_max_commands,
+           (unsigned long long)c->maxmemory_eviction_keys,
+           (unsigned long long)c->maxmemory_eviction_move,
+           (unsigned long long)c->maxkeys, c->multi_max_commands, c->watch_max_keys,
            (unsigned long long)c->timeout_s, c->hz, w->client_count, nc->pipe_bytes,
            nc->backlog, f->partial_recv_pct, f->partial_send_pct, f->delay_max_ticks,
            f->reset_ppm, f->clog_ppm, f->clog_ticks_max, f->enobufs_pct, f->accept_error_pct,
@@ -159,7 +172,7 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            cf->malformed_ppm, cf->oversize_ppm, cf->quit_ppm, cf->slow_ppm, cf->slow_ticks_max,
            cf->multi_pct, cf->edge_multi_pct, cf->inline_pct, cf->jump_ppm, cf->jump_ms_max,
            c->recv_buffers,
-           w->shutdown_live ? "live" : "idle", wl);
+           w->shutdown_live ? "live" : "idle", hostile, wl);
 }
 
 /* ---- the server's command set (the workload only sends what it has) ---------- */
@@ -231,9 +244,27 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     kv_prng_init(&w->edge, w->seed ^ 0x656467656d756c74ull);
     w->cfaults.edge_multi_pct = !w->no_edge_multi && kv_prng_chance(&w->edge, 1, 2)
                                     ? 1 + (uint32_t)kv_prng_below(&w->edge, 50) : 0;
+    /* watch-max-keys: 1..4 in one seed of two, so the clients' WATCHes (1..3 keys)
+     * land at the limit and one past it; the default (32) otherwise. A stream of its
+     * own: every other draw stays as it was. */
+    struct kv_prng wm;
+    kv_prng_init(&wm, w->seed ^ 0x77617463686d6178ull);
+    if (kv_prng_chance(&wm, 1, 2)) w->cfg.watch_max_keys = 1 + (uint32_t)kv_prng_below(&wm, 4);
+    /* Hostile clients (sim_hostile.c), one seed in four or --hostile: appended after
+     * the well-behaved ones, with room for all under maxclients; a stream of their own. */
+    w->hostile_count = sim_hostile_draw(w, w->hostile_forced);
+    if (w->hostile_count > 0) {
+        w->client_count += w->hostile_count;
+        w->cfg.maxclients = KV_MAX(w->cfg.maxclients, w->client_count + 1);
+        /* min-progress 0 turns the hold rule off: hostile holders then starve the
+         * rest by design (seed 31 --hostile); hostile seeds keep the rule on. */
+        if (w->cfg.large_buffer_min_progress == 0)
+            w->cfg.large_buffer_min_progress = 1 + (uint32_t)(w->seed % 4096);
+    }
     nc->conn_cap = 2 * w->client_count + 4;
     nc->pipe_bytes = 512u << kv_prng_below(&knobs, 8);
     nc->backlog = 2 + (uint32_t)kv_prng_below(&knobs, 15);
+    w->pipe_bytes = nc->pipe_bytes;
     nc->timers = 16;
     nc->seed = kv_splitmix64(&sm);
     uint64_t big = KV_MIN(w->cfg.proto_max_bulk_len, w->cfg.client_query_buffer_limit / 2);
@@ -256,7 +287,7 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     w->wl.has = names_has;
     w->wl.has_ctx = &server_names;
     struct sim_model_limits lim = {w->cfg.proto_max_bulk_len, w->cfg.multi_max_commands,
-                                   w->cfg.client_query_buffer_limit};
+                                   w->cfg.client_query_buffer_limit, w->cfg.watch_max_keys};
     w->model = sim_model_create(&lim);
     sim_model_set_known(w->model, names_has, &server_names);
     sim_model_set_canary(w->model, w->canary == 2);
@@ -345,6 +376,7 @@ static void world_tick(struct sim_world *w) {
     }
     sim_net_tick(w->net, w->tick);
     sim_clients_tick(w);
+    sim_hostile_liveness(w);
     if (w->failed) return;
     if (w->server_stopped) return;
     uint64_t before = sim_net_stats(w->net)->completions;
@@ -361,6 +393,7 @@ static void world_tick(struct sim_world *w) {
 
 static void enter_phase(struct sim_world *w, enum sim_phase phase) {
     w->phase = phase;
+    if (phase == SIM_PHASE_QUIET) w->liveness_from = w->tick;
     if (phase == SIM_PHASE_FAULTS) return;
     struct sim_faults none;
     memset(&none, 0, sizeof(none));
@@ -379,7 +412,7 @@ static bool drained(struct sim_world *w, bool report) {
     for (uint32_t i = 0; i < w->client_count; i++) {
         const struct sim_client *c = &w->clients[i];
         const struct sim_track *t = c->track;
-        if (t == NULL) continue;
+        if (t == NULL || c->hostile != NULL) continue; /* hostile ones owe nothing */
         uint32_t owed = sim_track_outstanding(t, false);
         if (owed == 0 && !c->closing && c->out.len == 0) continue;
         if (report)
@@ -554,7 +587,9 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                "bytes_c2s=%llu bytes_s2c=%llu blocked_on_buffers=%llu used_memory_max=%llu "
                "batch_hint_max=%u batch_windows_max=%u recv_nowait=%llu recv_eagain=%llu "
                "recv_multi=%llu recv_multi_chunks=%llu edge_multis=%llu exec_overflows=%llu "
-               "hold_cuts=%llu index_growths=%u index_slots=%u/%u\n",
+               "hold_cuts=%llu index_growths=%u index_slots=%u/%u evict_joins=%llu "
+               "evict_moved_bytes=%llu hostile_acts=%llu hostile_closed=%llu "
+               "liveness_wait_max=%llu liveness_bound=%llu watch_full=%llu watch_refused=%llu\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
                (unsigned long long)ms->loose, (unsigned long long)ms->oom,
@@ -566,7 +601,12 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)n->recv_nowait, (unsigned long long)n->recv_eagain,
                (unsigned long long)n->recv_multi, (unsigned long long)n->recv_multi_chunks,
                (unsigned long long)w->edge_multis, (unsigned long long)w->exec_overflows,
-               (unsigned long long)w->hold_cuts, index->growths, index->capacity, index->capacity_max);
+               (unsigned long long)w->hold_cuts, index->growths, index->capacity,
+               index->capacity_max, (unsigned long long)ks->evict_joins,
+               (unsigned long long)ks->evict_moved_bytes, (unsigned long long)w->hostile_acts,
+               (unsigned long long)w->hostile_closed, (unsigned long long)w->liveness_wait_max,
+               (unsigned long long)(w->hostile_count > 0 ? sim_liveness_bound_ticks(w) : 0),
+               (unsigned long long)w->watch_full, (unsigned long long)w->watch_refused);
     }
     printf("seed=%llu ticks=%llu requests=%llu replies_checked=%llu faults=%llu clients=%u "
            "commands=%llu connections=%llu rejected=%llu evicted=%llu expired=%llu "
@@ -588,6 +628,10 @@ struct sim_args {
     bool crowd;
     bool no_multishot;
     bool no_edge_multi;
+    bool hostile;
+    uint32_t hostile_kinds;
+    const char *hostile_arg;
+    bool no_hostile;
     bool stats;
     uint32_t redis_port;
     uint64_t requests;
@@ -595,7 +639,8 @@ struct sim_args {
 
 static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
-                    "                   [--no-edge-multi] [--canary[=model|stall]] [--stats]\n"
+                    "                   [--no-edge-multi] [--hostile[=KIND,..] | --no-hostile]\n"
+                    "                   [--canary[=model|stall]] [--stats]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R]\n");
     return 2;
 }
@@ -624,6 +669,13 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
         else if (strcmp(o, "--crowd") == 0) a->crowd = true;
         else if (strcmp(o, "--no-multishot") == 0) a->no_multishot = true;
         else if (strcmp(o, "--no-edge-multi") == 0) a->no_edge_multi = true;
+        else if (strcmp(o, "--hostile") == 0) a->hostile = true;
+        else if (strncmp(o, "--hostile=", 10) == 0 && sim_hostile_kinds_parse(o + 10) != 0) {
+            a->hostile = true;
+            a->hostile_kinds = sim_hostile_kinds_parse(o + 10);
+            a->hostile_arg = o;
+        }
+        else if (strcmp(o, "--no-hostile") == 0) a->no_hostile = true;
         else if (strcmp(o, "--seed") == 0 && parse_u64(v, &a->seed)) i++;
         else if (strcmp(o, "--ticks") == 0 && parse_u64(v, &a->ticks)) i++;
         else if (strcmp(o, "--requests") == 0 && parse_u64(v, &a->requests)) i++;
@@ -650,10 +702,15 @@ int kv_sim_main(int argc, char **argv) {
     if (a.ticks != DEFAULT_TICKS) snprintf(extra, sizeof(extra), " --ticks %llu",
                                            (unsigned long long)a.ticks);
     snprintf(reproduce_line, sizeof(reproduce_line),
-             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s\n", (unsigned long long)a.seed,
+             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s\n", (unsigned long long)a.seed,
              extra,
              a.crowd ? " --crowd" : "", a.no_multishot ? " --no-multishot" : "",
              a.no_edge_multi ? " --no-edge-multi" : "",
+             a.hostile || a.no_hostile ? " " : "",
+             a.hostile_arg != NULL ? a.hostile_arg
+             : a.hostile       ? "--hostile"
+             : a.no_hostile    ? "--no-hostile"
+                               : "",
              a.canary == 1   ? " --canary"
              : a.canary == 2 ? " --canary=model"
              : a.canary == 3 ? " --canary=stall"
@@ -671,6 +728,9 @@ int kv_sim_main(int argc, char **argv) {
     w->crowd = a.crowd;
     w->no_multishot = a.no_multishot;
     w->no_edge_multi = a.no_edge_multi;
+    w->hostile_forced = a.hostile;
+    w->hostile_kinds = a.hostile_kinds;
+    w->no_hostile = a.no_hostile;
     w->stats_out = a.stats;
     struct sim_net_config nc;
     world_setup(w, &nc);

@@ -26,6 +26,7 @@ struct sim_model *sim_model_create(const struct sim_model_limits *lim) {
     struct sim_model *m = calloc(1, sizeof(*m));
     KV_ASSERT(m != NULL);
     m->lim = *lim;
+    KV_ASSERT(lim->watch_max >= 1);
     m->cap = 64;
     m->slots = calloc(m->cap, sizeof(struct mentry));
     KV_ASSERT(m->slots != NULL);
@@ -52,6 +53,7 @@ void sim_model_destroy(struct sim_model *m) {
         struct msession *next = s->next;
         session_free(s);
         m_watch_clear(s);
+        free(s->watch);
         free(s->q);
         sim_buf_free(&s->exec_reply);
         free(s);
@@ -243,6 +245,13 @@ bool m_eq_nocase(struct kv_slice s, const char *lower) {
     return true;
 }
 
+bool m_opt_eq(struct kv_slice s, const char *lower) {
+    for (uint32_t i = 0; i < s.len; i++) {
+        if (s.ptr[i] == 0) s.len = i; /* ends the loop */
+    }
+    return m_eq_nocase(s, lower);
+}
+
 /* Redis string2ll: no spaces, no '+', no leading zeros, at most 20 bytes. */
 bool m_str2ll(const uint8_t *p, uint32_t len, int64_t *out) {
     if (len == 0 || len >= 21) return false;
@@ -289,6 +298,9 @@ void m_why(struct mctx *c, const char *fmt, ...) {
 
 /* Redis stringmatchlen without nocase; iterative except for '*' backtracking. */
 bool m_glob(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen) {
+    /* Redis's matcher loops while both pattern and string remain: an empty string
+     * matches only the empty pattern (not even "*"). */
+    if (slen == 0) return plen == 0;
     uint32_t p = 0, i = 0;
     int64_t star_p = -1, star_i = 0;
     for (uint64_t guard = 0; guard < (uint64_t)(plen + 1) * (slen + 1) + 2; guard++) {
@@ -378,6 +390,7 @@ void sim_model_session_end(struct sim_model *m, uint64_t id) {
         *pp = s->next;
         session_free(s);
         m_watch_clear(s);
+        free(s->watch);
         free(s->q);
         sim_buf_free(&s->exec_reply);
         free(s);
@@ -705,6 +718,13 @@ bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
     m->now = now_ms;
     struct msession *s = session_get(m, session);
     if (s->exec_pending && !m_eq_nocase(argv[0], "exec")) return replay(&c, s);
+    /* An HTTP request (cross-protocol scripting): Redis closes the client at once,
+     * with no reply, whatever state it was in; its MULTI and WATCHes go with it. */
+    if (m_opt_eq(argv[0], "post") || m_opt_eq(argv[0], "host:")) {
+        session_free(s);
+        m_watch_clear(s);
+        return compare(&c);
+    }
     const struct mcmd *cmd = find_cmd(m, argv[0]);
     if (cmd == NULL && core_only(m, argv[0])) {
         m->stats.unmodeled++;

@@ -24,6 +24,7 @@ struct sim_model_limits {
     uint64_t proto_max_bulk_len;   /* APPEND / SETRANGE result limit */
     uint32_t multi_max_commands;   /* commands one MULTI may queue (0: no limit) */
     uint64_t reply_max;            /* largest reply the core can send */
+    uint32_t watch_max;            /* keys one session may WATCH (watch-max-keys) */
 };
 
 enum sim_model_type {

@@ -37,8 +37,6 @@ struct mqueued {
     struct mval *argv;
 };
 
-#define M_WATCH_MAX 32 /* kv's KV_WATCH_MAX */
-
 struct mwatch {
     struct mval key;
     bool live;              /* the key was live when WATCHed */
@@ -47,7 +45,8 @@ struct mwatch {
 
 struct msession {
     uint64_t id;
-    struct mwatch watch[M_WATCH_MAX];
+    struct mwatch *watch;   /* watch_cap entries (grown by WATCH) */
+    uint32_t watch_cap;
     uint32_t nwatch;
     bool cas_abort;         /* a watched key changed: EXEC must return nil */
     const char *cas_why;    /* why, for the failure message */
@@ -144,6 +143,9 @@ enum m_cas m_watch_verdict(struct sim_model *m, const struct msession *s, int64_
 /* Parsing and replies. */
 bool m_str2ll(const uint8_t *p, uint32_t len, int64_t *out);
 bool m_eq_nocase(struct kv_slice s, const char *lower);
+/* An option word as Redis compares it: strcasecmp() on a C string, so the argument
+ * ends at its first NUL byte ("nx\0junk" is NX). Command names are not compared so. */
+bool m_opt_eq(struct kv_slice s, const char *lower);
 void m_reply_wrongtype(struct mctx *c);
 void m_reply_not_int(struct mctx *c);
 void m_reply_syntax(struct mctx *c);

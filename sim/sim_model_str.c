@@ -61,7 +61,7 @@ static void cmd_select(struct mctx *c) {
 
 static void cmd_flushall(struct mctx *c) {
     if (c->argc > 2 ||
-        (c->argc == 2 && !m_eq_nocase(c->argv[1], "async") && !m_eq_nocase(c->argv[1], "sync"))) {
+        (c->argc == 2 && !m_opt_eq(c->argv[1], "async") && !m_opt_eq(c->argv[1], "sync"))) {
         m_reply_syntax(c);
         return;
     }
@@ -124,17 +124,17 @@ static bool parse_set_args(struct mctx *c, uint32_t from, bool is_set, uint32_t 
         struct kv_slice o = c->argv[j];
         bool next = j + 1 < c->argc;
         uint32_t unit = 0;
-        while (unit < 4 && !m_eq_nocase(o, units[unit])) unit++;
+        while (unit < 4 && !m_opt_eq(o, units[unit])) unit++;
         uint32_t f = *flags;
-        if (is_set && m_eq_nocase(o, "nx") && !(f & SET_XX)) {
+        if (is_set && m_opt_eq(o, "nx") && !(f & SET_XX)) {
             *flags |= SET_NX;
-        } else if (is_set && m_eq_nocase(o, "xx") && !(f & SET_NX)) {
+        } else if (is_set && m_opt_eq(o, "xx") && !(f & SET_NX)) {
             *flags |= SET_XX;
-        } else if (is_set && m_eq_nocase(o, "get")) {
+        } else if (is_set && m_opt_eq(o, "get")) {
             *flags |= SET_GET;
-        } else if (is_set && m_eq_nocase(o, "keepttl") && !(f & (SET_PERSIST | SET_ANY_EXPIRE))) {
+        } else if (is_set && m_opt_eq(o, "keepttl") && !(f & (SET_PERSIST | SET_ANY_EXPIRE))) {
             *flags |= SET_KEEPTTL;
-        } else if (!is_set && m_eq_nocase(o, "persist") &&
+        } else if (!is_set && m_opt_eq(o, "persist") &&
                    !(f & (SET_KEEPTTL | SET_ANY_EXPIRE))) {
             *flags |= SET_PERSIST;
         } else if (unit < 4 && next && !(f & (SET_KEEPTTL | SET_PERSIST)) &&
@@ -461,7 +461,7 @@ static bool parse_expire_flags(struct mctx *c, uint32_t *flags) {
     static const char *const names[4] = {"nx", "xx", "gt", "lt"};
     for (uint32_t j = 3; j < c->argc; j++) {
         uint32_t k = 0;
-        while (k < 4 && !m_eq_nocase(c->argv[j], names[k])) k++;
+        while (k < 4 && !m_opt_eq(c->argv[j], names[k])) k++;
         if (k == 4) {
             struct sim_buf msg = {0};
             sim_buf_puts(&msg, "ERR Unsupported option ");
@@ -626,9 +626,23 @@ static bool take_array(const struct mctx *c, uint32_t *pos, int64_t *n) {
     return true;
 }
 
+/* KEYS and SCAN MATCH: the pattern "*" alone is not matched at all (Redis's allkeys
+ * shortcut), so it takes the empty key, which the glob "*" does not. */
+static bool keys_match(struct kv_slice pat, struct kv_slice key) {
+    if (pat.len == 1 && pat.ptr[0] == '*') return true;
+    return m_glob(pat.ptr, pat.len, key.ptr, key.len);
+}
+
 static bool live_match(struct mctx *c, struct kv_slice key, struct kv_slice pat) {
     if (m_lookup(c->m, key, c->now) == NULL) return false;
-    return m_glob(pat.ptr, pat.len, key.ptr, key.len);
+    return keys_match(pat, key);
+}
+
+/* SCAN TYPE: Redis strcasecmp()s the argument (a C string: it ends at a NUL byte)
+ * with the key's type name. */
+static bool type_is(struct kv_slice want, enum sim_model_type t) {
+    const char *name = t == SIM_MODEL_LIST ? "list" : "string";
+    return m_opt_eq(want, name);
 }
 
 /* TIME: [seconds, microseconds] of the command's clock (a real server's may run ahead). */
@@ -680,7 +694,7 @@ static bool loose_keys(struct mctx *c) {
     uint64_t want = 0, cursor = 0;
     struct sim_model_key k;
     while (sim_model_next_key(c->m, c->now, &cursor, &k))
-        want += m_glob(c->argv[1].ptr, c->argv[1].len, k.key, k.klen);
+        want += keys_match(c->argv[1], (struct kv_slice){k.key, k.klen});
     if (!check_keys(c, &pos, c->argv[1], &n) || pos != c->reply_len || (uint64_t)n != want) {
         m_why(c, "KEYS reply is not the %llu live matching keys", (unsigned long long)want);
         return false;
@@ -702,7 +716,7 @@ static bool scan_cursor_ok(struct kv_slice s) {
 }
 
 /* SCAN's argument errors, in Redis's order; false (and the error) if any. */
-static bool scan_args(struct mctx *c, struct kv_slice *pat) {
+static bool scan_args(struct mctx *c, struct kv_slice *pat, const struct kv_slice **type) {
     if (!scan_cursor_ok(c->argv[1])) {
         sim_buf_error(c->out, "ERR invalid cursor");
         return false;
@@ -710,7 +724,7 @@ static bool scan_args(struct mctx *c, struct kv_slice *pat) {
     for (uint32_t i = 2; i < c->argc; i += 2) {
         bool more = i + 1 < c->argc;
         int64_t count;
-        if (more && m_eq_nocase(c->argv[i], "count")) {
+        if (more && m_opt_eq(c->argv[i], "count")) {
             if (!m_str2ll(c->argv[i + 1].ptr, c->argv[i + 1].len, &count)) {
                 m_reply_not_int(c);
                 return false;
@@ -719,9 +733,11 @@ static bool scan_args(struct mctx *c, struct kv_slice *pat) {
                 m_reply_syntax(c);
                 return false;
             }
-        } else if (more && m_eq_nocase(c->argv[i], "match")) {
+        } else if (more && m_opt_eq(c->argv[i], "match")) {
             *pat = c->argv[i + 1];
-        } else if (!more || !m_eq_nocase(c->argv[i], "type")) {
+        } else if (more && m_opt_eq(c->argv[i], "type")) {
+            *type = &c->argv[i + 1];
+        } else {
             m_reply_syntax(c);
             return false;
         }
@@ -729,20 +745,50 @@ static bool scan_args(struct mctx *c, struct kv_slice *pat) {
     return true;
 }
 
+/* The live keys matching SCAN's MATCH and TYPE. */
+static uint64_t scan_want(struct mctx *c, struct kv_slice pat, const struct kv_slice *type) {
+    uint64_t want = 0, cursor = 0;
+    struct sim_model_key k;
+    while (sim_model_next_key(c->m, c->now, &cursor, &k)) {
+        if (type != NULL && !type_is(*type, k.type)) continue;
+        want += keys_match(pat, (struct kv_slice){k.key, k.klen});
+    }
+    return want;
+}
+
+/* Every key live, matching and of the TYPE asked; a call from cursor 0 that
+ * returns cursor 0 walked the whole keyspace, so it holds every such key once. */
 static bool loose_scan(struct mctx *c) {
     struct kv_slice pat = {(const uint8_t *)"*", 1}, cur;
-    if (!scan_args(c, &pat)) {
+    const struct kv_slice *type = NULL;
+    if (!scan_args(c, &pat, &type)) {
         if (c->out->len == c->reply_len && memcmp(c->out->p, c->reply, c->reply_len) == 0)
             return true;
         m_why(c, "SCAN arguments: the model expects another error");
         return false;
     }
-    uint32_t pos = 0;
+    uint32_t pos = 0, keys_at;
     int64_t n, cn;
     if (!take_array(c, &pos, &n) || n != 2 || !take_bulk(c, &pos, &cur) ||
-        !m_str2ll(cur.ptr, cur.len, &cn) || !check_keys(c, &pos, pat, &n) ||
+        !m_str2ll(cur.ptr, cur.len, &cn) || (keys_at = pos, !check_keys(c, &pos, pat, &n)) ||
         pos != c->reply_len) {
         m_why(c, "SCAN reply malformed or holds a key that is not live");
+        return false;
+    }
+    for (uint32_t at = keys_at, i = 0; type != NULL && i < (uint32_t)n; i++) {
+        struct kv_slice k;
+        int64_t skip;
+        if (i == 0) take_array(c, &at, &skip);
+        take_bulk(c, &at, &k);
+        if (!type_is(*type, m_lookup(c->m, k, c->now)->type)) {
+            m_why(c, "SCAN TYPE returned a key of another type");
+            return false;
+        }
+    }
+    bool whole = c->argv[1].len == 1 && c->argv[1].ptr[0] == '0' && cn == 0;
+    if (whole && (uint64_t)n != scan_want(c, pat, type)) {
+        m_why(c, "SCAN 0 returned cursor 0 with %lld keys, not the %llu live matching ones",
+              (long long)n, (unsigned long long)scan_want(c, pat, type));
         return false;
     }
     return true;

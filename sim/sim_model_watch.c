@@ -6,7 +6,7 @@
  * command wrote to any watched key), or either is right (a command wrote to a
  * watched key without a visible change, or a flush found it absent: kv dirties
  * every watcher on FLUSHALL where Redis dirties only those of existing keys).
- * Test code: heap allowed. Invariant: nwatch <= M_WATCH_MAX.
+ * Test code: heap allowed. Invariant: nwatch <= lim.watch_max (kv's watch-max-keys).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,17 +30,29 @@ static bool key_eq(const struct mval *k, struct kv_slice s) {
     return k->len == s.len && (s.len == 0 || memcmp(k->p, s.ptr, s.len) == 0);
 }
 
+/* Room for n watched keys (the array grows: Redis's own limit is none). */
+static void watch_reserve(struct msession *s, uint64_t n) {
+    if (n <= s->watch_cap) return;
+    uint64_t cap = KV_MAX(n, 2ull * s->watch_cap);
+    KV_ASSERT(cap <= UINT32_MAX);
+    s->watch = realloc(s->watch, cap * sizeof(struct mwatch));
+    KV_ASSERT(s->watch != NULL);
+    s->watch_cap = (uint32_t)cap;
+}
+
 /* WATCH key [key ...]: kv's limit and errors; Redis's semantics. */
 void m_watch_cmd(struct mctx *c, struct msession *s) {
-    KV_ASSERT(c->argc >= 2 && s->nwatch <= M_WATCH_MAX);
+    uint32_t max = c->m->lim.watch_max;
+    KV_ASSERT(c->argc >= 2 && s->nwatch <= max);
     if (s->multi) {
         sim_buf_error(c->out, "ERR WATCH inside MULTI is not allowed");
         return;
     }
-    if (s->nwatch + (c->argc - 1) > M_WATCH_MAX) {
-        sim_buf_errorf(c->out, "ERR too many watched keys (at most %u per client)", M_WATCH_MAX);
+    if ((uint64_t)s->nwatch + (c->argc - 1) > max) {
+        sim_buf_errorf(c->out, "ERR too many watched keys (at most %u per client)", max);
         return;
     }
+    watch_reserve(s, s->nwatch + (c->argc - 1));
     for (uint32_t i = 1; i < c->argc; i++) {
         bool dup = false;
         for (uint32_t k = 0; k < s->nwatch && !dup; k++) dup = key_eq(&s->watch[k].key, c->argv[i]);
@@ -130,7 +142,7 @@ enum m_cas m_watch_verdict(struct sim_model *m, const struct msession *s, int64_
         expired |= w->live && fingerprint(m, &w->key, now) == 0;
     }
     m->cas_why = s->cas_abort ? s->cas_why : expired ? "a watched key expired" : NULL;
-    KV_ASSERT(s->nwatch <= M_WATCH_MAX);
+    KV_ASSERT(s->nwatch <= m->lim.watch_max);
     if (s->cas_abort || (expired && !m->watch_lenient)) return M_CAS_ABORT;
     return s->cas_maybe || expired ? M_CAS_EITHER : M_CAS_RUN;
 }

@@ -195,3 +195,97 @@ uint32_t sim_resp_encode_inline(uint8_t *out, uint64_t cap, uint32_t argc,
     KV_ASSERT(n == need - 1);
     return n;
 }
+
+/* ---- quoted inline -------------------------------------------------------- */
+
+struct qout {
+    uint8_t *out;
+    uint64_t cap, n;
+    uint64_t bits; /* choices, consumed a few at a time */
+};
+
+static uint32_t take_bits(struct qout *q, uint32_t n) {
+    uint32_t v = (uint32_t)(q->bits & ((1u << n) - 1));
+    q->bits = (q->bits >> n) | (q->bits << (64 - n)); /* rotate: never runs dry */
+    q->bits ^= q->bits << 13;
+    q->bits ^= q->bits >> 7;
+    return v;
+}
+
+static void qput(struct qout *q, uint8_t c) {
+    if (q->n < q->cap) q->out[q->n] = c;
+    q->n++;
+}
+
+/* One byte inside "double quotes": \xHH (either case), a named escape, an
+ * escaped ordinary byte (the backslash is dropped) or the byte itself. */
+static void dquote_byte(struct qout *q, uint8_t c) {
+    static const char hex_lo[] = "0123456789abcdef", hex_up[] = "0123456789ABCDEF";
+    static const char named_from[] = "\n\r\t\b\a", named_to[] = "nrtba";
+    const char *named = c != 0 ? memchr(named_from, c, 5) : NULL;
+    uint32_t roll = take_bits(q, 3);
+    if (named != NULL && roll < 5) {
+        qput(q, '\\');
+        qput(q, (uint8_t)named_to[named - named_from]);
+    } else if (c == '"' || c == '\\') {
+        qput(q, '\\');
+        qput(q, c);
+    } else if (c < ' ' || c >= 127 || roll == 0) {
+        const char *h = roll & 1 ? hex_up : hex_lo;
+        qput(q, '\\');
+        qput(q, 'x');
+        qput(q, (uint8_t)h[c >> 4]);
+        qput(q, (uint8_t)h[c & 15]);
+    } else if (roll == 1 && c != 'x' && !memchr("nrtba", c, 5)) {
+        qput(q, '\\'); /* "\q" is "q" */
+        qput(q, c);
+    } else {
+        qput(q, c);
+    }
+}
+
+/* 'single quotes' take any byte but NUL and newline; \' is a quote, and a
+ * trailing backslash would escape the closing quote. */
+static bool squote_ok(struct kv_slice a) {
+    if (a.len > 0 && a.ptr[a.len - 1] == '\\') return false;
+    return memchr(a.ptr, 0, a.len) == NULL && memchr(a.ptr, '\n', a.len) == NULL;
+}
+
+static void put_arg(struct qout *q, struct kv_slice a, bool first) {
+    uint32_t mode = take_bits(q, 2);
+    bool plain = inline_safe(a) && !(first && a.ptr[0] == '*');
+    if (mode == 0 && plain) {
+        for (uint32_t i = 0; i < a.len; i++) qput(q, a.ptr[i]);
+    } else if (mode == 1 && (a.len == 0 || squote_ok(a))) {
+        qput(q, '\'');
+        for (uint32_t i = 0; i < a.len; i++) {
+            if (a.ptr[i] == '\'') qput(q, '\\');
+            qput(q, a.ptr[i]);
+        }
+        qput(q, '\'');
+    } else {
+        qput(q, '"');
+        for (uint32_t i = 0; i < a.len; i++) dquote_byte(q, a.ptr[i]);
+        qput(q, '"');
+    }
+}
+
+uint32_t sim_resp_encode_quoted(uint8_t *out, uint64_t cap, uint32_t argc,
+                                const struct kv_slice *argv, uint64_t bits) {
+    KV_ASSERT(argc > 0);
+    struct qout q = {out, cap, 0, bits | 1};
+    if (take_bits(&q, 2) == 0) qput(&q, take_bits(&q, 1) ? '\t' : ' '); /* leading space */
+    for (uint32_t i = 0; i < argc; i++) {
+        if (i > 0) {
+            for (uint32_t k = 1 + take_bits(&q, 1); k > 0; k--)
+                qput(&q, take_bits(&q, 2) == 0 ? '\t' : ' ');
+        }
+        put_arg(&q, argv[i], i == 0);
+        if (q.n > cap || q.n > 60000) return 0;
+    }
+    if (take_bits(&q, 3) == 0) qput(&q, ' '); /* trailing space */
+    qput(&q, '\r');
+    qput(&q, '\n');
+    if (q.n > cap || q.n > 60000) return 0;
+    return (uint32_t)q.n;
+}

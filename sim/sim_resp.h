@@ -33,6 +33,15 @@ uint32_t sim_resp_encode(uint8_t *out, uint64_t cap, uint32_t argc, const struct
  */
 uint32_t sim_resp_encode_inline(uint8_t *out, uint64_t cap, uint32_t argc,
                                 const struct kv_slice *argv);
+/*
+ * Inline encoding with sdssplitargs's quoting: each argument plain, in 'single'
+ * or "double" quotes (escapes \xHH, \n \r \t \b \a, \" \\, an escaped
+ * ordinary byte), separated by runs of spaces and tabs; `bits` picks the forms.
+ * Any argument bytes (empty, binary) can be sent this way. Returns 0 if the line
+ * would not fit cap or exceed 60000 bytes.
+ */
+uint32_t sim_resp_encode_quoted(uint8_t *out, uint64_t cap, uint32_t argc,
+                                const struct kv_slice *argv, uint64_t bits);
 
 /* Decimal formatting of a signed 64-bit integer; returns the length (buf >= 21). */
 uint32_t sim_fmt_i64(char *buf, int64_t v);

@@ -101,8 +101,16 @@ uint32_t sim_workload_describe(const struct sim_workload *w, char *buf, uint32_t
 
 /* ---- values and keys ------------------------------------------------------ */
 
+/* Keys a glob treats specially, the empty key and a case twin: KEYS, SCAN MATCH
+ * and every key argument see them now and then. */
+static const char *const odd_keys[] = {"", "k*", "k?", "k[1]", "k\\1", "K1", "k1 x", "[k]"};
+
 void sim_workload_key(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
     char name[24];
+    if (!w->real_server && kv_prng_chance(p, 1, 64)) {
+        sim_req_add_str(r, odd_keys[kv_prng_below(p, KV_ARRAY_LEN(odd_keys))]);
+        return;
+    }
     uint32_t k = kv_prng_below(p, 100) < w->hot_pct ? (uint32_t)kv_prng_below(p, w->hot_keys)
                                                     : (uint32_t)kv_prng_below(p, w->key_count);
     int n = snprintf(name, sizeof(name), "k%u", k);
@@ -125,8 +133,31 @@ static void add_bytes(const struct sim_workload *w, struct kv_prng *p, struct si
     free(tmp);
 }
 
+/* Integers at and past the int64 limits, as strings: what a number parser must
+ * take or refuse (20 digits that wrap 64 bits, 21 bytes, signs, zeros, spaces). */
+static const char *const num_edges[] = {
+    "9223372036854775807",   "9223372036854775806",   "-9223372036854775808",
+    "-9223372036854775807",  "9223372036854775808",   "-9223372036854775809",
+    "18446744073709551615",  "18446744073709551616",  "18446744073709551617",
+    "36893488147419103233",  "99999999999999999999",  "-99999999999999999999",
+    "100000000000000000000", "-10000000000000000000", "-1000000000000000000",
+    "1000000000000000000",   "0",                     "-0",
+    "00",                    "01",                    "+1",
+    "1 ",                    " 1",                    "-",
+    "1-",                    "1e3",                   "0x10",
+    "4294967296",            "-2147483649",           "2147483647",
+};
+
+static void add_num_edge(struct kv_prng *p, struct sim_req *r) {
+    sim_req_add_str(r, num_edges[kv_prng_below(p, KV_ARRAY_LEN(num_edges))]);
+}
+
 static void add_value(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
     uint64_t len;
+    if (w->big_max >= 32 && kv_prng_chance(p, 1, 40)) { /* a counter at a limit */
+        add_num_edge(p, r);
+        return;
+    }
     uint32_t roll = (uint32_t)kv_prng_below(p, 100);
     if (roll < 60) len = kv_prng_below(p, 9);
     else if (roll < 97) len = kv_prng_below(p, (uint64_t)w->value_max + 1);
@@ -142,16 +173,19 @@ static void add_elem(const struct sim_workload *w, struct kv_prng *p, struct sim
 }
 
 static int64_t small_int(struct kv_prng *p) {
-    static const int64_t edge[] = {0, 1, -1, INT64_MAX, INT64_MIN, INT64_MAX - 1, 100};
+    static const int64_t edge[] = {0,         1,         -1,        INT64_MAX, INT64_MIN,
+                                   INT64_MAX - 1, INT64_MIN + 1, 100, INT32_MAX, INT32_MIN,
+                                   (int64_t)INT32_MAX + 1, (int64_t)INT32_MIN - 1};
     if (kv_prng_chance(p, 1, 10)) return edge[kv_prng_below(p, KV_ARRAY_LEN(edge))];
     return (int64_t)kv_prng_below(p, 41) - 20;
 }
 
 /* An integer argument, sometimes not an integer at all. */
 static void add_int_arg(struct kv_prng *p, struct sim_req *r) {
-    static const char *const junk[] = {"x",  "1.5", "",  " 1",
-                                       "+1", "01",  "-0", "99999999999999999999"};
-    if (kv_prng_chance(p, 1, 25)) sim_req_add_str(r, junk[kv_prng_below(p, KV_ARRAY_LEN(junk))]);
+    static const char *const junk[] = {"x", "1.5", "", "-", "abc1"};
+    uint64_t roll = kv_prng_below(p, 50);
+    if (roll == 0) sim_req_add_str(r, junk[kv_prng_below(p, KV_ARRAY_LEN(junk))]);
+    else if (roll < 3) add_num_edge(p, r);
     else sim_req_add_int(r, small_int(p));
 }
 
@@ -184,11 +218,45 @@ static void add_name(struct kv_prng *p, struct sim_req *r, const char *name) {
     sim_req_add(r, buf, n);
 }
 
+/* An option word; now and then followed by a NUL byte and junk, which Redis's
+ * strcasecmp() never sees (the argument is a C string to it). */
+static void add_opt(struct kv_prng *p, struct sim_req *r, const char *name) {
+    char buf[40];
+    uint32_t n = (uint32_t)strlen(name);
+    KV_ASSERT(n + 3 < sizeof(buf));
+    if (!kv_prng_chance(p, 1, 40)) {
+        add_name(p, r, name);
+        return;
+    }
+    memcpy(buf, name, n);
+    memcpy(buf + n, "\0zz", 3);
+    sim_req_add(r, buf, n + (uint32_t)kv_prng_below(p, 4));
+}
+
 #define PICK(w, p, ...)                                                                    \
     pick((w), (p), (const char *const[]){__VA_ARGS__},                                     \
          (uint32_t)(sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *)))
 
 static bool is(const char *a, const char *b) { return strcmp(a, b) == 0; }
+
+/* A time at an edge for option `unit`: zero, negative, in the past, where seconds
+ * overflow when scaled to ms, where now + the time overflows, and one past each. */
+static void add_ttl_edge(struct kv_prng *p, int64_t now_ms, struct sim_req *r,
+                         const char *unit) {
+    bool sec = is(unit, "ex") || is(unit, "exat");
+    bool abs_time = is(unit, "exat") || is(unit, "pxat");
+    int64_t scale_max = sec ? INT64_MAX / 1000 : INT64_MAX;
+    int64_t edge[] = {0, -1, INT64_MIN, 1, scale_max, scale_max - 1,
+                      sec ? scale_max + 1 : INT64_MAX - 1,
+                      abs_time ? (sec ? now_ms / 1000 : now_ms) : INT64_MAX - now_ms,
+                      abs_time ? (sec ? now_ms / 1000 - 1 : now_ms - 1)
+                               : INT64_MAX - now_ms + 1,
+                      sec ? (INT64_MAX - now_ms) / 1000 : INT64_MAX - now_ms - 1,
+                      sec ? (INT64_MAX - now_ms) / 1000 + 1 : 2};
+    uint64_t i = kv_prng_below(p, KV_ARRAY_LEN(edge) + 1);
+    if (i == KV_ARRAY_LEN(edge)) add_int_arg(p, r); /* junk, or a number-like string */
+    else sim_req_add_int(r, edge[i]);
+}
 
 /* A TTL for the EX/PX style option `unit` ("ex", "px", "exat", "pxat"). */
 static void add_ttl(const struct sim_workload *w, struct kv_prng *p, int64_t now_ms,
@@ -197,8 +265,8 @@ static void add_ttl(const struct sim_workload *w, struct kv_prng *p, int64_t now
                      ? 1 + (int64_t)kv_prng_below(p, 3000)
                      : 1000 * (1 + (int64_t)kv_prng_below(p, 40));
     if (w->real_server) ms = 100000 + 1000 * (int64_t)kv_prng_below(p, 100);
-    if (kv_prng_chance(p, 1, 30) && !w->real_server) {
-        add_int_arg(p, r); /* zero, negative, huge or not a number */
+    if (kv_prng_chance(p, 1, 12) && !w->real_server) {
+        add_ttl_edge(p, now_ms, r, unit);
         return;
     }
     if (is(unit, "ex")) sim_req_add_int(r, (ms + 999) / 1000);
@@ -208,12 +276,13 @@ static void add_ttl(const struct sim_workload *w, struct kv_prng *p, int64_t now
 }
 
 static void gen_str_read(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
-    const char *c = PICK(w, p, "get", "strlen", "getrange", "mget", "exists", "type", "get");
+    const char *c = PICK(w, p, "get", "strlen", "getrange", "mget", "exists", "type", "get",
+                         "substr");
     if (c == NULL) c = "ping";
     add_name(p, r, c);
     if (is(c, "ping")) return;
     sim_workload_key(w, p, r);
-    if (is(c, "getrange")) {
+    if (is(c, "getrange") || is(c, "substr")) {
         add_int_arg(p, r);
         add_int_arg(p, r);
     } else if (is(c, "mget") || is(c, "exists")) {
@@ -221,20 +290,28 @@ static void gen_str_read(const struct sim_workload *w, struct kv_prng *p, struct
     }
 }
 
+/* SET's options in any order and combination, conflicting ones included, now and
+ * then one GETEX-only (PERSIST), an unknown one, or a time option with no time. */
 static void set_options(const struct sim_workload *w, struct kv_prng *p, int64_t now_ms,
                         struct sim_req *r) {
     static const char *const units[] = {"ex", "px", "exat", "pxat", "keepttl"};
-    uint64_t n = kv_prng_chance(p, 1, 2) ? 0 : 1 + kv_prng_below(p, 3);
+    uint64_t n = kv_prng_chance(p, 1, 2) ? 0 : 1 + kv_prng_below(p, 4);
     for (uint64_t i = 0; i < n; i++) {
-        uint64_t roll = kv_prng_below(p, 10);
-        if (roll < 3) {
-            add_name(p, r, kv_prng_chance(p, 1, 2) ? "nx" : "xx");
-        } else if (roll < 5) {
-            add_name(p, r, "get");
+        uint64_t roll = kv_prng_below(p, 40);
+        if (roll < 12) {
+            add_opt(p, r, kv_prng_chance(p, 1, 2) ? "nx" : "xx");
+        } else if (roll < 20) {
+            add_opt(p, r, "get");
+        } else if (roll < 24) {
+            add_opt(p, r, "keepttl");
+        } else if (roll == 24) {
+            add_opt(p, r, kv_prng_chance(p, 1, 2) ? "persist" : "ttl");
+        } else if (roll == 25 && i + 1 == n) {
+            add_opt(p, r, units[kv_prng_below(p, 4)]); /* and no time: syntax error */
         } else {
-            const char *u = units[kv_prng_below(p, KV_ARRAY_LEN(units))];
-            add_name(p, r, u);
-            if (!is(u, "keepttl")) add_ttl(w, p, now_ms, r, u);
+            const char *u = units[kv_prng_below(p, 4)];
+            add_opt(p, r, u);
+            add_ttl(w, p, now_ms, r, u);
         }
     }
 }
@@ -248,7 +325,16 @@ static void gen_str_write(const struct sim_workload *w, struct kv_prng *p, int64
     if (is(c, "ping")) return;
     sim_workload_key(w, p, r);
     if (is(c, "setex") || is(c, "psetex")) add_ttl(w, p, now_ms, r, is(c, "setex") ? "ex" : "px");
-    if (is(c, "setrange")) sim_req_add_int(r, (int64_t)kv_prng_below(p, w->value_max + 2));
+    if (is(c, "setrange")) { /* mostly small offsets; now and then negative, past
+                              * proto-max-bulk-len (with the value) or not a number */
+        if (kv_prng_chance(p, 1, 10)) {
+            int64_t far = (int64_t)w->big_max - (int64_t)kv_prng_below(p, 3);
+            if (kv_prng_chance(p, 1, 2)) add_int_arg(p, r);
+            else sim_req_add_int(r, kv_prng_chance(p, 1, 2) ? far : -1);
+        } else {
+            sim_req_add_int(r, (int64_t)kv_prng_below(p, w->value_max + 2));
+        }
+    }
     if (is(c, "mset") || is(c, "msetnx")) {
         add_value(w, p, r);
         for (uint64_t i = kv_prng_below(p, 4); i > 0; i--) {
@@ -259,12 +345,16 @@ static void gen_str_write(const struct sim_workload *w, struct kv_prng *p, int64
         return;
     }
     if (is(c, "getdel")) return;
-    if (is(c, "getex")) {
-        static const char *const opts[] = {"ex", "px", "exat", "pxat", "persist"};
-        if (kv_prng_chance(p, 1, 3)) return;
-        const char *o = opts[kv_prng_below(p, KV_ARRAY_LEN(opts))];
-        add_name(p, r, o);
-        if (!is(o, "persist")) add_ttl(w, p, now_ms, r, o);
+    if (is(c, "getex")) { /* GETEX's options, conflicting ones and SET-only ones too */
+        static const char *const opts[] = {"ex", "px", "exat", "pxat", "persist", "persist",
+                                           "keepttl", "nx", "get"};
+        uint64_t n = kv_prng_chance(p, 1, 3) ? 0 : kv_prng_chance(p, 3, 4) ? 1 : 2;
+        for (uint64_t i = 0; i < n; i++) {
+            const char *o = opts[kv_prng_below(p, KV_ARRAY_LEN(opts))];
+            add_opt(p, r, o);
+            bool timed = is(o, "ex") || is(o, "px") || is(o, "exat") || is(o, "pxat");
+            if (timed && kv_prng_below(p, 5) < 4) add_ttl(w, p, now_ms, r, o); /* else none */
+        }
         return;
     }
     add_value(w, p, r);
@@ -309,7 +399,7 @@ static void gen_ttl(const struct sim_workload *w, struct kv_prng *p, int64_t now
     add_ttl(w, p, now_ms, r, unit);
     uint32_t choices = KV_ARRAY_LEN(flags) - (kv_prng_chance(p, 1, 10) ? 0 : 1); /* "zz" rarely */
     for (uint64_t i = kv_prng_chance(p, 1, 3) ? 1 + kv_prng_below(p, 2) : 0; i > 0; i--)
-        add_name(p, r, flags[kv_prng_below(p, choices)]);
+        add_opt(p, r, flags[kv_prng_below(p, choices)]);
 }
 
 static void gen_list_push(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
@@ -393,35 +483,108 @@ static void gen_list_edit(const struct sim_workload *w, struct kv_prng *p, struc
     }
 }
 
+/* Server and connection commands with their argument edges; the transaction
+ * words with arguments (arity errors: EXEC's becomes EXECABORT). */
 static void gen_server(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
-    const char *c = PICK(w, p, "ping", "echo", "time", "info", "select", "unwatch", "ping");
+    const char *c = PICK(w, p, "ping", "echo", "time", "info", "select", "unwatch", "ping",
+                         "dbsize", "flushdb", "exec", "discard", "multi", "unwatch", "time");
     if (c == NULL) c = "ping";
+    bool flush = is(c, "flushdb") && has(w, "flushall");
+    if (is(c, "flushdb") && !flush) c = "ping";
+    if (flush && kv_prng_chance(p, 1, 2)) c = "flushall";
     add_name(p, r, c);
     if (is(c, "echo") || (is(c, "ping") && kv_prng_chance(p, 1, 3))) add_value(w, p, r);
+    if (is(c, "ping") && kv_prng_chance(p, 1, 20)) add_value(w, p, r); /* too many */
     bool other_db = !w->real_server && kv_prng_chance(p, 1, 5);
-    if (is(c, "select")) sim_req_add_int(r, other_db ? small_int(p) : 0);
+    if (is(c, "select")) {
+        if (other_db && kv_prng_chance(p, 1, 2)) add_int_arg(p, r);
+        else sim_req_add_int(r, other_db ? small_int(p) : 0);
+    }
     if (is(c, "info") && kv_prng_chance(p, 1, 2)) add_name(p, r, "keyspace");
+    if (flush && !kv_prng_chance(p, 2, 3)) {
+        static const char *const modes[] = {"async", "sync", "ASYNC", "lazy", ""};
+        add_opt(p, r, modes[kv_prng_below(p, KV_ARRAY_LEN(modes))]);
+        if (kv_prng_chance(p, 1, 4)) add_name(p, r, "sync"); /* one too many */
+    }
+    bool word = is(c, "exec") || is(c, "discard") || is(c, "multi") || is(c, "unwatch") ||
+                is(c, "time") || is(c, "dbsize");
+    /* Arity errors; MULTI only so (a bare one would open a transaction its client
+     * does not know about, which keeps its frames until the connection ends). */
+    if (word && (is(c, "multi") || kv_prng_chance(p, 1, 3))) add_name(p, r, "x");
+}
+
+/* A glob: a fixed edge (empty, only stars, escapes, ranges either way round,
+ * negated and unterminated classes) or a random one over glob's special bytes. */
+static void add_pattern(struct kv_prng *p, struct sim_req *r) {
+    static const char *const pats[] = {
+        "*",      "k1*",    "k?",     "k[0-3]",  "nothing*", "",      "**",     "?",
+        "*?",     "k*1",    "*1*",    "k[3-0]*", "k[^0-3]",  "k[^]",  "k[1",    "k[",
+        "k\\*", "k\\",  "\\k1", "k[\\]]", "[]",      "k[a-]", "[k]",    "k\\1",
+        "K1",     "k[!1]",  "*[",     "?*?",     "k1 x",     "[^k]*", "k[*]",   "\\*",
+    };
+    if (!kv_prng_chance(p, 1, 4)) {
+        sim_req_add_str(r, pats[kv_prng_below(p, KV_ARRAY_LEN(pats))]);
+        return;
+    }
+    static const char alphabet[] = "k1320*?[]^-\\ ";
+    char pat[12];
+    uint32_t n = (uint32_t)kv_prng_below(p, sizeof(pat));
+    for (uint32_t i = 0; i < n; i++) pat[i] = alphabet[kv_prng_below(p, sizeof(alphabet) - 1)];
+    sim_req_add(r, pat, n);
+}
+
+/* SCAN's cursor: mostly one a previous call could return, sometimes junk. */
+static void add_cursor(struct kv_prng *p, struct sim_req *r) {
+    static const char *const odd[] = {"-1", "+3", "abc", "", "18446744073709551615",
+                                      "18446744073709551616", " 1", "1 ", "00", "0x1"};
+    if (kv_prng_chance(p, 1, 10)) sim_req_add_str(r, odd[kv_prng_below(p, KV_ARRAY_LEN(odd))]);
+    else sim_req_add_int(r, (int64_t)kv_prng_below(p, 4) * (int64_t)kv_prng_below(p, 64));
+}
+
+/* SCAN's options: MATCH, COUNT (edges too) and TYPE, repeated, in any order,
+ * sometimes an unknown one or one without its value. */
+static void scan_options(struct kv_prng *p, struct sim_req *r) {
+    static const char *const types[] = {"string", "list", "LIST", "String", "none", "hash", "",
+                                        "strin"};
+    static const int64_t counts[] = {0, -1, 1, 2, INT64_MAX, 1000000, INT64_MIN};
+    for (uint64_t i = kv_prng_below(p, 4); i > 0; i--) {
+        uint64_t roll = kv_prng_below(p, 20);
+        if (roll < 7) {
+            add_opt(p, r, "match");
+            add_pattern(p, r);
+        } else if (roll < 13) {
+            add_opt(p, r, "count");
+            if (kv_prng_chance(p, 1, 4)) {
+                if (kv_prng_chance(p, 1, 3)) add_int_arg(p, r);
+                else sim_req_add_int(r, counts[kv_prng_below(p, KV_ARRAY_LEN(counts))]);
+            } else {
+                sim_req_add_int(r, 1 + (int64_t)kv_prng_below(p, 20));
+            }
+        } else if (roll < 18) {
+            add_opt(p, r, "type");
+            add_opt(p, r, types[kv_prng_below(p, KV_ARRAY_LEN(types))]);
+        } else if (roll == 18) {
+            add_opt(p, r, kv_prng_chance(p, 1, 2) ? "limit" : "match"); /* no value */
+            if (kv_prng_chance(p, 1, 2)) sim_req_add_str(r, "1");
+            return;
+        } else {
+            add_opt(p, r, kv_prng_chance(p, 1, 2) ? "count" : "type"); /* last, no value */
+            return;
+        }
+    }
 }
 
 static void gen_scan(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
-    static const char *const pats[] = {"*", "k1*", "k?", "k[0-3]", "nothing*"};
-    const char *c = PICK(w, p, "keys", "scan");
+    const char *c = PICK(w, p, "keys", "scan", "scan");
     if (c == NULL) c = "ping";
     add_name(p, r, c);
     if (is(c, "ping")) return;
     if (is(c, "keys")) {
-        sim_req_add_str(r, pats[kv_prng_below(p, KV_ARRAY_LEN(pats))]);
+        add_pattern(p, r);
         return;
     }
-    sim_req_add_int(r, (int64_t)kv_prng_below(p, 4) * (int64_t)kv_prng_below(p, 64));
-    if (kv_prng_chance(p, 1, 2)) {
-        add_name(p, r, "match");
-        sim_req_add_str(r, pats[kv_prng_below(p, KV_ARRAY_LEN(pats))]);
-    }
-    if (kv_prng_chance(p, 1, 2)) {
-        add_name(p, r, "count");
-        sim_req_add_int(r, 1 + (int64_t)kv_prng_below(p, 20));
-    }
+    add_cursor(p, r);
+    scan_options(p, r);
 }
 
 static void gen_errors(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {

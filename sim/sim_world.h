@@ -38,6 +38,7 @@ struct sim_sent {
     uint8_t kind;
     bool observed;          /* the engine executed it */
     bool quiet;             /* sent in the quiet phase: must be answered */
+    uint64_t sent_tick;     /* when the client queued it (liveness, sim_hostile.c) */
 };
 
 /* One client connection, from connect until both sides are done with it. */
@@ -54,6 +55,10 @@ struct sim_track {
     bool exec_running;      /* EXEC replays are being reported */
     bool half_closed;
     bool oversize;
+    bool hostile;           /* a hostile client's: it may be closed with replies unsent
+                             * and its requests are not owed (sim_hostile.c) */
+    uint64_t replies;       /* whole replies received */
+    uint64_t last_reply_tick;
     bool cut;               /* disconnected by the hold rule (server.c): lenient */
     uint64_t wire_pos;      /* bytes the client queued on this connection */
     uint64_t keep_from;     /* where the open MULTI's first queued frame starts
@@ -102,6 +107,7 @@ struct sim_client {
     bool in_multi;
     bool closing;             /* sends nothing more; reads until EOF */
     struct sim_buf out;       /* encoded bytes not yet accepted by the network */
+    struct sim_hostile *hostile; /* NULL: a well-behaved client (sim_hostile.c) */
 };
 
 /* Faults; settle (faults off, traffic on, stuck connections time out); quiet
@@ -142,6 +148,15 @@ struct sim_world {
     bool crowd;                  /* --crowd: 96 clients or more */
     bool no_multishot;           /* --no-multishot: recv_buffers 0 whatever the seed */
     bool no_edge_multi;          /* --no-edge-multi: no EXEC padded to the query limit */
+    bool hostile_forced;         /* --hostile: a hostile population whatever the seed */
+    bool no_hostile;             /* --no-hostile: none whatever the seed */
+    uint32_t pipe_bytes;         /* per direction of a connection (sim_net_config) */
+    uint32_t hostile_count;      /* the last hostile_count clients are hostile */
+    uint32_t hostile_kinds;      /* bit per enum sim_hostile_kind */
+    uint64_t liveness_from;      /* tick the liveness check starts (quiet phase) */
+    uint64_t liveness_wait_max;  /* longest wait a well-behaved client saw (--stats) */
+    uint64_t hostile_acts;
+    uint64_t hostile_closed;     /* acts the server ended by closing the connection */
     bool canary_fired;
     bool shutdown_live;          /* end with kv_server_shutdown under traffic */
     bool stopping;               /* kv_server_shutdown was called */
@@ -157,6 +172,8 @@ struct sim_world {
     uint64_t edge_multis;        /* ECHOs that filled a MULTI to the limit */
     uint64_t exec_overflows;     /* MULTIs failed by EXEC's own bytes (sim_check.c) */
     uint64_t hold_cuts;          /* sessions the hold rule disconnected (server.c) */
+    uint64_t watch_full;         /* WATCHes that filled a session to watch-max-keys */
+    uint64_t watch_refused;      /* WATCHes refused one past it */
     uint64_t used_memory_max;    /* peak of the keyspace's used memory */
     XXH3_state_t *trace;
     struct sim_buf expected;     /* scratch: the model's reply */
@@ -182,5 +199,10 @@ void sim_clients_init(struct sim_world *w);
 void sim_clients_tick(struct sim_world *w);
 void sim_clients_free(struct sim_world *w);
 void sim_clients_leave(struct sim_world *w);
+/* For the hostile clients (sim_hostile.c). */
+void sim_client_connect(struct sim_world *w, struct sim_client *c);
+void sim_client_read(struct sim_world *w, struct sim_client *c);
+void sim_client_flush(struct sim_world *w, struct sim_client *c, uint64_t limit);
+void sim_client_detach(struct sim_world *w, struct sim_client *c, bool reset_it);
 
 #endif

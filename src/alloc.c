@@ -25,8 +25,21 @@
  * free block sits on the list of its class and a bitmap bit is set iff its list is
  * non-empty; used_bytes + free_bytes == size and the counters match the blocks.
  *
+ * Joining (kv_alloc_join): good fit keeps fragmentation low but cannot promise that
+ * the free bytes form one block: after many small frees a large request can fail
+ * with most of the region free. The owner (the keyspace) then asks for one block of
+ * n bytes, and the allocator slides movable used blocks down over the free blocks
+ * in front of them: [free F][used U] becomes [used U][free F], and F merges with
+ * whatever free block followed U. Which stretch to slide is chosen by one walk over
+ * the headers (two cursors: the right one adds blocks, the left one drops them while
+ * the stretch still holds enough free bytes), keeping the stretch with the fewest
+ * used bytes; a wall (a block the owner cannot move) ends a stretch. Only
+ * addresses change; the owner updates its references through the mover's
+ * `moving` callback before each move.
+ *
  * Never: allocates, moves a live block (except kv_alloc_realloc, which returns the new
- * address), zeroes memory, or leaves two free neighbours apart.
+ * address, and kv_alloc_join, which announces each move), zeroes memory, or leaves two
+ * free neighbours apart.
  */
 #include "kv/alloc.h"
 
@@ -312,6 +325,127 @@ uint64_t kv_alloc_usable(const void *p) {
     uint32_t h = ld32((const uint8_t *)p - HEADER_BYTES);
     KV_ASSERT(!(h & F_FREE) && hdr_size(h) >= BLOCK_MIN);
     return hdr_size(h) - HEADER_BYTES;
+}
+
+uint64_t kv_alloc_fit_bytes(uint64_t n) {
+    uint64_t fit = round_to_class(kv_alloc_block_size(n));
+    KV_ASSERT(fit >= kv_alloc_block_size(n));
+    return fit;
+}
+
+bool kv_alloc_can_resize(const struct kv_alloc *a, const void *p, uint64_t n) {
+    KV_ASSERT(n >= 1);
+    const uint8_t *b = used_block(a, p);
+    if (n > a->size) return false;
+    uint64_t have = hdr_size(ld32(b)), want = kv_alloc_block_size(n);
+    if (want <= have) return true;
+    uint32_t next = ld32(b + have);
+    return (next & F_FREE) != 0 && have + hdr_size(next) >= want;
+}
+
+/* A stretch of blocks to slide: it starts at a free block; cost = used bytes in it. */
+struct stretch {
+    uint8_t *start;
+    uint64_t cost;
+};
+
+/*
+ * The stretch [*left, end) holds *free_sum free and *used_sum used bytes. While it
+ * holds `target` free bytes, records it (if cheaper and within move_max) and drops
+ * its first free block and the used blocks after it. Returns the new left (NULL: empty).
+ */
+static uint8_t *stretch_shrink(uint8_t *left, const uint8_t *end, uint64_t target,
+                               uint64_t move_max, uint64_t sums[2], struct stretch *best) {
+    uint64_t blocks_max = (uint64_t)(end - left) / BLOCK_MIN;  /* bounds both loops */
+    for (uint64_t i = 0; i <= blocks_max; i++) {
+        if (sums[0] < target) return left;
+        if (sums[1] <= move_max && (best->start == NULL || sums[1] < best->cost)) {
+            best->start = left;
+            best->cost = sums[1];
+        }
+        uint32_t h = ld32(left);
+        KV_ASSERT(h & F_FREE);
+        sums[0] -= hdr_size(h);
+        uint8_t *p = left + hdr_size(h);
+        for (uint64_t j = 0; j <= blocks_max && p < end; j++) {
+            uint32_t ph = ld32(p);
+            if (ph & F_FREE) break;
+            sums[1] -= hdr_size(ph);
+            p += hdr_size(ph);
+        }
+        if (p >= end) {
+            KV_ASSERT(sums[0] == 0 && sums[1] == 0);
+            return NULL;
+        }
+        left = p;
+    }
+    KV_UNREACHABLE();
+}
+
+/* The cheapest stretch holding `target` free bytes (stops early at one that moves
+ * no more than it gains). False if none moves at most move_max bytes. */
+static bool stretch_find(const struct kv_alloc *a, uint64_t target, uint64_t move_max,
+                         const struct kv_alloc_mover *m, struct stretch *best) {
+    uint8_t *b = a->base + SENTINEL_BYTES, *end = b + a->size, *left = NULL;
+    uint64_t sums[2] = {0, 0};  /* free, used bytes in [left, b) */
+    best->start = NULL;
+    best->cost = 0;
+    for (uint64_t i = 0; i <= a->size / BLOCK_MIN && b < end; i++) {
+        uint32_t h = ld32(b);
+        uint64_t size = hdr_size(h);
+        KV_ASSERT(size >= BLOCK_MIN && size <= (uint64_t)(end - b));
+        if (!(h & F_FREE)) {
+            if (left != NULL && !m->movable(m->ctx, b + HEADER_BYTES)) left = NULL;
+            if (left != NULL) sums[1] += size;
+            b += size;
+            continue;
+        }
+        if (left == NULL) {
+            left = b;
+            sums[0] = sums[1] = 0;
+        }
+        sums[0] += size;
+        b += size;
+        left = stretch_shrink(left, b, target, move_max, sums, best);
+        if (left == NULL) sums[0] = sums[1] = 0;
+        if (best->start != NULL && best->cost <= target) break;
+    }
+    return best->start != NULL;
+}
+
+/* Swaps the free block f with the used block after it; returns the free block. */
+static uint8_t *slide(struct kv_alloc *a, uint8_t *f, const struct kv_alloc_mover *m) {
+    uint64_t fsize = hdr_size(ld32(f));
+    uint8_t *u = f + fsize;
+    uint32_t uh = ld32(u);
+    KV_ASSERT((ld32(f) & F_FREE) && !(ld32(f) & F_PREV_FREE));
+    KV_ASSERT(!(uh & F_FREE) && (uh & F_PREV_FREE) && hdr_size(uh) >= BLOCK_MIN);
+    uint64_t usize = hdr_size(uh);
+    list_remove(a, f, fsize);
+    m->moving(m->ctx, u + HEADER_BYTES, ref_of(a, f));
+    memmove(f, u, usize);
+    st32(f, make_hdr(usize, 0));  /* f's left neighbour is used: free blocks never touch */
+    release(a, f + usize, fsize, false);
+    return f + usize;
+}
+
+bool kv_alloc_join(struct kv_alloc *a, uint64_t n, uint64_t move_max,
+                   const struct kv_alloc_mover *m, uint64_t *moved) {
+    KV_ASSERT(n >= 1 && m != NULL && moved != NULL);
+    *moved = 0;
+    if (n > a->size || kv_alloc_fit_bytes(n) > a->free_bytes) return false;
+    if (kv_alloc_can_alloc(a, n)) return true;
+    uint64_t target = kv_alloc_fit_bytes(n);
+    struct stretch best;
+    if (!stretch_find(a, target, move_max, m, &best)) return false;
+    uint8_t *f = best.start;
+    for (uint64_t i = 0; i <= a->size / BLOCK_MIN && hdr_size(ld32(f)) < target; i++) {
+        *moved += hdr_size(ld32(f + hdr_size(ld32(f))));
+        f = slide(a, f, m);
+    }
+    KV_ASSERT(hdr_size(ld32(f)) >= target && *moved <= best.cost);
+    KV_ASSERT(kv_alloc_can_alloc(a, n));
+    return true;
 }
 
 uint32_t kv_alloc_ref(const struct kv_alloc *a, const void *p) {

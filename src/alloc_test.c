@@ -328,6 +328,114 @@ TEST(test_realloc_fail) {
     free(m);
 }
 
+/* ---- kv_alloc_join ---------------------------------------------------------- */
+
+/* The test's mover: every block is movable unless wall_every divides its index in
+ * ptrs; moving updates ptrs (the test's "references") and counts the moves. */
+struct join_ctx {
+    struct kv_alloc *a;
+    void **ptrs;
+    uint64_t count;
+    uint64_t wall_every;   /* 0: no walls */
+    uint64_t moves;
+};
+
+static int64_t join_index(const struct join_ctx *j, const void *p) {
+    for (uint64_t i = 0; i < j->count; i++) {
+        if (j->ptrs[i] == p) return (int64_t)i;
+    }
+    return -1;
+}
+
+static bool join_movable(void *ctx, const void *p) {
+    const struct join_ctx *j = ctx;
+    int64_t i = join_index(j, p);
+    KV_ASSERT(i >= 0);  /* only live blocks are asked about */
+    return j->wall_every == 0 || (uint64_t)i % j->wall_every != 0;
+}
+
+static void join_moving(void *ctx, const void *p, uint32_t new_ref) {
+    struct join_ctx *j = ctx;
+    int64_t i = join_index(j, p);
+    KV_ASSERT(i >= 0 && join_movable(ctx, p));
+    j->ptrs[i] = (void *)(uintptr_t)kv_alloc_addr(j->a, new_ref);
+    j->moves++;
+}
+
+/* Fills with 132-byte requests (136-byte blocks), frees every other one: 3855 free
+ * blocks of 136 bytes, none adjacent. Live blocks hold a pattern of their index. */
+static uint64_t join_setup(struct kv_alloc *a, uint8_t *m, void **ptrs) {
+    kv_alloc_init(a, m, REGION_BYTES);
+    uint64_t n = fill_fixed(a, 132, ptrs, FILL_132_COUNT);
+    uint64_t live = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (i % 2 == 0) {
+            kv_alloc_free(a, ptrs[i]);
+            continue;
+        }
+        ptrs[live] = ptrs[i];
+        pattern_put(ptrs[live], 132, (uint8_t)live);
+        live++;
+    }
+    return live;
+}
+
+static bool join_patterns_ok(const struct join_ctx *j) {
+    for (uint64_t i = 0; i < j->count; i++) {
+        if (!pattern_ok(j->ptrs[i], 132, (uint8_t)i)) return false;
+    }
+    return true;
+}
+
+TEST(test_join) {
+    uint8_t *m = region_new(REGION_BYTES);
+    void **ptrs = calloc(FILL_132_COUNT, sizeof(void *));
+    struct kv_alloc a;
+    struct join_ctx j = {&a, ptrs, join_setup(&a, m, ptrs), 0, 0};
+    struct kv_alloc_mover mv = {join_movable, join_moving, &j};
+    CHECK(j.count == 3855 && a.free_bytes == 3855 * 136 && accounting_ok(&a));
+    CHECK(!kv_alloc_can_alloc(&a, 1000));
+    /* 1000 bytes fit in a 1008-byte block, found in classes from 1024 up: the first
+     * stretch of 8 free blocks (1088 bytes) moves the 7 used blocks between them */
+    CHECK(kv_alloc_fit_bytes(1000) == 1024);
+    uint64_t moved = 0;
+    CHECK(kv_alloc_join(&a, 1000, UINT64_MAX, &mv, &moved));
+    CHECK(moved == 7 * 136 && j.moves == 7);
+    CHECK(accounting_ok(&a) && a.free_bytes == 3855 * 136 && a.used_blocks == 3855);
+    CHECK(kv_alloc_free_block_count(&a) == 3855 - 7 && join_patterns_ok(&j));
+    CHECK(kv_alloc_can_alloc(&a, 1000) && kv_alloc_alloc(&a, 1000) != NULL);
+    /* already fits: moves nothing */
+    CHECK(kv_alloc_join(&a, 100, UINT64_MAX, &mv, &moved) && moved == 0 && j.moves == 7);
+    free(ptrs);
+    free(m);
+}
+
+TEST(test_join_bounds) {
+    uint8_t *m = region_new(REGION_BYTES);
+    void **ptrs = calloc(FILL_132_COUNT, sizeof(void *));
+    struct kv_alloc a;
+    struct join_ctx j = {&a, ptrs, join_setup(&a, m, ptrs), 0, 0};
+    struct kv_alloc_mover mv = {join_movable, join_moving, &j};
+    struct kv_alloc before = a;
+    uint64_t moved = 1;
+    /* the move bound one byte short of the cheapest stretch: nothing moves */
+    CHECK(!kv_alloc_join(&a, 1000, 7 * 136 - 1, &mv, &moved) && moved == 0 && j.moves == 0);
+    CHECK(memcmp(&a, &before, sizeof(a)) == 0 && accounting_ok(&a));
+    /* every 4th live block a wall: a stretch holds at most 4 free blocks (544 bytes) */
+    j.wall_every = 4;
+    CHECK(!kv_alloc_join(&a, 1000, UINT64_MAX, &mv, &moved) && j.moves == 0);
+    CHECK(memcmp(&a, &before, sizeof(a)) == 0);
+    /* 500 bytes (fit 512) fit in 4 free blocks between walls: 3 blocks move */
+    CHECK(kv_alloc_join(&a, 500, UINT64_MAX, &mv, &moved) && moved == 3 * 136);
+    CHECK(j.moves == 3 && accounting_ok(&a) && join_patterns_ok(&j));
+    /* more than is free: refused at once */
+    CHECK(!kv_alloc_join(&a, a.free_bytes, UINT64_MAX, &mv, &moved) && j.moves == 3);
+    CHECK(!kv_alloc_can_resize(&a, ptrs[0], 132 + 136 * 2));
+    CHECK(kv_alloc_can_resize(&a, ptrs[0], 132) && kv_alloc_can_resize(&a, ptrs[0], 1));
+    free(ptrs);
+    free(m);
+}
+
 int main(void) {
     RUN(test_block_size);
     RUN(test_fill_refill_fixed);
@@ -338,5 +446,7 @@ int main(void) {
     RUN(test_realloc_in_place);
     RUN(test_realloc_move);
     RUN(test_realloc_fail);
+    RUN(test_join);
+    RUN(test_join_bounds);
     TEST_SUMMARY("alloc");
 }

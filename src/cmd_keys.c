@@ -208,7 +208,8 @@ static bool keys_match(const struct keys_walk *w, const struct kv_item *it) {
     if (w->pattern != NULL &&
         !kv_glob_match(w->pattern->ptr, w->pattern->len, k.ptr, k.len))
         return false;
-    if (w->type != NULL && !kv_slice_eq_nocase(*w->type, type_name(it))) return false;
+    /* Redis strcasecmp()s TYPE's argument: it ends at a NUL byte ("list\0x" is list) */
+    if (w->type != NULL && !kv_opt_eq_nocase(*w->type, type_name(it))) return false;
     return true;
 }
 
@@ -525,25 +526,25 @@ static void cmd_persist(struct kv_cmd_ctx *c) {
 #define F KV_CMD_FAST
 
 static const struct kv_cmd keys_cmds[] = {
-    {"del", -2, W, cmd_del, NULL},
-    {"unlink", -2, W | F, cmd_del, NULL},
-    {"exists", -2, R | F, cmd_exists, NULL},
-    {"type", 2, R | F, cmd_type, NULL},
-    {"rename", 3, W, cmd_rename, NULL},
-    {"renamenx", 3, W | F, cmd_renamenx, NULL},
-    {"copy", -3, W | D, cmd_copy, NULL},
-    {"randomkey", 1, R, cmd_randomkey, bound_randomkey},
-    {"keys", 2, R, cmd_keys, bound_keys},
-    {"scan", -2, R, cmd_scan, bound_scan},
-    {"expire", -3, W | F, cmd_expire, bound_expire},
-    {"pexpire", -3, W | F, cmd_pexpire, bound_expire},
-    {"expireat", -3, W | F, cmd_expireat, bound_expire},
-    {"pexpireat", -3, W | F, cmd_pexpireat, bound_expire},
-    {"ttl", 2, R | F, cmd_ttl, NULL},
-    {"pttl", 2, R | F, cmd_pttl, NULL},
-    {"expiretime", 2, R | F, cmd_expiretime, NULL},
-    {"pexpiretime", 2, R | F, cmd_pexpiretime, NULL},
-    {"persist", 2, W | F, cmd_persist, NULL},
+    {"del", -2, W, cmd_del, NULL, NULL},
+    {"unlink", -2, W | F, cmd_del, NULL, NULL},
+    {"exists", -2, R | F, cmd_exists, NULL, NULL},
+    {"type", 2, R | F, cmd_type, NULL, NULL},
+    {"rename", 3, W, cmd_rename, NULL, NULL},
+    {"renamenx", 3, W | F, cmd_renamenx, NULL, NULL},
+    {"copy", -3, W | D, cmd_copy, NULL, NULL},
+    {"randomkey", 1, R, cmd_randomkey, bound_randomkey, NULL},
+    {"keys", 2, R, cmd_keys, bound_keys, NULL},
+    {"scan", -2, R, cmd_scan, bound_scan, NULL},
+    {"expire", -3, W | F, cmd_expire, bound_expire, NULL},
+    {"pexpire", -3, W | F, cmd_pexpire, bound_expire, NULL},
+    {"expireat", -3, W | F, cmd_expireat, bound_expire, NULL},
+    {"pexpireat", -3, W | F, cmd_pexpireat, bound_expire, NULL},
+    {"ttl", 2, R | F, cmd_ttl, NULL, NULL},
+    {"pttl", 2, R | F, cmd_pttl, NULL, NULL},
+    {"expiretime", 2, R | F, cmd_expiretime, NULL, NULL},
+    {"pexpiretime", 2, R | F, cmd_pexpiretime, NULL, NULL},
+    {"persist", 2, W | F, cmd_persist, NULL, NULL},
 };
 
 const struct kv_cmd_group kv_cmds_keys = {keys_cmds, KV_ARRAY_LEN(keys_cmds)};

@@ -338,6 +338,8 @@ struct fx {
     struct kv_session s;
     struct kv_session watcher;
     struct kv_session *watchers[4];
+    struct kv_watch_node watch_nodes[4 * 32];  /* watch-max-keys 32 (its default) */
+    struct kv_watch_slot watch_slots[256];
     struct kv_reply out;
     uint8_t *mem;
     uint8_t *scratch;
@@ -368,6 +370,8 @@ static struct fx *fx_open(uint64_t maxmemory) {
     struct kv_engine_init init = {
         .watchers = f->watchers,
         .watchers_cap = KV_ARRAY_LEN(f->watchers),
+        .watch_nodes = f->watch_nodes,
+        .watch_slots = f->watch_slots,
         .config = &f->cfg,
         .clock = &fake_clock,
         .prng_seed = 1,
@@ -376,6 +380,8 @@ static struct fx *fx_open(uint64_t maxmemory) {
         .scratch = f->scratch,
         .scratch_cap = 1 << 16,
     };
+    KV_ASSERT(kv_watch_nodes_cap(4, f->cfg.watch_max_keys) == KV_ARRAY_LEN(f->watch_nodes));
+    KV_ASSERT(kv_watch_slots_cap(4, f->cfg.watch_max_keys) == KV_ARRAY_LEN(f->watch_slots));
     kv_engine_init(&f->e, &init);
     kv_session_init(&f->s, 1);
     kv_session_init(&f->watcher, 2);

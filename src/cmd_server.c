@@ -15,8 +15,15 @@
 #define KV_VERSION "0.1.0"
 #define INFO_BOUND 4096u
 
+/* A subcommand (COMMAND COUNT, CONFIG GET, CLIENT ID): Redis looks these up whole. */
 static bool arg_is(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
     return i < c->argc && kv_slice_eq_nocase(c->argv[i], lower);
+}
+
+/* An option (FLUSHALL ASYNC, an INFO section): Redis strcasecmp()s it as a C string,
+ * so it ends at a NUL byte ("sync\0x" is SYNC). */
+static bool opt_is(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
+    return i < c->argc && kv_opt_eq_nocase(c->argv[i], lower);
 }
 
 static void cmd_ping(struct kv_cmd_ctx *c) {
@@ -53,7 +60,7 @@ static void cmd_select(struct kv_cmd_ctx *c) {
 static void cmd_dbsize(struct kv_cmd_ctx *c) { kv_reply_int(c->out, (int64_t)kv_ks_count(c->ks)); }
 
 static void cmd_flush(struct kv_cmd_ctx *c) {
-    if (c->argc > 2 || (c->argc == 2 && !arg_is(c, 1, "async") && !arg_is(c, 1, "sync"))) {
+    if (c->argc > 2 || (c->argc == 2 && !opt_is(c, 1, "async") && !opt_is(c, 1, "sync"))) {
         kv_reply_error(c->out, KV_ERR_SYNTAX);
         return;
     }
@@ -109,9 +116,9 @@ static void cmd_watch(struct kv_cmd_ctx *c) {
         kv_reply_error(c->out, "ERR WATCH inside MULTI is not allowed");
         return;
     }
-    if (s->watch_count + (c->argc - 1) > KV_WATCH_MAX) {
-        kv_reply_errorf(c->out, "ERR too many watched keys (at most %u per client)",
-                        KV_WATCH_MAX);
+    uint32_t max = c->engine->config->watch_max_keys; /* kv's own limit and text */
+    if ((uint64_t)s->watch_count + (c->argc - 1) > max) {
+        kv_reply_errorf(c->out, "ERR too many watched keys (at most %u per client)", max);
         return;
     }
     for (uint32_t i = 1; i < c->argc; i++)
@@ -170,8 +177,8 @@ __attribute__((format(printf, 2, 3))) static void info_add(struct info_buf *b, c
 static bool want(const struct kv_cmd_ctx *c, const char *section) {
     if (c->argc < 2) return true;
     for (uint32_t i = 1; i < c->argc; i++) {
-        if (arg_is(c, i, section) || arg_is(c, i, "all") || arg_is(c, i, "everything") ||
-            arg_is(c, i, "default"))
+        if (opt_is(c, i, section) || opt_is(c, i, "all") || opt_is(c, i, "everything") ||
+            opt_is(c, i, "default"))
             return true;
     }
     return false;
@@ -223,12 +230,14 @@ static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
     info_add(b, "# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
                 "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
                 "rejected_connections:%llu\r\nexpired_keys:%llu\r\nevicted_keys:%llu\r\n"
+                "evict_joins:%llu\r\nevict_moved_bytes:%llu\r\n"
                 "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\nstale_completions:%llu\r\n"
                 "total_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n"
                 "recv_multishot_armed:%llu\r\n\r\n",
              (ull)st->total_connections_received, (ull)st->total_commands_processed,
              (ull)st->total_net_input_bytes, (ull)st->total_net_output_bytes,
              (ull)st->rejected_connections, (ull)st->expired_keys, (ull)st->evicted_keys,
+             (ull)st->evict_joins, (ull)st->evict_moved_bytes,
              (ull)st->keyspace_hits, (ull)st->keyspace_misses, (ull)st->stale_completions,
              (ull)st->total_reads_processed, (ull)st->total_writes_processed,
              (ull)st->recv_multishot_armed);
@@ -324,23 +333,23 @@ static void cmd_client(struct kv_cmd_ctx *c) {
 static uint64_t bound_config(struct kv_cmd_ctx *c) { return 1024 + c->argv[c->argc - 1].len; }
 
 static const struct kv_cmd server_cmds[] = {
-    {"ping", -1, KV_CMD_FAST, cmd_ping, bound_echo},
-    {"echo", 2, KV_CMD_FAST, cmd_echo, bound_echo},
-    {"quit", -1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_quit, NULL},
-    {"select", 2, KV_CMD_FAST, cmd_select, NULL},
-    {"dbsize", 1, KV_CMD_READONLY | KV_CMD_FAST, cmd_dbsize, NULL},
-    {"flushall", -1, KV_CMD_WRITE, cmd_flush, NULL},
-    {"flushdb", -1, KV_CMD_WRITE, cmd_flush, NULL},
-    {"multi", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_multi, NULL},
-    {"exec", 1, KV_CMD_NOQUEUE, cmd_exec, NULL},
-    {"discard", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_discard, NULL},
-    {"watch", -2, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_watch, NULL},
-    {"unwatch", 1, KV_CMD_FAST, cmd_unwatch, NULL},
-    {"info", -1, 0, cmd_info, bound_info},
-    {"time", 1, KV_CMD_FAST, cmd_time, NULL},
-    {"command", -1, 0, cmd_command, NULL},
-    {"config", -2, 0, cmd_config, bound_config},
-    {"client", -2, 0, cmd_client, NULL},
+    {"ping", -1, KV_CMD_FAST, cmd_ping, bound_echo, NULL},
+    {"echo", 2, KV_CMD_FAST, cmd_echo, bound_echo, NULL},
+    {"quit", -1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_quit, NULL, NULL},
+    {"select", 2, KV_CMD_FAST, cmd_select, NULL, NULL},
+    {"dbsize", 1, KV_CMD_READONLY | KV_CMD_FAST, cmd_dbsize, NULL, NULL},
+    {"flushall", -1, KV_CMD_WRITE, cmd_flush, NULL, NULL},
+    {"flushdb", -1, KV_CMD_WRITE, cmd_flush, NULL, NULL},
+    {"multi", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_multi, NULL, NULL},
+    {"exec", 1, KV_CMD_NOQUEUE, cmd_exec, NULL, NULL},
+    {"discard", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_discard, NULL, NULL},
+    {"watch", -2, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_watch, NULL, NULL},
+    {"unwatch", 1, KV_CMD_FAST, cmd_unwatch, NULL, NULL},
+    {"info", -1, 0, cmd_info, bound_info, NULL},
+    {"time", 1, KV_CMD_FAST, cmd_time, NULL, NULL},
+    {"command", -1, 0, cmd_command, NULL, NULL},
+    {"config", -2, 0, cmd_config, bound_config, NULL},
+    {"client", -2, 0, cmd_client, NULL, NULL},
 };
 
 const struct kv_cmd_group kv_cmds_server = {server_cmds, KV_ARRAY_LEN(server_cmds)};

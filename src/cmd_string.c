@@ -115,6 +115,62 @@ static uint64_t string_max(const struct kv_cmd_ctx *c) {
     return KV_MIN(c->engine->config->proto_max_bulk_len, (uint64_t)UINT32_MAX);
 }
 
+/* ---- room (the engine's -OOM pre-check and eviction, kv_cmd.room) -------------- */
+
+/*
+ * The room key argv[k]'s string needs to become vlen bytes: the growth of its block
+ * (or a new block) if it is a string, a new item otherwise. Redis checks memory
+ * before a command and lets it take what it needs; kv's region is fixed, so the
+ * check sizes the result (SETRANGE k 300000 x needs 300 KB, not 20 bytes).
+ */
+static void room_string(struct kv_cmd_ctx *c, uint32_t k, uint64_t vlen, uint64_t *need,
+                        uint64_t *largest) {
+    KV_ASSERT(k < c->argc && vlen <= string_max(c));
+    const struct kv_item *it = kv_ks_peek(c->ks, c->argv[k].ptr, c->argv[k].len);
+    if (it != NULL && !kv_ks_item_expired(c->ks, it) && is_string(it)) {
+        kv_ks_resize_room(c->ks, it, (uint32_t)vlen, need, largest);
+        return;
+    }
+    *need = kv_ks_string_bytes(c->argv[k].len, vlen);
+    *largest = *need;
+    KV_ASSERT(*need > vlen);
+}
+
+/* SET, SETNX, GETSET: key and value are argv[1] and argv[2]. */
+static void room_set(struct kv_cmd_ctx *c, uint64_t *need, uint64_t *largest) {
+    room_string(c, 1, c->argv[2].len, need, largest);
+}
+
+/* SETEX, PSETEX: the value is argv[3]. */
+static void room_setex(struct kv_cmd_ctx *c, uint64_t *need, uint64_t *largest) {
+    room_string(c, 1, c->argv[3].len, need, largest);
+}
+
+/* APPEND: the old length plus the new bytes (nothing when the result is refused). */
+static void room_append(struct kv_cmd_ctx *c, uint64_t *need, uint64_t *largest) {
+    const struct kv_item *it = kv_ks_peek(c->ks, c->argv[1].ptr, c->argv[1].len);
+    uint64_t old = 0;
+    if (it != NULL && !kv_ks_item_expired(c->ks, it) && is_string(it))
+        old = kv_item_value_len(it);
+    *need = *largest = 0;
+    if (old + c->argv[2].len > string_max(c)) return;  /* ERR string exceeds ... */
+    room_string(c, 1, old + c->argv[2].len, need, largest);
+}
+
+/* SETRANGE: offset + value length (nothing for an offset the command refuses). */
+static void room_setrange(struct kv_cmd_ctx *c, uint64_t *need, uint64_t *largest) {
+    int64_t offset;
+    uint64_t vlen = c->argv[3].len;
+    *need = *largest = 0;
+    if (!kv_str2ll(c->argv[2].ptr, c->argv[2].len, &offset) || offset < 0 || vlen == 0) return;
+    if ((uint64_t)offset > string_max(c) || (uint64_t)offset + vlen > string_max(c)) return;
+    uint64_t total = (uint64_t)offset + vlen;
+    const struct kv_item *it = kv_ks_peek(c->ks, c->argv[1].ptr, c->argv[1].len);
+    if (it != NULL && !kv_ks_item_expired(c->ks, it) && is_string(it))
+        total = KV_MAX(total, (uint64_t)kv_item_value_len(it));
+    room_string(c, 1, total, need, largest);
+}
+
 /* ---- SET family -------------------------------------------------------------- */
 
 enum set_flag {
@@ -626,26 +682,26 @@ static uint64_t bound_incrbyfloat(struct kv_cmd_ctx *c) {
 #define F KV_CMD_FAST
 
 static const struct kv_cmd string_cmds[] = {
-    {"get", 2, R | F, cmd_get, bound_value},
-    {"set", -3, W | D, cmd_set, bound_set},
-    {"setnx", 3, W | D | F, cmd_setnx, NULL},
-    {"setex", 4, W | D, cmd_setex, NULL},
-    {"psetex", 4, W | D, cmd_psetex, NULL},
-    {"getset", 3, W | D | F, cmd_getset, bound_value},
-    {"getdel", 2, W | F, cmd_getdel, bound_value},
-    {"getex", -2, W | F, cmd_getex, bound_value},
-    {"mget", -2, R | F, cmd_mget, bound_mget},
-    {"mset", -3, W | D, cmd_mset, bound_mset},
-    {"msetnx", -3, W | D, cmd_msetnx, bound_mset},
-    {"append", 3, W | D | F, cmd_append, NULL},
-    {"strlen", 2, R | F, cmd_strlen, NULL},
-    {"incr", 2, W | D | F, cmd_incr, NULL},
-    {"decr", 2, W | D | F, cmd_decr, NULL},
-    {"incrby", 3, W | D | F, cmd_incrby, NULL},
-    {"decrby", 3, W | D | F, cmd_decrby, NULL},
-    {"incrbyfloat", 3, W | D | F, cmd_incrbyfloat, bound_incrbyfloat},
-    {"getrange", 4, R, cmd_getrange, bound_value},
-    {"setrange", 4, W | D, cmd_setrange, NULL},
+    {"get", 2, R | F, cmd_get, bound_value, NULL},
+    {"set", -3, W | D, cmd_set, bound_set, room_set},
+    {"setnx", 3, W | D | F, cmd_setnx, NULL, room_set},
+    {"setex", 4, W | D, cmd_setex, NULL, room_setex},
+    {"psetex", 4, W | D, cmd_psetex, NULL, room_setex},
+    {"getset", 3, W | D | F, cmd_getset, bound_value, room_set},
+    {"getdel", 2, W | F, cmd_getdel, bound_value, NULL},
+    {"getex", -2, W | F, cmd_getex, bound_value, NULL},
+    {"mget", -2, R | F, cmd_mget, bound_mget, NULL},
+    {"mset", -3, W | D, cmd_mset, bound_mset, NULL},
+    {"msetnx", -3, W | D, cmd_msetnx, bound_mset, NULL},
+    {"append", 3, W | D | F, cmd_append, NULL, room_append},
+    {"strlen", 2, R | F, cmd_strlen, NULL, NULL},
+    {"incr", 2, W | D | F, cmd_incr, NULL, NULL},
+    {"decr", 2, W | D | F, cmd_decr, NULL, NULL},
+    {"incrby", 3, W | D | F, cmd_incrby, NULL, NULL},
+    {"decrby", 3, W | D | F, cmd_decrby, NULL, NULL},
+    {"incrbyfloat", 3, W | D | F, cmd_incrbyfloat, bound_incrbyfloat, NULL},
+    {"getrange", 4, R, cmd_getrange, bound_value, NULL},
+    {"setrange", 4, W | D, cmd_setrange, NULL, room_setrange},
 };
 
 const struct kv_cmd_group kv_cmds_string = {string_cmds, KV_ARRAY_LEN(string_cmds)};

@@ -30,6 +30,8 @@ struct harness {
     struct kv_engine e;
     struct kv_session s, watcher;
     struct kv_session *watchers[4];
+    struct kv_watch_node *watch_nodes;
+    struct kv_watch_slot *watch_slots;
     struct kv_clock clock;
     int64_t now_ms;
     void *mem;
@@ -60,8 +62,13 @@ static struct harness *h_open(uint64_t maxmemory, uint64_t maxkeys, enum kv_evic
     h->scratch = malloc(64 << 10);
     h->out = malloc(OUT_CAP);
     kv_ks_init(&h->ks, &h->cfg, h->mem, &h->e.stats, 99);
+    h->watch_nodes = calloc(kv_watch_nodes_cap(4, h->cfg.watch_max_keys),
+                            sizeof(struct kv_watch_node));
+    h->watch_slots = calloc(kv_watch_slots_cap(4, h->cfg.watch_max_keys),
+                            sizeof(struct kv_watch_slot));
     struct kv_engine_init init = {
-        .watchers = h->watchers, .watchers_cap = 4, .config = &h->cfg, .clock = &h->clock,
+        .watchers = h->watchers, .watchers_cap = 4, .watch_nodes = h->watch_nodes,
+        .watch_slots = h->watch_slots, .config = &h->cfg, .clock = &h->clock,
         .prng_seed = 7, .ks = &h->ks, .reply_max = OUT_CAP / 2, .scratch = h->scratch,
         .scratch_cap = 64 << 10,
     };
@@ -76,6 +83,9 @@ static void h_close(struct harness *h) {
     if (h == NULL) return;
     if (h == h_live) h_live = NULL;
     kv_ks_check(&h->ks);
+    kv_engine_check(&h->e);
+    free(h->watch_nodes);
+    free(h->watch_slots);
     free(h->mem);
     free(h->scratch);
     free(h->out);
@@ -833,14 +843,16 @@ static enum kv_exec h_exec(struct harness *h, const char *const *args) {
 }
 
 TEST(test_client_limits) {
+    enum { WATCH_DEFAULT = 32 }; /* watch-max-keys's default: the limit before it */
     struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
-    const char *w[KV_WATCH_MAX + 3] = {"WATCH"};
-    char names[KV_WATCH_MAX + 1][16];
-    for (int i = 0; i <= KV_WATCH_MAX; i++) {
+    CHECK(h->cfg.watch_max_keys == WATCH_DEFAULT);
+    const char *w[WATCH_DEFAULT + 3] = {"WATCH"};
+    char names[WATCH_DEFAULT + 1][16];
+    for (int i = 0; i <= WATCH_DEFAULT; i++) {
         snprintf(names[i], sizeof(names[i]), "w%d", i);
         w[i + 1] = names[i];
     }
-    w[KV_WATCH_MAX + 1] = NULL; /* exactly KV_WATCH_MAX keys: accepted */
+    w[WATCH_DEFAULT + 1] = NULL; /* exactly watch-max-keys keys: accepted */
     CHECK(h_exec(h, w) == KV_EXEC_DONE);
     CHECK_STR(h->reply.buf, h->reply.len, "+OK\r\n");
     const char *one_more[] = {"WATCH", "extra", NULL};
@@ -1269,6 +1281,117 @@ TEST(test_expire_evicts) {
     h_close(h);
 }
 
+/* Sets key:%d (i < n) to 200-byte values (odd keys with EX 1000 when ttl); each
+ * item takes a 224-byte block. */
+static bool fill_200(struct harness *h, int n, bool ttl) {
+    char k[32], v[201];
+    memset(v, 'v', 200);
+    v[200] = 0;
+    for (int i = 0; i < n; i++) {
+        snprintf(k, sizeof(k), "key:%d", i);
+        const struct kv_reply *r = ttl && i % 2 == 1 ? RUN_CMD(h, "set", k, v, "ex", "1000")
+                                                     : RUN_CMD(h, "set", k, v);
+        if (r->len != 5 || memcmp(r->buf, "+OK\r\n", 5) != 0) return false;
+    }
+    return true;
+}
+
+static char *str_of(uint64_t n, char c) {
+    char *s = malloc(n + 1);
+    memset(s, c, n);
+    s[n] = 0;
+    return s;
+}
+
+/* Evictions the policy needs before one block for a string item fits: the fit
+ * size (kv_alloc_fit_bytes) minus what is free, in victims of `block` bytes. */
+static uint64_t evictions_for(const struct harness *h, uint32_t klen, uint64_t vlen,
+                              uint64_t block) {
+    uint64_t fit = kv_alloc_fit_bytes(kv_ks_string_bytes(klen, vlen));
+    uint64_t free0 = h->ks.alloc.free_bytes;
+    return fit <= free0 ? 0 : (fit - free0 + block - 1) / block;
+}
+
+/*
+ * Issue 18 item 7, as reported: --maxmemory 1mb --maxmemory-policy allkeys-lru,
+ * 3,000 keys of 200 B, then SET big <300,000 B>. It answered -OOM after evicting
+ * 1,024 keys (DBSIZE 1976). Now: +OK, and exactly the evictions the bytes need.
+ */
+TEST(test_evict_large_value) {
+    struct harness *h = h_open(1u << 20, 0, KV_EVICT_ALLKEYS_LRU);
+    CHECK(fill_200(h, 3000, false));
+    EXPECT(h, ":3000\r\n", "dbsize");
+    uint64_t ev = evictions_for(h, 3, 300000, 224);
+    CHECK(ev == 2);
+    char *big = str_of(300000, 'y');
+    EXPECT(h, "+OK\r\n", "set", "big", big);
+    CHECK(h->e.stats.evicted_keys == ev && h->e.stats.evict_joins == 1);
+    EXPECT(h, ":2999\r\n", "dbsize");
+    EXPECT(h, ":300000\r\n", "strlen", "big");
+    CHECK(kv_ks_used_memory(&h->ks) <= (1u << 20));
+    kv_ks_check(&h->ks);
+    /* APPEND grows a 200-byte key by 300,000 bytes: sized from the result */
+    EXPECT(h, ":1\r\n", "del", "big");
+    EXPECT(h, ":300200\r\n", "append", "key:2999", big);
+    CHECK(kv_ks_used_memory(&h->ks) <= (1u << 20));
+    free(big);
+    h_close(h);
+}
+
+/* volatile-lru: only keys with a TTL go; the others move but stay. */
+TEST(test_evict_large_value_volatile) {
+    struct harness *h = h_open(1u << 20, 0, KV_EVICT_VOLATILE_LRU);
+    CHECK(fill_200(h, 3000, true));
+    CHECK(h->ks.volatile_count == 1500);
+    uint64_t ev = evictions_for(h, 3, 400000, 232);  /* a TTL item takes 232 bytes */
+    CHECK(ev == 477);
+    char *big = str_of(400000, 'y');
+    EXPECT(h, "+OK\r\n", "set", "big", big);
+    CHECK(h->e.stats.evicted_keys == ev && h->ks.volatile_count == 1500 - ev);
+    CHECK(kv_ks_count(&h->ks) == 3001 - ev);
+    EXPECT(h, ":1\r\n", "exists", "key:0");
+    EXPECT(h, ":1\r\n", "exists", "key:2998");
+    free(big);
+    h_close(h);
+}
+
+/* SETRANGE sizes the resulting string, as Redis does. */
+TEST(test_setrange_large_offset) {
+    const char *max_size = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
+    struct harness *h = h_open(1u << 20, 0, KV_EVICT_ALLKEYS_LRU);
+    CHECK(fill_200(h, 3000, false));
+    uint64_t ev = evictions_for(h, 1, 300001, 224);
+    EXPECT(h, ":300001\r\n", "setrange", "k", "300000", "x");
+    CHECK(h->e.stats.evicted_keys == ev && kv_ks_count(&h->ks) == 3001 - ev);
+    const struct kv_reply *r = RUN_CMD(h, "getrange", "k", "299999", "300000");
+    CHECK_MEM(r->buf, r->len, "$2\r\n\0x\r\n", 8);
+    /* past proto-max-bulk-len (1 MiB here) and past 512 MB: Redis's error, no eviction */
+    uint64_t ev1 = h->e.stats.evicted_keys;
+    EXPECT(h, max_size, "setrange", "k", "1048576", "x");
+    EXPECT(h, max_size, "setrange", "new", "536870912", "x");
+    EXPECT(h, max_size, "setrange", "new", "9223372036854775806", "x");
+    /* at the limit, but more than the data region: -OOM, and nothing is evicted */
+    EXPECT(h, OOM_REPLY, "setrange", "new", "1048575", "x");
+    CHECK(h->e.stats.evicted_keys == ev1 && kv_ks_count(&h->ks) == 3001 - ev);
+    h_close(h);
+
+    h = h_open(1u << 20, 0, KV_EVICT_NOEVICTION);
+    EXPECT(h, ":300001\r\n", "setrange", "k", "300000", "x");   /* fits: succeeds */
+    EXPECT(h, ":300002\r\n", "setrange", "k", "300001", "y");   /* grows where it is */
+    EXPECT(h, ":1\r\n", "del", "k");
+    CHECK(fill_200(h, 3000, false));
+    struct snap s0 = snap_of(h);
+    EXPECT(h, OOM_REPLY, "setrange", "k", "400000", "x");       /* cannot: Redis's -OOM */
+    char *z = str_of(400000, 'z');
+    EXPECT(h, OOM_REPLY, "append", "key:0", z);
+    free(z);
+    CHECK(snap_same(snap_of(h), s0) && h->e.stats.evicted_keys == 0);
+    EXPECT(h, max_size, "setrange", "k", "1048576", "x");
+    EXPECT(h, ":0\r\n", "setrange", "k", "400000", "");          /* nothing to set */
+    EXPECT(h, ":0\r\n", "exists", "k");
+    h_close(h);
+}
+
 struct watch_case {
     const char *cmd[8];
     bool dirty;
@@ -1348,6 +1471,73 @@ TEST(test_watch_touch) {
     h_run_on(h, &h->watcher, watch_dst);
     RUN_CMD(h, "copy", "src", "dst");
     CHECK(h->watcher.flags & KV_SESSION_DIRTY_CAS);
+    h_close(h);
+}
+
+/* The WATCH index through the engine: a write costs its own key's watchers (none
+ * for an unwatched key), every watcher of a key is dirtied, UNWATCH, EXEC, DISCARD
+ * and a closed connection leave the index empty. */
+TEST(test_watch_index) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct kv_session more[2];
+    kv_session_init(&more[0], 3);
+    kv_session_init(&more[1], 4);
+    struct kv_session *all[4] = {&h->s, &h->watcher, &more[0], &more[1]};
+    const char *const watch_k[] = {"watch", "a", "k", "b", NULL};
+    for (int i = 0; i < 4; i++) h_run_on(h, all[i], watch_k);
+    kv_engine_check(&h->e);
+    CHECK(h->e.watch.nodes_used == 12 && h->e.watch.keys == 3);
+    const char *const set_other[] = {"set", "other", "1", NULL};
+    h_run_on(h, &h->s, set_other);
+    CHECK(h->e.watch.touch_visits == 0);
+    for (int i = 0; i < 4; i++) CHECK(!(all[i]->flags & KV_SESSION_DIRTY_CAS));
+    const char *const set_k[] = {"set", "k", "1", NULL};
+    h_run_on(h, &more[1], set_k);
+    CHECK(h->e.watch.touch_visits == 4);
+    for (int i = 0; i < 4; i++) CHECK(all[i]->flags & KV_SESSION_DIRTY_CAS);
+    const char *const unwatch[] = {"unwatch", NULL};
+    const char *const multi[] = {"multi", NULL};
+    const char *const exec[] = {"exec", NULL};
+    const char *const discard[] = {"discard", NULL};
+    h_run_on(h, &h->s, unwatch);
+    h_run_on(h, &h->watcher, multi);
+    CHECK_STR(h_run_on(h, &h->watcher, exec)->buf, h->reply.len, "*-1\r\n"); /* dirty */
+    h_run_on(h, &more[0], multi);
+    CHECK_STR(h_run_on(h, &more[0], discard)->buf, h->reply.len, "+OK\r\n");
+    CHECK(h->e.watch.nodes_used == 3 && h->e.watch.sessions_len == 1);
+    kv_session_reset(&h->e, &more[1]); /* the connection closed */
+    kv_engine_check(&h->e);
+    CHECK(h->e.watch.nodes_used == 0 && h->e.watch.keys == 0 && h->e.watch.sessions_len == 0);
+    for (int i = 0; i < 4; i++) CHECK(all[i]->watch_count == 0);
+    h_run_on(h, &h->s, set_k);
+    CHECK(h->e.watch.touch_visits == 4);
+    h_close(h);
+}
+
+/* watch-max-keys at run time: at the limit accepted, one past refused with the
+ * same text; the check counts arguments (duplicates too), the index distinct keys. */
+TEST(test_watch_limit_option) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    h->cfg.watch_max_keys = 3; /* lower than the index was sized for: allowed */
+    EXPECT(h, "+OK\r\n", "WATCH", "a", "b", "c");
+    CHECK(h->s.watch_count == 3);
+    EXPECT(h, "-ERR too many watched keys (at most 3 per client)\r\n", "WATCH", "d");
+    /* a is watched already, but 3 + 1 words > 3: refused all the same */
+    EXPECT(h, "-ERR too many watched keys (at most 3 per client)\r\n", "WATCH", "a");
+    CHECK(h->s.watch_count == 3);
+    h->cfg.watch_max_keys = 4;
+    EXPECT(h, "+OK\r\n", "WATCH", "a"); /* 3 + 1 <= 4, and a counts once */
+    CHECK(h->s.watch_count == 3);
+    h->cfg.watch_max_keys = 3;
+    EXPECT(h, "+OK\r\n", "UNWATCH");
+    EXPECT(h, "-ERR too many watched keys (at most 3 per client)\r\n", "WATCH", "a", "b",
+           "c", "d");
+    CHECK(h->s.watch_count == 0 && h->e.watch.nodes_used == 0);
+    EXPECT(h, "+OK\r\n", "WATCH", "a", "a", "a");
+    CHECK(h->s.watch_count == 1 && h->e.watch.nodes_used == 1);
+    EXPECT(h, "+OK\r\n", "WATCH", "b", "c");
+    EXPECT(h, "-ERR too many watched keys (at most 3 per client)\r\n", "WATCH", "a");
+    kv_engine_check(&h->e);
     h_close(h);
 }
 
@@ -1732,7 +1922,12 @@ int main(void) {
     RUN(test_oom_direct);
     RUN(test_oom_index_full);
     RUN(test_expire_evicts);
+    RUN(test_evict_large_value);
+    RUN(test_evict_large_value_volatile);
+    RUN(test_setrange_large_offset);
     RUN(test_watch_touch);
+    RUN(test_watch_index);
+    RUN(test_watch_limit_option);
     RUN(test_set_over_expired);
     RUN(test_bounds_big_replies);
     RUN(test_bounds_exact);

@@ -39,6 +39,10 @@ static const struct kv_option kv_options[] = {
     OPT("maxmemory-policy", OPT_POLICY, maxmemory_policy,
         "noeviction allkeys-lru volatile-lru allkeys-random volatile-random volatile-ttl"),
     OPT("maxmemory-samples", OPT_U32, maxmemory_samples, "keys sampled per eviction"),
+    OPT("maxmemory-eviction-keys", OPT_U64, maxmemory_eviction_keys,
+        "keys one write may evict (0: as many as it needs)"),
+    OPT("maxmemory-eviction-move", OPT_SIZE, maxmemory_eviction_move,
+        "bytes one write may move to join free space for a large value (0: no limit)"),
     OPT("maxkeys", OPT_U64, maxkeys,
         "index slots (0: maxmemory/128); 8 bytes each, inside maxmemory; 90% usable"),
     OPT("proto-max-bulk-len", OPT_SIZE, proto_max_bulk_len, "largest bulk string accepted"),
@@ -55,6 +59,8 @@ static const struct kv_option kv_options[] = {
         "hold rule: while others wait, a large-buffer holder moving less than"),
     OPT("large-buffer-min-progress", OPT_SIZE, large_buffer_min_progress,
         "hold rule: ... this many bytes per stall window is disconnected"),
+    OPT("watch-max-keys", OPT_U32, watch_max_keys,
+        "keys one client may WATCH (past it: an error); index memory grows with it"),
     OPT("timeout", OPT_U64, timeout_s, "close clients idle this many seconds (0: never)"),
     OPT("hz", OPT_U32, hz, "background ticks per second (active expiry, timeouts)"),
     OPT("batch-wait-us", OPT_U32, batch_wait_us,
@@ -87,6 +93,7 @@ void kv_config_defaults(struct kv_config *c) {
     c->proto_inline_max_size = 64u << 10;   /* Redis PROTO_INLINE_MAX_SIZE */
     c->large_buffer_stall_ms = 25;          /* README "Protection rules" */
     c->large_buffer_min_progress = 8u << 10;
+    c->watch_max_keys = 32;
     c->timeout_s = 0;
     c->hz = 10;
     c->batch_wait_us = 30; /* README "Batching wait": measured 0, 30 and 50 */
@@ -301,6 +308,11 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
     if (c->large_buffer_min_progress > c->client_query_buffer_limit)
         return fail(err, cap, "large-buffer-min-progress: %s%s",
                     "must be at most client-query-buffer-limit", "");
+    if (c->watch_max_keys < 1 || c->watch_max_keys > 65536)
+        return fail(err, cap, "watch-max-keys: %s%s", "must be 1..65536", "");
+    if ((uint64_t)c->watch_max_keys * c->maxclients > (1u << 26))
+        return fail(err, cap, "watch-max-keys: %s%s",
+                    "times maxclients must be at most 67108864", "");
     if (c->maxmemory_samples < 1 || c->maxmemory_samples > 64)
         return fail(err, cap, "maxmemory-samples: %s%s", "must be 1..64", "");
     if (c->hz < 1 || c->hz > 500) return fail(err, cap, "hz: %s%s", "must be 1..500", "");

@@ -117,6 +117,31 @@ TEST(recv_buffers_powers_of_two) {
     CHECK(kv_config_set(&c, "recv-buffers", "16", err, sizeof(err)) == 0 && c.recv_buffers == 16);
 }
 
+/* --watch-max-keys: 1..65536, and times maxclients at most 2^26 (the index). */
+TEST(watch_max_keys_bounds) {
+    struct kv_config c;
+    char err[160] = "";
+    kv_config_defaults(&c);
+    CHECK(c.watch_max_keys == 32); /* the compile-time limit it replaced */
+    CHECK(kv_config_set(&c, "watch-max-keys", "1", err, sizeof(err)) == 0);
+    CHECK(c.watch_max_keys == 1 && kv_config_check(&c, err, sizeof(err)) == 0);
+    c.watch_max_keys = 0;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK_STR(err, strlen(err), "watch-max-keys: must be 1..65536");
+    c.watch_max_keys = 65536;
+    CHECK(kv_config_check(&c, err, sizeof(err)) == 0); /* 1024 clients: 2^26 exactly */
+    c.watch_max_keys = 65537;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK_STR(err, strlen(err), "watch-max-keys: must be 1..65536");
+    c.watch_max_keys = 65536;
+    c.maxclients = 1025;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK_STR(err, strlen(err), "watch-max-keys: times maxclients must be at most 67108864");
+    kv_config_defaults(&c);
+    c.maxclients = 1u << 20; /* the largest maxclients still works with the default */
+    CHECK(kv_config_check(&c, err, sizeof(err)) == 0);
+}
+
 TEST(config_file) {
     struct kv_config c;
     kv_config_defaults(&c);
@@ -156,6 +181,7 @@ int main(void) {
     RUN(impossible_configurations);
     RUN(wait_options_at_their_limits);
     RUN(recv_buffers_powers_of_two);
+    RUN(watch_max_keys_bounds);
     RUN(config_file);
     RUN(derived);
     TEST_SUMMARY("config");

@@ -5,8 +5,8 @@
  * per-command scratch.
  *
  * Memory: the engine struct (inside the server), the name lookup table (static
- * array of pointers into the const command groups), the watchers array and the
- * scratch area, both carved at startup. Never allocates.
+ * array of pointers into the const command groups), the WATCH index (src/watch.c)
+ * and the scratch area, both carved at startup. Never allocates.
  *
  * Invariant: when a handler runs, ctx->out has at least the room its reply bound
  * announced (the server guaranteed it), and scratch_used is 0 on entry.
@@ -115,7 +115,7 @@ static void engine_on_evict(void *ctx, const uint8_t *key, uint32_t klen) {
 
 void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
     KV_ASSERT(e != NULL && init != NULL && init->ks != NULL && init->clock != NULL);
-    KV_ASSERT(init->scratch != NULL && init->watchers != NULL);
+    KV_ASSERT(init->scratch != NULL && init->watchers != NULL && init->config != NULL);
     struct kv_stats keep = e->stats; /* the keyspace may already point at it */
     memset(e, 0, sizeof(*e));
     e->stats = keep;
@@ -125,8 +125,8 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
     e->reply_max = init->reply_max;
     e->scratch = init->scratch;
     e->scratch_cap = init->scratch_cap;
-    e->watchers = init->watchers;
-    e->watchers_cap = init->watchers_cap;
+    kv_watch_init(&e->watch, init->watchers, init->watchers_cap, init->config->watch_max_keys,
+                  init->watch_nodes, init->watch_slots);
     kv_prng_init(&e->prng, init->prng_seed);
     for (uint32_t g = 0; g < KV_ARRAY_LEN(groups); g++) {
         for (uint32_t i = 0; i < groups[g]->count; i++) lookup_add(e, &groups[g]->cmds[i]);
@@ -152,57 +152,34 @@ void kv_session_init(struct kv_session *s, uint64_t id) {
 
 /* ---- WATCH ------------------------------------------------------------------ */
 
-static void watchers_remove(struct kv_engine *e, struct kv_session *s) {
-    for (uint32_t i = 0; i < e->watcher_count; i++) {
-        if (e->watchers[i] != s) continue;
-        e->watchers[i] = e->watchers[--e->watcher_count];
-        return;
-    }
-    KV_UNREACHABLE();
-}
-
 void kv_engine_unwatch(struct kv_engine *e, struct kv_session *s) {
-    if (s->watch_count > 0) watchers_remove(e, s);
-    s->watch_count = 0;
-    s->watch_existed = 0;
+    kv_watch_remove_session(&e->watch, s);
+    KV_ASSERT(s->watch_count == 0 && s->watch_existed == 0);
     s->flags &= ~(uint32_t)KV_SESSION_DIRTY_CAS;
 }
 
+/* The caller (WATCH) checked watch-max-keys; the index holds the init-time value. */
 void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *key,
                      uint32_t klen) {
-    KV_ASSERT(s->watch_count < KV_WATCH_MAX);
+    KV_ASSERT(s->watch_count < e->config->watch_max_keys);
     uint64_t h = kv_table_hash(&e->ks->table, key, klen);
-    for (uint32_t i = 0; i < s->watch_count; i++) {
-        if (s->watch_hash[i] == h) return;
-    }
-    if (s->watch_count == 0) {
-        KV_ASSERT(e->watcher_count < e->watchers_cap);
-        e->watchers[e->watcher_count++] = s;
-    }
+    if (kv_watch_has(&e->watch, s, h)) return;
     const struct kv_item *it = kv_ks_peek(e->ks, key, klen);
     bool live = it != NULL && !kv_ks_item_expired(e->ks, it);
-    s->watch_deadline[s->watch_count] = live ? kv_item_expire_ms(it) : -1;
-    if (live) s->watch_existed |= 1u << s->watch_count;
-    s->watch_hash[s->watch_count++] = h;
+    kv_watch_add(&e->watch, s, h, live ? kv_item_expire_ms(it) : -1, live);
 }
 
+/* O(the key's watchers): nothing at all while nobody watches. */
 void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen) {
-    if (e->watcher_count == 0) return;
-    uint64_t h = kv_table_hash(&e->ks->table, key, klen);
-    for (uint32_t i = 0; i < e->watcher_count; i++) {
-        struct kv_session *s = e->watchers[i];
-        for (uint32_t k = 0; k < s->watch_count; k++) {
-            if (s->watch_hash[k] == h) s->flags |= KV_SESSION_DIRTY_CAS;
-        }
-    }
+    if (kv_watch_empty(&e->watch)) return;
+    kv_watch_touch(&e->watch, kv_table_hash(&e->ks->table, key, klen));
 }
 
-void kv_engine_touch_all(struct kv_engine *e) {
-    for (uint32_t i = 0; i < e->watcher_count; i++) {
-        struct kv_session *s = e->watchers[i];
-        KV_ASSERT(s->watch_count > 0);
-        if (s->watch_existed != 0) s->flags |= KV_SESSION_DIRTY_CAS;
-    }
+void kv_engine_touch_all(struct kv_engine *e) { kv_watch_touch_existed(&e->watch); }
+
+void kv_engine_check(const struct kv_engine *e) {
+    KV_ASSERT(e->config != NULL && e->watch.per_session >= e->config->watch_max_keys);
+    kv_watch_check(&e->watch);
 }
 
 void kv_session_reset(struct kv_engine *e, struct kv_session *s) {
@@ -305,7 +282,8 @@ static void reply_unknown(struct kv_reply *out, uint32_t argc, const struct kv_s
  * strcasecmp (so it ends at a NUL byte) against "post" and "host:", before the
  * lookup and before MULTI queueing, and then closes the connection without a
  * reply, logging a warning. kv does the same: the session closes, nothing is
- * written, and stats.security_warnings counts it; the daemon (src/main.c) prints
+ * written (and the server drops earlier replies not yet on the wire, as Redis
+ * frees the client with them: KV_SESSION_ABORT), and stats.security_warnings counts it; the daemon (src/main.c) prints
  * Redis's warning from that count, at most once a minute as Redis does.
  */
 static bool is_cross_protocol(struct kv_slice name) {
@@ -316,7 +294,7 @@ static bool is_cross_protocol(struct kv_slice name) {
 static void security_warning(struct kv_engine *e, struct kv_session *s, struct kv_reply *out,
                              uint32_t from) {
     KV_ASSERT(out->len == from);  /* no reply byte */
-    s->flags |= KV_SESSION_CLOSE;
+    s->flags |= KV_SESSION_CLOSE | KV_SESSION_ABORT;
     e->stats.security_warnings++;
     KV_ASSERT(s->flags & KV_SESSION_CLOSE);
 }
@@ -416,11 +394,7 @@ uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32
 
 /* A watched key that was live at WATCH and has expired since dirties the session. */
 static void watch_check_expired(struct kv_engine *e, struct kv_session *s) {
-    int64_t now = engine_time(e);
-    for (uint32_t i = 0; i < s->watch_count; i++) {
-        if (s->watch_deadline[i] >= 0 && s->watch_deadline[i] < now)
-            s->flags |= KV_SESSION_DIRTY_CAS; /* sticky: EXEC's decision never flips */
-    }
+    kv_watch_check_expired(&e->watch, s, engine_time(e));
 }
 
 bool kv_engine_is_exec_slow(struct kv_engine *e, struct kv_session *s, uint32_t argc,
@@ -478,7 +452,11 @@ static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd
 static bool oom_refused(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd_ctx *c) {
     if (!(cmd->flags & KV_CMD_DENYOOM)) return false;
     uint64_t need, largest;
-    oom_need(c->argc, c->argv, &need, &largest);
+    if (cmd->room != NULL) {
+        cmd->room(c, &need, &largest);
+    } else {
+        oom_need(c->argc, c->argv, &need, &largest);
+    }
     if (kv_ks_make_room(e->ks, need, largest)) return false;
     kv_reply_error(c->out, KV_ERR_OOM);
     return true;

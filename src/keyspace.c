@@ -40,7 +40,6 @@
 #define ITEM_HDR_WIDE 12u
 #define ITEM_TTL_BYTES 8u
 #define ITEM_ADDR_RESIDUE 4u      /* kv_alloc payloads sit at 4 mod 8 */
-#define KS_EVICT_MAX 1024u        /* evictions per kv_ks_make_room call */
 #define KS_RANDOM_TRIES 1024u     /* kv_ks_random draws before giving up */
 #define KS_PREFETCH_BYTES 2048u   /* of a value, by kv_ks_prefetch_batch */
 
@@ -410,6 +409,9 @@ void kv_ks_init(struct kv_keyspace *ks, const struct kv_config *c, void *mem,
     ks->stats = stats;
     ks->policy = c->maxmemory_policy;
     ks->samples = c->maxmemory_samples == 0 ? 5 : c->maxmemory_samples;
+    uint64_t ek = c->maxmemory_eviction_keys;
+    ks->evict_max = ek == 0 || ek > capacity ? capacity : ek;
+    ks->move_max = c->maxmemory_eviction_move == 0 ? UINT64_MAX : c->maxmemory_eviction_move;
     ks->maxmemory = c->maxmemory;
     ks->index_capacity = capacity;
     KV_ASSERT(kv_ks_index_bytes(ks) + ks->alloc.size <= c->maxmemory);
@@ -925,22 +927,136 @@ static int64_t victim_pick(struct kv_keyspace *ks) {
     return best_slot;
 }
 
+/* Evicts the key the policy picks; false if there is none to evict. */
+static bool evict_one(struct kv_keyspace *ks) {
+    int64_t slot = victim_pick(ks);
+    if (slot < 0) return false;
+    struct kv_item *it = item_at_ref(ks, kv_table_ref_at(&ks->table, (uint32_t)slot));
+    if (ks->on_evict != NULL) {
+        struct kv_slice k = kv_item_key(it);
+        ks->on_evict(ks->on_evict_ctx, k.ptr, k.len);
+    }
+    uint64_t count = ks->table.count;
+    unlink_at(ks, (uint32_t)slot, it);
+    ks->stats->evicted_keys++;
+    KV_ASSERT(ks->table.count + 1 == count);
+    return true;
+}
+
+/*
+ * The index slot of the used block at p if it is an item (else it is a list node:
+ * -1). p is read as an item only as far as its block holds: a node's bytes may
+ * look like anything. Exact: the index holds item refs only, each once.
+ */
+static int64_t block_item_slot(const struct kv_keyspace *ks, const void *p) {
+    const uint8_t *b = p;
+    uint32_t meta = ld32(b), type = meta & ITEM_TYPE_MASK;
+    uint64_t usable = kv_alloc_usable(p);
+    if ((type != KV_TYPE_STRING && type != KV_TYPE_LIST) || usable < ITEM_HDR_WIDE) return -1;
+    bool wide = (meta & ITEM_F_WIDE) != 0, ttl = (meta & ITEM_F_TTL) != 0;
+    uint32_t klen = wide ? ld32(b + 4) : ld16(b + 4);
+    uint32_t vlen = wide ? ld32(b + 8) : ld16(b + 6);
+    if (shape_wide(klen, vlen) != wide) return -1;
+    if (shape_size((enum kv_type)type, klen, vlen, ttl) > usable) return -1;
+    uint32_t ref = kv_alloc_ref(&ks->alloc, p);
+    const uint8_t *key = b + shape_key_off(klen, vlen, ttl);
+    uint64_t h = kv_table_hash(&ks->table, key, klen);
+    int64_t slot = kv_table_find(&ks->table, h, eq_ref, &ref, key, klen);
+    KV_ASSERT(slot < 0 ||
+              (kv_table_ref_at(&ks->table, (uint32_t)slot) & ~KV_TABLE_REF_FLAG) == ref);
+    return slot;
+}
+
+/* Mover callbacks (kv_alloc_join): items move, list nodes are walls (a node does
+ * not know its list, so the list head's refs to its end nodes could not follow). */
+static bool mover_movable(void *ctx, const void *p) {
+    return block_item_slot(ctx, p) >= 0;
+}
+
+static void mover_moving(void *ctx, const void *p, uint32_t new_ref) {
+    struct kv_keyspace *ks = ctx;
+    int64_t slot = block_item_slot(ks, p);
+    KV_ASSERT(slot >= 0 && new_ref != 0 && (new_ref & KV_TABLE_REF_FLAG) == 0);
+    bool ttl = kv_table_flag_at(&ks->table, (uint32_t)slot);
+    kv_table_set_ref_at(&ks->table, (uint32_t)slot, ttl ? new_ref | KV_TABLE_REF_FLAG : new_ref);
+}
+
+/* Joins free space for one block of `largest` bytes (counted in the stats). */
+static bool join_free(struct kv_keyspace *ks, uint64_t largest) {
+    struct kv_alloc_mover m = {mover_movable, mover_moving, ks};
+    uint64_t moved = 0;
+    bool ok = kv_alloc_join(&ks->alloc, largest, ks->move_max, &m, &moved);
+    KV_ASSERT(moved <= ks->move_max && (ok || moved == 0));
+    if (ok && moved > 0) {
+        ks->stats->evict_joins++;
+        ks->stats->evict_moved_bytes += moved;
+    }
+    return ok;
+}
+
+/*
+ * Making room. Redis counts memory in bytes: it evicts until used memory is below
+ * maxmemory, and the allocator (jemalloc, virtual memory) places a value of any
+ * size. kv's data region is one fixed range, so bytes are not enough: a 300 KB
+ * value needs one 300 KB block, and sampled victims are scattered (evicting 1,024
+ * of 3,000 small keys freed 200 KB and no block of 300 KB; issue 18). Two ways out:
+ * evict the neighbours of a free run by address, or move live items so the free
+ * bytes meet. kv moves: eviction then stays the policy's choice (LRU, TTL, random,
+ * volatile-only) and evicts exactly what Redis's byte count would, and keys that
+ * the policy spares are never lost to their address. It costs copying: at most
+ * move_max bytes (maxmemory-eviction-move), and one walk over the block headers,
+ * only when a large value does not fit although the bytes are free.
+ *
+ * So: (1) evict by policy until `need` bytes and a fit-size block's worth of bytes
+ * are free; (2) join (kv_alloc_join: items slide down over free blocks; list nodes
+ * stay, they do not know their list); (3) if that failed (list nodes in the way,
+ * or the move bound), evict more and join again once the free bytes grew by half
+ * (a logarithmic number of walks). At most evict_max evictions (the index capacity
+ * unless maxmemory-eviction-keys says fewer). noeviction joins too (no key is lost,
+ * and Redis would store a value while the bytes are free) but never evicts. Item
+ * pointers die here, as with any eviction: callers look keys up again afterwards.
+ */
 bool kv_ks_make_room(struct kv_keyspace *ks, uint64_t need, uint64_t largest) {
     KV_ASSERT(ks != NULL);
-    for (uint32_t n = 0; n < KS_EVICT_MAX; n++) {
+    if (kv_ks_fits(ks, need, largest)) return true;
+    uint64_t fit = largest > 0 && largest <= ks->alloc.size ? kv_alloc_fit_bytes(largest) : 0;
+    uint64_t goal = KV_MAX(need, fit);
+    if (goal > ks->alloc.size || largest > ks->alloc.size) return false; /* never fits */
+    uint64_t join_at = goal;  /* free bytes at which to join (again) */
+    for (uint64_t n = 0; n <= ks->evict_max; n++) {
         if (kv_ks_fits(ks, need, largest)) return true;
-        if (ks->policy == KV_EVICT_NOEVICTION) return false;
-        int64_t slot = victim_pick(ks);
-        if (slot < 0) return false;
-        struct kv_item *it = item_at_ref(ks, kv_table_ref_at(&ks->table, (uint32_t)slot));
-        if (ks->on_evict != NULL) {
-            struct kv_slice k = kv_item_key(it);
-            ks->on_evict(ks->on_evict_ctx, k.ptr, k.len);
+        if (largest > 0 && ks->alloc.free_bytes >= join_at && kv_ks_has_room(ks, 1)) {
+            if (join_free(ks, largest)) break;
+            join_at = ks->alloc.free_bytes + KV_MAX(fit, ks->alloc.free_bytes / 2);
         }
-        unlink_at(ks, (uint32_t)slot, it);
-        ks->stats->evicted_keys++;
+        if (n == ks->evict_max || ks->policy == KV_EVICT_NOEVICTION || !evict_one(ks)) break;
     }
     return kv_ks_fits(ks, need, largest);
+}
+
+uint64_t kv_ks_string_bytes(uint32_t klen, uint64_t vlen) {
+    KV_ASSERT(vlen <= UINT32_MAX);
+    uint64_t size = shape_size(KV_TYPE_STRING, klen, (uint32_t)vlen, true);
+    return kv_alloc_block_size(size);
+}
+
+void kv_ks_resize_room(const struct kv_keyspace *ks, const struct kv_item *it, uint32_t vlen,
+                       uint64_t *need, uint64_t *largest) {
+    KV_ASSERT(ks != NULL && it != NULL && kv_item_type(it) == KV_TYPE_STRING);
+    uint32_t klen = item_klen(it);
+    uint64_t size = shape_size(KV_TYPE_STRING, klen, vlen, item_has_ttl(it));
+    uint64_t have = kv_alloc_usable(it) + 4, want = kv_alloc_block_size(size);
+    *need = 0;
+    *largest = 0;
+    bool reshape = shape_wide(klen, vlen) != item_wide(it);  /* always a new block */
+    if (!reshape && want <= have) return;  /* shrinks or fits where it is */
+    if (!reshape && kv_alloc_can_resize(&ks->alloc, it, size)) {
+        *need = want - have;   /* grows into its free right neighbour */
+        return;
+    }
+    *need = want;              /* a new block while the old one still exists */
+    *largest = size;
+    KV_ASSERT(*need >= *largest);
 }
 
 struct kv_item *kv_ks_random(struct kv_keyspace *ks) {

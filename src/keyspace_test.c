@@ -286,16 +286,21 @@ TEST(test_eviction_allkeys) {
         fx_open(&f, 64 << 10, 1024, pols[p], 5);
         uint32_t n = fill(&f.ks, 0, 100000, -1);
         CHECK(n > 300);
-        uint64_t used = f.ks.alloc.used_bytes;
-        CHECK(!kv_ks_fits(&f.ks, 1000, 200));
+        uint64_t used = f.ks.alloc.used_bytes, free0 = f.ks.alloc.free_bytes;
+        CHECK(!kv_ks_fits(&f.ks, 1000, 200) && free0 < 128);
         CHECK(kv_ks_make_room(&f.ks, 1000, 200));
         uint64_t ev = f.stats.evicted_keys;
-        /* each eviction frees one 128-byte block; it stops once the request fits */
-        CHECK(ev >= 8 && kv_ks_count(&f.ks) == n - ev);
+        /* each eviction frees one 128-byte block; it stops once 1000 bytes are free,
+         * then moves items so that 208 of them (a 200-byte fit) are one block */
+        CHECK(ev == (1000 - free0 + 127) / 128 && kv_ks_count(&f.ks) == n - ev);
         CHECK(f.ks.alloc.used_bytes == used - ev * 128);
-        CHECK(kv_ks_fits(&f.ks, 1000, 200));
-        /* more than the region can ever hold: bounded, evicts up to 1024 keys */
+        CHECK(f.stats.evict_joins <= 1 && kv_ks_fits(&f.ks, 1000, 200));
+        /* more than the region can ever hold: evicts nothing */
         CHECK(!kv_ks_make_room(&f.ks, 1ull << 30, 200));
+        CHECK(!kv_ks_make_room(&f.ks, 1000, f.ks.alloc.size + 1));
+        CHECK(kv_ks_count(&f.ks) == n - ev && f.stats.evicted_keys == ev);
+        /* the whole region: evicts every key */
+        CHECK(kv_ks_make_room(&f.ks, f.ks.alloc.size, 0));
         CHECK(kv_ks_count(&f.ks) == 0 && f.stats.evicted_keys == n);
         fx_close(&f);
     }
@@ -328,8 +333,11 @@ TEST(test_eviction_volatile) {
             snprintf(key, sizeof(key), "key:%06u", i);
             CHECK(find(&f.ks, key) != NULL);
         }
-        /* asking for the impossible evicts every volatile key, then gives up */
-        CHECK(!kv_ks_make_room(&f.ks, 1ull << 30, 1));
+        /* asking for the impossible evicts nothing; for all of the region, every
+         * volatile key, then gives up */
+        uint64_t ev = f.stats.evicted_keys;
+        CHECK(!kv_ks_make_room(&f.ks, 1ull << 30, 1) && f.stats.evicted_keys == ev);
+        CHECK(!kv_ks_make_room(&f.ks, f.ks.alloc.size, 1));
         CHECK(f.ks.volatile_count == 0 && kv_ks_count(&f.ks) == plain);
         fx_close(&f);
     }
@@ -740,6 +748,105 @@ static void list_push(struct kv_keyspace *ks, struct kv_item *it, const char *s)
     KV_ASSERT(ok);
 }
 
+/* Fills with n keys "key:%06u" of vlen-byte values (each item one block). */
+static void fill_n(struct kv_keyspace *ks, uint32_t n, uint32_t vlen, int64_t ttl) {
+    char key[32];
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(key, sizeof(key), "key:%06u", i);
+        struct kv_item *it = kv_ks_set_ex(ks, (const uint8_t *)key, 10, KV_TYPE_STRING, vlen,
+                                          ttl >= 0 && i % 2 == 0 ? ttl : -1);
+        KV_ASSERT(it != NULL);
+        memset(kv_item_value(it), (int)(i & 0xff), vlen);
+    }
+}
+
+/* Every key left holds its own bytes (moves kept contents and index in step). */
+static bool fill_intact(struct kv_keyspace *ks, uint32_t n, uint32_t vlen) {
+    char key[32];
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(key, sizeof(key), "key:%06u", i);
+        struct kv_item *it = kv_ks_peek(ks, (const uint8_t *)key, 10);
+        if (it == NULL) continue;
+        const uint8_t *v = kv_item_value(it);
+        if (kv_item_value_len(it) != vlen || v[0] != (uint8_t)i || v[vlen - 1] != (uint8_t)i)
+            return false;
+    }
+    return true;
+}
+
+/*
+ * Issue 18: 3,000 keys of 200 bytes in 1 MB under allkeys-lru, then room for one
+ * 300,000-byte value. Sampled victims are scattered, so the bytes are freed by the
+ * policy and the items are moved together: exactly as many evictions as the bytes
+ * need (it used to evict 1,024 keys and still fail).
+ */
+TEST(test_make_room_joins) {
+    struct ks_fixture f;
+    fx_open(&f, 1 << 20, 0, KV_EVICT_ALLKEYS_LRU, 5);
+    fill_n(&f.ks, 3000, 200, -1);
+    uint64_t block = kv_alloc_block_size(8 + 10 + 200);   /* 224 */
+    uint64_t free0 = f.ks.alloc.free_bytes, need = kv_ks_string_bytes(3, 300000);
+    uint64_t largest = 300000 + 23, fit = kv_alloc_fit_bytes(largest);
+    CHECK(block == 224 && need == 300032 && fit == 311296);
+    CHECK(free0 == f.ks.alloc.size - 3000 * block && free0 < fit);
+    CHECK(kv_ks_make_room(&f.ks, need, largest));
+    uint64_t ev = (fit - free0 + block - 1) / block;       /* 2 here */
+    CHECK(f.stats.evicted_keys == ev && kv_ks_count(&f.ks) == 3000 - ev);
+    CHECK(f.stats.evict_joins == 1 && f.stats.evict_moved_bytes > 0);
+    CHECK(f.stats.evict_moved_bytes <= (3000 - ev) * block);
+    kv_ks_check(&f.ks);
+    CHECK(fill_intact(&f.ks, 3000, 200));
+    struct kv_item *big = kv_ks_set(&f.ks, (const uint8_t *)"big", 3, KV_TYPE_STRING, 300000,
+                                    false);
+    CHECK(big != NULL && kv_ks_count(&f.ks) == 3001 - ev);
+    CHECK(kv_ks_used_memory(&f.ks) <= f.ks.maxmemory);
+    printf("make_room: 3000 x 200 B, then 300000 B: %llu evicted, %llu bytes moved\n",
+           (unsigned long long)ev, (unsigned long long)f.stats.evict_moved_bytes);
+    fx_close(&f);
+}
+
+/* maxmemory-eviction-keys bounds the evictions of one call; noeviction joins but
+ * never evicts; volatile policies move keys without a TTL but evict none. */
+TEST(test_make_room_bounds) {
+    struct ks_fixture f;
+    fx_open(&f, 1 << 20, 0, KV_EVICT_ALLKEYS_RANDOM, 5);
+    f.cfg.maxmemory_eviction_keys = 10;
+    kv_ks_init(&f.ks, &f.cfg, f.mem, &f.stats, 12345);
+    kv_ks_set_time(&f.ks, 1000000);
+    CHECK(f.ks.evict_max == 10);
+    fill_n(&f.ks, 3000, 200, -1);
+    uint64_t free0 = f.ks.alloc.free_bytes, fit = kv_alloc_fit_bytes(400023);
+    uint64_t ev = (fit - free0 + 223) / 224;   /* 400 KB: 441 evictions */
+    CHECK(free0 == 311024 && fit == 409600 && ev == 441);
+    CHECK(!kv_ks_make_room(&f.ks, 400032, 400023));
+    CHECK(f.stats.evicted_keys == 10 && kv_ks_count(&f.ks) == 2990);
+    CHECK(!kv_ks_make_room(&f.ks, 400032, 400023) && f.stats.evicted_keys == 20);
+    f.ks.evict_max = f.ks.index_capacity;
+    CHECK(kv_ks_make_room(&f.ks, 400032, 400023));
+    CHECK(f.stats.evicted_keys == ev && f.stats.evict_joins == 1);
+    fx_close(&f);
+
+    fx_open(&f, 1 << 20, 0, KV_EVICT_NOEVICTION, 5);
+    fill_n(&f.ks, 3000, 200, -1);
+    for (uint32_t i = 0; i < 3000; i += 3) {   /* 1000 holes of 224 bytes */
+        char key[32];
+        snprintf(key, sizeof(key), "key:%06u", i);
+        CHECK(kv_ks_delete_key(&f.ks, (const uint8_t *)key, 10));
+    }
+    CHECK(!kv_ks_fits(&f.ks, 300032, 300023) && kv_ks_make_room(&f.ks, 300032, 300023));
+    CHECK(f.stats.evicted_keys == 0 && f.stats.evict_joins == 1 && fill_intact(&f.ks, 3000, 200));
+    CHECK(!kv_ks_make_room(&f.ks, f.ks.alloc.free_bytes + 1, 0) && kv_ks_count(&f.ks) == 2000);
+    fx_close(&f);
+
+    fx_open(&f, 1 << 20, 0, KV_EVICT_VOLATILE_LRU, 5);
+    fill_n(&f.ks, 3000, 200, 5000000);        /* even keys have a TTL */
+    CHECK(f.ks.volatile_count == 1500);
+    CHECK(kv_ks_make_room(&f.ks, 300032, 300023));
+    CHECK(f.stats.evicted_keys > 0 && f.ks.volatile_count == 1500 - f.stats.evicted_keys);
+    CHECK(f.stats.evict_joins == 1 && fill_intact(&f.ks, 3000, 200));
+    fx_close(&f);
+}
+
 int main(void) {
     RUN(test_set_find_delete);
     RUN(test_item_size_is_compact);
@@ -749,6 +856,8 @@ int main(void) {
     RUN(test_eviction_noeviction);
     RUN(test_eviction_allkeys);
     RUN(test_eviction_volatile);
+    RUN(test_make_room_joins);
+    RUN(test_make_room_bounds);
     RUN(test_eviction_choice);
     RUN(test_evict_hook);
     RUN(test_oom_changes_nothing);

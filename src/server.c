@@ -82,7 +82,8 @@
 enum {
     L_CONNS, L_SLOTS, L_REJECT, L_READY, L_SMALL_IN, L_SMALL_OUT, L_LARGE_IN, L_LARGE_OUT,
     L_POOL_IN_FREE, L_POOL_OUT_FREE, L_POOL_IN_WAIT, L_POOL_OUT_WAIT, L_ARGV, L_KEYSPACE,
-    L_SCRATCH, L_WATCHERS, L_INLINE, L_RECV_RING, L_RECV_BUFS, L_HOLD_IN, L_HOLD_OUT,
+    L_SCRATCH, L_WATCHERS, L_WATCH_NODES, L_WATCH_SLOTS, L_INLINE, L_RECV_RING, L_RECV_BUFS,
+    L_HOLD_IN, L_HOLD_OUT,
 };
 
 void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
@@ -106,7 +107,11 @@ void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
     kv_layout_add(l, "argv", argc, argc * sizeof(struct kv_slice));
     kv_layout_add(l, "keyspace (maxmemory)", kv_ks_index_capacity(c), c->maxmemory);
     kv_layout_add(l, "command scratch", 1, SCRATCH_BYTES);
-    kv_layout_add(l, "watchers", c->maxclients, c->maxclients * sizeof(void *));
+    kv_layout_add(l, "watching clients", c->maxclients, c->maxclients * sizeof(void *));
+    uint64_t wn = kv_watch_nodes_cap(c->maxclients, c->watch_max_keys);
+    uint64_t ws = kv_watch_slots_cap(c->maxclients, c->watch_max_keys);
+    kv_layout_add(l, "watched keys (watch-max-keys)", wn, wn * sizeof(struct kv_watch_node));
+    kv_layout_add(l, "watched key index", ws, ws * sizeof(struct kv_watch_slot));
     kv_layout_add(l, "inline decode buffer", 1, c->proto_inline_max_size);
     /* The ring's bookkeeping must be page-aligned: a page more, aligned in init. */
     uint64_t rb = c->recv_buffers;
@@ -179,6 +184,8 @@ void kv_server_init(struct kv_server *s, const struct kv_config *c, struct kv_ar
     struct kv_engine_init ei = {
         .watchers = kv_arena_get(a, L_WATCHERS),
         .watchers_cap = c->maxclients,
+        .watch_nodes = kv_arena_get(a, L_WATCH_NODES),
+        .watch_slots = kv_arena_get(a, L_WATCH_SLOTS),
         .config = c,
         .clock = clock,
         .prng_seed = kv_splitmix64(&sm),
@@ -532,6 +539,9 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
         c->keep_start = KV_KEEP_NONE;
     }
     if (c->session.flags & KV_SESSION_CLOSE) c->close_after_reply = true;
+    if (c->session.flags & KV_SESSION_ABORT) /* only what is on the wire goes out */
+        c->out_len = c->send_inflight ? c->out_sent + c->send_len : c->out_sent;
+    KV_ASSERT(c->out_sent <= c->out_len);
     return true;
 }
 
@@ -1273,11 +1283,13 @@ static uint32_t check_holders(const struct kv_server *s, const struct kv_bufpool
 }
 
 void kv_server_check(const struct kv_server *s) {
-    uint32_t live = 0, held_in = 0, held_out = 0, clients = 0;
+    uint32_t live = 0, held_in = 0, held_out = 0, clients = 0, watching = 0;
     for (uint32_t i = 0; i < s->conns_cap; i++) {
         const struct kv_conn *c = &s->conns[i];
         KV_ASSERT(c->slot == i);
         check_conn(s, c);
+        KV_ASSERT(c->session.watch_count == 0 || (c->state != KV_CONN_FREE && i < s->clients_max));
+        if (c->session.watch_count > 0) watching++;
         if (c->state != KV_CONN_FREE) live++;
         if (c->state != KV_CONN_FREE && i < s->clients_max) clients++;
         if (c->large_in != NULL) held_in++;
@@ -1294,6 +1306,8 @@ void kv_server_check(const struct kv_server *s) {
     kv_bufpool_check(&s->pool_in);
     kv_bufpool_check(&s->pool_out);
     kv_ks_check(&s->ks);
+    KV_ASSERT(watching == s->engine.watch.sessions_len); /* a closed session watches nothing */
+    kv_engine_check(&s->engine);
 }
 
 struct kv_keyspace *kv_server_keyspace(struct kv_server *s) { return &s->ks; }

@@ -376,9 +376,10 @@ PROTOCOL = {
     'quit-inline': b'QUIT\r\nPING\r\n',
     'quit-args': b'*2\r\n$4\r\nQUIT\r\n$1\r\nx\r\n',
     'quit-in-multi': b'MULTI\r\nSET a 1\r\nQUIT\r\n',
-    # POST / Host: close without a reply. Not compared: a POST pipelined behind
-    # answered commands in one write (Redis drops their unsent replies, kv sends them
-    # and then closes; e2e test_cross_protocol covers separate writes).
+    # POST / Host: close without a reply, and replies pipelined before them in the
+    # same read are dropped with the client (KV_SESSION_ABORT).
+    'post-after-ping': b'PING\r\nPING\r\nPOST / HTTP/1.1\r\n',
+    'post-in-multi': b'MULTI\r\nSET a 1\r\nHost: x\r\n',
     'http-post': b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\nSET a 1\r\n',
     'host-header': b'host: 127.0.0.1:6379\r\nPING\r\n',
     'post-resp-args': b'*2\r\n$4\r\npOsT\r\n$1\r\n/\r\nPING\r\n',

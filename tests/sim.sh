@@ -6,6 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 KV=${KV_BIN:-./build/kv}
 BUDGET_S=${SIM_BUDGET_S:-150}
+HOSTILE_BUDGET_S=${SIM_HOSTILE_BUDGET_S:-60}
 passed=0; failed=0
 
 run_seed() {
@@ -27,7 +28,9 @@ run_seed() {
 #  7000936: a corrupted connection's MULTI overflow went unnoticed by the checker
 #  8000754: an eviction caused by a command inside EXEC was taken as preceding EXEC
 #  9200784: the idle timeout closed a client that had stopped reading mid-error (checker)
-for seed in 1 10 452995056 7000908 7000936 8000754 9200784; do run_seed "$seed"; done
+#   8: FLUSHALL "async\0z" (an option ends at a NUL byte for Redis) was a syntax error
+#  10: SCAN TYPE "string\0z" matched no key (Redis strcasecmp()s TYPE's argument)
+for seed in 1 10 452995056 7000908 7000936 8000754 9200784 8; do run_seed "$seed"; done
 # The same seeds with one recv per read and no EXEC padded to the query limit, as
 # they ran when they found their bugs (three seeds in four draw multishot recv, one
 # in two edge MULTIs: sim_main.c world_setup).
@@ -36,7 +39,7 @@ for seed in 1 10 452995056 7000908 7000936 8000754 9200784; do
 done
 #  14: with edge MULTIs, a corrupted connection's EXEC crossed the limit: the
 #      checker now takes EXECABORT from the server there (sim_check.c match_request)
-run_seed 14
+run_seed 14 --no-hostile  # as it ran when found (seed 14 now draws hostile clients)
 # Seed 1 pads transactions to end 0..15 bytes short of the query limit (sim_client.c
 # pad_to_limit): EXEC's own bytes must cross it, the case the checker once missed
 # (without the EXEC rule in sim_check.c match_kept this seed fails).
@@ -49,11 +52,31 @@ else
     printf '%s\n' "$out" | tail -n 3
 fi
 
+# Hostile clients (sim_hostile.c): each seed below failed on the tree before the issue
+# 18 fixes, the first with only the kind of act that found it, the second with the
+# seed's own mix (`kv sim --seed N --hostile`). Each is a regression test of its fix.
+#   bug 1, an inline line past 64 KiB whose newline came after the limit check
+#          (assertion f->frame_len <= KV_PROTO_INLINE_MAX + 64): inline 2, mix 4
+#   bug 2, empty frames inside MULTI past EXEC's frame bound (pos == c->in_start):
+#          empty 1, mix 1
+#   bug 3, an inline request with more words than argv holds (f->argc <= s->argc_max):
+#          inline 1, mix 6
+#   bug 4, partial large requests (silent or trickling) holding every large request
+#          buffer: a well-behaved client past the liveness bound: partial 1, mix 35
+#   bug 5, never-reading GET pipelines holding every large reply buffer: noread 6,
+#          mix 16
+#   bug 9, HTTP (POST, Host:) answered and left open: http 3, mix 2
+for x in inline:2 empty:1 inline:1 partial:1 noread:6 http:3; do
+    run_seed "${x#*:}" --hostile="${x%%:*}"
+done
+for seed in 4 1 6 35 16 2; do run_seed "$seed" --hostile; done
+
 # Crowds (96+ clients): the server's io batch plan (activity.h kv_batch_plan) leaves
 # 0 there, so its path runs under faults; seed 2's largest hint with one recv per
-# read is exactly 13 (15 before INFO gained recv_multishot_armed, 14 before the
-# index grew in levels: each changed the run) and its pipelining clients take the
-# plan to its four windows.
+# read is exactly 16 (15 before INFO gained large_buffer_stall_disconnections and
+# the eviction counters, 13 before the workload reached every option edge, 15
+# before INFO gained recv_multishot_armed, 14 before the index grew in levels: each
+# changed the run) and its pipelining clients take the plan to its four windows.
 for seed in 1 4; do run_seed "$seed" --crowd; done
 # 9700047, 9700113: 116 clients queued behind two (one) large buffers drain in
 # ~6,000 ticks; the drain's liveness check now waits while bytes still move
@@ -61,11 +84,11 @@ for seed in 9700047 9700113; do run_seed "$seed" --crowd; done
 out=$(timeout 120 "$KV" sim --seed 2 --crowd --no-multishot --stats 2>&1)
 hint=$(printf '%s\n' "$out" | grep -o 'batch_hint_max=[0-9]*' | cut -d= -f2)
 wins=$(printf '%s\n' "$out" | grep -o 'batch_windows_max=[0-9]*' | cut -d= -f2)
-if [ "$hint" = "13" ] && [ "$wins" = "4" ] && printf '%s\n' "$out" | tail -n1 | grep -q '^seed=2 '; then
+if [ "$hint" = "16" ] && [ "$wins" = "4" ] && printf '%s\n' "$out" | tail -n1 | grep -q '^seed=2 '; then
     passed=$((passed + 1)); echo "crowd: seed 2 batch_hint_max=$hint batch_windows_max=$wins"
 else
     failed=$((failed + 1))
-    echo "FAIL crowd: seed 2 batch_hint_max=${hint:-none} (want 13) batch_windows_max=${wins:-none} (want 4)"
+    echo "FAIL crowd: seed 2 batch_hint_max=${hint:-none} (want 16) batch_windows_max=${wins:-none} (want 4)"
     printf '%s\n' "$out" | tail -n 3
 fi
 # Multishot recv with one shared buffer among ~100 clients: most multishots end
@@ -108,15 +131,22 @@ while [ $((SECONDS - start)) -lt "$BUDGET_S" ] && [ $n -lt 2000 ]; do
     n=$((n + 1))
 done
 echo "seed range $base..$((base + n - 1)): $n seeds, $requests simulated requests in $((SECONDS - start))s"
+# Every seed of a second range with hostile clients (one seed in four draws them above).
+hbase=$((base + 500000)); start=$SECONDS; n=0
+while [ $((SECONDS - start)) -lt "$HOSTILE_BUDGET_S" ] && [ $n -lt 500 ]; do
+    run_seed $((hbase + n)) --hostile
+    n=$((n + 1))
+done
+echo "hostile range $hbase..$((hbase + n - 1)): $n seeds in $((SECONDS - start))s"
 
 # The canary: a planted bug must make the simulator fail.
-if timeout 120 "$KV" sim --seed 7 --canary >/dev/null 2>&1; then
+if timeout 120 "$KV" sim --seed 7 --canary --no-hostile >/dev/null 2>&1; then
     failed=$((failed + 1)); echo "FAIL canary: the planted bug went unnoticed"
 else
     passed=$((passed + 1)); echo "canary: planted bug detected"
 fi
 # The model canary: a wrong reference model must make the model check fail.
-if timeout 120 "$KV" sim --seed 7 --canary=model >/dev/null 2>&1; then
+if timeout 120 "$KV" sim --seed 7 --canary=model --no-hostile >/dev/null 2>&1; then
     failed=$((failed + 1)); echo "FAIL model canary: the planted bug went unnoticed"
 else
     passed=$((passed + 1)); echo "model canary: planted bug detected"

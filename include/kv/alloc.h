@@ -15,7 +15,8 @@
  * A header holds size / 8 in 30 bits, so a region is at most KV_ALLOC_BYTES_MAX.
  *
  * Never touches memory outside its region, never calls malloc, never moves a block
- * except in kv_alloc_realloc (which returns the new address).
+ * except in kv_alloc_realloc (which returns the new address) and kv_alloc_join
+ * (which tells the owner of every block it moves, before moving it).
  */
 #ifndef KV_ALLOC_H
 #define KV_ALLOC_H
@@ -59,6 +60,36 @@ uint64_t kv_alloc_usable(const void *p);
 uint64_t kv_alloc_block_size(uint64_t n);
 /* True if an allocation of n usable bytes would succeed right now. */
 bool kv_alloc_can_alloc(const struct kv_alloc *a, uint64_t n);
+/*
+ * The free block size that guarantees kv_alloc_alloc(n) succeeds: the block size
+ * rounded up to its class boundary (good fit looks only at classes whose every
+ * block is big enough), at most 1/16 more than kv_alloc_block_size(n).
+ */
+uint64_t kv_alloc_fit_bytes(uint64_t n);
+/* True if kv_alloc_realloc(p, n) would succeed without moving p. */
+bool kv_alloc_can_resize(const struct kv_alloc *a, const void *p, uint64_t n);
+
+/*
+ * Joining free space. The owner of the blocks says which used blocks may move
+ * (`movable`: the others are walls) and updates its references to a block just
+ * before it moves (`moving`: p is still intact and new_ref is where it goes).
+ */
+struct kv_alloc_mover {
+    bool (*movable)(void *ctx, const void *p);
+    void (*moving)(void *ctx, const void *p, uint32_t new_ref);
+    void *ctx;
+};
+/*
+ * Makes kv_alloc_alloc(n) succeed by sliding movable used blocks down over free
+ * ones until one free block of kv_alloc_fit_bytes(n) exists: it picks the run of
+ * consecutive blocks (no wall inside) holding that many free bytes whose used bytes
+ * are fewest, and moves them, at most move_max bytes. False (nothing moved) when
+ * no run qualifies. *moved gets the bytes moved. Contents and accounting are
+ * unchanged; only addresses change. O(blocks) header reads plus the moves.
+ */
+bool kv_alloc_join(struct kv_alloc *a, uint64_t n, uint64_t move_max,
+                   const struct kv_alloc_mover *m, uint64_t *moved);
+
 /* Ref of a live block's payload pointer, and back. NULL <-> 0 both ways. */
 uint32_t kv_alloc_ref(const struct kv_alloc *a, const void *p);
 void *kv_alloc_ptr(const struct kv_alloc *a, uint32_t ref);

@@ -26,6 +26,7 @@
 #include "kv/config.h"
 #include "kv/prng.h"
 #include "kv/reply.h"
+#include "kv/watch.h"
 
 struct kv_keyspace;
 struct kv_engine;
@@ -43,17 +44,15 @@ enum kv_cmd_flag {
 #define KV_EXEC_ERROR_ROOM 256u
 
 #define KV_CLIENT_NAME_MAX 64   /* CLIENT SETNAME bytes */
-#define KV_WATCH_MAX 32          /* watched keys per session */
 
 struct kv_session {
     uint32_t flags;              /* KV_SESSION_* */
     uint32_t multi_count;        /* commands queued in this MULTI */
-    uint32_t watch_count;
-    uint64_t watch_hash[KV_WATCH_MAX]; /* XXH3 of each watched key */
-    /* When each watched key, live at WATCH, expires (-1: never). Redis 7 fails the
-     * EXEC of a transaction whose watched key expired in between. */
-    int64_t watch_deadline[KV_WATCH_MAX];
-    uint32_t watch_existed;      /* bit i: watched key i existed at WATCH (FLUSHALL) */
+    /* WATCH (include/kv/watch.h): the keys are nodes of the engine's index. */
+    uint32_t watch_count;        /* keys watched, at most watch-max-keys */
+    uint32_t watch_first;        /* the first one's node (valid while watch_count > 0) */
+    uint32_t watch_existed;      /* of those, live at WATCH (FLUSHALL) */
+    uint32_t watch_pos;          /* index in the index's watching sessions */
     uint64_t id;                 /* CLIENT ID */
     uint8_t name_len;            /* CLIENT SETNAME */
     char name[KV_CLIENT_NAME_MAX];
@@ -64,6 +63,7 @@ enum kv_session_flag {
     KV_SESSION_MULTI_ERROR = 1u << 1, /* a command failed to queue: EXEC aborts */
     KV_SESSION_DIRTY_CAS = 1u << 2,   /* a watched key changed: EXEC returns nil */
     KV_SESSION_CLOSE = 1u << 3,       /* QUIT, POST, Host:: close once the reply is sent */
+    KV_SESSION_ABORT = 1u << 4,       /* POST, Host:: and drop replies not yet sent */
 };
 
 struct kv_cmd_ctx {
@@ -83,6 +83,10 @@ struct kv_cmd {
     void (*proc)(struct kv_cmd_ctx *ctx);
     /* Upper bound of the reply in bytes; NULL means kv_cmd_bound_default. */
     uint64_t (*reply_bound)(struct kv_cmd_ctx *ctx);
+    /* KV_CMD_DENYOOM: the data-region bytes the command may take (*need) and its
+     * largest single block (*largest; 0: none), from the keyspace as it is (no side
+     * effects). NULL: estimated from the argument lengths. */
+    void (*room)(struct kv_cmd_ctx *ctx, uint64_t *need, uint64_t *largest);
 };
 
 /* Command groups, each defined in its own src/cmd_<group>.c. */
@@ -114,6 +118,8 @@ struct kv_stats {
     uint64_t keyspace_misses;
     uint64_t expired_keys;
     uint64_t evicted_keys;
+    uint64_t evict_joins;         /* kv_ks_make_room joined free space by moving items */
+    uint64_t evict_moved_bytes;   /* bytes those joins moved */
     uint64_t blocked_on_buffers;  /* times a connection waited for a large buffer */
     uint64_t large_buffer_stall_disconnections; /* the hold rule's (server.c) */
     uint64_t stale_completions;
@@ -132,8 +138,13 @@ enum kv_exec {
 };
 
 struct kv_engine_init {
-    struct kv_session **watchers; /* maxclients entries: sessions with WATCHed keys */
+    /* The WATCH index's memory (include/kv/watch.h), for watchers_cap sessions of
+     * config->watch_max_keys keys: watchers_cap pointers, kv_watch_nodes_cap() nodes
+     * and kv_watch_slots_cap() slots. */
+    struct kv_session **watchers;
     uint32_t watchers_cap;
+    struct kv_watch_node *watch_nodes;
+    struct kv_watch_slot *watch_slots;
     const struct kv_config *config;
     const struct kv_clock *clock;
     uint64_t prng_seed;
@@ -175,9 +186,7 @@ struct kv_engine {
     uint8_t *scratch;
     uint64_t scratch_cap;
     uint64_t scratch_used;
-    struct kv_session **watchers;
-    uint32_t watcher_count;
-    uint32_t watchers_cap;
+    struct kv_watch watch;       /* watched key -> its watchers */
     uint32_t cmd_count;
     const struct kv_engine_observer *observer;
     struct kv_reply *exec_out;   /* EXEC in progress: its reply, from exec_from */
@@ -258,6 +267,8 @@ void kv_engine_touch_all(struct kv_engine *e);
 void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *key,
                      uint32_t klen);
 void kv_engine_unwatch(struct kv_engine *e, struct kv_session *s);
+/* Whole-engine check (the WATCH index), O(its size): the server's check calls it. */
+void kv_engine_check(const struct kv_engine *e);
 
 /* Per-command bump scratch; reset by the engine after each command. */
 void *kv_scratch_alloc(struct kv_cmd_ctx *ctx, uint64_t bytes);

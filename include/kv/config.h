@@ -29,6 +29,8 @@ struct kv_config {
     uint64_t maxmemory;             /* keyspace budget: index + keys + values + lists */
     enum kv_evict_policy maxmemory_policy;
     uint32_t maxmemory_samples;
+    uint64_t maxmemory_eviction_keys; /* keys one write may evict; 0 = as many as it needs */
+    uint64_t maxmemory_eviction_move; /* bytes one write may move to join free space; 0 = any */
     uint64_t maxkeys;               /* index capacity; 0 = derived (maxmemory / 128) */
     uint64_t proto_max_bulk_len;    /* largest bulk string a client may send */
     uint64_t client_query_buffer_limit; /* largest request; size of one large buffer */
@@ -38,6 +40,7 @@ struct kv_config {
     uint32_t proto_inline_max_size; /* longest inline request line (Redis: 64kb, fixed) */
     uint32_t large_buffer_stall_ms; /* hold rule: see src/server.c "Holding a large buffer" */
     uint32_t large_buffer_min_progress; /* bytes a holder must move per stall window */
+    uint32_t watch_max_keys;        /* keys one client may WATCH (kv's own limit) */
     uint64_t timeout_s;             /* idle client timeout, 0 = never */
     uint32_t hz;                    /* ticks per second: active expiry, timeouts */
     uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */

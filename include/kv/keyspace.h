@@ -20,7 +20,9 @@
  * kv_ks_make_room(), which the engine calls before a DENYOOM command runs, never in
  * the middle of one, so a command never sees its own keys evicted under it. (The
  * one exception, kv_ks_update_expire_evicting, evicts only after a failed attempt
- * changed nothing, and looks the key up again.)
+ * changed nothing, and looks the key up again.) kv_ks_make_room may also move items
+ * (never list nodes) to join free space: item pointers die there, refs in the index
+ * follow.
  */
 #ifndef KV_KEYSPACE_H
 #define KV_KEYSPACE_H
@@ -49,6 +51,8 @@ struct kv_keyspace {
     struct kv_prng prng;         /* eviction sampling, RANDOMKEY */
     enum kv_evict_policy policy;
     uint32_t samples;
+    uint64_t evict_max;          /* keys one kv_ks_make_room may evict (<= index capacity) */
+    uint64_t move_max;           /* bytes one kv_ks_make_room may move (kv_alloc_join) */
     uint64_t maxmemory;
     uint64_t volatile_count;     /* keys with a TTL */
     uint64_t expire_cursor;      /* active expiry position in the table */
@@ -207,11 +211,22 @@ void kv_ks_flush(struct kv_keyspace *ks);
 uint32_t kv_ks_expire_cycle(struct kv_keyspace *ks, uint32_t budget);
 /*
  * Before a command that may grow memory by about `need` bytes (largest single
- * allocation `largest`): under an eviction policy, evicts sampled keys until that
- * would fit (bounded work); returns whether it fits now. With noeviction, evicts
- * nothing and just reports.
+ * allocation `largest`): under an eviction policy, evicts keys the policy picks
+ * until the bytes are free, then moves items to join free space into one block of
+ * `largest` bytes (keyspace.c, "Making room"); returns whether it fits now. At most
+ * evict_max evictions and move_max bytes moved (maxmemory-eviction-keys,
+ * maxmemory-eviction-move). A request larger than the data region evicts nothing.
+ * With noeviction, evicts nothing (but may still join free space).
  */
 bool kv_ks_make_room(struct kv_keyspace *ks, uint64_t need, uint64_t largest);
+/* Data-region bytes a new string item takes (with room for a TTL field). */
+uint64_t kv_ks_string_bytes(uint32_t klen, uint64_t vlen);
+/*
+ * The room (for kv_ks_make_room) that resizing the string item `it` to vlen bytes
+ * takes: the growth when the block can grow where it is, else a whole new block.
+ */
+void kv_ks_resize_room(const struct kv_keyspace *ks, const struct kv_item *it, uint32_t vlen,
+                       uint64_t *need, uint64_t *largest);
 
 /* Memory figures for INFO. */
 uint64_t kv_ks_used_memory(const struct kv_keyspace *ks);
