@@ -553,6 +553,10 @@ static void config_from(struct kv_config *c, struct input *in) {
     c->proto_inline_max_size = (uint32_t)KV_MIN(c->client_query_buffer_limit, 64u << 10);
     uint32_t multi_cap = (uint32_t)(c->client_query_buffer_limit / 512);
     c->multi_max_commands = KV_MIN(1u + ((h2 >> 2) & 7u), multi_cap);
+    /* Request-side limits the engine never sees: only kept within the query limit. */
+    c->proto_inline_max_size = (uint32_t)KV_MIN(64u << 10, c->client_query_buffer_limit);
+    c->large_buffer_min_progress = KV_MIN(c->large_buffer_min_progress,
+                                          c->client_query_buffer_limit);
     char err[128];
     if (kv_config_check(c, err, sizeof(err)) != 0) {
         fprintf(stderr, "fuzz_engine: bad config: %s\n", err);

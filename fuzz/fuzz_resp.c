@@ -5,10 +5,14 @@
  * Input layout:
  *   byte 0  limits: bits 0-2 proto-max-bulk-len (table), bits 3-5 argc limit (table),
  *           bit 6 inflate (below), bit 7 every read brings exactly `need` bytes
- *   byte 1  low 4 bits: number of read sizes S (0: the whole stream in one read)
+ *   byte 1  low 4 bits: number of read sizes S (0: the whole stream in one read),
+ *           bits 4-6 the line limit inline_max (k_line_max: 64 B-64 KiB; 0 there
+ *           means the parser's default, KV_PROTO_INLINE_MAX)
  *   S bytes read sizes, cycled; 0 means "read up to what the parser said it needs"
- *   inflate 3 bytes: position, length ((v + 1) * 512), filler byte: a run inserted
- *           into the stream so the 64 KiB line limits are reachable
+ *   inflate 3 bytes: position, length v, filler byte: a run inserted into the stream,
+ *           of (v + 1) * 4 bytes for v < 224, else line limit - 16 + (v - 224): every
+ *           line limit is reachable and crossable by a few bytes (a 64 KiB line costs
+ *           ~2 ms, a small input ~20 us, so the large limit is one of eight)
  *   rest    the byte stream a client sends
  *
  * The driver plays the server: the stream arrives in reads of those sizes into one
@@ -21,14 +25,17 @@
  * Every verdict is compared with ref_frame(), a plain decoder over the whole rest
  * of the stream written from Redis 7.0's processMultibulkBuffer/processInlineBuffer/
  * sdssplitargs/string2ll plus kv's documented deviations (line and bulk terminators
- * are checked; NUL is an ordinary byte). It agrees on: which frames are complete,
- * valid, empty or erroneous, the exact error string, frame length, argc and every
- * argument's bytes. The 64 KiB "too big" errors depend on how bytes arrive, so the
- * reference reports when they are possible and when they are certain.
+ * are checked; NUL is an ordinary byte; an inline line, terminator included, longer
+ * than the line limit is too big however it arrives). It agrees on: which frames
+ * are complete, valid, empty or erroneous, the exact error string, frame length,
+ * argc and every argument's bytes. The "too big" errors of header lines depend on
+ * how bytes arrive, so the reference reports when they are possible and when they
+ * are certain.
  * Also checked: scan never writes to the buffer; NEED_MORE's `need` exceeds the
  * bytes given and never exceeds the bytes the verdict really needed.
  *
- * Test code: heap and stdio allowed; everything is freed per input.
+ * Test code: stdio allowed. Memory: static buffers sized for the largest stream,
+ * reused by every input (no per-input allocation).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,8 +68,28 @@
         }                                                                                \
     } while (0)
 
-#define LINE_MAX_BYTES 65536u /* PROTO_INLINE_MAX_SIZE */
+#define LINE_MAX_BYTES KV_PROTO_INLINE_MAX /* the parser's default line limit */
 #define DATA_MAX (1u << 16)
+#define RUN_MAX (LINE_MAX_BYTES + 16u)
+#define STREAM_MAX (DATA_MAX + RUN_MAX) /* the input plus the largest inflate run */
+#define FRAMES_MAX 64u /* frames checked per input: each costs ~1 us of reference checks */
+#define READS_MAX 256u  /* reads per input; then the rest of the stream arrives at once */
+#define ARGS_MAX (STREAM_MAX / 2 + 1)       /* an inline "a a a ..." line */
+#define REDZONE 64u
+
+/*
+ * Every buffer lives here, taken once per process: a per-input malloc of a 130 KiB
+ * stream is an mmap (ASan's large allocator) and a few hundred page faults, which
+ * cost more than all the parsing (fuzz_resp ran at ~1,600 exec/s that way). Reads
+ * past a copy's end are still caught: the bytes after it are poisoned (REDZONE).
+ */
+static uint8_t g_orig[STREAM_MAX];
+static uint8_t g_buf[STREAM_MAX];
+static uint8_t g_copy[STREAM_MAX + REDZONE];
+static uint8_t g_tok[STREAM_MAX];
+static const uint8_t *g_ref_argv[ARGS_MAX];
+static uint32_t g_ref_argl[ARGS_MAX];
+static struct kv_slice g_argv[ARGS_MAX];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,32 +103,20 @@ struct ref {
     uint64_t frame_len;
     uint64_t decide_len;    /* bytes of the frame needed to reach the verdict */
     uint32_t argc;
-    uint32_t args_cap;
-    uint8_t **argv;
+    const uint8_t **argv;   /* g_ref_argv: into the stream, or into g_tok (inline) */
     uint32_t *argl;
     const char *error;      /* NULL with status ERROR: silent close */
     char errbuf[64];
+    uint64_t line_max;      /* the parser's line limit (kv_parse_limits.inline_max) */
     bool may_mbulk_big;     /* a "too big" error is possible, depending on reads */
     bool may_bulk_big;
-    bool may_inline_big;
 };
 
-static void ref_free(struct ref *r) {
-    for (uint32_t i = 0; i < r->argc; i++) free(r->argv[i]);
-    free(r->argv);
-    free(r->argl);
-    memset(r, 0, sizeof(*r));
-}
-
+/* An argument: its bytes stay where they are (the stream or g_tok) until the frame
+ * has been compared. */
 static void ref_arg(struct ref *r, const uint8_t *p, uint32_t n) {
-    if (r->argc == r->args_cap) {
-        r->args_cap = r->args_cap ? r->args_cap * 2 : 8;
-        r->argv = realloc(r->argv, r->args_cap * sizeof(*r->argv));
-        r->argl = realloc(r->argl, r->args_cap * sizeof(*r->argl));
-        CHECK(r->argv != NULL && r->argl != NULL);
-    }
-    r->argv[r->argc] = malloc(n > 0 ? n : 1);
-    memcpy(r->argv[r->argc], p, n);
+    CHECK(r->argc < ARGS_MAX);
+    r->argv[r->argc] = p;
     r->argl[r->argc] = n;
     r->argc++;
 }
@@ -113,11 +128,12 @@ static int ref_error(struct ref *r, const char *error, uint64_t decide_len) {
     return REF_ERROR;
 }
 
+/* memchr, not a loop: this runs over whole 130 KiB streams once per frame, and a
+ * loop compiled with -fsanitize=fuzzer pays a coverage callback per byte. */
 static uint64_t find_byte(const uint8_t *b, uint64_t from, uint64_t n, uint8_t c) {
-    for (uint64_t i = from; i < n; i++) {
-        if (b[i] == c) return i;
-    }
-    return n;
+    if (from >= n) return n;
+    const uint8_t *at = memchr(b + from, c, n - from);
+    return at != NULL ? (uint64_t)(at - b) : n;
 }
 
 /* Redis string2ll, from its definition: "0", or an optional '-' and a digit 1-9
@@ -147,11 +163,11 @@ static int ref_line(struct ref *r, const uint8_t *b, uint64_t n, uint64_t start,
                     const char *big_error, uint64_t *cr_out) {
     uint64_t cr = find_byte(b, start, n, '\r');
     if (cr == n) {
-        if (n - start > LINE_MAX_BYTES)
-            return ref_error(r, big_error, start + LINE_MAX_BYTES + 1);
+        if (n - start > r->line_max)
+            return ref_error(r, big_error, start + r->line_max + 1);
         return REF_INCOMPLETE;
     }
-    if (cr - start > LINE_MAX_BYTES) *may_big = true;
+    if (cr - start > r->line_max) *may_big = true;
     if (cr + 1 >= n) return REF_INCOMPLETE;
     *cr_out = cr;
     return REF_GO_ON;
@@ -260,16 +276,18 @@ static bool ref_token(const uint8_t *b, uint64_t n, uint64_t *i, uint8_t *out, u
     return true;
 }
 
+/* kv's inline rule (src/resp.c step_inline, not Redis's): a line, terminator
+ * included, of more than line_max bytes is "too big" however its bytes arrive. */
 static int ref_inline(struct ref *r, const uint8_t *b, uint64_t n) {
+    static const char big[] = "Protocol error: too big inline request";
     uint64_t nl = find_byte(b, 0, n, '\n');
     if (nl == n) {
-        if (n > LINE_MAX_BYTES)
-            return ref_error(r, "Protocol error: too big inline request", LINE_MAX_BYTES + 1);
+        if (n >= r->line_max) return ref_error(r, big, r->line_max);
         return REF_INCOMPLETE;
     }
-    if (nl > LINE_MAX_BYTES) r->may_inline_big = true;
+    if (nl + 1 > r->line_max) return ref_error(r, big, KV_MIN(nl + 1, r->line_max));
     uint64_t line = nl > 0 && b[nl - 1] == '\r' ? nl - 1 : nl;
-    uint8_t *tok = malloc(line + 1);
+    uint8_t *tok = g_tok; /* tokens only shrink: the line fits */
     uint64_t i = 0;
     while (i < line) {
         if (c_isspace(b[i])) {
@@ -278,14 +296,12 @@ static int ref_inline(struct ref *r, const uint8_t *b, uint64_t n) {
         }
         uint32_t tlen = 0;
         if (!ref_token(b, line, &i, tok, &tlen)) {
-            free(tok);
-            for (uint32_t a = 0; a < r->argc; a++) free(r->argv[a]);
             r->argc = 0;
             return ref_error(r, "Protocol error: unbalanced quotes in request", nl + 1);
         }
         ref_arg(r, tok, tlen);
+        tok += tlen;
     }
-    free(tok);
     r->status = REF_OK;
     r->kind = r->argc > 0 ? KV_FRAME_INLINE : KV_FRAME_EMPTY;
     r->frame_len = nl + 1;
@@ -297,12 +313,12 @@ static int ref_inline(struct ref *r, const uint8_t *b, uint64_t n) {
 static void ref_frame(struct ref *r, const uint8_t *b, uint64_t n,
                       const struct kv_parse_limits *lim) {
     memset(r, 0, sizeof(*r));
+    r->line_max = lim->inline_max != 0 ? lim->inline_max : LINE_MAX_BYTES;
+    r->argv = g_ref_argv;
+    r->argl = g_ref_argl;
     int s = b[0] == '*' ? ref_multibulk(r, b, n, lim) : ref_inline(r, b, n);
     if (s == REF_INCOMPLETE) r->status = REF_INCOMPLETE;
-    if (r->status != REF_OK) {
-        for (uint32_t a = 0; a < r->argc; a++) free(r->argv[a]);
-        r->argc = 0;
-    }
+    if (r->status != REF_OK) r->argc = 0;
 }
 
 /* ---- driver ------------------------------------------------------------------- */
@@ -316,20 +332,25 @@ struct stream {
     const uint8_t *chunks;  /* read sizes, cycled */
     uint32_t nchunks;
     uint32_t next;
+    uint32_t reads;
     uint32_t scale;
     bool need_mode;
 };
 
-/* One more read: to the parser's need, by the next read size, or everything. */
+/* One more read: to the parser's need, by the next read size, or everything. A
+ * read brings at least `scale` bytes: an incomplete line "needs" one byte more, so
+ * need-sized reads of a 64 KiB line would otherwise call the parser 65,536 times. */
 static void stream_read(struct stream *s, uint64_t start, uint64_t need) {
     uint64_t to = s->total;
-    if (s->need_mode) {
+    if (s->reads++ >= READS_MAX) {
+        to = s->total; /* a parser call per byte of a long stream finds nothing new */
+    } else if (s->need_mode) {
         to = start + need;
     } else if (s->nchunks > 0) {
         uint64_t c = s->chunks[s->next++ % s->nchunks];
         to = c == 0 ? start + need : s->avail + c * s->scale;
     }
-    s->avail = KV_MIN(KV_MAX(to, s->avail + 1), s->total);
+    s->avail = KV_MIN(KV_MAX(to, s->avail + s->scale), s->total);
     UNPOISON(s->buf + s->unpoisoned, s->avail - s->unpoisoned);
     s->unpoisoned = s->avail;
 }
@@ -338,25 +359,36 @@ static bool may_be_big(const struct ref *r, const char *e) {
     if (e == NULL) return false;
     if (r->may_mbulk_big && strcmp(e, "Protocol error: too big mbulk count string") == 0)
         return true;
-    if (r->may_bulk_big && strcmp(e, "Protocol error: too big bulk count string") == 0)
-        return true;
-    return r->may_inline_big && strcmp(e, "Protocol error: too big inline request") == 0;
+    return r->may_bulk_big && strcmp(e, "Protocol error: too big bulk count string") == 0;
 }
 
-/* Decodes the frame from an exact-size copy and compares argv with the reference. */
+/* p[0..len) copied to g_copy with a poisoned redzone after it (as an exact-size
+ * heap block would have); copy_done() lifts the redzone. */
+static uint8_t *copy_in(const uint8_t *p, uint64_t len) {
+    CHECK(len <= STREAM_MAX);
+    memcpy(g_copy, p, len);
+    POISON(g_copy + len, REDZONE);
+    return g_copy;
+}
+
+static void copy_done(uint64_t len) { UNPOISON(g_copy + len, REDZONE); }
+
+/* Decodes the frame from a copy of its exact size and compares argv with the
+ * reference. argv gets exactly argc entries: the ones after are poisoned. */
 static void check_decode(const uint8_t *frame, const struct kv_parse_result *res,
                          const struct ref *r) {
-    uint8_t *copy = malloc(res->frame_len);
-    memcpy(copy, frame, res->frame_len);
-    struct kv_slice *argv = res->argc > 0 ? malloc(res->argc * sizeof(*argv)) : NULL;
-    kv_parse_decode(copy, res, argv, res->argc);
+    uint8_t *copy = copy_in(frame, res->frame_len);
+    CHECK(res->argc < ARGS_MAX);
+    POISON(g_argv + res->argc, sizeof(g_argv[0]));
+    kv_parse_decode(copy, res, g_argv, res->argc);
+    UNPOISON(g_argv + res->argc, sizeof(g_argv[0]));
     for (uint32_t a = 0; a < res->argc; a++) {
-        CHECK(argv[a].ptr >= copy && argv[a].ptr + argv[a].len <= copy + res->frame_len);
-        CHECK(argv[a].len == r->argl[a]);
-        CHECK(memcmp(argv[a].ptr, r->argv[a], argv[a].len) == 0);
+        const struct kv_slice *v = &g_argv[a];
+        CHECK(v->ptr >= copy && v->ptr + v->len <= copy + res->frame_len);
+        CHECK(v->len == r->argl[a]);
+        CHECK(memcmp(v->ptr, r->argv[a], v->len) == 0);
     }
-    free(argv);
-    free(copy);
+    copy_done(res->frame_len);
 }
 
 /* kv's verdict on one frame against the reference. True if the stream goes on. */
@@ -388,8 +420,7 @@ static bool compare(enum kv_parse_status st, const struct kv_parse_result *res,
 static void check_fast(const uint8_t *p, uint64_t len, const struct kv_parse_limits *lim,
                        const struct ref *r) {
     len = KV_MIN(len, r->status == REF_OK ? r->frame_len : 65536u);
-    uint8_t *copy = malloc(len > 0 ? len : 1);
-    memcpy(copy, p, len);
+    uint8_t *copy = copy_in(p, len);
     struct kv_slice argv[64];
     struct kv_parse_result res;
     if (kv_parse_fast(lim, copy, (uint32_t)len, argv, 64, &res)) {
@@ -400,7 +431,7 @@ static void check_fast(const uint8_t *p, uint64_t len, const struct kv_parse_lim
             CHECK(argv[i].len == 0 || memcmp(argv[i].ptr, r->argv[i], argv[i].len) == 0);
         }
     }
-    free(copy);
+    copy_done(len);
 }
 
 /* Scans the frame starting at `start`; returns how many bytes it took (0: stop). */
@@ -428,27 +459,30 @@ static uint64_t run_frame(struct stream *s, uint64_t start, const struct kv_pars
     CHECK(memcmp(s->buf + start, s->orig + start, s->avail - start) == 0);
     bool go_on = compare(st, &res, &r, need_max);
     if (go_on) check_decode(s->buf + start, &res, &r);
-    ref_free(&r);
     return go_on ? res.frame_len : 0;
 }
 
 static const uint64_t k_bulk_max[8] = {1, 3, 8, 16, 100, 4096, 1u << 20, (1ull << 31) - 64};
 static const uint64_t k_argc_max[8] = {1, 2, 3, 5, 16, 1000, 357913942, UINT32_MAX};
+static const uint64_t k_line_max[8] = {0, 64, 65, 100, 255, 1024, 4096, 16384};
 
-/* Builds the stream: data with an optional filler run inserted. */
-static uint8_t *make_stream(const uint8_t **d, size_t *n, bool inflate, uint64_t *total) {
+/* Builds the stream in g_orig: data with an optional filler run inserted. */
+static uint8_t *make_stream(const uint8_t **d, size_t *n, bool inflate, uint64_t line_max,
+                            uint64_t *total) {
     uint64_t at = 0, run = 0;
     uint8_t fill = 0;
     if (inflate && *n >= 3) {
         at = (*d)[0];
-        run = ((uint64_t)(*d)[1] + 1) * 512;
+        uint64_t v = (*d)[1];
+        run = v < 224 ? (v + 1) * 4 : line_max - 16 + (v - 224);
         fill = (*d)[2];
         *d += 3;
         *n -= 3;
     }
     at = KV_MIN(at, (uint64_t)*n);
     *total = *n + run;
-    uint8_t *s = malloc(*total > 0 ? *total : 1);
+    CHECK(*total <= STREAM_MAX);
+    uint8_t *s = g_orig;
     memcpy(s, *d, at);
     memset(s + at, fill, run);
     memcpy(s + at + run, *d + at, *n - at);
@@ -457,7 +491,8 @@ static uint8_t *make_stream(const uint8_t **d, size_t *n, bool inflate, uint64_t
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 2 || size > DATA_MAX) return 0;
-    struct kv_parse_limits lim = {k_bulk_max[data[0] & 7], k_argc_max[(data[0] >> 3) & 7]};
+    struct kv_parse_limits lim = {k_bulk_max[data[0] & 7], k_argc_max[(data[0] >> 3) & 7],
+                                  k_line_max[(data[1] >> 4) & 7]};
     struct stream s = {.nchunks = data[1] & 15u, .need_mode = (data[0] & 0x80) != 0,
                        .scale = 1};
     const uint8_t *d = data + 2;
@@ -466,21 +501,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     s.chunks = d;
     d += s.nchunks;
     n -= s.nchunks;
-    uint8_t *orig = make_stream(&d, &n, (data[0] & 0x40) != 0, &s.total);
-    if (s.total > 8192) s.scale = 64; /* keep big streams to a few hundred reads */
+    uint64_t line_max = lim.inline_max != 0 ? lim.inline_max : LINE_MAX_BYTES;
+    uint8_t *orig = make_stream(&d, &n, (data[0] & 0x40) != 0, line_max, &s.total);
+    if (s.total > 8192) s.scale = KV_MAX(64u, (uint32_t)(s.total / 512)); /* <= ~512 reads */
     s.orig = orig;
-    s.buf = malloc(s.total > 0 ? s.total : 1);
+    s.buf = g_buf;
     memcpy(s.buf, orig, s.total);
-    POISON(s.buf, s.total);
+    POISON(s.buf, STREAM_MAX); /* and past the end: nothing beyond total is addressable */
     uint64_t start = 0;
-    for (uint64_t frames = 0; start < s.total && frames < s.total; frames++) {
+    for (uint64_t frames = 0; start < s.total && frames < FRAMES_MAX; frames++) {
         uint64_t used = run_frame(&s, start, &lim);
         if (used == 0) break;
         POISON(s.buf + start, used); /* consumed: the parser must not look back */
         start += used;
     }
-    UNPOISON(s.buf, s.total);
-    free(s.buf);
-    free(orig);
+    UNPOISON(s.buf, STREAM_MAX);
     return 0;
 }

@@ -19,7 +19,9 @@ def write(target, name, data, prefix="seed-"):
 
 # ---- fuzz_resp ---------------------------------------------------------------
 # byte 0: bits 0-2 bulk limit index, 3-5 argc limit index, 6 inflate, 7 need-mode
-# byte 1: number of read sizes; then the sizes; [inflate: pos, len/512-1, filler]
+# byte 1: bits 0-3 number of read sizes, bits 4-6 line limit index (0: 64 KiB);
+# then the sizes; [inflate: pos, v, filler]: a run of (v + 1) * 4 bytes for
+# v < 224, else line limit - 16 + (v - 224) (240: exactly the line limit)
 
 def mb(*args):
     out = b"*%d\r\n" % len(args)
@@ -28,9 +30,10 @@ def mb(*args):
     return out
 
 
-def resp(name, stream, bulk=6, argc=5, reads=(), need=False, inflate=None):
+def resp(name, stream, bulk=6, argc=5, reads=(), need=False, inflate=None, line=0):
+    """line: index into the line limits 64 KiB, 64, 65, 100, 255, 1 KiB, 4 KiB, 16 KiB."""
     b0 = bulk | (argc << 3) | (0x80 if need else 0) | (0x40 if inflate else 0)
-    head = bytes([b0, len(reads)]) + bytes(reads)
+    head = bytes([b0, len(reads) | (line << 4)]) + bytes(reads)
     if inflate:
         head += bytes(inflate)
     write("fuzz_resp", name, head + stream)
@@ -70,12 +73,18 @@ def resp_seeds():
     resp("mb-bulk-header-bad-lf", b"*1\r\n$3\rXabc\r\n")
     resp("mb-incomplete-payload", b"*2\r\n$3\r\nabc\r\n$10\r\nabc", reads=[0])
     resp("mb-huge-declared-bulk", b"*1\r\n$2147483584\r\nabc", bulk=7, need=True)
-    resp("long-inline-no-newline", b"GET ", inflate=[4, 129, ord("a")], reads=[200])
-    resp("long-inline-then-newline", b"GET \r\n", inflate=[4, 127, ord("a")], reads=[0])
-    resp("long-mbulk-count", b"*1", inflate=[1, 130, ord("1")], reads=[255])
-    resp("long-bulk-header", b"*1\r\n$1", inflate=[6, 130, ord("0")], reads=[100, 0])
+    resp("long-inline-no-newline", b"GET ", inflate=[4, 255, ord("a")], reads=[200])
+    resp("long-inline-then-newline", b"GET \r\n", inflate=[4, 240, ord("a")], reads=[0])
+    resp("long-mbulk-count", b"*1", inflate=[1, 255, ord("1")], reads=[255])
+    resp("long-bulk-header", b"*1\r\n$1", inflate=[6, 255, ord("0")], reads=[100, 0])
+    # the same boundaries at a run-time line limit of 100 and of 64
+    resp("line100-inline-at-limit", b"GET " + b"a" * 94 + b"\r\n", line=3)
+    resp("line100-inline-past-limit", b"GET " + b"a" * 95 + b"\r\n", line=3, reads=[0])
+    resp("line100-inline-no-newline", b"GET ", inflate=[4, 240, ord("a")], reads=[7], line=3)
+    resp("line64-mbulk-count", b"*1", inflate=[1, 255, ord("1")], reads=[3], line=1)
+    resp("line64-bulk-header", b"*1\r\n$1", inflate=[6, 255, ord("0")], line=1)
     resp("long-bulk-payload", b"*2\r\n$3\r\nSET\r\n$65536\r\n\r\n", bulk=6,
-         inflate=[20, 127, ord("v")], reads=[17, 0])
+         inflate=[20, 240, ord("v")], reads=[17, 0])
 
 
 # ---- fuzz_config -------------------------------------------------------------
@@ -302,7 +311,126 @@ def engine_seeds():
                            cmd("incrbyfloat", "k:a", "v:1e3"), cmd("get", "k:a")])
 
 
+# ---- fuzz_server -------------------------------------------------------------
+# 4 header bytes (limits, buffers, clients and faults, seed), then records: an op
+# byte (bits 0-1 client, bit 2 glue: no server turn after it, bits 3-7 kind) and
+# its operands. See fuzz/fuzz_server.c.
+S_DATA, S_FILL, S_FILL16, S_TIME, S_CONTROL, S_DRAIN = 0, 20, 22, 24, 28, 30
+PAUSE, RESUME, HALF_CLOSE, CLOSE, RESET, CONNECT = range(6)
+
+
+def s_op(kind, conn=0, glue=False):
+    return bytes([(kind << 3) | (4 if glue else 0) | conn])
+
+
+def s_data(b, conn=0, glue=False):
+    """b in records of at most 256 bytes; all but the last glued to the next."""
+    out = b""
+    while b:
+        piece, b = b[:256], b[256:]
+        out += s_op(S_DATA, conn, glue or bool(b)) + bytes([len(piece) - 1]) + piece
+    return out
+
+
+def s_fill(byte, count, conn=0, glue=False):
+    kind, n = (S_FILL, count) if count <= 65536 else (S_FILL16, count // 16)
+    assert n * (16 if kind == S_FILL16 else 1) == count and 1 <= n <= 65536
+    return s_op(kind, conn, glue) + bytes([byte, (n - 1) & 255, (n - 1) >> 8])
+
+
+def s_time(exp, turns=1):
+    return s_op(S_TIME) + bytes([exp | ((turns - 1) << 4)])
+
+
+def s_control(k, conn=0):
+    return s_op(S_CONTROL, conn) + bytes([k])
+
+
+def s_drain():
+    return s_op(S_DRAIN)
+
+
+def server(name, records, limit=4, bulk=3, multi=1, timeout=0, cbuf=1, large=1, recvbufs=0,
+           policy=0, clients=1, maxclients=1, bigmem=0, precv=0, psend=0, seed=1,
+           inline=0, stall=0, progress_all=0, prefix="seed-"):
+    """limit: index into 512, 1k, 2k, 4k, 16k, 64k, 128k, 256k; bulk: 1, 64, limit/4,
+    limit-64; multi: 1, 2, 4, 16; cbuf: 256, 512, 1k, 4k; recvbufs: 0, 1, 4, 16;
+    policy: noeviction, allkeys-lru, allkeys-random, volatile-ttl; maxclients: 1, 2, 3, 8;
+    seed 0-7; inline: 64 KiB (clipped), 64, 255, limit/2; stall: 25, 1, 5, 1000 ms;
+    progress_all: large-buffer-min-progress = the limit (else 8 KiB, clipped)."""
+    head = bytes([limit | (bulk << 3) | (multi << 5) | (timeout << 7),
+                  cbuf | ((large - 1) << 2) | (recvbufs << 4) | (policy << 6),
+                  (clients - 1) | (maxclients << 2) | (bigmem << 4) | (precv << 5) |
+                  (psend << 7), seed | (progress_all << 3) | (inline << 4) | (stall << 6)])
+    write("fuzz_server", name, head + b"".join(records), prefix)
+
+
+def server_seeds():
+    ping = mb(b"PING")
+    server("ping", [s_data(ping), s_data(b"PING\r\n")])
+    server("set-get-split", [s_data(b"*3\r\n$3\r\nSET\r\n$1\r\nk"), s_data(b"\r\n$2\r\nv"),
+                             s_data(b"v\r\n" + mb(b"GET", b"k") + b"GET k\r\n")])
+    server("two-clients-pipeline", [s_data(mb(b"SET", b"a", b"1") * 3, 0, True),
+                                    s_data(mb(b"INCR", b"a") * 4, 1),
+                                    s_data(mb(b"MGET", b"a", b"b"), 0)],
+           clients=2, maxclients=1)
+    server("maxclients-reject", [s_data(ping, 0), s_data(ping, 1), s_data(ping, 2)],
+           clients=3, maxclients=1)
+    server("big-bulk", [s_data(b"*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$1000\r\n"),
+                        s_fill(ord("x"), 1000), s_data(b"\r\n" + mb(b"GET", b"big"))],
+           bulk=2)
+    server("bulk-over-limit", [s_data(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4000\r\n"),
+                               s_fill(ord("x"), 4000)], bulk=2)
+    server("query-over-limit", [s_data(b"*2\r\n$4\r\nECHO\r\n$900\r\n"), s_fill(ord("y"), 900),
+                                s_data(b"\r\n")], limit=0, bulk=3)
+    server("multi-exec", [s_data(mb(b"MULTI") + mb(b"SET", b"a", b"1") + mb(b"INCR", b"a") +
+                                 mb(b"GET", b"a") + mb(b"EXEC"))], multi=2)
+    server("multi-too-many", [s_data(mb(b"MULTI") + ping * 3 + mb(b"EXEC"))], multi=0)
+    server("multi-split-reads", [s_data(b"MULTI\r\n"), s_data(mb(b"SET", b"a", b"1")),
+                                 s_data(b"\r\n"), s_data(b"INCR a\r\n"), s_data(b"EXEC\r\n")],
+           multi=1, limit=2)
+    server("inline-quotes", [s_data(b'SET "a b" \'c\\\'d\'\r\nGET "a b"\r\nECHO "\\x41\r\n')])
+    server("empty-frames", [s_data(b"\r\n\n*0\r\n*-1\r\n" + ping)])
+    server("http-post", [s_data(b"POST / HTTP/1.1\r\nHost: x\r\n\r\n")])
+    server("pipeline-unread", [s_control(PAUSE), s_data(mb(b"SET", b"v", b"x" * 200)),
+                               s_data(mb(b"GET", b"v") * 40), s_time(4, 4), s_control(RESUME)],
+           cbuf=0)
+    server("reset-mid-request", [s_data(b"*2\r\n$4\r\nECHO\r\n$10\r\nabc"), s_control(RESET),
+                                 s_control(CONNECT), s_data(ping)])
+    server("half-close", [s_data(ping + ping, 0, True), s_control(HALF_CLOSE)])
+    server("idle-timeout", [s_data(ping), s_time(10, 16), s_time(10, 16), s_data(ping)], timeout=1)
+    server("partial-io-multishot", [s_data(mb(b"SET", b"k", b"v" * 300) + mb(b"GET", b"k") * 5)],
+           recvbufs=2, precv=2, psend=1)
+    server("evict", [s_data(mb(b"SET", b"k%d" % i, b"v" * 900)) for i in range(80)] +
+           [s_data(mb(b"DBSIZE"))], policy=1, limit=3, bulk=2)
+    server("inline-limit-64", [s_data(b"ECHO " + b"b" * 57 + b"\r\n"),
+                               s_data(b"ECHO " + b"b" * 58 + b"\r\n"), s_data(ping)], inline=1)
+    server("hold-rule-stall", [s_data(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3000\r\n", 0),
+                               s_fill(ord("x"), 100, 0), s_data(mb(b"SET", b"j", b"y" * 2500), 1),
+                               s_time(3, 8), s_data(ping, 1)],
+           limit=3, bulk=3, clients=2, maxclients=1, stall=1, cbuf=0)
+    server("expire-clock", [s_data(mb(b"SET", b"t", b"1", b"PX", b"5")), s_time(5),
+                            s_data(mb(b"GET", b"t"))])
+
+
+def server_bug_seeds():
+    """The reproductions of issue 18's bugs 1-3, named crash-issue18-*: fuzz/run.sh keeps
+    findings out of the fuzzing corpus and replays them, as tests/fuzz_replay.sh does."""
+    P = "crash-issue18-"
+    # 1: an inline request whose newline arrives after the 64 KiB limit was crossed
+    server("bug1-inline-newline-late", [s_data(b"ECHO "), s_fill(ord("a"), 30000),
+                                        s_time(8, 3), s_fill(ord("a"), 60000, glue=True),
+                                        s_data(b"\r\n")], limit=6, bulk=2, prefix=P)
+    # 2: MULTI, then more empty frames than EXEC's frame bound, then EXEC
+    server("bug2-multi-empty-frames", [s_data(b"MULTI\r\nPING\r\n"), s_fill(ord("\n"), 5000),
+                                       s_data(b"EXEC\r\n")], limit=4, multi=0, prefix=P)
+    # 3: an inline request with more words than argv holds (limit 4 KiB: 683)
+    server("bug3-inline-argc", [s_data(b"ECHO" + b" a" * 700 + b"\r\n")], limit=3, prefix=P)
+
+
 if __name__ == "__main__":
     resp_seeds()
     config_seeds()
     engine_seeds()
+    server_seeds()
+    server_bug_seeds()

@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-TARGETS=(fuzz_resp fuzz_config fuzz_engine)
+TARGETS=(fuzz_resp fuzz_config fuzz_engine fuzz_server)
 PASSED=0
 FAILED=0
 mkdir -p build-fuzz/logs
