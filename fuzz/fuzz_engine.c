@@ -550,7 +550,6 @@ static void config_from(struct kv_config *c, struct input *in) {
     c->client_buffer = 256;
     c->client_query_buffer_limit = k_reply_max[h2 & 3];
     c->proto_max_bulk_len = c->client_query_buffer_limit - 64;
-    c->proto_inline_max_size = (uint32_t)KV_MIN(c->client_query_buffer_limit, 64u << 10);
     uint32_t multi_cap = (uint32_t)(c->client_query_buffer_limit / 512);
     c->multi_max_commands = KV_MIN(1u + ((h2 >> 2) & 7u), multi_cap);
     /* Request-side limits the engine never sees: only kept within the query limit. */
