@@ -73,8 +73,8 @@ static void draw_later_limits(const struct sim_world *w, struct kv_config *c) {
     struct kv_prng q;
     kv_prng_init(&q, w->seed ^ 0x6c696d6974730001ull);
     uint64_t most = KV_MIN(c->client_query_buffer_limit, 64u << 10);
-    c->proto_inline_max_size = (uint32_t)(kv_prng_chance(&q, 1, 2) ? 64 + kv_prng_below(&q, most - 63)
-                                                                   : most);
+    bool small = kv_prng_chance(&q, 1, 2);
+    c->proto_inline_max_size = (uint32_t)(small ? 64 + kv_prng_below(&q, most - 63) : most);
     c->large_buffer_stall_ms = 2 + (uint32_t)kv_prng_below(&q, 199);
     c->large_buffer_min_progress = (uint32_t)(kv_prng_chance(&q, 1, 4) ? 0
                                                                        : kv_prng_below(&q, 4096));

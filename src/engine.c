@@ -282,9 +282,10 @@ static void reply_unknown(struct kv_reply *out, uint32_t argc, const struct kv_s
  * strcasecmp (so it ends at a NUL byte) against "post" and "host:", before the
  * lookup and before MULTI queueing, and then closes the connection without a
  * reply, logging a warning. kv does the same: the session closes, nothing is
- * written (and the server drops earlier replies not yet on the wire, as Redis
- * frees the client with them: KV_SESSION_ABORT), and stats.security_warnings counts it; the daemon (src/main.c) prints
- * Redis's warning from that count, at most once a minute as Redis does.
+ * written (the server drops earlier replies not yet on the wire, as Redis frees
+ * the client with them: KV_SESSION_ABORT), and stats.security_warnings counts it;
+ * the daemon (src/main.c) prints Redis's warning from that count, at most once a
+ * minute as Redis does.
  */
 static bool is_cross_protocol(struct kv_slice name) {
     if (name.len < 4) return false; /* the common case: one comparison */

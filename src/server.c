@@ -46,8 +46,8 @@
  * pool has waiters, each of its holders must move large-buffer-min-progress bytes
  * per large-buffer-stall-ms or be disconnected. Only a request holder waiting for a
  * reply buffer is exempt (that wait is the server's); reply holders never are, so
- * reply buffers always come back, and with them every request holder's wait. Every wait
- * therefore ends within a bounded number of stall windows, whatever the peers do:
+ * reply buffers always come back, and with them every request holder's wait. Every
+ * wait therefore ends within a bounded number of stall windows, whatever the peers do:
  * N hostile clients cost a waiter about N / large-buffers windows, never forever.
  * Two rules keep holders from parking on a buffer without any peer: a large
  * request buffer is released as soon as what is left of the input fits the small
@@ -1019,8 +1019,9 @@ static void idle_timeouts(struct kv_server *s) {
  * a client past its client-output-buffer-limit. Its window starts when it got the
  * buffer, when it last moved that much, or when it last waited for a reply buffer
  * while holding a request buffer (that wait is the server's), whichever is latest;
- * with no waiters nobody is judged and every window starts over. Checked every stall/4 ms while a pool has
- * waiters, so one hostile round costs the queue about 1.25 stall windows.
+ * with no waiters nobody is judged and every window starts over. Checked every
+ * stall/4 ms while a pool has waiters, so one hostile round costs the queue about
+ * 1.25 stall windows.
  */
 static void hold_check_pool(struct kv_server *s, const struct kv_bufpool *p,
                             const uint32_t *holders, uint64_t now) {
