@@ -400,6 +400,39 @@ static void kept_frame(struct kv_server *s, struct kv_conn *c, uint32_t pos,
 }
 
 /*
+ * One walk over the open transaction's kept frames, for EXEC's two phases (its
+ * bound, then its run): `bound` != NULL sums the queued commands' reply bounds,
+ * r != NULL runs them. Every frame takes at least one byte ("\n"), queued or not
+ * (empty lines, nested MULTIs and errors stay among the kept bytes too), so the
+ * kept bytes bound the walk: a count of queued frames did not (issue 18, bug 2).
+ */
+static void kept_walk(struct kv_server *s, struct kv_conn *c, uint64_t *bound,
+                      struct kv_reply *r) {
+    KV_ASSERT((bound == NULL) != (r == NULL));
+    bool wrote = false, grows = false;
+    uint32_t pos = in_base(c);
+    for (uint32_t i = 0; pos < c->in_start && i < kept_bytes(c); i++) {
+        struct kv_parse_result f;
+        kept_frame(s, c, pos, &f);
+        pos += f.frame_len;
+        if (f.kind == KV_FRAME_EMPTY) continue;
+        uint32_t argc = frame_decode(s, c, pos - f.frame_len, &f);
+        if (!kv_engine_would_queue(&s->engine, argc, s->argv)) continue;
+        if (r != NULL) {
+            kv_engine_exec_one(&s->engine, &c->session, argc, s->argv, r);
+            continue;
+        }
+        bool sized = false;
+        uint32_t flags = kv_engine_cmd_flags(&s->engine, argc, s->argv, &sized);
+        grows |= wrote && sized;
+        wrote |= (flags & KV_CMD_WRITE) != 0;
+        *bound += kv_engine_cmd_bound(&s->engine, &c->session, argc, s->argv);
+    }
+    KV_ASSERT(pos == c->in_start);
+    if (bound != NULL && grows) *bound = s->pool_out.size;
+}
+
+/*
  * EXEC's reply bound: the array header plus every queued command's bound, taken
  * now. A command that replies stored data after a queued write may see that data
  * grown by the transaction itself, so such a transaction reserves a whole large
@@ -407,46 +440,15 @@ static void kept_frame(struct kv_server *s, struct kv_conn *c, uint32_t pos,
  */
 static uint64_t exec_bound(struct kv_server *s, struct kv_conn *c) {
     uint64_t bound = 32;
-    bool wrote = false, grows = false;
-    uint32_t pos = c->keep_start != KV_KEEP_NONE ? c->keep_start : c->in_start;
-    /* Every frame takes at least one byte ("\n"), queued or not (empty lines, nested
-     * MULTIs and errors stay among the kept bytes too): the bytes bound the frames. */
-    for (uint32_t i = 0; pos < c->in_start && i < kept_bytes(c); i++) {
-        struct kv_parse_result f;
-        kept_frame(s, c, pos, &f);
-        if (f.kind != KV_FRAME_EMPTY) {
-            uint32_t argc = frame_decode(s, c, pos, &f);
-            if (kv_engine_would_queue(&s->engine, argc, s->argv)) {
-                bool sized = false;
-                uint32_t flags = kv_engine_cmd_flags(&s->engine, argc, s->argv, &sized);
-                grows |= wrote && sized;
-                wrote |= (flags & KV_CMD_WRITE) != 0;
-                bound += kv_engine_cmd_bound(&s->engine, &c->session, argc, s->argv);
-            }
-        }
-        pos += f.frame_len;
-    }
-    KV_ASSERT(pos == c->in_start);
-    return grows ? s->pool_out.size : bound;
+    kept_walk(s, c, &bound, NULL);
+    KV_ASSERT(bound >= 32);
+    return bound;
 }
 
 static void exec_queued(struct kv_server *s, struct kv_conn *c, struct kv_reply *r) {
     KV_ASSERT(c->keep_start != KV_KEEP_NONE || c->session.multi_count == 0);
     kv_engine_exec_begin(&s->engine, &c->session, r);
-    uint32_t pos = c->keep_start != KV_KEEP_NONE ? c->keep_start : c->in_start;
-    /* Every frame takes at least one byte ("\n"), queued or not (empty lines, nested
-     * MULTIs and errors stay among the kept bytes too): the bytes bound the frames. */
-    for (uint32_t i = 0; pos < c->in_start && i < kept_bytes(c); i++) {
-        struct kv_parse_result f;
-        kept_frame(s, c, pos, &f);
-        if (f.kind != KV_FRAME_EMPTY) {
-            uint32_t argc = frame_decode(s, c, pos, &f);
-            if (kv_engine_would_queue(&s->engine, argc, s->argv))
-                kv_engine_exec_one(&s->engine, &c->session, argc, s->argv, r);
-        }
-        pos += f.frame_len;
-    }
-    KV_ASSERT(pos == c->in_start);
+    kept_walk(s, c, NULL, r);
     kv_engine_exec_end(&s->engine, &c->session);
 }
 
