@@ -10,7 +10,7 @@
  * Invariants: a command completes or changes nothing (RENAME, COPY and adding a TTL
  * may need memory: they reply -OOM and leave every key as it was). Every modified
  * key goes to kv_engine_touch. Reply bounds are computed without side effects.
- * Never: modifies the index while kv_table_scan runs, keeps an item pointer across
+ * Never: modifies the index while kv_ks_scan runs, keeps an item pointer across
  * a keyspace mutation, writes past its bound.
  */
 #include <string.h>
@@ -233,7 +233,7 @@ static uint32_t keys_pass(struct keys_walk *w, uint32_t start, uint32_t homes) {
     w->n = 0;
     w->bytes = 0;
     w->expired_n = 0;
-    return kv_table_scan(&w->ks->table, start, homes, keys_visit, w);
+    return kv_ks_scan(w->ks, start, homes, keys_visit, w);
 }
 
 /* "*<n>\r\n" */
@@ -244,7 +244,7 @@ static const struct kv_slice *pattern_or_null(const struct kv_slice *p) {
 }
 
 /* KEYS covers every home in one pass. */
-static uint32_t keys_homes(const struct kv_cmd_ctx *c) { return c->ks->table.capacity_max; }
+static uint32_t keys_homes(const struct kv_cmd_ctx *c) { return kv_ks_scan_space(c->ks); }
 
 /* The counting pass: the exact size of KEYS's reply. */
 static uint64_t keys_size(struct kv_cmd_ctx *c, struct keys_walk *w) {
@@ -328,13 +328,13 @@ static bool scan_parse(const struct kv_cmd_ctx *c, struct scan_args *a, const ch
 
 /*
  * Homes one SCAN call covers, in cursor space (homes of the table's largest level,
- * kv_table_scan). A nearly empty table would need capacity / COUNT calls to walk;
+ * kv_ks_scan). A nearly empty table would need capacity / COUNT calls to walk;
  * instead the range is scaled by the table's sparsity so a call visits about COUNT
  * keys, as a Redis SCAN does over its right-sized dict (an empty table is walked
  * in one call). Any range keeps SCAN's guarantees: they come from the cursor alone.
  */
 static uint32_t scan_homes(const struct kv_cmd_ctx *c, const struct scan_args *a) {
-    uint64_t capacity = c->ks->table.capacity_max;
+    uint64_t capacity = kv_ks_scan_space(c->ks);
     if (a->count >= capacity) return (uint32_t)capacity;
     uint64_t homes = a->count * capacity / (kv_ks_count(c->ks) + 1);
     homes = KV_MAX(homes, a->count);
@@ -343,8 +343,8 @@ static uint32_t scan_homes(const struct kv_cmd_ctx *c, const struct scan_args *a
 }
 
 static uint32_t scan_start(const struct kv_cmd_ctx *c, const struct scan_args *a) {
-    /* Past the table: kv_table_scan visits nothing and returns 0. */
-    return (uint32_t)KV_MIN(a->cursor, (uint64_t)c->ks->table.capacity_max);
+    /* Past the table: kv_ks_scan visits nothing and returns 0. */
+    return (uint32_t)KV_MIN(a->cursor, (uint64_t)kv_ks_scan_space(c->ks));
 }
 
 /* The reply's exact size: "*2\r\n", the cursor as a bulk, then the page. */

@@ -19,7 +19,7 @@
 
 #include "kv/cmd.h"
 #include "kv/keyspace.h"
-#include "kv/list.h"
+#include "kv/ks_list.h"
 #include "kv/util.h"
 
 #define ARRAY_HDR_MAX 32u          /* "*<n>\r\n" */
@@ -57,7 +57,6 @@ static struct kv_list_head *head_of(struct kv_item *it) {
     return (struct kv_list_head *)(void *)kv_item_value(it);
 }
 
-static struct kv_alloc *alloc_of(struct kv_cmd_ctx *c) { return &c->ks->alloc; }
 
 /*
  * Looks up key argv[i] (read: counting hits/misses). *out is the item or NULL.
@@ -100,10 +99,10 @@ static void reply_elems(struct kv_cmd_ctx *c, const struct kv_list_head *h, uint
                         uint64_t n, bool forward) {
     kv_reply_array(c->out, n);
     struct kv_list_iter it;
-    kv_list_iter_init(&it, alloc_of(c), h, index, forward);
+    kv_ks_list_iter_init(&it, c->ks, h, index, forward);
     for (uint64_t i = 0; i < n; i++) {
         struct kv_slice s;
-        bool more = kv_list_iter_next(&it, &s);
+        bool more = kv_ks_list_next(&it, &s);
         KV_ASSERT(more);
         kv_reply_bulk(c->out, s.ptr, s.len);
     }
@@ -144,12 +143,12 @@ static uint64_t elems_bound(struct kv_cmd_ctx *c, const struct kv_list_head *h, 
     uint64_t cheap = n * kv_reply_bulk_size(0) + h->bytes;
     if (cheap <= CHEAP_BOUND_MAX) return base + cheap;
     if (n == 1) /* LPOP, RPOP, LMOVE: one element at an end, no iterator */
-        return base + kv_reply_bulk_size(kv_list_get(alloc_of(c), h, index).len);
+        return base + kv_reply_bulk_size(kv_ks_list_get(c->ks, h, index).len);
     uint64_t exact = 0;
     struct kv_list_iter it;
-    kv_list_iter_init(&it, alloc_of(c), h, index, forward);
+    kv_ks_list_iter_init(&it, c->ks, h, index, forward);
     struct kv_slice s;
-    for (uint64_t i = 0; i < n && kv_list_iter_next(&it, &s); i++) {
+    for (uint64_t i = 0; i < n && kv_ks_list_next(&it, &s); i++) {
         exact += kv_reply_bulk_size(s.len);
     }
     return base + exact;
@@ -179,7 +178,7 @@ static void push_generic(struct kv_cmd_ctx *c, enum kv_list_end end, bool existi
     bool created = it == NULL;
     if (created && (it = create_list(c, 1)) == NULL) return;
     struct kv_list_head *h = head_of(it);
-    if (!kv_list_push(alloc_of(c), h, end, &c->argv[2], c->argc - 2)) {
+    if (!kv_ks_list_push(c->ks, h, end, &c->argv[2], c->argc - 2)) {
         if (created) kv_ks_delete(c->ks, it);
         kv_reply_error(c->out, KV_ERR_OOM);
         return;
@@ -223,10 +222,10 @@ static void pop_generic(struct kv_cmd_ctx *c, enum kv_list_end end, const char *
     if (has_count) {
         reply_end_elems(c, h, end, n);
     } else {
-        struct kv_slice s = kv_list_get(alloc_of(c), h, end == KV_LIST_HEAD ? 0 : h->count - 1);
+        struct kv_slice s = kv_ks_list_get(c->ks, h, end == KV_LIST_HEAD ? 0 : h->count - 1);
         kv_reply_bulk(c->out, s.ptr, s.len);
     }
-    kv_list_pop(alloc_of(c), h, end, n);
+    kv_ks_list_pop(c->ks, h, end, n);
     modified(c, 1, it);
 }
 
@@ -325,7 +324,7 @@ static void cmd_lindex(struct kv_cmd_ctx *c) {
         kv_reply_null(c->out);
         return;
     }
-    struct kv_slice s = kv_list_get(alloc_of(c), h, pos);
+    struct kv_slice s = kv_ks_list_get(c->ks, h, pos);
     kv_reply_bulk(c->out, s.ptr, s.len);
 }
 
@@ -335,7 +334,7 @@ static uint64_t bound_lindex(struct kv_cmd_ctx *c) {
     uint64_t pos;
     if (h == NULL || !arg_int(c, 2, &index) || !index_norm(index, h->count, &pos))
         return kv_cmd_bound_default(c);
-    return kv_cmd_bound_default(c) + kv_reply_bulk_size(kv_list_get(alloc_of(c), h, pos).len);
+    return kv_cmd_bound_default(c) + kv_reply_bulk_size(kv_ks_list_get(c->ks, h, pos).len);
 }
 
 /* ---- lset, linsert, lrem, ltrim ------------------------------------------------ */
@@ -358,7 +357,7 @@ static void cmd_lset(struct kv_cmd_ctx *c) {
         kv_reply_error(c->out, KV_ERR_INDEX);
         return;
     }
-    if (!elems_fit(c, 3) || !kv_list_set(alloc_of(c), h, pos, c->argv[3])) {
+    if (!elems_fit(c, 3) || !kv_ks_list_set(c->ks, h, pos, c->argv[3])) {
         kv_reply_error(c->out, KV_ERR_OOM);
         return;
     }
@@ -379,13 +378,13 @@ static void cmd_linsert(struct kv_cmd_ctx *c) {
         return;
     }
     struct kv_list_head *h = head_of(it);
-    int64_t pivot = kv_list_find(alloc_of(c), h, c->argv[3]);
+    int64_t pivot = kv_ks_list_find(c->ks, h, c->argv[3]);
     if (pivot < 0) {
         kv_reply_int(c->out, -1);
         return;
     }
     uint64_t pos = (uint64_t)pivot + (after ? 1 : 0);
-    if (!elems_fit(c, 4) || !kv_list_insert(alloc_of(c), h, pos, c->argv[4])) {
+    if (!elems_fit(c, 4) || !kv_ks_list_insert(c->ks, h, pos, c->argv[4])) {
         kv_reply_error(c->out, KV_ERR_OOM);
         return;
     }
@@ -404,7 +403,7 @@ static void cmd_lrem(struct kv_cmd_ctx *c) {
     if (!find_list(c, 1, false, &it)) return;
     uint64_t removed = 0;
     if (it != NULL) {
-        removed = kv_list_remove(alloc_of(c), head_of(it), c->argv[3], count);
+        removed = kv_ks_list_remove(c->ks, head_of(it), c->argv[3], count);
         if (removed > 0) modified(c, 1, it);
     }
     kv_reply_int(c->out, (int64_t)removed);
@@ -425,7 +424,7 @@ static void cmd_ltrim(struct kv_cmd_ctx *c) {
             from = 0;
             n = 0;
         }
-        kv_list_trim(alloc_of(c), h, from, n);
+        kv_ks_list_trim(c->ks, h, from, n);
         modified(c, 1, it);
     }
     kv_reply_ok(c->out);
@@ -484,13 +483,13 @@ static uint64_t lpos_scan(struct kv_cmd_ctx *c, const struct kv_list_head *h,
     bool from_tail = o.rank < 0;
     int64_t rank = from_tail ? (int64_t)(0 - (uint64_t)o.rank) : o.rank;
     struct kv_list_iter it;
-    kv_list_iter_init(&it, alloc_of(c), h, from_tail ? h->count - 1 : 0, !from_tail);
+    kv_ks_list_iter_init(&it, c->ks, h, from_tail ? h->count - 1 : 0, !from_tail);
     uint32_t from = emit ? c->out->len : 0;
     int64_t matches = 0, found = -1;
     uint64_t emitted = 0;
     struct kv_slice s;
     for (uint64_t index = 0; (o.maxlen == 0 || index < (uint64_t)o.maxlen) &&
-                             kv_list_iter_next(&it, &s); index++) {
+                             kv_ks_list_next(&it, &s); index++) {
         if (s.len != c->argv[2].len || memcmp(s.ptr, c->argv[2].ptr, s.len) != 0) continue;
         matches++;
         if (matches < rank) continue;
@@ -555,12 +554,12 @@ static void lmove_generic(struct kv_cmd_ctx *c, enum kv_list_end from, enum kv_l
     src = kv_ks_find(c->ks, c->argv[1].ptr, c->argv[1].len);
     KV_ASSERT(src != NULL && kv_item_type(src) == KV_TYPE_LIST);
     struct kv_list_head *sh = head_of(src), *dh = head_of(dst);
-    if (!kv_list_move(alloc_of(c), sh, from, dh, to)) {
+    if (!kv_ks_list_move(c->ks, sh, from, dh, to)) {
         if (created) kv_ks_delete(c->ks, dst);
         kv_reply_error(c->out, KV_ERR_OOM);
         return;
     }
-    struct kv_slice s = kv_list_get(alloc_of(c), dh, to == KV_LIST_HEAD ? 0 : dh->count - 1);
+    struct kv_slice s = kv_ks_list_get(c->ks, dh, to == KV_LIST_HEAD ? 0 : dh->count - 1);
     kv_reply_bulk(c->out, s.ptr, s.len);
     kv_engine_touch(c->engine, c->argv[2].ptr, c->argv[2].len);
     modified(c, 1, src);
@@ -584,7 +583,7 @@ static uint64_t move_bound(struct kv_cmd_ctx *c, enum kv_list_end from) {
     uint64_t base = kv_cmd_bound_default(c);
     if (h == NULL) return base;
     uint64_t index = from == KV_LIST_HEAD ? 0 : h->count - 1;
-    return base + kv_reply_bulk_size(kv_list_get(alloc_of(c), h, index).len);
+    return base + kv_reply_bulk_size(kv_ks_list_get(c->ks, h, index).len);
 }
 
 static uint64_t bound_lmove(struct kv_cmd_ctx *c) {
@@ -640,7 +639,7 @@ static void cmd_lmpop(struct kv_cmd_ctx *c) {
         kv_reply_array(c->out, 2);
         kv_reply_bulk(c->out, c->argv[i].ptr, c->argv[i].len);
         reply_end_elems(c, h, a.end, n);
-        kv_list_pop(alloc_of(c), h, a.end, n);
+        kv_ks_list_pop(c->ks, h, a.end, n);
         modified(c, i, it);
         return;
     }

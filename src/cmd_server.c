@@ -217,12 +217,14 @@ static void info_memory(struct kv_cmd_ctx *c, struct info_buf *b) {
              (ull)c->engine->config->maxmemory,
              (double)c->engine->config->maxmemory / 1048576.0,
              kv_evict_policy_name(c->engine->config->maxmemory_policy));
+    struct kv_ks_memory m;
+    kv_ks_memory(ks, &m);
     info_add(b, "data_region_bytes:%llu\r\ndata_region_used_bytes:%llu\r\n"
                 "data_utilization:%.4f\r\nindex_slots:%u\r\nindex_slots_in_use:%u\r\n"
                 "index_max_keys:%u\r\n\r\n",
-             (ull)ks->alloc.size, (ull)ks->alloc.used_bytes,
-             ks->alloc.size ? (double)payload / (double)ks->alloc.size : 0.0,
-             ks->table.capacity_max, ks->table.capacity, ks->table.max_count);
+             (ull)m.region_bytes, (ull)m.region_used_bytes,
+             m.region_bytes ? (double)payload / (double)m.region_bytes : 0.0,
+             m.slots_reserved, m.slots_in_use, m.max_keys);
 }
 
 static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {

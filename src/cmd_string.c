@@ -418,7 +418,7 @@ static bool mset_all(struct kv_cmd_ctx *c) {
         struct kv_item *it = kv_ks_item_new(c->ks, k->ptr, k->len, KV_TYPE_STRING, v->len, -1);
         if (it == NULL) break;
         if (v->len > 0) memcpy(kv_item_value(it), v->ptr, v->len);
-        ref_put(c, made, kv_alloc_ref(&c->ks->alloc, it));
+        ref_put(c, made, kv_ks_item_ref(c->ks, it));
     }
     if (made < pairs) {
         for (uint32_t p = 0; p < made; p++)

@@ -162,7 +162,7 @@ void kv_engine_unwatch(struct kv_engine *e, struct kv_session *s) {
 void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *key,
                      uint32_t klen) {
     KV_ASSERT(s->watch_count < e->config->watch_max_keys);
-    uint64_t h = kv_table_hash(&e->ks->table, key, klen);
+    uint64_t h = kv_ks_key_hash(e->ks, key, klen);
     if (kv_watch_has(&e->watch, s, h)) return;
     const struct kv_item *it = kv_ks_peek(e->ks, key, klen);
     bool live = it != NULL && !kv_ks_item_expired(e->ks, it);
@@ -172,7 +172,7 @@ void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *k
 /* O(the key's watchers): nothing at all while nobody watches. */
 void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen) {
     if (kv_watch_empty(&e->watch)) return;
-    kv_watch_touch(&e->watch, kv_table_hash(&e->ks->table, key, klen));
+    kv_watch_touch(&e->watch, kv_ks_key_hash(e->ks, key, klen));
 }
 
 void kv_engine_touch_all(struct kv_engine *e) { kv_watch_touch_existed(&e->watch); }
@@ -556,6 +556,8 @@ void kv_engine_tick(struct kv_engine *e) {
      * without the TTL flag costs one sequential 8-byte read; only keys with a TTL
      * have their item read.
      */
-    uint32_t budget = e->ks->table.capacity / e->config->hz + 1;
+    struct kv_ks_memory m;
+    kv_ks_memory(e->ks, &m);
+    uint32_t budget = m.slots_in_use / e->config->hz + 1; /* the index once a second */
     kv_ks_expire_cycle(e->ks, budget);
 }

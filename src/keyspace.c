@@ -468,6 +468,36 @@ struct kv_item *kv_ks_item_at_ref(const struct kv_keyspace *ks, uint32_t ref) {
     return item_at_ref(ks, ref);
 }
 
+uint32_t kv_ks_item_ref(const struct kv_keyspace *ks, const struct kv_item *it) {
+    KV_ASSERT(ks != NULL && it != NULL);
+    uint32_t ref = kv_alloc_ref(&ks->alloc, it);
+    KV_ASSERT(ref != 0);
+    return ref;
+}
+
+uint32_t kv_ks_scan_space(const struct kv_keyspace *ks) { return ks->table.capacity_max; }
+
+uint32_t kv_ks_scan(const struct kv_keyspace *ks, uint32_t cursor, uint32_t homes,
+                    kv_table_visit_fn visit, void *ctx) {
+    KV_ASSERT(ks != NULL && visit != NULL && homes >= 1);
+    return kv_table_scan(&ks->table, cursor, homes, visit, ctx);
+}
+
+uint64_t kv_ks_key_hash(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
+    KV_ASSERT(ks != NULL && (key != NULL || klen == 0));
+    return kv_table_hash(&ks->table, key, klen);
+}
+
+void kv_ks_memory(const struct kv_keyspace *ks, struct kv_ks_memory *m) {
+    KV_ASSERT(ks != NULL && m != NULL);
+    m->region_bytes = ks->alloc.size;
+    m->region_used_bytes = ks->alloc.used_bytes;
+    m->slots_reserved = ks->table.capacity_max;
+    m->slots_in_use = ks->table.capacity;
+    m->max_keys = ks->table.max_count;
+    KV_ASSERT(m->region_used_bytes <= m->region_bytes);
+}
+
 uint64_t kv_ks_count(const struct kv_keyspace *ks) { return ks->table.count; }
 
 uint64_t kv_ks_index_bytes(const struct kv_keyspace *ks) {

@@ -233,8 +233,29 @@ uint64_t kv_ks_used_memory(const struct kv_keyspace *ks);
 uint64_t kv_ks_index_bytes(const struct kv_keyspace *ks);
 uint64_t kv_ks_payload_bytes(const struct kv_keyspace *ks); /* live key+value bytes */
 
-/* Visits keys for KEYS/SCAN/RANDOMKEY (see kv_table_scan). */
+/* The data region and the index, for INFO memory. */
+struct kv_ks_memory {
+    uint64_t region_bytes;
+    uint64_t region_used_bytes;
+    uint32_t slots_reserved;  /* the index's whole reservation (maxkeys) */
+    uint32_t slots_in_use;    /* the level in use */
+    uint32_t max_keys;
+};
+void kv_ks_memory(const struct kv_keyspace *ks, struct kv_ks_memory *m);
+
+/*
+ * Walking the keys (KEYS, SCAN): `homes` index homes from `cursor` in cursor space
+ * (kv_ks_scan_space() homes in all; a cursor past it visits nothing and returns 0),
+ * visit(ctx, ref) for each key; returns the next cursor (0 when the walk is done).
+ * The keyspace must not change during a walk. An item's ref names it until then.
+ */
+uint32_t kv_ks_scan_space(const struct kv_keyspace *ks);
+uint32_t kv_ks_scan(const struct kv_keyspace *ks, uint32_t cursor, uint32_t homes,
+                    kv_table_visit_fn visit, void *ctx);
 struct kv_item *kv_ks_item_at_ref(const struct kv_keyspace *ks, uint32_t ref);
+uint32_t kv_ks_item_ref(const struct kv_keyspace *ks, const struct kv_item *it);
+/* The key's hash as the index computes it (WATCH's key identity). */
+uint64_t kv_ks_key_hash(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
 /* Random live key (expired ones are skipped/deleted), NULL if empty. */
 struct kv_item *kv_ks_random(struct kv_keyspace *ks);
 
