@@ -36,7 +36,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "kv/io_uring.h"
+#include "io_uring_ring.h"
 
 /* Internal tags: op byte 0, kind in the slot field. */
 #define KV_IO_URING_TAG_CONN_CANCEL ((uint64_t)1 << 32)
@@ -44,7 +44,7 @@
 #define KV_IO_URING_TAG_LISTEN_CLOSE ((uint64_t)3 << 32)
 #define KV_IO_URING_TAG_PROBE ((uint64_t)4 << 32)
 #define KV_IO_URING_BGID 0 /* the one provided-buffer group */
-/* The multishot limit probe (kv_io_uring_probe_limit): bytes sent, limit asked. */
+/* The multishot limit probe (uring_probe_limit): bytes sent, limit asked. */
 #define KV_IO_URING_PROBE_SENT 16u
 #define KV_IO_URING_PROBE_LIMIT 5u
 
@@ -58,14 +58,14 @@
 
 #define KV_IO_URING_FLAGS_DEFER (IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)
 
-static void kv_io_uring_after_submit(struct kv_io_uring *u) {
+static void uring_after_submit(struct kv_io_uring *u) {
     KV_ASSERT(u->timespecs_used <= KV_IO_URING_TIMESPECS_MAX);
     /* Every queued timeout has been read by the kernel: its timespec is free. */
     if (io_uring_sq_ready(&u->ring) == 0) u->timespecs_used = 0;
     KV_ASSERT(u->timespecs_used == 0 || io_uring_sq_ready(&u->ring) > 0);
 }
 
-static bool kv_io_uring_has_room(const struct kv_io_uring *u, uint32_t sqes_count,
+static bool uring_has_room(const struct kv_io_uring *u, uint32_t sqes_count,
                                  bool timespec_needed) {
     if (io_uring_sq_space_left(&u->ring) < sqes_count) return false;
     return !timespec_needed || u->timespecs_used < KV_IO_URING_TIMESPECS_MAX;
@@ -75,25 +75,25 @@ static bool kv_io_uring_has_room(const struct kv_io_uring *u, uint32_t sqes_coun
  * Makes room for sqes_count SQEs (and one timespec) without running a callback: if
  * the SQ is full, submit what is queued (no wait, no completions reaped) and retry.
  */
-static void kv_io_uring_reserve(struct kv_io_uring *u, uint32_t sqes_count,
+static void uring_reserve(struct kv_io_uring *u, uint32_t sqes_count,
                                 bool timespec_needed) {
     KV_ASSERT(u->ring_ready);
     KV_ASSERT(sqes_count >= 1 && sqes_count <= u->sq_entries);
     for (uint32_t i = 0; i < KV_IO_URING_SUBMIT_TRIES; i++) {
-        if (kv_io_uring_has_room(u, sqes_count, timespec_needed)) return;
+        if (uring_has_room(u, sqes_count, timespec_needed)) return;
         u->counters.sq_full_submits++;
         u->counters.enter_calls++;
         int ret = io_uring_submit(&u->ring);
         KV_ASSERT((ret >= 0 || ret == -EAGAIN || ret == -EBUSY || ret == -EINTR) &&
                   "io_uring: submit of a full SQ failed");
-        kv_io_uring_after_submit(u);
+        uring_after_submit(u);
     }
-    KV_ASSERT(kv_io_uring_has_room(u, sqes_count, timespec_needed) &&
+    KV_ASSERT(uring_has_room(u, sqes_count, timespec_needed) &&
               "io_uring: SQ still full after repeated submits");
 }
 
-/* Takes an SQE that kv_io_uring_reserve() guaranteed; never submits. */
-static struct io_uring_sqe *kv_io_uring_sqe(struct kv_io_uring *u) {
+/* Takes an SQE that uring_reserve() guaranteed; never submits. */
+static struct io_uring_sqe *uring_sqe(struct kv_io_uring *u) {
     struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
     KV_ASSERT(sqe != NULL && "io_uring: reserved SQE missing");
     KV_ASSERT(io_uring_sq_ready(&u->ring) >= 1);
@@ -101,12 +101,12 @@ static struct io_uring_sqe *kv_io_uring_sqe(struct kv_io_uring *u) {
     return sqe;
 }
 
-static void kv_io_uring_accept(void *impl, uint64_t tag) {
+static void uring_accept(void *impl, uint64_t tag) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(kv_io_tag_op(tag) != 0);
     KV_ASSERT(u->listener == KV_IO_URING_LISTENER_OPEN && !u->accept_armed);
-    kv_io_uring_reserve(u, 1, false);
-    struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
+    uring_reserve(u, 1, false);
+    struct io_uring_sqe *sqe = uring_sqe(u);
     if (u->fixed_files) {
         io_uring_prep_multishot_accept_direct(sqe, u->listen_fd, NULL, NULL, 0);
     } else {
@@ -119,17 +119,17 @@ static void kv_io_uring_accept(void *impl, uint64_t tag) {
 
 /* Cancel everything on fd, hard-linked to its close: the close runs even when the
  * cancel finds nothing (or fails). */
-static void kv_io_uring_cancel_close(struct kv_io_uring *u, int32_t fd, bool fixed,
+static void uring_cancel_close(struct kv_io_uring *u, int32_t fd, bool fixed,
                                      uint64_t cancel_tag, uint64_t close_tag) {
     KV_ASSERT(fd >= 0);
     KV_ASSERT(kv_io_tag_op(cancel_tag) == 0);
-    kv_io_uring_reserve(u, 2, false);
-    struct io_uring_sqe *cancel = kv_io_uring_sqe(u);
+    uring_reserve(u, 2, false);
+    struct io_uring_sqe *cancel = uring_sqe(u);
     io_uring_prep_cancel_fd(cancel, fd,
                             IORING_ASYNC_CANCEL_ALL | (fixed ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
     io_uring_sqe_set_data64(cancel, cancel_tag);
     cancel->flags |= IOSQE_IO_HARDLINK;
-    struct io_uring_sqe *close_sqe = kv_io_uring_sqe(u);
+    struct io_uring_sqe *close_sqe = uring_sqe(u);
     if (fixed) {
         io_uring_prep_close_direct(close_sqe, (unsigned)fd);
     } else {
@@ -138,11 +138,11 @@ static void kv_io_uring_cancel_close(struct kv_io_uring *u, int32_t fd, bool fix
     io_uring_sqe_set_data64(close_sqe, close_tag);
 }
 
-static void kv_io_uring_listener_close(void *impl) {
+static void uring_listener_close(void *impl) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(u->listener == KV_IO_URING_LISTENER_OPEN);
     KV_ASSERT(u->listen_fd >= 0);
-    kv_io_uring_cancel_close(u, u->listen_fd, false, KV_IO_URING_TAG_LISTEN_CANCEL,
+    uring_cancel_close(u, u->listen_fd, false, KV_IO_URING_TAG_LISTEN_CANCEL,
                              KV_IO_URING_TAG_LISTEN_CLOSE);
     u->listener = KV_IO_URING_LISTENER_CLOSING;
 }
@@ -152,13 +152,13 @@ static void kv_io_uring_listener_close(void *impl) {
  * re-arms). A NOWAIT recv tries at once: MSG_DONTWAIT makes io_uring post -EAGAIN
  * instead of arming a poll.
  */
-static void kv_io_uring_recv(void *impl, int32_t handle, uint8_t *buf, uint32_t len,
+static void uring_recv(void *impl, int32_t handle, uint8_t *buf, uint32_t len,
                              uint64_t tag, uint32_t flags) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(handle >= 0 && buf != NULL && len > 0);
     KV_ASSERT(kv_io_tag_op(tag) != 0 && (flags & ~KV_IO_RECV_NOWAIT) == 0);
-    kv_io_uring_reserve(u, 1, false);
-    struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
+    uring_reserve(u, 1, false);
+    struct io_uring_sqe *sqe = uring_sqe(u);
     if (flags & KV_IO_RECV_NOWAIT) {
         io_uring_prep_recv(sqe, handle, buf, len, MSG_DONTWAIT);
     } else {
@@ -169,13 +169,13 @@ static void kv_io_uring_recv(void *impl, int32_t handle, uint8_t *buf, uint32_t 
     io_uring_sqe_set_data64(sqe, tag);
 }
 
-static void kv_io_uring_send(void *impl, int32_t handle, const uint8_t *buf, uint32_t len,
+static void uring_send(void *impl, int32_t handle, const uint8_t *buf, uint32_t len,
                              uint64_t tag) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(handle >= 0 && buf != NULL && len > 0);
     KV_ASSERT(kv_io_tag_op(tag) != 0);
-    kv_io_uring_reserve(u, 1, false);
-    struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
+    uring_reserve(u, 1, false);
+    struct io_uring_sqe *sqe = uring_sqe(u);
     io_uring_prep_send(sqe, handle, buf, len, MSG_NOSIGNAL);
     if (u->fixed_files) sqe->flags |= IOSQE_FIXED_FILE;
     io_uring_sqe_set_data64(sqe, tag);
@@ -188,11 +188,11 @@ static void kv_io_uring_send(void *impl, int32_t handle, const uint8_t *buf, uin
  * the read that crosses it is whole (up to a buffer: seen on Linux 6.18). So it
  * is asked to stop a buffer early: it then delivers at most limit bytes.
  */
-static void kv_io_uring_recv_multi_sqe(struct kv_io_uring *u, int32_t handle,
+static void uring_recv_multi_sqe(struct kv_io_uring *u, int32_t handle,
                                        uint32_t kernel_limit, uint64_t tag) {
     KV_ASSERT(handle >= 0 && kernel_limit > 0);
-    kv_io_uring_reserve(u, 1, false);
-    struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
+    uring_reserve(u, 1, false);
+    struct io_uring_sqe *sqe = uring_sqe(u);
     io_uring_prep_recv(sqe, handle, NULL, 0, 0);
     sqe->ioprio |= IORING_RECV_MULTISHOT;
     sqe->flags |= IOSQE_BUFFER_SELECT;
@@ -202,25 +202,25 @@ static void kv_io_uring_recv_multi_sqe(struct kv_io_uring *u, int32_t handle,
     io_uring_sqe_set_data64(sqe, tag);
 }
 
-static void kv_io_uring_recv_multi(void *impl, int32_t handle, uint32_t limit, uint64_t tag) {
+static void uring_recv_multi(void *impl, int32_t handle, uint32_t limit, uint64_t tag) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(u->recv_multi && limit >= u->buf_size);
     KV_ASSERT(kv_io_tag_op(tag) != 0);
-    kv_io_uring_recv_multi_sqe(u, handle, limit - (u->buf_size - 1), tag);
+    uring_recv_multi_sqe(u, handle, limit - (u->buf_size - 1), tag);
 }
 
-static void kv_io_uring_buf_give(struct kv_io_uring *u, uint32_t bid) {
+static void uring_buf_give(struct kv_io_uring *u, uint32_t bid) {
     KV_ASSERT(bid < u->bufs_count);
     io_uring_buf_ring_add(u->buf_ring, u->bufs + (uint64_t)bid * u->buf_size, u->buf_size,
                           (unsigned short)bid, io_uring_buf_ring_mask(u->bufs_count), 0);
     io_uring_buf_ring_advance(u->buf_ring, 1);
 }
 
-static void kv_io_uring_close(void *impl, int32_t handle, uint64_t tag) {
+static void uring_close(void *impl, int32_t handle, uint64_t tag) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(handle >= 0 && (u->fixed_files || handle != u->listen_fd));
     KV_ASSERT(kv_io_tag_op(tag) != 0);
-    kv_io_uring_cancel_close(u, handle, u->fixed_files, KV_IO_URING_TAG_CONN_CANCEL, tag);
+    uring_cancel_close(u, handle, u->fixed_files, KV_IO_URING_TAG_CONN_CANCEL, tag);
 }
 
 /* Milliseconds as the kernel's timespec (timeouts and waits). */
@@ -233,21 +233,21 @@ static struct __kernel_timespec ms_timespec(uint64_t ms) {
     return ts;
 }
 
-static void kv_io_uring_timeout(void *impl, uint64_t timeout_ms, uint64_t tag) {
+static void uring_timeout(void *impl, uint64_t timeout_ms, uint64_t tag) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(kv_io_tag_op(tag) != 0);
-    kv_io_uring_reserve(u, 1, true);
+    uring_reserve(u, 1, true);
     KV_ASSERT(u->timespecs_used < KV_IO_URING_TIMESPECS_MAX);
     struct __kernel_timespec *ts = &u->timespecs[u->timespecs_used];
     u->timespecs_used++;
     *ts = ms_timespec(timeout_ms);
-    struct io_uring_sqe *sqe = kv_io_uring_sqe(u);
+    struct io_uring_sqe *sqe = uring_sqe(u);
     io_uring_prep_timeout(sqe, ts, 0, 0);
     io_uring_sqe_set_data64(sqe, tag);
 }
 
 /* Checks an internal CQE. Its failures mean kv or the kernel broke an assumption. */
-static void kv_io_uring_internal(struct kv_io_uring *u, uint64_t tag, int32_t res) {
+static void uring_internal(struct kv_io_uring *u, uint64_t tag, int32_t res) {
     KV_ASSERT(kv_io_tag_op(tag) == 0);
     u->counters.internal++;
     switch (tag) {
@@ -261,7 +261,7 @@ static void kv_io_uring_internal(struct kv_io_uring *u, uint64_t tag, int32_t re
         break;
     case KV_IO_URING_TAG_PROBE:
         /* A probe's multishot that ignored its limit ends at EOF when its socket
-         * pair closes (kv_io_uring_probe_limit): nothing to do. */
+         * pair closes (uring_probe_limit): nothing to do. */
         break;
     case KV_IO_URING_TAG_LISTEN_CLOSE:
         KV_ASSERT(res == 0 && "io_uring: close of the listener failed");
@@ -275,7 +275,7 @@ static void kv_io_uring_internal(struct kv_io_uring *u, uint64_t tag, int32_t re
     }
 }
 
-static void kv_io_uring_accepted(struct kv_io_uring *u, uint64_t tag, int32_t res,
+static void uring_accepted(struct kv_io_uring *u, uint64_t tag, int32_t res,
                                  uint32_t cqe_flags) {
     KV_ASSERT(u->accept_armed && tag == u->accept_tag);
     if (!(cqe_flags & IORING_CQE_F_MORE)) u->accept_armed = false;
@@ -289,16 +289,16 @@ static void kv_io_uring_accepted(struct kv_io_uring *u, uint64_t tag, int32_t re
 }
 
 /* Handles one CQE; returns 1 when it was delivered to the caller. */
-static uint32_t kv_io_uring_dispatch(struct kv_io_uring *u, const struct io_uring_cqe *cqe,
+static uint32_t uring_dispatch(struct kv_io_uring *u, const struct io_uring_cqe *cqe,
                                      bool deliver) {
     uint64_t tag = cqe->user_data;
     int32_t res = cqe->res;
     if (kv_io_tag_op(tag) == 0) {
-        kv_io_uring_internal(u, tag, res);
+        uring_internal(u, tag, res);
         return 0;
     }
     bool is_accept = u->accept_armed && tag == u->accept_tag;
-    if (is_accept) kv_io_uring_accepted(u, tag, res, cqe->flags);
+    if (is_accept) uring_accepted(u, tag, res, cqe->flags);
     if (!deliver) {
         /* deinit: nobody will own a connection accepted now. */
         if (is_accept && res >= 0 && !u->fixed_files) close(res); /* else: exit closes it */
@@ -312,13 +312,13 @@ static uint32_t kv_io_uring_dispatch(struct kv_io_uring *u, const struct io_urin
     u->io->data = buffer ? u->bufs + (uint64_t)bid * u->buf_size : NULL;
     u->io->complete(u->io->complete_ctx, tag, res, flags);
     u->io->data = NULL;
-    if (buffer) kv_io_uring_buf_give(u, bid);
+    if (buffer) uring_buf_give(u, bid);
     u->counters.completions++;
     return 1;
 }
 
 /* Processes at most cq_entries ready CQEs. */
-static uint32_t kv_io_uring_reap(struct kv_io_uring *u, bool deliver) {
+static uint32_t uring_reap(struct kv_io_uring *u, bool deliver) {
     KV_ASSERT(u->ring_ready);
     uint32_t seen = 0;
     uint32_t delivered = 0;
@@ -327,7 +327,7 @@ static uint32_t kv_io_uring_reap(struct kv_io_uring *u, bool deliver) {
     io_uring_for_each_cqe(&u->ring, head, cqe) {
         if (seen == u->cq_entries) break;
         seen++;
-        delivered += kv_io_uring_dispatch(u, cqe, deliver);
+        delivered += uring_dispatch(u, cqe, deliver);
     }
     io_uring_cq_advance(&u->ring, seen);
     KV_ASSERT(delivered <= seen && seen <= u->cq_entries);
@@ -346,10 +346,10 @@ void kv_io_uring_set_busy_poll(struct kv_io_uring *u, const struct kv_clock *clo
  * IORING_SQ_TASKRUN) for up to busy_poll_ns. True: completions are in the CQ.
  * Bounded twice: by the clock, and by KV_IO_URING_SPIN_MAX pauses.
  */
-static bool kv_io_uring_busy_poll(struct kv_io_uring *u) {
+static bool uring_busy_poll(struct kv_io_uring *u) {
     KV_ASSERT(u->busy_poll_ns > 0 && u->clock != NULL);
     int ret = io_uring_submit_and_get_events(&u->ring);
-    kv_io_uring_after_submit(u);
+    uring_after_submit(u);
     KV_ASSERT(ret >= 0 || ret == -EINTR || ret == -EBUSY || ret == -EAGAIN);
     if (io_uring_cq_ready(&u->ring) > 0) return true;
     uint64_t end = kv_clock_monotonic_ns(u->clock) + u->busy_poll_ns;
@@ -376,7 +376,7 @@ void kv_io_uring_set_batch_wait(struct kv_io_uring *u, uint32_t usec) {
  * io_uring_getevents_arg became min_wait_usec in Linux 6.12
  * (IORING_FEAT_MIN_TIMEOUT; liburing 2.3 predates it).
  */
-static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms, uint32_t batch,
+static void uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms, uint32_t batch,
                                    uint32_t windows) {
     KV_ASSERT(u->batch_wait_us > 0 && u->batch_wait_us <= 1000 && wait_ms > 0);
     KV_ASSERT(batch >= 2 && batch <= KV_IO_BATCH_MAX);
@@ -385,7 +385,7 @@ static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms, uint
         int ret = io_uring_submit(&u->ring);
         KV_ASSERT(ret >= 0 || ret == -EINTR || ret == -EBUSY || ret == -EAGAIN);
     }
-    kv_io_uring_after_submit(u);
+    uring_after_submit(u);
     if (io_uring_cq_ready(&u->ring) > 0) return;
     struct __kernel_timespec ts = ms_timespec(wait_ms);
     struct io_uring_getevents_arg arg = {
@@ -400,8 +400,8 @@ static void kv_io_uring_batch_wait(struct kv_io_uring *u, uint32_t wait_ms, uint
 }
 
 /* One batch: submit everything queued, then wait up to wait_ms for a completion
- * (or, batching, for `batch` of them: kv_io_uring_batch_wait). */
-static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms, uint32_t batch,
+ * (or, batching, for `batch` of them: uring_batch_wait). */
+static void uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms, uint32_t batch,
                                     uint32_t windows) {
     KV_ASSERT(u->ring_ready);
     int ret;
@@ -409,37 +409,37 @@ static void kv_io_uring_submit_wait(struct kv_io_uring *u, uint32_t wait_ms, uin
     if (wait_ms == 0) {
         /* Always enters with GETEVENTS: DEFER_TASKRUN work runs only then. */
         ret = io_uring_submit_and_get_events(&u->ring);
-    } else if (u->busy_poll_ns > 0 && kv_io_uring_busy_poll(u)) {
+    } else if (u->busy_poll_ns > 0 && uring_busy_poll(u)) {
         return;
     } else if (u->batch_wait_us > 0 && batch >= 2) {
-        kv_io_uring_batch_wait(u, wait_ms, batch, windows);
+        uring_batch_wait(u, wait_ms, batch, windows);
         return;
     } else {
         struct io_uring_cqe *cqe = NULL;
         struct __kernel_timespec ts = ms_timespec(wait_ms);
         ret = io_uring_submit_and_wait_timeout(&u->ring, &cqe, 1, &ts, NULL);
     }
-    kv_io_uring_after_submit(u);
+    uring_after_submit(u);
     /* -ETIME/-EINTR: nothing arrived. -EBUSY/-EAGAIN: the kernel is short of CQ or
      * memory for this batch; reap what is ready and submit the rest next run. */
     KV_ASSERT((ret >= 0 || ret == -ETIME || ret == -EINTR || ret == -EBUSY ||
                ret == -EAGAIN) && "io_uring: submit/wait failed");
 }
 
-static uint32_t kv_io_uring_run(void *impl, uint32_t wait_ms, uint32_t batch,
+static uint32_t uring_run(void *impl, uint32_t wait_ms, uint32_t batch,
                                 uint32_t windows) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(u->ring_ready && u->io != NULL && batch <= KV_IO_BATCH_MAX);
     KV_ASSERT(windows <= KV_IO_WINDOWS_MAX);
     KV_ASSERT(u->io->complete != NULL && "io->complete must be set before run");
-    kv_io_uring_submit_wait(u, wait_ms, batch, KV_MAX(windows, 1u));
-    return kv_io_uring_reap(u, true);
+    uring_submit_wait(u, wait_ms, batch, KV_MAX(windows, 1u));
+    return uring_reap(u, true);
 }
 
 /* Reads the probe's one CQE; returns its result, or -1 when none came or the
  * multishot stayed armed (the limit was ignored: it ends at EOF once the pair is
- * closed, kv_io_uring_internal). Its buffer goes back to the ring. */
-static int32_t kv_io_uring_probe_reap(struct kv_io_uring *u) {
+ * closed, uring_internal). Its buffer goes back to the ring. */
+static int32_t uring_probe_reap(struct kv_io_uring *u) {
     struct io_uring_cqe *cqe = NULL;
     struct __kernel_timespec ts = ms_timespec(100);
     if (io_uring_wait_cqe_timeout(&u->ring, &cqe, &ts) != 0 || cqe == NULL) return -1;
@@ -447,7 +447,7 @@ static int32_t kv_io_uring_probe_reap(struct kv_io_uring *u) {
     int32_t res = cqe->res;
     uint32_t flags = cqe->flags;
     io_uring_cqe_seen(&u->ring, cqe);
-    if (flags & IORING_CQE_F_BUFFER) kv_io_uring_buf_give(u, flags >> IORING_CQE_BUFFER_SHIFT);
+    if (flags & IORING_CQE_F_BUFFER) uring_buf_give(u, flags >> IORING_CQE_BUFFER_SHIFT);
     return (flags & IORING_CQE_F_MORE) ? -1 : res;
 }
 
@@ -455,10 +455,10 @@ static int32_t kv_io_uring_probe_reap(struct kv_io_uring *u) {
  * Does this kernel end a multishot recv at its total limit (sqe->optlen, Linux
  * 6.16)? Older ones reject the field (-EINVAL) or might ignore it, and kv's input
  * buffers rely on the limit: tried on a socket pair with 16 bytes waiting and a
- * limit of 5. The one read takes all 16 (it is whole, kv_io_uring_recv_multi)
+ * limit of 5. The one read takes all 16 (it is whole, uring_recv_multi)
  * and must end the multishot; without the limit it would stay armed.
  */
-static bool kv_io_uring_probe_limit(struct kv_io_uring *u) {
+static bool uring_probe_limit(struct kv_io_uring *u) {
     KV_ASSERT(u->ring_ready && u->buf_ring != NULL && !u->accept_armed);
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
@@ -472,11 +472,11 @@ static bool kv_io_uring_probe_limit(struct kv_io_uring *u) {
         ok = io_uring_register_files_update(&u->ring, (unsigned)handle, &sv[0], 1) == 1;
     }
     if (ok) {
-        kv_io_uring_recv_multi_sqe(u, handle, KV_IO_URING_PROBE_LIMIT, KV_IO_URING_TAG_PROBE);
+        uring_recv_multi_sqe(u, handle, KV_IO_URING_PROBE_LIMIT, KV_IO_URING_TAG_PROBE);
         ok = io_uring_submit(&u->ring) == 1;
-        kv_io_uring_after_submit(u);
+        uring_after_submit(u);
     }
-    int32_t got = ok ? kv_io_uring_probe_reap(u) : -1;
+    int32_t got = ok ? uring_probe_reap(u) : -1;
     if (handle != sv[0]) {
         int none = -1;
         (void)io_uring_register_files_update(&u->ring, (unsigned)handle, &none, 1);
@@ -487,7 +487,7 @@ static bool kv_io_uring_probe_limit(struct kv_io_uring *u) {
     return got == (int32_t)KV_IO_URING_PROBE_SENT;
 }
 
-static bool kv_io_uring_recv_multi_setup(void *impl, uint8_t *ring, uint8_t *bufs,
+static bool uring_recv_multi_setup(void *impl, uint8_t *ring, uint8_t *bufs,
                                          uint32_t count, uint32_t size) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(u->ring_ready && !u->recv_multi && !u->accept_armed);
@@ -502,26 +502,26 @@ static bool kv_io_uring_recv_multi_setup(void *impl, uint8_t *ring, uint8_t *buf
         .ring_addr = (uint64_t)(uintptr_t)ring, .ring_entries = count, .bgid = KV_IO_URING_BGID,
     };
     if (io_uring_register_buf_ring(&u->ring, &reg, 0) != 0) return false;
-    for (uint32_t i = 0; i < count; i++) kv_io_uring_buf_give(u, i);
-    u->recv_multi = kv_io_uring_probe_limit(u);
+    for (uint32_t i = 0; i < count; i++) uring_buf_give(u, i);
+    u->recv_multi = uring_probe_limit(u);
     if (!u->recv_multi) (void)io_uring_unregister_buf_ring(&u->ring, KV_IO_URING_BGID);
     return u->recv_multi;
 }
 
 static const struct kv_io_vtable kv_io_uring_vtable = {
-    .accept = kv_io_uring_accept,
-    .listener_close = kv_io_uring_listener_close,
-    .recv = kv_io_uring_recv,
-    .send = kv_io_uring_send,
-    .recv_multi = kv_io_uring_recv_multi,
-    .recv_multi_setup = kv_io_uring_recv_multi_setup,
-    .close = kv_io_uring_close,
-    .timeout = kv_io_uring_timeout,
-    .run = kv_io_uring_run,
+    .accept = uring_accept,
+    .listener_close = uring_listener_close,
+    .recv = uring_recv,
+    .send = uring_send,
+    .recv_multi = uring_recv_multi,
+    .recv_multi_setup = uring_recv_multi_setup,
+    .close = uring_close,
+    .timeout = uring_timeout,
+    .run = uring_run,
 };
 
 /* Fills ss from "a.b.c.d", an IPv6 literal, or "*" (any IPv4 address). */
-static bool kv_io_uring_addr_parse(const char *bind_addr, uint16_t port,
+static bool uring_addr_parse(const char *bind_addr, uint16_t port,
                                    struct sockaddr_storage *ss, socklen_t *len) {
     KV_ASSERT(bind_addr != NULL && ss != NULL);
     memset(ss, 0, sizeof(*ss));
@@ -549,7 +549,7 @@ static bool kv_io_uring_addr_parse(const char *bind_addr, uint16_t port,
     return false;
 }
 
-static uint16_t kv_io_uring_bound_port(int fd) {
+static uint16_t uring_bound_port(int fd) {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     KV_ASSERT(fd >= 0);
@@ -560,11 +560,11 @@ static uint16_t kv_io_uring_bound_port(int fd) {
 }
 
 /* socket + SO_REUSEADDR + bind + listen; returns the fd or -1 with err filled. */
-static int kv_io_uring_listen(const char *bind_addr, uint32_t port, uint16_t *port_out,
+static int uring_listen(const char *bind_addr, uint32_t port, uint16_t *port_out,
                               char *err, uint32_t err_cap) {
     struct sockaddr_storage ss;
     socklen_t ss_len = 0;
-    if (port > 65535u || !kv_io_uring_addr_parse(bind_addr, (uint16_t)port, &ss, &ss_len)) {
+    if (port > 65535u || !uring_addr_parse(bind_addr, (uint16_t)port, &ss, &ss_len)) {
         snprintf(err, err_cap, "invalid listen address %s:%u", bind_addr, port);
         return -1;
     }
@@ -582,7 +582,7 @@ static int kv_io_uring_listen(const char *bind_addr, uint32_t port, uint16_t *po
                 step = "listen";
                 if (listen(fd, KV_IO_URING_LISTEN_BACKLOG) == 0) {
                     step = "getsockname";
-                    *port_out = kv_io_uring_bound_port(fd);
+                    *port_out = uring_bound_port(fd);
                     if (*port_out != 0) return fd;
                 }
             }
@@ -594,7 +594,7 @@ static int kv_io_uring_listen(const char *bind_addr, uint32_t port, uint16_t *po
     return -1;
 }
 
-static uint32_t kv_io_uring_sq_size(uint32_t conns_max) {
+static uint32_t uring_sq_size(uint32_t conns_max) {
     KV_ASSERT(conns_max >= 1 && conns_max <= KV_IO_URING_CONNS_MAX);
     /* Per connection: one recv, one send, one close (two SQEs with its cancel, but
      * a closing connection has no new recv or send); plus accept and one timeout. */
@@ -605,7 +605,7 @@ static uint32_t kv_io_uring_sq_size(uint32_t conns_max) {
     return sq;
 }
 
-static const char *kv_io_uring_hint(int e) {
+static const char *uring_hint(int e) {
     if (e == EPERM) return " (is kernel.io_uring_disabled set?)";
     if (e == ENOSYS) return " (kernel built without io_uring?)";
     if (e == ENOMEM) return " (RLIMIT_MEMLOCK too low?)";
@@ -613,14 +613,14 @@ static const char *kv_io_uring_hint(int e) {
 }
 
 /* Tries the best setup flags first and falls back while the kernel says -EINVAL. */
-static int kv_io_uring_ring_init(struct kv_io_uring *u, uint32_t conns_max, char *err,
+static int uring_ring_init(struct kv_io_uring *u, uint32_t conns_max, char *err,
                                  uint32_t err_cap) {
     static const uint32_t attempts[] = {
         KV_IO_URING_FLAGS_DEFER | IORING_SETUP_CQSIZE | IORING_SETUP_TASKRUN_FLAG,
         IORING_SETUP_COOP_TASKRUN | IORING_SETUP_CQSIZE,
         0,
     };
-    uint32_t sq = kv_io_uring_sq_size(conns_max);
+    uint32_t sq = uring_sq_size(conns_max);
     int ret = -EINVAL;
     struct io_uring_params p;
     for (uint32_t i = 0; i < KV_ARRAY_LEN(attempts) && ret == -EINVAL; i++) {
@@ -635,7 +635,7 @@ static int kv_io_uring_ring_init(struct kv_io_uring *u, uint32_t conns_max, char
     }
     if (ret != 0) {
         snprintf(err, err_cap, "io_uring unavailable: %s%s", strerror(-ret),
-                 kv_io_uring_hint(-ret));
+                 uring_hint(-ret));
         return -1;
     }
     if (!(p.features & IORING_FEAT_EXT_ARG)) {
@@ -656,9 +656,9 @@ int kv_io_uring_init(struct kv_io_uring *u, struct kv_io *io, const char *bind_a
     KV_ASSERT(conns_max >= 1 && conns_max <= KV_IO_URING_CONNS_MAX);
     memset(u, 0, sizeof(*u));
     err[0] = '\0';
-    u->listen_fd = kv_io_uring_listen(bind_addr, port, &u->port, err, err_cap);
+    u->listen_fd = uring_listen(bind_addr, port, &u->port, err, err_cap);
     if (u->listen_fd < 0) return -1;
-    if (kv_io_uring_ring_init(u, conns_max, err, err_cap) != 0) {
+    if (uring_ring_init(u, conns_max, err, err_cap) != 0) {
         close(u->listen_fd);
         u->listen_fd = -1;
         return -1;
@@ -683,12 +683,12 @@ bool kv_io_uring_use_fixed_files(struct kv_io_uring *u, uint32_t count) {
 
 /* Lets a queued listener close finish so the port is released; caller CQEs that
  * arrive meanwhile are discarded (deinit delivers nothing). */
-static void kv_io_uring_drain_listener(struct kv_io_uring *u) {
+static void uring_drain_listener(struct kv_io_uring *u) {
     KV_ASSERT(u->listener == KV_IO_URING_LISTENER_CLOSING);
     for (uint32_t i = 0; i < KV_IO_URING_DRAIN_ROUNDS; i++) {
         if (u->listener != KV_IO_URING_LISTENER_CLOSING) break;
-        kv_io_uring_submit_wait(u, KV_IO_URING_DRAIN_WAIT_MS, 0, 1);
-        (void)kv_io_uring_reap(u, false);
+        uring_submit_wait(u, KV_IO_URING_DRAIN_WAIT_MS, 0, 1);
+        (void)uring_reap(u, false);
     }
     KV_ASSERT(u->listener != KV_IO_URING_LISTENER_OPEN);
 }
@@ -697,7 +697,7 @@ void kv_io_uring_deinit(struct kv_io_uring *u) {
     KV_ASSERT(u->ring_ready);
     KV_ASSERT(u->listener >= KV_IO_URING_LISTENER_OPEN &&
               u->listener <= KV_IO_URING_LISTENER_CLOSED);
-    if (u->listener == KV_IO_URING_LISTENER_CLOSING) kv_io_uring_drain_listener(u);
+    if (u->listener == KV_IO_URING_LISTENER_CLOSING) uring_drain_listener(u);
     io_uring_queue_exit(&u->ring);
     u->ring_ready = false;
     if (u->listener == KV_IO_URING_LISTENER_OPEN) {
@@ -712,6 +712,13 @@ uint32_t kv_io_uring_setup_flags(const struct kv_io_uring *u) {
     KV_ASSERT(u->ring_ready);
     return u->setup_flags;
 }
+
+_Static_assert(sizeof(struct kv_io_uring) <= KV_IO_URING_STORAGE, "raise KV_IO_URING_STORAGE");
+_Static_assert(_Alignof(struct kv_io_uring) <= 64, "the storage is 64-byte aligned");
+
+uint16_t kv_io_uring_port(const struct kv_io_uring *u) { return u->port; }
+bool kv_io_uring_fixed(const struct kv_io_uring *u) { return u->fixed_files; }
+bool kv_io_uring_multishot(const struct kv_io_uring *u) { return u->recv_multi; }
 
 const char *kv_io_uring_setup_name(const struct kv_io_uring *u) {
     KV_ASSERT(u->ring_ready);

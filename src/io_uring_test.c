@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kv/io_uring.h"
+#include "io_uring_ring.h"
 #include "testing.h"
 
 #define EVENTS_MAX 4096u

@@ -27,7 +27,7 @@ static struct kv_config config;
 static struct kv_layout layout;
 static struct kv_arena arena;
 static struct kv_io io;
-static struct kv_io_uring ring;
+static struct kv_io_uring_storage ring_mem;
 static struct kv_server server;
 static volatile sig_atomic_t stop_requested;
 
@@ -64,7 +64,7 @@ static void use_fixed_files(uint32_t maxclients) {
     uint64_t want = (uint64_t)maxclients + 256;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         want = KV_MIN(want, rl.rlim_cur > 64 ? (uint64_t)rl.rlim_cur - 64 : 1);
-    (void)kv_io_uring_use_fixed_files(&ring, (uint32_t)KV_MIN(want, KV_IO_URING_CONNS_MAX));
+    (void)kv_io_uring_use_fixed_files(kv_io_uring_at(&ring_mem), (uint32_t)KV_MIN(want, KV_IO_URING_CONNS_MAX));
 }
 
 static int die(const char *what, const char *msg) {
@@ -125,13 +125,15 @@ static uint64_t random_seed(void) {
 }
 
 static void print_ready(void) {
+    const struct kv_io_uring *ring = kv_io_uring_at(&ring_mem);
     char line[256];
     snprintf(line, sizeof(line),
              "kv: ready: listening on %s:%u, io_uring %s%s%s, %llu bytes mapped, "
              "no allocation from here on\n",
-             config.bind, (unsigned)ring.port, kv_io_uring_setup_name(&ring),
-             ring.fixed_files ? " with registered files" : "",
-             ring.recv_multi ? ", multishot recv" : "", (unsigned long long)arena.size);
+             config.bind, (unsigned)kv_io_uring_port(ring), kv_io_uring_setup_name(ring),
+             kv_io_uring_fixed(ring) ? " with registered files" : "",
+             kv_io_uring_multishot(ring) ? ", multishot recv" : "",
+             (unsigned long long)arena.size);
     say(1, line);
 }
 
@@ -181,15 +183,15 @@ int main(int argc, char **argv) {
     }
     char err[256] = "";
     raise_nofile(config.maxclients);
-    if (kv_io_uring_init(&ring, &io, config.bind, config.port, config.maxclients, err,
+    if (kv_io_uring_init(kv_io_uring_at(&ring_mem), &io, config.bind, config.port, config.maxclients, err,
                          sizeof(err)) != 0)
         return die("cannot start", err);
     int rc = kv_arena_map(&arena, &layout);
     if (rc != 0) return die("cannot map memory (lower --maxmemory or buffers)", strerror(-rc));
-    config.port = ring.port;
+    config.port = kv_io_uring_port(kv_io_uring_at(&ring_mem));
     use_fixed_files(config.maxclients);
-    kv_io_uring_set_busy_poll(&ring, &kv_clock_system, config.busy_poll_us);
-    kv_io_uring_set_batch_wait(&ring, config.batch_wait_us);
+    kv_io_uring_set_busy_poll(kv_io_uring_at(&ring_mem), &kv_clock_system, config.busy_poll_us);
+    kv_io_uring_set_batch_wait(kv_io_uring_at(&ring_mem), config.batch_wait_us);
     kv_server_init(&server, &config, &arena, &io, &kv_clock_system, random_seed());
     kv_layout_print(&layout, 1);
     kv_arena_seal(&arena);
@@ -201,6 +203,6 @@ int main(int argc, char **argv) {
         if (stop_requested) kv_server_shutdown(&server);
     }
     say(1, "kv: shutdown complete\n");
-    kv_io_uring_deinit(&ring);
+    kv_io_uring_deinit(kv_io_uring_at(&ring_mem));
     return 0;
 }

@@ -3,8 +3,9 @@
  *
  * Options use Redis's names where Redis has one (--port, --maxclients, ...), kv's
  * own otherwise. Sizes accept Redis's units (1k = 1000, 1kb = 1024, mb, gb).
- * kv_config_parse() understands "--name value" arguments and, via
- * kv_config_parse_line(), Redis-style config-file lines "name value".
+ * kv_config_parse_args() understands "--name value" arguments, kv_config_parse_text()
+ * Redis-style config-file lines "name value"; both set options through
+ * kv_config_set().
  * kv_config_check() refuses impossible configurations with a message naming the
  * option. Nothing here allocates.
  */

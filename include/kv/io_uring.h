@@ -1,9 +1,7 @@
 /*
  * io_uring.h: the real-kernel backend of the io interface (include/kv/io.h), built
  * on liburing 2.3. Only src/io_uring.c implements it; only src/main.c (and the
- * backend's own test) uses it. The struct is public so the caller can place it
- * anywhere (static storage, the startup arena); its fields are read-only outside
- * src/io_uring.c except for logging.
+ * backend's own test) uses it. Including this header does not include liburing.
  *
  * Memory: the struct owns the ring (mapped by the kernel at init), the listening
  * socket, and a small fixed array of timespecs for queued timeouts. Nothing is
@@ -23,8 +21,6 @@
 #ifndef KV_IO_URING_H
 #define KV_IO_URING_H
 
-#include <liburing.h>
-
 #include "kv/common.h"
 #include "kv/clock.h"
 #include "kv/io.h"
@@ -38,50 +34,20 @@
 #define KV_IO_URING_CONNS_MAX (1u << 24)
 #define KV_IO_URING_LISTEN_BACKLOG 511
 
-enum kv_io_uring_listener {
-    KV_IO_URING_LISTENER_OPEN = 1,    /* listen_fd is ours and open */
-    KV_IO_URING_LISTENER_CLOSING = 2, /* cancel + close queued, close not completed */
-    KV_IO_URING_LISTENER_CLOSED = 3,  /* closed by the ring; listen_fd is -1 */
+/*
+ * The backend's state, opaque here: its layout, and <liburing.h> with it, stay in
+ * src/io_uring_ring.h (io_uring.c and its test). The caller provides storage of
+ * KV_IO_URING_STORAGE bytes (src/io_uring.c asserts the struct fits) and reads what
+ * it logs through the accessors below.
+ */
+#define KV_IO_URING_STORAGE 4096u
+struct kv_io_uring;
+struct kv_io_uring_storage {
+    _Alignas(64) uint8_t bytes[KV_IO_URING_STORAGE];
 };
-
-struct kv_io_uring_counters {
-    uint64_t submissions;      /* SQEs queued (caller operations and internal ones) */
-    uint64_t enter_calls;      /* liburing submit/wait calls (run + forced submits) */
-    uint64_t sq_full_submits;  /* submits forced by a full SQ or timespec array */
-    uint64_t completions;      /* CQEs delivered to io->complete */
-    uint64_t internal;         /* internal CQEs consumed, never delivered */
-    uint64_t nodelay_failed;   /* accepted sockets where TCP_NODELAY could not be set */
-    uint64_t dropped_at_deinit; /* caller CQEs discarded while deinit drained the ring */
-};
-
-struct kv_io_uring {
-    struct io_uring ring;
-    struct kv_io *io; /* the interface this backend fills; complete() is read at run */
-    int listen_fd;
-    uint16_t port;    /* the real listening port (resolved when 0 was asked) */
-    enum kv_io_uring_listener listener;
-    bool ring_ready;
-    bool accept_armed;  /* a multishot accept is pending (last CQE had F_MORE) */
-    bool fixed_files;   /* connection handles are registered-file indexes */
-    uint32_t files_count; /* size of the registered-file table (fixed_files) */
-    uint64_t accept_tag;
-    uint32_t setup_flags; /* IORING_SETUP_* the kernel accepted */
-    uint32_t features;    /* IORING_FEAT_* the kernel reported */
-    uint32_t batch_wait_us; /* kv_io_uring_set_batch_wait (0: off or unsupported) */
-    const struct kv_clock *clock; /* for busy polling only */
-    uint64_t busy_poll_ns;
-    uint32_t sq_entries;
-    uint32_t cq_entries;  /* also the bound on CQEs processed per run */
-    uint32_t timespecs_used;
-    struct __kernel_timespec timespecs[KV_IO_URING_TIMESPECS_MAX];
-    /* Multishot recv (recv_multi_setup): the caller's buffers and their ring. */
-    bool recv_multi;      /* set up, and the kernel honours the limit */
-    struct io_uring_buf_ring *buf_ring;
-    uint8_t *bufs;
-    uint32_t bufs_count;
-    uint32_t buf_size;
-    struct kv_io_uring_counters counters;
-};
+static inline struct kv_io_uring *kv_io_uring_at(struct kv_io_uring_storage *m) {
+    return (struct kv_io_uring *)(void *)m->bytes;
+}
 
 /*
  * Creates the listening TCP socket on bind_addr:port (IPv4 or IPv6 literal, "*" for
@@ -126,6 +92,11 @@ bool kv_io_uring_use_fixed_files(struct kv_io_uring *u, uint32_t count);
  * are discarded, never delivered. Connection handles are the caller's to close. */
 void kv_io_uring_deinit(struct kv_io_uring *u);
 
+/* For the ready line: the port listened on (resolved when 0 was asked), whether
+ * handles are registered files, whether multishot recv is in use. */
+uint16_t kv_io_uring_port(const struct kv_io_uring *u);
+bool kv_io_uring_fixed(const struct kv_io_uring *u);
+bool kv_io_uring_multishot(const struct kv_io_uring *u);
 /* The IORING_SETUP_* flags in use (CQSIZE included), and a name for logging:
  * "SINGLE_ISSUER|DEFER_TASKRUN", "COOP_TASKRUN" or "none". */
 uint32_t kv_io_uring_setup_flags(const struct kv_io_uring *u);
