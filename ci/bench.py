@@ -10,7 +10,7 @@ median and the median of per-pair kv/redis ratios (a pair: one run on each serve
 back to back; the P=1 rows with 50 clients run three shorter pairs a round). Then:
 keys stored in a 64 MiB budget until the first -OOM (ci/keys_until_oom.py), kv's
 startup time to `ready`, and the targets from the "performance" issue. Writes
-build/bench.md (Markdown, for README.md) and build/bench.json (every run). Owns only
+build/bench.md (Markdown, for BENCHMARKS.md) and build/bench.json (every run). Owns only
 the processes it starts and ports 7600-7699; never edits src/.
 
   python3 ci/bench.py            # default: 7 rounds, about 15 minutes (busier machine: longer)
@@ -233,7 +233,7 @@ def main():
     ap = argparse.ArgumentParser(description="kv vs redis-server (redis-benchmark)")
     ap.add_argument("--quick", action="store_true", help="-n / 5 and a smaller keyspace")
     # 7: one P=1 round on this shared machine ranges +-0.15 around its median ratio
-    # (README, "Measured"); the median of 5 still moved +-0.05 between runs.
+    # (BENCHMARKS.md, "Latest"); the median of 5 still moved +-0.05 between runs.
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every -n")
     ap.add_argument("--keys", type=int, default=100_000, help="keyspace for GET/SET (-r)")

@@ -96,8 +96,8 @@ void kv_config_defaults(struct kv_config *c) {
     c->watch_max_keys = 32;
     c->timeout_s = 0;
     c->hz = 10;
-    c->batch_wait_us = 30; /* README "Batching wait": measured 0, 30 and 50 */
-    c->recv_buffers = 1024; /* README "Multishot recv" */
+    c->batch_wait_us = 30; /* BENCHMARKS.md "Batching wait": measured 0, 30 and 50 */
+    c->recv_buffers = 1024; /* BENCHMARKS.md "Multishot recv" */
     KV_ASSERT(kv_config_check(c, NULL, 0) == 0);
 }
 

@@ -873,7 +873,7 @@ static void on_recv(struct kv_server *s, struct kv_conn *c, int32_t res, uint32_
         if (multi) recv_multi_copy(s, c, (uint32_t)res);
         /* A read of a whole shared buffer or more: big requests or a pipeline.
          * Reading them straight into the connection's buffer costs less than
-         * shared buffers' copies (SET 1000 B at P=16, README "Multishot recv"): the
+         * shared buffers' copies (SET 1000 B at P=16, BENCHMARKS.md "Multishot recv"): the
          * next read is a plain one, until a read brings less. A non-waiting read
          * takes the rest of what the last one filled: it does not decide. */
         if (!nowait) c->recv_plain_next = (uint32_t)res >= s->recv_buf_bytes;
@@ -1195,7 +1195,7 @@ static void process_ready(struct kv_server *s) {
 /*
  * The io wait of a turn (activity.h, kv_batch_plan): with many connections sending,
  * wait until a quarter of them have sent or the batching windows have passed.
- * Measured on loopback with redis-benchmark (README, "Batching wait"): waiting for
+ * Measured on loopback with redis-benchmark (BENCHMARKS.md, "Batching wait"): waiting for
  * 16 cost 10 clients a quarter of their throughput, and waiting for 2 cost them
  * CPU (a timer per wait) without saving wakeups. By the last turn's time and depth:
  * no extra clock read.

@@ -63,7 +63,7 @@ int kv_io_uring_init(struct kv_io_uring *u, struct kv_io *io, const char *bind_a
  * microseconds (0: never). Needs IORING_SETUP_TASKRUN_FLAG (else a no-op). A
  * sleeping server is woken by whoever delivers its next request, which on a
  * virtual machine costs that sender an inter-processor interrupt; polling trades
- * the server's CPU for the clients' (README, "Busy polling").
+ * the server's CPU for the clients' (BENCHMARKS.md, "Busy polling").
  */
 void kv_io_uring_set_busy_poll(struct kv_io_uring *u, const struct kv_clock *clock,
                                uint32_t usec);
@@ -72,7 +72,7 @@ void kv_io_uring_set_busy_poll(struct kv_io_uring *u, const struct kv_clock *clo
  * many completions are ready or `windows` x `usec` microseconds have passed with
  * at least one (0: always wake at the first). Fewer, larger turns while many
  * clients are busy: less CPU per request and fewer wakeups for them to pay
- * (README, "Batching wait"). Needs Linux 6.12 (IORING_FEAT_MIN_TIMEOUT);
+ * (BENCHMARKS.md, "Batching wait"). Needs Linux 6.12 (IORING_FEAT_MIN_TIMEOUT);
  * elsewhere a no-op.
  */
 void kv_io_uring_set_batch_wait(struct kv_io_uring *u, uint32_t usec);
