@@ -25,10 +25,6 @@
 /* ---- helpers ------------------------------------------------------------------- */
 
 /* An option as Redis compares it (strcasecmp: the argument ends at a NUL byte). */
-static bool arg_is(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
-    return i < c->argc && kv_opt_eq_nocase(c->argv[i], lower);
-}
-
 static void touch(struct kv_cmd_ctx *c, uint32_t i) {
     kv_engine_touch(c->engine, c->argv[i].ptr, c->argv[i].len);
 }
@@ -117,9 +113,9 @@ static void cmd_renamenx(struct kv_cmd_ctx *c) { rename_generic(c, true); }
 /* COPY's options; false after an error reply. */
 static bool copy_parse(struct kv_cmd_ctx *c, bool *replace) {
     for (uint32_t j = 3; j < c->argc; j++) {
-        if (arg_is(c, j, "replace")) {
+        if (kv_cmd_opt(c, j, "replace")) {
             *replace = true;
-        } else if (arg_is(c, j, "db") && j + 1 < c->argc) {
+        } else if (kv_cmd_opt(c, j, "db") && j + 1 < c->argc) {
             int64_t db;
             const struct kv_slice *a = &c->argv[++j];
             if (!kv_str2ll(a->ptr, a->len, &db)) {
@@ -308,16 +304,16 @@ static bool scan_parse(const struct kv_cmd_ctx *c, struct scan_args *a, const ch
     for (uint32_t i = 2; i < c->argc; i += 2) {
         *err = KV_ERR_SYNTAX;
         if (i + 1 >= c->argc) return false;
-        if (arg_is(c, i, "count")) {
+        if (kv_cmd_opt(c, i, "count")) {
             int64_t n;
             *err = KV_ERR_NOT_INT;
             if (!kv_str2ll(c->argv[i + 1].ptr, c->argv[i + 1].len, &n)) return false;
             *err = KV_ERR_SYNTAX;
             if (n < 1) return false;
             a->count = (uint64_t)n;
-        } else if (arg_is(c, i, "match")) {
+        } else if (kv_cmd_opt(c, i, "match")) {
             a->pattern = pattern_or_null(&c->argv[i + 1]);
-        } else if (arg_is(c, i, "type")) {
+        } else if (kv_cmd_opt(c, i, "type")) {
             a->type = &c->argv[i + 1];
         } else {
             return false;
@@ -398,7 +394,7 @@ static bool expire_parse(struct kv_cmd_ctx *c, uint32_t *flags) {
     static const char *const names[4] = {"nx", "xx", "gt", "lt"};
     for (uint32_t j = 3; j < c->argc; j++) {
         uint32_t k = 0;
-        while (k < 4 && !arg_is(c, j, names[k])) k++;
+        while (k < 4 && !kv_cmd_opt(c, j, names[k])) k++;
         if (k == 4) {
             const struct kv_slice *o = &c->argv[j];
             int n = (int)strnlen((const char *)o->ptr, o->len);

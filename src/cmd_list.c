@@ -35,10 +35,6 @@
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-static bool arg_is(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
-    return i < c->argc && kv_slice_eq_nocase(c->argv[i], lower);
-}
-
 static bool arg_int(const struct kv_cmd_ctx *c, uint32_t i, int64_t *v) {
     KV_ASSERT(i < c->argc);
     return kv_str2ll(c->argv[i].ptr, c->argv[i].len, v);
@@ -46,8 +42,8 @@ static bool arg_int(const struct kv_cmd_ctx *c, uint32_t i, int64_t *v) {
 
 /* LEFT / RIGHT (any case). */
 static bool arg_end(const struct kv_cmd_ctx *c, uint32_t i, enum kv_list_end *end) {
-    if (arg_is(c, i, "left")) *end = KV_LIST_HEAD;
-    else if (arg_is(c, i, "right")) *end = KV_LIST_TAIL;
+    if (kv_cmd_opt(c, i, "left")) *end = KV_LIST_HEAD;
+    else if (kv_cmd_opt(c, i, "right")) *end = KV_LIST_TAIL;
     else return false;
     return true;
 }
@@ -366,8 +362,8 @@ static void cmd_lset(struct kv_cmd_ctx *c) {
 }
 
 static void cmd_linsert(struct kv_cmd_ctx *c) {
-    bool after = arg_is(c, 2, "after");
-    if (!after && !arg_is(c, 2, "before")) {
+    bool after = kv_cmd_opt(c, 2, "after");
+    if (!after && !kv_cmd_opt(c, 2, "before")) {
         kv_reply_error(c->out, KV_ERR_SYNTAX);
         return;
     }
@@ -445,12 +441,12 @@ static const char *lpos_parse(const struct kv_cmd_ctx *c, struct lpos_opts *o) {
     o->maxlen = 0;
     for (uint32_t j = 3; j < c->argc; j++) {
         bool more = j + 1 < c->argc;
-        if (more && arg_is(c, j, "rank")) {
+        if (more && kv_cmd_opt(c, j, "rank")) {
             if (!arg_int(c, ++j, &o->rank)) return KV_ERR_NOT_INT;
             if (o->rank == 0) return ERR_RANK;
-        } else if (more && arg_is(c, j, "count")) {
+        } else if (more && kv_cmd_opt(c, j, "count")) {
             if (!arg_int(c, ++j, &o->count) || o->count < 0) return ERR_COUNT_NEG;
-        } else if (more && arg_is(c, j, "maxlen")) {
+        } else if (more && kv_cmd_opt(c, j, "maxlen")) {
             if (!arg_int(c, ++j, &o->maxlen) || o->maxlen < 0) return ERR_MAXLEN_NEG;
         } else {
             return KV_ERR_SYNTAX;
@@ -612,7 +608,7 @@ static const char *lmpop_parse(const struct kv_cmd_ctx *c, struct lmpop_args *a)
     if (!arg_end(c, where, &a->end)) return KV_ERR_SYNTAX;
     a->count = -1;
     for (uint32_t j = where + 1; j < c->argc; j++) {
-        if (a->count == -1 && j + 1 < c->argc && arg_is(c, j, "count")) {
+        if (a->count == -1 && j + 1 < c->argc && kv_cmd_opt(c, j, "count")) {
             if (!arg_int(c, ++j, &a->count) || a->count < 1) return ERR_COUNT_POS;
         } else {
             return KV_ERR_SYNTAX;

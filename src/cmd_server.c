@@ -15,16 +15,8 @@
 #define KV_VERSION "0.1.0"
 #define INFO_BOUND 4096u
 
-/* A subcommand (COMMAND COUNT, CONFIG GET, CLIENT ID): Redis looks these up whole. */
-static bool arg_is(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
-    return i < c->argc && kv_slice_eq_nocase(c->argv[i], lower);
-}
-
-/* An option (FLUSHALL ASYNC, an INFO section): Redis strcasecmp()s it as a C string,
- * so it ends at a NUL byte ("sync\0x" is SYNC). */
-static bool opt_is(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
-    return i < c->argc && kv_opt_eq_nocase(c->argv[i], lower);
-}
+/* Subcommands (COMMAND COUNT, CONFIG GET, CLIENT ID) are matched whole (kv_cmd_sub),
+ * options (FLUSHALL ASYNC, an INFO section) as Redis's C strings (kv_cmd_opt). */
 
 static void cmd_ping(struct kv_cmd_ctx *c) {
     if (c->argc > 2) {
@@ -60,7 +52,7 @@ static void cmd_select(struct kv_cmd_ctx *c) {
 static void cmd_dbsize(struct kv_cmd_ctx *c) { kv_reply_int(c->out, (int64_t)kv_ks_count(c->ks)); }
 
 static void cmd_flush(struct kv_cmd_ctx *c) {
-    if (c->argc > 2 || (c->argc == 2 && !opt_is(c, 1, "async") && !opt_is(c, 1, "sync"))) {
+    if (c->argc > 2 || (c->argc == 2 && !kv_cmd_opt(c, 1, "async") && !kv_cmd_opt(c, 1, "sync"))) {
         kv_reply_error(c->out, KV_ERR_SYNTAX);
         return;
     }
@@ -139,7 +131,7 @@ static void cmd_time(struct kv_cmd_ctx *c) {
 }
 
 static void cmd_command(struct kv_cmd_ctx *c) {
-    if (arg_is(c, 1, "count")) {
+    if (kv_cmd_sub(c, 1, "count")) {
         kv_reply_int(c->out, c->engine->cmd_count);
     } else {
         kv_reply_array(c->out, 0); /* COMMAND, COMMAND DOCS ...: nothing to document */
@@ -177,8 +169,8 @@ __attribute__((format(printf, 2, 3))) static void info_add(struct info_buf *b, c
 static bool want(const struct kv_cmd_ctx *c, const char *section) {
     if (c->argc < 2) return true;
     for (uint32_t i = 1; i < c->argc; i++) {
-        if (opt_is(c, i, section) || opt_is(c, i, "all") || opt_is(c, i, "everything") ||
-            opt_is(c, i, "default"))
+        if (kv_cmd_opt(c, i, section) || kv_cmd_opt(c, i, "all") || kv_cmd_opt(c, i, "everything") ||
+            kv_cmd_opt(c, i, "default"))
             return true;
     }
     return false;
@@ -271,9 +263,9 @@ static void config_pair(struct kv_cmd_ctx *c, const char *name, const char *valu
 
 /* CONFIG GET answers the options clients and benchmarks ask for; SET is refused. */
 static void cmd_config(struct kv_cmd_ctx *c) {
-    if (!arg_is(c, 1, "get")) {
+    if (!kv_cmd_sub(c, 1, "get")) {
         kv_reply_errorf(c->out, "ERR CONFIG %s is not supported: kv's limits are fixed at "
-                        "startup", arg_is(c, 1, "set") ? "SET" : "subcommand");
+                        "startup", kv_cmd_sub(c, 1, "set") ? "SET" : "subcommand");
         return;
     }
     if (c->argc != 3) {
@@ -301,12 +293,12 @@ static void cmd_config(struct kv_cmd_ctx *c) {
 
 static void cmd_client(struct kv_cmd_ctx *c) {
     struct kv_session *s = c->session;
-    if (arg_is(c, 1, "id") && c->argc == 2) {
+    if (kv_cmd_sub(c, 1, "id") && c->argc == 2) {
         kv_reply_int(c->out, (int64_t)s->id);
-    } else if (arg_is(c, 1, "getname") && c->argc == 2) {
+    } else if (kv_cmd_sub(c, 1, "getname") && c->argc == 2) {
         if (s->name_len == 0) kv_reply_null(c->out);
         else kv_reply_bulk(c->out, s->name, s->name_len);
-    } else if (arg_is(c, 1, "setname") && c->argc == 3) {
+    } else if (kv_cmd_sub(c, 1, "setname") && c->argc == 3) {
         struct kv_slice n = c->argv[2];
         for (uint32_t i = 0; i < n.len; i++) {
             if (n.ptr[i] < '!' || n.ptr[i] > '~') {
@@ -322,8 +314,8 @@ static void cmd_client(struct kv_cmd_ctx *c) {
         memcpy(s->name, n.ptr, n.len);
         s->name_len = (uint8_t)n.len;
         kv_reply_ok(c->out);
-    } else if (c->argc == 3 && (arg_is(c, 1, "setname") || arg_is(c, 1, "getname") ||
-                                arg_is(c, 1, "id"))) {
+    } else if (c->argc == 3 && (kv_cmd_sub(c, 1, "setname") || kv_cmd_sub(c, 1, "getname") ||
+                                kv_cmd_sub(c, 1, "id"))) {
         kv_reply_errorf(c->out, "ERR wrong number of arguments for 'client|%.*s' command",
                         (int)KV_MIN(c->argv[1].len, 128u), (const char *)c->argv[1].ptr);
     } else {

@@ -30,10 +30,6 @@
 /* ---- helpers ------------------------------------------------------------------- */
 
 /* An option as Redis compares it (strcasecmp: the argument ends at a NUL byte). */
-static bool arg_is(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
-    return i < c->argc && kv_opt_eq_nocase(c->argv[i], lower);
-}
-
 static void touch(struct kv_cmd_ctx *c, uint32_t i) {
     kv_engine_touch(c->engine, c->argv[i].ptr, c->argv[i].len);
 }
@@ -199,7 +195,7 @@ static bool set_parse_expire(const struct kv_cmd_ctx *c, uint32_t j, uint32_t *f
     static const char *const names[4] = {"ex", "px", "exat", "pxat"};
     static const uint32_t bits[4] = {SET_EX, SET_PX, SET_EXAT, SET_PXAT};
     for (uint32_t k = 0; k < 4; k++) {
-        if (!arg_is(c, j, names[k])) continue;
+        if (!kv_cmd_opt(c, j, names[k])) continue;
         uint32_t others = (SET_EXPIRES & ~bits[k]) | SET_KEEPTTL | SET_PERSIST;
         if ((*flags & others) || j + 1 >= c->argc) return false;
         *flags |= bits[k];
@@ -212,15 +208,15 @@ static bool set_parse_expire(const struct kv_cmd_ctx *c, uint32_t j, uint32_t *f
 static bool set_parse(struct kv_cmd_ctx *c, uint32_t first, bool is_set, struct set_req *r) {
     for (uint32_t j = first; j < c->argc; j++) {
         uint32_t f = r->flags;
-        if (is_set && arg_is(c, j, "nx") && !(f & SET_XX)) {
+        if (is_set && kv_cmd_opt(c, j, "nx") && !(f & SET_XX)) {
             r->flags |= SET_NX;
-        } else if (is_set && arg_is(c, j, "xx") && !(f & SET_NX)) {
+        } else if (is_set && kv_cmd_opt(c, j, "xx") && !(f & SET_NX)) {
             r->flags |= SET_XX;
-        } else if (is_set && arg_is(c, j, "get")) {
+        } else if (is_set && kv_cmd_opt(c, j, "get")) {
             r->flags |= SET_GET;
-        } else if (is_set && arg_is(c, j, "keepttl") && !(f & (SET_PERSIST | SET_EXPIRES))) {
+        } else if (is_set && kv_cmd_opt(c, j, "keepttl") && !(f & (SET_PERSIST | SET_EXPIRES))) {
             r->flags |= SET_KEEPTTL;
-        } else if (!is_set && arg_is(c, j, "persist") &&
+        } else if (!is_set && kv_cmd_opt(c, j, "persist") &&
                    !(f & (SET_KEEPTTL | SET_EXPIRES))) {
             r->flags |= SET_PERSIST;
         } else if (set_parse_expire(c, j, &r->flags)) {

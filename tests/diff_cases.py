@@ -19,6 +19,12 @@ back until it closes (or stays idle) is compared, and whether it closed.
 BIG = 1048576  # proto-max-bulk-len on both servers
 
 CASES = {
+    # List options end at a NUL byte, as Redis's strcasecmp() reads them (kv compared
+    # the whole argument until its option matchers became one, kv_cmd_opt).
+    'list-options-nul': ["RPUSH nl a b", [b'LINSERT', b'nl', b'before\x00x', b'a', b'z'],
+                         [b'LMOVE', b'nl', b'nm', b'left\x00y', b'right\x00'],
+                         [b'LPOS', b'nl', b'b', b'rank\x00', b'1'],
+                         [b'LMPOP', b'1', b'nl', b'LEFT\x00', b'count\x00q', b'1'], ('dump',)],
     'string-int-overflow': [
         "SET a 9223372036854775807", "INCR a", "GET a", "INCRBY a 0", "DECR a", "INCR a",
         "SET a -9223372036854775808", "DECR a", "DECRBY a 1", "INCRBY a -1", "INCR a",

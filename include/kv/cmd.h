@@ -26,6 +26,7 @@
 #include "kv/config.h"
 #include "kv/prng.h"
 #include "kv/reply.h"
+#include "kv/util.h"
 #include "kv/watch.h"
 
 struct kv_keyspace;
@@ -75,6 +76,17 @@ struct kv_cmd_ctx {
     const struct kv_slice *argv;
     int64_t now_ms;              /* realtime, fixed for the whole command */
 };
+
+/* Argument i is the option `lower` as Redis compares options: strcasecmp() on a C
+ * string, so the argument ends at its first NUL byte ("nx\0junk" is NX). */
+static inline bool kv_cmd_opt(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
+    return i < c->argc && kv_opt_eq_nocase(c->argv[i], lower);
+}
+/* Argument i is the subcommand `lower`: Redis finds subcommands by their whole name,
+ * case-insensitively, NUL bytes included. */
+static inline bool kv_cmd_sub(const struct kv_cmd_ctx *c, uint32_t i, const char *lower) {
+    return i < c->argc && kv_slice_eq_nocase(c->argv[i], lower);
+}
 
 struct kv_cmd {
     const char *name;            /* lower case */
