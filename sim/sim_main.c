@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "kv/cmd.h"
 #include "kv/list.h"
 #include "kv/sim.h"
 #include "sim_hostile.h"

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "kv/cmd.h"
+#include "kv/session.h"
 #include "kv/watch.h"
 
 uint64_t kv_watch_nodes_cap(uint32_t sessions, uint32_t per_session) {

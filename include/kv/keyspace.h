@@ -28,7 +28,7 @@
 #define KV_KEYSPACE_H
 
 #include "kv/alloc.h"
-#include "kv/cmd.h"
+#include "kv/stats.h"
 #include "kv/common.h"
 #include "kv/config.h"
 #include "kv/prng.h"

@@ -18,7 +18,7 @@
 #include "kv/activity.h"
 #include "kv/arena.h"
 #include "kv/clock.h"
-#include "kv/cmd.h"
+#include "kv/engine.h"
 #include "kv/common.h"
 #include "kv/config.h"
 #include "kv/io.h"

@@ -1,0 +1,181 @@
+/*
+ * engine.h: the command engine: dispatch, arity, MULTI/EXEC/WATCH, the OOM pre-check
+ * and reply bounds. Driven by the server (src/server.c), the fuzzers and the
+ * simulator's tests alike, one frame at a time.
+ *
+ * Reply bounds: before a command runs, the server asks kv_engine_prepare() for an
+ * upper bound of the reply's size and makes that much contiguous room in the
+ * connection's output (waiting for buffer space if needed). Handlers therefore
+ * write replies without ever checking for space. A command whose bound exceeds the
+ * per-client reply limit gets an error instead of running (kv_engine_execute
+ * handles that too, so the rule is identical everywhere).
+ *
+ * MULTI: while a session is in MULTI, kv_engine_execute() answers +QUEUED and
+ * returns KV_EXEC_QUEUE; the server keeps the frame's bytes. On EXEC it returns
+ * KV_EXEC_RUN_QUEUED, and the server calls kv_engine_exec_begin(), then
+ * kv_engine_exec_one() for each kept frame in order, then kv_engine_exec_end().
+ */
+#ifndef KV_ENGINE_H
+#define KV_ENGINE_H
+
+#include "kv/clock.h"
+#include "kv/common.h"
+#include "kv/config.h"
+#include "kv/prng.h"
+#include "kv/reply.h"
+#include "kv/session.h"
+#include "kv/stats.h"
+#include "kv/watch.h"
+
+struct kv_keyspace;
+struct kv_cmd;
+
+/* A command's flags (the command tables; kv_engine_cmd_flags reports them). */
+enum kv_cmd_flag {
+    KV_CMD_WRITE = 1u << 0,     /* modifies the keyspace */
+    KV_CMD_DENYOOM = 1u << 1,   /* may grow memory: refused with -OOM when full */
+    KV_CMD_READONLY = 1u << 2,
+    KV_CMD_NOQUEUE = 1u << 3,   /* runs immediately inside MULTI (EXEC, DISCARD, ...) */
+    KV_CMD_NOMULTI = 1u << 4,   /* not allowed inside MULTI (WATCH) */
+    KV_CMD_FAST = 1u << 5,
+};
+
+enum kv_exec {
+    KV_EXEC_DONE = 0,
+    KV_EXEC_QUEUE = 1,       /* keep the frame: it was queued in MULTI */
+    KV_EXEC_RUN_QUEUED = 2,  /* EXEC: replay the kept frames (see above) */
+};
+
+struct kv_engine_init {
+    /* The WATCH index's memory (include/kv/watch.h), for watchers_cap sessions of
+     * config->watch_max_keys keys: watchers_cap pointers, kv_watch_nodes_cap() nodes
+     * and kv_watch_slots_cap() slots. */
+    struct kv_session **watchers;
+    uint32_t watchers_cap;
+    struct kv_watch_node *watch_nodes;
+    struct kv_watch_slot *watch_slots;
+    const struct kv_config *config;
+    const struct kv_clock *clock;
+    uint64_t prng_seed;
+    struct kv_keyspace *ks;
+    uint64_t reply_max;      /* largest reply a client can receive */
+    uint8_t *scratch;        /* per-command bump scratch */
+    uint64_t scratch_cap;
+};
+
+/*
+ * Observer (the simulator's window into the core; NULL in production): called after
+ * every command the engine executes, in execution order, with the reply bytes that
+ * command produced (for EXEC: called per queued command, then once for EXEC itself
+ * with its whole reply), and for every key the keyspace evicts.
+ */
+struct kv_engine_observer {
+    void (*on_command)(void *ctx, const struct kv_session *s, uint32_t argc,
+                       const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
+                       uint32_t reply_len);
+    void (*on_evict)(void *ctx, const uint8_t *key, uint32_t klen);
+    /* EXEC passed its checks and its queued commands are about to run (evictions
+     * they cause come after this, not before EXEC). */
+    void (*on_exec_begin)(void *ctx, const struct kv_session *s, int64_t now_ms);
+    /* The server disconnects this session by a protection rule (the hold rule in
+     * server.c): replies it produced may be lost. NULL: not observed. */
+    void (*on_cut)(void *ctx, const struct kv_session *s);
+    void *ctx;
+};
+
+#define KV_CMD_LOOKUP_SIZE 512 /* open-addressed name table, power of two */
+
+struct kv_engine {
+    const struct kv_config *config;
+    const struct kv_clock *clock;
+    struct kv_keyspace *ks;
+    struct kv_stats stats;
+    struct kv_prng prng;
+    uint64_t reply_max;
+    uint8_t *scratch;
+    uint64_t scratch_cap;
+    uint64_t scratch_used;
+    struct kv_watch watch;       /* watched key -> its watchers */
+    uint32_t cmd_count;
+    const struct kv_engine_observer *observer;
+    struct kv_reply *exec_out;   /* EXEC in progress: its reply, from exec_from */
+    uint32_t exec_from;
+    uint32_t exec_left;          /* queued commands not yet run */
+    const struct kv_cmd *lookup[KV_CMD_LOOKUP_SIZE];
+    uint8_t lookup_len[KV_CMD_LOOKUP_SIZE]; /* strlen of each name */
+    const struct kv_cmd *cmd_exec; /* EXEC's entry, compared by address */
+    /* The server asks for a frame's reply bound, then executes it: the command found
+     * for the bound is tried first by the execution. */
+    const struct kv_cmd *memo_cmd;
+    uint32_t memo_len;
+    int64_t turn_now_ms;         /* kv_engine_turn_begin: one time per loop turn */
+    bool turn_now_valid;
+    bool turn_mode;
+};
+
+void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init);
+struct kv_stats *kv_engine_stats(struct kv_engine *e);
+/* A server loop turn begins: realtime is read once, at its first use, for all the
+ * turn's commands and ticks (see engine_time in engine.c). */
+void kv_engine_turn_begin(struct kv_engine *e);
+void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o);
+/* Forgets WATCHes and MULTI state (connection closed). */
+void kv_session_reset(struct kv_engine *e, struct kv_session *s);
+
+uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                               const struct kv_slice *argv);
+enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                               const struct kv_slice *argv, struct kv_reply *out);
+
+/* A frame's command looked up and bounded once: kv_engine_prepare() gives the reply
+ * bound (as kv_engine_reply_bound), and kv_engine_execute_prepared() runs the same
+ * frame right after, with nothing else run in between, without bounding it again. */
+#define KV_BOUND_NONE UINT64_MAX
+struct kv_prepared {
+    const struct kv_cmd *cmd; /* NULL: unknown */
+    uint64_t reply_bound;     /* room to make in the output */
+    uint64_t run_bound;       /* the command's own bound, or KV_BOUND_NONE if it won't run */
+};
+void kv_engine_prepare(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                       const struct kv_slice *argv, struct kv_prepared *p);
+enum kv_exec kv_engine_execute_prepared(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                                        const struct kv_slice *argv,
+                                        const struct kv_prepared *p, struct kv_reply *out);
+/* True if this frame is an EXEC that will replay the queued commands (inline: the
+ * server asks for every frame, and outside MULTI the answer is one flag test). */
+bool kv_engine_is_exec_slow(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                            const struct kv_slice *argv);
+static inline bool kv_engine_is_exec(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                                     const struct kv_slice *argv) {
+    return (s->flags & KV_SESSION_MULTI) != 0 && kv_engine_is_exec_slow(e, s, argc, argv);
+}
+/* True if, inside MULTI, this command would be queued (known, right arity, queueable). */
+bool kv_engine_would_queue(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv);
+/* Flags of a known command (0 if unknown); *sized: its reply depends on the data. */
+uint32_t kv_engine_cmd_flags(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv,
+                             bool *sized);
+/* Reply bound of the command as if run now, outside MULTI (EXEC sums these). */
+uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                             const struct kv_slice *argv);
+void kv_engine_exec_begin(struct kv_engine *e, struct kv_session *s, struct kv_reply *out);
+void kv_engine_exec_one(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                        const struct kv_slice *argv, struct kv_reply *out);
+void kv_engine_exec_end(struct kv_engine *e, struct kv_session *s);
+/* Periodic work: active expiry with a bounded budget. */
+void kv_engine_tick(struct kv_engine *e);
+/* Called by write commands for every key they modify (WATCH). */
+void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen);
+/*
+ * FLUSHALL/FLUSHDB: fails the EXEC of every session watching a key that exists.
+ * A watched key that existed at WATCH still exists unless something deleted it
+ * (which dirtied the session already), and one created since dirtied it too; so
+ * "existed at WATCH" is exactly Redis's "exists now" for sessions still clean.
+ */
+void kv_engine_touch_all(struct kv_engine *e);
+void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *key,
+                     uint32_t klen);
+void kv_engine_unwatch(struct kv_engine *e, struct kv_session *s);
+/* Whole-engine check (the WATCH index), O(its size): the server's check calls it. */
+void kv_engine_check(const struct kv_engine *e);
+
+#endif
