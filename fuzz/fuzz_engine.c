@@ -447,24 +447,33 @@ static void queue_push(struct fsession *fs, uint32_t argc, const struct kv_slice
     for (uint32_t i = 0; i < argc; i++) q->argv[i] = own(argv[i].ptr, argv[i].len);
 }
 
-/* EXEC's reply bound, as src/server.c exec_bound computes it. */
+/* The queued commands, handed to the engine's EXEC (src/multi.c) as the server
+ * hands it its kept frames: the same two phases, not a copy of them. */
+struct queue_iter {
+    const struct fsession *fs;
+    uint32_t i;
+};
+
+static bool queue_next(void *ctx, uint32_t *argc, const struct kv_slice **argv) {
+    struct queue_iter *q = ctx;
+    if (q->i >= q->fs->nq) return false;
+    *argc = q->fs->q[q->i].argc;
+    *argv = q->fs->q[q->i].argv;
+    q->i++;
+    return true;
+}
+
 static uint64_t exec_bound(struct world *w, struct fsession *fs) {
-    uint64_t bound = 32;
-    for (uint32_t i = 0; i < fs->nq; i++) {
-        if (kv_engine_would_queue(&w->e, fs->q[i].argc, fs->q[i].argv))
-            bound += kv_engine_cmd_bound(&w->e, &fs->s, fs->q[i].argc, fs->q[i].argv);
-    }
-    return KV_MIN(bound, w->e.reply_max);
+    struct queue_iter it = {fs, 0};
+    struct kv_kept k = {queue_next, &it, fs->nq};
+    return kv_engine_exec_bound(&w->e, &fs->s, &k);
 }
 
 static void exec_queued(struct world *w, struct fsession *fs, struct kv_reply *r) {
     if (w->model_on) CHECK(sim_model_exec_expect(w->model, fs->s.id, w->now_ms));
-    kv_engine_exec_begin(&w->e, &fs->s, r);
-    for (uint32_t i = 0; i < fs->nq; i++) {
-        if (kv_engine_would_queue(&w->e, fs->q[i].argc, fs->q[i].argv))
-            kv_engine_exec_one(&w->e, &fs->s, fs->q[i].argc, fs->q[i].argv, r);
-    }
-    kv_engine_exec_end(&w->e, &fs->s);
+    struct queue_iter it = {fs, 0};
+    struct kv_kept k = {queue_next, &it, fs->nq};
+    kv_engine_exec_queued(&w->e, &fs->s, &k, r);
 }
 
 /* Retires the model when kv runs something it cannot follow. */

@@ -400,56 +400,51 @@ static void kept_frame(struct kv_server *s, struct kv_conn *c, uint32_t pos,
 }
 
 /*
- * One walk over the open transaction's kept frames, for EXEC's two phases (its
- * bound, then its run): `bound` != NULL sums the queued commands' reply bounds,
- * r != NULL runs them. Every frame takes at least one byte ("\n"), queued or not
- * (empty lines, nested MULTIs and errors stay among the kept bytes too), so the
- * kept bytes bound the walk: a count of queued frames did not (issue 18, bug 2).
+ * The open transaction's kept frames, handed to the engine's EXEC (src/multi.c) one
+ * by one, queued or not. Every frame takes at least one byte ("\n"): empty lines,
+ * nested MULTIs and errors stay among the kept bytes too, so the kept bytes bound
+ * the walk (a count of queued frames did not: issue 18, bug 2).
  */
-static void kept_walk(struct kv_server *s, struct kv_conn *c, uint64_t *bound,
-                      struct kv_reply *r) {
-    KV_ASSERT((bound == NULL) != (r == NULL));
-    bool wrote = false, grows = false;
-    uint32_t pos = in_base(c);
-    for (uint32_t i = 0; pos < c->in_start && i < kept_bytes(c); i++) {
+struct kept_iter {
+    struct kv_server *s;
+    struct kv_conn *c;
+    uint32_t pos;
+};
+
+static bool kept_next(void *ctx, uint32_t *argc, const struct kv_slice **argv) {
+    struct kept_iter *k = ctx;
+    struct kv_conn *c = k->c;
+    for (uint32_t i = 0; i < kept_bytes(c) && k->pos < c->in_start; i++) {
         struct kv_parse_result f;
-        kept_frame(s, c, pos, &f);
-        pos += f.frame_len;
+        uint32_t at = k->pos;
+        kept_frame(k->s, c, at, &f);
+        k->pos += f.frame_len;
         if (f.kind == KV_FRAME_EMPTY) continue;
-        uint32_t argc = frame_decode(s, c, pos - f.frame_len, &f);
-        if (!kv_engine_would_queue(&s->engine, argc, s->argv)) continue;
-        if (r != NULL) {
-            kv_engine_exec_one(&s->engine, &c->session, argc, s->argv, r);
-            continue;
-        }
-        bool sized = false;
-        uint32_t flags = kv_engine_cmd_flags(&s->engine, argc, s->argv, &sized);
-        grows |= wrote && sized;
-        wrote |= (flags & KV_CMD_WRITE) != 0;
-        *bound += kv_engine_cmd_bound(&s->engine, &c->session, argc, s->argv);
+        *argc = frame_decode(k->s, c, at, &f);
+        *argv = k->s->argv;
+        return true;
     }
-    KV_ASSERT(pos == c->in_start);
-    if (bound != NULL && grows) *bound = s->pool_out.size;
+    KV_ASSERT(k->pos == c->in_start);
+    return false;
 }
 
-/*
- * EXEC's reply bound: the array header plus every queued command's bound, taken
- * now. A command that replies stored data after a queued write may see that data
- * grown by the transaction itself, so such a transaction reserves a whole large
- * reply buffer: its reply is then limited only by client-query-buffer-limit.
- */
+static struct kv_kept kept_of(struct kv_server *s, struct kv_conn *c, struct kept_iter *it) {
+    *it = (struct kept_iter){s, c, in_base(c)};
+    return (struct kv_kept){kept_next, it, kept_bytes(c)};
+}
+
 static uint64_t exec_bound(struct kv_server *s, struct kv_conn *c) {
-    uint64_t bound = 32;
-    kept_walk(s, c, &bound, NULL);
-    KV_ASSERT(bound >= 32);
-    return bound;
+    struct kept_iter it;
+    struct kv_kept k = kept_of(s, c, &it);
+    return kv_engine_exec_bound(&s->engine, &c->session, &k);
 }
 
 static void exec_queued(struct kv_server *s, struct kv_conn *c, struct kv_reply *r) {
     KV_ASSERT(c->keep_start != KV_KEEP_NONE || c->session.multi_count == 0);
-    kv_engine_exec_begin(&s->engine, &c->session, r);
-    kept_walk(s, c, NULL, r);
-    kv_engine_exec_end(&s->engine, &c->session);
+    struct kept_iter it;
+    struct kv_kept k = kept_of(s, c, &it);
+    kv_engine_exec_queued(&s->engine, &c->session, &k, r);
+    KV_ASSERT(it.pos == c->in_start);
 }
 
 /*

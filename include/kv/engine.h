@@ -11,9 +11,9 @@
  * handles that too, so the rule is identical everywhere).
  *
  * MULTI: while a session is in MULTI, kv_engine_execute() answers +QUEUED and
- * returns KV_EXEC_QUEUE; the server keeps the frame's bytes. On EXEC it returns
- * KV_EXEC_RUN_QUEUED, and the server calls kv_engine_exec_begin(), then
- * kv_engine_exec_one() for each kept frame in order, then kv_engine_exec_end().
+ * returns KV_EXEC_QUEUE; the driver keeps the frame (the server its bytes). For
+ * EXEC the driver asks kv_engine_exec_bound() for the room, runs EXEC, and on
+ * KV_EXEC_RUN_QUEUED hands the kept frames to kv_engine_exec_queued() (src/multi.c).
  */
 #ifndef KV_ENGINE_H
 #define KV_ENGINE_H
@@ -157,6 +157,23 @@ uint32_t kv_engine_cmd_flags(struct kv_engine *e, uint32_t argc, const struct kv
 /* Reply bound of the command as if run now, outside MULTI (EXEC sums these). */
 uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                              const struct kv_slice *argv);
+/*
+ * EXEC (src/multi.c): the open transaction's frames come back from their keeper
+ * through `next`, in order, queued or not, each phase from the first again; at most
+ * frames_max + 1 calls (the keeper's own bound on its frames). exec_bound is the
+ * room to make before kv_engine_execute_prepared runs EXEC; when that returns
+ * KV_EXEC_RUN_QUEUED, exec_queued runs them into the same reply.
+ */
+struct kv_kept {
+    bool (*next)(void *ctx, uint32_t *argc, const struct kv_slice **argv);
+    void *ctx;
+    uint64_t frames_max;
+};
+uint64_t kv_engine_exec_bound(struct kv_engine *e, struct kv_session *s,
+                              const struct kv_kept *k);
+void kv_engine_exec_queued(struct kv_engine *e, struct kv_session *s, const struct kv_kept *k,
+                           struct kv_reply *out);
+/* exec_queued's steps (engine.c). */
 void kv_engine_exec_begin(struct kv_engine *e, struct kv_session *s, struct kv_reply *out);
 void kv_engine_exec_one(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                         const struct kv_slice *argv, struct kv_reply *out);
