@@ -577,10 +577,18 @@ static void gen_introspect(struct kv_prng *p, struct sim_req *r, const char *c) 
 static void gen_newer(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
     const char *c = w->real_server ? PICK(w, p, "copy", "incrbyfloat")
                                    : PICK(w, p, "copy", "incrbyfloat", "incrbyfloat", "client",
-                                          "config", "command");
+                                          "config", "command", "info");
     if (c == NULL) c = "ping";
     add_name(p, r, c);
     if (is(c, "ping")) return;
+    if (is(c, "info")) { /* sections in any mix: the text's layout is checked */
+        static const char *const sections[] = {"server", "clients", "memory", "stats",
+                                               "keyspace", "all", "default", "everything",
+                                               "nosuch", "Server"};
+        for (uint64_t i = kv_prng_below(p, 4); i > 0; i--)
+            add_opt(p, r, sections[kv_prng_below(p, KV_ARRAY_LEN(sections))]);
+        return;
+    }
     if (is(c, "client")) {
         gen_client(p, r);
     } else if (is(c, "config") || is(c, "command")) {
