@@ -466,19 +466,21 @@ def parse_args():
 
 def report(args, muts, total_sites, elapsed):
     live_ms = [m for m in muts if m.status in ("killed", "survived")]
-    unreach = [m for m in live_ms if m.covered_by is not None]
-    equiv = [m for m in live_ms if m.covered_by is None and m.equivalent is not None
+    # --full runs their covering suite too: then they count like any other mutant.
+    unreach = [m for m in live_ms if m.covered_by is not None and not args.full]
+    equiv = [m for m in live_ms if m not in unreach and m.equivalent is not None
              and m.status == "survived"]
-    wrong = [m for m in live_ms if m.covered_by is None and m.equivalent is not None
+    wrong = [m for m in live_ms if m not in unreach and m.equivalent is not None
              and m.status == "killed"]
-    rest = [m for m in live_ms if m.covered_by is None and m not in equiv]
+    rest = [m for m in live_ms if m not in unreach and m not in equiv]
     survivors = [m for m in rest if m.status == "survived"]
     if equiv:
         print("\n== equivalent, excluded (ci/mutate-equivalent.txt)")
         for m in equiv:
             print("%s: %s" % (m.name(), m.equivalent["why"]))
     if wrong:
-        print("\n== listed as equivalent but KILLED: not equivalent, remove from the list")
+        print("\n== listed as equivalent but KILLED: not equivalent (remove it from the list),"
+              " or killed by a check that measures more than replies (say which)")
         for m in wrong:
             print("%s %s\n%s" % (m.name(), m.detail, m.diff()))
     if unreach:
