@@ -23,8 +23,21 @@ mutated file recompiles), and `--seeds` simulator seeds run with a timeout each:
   killed     some seed failed, asserted or timed out
   survived   every seed passed
 
-Survivors are printed with file:line and their diff, then one score line:
-  score: killed K of M live mutants (S stillborn) = P%   [seed=.. seeds=..]
+Survivors are printed with file:line and their diff, then two score lines:
+  score (sim alone, raw): killed K of M live mutants (S stillborn) = P%   [seed=..]
+  score (sim alone, adjusted): killed K of N (E equivalent and U sim-unreachable
+      excluded; their suite killed X of the U) = Q%
+The adjusted score leaves out
+  - equivalent mutants: survivors listed in ci/mutate-equivalent.txt, each reviewed
+    by reading the code, with one sentence on why no behaviour a test can observe
+    changes (a fast path that declines to its slow path, a buffer one byte larger,
+    a performance heuristic); a listed mutant that gets killed is reported as not
+    equivalent and counts as killed;
+  - mutants in code the simulator cannot reach by design (SIM_REACHABLE_IN: config.c
+    outside the few functions the simulator calls; the simulator builds a valid
+    kv_config itself): they run the simulator anyway (the raw score counts them)
+    and the unit test that covers them (COVERING_TEST: config_test), and the report
+    says whether it killed them.
 
   python3 ci/mutate.py                       # seed 1, 60 mutants, sim seeds 1..20
   python3 ci/mutate.py --seed 7 --count 100 --sim-seeds 20
@@ -32,6 +45,7 @@ Survivors are printed with file:line and their diff, then one score line:
   python3 ci/mutate.py --only 12,40          # re-run some of the drawn mutants
   python3 ci/mutate.py --full --full-sample 15   # also unit tests + tests/sim.sh
   python3 ci/mutate.py --json out.json       # per-mutant results
+  python3 ci/mutate.py --rescore out.json    # that run's report with today's equivalent list
 
 --full runs, for a sample of the drawn mutants, the simulator seeds, then every
 src/ and sim/ unit test and tests/sim.sh (with SIM_BUDGET_S=--sim-budget): the
@@ -55,6 +69,14 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIM_UNREACHABLE = ("io_uring.c", "main.c")
+EQUIVALENT_FILE = os.path.join(ROOT, "ci", "mutate-equivalent.txt")
+# Code the simulator cannot reach by design, with the suite that covers it instead:
+# config.c's option parsing and validation (the simulator builds a valid kv_config
+# directly; only these functions and tables of config.c run under it).
+SIM_REACHABLE_IN = {"src/config.c": ("kv_config_defaults", "policy_names", "kv_evict_policy_name",
+                                     "kv_config_maxkeys", "kv_config_argc_max",
+                                     "kv_config_argv_max")}
+COVERING_TEST = {"src/config.c": "config_test"}
 MAKE_FLAGS = ["CFLAGS_MODE=-O2", "LDFLAGS_MODE=-O2"]  # release without LTO: faster relinks
 
 
@@ -230,6 +252,45 @@ def all_sites(root, all_files):
     return sites
 
 
+TOP_NAME = re.compile(r"([A-Za-z_]\w*)\s*(?:\(|\[|=)")
+
+
+def enclosing(src, line):
+    """The name of the top-level function or table holding 1-based `line`."""
+    lines = src.split("\n")
+    for k in range(line - 1, -1, -1):
+        t = lines[k]
+        if not t or t[0] in " \t}#/*" or t.startswith("static_assert"):
+            continue
+        m = TOP_NAME.search(t)
+        return m.group(1) if m else ""
+    return ""
+
+
+def load_equivalent(path):
+    """The reviewed equivalent mutants: records of a `file:line op` line, the line
+    before (`-`) and after (`+`) the mutation, and why (`=`); matched on file and
+    both lines (the line number is for the reader: code moves)."""
+    recs, cur = [], None
+    if not os.path.exists(path):
+        return recs
+    with open(path, encoding="utf-8") as fh:
+        for raw in fh:
+            t = raw.rstrip("\n")
+            if t.startswith("#") or not t.strip():
+                continue
+            if t[0] in "-+=" and cur is not None:
+                cur[{"-": "before", "+": "after", "=": "why"}[t[0]]] = t[1:].strip()
+            else:
+                where = t.split()[0]
+                cur = {"file": where.rsplit(":", 1)[0], "where": where}
+                recs.append(cur)
+    for r in recs:
+        if not all(k in r for k in ("before", "after", "why")):
+            raise SystemExit("mutate: %s: record %s lacks -, + or =" % (path, r["where"]))
+    return recs
+
+
 class Mutant:
     def __init__(self, idx, site, src):
         self.idx = idx
@@ -239,6 +300,16 @@ class Mutant:
         self.line = line_of(line_starts(src), self.off) + 1
         self.status = None
         self.detail = ""
+        self.equivalent = None   # the reviewed record that says it is equivalent
+        self.covered_by = None   # the suite that covers code the simulator cannot reach
+        self.cover_result = ""
+        where = SIM_REACHABLE_IN.get(self.path)
+        if where is not None and enclosing(src, self.line) not in where:
+            self.covered_by = COVERING_TEST[self.path]
+
+    def lines(self):
+        return (self.orig_src.split("\n")[self.line - 1].strip(),
+                self.src.split("\n")[self.line - 1].strip())
 
     def diff(self):
         a = self.orig_src.split("\n")[self.line - 1]
@@ -324,6 +395,19 @@ def run_full(work, timeout_s, sim_budget):
     return None
 
 
+def run_covering(work, test, timeout_s):
+    """`killed` if the unit test that covers the mutant's code fails on it."""
+    if not make(work, ["build/" + test], None):
+        return "killed (%s does not build)" % test
+    try:
+        r = subprocess.run([os.path.join(work, "build", test)], cwd=work,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout_s * 4)
+    except subprocess.TimeoutExpired:
+        return "killed (%s timed out)" % test
+    return "killed by %s" % test if r.returncode != 0 else "survived %s" % test
+
+
 def write_file(work, path, text):
     with open(os.path.join(work, path), "w", encoding="utf-8") as fh:
         fh.write(text)
@@ -342,6 +426,8 @@ def evaluate(work, m, args, full):
                 why = "full: " + why
         m.status = "killed" if why else "survived"
         m.detail = why or ""
+        if m.covered_by is not None:
+            m.cover_result = run_covering(work, m.covered_by, args.timeout)
     finally:
         write_file(work, m.path, m.orig_src)
 
@@ -364,6 +450,10 @@ def parse_args():
     ap.add_argument("--all-files", action="store_true",
                     help="mutate src/io_uring.c and src/main.c too")
     ap.add_argument("--root", default=ROOT, help="tree to mutate (default: this checkout)")
+    ap.add_argument("--rescore", default="",
+                    help="report a finished run's --json again (same --seed/--count)")
+    ap.add_argument("--equivalent", default=EQUIVALENT_FILE,
+                    help="the reviewed equivalent mutants (ci/mutate-equivalent.txt)")
     ap.add_argument("--json", default="", help="write per-mutant results here")
     ap.add_argument("--keep", action="store_true", help="keep the temporary tree")
     a = ap.parse_args()
@@ -375,39 +465,101 @@ def parse_args():
 
 
 def report(args, muts, total_sites, elapsed):
-    survivors = [m for m in muts if m.status == "survived"]
+    live_ms = [m for m in muts if m.status in ("killed", "survived")]
+    # --full runs their covering suite too: then they count like any other mutant.
+    unreach = [m for m in live_ms if m.covered_by is not None and not args.full]
+    equiv = [m for m in live_ms if m not in unreach and m.equivalent is not None
+             and m.status == "survived"]
+    wrong = [m for m in live_ms if m not in unreach and m.equivalent is not None
+             and m.status == "killed"]
+    rest = [m for m in live_ms if m not in unreach and m not in equiv]
+    survivors = [m for m in rest if m.status == "survived"]
+    if equiv:
+        print("\n== equivalent, excluded (ci/mutate-equivalent.txt)")
+        for m in equiv:
+            print("%s: %s" % (m.name(), m.equivalent["why"]))
+    if wrong:
+        print("\n== listed as equivalent but KILLED: not equivalent (remove it from the list),"
+              " or killed by a check that measures more than replies (say which)")
+        for m in wrong:
+            print("%s %s\n%s" % (m.name(), m.detail, m.diff()))
+    if unreach:
+        print("\n== unreachable by the simulator by design, excluded (covered by their suite)")
+        for m in unreach:
+            print("%s (%s): sim %s; %s" % (m.name(), enclosing(m.orig_src, m.line),
+                                          m.status, m.cover_result))
     if survivors:
         print("\n== survivors")
         for m in survivors:
             print("%s\n%s" % (m.name(), m.diff()))
-    killed = sum(1 for m in muts if m.status == "killed")
     still = sum(1 for m in muts if m.status == "stillborn")
-    live = killed + len(survivors)
-    pct = 100.0 * killed / live if live else 0.0
+    killed = sum(1 for m in live_ms if m.status == "killed")
+    pct = 100.0 * killed / len(live_ms) if live_ms else 0.0
+    adj_killed = sum(1 for m in rest if m.status == "killed")
+    adj = 100.0 * adj_killed / len(rest) if rest else 0.0
     what = "sim+unit+sim.sh" if args.full else "sim alone"
-    print("\nscore (%s): killed %d of %d live mutants (%d stillborn) = %.1f%%   "
+    seeds = "%d..%d" % (args.seeds[0], args.seeds[-1]) if len(args.seeds) > 1 else args.seeds
+    print("\nscore (%s, raw): killed %d of %d live mutants (%d stillborn) = %.1f%%   "
           "[mutant seed=%d, %d of %d sites, sim seeds %s, %ds]"
-          % (what, killed, live, still, pct, args.seed, len(muts), total_sites,
-             "%d..%d" % (args.seeds[0], args.seeds[-1]) if len(args.seeds) > 1 else args.seeds,
+          % (what, killed, len(live_ms), still, pct, args.seed, len(muts), total_sites, seeds,
              elapsed))
+    cover_killed = sum(1 for m in unreach if m.cover_result.startswith("killed"))
+    print("score (%s, adjusted): killed %d of %d (%d equivalent and %d sim-unreachable "
+          "excluded; their suite killed %d of the %d) = %.1f%%"
+          % (what, adj_killed, len(rest), len(equiv), len(unreach), cover_killed,
+             len(unreach), adj))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"seed": args.seed, "sites": total_sites, "sim_seeds": args.seeds,
-                       "full": args.full, "score": pct,
+                       "full": args.full, "score": pct, "adjusted": adj,
                        "mutants": [{"n": m.idx, "file": m.path, "line": m.line, "op": m.op,
                                     "diff": m.diff(), "status": m.status,
-                                    "detail": m.detail} for m in muts]}, fh, indent=1)
+                                    "detail": m.detail,
+                                    "equivalent": m.equivalent is not None,
+                                    "covered_by": m.covered_by, "cover": m.cover_result}
+                                   for m in muts]}, fh, indent=1)
+
+
+def rescore(args, muts, total):
+    """The report of a finished run (--json) with today's equivalent list: the
+    statuses are the measured ones; only the classification is redone."""
+    with open(args.rescore) as fh:
+        run = json.load(fh)
+    by_n = {r["n"]: r for r in run["mutants"]}
+    kept = []
+    for m in muts:
+        r = by_n.get(m.idx)
+        if r is None:
+            continue
+        if r["diff"] != m.diff():
+            raise SystemExit("mutate: %s: mutant #%d differs from the run's (src/ changed?)"
+                             % (args.rescore, m.idx))
+        m.status, m.detail, m.cover_result = r["status"], r["detail"], r.get("cover", "")
+        kept.append(m)
+    args.seeds = run["sim_seeds"]
+    args.full = run["full"]
+    args.json = ""
+    report(args, kept, total, 0)
+    return 0
 
 
 def main():
     args = parse_args()
     total, muts = draw(args.root, args.seed, args.count, args.all_files)
+    recs = load_equivalent(args.equivalent)
+    for m in muts:
+        before, after = m.lines()
+        m.equivalent = next((r for r in recs if r["file"] == m.path and r["before"] == before
+                             and r["after"] == after), None)
     if args.only:
         keep = {int(x) for x in args.only.split(",")}
         muts = [m for m in muts if m.idx in keep]
+    if args.rescore:
+        return rescore(args, muts, total)
     if args.list:
         for m in muts:
-            print(m.name())
+            print(m.name() + (" [listed equivalent]" if m.equivalent else "") +
+                  (" [sim-unreachable, %s]" % m.covered_by if m.covered_by else ""))
             print(m.diff())
         print("%d mutants of %d sites (seed %d)" % (len(muts), total, args.seed))
         return 0
@@ -434,8 +586,10 @@ def main():
         for m in muts:
             t0 = time.time()
             evaluate(work, m, args, args.full)
-            print("%-44s %-9s %5.1fs %s" % (m.name(), m.status, time.time() - t0, m.detail),
-                  flush=True)
+            tag = " [listed equivalent]" if m.equivalent else ""
+            tag += " [sim-unreachable: %s]" % m.cover_result if m.covered_by else ""
+            print("%-44s %-9s %5.1fs %s%s" % (m.name(), m.status, time.time() - t0, m.detail,
+                                              tag), flush=True)
         report(args, muts, total, int(time.time() - start))
     finally:
         if not args.keep:

@@ -168,6 +168,11 @@ void sim_on_accept(void *ctx, uint32_t slot) {
         w->by_session[t->session] = t;
     } else if (st->rejected_connections > w->last_rejected) {
         SIM_DEBUG(t->serial, "rejected (maxclients)");
+        /* Only a full server refuses: a client slot is freed (and connected_clients
+         * drops) at the same moment, so the count is exact here. */
+        if (st->connected_clients != w->cfg.maxclients)
+            sim_fail(w, "a connection refused with %llu of maxclients %u connected",
+                     (unsigned long long)st->connected_clients, w->cfg.maxclients);
         t->rejected = true;
         w->rejections++;
     }

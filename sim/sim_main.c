@@ -270,6 +270,13 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     nc->seed = kv_splitmix64(&sm);
     uint64_t big = KV_MIN(w->cfg.proto_max_bulk_len, w->cfg.client_query_buffer_limit / 2);
     sim_workload_draw(&w->wl, &knobs, KV_MAX(big, 16u));
+    /* COPY, INCRBYFLOAT, CLIENT, CONFIG and COMMAND for 1..10% of requests in three
+     * seeds of four (--no-newer: none); a stream of its own, and a seed that draws
+     * none draws nothing more from the clients' streams: it runs as it did before. */
+    struct kv_prng nw;
+    kv_prng_init(&nw, w->seed ^ 0x6e65776572636d64ull);
+    if (!w->no_newer && kv_prng_chance(&nw, 3, 4))
+        w->wl.newer_pct = 1 + (uint32_t)kv_prng_below(&nw, 10);
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);
     kv_server_layout(&w->cfg, &w->layout);
@@ -288,7 +295,8 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     w->wl.has = names_has;
     w->wl.has_ctx = &server_names;
     struct sim_model_limits lim = {w->cfg.proto_max_bulk_len, w->cfg.multi_max_commands,
-                                   w->cfg.client_query_buffer_limit, w->cfg.watch_max_keys};
+                                   w->cfg.client_query_buffer_limit, w->cfg.watch_max_keys,
+                                   w->cfg.maxmemory, w->cfg.maxclients};
     w->model = sim_model_create(&lim);
     sim_model_set_known(w->model, names_has, &server_names);
     sim_model_set_canary(w->model, w->canary == 2);
@@ -629,6 +637,7 @@ struct sim_args {
     bool crowd;
     bool no_multishot;
     bool no_edge_multi;
+    bool no_newer;
     bool hostile;
     uint32_t hostile_kinds;
     const char *hostile_arg;
@@ -640,7 +649,7 @@ struct sim_args {
 
 static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
-                    "                   [--no-edge-multi] [--hostile[=KIND,..] | --no-hostile]\n"
+                    "                   [--no-edge-multi] [--no-newer] [--hostile[=KIND,..] | --no-hostile]\n"
                     "                   [--canary[=model|stall]] [--stats]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R]\n");
     return 2;
@@ -670,6 +679,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
         else if (strcmp(o, "--crowd") == 0) a->crowd = true;
         else if (strcmp(o, "--no-multishot") == 0) a->no_multishot = true;
         else if (strcmp(o, "--no-edge-multi") == 0) a->no_edge_multi = true;
+        else if (strcmp(o, "--no-newer") == 0) a->no_newer = true;
         else if (strcmp(o, "--hostile") == 0) a->hostile = true;
         else if (strncmp(o, "--hostile=", 10) == 0 && sim_hostile_kinds_parse(o + 10) != 0) {
             a->hostile = true;
@@ -706,7 +716,8 @@ int kv_sim_main(int argc, char **argv) {
              "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s\n", (unsigned long long)a.seed,
              extra,
              a.crowd ? " --crowd" : "", a.no_multishot ? " --no-multishot" : "",
-             a.no_edge_multi ? " --no-edge-multi" : "",
+             a.no_edge_multi ? (a.no_newer ? " --no-edge-multi --no-newer" : " --no-edge-multi")
+                             : a.no_newer ? " --no-newer" : "",
              a.hostile || a.no_hostile ? " " : "",
              a.hostile_arg != NULL ? a.hostile_arg
              : a.hostile       ? "--hostile"
@@ -729,6 +740,7 @@ int kv_sim_main(int argc, char **argv) {
     w->crowd = a.crowd;
     w->no_multishot = a.no_multishot;
     w->no_edge_multi = a.no_edge_multi;
+    w->no_newer = a.no_newer;
     w->hostile_forced = a.hostile;
     w->hostile_kinds = a.hostile_kinds;
     w->no_hostile = a.no_hostile;

@@ -54,6 +54,7 @@ void sim_model_destroy(struct sim_model *m) {
         session_free(s);
         m_watch_clear(s);
         free(s->watch);
+        free(s->name.p);
         free(s->q);
         sim_buf_free(&s->exec_reply);
         free(s);
@@ -391,6 +392,7 @@ void sim_model_session_end(struct sim_model *m, uint64_t id) {
         session_free(s);
         m_watch_clear(s);
         free(s->watch);
+        free(s->name.p);
         free(s->q);
         sim_buf_free(&s->exec_reply);
         free(s);
@@ -446,7 +448,8 @@ static void queue_push(struct msession *s, uint32_t argc, const struct kv_slice 
 
 /* ---- dispatch ------------------------------------------------------------ */
 
-static const struct mcmd_table *const tables[] = {&sim_model_cmds_str, &sim_model_cmds_list};
+static const struct mcmd_table *const tables[] = {&sim_model_cmds_str, &sim_model_cmds_list,
+                                                  &sim_model_cmds_srv};
 
 static void cmd_multi(struct mctx *c);
 static void cmd_exec(struct mctx *c);
@@ -480,6 +483,19 @@ static const struct mcmd *find_cmd(const struct sim_model *m, struct kv_slice na
     if (cmd == NULL || m->has == NULL || m->has(m->has_ctx, cmd->name)) return cmd;
     return NULL;
 }
+
+int64_t m_known_count(const struct sim_model *m) {
+    int64_t n = 0;
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(session_cmds); i++)
+        n += m->has == NULL || m->has(m->has_ctx, session_cmds[i].name);
+    for (uint32_t t = 0; t < KV_ARRAY_LEN(tables); t++) {
+        for (uint32_t i = 0; i < tables[t]->count; i++)
+            n += m->has == NULL || m->has(m->has_ctx, tables[t]->cmds[i].name);
+    }
+    return n;
+}
+
+struct msession *m_session(struct sim_model *m, uint64_t id) { return session_get(m, id); }
 
 /* Does the core know a command the model does not model? */
 static bool core_only(const struct sim_model *m, struct kv_slice name) {

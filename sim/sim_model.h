@@ -25,6 +25,8 @@ struct sim_model_limits {
     uint32_t multi_max_commands;   /* commands one MULTI may queue (0: no limit) */
     uint64_t reply_max;            /* largest reply the core can send */
     uint32_t watch_max;            /* keys one session may WATCH (watch-max-keys) */
+    uint64_t maxmemory;            /* CONFIG GET maxmemory */
+    uint32_t maxclients;           /* CONFIG GET maxclients */
 };
 
 enum sim_model_type {

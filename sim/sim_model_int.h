@@ -59,6 +59,7 @@ struct msession {
     uint32_t replayed;
     struct mqueued *q;
     struct sim_buf exec_reply;
+    struct mval name;       /* CLIENT SETNAME (len 0: none) */
     struct msession *next;
 };
 
@@ -114,6 +115,13 @@ struct mcmd_table {
 };
 extern const struct mcmd_table sim_model_cmds_str;
 extern const struct mcmd_table sim_model_cmds_list;
+extern const struct mcmd_table sim_model_cmds_srv;
+
+/* Sessions and the command set (sim_model.c). */
+struct msession *m_session(struct sim_model *m, uint64_t id);
+/* Commands both the model and the core know (COMMAND COUNT, when the model
+ * covers every command the core has). */
+int64_t m_known_count(const struct sim_model *m);
 
 /* Map. */
 struct mentry *m_find_raw(struct sim_model *m, const uint8_t *key, uint32_t klen);

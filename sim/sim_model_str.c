@@ -91,11 +91,38 @@ static bool loose_dbsize(struct mctx *c) {
     return true;
 }
 
+/* INFO's text as Redis 7 lays it out: "# Section" and "field:value" lines, each
+ * ending in \r\n, one empty line between sections, none after the last. */
+static bool info_text_ok(const uint8_t *p, uint32_t n) {
+    if (n == 0) return true; /* no section asked for exists */
+    if (n < 4 || p[0] != '#' || p[n - 2] != '\r' || p[n - 1] != '\n') return false;
+    bool blank_before = false;
+    for (uint32_t at = 0; at < n;) {
+        const uint8_t *eol = memchr(p + at, '\r', n - at);
+        if (eol == NULL || (uint32_t)(eol - p) + 1 >= n || eol[1] != '\n') return false;
+        uint32_t len = (uint32_t)(eol - (p + at));
+        bool blank = len == 0, header = len > 0 && p[at] == '#';
+        bool field = len > 0 && memchr(p + at, ':', len) != NULL;
+        if ((blank && (blank_before || at + 2 == n)) || (!blank && !header && !field) ||
+            (header && at > 0 && !blank_before))
+            return false;
+        blank_before = blank;
+        at += len + 2;
+    }
+    return true;
+}
+
 static bool loose_info(struct mctx *c) {
     uint32_t len = 0;
     if (sim_resp_scan(c->reply, c->reply_len, &len) != SIM_RESP_OK || len != c->reply_len ||
         c->reply[0] != '$') {
         m_why(c, "INFO reply is not one bulk string");
+        return false;
+    }
+    const uint8_t *body = memchr(c->reply, '\n', c->reply_len);
+    KV_ASSERT(body != NULL && c->reply + c->reply_len - (body + 1) >= 2);
+    if (!info_text_ok(body + 1, (uint32_t)(c->reply + c->reply_len - (body + 1)) - 2)) {
+        m_why(c, "INFO text is not Redis's layout (sections, fields, one blank line between)");
         return false;
     }
     return true;

@@ -36,7 +36,7 @@ static bool run(struct sim_model *m, uint64_t session, int64_t now, const char *
 }
 
 static struct sim_model *model(void) {
-    struct sim_model_limits lim = {1000, 3, 4096, 32};
+    struct sim_model_limits lim = {1000, 3, 4096, 32, 1 << 20, 8};
     return sim_model_create(&lim);
 }
 

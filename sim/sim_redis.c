@@ -204,7 +204,7 @@ int sim_redis_check(uint64_t seed, uint32_t port, uint64_t requests) {
         printf("cannot connect to 127.0.0.1:%u\n", port);
         return 1;
     }
-    struct sim_model_limits lim = {512ull << 20, UINT32_MAX, UINT64_MAX, UINT32_MAX};
+    struct sim_model_limits lim = {512ull << 20, UINT32_MAX, UINT64_MAX, UINT32_MAX, 0, 0};
     struct rstate st = {sim_model_create(&lim), {0}, 0, 0};
     struct kv_prng p;
     uint64_t sm = seed;
@@ -212,6 +212,7 @@ int sim_redis_check(uint64_t seed, uint32_t port, uint64_t requests) {
     struct sim_workload w;
     sim_workload_draw(&w, &p, 1u << 16);
     w.real_server = true;
+    w.newer_pct = 10; /* COPY and INCRBYFLOAT (gen_newer's Redis-exact commands) */
     w.weight[SIM_FAM_FLUSH] = 0;
     struct sim_req q[6];
     memset(q, 0, sizeof(q));

@@ -95,6 +95,8 @@ uint32_t sim_workload_describe(const struct sim_workload *w, char *buf, uint32_t
         n += snprintf(buf + n, cap - (uint32_t)n, "%s%s:%u", buf[n - 1] == '=' ? "" : ",",
                       family_names[f], w->weight[f]);
     }
+    if (w->newer_pct > 0 && n > 0 && (uint32_t)n < cap)
+        n += snprintf(buf + n, cap - (uint32_t)n, " newer=%u%%", w->newer_pct);
     KV_ASSERT(n > 0);
     return (uint32_t)KV_MIN((uint32_t)n, cap - 1);
 }
@@ -361,6 +363,33 @@ static void gen_str_write(const struct sim_workload *w, struct kv_prng *p, int64
     if (is(c, "set")) set_options(w, p, now_ms, r);
 }
 
+/* A 5119..5121-byte decimal: at Redis's MAX_LONG_DOUBLE_CHARS, one past and under. */
+static void add_long_float(struct kv_prng *p, struct sim_req *r) {
+    uint32_t n = 5119 + (uint32_t)kv_prng_below(p, 3);
+    char *s = malloc(n);
+    KV_ASSERT(s != NULL);
+    memset(s, '0', n);
+    s[n - 1] = '1';
+    if (kv_prng_chance(p, 1, 2)) s[1] = '.';
+    sim_req_add(r, s, n);
+    free(s);
+}
+
+/* INCRBYFLOAT's increment: plain and exponent forms, long double's range edges
+ * (overflow, underflow to 0, subnormal), inf/nan, hex, spaces, junk. */
+static void add_float_arg(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
+    static const char *const f[] = {
+        "0.1",     "-0.1",    "1.5e3",   "1e400",   "-1e400",  "1.18e4932", "1e4933",
+        "1e-5000", "1e-4940", "inf",     "-inf",    "nan",     " 1",        "1 ",
+        "0x10",    "3.0e-20", "-0",      "",        "abc",     "1e",        "+.5",
+        "5.",      "-3",      "10",      "0.00001", "1.0",     "12345678901234567890",
+    };
+    uint64_t roll = kv_prng_below(p, 20);
+    if (roll == 0 && w->big_max >= 6000) add_long_float(p, r);
+    else if (roll < 4) add_int_arg(p, r);
+    else sim_req_add_str(r, f[kv_prng_below(p, KV_ARRAY_LEN(f))]);
+}
+
 static void gen_counter(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
     const char *c = PICK(w, p, "incr", "decr", "incrby", "decrby", "incr");
     if (c == NULL) c = "ping";
@@ -368,6 +397,23 @@ static void gen_counter(const struct sim_workload *w, struct kv_prng *p, struct 
     if (is(c, "ping")) return;
     sim_workload_key(w, p, r);
     if (is(c, "incrby") || is(c, "decrby")) add_int_arg(p, r);
+}
+
+/* COPY's options in any order: REPLACE, DB (0, another, junk, no value), junk. */
+static void copy_options(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
+    for (uint64_t i = kv_prng_chance(p, 1, 2) ? 0 : 1 + kv_prng_below(p, 2); i > 0; i--) {
+        uint64_t roll = kv_prng_below(p, 10);
+        if (roll < 5) {
+            add_opt(p, r, "replace");
+        } else if (roll < 9) {
+            add_opt(p, r, "db");
+            if (kv_prng_chance(p, 1, 8)) return; /* DB with no value: syntax error */
+            if (w->real_server || kv_prng_chance(p, 2, 3)) sim_req_add_int(r, 0);
+            else add_int_arg(p, r);
+        } else {
+            add_opt(p, r, "x");
+        }
+    }
 }
 
 static void gen_keys(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
@@ -480,6 +526,81 @@ static void gen_list_edit(const struct sim_workload *w, struct kv_prng *p, struc
                                                  : "middle");
         add_elem(w, p, r);
         add_elem(w, p, r);
+    }
+}
+
+/* CLIENT ID/GETNAME/SETNAME (names with spaces, empty, at and past 64 bytes),
+ * unknown subcommands, a missing or extra argument. */
+static void gen_client(struct kv_prng *p, struct sim_req *r) {
+    static const char *const subs[] = {"id", "getname", "setname", "setname", "kill"};
+    static const char *const names[] = {"n1", "a b", "", "x\x01", "~!", "Z"};
+    const char *sub = subs[kv_prng_below(p, KV_ARRAY_LEN(subs))];
+    add_name(p, r, sub);
+    bool set = is(sub, "setname");
+    uint64_t extra = kv_prng_chance(p, 1, 8) ? (set ? 0 : 1 + kv_prng_below(p, 2)) : set;
+    if (set && kv_prng_chance(p, 1, 10)) extra = 2;
+    for (uint64_t i = 0; i < extra; i++) {
+        if (kv_prng_chance(p, 1, 5)) {
+            char name[66];
+            uint32_t n = 63 + (uint32_t)kv_prng_below(p, 3);
+            memset(name, 'x', n);
+            sim_req_add(r, name, n);
+        } else {
+            sim_req_add_str(r, names[kv_prng_below(p, KV_ARRAY_LEN(names))]);
+        }
+    }
+}
+
+/* CONFIG GET with globs over kv's answered names, CONFIG SET and others refused;
+ * COMMAND, COMMAND COUNT (with an extra argument now and then), COMMAND DOCS. */
+static void gen_introspect(struct kv_prng *p, struct sim_req *r, const char *c) {
+    static const char *const pats[] = {"*", "max*", "maxmemory", "save", "databases",
+                                       "nothing", "*s", "?ave", "appendonly", "maxclients",
+                                       "*e*", "[ms]a*"};
+    if (is(c, "config")) {
+        uint64_t roll = kv_prng_below(p, 10);
+        add_name(p, r, roll < 7 ? "get" : roll < 9 ? "set" : "rewrite");
+        uint64_t n = kv_prng_chance(p, 1, 10) ? kv_prng_below(p, 3) * 2 : 1;
+        for (uint64_t i = 0; i < n; i++)
+            sim_req_add_str(r, pats[kv_prng_below(p, KV_ARRAY_LEN(pats))]);
+        return;
+    }
+    uint64_t roll = kv_prng_below(p, 6);
+    if (roll == 0) return;
+    add_name(p, r, roll < 4 ? "count" : "docs");
+    if (roll == 3 || roll == 5) sim_req_add_str(r, "get");
+}
+
+/* The newer commands (w->newer_pct of requests): COPY, INCRBYFLOAT, and kv's own
+ * answers to CLIENT, CONFIG and COMMAND (not against a real server: one database,
+ * fixed limits, no docs). */
+static void gen_newer(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
+    const char *c = w->real_server ? PICK(w, p, "copy", "incrbyfloat")
+                                   : PICK(w, p, "copy", "incrbyfloat", "incrbyfloat", "client",
+                                          "config", "command", "info");
+    if (c == NULL) c = "ping";
+    add_name(p, r, c);
+    if (is(c, "ping")) return;
+    if (is(c, "info")) { /* sections in any mix: the text's layout is checked */
+        static const char *const sections[] = {"server", "clients", "memory", "stats",
+                                               "keyspace", "all", "default", "everything",
+                                               "nosuch", "Server"};
+        for (uint64_t i = kv_prng_below(p, 4); i > 0; i--)
+            add_opt(p, r, sections[kv_prng_below(p, KV_ARRAY_LEN(sections))]);
+        return;
+    }
+    if (is(c, "client")) {
+        gen_client(p, r);
+    } else if (is(c, "config") || is(c, "command")) {
+        gen_introspect(p, r, c);
+    } else {
+        sim_workload_key(w, p, r);
+        if (is(c, "incrbyfloat")) {
+            add_float_arg(w, p, r);
+        } else {
+            sim_workload_key(w, p, r);
+            copy_options(w, p, r);
+        }
     }
 }
 
@@ -637,6 +758,11 @@ void sim_workload_next(const struct sim_workload *w, struct kv_prng *p, int64_t 
                        struct sim_req *r) {
     KV_ASSERT(w->weight_total > 0);
     sim_req_reset(r);
+    /* Drawn only when on, so seeds without them keep their streams. */
+    if (w->newer_pct > 0 && kv_prng_below(p, 100) < w->newer_pct) {
+        gen_newer(w, p, r);
+        return;
+    }
     uint64_t x = kv_prng_below(p, w->weight_total);
     uint32_t f = 0;
     while (f + 1 < SIM_FAM_COUNT && x >= w->weight[f]) x -= w->weight[f++];

@@ -46,6 +46,8 @@ struct sim_workload {
     uint32_t value_max;          /* medium values: up to this many bytes */
     uint64_t big_max;            /* SIM_FAM_BIG: values up to this (near the limits) */
     uint32_t ttl_short_pct;      /* % of TTLs in milliseconds (expire during the run) */
+    uint32_t newer_pct;          /* % of requests from gen_newer (COPY, INCRBYFLOAT, CLIENT,
+                                  * CONFIG, COMMAND); 0: none drawn, streams as before */
     uint32_t list_elems_max;     /* elements per push */
     bool real_server;            /* a real server: long TTLs only, SELECT 0 only */
     /* Commands the server under test implements (NULL: all). */

@@ -148,6 +148,7 @@ struct sim_world {
     bool crowd;                  /* --crowd: 96 clients or more */
     bool no_multishot;           /* --no-multishot: recv_buffers 0 whatever the seed */
     bool no_edge_multi;          /* --no-edge-multi: no EXEC padded to the query limit */
+    bool no_newer;               /* --no-newer: no COPY/INCRBYFLOAT/CLIENT/CONFIG/COMMAND */
     bool hostile_forced;         /* --hostile: a hostile population whatever the seed */
     bool no_hostile;             /* --no-hostile: none whatever the seed */
     uint32_t pipe_bytes;         /* per direction of a connection (sim_net_config) */

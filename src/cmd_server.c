@@ -131,7 +131,9 @@ static void cmd_time(struct kv_cmd_ctx *c) {
 }
 
 static void cmd_command(struct kv_cmd_ctx *c) {
-    if (kv_cmd_sub(c, 1, "count")) {
+    if (kv_cmd_sub(c, 1, "count") && c->argc != 2) {
+        kv_reply_error(c->out, "ERR wrong number of arguments for 'command|count' command");
+    } else if (kv_cmd_sub(c, 1, "count")) {
         kv_reply_int(c->out, c->engine->cmd_count);
     } else {
         kv_reply_array(c->out, 0); /* COMMAND, COMMAND DOCS ...: nothing to document */
@@ -314,10 +316,10 @@ static void cmd_client(struct kv_cmd_ctx *c) {
         memcpy(s->name, n.ptr, n.len);
         s->name_len = (uint8_t)n.len;
         kv_reply_ok(c->out);
-    } else if (c->argc == 3 && (kv_cmd_sub(c, 1, "setname") || kv_cmd_sub(c, 1, "getname") ||
-                                kv_cmd_sub(c, 1, "id"))) {
-        kv_reply_errorf(c->out, "ERR wrong number of arguments for 'client|%.*s' command",
-                        (int)KV_MIN(c->argv[1].len, 128u), (const char *)c->argv[1].ptr);
+    } else if (kv_cmd_sub(c, 1, "setname") || kv_cmd_sub(c, 1, "getname") || kv_cmd_sub(c, 1, "id")) {
+        kv_reply_errorf(c->out, "ERR wrong number of arguments for 'client|%s' command",
+                        kv_cmd_sub(c, 1, "id") ? "id" : kv_cmd_sub(c, 1, "getname") ? "getname"
+                                                                               : "setname");
     } else {
         kv_reply_errorf(c->out, "ERR unknown subcommand '%.*s'. Try CLIENT HELP.",
                         (int)KV_MIN(c->argv[1].len, 128u), (const char *)c->argv[1].ptr);

@@ -162,8 +162,11 @@ static void room_setrange(struct kv_cmd_ctx *c, uint64_t *need, uint64_t *larges
     if ((uint64_t)offset > string_max(c) || (uint64_t)offset + vlen > string_max(c)) return;
     uint64_t total = (uint64_t)offset + vlen;
     const struct kv_item *it = kv_ks_peek(c->ks, c->argv[1].ptr, c->argv[1].len);
-    if (it != NULL && !kv_ks_item_expired(c->ks, it) && is_string(it))
-        total = KV_MAX(total, (uint64_t)kv_item_value_len(it));
+    /* No growth, no room: the value may be longer than proto-max-bulk-len (an
+     * INCRBYFLOAT result can be 4,951 bytes), which room_string() refuses. */
+    if (it != NULL && !kv_ks_item_expired(c->ks, it) && is_string(it) &&
+        kv_item_value_len(it) >= total)
+        return;
     room_string(c, 1, total, need, largest);
 }
 

@@ -1356,6 +1356,42 @@ TEST(test_evict_large_value_volatile) {
 }
 
 /* SETRANGE sizes the resulting string, as Redis does. */
+/* INCRBYFLOAT's result is not bounded by proto-max-bulk-len (as in Redis): a value
+ * longer than it stays writable in place. SETRANGE inside one asserted in its room
+ * check (sim seed 5: 4,933 bytes under a limit of 3,273). */
+TEST(test_setrange_inside_long_value) {
+    const char *max_size = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
+    struct harness *h = h_open(1u << 20, 0, KV_EVICT_NOEVICTION);
+    h->cfg.proto_max_bulk_len = 1000;
+    const struct kv_reply *r = RUN_CMD(h, "incrbyfloat", "k", "1e4000");
+    CHECK(r->len == 4000 + 9 && memcmp(r->buf, "$4000\r\n", 7) == 0);
+    EXPECT(h, ":4000\r\n", "strlen", "k");
+    EXPECT(h, ":4000\r\n", "setrange", "k", "0", "x");
+    EXPECT(h, ":4000\r\n", "setrange", "k", "999", "y");
+    EXPECT(h, max_size, "setrange", "k", "1000", "z");
+    EXPECT(h, max_size, "append", "k", "z");
+    r = RUN_CMD(h, "getrange", "k", "0", "1");
+    CHECK_MEM(r->buf, r->len, "$2\r\nx9\r\n", 8);
+    h_close(h);
+}
+
+/* CLIENT's and COMMAND COUNT's arity errors name the subcommand as Redis 7 does. */
+TEST(test_subcommand_arity) {
+    struct harness *h = h_open(1u << 20, 0, KV_EVICT_NOEVICTION);
+    EXPECT(h, "-ERR wrong number of arguments for 'client|setname' command\r\n", "client",
+           "SETNAME");
+    EXPECT(h, "-ERR wrong number of arguments for 'client|setname' command\r\n", "client",
+           "setname", "a", "b");
+    EXPECT(h, "-ERR wrong number of arguments for 'client|id' command\r\n", "client", "Id", "x",
+           "y");
+    EXPECT(h, "-ERR wrong number of arguments for 'client|getname' command\r\n", "client",
+           "getname", "x");
+    EXPECT(h, "-ERR unknown subcommand 'kill'. Try CLIENT HELP.\r\n", "client", "kill", "x");
+    EXPECT(h, "-ERR wrong number of arguments for 'command|count' command\r\n", "command",
+           "COUNT", "x");
+    h_close(h);
+}
+
 TEST(test_setrange_large_offset) {
     const char *max_size = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
     struct harness *h = h_open(1u << 20, 0, KV_EVICT_ALLKEYS_LRU);
@@ -1925,6 +1961,8 @@ int main(void) {
     RUN(test_evict_large_value);
     RUN(test_evict_large_value_volatile);
     RUN(test_setrange_large_offset);
+    RUN(test_setrange_inside_long_value);
+    RUN(test_subcommand_arity);
     RUN(test_watch_touch);
     RUN(test_watch_index);
     RUN(test_watch_limit_option);

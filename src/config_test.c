@@ -1,5 +1,10 @@
 /* config_test.c: units, every option by name, config files, and refusal messages. */
 #include "kv/config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "testing.h"
 
 TEST(sizes) {
@@ -76,6 +81,43 @@ TEST(impossible_configurations) {
     c.multi_max_commands = 1u << 20;
     CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
     CHECK(strncmp(err, "multi-max-commands:", 19) == 0);
+}
+
+/* --large-buffers: 1..65536, refused one past either end. */
+TEST(large_buffers_bounds) {
+    struct kv_config c;
+    char err[160] = "";
+    kv_config_defaults(&c);
+    c.large_buffers = 65536;
+    c.maxmemory = 8ull << 30;
+    CHECK(kv_config_check(&c, err, sizeof(err)) == 0);
+    c.large_buffers = 65537;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK(strncmp(err, "large-buffers:", 14) == 0);
+    c.large_buffers = 0;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK(strncmp(err, "large-buffers:", 14) == 0);
+}
+
+/* --help names each option's default: the policy by name, a flag none. */
+TEST(help_defaults) {
+    char path[] = "/tmp/kv-config-help-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    unlink(path);
+    kv_config_print_help(fd);
+    char text[16384];
+    ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+    close(fd);
+    CHECK(n > 0);
+    text[n] = 0;
+    const char *pol = strstr(text, "  --maxmemory-policy ");
+    CHECK(pol != NULL);
+    CHECK(strncmp(pol + 31, "noeviction ", 11) == 0);
+    const char *port = strstr(text, "  --port ");
+    CHECK(port != NULL && strncmp(port + 31, "6379 ", 5) == 0);
+    const char *help = strstr(text, "  --help ");
+    CHECK(help != NULL && strncmp(help + 31, "             this text", 22) == 0);
 }
 
 /* --busy-poll-us and --batch-wait-us: 0..1000, exact refusal one past. */
@@ -219,5 +261,7 @@ int main(void) {
     RUN(watch_max_keys_bounds);
     RUN(config_file);
     RUN(derived);
+    RUN(large_buffers_bounds);
+    RUN(help_defaults);
     TEST_SUMMARY("config");
 }

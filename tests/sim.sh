@@ -30,7 +30,9 @@ run_seed() {
 #  9200784: the idle timeout closed a client that had stopped reading mid-error (checker)
 #   8: FLUSHALL "async\0z" (an option ends at a NUL byte for Redis) was a syntax error
 #  10: SCAN TYPE "string\0z" matched no key (Redis strcasecmp()s TYPE's argument)
-for seed in 1 10 452995056 7000908 7000936 8000754 9200784 8; do run_seed "$seed"; done
+#   5: SETRANGE within a value INCRBYFLOAT made longer than proto-max-bulk-len
+#      (4,933 bytes, limit 3,273): room_setrange() asserted (cmd_string.c)
+for seed in 1 10 452995056 7000908 7000936 8000754 9200784 8 5; do run_seed "$seed"; done
 # The same seeds with one recv per read and no EXEC padded to the query limit, as
 # they ran when they found their bugs (three seeds in four draw multishot recv, one
 # in two edge MULTIs: sim_main.c world_setup).
@@ -77,11 +79,13 @@ for seed in 4 1 6 35 16 2; do run_seed "$seed" --hostile; done
 # the eviction counters, 13 before the workload reached every option edge, 15
 # before INFO gained recv_multishot_armed, 14 before the index grew in levels: each
 # changed the run) and its pipelining clients take the plan to its four windows.
+# --no-newer: as it ran before the workload drew COPY, INCRBYFLOAT, CLIENT, CONFIG
+# and COMMAND (with them: 11 and 3).
 for seed in 1 4; do run_seed "$seed" --crowd; done
 # 9700047, 9700113: 116 clients queued behind two (one) large buffers drain in
 # ~6,000 ticks; the drain's liveness check now waits while bytes still move
 for seed in 9700047 9700113; do run_seed "$seed" --crowd; done
-out=$(timeout 120 "$KV" sim --seed 2 --crowd --no-multishot --stats 2>&1)
+out=$(timeout 120 "$KV" sim --seed 2 --crowd --no-multishot --no-newer --stats 2>&1)
 hint=$(printf '%s\n' "$out" | grep -o 'batch_hint_max=[0-9]*' | cut -d= -f2)
 wins=$(printf '%s\n' "$out" | grep -o 'batch_windows_max=[0-9]*' | cut -d= -f2)
 if [ "$hint" = "16" ] && [ "$wins" = "4" ] && printf '%s\n' "$out" | tail -n1 | grep -q '^seed=2 '; then

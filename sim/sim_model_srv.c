@@ -1,0 +1,258 @@
+/*
+ * sim_model_srv.c: the reference model's COPY, INCRBYFLOAT and the connection and
+ * introspection commands kv answers (CLIENT ID/GETNAME/SETNAME, CONFIG GET,
+ * COMMAND [COUNT]), written from Redis 7.0's behaviour (checked against
+ * redis-server 7.0.15) and, where kv documents a difference, from kv's README:
+ * one database, CONFIG SET refused, a fixed CONFIG GET table, COMMAND's docs
+ * empty, client names of at most 64 bytes. Test code: heap allowed. Never
+ * consults src/.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_model_int.h"
+#include "sim_resp.h"
+
+#define M_CLIENT_NAME_MAX 64     /* kv's CLIENT SETNAME limit (README) */
+#define M_LONG_DOUBLE_CHARS 5120 /* Redis MAX_LONG_DOUBLE_CHARS */
+
+static bool same(struct kv_slice a, struct kv_slice b) {
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* ---- COPY src dst [DB n] [REPLACE] -------------------------------------------- */
+
+/* Redis's option loop: REPLACE, or DB with a value (an int; only 0 exists). */
+static bool copy_options(struct mctx *c, bool *replace) {
+    for (uint32_t j = 3; j < c->argc; j++) {
+        if (m_opt_eq(c->argv[j], "replace")) {
+            *replace = true;
+        } else if (m_opt_eq(c->argv[j], "db") && j + 1 < c->argc) {
+            int64_t db;
+            j++;
+            if (!m_str2ll(c->argv[j].ptr, c->argv[j].len, &db)) {
+                m_reply_not_int(c);
+                return false;
+            }
+            if (db < INT32_MIN || db > INT32_MAX) {
+                sim_buf_error(c->out, "ERR value is out of range, value must between "
+                                      "-2147483648 and 2147483647");
+                return false;
+            }
+            if (db != 0) {
+                sim_buf_error(c->out, "ERR DB index is out of range");
+                return false;
+            }
+        } else {
+            m_reply_syntax(c);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void cmd_copy(struct mctx *c) {
+    bool replace = false;
+    if (!copy_options(c, &replace)) return;
+    if (same(c->argv[1], c->argv[2])) {
+        sim_buf_error(c->out, "ERR source and destination objects are the same");
+        return;
+    }
+    struct mentry *e = m_lookup(c->m, c->argv[1], c->now);
+    if (e == NULL || (m_lookup(c->m, c->argv[2], c->now) != NULL && !replace)) {
+        sim_buf_int(c->out, 0);
+        return;
+    }
+    struct mentry src = *e; /* copy the value out: m_add may move entries */
+    struct mval str = {0};
+    if (src.type == SIM_MODEL_STRING) {
+        str.p = malloc(src.str.len + 1);
+        KV_ASSERT(str.p != NULL);
+        if (src.str.len > 0) memcpy(str.p, src.str.p, src.str.len);
+        str.len = src.str.len;
+    }
+    struct mdeque list = {0};
+    for (uint64_t i = 0; src.type == SIM_MODEL_LIST && i < src.list.count; i++) {
+        const struct mval *v = m_deque_at(&src.list, i);
+        m_deque_push(&list, false, v->p, v->len);
+    }
+    struct mentry *d = m_lookup(c->m, c->argv[2], c->now);
+    if (d != NULL) m_delete(c->m, d);
+    d = m_add(c->m, c->argv[2], src.type);
+    d->expire_ms = src.expire_ms;
+    d->str = str;
+    d->list = list;
+    sim_buf_int(c->out, 1);
+}
+
+/* ---- INCRBYFLOAT ------------------------------------------------------------------- */
+
+/* Redis string2ld: the whole string, no leading space, finite or a range error
+ * that is not an overflow or underflow to zero, not NaN. */
+static bool str2ld(const uint8_t *p, uint32_t len, long double *out) {
+    char buf[M_LONG_DOUBLE_CHARS];
+    if (len == 0 || len >= sizeof(buf)) return false;
+    memcpy(buf, p, len);
+    buf[len] = 0;
+    errno = 0;
+    char *end = NULL;
+    long double v = strtold(buf, &end);
+    if (isspace((unsigned char)buf[0]) || *end != 0 || (uint32_t)(end - buf) != len) return false;
+    if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || fpclassify(v) == FP_ZERO))
+        return false;
+    if (errno == EINVAL || isnan(v)) return false;
+    *out = v;
+    return true;
+}
+
+/* Redis ld2string LD_STR_HUMAN: %.17Lf, trailing zeros (and a bare '.') cut, -0 -> 0. */
+static uint32_t fmt_human(char *buf, uint32_t cap, long double v) {
+    int n = snprintf(buf, cap, "%.17Lf", v);
+    KV_ASSERT(n > 0 && (uint32_t)n < cap);
+    uint32_t l = (uint32_t)n;
+    if (memchr(buf, '.', l) != NULL) {
+        while (buf[l - 1] == '0') l--;
+        if (buf[l - 1] == '.') l--;
+    }
+    if (l == 2 && buf[0] == '-' && buf[1] == '0') {
+        buf[0] = '0';
+        l = 1;
+    }
+    return l;
+}
+
+static void cmd_incrbyfloat(struct mctx *c) {
+    struct mentry *e = m_lookup(c->m, c->argv[1], c->now);
+    long double v = 0, by = 0;
+    if (e != NULL && e->type != SIM_MODEL_STRING) {
+        m_reply_wrongtype(c);
+        return;
+    }
+    if ((e != NULL && !str2ld(e->str.p, e->str.len, &v)) ||
+        !str2ld(c->argv[2].ptr, c->argv[2].len, &by)) {
+        sim_buf_error(c->out, "ERR value is not a valid float");
+        return;
+    }
+    v += by;
+    if (isnan(v) || isinf(v)) {
+        sim_buf_error(c->out, "ERR increment would produce NaN or Infinity");
+        return;
+    }
+    char *buf = malloc(M_LONG_DOUBLE_CHARS);
+    KV_ASSERT(buf != NULL);
+    uint32_t n = fmt_human(buf, M_LONG_DOUBLE_CHARS, v);
+    if (e == NULL) {
+        e = m_add(c->m, c->argv[1], SIM_MODEL_STRING);
+        e->expire_ms = -1;
+    }
+    m_clear_value(e); /* an overwrite: the TTL stays */
+    e->type = SIM_MODEL_STRING;
+    e->str.p = (uint8_t *)buf;
+    e->str.len = n;
+    sim_buf_bulk(c->out, buf, n);
+}
+
+/* ---- CLIENT ------------------------------------------------------------------------ */
+
+static bool name_ok(struct kv_slice n) {
+    for (uint32_t i = 0; i < n.len; i++) {
+        if (n.ptr[i] < '!' || n.ptr[i] > '~') return false;
+    }
+    return true;
+}
+
+static void client_setname(struct mctx *c, struct msession *s) {
+    struct kv_slice n = c->argv[2];
+    if (!name_ok(n)) {
+        sim_buf_error(c->out, "ERR Client names cannot contain spaces, newlines or special "
+                              "characters.");
+    } else if (n.len > M_CLIENT_NAME_MAX) {
+        sim_buf_errorf(c->out, "ERR client name longer than %u bytes", M_CLIENT_NAME_MAX);
+    } else {
+        free(s->name.p);
+        s->name.p = malloc(n.len + 1);
+        KV_ASSERT(s->name.p != NULL);
+        if (n.len > 0) memcpy(s->name.p, n.ptr, n.len);
+        s->name.len = n.len;
+        sim_buf_simple(c->out, "OK");
+    }
+}
+
+static void cmd_client(struct mctx *c) {
+    struct msession *s = m_session(c->m, c->session);
+    struct kv_slice sub = c->argv[1];
+    bool id = m_eq_nocase(sub, "id"), get = m_eq_nocase(sub, "getname");
+    bool set = m_eq_nocase(sub, "setname"); /* subcommands: the whole argument */
+    uint32_t want = set ? 3 : 2;
+    if (!id && !get && !set) {
+        sim_buf_errorf(c->out, "ERR unknown subcommand '%.*s'. Try CLIENT HELP.",
+                       (int)KV_MIN(sub.len, 128u), (const char *)sub.ptr);
+    } else if (c->argc != want) {
+        sim_buf_errorf(c->out, "ERR wrong number of arguments for 'client|%s' command",
+                       id ? "id" : get ? "getname" : "setname");
+    } else if (id) {
+        sim_buf_int(c->out, (int64_t)c->session);
+    } else if (get) {
+        if (s->name.len == 0) sim_buf_null(c->out);
+        else sim_buf_bulk(c->out, s->name.p, s->name.len);
+    } else {
+        client_setname(c, s);
+    }
+}
+
+/* ---- CONFIG GET, COMMAND ------------------------------------------------------------- */
+
+static void cmd_config(struct mctx *c) {
+    struct kv_slice sub = c->argv[1];
+    if (!m_eq_nocase(sub, "get")) {
+        sim_buf_errorf(c->out, "ERR CONFIG %s is not supported: kv's limits are fixed at "
+                               "startup", m_eq_nocase(sub, "set") ? "SET" : "subcommand");
+        return;
+    }
+    if (c->argc != 3) {
+        sim_buf_error(c->out, "ERR wrong number of arguments for 'config|get' command");
+        return;
+    }
+    char mem[24], clients[24];
+    snprintf(mem, sizeof(mem), "%llu", (unsigned long long)c->m->lim.maxmemory);
+    snprintf(clients, sizeof(clients), "%u", c->m->lim.maxclients);
+    const char *const pairs[][2] = {{"save", ""}, {"appendonly", "no"}, {"maxmemory", mem},
+                                    {"maxclients", clients}, {"databases", "1"}};
+    struct sim_buf body = {0};
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(pairs); i++) {
+        const uint8_t *name = (const uint8_t *)pairs[i][0];
+        if (!m_glob(c->argv[2].ptr, c->argv[2].len, name, (uint32_t)strlen(pairs[i][0])))
+            continue;
+        sim_buf_bulk(&body, pairs[i][0], strlen(pairs[i][0]));
+        sim_buf_bulk(&body, pairs[i][1], strlen(pairs[i][1]));
+        n += 2;
+    }
+    sim_buf_array(c->out, n);
+    sim_buf_put(c->out, body.p, body.len);
+    sim_buf_free(&body);
+}
+
+static void cmd_command(struct mctx *c) {
+    if (c->argc >= 2 && m_eq_nocase(c->argv[1], "count")) {
+        if (c->argc != 2)
+            sim_buf_error(c->out, "ERR wrong number of arguments for 'command|count' command");
+        else sim_buf_int(c->out, m_known_count(c->m));
+    } else {
+        sim_buf_array(c->out, 0);
+    }
+}
+
+static const struct mcmd cmds[] = {
+    {"copy", -3, MF_WRITE | MF_DENYOOM, cmd_copy, NULL},
+    {"incrbyfloat", 3, MF_WRITE | MF_DENYOOM, cmd_incrbyfloat, NULL},
+    {"client", -2, MF_READONLY, cmd_client, NULL},
+    {"config", -2, MF_READONLY, cmd_config, NULL},
+    {"command", -1, MF_READONLY, cmd_command, NULL},
+};
+
+const struct mcmd_table sim_model_cmds_srv = {cmds, KV_ARRAY_LEN(cmds)};
