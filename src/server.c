@@ -253,10 +253,17 @@ static void conn_arm(struct kv_server *s, struct kv_conn *c);
 static void give_large_in(struct kv_server *s, uint32_t slot, uint8_t *buf);
 static void give_large_out(struct kv_server *s, uint32_t slot, uint8_t *buf);
 
-/* The hold rule's window starts over: now, with what c has moved so far. */
-static void hold_mark(struct kv_conn *c, uint64_t now) {
-    c->hold_mark_ns = now;
-    c->hold_mark_moved = c->moved;
+/* The hold rule's window for pool `which` (0: requests, 1: replies) starts over:
+ * now, with what c has moved so far. */
+static void hold_mark(struct kv_conn *c, uint32_t which, uint64_t now) {
+    KV_ASSERT(which <= 1);
+    c->hold_ns[which] = now;
+    c->hold_moved[which] = c->moved;
+}
+
+static uint32_t pool_which(const struct kv_server *s, const struct kv_bufpool *p) {
+    KV_ASSERT(p == &s->pool_in || p == &s->pool_out);
+    return p == &s->pool_out ? 1u : 0u;
 }
 
 static uint32_t buf_index(const struct kv_bufpool *p, const uint8_t *buf) {
@@ -272,7 +279,7 @@ static void hold_take(struct kv_server *s, const struct kv_bufpool *p, uint32_t 
     uint32_t i = buf_index(p, buf);
     KV_ASSERT(holders[i] == NO_HOLDER);
     holders[i] = c->slot;
-    hold_mark(c, turn_ns(s));
+    hold_mark(c, pool_which(s, p), turn_ns(s));
 }
 
 static void hold_drop(const struct kv_bufpool *p, uint32_t *holders, const struct kv_conn *c,
@@ -1023,7 +1030,8 @@ static void idle_timeouts(struct kv_server *s) {
 static void hold_check_pool(struct kv_server *s, const struct kv_bufpool *p,
                             const uint32_t *holders, uint64_t now) {
     bool judged = p->waiters_len > 0;
-    bool requests = p == &s->pool_in;
+    uint32_t which = pool_which(s, p);
+    bool requests = which == 0;
     uint64_t min = s->cfg->large_buffer_min_progress;
     for (uint32_t i = 0; i < p->count; i++) {
         if (holders[i] == NO_HOLDER) continue;
@@ -1033,9 +1041,9 @@ static void hold_check_pool(struct kv_server *s, const struct kv_bufpool *p,
         /* Only a request holder waiting for a reply buffer waits on the server: a
          * reply holder waiting for a request buffer still waits for its peer to read. */
         bool servers = requests && c->waiting_out;
-        if (!judged || servers || c->moved - c->hold_mark_moved >= min) {
-            hold_mark(c, now);
-        } else if (now - c->hold_mark_ns >= s->stall_ns) {
+        if (!judged || servers || c->moved - c->hold_moved[which] >= min) {
+            hold_mark(c, which, now);
+        } else if (now - c->hold_ns[which] >= s->stall_ns) {
             s->engine.stats.large_buffer_stall_disconnections++;
             const struct kv_engine_observer *o = s->engine.observer;
             if (o != NULL && o->on_cut != NULL) o->on_cut(o->ctx, &c->session);

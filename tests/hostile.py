@@ -168,6 +168,19 @@ def noread(port, i):
     return c
 
 
+def both_pools(port, i):
+    """Holds a reply buffer (1 MB GETs it never reads) and then a request buffer (a
+    100 KB SET whose reply cannot be written): the hold rule must judge each pool on
+    its own window (one shared window let the idle request pool restart the reply
+    pool's; the regression for that is sim seed 1024: on loopback the kernel's socket
+    buffers take enough of the replies here that the old build cut these too)."""
+    c = Conn(port, rcvbuf=4096)
+    # two 1 MB replies and a 97,010-byte one leave 118 bytes of the 2 MiB reply
+    # buffer: the SET after them holds its request buffer, waiting for room
+    c.send(enc('GET', 'big') * 2 + enc('GET', 'fill') + enc('SET', 'hb%d' % i, 'x' * 100000))
+    return c
+
+
 def inline_flood(port, i):
     c = Conn(port)
     c.send(b'ECHO ' + b'z' * 60000)  # no newline: near the inline limit, then quiet
@@ -226,9 +239,12 @@ def test_victims():
     kv = start('hostile-victims')
     c = Conn(kv.port)
     check_eq('SET big (1 MB)', c.call('SET', 'big', 'b' * BIG), b'+OK\r\n')
+    check_eq('SET fill (97,000 B)', c.call('SET', 'fill', 'f' * 97000), b'+OK\r\n')
     kinds = [('partial requests, then silence', partial, 64, False),
              ('partial requests, then a byte every 0.2 s', partial, 64, True),
              ('pipelined 1 MB GETs, never read (4 KB window)', noread, 64, False),
+             ('clients holding a reply and a request buffer, never reading', both_pools, 64,
+              False),
              ('inline lines near the limit, no newline', inline_flood, 64, False),
              ('MULTI of 100,000 empty lines, no EXEC', empty_multi, 64, False),
              ('HTTP requests', http, 64, False),

@@ -72,6 +72,10 @@ for x in inline:2 empty:1 inline:1 partial:1 noread:6 http:3; do
     run_seed "${x#*:}" --hostile="${x%%:*}"
 done
 for seed in 4 1 6 35 16 2; do run_seed "$seed" --hostile; done
+# 1024: the hold rule kept one window per connection, and the check of the idle
+# request pool restarted the window the reply pool was judging: a never-reading
+# client holding both buffers kept the reply buffer for 22,000 ticks (liveness).
+run_seed 1024
 
 # Crowds (96+ clients): the server's io batch plan (activity.h kv_batch_plan) leaves
 # 0 there, so its path runs under faults; seed 2's largest hint with one recv per

@@ -73,8 +73,11 @@ struct kv_conn {
     uint8_t *large_out;      /* borrowed from the reply pool, or NULL */
     uint64_t last_active_ns;
     uint64_t moved;          /* bytes received plus bytes sent, ever: the hold rule */
-    uint64_t hold_mark_ns;   /* the hold rule's window began here ... */
-    uint64_t hold_mark_moved; /* ... with `moved` at this */
+    /* The hold rule's window per pool (0: requests, 1: replies) began at hold_ns with
+     * `moved` at hold_moved. One per pool: a check of the request pool must not
+     * restart the window the reply pool is judging (sim seed 1024). */
+    uint64_t hold_ns[2];
+    uint64_t hold_moved[2];
     uint64_t activity_mark;  /* kv_activity_note: the last epoch it was counted in */
     /* prefetch_ready's peek at the first frame's key, for lookahead() to reuse its
      * hash; set and cleared within one pass of process_ready (NULL: none). */
