@@ -24,7 +24,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "kv/keyspace.h"
 #include "kv/list.h"
+#include "kv/table.h"
 #include "kv/sim.h"
 #include "sim_hostile.h"
 #include "sim_internal.h"
@@ -85,6 +87,21 @@ static void draw_later_limits(const struct sim_world *w, struct kv_config *c) {
     c->maxmemory_eviction_keys = kv_prng_chance(&ev, 1, 4) ? 1 + kv_prng_below(&ev, 64) : 0;
     c->maxmemory_eviction_move =
         kv_prng_chance(&ev, 1, 4) ? 16 + kv_prng_below(&ev, 64u << 10) : 0;
+}
+
+/* The eviction limits the model's -OOM rule reads (sim_model_refuse.c), from the
+ * drawn config: the data region is maxmemory less the index (8 bytes a slot of the
+ * configured capacity, 64-byte aligned), as README's memory table states. */
+static void model_eviction_limits(const struct kv_config *c, struct sim_model_limits *lim) {
+    uint32_t capacity = kv_ks_index_capacity(c);
+    uint64_t index = KV_ALIGN_UP(kv_table_bytes(capacity), 64);
+    KV_ASSERT(c->maxmemory > index);
+    lim->data_bytes = c->maxmemory - index;
+    lim->evicts_any_key = c->maxmemory_policy == KV_EVICT_ALLKEYS_LRU ||
+                          c->maxmemory_policy == KV_EVICT_ALLKEYS_RANDOM;
+    lim->eviction_keys = c->maxmemory_eviction_keys;
+    lim->eviction_move = c->maxmemory_eviction_move;
+    lim->index_capacity = capacity;
 }
 
 static void draw_config(struct sim_world *w, struct kv_prng *p) {
@@ -286,8 +303,11 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     names_init(&server_names, kv_server_engine(w->server));
     w->wl.has = names_has;
     w->wl.has_ctx = &server_names;
-    struct sim_model_limits lim = {w->cfg.proto_max_bulk_len, w->cfg.multi_max_commands,
-                                   w->cfg.client_query_buffer_limit, w->cfg.watch_max_keys};
+    struct sim_model_limits lim = {.proto_max_bulk_len = w->cfg.proto_max_bulk_len,
+                                   .multi_max_commands = w->cfg.multi_max_commands,
+                                   .reply_max = w->cfg.client_query_buffer_limit,
+                                   .watch_max = w->cfg.watch_max_keys};
+    model_eviction_limits(&w->cfg, &lim);
     w->model = sim_model_create(&lim);
     sim_model_set_known(w->model, names_has, &server_names);
     sim_model_set_canary(w->model, w->canary == 2);
