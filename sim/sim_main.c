@@ -286,6 +286,12 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     nc->seed = kv_splitmix64(&sm);
     uint64_t big = KV_MIN(w->cfg.proto_max_bulk_len, w->cfg.client_query_buffer_limit / 2);
     sim_workload_draw(&w->wl, &knobs, KV_MAX(big, 16u));
+    /* Filling (sim_workload.c gen_fill): a stream of its own, so other seeds run as before. */
+    struct kv_prng fill;
+    kv_prng_init(&fill, w->seed ^ 0x66696c6c6b657973ull);
+    if (kv_prng_chance(&fill, 1, 2) && w->wl.key_count >= 64)
+        w->wl.fill_pct = 10 + (uint32_t)kv_prng_below(&fill, 81);
+    w->wl.fill_value_max = (uint32_t)KV_MIN(2 * w->cfg.maxmemory / w->wl.key_count, 4096u);
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);
     kv_server_layout(&w->cfg, &w->layout);
