@@ -290,7 +290,7 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     struct kv_prng fill;
     kv_prng_init(&fill, w->seed ^ 0x66696c6c6b657973ull);
     if (kv_prng_chance(&fill, 1, 2) && w->wl.key_count >= 64)
-        w->wl.fill_pct = 10 + (uint32_t)kv_prng_below(&fill, 81);
+        w->wl.fill_pct = 50 + (uint32_t)kv_prng_below(&fill, 651);
     w->wl.fill_value_max = (uint32_t)KV_MIN(2 * w->cfg.maxmemory / w->wl.key_count, 4096u);
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);

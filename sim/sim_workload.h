@@ -47,7 +47,7 @@ struct sim_workload {
     uint64_t big_max;            /* SIM_FAM_BIG: values up to this (near the limits) */
     uint32_t ttl_short_pct;      /* % of TTLs in milliseconds (expire during the run) */
     uint32_t list_elems_max;     /* elements per push */
-    uint32_t fill_pct;           /* per mille of requests that fill (gen_fill): in one
+    uint32_t fill_pct;           /* per mille of requests that fill (gen_fill), 50..700: in one
                                     seed of two with 64+ keys, from a stream of its own */
     uint32_t fill_value_max;     /* gen_fill's values: 1..this (the key set then holds about
                                     maxmemory) */
