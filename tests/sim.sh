@@ -81,7 +81,9 @@ for seed in 4 1 6 35 31 2; do run_seed "$seed" --hostile; done
 #       (no join): SET of 75 KB / 54 KB refused with -OOM (fill seeds)
 #   48, 94: KEYS sized from every key, not the matching ones: "KEYS <pattern>" refused
 #       for 148 KB / 37 KB with an empty reply (fill seeds with long keys)
-for seed in 20 106 26 53 48 94; do run_seed "$seed"; done
+#   2104: found by the strict model on the fixed tree: PSETEX on a key without a TTL
+#       sized its room without the TTL field, 8 bytes short (-OOM, keyspace.c)
+for seed in 20 106 26 53 48 94 2104; do run_seed "$seed"; done
 
 # Crowds (96+ clients): the server's io batch plan (activity.h kv_batch_plan) leaves
 # 0 there, so its path runs under faults; seed 2's largest hint with one recv per
