@@ -69,7 +69,6 @@ struct sim_hostile {
 /* The inline limit counts the whole frame, terminator included (resp.c step_inline). */
 static uint64_t inline_limit(const struct sim_world *w) { return w->cfg.proto_inline_max_size; }
 
-static uint64_t argc_limit(const struct sim_world *w) { return kv_config_argc_max(&w->cfg); }
 
 /* Frames EXEC once walked at most (queued and empty ones between them): the floods
  * aim at and past this old bound; kept bytes bound the walk now. */
@@ -306,13 +305,15 @@ static void act_inline_size(struct sim_world *w, struct sim_client *c, struct si
     if (crlf && kv_prng_chance(&c->prng, 1, 4)) add_cut(h, len + 1, 1 + (uint32_t)below(c, 100));
 }
 
-/* An inline request with argc_max - 2 .. argc_max + 2 words: up to the limit it
+/* An inline request of the inline limit -2..+2 bytes, all words: up to the limit it
  * runs (EXISTS counts its keys); past it, the server closes the connection. */
 static bool act_inline_argc(struct sim_world *w, struct sim_client *c, struct sim_hostile *h) {
     uint64_t lim = inline_limit(w);
     uint64_t frame = lim + below(c, 5) - 2; /* at, around and one past the limit */
     uint64_t argc = (frame - 2 - 6) / 2 + 1; /* "EXISTS", " k" per key, "\r\n" */
-    if (frame < 16 || argc > argc_limit(w)) return false;
+    /* Words past the multibulk count limit (kv_config_argc_max) too: a line within
+     * the inline limit must run whatever its word count (issue 18 item 3). */
+    if (frame < 16) return false;
     c->track->corrupted = true; /* more arguments than a sim_req holds */
     puts_(c, h, "EXISTS");
     for (uint64_t i = 1; i < argc; i++) puts_(c, h, " k");

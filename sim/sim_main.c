@@ -25,7 +25,9 @@
 #include <unistd.h>
 
 #include "kv/cmd.h"
+#include "kv/keyspace.h"
 #include "kv/list.h"
+#include "kv/table.h"
 #include "kv/sim.h"
 #include "sim_hostile.h"
 #include "sim_internal.h"
@@ -86,6 +88,21 @@ static void draw_later_limits(const struct sim_world *w, struct kv_config *c) {
     c->maxmemory_eviction_keys = kv_prng_chance(&ev, 1, 4) ? 1 + kv_prng_below(&ev, 64) : 0;
     c->maxmemory_eviction_move =
         kv_prng_chance(&ev, 1, 4) ? 16 + kv_prng_below(&ev, 64u << 10) : 0;
+}
+
+/* The eviction limits the model's -OOM rule reads (sim_model_refuse.c), from the
+ * drawn config: the data region is maxmemory less the index (8 bytes a slot of the
+ * configured capacity, 64-byte aligned), as README's memory table states. */
+static void model_eviction_limits(const struct kv_config *c, struct sim_model_limits *lim) {
+    uint32_t capacity = kv_ks_index_capacity(c);
+    uint64_t index = KV_ALIGN_UP(kv_table_bytes(capacity), 64);
+    KV_ASSERT(c->maxmemory > index);
+    lim->data_bytes = c->maxmemory - index;
+    lim->evicts_any_key = c->maxmemory_policy == KV_EVICT_ALLKEYS_LRU ||
+                          c->maxmemory_policy == KV_EVICT_ALLKEYS_RANDOM;
+    lim->eviction_keys = c->maxmemory_eviction_keys;
+    lim->eviction_move = c->maxmemory_eviction_move;
+    lim->index_capacity = capacity;
 }
 
 static void draw_config(struct sim_world *w, struct kv_prng *p) {
@@ -277,6 +294,12 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     kv_prng_init(&nw, w->seed ^ 0x6e65776572636d64ull);
     if (!w->no_newer && kv_prng_chance(&nw, 3, 4))
         w->wl.newer_pct = 1 + (uint32_t)kv_prng_below(&nw, 10);
+    /* Filling (sim_workload.c gen_fill): a stream of its own, so other seeds run as before. */
+    struct kv_prng fill;
+    kv_prng_init(&fill, w->seed ^ 0x66696c6c6b657973ull);
+    if (kv_prng_chance(&fill, 1, 2) && w->wl.key_count >= 64)
+        w->wl.fill_pct = 50 + (uint32_t)kv_prng_below(&fill, 651);
+    w->wl.fill_value_max = (uint32_t)KV_MIN(2 * w->cfg.maxmemory / w->wl.key_count, 4096u);
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);
     kv_server_layout(&w->cfg, &w->layout);
@@ -294,9 +317,13 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     names_init(&server_names, kv_server_engine(w->server));
     w->wl.has = names_has;
     w->wl.has_ctx = &server_names;
-    struct sim_model_limits lim = {w->cfg.proto_max_bulk_len, w->cfg.multi_max_commands,
-                                   w->cfg.client_query_buffer_limit, w->cfg.watch_max_keys,
-                                   w->cfg.maxmemory, w->cfg.maxclients};
+    struct sim_model_limits lim = {.proto_max_bulk_len = w->cfg.proto_max_bulk_len,
+                                   .multi_max_commands = w->cfg.multi_max_commands,
+                                   .reply_max = w->cfg.client_query_buffer_limit,
+                                   .watch_max = w->cfg.watch_max_keys,
+                                   .maxmemory = w->cfg.maxmemory,
+                                   .maxclients = w->cfg.maxclients};
+    model_eviction_limits(&w->cfg, &lim);
     w->model = sim_model_create(&lim);
     sim_model_set_known(w->model, names_has, &server_names);
     sim_model_set_canary(w->model, w->canary == 2);

@@ -602,29 +602,18 @@ static bool compare(struct mctx *c) {
     return false;
 }
 
-/* A refusal that replaced the reply (the command did not run)? */
+/* A refusal that replaced the reply (the command did not run)? The rules are in
+ * sim_model_refuse.c; a refusal they reject fails the command (m_why). */
 static bool refused(struct mctx *c, const struct mcmd *cmd) {
+    bool in_exec = session_get(c->m, c->session)->exec_pending;
     if (oom_reply(c->reply, c->reply_len)) {
-        if (!(cmd->flags & MF_DENYOOM)) return false;
+        if (!m_oom_ok(c, cmd, in_exec)) return false;
         c->m->stats.oom++;
         return true;
     }
     uint64_t bound = too_large_bound(c->m, c->reply, c->reply_len);
     if (bound == 0) return false;
-    if (cmd->flags & MF_READONLY) {
-        /* The bound must cover the real reply: compute it (reads change nothing). */
-        struct sim_buf real = {0};
-        struct sim_buf *keep = c->out;
-        c->out = &real;
-        cmd->proc(c);
-        c->out = keep;
-        bool covered = real.len <= bound;
-        sim_buf_free(&real);
-        if (!covered) {
-            m_why(c, "reply bound %llu below the real reply size", (unsigned long long)bound);
-            return false;
-        }
-    }
+    if (!m_too_large_ok(c, cmd, bound, in_exec)) return false;
     c->m->stats.too_large++;
     return true;
 }
@@ -649,7 +638,7 @@ static bool queue_cmd(struct mctx *c, struct msession *s, const struct mcmd *cmd
         s->multi_error = true;
         return compare(c);
     }
-    if (oom_reply(c->reply, c->reply_len) && (cmd->flags & MF_DENYOOM)) {
+    if (oom_reply(c->reply, c->reply_len) && m_oom_ok(c, cmd, false)) {
         s->multi_error = true;
         c->m->stats.oom++;
         return true;

@@ -27,6 +27,12 @@ struct sim_model_limits {
     uint32_t watch_max;            /* keys one session may WATCH (watch-max-keys) */
     uint64_t maxmemory;            /* CONFIG GET maxmemory */
     uint32_t maxclients;           /* CONFIG GET maxclients */
+    /* Eviction (sim_model_refuse.c: when -OOM is wrong). 0 / false: never strict. */
+    uint64_t data_bytes;           /* the data region: maxmemory less the index's bytes */
+    bool evicts_any_key;           /* maxmemory-policy allkeys-lru or allkeys-random */
+    uint64_t eviction_keys;        /* maxmemory-eviction-keys (0: as many as it needs) */
+    uint64_t eviction_move;        /* maxmemory-eviction-move (0: any); see the rule */
+    uint32_t index_capacity;       /* index slots (maxkeys, or derived): SCAN's range */
 };
 
 enum sim_model_type {

@@ -160,4 +160,15 @@ void m_reply_syntax(struct mctx *c);
 bool m_glob(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen);
 void m_why(struct mctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* KEYS / SCAN (sim_model_str.c): SCAN's arguments (false: the error is in c->out), and
+ * the live keys matching pat and type as bulk replies: their bytes, their count in *n. */
+bool m_scan_args(struct mctx *c, struct kv_slice *pat, const struct kv_slice **type);
+uint64_t m_keys_bytes(struct mctx *c, struct kv_slice pat, const struct kv_slice *type,
+                      uint64_t *n);
+
+/* Refusals (sim_model_refuse.c): may the core refuse this command with -OOM (it did
+ * not run), or with "reply of up to `bound` bytes exceeds ..."? False: m_why says why. */
+bool m_oom_ok(struct mctx *c, const struct mcmd *cmd, bool in_exec);
+bool m_too_large_ok(struct mctx *c, const struct mcmd *cmd, uint64_t bound, bool in_exec);
+
 #endif

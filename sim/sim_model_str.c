@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -743,7 +744,7 @@ static bool scan_cursor_ok(struct kv_slice s) {
 }
 
 /* SCAN's argument errors, in Redis's order; false (and the error) if any. */
-static bool scan_args(struct mctx *c, struct kv_slice *pat, const struct kv_slice **type) {
+bool m_scan_args(struct mctx *c, struct kv_slice *pat, const struct kv_slice **type) {
     if (!scan_cursor_ok(c->argv[1])) {
         sim_buf_error(c->out, "ERR invalid cursor");
         return false;
@@ -783,12 +784,30 @@ static uint64_t scan_want(struct mctx *c, struct kv_slice pat, const struct kv_s
     return want;
 }
 
+/* The bulk replies of the live keys matching pat (and type, unless NULL): their
+ * count in *n and their bytes ("$<len>\r\n<key>\r\n" each), as KEYS and SCAN
+ * write them. */
+uint64_t m_keys_bytes(struct mctx *c, struct kv_slice pat, const struct kv_slice *type,
+                      uint64_t *n) {
+    uint64_t bytes = 0, cursor = 0;
+    struct sim_model_key k;
+    *n = 0;
+    while (sim_model_next_key(c->m, c->now, &cursor, &k)) {
+        if (type != NULL && !type_is(*type, k.type)) continue;
+        if (!keys_match(pat, (struct kv_slice){k.key, k.klen})) continue;
+        char digits[24];
+        bytes += 1 + (uint64_t)snprintf(digits, sizeof(digits), "%u", k.klen) + 2 + k.klen + 2;
+        (*n)++;
+    }
+    return bytes;
+}
+
 /* Every key live, matching and of the TYPE asked; a call from cursor 0 that
  * returns cursor 0 walked the whole keyspace, so it holds every such key once. */
 static bool loose_scan(struct mctx *c) {
     struct kv_slice pat = {(const uint8_t *)"*", 1}, cur;
     const struct kv_slice *type = NULL;
-    if (!scan_args(c, &pat, &type)) {
+    if (!m_scan_args(c, &pat, &type)) {
         if (c->out->len == c->reply_len && memcmp(c->out->p, c->reply, c->reply_len) == 0)
             return true;
         m_why(c, "SCAN arguments: the model expects another error");

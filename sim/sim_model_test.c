@@ -36,7 +36,9 @@ static bool run(struct sim_model *m, uint64_t session, int64_t now, const char *
 }
 
 static struct sim_model *model(void) {
-    struct sim_model_limits lim = {1000, 3, 4096, 32, 1 << 20, 8};
+    struct sim_model_limits lim = {.proto_max_bulk_len = 1000, .multi_max_commands = 3,
+                                   .reply_max = 4096, .watch_max = 32,
+                                   .maxmemory = 1 << 20, .maxclients = 8};
     return sim_model_create(&lim);
 }
 
@@ -183,6 +185,65 @@ TEST(refusals_are_accepted_only_where_possible) {
     sim_model_destroy(m);
 }
 
+/* Under allkeys-*, a one-string write whose result fits once every key is evicted
+ * must not be refused (sim_model_refuse.c); elsewhere -OOM stays accepted. */
+TEST(oom_is_wrong_where_eviction_must_make_room) {
+    const char *oom = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
+    struct sim_model_limits lim = {.proto_max_bulk_len = 100000, .multi_max_commands = 3,
+                                   .reply_max = 4096, .watch_max = 32, .data_bytes = 10000,
+                                   .evicts_any_key = true};
+    struct sim_model *m = sim_model_create(&lim);
+    CHECK(run(m, 1, NOW, "SET a 1", "+OK\r\n"));
+    CHECK(!run(m, 1, NOW, "SET k v", oom));
+    CHECK(!run(m, 1, NOW, "SETRANGE k 4000 x", oom));    /* U = 4000 + 208: 2U + 1 KiB fits */
+    CHECK(run(m, 1, NOW, "SETRANGE k 5000 x", oom));     /* 2U + 1 KiB > 10,000 */
+    CHECK(run(m, 1, NOW, "RPUSH l x", oom));             /* lists: lenient */
+    CHECK(run(m, 1, NOW, "MSET k v", oom));              /* many keys: lenient */
+    CHECK(run(m, 1, NOW, "MULTI", "+OK\r\n"));
+    CHECK(!run(m, 1, NOW, "SET k v", oom));              /* queueing evicts too */
+    CHECK(run(m, 1, NOW, "DISCARD", "+OK\r\n"));
+    sim_model_destroy(m);
+    lim.eviction_keys = 1; /* fewer than the keys kv may hold */
+    m = sim_model_create(&lim);
+    CHECK(run(m, 1, NOW, "SET a 1", "+OK\r\n"));
+    CHECK(run(m, 1, NOW, "SET b 1", "+OK\r\n"));
+    CHECK(run(m, 1, NOW, "SET k v", oom));               /* 2 keys, 1 eviction: lenient */
+    sim_model_destroy(m);
+    lim.eviction_keys = 0;
+    lim.evicts_any_key = false; /* noeviction, volatile-*: lenient */
+    m = sim_model_create(&lim);
+    CHECK(run(m, 1, NOW, "SET k v", oom));
+    sim_model_destroy(m);
+}
+
+/* KEYS's refusal states its exact reply size; a SCAN page's lies within its keys'. */
+TEST(keys_and_scan_refused_only_for_the_reply_they_produce) {
+    struct sim_model_limits lim = {
+        .proto_max_bulk_len = 1000, .multi_max_commands = 3, .reply_max = 16, .watch_max = 32};
+    struct sim_model *m = sim_model_create(&lim);
+    CHECK(run(m, 1, NOW, "SET aaaa 1", "+OK\r\n"));
+    CHECK(run(m, 1, NOW, "SET bbbb 1", "+OK\r\n"));
+    const char *too = "-ERR reply of up to %d bytes exceeds client-query-buffer-limit (16 bytes)"
+                      "\r\n";
+    char r[128];
+    snprintf(r, sizeof(r), too, 24); /* "*2\r\n" + 2 x "$4\r\naaaa\r\n" */
+    CHECK(run(m, 1, NOW, "KEYS *", r));
+    snprintf(r, sizeof(r), too, 30);
+    CHECK(!run(m, 1, NOW, "KEYS *", r));                 /* not its reply's size */
+    snprintf(r, sizeof(r), too, 14);
+    CHECK(!run(m, 1, NOW, "KEYS a*", r));                /* 14 bytes fit under 16 */
+    snprintf(r, sizeof(r), too, 40);
+    CHECK(!run(m, 1, NOW, "KEYS nomatch*", r));          /* issue 18 item 8 */
+    snprintf(r, sizeof(r), too, 20);
+    CHECK(run(m, 1, NOW, "SCAN 0", r));                  /* 15 .. 4 + 17 + 4 + 20 = 45 */
+    snprintf(r, sizeof(r), too, 46);
+    CHECK(!run(m, 1, NOW, "SCAN 0", r));
+    snprintf(r, sizeof(r), too, 30);
+    CHECK(!run(m, 1, NOW, "SCAN 0 MATCH nomatch*", r));  /* a page of no key: 15 .. 25 */
+    CHECK(!run(m, 1, NOW, "SCAN 0 COUNT 0", r));         /* an argument error is not sized */
+    sim_model_destroy(m);
+}
+
 TEST(loose_replies_check_membership) {
     struct sim_model *m = model();
     CHECK(run(m, 1, NOW, "RANDOMKEY", "$-1\r\n"));
@@ -225,6 +286,8 @@ int main(void) {
     RUN(multi_exec_as_the_engine_reports_it);
     RUN(watch_verdicts_follow_redis);
     RUN(refusals_are_accepted_only_where_possible);
+    RUN(oom_is_wrong_where_eviction_must_make_room);
+    RUN(keys_and_scan_refused_only_for_the_reply_they_produce);
     RUN(loose_replies_check_membership);
     RUN(unknown_command_text_like_redis);
     sim_buf_free(&expected);

@@ -204,7 +204,10 @@ int sim_redis_check(uint64_t seed, uint32_t port, uint64_t requests) {
         printf("cannot connect to 127.0.0.1:%u\n", port);
         return 1;
     }
-    struct sim_model_limits lim = {512ull << 20, UINT32_MAX, UINT64_MAX, UINT32_MAX, 0, 0};
+    struct sim_model_limits lim = {.proto_max_bulk_len = 512ull << 20,
+                                   .multi_max_commands = UINT32_MAX,
+                                   .reply_max = UINT64_MAX,
+                                   .watch_max = UINT32_MAX};
     struct rstate st = {sim_model_create(&lim), {0}, 0, 0};
     struct kv_prng p;
     uint64_t sm = seed;

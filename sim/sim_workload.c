@@ -97,6 +97,8 @@ uint32_t sim_workload_describe(const struct sim_workload *w, char *buf, uint32_t
     }
     if (w->newer_pct > 0 && n > 0 && (uint32_t)n < cap)
         n += snprintf(buf + n, cap - (uint32_t)n, " newer=%u%%", w->newer_pct);
+    if (w->fill_pct > 0 && n > 0 && (uint32_t)n < cap) /* absent: other seeds print as before */
+        n += snprintf(buf + n, cap - (uint32_t)n, " fill=%u/1000", w->fill_pct);
     KV_ASSERT(n > 0);
     return (uint32_t)KV_MIN((uint32_t)n, cap - 1);
 }
@@ -734,6 +736,39 @@ static void gen_errors(const struct sim_workload *w, struct kv_prng *p, struct s
     }
 }
 
+/*
+ * Filling (fill_pct): MSET of up to 31 small values over consecutive keys of the key
+ * set (sized so that the set holds about maxmemory), so that thousands of
+ * small keys fill and fragment the data region before a
+ * big value needs one block (issue 18 item 7: evicting 1,024 of them was not enough);
+ * or, one time in four, SET of a key 64..8192 bytes long with a TTL of at most 3 s,
+ * so that KEYS and SCAN see key bytes beyond the query limit that a pattern skips
+ * (item 8: a reply sized from every key, not the matching ones, was refused).
+ */
+static void gen_fill(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
+    if (kv_prng_chance(p, 1, 4) && w->big_max >= 128 && has(w, "set")) {
+        add_name(p, r, "set");
+        add_bytes(w, p, r, 64 + kv_prng_below(p, KV_MIN(w->big_max, 8192u) - 63));
+        add_bytes(w, p, r, kv_prng_below(p, 16));
+        add_name(p, r, "px");
+        sim_req_add_int(r, 1 + (int64_t)kv_prng_below(p, 3000));
+        return;
+    }
+    add_name(p, r, has(w, "mset") ? "mset" : "ping");
+    if (!has(w, "mset")) return;
+    /* The request stays within big_max bytes, as every generated request does. */
+    uint32_t vmax = (uint32_t)KV_MIN(KV_MAX(w->fill_value_max, 1u), w->big_max / 2);
+    uint64_t most = KV_MAX(1, KV_MIN((SIM_ARGC_MAX - 1) / 2, w->big_max / (vmax + 32)));
+    uint32_t pairs = 1 + (uint32_t)kv_prng_below(p, most);
+    uint32_t k = (uint32_t)kv_prng_below(p, w->key_count);
+    for (uint32_t i = 0; i < pairs; i++) {
+        char name[24];
+        int n = snprintf(name, sizeof(name), "k%u", (k + i) % w->key_count);
+        sim_req_add(r, name, (uint32_t)n);
+        add_bytes(w, p, r, 1 + kv_prng_below(p, vmax));
+    }
+}
+
 static void gen_big(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
     const char *c = PICK(w, p, "set", "rpush", "append", "get", "lrange", "echo");
     if (c == NULL) c = "echo";
@@ -761,6 +796,10 @@ void sim_workload_next(const struct sim_workload *w, struct kv_prng *p, int64_t 
     /* Drawn only when on, so seeds without them keep their streams. */
     if (w->newer_pct > 0 && kv_prng_below(p, 100) < w->newer_pct) {
         gen_newer(w, p, r);
+        return;
+    }
+    if (w->fill_pct > 0 && kv_prng_below(p, 1000) < w->fill_pct) {
+        gen_fill(w, p, r);
         return;
     }
     uint64_t x = kv_prng_below(p, w->weight_total);

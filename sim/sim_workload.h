@@ -49,6 +49,10 @@ struct sim_workload {
     uint32_t newer_pct;          /* % of requests from gen_newer (COPY, INCRBYFLOAT, CLIENT,
                                   * CONFIG, COMMAND); 0: none drawn, streams as before */
     uint32_t list_elems_max;     /* elements per push */
+    uint32_t fill_pct;           /* per mille of requests that fill (gen_fill), 50..700: in one
+                                    seed of two with 64+ keys, from a stream of its own */
+    uint32_t fill_value_max;     /* gen_fill's values: 1..this (the key set then holds about
+                                    maxmemory) */
     bool real_server;            /* a real server: long TTLs only, SELECT 0 only */
     /* Commands the server under test implements (NULL: all). */
     bool (*has)(void *ctx, const char *name);
