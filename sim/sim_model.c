@@ -181,6 +181,7 @@ void m_flush(struct sim_model *m) {
 void sim_model_evict(struct sim_model *m, const uint8_t *key, uint32_t klen) {
     struct mentry *e = m_find_raw(m, key, klen);
     m->stats.evictions++;
+    m->evicted_pending++;
     m_watch_evict(m, key, klen, e != NULL && !m_expired(e, m->now));
     if (e != NULL) m_delete(m, e);
 }
@@ -721,6 +722,8 @@ bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
     expected->len = 0;
     m->stats.commands++;
     m->now = now_ms;
+    m->evicted_now = m->evicted_pending;
+    m->evicted_pending = 0;
     struct msession *s = session_get(m, session);
     if (s->exec_pending && !m_eq_nocase(argv[0], "exec")) return replay(&c, s);
     /* An HTTP request (cross-protocol scripting): Redis closes the client at once,

@@ -76,6 +76,10 @@ struct sim_model {
     const char *cas_why;     /* the last WATCH verdict's reason */
     bool watch_lenient;      /* expiry/eviction of a watched key: either verdict */
     int64_t now;             /* now_ms of the last command (evictions come before one) */
+    /* Evictions reported since the last command: the next command caused them, so its
+     * entries before eviction are count + this (the -OOM rule, sim_model_refuse.c). */
+    uint64_t evicted_pending;
+    uint64_t evicted_now;    /* the current command's share of them */
 };
 
 struct mctx {

@@ -86,6 +86,9 @@ for seed in 4 1 6 35 31 2; do run_seed "$seed" --hostile; done
 #   2104: found by the strict model on the fixed tree: PSETEX on a key without a TTL
 #       sized its room without the TTL field, 8 bytes short (-OOM, keyspace.c)
 for seed in 20 106 26 53 48 94 2104; do run_seed "$seed"; done
+# 159409041 --hostile: the strict -OOM rule compared maxmemory-eviction-keys with the
+# entries left after the command's own evictions (51), not those before them (107)
+run_seed 159409041 --hostile
 # 1024: the hold rule kept one window per connection, and the check of the idle
 # request pool restarted the window the reply pool was judging: a never-reading
 # client holding both buffers kept the reply buffer for 22,000 ticks (liveness).
