@@ -369,20 +369,28 @@ def run_sim(work, seeds, timeout_s):
     return None
 
 
+def run_unit(work, test, timeout_s):
+    """One unit test binary's exit status, None if it timed out."""
+    try:
+        r = subprocess.run([os.path.join(work, "build", test)], cwd=work,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout_s * 4)
+    except subprocess.TimeoutExpired:
+        return None
+    return r.returncode
+
+
 def run_full(work, timeout_s, sim_budget):
     """Unit tests (src/ and sim/) and tests/sim.sh; None if all pass."""
     if not make(work, ["tests"], None):
         return "unit tests: build failed"
     tests = sorted(f for f in os.listdir(os.path.join(work, "build")) if f.endswith("_test"))
     for t in tests:
-        try:
-            r = subprocess.run([os.path.join(work, "build", t)], cwd=work,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=timeout_s * 4)
-        except subprocess.TimeoutExpired:
+        rc = run_unit(work, t, timeout_s)
+        if rc is None:
             return "%s: timeout" % t
-        if r.returncode != 0:
-            return "%s: exit %d" % (t, r.returncode)
+        if rc != 0:
+            return "%s: exit %d" % (t, rc)
     env = dict(os.environ, SIM_BUDGET_S=str(sim_budget), KV_BIN="./build/kv")
     try:
         r = subprocess.run(["bash", "tests/sim.sh"], cwd=work, env=env, stdout=subprocess.PIPE,
@@ -399,13 +407,10 @@ def run_covering(work, test, timeout_s):
     """`killed` if the unit test that covers the mutant's code fails on it."""
     if not make(work, ["build/" + test], None):
         return "killed (%s does not build)" % test
-    try:
-        r = subprocess.run([os.path.join(work, "build", test)], cwd=work,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           timeout=timeout_s * 4)
-    except subprocess.TimeoutExpired:
+    rc = run_unit(work, test, timeout_s)
+    if rc is None:
         return "killed (%s timed out)" % test
-    return "killed by %s" % test if r.returncode != 0 else "survived %s" % test
+    return "killed by %s" % test if rc != 0 else "survived %s" % test
 
 
 def write_file(work, path, text):

@@ -389,6 +389,21 @@ static void act_empty(struct sim_world *w, struct sim_client *c, struct sim_host
     maybe_bytewise(c, h);
 }
 
+/* Queues SET <own key> <n bytes of `fill`>; the key (named by `fill`) goes to key. */
+static void put_set_filled(struct sim_world *w, struct sim_client *c, struct sim_hostile *h,
+                           char key[32], char fill, uint64_t n) {
+    KV_ASSERT(n <= UINT32_MAX);
+    own_key(c, key, 32, fill);
+    struct sim_sent *s = new_req(w, c, "SET");
+    sim_req_add_str(&s->req, key);
+    uint8_t *v = malloc(n > 0 ? n : 1);
+    KV_ASSERT(v != NULL);
+    memset(v, fill, n);
+    sim_req_add(&s->req, v, (uint32_t)n);
+    free(v);
+    put_req(w, c, h, s);
+}
+
 /* The first part of a large SET (or of a long inline line), then silence or one
  * byte per 1..30 ticks until the act ends. Nothing is owed: the hold rule or the
  * idle timeout may close it; if the trickle completes the SET, it runs. */
@@ -403,15 +418,7 @@ static void act_partial(struct sim_world *w, struct sim_client *c, struct sim_ho
         w->requests++;
     } else {
         char key[32];
-        own_key(c, key, sizeof(key), 'p');
-        struct sim_sent *s = new_req(w, c, "SET");
-        sim_req_add_str(&s->req, key);
-        uint8_t *v = malloc(n);
-        KV_ASSERT(v != NULL);
-        memset(v, 'p', n);
-        sim_req_add(&s->req, v, (uint32_t)n);
-        free(v);
-        put_req(w, c, h, s);
+        put_set_filled(w, c, h, key, 'p', n);
     }
     h->must_replies = 0;
     uint64_t first = 1 + below(c, h->script.len - 1);
@@ -430,15 +437,8 @@ static void act_partial(struct sim_world *w, struct sim_client *c, struct sim_ho
 static void act_noread(struct sim_world *w, struct sim_client *c, struct sim_hostile *h) {
     uint64_t v = KV_MAX(KV_MIN(big_value(w), w->cfg.maxmemory / 8), 1u);
     char key[32];
-    own_key(c, key, sizeof(key), 'n');
-    struct sim_sent *s = new_req(w, c, "SET");
-    sim_req_add_str(&s->req, key);
-    uint8_t *val = malloc(v);
-    KV_ASSERT(val != NULL);
-    memset(val, 'n', v);
-    sim_req_add(&s->req, val, (uint32_t)v);
-    free(val);
-    put_req(w, c, h, s);
+    put_set_filled(w, c, h, key, 'n', v);
+    struct sim_sent *s;
     for (uint64_t i = 1 + below(c, 64); i > 0; i--) {
         s = new_req(w, c, "GET");
         sim_req_add_str(&s->req, key);

@@ -138,26 +138,48 @@ static void print_ready(void) {
 }
 
 /*
- * The engine cannot log (it never calls the kernel): it counts the connections it
- * closed for sending POST or Host: (engine.c, is_cross_protocol), and the loop
- * prints Redis's warning when the count grows, at most once a minute as Redis
- * does (so that an attacker cannot flood the log), within a loop turn of the event.
+ * The engine and the server cannot log (they never call the kernel but through the
+ * io): they count the connections closed by a protection rule (POST or Host:, the
+ * hold rule), and the loop prints a line when a count grows, at most once a minute
+ * as Redis does for its SECURITY ATTACK warning (an attacker cannot flood the log),
+ * within a loop turn of the event.
  */
-static void log_security_warnings(void) {
-    static uint64_t seen;
-    static time_t logged_at;
-    static bool logged;
-    uint64_t count = kv_server_stats(&server)->security_warnings;
-    if (count == seen) return;
-    KV_ASSERT(count > seen);
-    seen = count;
+struct counter_log {
+    uint64_t seen;
+    time_t logged_at;
+    bool logged;
+};
+
+/* True when `count` grew since the last call and nothing was logged for it in the
+ * last minute: an attacker cannot flood the log. */
+static bool counter_grew(struct counter_log *l, uint64_t count) {
+    if (count == l->seen) return false;
+    KV_ASSERT(count > l->seen);
+    l->seen = count;
     time_t now = time(NULL);
-    if (logged && now - logged_at <= 60 && logged_at - now <= 60) return;
-    logged = true;
-    logged_at = now;
-    say(1, "kv: Possible SECURITY ATTACK detected. It looks like somebody is sending POST "
-           "or Host: commands to Redis. This is likely due to an attacker attempting to use "
-           "Cross Protocol Scripting to compromise your Redis instance. Connection aborted.\n");
+    if (l->logged && now - l->logged_at <= 60 && l->logged_at - now <= 60) return false;
+    l->logged = true;
+    l->logged_at = now;
+    return true;
+}
+
+static void log_protections(void) {
+    static struct counter_log security, hold;
+    const struct kv_stats *st = kv_server_stats(&server);
+    if (counter_grew(&security, st->security_warnings))
+        say(1, "kv: Possible SECURITY ATTACK detected. It looks like somebody is sending POST "
+               "or Host: commands to Redis. This is likely due to an attacker attempting to "
+               "use Cross Protocol Scripting to compromise your Redis instance. Connection "
+               "aborted.\n");
+    if (counter_grew(&hold, st->large_buffer_stall_disconnections)) {
+        char line[256];
+        snprintf(line, sizeof(line),
+                 "kv: %llu client(s) disconnected so far by the hold rule: a large buffer held "
+                 "without progress while others waited (large-buffer-stall-ms, "
+                 "large-buffer-min-progress)\n",
+                 (unsigned long long)st->large_buffer_stall_disconnections);
+        say(1, line);
+    }
 }
 
 int main(int argc, char **argv) {
@@ -199,7 +221,7 @@ int main(int argc, char **argv) {
     kv_server_start(&server);
     print_ready();
     while (kv_server_run_once(&server, 1000)) {
-        log_security_warnings();
+        log_protections();
         if (stop_requested) kv_server_shutdown(&server);
     }
     say(1, "kv: shutdown complete\n");

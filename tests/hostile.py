@@ -271,6 +271,8 @@ def test_victims():
     info = c.call('INFO', 'clients')
     cut = int(info_field(info, 'large_buffer_stall_disconnections') or 0)
     check('the hold rule disconnected hostile holders (%d)' % cut, cut >= 16)
+    check('kv logs the hold rule\'s disconnections (at most once a minute)',
+          kv.stdout().count(b'disconnected so far by the hold rule') == 1, kv.stdout()[-400:].decode('latin-1'))
     alive(kv, 'victims')
     kv.stop()
 
