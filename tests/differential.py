@@ -63,7 +63,8 @@ import diff_gen  # noqa: E402
 from diff_resp import (Conn, ConnClosed, ConnTimeout, encode, encode_reply,  # noqa: E402
                        show)
 
-PORT_LO, PORT_HI = 7500, 7599
+PORT_LO = 7500 + int(os.environ.get('KV_TEST_PORT_OFFSET', '0'))
+PORT_HI = PORT_LO + 99
 MAX_DIVERGENCES_PER_STREAM = 3
 READ_TIMEOUT_S = 5.0
 SCAN_CALLS_MAX = 20000

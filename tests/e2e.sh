@@ -7,7 +7,8 @@
 #    7310-7339), then stops it with SIGTERM and checks the exit;
 # 3. asan: the same with build-asan/kv on 7301 (per-test instances on 7340-7369)
 #    for the subset of tests marked for it, plus a check for sanitizer reports.
-# Ports: 7300-7399 only (7399 stays unused: "nothing listens here").
+# Ports: 7300-7399 only (7399 stays unused: "nothing listens here"), all moved up by
+# $KV_TEST_PORT_OFFSET when set (parallel checkouts on one machine).
 # The last line is "e2e: N passed, M failed"; the exit status is non-zero on failure.
 # Env: KV_BIN, KV_ASAN_BIN override the binaries; E2E_ONLY=name,... runs some tests.
 set -u
@@ -84,7 +85,7 @@ run_mode() {
     [ -n "${E2E_ONLY:-}" ] && only=(--only "$E2E_ONLY")
     local log="$TMP/$mode-e2e.log"
     python3 -B -u tests/e2e.py --kv "$bin" --mode "$mode" --main-port "$port" \
-        --port-base "$base" --port-count 30 --dead-port 7399 --tmp "$TMP" \
+        --port-base "$base" --port-count 30 --dead-port $((7399 + ${KV_TEST_PORT_OFFSET:-0})) --tmp "$TMP" \
         --alloc-lib "$TMP/alloc_count.so" "${only[@]}" 2>&1 | tee "$log"
     local line p m
     line=$(grep -E '^e2e\.py\[[a-z]+\]: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
@@ -132,6 +133,7 @@ run_mode() {
     fi
 }
 
-run_mode release "$KV_BIN" 7300 7310
-run_mode asan "$KV_ASAN_BIN" 7301 7340
+O=${KV_TEST_PORT_OFFSET:-0}
+run_mode release "$KV_BIN" $((7300 + O)) $((7310 + O))
+run_mode asan "$KV_ASAN_BIN" $((7301 + O)) $((7340 + O))
 finish

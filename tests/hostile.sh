@@ -6,7 +6,7 @@ set -u
 cd "$(dirname "$0")/.."
 KV_BIN=${KV_BIN:-build/kv}
 TMP=$(mktemp -d /tmp/kv-hostile.XXXXXX)
-python3 -B -u tests/hostile.py --kv "$KV_BIN" --port-base 7400 --tmp "$TMP"
+python3 -B -u tests/hostile.py --kv "$KV_BIN" --port-base $((7400 + ${KV_TEST_PORT_OFFSET:-0})) --tmp "$TMP"
 rc=$?
 [ "$rc" -eq 0 ] && rm -rf "$TMP" || echo "hostile: logs kept in $TMP"
 exit "$rc"
