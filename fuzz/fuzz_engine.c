@@ -147,6 +147,7 @@ struct fsession {
 };
 
 struct world {
+    struct kv_net_stats net;
     struct kv_config cfg;
     struct kv_keyspace ks;
     struct kv_engine e;
@@ -581,7 +582,7 @@ static void world_init(struct world *w, struct input *in) {
     w->clock = (struct kv_clock){clock_mono, clock_real, w};
     w->ks_mem = aligned_alloc(64, w->cfg.maxmemory);
     w->scratch = malloc(SCRATCH_BYTES);
-    kv_ks_init(&w->ks, &w->cfg, w->ks_mem, &w->e.stats, seed * 0x9e3779b97f4a7c15ull + 1);
+    kv_ks_init(&w->ks, &w->cfg, w->ks_mem, seed * 0x9e3779b97f4a7c15ull + 1);
     w->watch_nodes = calloc(kv_watch_nodes_cap(SESSIONS, w->cfg.watch_max_keys),
                             sizeof(struct kv_watch_node));
     w->watch_slots = calloc(kv_watch_slots_cap(SESSIONS, w->cfg.watch_max_keys),
@@ -595,6 +596,7 @@ static void world_init(struct world *w, struct input *in) {
         .clock = &w->clock,
         .prng_seed = seed + 7,
         .ks = &w->ks,
+        .net = &w->net,
         .reply_max = w->cfg.client_query_buffer_limit,
         .scratch = w->scratch,
         .scratch_cap = SCRATCH_BYTES,

@@ -150,7 +150,7 @@ void sim_on_accept(void *ctx, uint32_t slot) {
     struct sim_world *w = ctx;
     struct sim_track *t = w->by_slot[slot];
     KV_ASSERT(t != NULL && t->serial == sim_net_serial(w->net, slot));
-    const struct kv_stats *st = kv_server_stats(w->server);
+    const struct kv_net_stats *st = kv_server_stats(w->server);
     sim_trace(w, 2, &t->serial, sizeof(t->serial));
     if (st->total_connections_received > w->last_accepted) {
         if (st->total_connections_received != w->last_accepted + 1)

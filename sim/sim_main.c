@@ -614,7 +614,8 @@ static uint64_t fault_count(const struct sim_world *w) {
 
 static void print_summary(const struct sim_world *w, double cpu_s) {
     const struct sim_model_stats *ms = sim_model_stats(w->model);
-    const struct kv_stats *ks = kv_server_stats(w->server);
+    const struct kv_net_stats *net = kv_server_stats(w->server);
+    const struct kv_ks_stats *ks = &kv_server_keyspace(w->server)->stats;
     if (w->stats_out) {
         const struct sim_net_stats *n = sim_net_stats(w->net);
         const struct kv_table *index = &kv_server_keyspace(w->server)->table;
@@ -632,7 +633,7 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)ms->too_large, (unsigned long long)ms->unmodeled,
                (unsigned long long)n->completions, (unsigned long long)n->accepts,
                (unsigned long long)n->bytes_c2s, (unsigned long long)n->bytes_s2c,
-               (unsigned long long)ks->blocked_on_buffers,
+               (unsigned long long)net->blocked_on_buffers,
                (unsigned long long)w->used_memory_max, n->batch_hint_max, n->batch_windows_max,
                (unsigned long long)n->recv_nowait, (unsigned long long)n->recv_eagain,
                (unsigned long long)n->recv_multi, (unsigned long long)n->recv_multi_chunks,

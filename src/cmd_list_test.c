@@ -332,6 +332,7 @@ static const struct kase lmpop_cases[] = {
 #define ARGV_MAX 64
 
 struct fx {
+    struct kv_net_stats net;
     struct kv_config cfg;
     struct kv_engine e;
     struct kv_keyspace ks;
@@ -366,7 +367,7 @@ static struct fx *fx_open(uint64_t maxmemory) {
     f->mem = aligned_alloc(64, KV_ALIGN_UP(maxmemory, 64));
     f->scratch = malloc(1 << 16);
     f->outbuf = malloc(OUT_CAP);
-    kv_ks_init(&f->ks, &f->cfg, f->mem, &f->e.stats, 99);
+    kv_ks_init(&f->ks, &f->cfg, f->mem, 99);
     struct kv_engine_init init = {
         .watchers = f->watchers,
         .watchers_cap = KV_ARRAY_LEN(f->watchers),
@@ -376,6 +377,7 @@ static struct fx *fx_open(uint64_t maxmemory) {
         .clock = &fake_clock,
         .prng_seed = 1,
         .ks = &f->ks,
+        .net = &f->net,
         .reply_max = OUT_CAP / 2,
         .scratch = f->scratch,
         .scratch_cap = 1 << 16,
@@ -730,12 +732,12 @@ TEST(test_reply_bounds_tight) {
 TEST(test_read_stats) {
     struct fx *f = fx_open(1u << 20);
     run(f, "rpush l a");
-    uint64_t hits = f->e.stats.keyspace_hits, misses = f->e.stats.keyspace_misses;
+    uint64_t hits = f->ks.stats.keyspace_hits, misses = f->ks.stats.keyspace_misses;
     run(f, "llen l");
     run(f, "lrange l 0 -1");
     run(f, "lindex nokey 0");
     run(f, "lpos nokey a");
-    CHECK(f->e.stats.keyspace_hits == hits + 2 && f->e.stats.keyspace_misses == misses + 2);
+    CHECK(f->ks.stats.keyspace_hits == hits + 2 && f->ks.stats.keyspace_misses == misses + 2);
     fx_close(f);
 }
 

@@ -181,7 +181,7 @@ static bool want(const struct kv_cmd_ctx *c, const char *section) {
 typedef unsigned long long ull;
 
 static void info_server(struct kv_cmd_ctx *c, struct info_buf *b) {
-    const struct kv_stats *st = &c->engine->stats;
+    const struct kv_net_stats *st = c->engine->net;
     ull up_s = (kv_clock_monotonic_ns(c->engine->clock) - st->start_monotonic_ns) /
                1000000000ull;
     info_add(b, "# Server\r\nredis_version:7.0.15\r\nkv_version:" KV_VERSION "\r\n"
@@ -193,7 +193,7 @@ static void info_server(struct kv_cmd_ctx *c, struct info_buf *b) {
 }
 
 static void info_clients(struct kv_cmd_ctx *c, struct info_buf *b) {
-    const struct kv_stats *st = &c->engine->stats;
+    const struct kv_net_stats *st = c->engine->net;
     info_add(b, "# Clients\r\nconnected_clients:%llu\r\nmaxclients:%u\r\nblocked_clients:0\r\n"
                 "blocked_on_buffers:%llu\r\nlarge_buffer_stall_disconnections:%llu\r\n\r\n",
              (ull)st->connected_clients, c->engine->config->maxclients,
@@ -222,7 +222,8 @@ static void info_memory(struct kv_cmd_ctx *c, struct info_buf *b) {
 }
 
 static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
-    const struct kv_stats *st = &c->engine->stats;
+    const struct kv_net_stats *st = c->engine->net;
+    const struct kv_ks_stats *ks = &c->ks->stats;
     info_add(b, "# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
                 "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
                 "rejected_connections:%llu\r\nexpired_keys:%llu\r\nevicted_keys:%llu\r\n"
@@ -230,11 +231,12 @@ static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
                 "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\nstale_completions:%llu\r\n"
                 "total_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n"
                 "recv_multishot_armed:%llu\r\n\r\n",
-             (ull)st->total_connections_received, (ull)st->total_commands_processed,
+             (ull)st->total_connections_received,
+             (ull)kv_engine_stats(c->engine)->total_commands_processed,
              (ull)st->total_net_input_bytes, (ull)st->total_net_output_bytes,
-             (ull)st->rejected_connections, (ull)st->expired_keys, (ull)st->evicted_keys,
-             (ull)st->evict_joins, (ull)st->evict_moved_bytes,
-             (ull)st->keyspace_hits, (ull)st->keyspace_misses, (ull)st->stale_completions,
+             (ull)st->rejected_connections, (ull)ks->expired_keys, (ull)ks->evicted_keys,
+             (ull)ks->evict_joins, (ull)ks->evict_moved_bytes,
+             (ull)ks->keyspace_hits, (ull)ks->keyspace_misses, (ull)st->stale_completions,
              (ull)st->total_reads_processed, (ull)st->total_writes_processed,
              (ull)st->recv_multishot_armed);
 }

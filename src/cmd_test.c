@@ -25,6 +25,7 @@
 #define ARGV_MAX 64
 
 struct harness {
+    struct kv_net_stats net;
     struct kv_config cfg;
     struct kv_keyspace ks;
     struct kv_engine e;
@@ -61,7 +62,7 @@ static struct harness *h_open(uint64_t maxmemory, uint64_t maxkeys, enum kv_evic
     h->mem = aligned_alloc(64, KV_ALIGN_UP(maxmemory, 64));
     h->scratch = malloc(64 << 10);
     h->out = malloc(OUT_CAP);
-    kv_ks_init(&h->ks, &h->cfg, h->mem, &h->e.stats, 99);
+    kv_ks_init(&h->ks, &h->cfg, h->mem, 99);
     h->watch_nodes = calloc(kv_watch_nodes_cap(4, h->cfg.watch_max_keys),
                             sizeof(struct kv_watch_node));
     h->watch_slots = calloc(kv_watch_slots_cap(4, h->cfg.watch_max_keys),
@@ -69,7 +70,7 @@ static struct harness *h_open(uint64_t maxmemory, uint64_t maxkeys, enum kv_evic
     struct kv_engine_init init = {
         .watchers = h->watchers, .watchers_cap = 4, .watch_nodes = h->watch_nodes,
         .watch_slots = h->watch_slots, .config = &h->cfg, .clock = &h->clock,
-        .prng_seed = 7, .ks = &h->ks, .reply_max = OUT_CAP / 2, .scratch = h->scratch,
+        .prng_seed = 7, .ks = &h->ks, .net = &h->net, .reply_max = OUT_CAP / 2, .scratch = h->scratch,
         .scratch_cap = 64 << 10,
     };
     kv_engine_init(&h->e, &init);
@@ -917,16 +918,16 @@ TEST(test_ttl_fake_clock) {
     EXPECT(h, ":0\r\n", "pttl", "k");
     EXPECT(h, ":0\r\n", "ttl", "k");
     EXPECT(h, "$1\r\nv\r\n", "get", "k");
-    uint64_t expired = h->e.stats.expired_keys;
+    uint64_t expired = h->ks.stats.expired_keys;
     h->now_ms += 1;
     EXPECT(h, "$-1\r\n", "get", "k");
-    CHECK(h->e.stats.expired_keys == expired + 1);
+    CHECK(h->ks.stats.expired_keys == expired + 1);
     EXPECT(h, ":-2\r\n", "pttl", "k");
     /* a relative expire in the past deletes without counting an expiry */
     EXPECT(h, "+OK\r\n", "set", "k", "v");
     EXPECT(h, ":1\r\n", "expire", "k", "-1");
     EXPECT(h, ":0\r\n", "exists", "k");
-    CHECK(h->e.stats.expired_keys == expired + 1);
+    CHECK(h->ks.stats.expired_keys == expired + 1);
     EXPECT(h, "+OK\r\n", "set", "k", "v");
     EXPECT(h, ":1\r\n", "pexpire", "k", "1");
     h->now_ms += 1;
@@ -964,7 +965,7 @@ TEST(test_stats) {
     EXPECT(h, "+OK\r\n", "set", "a", "1");
     EXPECT(h, "$1\r\n1\r\n", "get", "a");
     EXPECT(h, "*2\r\n$1\r\n1\r\n$-1\r\n", "mget", "a", "b");
-    CHECK(h->e.stats.keyspace_hits == 2 && h->e.stats.keyspace_misses == 2);
+    CHECK(h->ks.stats.keyspace_hits == 2 && h->ks.stats.keyspace_misses == 2);
     h_close(h);
 }
 
@@ -1043,10 +1044,10 @@ TEST(test_scan_walk) {
         RUN_CMD(h, "pexpire", k, "10");
     }
     h->now_ms += 11;
-    uint64_t expired = h->e.stats.expired_keys;
+    uint64_t expired = h->ks.stats.expired_keys;
     m = parse_scan(RUN_CMD(h, "scan", "0", "count", "64"), &c2, keys, 64);
     CHECK(m == 30 && c2 == 0);
-    CHECK(h->e.stats.expired_keys == expired + 10 && kv_ks_count(&h->ks) == 30);
+    CHECK(h->ks.stats.expired_keys == expired + 10 && kv_ks_count(&h->ks) == 30);
     h_close(h);
 }
 
@@ -1128,10 +1129,10 @@ TEST(test_keys_many) {
     RUN_CMD(h, "pexpire", "key:7", "5");
     RUN_CMD(h, "pexpire", "key:8", "5");
     h->now_ms += 6;
-    uint64_t expired = h->e.stats.expired_keys;
+    uint64_t expired = h->ks.stats.expired_keys;
     r = RUN_CMD(h, "keys", "*");
     CHECK(memcmp(r->buf, "*38\r\n", 5) == 0);
-    CHECK(kv_ks_count(&h->ks) == 40 && h->e.stats.expired_keys == expired);
+    CHECK(kv_ks_count(&h->ks) == 40 && h->ks.stats.expired_keys == expired);
     EXPECT(h, "*0\r\n", "keys", "nomatch*");
     h_close(h);
 }
@@ -1156,7 +1157,7 @@ TEST(test_randomkey) {
     }
     h->now_ms += 2;
     EXPECT(h, "$-1\r\n", "randomkey");
-    CHECK(kv_ks_count(&h->ks) == 0 && h->e.stats.expired_keys == 20);
+    CHECK(kv_ks_count(&h->ks) == 0 && h->ks.stats.expired_keys == 20);
     h_close(h);
 }
 
@@ -1276,7 +1277,7 @@ TEST(test_expire_evicts) {
     uint64_t n = kv_ks_count(&h->ks);
     const struct kv_reply *r = CALL(h, "expire", "key:000000", "100");
     CHECK(r->len == 4 && (memcmp(r->buf, ":1\r\n", 4) == 0 || memcmp(r->buf, ":0\r\n", 4) == 0));
-    CHECK(h->e.stats.evicted_keys > 0 && kv_ks_count(&h->ks) < n);
+    CHECK(h->ks.stats.evicted_keys > 0 && kv_ks_count(&h->ks) < n);
     if (r->buf[1] == '1') EXPECT(h, ":100\r\n", "ttl", "key:000000");
     h_close(h);
 }
@@ -1325,7 +1326,7 @@ TEST(test_evict_large_value) {
     CHECK(ev == 2);
     char *big = str_of(300000, 'y');
     EXPECT(h, "+OK\r\n", "set", "big", big);
-    CHECK(h->e.stats.evicted_keys == ev && h->e.stats.evict_joins == 1);
+    CHECK(h->ks.stats.evicted_keys == ev && h->ks.stats.evict_joins == 1);
     EXPECT(h, ":2999\r\n", "dbsize");
     EXPECT(h, ":300000\r\n", "strlen", "big");
     CHECK(kv_ks_used_memory(&h->ks) <= (1u << 20));
@@ -1347,7 +1348,7 @@ TEST(test_evict_large_value_volatile) {
     CHECK(ev == 477);
     char *big = str_of(400000, 'y');
     EXPECT(h, "+OK\r\n", "set", "big", big);
-    CHECK(h->e.stats.evicted_keys == ev && h->ks.volatile_count == 1500 - ev);
+    CHECK(h->ks.stats.evicted_keys == ev && h->ks.volatile_count == 1500 - ev);
     CHECK(kv_ks_count(&h->ks) == 3001 - ev);
     EXPECT(h, ":1\r\n", "exists", "key:0");
     EXPECT(h, ":1\r\n", "exists", "key:2998");
@@ -1398,17 +1399,17 @@ TEST(test_setrange_large_offset) {
     CHECK(fill_200(h, 3000, false));
     uint64_t ev = evictions_for(h, 1, 300001, 224);
     EXPECT(h, ":300001\r\n", "setrange", "k", "300000", "x");
-    CHECK(h->e.stats.evicted_keys == ev && kv_ks_count(&h->ks) == 3001 - ev);
+    CHECK(h->ks.stats.evicted_keys == ev && kv_ks_count(&h->ks) == 3001 - ev);
     const struct kv_reply *r = RUN_CMD(h, "getrange", "k", "299999", "300000");
     CHECK_MEM(r->buf, r->len, "$2\r\n\0x\r\n", 8);
     /* past proto-max-bulk-len (1 MiB here) and past 512 MB: Redis's error, no eviction */
-    uint64_t ev1 = h->e.stats.evicted_keys;
+    uint64_t ev1 = h->ks.stats.evicted_keys;
     EXPECT(h, max_size, "setrange", "k", "1048576", "x");
     EXPECT(h, max_size, "setrange", "new", "536870912", "x");
     EXPECT(h, max_size, "setrange", "new", "9223372036854775806", "x");
     /* at the limit, but more than the data region: -OOM, and nothing is evicted */
     EXPECT(h, OOM_REPLY, "setrange", "new", "1048575", "x");
-    CHECK(h->e.stats.evicted_keys == ev1 && kv_ks_count(&h->ks) == 3001 - ev);
+    CHECK(h->ks.stats.evicted_keys == ev1 && kv_ks_count(&h->ks) == 3001 - ev);
     h_close(h);
 
     h = h_open(1u << 20, 0, KV_EVICT_NOEVICTION);
@@ -1421,7 +1422,7 @@ TEST(test_setrange_large_offset) {
     char *z = str_of(400000, 'z');
     EXPECT(h, OOM_REPLY, "append", "key:0", z);
     free(z);
-    CHECK(snap_same(snap_of(h), s0) && h->e.stats.evicted_keys == 0);
+    CHECK(snap_same(snap_of(h), s0) && h->ks.stats.evicted_keys == 0);
     EXPECT(h, max_size, "setrange", "k", "1048576", "x");
     EXPECT(h, ":0\r\n", "setrange", "k", "400000", "");          /* nothing to set */
     EXPECT(h, ":0\r\n", "exists", "k");
@@ -1589,11 +1590,11 @@ TEST(test_set_over_expired) {
     const char *const replies[] = {"+OK\r\n", "+OK\r\n", "$-1\r\n"};
     for (size_t i = 0; i < KV_ARRAY_LEN(cases); i++) {
         RUN_CMD(h, "set", "k", "old", "px", "10");
-        uint64_t expired = h->e.stats.expired_keys;
+        uint64_t expired = h->ks.stats.expired_keys;
         h->now_ms += 11;
         const struct kv_reply *r = h_run_on(h, &h->s, cases[i]);
         CHECK_STR(r->buf, r->len, replies[i]);
-        CHECK(h->e.stats.expired_keys == expired + 1);
+        CHECK(h->ks.stats.expired_keys == expired + 1);
         EXPECT(h, ":-1\r\n", "pttl", "k");
         EXPECT(h, "$3\r\nnew\r\n", "get", "k");
     }
@@ -1785,10 +1786,10 @@ TEST(test_keys_scan_exact_with_expiry) {
         EXPECT(h, ":1\r\n", "pexpire", k, "10");
     }
     h->now_ms += 11;
-    uint64_t expired = h->e.stats.expired_keys;
+    uint64_t expired = h->ks.stats.expired_keys;
     const struct kv_reply *r = h_run_exact(h, (const char *const[]){"keys", "key:1??", NULL});
     CHECK(r->len == 5 + 50 * 13 && memcmp(r->buf, "*50\r\n", 5) == 0);
-    CHECK(h->e.stats.expired_keys == expired && kv_ks_count(&h->ks) == 2000);
+    CHECK(h->ks.stats.expired_keys == expired && kv_ks_count(&h->ks) == 2000);
     int seen[200] = {0}, calls = 0;
     uint64_t cursor = 0;
     do {
@@ -1800,7 +1801,7 @@ TEST(test_keys_scan_exact_with_expiry) {
         snprintf(cur, sizeof(cur), "%llu", (unsigned long long)cursor);
     } while (cursor != 0 && ++calls < 100000);
     for (int i = 100; i < 200; i++) CHECK(seen[i] == (i >= 150 ? 1 : 0));
-    CHECK(h->e.stats.expired_keys == expired + 50 && kv_ks_count(&h->ks) == 1950);
+    CHECK(h->ks.stats.expired_keys == expired + 50 && kv_ks_count(&h->ks) == 1950);
     EXPECT_EXACT(h, "*0\r\n", "keys", "key:10?");
     CHECK(bound_misses == 0 && calls > 10);
     h_close(h);

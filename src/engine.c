@@ -116,9 +116,9 @@ static void engine_on_evict(void *ctx, const uint8_t *key, uint32_t klen) {
 void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
     KV_ASSERT(e != NULL && init != NULL && init->ks != NULL && init->clock != NULL);
     KV_ASSERT(init->scratch != NULL && init->watchers != NULL && init->config != NULL);
-    struct kv_stats keep = e->stats; /* the keyspace may already point at it */
+    KV_ASSERT(init->net != NULL);
     memset(e, 0, sizeof(*e));
-    e->stats = keep;
+    e->net = init->net;
     e->config = init->config;
     e->clock = init->clock;
     e->ks = init->ks;
@@ -137,7 +137,7 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
     kv_ks_set_evict_hook(e->ks, engine_on_evict, e);
 }
 
-struct kv_stats *kv_engine_stats(struct kv_engine *e) { return &e->stats; }
+const struct kv_engine_stats *kv_engine_stats(const struct kv_engine *e) { return &e->stats; }
 
 void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o) {
     KV_ASSERT(e->ks != NULL);

@@ -366,7 +366,7 @@ bool kv_ks_item_expired(const struct kv_keyspace *ks, const struct kv_item *it) 
 static void expire_at(struct kv_keyspace *ks, uint32_t slot, struct kv_item *it) {
     KV_ASSERT(kv_ks_item_expired(ks, it));
     unlink_at(ks, slot, it);
-    ks->stats->expired_keys++;
+    ks->stats.expired_keys++;
 }
 
 /* The live item for key and its slot (an expired one is deleted and counted). */
@@ -394,8 +394,8 @@ uint32_t kv_ks_index_capacity(const struct kv_config *c) {
 }
 
 void kv_ks_init(struct kv_keyspace *ks, const struct kv_config *c, void *mem,
-                struct kv_stats *stats, uint64_t prng_seed) {
-    KV_ASSERT(ks != NULL && c != NULL && mem != NULL && stats != NULL);
+                uint64_t prng_seed) {
+    KV_ASSERT(ks != NULL && c != NULL && mem != NULL);
     KV_ASSERT(((uintptr_t)mem & 63) == 0);
     memset(ks, 0, sizeof(*ks));
     uint32_t capacity = kv_ks_index_capacity(c);
@@ -406,7 +406,6 @@ void kv_ks_init(struct kv_keyspace *ks, const struct kv_config *c, void *mem,
     kv_table_init(&ks->table, mem, capacity, kv_splitmix64(&seed_state));
     kv_alloc_init(&ks->alloc, (uint8_t *)mem + index_bytes, data_bytes);
     kv_prng_init(&ks->prng, kv_splitmix64(&seed_state));
-    ks->stats = stats;
     ks->policy = c->maxmemory_policy;
     ks->samples = c->maxmemory_samples == 0 ? 5 : c->maxmemory_samples;
     uint64_t ek = c->maxmemory_eviction_keys;
@@ -443,9 +442,9 @@ struct kv_item *kv_ks_find(struct kv_keyspace *ks, const uint8_t *key, uint32_t 
 struct kv_item *kv_ks_find_read(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
     struct kv_item *it = kv_ks_find(ks, key, klen);
     if (it != NULL) {
-        ks->stats->keyspace_hits++;
+        ks->stats.keyspace_hits++;
     } else {
-        ks->stats->keyspace_misses++;
+        ks->stats.keyspace_misses++;
     }
     return it;
 }
@@ -552,7 +551,7 @@ void kv_ks_item_commit(struct kv_keyspace *ks, struct kv_item *it) {
     int64_t slot = kv_table_find(&ks->table, h, eq_key, ks, k.ptr, k.len);
     if (slot >= 0) {
         struct kv_item *old = item_at_ref(ks, kv_table_ref_at(&ks->table, (uint32_t)slot));
-        if (kv_ks_item_expired(ks, old)) ks->stats->expired_keys++;
+        if (kv_ks_item_expired(ks, old)) ks->stats.expired_keys++;
         replace_at(ks, (uint32_t)slot, old, it, true);
         return;
     }
@@ -968,7 +967,7 @@ static bool evict_one(struct kv_keyspace *ks) {
     }
     uint64_t count = ks->table.count;
     unlink_at(ks, (uint32_t)slot, it);
-    ks->stats->evicted_keys++;
+    ks->stats.evicted_keys++;
     KV_ASSERT(ks->table.count + 1 == count);
     return true;
 }
@@ -1018,8 +1017,8 @@ static bool join_free(struct kv_keyspace *ks, uint64_t largest) {
     bool ok = kv_alloc_join(&ks->alloc, largest, ks->move_max, &m, &moved);
     KV_ASSERT(moved <= ks->move_max && (ok || moved == 0));
     if (ok && moved > 0) {
-        ks->stats->evict_joins++;
-        ks->stats->evict_moved_bytes += moved;
+        ks->stats.evict_joins++;
+        ks->stats.evict_moved_bytes += moved;
     }
     return ok;
 }

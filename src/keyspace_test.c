@@ -19,7 +19,6 @@
 
 struct ks_fixture {
     struct kv_keyspace ks;
-    struct kv_stats stats;
     struct kv_config cfg;
     void *mem;
 };
@@ -37,7 +36,7 @@ static void fx_open(struct ks_fixture *f, uint64_t maxmemory, uint64_t maxkeys,
     f->cfg.maxmemory_samples = samples;
     f->mem = aligned_alloc(64, KV_ALIGN_UP(maxmemory, 64));
     fx_mem_live = f->mem;
-    kv_ks_init(&f->ks, &f->cfg, f->mem, &f->stats, 12345);
+    kv_ks_init(&f->ks, &f->cfg, f->mem, 12345);
     kv_ks_set_time(&f->ks, 1000000);
 }
 
@@ -162,20 +161,20 @@ TEST(test_lazy_expiry) {
     CHECK(f.ks.volatile_count == 1);
     kv_ks_set_time(&f.ks, 1100);         /* Redis: expired when now > when */
     CHECK(find(&f.ks, "t") != NULL);
-    CHECK(f.stats.expired_keys == 0);
+    CHECK(f.ks.stats.expired_keys == 0);
     kv_ks_set_time(&f.ks, 1101);
     CHECK(kv_ks_peek(&f.ks, (const uint8_t *)"t", 1) != NULL);  /* peek has no effect */
     CHECK(kv_ks_find_read(&f.ks, (const uint8_t *)"t", 1) == NULL);
-    CHECK(f.stats.expired_keys == 1 && f.stats.keyspace_misses == 1);
+    CHECK(f.ks.stats.expired_keys == 1 && f.ks.stats.keyspace_misses == 1);
     CHECK(kv_ks_count(&f.ks) == 0 && f.ks.volatile_count == 0);
     /* a past time stored by set_ex lives until the next lookup */
     CHECK(kv_ks_set_ex(&f.ks, (const uint8_t *)"p", 1, KV_TYPE_STRING, 0, 5) != NULL);
     CHECK(kv_ks_count(&f.ks) == 1);
-    CHECK(find(&f.ks, "p") == NULL && f.stats.expired_keys == 2);
+    CHECK(find(&f.ks, "p") == NULL && f.ks.stats.expired_keys == 2);
     /* update_expire: in the past deletes without counting an expiry */
     it = set_str(&f.ks, "q", "v");
     CHECK(kv_ks_update_expire(&f.ks, &it, 1101) == KV_KS_DELETED && it == NULL);
-    CHECK(f.stats.expired_keys == 2 && kv_ks_count(&f.ks) == 0);
+    CHECK(f.ks.stats.expired_keys == 2 && kv_ks_count(&f.ks) == 0);
     /* keep_ttl keeps it, plain set clears it */
     it = set_str(&f.ks, "r", "v");
     CHECK(kv_ks_update_expire(&f.ks, &it, 5000) == KV_KS_OK);
@@ -212,7 +211,7 @@ TEST(test_active_expiry) {
         kv_ks_check(&f.ks);
     }
     CHECK(total == 50);
-    CHECK(f.stats.expired_keys == 50);
+    CHECK(f.ks.stats.expired_keys == 50);
     CHECK(kv_ks_count(&f.ks) == 150 && f.ks.volatile_count == 50);
     kv_ks_set_time(&f.ks, 1000000);
     CHECK(kv_ks_expire_cycle(&f.ks, 10000) == 50);
@@ -245,7 +244,7 @@ TEST(test_active_expiry_within_a_second) {
     uint32_t budget = f.ks.table.capacity / hz + 1, total = 0;
     for (uint32_t tick = 0; tick < hz; tick++) total += kv_ks_expire_cycle(&f.ks, budget);
     CHECK(total == 5000);
-    CHECK(f.stats.expired_keys == 5000 && f.ks.volatile_count == 0);
+    CHECK(f.ks.stats.expired_keys == 5000 && f.ks.volatile_count == 0);
     CHECK(kv_ks_count(&f.ks) == 15000);
     flagged = 0;
     for (uint32_t i = 0; i < f.ks.table.capacity; i++) flagged += kv_table_flag_at(&f.ks.table, i);
@@ -274,7 +273,7 @@ TEST(test_eviction_noeviction) {
     uint32_t n = fill(&f.ks, 0, 100000, -1);
     CHECK(n > 300 && kv_ks_count(&f.ks) == n && kv_ks_has_room(&f.ks, 1));
     CHECK(!kv_ks_make_room(&f.ks, 1000, 200));
-    CHECK(kv_ks_count(&f.ks) == n && f.stats.evicted_keys == 0);
+    CHECK(kv_ks_count(&f.ks) == n && f.ks.stats.evicted_keys == 0);
     CHECK(kv_ks_make_room(&f.ks, 0, 0));   /* the index still has room */
     fx_close(&f);
 }
@@ -289,19 +288,19 @@ TEST(test_eviction_allkeys) {
         uint64_t used = f.ks.alloc.used_bytes, free0 = f.ks.alloc.free_bytes;
         CHECK(!kv_ks_fits(&f.ks, 1000, 200) && free0 < 128);
         CHECK(kv_ks_make_room(&f.ks, 1000, 200));
-        uint64_t ev = f.stats.evicted_keys;
+        uint64_t ev = f.ks.stats.evicted_keys;
         /* each eviction frees one 128-byte block; it stops once 1000 bytes are free,
          * then moves items so that 208 of them (a 200-byte fit) are one block */
         CHECK(ev == (1000 - free0 + 127) / 128 && kv_ks_count(&f.ks) == n - ev);
         CHECK(f.ks.alloc.used_bytes == used - ev * 128);
-        CHECK(f.stats.evict_joins <= 1 && kv_ks_fits(&f.ks, 1000, 200));
+        CHECK(f.ks.stats.evict_joins <= 1 && kv_ks_fits(&f.ks, 1000, 200));
         /* more than the region can ever hold: evicts nothing */
         CHECK(!kv_ks_make_room(&f.ks, 1ull << 30, 200));
         CHECK(!kv_ks_make_room(&f.ks, 1000, f.ks.alloc.size + 1));
-        CHECK(kv_ks_count(&f.ks) == n - ev && f.stats.evicted_keys == ev);
+        CHECK(kv_ks_count(&f.ks) == n - ev && f.ks.stats.evicted_keys == ev);
         /* the whole region: evicts every key */
         CHECK(kv_ks_make_room(&f.ks, f.ks.alloc.size, 0));
-        CHECK(kv_ks_count(&f.ks) == 0 && f.stats.evicted_keys == n);
+        CHECK(kv_ks_count(&f.ks) == 0 && f.ks.stats.evicted_keys == n);
         fx_close(&f);
     }
 }
@@ -315,7 +314,7 @@ TEST(test_eviction_volatile) {
         fx_open(&f, 64 << 10, 1024, pols[p], 5);
         uint32_t n = fill(&f.ks, 0, 100000, -1);
         CHECK(n > 300);
-        CHECK(!kv_ks_make_room(&f.ks, 1000, 200) && f.stats.evicted_keys == 0);
+        CHECK(!kv_ks_make_room(&f.ks, 1000, 200) && f.ks.stats.evicted_keys == 0);
         CHECK(kv_ks_count(&f.ks) == n);
         fx_close(&f);
 
@@ -325,9 +324,9 @@ TEST(test_eviction_volatile) {
         uint32_t vol = fill(&f.ks, 1000, 100000, 2000000);
         CHECK(vol > 10 && f.ks.volatile_count == vol);
         CHECK(kv_ks_make_room(&f.ks, 1000, 200));
-        CHECK(f.stats.evicted_keys > 0);
-        CHECK(f.ks.volatile_count == vol - f.stats.evicted_keys);
-        CHECK(kv_ks_count(&f.ks) == plain + vol - f.stats.evicted_keys);
+        CHECK(f.ks.stats.evicted_keys > 0);
+        CHECK(f.ks.volatile_count == vol - f.ks.stats.evicted_keys);
+        CHECK(kv_ks_count(&f.ks) == plain + vol - f.ks.stats.evicted_keys);
         for (uint32_t i = 0; i < plain; i++) {  /* keys without TTL all survive */
             char key[32];
             snprintf(key, sizeof(key), "key:%06u", i);
@@ -335,8 +334,8 @@ TEST(test_eviction_volatile) {
         }
         /* asking for the impossible evicts nothing; for all of the region, every
          * volatile key, then gives up */
-        uint64_t ev = f.stats.evicted_keys;
-        CHECK(!kv_ks_make_room(&f.ks, 1ull << 30, 1) && f.stats.evicted_keys == ev);
+        uint64_t ev = f.ks.stats.evicted_keys;
+        CHECK(!kv_ks_make_room(&f.ks, 1ull << 30, 1) && f.ks.stats.evicted_keys == ev);
         CHECK(!kv_ks_make_room(&f.ks, f.ks.alloc.size, 1));
         CHECK(f.ks.volatile_count == 0 && kv_ks_count(&f.ks) == plain);
         fx_close(&f);
@@ -356,7 +355,7 @@ TEST(test_eviction_choice) {
     CHECK(find(&f.ks, "old") != NULL);          /* touching makes "mid" the oldest */
     uint64_t free_now = f.ks.alloc.free_bytes;
     CHECK(kv_ks_make_room(&f.ks, free_now + 1, 1));
-    CHECK(f.stats.evicted_keys == 1 && find(&f.ks, "mid") == NULL);
+    CHECK(f.ks.stats.evicted_keys == 1 && find(&f.ks, "mid") == NULL);
     CHECK(find(&f.ks, "old") != NULL && find(&f.ks, "new") != NULL);
     fx_close(&f);
 
@@ -368,9 +367,9 @@ TEST(test_eviction_choice) {
     CHECK(set_str(&f.ks, "forever", "x") != NULL);
     free_now = f.ks.alloc.free_bytes;
     CHECK(kv_ks_make_room(&f.ks, free_now + 1, 1));
-    CHECK(f.stats.evicted_keys == 1 && find(&f.ks, "soon") == NULL);
+    CHECK(f.ks.stats.evicted_keys == 1 && find(&f.ks, "soon") == NULL);
     CHECK(kv_ks_make_room(&f.ks, f.ks.alloc.free_bytes + 1, 1));
-    CHECK(f.stats.evicted_keys == 2 && find(&f.ks, "late") == NULL);
+    CHECK(f.ks.stats.evicted_keys == 2 && find(&f.ks, "late") == NULL);
     CHECK(!kv_ks_make_room(&f.ks, f.ks.alloc.free_bytes + 1, 1));
     CHECK(find(&f.ks, "forever") != NULL);
     fx_close(&f);
@@ -393,7 +392,7 @@ TEST(test_evict_hook) {
     evicted_n = 0;
     CHECK(kv_ks_make_room(&f.ks, f.ks.alloc.free_bytes + 1, 1));
     CHECK(evicted_n == 1 && strcmp(evicted_key, "only") == 0);
-    CHECK(f.stats.evicted_keys == 1 && kv_ks_count(&f.ks) == 0);
+    CHECK(f.ks.stats.evicted_keys == 1 && kv_ks_count(&f.ks) == 0);
     fx_close(&f);
 }
 
@@ -474,7 +473,7 @@ TEST(test_index_full_is_oom) {
     fx_open(&f, 1 << 20, 20, KV_EVICT_ALLKEYS_LRU, 5);
     CHECK(fill(&f.ks, 0, 1000, -1) == 18);
     CHECK(kv_ks_make_room(&f.ks, 100, 100) && kv_ks_count(&f.ks) == 17);
-    CHECK(f.stats.evicted_keys == 1);
+    CHECK(f.ks.stats.evicted_keys == 1);
     fx_close(&f);
 }
 
@@ -630,7 +629,7 @@ TEST(test_random) {
         CHECK(it != NULL);
         CHECK_MEM(kv_item_key(it).ptr, kv_item_key(it).len, "live", 4);
     }
-    CHECK(f.stats.expired_keys <= 1);
+    CHECK(f.ks.stats.expired_keys <= 1);
     fx_close(&f);
 }
 
@@ -791,9 +790,9 @@ TEST(test_make_room_joins) {
     CHECK(free0 == f.ks.alloc.size - 3000 * block && free0 < fit);
     CHECK(kv_ks_make_room(&f.ks, need, largest));
     uint64_t ev = (fit - free0 + block - 1) / block;       /* 2 here */
-    CHECK(f.stats.evicted_keys == ev && kv_ks_count(&f.ks) == 3000 - ev);
-    CHECK(f.stats.evict_joins == 1 && f.stats.evict_moved_bytes > 0);
-    CHECK(f.stats.evict_moved_bytes <= (3000 - ev) * block);
+    CHECK(f.ks.stats.evicted_keys == ev && kv_ks_count(&f.ks) == 3000 - ev);
+    CHECK(f.ks.stats.evict_joins == 1 && f.ks.stats.evict_moved_bytes > 0);
+    CHECK(f.ks.stats.evict_moved_bytes <= (3000 - ev) * block);
     kv_ks_check(&f.ks);
     CHECK(fill_intact(&f.ks, 3000, 200));
     struct kv_item *big = kv_ks_set(&f.ks, (const uint8_t *)"big", 3, KV_TYPE_STRING, 300000,
@@ -801,7 +800,7 @@ TEST(test_make_room_joins) {
     CHECK(big != NULL && kv_ks_count(&f.ks) == 3001 - ev);
     CHECK(kv_ks_used_memory(&f.ks) <= f.ks.maxmemory);
     printf("make_room: 3000 x 200 B, then 300000 B: %llu evicted, %llu bytes moved\n",
-           (unsigned long long)ev, (unsigned long long)f.stats.evict_moved_bytes);
+           (unsigned long long)ev, (unsigned long long)f.ks.stats.evict_moved_bytes);
     fx_close(&f);
 }
 
@@ -811,7 +810,7 @@ TEST(test_make_room_bounds) {
     struct ks_fixture f;
     fx_open(&f, 1 << 20, 0, KV_EVICT_ALLKEYS_RANDOM, 5);
     f.cfg.maxmemory_eviction_keys = 10;
-    kv_ks_init(&f.ks, &f.cfg, f.mem, &f.stats, 12345);
+    kv_ks_init(&f.ks, &f.cfg, f.mem, 12345);
     kv_ks_set_time(&f.ks, 1000000);
     CHECK(f.ks.evict_max == 10);
     fill_n(&f.ks, 3000, 200, -1);
@@ -819,11 +818,11 @@ TEST(test_make_room_bounds) {
     uint64_t ev = (fit - free0 + 223) / 224;   /* 400 KB: 441 evictions */
     CHECK(free0 == 311024 && fit == 409600 && ev == 441);
     CHECK(!kv_ks_make_room(&f.ks, 400032, 400023));
-    CHECK(f.stats.evicted_keys == 10 && kv_ks_count(&f.ks) == 2990);
-    CHECK(!kv_ks_make_room(&f.ks, 400032, 400023) && f.stats.evicted_keys == 20);
+    CHECK(f.ks.stats.evicted_keys == 10 && kv_ks_count(&f.ks) == 2990);
+    CHECK(!kv_ks_make_room(&f.ks, 400032, 400023) && f.ks.stats.evicted_keys == 20);
     f.ks.evict_max = f.ks.index_capacity;
     CHECK(kv_ks_make_room(&f.ks, 400032, 400023));
-    CHECK(f.stats.evicted_keys == ev && f.stats.evict_joins == 1);
+    CHECK(f.ks.stats.evicted_keys == ev && f.ks.stats.evict_joins == 1);
     fx_close(&f);
 
     fx_open(&f, 1 << 20, 0, KV_EVICT_NOEVICTION, 5);
@@ -834,7 +833,7 @@ TEST(test_make_room_bounds) {
         CHECK(kv_ks_delete_key(&f.ks, (const uint8_t *)key, 10));
     }
     CHECK(!kv_ks_fits(&f.ks, 300032, 300023) && kv_ks_make_room(&f.ks, 300032, 300023));
-    CHECK(f.stats.evicted_keys == 0 && f.stats.evict_joins == 1 && fill_intact(&f.ks, 3000, 200));
+    CHECK(f.ks.stats.evicted_keys == 0 && f.ks.stats.evict_joins == 1 && fill_intact(&f.ks, 3000, 200));
     CHECK(!kv_ks_make_room(&f.ks, f.ks.alloc.free_bytes + 1, 0) && kv_ks_count(&f.ks) == 2000);
     fx_close(&f);
 
@@ -842,8 +841,8 @@ TEST(test_make_room_bounds) {
     fill_n(&f.ks, 3000, 200, 5000000);        /* even keys have a TTL */
     CHECK(f.ks.volatile_count == 1500);
     CHECK(kv_ks_make_room(&f.ks, 300032, 300023));
-    CHECK(f.stats.evicted_keys > 0 && f.ks.volatile_count == 1500 - f.stats.evicted_keys);
-    CHECK(f.stats.evict_joins == 1 && fill_intact(&f.ks, 3000, 200));
+    CHECK(f.ks.stats.evicted_keys > 0 && f.ks.volatile_count == 1500 - f.ks.stats.evicted_keys);
+    CHECK(f.ks.stats.evict_joins == 1 && fill_intact(&f.ks, 3000, 200));
     fx_close(&f);
 }
 

@@ -165,8 +165,8 @@ static bool counter_grew(struct counter_log *l, uint64_t count) {
 
 static void log_protections(void) {
     static struct counter_log security, hold;
-    const struct kv_stats *st = kv_server_stats(&server);
-    if (counter_grew(&security, st->security_warnings))
+    const struct kv_net_stats *st = kv_server_stats(&server);
+    if (counter_grew(&security, kv_engine_stats(&server.engine)->security_warnings))
         say(1, "kv: Possible SECURITY ATTACK detected. It looks like somebody is sending POST "
                "or Host: commands to Redis. This is likely due to an attacker attempting to "
                "use Cross Protocol Scripting to compromise your Redis instance. Connection "

@@ -180,7 +180,7 @@ void kv_server_init(struct kv_server *s, const struct kv_config *c, struct kv_ar
     s->limits.argc_max = kv_config_argc_max(c);
     s->limits.inline_max = c->proto_inline_max_size;
     uint64_t sm = seed;
-    kv_ks_init(&s->ks, c, kv_arena_get(a, L_KEYSPACE), &s->engine.stats, kv_splitmix64(&sm));
+    kv_ks_init(&s->ks, c, kv_arena_get(a, L_KEYSPACE), kv_splitmix64(&sm));
     struct kv_engine_init ei = {
         .watchers = kv_arena_get(a, L_WATCHERS),
         .watchers_cap = c->maxclients,
@@ -190,13 +190,14 @@ void kv_server_init(struct kv_server *s, const struct kv_config *c, struct kv_ar
         .clock = clock,
         .prng_seed = kv_splitmix64(&sm),
         .ks = &s->ks,
+        .net = &s->net,
         .reply_max = big,
         .scratch = kv_arena_get(a, L_SCRATCH),
         .scratch_cap = SCRATCH_BYTES,
     };
     kv_engine_init(&s->engine, &ei);
-    s->engine.stats.tcp_port = c->port;
-    s->engine.stats.start_monotonic_ns = kv_clock_monotonic_ns(clock);
+    s->net.tcp_port = c->port;
+    s->net.start_monotonic_ns = kv_clock_monotonic_ns(clock);
     s->tick_ns = 1000000000ull / c->hz;
     s->next_client_id = 1;
     io->complete = NULL; /* set in kv_server_start */
@@ -473,7 +474,7 @@ static bool ensure_out_slow(struct kv_server *s, struct kv_conn *c, uint64_t bou
     if (buf == NULL) {
         c->waiting_out = true;
         kv_bufpool_wait(&s->pool_out, c->slot);
-        s->engine.stats.blocked_on_buffers++;
+        s->net.blocked_on_buffers++;
         arm_hold(s);
         return false;
     }
@@ -574,7 +575,7 @@ static void need_more(struct kv_server *s, struct kv_conn *c) {
     if (buf == NULL) {
         c->waiting_in = true;
         kv_bufpool_wait(&s->pool_in, c->slot);
-        s->engine.stats.blocked_on_buffers++;
+        s->net.blocked_on_buffers++;
         arm_hold(s);
         return;
     }
@@ -777,7 +778,7 @@ static void conn_arm(struct kv_server *s, struct kv_conn *c) {
     if (!c->send_inflight && out_pending(c) > 0) {
         c->send_len = out_pending(c);
         c->send_inflight = true;
-        s->engine.stats.total_writes_processed++;
+        s->net.total_writes_processed++;
         kv_io_send(s->io, c->handle, c->out + c->out_sent, c->send_len,
                    kv_io_tag(KV_IO_SEND, c->slot, c->gen));
     }
@@ -800,7 +801,7 @@ static void conn_arm(struct kv_server *s, struct kv_conn *c) {
         KV_ASSERT(len == c->in_cap - c->in_end);
         c->recv_multi = true;
         c->recv_left = len;
-        s->engine.stats.recv_multishot_armed++;
+        s->net.recv_multishot_armed++;
         kv_io_recv_multi(s->io, c->handle, len, tag);
         return;
     }
@@ -827,8 +828,8 @@ static void conn_maybe_free(struct kv_server *s, struct kv_conn *c) {
     if (c->large_out != NULL) release_large_out(s, c);
     if (client) {
         kv_session_reset(&s->engine, &c->session);
-        KV_ASSERT(s->engine.stats.connected_clients > 0);
-        s->engine.stats.connected_clients--;
+        KV_ASSERT(s->net.connected_clients > 0);
+        s->net.connected_clients--;
         s->free_slots[s->free_count++] = c->slot;
         KV_ASSERT(s->free_count <= s->clients_max);
     } else {
@@ -881,8 +882,8 @@ static void on_recv(struct kv_server *s, struct kv_conn *c, int32_t res, uint32_
         if (!nowait) c->recv_plain_next = (uint32_t)res >= s->recv_buf_bytes;
         c->in_end += (uint32_t)res;
         c->moved += (uint64_t)res;
-        s->engine.stats.total_net_input_bytes += (uint64_t)res;
-        s->engine.stats.total_reads_processed++;
+        s->net.total_net_input_bytes += (uint64_t)res;
+        s->net.total_reads_processed++;
         c->last_active_ns = turn_ns(s);
         kv_activity_note(&s->activity, &c->activity_mark, c->last_active_ns);
     } else if (res == 0) {
@@ -916,7 +917,7 @@ static void on_send(struct kv_server *s, struct kv_conn *c, int32_t res) {
         KV_ASSERT((uint32_t)res <= c->send_len && c->send_len <= out_pending(c));
         c->out_sent += (uint32_t)res;
         c->moved += (uint64_t)res;
-        s->engine.stats.total_net_output_bytes += (uint64_t)res;
+        s->net.total_net_output_bytes += (uint64_t)res;
         c->last_active_ns = turn_ns(s);
         if (c->out_sent == c->out_len) c->out_len = c->out_sent = 0;
     }
@@ -949,13 +950,13 @@ static void conn_open(struct kv_server *s, uint32_t slot, int32_t handle) {
     kv_parser_reset(&c->parser);
     kv_session_init(&c->session, s->next_client_id++);
     s->live_conns++;
-    s->engine.stats.connected_clients++;
-    s->engine.stats.total_connections_received++;
+    s->net.connected_clients++;
+    s->net.total_connections_received++;
     conn_arm(s, c);
 }
 
 static void conn_reject(struct kv_server *s, int32_t handle) {
-    s->engine.stats.rejected_connections++;
+    s->net.rejected_connections++;
     if (s->reject_free_count == 0) { /* even the reject slots are busy: just close */
         kv_io_close(s->io, handle, kv_io_tag(KV_IO_CLOSE, ACCEPT_TAG_SLOT, 0));
         return;
@@ -1044,7 +1045,7 @@ static void hold_check_pool(struct kv_server *s, const struct kv_bufpool *p,
         if (!judged || servers || c->moved - c->hold_moved[which] >= min) {
             hold_mark(c, which, now);
         } else if (now - c->hold_ns[which] >= s->stall_ns) {
-            s->engine.stats.large_buffer_stall_disconnections++;
+            s->net.large_buffer_stall_disconnections++;
             const struct kv_engine_observer *o = s->engine.observer;
             if (o != NULL && o->on_cut != NULL) o->on_cut(o->ctx, &c->session);
             conn_close(s, c);
@@ -1126,7 +1127,7 @@ static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
     KV_ASSERT(slot < s->conns_cap);
     struct kv_conn *c = &s->conns[slot];
     if (kv_io_tag_gen(tag) != c->gen || c->state == KV_CONN_FREE) {
-        s->engine.stats.stale_completions++;
+        s->net.stale_completions++;
         return;
     }
     switch (op) {
@@ -1222,14 +1223,14 @@ bool kv_server_run_once(struct kv_server *s, uint32_t wait_ms) {
     if (s->stopped) return false;
     bool busy = s->ready_len > 0; /* work waits: no wait */
     struct kv_batch_plan plan = busy ? (struct kv_batch_plan){0, 0} : batch_plan(s);
-    uint64_t reads = s->engine.stats.total_reads_processed;
-    uint64_t frames = s->engine.stats.total_commands_processed;
+    uint64_t reads = s->net.total_reads_processed;
+    uint64_t frames = kv_engine_stats(&s->engine)->total_commands_processed;
     s->turn_ns_valid = false;
     kv_engine_turn_begin(&s->engine);
     kv_io_run(s->io, busy ? 0 : wait_ms, plan.batch, plan.windows);
     process_ready(s);
-    batch_depth(s, s->engine.stats.total_reads_processed - reads,
-                s->engine.stats.total_commands_processed - frames);
+    batch_depth(s, s->net.total_reads_processed - reads,
+                kv_engine_stats(&s->engine)->total_commands_processed - frames);
     if (s->shutting_down && s->live_conns == 0 && !s->accept_armed) s->stopped = true;
     return !s->stopped;
 }
@@ -1304,7 +1305,7 @@ void kv_server_check(const struct kv_server *s) {
     }
     KV_ASSERT(live == s->live_conns);
     KV_ASSERT(s->batch_depth >= 1 && s->batch_depth <= KV_DEPTH_MAX);
-    KV_ASSERT(clients == s->engine.stats.connected_clients);
+    KV_ASSERT(clients == s->net.connected_clients);
     KV_ASSERT(clients + s->free_count == s->clients_max);
     KV_ASSERT(held_in + s->pool_in.free_count == s->pool_in.count);
     KV_ASSERT(check_holders(s, &s->pool_in, s->hold_in, false) == held_in);
@@ -1318,7 +1319,7 @@ void kv_server_check(const struct kv_server *s) {
 }
 
 struct kv_keyspace *kv_server_keyspace(struct kv_server *s) { return &s->ks; }
-struct kv_stats *kv_server_stats(struct kv_server *s) { return &s->engine.stats; }
+const struct kv_net_stats *kv_server_stats(const struct kv_server *s) { return &s->net; }
 struct kv_engine *kv_server_engine(struct kv_server *s) { return &s->engine; }
 uint32_t kv_server_connections(const struct kv_server *s) { return s->live_conns; }
 

@@ -3,6 +3,9 @@
 # `./build.sh test`). Command files (src/cmd_*.c) and the engine (src/engine.c) reach
 # stored data only through the keyspace (include/kv/keyspace.h, ks_list.h): never the
 # index (kv_table_*), the allocator (kv_alloc*) or the list layout (kv_list_*) directly.
+# Each layer writes only its own counters (include/kv/stats.h): the server's
+# (kv_net_stats) only in server.c, the keyspace's (kv_ks_stats) only in keyspace.c,
+# the engine's (kv_engine_stats) only in engine.c and multi.c.
 # The last line is "layers: N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -17,5 +20,27 @@ for f in src/cmd_*.c src/engine.c; do
         failed=$((failed + 1)); echo "FAIL $f reaches past the keyspace:"; echo "$hits" | sed 's/^/    /'
     fi
 done
+# counter_writes <pattern> <owner files...>: writes matching pattern outside the owners
+counter_writes() {
+    local pat=$1; shift
+    local hits
+    hits=$(grep -nE "$pat" src/*.c | grep -v '_test.c:' || true)
+    for owner in "$@"; do hits=$(echo "$hits" | grep -v "^$owner:" || true); done
+    echo "$hits" | grep -v '^$' || true
+}
+check_counters() {
+    local what=$1 pat=$2; shift 2
+    local hits
+    hits=$(counter_writes "$pat" "$@")
+    if [ -z "$hits" ]; then
+        passed=$((passed + 1)); echo "PASS $what counters are written by $* only"
+    else
+        failed=$((failed + 1)); echo "FAIL $what counters written elsewhere:"; echo "$hits" | sed 's/^/    /'
+    fi
+}
+W='(\+\+|--|\+=|-=|= )'
+check_counters server "\bnet(->|\.)[a-z_]+ *$W" src/server.c
+check_counters keyspace "\bstats\.(keyspace_|expired_|evict)[a-z_]* *$W" src/keyspace.c
+check_counters engine "\bstats\.(total_commands_processed|security_warnings) *$W" src/engine.c src/multi.c
 echo "layers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

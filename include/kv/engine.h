@@ -46,6 +46,12 @@ enum kv_exec {
     KV_EXEC_RUN_QUEUED = 2,  /* EXEC: replay the kept frames (see above) */
 };
 
+/* The engine's counters: commands run and protocol-level warnings. */
+struct kv_engine_stats {
+    uint64_t total_commands_processed;
+    uint64_t security_warnings;  /* POST / Host: connections closed (not in INFO) */
+};
+
 struct kv_engine_init {
     /* The WATCH index's memory (include/kv/watch.h), for watchers_cap sessions of
      * config->watch_max_keys keys: watchers_cap pointers, kv_watch_nodes_cap() nodes
@@ -58,6 +64,7 @@ struct kv_engine_init {
     const struct kv_clock *clock;
     uint64_t prng_seed;
     struct kv_keyspace *ks;
+    const struct kv_net_stats *net; /* the server's counters, for INFO */
     uint64_t reply_max;      /* largest reply a client can receive */
     uint8_t *scratch;        /* per-command bump scratch */
     uint64_t scratch_cap;
@@ -89,7 +96,8 @@ struct kv_engine {
     const struct kv_config *config;
     const struct kv_clock *clock;
     struct kv_keyspace *ks;
-    struct kv_stats stats;
+    struct kv_engine_stats stats; /* the engine's own counters (stats.h) */
+    const struct kv_net_stats *net; /* the server's, read by INFO (never written here) */
     struct kv_prng prng;
     uint64_t reply_max;
     uint8_t *scratch;
@@ -114,7 +122,7 @@ struct kv_engine {
 };
 
 void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init);
-struct kv_stats *kv_engine_stats(struct kv_engine *e);
+const struct kv_engine_stats *kv_engine_stats(const struct kv_engine *e);
 /* A server loop turn begins: realtime is read once, at its first use, for all the
  * turn's commands and ticks (see engine_time in engine.c). */
 void kv_engine_turn_begin(struct kv_engine *e);

@@ -28,7 +28,6 @@
 #define KV_KEYSPACE_H
 
 #include "kv/alloc.h"
-#include "kv/stats.h"
 #include "kv/common.h"
 #include "kv/config.h"
 #include "kv/prng.h"
@@ -42,12 +41,22 @@ enum kv_type {
 
 struct kv_item; /* opaque: lives in the data region */
 
+/* The keyspace's counters (INFO's stats section); only keyspace.c writes them. */
+struct kv_ks_stats {
+    uint64_t keyspace_hits;
+    uint64_t keyspace_misses;
+    uint64_t expired_keys;
+    uint64_t evicted_keys;
+    uint64_t evict_joins;        /* kv_ks_make_room joined free space by moving items */
+    uint64_t evict_moved_bytes;  /* bytes those joins moved */
+};
+
 typedef void (*kv_ks_evict_fn)(void *ctx, const uint8_t *key, uint32_t klen);
 
 struct kv_keyspace {
     struct kv_table table;
     struct kv_alloc alloc;
-    struct kv_stats *stats;
+    struct kv_ks_stats stats;
     struct kv_prng prng;         /* eviction sampling, RANDOMKEY */
     enum kv_evict_policy policy;
     uint32_t samples;
@@ -84,7 +93,7 @@ struct kv_keyspace {
 /* Index capacity and data bytes for a config; their sum is maxmemory. */
 uint32_t kv_ks_index_capacity(const struct kv_config *c);
 void kv_ks_init(struct kv_keyspace *ks, const struct kv_config *c, void *mem,
-                struct kv_stats *stats, uint64_t prng_seed);
+                uint64_t prng_seed);
 /*
  * The running command's key, at `key` (the server passes argv[1] of each frame):
  * the lookups of exactly this address and length share their work. The first one

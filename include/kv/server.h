@@ -134,6 +134,7 @@ struct kv_server {
     uint64_t argc_max;
     struct kv_parse_limits limits;
     struct kv_engine engine;
+    struct kv_net_stats net;     /* the server's counters (stats.h) */
     struct kv_keyspace ks;
     uint64_t next_client_id;
     uint64_t tick_ns;
@@ -176,7 +177,7 @@ void kv_server_shutdown(struct kv_server *s);
 void kv_server_check(const struct kv_server *s);
 /* For the simulator's quiet-phase checks. */
 struct kv_keyspace *kv_server_keyspace(struct kv_server *s);
-struct kv_stats *kv_server_stats(struct kv_server *s);
+const struct kv_net_stats *kv_server_stats(const struct kv_server *s);
 struct kv_engine *kv_server_engine(struct kv_server *s);
 uint32_t kv_server_connections(const struct kv_server *s);
 bool kv_server_pools_full(const struct kv_server *s); /* every pooled buffer free */
