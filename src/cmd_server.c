@@ -1,10 +1,10 @@
 /*
  * cmd_server.c: connection and server commands: PING ECHO QUIT SELECT DBSIZE
- * FLUSHDB FLUSHALL MULTI EXEC DISCARD WATCH UNWATCH INFO TIME COMMAND CONFIG CLIENT.
+ * FLUSHDB FLUSHALL MULTI EXEC DISCARD WATCH UNWATCH TIME COMMAND CONFIG CLIENT
+ * (INFO is in cmd_info.c).
  * Replies and errors are Redis 7.0's, byte for byte (one database: SELECT accepts
  * only 0). Owns no memory; never allocates.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,8 +12,6 @@
 #include "kv/keyspace.h"
 #include "kv/util.h"
 
-#define KV_VERSION "0.1.0"
-#define INFO_BOUND 4096u
 
 /* Subcommands (COMMAND COUNT, CONFIG GET, CLIENT ID) are matched whole (kv_cmd_sub),
  * options (FLUSHALL ASYNC, an INFO section) as Redis's C strings (kv_cmd_opt). */
@@ -144,120 +142,6 @@ static uint64_t bound_echo(struct kv_cmd_ctx *c) {
     return kv_reply_bulk_size(c->argc > 1 ? c->argv[c->argc - 1].len : 0) + 128;
 }
 
-static uint64_t bound_info(struct kv_cmd_ctx *c) {
-    (void)c;
-    return INFO_BOUND;
-}
-
-/* ---- INFO -------------------------------------------------------------------- */
-
-struct info_buf {
-    char *p;
-    uint32_t len;
-    uint32_t cap;
-};
-
-__attribute__((format(printf, 2, 3))) static void info_add(struct info_buf *b, const char *fmt,
-                                                           ...) {
-    KV_ASSERT(b->len < b->cap);
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    KV_ASSERT(n >= 0 && (uint32_t)n < b->cap - b->len);
-    b->len += (uint32_t)n;
-}
-
-static bool want(const struct kv_cmd_ctx *c, const char *section) {
-    if (c->argc < 2) return true;
-    for (uint32_t i = 1; i < c->argc; i++) {
-        if (kv_cmd_opt(c, i, section) || kv_cmd_opt(c, i, "all") || kv_cmd_opt(c, i, "everything") ||
-            kv_cmd_opt(c, i, "default"))
-            return true;
-    }
-    return false;
-}
-
-typedef unsigned long long ull;
-
-static void info_server(struct kv_cmd_ctx *c, struct info_buf *b) {
-    const struct kv_net_stats *st = c->engine->net;
-    ull up_s = (kv_clock_monotonic_ns(c->engine->clock) - st->start_monotonic_ns) /
-               1000000000ull;
-    info_add(b, "# Server\r\nredis_version:7.0.15\r\nkv_version:" KV_VERSION "\r\n"
-                "redis_mode:standalone\r\narch_bits:64\r\nmultiplexing_api:io_uring\r\n"
-                "tcp_port:%u\r\nuptime_in_seconds:%llu\r\nuptime_in_days:%llu\r\nhz:%u\r\n"
-                "server_time_usec:%llu\r\n\r\n",
-             st->tcp_port, up_s, up_s / 86400, c->engine->config->hz,
-             (ull)c->now_ms * 1000ull);
-}
-
-static void info_clients(struct kv_cmd_ctx *c, struct info_buf *b) {
-    const struct kv_net_stats *st = c->engine->net;
-    info_add(b, "# Clients\r\nconnected_clients:%llu\r\nmaxclients:%u\r\nblocked_clients:0\r\n"
-                "blocked_on_buffers:%llu\r\nlarge_buffer_stall_disconnections:%llu\r\n\r\n",
-             (ull)st->connected_clients, c->engine->config->maxclients,
-             (ull)st->blocked_on_buffers, (ull)st->large_buffer_stall_disconnections);
-}
-
-static void info_memory(struct kv_cmd_ctx *c, struct info_buf *b) {
-    const struct kv_keyspace *ks = c->ks;
-    ull used = kv_ks_used_memory(ks);
-    ull payload = kv_ks_payload_bytes(ks);
-    info_add(b, "# Memory\r\nused_memory:%llu\r\nused_memory_human:%.2fM\r\n"
-                "used_memory_dataset:%llu\r\nused_memory_index:%llu\r\nmaxmemory:%llu\r\n"
-                "maxmemory_human:%.2fM\r\nmaxmemory_policy:%s\r\n",
-             used, (double)used / 1048576.0, payload, (ull)kv_ks_index_bytes(ks),
-             (ull)c->engine->config->maxmemory,
-             (double)c->engine->config->maxmemory / 1048576.0,
-             kv_evict_policy_name(c->engine->config->maxmemory_policy));
-    struct kv_ks_memory m;
-    kv_ks_memory(ks, &m);
-    info_add(b, "data_region_bytes:%llu\r\ndata_region_used_bytes:%llu\r\n"
-                "data_utilization:%.4f\r\nindex_slots:%u\r\nindex_slots_in_use:%u\r\n"
-                "index_max_keys:%u\r\n\r\n",
-             (ull)m.region_bytes, (ull)m.region_used_bytes,
-             m.region_bytes ? (double)payload / (double)m.region_bytes : 0.0,
-             m.slots_reserved, m.slots_in_use, m.max_keys);
-}
-
-static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
-    const struct kv_net_stats *st = c->engine->net;
-    const struct kv_ks_stats *ks = &c->ks->stats;
-    info_add(b, "# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
-                "total_net_input_bytes:%llu\r\ntotal_net_output_bytes:%llu\r\n"
-                "rejected_connections:%llu\r\nexpired_keys:%llu\r\nevicted_keys:%llu\r\n"
-                "evict_joins:%llu\r\nevict_moved_bytes:%llu\r\n"
-                "keyspace_hits:%llu\r\nkeyspace_misses:%llu\r\nstale_completions:%llu\r\n"
-                "total_reads_processed:%llu\r\ntotal_writes_processed:%llu\r\n"
-                "recv_multishot_armed:%llu\r\n\r\n",
-             (ull)st->total_connections_received,
-             (ull)kv_engine_stats(c->engine)->total_commands_processed,
-             (ull)st->total_net_input_bytes, (ull)st->total_net_output_bytes,
-             (ull)st->rejected_connections, (ull)ks->expired_keys, (ull)ks->evicted_keys,
-             (ull)ks->evict_joins, (ull)ks->evict_moved_bytes,
-             (ull)ks->keyspace_hits, (ull)ks->keyspace_misses, (ull)st->stale_completions,
-             (ull)st->total_reads_processed, (ull)st->total_writes_processed,
-             (ull)st->recv_multishot_armed);
-}
-
-static void cmd_info(struct kv_cmd_ctx *c) {
-    struct info_buf b = {kv_scratch_alloc(c, INFO_BOUND - 64), 0, INFO_BOUND - 64};
-    if (want(c, "server")) info_server(c, &b);
-    if (want(c, "clients")) info_clients(c, &b);
-    if (want(c, "memory")) info_memory(c, &b);
-    if (want(c, "stats")) info_stats(c, &b);
-    if (want(c, "keyspace")) {
-        info_add(&b, "# Keyspace\r\n");
-        ull keys = kv_ks_count(c->ks);
-        if (keys > 0)
-            info_add(&b, "db0:keys=%llu,expires=%llu,avg_ttl=0\r\n", keys,
-                     (ull)c->ks->volatile_count);
-    }
-    if (b.len >= 2 && b.p[b.len - 1] == '\n' && b.p[b.len - 3] == '\n') b.len -= 2;
-    kv_reply_bulk(c->out, b.p, b.len);
-}
-
 /* ---- CONFIG and CLIENT (what client libraries and tools send) ----------------- */
 
 static void config_pair(struct kv_cmd_ctx *c, const char *name, const char *value) {
@@ -277,7 +161,7 @@ static void cmd_config(struct kv_cmd_ctx *c) {
         return;
     }
     char mem[32], clients[16];
-    snprintf(mem, sizeof(mem), "%llu", (ull)c->engine->config->maxmemory);
+    snprintf(mem, sizeof(mem), "%llu", (unsigned long long)c->engine->config->maxmemory);
     snprintf(clients, sizeof(clients), "%u", c->engine->config->maxclients);
     const char *names[] = {"save", "appendonly", "maxmemory", "maxclients", "databases"};
     const char *values[] = {"", "no", mem, clients, "1"};
@@ -343,7 +227,6 @@ static const struct kv_cmd server_cmds[] = {
     {"discard", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_discard, NULL, NULL},
     {"watch", -2, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_watch, NULL, NULL},
     {"unwatch", 1, KV_CMD_FAST, cmd_unwatch, NULL, NULL},
-    {"info", -1, 0, cmd_info, bound_info, NULL},
     {"time", 1, KV_CMD_FAST, cmd_time, NULL, NULL},
     {"command", -1, 0, cmd_command, NULL, NULL},
     {"config", -2, 0, cmd_config, bound_config, NULL},

@@ -10,6 +10,7 @@
  * answers that depend on the hash order or real time were left out and are tested
  * below with kv's own expectations. Test code: uses the heap and stdio.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -966,6 +967,85 @@ TEST(test_stats) {
     EXPECT(h, "$1\r\n1\r\n", "get", "a");
     EXPECT(h, "*2\r\n$1\r\n1\r\n$-1\r\n", "mget", "a", "b");
     CHECK(h->ks.stats.keyspace_hits == 2 && h->ks.stats.keyspace_misses == 2);
+    h_close(h);
+}
+
+/* The INFO reply (a bulk) contains `line` (a whole line, CRLF added here). */
+static bool info_has(struct harness *h, const char *section, const char *line) {
+    const struct kv_reply *r = section ? RUN_CMD(h, "info", section) : RUN_CMD(h, "info");
+    char want[256];
+    snprintf(want, sizeof(want), "\n%s\r\n", line);
+    return memmem(r->buf, r->len, want, strlen(want)) != NULL;
+}
+
+TEST(test_info_sections) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    static const char *const order[] = {"# Server", "# Clients", "# Memory", "# Persistence",
+                                        "# Stats", "# Replication", "# CPU", "# Modules",
+                                        "# Errorstats", "# Cluster", "# Keyspace"};
+    const struct kv_reply *r = RUN_CMD(h, "info");
+    const uint8_t *at = r->buf;
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(order); i++) {
+        const uint8_t *p = memmem(at, r->len - (uint32_t)(at - r->buf), order[i], strlen(order[i]));
+        CHECK(p != NULL);
+        if (p == NULL) break;
+        at = p;
+    }
+    CHECK(memmem(r->buf, r->len, "# Commandstats", 14) == NULL);
+    CHECK(memcmp(r->buf + r->len - 14, "# Keyspace\r\n\r\n", 14) == 0); /* bulk's CRLF */
+    r = RUN_CMD(h, "info", "all");
+    CHECK(memmem(r->buf, r->len, "# Commandstats\r\n", 16) != NULL);
+    CHECK(memmem(r->buf, r->len, "# Latencystats\r\n", 16) != NULL);
+    r = RUN_CMD(h, "info", "CPU", "cluster");
+    CHECK(r->len > 21 && memcmp(r->buf + r->len - 21, "cluster_enabled:0\r\n\r\n", 21) == 0);
+    CHECK(memmem(r->buf, r->len, "# CPU\r\nused_cpu_sys:0.000000\r\n", 29) != NULL);
+    CHECK(memmem(r->buf, r->len, "# Server", 8) == NULL);
+    EXPECT(h, "$0\r\n\r\n", "info", "nosuch");
+    CHECK(info_has(h, "replication", "role:master"));
+    CHECK(info_has(h, "server", "redis_version:7.0.15"));
+    h_close(h);
+}
+
+TEST(test_info_commandstats) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    EXPECT(h, "$-1\r\n", "get", "a");
+    EXPECT(h, "+OK\r\n", "set", "a", "1");
+    EXPECT(h, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+           "lpush", "a", "x");
+    EXPECT(h, "-ERR wrong number of arguments for 'get' command\r\n", "get");
+    RUN_CMD(h, "nosuchcommand");
+    CHECK(info_has(h, "commandstats",
+                   "cmdstat_get:calls=1,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=0"));
+    CHECK(info_has(h, "commandstats",
+                   "cmdstat_lpush:calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,"
+                   "failed_calls=1"));
+    CHECK(info_has(h, "errorstats", "errorstat_ERR:count=2"));
+    CHECK(info_has(h, "errorstats", "errorstat_WRONGTYPE:count=1"));
+    CHECK(info_has(h, "stats", "total_error_replies:3"));
+    /* the INFO calls so far count too: 4 of them, none failed */
+    CHECK(info_has(h, "commandstats",
+                   "cmdstat_info:calls=5,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=0"));
+    h_close(h);
+}
+
+TEST(test_info_avg_ttl) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    CHECK(info_has(h, "keyspace", "# Keyspace"));
+    EXPECT(h, "+OK\r\n", "set", "a", "1", "px", "10000");
+    EXPECT(h, "+OK\r\n", "set", "b", "1", "px", "30000");
+    EXPECT(h, "+OK\r\n", "set", "c", "1");
+    CHECK(info_has(h, "keyspace", "db0:keys=3,expires=2,avg_ttl=20000"));
+    h->now_ms += 5000;
+    CHECK(info_has(h, "keyspace", "db0:keys=3,expires=2,avg_ttl=15000"));
+    EXPECT(h, ":1\r\n", "persist", "b");
+    CHECK(info_has(h, "keyspace", "db0:keys=3,expires=1,avg_ttl=5000"));
+    EXPECT(h, ":1\r\n", "pexpire", "a", "1000");  /* in place: the sum follows */
+    CHECK(info_has(h, "keyspace", "db0:keys=3,expires=1,avg_ttl=1000"));
+    EXPECT(h, "+OK\r\n", "set", "a", "22", "px", "7000"); /* replaced in its block */
+    CHECK(info_has(h, "keyspace", "db0:keys=3,expires=1,avg_ttl=7000"));
+    kv_ks_check(&h->ks);
+    EXPECT(h, ":1\r\n", "del", "a");
+    CHECK(info_has(h, "keyspace", "db0:keys=2,expires=0,avg_ttl=0"));
     h_close(h);
 }
 
@@ -1949,6 +2029,9 @@ int main(void) {
     RUN(test_redis_recorded);
     RUN(test_ttl_fake_clock);
     RUN(test_stats);
+    RUN(test_info_sections);
+    RUN(test_info_commandstats);
+    RUN(test_info_avg_ttl);
     RUN(test_scan_walk);
     RUN(test_scan_sparse_table);
     RUN(test_scan_with_writes);

@@ -18,7 +18,7 @@
 #include "kv/util.h"
 
 static const struct kv_cmd_group *const groups[] = {
-    &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list,
+    &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
 };
 
 #define NAME_MAX_LEN 32u
@@ -113,6 +113,14 @@ static void engine_on_evict(void *ctx, const uint8_t *key, uint32_t klen) {
         e->observer->on_evict(e->observer->ctx, key, klen);
 }
 
+/* 40 hex digits and a NUL (INFO's run_id and replid), from the engine's prng. */
+static void random_hex(struct kv_prng *p, char out[41]) {
+    static const char digits[] = "0123456789abcdef";
+    for (uint32_t i = 0; i < 40; i++) out[i] = digits[kv_prng_next(p) & 15];
+    out[40] = 0;
+    KV_ASSERT(out[0] != 0);
+}
+
 void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
     KV_ASSERT(e != NULL && init != NULL && init->ks != NULL && init->clock != NULL);
     KV_ASSERT(init->scratch != NULL && init->watchers != NULL && init->config != NULL);
@@ -128,10 +136,16 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
     kv_watch_init(&e->watch, init->watchers, init->watchers_cap, init->config->watch_max_keys,
                   init->watch_nodes, init->watch_slots);
     kv_prng_init(&e->prng, init->prng_seed);
+    struct kv_prng ids; /* its own stream: the engine's draws stay as they were */
+    kv_prng_init(&ids, init->prng_seed ^ 0x5851f42d4c957f2dull);
+    random_hex(&ids, e->run_id);
+    random_hex(&ids, e->replid);
+    KV_ASSERT(KV_ARRAY_LEN(groups) <= KV_CMD_GROUPS_MAX);
     for (uint32_t g = 0; g < KV_ARRAY_LEN(groups); g++) {
+        e->group_base[g] = e->cmd_count;
         for (uint32_t i = 0; i < groups[g]->count; i++) lookup_add(e, &groups[g]->cmds[i]);
     }
-    KV_ASSERT(e->cmd_count * 2 <= KV_CMD_LOOKUP_SIZE);
+    KV_ASSERT(e->cmd_count * 2 <= KV_CMD_LOOKUP_SIZE && e->cmd_count <= KV_CMDSTATS_MAX);
     e->cmd_exec = lookup(e, (struct kv_slice){(const uint8_t *)"exec", 4});
     KV_ASSERT(e->cmd_exec != NULL);
     kv_ks_set_evict_hook(e->ks, engine_on_evict, e);
@@ -142,6 +156,42 @@ const struct kv_engine_stats *kv_engine_stats(const struct kv_engine *e) { retur
 void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o) {
     KV_ASSERT(e->ks != NULL);
     e->observer = o;
+}
+
+void kv_engine_set_host(struct kv_engine *e, const struct kv_engine_host *h) {
+    KV_ASSERT(e->ks != NULL && (h == NULL || h->process_info != NULL));
+    e->host = h;
+}
+
+void kv_engine_process_info(const struct kv_engine *e, struct kv_process_info *out) {
+    KV_ASSERT(e != NULL && out != NULL);
+    *out = (struct kv_process_info){.executable = "", .config_file = ""};
+    if (e->host != NULL) e->host->process_info(e->host->ctx, out);
+    KV_ASSERT(out->executable != NULL && out->config_file != NULL);
+}
+
+/* The groups are few (KV_CMD_GROUPS_MAX): a range check per group. */
+uint32_t kv_engine_cmd_index(const struct kv_engine *e, const struct kv_cmd *cmd) {
+    KV_ASSERT(cmd != NULL);
+    for (uint32_t g = 0; g < KV_ARRAY_LEN(groups); g++) {
+        const struct kv_cmd *first = groups[g]->cmds;
+        if (cmd >= first && cmd < first + groups[g]->count)
+            return e->group_base[g] + (uint32_t)(cmd - first);
+    }
+    KV_UNREACHABLE();
+}
+
+const struct kv_cmd *kv_engine_cmd_at(const struct kv_engine *e, uint32_t index) {
+    KV_ASSERT(index < e->cmd_count);
+    for (uint32_t g = KV_ARRAY_LEN(groups); g-- > 0;) {
+        if (index >= e->group_base[g]) return &groups[g]->cmds[index - e->group_base[g]];
+    }
+    KV_UNREACHABLE();
+}
+
+void kv_engine_note_error(struct kv_engine *e, const uint8_t *reply, uint32_t len) {
+    KV_ASSERT(e != NULL && reply != NULL);
+    (void)kv_cmdstats_error(&e->stats.cs, reply, len);
 }
 
 void kv_session_init(struct kv_session *s, uint64_t id) {
@@ -439,15 +489,30 @@ static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd
     KV_ASSERT(e->scratch_used == 0);
     KV_ASSERT(reserve <= kv_reply_free(ctx->out));
     uint64_t bound = known_bound != KV_BOUND_NONE ? known_bound : bound_of(ctx, cmd);
+    struct kv_cmdstat *cs = &e->stats.cs.cmd[kv_engine_cmd_index(e, cmd)];
+    uint32_t before = ctx->out->len;
     if (bound > e->reply_max || bound + reserve > kv_reply_free(ctx->out)) {
         reply_too_large(ctx->out, bound, e->reply_max);
+        cs->rejected_calls++;
     } else {
-        uint32_t before = ctx->out->len;
+        uint64_t t0 = kv_clock_monotonic_ns(e->clock);
         cmd->proc(ctx);
+        cs->ns += kv_clock_monotonic_ns(e->clock) - t0;
+        cs->calls++;
         KV_ASSERT(ctx->out->len - before <= bound);
+        if (kv_cmdstats_error(&e->stats.cs, ctx->out->buf + before, ctx->out->len - before))
+            cs->failed_calls++;
     }
     e->scratch_used = 0;
     e->stats.total_commands_processed++;
+}
+
+/* A command refused before it ran: its error counts, and a rejection if known. */
+static void rejected(struct kv_engine *e, const struct kv_cmd *cmd, const struct kv_reply *out,
+                     uint32_t from) {
+    KV_ASSERT(from <= out->len);
+    if (!kv_cmdstats_error(&e->stats.cs, out->buf + from, out->len - from)) return;
+    if (cmd != NULL) e->stats.cs.cmd[kv_engine_cmd_index(e, cmd)].rejected_calls++;
 }
 
 static bool oom_refused(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd_ctx *c) {
@@ -504,7 +569,10 @@ enum kv_exec kv_engine_execute_prepared(struct kv_engine *e, struct kv_session *
         return KV_EXEC_RUN_QUEUED; /* the server replays; observed in exec_end */
     } else if (!oom_refused(e, cmd, &ctx)) {
         run_cmd(e, cmd, &ctx, 0, p->run_bound);
+        observe(e, &ctx, from);
+        return result;
     }
+    rejected(e, cmd, out, from); /* every path above but run_cmd's */
     observe(e, &ctx, from);
     return result;
 }
@@ -544,11 +612,23 @@ void kv_engine_exec_end(struct kv_engine *e, struct kv_session *s) {
     struct kv_cmd_ctx ctx;
     ctx_init(e, s, &ctx, 1, exec_argv, e->exec_out);
     e->stats.total_commands_processed++;
+    e->stats.cs.cmd[kv_engine_cmd_index(e, e->cmd_exec)].calls++;
     observe(e, &ctx, e->exec_from);
     e->exec_out = NULL;
 }
 
+/* The instantaneous rates and the memory peak, sampled at each tick. */
+static void sample(struct kv_engine *e) {
+    uint64_t now = kv_clock_monotonic_ns(e->clock);
+    struct kv_cmdstats *cs = &e->stats.cs;
+    kv_cmdstats_sample(cs, KV_INST_COMMANDS, e->stats.total_commands_processed, now);
+    kv_cmdstats_sample(cs, KV_INST_NET_INPUT, e->net->total_net_input_bytes, now);
+    kv_cmdstats_sample(cs, KV_INST_NET_OUTPUT, e->net->total_net_output_bytes, now);
+    e->stats.used_memory_peak = KV_MAX(e->stats.used_memory_peak, kv_ks_used_memory(e->ks));
+}
+
 void kv_engine_tick(struct kv_engine *e) {
+    sample(e);
     kv_ks_set_time(e->ks, engine_time(e));
     /*
      * The sweep covers the whole index once a second (capacity / hz slots a tick),

@@ -311,7 +311,9 @@ static void account(struct kv_keyspace *ks, const struct kv_item *it, bool add) 
     uint64_t klen = item_klen(it), vlen = item_vlen(it);
     uint64_t ttl = item_has_ttl(it) ? 1 : 0;
     uint64_t list = kv_item_type(it) == KV_TYPE_LIST ? 1 : 0;
+    unsigned __int128 at = ttl ? (unsigned __int128)kv_item_expire_ms(it) : 0;
     if (add) {
+        ks->expire_sum_ms += at;
         ks->key_bytes += klen;
         ks->value_bytes += vlen;
         ks->volatile_count += ttl;
@@ -321,6 +323,8 @@ static void account(struct kv_keyspace *ks, const struct kv_item *it, bool add) 
     } else {
         KV_ASSERT(ks->key_bytes >= klen && ks->value_bytes >= vlen);
         KV_ASSERT(ks->volatile_count >= ttl && ks->list_count >= list);
+        KV_ASSERT(ks->expire_sum_ms >= at);
+        ks->expire_sum_ms -= at;
         ks->key_bytes -= klen;
         ks->value_bytes -= vlen;
         ks->volatile_count -= ttl;
@@ -570,6 +574,7 @@ static struct kv_item *replace_string(struct kv_keyspace *ks, uint32_t slot,
      * from the old header before realloc; account() does the general case). */
     uint32_t old_vlen = item_vlen(old);
     uint64_t old_ttl = item_has_ttl(old) ? 1 : 0;
+    unsigned __int128 old_at = old_ttl ? (unsigned __int128)kv_item_expire_ms(old) : 0;
     KV_ASSERT(item_klen(old) == klen && ks->value_bytes >= old_vlen);
     KV_ASSERT(ks->volatile_count >= old_ttl);
     struct kv_item *it = kv_alloc_realloc(&ks->alloc, old, size);
@@ -580,6 +585,8 @@ static struct kv_item *replace_string(struct kv_keyspace *ks, uint32_t slot,
     ks->value_bytes = ks->value_bytes - old_vlen + vlen;
     if (vlen > ks->str_len_max) ks->str_len_max = vlen;
     ks->volatile_count = ks->volatile_count - old_ttl + (expire_ms >= 0 ? 1 : 0);
+    ks->expire_sum_ms = ks->expire_sum_ms - old_at +
+                        (expire_ms >= 0 ? (unsigned __int128)expire_ms : 0);
     KV_ASSERT(kv_alloc_usable(it) >= item_size(it));
     return it;
 }
@@ -723,6 +730,8 @@ enum kv_ks_status kv_ks_update_expire(struct kv_keyspace *ks, struct kv_item **i
         return KV_KS_OK;
     }
     if (item_has_ttl(it)) {
+        ks->expire_sum_ms -= (unsigned __int128)kv_item_expire_ms(it);
+        ks->expire_sum_ms += (unsigned __int128)expire_ms;
         memcpy((uint8_t *)it + item_key_off(it) - ITEM_TTL_BYTES, &expire_ms, 8);
         return KV_KS_OK;
     }
@@ -843,12 +852,26 @@ struct kv_item *kv_ks_copy(struct kv_keyspace *ks, const struct kv_item *src,
 
 /* ---- whole-keyspace operations ---------------------------------------------- */
 
+/* INFO's avg_ttl: the mean of (expiry - now) over the keys with a TTL, exact (Redis
+ * estimates it by sampling); 0 without such keys or when the mean is in the past
+ * (expired keys not yet swept pull it down). */
+uint64_t kv_ks_avg_ttl_ms(const struct kv_keyspace *ks) {
+    KV_ASSERT(ks != NULL);
+    if (ks->volatile_count == 0) return 0;
+    unsigned __int128 avg_at = ks->expire_sum_ms / ks->volatile_count;
+    unsigned __int128 now = ks->now_ms > 0 ? (unsigned __int128)ks->now_ms : 0;
+    if (avg_at <= now) return 0;
+    unsigned __int128 left = avg_at - now;
+    return left > UINT64_MAX ? UINT64_MAX : (uint64_t)left;
+}
+
 void kv_ks_flush(struct kv_keyspace *ks) {
     KV_ASSERT(ks != NULL);
     kv_table_clear(&ks->table);
     ks->memo_slot = 0; /* the table is back at its first level */
     kv_alloc_reset(&ks->alloc);
     ks->volatile_count = 0;
+    ks->expire_sum_ms = 0;
     ks->expire_cursor = 0;
     ks->key_bytes = 0;
     ks->value_bytes = 0;
@@ -1126,12 +1149,14 @@ void kv_ks_check(const struct kv_keyspace *ks) {
     kv_table_check(&ks->table);
     kv_alloc_check(&ks->alloc);
     uint64_t count = 0, vol = 0, lists = 0, kbytes = 0, vbytes = 0, nodes = 0;
+    unsigned __int128 expire_sum = 0;
     for (uint32_t slot = 0; slot < ks->table.capacity; slot++) {
         uint32_t ref = kv_table_ref_at(&ks->table, slot);
         if (ref == 0) continue;
         struct kv_item *it = item_at_ref(ks, ref);
         count++;
         vol += item_has_ttl(it) ? 1 : 0;
+        expire_sum += item_has_ttl(it) ? (unsigned __int128)kv_item_expire_ms(it) : 0;
         KV_ASSERT(kv_table_flag_at(&ks->table, slot) == item_has_ttl(it));
         lists += kv_item_type(it) == KV_TYPE_LIST ? 1 : 0;
         kbytes += item_klen(it);
@@ -1140,6 +1165,7 @@ void kv_ks_check(const struct kv_keyspace *ks) {
     }
     KV_ASSERT(count == ks->table.count);
     KV_ASSERT(vol == ks->volatile_count && lists == ks->list_count);
+    KV_ASSERT(expire_sum == ks->expire_sum_ms);
     KV_ASSERT(kbytes == ks->key_bytes && vbytes == ks->value_bytes);
     KV_ASSERT(ks->alloc.used_blocks == count + nodes);
     KV_ASSERT(kv_ks_used_memory(ks) <= ks->maxmemory);

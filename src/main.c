@@ -20,6 +20,7 @@
 #include "kv/arena.h"
 #include "kv/config.h"
 #include "kv/io_uring.h"
+#include "kv/process.h"
 #include "kv/server.h"
 #include "kv/sim.h"
 
@@ -215,6 +216,8 @@ int main(int argc, char **argv) {
     kv_io_uring_set_busy_poll(kv_io_uring_at(&ring_mem), &kv_clock_system, config.busy_poll_us);
     kv_io_uring_set_batch_wait(kv_io_uring_at(&ring_mem), config.batch_wait_us);
     kv_server_init(&server, &config, &arena, &io, &kv_clock_system, random_seed());
+    const char *config_file = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+    kv_engine_set_host(&server.engine, kv_process_host(config_file));
     kv_layout_print(&layout, 1);
     kv_arena_seal(&arena);
     install_signals();

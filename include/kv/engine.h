@@ -19,6 +19,7 @@
 #define KV_ENGINE_H
 
 #include "kv/clock.h"
+#include "kv/cmdstats.h"
 #include "kv/common.h"
 #include "kv/config.h"
 #include "kv/prng.h"
@@ -50,6 +51,27 @@ enum kv_exec {
 struct kv_engine_stats {
     uint64_t total_commands_processed;
     uint64_t security_warnings;  /* POST / Host: connections closed (not in INFO) */
+    uint64_t used_memory_peak;   /* the keyspace's used memory, sampled each tick and INFO */
+    struct kv_cmdstats cs;       /* commandstats, errorstats, instantaneous rates */
+};
+
+/*
+ * Facts about the process that INFO reports and the engine cannot know by itself:
+ * the daemon (src/main.c) reads them from the operating system, the simulator and
+ * the tests leave the host unset (INFO then reports zeros and empty strings).
+ */
+struct kv_process_info {
+    uint64_t pid;
+    uint64_t rss_bytes;
+    uint64_t total_system_memory;
+    double cpu_sys_s;
+    double cpu_user_s;
+    const char *executable;      /* "" if unknown */
+    const char *config_file;     /* "" when none was given */
+};
+struct kv_engine_host {
+    void (*process_info)(void *ctx, struct kv_process_info *out);
+    void *ctx;
 };
 
 struct kv_engine_init {
@@ -91,6 +113,7 @@ struct kv_engine_observer {
 };
 
 #define KV_CMD_LOOKUP_SIZE 512 /* open-addressed name table, power of two */
+#define KV_CMD_GROUPS_MAX 16
 
 struct kv_engine {
     const struct kv_config *config;
@@ -106,6 +129,10 @@ struct kv_engine {
     struct kv_watch watch;       /* watched key -> its watchers */
     uint32_t cmd_count;
     const struct kv_engine_observer *observer;
+    const struct kv_engine_host *host; /* NULL: no process facts (sim, tests) */
+    char run_id[41];             /* INFO run_id: 40 hex digits from the seed */
+    char replid[41];             /* INFO master_replid, likewise */
+    uint32_t group_base[KV_CMD_GROUPS_MAX]; /* the first command index of each group */
     struct kv_reply *exec_out;   /* EXEC in progress: its reply, from exec_from */
     uint32_t exec_from;
     uint32_t exec_left;          /* queued commands not yet run */
@@ -127,6 +154,14 @@ const struct kv_engine_stats *kv_engine_stats(const struct kv_engine *e);
  * turn's commands and ticks (see engine_time in engine.c). */
 void kv_engine_turn_begin(struct kv_engine *e);
 void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o);
+void kv_engine_set_host(struct kv_engine *e, const struct kv_engine_host *h);
+/* The process facts for INFO (zeros without a host). */
+void kv_engine_process_info(const struct kv_engine *e, struct kv_process_info *out);
+/* An error reply the server wrote itself (a protocol error): errorstats count it. */
+void kv_engine_note_error(struct kv_engine *e, const uint8_t *reply, uint32_t len);
+/* The index of a command in the table (commandstats), and the command at an index. */
+uint32_t kv_engine_cmd_index(const struct kv_engine *e, const struct kv_cmd *cmd);
+const struct kv_cmd *kv_engine_cmd_at(const struct kv_engine *e, uint32_t index);
 /* Forgets WATCHes and MULTI state (connection closed). */
 void kv_session_reset(struct kv_engine *e, struct kv_session *s);
 

@@ -64,6 +64,7 @@ struct kv_keyspace {
     uint64_t move_max;           /* bytes one kv_ks_make_room may move (kv_alloc_join) */
     uint64_t maxmemory;
     uint64_t volatile_count;     /* keys with a TTL */
+    unsigned __int128 expire_sum_ms; /* sum of their expiry times (INFO avg_ttl) */
     uint64_t expire_cursor;      /* active expiry position in the table */
     uint32_t lru_clock;          /* seconds, wraps; set by kv_ks_set_time() */
     int64_t now_ms;
@@ -215,6 +216,8 @@ struct kv_item *kv_ks_rename(struct kv_keyspace *ks, struct kv_item *it, const u
                              uint32_t newklen);
 
 uint64_t kv_ks_count(const struct kv_keyspace *ks);
+/* Mean remaining TTL in ms of the keys with a TTL (INFO avg_ttl), 0 if none. */
+uint64_t kv_ks_avg_ttl_ms(const struct kv_keyspace *ks);
 void kv_ks_flush(struct kv_keyspace *ks);
 /* Deletes expired keys: at most `budget` slots examined. Returns keys deleted. */
 uint32_t kv_ks_expire_cycle(struct kv_keyspace *ks, uint32_t budget);
