@@ -136,7 +136,9 @@ static void cmd_command(struct kv_cmd_ctx *c) {
     } else if (kv_cmd_sub(c, 1, "count")) {
         kv_reply_int(c->out, c->engine->cmd_count);
     } else {
-        kv_reply_array(c->out, 0); /* COMMAND, COMMAND DOCS ...: nothing to document */
+        /* COMMAND, COMMAND DOCS ...: nothing to document (DOCS answers a map) */
+        if (kv_cmd_sub(c, 1, "docs")) kv_reply_map(c->out, 0);
+        else kv_reply_array(c->out, 0);
     }
 }
 
@@ -184,7 +186,7 @@ static void info_server(struct kv_cmd_ctx *c, struct info_buf *b) {
     const struct kv_stats *st = &c->engine->stats;
     ull up_s = (kv_clock_monotonic_ns(c->engine->clock) - st->start_monotonic_ns) /
                1000000000ull;
-    info_add(b, "# Server\r\nredis_version:7.0.15\r\nkv_version:" KV_VERSION "\r\n"
+    info_add(b, "# Server\r\nredis_version:" KV_REDIS_VERSION "\r\nkv_version:" KV_VERSION "\r\n"
                 "redis_mode:standalone\r\narch_bits:64\r\nmultiplexing_api:io_uring\r\n"
                 "tcp_port:%u\r\nuptime_in_seconds:%llu\r\nuptime_in_days:%llu\r\nhz:%u\r\n"
                 "server_time_usec:%llu\r\n\r\n",
@@ -253,7 +255,7 @@ static void cmd_info(struct kv_cmd_ctx *c) {
                      (ull)c->ks->volatile_count);
     }
     if (b.len >= 2 && b.p[b.len - 1] == '\n' && b.p[b.len - 3] == '\n') b.len -= 2;
-    kv_reply_bulk(c->out, b.p, b.len);
+    kv_reply_verbatim(c->out, b.p, b.len); /* RESP3: =len txt:..., as Redis's INFO */
 }
 
 /* ---- CONFIG and CLIENT (what client libraries and tools send) ----------------- */
@@ -285,12 +287,31 @@ static void cmd_config(struct kv_cmd_ctx *c) {
         if (kv_glob_match(c->argv[2].ptr, c->argv[2].len, n, (uint32_t)strlen(names[i])))
             matched++;
     }
-    kv_reply_array(c->out, matched * 2);
+    kv_reply_map(c->out, matched);
     for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) {
         const uint8_t *n = (const uint8_t *)names[i];
         if (kv_glob_match(c->argv[2].ptr, c->argv[2].len, n, (uint32_t)strlen(names[i])))
             config_pair(c, names[i], values[i]);
     }
+}
+
+bool kv_cmd_client_setname(struct kv_cmd_ctx *c, struct kv_slice n) {
+    KV_ASSERT(c != NULL && c->session != NULL);
+    for (uint32_t i = 0; i < n.len; i++) {
+        if (n.ptr[i] < '!' || n.ptr[i] > '~') {
+            kv_reply_error(c->out, "ERR Client names cannot contain spaces, newlines or "
+                                   "special characters.");
+            return false;
+        }
+    }
+    if (n.len > KV_CLIENT_NAME_MAX) {
+        kv_reply_errorf(c->out, "ERR client name longer than %u bytes", KV_CLIENT_NAME_MAX);
+        return false;
+    }
+    memcpy(c->session->name, n.ptr, n.len);
+    c->session->name_len = (uint8_t)n.len;
+    KV_ASSERT(c->session->name_len <= KV_CLIENT_NAME_MAX);
+    return true;
 }
 
 static void cmd_client(struct kv_cmd_ctx *c) {
@@ -301,21 +322,7 @@ static void cmd_client(struct kv_cmd_ctx *c) {
         if (s->name_len == 0) kv_reply_null(c->out);
         else kv_reply_bulk(c->out, s->name, s->name_len);
     } else if (kv_cmd_sub(c, 1, "setname") && c->argc == 3) {
-        struct kv_slice n = c->argv[2];
-        for (uint32_t i = 0; i < n.len; i++) {
-            if (n.ptr[i] < '!' || n.ptr[i] > '~') {
-                kv_reply_error(c->out, "ERR Client names cannot contain spaces, newlines or "
-                                       "special characters.");
-                return;
-            }
-        }
-        if (n.len > KV_CLIENT_NAME_MAX) {
-            kv_reply_errorf(c->out, "ERR client name longer than %u bytes", KV_CLIENT_NAME_MAX);
-            return;
-        }
-        memcpy(s->name, n.ptr, n.len);
-        s->name_len = (uint8_t)n.len;
-        kv_reply_ok(c->out);
+        if (kv_cmd_client_setname(c, c->argv[2])) kv_reply_ok(c->out);
     } else if (kv_cmd_sub(c, 1, "setname") || kv_cmd_sub(c, 1, "getname") || kv_cmd_sub(c, 1, "id")) {
         kv_reply_errorf(c->out, "ERR wrong number of arguments for 'client|%s' command",
                         kv_cmd_sub(c, 1, "id") ? "id" : kv_cmd_sub(c, 1, "getname") ? "getname"
@@ -331,7 +338,7 @@ static uint64_t bound_config(struct kv_cmd_ctx *c) { return 1024 + c->argv[c->ar
 static const struct kv_cmd server_cmds[] = {
     {"ping", -1, KV_CMD_FAST, cmd_ping, bound_echo, NULL},
     {"echo", 2, KV_CMD_FAST, cmd_echo, bound_echo, NULL},
-    {"quit", -1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_quit, NULL, NULL},
+    {"quit", -1, KV_CMD_NOQUEUE | KV_CMD_FAST | KV_CMD_NOAUTH, cmd_quit, NULL, NULL},
     {"select", 2, KV_CMD_FAST, cmd_select, NULL, NULL},
     {"dbsize", 1, KV_CMD_READONLY | KV_CMD_FAST, cmd_dbsize, NULL, NULL},
     {"flushall", -1, KV_CMD_WRITE, cmd_flush, NULL, NULL},

@@ -948,6 +948,8 @@ static void conn_open(struct kv_server *s, uint32_t slot, int32_t handle) {
     c->last_active_ns = now_ns(s);
     kv_parser_reset(&c->parser);
     kv_session_init(&c->session, s->next_client_id++);
+    /* Redis: a client that connects while there is no password is authenticated */
+    if (s->cfg->requirepass[0] == 0) c->session.flags |= KV_SESSION_AUTHED;
     s->live_conns++;
     s->engine.stats.connected_clients++;
     s->engine.stats.total_connections_received++;
