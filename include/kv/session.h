@@ -1,8 +1,9 @@
 /*
  * session.h: one client's state as the engine sees it: MULTI, WATCH, QUIT, its
  * name and id, its protocol (RESP2 or RESP3, HELLO) and whether it has
- * authenticated (AUTH, HELLO AUTH; only asked while requirepass is set). The server keeps one per connection slot and hands it to the engine
- * with every frame; nothing here knows about sockets or buffers.
+ * authenticated (AUTH, HELLO AUTH; only asked while requirepass is set). The
+ * server keeps one per connection slot and hands it to the engine with every
+ * frame; nothing here knows about sockets or buffers.
  */
 #ifndef KV_SESSION_H
 #define KV_SESSION_H
