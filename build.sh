@@ -35,13 +35,15 @@ need_build_deps() {
 }
 
 # Test dependencies: redis-server/redis-cli (differential and e2e tests), strace
-# (zero-allocation proof), python3 (e2e drivers), clang (fuzz replayers).
+# (zero-allocation proof), python3 (e2e drivers), python3-redis (e2e: a client library
+# against AUTH), clang (fuzz replayers).
 need_test_deps() {
     local missing=()
     command -v redis-server >/dev/null || missing+=(redis-server)
     command -v redis-cli >/dev/null || missing+=(redis-tools)
     command -v strace >/dev/null || missing+=(strace)
     command -v python3 >/dev/null || missing+=(python3)
+    /usr/bin/python3 -c 'import redis' 2>/dev/null || missing+=(python3-redis)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "build.sh: installing ${missing[*]}"
         apt_install "${missing[@]}"

@@ -51,6 +51,7 @@ struct op {
 
 struct conn {
     uint8_t state;
+    bool remote;             /* the peer is 10.0.0.<slot>, not 127.0.0.1 (sim_net_set_remote) */
     bool server_closed;      /* close completed: the handle is dead */
     bool client_gone;
     bool reset;
@@ -562,6 +563,19 @@ static uint32_t io_run(void *impl, uint32_t wait_ms, uint32_t batch, uint32_t wi
     return delivered;
 }
 
+/* The peer address: 127.0.0.1 unless the client asked for a remote one. */
+static bool io_peer(void *impl, int32_t handle, struct kv_io_peer *out) {
+    struct sim_net *n = impl;
+    struct conn *c = conn_of(n, handle);
+    memset(out, 0, sizeof(*out));
+    out->family = KV_IO_PEER_IPV4;
+    out->addr[0] = c->remote ? 10 : 127;
+    out->addr[3] = c->remote ? (uint8_t)(1 + (handle & 0x7f)) : 1;
+    out->port = (uint16_t)(40000 + (c->serial % 20000));
+    KV_ASSERT(out->addr[3] != 0);
+    return true;
+}
+
 static const struct kv_io_vtable sim_vtable = {
     .accept = io_accept,
     .listener_close = io_listener_close,
@@ -572,6 +586,7 @@ static const struct kv_io_vtable sim_vtable = {
     .close = io_close,
     .timeout = io_timeout,
     .run = io_run,
+    .peer = io_peer,
 };
 
 /* ---- lifecycle ------------------------------------------------------------------ */
@@ -702,6 +717,12 @@ static struct conn *client_conn(struct sim_net *n, uint32_t conn) {
     struct conn *c = &n->conns[conn];
     KV_ASSERT(c->state != CONN_FREE && !c->client_gone);
     return c;
+}
+
+void sim_net_set_remote(struct sim_net *n, uint32_t conn) {
+    struct conn *c = client_conn(n, conn);
+    KV_ASSERT(c->state == CONN_BACKLOG); /* before the server can ask */
+    c->remote = true;
 }
 
 int64_t sim_net_write(struct sim_net *n, uint32_t conn, const uint8_t *p, uint32_t len) {

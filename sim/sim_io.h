@@ -5,7 +5,7 @@
  * server->client). A write becomes visible to the reader after a per-write delay;
  * within one pipe the byte order never changes, across connections deliveries
  * interleave freely. The server reaches the network only through the kv_io vtable
- * (accept, recv, send, close, timeout, run); clients use the sim_net_* calls.
+ * (accept, recv, send, close, timeout, run, peer); clients use the sim_net_* calls.
  * Completions are generated and delivered only inside run(), in a seeded order.
  *
  * Faults (rates drawn per seed, all off in the quiet phase): partial recv/send,
@@ -91,6 +91,9 @@ void sim_net_plant_stall(struct sim_net *n);
 
 /* Client side. connect returns a slot index, or -1 (no slot or backlog full). */
 int32_t sim_net_connect(struct sim_net *n);
+/* The connection's peer address becomes a non-loopback one (10.0.0.x; else the
+ * server sees 127.0.0.1): protected mode. Right after connect, before the accept. */
+void sim_net_set_remote(struct sim_net *n, uint32_t conn);
 /* Bytes accepted (the rest does not fit now). Writes after the server closed
  * vanish, as on a real socket before the peer's reset arrives. -1 if reset. */
 int64_t sim_net_write(struct sim_net *n, uint32_t conn, const uint8_t *p, uint32_t len);

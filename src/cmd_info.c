@@ -28,7 +28,6 @@
 #include "kv/util.h"
 
 #define KV_VERSION "0.1.0"
-#define REDIS_VERSION "7.0.15"
 #define INFO_FIXED_BYTES 8192u  /* every section but the per-command and per-error lines */
 #define INFO_CMD_LINE 192u      /* one cmdstat_ line, name included */
 #define INFO_ERR_LINE (KV_ERRCODE_MAX + 48u)
@@ -88,7 +87,7 @@ static void info_server(struct kv_cmd_ctx *c, struct info_buf *b,
     const struct kv_net_stats *st = c->engine->net;
     ull up_s = (kv_clock_monotonic_ns(c->engine->clock) - st->start_monotonic_ns) /
                1000000000ull;
-    info_add(b, "# Server\r\nredis_version:" REDIS_VERSION "\r\nredis_git_sha1:00000000\r\n"
+    info_add(b, "# Server\r\nredis_version:" KV_REDIS_VERSION "\r\nredis_git_sha1:00000000\r\n"
                 "redis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\n"
                 "os:Linux\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\n"
                 "multiplexing_api:io_uring\r\natomicvar_api:c11-builtin\r\n"
@@ -306,7 +305,7 @@ static void cmd_info(struct kv_cmd_ctx *c) {
     if (want(c, "cluster", true)) info_add(&b, "# Cluster\r\ncluster_enabled:0\r\n\r\n");
     if (want(c, "keyspace", true)) info_keyspace(c, &b);
     if (b.len >= 2) b.len -= 2; /* no blank line after the last section */
-    kv_reply_bulk(c->out, b.p, b.len);
+    kv_reply_verbatim(c->out, b.p, b.len); /* RESP3: =len txt:..., as Redis's INFO */
 }
 
 static const struct kv_cmd info_cmds[] = {

@@ -134,7 +134,9 @@ static void cmd_command(struct kv_cmd_ctx *c) {
     } else if (kv_cmd_sub(c, 1, "count")) {
         kv_reply_int(c->out, c->engine->cmd_count);
     } else {
-        kv_reply_array(c->out, 0); /* COMMAND, COMMAND DOCS ...: nothing to document */
+        /* COMMAND, COMMAND DOCS ...: nothing to document (DOCS answers a map) */
+        if (kv_cmd_sub(c, 1, "docs")) kv_reply_map(c->out, 0);
+        else kv_reply_array(c->out, 0);
     }
 }
 
@@ -171,12 +173,31 @@ static void cmd_config(struct kv_cmd_ctx *c) {
         if (kv_glob_match(c->argv[2].ptr, c->argv[2].len, n, (uint32_t)strlen(names[i])))
             matched++;
     }
-    kv_reply_array(c->out, matched * 2);
+    kv_reply_map(c->out, matched);
     for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) {
         const uint8_t *n = (const uint8_t *)names[i];
         if (kv_glob_match(c->argv[2].ptr, c->argv[2].len, n, (uint32_t)strlen(names[i])))
             config_pair(c, names[i], values[i]);
     }
+}
+
+bool kv_cmd_client_setname(struct kv_cmd_ctx *c, struct kv_slice n) {
+    KV_ASSERT(c != NULL && c->session != NULL);
+    for (uint32_t i = 0; i < n.len; i++) {
+        if (n.ptr[i] < '!' || n.ptr[i] > '~') {
+            kv_reply_error(c->out, "ERR Client names cannot contain spaces, newlines or "
+                                   "special characters.");
+            return false;
+        }
+    }
+    if (n.len > KV_CLIENT_NAME_MAX) {
+        kv_reply_errorf(c->out, "ERR client name longer than %u bytes", KV_CLIENT_NAME_MAX);
+        return false;
+    }
+    memcpy(c->session->name, n.ptr, n.len);
+    c->session->name_len = (uint8_t)n.len;
+    KV_ASSERT(c->session->name_len <= KV_CLIENT_NAME_MAX);
+    return true;
 }
 
 static void cmd_client(struct kv_cmd_ctx *c) {
@@ -187,21 +208,7 @@ static void cmd_client(struct kv_cmd_ctx *c) {
         if (s->name_len == 0) kv_reply_null(c->out);
         else kv_reply_bulk(c->out, s->name, s->name_len);
     } else if (kv_cmd_sub(c, 1, "setname") && c->argc == 3) {
-        struct kv_slice n = c->argv[2];
-        for (uint32_t i = 0; i < n.len; i++) {
-            if (n.ptr[i] < '!' || n.ptr[i] > '~') {
-                kv_reply_error(c->out, "ERR Client names cannot contain spaces, newlines or "
-                                       "special characters.");
-                return;
-            }
-        }
-        if (n.len > KV_CLIENT_NAME_MAX) {
-            kv_reply_errorf(c->out, "ERR client name longer than %u bytes", KV_CLIENT_NAME_MAX);
-            return;
-        }
-        memcpy(s->name, n.ptr, n.len);
-        s->name_len = (uint8_t)n.len;
-        kv_reply_ok(c->out);
+        if (kv_cmd_client_setname(c, c->argv[2])) kv_reply_ok(c->out);
     } else if (kv_cmd_sub(c, 1, "setname") || kv_cmd_sub(c, 1, "getname") || kv_cmd_sub(c, 1, "id")) {
         kv_reply_errorf(c->out, "ERR wrong number of arguments for 'client|%s' command",
                         kv_cmd_sub(c, 1, "id") ? "id" : kv_cmd_sub(c, 1, "getname") ? "getname"
@@ -217,7 +224,7 @@ static uint64_t bound_config(struct kv_cmd_ctx *c) { return 1024 + c->argv[c->ar
 static const struct kv_cmd server_cmds[] = {
     {"ping", -1, KV_CMD_FAST, cmd_ping, bound_echo, NULL},
     {"echo", 2, KV_CMD_FAST, cmd_echo, bound_echo, NULL},
-    {"quit", -1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_quit, NULL, NULL},
+    {"quit", -1, KV_CMD_NOQUEUE | KV_CMD_FAST | KV_CMD_NOAUTH, cmd_quit, NULL, NULL},
     {"select", 2, KV_CMD_FAST, cmd_select, NULL, NULL},
     {"dbsize", 1, KV_CMD_READONLY | KV_CMD_FAST, cmd_dbsize, NULL, NULL},
     {"flushall", -1, KV_CMD_WRITE, cmd_flush, NULL, NULL},

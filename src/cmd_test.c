@@ -1195,7 +1195,7 @@ TEST(test_keys_many) {
     static uint8_t fake[8192];
     memcpy(fake, "*2\r\n$1\r\n0\r\n", 11);
     memcpy(fake + 11, r->buf, r->len);
-    struct kv_reply fr = {fake, r->len + 11, sizeof(fake)};
+    struct kv_reply fr = {fake, r->len + 11, sizeof(fake), 2};
     uint64_t c;
     CHECK(parse_scan(&fr, &c, keys, 64) == 40);
     int seen[40] = {0};

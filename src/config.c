@@ -17,7 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-enum opt_kind { OPT_STRING, OPT_U32, OPT_SIZE, OPT_U64, OPT_POLICY, OPT_FLAG };
+enum opt_kind { OPT_STRING, OPT_U32, OPT_SIZE, OPT_U64, OPT_POLICY, OPT_FLAG, OPT_YESNO };
 
 struct kv_option {
     const char *name;
@@ -70,6 +70,10 @@ static const struct kv_option kv_options[] = {
     OPT("recv-buffers", OPT_U32, recv_buffers,
         "buffers shared by multishot recvs (client-buffer/4 bytes each, 4kb at most), "
         "a power of two (0: one recv per read)"),
+    OPT("requirepass", OPT_STRING, requirepass,
+        "password clients must give (AUTH) before other commands (empty: none)"),
+    OPT("protected-mode", OPT_YESNO, protected_mode,
+        "yes: without requirepass, only 127.0.0.1 and ::1 may connect"),
     OPT("print-allocation", OPT_FLAG, print_allocation,
         "print the startup allocation table and exit"),
     OPT("help", OPT_FLAG, help, "this text"),
@@ -98,6 +102,7 @@ void kv_config_defaults(struct kv_config *c) {
     c->hz = 10;
     c->batch_wait_us = 30; /* BENCHMARKS.md "Batching wait": measured 0, 30 and 50 */
     c->recv_buffers = 1024; /* BENCHMARKS.md "Multishot recv" */
+    c->protected_mode = true; /* Redis's default */
     KV_ASSERT(kv_config_check(c, NULL, 0) == 0);
 }
 
@@ -171,9 +176,18 @@ int kv_config_set(struct kv_config *c, const char *name, const char *value, char
         }
         if (value == NULL) return fail(err, err_cap, "option '%s' needs a value%s", name, "");
         if (o->kind == OPT_STRING) {
-            if (strlen(value) >= o->size)
-                return fail(err, err_cap, "value '%s' too long for option '%s'", value, name);
+            if (strlen(value) >= o->size) { /* not quoted: it may be a password */
+                char most[16];
+                snprintf(most, sizeof(most), "%u", o->size - 1);
+                return fail(err, err_cap, "option '%s' takes at most %s bytes", name, most);
+            }
             snprintf((char *)field, o->size, "%s", value);
+            return 0;
+        }
+        if (o->kind == OPT_YESNO) {
+            if (strcasecmp(value, "yes") != 0 && strcasecmp(value, "no") != 0)
+                return fail(err, err_cap, "argument of '%s' must be 'yes' or 'no'%s", name, "");
+            *(bool *)field = strcasecmp(value, "yes") == 0;
             return 0;
         }
         if (o->kind == OPT_POLICY) {
@@ -339,6 +353,8 @@ void kv_config_print_help(int fd) {
         else if (o->kind == OPT_POLICY) snprintf(def, sizeof(def), "%s",
                                                  kv_evict_policy_name(d.maxmemory_policy));
         else if (o->kind == OPT_FLAG) def[0] = 0;
+        else if (o->kind == OPT_YESNO) snprintf(def, sizeof(def), "%s",
+                                                *(const bool *)field ? "yes" : "no");
         else if (o->size == 8) snprintf(def, sizeof(def), "%llu",
                                         (unsigned long long)*(const uint64_t *)field);
         else snprintf(def, sizeof(def), "%u", *(const uint32_t *)field);

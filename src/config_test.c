@@ -118,6 +118,32 @@ TEST(help_defaults) {
     CHECK(port != NULL && strncmp(port + 31, "6379 ", 5) == 0);
     const char *help = strstr(text, "  --help ");
     CHECK(help != NULL && strncmp(help + 31, "             this text", 22) == 0);
+    const char *pm = strstr(text, "  --protected-mode ");
+    CHECK(pm != NULL && strncmp(pm + 31, "yes ", 4) == 0);
+}
+
+/* requirepass (a string, empty by default) and protected-mode (yes/no only). */
+TEST(auth_options) {
+    struct kv_config c;
+    char err[160] = "";
+    kv_config_defaults(&c);
+    CHECK(c.requirepass[0] == 0 && c.protected_mode);
+    CHECK(kv_config_set(&c, "requirepass", "s3cret", err, sizeof(err)) == 0);
+    CHECK(strcmp(c.requirepass, "s3cret") == 0);
+    CHECK(kv_config_set(&c, "protected-mode", "NO", err, sizeof(err)) == 0 && !c.protected_mode);
+    CHECK(kv_config_set(&c, "protected-mode", "yes", err, sizeof(err)) == 0 && c.protected_mode);
+    CHECK(kv_config_set(&c, "protected-mode", "maybe", err, sizeof(err)) == -1);
+    CHECK(strcmp(err, "argument of 'protected-mode' must be 'yes' or 'no'") == 0);
+    char longpass[300];
+    memset(longpass, 'p', sizeof(longpass) - 1);
+    longpass[sizeof(longpass) - 1] = 0;
+    CHECK(kv_config_set(&c, "requirepass", longpass, err, sizeof(err)) == -1);
+    CHECK(strcmp(err, "option 'requirepass' takes at most 255 bytes") == 0);
+    const char *text = "requirepass other\nprotected-mode no\n";
+    kv_config_defaults(&c);
+    CHECK(kv_config_parse_text(&c, text, (uint32_t)strlen(text), err, sizeof(err)) == 0);
+    CHECK(strcmp(c.requirepass, "other") == 0 && !c.protected_mode);
+    CHECK(kv_config_check(&c, err, sizeof(err)) == 0);
 }
 
 /* --busy-poll-us and --batch-wait-us: 0..1000, exact refusal one past. */
@@ -263,5 +289,6 @@ int main(void) {
     RUN(derived);
     RUN(large_buffers_bounds);
     RUN(help_defaults);
+    RUN(auth_options);
     TEST_SUMMARY("config");
 }

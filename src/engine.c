@@ -19,6 +19,7 @@
 
 static const struct kv_cmd_group *const groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
+    &kv_cmds_auth,
 };
 
 #define NAME_MAX_LEN 32u
@@ -198,6 +199,8 @@ void kv_session_init(struct kv_session *s, uint64_t id) {
     KV_ASSERT(s != NULL);
     memset(s, 0, sizeof(*s));
     s->id = id;
+    s->proto = 2;
+    KV_ASSERT(!(s->flags & KV_SESSION_AUTHED));
 }
 
 /* ---- WATCH ------------------------------------------------------------------ */
@@ -285,9 +288,11 @@ static void ctx_init(struct kv_engine *e, struct kv_session *s, struct kv_cmd_ct
                      uint32_t argc, const struct kv_slice *argv, struct kv_reply *out) {
     int64_t now = engine_time(e);
     kv_ks_set_time(e->ks, now);
+    KV_ASSERT(s->proto == 2 || s->proto == 3);
     ctx->engine = e;
     ctx->ks = e->ks;
     ctx->session = s;
+    out->proto = s->proto; /* the writer encodes for this session's protocol */
     ctx->out = out;
     ctx->argc = argc;
     ctx->argv = argv;
@@ -364,6 +369,31 @@ static void reply_arity(struct kv_engine *e, struct kv_session *s, struct kv_rep
     kv_engine_unwatch(e, s);
 }
 
+/*
+ * requirepass set and the session not authenticated: Redis's processCommand refuses
+ * every command but the KV_CMD_NOAUTH ones, after the unknown-command and arity
+ * checks. Refusing EXEC discards the transaction, as any rejection of EXEC does.
+ */
+static bool auth_refused(const struct kv_engine *e, const struct kv_session *s,
+                         const struct kv_cmd *cmd) {
+    return !(cmd->flags & KV_CMD_NOAUTH) && kv_auth_required(e->config, s);
+}
+
+static void reply_noauth(struct kv_engine *e, struct kv_session *s, struct kv_reply *out,
+                         const struct kv_cmd *cmd) {
+    KV_ASSERT(!(cmd->flags & KV_CMD_NOAUTH));
+    if (!is_exec(e, cmd)) {
+        kv_reply_error(out, "NOAUTH Authentication required.");
+        if (s->flags & KV_SESSION_MULTI) s->flags |= KV_SESSION_MULTI_ERROR;
+        return;
+    }
+    kv_reply_error(out, "EXECABORT Transaction discarded because of: NOAUTH Authentication "
+                        "required.");
+    s->flags &= ~(uint32_t)(KV_SESSION_MULTI | KV_SESSION_MULTI_ERROR);
+    s->multi_count = 0;
+    kv_engine_unwatch(e, s);
+}
+
 static void reply_too_large(struct kv_reply *out, uint64_t bound, uint64_t max) {
     kv_reply_errorf(out, "ERR reply of up to %llu bytes exceeds client-query-buffer-limit "
                          "(%llu bytes)", (unsigned long long)bound, (unsigned long long)max);
@@ -426,10 +456,11 @@ void kv_engine_prepare(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                        const struct kv_slice *argv, struct kv_prepared *p) {
     KV_ASSERT(argc >= 1 && p != NULL);
     p->cmd = lookup(e, argv[0]);
-    if (p->cmd != NULL && arity_ok(p->cmd, argc) && (s->flags & KV_SESSION_MULTI) &&
-        !runs_in_multi(p->cmd)) {
+    bool valid = p->cmd != NULL && arity_ok(p->cmd, argc);
+    if (valid && (auth_refused(e, s, p->cmd) ||
+                  ((s->flags & KV_SESSION_MULTI) && !runs_in_multi(p->cmd)))) {
         p->run_bound = KV_BOUND_NONE;
-        p->reply_bound = 128; /* +QUEUED or an error */
+        p->reply_bound = 128; /* +QUEUED or an error (NOAUTH) */
     } else {
         p->reply_bound = cmd_bound(e, s, p->cmd, argc, argv, &p->run_bound);
     }
@@ -553,6 +584,8 @@ enum kv_exec kv_engine_execute_prepared(struct kv_engine *e, struct kv_session *
         if (in_multi) s->flags |= KV_SESSION_MULTI_ERROR;
         if (cmd == NULL) reply_unknown(out, argc, argv);
         else reply_arity(e, s, out, cmd);
+    } else if (auth_refused(e, s, cmd)) {
+        reply_noauth(e, s, out, cmd);
     } else if (in_multi && !runs_in_multi(cmd)) {
         if (s->multi_count >= e->config->multi_max_commands) {
             kv_reply_errorf(out, "ERR MULTI queue is full (multi-max-commands %u)",

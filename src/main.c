@@ -59,7 +59,10 @@ static void raise_nofile(uint32_t maxclients) {
 
 /* Connection handles as registered files when the kernel allows (io_uring.h): a
  * table for every client, the reject slots and connections still closing, within
- * the descriptor limit raise_nofile() set. */
+ * the descriptor limit raise_nofile() set. Not while protected mode applies
+ * (protected-mode yes, no requirepass): it needs each peer's address, and a
+ * registered file has no descriptor for getpeername (their gain was below what this
+ * machine resolves at P=1: BENCHMARKS.md "Registered files"). */
 static void use_fixed_files(uint32_t maxclients) {
     struct rlimit rl;
     uint64_t want = (uint64_t)maxclients + 256;
@@ -212,7 +215,7 @@ int main(int argc, char **argv) {
     int rc = kv_arena_map(&arena, &layout);
     if (rc != 0) return die("cannot map memory (lower --maxmemory or buffers)", strerror(-rc));
     config.port = kv_io_uring_port(kv_io_uring_at(&ring_mem));
-    use_fixed_files(config.maxclients);
+    if (!config.protected_mode || config.requirepass[0] != 0) use_fixed_files(config.maxclients);
     kv_io_uring_set_busy_poll(kv_io_uring_at(&ring_mem), &kv_clock_system, config.busy_poll_us);
     kv_io_uring_set_batch_wait(kv_io_uring_at(&ring_mem), config.batch_wait_us);
     kv_server_init(&server, &config, &arena, &io, &kv_clock_system, random_seed());

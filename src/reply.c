@@ -1,6 +1,8 @@
 /*
- * reply.c: the RESP2 reply writer (see include/kv/reply.h), byte for byte what
- * Redis 7.0 writes ("+OK\r\n", ":-5\r\n", "$-1\r\n", "*-1\r\n", "$3\r\nfoo\r\n").
+ * reply.c: the reply writer (see include/kv/reply.h), byte for byte what Redis 7.0
+ * writes under RESP2 ("+OK\r\n", ":-5\r\n", "$-1\r\n", "*-1\r\n", "$3\r\nfoo\r\n")
+ * and under RESP3 ("_\r\n", "%2\r\n", "~3\r\n", ",1.5\r\n", "#t\r\n", "(123\r\n",
+ * "=9\r\ntxt:hello\r\n", ">3\r\n"), chosen by r->proto.
  *
  * Memory: owns none; writes into the caller's struct kv_reply buffer.
  *
@@ -15,6 +17,7 @@
  */
 #include "kv/reply.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -224,13 +227,81 @@ void kv_reply_bulk_int(struct kv_reply *r, int64_t v) {
     kv_reply_bulk(r, digits, n);
 }
 
-void kv_reply_null(struct kv_reply *r) { kv_reply_raw(r, "$-1\r\n", 5); }
+static bool resp3(const struct kv_reply *r) {
+    KV_ASSERT(r != NULL && (r->proto == 2 || r->proto == 3));
+    return r->proto == 3;
+}
 
-void kv_reply_null_array(struct kv_reply *r) { kv_reply_raw(r, "*-1\r\n", 5); }
+void kv_reply_null(struct kv_reply *r) {
+    if (resp3(r)) kv_reply_raw(r, "_\r\n", 3);
+    else kv_reply_raw(r, "$-1\r\n", 5);
+}
+
+void kv_reply_null_array(struct kv_reply *r) {
+    if (resp3(r)) kv_reply_raw(r, "_\r\n", 3);
+    else kv_reply_raw(r, "*-1\r\n", 5);
+}
 
 void kv_reply_array(struct kv_reply *r, uint64_t n) {
     KV_ASSERT(r != NULL && n <= (uint64_t)INT64_MAX);
     reply_line_u64(r, '*', false, n);
+}
+
+void kv_reply_map(struct kv_reply *r, uint64_t n) {
+    KV_ASSERT(n <= (uint64_t)INT64_MAX / 2);
+    if (resp3(r)) reply_line_u64(r, '%', false, n);
+    else reply_line_u64(r, '*', false, n * 2);
+}
+
+void kv_reply_set(struct kv_reply *r, uint64_t n) {
+    KV_ASSERT(n <= (uint64_t)INT64_MAX);
+    reply_line_u64(r, resp3(r) ? '~' : '*', false, n);
+}
+
+void kv_reply_push(struct kv_reply *r, uint64_t n) {
+    KV_ASSERT(n <= (uint64_t)INT64_MAX);
+    reply_line_u64(r, resp3(r) ? '>' : '*', false, n);
+}
+
+void kv_reply_bool(struct kv_reply *r, bool v) {
+    if (resp3(r)) kv_reply_raw(r, v ? "#t\r\n" : "#f\r\n", 4);
+    else kv_reply_raw(r, v ? ":1\r\n" : ":0\r\n", 4);
+}
+
+/* Redis's addReplyDouble: infinities spelled out (libc differs), the rest "%.17g". */
+void kv_reply_double(struct kv_reply *r, double v) {
+    char text[KV_REPLY_DOUBLE_MAX];
+    int n;
+    if (isinf(v)) n = snprintf(text, sizeof(text), "%s", v > 0 ? "inf" : "-inf");
+    else n = snprintf(text, sizeof(text), "%.17g", v);
+    KV_ASSERT(n > 0 && (uint32_t)n + 8 <= sizeof(text)); /* room for the framing */
+    if (!resp3(r)) {
+        kv_reply_bulk(r, text, (uint32_t)n);
+        return;
+    }
+    reply_wrapped(r, ',', text, (uint32_t)n);
+}
+
+void kv_reply_bignum(struct kv_reply *r, const char *digits, uint32_t n) {
+    KV_ASSERT(digits != NULL && n > 0);
+    KV_ASSERT(!has_crlf(digits, n));
+    if (resp3(r)) reply_wrapped(r, '(', digits, n);
+    else kv_reply_bulk(r, digits, n);
+}
+
+void kv_reply_verbatim(struct kv_reply *r, const void *p, uint32_t n) {
+    KV_ASSERT(p != NULL || n == 0);
+    if (!resp3(r)) {
+        kv_reply_bulk(r, p, n);
+        return;
+    }
+    KV_ASSERT(n <= UINT32_MAX - 4 && kv_reply_verbatim_size(n) <= kv_reply_free(r));
+    uint32_t start = r->len;
+    reply_line_u64(r, '=', false, (uint64_t)n + 4);
+    kv_reply_raw(r, "txt:", 4);
+    kv_reply_raw(r, p, n);
+    kv_reply_crlf(r);
+    KV_ASSERT(r->len - start == kv_reply_verbatim_size(n));
 }
 
 void kv_reply_crlf(struct kv_reply *r) { kv_reply_raw(r, "\r\n", 2); }

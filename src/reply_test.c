@@ -1,6 +1,7 @@
 /*
- * reply_test.c: unit tests for the RESP2 reply writer (src/reply.c): exact bytes of
- * every writer, Redis's error sanitisation, kv_fmt_i64 at the extremes, writes that
+ * reply_test.c: unit tests for the reply writer (src/reply.c): exact bytes of
+ * every writer under RESP2 and RESP3 (nulls, maps, sets, push, doubles, booleans,
+ * big numbers, verbatim strings), Redis's error sanitisation, kv_fmt_i64 at the extremes, writes that
  * fill the buffer exactly (with a canary past cap), and writes one byte too big,
  * which must abort (checked in a forked child). Test code: uses stdio and fork.
  */
@@ -379,6 +380,129 @@ static void exact_fit_child(void) {
 /* The death-test helper itself can fail: an exact fit does not abort. */
 TEST(canary_exact_fit_does_not_abort) { CHECK(!aborts(exact_fit_child)); }
 
+static void out_init3(struct out *o, uint32_t cap) {
+    out_init(o, cap);
+    o->r.proto = 3;
+}
+
+TEST(resp3_null_map_set_push_exact) {
+    struct out o;
+    out_init3(&o, 256);
+    kv_reply_null(&o.r);
+    kv_reply_null_array(&o.r);
+    kv_reply_map(&o.r, 2);
+    kv_reply_set(&o.r, 3);
+    kv_reply_push(&o.r, 4);
+    kv_reply_map(&o.r, 0);
+    kv_reply_array(&o.r, 1);
+    CHECK_STR(o.r.buf, o.r.len, "_\r\n_\r\n%2\r\n~3\r\n>4\r\n%0\r\n*1\r\n");
+    out_init(&o, 256);
+    kv_reply_null(&o.r);
+    kv_reply_null_array(&o.r);
+    kv_reply_map(&o.r, 2);
+    kv_reply_set(&o.r, 3);
+    kv_reply_push(&o.r, 4);
+    kv_reply_map(&o.r, 0);
+    CHECK_STR(o.r.buf, o.r.len, "$-1\r\n*-1\r\n*4\r\n*3\r\n*4\r\n*0\r\n");
+    CHECK(canary_intact(&o));
+}
+
+TEST(resp3_bool_double_bignum_exact) {
+    struct out o;
+    out_init3(&o, 256);
+    kv_reply_bool(&o.r, true);
+    kv_reply_bool(&o.r, false);
+    kv_reply_double(&o.r, 1.5);
+    kv_reply_double(&o.r, -0.1);
+    kv_reply_double(&o.r, 1.0 / 0.0);
+    kv_reply_double(&o.r, -1.0 / 0.0);
+    kv_reply_double(&o.r, 10);
+    kv_reply_bignum(&o.r, "-12345678901234567890123", 24);
+    CHECK_STR(o.r.buf, o.r.len, "#t\r\n#f\r\n,1.5\r\n,-0.10000000000000001\r\n,inf\r\n"
+                                ",-inf\r\n,10\r\n(-12345678901234567890123\r\n");
+    out_init(&o, 256);
+    kv_reply_bool(&o.r, true);
+    kv_reply_bool(&o.r, false);
+    kv_reply_double(&o.r, 1.5);
+    kv_reply_double(&o.r, -1.0 / 0.0);
+    kv_reply_bignum(&o.r, "123", 3);
+    CHECK_STR(o.r.buf, o.r.len, ":1\r\n:0\r\n$3\r\n1.5\r\n$4\r\n-inf\r\n$3\r\n123\r\n");
+    CHECK(canary_intact(&o));
+}
+
+TEST(resp3_double_longest_fits_bound) {
+    struct out o;
+    out_init3(&o, 256);
+    kv_reply_double(&o.r, -1.7976931348623157e308);
+    CHECK_STR(o.r.buf, o.r.len, ",-1.7976931348623157e+308\r\n");
+    CHECK(o.r.len <= KV_REPLY_DOUBLE_MAX);
+    out_init(&o, 256);
+    kv_reply_double(&o.r, -2.2250738585072014e-308);
+    CHECK_STR(o.r.buf, o.r.len, "$24\r\n-2.2250738585072014e-308\r\n");
+    CHECK(o.r.len <= KV_REPLY_DOUBLE_MAX);
+}
+
+/* The verbatim size helper is exact under RESP3 and an upper bound under RESP2,
+ * at every length digit boundary (n + 4 crossing 10, 100, 1000). */
+TEST(resp3_verbatim_exact_and_sized) {
+    static uint8_t text[1100];
+    memset(text, 'x', sizeof(text));
+    static struct kv_reply r;
+    static uint8_t buf[1200];
+    const uint32_t lens[] = {0, 1, 5, 6, 95, 96, 995, 996, 1000};
+    for (uint32_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        kv_reply_init(&r, buf, sizeof(buf));
+        r.proto = 3;
+        kv_reply_verbatim(&r, text, lens[i]);
+        CHECK(r.len == kv_reply_verbatim_size(lens[i]));
+        char head[32];
+        int h = snprintf(head, sizeof(head), "=%u\r\ntxt:", lens[i] + 4);
+        CHECK(memcmp(buf, head, (size_t)h) == 0);
+        CHECK(memcmp(buf + r.len - 2, "\r\n", 2) == 0);
+        kv_reply_init(&r, buf, sizeof(buf));
+        kv_reply_verbatim(&r, text, lens[i]);
+        CHECK(r.len == kv_reply_bulk_size(lens[i]) && r.len <= kv_reply_verbatim_size(lens[i]));
+    }
+    struct out o;
+    out_init3(&o, 256);
+    kv_reply_verbatim(&o.r, "# Server", 8);
+    CHECK_STR(o.r.buf, o.r.len, "=12\r\ntxt:# Server\r\n");
+}
+
+/* Everything that is not a RESP3 type is written the same under both protocols. */
+TEST(resp3_leaves_resp2_types_alone) {
+    struct out a, b;
+    out_init(&a, 256);
+    out_init3(&b, 256);
+    struct kv_reply *rs[2] = {&a.r, &b.r};
+    for (uint32_t i = 0; i < 2; i++) {
+        kv_reply_ok(rs[i]);
+        kv_reply_simple(rs[i], "QUEUED");
+        kv_reply_error(rs[i], "ERR x");
+        kv_reply_int(rs[i], -7);
+        kv_reply_bulk(rs[i], "ab", 2);
+        kv_reply_array(rs[i], 3);
+        kv_reply_bulk_int(rs[i], 42);
+    }
+    CHECK(a.r.len == b.r.len && memcmp(a.mem, b.mem, a.r.len) == 0);
+}
+
+/* A verbatim string one byte past the room aborts (no partial reply). */
+TEST(resp3_verbatim_too_big_aborts) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) dup2(devnull, 2);
+        struct out o;
+        out_init3(&o, (uint32_t)kv_reply_verbatim_size(10) - 1);
+        kv_reply_verbatim(&o.r, "0123456789", 10);
+        _exit(0);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+}
+
 int main(void) {
     RUN(simple_error_int_exact);
     RUN(bulk_writers_exact);
@@ -393,5 +517,11 @@ int main(void) {
     RUN(bulk_size_bound_holds);
     RUN(one_byte_too_many_aborts);
     RUN(canary_exact_fit_does_not_abort);
+    RUN(resp3_null_map_set_push_exact);
+    RUN(resp3_bool_double_bignum_exact);
+    RUN(resp3_double_longest_fits_bound);
+    RUN(resp3_verbatim_exact_and_sized);
+    RUN(resp3_leaves_resp2_types_alone);
+    RUN(resp3_verbatim_too_big_aborts);
     TEST_SUMMARY("reply");
 }

@@ -69,6 +69,22 @@
 
 #define REJECT_SLOTS 8
 #define REJECT_MSG "-ERR max number of clients reached\r\n"
+/* Redis 7.0's protected-mode refusal, byte for byte (networking.c). */
+#define DENIED_MSG                                                                      \
+    "-DENIED Redis is running in protected mode because protected mode is enabled and " \
+    "no password is set for the default user. In this mode connections are only "      \
+    "accepted from the loopback interface. If you want to connect from external "       \
+    "computers to Redis you may adopt one of the following solutions: 1) Just disable " \
+    "protected mode sending the command 'CONFIG SET protected-mode no' from the "       \
+    "loopback interface by connecting to Redis from the same host the server is "       \
+    "running, however MAKE SURE Redis is not publicly accessible from internet if you " \
+    "do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can " \
+    "just disable the protected mode by editing the Redis configuration file, and "     \
+    "setting the protected mode option to 'no', and then restarting the server. 3) If " \
+    "you started the server manually just for testing, restart it with the "            \
+    "'--protected-mode no' option. 4) Setup a an authentication password for the "      \
+    "default user. NOTE: You only need to do one of the above things in order for the " \
+    "server to start accepting connections from the outside.\r\n"
 #define SCRATCH_BYTES (64u << 10)
 #define TICK_TAG_SLOT 0xfffffeu
 #define HOLD_TAG_SLOT 0xfffffcu
@@ -949,13 +965,17 @@ static void conn_open(struct kv_server *s, uint32_t slot, int32_t handle) {
     c->last_active_ns = now_ns(s);
     kv_parser_reset(&c->parser);
     kv_session_init(&c->session, s->next_client_id++);
+    /* Redis: a client that connects while there is no password is authenticated */
+    if (s->cfg->requirepass[0] == 0) c->session.flags |= KV_SESSION_AUTHED;
     s->live_conns++;
     s->net.connected_clients++;
     s->net.total_connections_received++;
     conn_arm(s, c);
 }
 
-static void conn_reject(struct kv_server *s, int32_t handle) {
+/* Sends msg (a constant) on a reject slot, then closes: maxclients and protected
+ * mode, both counted as rejected_connections, as Redis counts them. */
+static void conn_reject(struct kv_server *s, int32_t handle, const char *msg) {
     s->net.rejected_connections++;
     if (s->reject_free_count == 0) { /* even the reject slots are busy: just close */
         kv_io_close(s->io, handle, kv_io_tag(KV_IO_CLOSE, ACCEPT_TAG_SLOT, 0));
@@ -966,12 +986,31 @@ static void conn_reject(struct kv_server *s, int32_t handle) {
     KV_ASSERT(c->state == KV_CONN_FREE && slot >= s->clients_max);
     c->handle = handle;
     c->state = KV_CONN_REJECTING;
-    c->out = (uint8_t *)(uintptr_t)REJECT_MSG; /* only ever read: sent, never written */
-    c->out_cap = c->out_len = (uint32_t)strlen(REJECT_MSG);
+    c->out = (uint8_t *)(uintptr_t)msg; /* only ever read: sent, never written */
+    c->out_cap = c->out_len = (uint32_t)strlen(msg);
     c->out_sent = 0;
     c->close_after_reply = true;
     s->live_conns++;
     conn_arm(s, c);
+}
+
+/*
+ * Protected mode (Redis 7.0's clientAcceptHandler): with protected-mode yes and no
+ * requirepass, only a peer at exactly 127.0.0.1 or ::1 (or a unix socket) may
+ * connect; anyone else gets DENIED_MSG and the close. Redis compares the address
+ * text, so 127.0.0.2 or ::ffff:127.0.0.1 is refused too. A peer the io cannot tell
+ * (registered files: main.c uses them only while this rule cannot apply) is refused.
+ */
+static bool protected_refuses(struct kv_server *s, int32_t handle) {
+    if (!s->cfg->protected_mode || s->cfg->requirepass[0] != 0) return false;
+    struct kv_io_peer p;
+    if (!kv_io_peer(s->io, handle, &p)) return true;
+    static const uint8_t v4[4] = {127, 0, 0, 1};
+    static const uint8_t v6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    if (p.family == KV_IO_PEER_IPV4) return memcmp(p.addr, v4, 4) != 0;
+    if (p.family == KV_IO_PEER_IPV6) return memcmp(p.addr, v6, 16) != 0;
+    KV_ASSERT(p.family == KV_IO_PEER_UNIX);
+    return false;
 }
 
 static void on_accept(struct kv_server *s, int32_t res, uint32_t flags) {
@@ -980,7 +1019,9 @@ static void on_accept(struct kv_server *s, int32_t res, uint32_t flags) {
         if (s->shutting_down) {
             kv_io_close(s->io, res, kv_io_tag(KV_IO_CLOSE, ACCEPT_TAG_SLOT, 0));
         } else if (s->free_count == 0) {
-            conn_reject(s, res);
+            conn_reject(s, res, REJECT_MSG);
+        } else if (protected_refuses(s, res)) {
+            conn_reject(s, res, DENIED_MSG);
         } else {
             conn_open(s, s->free_slots[--s->free_count], res);
         }

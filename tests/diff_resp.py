@@ -1,10 +1,12 @@
-"""diff_resp.py: the differential test's raw RESP2 client (stdlib only).
+"""diff_resp.py: the differential test's raw RESP2/RESP3 client (stdlib only).
 
 Encodes requests (multibulk or raw inline bytes) and reads exactly one reply at a
 time from a socket, returning both the raw reply bytes (compared byte for byte) and
 a parsed form (used by the tolerant comparators: sorted KEYS, TTL slack, SCAN sets).
 
-Parsed form: ('+', bytes) ('-', bytes) (':', int) ('$', bytes|None) ('*', list|None).
+Parsed form: ('+', bytes) ('-', bytes) (':', int) ('$', bytes|None) ('*', list|None);
+RESP3 adds ('_', None) (',', bytes) ('#', bytes) ('(', bytes) ('=', bytes) and the
+aggregates ('%', list of 2n) ('~', list) ('>', list).
 """
 import socket
 
@@ -135,13 +137,23 @@ class Conn:
             if d[-2:] != b'\r\n':
                 raise ConnClosed('bulk without CRLF (protocol violation)')
             return ('$', d[:-2])
-        if t == b'*':
+        if t == b'*' or t in (b'%', b'~', b'>'):
             n = canon_int(rest)
-            if n < 0:
+            if n < 0 and t == b'*':
                 return ('*', None)
-            if depth > 8:
-                raise ConnClosed('reply nested too deep')
-            return ('*', [self._parse(depth + 1) for _ in range(n)])
+            if depth > 8 or n < 0:
+                raise ConnClosed('reply nested too deep or negative aggregate')
+            count = n * 2 if t == b'%' else n
+            return (t.decode(), [self._parse(depth + 1) for _ in range(count)])
+        if t == b'_' and rest == b'':
+            return ('_', None)
+        if t in (b',', b'#', b'('):
+            return (t.decode(), rest)
+        if t == b'=':
+            d = self._exact(canon_int(rest) + 2)
+            if d[-2:] != b'\r\n':
+                raise ConnClosed('verbatim string without CRLF (protocol violation)')
+            return ('=', d[:-2])
         raise ConnClosed('bad reply type byte %r' % t)
 
     def read_reply(self):
@@ -187,6 +199,13 @@ def encode_reply(p):
         return b':%d\r\n' % v
     if t == '$':
         return b'$-1\r\n' if v is None else b'$%d\r\n%s\r\n' % (len(v), v)
+    if t == '_':
+        return b'_\r\n'
+    if t in (',', '#', '('):
+        return t.encode() + v + b'\r\n'
+    if t == '=':
+        return b'=%d\r\n%s\r\n' % (len(v), v)
     if v is None:
         return b'*-1\r\n'
-    return b'*%d\r\n' % len(v) + b''.join(encode_reply(x) for x in v)
+    n = len(v) // 2 if t == '%' else len(v)
+    return t.encode() + b'%d\r\n' % n + b''.join(encode_reply(x) for x in v)

@@ -13,6 +13,11 @@ resynchronises (fresh connections, FLUSHALL on both) and goes on; a seed stops a
 3 divergences. The summary groups divergences by command; the last line is
 `differential: N passed, M failed`.
 
+With --resp3-seeds (differential.sh gives 1-30), everything runs a second time with
+every connection switched to RESP3 first (HELLO 3 on both servers; their HELLO
+replies are compared with the client id masked): the directed cases, the protocol
+cases and those seeds, byte for byte again.
+
 Comparison is byte-exact except where replies legitimately differ:
   - KEYS: the array is compared sorted (hash-table order differs), also inside EXEC;
   - SCAN: a full iteration per server, compared as the set of keys (cursors differ);
@@ -47,6 +52,7 @@ import argparse
 import collections
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -191,19 +197,38 @@ class Divergence(Exception):
 
 # ---- running streams ----------------------------------------------------------------
 
+HELLO_ID = re.compile(rb'\$2\r\nid\r\n:\d+\r\n')
+
+
+def open_conn(port, resp3):
+    """A connection; with resp3, switched by HELLO 3, whose reply must be Redis 7.0's
+    (the id masked: the two servers count clients differently)."""
+    c = Conn(port, READ_TIMEOUT_S)
+    if resp3:
+        c.send(encode([b'HELLO', b'3']))
+        raw, _ = c.read_reply()
+        want = (b'%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n'
+                b'$5\r\nproto\r\n:3\r\nID$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n'
+                b'$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n')
+        if HELLO_ID.sub(b'ID', raw) != want:
+            raise RuntimeError('HELLO 3 on port %d answered %r' % (port, raw[:200]))
+    return c
+
+
 class Pair:
     """Main and aux connections to both servers."""
 
-    def __init__(self, kv, redis):
+    def __init__(self, kv, redis, resp3=False):
         self.kv, self.redis = kv, redis
+        self.resp3 = resp3
         self.conns = None
 
     def open(self):
         self.close()
-        self.conns = {0: (Conn(self.kv.port, READ_TIMEOUT_S),
-                          Conn(self.redis.port, READ_TIMEOUT_S)),
-                      1: (Conn(self.kv.port, READ_TIMEOUT_S),
-                          Conn(self.redis.port, READ_TIMEOUT_S))}
+        self.conns = {0: (open_conn(self.kv.port, self.resp3),
+                          open_conn(self.redis.port, self.resp3)),
+                      1: (open_conn(self.kv.port, self.resp3),
+                          open_conn(self.redis.port, self.resp3))}
 
     def close(self):
         if self.conns:
@@ -259,8 +284,8 @@ def read_pair(op, ck, cr):
 
 
 class Runner:
-    def __init__(self, kv, redis, stats):
-        self.pair = Pair(kv, redis)
+    def __init__(self, kv, redis, stats, resp3=False):
+        self.pair = Pair(kv, redis, resp3)
         self.kv, self.redis = kv, redis
         self.stats = stats
         self.err_stats = collections.Counter()
@@ -579,7 +604,7 @@ def case_ops(steps):
 def run_protocol_case(runner, name, data):
     out = []
     for srv in (runner.kv, runner.redis):
-        c = Conn(srv.port, READ_TIMEOUT_S)
+        c = open_conn(srv.port, runner.pair.resp3)
         c.send(data)
         out.append(c.read_all(idle_s=0.4, max_s=3))
         c.close()
@@ -659,6 +684,8 @@ def main():
     ap.add_argument('--asan-kv', help='a sanitizer build of kv: after the main run, run '
                     'the directed and protocol cases and --asan-seeds against it too')
     ap.add_argument('--asan-seeds', default='1001-1010')
+    ap.add_argument('--resp3-seeds', default='',
+                    help='run everything again under RESP3 (HELLO 3), with these seeds')
     ap.add_argument('--redis', default='redis-server')
     ap.add_argument('--seeds', default='1-40')
     ap.add_argument('--ops', type=int, default=1500)
@@ -692,6 +719,9 @@ def main():
     runs = [('', Server('redis2' if a.against_redis else 'kv',
                         redis_argv if a.against_redis else kv_argv_of(a.kv), p_kv, logdir),
              parse_seeds(a.seeds))]
+    if a.resp3_seeds:
+        runs.append(('resp3 ', Server('kv', redis_argv if a.against_redis else kv_argv_of(a.kv),
+                                      p_kv, logdir), parse_seeds(a.resp3_seeds)))
     if a.asan_kv:
         runs.append(('asan ', Server('kv-asan', kv_argv_of(a.asan_kv), p_kv, logdir),
                      parse_seeds(a.asan_seeds)))
@@ -702,7 +732,7 @@ def main():
     try:
         redis.start()
         for tag, kv, seeds in runs:
-            runner = Runner(kv, redis, a.stats)
+            runner = Runner(kv, redis, a.stats, resp3=tag == 'resp3 ')
             try:
                 kv.start()
                 print('differential: %s on port %d, redis-server on port %d' %

@@ -3,7 +3,8 @@
 # Starts both servers on ports in 7500-7599, sends the same directed cases, raw-protocol
 # cases and seeded random command streams to each, and requires identical replies (see
 # tests/differential.py for the comparison rules and kv's known, deliberate differences).
-# When build-asan/kv exists (./build.sh test builds it), the directed and protocol cases
+# Then the directed and protocol cases and seeds 1-30 again, every connection in
+# RESP3 (HELLO 3 first). When build-asan/kv exists (./build.sh test builds it), the directed and protocol cases
 # and a few more seeds also run against it: a sanitizer report ends that kv, which
 # shows up as a divergence.
 # Ends with "differential: N passed, M failed"; exits non-zero on any failure.
@@ -25,5 +26,5 @@ command -v python3 >/dev/null || fail "python3 is not installed"
 asan=()
 [ -n "$KV_ASAN" ] && [ -x "$KV_ASAN" ] && asan=(--asan-kv "$KV_ASAN" --asan-seeds 1001-1010)
 echo "differential: $(redis-server --version | cut -d' ' -f1-3) vs $KV ${asan[*]}"
-exec timeout 600 python3 tests/differential.py --kv "$KV" --seeds 1-60 --ops 4000 \
-    "${asan[@]}" "$@"
+exec timeout 900 python3 tests/differential.py --kv "$KV" --seeds 1-60 --ops 4000 \
+    --resp3-seeds 1-30 "${asan[@]}" "$@"

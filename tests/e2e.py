@@ -1142,6 +1142,167 @@ def test_strace():
           not grow, '; '.join(grow[:5]))
 
 
+# ---- authentication, RESP3, protected mode ---------------------------------------------------
+
+NOAUTH = b'-NOAUTH Authentication required.\r\n'
+WRONGPASS = b'-WRONGPASS invalid username-password pair or user is disabled.\r\n'
+CLI_WARN = b"Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n"
+# Redis 7.0.15's protected-mode refusal (networking.c), sent at accept, then the close.
+DENIED = (b"-DENIED Redis is running in protected mode because protected mode is enabled and "
+          b"no password is set for the default user. In this mode connections are only accepted "
+          b"from the loopback interface. If you want to connect from external computers to Redis "
+          b"you may adopt one of the following solutions: 1) Just disable protected mode sending "
+          b"the command 'CONFIG SET protected-mode no' from the loopback interface by connecting "
+          b"to Redis from the same host the server is running, however MAKE SURE Redis is not "
+          b"publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change "
+          b"permanent. 2) Alternatively you can just disable the protected mode by editing the "
+          b"Redis configuration file, and setting the protected mode option to 'no', and then "
+          b"restarting the server. 3) If you started the server manually just for testing, restart "
+          b"it with the '--protected-mode no' option. 4) Setup a an authentication password for "
+          b"the default user. NOTE: You only need to do one of the above things in order for the "
+          b"server to start accepting connections from the outside.\r\n")
+
+
+def hello_reply(proto, cid):
+    head = b'%7\r\n' if proto == 3 else b'*14\r\n'
+    return (head + b'$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n'
+            b'$5\r\nproto\r\n:%d\r\n$2\r\nid\r\n:%d\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n'
+            b'$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n' % (proto, cid))
+
+
+@test()
+def test_auth_noauth_every_kind():
+    kv = start_kv('auth', ['--requirepass', 'secret', '--maxmemory', '16mb'])
+    P = kv.port
+    c = Conn(P)
+    kinds = [('GET', 'k'), ('SET', 'k', 'v'), ('MGET', 'a', 'b'), ('INCR', 'n'), ('DEL', 'k'),
+             ('EXISTS', 'k'), ('KEYS', '*'), ('SCAN', '0'), ('EXPIRE', 'k', '10'), ('TTL', 'k'),
+             ('LPUSH', 'l', 'a'), ('LRANGE', 'l', '0', '-1'), ('LPOP', 'l'), ('PING',),
+             ('ECHO', 'x'), ('INFO',), ('DBSIZE',), ('FLUSHALL',), ('CONFIG', 'GET', '*'),
+             ('CLIENT', 'ID'), ('COMMAND',), ('TIME',), ('SELECT', '0'), ('WATCH', 'k'),
+             ('MULTI',), ('DISCARD',), ('ACL', 'WHOAMI')]
+    for k in kinds:
+        check_eq('before AUTH: %s gets NOAUTH' % ' '.join(k), c.call(*k), NOAUTH)
+    check_eq('before AUTH: EXEC gets EXECABORT ... NOAUTH', c.call('EXEC'),
+             b'-EXECABORT Transaction discarded because of: NOAUTH Authentication required.\r\n')
+    check_eq('before AUTH: an unknown command is still unknown', c.call('NOSUCH'),
+             b"-ERR unknown command 'NOSUCH', with args beginning with: \r\n")
+    check_eq('before AUTH: arity is checked first', c.call('GET'),
+             b"-ERR wrong number of arguments for 'get' command\r\n")
+    check('before AUTH: HELLO 3 refused', c.call('HELLO', '3').startswith(
+        b'-NOAUTH HELLO must be called with the client already authenticated'))
+    check_eq('AUTH wrong password', c.call('AUTH', 'wrong'), WRONGPASS)
+    check_eq('AUTH default wrong', c.call('AUTH', 'default', 'wrong'), WRONGPASS)
+    check_eq('AUTH other user', c.call('AUTH', 'bob', 'secret'), WRONGPASS)
+    check_eq('still NOAUTH', c.call('GET', 'k'), NOAUTH)
+    check_eq('AUTH secret', c.call('AUTH', 'secret'), OK)
+    check_eq('after AUTH: GET', c.call('GET', 'k'), NIL)
+    check_eq('after AUTH: ACL WHOAMI', c.call('ACL', 'WHOAMI'), bulk('default'))
+    d = Conn(P)
+    check_eq('HELLO 3 AUTH default secret: RESP3 map', d.call('HELLO', '3', 'AUTH', 'default',
+             'secret')[:4], b'%7\r\n')
+    check_eq('RESP3: GET miss is _', d.call('GET', 'nokey'), b'_\r\n')
+    check_eq('QUIT before AUTH is allowed', Conn(P).call('QUIT'), OK)
+    rc, out, err = cli(P, 'ping')
+    check_eq('redis-cli without a password', (rc, out), (0, b'NOAUTH Authentication required.\n\n'))  # redis-cli prints an error so
+    rc, out, err = cli(P, '-a', 'secret', 'ping')
+    check_eq('redis-cli -a secret ping', (rc, out, err), (0, b'PONG\n', CLI_WARN))
+    rc, out, err = cli(P, '-a', 'wrong', 'ping')
+    check('redis-cli -a wrong: AUTH failed', b'AUTH failed: WRONGPASS invalid username-password '
+          b'pair or user is disabled.' in err, 'out=%r err=%r' % (out, err))
+    rc, out, err = cli(P, '--user', 'default', '--pass', 'secret', 'ping')
+    check_eq('redis-cli --user default --pass secret', (rc, out), (0, b'PONG\n'))
+    rc, out, err = cli(P, '-3', '-a', 'secret', '--no-raw', 'config', 'get', 'maxclients')
+    check_eq('redis-cli -3: CONFIG GET shows a map', (rc, out),
+             (0, b'1# "maxclients" => "1024"\n'))
+    rc, out, err = cli(P, '-3', '-a', 'secret', '--no-raw', 'get', 'nokey')
+    check_eq('redis-cli -3: a RESP3 null', (rc, out), (0, b'(nil)\n'))
+    rc, out, err = cli(P, '-3', '-a', 'secret', '--no-raw', 'hello')
+    check('redis-cli -3: HELLO map', rc == 0 and out.startswith(
+        b'1# "server" => "redis"\n2# "version" => "7.0.15"\n3# "proto" => (integer) 3\n'), repr(out))
+    py = ('import redis, sys\n'
+          'r = redis.Redis(port=%d, password="secret")\n'
+          'r.set("py:k", "v"); assert r.get("py:k") == b"v"\n'
+          'try:\n'
+          '    redis.Redis(port=%d).get("py:k"); print("no error")\n'
+          'except redis.exceptions.RedisError as e: print(type(e).__name__, e)\n'
+          'try:\n'
+          '    redis.Redis(port=%d, password="bad").ping(); print("no error")\n'
+          'except redis.exceptions.RedisError as e: print(type(e).__name__, e)\n'
+          % (P, P, P))
+    p = subprocess.run(['/usr/bin/python3', '-c', py], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30)
+    check_eq("Debian's python3-redis (RESP2; 4.3 has no protocol=3) with a password",
+             (p.returncode, p.stdout),
+             (0, b'AuthenticationError Authentication required.\n'  # as against Redis 7.0.15
+                 b'ResponseError WRONGPASS invalid username-password pair or user is disabled.\n'),
+             repr(p.stderr[-300:]))
+    kv.stop()
+
+
+@test()
+def test_resp3_hello_and_nulls():
+    c = Conn(ARGS.main_port)
+    cid = int(c.call('CLIENT', 'ID')[1:-2])
+    check_eq('HELLO (no version) answers RESP2', c.call('HELLO'), hello_reply(2, cid))
+    check_eq('HELLO 3', c.call('HELLO', '3'), hello_reply(3, cid))
+    check_eq('RESP3 GET miss', c.call('GET', 'r3:none'), b'_\r\n')
+    check_eq('RESP3 LPOP count miss', c.call('LPOP', 'r3:none', '2'), b'_\r\n')
+    check_eq('RESP3 INFO nosuch: verbatim', c.call('INFO', 'nosuch'), b'=4\r\ntxt:\r\n')
+    check_eq('HELLO 4', c.call('HELLO', '4'), b'-NOPROTO unsupported protocol version\r\n')
+    check_eq('HELLO 2 back', c.call('HELLO', '2'), hello_reply(2, cid))
+    check_eq('RESP2 GET miss', c.call('GET', 'r3:none'), NIL)
+    check_eq('AUTH without requirepass', c.call('AUTH', 'x'),
+             b'-ERR AUTH <password> called without any password configured for the default '
+             b'user. Are you sure your configuration is correct?\r\n')
+
+
+def lo_address(last):
+    """An address on lo outside 127.0.0.0/8 for a non-loopback peer (needs root), or None."""
+    addr = '10.99.%d.%d' % ((ARGS.port_base // 100) % 250, last)
+    p = subprocess.run(['ip', 'addr', 'add', addr + '/32', 'dev', 'lo'],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode != 0 and b'File exists' not in p.stderr:
+        return None, False
+    return addr, p.returncode == 0
+
+
+@test()
+def test_protected_mode():
+    addr, added = lo_address(1)
+    check('an address on lo for a non-loopback peer (ip addr add, as root)', addr is not None)
+    if addr is None:
+        return
+    try:
+        kv = start_kv('protected', ['--bind', '0.0.0.0', '--maxmemory', '16mb'])
+        P = kv.port
+        got, closed = Conn(P, src=addr, host=addr).recv_until_close(5)
+        check_eq('protected mode: a peer at %s gets DENIED, then the close' % addr,
+                 (got, closed), (DENIED, True))
+        got, closed = Conn(P, src='127.0.0.2').recv_until_close(5)
+        check_eq('protected mode: 127.0.0.2 is not 127.0.0.1 (Redis compares the text)',
+                 (got, closed), (DENIED, True))
+        check_eq('protected mode: 127.0.0.1 is served', Conn(P).call('PING'), PONG)
+        check_eq('rejected_connections counts the refusals',
+                 info_field(Conn(P).call('INFO', 'stats'), 'rejected_connections'), '2')
+        kv.stop()
+        kv = start_kv('protected-pass', ['--bind', '0.0.0.0', '--maxmemory', '16mb',
+                                         '--requirepass', 'pw'])
+        c = Conn(kv.port, src=addr, host=addr)
+        check_eq('with requirepass: the remote peer gets NOAUTH, not DENIED', c.call('PING'),
+                 NOAUTH)
+        check_eq('... and may AUTH', (c.call('AUTH', 'pw'), c.call('PING')), (OK, PONG))
+        kv.stop()
+        kv = start_kv('protected-no', ['--bind', '0.0.0.0', '--maxmemory', '16mb',
+                                       '--protected-mode', 'no'])
+        check_eq('protected-mode no: the remote peer is served',
+                 Conn(kv.port, src=addr, host=addr).call('PING'), PONG)
+        kv.stop()
+    finally:
+        if added:
+            subprocess.run(['ip', 'addr', 'del', addr + '/32', 'dev', 'lo'])
+
+
 # ---- driver --------------------------------------------------------------------------------------
 
 def main():

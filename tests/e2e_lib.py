@@ -97,24 +97,24 @@ def error(msg):
 
 
 def reply_end(buf, pos=0):
-    """End offset of the single RESP2 reply at buf[pos:], or -1 if incomplete."""
+    """End offset of the single RESP2 or RESP3 reply at buf[pos:], or -1 if incomplete."""
     if pos >= len(buf):
         return -1
     nl = buf.find(b'\r\n', pos)
     if nl < 0:
         return -1
     kind = buf[pos:pos + 1]
-    if kind in (b'+', b'-', b':'):
+    if kind in (b'+', b'-', b':', b'_', b',', b'#', b'('):
         return nl + 2
     n = int(buf[pos + 1:nl])
-    if kind == b'$':
+    if kind in (b'$', b'=', b'!'):
         if n < 0:
             return nl + 2
         end = nl + 2 + n + 2
         return end if len(buf) >= end else -1
-    if kind == b'*':
+    if kind in (b'*', b'%', b'~', b'>', b'|'):
         p = nl + 2
-        for _ in range(max(n, 0)):
+        for _ in range(max(n, 0) * (2 if kind in (b'%', b'|') else 1)):
             p = reply_end(buf, p)
             if p < 0:
                 return -1
@@ -139,12 +139,14 @@ class Conn:
     """A TCP connection to kv with exact-bytes reads. rcvbuf shrinks the receive buffer
     (set before connect, so the window stays small); linger0 makes close() send RST."""
 
-    def __init__(self, port, timeout=5.0, rcvbuf=None, nodelay=True):
+    def __init__(self, port, timeout=5.0, rcvbuf=None, nodelay=True, src=None, host=None):
         self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if src:  # connect from this local address (protected mode's peer check)
+            self.s.bind((src, 0))
         self.s.settimeout(timeout)
-        self.s.connect((HOST, port))
+        self.s.connect((host or HOST, port))
         if nodelay:
             self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = bytearray()

@@ -15,6 +15,11 @@
 
 struct kv_keyspace;
 
+/* The Redis version kv answers as (HELLO, INFO redis_version): Debian bookworm's
+ * redis-server, whose replies kv matches byte for byte; clients read it to pick
+ * features (HELLO needs 6 or later, node-redis and redis-py check >= 6 / 7). */
+#define KV_REDIS_VERSION "7.0.15"
+
 /* Room for any error reply a command may give instead of its result. */
 #define KV_EXEC_ERROR_ROOM 256u
 
@@ -62,6 +67,15 @@ extern const struct kv_cmd_group kv_cmds_string;  /* src/cmd_string.c */
 extern const struct kv_cmd_group kv_cmds_keys;    /* src/cmd_keys.c */
 extern const struct kv_cmd_group kv_cmds_list;    /* src/cmd_list.c */
 extern const struct kv_cmd_group kv_cmds_info;    /* src/cmd_info.c */
+extern const struct kv_cmd_group kv_cmds_auth;    /* src/cmd_auth.c */
+
+/* Authentication (src/cmd_auth.c): whether the session must authenticate before a
+ * command not flagged KV_CMD_NOAUTH, and a constant-time password check. */
+bool kv_auth_required(const struct kv_config *cfg, const struct kv_session *s);
+bool kv_auth_password_ok(const struct kv_config *cfg, struct kv_slice pass);
+/* CLIENT SETNAME's checks and effect (src/cmd_server.c), shared with HELLO SETNAME:
+ * true when the name was set, else the error was replied. */
+bool kv_cmd_client_setname(struct kv_cmd_ctx *c, struct kv_slice name);
 
 /*
  * KV_EXEC_ERROR_ROOM: enough for +OK, an integer, or any error. Errors that quote an

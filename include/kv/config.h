@@ -47,6 +47,8 @@ struct kv_config {
     uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */
     uint32_t busy_poll_us;          /* watch the ring this long before sleeping (0: off) */
     uint32_t recv_buffers;          /* multishot recv buffers, a power of two (0: off) */
+    char requirepass[256];          /* AUTH password of user "default"; "" = none */
+    bool protected_mode;            /* no requirepass: only loopback peers (Redis's) */
     bool print_allocation;          /* print the allocation table and exit */
     bool help;
 };

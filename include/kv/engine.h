@@ -39,6 +39,7 @@ enum kv_cmd_flag {
     KV_CMD_NOQUEUE = 1u << 3,   /* runs immediately inside MULTI (EXEC, DISCARD, ...) */
     KV_CMD_NOMULTI = 1u << 4,   /* not allowed inside MULTI (WATCH) */
     KV_CMD_FAST = 1u << 5,
+    KV_CMD_NOAUTH = 1u << 6,    /* runs before AUTH with requirepass (AUTH, HELLO, QUIT) */
 };
 
 enum kv_exec {

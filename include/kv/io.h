@@ -32,6 +32,9 @@
  *   delivers more than `limit` bytes in all: it ends (a completion without
  *   KV_IO_F_MORE) when they are reached, at EOF (0), on an error, when its buffers
  *   run out (-ENOBUFS) or when the backend chooses; the caller re-arms.
+ * - peer (optional: NULL means never known) tells the address of an accepted
+ *   connection's peer, between its accept completion and its close; false when the
+ *   backend cannot tell (io_uring's registered files have no descriptor to ask).
  */
 #ifndef KV_IO_H
 #define KV_IO_H
@@ -50,6 +53,14 @@ enum kv_io_op {
 #define KV_IO_BATCH_MAX 64u /* the largest `batch` hint run() takes */
 #define KV_IO_WINDOWS_MAX 4u /* the most batching windows one run() waits */
 #define KV_IO_RECV_NOWAIT 1u /* recv flag: do not wait for data (see recv) */
+
+/* An accepted connection's peer address (protected mode, client lists). */
+enum kv_io_family { KV_IO_PEER_UNIX = 0, KV_IO_PEER_IPV4 = 4, KV_IO_PEER_IPV6 = 6 };
+struct kv_io_peer {
+    enum kv_io_family family;
+    uint8_t addr[16];            /* network byte order: 4 bytes (IPv4) or 16 (IPv6) */
+    uint16_t port;
+};
 
 typedef void (*kv_io_complete_fn)(void *ctx, uint64_t tag, int32_t result, uint32_t flags);
 
@@ -90,6 +101,8 @@ struct kv_io_vtable {
      * is ready (its time moves only between ticks, as for wait_ms).
      */
     uint32_t (*run)(void *impl, uint32_t wait_ms, uint32_t batch, uint32_t windows);
+    /* The peer of an accepted handle (see the contract above); false: unknown. */
+    bool (*peer)(void *impl, int32_t handle, struct kv_io_peer *out);
 };
 
 /* Bookkeeping a backend may need for `count` multishot recv buffers: io_uring's
@@ -135,6 +148,9 @@ static inline void kv_io_close(struct kv_io *io, int32_t h, uint64_t tag) {
 }
 static inline void kv_io_timeout(struct kv_io *io, uint64_t ms, uint64_t tag) {
     io->vt->timeout(io->impl, ms, tag);
+}
+static inline bool kv_io_peer(struct kv_io *io, int32_t h, struct kv_io_peer *out) {
+    return io->vt->peer != NULL && io->vt->peer(io->impl, h, out);
 }
 static inline uint32_t kv_io_run(struct kv_io *io, uint32_t wait_ms, uint32_t batch,
                                  uint32_t windows) {
