@@ -18,7 +18,7 @@
 #include "kv/util.h"
 
 static const struct kv_cmd_group *const groups[] = {
-    &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list,
+    &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_config,
 };
 
 #define NAME_MAX_LEN 32u
@@ -138,6 +138,40 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
 }
 
 struct kv_stats *kv_engine_stats(struct kv_engine *e) { return &e->stats; }
+
+void kv_engine_reconfigure(struct kv_engine *e, const struct kv_config *next) {
+    KV_ASSERT(e != NULL && next != NULL && next != e->config);
+    KV_ASSERT(next->maxmemory <= kv_ks_mapped_bytes(e->ks));
+    bool lowered = next->maxmemory < e->config->maxmemory;
+    *e->config = *next;
+    kv_ks_configure(e->ks, e->config);
+    if (lowered) (void)kv_ks_make_room(e->ks, 0, 0); /* evicts down to the new limit */
+    KV_ASSERT(e->config->maxmemory == next->maxmemory);
+}
+
+void kv_engine_resetstat(struct kv_engine *e) {
+    KV_ASSERT(e != NULL);
+    struct kv_stats *st = &e->stats;
+    st->total_connections_received = 0;
+    st->rejected_connections = 0;
+    st->total_commands_processed = 0;
+    st->total_net_input_bytes = 0;
+    st->total_net_output_bytes = 0;
+    st->keyspace_hits = 0;
+    st->keyspace_misses = 0;
+    st->expired_keys = 0;
+    st->evicted_keys = 0;
+    st->evict_joins = 0;
+    st->evict_moved_bytes = 0;
+    st->blocked_on_buffers = 0;
+    st->stale_completions = 0;
+    st->total_reads_processed = 0;
+    st->total_writes_processed = 0;
+    st->recv_multishot_armed = 0;
+    /* Kept: large_buffer_stall_disconnections and security_warnings (main.c logs when
+     * they grow and asserts they never shrink), connected_clients, start, port. */
+    KV_ASSERT(st->total_commands_processed == 0);
+}
 
 void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o) {
     KV_ASSERT(e->ks != NULL);

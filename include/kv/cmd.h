@@ -61,6 +61,7 @@ extern const struct kv_cmd_group kv_cmds_server;  /* src/cmd_server.c */
 extern const struct kv_cmd_group kv_cmds_string;  /* src/cmd_string.c */
 extern const struct kv_cmd_group kv_cmds_keys;    /* src/cmd_keys.c */
 extern const struct kv_cmd_group kv_cmds_list;    /* src/cmd_list.c */
+extern const struct kv_cmd_group kv_cmds_config;  /* src/cmd_config.c */
 
 /*
  * KV_EXEC_ERROR_ROOM: enough for +OK, an integer, or any error. Errors that quote an

@@ -54,7 +54,7 @@ struct kv_engine_init {
     uint32_t watchers_cap;
     struct kv_watch_node *watch_nodes;
     struct kv_watch_slot *watch_slots;
-    const struct kv_config *config;
+    struct kv_config *config;    /* the live options: CONFIG SET changes them */
     const struct kv_clock *clock;
     uint64_t prng_seed;
     struct kv_keyspace *ks;
@@ -86,7 +86,12 @@ struct kv_engine_observer {
 #define KV_CMD_LOOKUP_SIZE 512 /* open-addressed name table, power of two */
 
 struct kv_engine {
-    const struct kv_config *config;
+    /* The live options, shared with the server (which re-reads hz, timeout and the hold
+     * rule's window each tick) and the caller; changed only by kv_engine_reconfigure. */
+    struct kv_config *config;
+    /* CONFIG REWRITE: writes the config file given at startup (kv_config_rewrite);
+     * NULL when there is none or no file system (the simulator). 0 or -1 and err. */
+    int (*config_rewrite)(const struct kv_config *c, char *err, uint32_t err_cap);
     const struct kv_clock *clock;
     struct kv_keyspace *ks;
     struct kv_stats stats;
@@ -192,6 +197,21 @@ void kv_engine_touch_all(struct kv_engine *e);
 void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *key,
                      uint32_t klen);
 void kv_engine_unwatch(struct kv_engine *e, struct kv_session *s);
+/*
+ * CONFIG SET's commit (src/cmd_config.c): *next, already checked, becomes the live
+ * config; the keyspace takes its run-time options (kv_ks_configure) and, when
+ * maxmemory went down, evicts down to it at once (as Redis does; evictions are
+ * touched for WATCH and observed like any other). The server follows at its next
+ * tick (hz, the hold window).
+ */
+void kv_engine_reconfigure(struct kv_engine *e, const struct kv_config *next);
+/*
+ * CONFIG RESETSTAT: resets the counters Redis resets (commands, connections
+ * received, rejected, net bytes, reads/writes, hits/misses, expired, evicted...),
+ * not the gauges (connected clients, start time, port). The hook the stats split
+ * fills per layer; the counters main.c logs when they grow are kept.
+ */
+void kv_engine_resetstat(struct kv_engine *e);
 /* Whole-engine check (the WATCH index), O(its size): the server's check calls it. */
 void kv_engine_check(const struct kv_engine *e);
 
