@@ -3,7 +3,7 @@
  * introspection commands kv answers (CLIENT ID/GETNAME/SETNAME, CONFIG GET,
  * COMMAND [COUNT]), written from Redis 7.0's behaviour (checked against
  * redis-server 7.0.15) and, where kv documents a difference, from kv's README:
- * one database, CONFIG SET refused, a fixed CONFIG GET table, COMMAND's docs
+ * one database, CONFIG GET/SET over kv's option table (src/config.c), COMMAND's docs
  * empty, client names of at most 64 bytes. Test code: heap allowed. Never
  * consults src/.
  */
@@ -220,19 +220,26 @@ static void model_config(const struct mctx *c, struct kv_config *cfg) {
     cfg->maxclients = c->m->lim.maxclients;
 }
 
-/* Redis 7 folds CONFIG GET patterns to lower case (kv: patterns up to 512 bytes). */
-static bool config_match(const struct mctx *c, const char *name) {
+/* Redis 7 folds CONFIG GET patterns to lower case (kv: patterns up to 512 bytes); an
+ * argument without glob characters names an option exactly and is answered as
+ * written. The first argument that names `name`, or 0. */
+static uint32_t config_match(const struct mctx *c, const char *name) {
     for (uint32_t a = 2; a < c->argc; a++) {
         struct kv_slice pat = c->argv[a];
+        if (memchr(pat.ptr, '*', pat.len) == NULL && memchr(pat.ptr, '?', pat.len) == NULL &&
+            memchr(pat.ptr, '[', pat.len) == NULL) {
+            if (m_eq_nocase(pat, name)) return a;
+            continue;
+        }
         uint8_t low[512];
         const uint8_t *p = pat.ptr;
         if (pat.len <= sizeof(low)) {
             for (uint32_t i = 0; i < pat.len; i++) low[i] = (uint8_t)tolower(pat.ptr[i]);
             p = low;
         }
-        if (m_glob(p, pat.len, (const uint8_t *)name, (uint32_t)strlen(name))) return true;
+        if (m_glob(p, pat.len, (const uint8_t *)name, (uint32_t)strlen(name))) return a;
     }
-    return false;
+    return 0;
 }
 
 static void config_get(struct mctx *c) {
@@ -242,10 +249,12 @@ static void config_get(struct mctx *c) {
     uint32_t n = 0;
     for (uint32_t i = 0; kv_config_get_name(i) != NULL; i++) {
         const char *name = kv_config_get_name(i);
-        if (!config_match(c, name)) continue;
+        uint32_t a = config_match(c, name);
+        if (a == 0) continue;
         char v[KV_CONFIG_VALUE_MAX];
         uint32_t vlen = kv_config_get_value(&cfg, i, v, sizeof(v));
-        sim_buf_bulk(&body, name, strlen(name));
+        if (m_eq_nocase(c->argv[a], name)) sim_buf_bulk(&body, c->argv[a].ptr, c->argv[a].len);
+        else sim_buf_bulk(&body, name, strlen(name));
         sim_buf_bulk(&body, v, vlen);
         n += 2;
     }
@@ -257,8 +266,12 @@ static void config_get(struct mctx *c) {
 /* CONFIG SET as the workload sends it (patterns as names and values): names checked
  * first (unknown, fixed, duplicate), then values; none of its pairs changes an option. */
 static void config_set(struct mctx *c) {
-    if (c->argc < 4 || c->argc % 2 != 0) {
+    if (c->argc < 4) {
         sim_buf_error(c->out, "ERR wrong number of arguments for 'config|set' command");
+        return;
+    }
+    if (c->argc % 2 != 0) {
+        sim_buf_error(c->out, "ERR syntax error");
         return;
     }
     char err[256], name[64], value[KV_CONFIG_VALUE_MAX];

@@ -5,7 +5,9 @@
  * GET takes several glob patterns, matched case-insensitively (as Redis 7), over
  * every option kv has (config.c's kv_config_get_name / kv_config_get_value: Redis's
  * names and formatting, bytes for sizes); each option is reported once, in table
- * order (Redis 7.0 answers in its dict's order: compare as pairs). The pairs go out
+ * order (Redis 7.0 answers in its dict's order: compare as pairs), under the first
+ * argument naming it: a name without glob characters is answered as written
+ * ("CONFIG GET HZ" gives "HZ"), as Redis does. The pairs go out
  * through config_pairs_header(), the one place a RESP3 map would be written.
  *
  * SET is atomic, as in Redis 7: every name is checked first (unknown, fixed at
@@ -51,11 +53,22 @@ static bool pattern_match(struct kv_slice pat, const char *name) {
     return kv_glob_match(p, pat.len, (const uint8_t *)name, (uint32_t)strlen(name));
 }
 
-static bool any_pattern(const struct kv_cmd_ctx *c, const char *name) {
-    for (uint32_t a = 2; a < c->argc; a++) {
-        if (pattern_match(c->argv[a], name)) return true;
+static bool has_glob(struct kv_slice pat) {
+    for (uint32_t i = 0; i < pat.len; i++) {
+        if (pat.ptr[i] == '*' || pat.ptr[i] == '?' || pat.ptr[i] == '[') return true;
     }
     return false;
+}
+
+/* The first argument naming option `name` (0: none). Redis looks an argument without
+ * glob characters up by name, case-insensitively, and answers it as written. */
+static uint32_t first_match(const struct kv_cmd_ctx *c, const char *name) {
+    for (uint32_t a = 2; a < c->argc; a++) {
+        bool exact = !has_glob(c->argv[a]);
+        if (exact ? kv_slice_eq_nocase(c->argv[a], name) : pattern_match(c->argv[a], name))
+            return a;
+    }
+    return 0;
 }
 
 /* Walks the matching options: counts them, adds their reply bytes, and writes them
@@ -65,13 +78,16 @@ static uint32_t config_get_walk(struct kv_cmd_ctx *c, bool emit, uint64_t *bytes
     for (uint32_t i = 0; i < 1024; i++) {
         const char *name = kv_config_get_name(i);
         if (name == NULL) break;
-        if (!any_pattern(c, name)) continue;
+        uint32_t a = first_match(c, name);
+        if (a == 0) continue;
+        struct kv_slice shown = {(const uint8_t *)name, (uint32_t)strlen(name)};
+        if (!has_glob(c->argv[a])) shown = c->argv[a];
         char value[KV_CONFIG_VALUE_MAX];
         uint32_t vlen = kv_config_get_value(c->engine->config, i, value, sizeof(value));
         n++;
-        *bytes += kv_reply_bulk_size(strlen(name)) + kv_reply_bulk_size(vlen);
+        *bytes += kv_reply_bulk_size(shown.len) + kv_reply_bulk_size(vlen);
         if (!emit) continue;
-        kv_reply_bulk_cstr(c->out, name);
+        kv_reply_bulk(c->out, shown.ptr, shown.len);
         kv_reply_bulk(c->out, value, vlen);
     }
     KV_ASSERT(kv_config_get_name(1023) == NULL);
@@ -129,8 +145,12 @@ static bool config_set_names(struct kv_cmd_ctx *c) {
 
 /* Second pass: every value into a copy, the copy checked whole; then committed. */
 static void config_set(struct kv_cmd_ctx *c) {
-    if (c->argc < 4 || c->argc % 2 != 0) {
+    if (c->argc < 4) {
         kv_reply_error(c->out, "ERR wrong number of arguments for 'config|set' command");
+        return;
+    }
+    if (c->argc % 2 != 0) { /* a name without its value: Redis 7.0's text */
+        kv_reply_error(c->out, KV_ERR_SYNTAX);
         return;
     }
     uint64_t mapped = kv_ks_mapped_bytes(c->ks);
