@@ -4,8 +4,8 @@
  * COMMAND [COUNT]), written from Redis 7.0's behaviour (checked against
  * redis-server 7.0.15) and, where kv documents a difference, from kv's README:
  * one database, CONFIG GET/SET over kv's option table (src/config.c), COMMAND's docs
- * empty, client names of at most 64 bytes. Test code: heap allowed. Never
- * consults src/.
+ * empty, client names of at most 64 bytes. Test code: heap allowed. Consults
+ * src/ only for CONFIG (config.h: the option names, values and run-time parse).
  */
 #include <ctype.h>
 #include <errno.h>
