@@ -803,7 +803,8 @@ static int parse_line(struct kv_config *c, struct frame *st, uint32_t *depth,
     if (n == 0 || p[0] == '#') return 0;
     char where[PATH_MAX + 32];
     snprintf(where, sizeof(where), "%s:%u: ", f->path, f->line);
-    if (n >= KV_CONFIG_LINE_MAX) return fail(err, cap, "%sline longer than %s bytes", where, "4095");
+    if (n >= KV_CONFIG_LINE_MAX)
+        return fail(err, cap, "%sline longer than %s bytes", where, "4095");
     char buf[KV_CONFIG_LINE_MAX];
     char *argv[KV_CONFIG_ARGS_MAX];
     int argc = kv_config_split(p, n, buf, argv, KV_CONFIG_ARGS_MAX);

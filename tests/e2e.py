@@ -927,7 +927,8 @@ def test_config_set():
 
 @test(modes=('release',))
 def test_config_rewrite():
-    check_eq('CONFIG REWRITE without a config file', Conn(ARGS.main_port).call('CONFIG', 'REWRITE'),
+    check_eq('CONFIG REWRITE without a config file',
+             Conn(ARGS.main_port).call('CONFIG', 'REWRITE'),
              error('ERR The server is running without a config file'))
     path = os.path.join(ARGS.tmp, 'rewrite.conf')
     with open(path, 'w') as f:
