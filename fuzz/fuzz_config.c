@@ -108,7 +108,7 @@ static void check_config_rules(const struct kv_config *c) {
     CHECK(c->port <= 65535);
     CHECK(c->maxclients >= 1 && c->maxclients <= (1u << 20));
     CHECK(c->maxmemory >= (64u << 10) && c->maxmemory <= (8ull << 30));
-    CHECK((uint32_t)c->maxmemory_policy <= KV_EVICT_VOLATILE_TTL);
+    CHECK((uint32_t)c->maxmemory_policy <= KV_EVICT_VOLATILE_LFU);
     CHECK(kv_evict_policy_name(c->maxmemory_policy) != NULL);
     uint64_t slots = kv_config_maxkeys(c);
     CHECK(slots >= 16 && slots <= UINT32_MAX / 2);
@@ -173,7 +173,9 @@ static void start_server(const struct kv_config *c, const struct kv_layout *l) {
     memset(&io, 0, sizeof(io));
     io.vt = &no_io;
     if (kv_arena_map(&arena, l) != 0) return;
-    kv_server_init(&server, c, &arena, &io, &clock, 42);
+    static struct kv_config live; /* the server's options are live (CONFIG SET) */
+    live = *c;
+    kv_server_init(&server, &live, &arena, &io, &clock, 42);
     kv_arena_seal(&arena);
     kv_server_check(&server);
     CHECK(kv_ks_count(kv_server_keyspace(&server)) == 0);

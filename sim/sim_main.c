@@ -322,7 +322,8 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
                                    .reply_max = w->cfg.client_query_buffer_limit,
                                    .watch_max = w->cfg.watch_max_keys,
                                    .maxmemory = w->cfg.maxmemory,
-                                   .maxclients = w->cfg.maxclients};
+                                   .maxclients = w->cfg.maxclients,
+                                   .config = &w->cfg};
     model_eviction_limits(&w->cfg, &lim);
     w->model = sim_model_create(&lim);
     sim_model_set_known(w->model, names_has, &server_names);

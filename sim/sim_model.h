@@ -19,6 +19,7 @@
 #include "sim_buf.h"
 
 struct sim_model;
+struct kv_config;
 
 struct sim_model_limits {
     uint64_t proto_max_bulk_len;   /* APPEND / SETRANGE result limit */
@@ -27,6 +28,7 @@ struct sim_model_limits {
     uint32_t watch_max;            /* keys one session may WATCH (watch-max-keys) */
     uint64_t maxmemory;            /* CONFIG GET maxmemory */
     uint32_t maxclients;           /* CONFIG GET maxclients */
+    const struct kv_config *config; /* CONFIG GET's values (NULL: defaults and the two above) */
     /* Eviction (sim_model_refuse.c: when -OOM is wrong). 0 / false: never strict. */
     uint64_t data_bytes;           /* the data region: maxmemory less the index's bytes */
     bool evicts_any_key;           /* maxmemory-policy allkeys-lru or allkeys-random */

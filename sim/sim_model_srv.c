@@ -3,9 +3,9 @@
  * introspection commands kv answers (CLIENT ID/GETNAME/SETNAME, CONFIG GET,
  * COMMAND [COUNT]), written from Redis 7.0's behaviour (checked against
  * redis-server 7.0.15) and, where kv documents a difference, from kv's README:
- * one database, CONFIG SET refused, a fixed CONFIG GET table, COMMAND's docs
- * empty, client names of at most 64 bytes. Test code: heap allowed. Never
- * consults src/.
+ * one database, CONFIG GET/SET over kv's option table (src/config.c), COMMAND's docs
+ * empty, client names of at most 64 bytes. Test code: heap allowed. Consults
+ * src/ only for CONFIG (config.h: the option names, values and run-time parse).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kv/config.h"
 #include "sim_model_int.h"
 #include "sim_resp.h"
 
@@ -206,35 +207,123 @@ static void cmd_client(struct mctx *c) {
 
 /* ---- CONFIG GET, COMMAND ------------------------------------------------------------- */
 
-static void cmd_config(struct mctx *c) {
-    struct kv_slice sub = c->argv[1];
-    if (!m_eq_nocase(sub, "get")) {
-        sim_buf_errorf(c->out, "ERR CONFIG %s is not supported: kv's limits are fixed at "
-                               "startup", m_eq_nocase(sub, "set") ? "SET" : "subcommand");
+/* The options as kv reports them: the drawn config through kv's option table (the
+ * names and formats are config_test's and the differential test's to check; here:
+ * the patterns, the pairs, the count and the reply's framing). */
+static void model_config(const struct mctx *c, struct kv_config *cfg) {
+    if (c->m->lim.config != NULL) {
+        *cfg = *c->m->lim.config;
         return;
     }
-    if (c->argc != 3) {
-        sim_buf_error(c->out, "ERR wrong number of arguments for 'config|get' command");
-        return;
+    kv_config_defaults(cfg);
+    cfg->maxmemory = c->m->lim.maxmemory;
+    cfg->maxclients = c->m->lim.maxclients;
+}
+
+/* Redis 7 folds CONFIG GET patterns to lower case (kv: patterns up to 512 bytes); an
+ * argument without glob characters names an option exactly and is answered as
+ * written. The first argument that names `name`, or 0. */
+static uint32_t config_match(const struct mctx *c, const char *name) {
+    for (uint32_t a = 2; a < c->argc; a++) {
+        struct kv_slice pat = c->argv[a];
+        if (memchr(pat.ptr, '*', pat.len) == NULL && memchr(pat.ptr, '?', pat.len) == NULL &&
+            memchr(pat.ptr, '[', pat.len) == NULL) {
+            if (m_eq_nocase(pat, name)) return a;
+            continue;
+        }
+        uint8_t low[512];
+        const uint8_t *p = pat.ptr;
+        if (pat.len <= sizeof(low)) {
+            for (uint32_t i = 0; i < pat.len; i++) low[i] = (uint8_t)tolower(pat.ptr[i]);
+            p = low;
+        }
+        if (m_glob(p, pat.len, (const uint8_t *)name, (uint32_t)strlen(name))) return a;
     }
-    char mem[24], clients[24];
-    snprintf(mem, sizeof(mem), "%llu", (unsigned long long)c->m->lim.maxmemory);
-    snprintf(clients, sizeof(clients), "%u", c->m->lim.maxclients);
-    const char *const pairs[][2] = {{"save", ""}, {"appendonly", "no"}, {"maxmemory", mem},
-                                    {"maxclients", clients}, {"databases", "1"}};
+    return 0;
+}
+
+static void config_get(struct mctx *c) {
+    struct kv_config cfg;
+    model_config(c, &cfg);
     struct sim_buf body = {0};
     uint32_t n = 0;
-    for (uint32_t i = 0; i < KV_ARRAY_LEN(pairs); i++) {
-        const uint8_t *name = (const uint8_t *)pairs[i][0];
-        if (!m_glob(c->argv[2].ptr, c->argv[2].len, name, (uint32_t)strlen(pairs[i][0])))
-            continue;
-        sim_buf_bulk(&body, pairs[i][0], strlen(pairs[i][0]));
-        sim_buf_bulk(&body, pairs[i][1], strlen(pairs[i][1]));
+    for (uint32_t i = 0; kv_config_get_name(i) != NULL; i++) {
+        const char *name = kv_config_get_name(i);
+        uint32_t a = config_match(c, name);
+        if (a == 0) continue;
+        char v[KV_CONFIG_VALUE_MAX];
+        uint32_t vlen = kv_config_get_value(&cfg, i, v, sizeof(v));
+        if (m_eq_nocase(c->argv[a], name)) sim_buf_bulk(&body, c->argv[a].ptr, c->argv[a].len);
+        else sim_buf_bulk(&body, name, strlen(name));
+        sim_buf_bulk(&body, v, vlen);
         n += 2;
     }
     sim_buf_array(c->out, n);
     sim_buf_put(c->out, body.p, body.len);
     sim_buf_free(&body);
+}
+
+/* CONFIG SET as the workload sends it (patterns as names and values): names checked
+ * first (unknown, fixed, duplicate), then values; none of its pairs changes an option. */
+static void config_set(struct mctx *c) {
+    if (c->argc < 4) {
+        sim_buf_error(c->out, "ERR wrong number of arguments for 'config|set' command");
+        return;
+    }
+    if (c->argc % 2 != 0) {
+        sim_buf_error(c->out, "ERR syntax error");
+        return;
+    }
+    char err[256], name[64], value[KV_CONFIG_VALUE_MAX];
+    for (uint32_t i = 2; i < c->argc; i += 2) {
+        snprintf(name, sizeof(name), "%.*s", (int)c->argv[i].len, (const char *)c->argv[i].ptr);
+        int rc = kv_config_runtime_name(name, err, sizeof(err));
+        bool dup = false;
+        for (uint32_t j = 2; j < i; j += 2) dup = dup || m_eq_nocase(c->argv[j], name);
+        if (rc == -2) {
+            sim_buf_errorf(c->out, "ERR Unknown option or number of arguments for CONFIG SET - "
+                           "'%s'", name);
+            return;
+        }
+        if (rc == -1 || dup) {
+            sim_buf_errorf(c->out, "ERR CONFIG SET failed (possibly related to argument '%s') - "
+                           "%s", name, dup ? "duplicate parameter" : err);
+            return;
+        }
+    }
+    struct kv_config cfg;
+    model_config(c, &cfg);
+    for (uint32_t i = 2; i < c->argc; i += 2) {
+        snprintf(name, sizeof(name), "%.*s", (int)c->argv[i].len, (const char *)c->argv[i].ptr);
+        snprintf(value, sizeof(value), "%.*s", (int)c->argv[i + 1].len,
+                 (const char *)c->argv[i + 1].ptr);
+        if (kv_config_runtime_set(&cfg, name, value, cfg.maxmemory, err, sizeof(err)) != 0) {
+            sim_buf_errorf(c->out, "ERR CONFIG SET failed (possibly related to argument '%s') - "
+                           "%s", name, err);
+            return;
+        }
+    }
+    KV_ASSERT(c->m->lim.config == NULL || memcmp(&cfg, c->m->lim.config, sizeof(cfg)) == 0);
+    sim_buf_put(c->out, "+OK\r\n", 5);
+}
+
+static void cmd_config(struct mctx *c) {
+    struct kv_slice sub = c->argv[1];
+    bool get = m_eq_nocase(sub, "get"), rewrite = m_eq_nocase(sub, "rewrite");
+    if (get && c->argc < 3) {
+        sim_buf_error(c->out, "ERR wrong number of arguments for 'config|get' command");
+    } else if (get) {
+        config_get(c);
+    } else if (m_eq_nocase(sub, "set")) {
+        config_set(c);
+    } else if (rewrite && c->argc != 2) {
+        sim_buf_error(c->out, "ERR wrong number of arguments for 'config|rewrite' command");
+    } else if (rewrite) {
+        sim_buf_error(c->out, "ERR The server is running without a config file");
+    } else {
+        sim_buf_errorf(c->out, "ERR unknown subcommand '%.*s'. Try CONFIG HELP.",
+                       (int)KV_MIN(sub.len, 128u), (const char *)sub.ptr);
+    }
 }
 
 static void cmd_command(struct mctx *c) {

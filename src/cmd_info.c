@@ -186,10 +186,13 @@ static void info_persistence(struct kv_cmd_ctx *c, struct info_buf *b) {
 }
 
 static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
-    const struct kv_net_stats *st = c->engine->net;
-    const struct kv_ks_stats *ks = &c->ks->stats;
-    const struct kv_engine_stats *es = kv_engine_stats(c->engine);
-    const struct kv_cmdstats *cs = &es->cs;
+    struct kv_net_stats net;
+    struct kv_ks_stats kss;
+    uint64_t commands;
+    kv_engine_info_counters(c->engine, &net, &kss, &commands);
+    const struct kv_net_stats *st = &net;
+    const struct kv_ks_stats *ks = &kss;
+    const struct kv_cmdstats *cs = &kv_engine_stats(c->engine)->cs;
     info_add(b, "# Stats\r\ntotal_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
                 "instantaneous_ops_per_sec:%llu\r\ntotal_net_input_bytes:%llu\r\n"
                 "total_net_output_bytes:%llu\r\ntotal_net_repl_input_bytes:0\r\n"
@@ -202,7 +205,7 @@ static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
                 "evicted_keys:%llu\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\n"
                 "current_eviction_exceeded_time:0\r\nkeyspace_hits:%llu\r\n"
                 "keyspace_misses:%llu\r\n",
-             (ull)st->total_connections_received, (ull)es->total_commands_processed,
+             (ull)st->total_connections_received, (ull)commands,
              (ull)kv_cmdstats_rate(cs, KV_INST_COMMANDS), (ull)st->total_net_input_bytes,
              (ull)st->total_net_output_bytes,
              (double)kv_cmdstats_rate(cs, KV_INST_NET_INPUT) / 1024.0,

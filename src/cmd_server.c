@@ -1,7 +1,7 @@
 /*
  * cmd_server.c: connection and server commands: PING ECHO QUIT SELECT DBSIZE
- * FLUSHDB FLUSHALL MULTI EXEC DISCARD WATCH UNWATCH TIME COMMAND CONFIG CLIENT
- * (INFO is in cmd_info.c).
+ * FLUSHDB FLUSHALL MULTI EXEC DISCARD WATCH UNWATCH TIME COMMAND CLIENT (INFO:
+ * src/cmd_info.c, CONFIG: src/cmd_config.c).
  * Replies and errors are Redis 7.0's, byte for byte (one database: SELECT accepts
  * only 0). Owns no memory; never allocates.
  */
@@ -144,42 +144,6 @@ static uint64_t bound_echo(struct kv_cmd_ctx *c) {
     return kv_reply_bulk_size(c->argc > 1 ? c->argv[c->argc - 1].len : 0) + 128;
 }
 
-/* ---- CONFIG and CLIENT (what client libraries and tools send) ----------------- */
-
-static void config_pair(struct kv_cmd_ctx *c, const char *name, const char *value) {
-    kv_reply_bulk_cstr(c->out, name);
-    kv_reply_bulk_cstr(c->out, value);
-}
-
-/* CONFIG GET answers the options clients and benchmarks ask for; SET is refused. */
-static void cmd_config(struct kv_cmd_ctx *c) {
-    if (!kv_cmd_sub(c, 1, "get")) {
-        kv_reply_errorf(c->out, "ERR CONFIG %s is not supported: kv's limits are fixed at "
-                        "startup", kv_cmd_sub(c, 1, "set") ? "SET" : "subcommand");
-        return;
-    }
-    if (c->argc != 3) {
-        kv_reply_error(c->out, "ERR wrong number of arguments for 'config|get' command");
-        return;
-    }
-    char mem[32], clients[16];
-    snprintf(mem, sizeof(mem), "%llu", (unsigned long long)c->engine->config->maxmemory);
-    snprintf(clients, sizeof(clients), "%u", c->engine->config->maxclients);
-    const char *names[] = {"save", "appendonly", "maxmemory", "maxclients", "databases"};
-    const char *values[] = {"", "no", mem, clients, "1"};
-    uint32_t matched = 0;
-    for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) {
-        const uint8_t *n = (const uint8_t *)names[i];
-        if (kv_glob_match(c->argv[2].ptr, c->argv[2].len, n, (uint32_t)strlen(names[i])))
-            matched++;
-    }
-    kv_reply_map(c->out, matched);
-    for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) {
-        const uint8_t *n = (const uint8_t *)names[i];
-        if (kv_glob_match(c->argv[2].ptr, c->argv[2].len, n, (uint32_t)strlen(names[i])))
-            config_pair(c, names[i], values[i]);
-    }
-}
 
 bool kv_cmd_client_setname(struct kv_cmd_ctx *c, struct kv_slice n) {
     KV_ASSERT(c != NULL && c->session != NULL);
@@ -219,8 +183,6 @@ static void cmd_client(struct kv_cmd_ctx *c) {
     }
 }
 
-static uint64_t bound_config(struct kv_cmd_ctx *c) { return 1024 + c->argv[c->argc - 1].len; }
-
 static const struct kv_cmd server_cmds[] = {
     {"ping", -1, KV_CMD_FAST, cmd_ping, bound_echo, NULL},
     {"echo", 2, KV_CMD_FAST, cmd_echo, bound_echo, NULL},
@@ -236,7 +198,6 @@ static const struct kv_cmd server_cmds[] = {
     {"unwatch", 1, KV_CMD_FAST, cmd_unwatch, NULL, NULL},
     {"time", 1, KV_CMD_FAST, cmd_time, NULL, NULL},
     {"command", -1, 0, cmd_command, NULL, NULL},
-    {"config", -2, 0, cmd_config, bound_config, NULL},
     {"client", -2, 0, cmd_client, NULL, NULL},
 };
 

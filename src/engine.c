@@ -19,7 +19,7 @@
 
 static const struct kv_cmd_group *const groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
-    &kv_cmds_auth,
+    &kv_cmds_auth, &kv_cmds_config,
 };
 
 #define NAME_MAX_LEN 32u
@@ -153,6 +153,62 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
 }
 
 const struct kv_engine_stats *kv_engine_stats(const struct kv_engine *e) { return &e->stats; }
+
+void kv_engine_reconfigure(struct kv_engine *e, const struct kv_config *next) {
+    KV_ASSERT(e != NULL && next != NULL && next != e->config);
+    KV_ASSERT(next->maxmemory <= kv_ks_mapped_bytes(e->ks));
+    bool lowered = next->maxmemory < e->config->maxmemory;
+    *e->config = *next;
+    kv_ks_configure(e->ks, e->config);
+    if (lowered) (void)kv_ks_make_room(e->ks, 0, 0); /* evicts down to the new limit */
+    KV_ASSERT(e->config->maxmemory == next->maxmemory);
+}
+
+/*
+ * CONFIG RESETSTAT. Each layer's counters only grow (the server steers on their
+ * differences, main.c logs when two of them grow), so the reset records a baseline
+ * that INFO subtracts (kv_engine_info_counters); the engine's own per-command and
+ * per-error tables nobody else reads are cleared. Kept as Redis keeps them:
+ * connected_clients, the start time, the port; kv also keeps
+ * large_buffer_stall_disconnections and security_warnings whole.
+ */
+void kv_engine_resetstat(struct kv_engine *e) {
+    KV_ASSERT(e != NULL && e->net != NULL);
+    e->base.net = *e->net;
+    e->base.net.large_buffer_stall_disconnections = 0;
+    e->base.ks = e->ks->stats;
+    e->base.commands = e->stats.total_commands_processed;
+    struct kv_inst_metric inst[KV_INST_COUNT];
+    memcpy(inst, e->stats.cs.inst, sizeof(inst)); /* rates are not counters */
+    memset(&e->stats.cs, 0, sizeof(e->stats.cs));
+    memcpy(e->stats.cs.inst, inst, sizeof(inst));
+    KV_ASSERT(e->stats.cs.total_error_replies == 0);
+}
+
+void kv_engine_info_counters(const struct kv_engine *e, struct kv_net_stats *net,
+                             struct kv_ks_stats *ks, uint64_t *commands) {
+    KV_ASSERT(e != NULL && net != NULL && ks != NULL && commands != NULL);
+    const struct kv_net_stats *n = e->net, *bn = &e->base.net;
+    *net = *n;
+    net->total_connections_received -= bn->total_connections_received;
+    net->rejected_connections -= bn->rejected_connections;
+    net->total_net_input_bytes -= bn->total_net_input_bytes;
+    net->total_net_output_bytes -= bn->total_net_output_bytes;
+    net->blocked_on_buffers -= bn->blocked_on_buffers;
+    net->stale_completions -= bn->stale_completions;
+    net->total_reads_processed -= bn->total_reads_processed;
+    net->total_writes_processed -= bn->total_writes_processed;
+    net->recv_multishot_armed -= bn->recv_multishot_armed;
+    const struct kv_ks_stats *k = &e->ks->stats, *bk = &e->base.ks;
+    ks->keyspace_hits = k->keyspace_hits - bk->keyspace_hits;
+    ks->keyspace_misses = k->keyspace_misses - bk->keyspace_misses;
+    ks->expired_keys = k->expired_keys - bk->expired_keys;
+    ks->evicted_keys = k->evicted_keys - bk->evicted_keys;
+    ks->evict_joins = k->evict_joins - bk->evict_joins;
+    ks->evict_moved_bytes = k->evict_moved_bytes - bk->evict_moved_bytes;
+    *commands = e->stats.total_commands_processed - e->base.commands;
+    KV_ASSERT(*commands <= e->stats.total_commands_processed);
+}
 
 void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o) {
     KV_ASSERT(e->ks != NULL);

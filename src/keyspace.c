@@ -410,15 +410,25 @@ void kv_ks_init(struct kv_keyspace *ks, const struct kv_config *c, void *mem,
     kv_table_init(&ks->table, mem, capacity, kv_splitmix64(&seed_state));
     kv_alloc_init(&ks->alloc, (uint8_t *)mem + index_bytes, data_bytes);
     kv_prng_init(&ks->prng, kv_splitmix64(&seed_state));
+    ks->maxmemory = c->maxmemory;
+    ks->index_capacity = capacity;
+    kv_ks_configure(ks, c);
+    KV_ASSERT(kv_ks_index_bytes(ks) + ks->alloc.size <= c->maxmemory);
+}
+
+/* The options that may change at run time (CONFIG SET): eviction and the limit. */
+void kv_ks_configure(struct kv_keyspace *ks, const struct kv_config *c) {
+    KV_ASSERT(ks != NULL && c != NULL);
+    KV_ASSERT(c->maxmemory <= ks->maxmemory); /* never above what was mapped */
     ks->policy = c->maxmemory_policy;
     ks->samples = c->maxmemory_samples == 0 ? 5 : c->maxmemory_samples;
     uint64_t ek = c->maxmemory_eviction_keys;
-    ks->evict_max = ek == 0 || ek > capacity ? capacity : ek;
+    ks->evict_max = ek == 0 || ek > ks->index_capacity ? ks->index_capacity : ek;
     ks->move_max = c->maxmemory_eviction_move == 0 ? UINT64_MAX : c->maxmemory_eviction_move;
-    ks->maxmemory = c->maxmemory;
-    ks->index_capacity = capacity;
-    KV_ASSERT(kv_ks_index_bytes(ks) + ks->alloc.size <= c->maxmemory);
+    ks->limit = c->maxmemory;
 }
+
+uint64_t kv_ks_mapped_bytes(const struct kv_keyspace *ks) { return ks->maxmemory; }
 
 void kv_ks_set_time(struct kv_keyspace *ks, int64_t now_ms) {
     KV_ASSERT(ks != NULL);
@@ -911,13 +921,14 @@ uint32_t kv_ks_expire_cycle(struct kv_keyspace *ks, uint32_t budget) {
 bool kv_ks_fits(const struct kv_keyspace *ks, uint64_t need, uint64_t largest) {
     KV_ASSERT(ks != NULL);
     if (ks->alloc.free_bytes < need) return false;
+    if (kv_ks_used_memory(ks) + need > ks->limit) return false; /* CONFIG SET maxmemory */
     if (largest > 0 && !kv_alloc_can_alloc(&ks->alloc, largest)) return false;
     return kv_ks_has_room(ks, 1);
 }
 
 static bool policy_volatile(enum kv_evict_policy p) {
     return p == KV_EVICT_VOLATILE_LRU || p == KV_EVICT_VOLATILE_RANDOM ||
-           p == KV_EVICT_VOLATILE_TTL;
+           p == KV_EVICT_VOLATILE_TTL || p == KV_EVICT_VOLATILE_LFU;
 }
 
 /* Is candidate a better victim than best under the policy? */
@@ -926,6 +937,8 @@ static bool victim_better(const struct kv_keyspace *ks, const struct kv_item *ca
     switch (ks->policy) {
     case KV_EVICT_ALLKEYS_LRU:
     case KV_EVICT_VOLATILE_LRU:
+    case KV_EVICT_ALLKEYS_LFU:   /* as LRU: items keep no access frequency (config.h) */
+    case KV_EVICT_VOLATILE_LFU:
         return kv_item_idle_s(ks, cand) > kv_item_idle_s(ks, best);
     case KV_EVICT_VOLATILE_TTL:
         return kv_item_expire_ms(cand) < kv_item_expire_ms(best);
@@ -1074,11 +1087,12 @@ bool kv_ks_make_room(struct kv_keyspace *ks, uint64_t need, uint64_t largest) {
     uint64_t fit = largest > 0 && largest <= ks->alloc.size ? kv_alloc_fit_bytes(largest) : 0;
     uint64_t goal = KV_MAX(need, fit);
     if (goal > ks->alloc.size || largest > ks->alloc.size) return false; /* never fits */
+    if (kv_ks_index_bytes(ks) + goal > ks->limit) return false;         /* nor under limit */
     uint64_t join_at = goal;  /* free bytes at which to join (again) */
     for (uint64_t n = 0; n <= ks->evict_max; n++) {
         if (kv_ks_fits(ks, need, largest)) return true;
         if (largest > 0 && ks->alloc.free_bytes >= join_at && kv_ks_has_room(ks, 1)) {
-            if (join_free(ks, largest)) break;
+            if (join_free(ks, largest) && kv_ks_fits(ks, need, largest)) break; /* limit */
             join_at = ks->alloc.free_bytes + KV_MAX(fit, ks->alloc.free_bytes / 2);
         }
         if (n == ks->evict_max || ks->policy == KV_EVICT_NOEVICTION || !evict_one(ks)) break;

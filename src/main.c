@@ -31,6 +31,7 @@ static struct kv_io io;
 static struct kv_io_uring_storage ring_mem;
 static struct kv_server server;
 static volatile sig_atomic_t stop_requested;
+static bool config_file_given; /* CONFIG REWRITE writes it back */
 
 static void on_signal(int sig) {
     (void)sig;
@@ -78,21 +79,12 @@ static int die(const char *what, const char *msg) {
     return 1;
 }
 
-/* A config file (Redis syntax, "name value" lines) may come first. */
-static int load_config_file(const char *path, char *err, uint32_t err_cap) {
-    static char text[1 << 16];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, err_cap, "cannot open config file '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    ssize_t n = read(fd, text, sizeof(text));
-    close(fd);
-    if (n < 0 || (size_t)n >= sizeof(text)) {
-        snprintf(err, err_cap, "cannot read config file '%s' (at most 64 KiB)", path);
-        return -1;
-    }
-    return kv_config_parse_text(&config, text, (uint32_t)n, err, err_cap);
+/* Config-file warnings: a directive accepted that does nothing in kv, one line each. */
+static void config_warning(void *ctx, const char *line) {
+    (void)ctx;
+    char out[640];
+    snprintf(out, sizeof(out), "kv: config: warning: %s\n", line);
+    say(1, out);
 }
 
 static int parse_options(int argc, char **argv) {
@@ -100,7 +92,10 @@ static int parse_options(int argc, char **argv) {
     int first = 1;
     kv_config_defaults(&config);
     if (argc > 1 && strncmp(argv[1], "--", 2) != 0 && strcmp(argv[1], "-h") != 0) {
-        if (load_config_file(argv[1], err, sizeof(err)) != 0) return die("config", err);
+        struct kv_config_warn w = {config_warning, NULL};
+        if (kv_config_load_file(&config, argv[1], &w, err, sizeof(err)) != 0)
+            return die("config", err);
+        config_file_given = true;
         first = 2;
     }
     if (kv_config_parse_args(&config, argc, argv, first, err, sizeof(err)) != 0)
@@ -221,6 +216,7 @@ int main(int argc, char **argv) {
     kv_server_init(&server, &config, &arena, &io, &kv_clock_system, random_seed());
     const char *config_file = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
     kv_engine_set_host(&server.engine, kv_process_host(config_file));
+    if (config_file_given) server.engine.config_rewrite = kv_config_rewrite;
     kv_layout_print(&layout, 1);
     kv_arena_seal(&arena);
     install_signals();

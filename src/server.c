@@ -166,7 +166,7 @@ static void conns_init(struct kv_server *s, struct kv_arena *a) {
         s->reject_free[i] = s->clients_max + REJECT_SLOTS - 1 - i;
 }
 
-void kv_server_init(struct kv_server *s, const struct kv_config *c, struct kv_arena *a,
+void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a,
                     struct kv_io *io, const struct kv_clock *clock, uint64_t seed) {
     KV_ASSERT(s != NULL && c != NULL && a != NULL && io != NULL && clock != NULL);
     KV_ASSERT(a->layout != NULL && a->layout->count == L_HOLD_OUT + 1);
@@ -1132,9 +1132,17 @@ static void shutdown_progress(struct kv_server *s) {
     }
 }
 
+/* CONFIG SET may have changed hz or the hold window: follow them (cheap: per tick). */
+static void follow_config(struct kv_server *s) {
+    KV_ASSERT(s->cfg->hz >= 1 && s->cfg->large_buffer_stall_ms >= 1);
+    s->tick_ns = 1000000000ull / s->cfg->hz;
+    s->stall_ns = (uint64_t)s->cfg->large_buffer_stall_ms * 1000000ull;
+}
+
 static void on_tick(struct kv_server *s) {
     KV_ASSERT(s->tick_armed);
     s->tick_armed = false;
+    follow_config(s);
     kv_engine_tick(&s->engine);
     idle_timeouts(s);
     hold_check(s);

@@ -39,7 +39,8 @@ Known, deliberate kv differences that the streams avoid instead of excusing:
   - requests: argument count at most client-query-buffer-limit / 6 (Redis: INT_MAX;
     kv closes the connection), and kv checks the CRLF after every header line and
     bulk (Redis skips two bytes): no case sends such frames;
-  - INFO, TIME, CONFIG, CLIENT, COMMAND, OBJECT, DEBUG, MEMORY are never sent.
+  - INFO, TIME, CLIENT, COMMAND, OBJECT, DEBUG, MEMORY are never sent; CONFIG only in
+    the directed config-* cases, over options both hold at equal values.
 
 Usage: differential.py --kv build/kv [--asan-kv build-asan/kv] [--seeds 1-40] [--ops N]
        [--against-redis]  second server is another redis: checks the generator itself

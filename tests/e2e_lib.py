@@ -249,8 +249,10 @@ class Kv:
     """One kv process on a given port. wrapper (e.g. strace ...) prefixes the command;
     then kv's own pid is the wrapper's child."""
 
-    def __init__(self, binary, port, args=(), tmp='/tmp', name=None, env=None, wrapper=None):
+    def __init__(self, binary, port, args=(), tmp='/tmp', name=None, env=None, wrapper=None,
+                 config=None):
         self.binary = binary
+        self.config = [config] if config else []  # a config file: kv's first argument
         self.port = port
         self.args = [str(a) for a in args]
         self.name = name or 'kv-%d' % port
@@ -263,7 +265,7 @@ class Kv:
         self.rc = None
 
     def start(self, ready_timeout=20.0):
-        cmd = self.wrapper + [self.binary, '--port', str(self.port)] + self.args
+        cmd = self.wrapper + [self.binary] + self.config + ['--port', str(self.port)] + self.args
         with open(self.out_path, 'wb') as out, open(self.err_path, 'wb') as err:
             self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=self.env,
                                          stdin=subprocess.DEVNULL)

@@ -24,7 +24,7 @@ done
 counter_writes() {
     local pat=$1; shift
     local hits
-    hits=$(grep -nE "$pat" src/*.c | grep -v '_test.c:' || true)
+    hits=$(grep -nE -e "$pat" src/*.c | grep -v '_test.c:' || true)
     for owner in "$@"; do hits=$(echo "$hits" | grep -v "^$owner:" || true); done
     echo "$hits" | grep -v '^$' || true
 }
@@ -39,7 +39,7 @@ check_counters() {
     fi
 }
 W='(\+\+|--|\+=|-=|= )'
-check_counters server "\bnet(->|\.)[a-z_]+ *$W" src/server.c
+check_counters server "->net(->|\\.)[a-z_]+ *$W" src/server.c
 check_counters keyspace "\bstats\.(keyspace_|expired_|evict)[a-z_]* *$W" src/keyspace.c
 check_counters engine "\bstats\.(total_commands_processed|security_warnings) *$W" src/engine.c src/multi.c
 echo "layers: $passed passed, $failed failed"

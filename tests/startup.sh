@@ -32,6 +32,44 @@ check missing-config-file 1 "cannot open config file '/nonexistent.conf'" \
     "$KV" /nonexistent.conf
 printf 'port 0\nmaxmemory 1mb\n' > build/startup-test.conf
 check config-file 0 "total mapped" "$KV" build/startup-test.conf --print-allocation
+# redis.conf syntax: kv.conf (shipped) holds kv's defaults exactly; refusals name the line.
+check kv-conf-loads 0 "total mapped" "$KV" kv.conf --print-allocation
+if [ "$("$KV" kv.conf --print-allocation 2>&1)" = "$("$KV" --print-allocation 2>&1)" ]; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1)); echo "FAIL kv-conf-defaults: kv.conf's table differs from the defaults"
+fi
+printf 'port 0\nappendonly yes\n' > build/startup-refuse.conf
+check refused-directive 1 \
+    "kv: config: build/startup-refuse.conf:2: 'appendonly yes' is not supported: kv has no persistence" \
+    "$KV" build/startup-refuse.conf
+printf 'include build/startup-test.conf\nmaxmemory "2mb"\nsave ""\n' > build/startup-incl.conf
+check include-and-quotes 0 "keyspace (maxmemory)                16384          2097152" \
+    "$KV" build/startup-incl.conf --print-allocation
+check include-warns 0 "kv: config: warning: build/startup-incl.conf:3: 'save \"\"' accepted, ignored: kv has no persistence" \
+    "$KV" build/startup-incl.conf --print-allocation
+# Redis 7's own redis.conf (Debian's, a copy: CONFIG REWRITE must never touch /etc) starts kv.
+redis_conf() { # name, path of a redis.conf
+    local name=$1 conf=$2 pid up=0
+    cp "$conf" build/startup-redis.conf
+    "$KV" build/startup-redis.conf --port 0 --maxmemory 4mb > build/startup-redis.log 2>&1 &
+    pid=$!
+    for _ in $(seq 1 50); do
+        grep -q "ready" build/startup-redis.log 2>/dev/null && { up=1; break; }
+        sleep 0.1
+    done
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    if [ "$up" = 1 ] && grep -q "'daemonize yes' accepted" build/startup-redis.log; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1)); echo "FAIL $name: $(grep -v warning build/startup-redis.log | head -3)"
+    fi
+}
+if [ -r /etc/redis/redis.conf ]; then
+    redis_conf redis-conf-debian /etc/redis/redis.conf
+else
+    failed=$((failed + 1)); echo "FAIL redis-conf: /etc/redis/redis.conf missing (apt-get install redis-server)"
+fi
 # The soft open-file limit is raised for maxclients (+512), never past the hard one.
 nofile_case() { # name, soft limit to start with, maxclients, expected soft limit
     local name=$1 soft=$2 clients=$3 want=$4 pid got=""

@@ -2,12 +2,22 @@
  * config.h: every limit kv has, in one place, and the sizes derived from them.
  *
  * Options use Redis's names where Redis has one (--port, --maxclients, ...), kv's
- * own otherwise. Sizes accept Redis's units (1k = 1000, 1kb = 1024, mb, gb).
- * kv_config_parse_args() understands "--name value" arguments, kv_config_parse_text()
- * Redis-style config-file lines "name value"; both set options through
- * kv_config_set().
+ * own otherwise. Sizes accept Redis's units (1k = 1000, 1kb = 1024, mb, gb, any
+ * case). kv_config_parse_args() understands "--name value..." arguments,
+ * kv_config_parse_text() / kv_config_load_file() redis.conf syntax (Redis's
+ * tokenizer: "..." with escapes, '...', comments; `include`); both set options
+ * through one table. Every directive of Redis 7's redis.conf that is not a kv
+ * option is either accepted with a one-line warning (it cannot matter to kv) or
+ * refused with a message naming it (accepting it would mislead): the directive
+ * table in config.c.
  * kv_config_check() refuses impossible configurations with a message naming the
- * option. Nothing here allocates.
+ * option. Nothing here allocates: files are read into static buffers of stated
+ * sizes (KV_CONFIG_FILE_MAX, KV_CONFIG_INCLUDE_DEPTH), at startup; CONFIG REWRITE
+ * composes into another static buffer.
+ *
+ * At run time (CONFIG GET/SET, src/cmd_config.c) the options are read and changed
+ * through kv_config_get_* / kv_config_runtime_set(), which say which options may
+ * change without allocation.
  */
 #ifndef KV_CONFIG_H
 #define KV_CONFIG_H
@@ -21,10 +31,21 @@ enum kv_evict_policy {
     KV_EVICT_ALLKEYS_RANDOM,
     KV_EVICT_VOLATILE_RANDOM,
     KV_EVICT_VOLATILE_TTL,
+    /* LFU: accepted with a warning; the keyspace evicts them as LRU (the item header
+     * keeps a last-access clock, no frequency counter). */
+    KV_EVICT_ALLKEYS_LFU,
+    KV_EVICT_VOLATILE_LFU,
 };
 
+#define KV_CONFIG_FILE_MAX (256u << 10)  /* bytes of one config file */
+#define KV_CONFIG_INCLUDE_DEPTH 4        /* the main file and three nested includes */
+#define KV_CONFIG_LINE_MAX 4096          /* bytes of one config line */
+#define KV_CONFIG_ARGS_MAX 32            /* words on one line */
+#define KV_BIND_SPEC_MAX 256             /* `bind` as given: up to 16 addresses */
+
 struct kv_config {
-    char bind[64];
+    char bind[64];                  /* the address kv listens on (the first of bind_spec) */
+    char bind_spec[KV_BIND_SPEC_MAX]; /* `bind` as given ("127.0.0.1 -::1"): CONFIG GET */
     uint32_t port;
     uint32_t maxclients;            /* connection slots */
     uint64_t maxmemory;             /* keyspace budget: index + keys + values + lists */
@@ -64,9 +85,23 @@ int kv_config_parse_args(struct kv_config *c, int argc, char **argv, int first, 
 /* One "name value" pair (config-file line or option without "--"). */
 int kv_config_set(struct kv_config *c, const char *name, const char *value, char *err,
                   uint32_t err_cap);
-/* Parses a whole config file's text (lines "name value", '#' comments). */
+/* Told each warning line (a directive accepted that does nothing in kv). */
+struct kv_config_warn {
+    void (*fn)(void *ctx, const char *line);
+    void *ctx;
+};
+/* Parses a whole config file's text in redis.conf syntax (warnings dropped). */
 int kv_config_parse_text(struct kv_config *c, const char *text, uint32_t len, char *err,
                          uint32_t err_cap);
+int kv_config_parse_text_warn(struct kv_config *c, const char *text, uint32_t len,
+                              const struct kv_config_warn *w, char *err, uint32_t err_cap);
+/* Reads and parses a config file (startup only); remembers it for CONFIG REWRITE. */
+int kv_config_load_file(struct kv_config *c, const char *path, const struct kv_config_warn *w,
+                        char *err, uint32_t err_cap);
+/* Redis's sdssplitargs: words of one line into buf (at least len + 1 bytes), argv
+ * pointing into it. Returns the word count, or -1 on unbalanced quotes (or more
+ * than argv_cap words). */
+int kv_config_split(const char *line, uint32_t len, char *buf, char **argv, uint32_t argv_cap);
 /* Cross-option checks: 0 if the configuration is possible, else -1 and a message. */
 int kv_config_check(const struct kv_config *c, char *err, uint32_t err_cap);
 /* Parses "64mb"-style sizes like Redis's memtoull. Returns 0 on success. */
@@ -81,5 +116,35 @@ uint64_t kv_config_argc_max(const struct kv_config *c);
 /* argv's size: the multibulk bound, or an inline line's most words (line / 2 + 1). */
 uint64_t kv_config_argv_max(const struct kv_config *c);
 const char *kv_evict_policy_name(enum kv_evict_policy p);
+
+/* ---- run time: CONFIG GET / SET / REWRITE (src/cmd_config.c) ---------------- */
+
+/* Options CONFIG GET reports (kv's options and the directives with a fixed value in
+ * kv), in table order; kv_config_get_name(i) is NULL past the last. */
+const char *kv_config_get_name(uint32_t i);
+/* Option i's value as Redis formats it (bytes, numbers, yes/no); returns its length
+ * (< cap, NUL-terminated). */
+uint32_t kv_config_get_value(const struct kv_config *c, uint32_t i, char *buf, uint32_t cap);
+#define KV_CONFIG_VALUE_MAX 320  /* the longest value kv_config_get_value writes */
+/*
+ * CONFIG SET of one pair into *next (a copy of the live config). Returns 0, or -1 and
+ * the text after Redis's "ERR CONFIG SET failed (possibly related to argument 'x') - "
+ * (err), or -2 for an unknown name (Redis's "Unknown option" error). `mapped` is the
+ * maxmemory mapped at startup, the most CONFIG SET maxmemory may give.
+ */
+int kv_config_runtime_set(struct kv_config *next, const char *name, const char *value,
+                          uint64_t mapped, char *err, uint32_t err_cap);
+/* CONFIG SET's first check of a name: 0 settable, -1 fixed at startup (the reason
+ * in err), -2 unknown. */
+int kv_config_runtime_name(const char *name, char *err, uint32_t err_cap);
+/* The same option (aliases and case folded): true if a and b name one option. */
+bool kv_config_same_option(const char *a, const char *b);
+/* CONFIG REWRITE: writes the config file given at startup with c's values. 0, or -1
+ * and Redis's error text (without "-") in err. */
+int kv_config_rewrite(const struct kv_config *c, char *err, uint32_t err_cap);
+/* The rewritten text, into out (no file IO; kv_config_rewrite and tests use it).
+ * Returns its length, or -1 if it would not fit. */
+int64_t kv_config_rewrite_text(const struct kv_config *c, const char *orig, uint32_t orig_len,
+                               char *out, uint32_t out_cap);
 
 #endif

@@ -22,6 +22,7 @@
 #include "kv/cmdstats.h"
 #include "kv/common.h"
 #include "kv/config.h"
+#include "kv/keyspace.h"
 #include "kv/prng.h"
 #include "kv/reply.h"
 #include "kv/session.h"
@@ -83,7 +84,7 @@ struct kv_engine_init {
     uint32_t watchers_cap;
     struct kv_watch_node *watch_nodes;
     struct kv_watch_slot *watch_slots;
-    const struct kv_config *config;
+    struct kv_config *config;    /* the live options: CONFIG SET changes them */
     const struct kv_clock *clock;
     uint64_t prng_seed;
     struct kv_keyspace *ks;
@@ -117,7 +118,12 @@ struct kv_engine_observer {
 #define KV_CMD_GROUPS_MAX 16
 
 struct kv_engine {
-    const struct kv_config *config;
+    /* The live options, shared with the server (which re-reads hz, timeout and the hold
+     * rule's window each tick) and the caller; changed only by kv_engine_reconfigure. */
+    struct kv_config *config;
+    /* CONFIG REWRITE: writes the config file given at startup (kv_config_rewrite);
+     * NULL when there is none or no file system (the simulator). 0 or -1 and err. */
+    int (*config_rewrite)(const struct kv_config *c, char *err, uint32_t err_cap);
     const struct kv_clock *clock;
     struct kv_keyspace *ks;
     struct kv_engine_stats stats; /* the engine's own counters (stats.h) */
@@ -131,6 +137,11 @@ struct kv_engine {
     uint32_t cmd_count;
     const struct kv_engine_observer *observer;
     const struct kv_engine_host *host; /* NULL: no process facts (sim, tests) */
+    struct {                     /* the counters at the last CONFIG RESETSTAT */
+        struct kv_net_stats net;
+        struct kv_ks_stats ks;
+        uint64_t commands;
+    } base;
     char run_id[41];             /* INFO run_id: 40 hex digits from the seed */
     char replid[41];             /* INFO master_replid, likewise */
     uint32_t group_base[KV_CMD_GROUPS_MAX]; /* the first command index of each group */
@@ -236,6 +247,25 @@ void kv_engine_touch_all(struct kv_engine *e);
 void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *key,
                      uint32_t klen);
 void kv_engine_unwatch(struct kv_engine *e, struct kv_session *s);
+/*
+ * CONFIG SET's commit (src/cmd_config.c): *next, already checked, becomes the live
+ * config; the keyspace takes its run-time options (kv_ks_configure) and, when
+ * maxmemory went down, evicts down to it at once (as Redis does; evictions are
+ * touched for WATCH and observed like any other). The server follows at its next
+ * tick (hz, the hold window).
+ */
+void kv_engine_reconfigure(struct kv_engine *e, const struct kv_config *next);
+/*
+ * CONFIG RESETSTAT: resets the counters Redis resets (commands, connections
+ * received, rejected, net bytes, reads/writes, hits/misses, expired, evicted...),
+ * not the gauges (connected clients, start time, port). The hook the stats split
+ * fills per layer; the counters main.c logs when they grow are kept.
+ */
+void kv_engine_resetstat(struct kv_engine *e);
+/* The server's and the keyspace's counters and the command count as INFO reports
+ * them: since the last CONFIG RESETSTAT (gauges as they are). */
+void kv_engine_info_counters(const struct kv_engine *e, struct kv_net_stats *net,
+                             struct kv_ks_stats *ks, uint64_t *commands);
 /* Whole-engine check (the WATCH index), O(its size): the server's check calls it. */
 void kv_engine_check(const struct kv_engine *e);
 

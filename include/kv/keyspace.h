@@ -62,7 +62,8 @@ struct kv_keyspace {
     uint32_t samples;
     uint64_t evict_max;          /* keys one kv_ks_make_room may evict (<= index capacity) */
     uint64_t move_max;           /* bytes one kv_ks_make_room may move (kv_alloc_join) */
-    uint64_t maxmemory;
+    uint64_t maxmemory;          /* mapped at startup: index + data region */
+    uint64_t limit;              /* used memory a write may reach (CONFIG SET maxmemory) */
     uint64_t volatile_count;     /* keys with a TTL */
     unsigned __int128 expire_sum_ms; /* sum of their expiry times (INFO avg_ttl) */
     uint64_t expire_cursor;      /* active expiry position in the table */
@@ -107,6 +108,11 @@ void kv_ks_init(struct kv_keyspace *ks, const struct kv_config *c, void *mem,
 void kv_ks_hint(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen, bool hashed,
                 uint64_t hash);
 void kv_ks_hint_clear(struct kv_keyspace *ks);
+/* Run-time options (CONFIG SET): policy, samples, eviction bounds and the memory
+ * limit (c->maxmemory, at most what was mapped). Takes effect at the next write. */
+void kv_ks_configure(struct kv_keyspace *ks, const struct kv_config *c);
+/* The maxmemory mapped at startup: the most CONFIG SET maxmemory may give. */
+uint64_t kv_ks_mapped_bytes(const struct kv_keyspace *ks);
 /* Called by the engine before each command with the realtime clock. */
 void kv_ks_set_time(struct kv_keyspace *ks, int64_t now_ms);
 

@@ -111,7 +111,7 @@ struct kv_ahead {
 };
 
 struct kv_server {
-    const struct kv_config *cfg;
+    const struct kv_config *cfg; /* the live options (the engine's: CONFIG SET) */
     struct kv_io *io;
     const struct kv_clock *clock;
     struct kv_conn *conns;
@@ -165,7 +165,7 @@ struct kv_server {
 };
 
 void kv_server_layout(const struct kv_config *cfg, struct kv_layout *layout);
-void kv_server_init(struct kv_server *s, const struct kv_config *cfg, struct kv_arena *arena,
+void kv_server_init(struct kv_server *s, struct kv_config *cfg, struct kv_arena *arena,
                     struct kv_io *io, const struct kv_clock *clock, uint64_t seed);
 void kv_server_start(struct kv_server *s);
 /* One loop turn: submit, wait up to wait_ms, handle completions. False once the
