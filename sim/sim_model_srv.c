@@ -190,7 +190,8 @@ static void cmd_config(struct mctx *c) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < KV_ARRAY_LEN(pairs); i++) {
         const uint8_t *name = (const uint8_t *)pairs[i][0];
-        if (!m_glob(c->argv[2].ptr, c->argv[2].len, name, (uint32_t)strlen(pairs[i][0])))
+        if (!m_glob_case(c->argv[2].ptr, c->argv[2].len, name, (uint32_t)strlen(pairs[i][0]),
+                         true)) /* Redis matches config names without case */
             continue;
         sim_buf_bulk(&body, pairs[i][0], strlen(pairs[i][0]));
         sim_buf_bulk(&body, pairs[i][1], strlen(pairs[i][1]));
