@@ -510,8 +510,12 @@ enum { EXP_NX = 1, EXP_XX = 2, EXP_GT = 4, EXP_LT = 8 };
 
 /* "ERR Unsupported option <word>": Redis formats the argument as a C string. */
 static void reply_unsupported(struct mctx *c, struct kv_slice w) {
+    char *msg = malloc((size_t)w.len + 32); /* any length: not sim_buf_errorf's 1 KiB */
+    KV_ASSERT(msg != NULL);
     uint32_t n = (uint32_t)strnlen((const char *)w.ptr, w.len);
-    sim_buf_errorf(c->out, "ERR Unsupported option %.*s", (int)n, (const char *)w.ptr);
+    snprintf(msg, (size_t)w.len + 32, "ERR Unsupported option %.*s", (int)n, (const char *)w.ptr);
+    sim_buf_error(c->out, msg);
+    free(msg);
 }
 
 /* EXPIRE's NX XX GT LT (Redis's parseExtendedExpireArgumentsOrReply): every word
