@@ -188,12 +188,20 @@ static void cmd_config(struct mctx *c) {
                                     {"maxclients", clients}, {"databases", "1"}};
     struct sim_buf body = {0};
     uint32_t n = 0;
+    /* Redis 7.0: without '*', '?' or '[' the argument names one option in any case
+     * and is echoed as given; otherwise it is a glob matched without case. */
+    struct kv_slice want = c->argv[2];
+    bool glob = false;
+    for (uint32_t i = 0; i < want.len; i++) glob |= strchr("*?[", want.ptr[i]) != NULL &&
+                                                     want.ptr[i] != 0;
     for (uint32_t i = 0; i < KV_ARRAY_LEN(pairs); i++) {
-        const uint8_t *name = (const uint8_t *)pairs[i][0];
-        if (!m_glob_case(c->argv[2].ptr, c->argv[2].len, name, (uint32_t)strlen(pairs[i][0]),
-                         true)) /* Redis matches config names without case */
-            continue;
-        sim_buf_bulk(&body, pairs[i][0], strlen(pairs[i][0]));
+        const char *name = pairs[i][0];
+        uint32_t len = (uint32_t)strlen(name);
+        bool hit = glob ? m_glob_case(want.ptr, want.len, (const uint8_t *)name, len, true)
+                        : m_eq_nocase(want, name);
+        if (!hit) continue;
+        if (glob) sim_buf_bulk(&body, name, len);
+        else sim_buf_bulk(&body, want.ptr, want.len);
         sim_buf_bulk(&body, pairs[i][1], strlen(pairs[i][1]));
         n += 2;
     }

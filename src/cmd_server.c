@@ -258,9 +258,18 @@ static void cmd_info(struct kv_cmd_ctx *c) {
 
 /* ---- CONFIG and CLIENT (what client libraries and tools send) ----------------- */
 
-static void config_pair(struct kv_cmd_ctx *c, const char *name, const char *value) {
-    kv_reply_bulk_cstr(c->out, name);
-    kv_reply_bulk_cstr(c->out, value);
+/* Redis 7.0's CONFIG GET: an argument without '*', '?' or '[' names one option in
+ * any case (the reply spells it as the client did); any other is a glob matched
+ * without case (the reply names the option as it is stored). */
+static bool config_is_glob(const struct kv_slice *a) {
+    return memchr(a->ptr, '*', a->len) != NULL || memchr(a->ptr, '?', a->len) != NULL ||
+           memchr(a->ptr, '[', a->len) != NULL;
+}
+
+static bool config_match(const struct kv_cmd_ctx *c, const char *name) {
+    const struct kv_slice *a = &c->argv[2];
+    if (!config_is_glob(a)) return kv_slice_eq_nocase(*a, name);
+    return kv_glob_match_nocase(a->ptr, a->len, (const uint8_t *)name, (uint32_t)strlen(name));
 }
 
 /* CONFIG GET answers the options clients and benchmarks ask for; SET is refused. */
@@ -280,16 +289,14 @@ static void cmd_config(struct kv_cmd_ctx *c) {
     const char *names[] = {"save", "appendonly", "maxmemory", "maxclients", "databases"};
     const char *values[] = {"", "no", mem, clients, "1"};
     uint32_t matched = 0;
-    for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) {
-        const uint8_t *n = (const uint8_t *)names[i];
-        if (kv_glob_match(c->argv[2].ptr, c->argv[2].len, n, (uint32_t)strlen(names[i])))
-            matched++;
-    }
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) matched += config_match(c, names[i]);
     kv_reply_array(c->out, matched * 2);
+    bool glob = config_is_glob(&c->argv[2]);
     for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++) {
-        const uint8_t *n = (const uint8_t *)names[i];
-        if (kv_glob_match(c->argv[2].ptr, c->argv[2].len, n, (uint32_t)strlen(names[i])))
-            config_pair(c, names[i], values[i]);
+        if (!config_match(c, names[i])) continue;
+        if (glob) kv_reply_bulk_cstr(c->out, names[i]);
+        else kv_reply_bulk(c->out, c->argv[2].ptr, c->argv[2].len); /* as the client spelled it */
+        kv_reply_bulk_cstr(c->out, values[i]);
     }
 }
 
