@@ -236,51 +236,6 @@ const struct sim_model_stats *sim_model_stats(const struct sim_model *m) { retur
 
 /* ---- helpers ------------------------------------------------------------ */
 
-bool m_eq_nocase(struct kv_slice s, const char *lower) {
-    uint32_t n = (uint32_t)strlen(lower);
-    if (s.len != n) return false;
-    for (uint32_t i = 0; i < n; i++) {
-        uint8_t c = s.ptr[i];
-        if (c >= 'A' && c <= 'Z') c = (uint8_t)(c + 32);
-        if (c != (uint8_t)lower[i]) return false;
-    }
-    return true;
-}
-
-bool m_opt_eq(struct kv_slice s, const char *lower) {
-    for (uint32_t i = 0; i < s.len; i++) {
-        if (s.ptr[i] == 0) s.len = i; /* ends the loop */
-    }
-    return m_eq_nocase(s, lower);
-}
-
-/* Redis string2ll: no spaces, no '+', no leading zeros, at most 20 bytes. */
-bool m_str2ll(const uint8_t *p, uint32_t len, int64_t *out) {
-    if (len == 0 || len >= 21) return false;
-    if (len == 1 && p[0] == '0') {
-        *out = 0;
-        return true;
-    }
-    bool neg = p[0] == '-';
-    uint32_t i = neg ? 1 : 0;
-    if (i == len || p[i] < '1' || p[i] > '9') return false;
-    uint64_t v = 0;
-    for (; i < len; i++) {
-        if (p[i] < '0' || p[i] > '9') return false;
-        uint64_t d = (uint64_t)(p[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) return false;
-        v = v * 10 + d;
-    }
-    if (neg) {
-        if (v > (uint64_t)INT64_MAX + 1) return false;
-        *out = (int64_t)(0 - v);
-    } else {
-        if (v > (uint64_t)INT64_MAX) return false;
-        *out = (int64_t)v;
-    }
-    return true;
-}
-
 void m_reply_wrongtype(struct mctx *c) {
     sim_buf_error(c->out, "WRONGTYPE Operation against a key holding the wrong kind of value");
 }
@@ -296,73 +251,6 @@ void m_why(struct mctx *c, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(c->why, c->why_cap, fmt, ap);
     va_end(ap);
-}
-
-/* Redis stringmatchlen without nocase; iterative except for '*' backtracking. */
-bool m_glob(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen) {
-    /* Redis's matcher loops while both pattern and string remain: an empty string
-     * matches only the empty pattern (not even "*"). */
-    if (slen == 0) return plen == 0;
-    uint32_t p = 0, i = 0;
-    int64_t star_p = -1, star_i = 0;
-    for (uint64_t guard = 0; guard < (uint64_t)(plen + 1) * (slen + 1) + 2; guard++) {
-        if (p < plen && pat[p] == '*') {
-            star_p = p++;
-            star_i = i;
-            continue;
-        }
-        if (i == slen) {
-            while (p < plen && pat[p] == '*') p++;
-            return p == plen;
-        }
-        bool ok = false;
-        uint32_t adv = 1;
-        if (p < plen) {
-            if (pat[p] == '?') {
-                ok = true;
-            } else if (pat[p] == '[') {
-                uint32_t q = p + 1;
-                bool neg = q < plen && pat[q] == '^';
-                if (neg) q++;
-                bool match = false;
-                for (; q < plen && pat[q] != ']'; q++) {
-                    if (pat[q] == '\\' && q + 1 < plen) {
-                        q++;
-                        if (pat[q] == s[i]) match = true;
-                    } else if (q + 2 < plen && pat[q + 1] == '-') {
-                        /* Redis compares ranges as (signed) char: \xb3 sorts below '0'. */
-                        int lo = (signed char)pat[q], hi = (signed char)pat[q + 2];
-                        int ch = (signed char)s[i];
-                        if (lo > hi) {
-                            int t = lo;
-                            lo = hi;
-                            hi = t;
-                        }
-                        if (ch >= lo && ch <= hi) match = true;
-                        q += 2;
-                    } else if (pat[q] == s[i]) {
-                        match = true;
-                    }
-                }
-                ok = neg ? !match : match;
-                adv = (q < plen ? q + 1 : q) - p;
-            } else if (pat[p] == '\\' && p + 1 < plen) {
-                ok = pat[p + 1] == s[i];
-                adv = 2;
-            } else {
-                ok = pat[p] == s[i];
-            }
-        }
-        if (ok) {
-            p += adv;
-            i++;
-            continue;
-        }
-        if (star_p < 0) return false;
-        p = (uint32_t)star_p + 1;
-        i = (uint32_t)++star_i;
-    }
-    return false;
 }
 
 /* ---- sessions ------------------------------------------------------------ */

@@ -162,7 +162,13 @@ bool m_opt_eq(struct kv_slice s, const char *lower);
 void m_reply_wrongtype(struct mctx *c);
 void m_reply_not_int(struct mctx *c);
 void m_reply_syntax(struct mctx *c);
+/* Text (sim_model_text.c, independent of src/util.c): Redis's stringmatchlen, with
+ * or without case; string2ld; ld2string's human mode (a heap string, length in *n). */
 bool m_glob(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen);
+bool m_glob_case(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen,
+                 bool nocase);
+bool m_str2ld(const uint8_t *p, uint32_t len, long double *out);
+char *m_fmt_human(long double v, uint32_t *n);
 void m_why(struct mctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* KEYS / SCAN (sim_model_str.c): SCAN's arguments (false: the error is in c->out), and

@@ -19,7 +19,6 @@
 #include "sim_resp.h"
 
 #define M_CLIENT_NAME_MAX 64     /* kv's CLIENT SETNAME limit (README) */
-#define M_LONG_DOUBLE_CHARS 5120 /* Redis MAX_LONG_DOUBLE_CHARS */
 
 static bool same(struct kv_slice a, struct kv_slice b) {
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
@@ -92,40 +91,6 @@ static void cmd_copy(struct mctx *c) {
 
 /* ---- INCRBYFLOAT ------------------------------------------------------------------- */
 
-/* Redis string2ld: the whole string, no leading space, finite or a range error
- * that is not an overflow or underflow to zero, not NaN. */
-static bool str2ld(const uint8_t *p, uint32_t len, long double *out) {
-    char buf[M_LONG_DOUBLE_CHARS];
-    if (len == 0 || len >= sizeof(buf)) return false;
-    memcpy(buf, p, len);
-    buf[len] = 0;
-    errno = 0;
-    char *end = NULL;
-    long double v = strtold(buf, &end);
-    if (isspace((unsigned char)buf[0]) || *end != 0 || (uint32_t)(end - buf) != len) return false;
-    if (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || fpclassify(v) == FP_ZERO))
-        return false;
-    if (errno == EINVAL || isnan(v)) return false;
-    *out = v;
-    return true;
-}
-
-/* Redis ld2string LD_STR_HUMAN: %.17Lf, trailing zeros (and a bare '.') cut, -0 -> 0. */
-static uint32_t fmt_human(char *buf, uint32_t cap, long double v) {
-    int n = snprintf(buf, cap, "%.17Lf", v);
-    KV_ASSERT(n > 0 && (uint32_t)n < cap);
-    uint32_t l = (uint32_t)n;
-    if (memchr(buf, '.', l) != NULL) {
-        while (buf[l - 1] == '0') l--;
-        if (buf[l - 1] == '.') l--;
-    }
-    if (l == 2 && buf[0] == '-' && buf[1] == '0') {
-        buf[0] = '0';
-        l = 1;
-    }
-    return l;
-}
-
 static void cmd_incrbyfloat(struct mctx *c) {
     struct mentry *e = m_lookup(c->m, c->argv[1], c->now);
     long double v = 0, by = 0;
@@ -133,8 +98,8 @@ static void cmd_incrbyfloat(struct mctx *c) {
         m_reply_wrongtype(c);
         return;
     }
-    if ((e != NULL && !str2ld(e->str.p, e->str.len, &v)) ||
-        !str2ld(c->argv[2].ptr, c->argv[2].len, &by)) {
+    if ((e != NULL && !m_str2ld(e->str.p, e->str.len, &v)) ||
+        !m_str2ld(c->argv[2].ptr, c->argv[2].len, &by)) {
         sim_buf_error(c->out, "ERR value is not a valid float");
         return;
     }
@@ -143,9 +108,8 @@ static void cmd_incrbyfloat(struct mctx *c) {
         sim_buf_error(c->out, "ERR increment would produce NaN or Infinity");
         return;
     }
-    char *buf = malloc(M_LONG_DOUBLE_CHARS);
-    KV_ASSERT(buf != NULL);
-    uint32_t n = fmt_human(buf, M_LONG_DOUBLE_CHARS, v);
+    uint32_t n;
+    char *buf = m_fmt_human(v, &n);
     if (e == NULL) {
         e = m_add(c->m, c->argv[1], SIM_MODEL_STRING);
         e->expire_ms = -1;
@@ -231,13 +195,8 @@ static uint32_t config_match(const struct mctx *c, const char *name) {
             if (m_eq_nocase(pat, name)) return a;
             continue;
         }
-        uint8_t low[512];
-        const uint8_t *p = pat.ptr;
-        if (pat.len <= sizeof(low)) {
-            for (uint32_t i = 0; i < pat.len; i++) low[i] = (uint8_t)tolower(pat.ptr[i]);
-            p = low;
-        }
-        if (m_glob(p, pat.len, (const uint8_t *)name, (uint32_t)strlen(name))) return a;
+        if (m_glob_case(pat.ptr, pat.len, (const uint8_t *)name, (uint32_t)strlen(name), true))
+            return a;
     }
     return 0;
 }

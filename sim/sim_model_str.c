@@ -144,40 +144,64 @@ enum set_flag {
 };
 #define SET_ANY_EXPIRE (SET_EX | SET_PX | SET_EXAT | SET_PXAT)
 
-/* Redis's parseExtendedStringArgumentsOrReply; `is_set` false for GETEX. */
+/*
+ * SET's and GETEX's options (Redis's parseExtendedStringArgumentsOrReply), as a
+ * table: which command takes each word, whether a value follows it, and which
+ * options already given make it a syntax error (the relation is symmetric, and an
+ * option may repeat: "EX 1 EX 2" keeps the last time). A time option without its
+ * value is a syntax error too.
+ */
+struct set_opt {
+    const char *word;
+    uint32_t flag;
+    bool for_set, for_getex, has_value;
+    uint32_t clashes;
+};
+
+#define SET_TTL_WORDS (SET_KEEPTTL | SET_PERSIST)
+static const struct set_opt set_opts[] = {
+    {"nx", SET_NX, true, false, false, SET_XX},
+    {"xx", SET_XX, true, false, false, SET_NX},
+    {"get", SET_GET, true, false, false, 0},
+    {"keepttl", SET_KEEPTTL, true, false, false, SET_ANY_EXPIRE | SET_PERSIST},
+    {"persist", SET_PERSIST, false, true, false, SET_ANY_EXPIRE | SET_KEEPTTL},
+    {"ex", SET_EX, true, true, true, (SET_ANY_EXPIRE & ~SET_EX) | SET_TTL_WORDS},
+    {"px", SET_PX, true, true, true, (SET_ANY_EXPIRE & ~SET_PX) | SET_TTL_WORDS},
+    {"exat", SET_EXAT, true, true, true, (SET_ANY_EXPIRE & ~SET_EXAT) | SET_TTL_WORDS},
+    {"pxat", SET_PXAT, true, true, true, (SET_ANY_EXPIRE & ~SET_PXAT) | SET_TTL_WORDS},
+};
+
+static const struct set_opt *set_opt_find(struct kv_slice w, bool is_set) {
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(set_opts); i++) {
+        const struct set_opt *o = &set_opts[i];
+        if ((is_set ? o->for_set : o->for_getex) && m_opt_eq(w, o->word)) return o;
+    }
+    return NULL;
+}
+
 static bool parse_set_args(struct mctx *c, uint32_t from, bool is_set, uint32_t *flags,
                            uint32_t *expire_arg) {
-    static const char *const units[4] = {"ex", "px", "exat", "pxat"};
-    for (uint32_t j = from; j < c->argc; j++) {
-        struct kv_slice o = c->argv[j];
-        bool next = j + 1 < c->argc;
-        uint32_t unit = 0;
-        while (unit < 4 && !m_opt_eq(o, units[unit])) unit++;
-        uint32_t f = *flags;
-        if (is_set && m_opt_eq(o, "nx") && !(f & SET_XX)) {
-            *flags |= SET_NX;
-        } else if (is_set && m_opt_eq(o, "xx") && !(f & SET_NX)) {
-            *flags |= SET_XX;
-        } else if (is_set && m_opt_eq(o, "get")) {
-            *flags |= SET_GET;
-        } else if (is_set && m_opt_eq(o, "keepttl") && !(f & (SET_PERSIST | SET_ANY_EXPIRE))) {
-            *flags |= SET_KEEPTTL;
-        } else if (!is_set && m_opt_eq(o, "persist") &&
-                   !(f & (SET_KEEPTTL | SET_ANY_EXPIRE))) {
-            *flags |= SET_PERSIST;
-        } else if (unit < 4 && next && !(f & (SET_KEEPTTL | SET_PERSIST)) &&
-                   !(f & (SET_ANY_EXPIRE & ~(SET_EX << unit)))) {
-            *flags |= SET_EX << unit;
-            *expire_arg = ++j;
-        } else {
+    uint32_t j = from;
+    while (j < c->argc) {
+        const struct set_opt *o = set_opt_find(c->argv[j], is_set);
+        bool value_missing = o != NULL && o->has_value && j + 1 == c->argc;
+        if (o == NULL || (*flags & o->clashes) != 0 || value_missing) {
             m_reply_syntax(c);
             return false;
         }
+        *flags |= o->flag;
+        if (o->has_value) *expire_arg = j + 1;
+        j += o->has_value ? 2 : 1;
     }
     return true;
 }
 
-/* Redis's getExpireMillisecondsOrReply: absolute unix ms in *when. */
+/*
+ * Redis's getExpireMillisecondsOrReply: the time must be a positive integer; in
+ * seconds it is scaled to ms, and a relative one (EX, PX) gets the command's clock
+ * added; a product or sum past int64 is an invalid expire time. Absolute unix ms
+ * in *when.
+ */
 static bool expire_ms(struct mctx *c, uint32_t arg, uint32_t flags, const char *name,
                       int64_t *when) {
     int64_t v;
@@ -185,20 +209,15 @@ static bool expire_ms(struct mctx *c, uint32_t arg, uint32_t flags, const char *
         m_reply_not_int(c);
         return false;
     }
-    bool seconds = (flags & (SET_EX | SET_EXAT)) != 0;
-    if (v <= 0 || (seconds && v > INT64_MAX / 1000)) {
+    int64_t scale = (flags & (SET_EX | SET_EXAT)) ? 1000 : 1;
+    int64_t base = (flags & (SET_EX | SET_PX)) ? c->now : 0;
+    int64_t ms, at;
+    if (v <= 0 || __builtin_mul_overflow(v, scale, &ms) ||
+        __builtin_add_overflow(ms, base, &at)) {
         sim_buf_errorf(c->out, ERR_EXPIRE, name);
         return false;
     }
-    if (seconds) v *= 1000;
-    if (flags & (SET_EX | SET_PX)) {
-        if (v > INT64_MAX - c->now) {
-            sim_buf_errorf(c->out, ERR_EXPIRE, name);
-            return false;
-        }
-        v += c->now;
-    }
-    *when = v;
+    *when = at;
     return true;
 }
 
@@ -392,6 +411,23 @@ static void cmd_strlen(struct mctx *c) {
     else sim_buf_int(c->out, e->str.len);
 }
 
+/*
+ * GETRANGE's byte interval, half-open [*from, *to): a negative index counts from
+ * the end, then each index is clamped into the string; the end is inclusive. Two
+ * negative indexes the wrong way round select nothing even when both clamp to 0
+ * ("GETRANGE k -9 -10" of "abc" is empty in Redis, not "a").
+ */
+static void range_of(int64_t start, int64_t end, uint64_t len, uint64_t *from, uint64_t *to) {
+    *from = *to = 0;
+    if (len == 0 || (start < 0 && end < 0 && start > end)) return;
+    int64_t n = (int64_t)len;
+    int64_t first = start < 0 ? KV_MAX(n + start, 0) : start;
+    int64_t last = end < 0 ? KV_MAX(n + end, 0) : KV_MIN(end, n - 1);
+    if (first > last) return;
+    *from = (uint64_t)first;
+    *to = (uint64_t)last + 1;
+}
+
 static void cmd_getrange(struct mctx *c) {
     int64_t start, end;
     if (!m_str2ll(c->argv[2].ptr, c->argv[2].len, &start) ||
@@ -400,26 +436,13 @@ static void cmd_getrange(struct mctx *c) {
         return;
     }
     struct mentry *e = lookup(c, 1);
-    if (e == NULL) {
-        sim_buf_bulk(c->out, "", 0);
-        return;
-    }
-    if (e->type != SIM_MODEL_STRING) {
+    if (e != NULL && e->type != SIM_MODEL_STRING) {
         m_reply_wrongtype(c);
         return;
     }
-    int64_t len = e->str.len;
-    if (start < 0 && end < 0 && start > end) {
-        sim_buf_bulk(c->out, "", 0);
-        return;
-    }
-    if (start < 0) start = len + start;
-    if (end < 0) end = len + end;
-    if (start < 0) start = 0;
-    if (end < 0) end = 0;
-    if (end >= len) end = len - 1;
-    if (start > end || len == 0) sim_buf_bulk(c->out, "", 0);
-    else sim_buf_bulk(c->out, e->str.p + start, (uint64_t)(end - start + 1));
+    uint64_t from, to;
+    range_of(start, end, e == NULL ? 0 : e->str.len, &from, &to);
+    sim_buf_bulk(c->out, e == NULL ? (const uint8_t *)"" : e->str.p + from, to - from);
 }
 
 static void cmd_setrange(struct mctx *c) {
@@ -485,42 +508,55 @@ static void cmd_type(struct mctx *c) {
 
 enum { EXP_NX = 1, EXP_XX = 2, EXP_GT = 4, EXP_LT = 8 };
 
+/* "ERR Unsupported option <word>": Redis formats the argument as a C string. */
+static void reply_unsupported(struct mctx *c, struct kv_slice w) {
+    char *msg = malloc((size_t)w.len + 32); /* any length: not sim_buf_errorf's 1 KiB */
+    KV_ASSERT(msg != NULL);
+    uint32_t n = (uint32_t)strnlen((const char *)w.ptr, w.len);
+    snprintf(msg, (size_t)w.len + 32, "ERR Unsupported option %.*s", (int)n, (const char *)w.ptr);
+    sim_buf_error(c->out, msg);
+    free(msg);
+}
+
+/* EXPIRE's NX XX GT LT (Redis's parseExtendedExpireArgumentsOrReply): every word
+ * is read first, then the combinations are judged (NX with any other, then GT
+ * with LT). */
 static bool parse_expire_flags(struct mctx *c, uint32_t *flags) {
-    static const char *const names[4] = {"nx", "xx", "gt", "lt"};
+    static const struct { const char *word; uint32_t flag; } words[] = {
+        {"nx", EXP_NX}, {"xx", EXP_XX}, {"gt", EXP_GT}, {"lt", EXP_LT}};
     for (uint32_t j = 3; j < c->argc; j++) {
-        uint32_t k = 0;
-        while (k < 4 && !m_opt_eq(c->argv[j], names[k])) k++;
-        if (k == 4) {
-            struct sim_buf msg = {0};
-            sim_buf_puts(&msg, "ERR Unsupported option ");
-            uint32_t n = 0;
-            while (n < c->argv[j].len && c->argv[j].ptr[n] != 0) n++;
-            sim_buf_put(&msg, c->argv[j].ptr, n);
-            sim_buf_put(&msg, "", 1);
-            sim_buf_error(c->out, (const char *)msg.p);
-            sim_buf_free(&msg);
+        uint32_t found = 0;
+        for (uint32_t k = 0; k < KV_ARRAY_LEN(words); k++) {
+            if (m_opt_eq(c->argv[j], words[k].word)) found = words[k].flag;
+        }
+        if (found == 0) {
+            reply_unsupported(c, c->argv[j]);
             return false;
         }
-        *flags |= 1u << k;
+        *flags |= found;
     }
-    if ((*flags & EXP_NX) && (*flags & (EXP_XX | EXP_GT | EXP_LT))) {
+    bool nx = *flags & EXP_NX, gt = *flags & EXP_GT, lt = *flags & EXP_LT;
+    if (nx && *flags != EXP_NX) {
         sim_buf_error(c->out, "ERR NX and XX, GT or LT options at the same time are not "
                               "compatible");
         return false;
     }
-    if ((*flags & EXP_GT) && (*flags & EXP_LT)) {
+    if (gt && lt) {
         sim_buf_error(c->out, "ERR GT and LT options at the same time are not compatible");
         return false;
     }
     return true;
 }
 
+/* May the key's TTL (cur, -1: none, an infinite one) become `when`? NX: only
+ * without a TTL; XX: only with one; GT: only later (never than infinity); LT:
+ * only earlier (always than infinity). */
 static bool expire_allowed(uint32_t flags, int64_t cur, int64_t when) {
-    if ((flags & EXP_NX) && cur != -1) return false;
-    if ((flags & EXP_XX) && cur == -1) return false;
-    if ((flags & EXP_GT) && (when <= cur || cur == -1)) return false;
-    if ((flags & EXP_LT) && cur != -1 && when >= cur) return false;
-    return true;
+    bool none = cur == -1;
+    bool later = !none && when > cur;
+    bool earlier = none || when < cur;
+    return !((flags & EXP_NX) && !none) && !((flags & EXP_XX) && none) &&
+           !((flags & EXP_GT) && !later) && !((flags & EXP_LT) && !earlier);
 }
 
 /* EXPIRE PEXPIRE EXPIREAT PEXPIREAT (Redis's expireGenericCommand). */

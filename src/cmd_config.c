@@ -29,7 +29,6 @@
 #include "kv/util.h"
 
 #define NAME_MAX_LEN 64u      /* longer names are no option's */
-#define PATTERN_FOLD_MAX 512u /* patterns up to this long are case-folded (see below) */
 
 /* The reply header of n name/value pairs: a flat array under RESP2 (Redis 7.0);
  * RESP3 would write a map of n here. */
@@ -37,20 +36,11 @@ static void config_pairs_header(struct kv_cmd_ctx *c, uint32_t n) {
     kv_reply_map(c->out, n); /* RESP2: an array of 2n */
 }
 
-/* Redis 7 matches CONFIG GET patterns case-insensitively. Option names are lower
- * case, so the pattern is folded to lower case; a pattern longer than
- * PATTERN_FOLD_MAX bytes is matched as given. */
+/* Redis 7 matches CONFIG GET patterns without case (a range's ends are ordered
+ * before they are lowered: kv_glob_match_nocase). */
 static bool pattern_match(struct kv_slice pat, const char *name) {
-    char low[PATTERN_FOLD_MAX];
-    const uint8_t *p = pat.ptr;
-    if (pat.len <= sizeof(low)) {
-        for (uint32_t i = 0; i < pat.len; i++) {
-            char ch = (char)pat.ptr[i];
-            low[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
-        }
-        p = (const uint8_t *)low;
-    }
-    return kv_glob_match(p, pat.len, (const uint8_t *)name, (uint32_t)strlen(name));
+    KV_ASSERT(name != NULL);
+    return kv_glob_match_nocase(pat.ptr, pat.len, (const uint8_t *)name, (uint32_t)strlen(name));
 }
 
 static bool has_glob(struct kv_slice pat) {

@@ -100,12 +100,18 @@ uint32_t kv_ld2str(char *buf, uint32_t cap, long double v) {
 /* Redis compares pattern bytes as (signed) char in ranges. */
 static inline int glob_char(uint8_t c) { return (int)(int8_t)c; }
 
+/* Byte equality, folding ASCII case when nocase (CONFIG GET's names). */
+static inline bool glob_eq(uint8_t a, uint8_t b, bool nocase) {
+    return nocase ? tolower(a) == tolower(b) : a == b;
+}
+
 /*
  * One bracket class "[...]" starting at pat[*pi] == '['. Advances *pi to the
  * closing ']' (or to the last byte when unterminated, as Redis does) and returns
  * whether c is in the class.
  */
-static bool glob_class(const uint8_t *pat, uint32_t plen, uint32_t *pi, uint8_t c) {
+static bool glob_class(const uint8_t *pat, uint32_t plen, uint32_t *pi, uint8_t c,
+                       bool nocase) {
     KV_ASSERT(*pi < plen && pat[*pi] == '[');
     uint32_t i = *pi + 1;
     bool negate = i < plen && pat[i] == '^';
@@ -118,7 +124,7 @@ static bool glob_class(const uint8_t *pat, uint32_t plen, uint32_t *pi, uint8_t 
         }
         if (pat[i] == '\\' && plen - i >= 2) {
             i++;
-            if (pat[i] == c) match = true;
+            if (glob_eq(pat[i], c, nocase)) match = true;
         } else if (pat[i] == ']') {
             break;
         } else if (plen - i >= 3 && pat[i + 1] == '-') {
@@ -129,9 +135,14 @@ static bool glob_class(const uint8_t *pat, uint32_t plen, uint32_t *pi, uint8_t 
                 start = end;
                 end = t;
             }
+            if (nocase) {  /* Redis lowers the ends after ordering them */
+                start = tolower(start);
+                end = tolower(end);
+                cc = tolower(cc);
+            }
             if (cc >= start && cc <= end) match = true;
             i += 2;
-        } else if (pat[i] == c) {
+        } else if (glob_eq(pat[i], c, nocase)) {
             match = true;
         }
     }
@@ -146,7 +157,8 @@ static bool glob_class(const uint8_t *pat, uint32_t plen, uint32_t *pi, uint8_t 
  * a match whenever Redis's recursive matcher does. Work is bounded by
  * (plen + 1) * (slen + 1) token steps.
  */
-bool kv_glob_match(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen) {
+static bool glob_match(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen,
+                       bool nocase) {
     KV_ASSERT(pat != NULL || plen == 0);
     KV_ASSERT(s != NULL || slen == 0);
     if (slen == 0) return plen == 0;
@@ -172,10 +184,10 @@ bool kv_glob_match(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t
             if (pat[pi] == '?') {
                 ok = true;
             } else if (pat[pi] == '[') {
-                ok = glob_class(pat, plen, &next, s[si]);
+                ok = glob_class(pat, plen, &next, s[si], nocase);
             } else {
                 if (pat[pi] == '\\' && plen - pi >= 2) next++;
-                ok = pat[next] == s[si];
+                ok = glob_eq(pat[next], s[si], nocase);
             }
         }
         if (ok) {
@@ -191,6 +203,14 @@ bool kv_glob_match(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t
     }
     while (pi < plen && pat[pi] == '*') pi++;
     return pi == plen;
+}
+
+bool kv_glob_match(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen) {
+    return glob_match(pat, plen, s, slen, false);
+}
+
+bool kv_glob_match_nocase(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen) {
+    return glob_match(pat, plen, s, slen, true);
 }
 
 bool kv_slice_eq_nocase(struct kv_slice s, const char *lower) {

@@ -301,6 +301,26 @@ static int ref_match(const char *p, int plen, const char *s, int slen, int nesti
     return plen == 0 && slen == 0;
 }
 
+static bool glob_nocase(const char *p, const char *s) {
+    return kv_glob_match_nocase((const uint8_t *)p, (uint32_t)strlen(p), (const uint8_t *)s,
+                                (uint32_t)strlen(s));
+}
+
+/* CONFIG GET's matching (redis-server 7.0.15: CONFIG GET Max* answers maxmemory,
+ * ma[W-Y]memory too, ma[Z-a]memory nothing: a range's ends are lowered after they
+ * are ordered, so Z-a becomes z-a, empty). The sim found kv matching with case
+ * (seed 145: CONFIG GET maxmemorY). */
+TEST(test_glob_nocase) {
+    CHECK(glob_nocase("Max*", "maxmemory"));
+    CHECK(glob_nocase("MAXMEMORY", "maxmemory"));
+    CHECK(glob_nocase("ma[W-Y]memory", "maxmemory"));
+    CHECK(!glob_nocase("ma[Z-a]memory", "maxmemory"));
+    CHECK(!glob_nocase("ma[^X]memory", "maxmemory"));
+    CHECK(glob_nocase("ma\\Xmemory", "maxmemory"));
+    CHECK(!glob("Max*", "maxmemory"));
+    CHECK(!glob_nocase("*", ""));
+}
+
 TEST(test_glob_differential) {
     static const char alphabet[] = "ab*?[]^-\\";
     struct kv_prng r;
@@ -360,6 +380,7 @@ int main(void) {
     RUN(test_ld2str);
     RUN(test_glob_redis_cases);
     RUN(test_glob_edges);
+    RUN(test_glob_nocase);
     RUN(test_glob_differential);
     RUN(test_slice_eq_nocase);
     RUN(test_bytes_eq);

@@ -32,7 +32,10 @@ run_seed() {
 #  10: SCAN TYPE "string\0z" matched no key (Redis strcasecmp()s TYPE's argument)
 #   5: SETRANGE within a value INCRBYFLOAT made longer than proto-max-bulk-len
 #      (4,933 bytes, limit 3,273): room_setrange() asserted (cmd_string.c)
-for seed in 1 10 452995056 7000908 7000936 8000754 9200784 8 5; do run_seed "$seed"; done
+# 145: CONFIG GET maxmemorY answered nothing: Redis 7.0 looks a name up without case
+#      (and echoes it as sent) and matches globs without case (cmd_server.c; found
+#      once the model's glob was rewritten independently of src/util.c)
+for seed in 1 10 452995056 7000908 7000936 8000754 9200784 8 5 145; do run_seed "$seed"; done
 # The same seeds with one recv per read and no EXEC padded to the query limit, as
 # they ran when they found their bugs (three seeds in four draw multishot recv, one
 # in two edge MULTIs: sim_main.c world_setup).

@@ -27,6 +27,8 @@ bool kv_str2ld(const uint8_t *p, uint32_t len, long double *out);
 uint32_t kv_ld2str(char *buf, uint32_t cap, long double v);
 /* Redis stringmatchlen (glob: * ? [abc] [^a] [a-z] \x), nocase false. */
 bool kv_glob_match(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen);
+/* The same with nocase true: bytes compared after tolower() (CONFIG GET's names). */
+bool kv_glob_match_nocase(const uint8_t *pat, uint32_t plen, const uint8_t *s, uint32_t slen);
 /* ASCII case-insensitive equality of a slice with a lower-case C string. */
 bool kv_slice_eq_nocase(struct kv_slice s, const char *lower);
 /* Redis's strcasecmp(argument, option): like kv_slice_eq_nocase, but the argument
