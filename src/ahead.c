@@ -134,7 +134,6 @@ bool kv_ahead_take(struct kv_ahead *a, const void *owner, struct kv_ahead_peek *
 }
 
 void kv_ahead_run_begin(struct kv_ahead *a, uint32_t argc, const struct kv_slice *argv) {
-    KV_ASSERT(argv != NULL || argc == 0);
     if (argc < 2) return;
     const struct kv_ahead_frame *t = a->taken;
     bool hashed = t != NULL && t->hashed && argv == a->argv + t->argv_off;
@@ -143,7 +142,6 @@ void kv_ahead_run_begin(struct kv_ahead *a, uint32_t argc, const struct kv_slice
 }
 
 void kv_ahead_run_end(struct kv_ahead *a) {
-    KV_ASSERT(a->ks != NULL);
     kv_ks_hint_clear(a->ks);
     a->taken_owner = NULL;
     a->taken = NULL;

@@ -230,8 +230,12 @@ static int64_t slot_of_key(struct kv_keyspace *ks, const uint8_t *key, uint32_t 
 void kv_ks_hint_key(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen, bool hashed,
                     uint64_t hash) {
     KV_ASSERT(key != NULL && ks->hint.key == NULL);
-    ks->hint = (struct kv_ks_hint){key, klen, hashed, false, 0, hash, -1};
-    KV_ASSERT(!ks->hint.looked);
+    struct kv_ks_hint *h = &ks->hint; /* epoch and slot are set by the first lookup */
+    h->key = key;
+    h->len = klen;
+    h->hashed = hashed;
+    h->hash = hash;
+    h->looked = false;
 }
 
 void kv_ks_hint_clear(struct kv_keyspace *ks) {

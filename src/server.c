@@ -597,11 +597,10 @@ static bool reply_pending_error(struct kv_server *s, struct kv_conn *c) {
 static void take_ahead(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(!c->frame_ready && c->state == KV_CONN_OPEN);
     if (!kv_parser_fresh(&c->parser)) return; /* a frame is half-scanned */
-    struct kv_parse_result f;
-    if (!kv_ahead_take(&s->ahead, c, &c->ahead_peek, c->in, c->in_start, c->in_end, &f))
+    /* c->frame is written only when a frame is taken */
+    if (!kv_ahead_take(&s->ahead, c, &c->ahead_peek, c->in, c->in_start, c->in_end, &c->frame))
         return;
-    KV_ASSERT(f.argc <= s->argc_max);
-    c->frame = f;
+    KV_ASSERT(c->frame.argc <= s->argc_max);
     c->frame_ready = true;
 }
 

@@ -72,7 +72,7 @@ void kv_ahead_batch(struct kv_ahead *a, const struct kv_ahead_input *in, uint32_
 /*
  * The next frame of owner's input in[start, end), which its parser has not begun:
  * true with *frame (a whole multibulk frame at in[start]) when the fast parse found
- * one. Consumes the peek. The frame stays owner's taken frame until
+ * one; *frame is not written otherwise. Consumes the peek. The frame stays owner's taken frame until
  * kv_ahead_run_end or kv_ahead_clear.
  */
 bool kv_ahead_take(struct kv_ahead *a, const void *owner, struct kv_ahead_peek *peek,
