@@ -312,7 +312,7 @@ static void cmd_info(struct kv_cmd_ctx *c) {
 }
 
 static const struct kv_cmd info_cmds[] = {
-    {"info", -1, 0, cmd_info, bound_info, NULL},
+    {"info", -1, 0, cmd_info, bound_info, NULL, KV_NOKEYS},
 };
 
 const struct kv_cmd_group kv_cmds_info = {info_cmds, KV_ARRAY_LEN(info_cmds)};

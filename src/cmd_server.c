@@ -184,21 +184,21 @@ static void cmd_client(struct kv_cmd_ctx *c) {
 }
 
 static const struct kv_cmd server_cmds[] = {
-    {"ping", -1, KV_CMD_FAST, cmd_ping, bound_echo, NULL},
-    {"echo", 2, KV_CMD_FAST, cmd_echo, bound_echo, NULL},
-    {"quit", -1, KV_CMD_NOQUEUE | KV_CMD_FAST | KV_CMD_NOAUTH, cmd_quit, NULL, NULL},
-    {"select", 2, KV_CMD_FAST, cmd_select, NULL, NULL},
-    {"dbsize", 1, KV_CMD_READONLY | KV_CMD_FAST, cmd_dbsize, NULL, NULL},
-    {"flushall", -1, KV_CMD_WRITE, cmd_flush, NULL, NULL},
-    {"flushdb", -1, KV_CMD_WRITE, cmd_flush, NULL, NULL},
-    {"multi", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_multi, NULL, NULL},
-    {"exec", 1, KV_CMD_NOQUEUE, cmd_exec, NULL, NULL},
-    {"discard", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_discard, NULL, NULL},
-    {"watch", -2, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_watch, NULL, NULL},
-    {"unwatch", 1, KV_CMD_FAST, cmd_unwatch, NULL, NULL},
-    {"time", 1, KV_CMD_FAST, cmd_time, NULL, NULL},
-    {"command", -1, 0, cmd_command, NULL, NULL},
-    {"client", -2, 0, cmd_client, NULL, NULL},
+    {"ping", -1, KV_CMD_FAST, cmd_ping, bound_echo, NULL, KV_NOKEYS},
+    {"echo", 2, KV_CMD_FAST, cmd_echo, bound_echo, NULL, KV_NOKEYS},
+    {"quit", -1, KV_CMD_NOQUEUE | KV_CMD_FAST | KV_CMD_NOAUTH, cmd_quit, NULL, NULL, KV_NOKEYS},
+    {"select", 2, KV_CMD_FAST, cmd_select, NULL, NULL, KV_NOKEYS},
+    {"dbsize", 1, KV_CMD_READONLY | KV_CMD_FAST, cmd_dbsize, NULL, NULL, KV_NOKEYS},
+    {"flushall", -1, KV_CMD_WRITE, cmd_flush, NULL, NULL, KV_NOKEYS},
+    {"flushdb", -1, KV_CMD_WRITE, cmd_flush, NULL, NULL, KV_NOKEYS},
+    {"multi", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_multi, NULL, NULL, KV_NOKEYS},
+    {"exec", 1, KV_CMD_NOQUEUE, cmd_exec, NULL, NULL, KV_NOKEYS},
+    {"discard", 1, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_discard, NULL, NULL, KV_NOKEYS},
+    {"watch", -2, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_watch, NULL, NULL, KV_KEYS(1, -1, 1)},
+    {"unwatch", 1, KV_CMD_FAST, cmd_unwatch, NULL, NULL, KV_NOKEYS},
+    {"time", 1, KV_CMD_FAST, cmd_time, NULL, NULL, KV_NOKEYS},
+    {"command", -1, 0, cmd_command, NULL, NULL, KV_NOKEYS},
+    {"client", -2, 0, cmd_client, NULL, NULL, KV_NOKEYS},
 };
 
 const struct kv_cmd_group kv_cmds_server = {server_cmds, KV_ARRAY_LEN(server_cmds)};

@@ -65,6 +65,7 @@ static void lookup_add(struct kv_engine *e, const struct kv_cmd *cmd) {
     uint32_t n = (uint32_t)strlen(cmd->name);
     KV_ASSERT(n > 0 && n < NAME_MAX_LEN);
     for (uint32_t i = 0; i < n; i++) KV_ASSERT(cmd->name[i] >= 'a' && cmd->name[i] <= 'z');
+    KV_ASSERT(kv_cmd_keyspec_valid(&cmd->keys));
     uint32_t i = name_hash((const uint8_t *)cmd->name, n) & (KV_CMD_LOOKUP_SIZE - 1);
     for (uint32_t probe = 0; probe < KV_CMD_LOOKUP_SIZE; probe++) {
         if (e->lookup[i] == NULL) {
@@ -555,6 +556,15 @@ uint32_t kv_engine_cmd_flags(struct kv_engine *e, uint32_t argc, const struct kv
 bool kv_engine_would_queue(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv) {
     const struct kv_cmd *cmd = lookup(e, argv[0]);
     return cmd != NULL && arity_ok(cmd, argc) && !runs_in_multi(cmd);
+}
+
+int64_t kv_engine_keys(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv,
+                       uint32_t *pos, uint32_t cap) {
+    KV_ASSERT(argc >= 1 && argv != NULL);
+    const struct kv_cmd *cmd = lookup(e, argv[0]);
+    if (cmd == NULL) return KV_KEYS_UNKNOWN;
+    if (!arity_ok(cmd, argc)) return KV_KEYS_ARITY;
+    return kv_cmd_keys(cmd, argc, argv, pos, cap);
 }
 
 static void observe(struct kv_engine *e, const struct kv_cmd_ctx *ctx, uint32_t reply_from) {

@@ -41,7 +41,7 @@
 #define ITEM_TTL_BYTES 8u
 #define ITEM_ADDR_RESIDUE 4u      /* kv_alloc payloads sit at 4 mod 8 */
 #define KS_RANDOM_TRIES 1024u     /* kv_ks_random draws before giving up */
-#define KS_PREFETCH_BYTES 2048u   /* of a value, by kv_ks_prefetch_batch */
+#define KS_PREFETCH_BYTES 2048u   /* of a value, by kv_ks_hint_items */
 
 struct kv_item {
     uint32_t meta;
@@ -193,8 +193,7 @@ static bool eq_ref(void *ctx, uint32_t ref, const uint8_t *key, uint32_t klen) {
 
 /*
  * Keys are unique in the index, so if the memo slot holds this very key it is the
- * key's slot, whatever happened since: no invalidation is needed. The memo is a
- * cache, not keyspace state, hence the write through a const pointer's copy.
+ * key's slot, whatever happened since: no invalidation is needed.
  */
 static int64_t slot_by_memo(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
     uint32_t memo = ks->memo_slot;
@@ -207,44 +206,44 @@ static int64_t slot_by_memo(struct kv_keyspace *ks, const uint8_t *key, uint32_t
     return slot;
 }
 
-/* The caches (memo, hint) are not keyspace state: hence the write through a const
- * pointer's copy. */
-static int64_t slot_of_key(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
-    struct kv_keyspace *cache = (struct kv_keyspace *)(uintptr_t)ks;
-    if (key != ks->hint_key || klen != ks->hint_len) return slot_by_memo(cache, key, klen);
-    if (ks->hint_looked && ks->hint_epoch == ks->table.epoch) {
-        KV_ASSERT(ks->hint_slot < 0 || kv_table_ref_at(&ks->table, (uint32_t)ks->hint_slot) != 0);
-        return ks->hint_slot;
+/* The slot of key: through the hint when it names these very bytes. */
+static int64_t slot_of_key(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
+    struct kv_ks_hint *h = &ks->hint;
+    if (key != h->key || klen != h->len) return slot_by_memo(ks, key, klen);
+    if (h->looked && h->epoch == ks->table.epoch) {
+        KV_ASSERT(h->slot < 0 || kv_table_ref_at(&ks->table, (uint32_t)h->slot) != 0);
+        return h->slot;
     }
     int64_t slot;
-    if (ks->hint_hashed) {
-        slot = kv_table_find(&ks->table, ks->hint_hash, eq_key, cache, key, klen);
-        if (slot >= 0) cache->memo_slot = (uint32_t)slot;
+    if (h->hashed) {
+        slot = kv_table_find(&ks->table, h->hash, eq_key, ks, key, klen);
+        if (slot >= 0) ks->memo_slot = (uint32_t)slot;
     } else {
-        slot = slot_by_memo(cache, key, klen);
+        slot = slot_by_memo(ks, key, klen);
     }
-    cache->hint_looked = true;
-    cache->hint_epoch = ks->table.epoch;
-    cache->hint_slot = slot;
+    h->looked = true;
+    h->epoch = ks->table.epoch;
+    h->slot = slot;
     return slot;
 }
 
-void kv_ks_hint(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen, bool hashed,
-                uint64_t hash) {
-    KV_ASSERT(key != NULL && ks->hint_key == NULL);
-    ks->hint_key = key;
-    ks->hint_len = klen;
-    ks->hint_hashed = hashed;
-    ks->hint_hash = hash;
-    ks->hint_looked = false;
+void kv_ks_hint_key(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen, bool hashed,
+                    uint64_t hash) {
+    KV_ASSERT(key != NULL && ks->hint.key == NULL);
+    struct kv_ks_hint *h = &ks->hint; /* epoch and slot are set by the first lookup */
+    h->key = key;
+    h->len = klen;
+    h->hashed = hashed;
+    h->hash = hash;
+    h->looked = false;
 }
 
 void kv_ks_hint_clear(struct kv_keyspace *ks) {
     KV_ASSERT(ks != NULL);
-    ks->hint_key = NULL;
+    ks->hint.key = NULL;
 }
 
-uint64_t kv_ks_prefetch_slot(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
+uint64_t kv_ks_hint_slot(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
     KV_ASSERT(key != NULL || klen == 0);
     uint64_t h = kv_table_hash(&ks->table, key, klen);
     kv_table_prefetch(&ks->table, h);
@@ -274,8 +273,8 @@ static inline uint64_t head_end(uint64_t klen) {
  * values, up to KS_PREFETCH_BYTES. Only refs the index holds are read: always live
  * items.
  */
-void kv_ks_prefetch_batch(const struct kv_keyspace *ks, const uint64_t *hash,
-                          const uint32_t *klen, uint32_t n) {
+void kv_ks_hint_items(const struct kv_keyspace *ks, const uint64_t *hash,
+                      const uint32_t *klen, uint32_t n) {
     KV_ASSERT(ks->table.slots != NULL && n <= KV_KS_PREFETCH_BATCH_MAX);
     uint32_t ref[KV_KS_PREFETCH_BATCH_MAX];
     for (uint32_t i = 0; i < n; i++) {
@@ -463,7 +462,7 @@ struct kv_item *kv_ks_find_read(struct kv_keyspace *ks, const uint8_t *key, uint
     return it;
 }
 
-struct kv_item *kv_ks_peek(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
+struct kv_item *kv_ks_peek(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen) {
     KV_ASSERT(ks != NULL);
     KV_ASSERT(key != NULL || klen == 0);
     int64_t slot = slot_of_key(ks, key, klen);

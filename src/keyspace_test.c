@@ -659,7 +659,7 @@ TEST(test_capacity_64mb) {
 static void list_push(struct kv_keyspace *ks, struct kv_item *it, const char *s) ;
 
 /*
- * The running command's key (kv_ks_hint): a hashed hint's hash is what the first
+ * The running command's key (kv_ks_hint_key): a hashed hint's hash is what the first
  * lookup uses; later lookups reuse its slot until an insert or removal; a cleared
  * hint leaves the same address free to hold another key.
  */
@@ -674,13 +674,13 @@ TEST(test_hint_shares_lookups) {
     }
     char buf[16] = "key:0042"; /* a request's argument, at a fixed address */
     const uint8_t *k = (const uint8_t *)buf;
-    uint64_t hash = kv_ks_prefetch_slot(&f.ks, k, 8);
-    kv_ks_hint(&f.ks, k, 8, true, hash ^ 0xffffffff00000000ull); /* another home */
+    uint64_t hash = kv_ks_hint_slot(&f.ks, k, 8);
+    kv_ks_hint_key(&f.ks, k, 8, true, hash ^ 0xffffffff00000000ull); /* another home */
     CHECK(kv_ks_find(&f.ks, k, 8) == NULL);         /* the hint's hash was used */
     kv_ks_hint_clear(&f.ks);
-    kv_ks_hint(&f.ks, k, 8, true, hash);
+    kv_ks_hint_key(&f.ks, k, 8, true, hash);
     CHECK(value_is(kv_ks_find(&f.ks, k, 8), "v42"));
-    CHECK(f.ks.hint_looked && f.ks.hint_slot >= 0);
+    CHECK(f.ks.hint.looked && f.ks.hint.slot >= 0);
     CHECK(value_is(kv_ks_peek(&f.ks, k, 8), "v42"));  /* the slot, reused */
     /* A removal moves entries: the slot is looked up again. */
     CHECK(kv_ks_delete_key(&f.ks, (const uint8_t *)"key:0042", 8));
@@ -691,7 +691,7 @@ TEST(test_hint_shares_lookups) {
     memcpy(buf, "key:0043", 8);                       /* the next frame, same address */
     CHECK(value_is(kv_ks_find(&f.ks, k, 8), "v43"));
     /* Unhashed (a lone frame): hashed by the first lookup; growth moves slots. */
-    kv_ks_hint(&f.ks, k, 8, false, 0);
+    kv_ks_hint_key(&f.ks, k, 8, false, 0);
     CHECK(value_is(kv_ks_peek(&f.ks, k, 8), "v43"));
     uint32_t growths = f.ks.table.growths;
     for (uint32_t i = 200; i < 2000; i++) {

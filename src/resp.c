@@ -493,16 +493,16 @@ bool kv_parse_fast(const struct kv_parse_limits *limits, const uint8_t *buf, uin
     return true;
 }
 
-bool kv_parse_peek_key(const uint8_t *buf, uint32_t len, struct kv_slice *key) {
-    KV_ASSERT(key != NULL && (buf != NULL || len == 0));
+bool kv_parse_peek_arg1(const uint8_t *buf, uint32_t len, struct kv_slice *arg) {
+    KV_ASSERT(arg != NULL && (buf != NULL || len == 0));
     uint32_t i = 1, count = 0, l0 = 0, l1 = 0;
     if (len < 4 || buf[0] != '*' || !fast_len(buf, len, &i, &count) || count < 2) return false;
     if (i >= len || buf[i++] != '$' || !fast_len(buf, len, &i, &l0)) return false;
     if ((uint64_t)i + l0 + 3 > len) return false;
     i += l0 + 2;
     if (buf[i++] != '$' || !fast_len(buf, len, &i, &l1) || (uint64_t)i + l1 > len) return false;
-    key->ptr = buf + i;
-    key->len = l1;
+    arg->ptr = buf + i;
+    arg->len = l1;
     KV_ASSERT((uint64_t)i + l1 <= len);
     return true;
 }

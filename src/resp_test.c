@@ -941,14 +941,14 @@ TEST(fast_path_agrees_with_scan_randomized) {
 }
 
 /* The prefetch guess: the second argument of whole frames, never outside buf. */
-TEST(peek_key_guesses_inside_the_buffer) {
+TEST(peek_arg1_guesses_inside_the_buffer) {
     struct kv_slice k;
-    CHECK(kv_parse_peek_key(LIT("*2\r\n$3\r\nGET\r\n$4\r\nkey1\r\n"), &k));
+    CHECK(kv_parse_peek_arg1(LIT("*2\r\n$3\r\nGET\r\n$4\r\nkey1\r\n"), &k));
     CHECK_STR((const char *)k.ptr, k.len, "key1");
-    CHECK(kv_parse_peek_key(LIT("*3\r\n$5\r\nLPUSH\r\n$0\r\n\r\n$1\r\nx\r\n"), &k) && k.len == 0);
-    CHECK(!kv_parse_peek_key(LIT("*1\r\n$4\r\nPING\r\n"), &k));    /* no key */
-    CHECK(!kv_parse_peek_key(LIT("*2\r\n$3\r\nGET\r\n$4\r\nke"), &k)); /* cut short */
-    CHECK(!kv_parse_peek_key(LIT("GET key\r\n"), &k));             /* inline */
+    CHECK(kv_parse_peek_arg1(LIT("*3\r\n$5\r\nLPUSH\r\n$0\r\n\r\n$1\r\nx\r\n"), &k) && k.len == 0);
+    CHECK(!kv_parse_peek_arg1(LIT("*1\r\n$4\r\nPING\r\n"), &k));    /* no argv[1] */
+    CHECK(!kv_parse_peek_arg1(LIT("*2\r\n$3\r\nGET\r\n$4\r\nke"), &k)); /* cut short */
+    CHECK(!kv_parse_peek_arg1(LIT("GET key\r\n"), &k));             /* inline */
     struct kv_prng r;
     kv_prng_init(&r, 77);
     for (uint32_t n = 0; n < 20000; n++) { /* random bytes: any slice stays inside */
@@ -958,7 +958,7 @@ TEST(peek_key_guesses_inside_the_buffer) {
         if (len > 0 && kv_prng_below(&r, 2)) buf[0] = '*';
         uint8_t *exact = malloc(len > 0 ? len : 1); /* ASan: no read past len */
         memcpy(exact, buf, len);
-        if (kv_parse_peek_key(exact, len, &k))
+        if (kv_parse_peek_arg1(exact, len, &k))
             CHECK(k.ptr >= exact && k.ptr + k.len <= exact + len);
         free(exact);
     }
@@ -998,7 +998,7 @@ int main(void) {
     RUN(fast_path_exact_cases);
     RUN(fast_path_every_two_byte_length);
     RUN(fast_path_agrees_with_scan_randomized);
-    RUN(peek_key_guesses_inside_the_buffer);
+    RUN(peek_arg1_guesses_inside_the_buffer);
     RUN(canary_harness_detects_mismatch);
     TEST_SUMMARY("resp");
 }

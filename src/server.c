@@ -197,6 +197,7 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
     s->limits.inline_max = c->proto_inline_max_size;
     uint64_t sm = seed;
     kv_ks_init(&s->ks, c, kv_arena_get(a, L_KEYSPACE), kv_splitmix64(&sm));
+    kv_ahead_init(&s->ahead, &s->ks, &s->limits);
     struct kv_engine_init ei = {
         .watchers = kv_arena_get(a, L_WATCHERS),
         .watchers_cap = c->maxclients,
@@ -397,7 +398,6 @@ static uint32_t frame_decode(struct kv_server *s, struct kv_conn *c, uint32_t st
     KV_ASSERT(f->kind != KV_FRAME_EMPTY);
     KV_ASSERT(f->argc <= s->argc_max);
     uint8_t *buf = c->in + start;
-    s->argv_conn = NULL;
     if (f->kind == KV_FRAME_INLINE) {
         KV_ASSERT(f->frame_len <= s->cfg->proto_inline_max_size); /* the parser's limit */
         memcpy(s->inline_buf, buf, f->frame_len);
@@ -524,9 +524,9 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
         return true;
     }
     uint32_t start = c->in_start;
-    bool ahead = s->argv_conn == c;
-    const struct kv_slice *argv = ahead ? s->ahead_argv + s->argv_ahead->argv_off : s->argv;
-    uint32_t argc = ahead ? c->frame.argc : frame_decode(s, c, start, &c->frame);
+    const struct kv_slice *argv = kv_ahead_argv(&s->ahead, c); /* parsed ahead, or: */
+    uint32_t argc = argv != NULL ? c->frame.argc : frame_decode(s, c, start, &c->frame);
+    if (argv == NULL) argv = s->argv;
     uint64_t bound;
     struct kv_prepared prep;
     bool is_exec = kv_engine_is_exec(&s->engine, &c->session, argc, argv);
@@ -535,21 +535,17 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
         argc = frame_decode(s, c, start, &c->frame);
         argv = s->argv;
     }
-    if (argc >= 2 && !is_exec) {
-        bool hashed = ahead && s->argv_ahead->hashed;
-        kv_ks_hint(&s->ks, argv[1].ptr, argv[1].len, hashed, hashed ? s->argv_ahead->hash : 0);
-    }
+    kv_ahead_run_begin(&s->ahead, argc, argv); /* EXEC: argc is 1, no hint */
     kv_engine_prepare(&s->engine, &c->session, argc, argv, &prep);
     if (!is_exec) bound = prep.reply_bound;
     if (!ensure_out(s, c, bound)) {
-        kv_ks_hint_clear(&s->ks);
+        kv_ahead_run_end(&s->ahead); /* decoded again when it runs */
         return false;
     }
     struct kv_reply r;
     kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
     enum kv_exec x = kv_engine_execute_prepared(&s->engine, &c->session, argc, argv, &prep, &r);
-    kv_ks_hint_clear(&s->ks); /* before c's input can change */
-    s->argv_conn = NULL;
+    kv_ahead_run_end(&s->ahead); /* before c's input can change */
     if (x == KV_EXEC_RUN_QUEUED) exec_queued(s, c, &r);
     KV_ASSERT(r.len <= r.cap);
     c->out_len += r.len;
@@ -612,79 +608,23 @@ static bool reply_pending_error(struct kv_server *s, struct kv_conn *c) {
     return true;
 }
 
-/*
- * Lookahead: parses the complete frames at the head of c's input in one pass
- * (kv_parse_fast), hashes each one's key (argv[1]) and prefetches its index slot,
- * then prefetches the items those slots point at. By the time a frame runs, its
- * lookups mostly hit the cache: with many keys the index and the items are far
- * larger than the caches, and a pipeline of misses one after the other was the
- * largest cost per request in the profile. Returns the frames found.
- */
-static uint32_t lookahead(struct kv_server *s, struct kv_conn *c) {
-    KV_ASSERT(!c->frame_ready && c->state == KV_CONN_OPEN);
-    s->ahead_conn = NULL;
-    if (!kv_parser_fresh(&c->parser)) return 0; /* a frame is half-scanned */
-    uint32_t pos = c->in_start, n = 0, used = 0;
-    for (; n < KV_AHEAD_FRAMES; n++) {
-        struct kv_parse_result f;
-        struct kv_ahead *a = &s->ahead[n];
-        if (!kv_parse_fast(&s->limits, c->in + pos, c->in_end - pos, s->ahead_argv + used,
-                           KV_AHEAD_ARGV - used, &f))
-            break;
-        *a = (struct kv_ahead){pos, f.frame_len, f.argc, used, false, 0};
-        used += f.argc;
-        pos += f.frame_len;
-    }
-    KV_ASSERT(pos <= c->in_end && used <= KV_AHEAD_ARGV);
-    /* A lone frame's key is used at once (a prefetch cannot overlap anything) and
-     * prefetch_ready has already fetched it at P=1: prefetch only a pipeline. Its
-     * hash is reused when prefetch_ready peeked at these very bytes. */
-    if (n == 1 && s->ahead[0].argc >= 2 && c->peek_key != NULL) {
-        const struct kv_slice *key = &s->ahead_argv[s->ahead[0].argv_off + 1];
-        s->ahead[0].hashed = key->ptr == c->peek_key && key->len == c->peek_len;
-        s->ahead[0].hash = s->ahead[0].hashed ? c->peek_hash : 0;
-    }
-    c->peek_key = NULL;
-    if (n >= 2) {
-        uint64_t hash[KV_AHEAD_FRAMES];
-        uint32_t klen[KV_AHEAD_FRAMES];
-        uint32_t keys = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            if (s->ahead[i].argc < 2) continue;
-            const struct kv_slice *key = &s->ahead_argv[s->ahead[i].argv_off + 1];
-            klen[keys] = key->len;
-            hash[keys] = kv_ks_prefetch_slot(&s->ks, key->ptr, key->len);
-            s->ahead[i].hash = hash[keys++];
-            s->ahead[i].hashed = true;
-        }
-        KV_ASSERT(keys <= n);
-        kv_ks_prefetch_batch(&s->ks, hash, klen, keys);
-    }
-    s->ahead_n = n;
-    s->ahead_next = 0;
-    if (n > 0) s->ahead_conn = c;
-    return n;
-}
-
-/* Makes the next lookahead frame c's ready frame; run_frame takes its arguments
- * where lookahead() left them (ahead_argv), without a copy: perf put half of
- * kv_server_run_once's user samples at LPUSH P=1 on the copy's stores into s->argv. */
+/* Makes c's next frame, parsed ahead (src/ahead.c), its ready frame if it can:
+ * run_frame then takes its arguments where the lookahead left them. */
 static void take_ahead(struct kv_server *s, struct kv_conn *c) {
-    if ((s->ahead_conn != c || s->ahead_next == s->ahead_n) && lookahead(s, c) == 0) return;
-    const struct kv_ahead *a = &s->ahead[s->ahead_next++];
-    KV_ASSERT(a->start == c->in_start && a->argc <= s->argc_max);
-    KV_ASSERT(a->argv_off + a->argc <= KV_AHEAD_ARGV);
-    c->frame = (struct kv_parse_result){KV_FRAME_MULTIBULK, a->frame_len, a->argc, NULL};
+    KV_ASSERT(!c->frame_ready && c->state == KV_CONN_OPEN);
+    if (!kv_parser_fresh(&c->parser)) return; /* a frame is half-scanned */
+    /* c->frame is written only when a frame is taken */
+    if (!kv_ahead_take(&s->ahead, c, &c->ahead_peek, c->in, c->in_start, c->in_end, &c->frame))
+        return;
+    KV_ASSERT(c->frame.argc <= s->argc_max);
     c->frame_ready = true;
-    s->argv_conn = c; /* run_frame skips decoding */
-    s->argv_ahead = a;
 }
 
 /* Parses and executes every complete frame it can; stops when blocked. */
 static void conn_process(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(c->state == KV_CONN_OPEN);
     /* Cached arguments never outlive one conn_process: c's input may move after it. */
-    KV_ASSERT(s->argv_conn == NULL && s->ahead_conn == NULL);
+    KV_ASSERT(kv_ahead_idle(&s->ahead));
     for (uint32_t i = 0; i <= c->in_cap; i++) { /* each pass consumes >= 1 byte */
         if (c->waiting_in || c->waiting_out) break;
         if (c->pending_error != NULL) {
@@ -714,14 +654,13 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
                 c->pending_error = f.error;
                 continue;
             }
-            KV_ASSERT(s->argv_conn == NULL); /* run_frame decodes this one */
+            KV_ASSERT(kv_ahead_argv(&s->ahead, c) == NULL); /* run_frame decodes this one */
             c->frame = f;
             c->frame_ready = true;
         }
         if (!run_frame(s, c)) break;
     }
-    s->ahead_conn = NULL; /* c's input may move from here on: */
-    s->argv_conn = NULL;  /* a blocked frame is decoded again when it runs */
+    kv_ahead_clear(&s->ahead, &c->ahead_peek); /* c's input may move from here on */
     if (c->state != KV_CONN_OPEN) return;
     if (c->in_start == c->in_end && c->keep_start == KV_KEEP_NONE && !recv_into_in(c))
         c->in_start = c->in_end = 0;
@@ -951,7 +890,7 @@ static void conn_open(struct kv_server *s, uint32_t slot, int32_t handle) {
     uint32_t gen = c->gen;
     bool in_ready = c->in_ready; /* a closed slot may still sit on the ready queue */
     uint8_t *small_in = c->small_in, *small_out = c->small_out;
-    KV_ASSERT(s->argv_conn == NULL && s->ahead_conn == NULL); /* see conn_process */
+    KV_ASSERT(kv_ahead_idle(&s->ahead)); /* see conn_process */
     memset(c, 0, sizeof(*c));
     c->slot = slot;
     c->gen = gen;
@@ -1202,30 +1141,20 @@ void kv_server_start(struct kv_server *s) {
     arm_tick(s);
 }
 
-/*
- * Lookahead across connections (without pipelining, each has one frame): the first
- * frame's key of the next `n` ready connections, slots then items, as lookahead()
- * does within one connection. The key is only peeked at (lookahead() parses the
- * frame when its connection runs): a wrong guess costs a useless prefetch.
- */
+/* The first frames of the next `n` ready connections: their keys are prefetched
+ * (kv_ahead_batch), as the lookahead does within one connection's pipeline. */
 static void prefetch_ready(struct kv_server *s, uint32_t n) {
     KV_ASSERT(n <= s->ready_len && n <= KV_AHEAD_FRAMES);
-    uint64_t hash[KV_AHEAD_FRAMES];
-    uint32_t klen[KV_AHEAD_FRAMES];
-    uint32_t found = 0;
+    struct kv_ahead_input in[KV_AHEAD_FRAMES];
+    uint32_t m = 0;
     for (uint32_t i = 0; i < n; i++) {
         struct kv_conn *c = &s->conns[s->ready[(s->ready_head + i) % s->conns_cap]];
-        struct kv_slice key;
         if (c->state != KV_CONN_OPEN || c->frame_ready || !kv_parser_fresh(&c->parser)) continue;
-        if (!kv_parse_peek_key(c->in + c->in_start, c->in_end - c->in_start, &key)) continue;
-        klen[found] = key.len;
-        hash[found] = kv_ks_prefetch_slot(&s->ks, key.ptr, key.len);
-        c->peek_key = key.ptr; /* lookahead() reuses the hash: process_ready clears it */
-        c->peek_len = key.len;
-        c->peek_hash = hash[found++];
+        in[m++] = (struct kv_ahead_input){&c->ahead_peek, c->in + c->in_start,
+                                          c->in_end - c->in_start};
     }
-    KV_ASSERT(found <= n);
-    kv_ks_prefetch_batch(&s->ks, hash, klen, found);
+    KV_ASSERT(m <= n);
+    kv_ahead_batch(&s->ahead, in, m);
 }
 
 static void process_ready(struct kv_server *s) {
@@ -1240,8 +1169,7 @@ static void process_ready(struct kv_server *s) {
         struct kv_conn *c = &s->conns[slot];
         KV_ASSERT(c->in_ready && slot < s->conns_cap);
         c->in_ready = false;
-        if (c->state == KV_CONN_OPEN) conn_process(s, c);
-        c->peek_key = NULL; /* only this pass's bytes were peeked at */
+        if (c->state == KV_CONN_OPEN) conn_process(s, c); /* its peek ends with it */
     }
 }
 

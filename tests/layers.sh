@@ -6,6 +6,8 @@
 # Each layer writes only its own counters (include/kv/stats.h): the server's
 # (kv_net_stats) only in server.c, the keyspace's (kv_ks_stats) only in keyspace.c,
 # the engine's (kv_engine_stats) only in engine.c and multi.c.
+# The speed work (prefetching, the keyspace hint, the parser's peek) is called from
+# src/ahead.c only (the keyspace and the parser define it).
 # The last line is "layers: N passed, M failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -42,5 +44,18 @@ W='(\+\+|--|\+=|-=|= )'
 check_counters server "->net(->|\\.)[a-z_]+ *$W" src/server.c
 check_counters keyspace "\bstats\.(keyspace_|expired_|evict)[a-z_]* *$W" src/keyspace.c
 check_counters engine "\bstats\.(total_commands_processed|security_warnings) *$W" src/engine.c src/multi.c
+others=0
+for f in src/*.c; do
+    case "$f" in *_test.c|src/ahead.c|src/keyspace.c|src/resp.c) continue ;; esac
+    hits=$(grep -nE 'kv_ks_hint_|kv_parse_peek_' "$f" | grep -vE '^[0-9]+:\s*(\*|/\*|//)' || true)
+    if [ -n "$hits" ]; then
+        others=$((others + 1)); echo "FAIL $f does ahead.c's work:"; echo "$hits" | sed 's/^/    /'
+    fi
+done
+if [ "$others" -eq 0 ]; then
+    passed=$((passed + 1)); echo "PASS only src/ahead.c prefetches and hints"
+else
+    failed=$((failed + 1))
+fi
 echo "layers: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -44,6 +44,25 @@ static inline bool kv_cmd_sub(const struct kv_cmd_ctx *c, uint32_t i, const char
     return i < c->argc && kv_slice_eq_nocase(c->argv[i], lower);
 }
 
+/*
+ * Which arguments are keys, in Redis's legacy terms (COMMAND INFO's first key, last
+ * key, step): argv[first], argv[first + step], ... up to argv[last], where a negative
+ * last counts from the end (-1: the last argument); a row says KV_KEYS(first, last,
+ * step), or KV_NOKEYS. Redis reports 0, 0, 0 for a command whose keys move
+ * (movablekeys); such a row says KV_KEYNUM(i): argv[i] counts the keys that follow
+ * it (LMPOP numkeys key...). kv_cmd_keys (src/keyspec.c) reads them; COMMAND
+ * GETKEYS and cluster slots will.
+ */
+struct kv_cmd_keyspec {
+    int8_t first;
+    int8_t last;
+    int8_t step;
+    uint8_t keynum;
+};
+#define KV_KEYS(first, last, step) {(first), (last), (step), 0}
+#define KV_KEYNUM(i) {0, 0, 0, (i)}
+#define KV_NOKEYS {0, 0, 0, 0}
+
 struct kv_cmd {
     const char *name;            /* lower case */
     int32_t arity;               /* n: exactly n args (name included); -n: at least n */
@@ -55,7 +74,21 @@ struct kv_cmd {
      * largest single block (*largest; 0: none), from the keyspace as it is (no side
      * effects). NULL: estimated from the argument lengths. */
     void (*room)(struct kv_cmd_ctx *ctx, uint64_t *need, uint64_t *largest);
+    struct kv_cmd_keyspec keys;  /* KV_KEYS(), KV_KEYNUM() or KV_NOKEYS */
 };
+
+/*
+ * The key arguments of the frame argv[0..argc) for `cmd` (arity already checked):
+ * their indexes into argv, ascending, the first `cap` of them written to pos[].
+ * Returns how many keys the frame names (may exceed cap). For no key at all Redis's
+ * COMMAND GETKEYS says "The command has no key arguments" (PING: no keyspec) or
+ * "Invalid arguments specified for command" (an LMPOP whose numkeys is unusable).
+ * Never allocates; O(keys).
+ */
+uint32_t kv_cmd_keys(const struct kv_cmd *cmd, uint32_t argc, const struct kv_slice *argv,
+                     uint32_t *pos, uint32_t cap);
+/* The spec is well formed (the engine asserts it for every command at init). */
+bool kv_cmd_keyspec_valid(const struct kv_cmd_keyspec *k);
 
 /* Command groups, each defined in its own src/cmd_<group>.c. */
 struct kv_cmd_group {

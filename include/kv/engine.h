@@ -209,6 +209,14 @@ bool kv_engine_would_queue(struct kv_engine *e, uint32_t argc, const struct kv_s
 /* Flags of a known command (0 if unknown); *sized: its reply depends on the data. */
 uint32_t kv_engine_cmd_flags(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv,
                              bool *sized);
+/* The key arguments of a frame (COMMAND GETKEYS, cluster slots): kv_cmd_keys for
+ * the command argv[0] names, or KV_KEYS_UNKNOWN (no such command: "Invalid command
+ * specified") or KV_KEYS_ARITY (argc fails its arity: "Invalid number of arguments
+ * specified for command"). pos[] gets at most cap indexes; no allocation. */
+#define KV_KEYS_UNKNOWN (-1)
+#define KV_KEYS_ARITY (-2)
+int64_t kv_engine_keys(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv,
+                       uint32_t *pos, uint32_t cap);
 /* Reply bound of the command as if run now, outside MULTI (EXEC sums these). */
 uint64_t kv_engine_cmd_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                              const struct kv_slice *argv);

@@ -53,6 +53,19 @@ struct kv_ks_stats {
 
 typedef void (*kv_ks_evict_fn)(void *ctx, const uint8_t *key, uint32_t klen);
 
+/* The running command's key (kv_ks_hint_key): its address and length, its hash if
+ * the caller computed it, and the slot its last lookup found (-1: none) while the
+ * index's epoch is unchanged. A cache: never a different result. */
+struct kv_ks_hint {
+    const uint8_t *key;          /* NULL: no hint */
+    uint32_t len;
+    bool hashed;
+    bool looked;
+    uint32_t epoch;
+    uint64_t hash;
+    int64_t slot;
+};
+
 struct kv_keyspace {
     struct kv_table table;
     struct kv_alloc alloc;
@@ -80,34 +93,13 @@ struct kv_keyspace {
     /* The slot of the last key found: a GET looks its key up for the reply bound and
      * again to run. A cache only: checked against the slot's key before use. */
     uint32_t memo_slot;
-    /* The running command's key (kv_ks_hint): its address and length, its hash if
-     * the caller computed it, and the slot its last lookup found (-1: none) while
-     * the index's epoch is unchanged. */
-    const uint8_t *hint_key;
-    uint32_t hint_len;
-    bool hint_hashed;
-    bool hint_looked;
-    uint32_t hint_epoch;
-    uint64_t hint_hash;
-    int64_t hint_slot;
+    struct kv_ks_hint hint;      /* the running command's key (kv_ks_hint_key) */
 };
 
 /* Index capacity and data bytes for a config; their sum is maxmemory. */
 uint32_t kv_ks_index_capacity(const struct kv_config *c);
 void kv_ks_init(struct kv_keyspace *ks, const struct kv_config *c, void *mem,
                 uint64_t prng_seed);
-/*
- * The running command's key, at `key` (the server passes argv[1] of each frame):
- * the lookups of exactly this address and length share their work. The first one
- * uses `hash` when `hashed` (the server's lookahead hashed the key to prefetch its
- * slot) and skips the memo check, a shortcut around hashing; the next ones, a
- * command's run after its reply bound, reuse the slot it found while no insert or
- * removal happened since. The caller clears the hint (kv_ks_hint_clear) before the
- * bytes at `key` can change: the address is all that is compared.
- */
-void kv_ks_hint(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen, bool hashed,
-                uint64_t hash);
-void kv_ks_hint_clear(struct kv_keyspace *ks);
 /* Run-time options (CONFIG SET): policy, samples, eviction bounds and the memory
  * limit (c->maxmemory, at most what was mapped). Takes effect at the next write. */
 void kv_ks_configure(struct kv_keyspace *ks, const struct kv_config *c);
@@ -196,19 +188,31 @@ struct kv_item *kv_ks_copy(struct kv_keyspace *ks, const struct kv_item *src,
                            const uint8_t *dstkey, uint32_t dstklen);
 
 /*
- * Prefetching for a batch of lookups (no effect on contents): kv_ks_prefetch_slot
- * hashes one key and prefetches its index slot; once every key of the batch had
- * that, kv_ks_prefetch_batch prefetches the items and values (first 2 KiB) the
- * slots probably point at.
+ * Hints, for speed only (src/ahead.c is their one caller); none changes contents
+ * or a result.
+ * kv_ks_hint_slot hashes one key and prefetches its index slot (returns the hash);
+ * once every key of a batch had that, kv_ks_hint_items prefetches the items and
+ * values (first 2 KiB) the slots probably point at.
+ * kv_ks_hint_key names the running command's key, at `key`: the lookups of exactly
+ * this address and length share their work. The first one uses `hash` when
+ * `hashed` (the lookahead hashed the key to prefetch its slot) and skips the memo
+ * check, a shortcut around hashing; the next ones, a command's run after its reply
+ * bound, reuse the slot it found while no insert or removal happened since. The
+ * caller clears it (kv_ks_hint_clear) before the bytes at `key` can change: the
+ * address is all that is compared.
  */
 #define KV_KS_PREFETCH_BATCH_MAX 32u
-uint64_t kv_ks_prefetch_slot(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
-void kv_ks_prefetch_batch(const struct kv_keyspace *ks, const uint64_t *hash,
-                          const uint32_t *klen, uint32_t n);
+uint64_t kv_ks_hint_slot(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
+void kv_ks_hint_items(const struct kv_keyspace *ks, const uint64_t *hash,
+                      const uint32_t *klen, uint32_t n);
+void kv_ks_hint_key(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen, bool hashed,
+                    uint64_t hash);
+void kv_ks_hint_clear(struct kv_keyspace *ks);
 
-/* Lookup without side effects (no expiry, LRU or stats; may return an expired
- * item): for reply_bound functions. */
-struct kv_item *kv_ks_peek(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
+/* Lookup without side effects on the data (no expiry, LRU or stats; may return an
+ * expired item): for reply_bound functions. Not const: it fills the lookup caches
+ * (the memo slot, the hint's slot). */
+struct kv_item *kv_ks_peek(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
 bool kv_ks_item_expired(const struct kv_keyspace *ks, const struct kv_item *it);
 /* Seconds since the last access, as OBJECT IDLETIME counts them. */
 uint32_t kv_item_idle_s(const struct kv_keyspace *ks, const struct kv_item *it);

@@ -78,12 +78,11 @@ bool kv_parse_fast(const struct kv_parse_limits *limits, const uint8_t *buf, uin
                    struct kv_slice *argv, uint32_t argv_cap, struct kv_parse_result *res);
 bool kv_parser_fresh(const struct kv_parser *p);
 /*
- * A guess for prefetching, not parsing: where a multibulk frame at buf[0] has its
- * second argument (the key of most commands). Length lines are read as
- * kv_parse_fast reads them; the first payload's terminator and the rest of the
- * frame are not checked, so the slice may be wrong for a malformed frame, but it
- * always lies inside buf[0..len).
+ * A guess, not parsing: where a multibulk frame at buf[0] has its second argument
+ * (src/ahead.c prefetches it). Length lines are read as kv_parse_fast reads them;
+ * the first payload's terminator and the rest of the frame are not checked, so the
+ * slice may be wrong for a malformed frame, but it always lies inside buf[0..len).
  */
-bool kv_parse_peek_key(const uint8_t *buf, uint32_t len, struct kv_slice *key);
+bool kv_parse_peek_arg1(const uint8_t *buf, uint32_t len, struct kv_slice *arg);
 
 #endif

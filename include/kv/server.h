@@ -16,6 +16,7 @@
 #define KV_SERVER_H
 
 #include "kv/activity.h"
+#include "kv/ahead.h"
 #include "kv/arena.h"
 #include "kv/clock.h"
 #include "kv/engine.h"
@@ -79,11 +80,7 @@ struct kv_conn {
     uint64_t hold_ns[2];
     uint64_t hold_moved[2];
     uint64_t activity_mark;  /* kv_activity_note: the last epoch it was counted in */
-    /* prefetch_ready's peek at the first frame's key, for lookahead() to reuse its
-     * hash; set and cleared within one pass of process_ready (NULL: none). */
-    const uint8_t *peek_key;
-    uint64_t peek_hash;
-    uint32_t peek_len;
+    struct kv_ahead_peek ahead_peek; /* src/ahead.c's: only it reads this */
     struct kv_parser parser;
     struct kv_parse_result frame;
     struct kv_session session;
@@ -96,19 +93,6 @@ struct kv_conn {
 static inline uint32_t kv_recv_buf_bytes(const struct kv_config *c) {
     return KV_MIN(c->client_buffer / 4, KV_RECV_BUF_MAX);
 }
-
-#define KV_AHEAD_FRAMES 32u /* frames parsed ahead per connection, per pass */
-_Static_assert(KV_AHEAD_FRAMES <= KV_KS_PREFETCH_BATCH_MAX, "one prefetch batch");
-#define KV_AHEAD_ARGV 128u  /* their arguments, all together */
-
-struct kv_ahead {
-    uint32_t start;          /* offset in the connection's input */
-    uint32_t frame_len;
-    uint32_t argc;
-    uint32_t argv_off;       /* first argument in ahead_argv */
-    bool hashed;             /* hash is argv[1]'s (the lookahead prefetched its slot) */
-    uint64_t hash;
-};
 
 struct kv_server {
     const struct kv_config *cfg; /* the live options (the engine's: CONFIG SET) */
@@ -145,15 +129,8 @@ struct kv_server {
     uint32_t batch_depth;        /* frames per read in the last turn that read (1..16) */
     uint32_t timeout_cursor;
     uint32_t live_conns;     /* slots not FREE (clients and rejects) */
-    struct kv_conn *argv_conn; /* whose ready frame argv holds (NULL: decode again) */
-    const struct kv_ahead *argv_ahead; /* and the lookahead entry it came from */
-    /* Lookahead (see lookahead() in server.c): the complete frames at the head of
-     * one connection's input, parsed once, their keys' index slots prefetched. */
-    struct kv_conn *ahead_conn;
-    uint32_t ahead_n;        /* frames in ahead[] */
-    uint32_t ahead_next;     /* the next one to run */
-    struct kv_ahead ahead[KV_AHEAD_FRAMES];
-    struct kv_slice ahead_argv[KV_AHEAD_ARGV];
+    /* Frames parsed ahead, prefetching, the keyspace hint (src/ahead.c). */
+    struct kv_ahead ahead;
     uint8_t *inline_buf;     /* inline frames are unescaped in a copy, here */
     bool recv_multi;         /* the io has multishot recv (recv_multi_setup) */
     uint32_t recv_buf_bytes; /* kv_recv_buf_bytes() */
