@@ -8,6 +8,7 @@
  */
 #include "kv/config.h"
 #include "kv/io.h"
+#include "kv/log.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -70,6 +71,10 @@ static const struct kv_option kv_options[] = {
     OPT("recv-buffers", OPT_U32, recv_buffers,
         "buffers shared by multishot recvs (client-buffer/4 bytes each, 4kb at most), "
         "a power of two (0: one recv per read)"),
+    OPT("loglevel", OPT_STRING, loglevel, "debug verbose notice warning nothing"),
+    OPT("logfile", OPT_STRING, logfile, "log file, appended to (\"\": standard output)"),
+    OPT("log-buffer-size", OPT_SIZE, log_buffer_size,
+        "the log's ring; lines logged while it is full are dropped and counted"),
     OPT("print-allocation", OPT_FLAG, print_allocation,
         "print the startup allocation table and exit"),
     OPT("help", OPT_FLAG, help, "this text"),
@@ -98,6 +103,8 @@ void kv_config_defaults(struct kv_config *c) {
     c->hz = 10;
     c->batch_wait_us = 30; /* BENCHMARKS.md "Batching wait": measured 0, 30 and 50 */
     c->recv_buffers = 1024; /* BENCHMARKS.md "Multishot recv" */
+    snprintf(c->loglevel, sizeof(c->loglevel), "%s", "notice"); /* Redis's default */
+    c->log_buffer_size = 64u << 10; /* about 500 lines of 128 bytes between two drains */
     KV_ASSERT(kv_config_check(c, NULL, 0) == 0);
 }
 
@@ -315,6 +322,12 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
     if (c->maxmemory_samples < 1 || c->maxmemory_samples > 64)
         return fail(err, cap, "maxmemory-samples: %s%s", "must be 1..64", "");
     if (c->hz < 1 || c->hz > 500) return fail(err, cap, "hz: %s%s", "must be 1..500", "");
+    enum kv_log_level level;
+    if (!kv_log_level_parse(c->loglevel, &level))
+        return fail(err, cap, "loglevel: %s%s",
+                    "must be debug, verbose, notice, warning or nothing", "");
+    if (c->log_buffer_size < KV_LOG_RING_MIN || c->log_buffer_size > (64u << 20))
+        return fail(err, cap, "log-buffer-size: %s%s", "must be 4kb..64mb", "");
     if (c->timeout_s > 365ull * 24 * 3600)
         return fail(err, cap, "timeout: %s%s", "must be at most one year", "");
     return 0;

@@ -47,6 +47,9 @@ struct kv_config {
     uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */
     uint32_t busy_poll_us;          /* watch the ring this long before sleeping (0: off) */
     uint32_t recv_buffers;          /* multishot recv buffers, a power of two (0: off) */
+    char loglevel[16];              /* debug verbose notice warning nothing (log.h) */
+    char logfile[256];              /* "": stdout, as Redis */
+    uint32_t log_buffer_size;       /* the log's ring (src/log.c): full drops lines */
     bool print_allocation;          /* print the allocation table and exit */
     bool help;
 };

@@ -27,6 +27,8 @@
 #include "kv/stats.h"
 #include "kv/watch.h"
 
+struct kv_log;
+
 struct kv_keyspace;
 struct kv_cmd;
 
@@ -98,6 +100,7 @@ struct kv_engine {
     struct kv_watch watch;       /* watched key -> its watchers */
     uint32_t cmd_count;
     const struct kv_engine_observer *observer;
+    struct kv_log *log;          /* the server's (include/kv/log.h); NULL: no log */
     struct kv_reply *exec_out;   /* EXEC in progress: its reply, from exec_from */
     uint32_t exec_from;
     uint32_t exec_left;          /* queued commands not yet run */

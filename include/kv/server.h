@@ -22,6 +22,7 @@
 #include "kv/common.h"
 #include "kv/config.h"
 #include "kv/io.h"
+#include "kv/log.h"
 
 #include "kv/bufpool.h"
 #include "kv/keyspace.h"
@@ -110,6 +111,17 @@ struct kv_ahead {
     uint64_t hash;
 };
 
+/* What the log has said of the counters it reports (server.c, "the log"). */
+struct kv_server_said {
+    uint64_t security;       /* stats.security_warnings seen */
+    uint64_t hold;           /* stats.large_buffer_stall_disconnections seen */
+    uint64_t evicted;        /* stats.evicted_keys seen */
+    uint64_t security_ns;    /* when each warning was last logged */
+    uint64_t hold_ns;
+    bool security_logged;
+    bool hold_logged;
+};
+
 struct kv_server {
     const struct kv_config *cfg;
     struct kv_io *io;
@@ -161,6 +173,10 @@ struct kv_server {
     bool tick_armed;
     bool shutting_down;
     bool stopped;
+    bool shutdown_requested; /* SHUTDOWN ran: kv_server_shutdown after this pass */
+    uint64_t protocol_errors; /* requests refused as malformed (logged at verbose) */
+    struct kv_log log;       /* drained through io (server.c, "the log") */
+    struct kv_server_said said;
 };
 
 void kv_server_layout(const struct kv_config *cfg, struct kv_layout *layout);
@@ -179,6 +195,7 @@ struct kv_keyspace *kv_server_keyspace(struct kv_server *s);
 struct kv_stats *kv_server_stats(struct kv_server *s);
 struct kv_engine *kv_server_engine(struct kv_server *s);
 uint32_t kv_server_connections(const struct kv_server *s);
+struct kv_log *kv_server_log(struct kv_server *s);
 bool kv_server_pools_full(const struct kv_server *s); /* every pooled buffer free */
 
 #endif

@@ -29,6 +29,7 @@ enum kv_session_flag {
     KV_SESSION_DIRTY_CAS = 1u << 2,   /* a watched key changed: EXEC returns nil */
     KV_SESSION_CLOSE = 1u << 3,       /* QUIT, POST, Host:: close once the reply is sent */
     KV_SESSION_ABORT = 1u << 4,       /* POST, Host:: and drop replies not yet sent */
+    KV_SESSION_SHUTDOWN = 1u << 5,    /* SHUTDOWN: close without a reply, stop the server */
 };
 
 void kv_session_init(struct kv_session *s, uint64_t id);
