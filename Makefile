@@ -77,7 +77,7 @@ install: $(OUT)/kv
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/kv
 	install -m 755 $(OUT)/kv $(DESTDIR)$(BINDIR)/kv
 	sed -e 's|@BINDIR@|$(BINDIR)|g' \
-	    -e 's|@CONFIG@|$(if $(KV_CONF),$(SYSCONFDIR)/kv/kv.conf,)|g' \
+	    -e 's|@CONFIG@|$(if $(KV_CONF), $(SYSCONFDIR)/kv/kv.conf,)|g' \
 	    ops/kv.service.in > $(DESTDIR)$(UNITDIR)/kv.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/kv.service
 ifneq ($(KV_CONF),)

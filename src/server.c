@@ -266,6 +266,8 @@ static void conn_arm(struct kv_server *s, struct kv_conn *c);
 static void log_protocol_error(struct kv_server *s, const struct kv_conn *c, const char *why) {
     s->protocol_errors++;
     if (!kv_log_enabled(&s->log, KV_LOG_VERBOSE)) return;
+    static const char prefix[] = "Protocol error: ";
+    if (why != NULL && strncmp(why, prefix, sizeof(prefix) - 1) == 0) why += sizeof(prefix) - 1;
     kv_log(&s->log, KV_LOG_VERBOSE, "Protocol error (%s) from client: id=%llu, %llu so far",
            why != NULL ? why : "malformed request, closed without a reply",
            (unsigned long long)c->session.id, (unsigned long long)s->protocol_errors);

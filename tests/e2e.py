@@ -1069,8 +1069,10 @@ def test_alloc_count():
           canary is not None and canary['armed'] == 1 and sum(canary['after_ready'].values()) > 0,
           canary['line'] if canary else 'no report: %r' % p.stderr[-300:])
     maxclients = 64
+    # loglevel debug: every log line (refusals, protocol errors) is formatted too
     kv = start_kv('alloc', ['--maxclients', maxclients, '--large-buffers', 2,
-                            '--maxmemory', '64mb', '--timeout', 1], env={'LD_PRELOAD': lib})
+                            '--maxmemory', '64mb', '--timeout', 1, '--loglevel', 'debug'],
+                  env={'LD_PRELOAD': lib})
     problems = traffic(kv.port, maxclients)
     check('traffic under LD_PRELOAD answered correctly', not problems, '; '.join(problems)[:600])
     kv.send_signal(signal.SIGUSR2)  # on-demand report
