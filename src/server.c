@@ -1395,6 +1395,8 @@ void kv_server_check(const struct kv_server *s) {
         if (c->large_out != NULL) held_out++;
     }
     KV_ASSERT(live == s->live_conns);
+    KV_ASSERT(s->log.tail <= s->log.head && s->log.head - s->log.tail <= s->log.cap);
+    KV_ASSERT(s->log.inflight <= s->log.head - s->log.tail);
     KV_ASSERT(s->batch_depth >= 1 && s->batch_depth <= KV_DEPTH_MAX);
     KV_ASSERT(clients == s->engine.stats.connected_clients);
     KV_ASSERT(clients + s->free_count == s->clients_max);

@@ -19,6 +19,11 @@ back until it closes (or stays idle) is compared, and whether it closed.
 BIG = 1048576  # proto-max-bulk-len on both servers
 
 CASES = {
+    # SHUTDOWN's refusals (none stops a server: SAVE would make Redis save and exit).
+    'shutdown-refused': ["SHUTDOWN foo", "SHUTDOWN SAVE NOSAVE", "SHUTDOWN ABORT NOW",
+                         "SHUTDOWN ABORT", "shutdown abort ABORT", "SHUTDOWN NOW FORCE x",
+                         [b'SHUTDOWN', b'nosave\x00x', b'save'], "MULTI", "SHUTDOWN", "EXEC",
+                         "MULTI", "SHUTDOWN foo", "DISCARD", "PING"],
     # List options end at a NUL byte, as Redis's strcasecmp() reads them (kv compared
     # the whole argument until its option matchers became one, kv_cmd_opt).
     'list-options-nul': ["RPUSH nl a b", [b'LINSERT', b'nl', b'before\x00x', b'a', b'z'],
