@@ -31,6 +31,17 @@ TEST_BIN := $(patsubst %.c,$(OUT)/%,$(notdir $(TEST_SRC)))
 all: $(OUT)/kv
 tests: $(TEST_BIN)
 
+# `kv --version` (include/kv/version.h): the commit and whether the tree differs from
+# it. Only main.o sees them; it is rebuilt when they change (the stamp's content).
+GIT_SHA := $(shell git rev-parse --short=8 HEAD 2>/dev/null || echo 00000000)
+GIT_DIRTY := $(shell git status --porcelain --untracked-files=no 2>/dev/null | grep -q . \
+  && echo 1 || echo 0)
+VERSION_STAMP := $(OUT)/version.stamp
+$(shell mkdir -p $(OUT); echo "$(GIT_SHA) $(GIT_DIRTY)" | cmp -s - $(VERSION_STAMP) \
+  || echo "$(GIT_SHA) $(GIT_DIRTY)" > $(VERSION_STAMP))
+$(MAIN_OBJ): $(VERSION_STAMP)
+$(MAIN_OBJ): CFLAGS += -DKV_GIT_SHA='"$(GIT_SHA)"' -DKV_GIT_DIRTY=$(GIT_DIRTY)
+
 $(OUT)/kv: $(CORE_OBJ) $(SIM_OBJ) $(MAIN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -49,5 +60,33 @@ $(foreach t,$(TEST_SRC),$(eval $(call test_rule,$(t))))
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests clean
+# make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=]: the binary, the systemd
+# unit (ops/kv.service.in, paths filled in) and kv.conf when the tree has one (an
+# installed kv.conf is never overwritten: it is the operator's).
+PREFIX ?= /usr/local
+ifeq ($(PREFIX),/usr)
+SYSCONFDIR ?= /etc
+else
+SYSCONFDIR ?= $(PREFIX)/etc
+endif
+BINDIR := $(PREFIX)/bin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+KV_CONF := $(wildcard kv.conf)
+
+install: $(OUT)/kv
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/kv
+	install -m 755 $(OUT)/kv $(DESTDIR)$(BINDIR)/kv
+	sed -e 's|@BINDIR@|$(BINDIR)|g' \
+	    -e 's|@CONFIG@|$(if $(KV_CONF), $(SYSCONFDIR)/kv/kv.conf,)|g' \
+	    ops/kv.service.in > $(DESTDIR)$(UNITDIR)/kv.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/kv.service
+ifneq ($(KV_CONF),)
+	[ -e $(DESTDIR)$(SYSCONFDIR)/kv/kv.conf ] || \
+	    install -m 644 kv.conf $(DESTDIR)$(SYSCONFDIR)/kv/kv.conf
+endif
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/kv $(DESTDIR)$(UNITDIR)/kv.service
+
+.PHONY: all tests clean install uninstall
 -include $(shell find $(OUT)/obj -name '*.d' 2>/dev/null)

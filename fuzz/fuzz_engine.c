@@ -324,7 +324,11 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
         for (uint32_t i = 0; i < argc; i++) dump("argv", argv[i].ptr, argv[i].len);
         dump("reply", reply, reply_len);
     }
-    CHECK(resp_valid(reply, reply_len) || (argc == 1 && kv_slice_eq_nocase(argv[0], "exec")));
+    /* EXEC's reply is checked by parts; a SHUTDOWN that proceeds has none (the server
+     * closes the connection and stops: src/cmd_server.c). */
+    bool stops = (s->flags & KV_SESSION_SHUTDOWN) && kv_slice_eq_nocase(argv[0], "shutdown");
+    CHECK(resp_valid(reply, reply_len) || (argc == 1 && kv_slice_eq_nocase(argv[0], "exec")) ||
+          (stops && reply_len == 0));
     if (!w->model_on) return;
     const struct fcmd *fc = table_find(argv[0]);
     if (fc != NULL && !fc->modelled) return;
@@ -534,12 +538,13 @@ static void run_command(struct world *w, uint32_t argc, const struct kv_slice *a
         CHECK(is_exec);
         exec_queued(w, fs, &r);
     }
-    CHECK(r.len <= bound && r.len > 0);
-    CHECK(resp_valid(r.buf, r.len));
+    bool stops = (fs->s.flags & KV_SESSION_SHUTDOWN) != 0; /* no reply: the server stops */
+    CHECK(r.len <= bound && (r.len > 0 || stops));
+    CHECK(stops || resp_valid(r.buf, r.len));
     if (x == KV_EXEC_QUEUE) queue_push(fs, argc, argv);
     if (!(fs->s.flags & KV_SESSION_MULTI)) queue_clear(fs);
     free(buf);
-    if (fs->s.flags & KV_SESSION_CLOSE) session_close(w, fs);
+    if (fs->s.flags & (KV_SESSION_CLOSE | KV_SESSION_SHUTDOWN)) session_close(w, fs);
 }
 
 /* ---- setup -------------------------------------------------------------------------- */

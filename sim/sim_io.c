@@ -113,6 +113,7 @@ struct sim_net {
     uint32_t mbuf_count;
     uint32_t *mbuf_free;
     uint32_t mbuf_free_len;
+    struct op log_write;     /* the server's log drain (write): a sink */
     sim_accept_hook on_accept;
     sim_trace_hook on_trace;
     void *hook_ctx;
@@ -314,6 +315,26 @@ static void io_close(void *impl, int32_t h, uint64_t tag) {
     SIM_DEBUG(c->serial, "server close submitted");
     c->close_active = true;
     c->close_tag = tag;
+}
+
+/* The log's drain: bytes go nowhere (counted), the write completes whole in the next
+ * run, before the seeded actors, drawing nothing from the prng. */
+static void io_write(void *impl, int32_t fd, const uint8_t *buf, uint32_t len, uint64_t tag) {
+    struct sim_net *n = impl;
+    KV_ASSERT(!n->log_write.active && buf != NULL && len > 0 && fd >= 0);
+    n->log_write.active = true;
+    n->log_write.src = buf;
+    n->log_write.len = len;
+    n->log_write.tag = tag;
+}
+
+static void log_write_progress(struct sim_net *n) {
+    if (!n->log_write.active) return;
+    n->log_write.active = false;
+    for (uint32_t i = 0; i < n->log_write.len; i++)
+        n->stats.log_lines += n->log_write.src[i] == '\n';
+    n->stats.log_bytes += n->log_write.len;
+    post(n, n->log_write.tag, (int32_t)n->log_write.len, 0, -1);
 }
 
 static void io_timeout(void *impl, uint64_t ms, uint64_t tag) {
@@ -545,6 +566,7 @@ static uint32_t io_run(void *impl, uint32_t wait_ms, uint32_t batch, uint32_t wi
     KV_ASSERT(windows <= KV_IO_WINDOWS_MAX && (batch < 2 || windows >= 1));
     n->stats.batch_hint_max = KV_MAX(n->stats.batch_hint_max, batch);
     n->stats.batch_windows_max = KV_MAX(n->stats.batch_windows_max, windows);
+    log_write_progress(n);
     uint32_t actors = n->conn_cap + 2;
     for (uint32_t i = actors - 1; i > 0; i--) {
         uint32_t j = (uint32_t)kv_prng_below(&n->prng, (uint64_t)i + 1);
@@ -584,6 +606,7 @@ static const struct kv_io_vtable sim_vtable = {
     .recv_multi = io_recv_multi,
     .recv_multi_setup = io_recv_multi_setup,
     .close = io_close,
+    .write = io_write,
     .timeout = io_timeout,
     .run = io_run,
     .peer = io_peer,
@@ -616,7 +639,7 @@ struct sim_net *sim_net_create(const struct sim_net_config *cfg, struct sim_cloc
     n->backlog = zalloc((uint64_t)cfg->backlog * 4);
     n->timer_cap = cfg->timers;
     n->timers = zalloc((uint64_t)cfg->timers * sizeof(struct timer));
-    n->cq_cap = (3 + MULTI_CHUNKS_MAX) * cfg->conn_cap + cfg->timers + cfg->backlog + 4;
+    n->cq_cap = (3 + MULTI_CHUNKS_MAX) * cfg->conn_cap + cfg->timers + cfg->backlog + 5;
     n->cq = zalloc((uint64_t)n->cq_cap * sizeof(struct cqe));
     n->order = zalloc(((uint64_t)cfg->conn_cap + 2) * 4);
     for (uint32_t i = 0; i < cfg->conn_cap + 2; i++) n->order[i] = i;

@@ -5,7 +5,7 @@
  * server->client). A write becomes visible to the reader after a per-write delay;
  * within one pipe the byte order never changes, across connections deliveries
  * interleave freely. The server reaches the network only through the kv_io vtable
- * (accept, recv, send, close, timeout, run, peer); clients use the sim_net_* calls.
+ * (accept, recv, send, close, write, timeout, run, peer); clients use the sim_net_* calls.
  * Completions are generated and delivered only inside run(), in a seeded order.
  *
  * Faults (rates drawn per seed, all off in the quiet phase): partial recv/send,
@@ -126,6 +126,8 @@ struct sim_net_stats {
     uint32_t batch_windows_max; /* the largest `windows` it passed with it */
     uint64_t recv_nowait;    /* KV_IO_RECV_NOWAIT recvs the server asked for */
     uint64_t recv_eagain;    /* ... that found nothing and completed -EAGAIN */
+    uint64_t log_lines;      /* lines the server's log wrote (the sink counts them) */
+    uint64_t log_bytes;
     uint64_t recv_multi;     /* multishot recvs the server armed */
     uint64_t recv_multi_chunks; /* ... and the completions with bytes they posted */
 };

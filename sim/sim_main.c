@@ -109,6 +109,10 @@ static void draw_config(struct sim_world *w, struct kv_prng *p) {
     struct kv_config *c = &w->cfg;
     kv_config_defaults(c);
     c->port = 0;
+    /* Every log line is formatted and drained through the io (a sink that counts
+     * them); a small ring, so a busy seed fills it and drops. No prng draw. */
+    snprintf(c->loglevel, sizeof(c->loglevel), "%s", "debug");
+    c->log_buffer_size = KV_LOG_RING_MIN;
     c->maxclients = 2 + (uint32_t)kv_prng_below(p, 15);
     c->client_buffer = 256 + (uint32_t)kv_prng_below(p, 3841);
     c->large_buffers = 1 + (uint32_t)kv_prng_below(p, 4);
@@ -645,6 +649,11 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)w->hostile_closed, (unsigned long long)w->liveness_wait_max,
                (unsigned long long)(w->hostile_count > 0 ? sim_liveness_bound_ticks(w) : 0),
                (unsigned long long)w->watch_full, (unsigned long long)w->watch_refused);
+        const struct kv_log *lg = kv_server_log(w->server);
+        printf("log: lines=%llu dropped=%llu write_errors=%llu sink_lines=%llu "
+               "sink_bytes=%llu\n", (unsigned long long)lg->lines,
+               (unsigned long long)lg->dropped, (unsigned long long)lg->write_errors,
+               (unsigned long long)n->log_lines, (unsigned long long)n->log_bytes);
     }
     printf("seed=%llu ticks=%llu requests=%llu replies_checked=%llu faults=%llu clients=%u "
            "commands=%llu connections=%llu rejected=%llu evicted=%llu expired=%llu "

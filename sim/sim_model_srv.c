@@ -295,12 +295,37 @@ static void cmd_command(struct mctx *c) {
     }
 }
 
+/* SHUTDOWN, Redis 7.0 with no save points (src/cmd_server.c): the refusals; the
+ * workload never sends one that would stop the server. */
+static void cmd_shutdown(struct mctx *c) {
+    static const char *const names[] = {"nosave", "save", "now", "force", "abort"};
+    struct msession *s = m_session(c->m, c->session);
+    if (s->multi) {
+        s->multi_error = true;
+        sim_buf_error(c->out, "ERR Command not allowed inside a transaction");
+        return;
+    }
+    uint32_t f = 0;
+    for (uint32_t i = 1; i < c->argc; i++) {
+        uint32_t bit = 0;
+        for (uint32_t k = 0; k < KV_ARRAY_LEN(names) && bit == 0; k++)
+            if (m_opt_eq(c->argv[i], names[k])) bit = 1u << k;
+        if (bit == 0) f = 64;
+        f |= bit;
+    }
+    if (f >= 64 || ((f & 16) && f != 16) || (f & 3) == 3) sim_buf_error(c->out, "ERR syntax error");
+    else if (f & 16) sim_buf_error(c->out, "ERR No shutdown in progress.");
+    else if ((f & 2) && !(f & 8))
+        sim_buf_error(c->out, "ERR Errors trying to SHUTDOWN. Check logs.");
+}
+
 static const struct mcmd cmds[] = {
     {"copy", -3, MF_WRITE | MF_DENYOOM, cmd_copy, NULL},
     {"incrbyfloat", 3, MF_WRITE | MF_DENYOOM, cmd_incrbyfloat, NULL},
     {"client", -2, MF_READONLY, cmd_client, NULL},
     {"config", -2, MF_READONLY, cmd_config, NULL},
     {"command", -1, MF_READONLY, cmd_command, NULL},
+    {"shutdown", -1, MF_NOQUEUE | MF_READONLY, cmd_shutdown, NULL},
 };
 
 const struct mcmd_table sim_model_cmds_srv = {cmds, KV_ARRAY_LEN(cmds)};

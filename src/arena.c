@@ -36,21 +36,32 @@ static void put(int fd, const char *s) {
     (void)w;
 }
 
+uint32_t kv_layout_rows(const struct kv_layout *l) { return l->count + 2; }
+
+void kv_layout_row(const struct kv_layout *l, uint32_t row, char *buf, uint32_t cap) {
+    KV_ASSERT(l != NULL && buf != NULL && cap >= 96);
+    KV_ASSERT(row < kv_layout_rows(l));
+    if (row == 0) {
+        snprintf(buf, cap, "%-28s %12s %16s", "component", "count", "bytes");
+    } else if (row <= l->count) {
+        const struct kv_layout_entry *e = &l->entries[row - 1];
+        snprintf(buf, cap, "%-28s %12llu %16llu", e->name, (unsigned long long)e->count,
+                 (unsigned long long)e->bytes);
+    } else {
+        uint64_t total = KV_ALIGN_UP(l->total, HUGE_PAGE); /* exactly what is mapped */
+        snprintf(buf, cap, "%-28s %12s %16llu (%.1f MiB)", "total mapped", "",
+                 (unsigned long long)total, (double)total / 1048576.0);
+    }
+}
+
 void kv_layout_print(const struct kv_layout *l, int fd) {
     KV_ASSERT(l != NULL);
     char line[160];
-    snprintf(line, sizeof(line), "%-28s %12s %16s\n", "component", "count", "bytes");
-    put(fd, line);
-    for (uint32_t i = 0; i < l->count; i++) {
-        const struct kv_layout_entry *e = &l->entries[i];
-        snprintf(line, sizeof(line), "%-28s %12llu %16llu\n", e->name,
-                 (unsigned long long)e->count, (unsigned long long)e->bytes);
+    for (uint32_t i = 0; i < kv_layout_rows(l); i++) {
+        kv_layout_row(l, i, line, sizeof(line) - 1);
+        strcat(line, "\n");
         put(fd, line);
     }
-    uint64_t total = KV_ALIGN_UP(l->total, HUGE_PAGE); /* exactly what is mapped */
-    snprintf(line, sizeof(line), "%-28s %12s %16llu (%.1f MiB)\n", "total mapped", "",
-             (unsigned long long)total, (double)total / 1048576.0);
-    put(fd, line);
 }
 
 #ifndef MADV_POPULATE_WRITE

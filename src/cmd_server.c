@@ -1,7 +1,7 @@
 /*
  * cmd_server.c: connection and server commands: PING ECHO QUIT SELECT DBSIZE
- * FLUSHDB FLUSHALL MULTI EXEC DISCARD WATCH UNWATCH TIME COMMAND CLIENT (INFO:
- * src/cmd_info.c, CONFIG: src/cmd_config.c).
+ * FLUSHDB FLUSHALL MULTI EXEC DISCARD WATCH UNWATCH TIME COMMAND CLIENT SHUTDOWN
+ * (INFO: src/cmd_info.c, CONFIG: src/cmd_config.c).
  * Replies and errors are Redis 7.0's, byte for byte (one database: SELECT accepts
  * only 0). Owns no memory; never allocates.
  */
@@ -10,6 +10,7 @@
 
 #include "kv/cmd.h"
 #include "kv/keyspace.h"
+#include "kv/log.h"
 #include "kv/util.h"
 
 
@@ -31,6 +32,62 @@ static void cmd_echo(struct kv_cmd_ctx *c) { kv_reply_bulk(c->out, c->argv[1].pt
 static void cmd_quit(struct kv_cmd_ctx *c) {
     kv_reply_ok(c->out);
     c->session->flags |= KV_SESSION_CLOSE;
+}
+
+/*
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT], as Redis 7.0 with no save points
+ * (kv has no persistence). Proceeding, it writes no reply: the server closes the
+ * connection and stops as on SIGTERM (KV_SESSION_SHUTDOWN). ABORT: no shutdown can
+ * be in progress where a command still runs. SAVE is what Redis does when the RDB
+ * save fails: an error, the server keeps running; with FORCE it stops anyway.
+ */
+enum { SHUT_NOSAVE = 1, SHUT_SAVE = 2, SHUT_NOW = 4, SHUT_FORCE = 8, SHUT_ABORT = 16 };
+
+static uint32_t shutdown_flags(const struct kv_cmd_ctx *c) {
+    static const char *const names[] = {"nosave", "save", "now", "force", "abort"};
+    uint32_t flags = 0;
+    for (uint32_t i = 1; i < c->argc; i++) {
+        uint32_t f = 0;
+        for (uint32_t k = 0; k < KV_ARRAY_LEN(names) && f == 0; k++)
+            if (kv_cmd_opt(c, i, names[k])) f = 1u << k;
+        if (f == 0) return UINT32_MAX;
+        flags |= f;
+    }
+    KV_ASSERT(flags < 32);
+    return flags;
+}
+
+static void cmd_shutdown(struct kv_cmd_ctx *c) {
+    struct kv_log *log = c->engine->log;
+    uint32_t from = c->out->len;
+    if (c->session->flags & KV_SESSION_MULTI) { /* Redis's no-multi flag */
+        kv_reply_error(c->out, "ERR Command not allowed inside a transaction");
+        c->session->flags |= KV_SESSION_MULTI_ERROR;
+        return;
+    }
+    uint32_t f = shutdown_flags(c);
+    if (f == UINT32_MAX || ((f & SHUT_ABORT) && f != SHUT_ABORT) ||
+        ((f & SHUT_SAVE) && (f & SHUT_NOSAVE))) {
+        kv_reply_error(c->out, KV_ERR_SYNTAX);
+        return;
+    }
+    if (f & SHUT_ABORT) {
+        kv_reply_error(c->out, "ERR No shutdown in progress.");
+        return;
+    }
+    if ((f & SHUT_SAVE) && !(f & SHUT_FORCE)) {
+        if (log != NULL) {
+            kv_log(log, KV_LOG_WARNING, "User requested shutdown...");
+            kv_log(log, KV_LOG_WARNING, "Error trying to save the DB, can't exit: kv has no "
+                   "persistence (SHUTDOWN SAVE FORCE or NOSAVE stops it)");
+            kv_log(log, KV_LOG_WARNING, "Errors trying to shut down the server. Check the logs "
+                   "for more information.");
+        }
+        kv_reply_error(c->out, "ERR Errors trying to SHUTDOWN. Check logs.");
+        return;
+    }
+    c->session->flags |= KV_SESSION_SHUTDOWN;
+    KV_ASSERT(c->out->len == from); /* no reply: the connection just closes */
 }
 
 static void cmd_select(struct kv_cmd_ctx *c) {
@@ -199,6 +256,7 @@ static const struct kv_cmd server_cmds[] = {
     {"time", 1, KV_CMD_FAST, cmd_time, NULL, NULL, KV_NOKEYS},
     {"command", -1, 0, cmd_command, NULL, NULL, KV_NOKEYS},
     {"client", -2, 0, cmd_client, NULL, NULL, KV_NOKEYS},
+    {"shutdown", -1, KV_CMD_NOQUEUE, cmd_shutdown, NULL, NULL, KV_NOKEYS},
 };
 
 const struct kv_cmd_group kv_cmds_server = {server_cmds, KV_ARRAY_LEN(server_cmds)};

@@ -19,6 +19,7 @@
 #include "kv/keyspace.h"
 #include "kv/list.h"
 #include "kv/util.h"
+#include "kv/log.h"
 #include "testing.h"
 
 #define NOW_MS 1763700000000ll   /* the fake clock's start: 2025-11-21 */
@@ -2025,6 +2026,42 @@ TEST(test_binary_args) {
     h_close(h);
 }
 
+/* SHUTDOWN: Redis 7.0.15's replies with no save points (checked against
+ * redis-server on 2026-12-05); proceeding writes nothing and flags the session. */
+TEST(test_shutdown) {
+    struct harness *h = h_open(1 << 20, 0, KV_EVICT_NOEVICTION);
+    static uint8_t ring[KV_LOG_RING_MIN];
+    struct kv_log log;
+    kv_log_init(&log, ring, sizeof(ring), KV_LOG_NOTICE, &h->clock);
+    h->e.log = &log;
+    EXPECT(h, "-ERR syntax error\r\n", "shutdown", "foo");
+    EXPECT(h, "-ERR syntax error\r\n", "shutdown", "save", "nosave");
+    EXPECT(h, "-ERR syntax error\r\n", "shutdown", "abort", "now");
+    EXPECT(h, "-ERR No shutdown in progress.\r\n", "shutdown", "ABORT", "abort");
+    CHECK(log.lines == 0);
+    EXPECT(h, "-ERR Errors trying to SHUTDOWN. Check logs.\r\n", "shutdown", "save");
+    EXPECT(h, "-ERR Errors trying to SHUTDOWN. Check logs.\r\n", "shutdown", "save", "now");
+    CHECK(log.lines == 6 && !(h->s.flags & KV_SESSION_SHUTDOWN)); /* three lines each */
+    EXPECT(h, "+OK\r\n", "multi");
+    EXPECT(h, "-ERR Command not allowed inside a transaction\r\n", "shutdown", "nosave");
+    EXPECT(h, "-EXECABORT Transaction discarded because of previous errors.\r\n", "exec");
+    CHECK(!(h->s.flags & KV_SESSION_SHUTDOWN));
+    static const char *const stops[][4] = {
+        {"shutdown"}, {"shutdown", "nosave"}, {"SHUTDOWN", "now", "force"},
+        {"shutdown", "save", "force"}, {"shutdown", "nosave", "nosave", "now"},
+    };
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(stops); i++) {
+        h->s.flags &= ~(uint32_t)KV_SESSION_SHUTDOWN;
+        const char *args[5] = {0};
+        for (uint32_t k = 0; k < 4 && stops[i][k] != NULL; k++) args[k] = stops[i][k];
+        const struct kv_reply *r = h_run_on(h, &h->s, args);
+        CHECK(r->len == 0 && (h->s.flags & KV_SESSION_SHUTDOWN));
+    }
+    h->e.log = NULL; /* the engine without a log (the fuzzers): SAVE still answers */
+    EXPECT(h, "-ERR Errors trying to SHUTDOWN. Check logs.\r\n", "shutdown", "save");
+    h_close(h);
+}
+
 int main(void) {
     RUN(test_redis_recorded);
     RUN(test_ttl_fake_clock);
@@ -2059,6 +2096,7 @@ int main(void) {
     RUN(test_cross_protocol);
     RUN(test_command_names_any_case);
     RUN(test_client_limits);
+    RUN(test_shutdown);
     h_close(h_live);
     TEST_SUMMARY("cmd");
 }

@@ -20,6 +20,7 @@
  */
 #include "kv/config.h"
 #include "kv/io.h"
+#include "kv/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -106,6 +107,11 @@ static const struct kv_option kv_options[] = {
         "password clients must give (AUTH) before other commands (empty: none)", NULL),
     OPT("protected-mode", OPT_YESNO, protected_mode,
         "yes: without requirepass, only 127.0.0.1 and ::1 may connect", NULL),
+    OPT("loglevel", OPT_STRING, loglevel, "debug verbose notice warning nothing", NULL),
+    OPT("logfile", OPT_STRING, logfile, "log file, appended to (\"\": standard output)",
+        "can't be changed at run time: the log file is opened at startup"),
+    OPT("log-buffer-size", OPT_SIZE, log_buffer_size,
+        "the log's ring; lines logged while it is full are dropped and counted", WHY_ALLOC),
     OPT("print-allocation", OPT_FLAG, print_allocation,
         "print the startup allocation table and exit", WHY_CMDLINE),
     OPT("help", OPT_FLAG, help, "this text", WHY_CMDLINE),
@@ -136,6 +142,8 @@ void kv_config_defaults(struct kv_config *c) {
     c->batch_wait_us = 30; /* BENCHMARKS.md "Batching wait": measured 0, 30 and 50 */
     c->recv_buffers = 1024; /* BENCHMARKS.md "Multishot recv" */
     c->protected_mode = true; /* Redis's default */
+    snprintf(c->loglevel, sizeof(c->loglevel), "%s", "notice"); /* Redis's default */
+    c->log_buffer_size = 64u << 10; /* about 500 lines of 128 bytes between two drains */
     KV_ASSERT(kv_config_check(c, NULL, 0) == 0);
 }
 
@@ -214,7 +222,6 @@ struct kv_directive {
 #define W_NONE "no effect in kv"
 #define W_THREADS "kv runs one thread on io_uring"
 #define W_LAZY "kv frees memory synchronously, in bounded steps"
-#define W_LOG "not handled by this build (owned elsewhere)"
 #define W_SLOW "kv has no slow log or latency monitor here"
 #define W_SCRIPT "kv has no scripting"
 #define W_MEM "kv maps its memory once at startup (no allocator)"
@@ -225,9 +232,6 @@ struct kv_directive {
 
 static const struct kv_directive directives[] = {
     {"include", D_INCLUDE, NULL, NULL, NULL},
-    /* owned elsewhere: loglevel, logfile (h-ops) */
-    {"loglevel", D_OWNED, NULL, W_LOG, NULL},
-    {"logfile", D_OWNED, NULL, W_LOG, NULL},
     /* the process */
     {"daemonize", D_WARN, NULL, "kv stays in the foreground: run it under a supervisor",
      "no"},
@@ -1177,6 +1181,12 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
     if (c->maxmemory_samples < 1 || c->maxmemory_samples > 64)
         return fail(err, cap, "maxmemory-samples: %s%s", "must be 1..64", "");
     if (c->hz < 1 || c->hz > 500) return fail(err, cap, "hz: %s%s", "must be 1..500", "");
+    enum kv_log_level level;
+    if (!kv_log_level_parse(c->loglevel, &level))
+        return fail(err, cap, "loglevel: %s%s",
+                    "must be debug, verbose, notice, warning or nothing", "");
+    if (c->log_buffer_size < KV_LOG_RING_MIN || c->log_buffer_size > (64u << 20))
+        return fail(err, cap, "log-buffer-size: %s%s", "must be 4kb..64mb", "");
     if (c->timeout_s > 365ull * 24 * 3600)
         return fail(err, cap, "timeout: %s%s", "must be at most one year", "");
     return 0;

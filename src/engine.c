@@ -15,6 +15,7 @@
 
 #include "kv/cmd.h"
 #include "kv/keyspace.h"
+#include "kv/log.h"
 #include "kv/util.h"
 
 static const struct kv_cmd_group *const groups[] = {
@@ -161,6 +162,10 @@ void kv_engine_reconfigure(struct kv_engine *e, const struct kv_config *next) {
     bool lowered = next->maxmemory < e->config->maxmemory;
     *e->config = *next;
     kv_ks_configure(e->ks, e->config);
+    if (e->log != NULL) { /* loglevel: kv_config_check accepted the name */
+        bool known = kv_log_level_parse(e->config->loglevel, &e->log->level);
+        KV_ASSERT(known);
+    }
     if (lowered) (void)kv_ks_make_room(e->ks, 0, 0); /* evicts down to the new limit */
     KV_ASSERT(e->config->maxmemory == next->maxmemory);
 }

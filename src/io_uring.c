@@ -182,6 +182,23 @@ static void uring_send(void *impl, int32_t handle, const uint8_t *buf, uint32_t 
 }
 
 /*
+ * The log's drain (src/log.c): a plain descriptor, never a registered file. Offset
+ * -1: the file's position (O_APPEND for a logfile), and what a pipe requires. A
+ * regular file's write runs in the kernel's workers, a pipe's waits on a poll:
+ * the loop never blocks on it.
+ */
+static void uring_write(void *impl, int32_t fd, const uint8_t *buf, uint32_t len,
+                        uint64_t tag) {
+    struct kv_io_uring *u = impl;
+    KV_ASSERT(fd >= 0 && buf != NULL && len > 0);
+    KV_ASSERT(kv_io_tag_op(tag) == KV_IO_WRITE);
+    uring_reserve(u, 1, false);
+    struct io_uring_sqe *sqe = uring_sqe(u);
+    io_uring_prep_write(sqe, fd, buf, len, (uint64_t)-1);
+    io_uring_sqe_set_data64(sqe, tag);
+}
+
+/*
  * Multishot recv into the provided buffers: the kernel picks one per completion.
  * The kernel's limit (sqe->optlen, which liburing 2.3's headers call file_index:
  * the same 32 bits) ends the multishot once that many bytes have arrived, but
@@ -542,6 +559,7 @@ static const struct kv_io_vtable kv_io_uring_vtable = {
     .recv_multi = uring_recv_multi,
     .recv_multi_setup = uring_recv_multi_setup,
     .close = uring_close,
+    .write = uring_write,
     .timeout = uring_timeout,
     .run = uring_run,
     .peer = uring_peer,

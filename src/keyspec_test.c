@@ -26,7 +26,7 @@ struct info {
 
 static const struct info redis_info[] = {
     {"acl", 0, 0, 0, false},         {"auth", 0, 0, 0, false},
-    {"hello", 0, 0, 0, false},
+    {"hello", 0, 0, 0, false},       {"shutdown", 0, 0, 0, false},
     {"append", 1, 1, 1, false},      {"client", 0, 0, 0, false},
     {"command", 0, 0, 0, false},     {"config", 0, 0, 0, false},
     {"copy", 1, 2, 1, false},        {"dbsize", 0, 0, 0, false},

@@ -1,8 +1,15 @@
 /*
  * main.c: the daemon's startup and its loop. The only place that wires the core
  * to the real world: the kernel clock, getrandom() for the seed, io_uring for io,
- * and signals. Everything the server will ever use is mapped here, the allocation
- * table printed, and then the "ready" line: after it nothing is allocated.
+ * signals, the log's descriptor and systemd's notification socket. Everything the
+ * server will ever use is mapped here, the allocation table logged, and then the
+ * "ready" line: after it nothing is allocated.
+ *
+ * The log (include/kv/log.h) is the server's ring. main.c drains it with write(2)
+ * before the loop starts and after it ends (nothing else runs then); while the loop
+ * runs the server drains it through io_uring. The lines "kv: ready" and "kv:
+ * shutdown complete" are markers scripts wait for (tests/, ci/, alloc_count.c):
+ * keep their text.
  *
  * `kv sim ...` hands over to the simulator (sim/), which runs the same core over a
  * simulated world instead.
@@ -13,16 +20,22 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
+#include <xxhash.h>
 #include <unistd.h>
 
 #include "kv/arena.h"
 #include "kv/config.h"
 #include "kv/io_uring.h"
 #include "kv/process.h"
+#include "kv/log.h"
 #include "kv/server.h"
 #include "kv/sim.h"
+#include "kv/version.h"
 
 static struct kv_config config;
 static struct kv_layout layout;
@@ -30,13 +43,13 @@ static struct kv_arena arena;
 static struct kv_io io;
 static struct kv_io_uring_storage ring_mem;
 static struct kv_server server;
-static volatile sig_atomic_t stop_requested;
 static bool config_file_given; /* CONFIG REWRITE writes it back */
+static volatile sig_atomic_t stop_signal; /* SIGTERM or SIGINT received, 0: none */
+static int notify_fd = -1;                 /* systemd's NOTIFY_SOCKET, -1: none */
+static struct sockaddr_un notify_addr;
+static socklen_t notify_addr_len;
 
-static void on_signal(int sig) {
-    (void)sig;
-    stop_requested = 1;
-}
+static void on_signal(int sig) { stop_signal = sig; }
 
 static void say(int fd, const char *s) {
     ssize_t w = write(fd, s, strlen(s));
@@ -123,66 +136,130 @@ static uint64_t random_seed(void) {
     return seed;
 }
 
-static void print_ready(void) {
-    const struct kv_io_uring *ring = kv_io_uring_at(&ring_mem);
+/*
+ * `kv --version`: Redis's line (redis-server -v), with kv's values. v= is the Redis
+ * version kv is compatible with, as INFO's redis_version: scripts parse that field
+ * and compare it with Redis versions. build= is a hash of what made the binary
+ * (versions, commit, compiler), so two builds of one tree by one compiler agree.
+ */
+static void print_version(void) {
+    static const char what[] = KV_VERSION " " KV_REDIS_VERSION " " KV_GIT_SHA " " __VERSION__;
     char line[256];
     snprintf(line, sizeof(line),
-             "kv: ready: listening on %s:%u, io_uring %s%s%s, %llu bytes mapped, "
-             "no allocation from here on\n",
-             config.bind, (unsigned)kv_io_uring_port(ring), kv_io_uring_setup_name(ring),
-             kv_io_uring_fixed(ring) ? " with registered files" : "",
-             kv_io_uring_multishot(ring) ? ", multishot recv" : "",
-             (unsigned long long)arena.size);
+             "kv server v=%s sha=%s:%d malloc=libc bits=%d build=%llx kv=%s\n", KV_REDIS_VERSION,
+             KV_GIT_SHA, KV_GIT_DIRTY ? 1 : 0, (int)(sizeof(long) * 8),
+             (unsigned long long)XXH64(what, sizeof(what) - 1, KV_GIT_DIRTY), KV_VERSION);
     say(1, line);
 }
 
 /*
- * The engine and the server cannot log (they never call the kernel but through the
- * io): they count the connections closed by a protection rule (POST or Host:, the
- * hold rule), and the loop prints a line when a count grows, at most once a minute
- * as Redis does for its SECURITY ATTACK warning (an attacker cannot flood the log),
- * within a loop turn of the event.
+ * systemd's readiness protocol (sd_notify(3), Type=notify) without libsystemd: one
+ * datagram to the unix socket named by $NOTIFY_SOCKET ('@' = abstract namespace).
+ * The socket is made before "ready"; a send never waits (MSG_DONTWAIT): a lost
+ * notification is systemd's timeout, never a stuck loop.
  */
-struct counter_log {
-    uint64_t seen;
-    time_t logged_at;
-    bool logged;
-};
-
-/* True when `count` grew since the last call and nothing was logged for it in the
- * last minute: an attacker cannot flood the log. */
-static bool counter_grew(struct counter_log *l, uint64_t count) {
-    if (count == l->seen) return false;
-    KV_ASSERT(count > l->seen);
-    l->seen = count;
-    time_t now = time(NULL);
-    if (l->logged && now - l->logged_at <= 60 && l->logged_at - now <= 60) return false;
-    l->logged = true;
-    l->logged_at = now;
-    return true;
+static void notify_open(void) {
+    const char *path = getenv("NOTIFY_SOCKET");
+    if (path == NULL || path[0] == 0 || strlen(path) >= sizeof(notify_addr.sun_path)) return;
+    if (path[0] != '/' && path[0] != '@') return;
+    memset(&notify_addr, 0, sizeof(notify_addr));
+    notify_addr.sun_family = AF_UNIX;
+    memcpy(notify_addr.sun_path, path, strlen(path));
+    if (path[0] == '@') notify_addr.sun_path[0] = 0;
+    notify_addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+    notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 }
 
-static void log_protections(void) {
-    static struct counter_log security, hold;
-    const struct kv_net_stats *st = kv_server_stats(&server);
-    if (counter_grew(&security, kv_engine_stats(&server.engine)->security_warnings))
-        say(1, "kv: Possible SECURITY ATTACK detected. It looks like somebody is sending POST "
-               "or Host: commands to Redis. This is likely due to an attacker attempting to "
-               "use Cross Protocol Scripting to compromise your Redis instance. Connection "
-               "aborted.\n");
-    if (counter_grew(&hold, st->large_buffer_stall_disconnections)) {
-        char line[256];
-        snprintf(line, sizeof(line),
-                 "kv: %llu client(s) disconnected so far by the hold rule: a large buffer held "
-                 "without progress while others waited (large-buffer-stall-ms, "
-                 "large-buffer-min-progress)\n",
-                 (unsigned long long)st->large_buffer_stall_disconnections);
-        say(1, line);
+static void notify(const char *msg) {
+    if (notify_fd < 0) return;
+    ssize_t n = sendto(notify_fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL,
+                       (const struct sockaddr *)&notify_addr, notify_addr_len);
+    (void)n;
+}
+
+/* Writes what the log's ring holds, with write(2): only while the loop is not
+ * running (before it starts, after it ends). A failed write loses its bytes. */
+static void log_drain(struct kv_log *l) {
+    KV_ASSERT(l->inflight == 0);
+    for (uint32_t i = 0; i <= l->cap; i++) { /* each pass consumes >= 1 byte */
+        const uint8_t *p;
+        uint32_t n = kv_log_chunk(l, &p);
+        if (n == 0) break;
+        ssize_t w = write(l->fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        kv_log_consume(l, w > 0 ? (uint32_t)w : n);
+    }
+    KV_ASSERT(l->head == l->tail || l->inflight == 0);
+}
+
+/* Opens --logfile (appended to, as Redis) before anything is mapped: -1 on error. */
+static int open_logfile(void) {
+    if (config.logfile[0] == 0) return 1;
+    int fd = open(config.logfile, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        char msg[384];
+        snprintf(msg, sizeof(msg), "Can't open the log file: %s", strerror(errno));
+        die("cannot start", msg);
+    }
+    return fd;
+}
+
+/* Local time's offset from UTC, once (log.c computes every line's date from it). */
+static int32_t utc_offset_s(void) {
+    time_t now = time(NULL);
+    struct tm tm;
+    if (localtime_r(&now, &tm) == NULL) return 0;
+    long off = tm.tm_gmtoff;
+    return off > -86400 && off < 86400 ? (int32_t)off : 0;
+}
+
+static void log_startup(struct kv_log *l) {
+    kv_log(l, KV_LOG_WARNING, "oO0OoO0OoO0Oo kv is starting oO0OoO0OoO0Oo");
+    kv_log(l, KV_LOG_WARNING, "kv version=%s (Redis %s), bits=%d, commit=%s, modified=%d, "
+           "pid=%u, just started", KV_VERSION, KV_REDIS_VERSION, (int)(sizeof(long) * 8),
+           KV_GIT_SHA, KV_GIT_DIRTY ? 1 : 0, l->pid);
+    kv_log(l, KV_LOG_NOTICE, "memory, mapped once and pre-faulted (--print-allocation):");
+    char row[160];
+    for (uint32_t i = 0; i < kv_layout_rows(&layout); i++) {
+        kv_layout_row(&layout, i, row, sizeof(row));
+        kv_log(l, KV_LOG_NOTICE, "%s", row);
+    }
+}
+
+static void log_ready(struct kv_log *l) {
+    const struct kv_io_uring *ring = kv_io_uring_at(&ring_mem);
+    kv_log(l, KV_LOG_NOTICE,
+           "kv: ready: listening on %s:%u, io_uring %s%s%s, %llu bytes mapped, "
+           "no allocation from here on. Ready to accept connections tcp",
+           config.bind, (unsigned)kv_io_uring_port(ring), kv_io_uring_setup_name(ring),
+           kv_io_uring_fixed(ring) ? " with registered files" : "",
+           kv_io_uring_multishot(ring) ? ", multishot recv" : "",
+           (unsigned long long)arena.size);
+}
+
+/* The loop: a signal starts the graceful shutdown (SHUTDOWN does it from inside). */
+static void serve(struct kv_log *l) {
+    bool stopping = false;
+    while (kv_server_run_once(&server, 1000)) {
+        int sig = stop_signal;
+        if (sig != 0 && !server.shutting_down) {
+            kv_log(l, KV_LOG_WARNING, "Received %s scheduling shutdown...",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM");
+            kv_server_shutdown(&server);
+        }
+        if (server.shutting_down && !stopping) {
+            notify("STOPPING=1");
+            stopping = true;
+        }
     }
 }
 
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "sim") == 0) return kv_sim_main(argc - 1, argv + 1);
+    if (argc > 1 && (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--version") == 0)) {
+        print_version();
+        return 0;
+    }
     if (parse_options(argc, argv) != 0) return 1;
     if (config.help) {
         kv_config_print_help(1);
@@ -202,6 +279,8 @@ int main(int argc, char **argv) {
                  (unsigned long long)ram);
         return die("impossible configuration", msg);
     }
+    int log_fd = open_logfile();
+    if (log_fd < 0) return 1;
     char err[256] = "";
     raise_nofile(config.maxclients);
     if (kv_io_uring_init(kv_io_uring_at(&ring_mem), &io, config.bind, config.port, config.maxclients, err,
@@ -217,16 +296,22 @@ int main(int argc, char **argv) {
     const char *config_file = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
     kv_engine_set_host(&server.engine, kv_process_host(config_file));
     if (config_file_given) server.engine.config_rewrite = kv_config_rewrite;
-    kv_layout_print(&layout, 1);
+    struct kv_log *log = kv_server_log(&server);
+    kv_log_set_origin(log, (uint32_t)getpid(), utc_offset_s());
+    log->fd = log_fd;
+    log_startup(log);
+    log_drain(log); /* the ready line gets a write of its own (tests/e2e.py strace) */
     kv_arena_seal(&arena);
     install_signals();
+    notify_open();
     kv_server_start(&server);
-    print_ready();
-    while (kv_server_run_once(&server, 1000)) {
-        log_protections();
-        if (stop_requested) kv_server_shutdown(&server);
-    }
-    say(1, "kv: shutdown complete\n");
+    log_ready(log);
+    log_drain(log);
+    notify("READY=1\nSTATUS=Ready to accept connections");
+    serve(log);
+    log_drain(log);
+    kv_log(log, KV_LOG_WARNING, "kv: shutdown complete");
+    log_drain(log);
     kv_io_uring_deinit(kv_io_uring_at(&ring_mem));
     return 0;
 }

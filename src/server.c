@@ -88,6 +88,7 @@
 #define SCRATCH_BYTES (64u << 10)
 #define TICK_TAG_SLOT 0xfffffeu
 #define HOLD_TAG_SLOT 0xfffffcu
+#define LOG_TAG_SLOT 0xfffffbu
 #define NO_HOLDER UINT32_MAX
 #define ACCEPT_TAG_SLOT 0xfffffdu
 #define SHUTDOWN_FORCE_NS (5ull * 1000000000ull)
@@ -99,7 +100,7 @@ enum {
     L_CONNS, L_SLOTS, L_REJECT, L_READY, L_SMALL_IN, L_SMALL_OUT, L_LARGE_IN, L_LARGE_OUT,
     L_POOL_IN_FREE, L_POOL_OUT_FREE, L_POOL_IN_WAIT, L_POOL_OUT_WAIT, L_ARGV, L_KEYSPACE,
     L_SCRATCH, L_WATCHERS, L_WATCH_NODES, L_WATCH_SLOTS, L_INLINE, L_RECV_RING, L_RECV_BUFS,
-    L_HOLD_IN, L_HOLD_OUT,
+    L_HOLD_IN, L_HOLD_OUT, L_LOG,
 };
 
 void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
@@ -136,7 +137,8 @@ void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
     kv_layout_add(l, "multishot recv buffers", rb, rb * kv_recv_buf_bytes(c));
     kv_layout_add(l, "request buffer holders", c->large_buffers, c->large_buffers * 4ull);
     kv_layout_add(l, "reply buffer holders", c->large_buffers, c->large_buffers * 4ull);
-    KV_ASSERT(l->count == L_HOLD_OUT + 1);
+    kv_layout_add(l, "log ring", 1, c->log_buffer_size);
+    KV_ASSERT(l->count == L_LOG + 1);
 }
 
 static void conns_init(struct kv_server *s, struct kv_arena *a) {
@@ -169,7 +171,7 @@ static void conns_init(struct kv_server *s, struct kv_arena *a) {
 void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a,
                     struct kv_io *io, const struct kv_clock *clock, uint64_t seed) {
     KV_ASSERT(s != NULL && c != NULL && a != NULL && io != NULL && clock != NULL);
-    KV_ASSERT(a->layout != NULL && a->layout->count == L_HOLD_OUT + 1);
+    KV_ASSERT(a->layout != NULL && a->layout->count == L_LOG + 1);
     memset(s, 0, sizeof(*s));
     s->cfg = c;
     s->io = io;
@@ -213,6 +215,10 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
         .scratch_cap = SCRATCH_BYTES,
     };
     kv_engine_init(&s->engine, &ei);
+    enum kv_log_level level = KV_LOG_NOTICE;
+    KV_ASSERT(kv_log_level_parse(c->loglevel, &level)); /* kv_config_check */
+    kv_log_init(&s->log, kv_arena_get(a, L_LOG), c->log_buffer_size, level, clock);
+    s->engine.log = &s->log;
     s->net.tcp_port = c->port;
     s->net.start_monotonic_ns = kv_clock_monotonic_ns(clock);
     s->tick_ns = 1000000000ull / c->hz;
@@ -265,6 +271,72 @@ static void conn_close(struct kv_server *s, struct kv_conn *c);
 static void arm_hold(struct kv_server *s);
 static void conn_process(struct kv_server *s, struct kv_conn *c);
 static void conn_arm(struct kv_server *s, struct kv_conn *c);
+
+/* ---- the log ----------------------------------------------------------------
+ * The server's lines go into s->log's ring (src/log.c) and are drained through the
+ * io, one write in flight (kv_log_flush in kv_server_run_once). Events that a
+ * client can repeat at will are counted, and logged at verbose (a refused
+ * connection, a protocol error, evictions once per tick) or, for the two
+ * protection rules, at warning at most once a minute as Redis logs its SECURITY
+ * ATTACK warning: an attacker cannot flood the log (a full ring drops lines anyway).
+ */
+
+static void log_protocol_error(struct kv_server *s, const struct kv_conn *c, const char *why) {
+    s->protocol_errors++;
+    if (!kv_log_enabled(&s->log, KV_LOG_VERBOSE)) return;
+    static const char prefix[] = "Protocol error: ";
+    if (why != NULL && strncmp(why, prefix, sizeof(prefix) - 1) == 0) why += sizeof(prefix) - 1;
+    kv_log(&s->log, KV_LOG_VERBOSE, "Protocol error (%s) from client: id=%llu, %llu so far",
+           why != NULL ? why : "malformed request, closed without a reply",
+           (unsigned long long)c->session.id, (unsigned long long)s->protocol_errors);
+}
+
+static void log_evictions(struct kv_server *s) {
+    uint64_t evicted = s->ks.stats.evicted_keys;
+    KV_ASSERT(evicted >= s->said.evicted);
+    if (evicted == s->said.evicted) return;
+    kv_log(&s->log, KV_LOG_VERBOSE, "%llu keys evicted (maxmemory-policy %s), %llu so far",
+           (unsigned long long)(evicted - s->said.evicted),
+           kv_evict_policy_name(s->cfg->maxmemory_policy), (unsigned long long)evicted);
+    s->said.evicted = evicted;
+}
+
+/* True when `count` grew since the last call and nothing was logged for it in the
+ * last minute (by the monotonic clock). */
+static bool grew(struct kv_server *s, uint64_t *seen, uint64_t count, uint64_t *at_ns,
+                 bool *logged) {
+    if (count == *seen) return false;
+    KV_ASSERT(count > *seen);
+    *seen = count;
+    uint64_t now = now_ns(s);
+    if (*logged && now - *at_ns <= 60ull * 1000000000ull) return false;
+    *logged = true;
+    *at_ns = now;
+    return true;
+}
+
+static void log_protections(struct kv_server *s) {
+    const struct kv_net_stats *st = &s->net;
+    struct kv_server_said *d = &s->said;
+    uint64_t security = kv_engine_stats(&s->engine)->security_warnings;
+    if (grew(s, &d->security, security, &d->security_ns, &d->security_logged))
+        kv_log(&s->log, KV_LOG_WARNING, "Possible SECURITY ATTACK detected. It looks like "
+               "somebody is sending POST or Host: commands to Redis. This is likely due to an "
+               "attacker attempting to use Cross Protocol Scripting to compromise your Redis "
+               "instance. Connection aborted.");
+    if (grew(s, &d->hold, st->large_buffer_stall_disconnections, &d->hold_ns, &d->hold_logged))
+        kv_log(&s->log, KV_LOG_WARNING, "%llu client(s) disconnected so far by the hold rule: "
+               "a large buffer held without progress while others waited "
+               "(large-buffer-stall-ms, large-buffer-min-progress)",
+               (unsigned long long)st->large_buffer_stall_disconnections);
+}
+
+/* The server may stop: no log write in flight (its bytes are the ring's), unless the
+ * descriptor has not taken it within the forced shutdown's delay. */
+static bool log_settled(const struct kv_server *s) {
+    KV_ASSERT(s->shutting_down);
+    return s->log.inflight == 0 || now_ns(s) - s->shutdown_ns > SHUTDOWN_FORCE_NS;
+}
 
 /* ---- large buffers -------------------------------------------------------- */
 
@@ -556,6 +628,10 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
         c->keep_start = KV_KEEP_NONE;
     }
     if (c->session.flags & KV_SESSION_CLOSE) c->close_after_reply = true;
+    if (c->session.flags & KV_SESSION_SHUTDOWN) { /* no reply; stop after this pass */
+        c->close_after_reply = true;
+        s->shutdown_requested = true;
+    }
     if (c->session.flags & KV_SESSION_ABORT) /* only what is on the wire goes out */
         c->out_len = c->send_inflight ? c->out_sent + c->send_len : c->out_sent;
     KV_ASSERT(c->out_sent <= c->out_len);
@@ -567,6 +643,7 @@ static void need_more(struct kv_server *s, struct kv_conn *c) {
     uint64_t need = c->parser.need;
     uint64_t limit = s->pool_in.size;
     if (need > limit) { /* Redis closes such clients without a reply */
+        log_protocol_error(s, c, "request larger than client-query-buffer-limit");
         conn_close(s, c);
         return;
     }
@@ -602,6 +679,7 @@ static bool reply_pending_error(struct kv_server *s, struct kv_conn *c) {
     struct kv_reply r;
     kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
     kv_reply_errorf(&r, "ERR %s", c->pending_error);
+    kv_engine_note_error(&s->engine, r.buf, r.len); /* errorstats, as Redis counts it */
     c->out_len += r.len;
     c->pending_error = NULL;
     c->close_after_reply = true;
@@ -647,6 +725,7 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
                 break;
             }
             if (st == KV_PARSE_ERROR) {
+                log_protocol_error(s, c, f.error);
                 if (f.error == NULL) {
                     conn_close(s, c);
                     break; /* below: the caches are dropped, then return (closing) */
@@ -916,6 +995,10 @@ static void conn_open(struct kv_server *s, uint32_t slot, int32_t handle) {
  * mode, both counted as rejected_connections, as Redis counts them. */
 static void conn_reject(struct kv_server *s, int32_t handle, const char *msg) {
     s->net.rejected_connections++;
+    if (kv_log_enabled(&s->log, KV_LOG_VERBOSE))
+        kv_log(&s->log, KV_LOG_VERBOSE, "Connection refused: max number of clients reached "
+               "(maxclients %u), %llu refused so far", s->clients_max,
+               (unsigned long long)s->net.rejected_connections);
     if (s->reject_free_count == 0) { /* even the reject slots are busy: just close */
         kv_io_close(s->io, handle, kv_io_tag(KV_IO_CLOSE, ACCEPT_TAG_SLOT, 0));
         return;
@@ -1083,6 +1166,7 @@ static void on_tick(struct kv_server *s) {
     s->tick_armed = false;
     follow_config(s);
     kv_engine_tick(&s->engine);
+    log_evictions(s);
     idle_timeouts(s);
     hold_check(s);
     if (s->accept_rearm && !s->shutting_down && !s->accept_armed) {
@@ -1106,6 +1190,11 @@ static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
     if (slot == HOLD_TAG_SLOT) {
         KV_ASSERT(op == KV_IO_TIMEOUT);
         on_hold_timer(s);
+        return;
+    }
+    if (slot == LOG_TAG_SLOT) {
+        KV_ASSERT(op == KV_IO_WRITE);
+        kv_log_written(&s->log, res);
         return;
     }
     if (slot == ACCEPT_TAG_SLOT) {
@@ -1204,16 +1293,21 @@ bool kv_server_run_once(struct kv_server *s, uint32_t wait_ms) {
     uint64_t frames = kv_engine_stats(&s->engine)->total_commands_processed;
     s->turn_ns_valid = false;
     kv_engine_turn_begin(&s->engine);
+    kv_log_flush(&s->log, s->io, kv_io_tag(KV_IO_WRITE, LOG_TAG_SLOT, 0));
     kv_io_run(s->io, busy ? 0 : wait_ms, plan.batch, plan.windows);
     process_ready(s);
     batch_depth(s, s->net.total_reads_processed - reads,
                 kv_engine_stats(&s->engine)->total_commands_processed - frames);
-    if (s->shutting_down && s->live_conns == 0 && !s->accept_armed) s->stopped = true;
+    log_protections(s);
+    if (s->shutdown_requested) kv_server_shutdown(s);
+    if (s->shutting_down && s->live_conns == 0 && !s->accept_armed && log_settled(s))
+        s->stopped = true;
     return !s->stopped;
 }
 
 void kv_server_shutdown(struct kv_server *s) {
     if (s->shutting_down) return;
+    if (s->shutdown_requested) kv_log(&s->log, KV_LOG_WARNING, "User requested shutdown...");
     s->shutting_down = true;
     s->shutdown_ns = now_ns(s);
     s->accept_rearm = false;
@@ -1281,6 +1375,8 @@ void kv_server_check(const struct kv_server *s) {
         if (c->large_out != NULL) held_out++;
     }
     KV_ASSERT(live == s->live_conns);
+    KV_ASSERT(s->log.tail <= s->log.head && s->log.head - s->log.tail <= s->log.cap);
+    KV_ASSERT(s->log.inflight <= s->log.head - s->log.tail);
     KV_ASSERT(s->batch_depth >= 1 && s->batch_depth <= KV_DEPTH_MAX);
     KV_ASSERT(clients == s->net.connected_clients);
     KV_ASSERT(clients + s->free_count == s->clients_max);
@@ -1299,6 +1395,7 @@ struct kv_keyspace *kv_server_keyspace(struct kv_server *s) { return &s->ks; }
 const struct kv_net_stats *kv_server_stats(const struct kv_server *s) { return &s->net; }
 struct kv_engine *kv_server_engine(struct kv_server *s) { return &s->engine; }
 uint32_t kv_server_connections(const struct kv_server *s) { return s->live_conns; }
+struct kv_log *kv_server_log(struct kv_server *s) { return &s->log; }
 
 bool kv_server_pools_full(const struct kv_server *s) {
     return s->pool_in.free_count == s->pool_in.count &&

@@ -44,6 +44,11 @@ CASES = {
     'config-other': ["CONFIG HELP", "CONFIG HELP x", "CONFIG foo", "CONFIG RESETSTAT",
                      "CONFIG RESETSTAT x", "CONFIG REWRITE", "CONFIG REWRITE x", "CONFIG",
                      "config get hz"],
+    # SHUTDOWN's refusals (none stops a server: SAVE would make Redis save and exit).
+    'shutdown-refused': ["SHUTDOWN foo", "SHUTDOWN SAVE NOSAVE", "SHUTDOWN ABORT NOW",
+                         "SHUTDOWN ABORT", "shutdown abort ABORT", "SHUTDOWN NOW FORCE x",
+                         [b'SHUTDOWN', b'nosave\x00x', b'save'], "MULTI", "SHUTDOWN", "EXEC",
+                         "MULTI", "SHUTDOWN foo", "DISCARD", "PING"],
     # List options end at a NUL byte, as Redis's strcasecmp() reads them (kv compared
     # the whole argument until its option matchers became one, kv_cmd_opt).
     'list-options-nul': ["RPUSH nl a b", [b'LINSERT', b'nl', b'before\x00x', b'a', b'z'],

@@ -784,7 +784,7 @@ def test_keys_bound_by_reply():
 
 # ---- 7c. HTTP requests: POST and Host: close the connection (issue 18, item 9) ------------
 
-SECURITY_WARNING = (b'kv: Possible SECURITY ATTACK detected. It looks like somebody is sending '
+SECURITY_WARNING = (b'# Possible SECURITY ATTACK detected. It looks like somebody is sending '
                     b'POST or Host: commands to Redis. This is likely due to an attacker '
                     b'attempting to use Cross Protocol Scripting to compromise your Redis '
                     b'instance. Connection aborted.\n')
@@ -1160,8 +1160,10 @@ def test_alloc_count():
           canary is not None and canary['armed'] == 1 and sum(canary['after_ready'].values()) > 0,
           canary['line'] if canary else 'no report: %r' % p.stderr[-300:])
     maxclients = 64
+    # loglevel debug: every log line (refusals, protocol errors) is formatted too
     kv = start_kv('alloc', ['--maxclients', maxclients, '--large-buffers', 2,
-                            '--maxmemory', '64mb', '--timeout', 1], env={'LD_PRELOAD': lib})
+                            '--maxmemory', '64mb', '--timeout', 1, '--loglevel', 'debug'],
+                  env={'LD_PRELOAD': lib})
     problems = traffic(kv.port, maxclients)
     check('traffic under LD_PRELOAD answered correctly', not problems, '; '.join(problems)[:600])
     kv.send_signal(signal.SIGUSR2)  # on-demand report
@@ -1197,7 +1199,8 @@ def test_strace():
     maxclients = 64
     kv = start_kv('strace', ['--maxclients', maxclients, '--large-buffers', 2,
                              '--maxmemory', '64mb', '--timeout', 1],
-                  wrapper=['strace', '-f', '-qq', '-e', 'trace=mmap,munmap,mremap,brk,write',
+                  wrapper=['strace', '-f', '-qq', '-s', '128',
+                           '-e', 'trace=mmap,munmap,mremap,brk,write',
                            '-o', out])
     problems = traffic(kv.port, maxclients)
     check('traffic under strace answered correctly', not problems, '; '.join(problems)[:600])
@@ -1213,7 +1216,7 @@ def test_strace():
             continue
         name = m.group(2)
         if name == 'write':
-            if phase == 'before' and '"kv: ready' in line:
+            if phase == 'before' and 'kv: ready' in line:
                 phase = 'serving'
             elif phase == 'serving' and 'shutdown complete' in line:
                 phase = 'teardown'

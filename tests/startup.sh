@@ -52,7 +52,9 @@ check include-warns 0 "kv: config: warning: build/startup-incl.conf:3: 'save \"\
 redis_conf() { # name, path of a redis.conf
     local name=$1 conf=$2 pid up=0
     cp "$conf" build/startup-redis.conf
-    "$KV" build/startup-redis.conf --port 0 --maxmemory 4mb > build/startup-redis.log 2>&1 &
+    # --logfile "": the file names /var/log/redis/, where kv would log (as Redis does)
+    "$KV" build/startup-redis.conf --port 0 --maxmemory 4mb --logfile "" \
+        > build/startup-redis.log 2>&1 &
     pid=$!
     for _ in $(seq 1 50); do
         grep -q "ready" build/startup-redis.log 2>/dev/null && { up=1; break; }

@@ -30,6 +30,9 @@ struct kv_layout {
 void kv_layout_init(struct kv_layout *l);
 /* Appends a component; returns its index. */
 uint32_t kv_layout_add(struct kv_layout *l, const char *name, uint64_t count, uint64_t bytes);
+/* The table's rows: a header, one per component, the total (no newline). */
+uint32_t kv_layout_rows(const struct kv_layout *l);
+void kv_layout_row(const struct kv_layout *l, uint32_t row, char *buf, uint32_t cap);
 /* Prints "component count bytes" rows and the total to fd, without allocating. */
 void kv_layout_print(const struct kv_layout *l, int fd);
 

@@ -70,6 +70,9 @@ struct kv_config {
     uint32_t recv_buffers;          /* multishot recv buffers, a power of two (0: off) */
     char requirepass[256];          /* AUTH password of user "default"; "" = none */
     bool protected_mode;            /* no requirepass: only loopback peers (Redis's) */
+    char loglevel[16];              /* debug verbose notice warning nothing (log.h) */
+    char logfile[256];              /* "": stdout, as Redis */
+    uint32_t log_buffer_size;       /* the log's ring (src/log.c): full drops lines */
     bool print_allocation;          /* print the allocation table and exit */
     bool help;
 };

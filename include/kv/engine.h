@@ -29,6 +29,8 @@
 #include "kv/stats.h"
 #include "kv/watch.h"
 
+struct kv_log;
+
 struct kv_keyspace;
 struct kv_cmd;
 
@@ -145,6 +147,7 @@ struct kv_engine {
     char run_id[41];             /* INFO run_id: 40 hex digits from the seed */
     char replid[41];             /* INFO master_replid, likewise */
     uint32_t group_base[KV_CMD_GROUPS_MAX]; /* the first command index of each group */
+    struct kv_log *log;          /* the server's (include/kv/log.h); NULL: no log */
     struct kv_reply *exec_out;   /* EXEC in progress: its reply, from exec_from */
     uint32_t exec_from;
     uint32_t exec_left;          /* queued commands not yet run */

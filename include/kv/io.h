@@ -25,6 +25,8 @@
  *   caller counts its in-flight operations and reuses its buffers only when all
  *   have completed.
  * - At most one timeout is pending per tag; it completes with -ETIME when it fires.
+ * - write (the log's drain) goes to a plain descriptor, not a connection; the
+ *   caller keeps its buffer alive until the completion, like a send's.
  * - Multishot recv (optional, recv_multi_setup() says whether the backend has it):
  *   one submission, many completions, each with KV_IO_F_MORE while it stays armed.
  *   The backend reads into buffers the caller handed it at setup; a completion's
@@ -47,6 +49,7 @@ enum kv_io_op {
     KV_IO_SEND = 3,
     KV_IO_CLOSE = 4,
     KV_IO_TIMEOUT = 5,
+    KV_IO_WRITE = 6,
 };
 
 #define KV_IO_F_MORE 1u /* a multishot accept or recv stays armed */
@@ -86,6 +89,10 @@ struct kv_io_vtable {
                              uint32_t size);
     /* Cancel everything pending on handle, then close it (see contract above). */
     void (*close)(void *impl, int32_t handle, uint64_t tag);
+    /* Writes len bytes of buf to fd, a plain descriptor (the log: stdout or a file,
+     * never a connection handle), at its current position. Bytes or -errno; may be
+     * short. Never blocks the caller: the backend waits for the descriptor. */
+    void (*write)(void *impl, int32_t fd, const uint8_t *buf, uint32_t len, uint64_t tag);
     /* One-shot relative timeout. */
     void (*timeout)(void *impl, uint64_t timeout_ms, uint64_t tag);
     /*
@@ -145,6 +152,10 @@ static inline void kv_io_send(struct kv_io *io, int32_t h, const uint8_t *buf, u
 }
 static inline void kv_io_close(struct kv_io *io, int32_t h, uint64_t tag) {
     io->vt->close(io->impl, h, tag);
+}
+static inline void kv_io_write(struct kv_io *io, int32_t fd, const uint8_t *buf, uint32_t len,
+                               uint64_t tag) {
+    io->vt->write(io->impl, fd, buf, len, tag);
 }
 static inline void kv_io_timeout(struct kv_io *io, uint64_t ms, uint64_t tag) {
     io->vt->timeout(io->impl, ms, tag);

@@ -23,6 +23,7 @@
 #include "kv/common.h"
 #include "kv/config.h"
 #include "kv/io.h"
+#include "kv/log.h"
 
 #include "kv/bufpool.h"
 #include "kv/keyspace.h"
@@ -94,6 +95,17 @@ static inline uint32_t kv_recv_buf_bytes(const struct kv_config *c) {
     return KV_MIN(c->client_buffer / 4, KV_RECV_BUF_MAX);
 }
 
+/* What the log has said of the counters it reports (server.c, "the log"). */
+struct kv_server_said {
+    uint64_t security;       /* stats.security_warnings seen */
+    uint64_t hold;           /* stats.large_buffer_stall_disconnections seen */
+    uint64_t evicted;        /* stats.evicted_keys seen */
+    uint64_t security_ns;    /* when each warning was last logged */
+    uint64_t hold_ns;
+    bool security_logged;
+    bool hold_logged;
+};
+
 struct kv_server {
     const struct kv_config *cfg; /* the live options (the engine's: CONFIG SET) */
     struct kv_io *io;
@@ -139,6 +151,10 @@ struct kv_server {
     bool tick_armed;
     bool shutting_down;
     bool stopped;
+    bool shutdown_requested; /* SHUTDOWN ran: kv_server_shutdown after this pass */
+    uint64_t protocol_errors; /* requests refused as malformed (logged at verbose) */
+    struct kv_log log;       /* drained through io (server.c, "the log") */
+    struct kv_server_said said;
 };
 
 void kv_server_layout(const struct kv_config *cfg, struct kv_layout *layout);
@@ -157,6 +173,7 @@ struct kv_keyspace *kv_server_keyspace(struct kv_server *s);
 const struct kv_net_stats *kv_server_stats(const struct kv_server *s);
 struct kv_engine *kv_server_engine(struct kv_server *s);
 uint32_t kv_server_connections(const struct kv_server *s);
+struct kv_log *kv_server_log(struct kv_server *s);
 bool kv_server_pools_full(const struct kv_server *s); /* every pooled buffer free */
 
 #endif

@@ -36,6 +36,7 @@ enum kv_session_flag {
      * requirepass was set then (Redis: a client created while the default user has
      * no password stays authenticated when one is set later). */
     KV_SESSION_AUTHED = 1u << 5,
+    KV_SESSION_SHUTDOWN = 1u << 7,    /* SHUTDOWN: close without a reply, stop the server */
 };
 
 /* A new session: RESP2, not in MULTI, not authenticated. */
