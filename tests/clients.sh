@@ -135,8 +135,8 @@ if command -v prometheus-redis-exporter >/dev/null; then
         only_kv=$(comm -23 "$TMP/exporter-kv.log.names" "$TMP/exporter-redis.log.names" | tr '\n' ' ')
         echo "INFO only from redis-server: $only_redis"
         echo "INFO only from kv: $only_kv"
-        # The slow log's and latency metrics (SLOWLOG: h-misc; INFO latencystats: h-client) apart, kv exports every name
-        # redis-server does.
+        # The slow log's and latency metrics apart (SLOWLOG: h-misc; INFO latencystats:
+        # h-client), kv exports every name redis-server does.
         slow="redis_last_slow_execution_duration_seconds redis_latency_percentiles_usec "
         slow+="redis_latency_percentiles_usec_count redis_latency_percentiles_usec_sum "
         slow+="redis_slowlog_last_id redis_slowlog_length "
