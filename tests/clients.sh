@@ -13,7 +13,7 @@
 # A check owned by another area is XFAIL with its reason, and only while kv's probe shows
 # the missing piece (it passes on its own once that lands). Last line: "clients: N passed, M failed".
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 KV=${KV_BIN:-build/kv}
 BASE=$((7700 + ${KV_TEST_PORT_OFFSET:-0}))
 TMP=$(mktemp -d /tmp/kv-clients.XXXXXX)
@@ -81,7 +81,7 @@ wait_up() { # port [password]
 start() { # name port command...
     local name=$1 port=$2; shift 2
     "$@" >"$TMP/$name.log" 2>&1 </dev/null &
-    PIDS+=($!)
+    PIDS+=("$!")
     local pw=""; [[ "$name" == *-pw ]] && pw=$PW
     wait_up "$port" "$pw" && pass "$name starts on $port" || { fail "$name on $port: $(tail -c 300 "$TMP/$name.log")"; finish; }
 }
@@ -122,7 +122,7 @@ if command -v prometheus-redis-exporter >/dev/null; then
         [ "$server" = redis ] && { port=$((BASE + 2)); xf=""; eport=$((BASE + 5)); }
         prometheus-redis-exporter -redis.addr "redis://127.0.0.1:$port" -redis-only-metrics \
             -web.listen-address "127.0.0.1:$eport" >"$TMP/exporter-$server.log" 2>&1 </dev/null &
-        epid=$!; PIDS+=($epid)
+        epid=$!; PIDS+=("$epid")
         out=$(CLIENTS_XFAIL=$xf /usr/bin/python3 tests/clients.py metrics "$port" "$eport" \
             "$TMP/exporter-$server.log" "$server exporter" 2>&1)
         kill "$epid" 2>/dev/null; wait "$epid" 2>/dev/null
