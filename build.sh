@@ -36,7 +36,8 @@ need_build_deps() {
 
 # Test dependencies: redis-server/redis-cli (differential and e2e tests), strace
 # (zero-allocation proof), python3 (e2e drivers), python3-redis (e2e: a client library
-# against AUTH), clang (fuzz replayers).
+# against AUTH), clang (fuzz replayers), node/npm and prometheus-redis-exporter
+# (tests/clients.sh).
 need_test_deps() {
     local missing=()
     command -v redis-server >/dev/null || missing+=(redis-server)
@@ -44,6 +45,14 @@ need_test_deps() {
     command -v strace >/dev/null || missing+=(strace)
     command -v python3 >/dev/null || missing+=(python3)
     /usr/bin/python3 -c 'import redis' 2>/dev/null || missing+=(python3-redis)
+    # tests/clients.sh: node and npm (the redis and ioredis packages are npm ci'd into
+    # build/npm by the suite itself), and Prometheus's redis exporter where Debian has it.
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v npm >/dev/null || missing+=(npm)
+    if ! command -v prometheus-redis-exporter >/dev/null &&
+        apt-cache show prometheus-redis-exporter >/dev/null 2>&1; then
+        missing+=(prometheus-redis-exporter)
+    fi
     if [ ${#missing[@]} -gt 0 ]; then
         echo "build.sh: installing ${missing[*]}"
         apt_install "${missing[@]}"

@@ -266,7 +266,7 @@ static const struct kv_directive directives[] = {
     {"unixsocket", D_ONLY, "", W_UNIX, NULL},
     {"unixsocketperm", D_WARN, NULL, W_UNIX, NULL},
     {"socket-mark-id", D_WARN, NULL, W_NONE, NULL},
-    {"io-threads", D_WARN, NULL, W_THREADS, NULL},
+    {"io-threads", D_WARN, NULL, W_THREADS, "1"},
     {"io-threads-do-reads", D_WARN, NULL, W_THREADS, NULL},
     {"server_cpulist", D_WARN, NULL, W_THREADS, NULL},
     {"bio_cpulist", D_WARN, NULL, W_THREADS, NULL},

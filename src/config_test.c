@@ -493,10 +493,12 @@ TEST(get_values) {
     CHECK(strcmp(get(&c, "appendonly", v), "no") == 0);
     CHECK(strcmp(get(&c, "save", v), "") == 0);
     CHECK(strcmp(get(&c, "databases", v), "1") == 0);
+    /* one thread: Prometheus's redis exporter reads it (redis_config_io_threads) */
+    CHECK(strcmp(get(&c, "io-threads", v), "1") == 0);
     CHECK(get(&c, "help", v) == NULL && get(&c, "print-allocation", v) == NULL);
     uint32_t n = 0;
     while (kv_config_get_name(n) != NULL) n++;
-    CHECK(n == 28 + 7); /* options but the two flags, and seven fixed directives */
+    CHECK(n == 28 + 8); /* options but the two flags, and eight fixed directives */
 }
 
 /* CONFIG SET's parsing of one pair: Redis's texts, the mapped bound, what is fixed. */

@@ -25,6 +25,7 @@ CASES = {
     'config-get': ["CONFIG GET timeout", "CONFIG GET HZ", "CONFIG GET maxmemory-policy",
                    "CONFIG GET maxmemory-samples", "CONFIG GET save", "CONFIG GET appendonly",
                    "CONFIG GET databases", "CONFIG GET proto-max-bulk-len", "CONFIG GET bind",
+                   "CONFIG GET io-threads",
                    "CONFIG GET nosuch*", "CONFIG GET", "CONFIG GET timeout timeout",
                    "CONFIG GET tim?out", "CONFIG GET Maxmemory-Polic[y]", "CONFIG GET hz nosuch",
                    "CONFIG GET TIMEOUT tim[e]out", "CONFIG GET time*ut TimeOut"],
