@@ -121,6 +121,7 @@ extern const struct mcmd_table sim_model_cmds_str;
 extern const struct mcmd_table sim_model_cmds_list;
 extern const struct mcmd_table sim_model_cmds_srv;
 extern const struct mcmd_table sim_model_cmds_auth; /* HELLO AUTH ACL (sim_model_auth.c) */
+extern const struct mcmd_table sim_model_cmds_admin; /* ROLE OBJECT MEMORY (sim_model_admin.c) */
 
 /* Sessions and the command set (sim_model.c). */
 struct msession *m_session(struct sim_model *m, uint64_t id);
