@@ -386,6 +386,7 @@ int64_t m_known_count(const struct sim_model *m) {
 }
 
 struct msession *m_session(struct sim_model *m, uint64_t id) { return session_get(m, id); }
+void m_session_discard(struct msession *s) { session_free(s); }
 
 /* Does the core know a command the model does not model? */
 static bool core_only(const struct sim_model *m, struct kv_slice name) {

@@ -8,6 +8,7 @@
  * TOUCH is in sim_model_str.c. Test code: heap allowed; consults nothing in src/.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim_model_int.h"
@@ -175,10 +176,23 @@ static bool loose_memory(struct mctx *c) {
     return ok;
 }
 
+/* RESET: MULTI and WATCH dropped, the name cleared (the sim runs RESP2 without
+ * requirepass, so protocol and authentication do not change), +RESET. */
+static void cmd_reset(struct mctx *c) {
+    struct msession *s = m_session(c->m, c->session);
+    m_session_discard(s);
+    m_watch_clear(s);
+    free(s->name.p);
+    s->name.p = NULL;
+    s->name.len = 0;
+    sim_buf_simple(c->out, "RESET");
+}
+
 static void cmd_nothing(struct mctx *c) { (void)c; }
 
 static const struct mcmd cmds[] = {
     {"role", 1, MF_READONLY, cmd_role, NULL},
+    {"reset", 1, MF_NOQUEUE | MF_READONLY, cmd_reset, NULL},
     {"object", -2, MF_LOOSE | MF_READONLY, cmd_nothing, loose_object},
     {"memory", -2, MF_LOOSE | MF_READONLY, cmd_nothing, loose_memory},
 };

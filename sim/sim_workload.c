@@ -573,14 +573,15 @@ static void gen_introspect(struct kv_prng *p, struct sim_req *r, const char *c) 
     if (roll == 3 || roll == 5) sim_req_add_str(r, "get");
 }
 
-/* ROLE, OBJECT and MEMORY (cmd_admin.c) with their edges: unknown and missing
+/* ROLE, RESET, OBJECT and MEMORY (cmd_admin.c) with their edges: unknown and missing
  * subcommands, wrong counts, SAMPLES values. */
 static void gen_admin(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
     static const char *const object_subs[] = {"encoding", "refcount", "idletime", "freq",
                                               "help", "nosuch"};
     uint64_t roll = kv_prng_below(p, 8);
     if (roll == 0) {
-        add_name(p, r, "role");
+        add_name(p, r, kv_prng_chance(p, 1, 2) ? "role" : "reset");
+        if (kv_prng_chance(p, 1, 20)) sim_workload_key(w, p, r); /* arity */
         return;
     }
     bool object = roll < 5;

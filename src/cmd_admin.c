@@ -1,6 +1,6 @@
 /*
  * cmd_admin.c: the introspection commands: TOUCH, ROLE, OBJECT (ENCODING, FREQ,
- * IDLETIME, REFCOUNT, HELP) and MEMORY (USAGE, HELP). Replies and error texts are
+ * IDLETIME, REFCOUNT, HELP), MEMORY (USAGE, HELP) and RESET. Replies and error texts are
  * Redis 7.0.15's, byte for byte, in RESP2 and RESP3.
  *
  * OBJECT ENCODING answers what Redis 7.0 would report for the same logical value,
@@ -87,6 +87,36 @@ static void cmd_role(struct kv_cmd_ctx *c) {
     kv_reply_bulk_cstr(c->out, "master");
     kv_reply_int(c->out, 0);
     kv_reply_array(c->out, 0);
+}
+
+/* ---- RESET --------------------------------------------------------------------- */
+
+/*
+ * Redis's clearClientConnectionState: MULTI discarded, every WATCH dropped, back to
+ * RESP2, the name cleared, authenticated only if the default user has no password
+ * (requirepass unset), then +RESET (already in RESP2). kv has one database, no
+ * pub/sub, tracking or cluster ASKING/READONLY to clear. The connection-level flags
+ * (close, abort, shutdown) stay: RESET never cancels a QUIT already decided.
+ * Hook: per-client modes (CLIENT REPLY, CLIENT NO-EVICT, from h-client's work) are
+ * reset in reset_client_modes, next to the session fields they live in.
+ */
+static void reset_client_modes(struct kv_session *s) {
+    KV_ASSERT(s != NULL);
+    /* CLIENT REPLY ON, CLIENT NO-EVICT off: clear those flags here once they exist. */
+}
+
+static void cmd_reset(struct kv_cmd_ctx *c) {
+    struct kv_session *s = c->session;
+    uint32_t keep = s->flags & (uint32_t)(KV_SESSION_CLOSE | KV_SESSION_ABORT |
+                                          KV_SESSION_SHUTDOWN);
+    kv_session_reset(c->engine, s); /* MULTI and WATCH */
+    s->flags = keep;
+    if (c->engine->config->requirepass[0] == 0) s->flags |= KV_SESSION_AUTHED;
+    s->proto = 2;
+    s->name_len = 0;
+    reset_client_modes(s);
+    KV_ASSERT(s->watch_count == 0 && s->multi_count == 0);
+    kv_reply_simple(c->out, "RESET");
 }
 
 /* ---- OBJECT -------------------------------------------------------------------- */
@@ -252,6 +282,7 @@ static const struct kv_cmd admin_cmds[] = {
     {"role", 1, F, cmd_role, NULL, NULL, KV_NOKEYS},
     {"object", -2, 0, cmd_object, bound_help, NULL, KV_NOKEYS},
     {"memory", -2, 0, cmd_memory, bound_help, NULL, KV_NOKEYS},
+    {"reset", 1, KV_CMD_NOQUEUE | KV_CMD_NOAUTH | F, cmd_reset, NULL, NULL, KV_NOKEYS},
 };
 
 const struct kv_cmd_group kv_cmds_admin = {admin_cmds, KV_ARRAY_LEN(admin_cmds)};

@@ -36,6 +36,12 @@ CASES = {
                "OBJECT HELP", "OBJECT HELP x", "OBJECT foo", "OBJECT foo a b", "OBJECT",
                "OBJECT ENCODING", "OBJECT ENCODING a b", "object encoding I",
                "INCR i", "OBJECT ENCODING i", "OBJECT REFCOUNT i"],
+    # RESET: MULTI discarded, WATCH dropped, name cleared, back to RESP2 (+RESET; the
+    # resp3 run shows the switch: GET nokey is $-1 after it).
+    'reset': ["MULTI", "SET a 1", "RESET", "EXEC", "GET a", "CLIENT SETNAME x", "RESET",
+              "CLIENT GETNAME", "GET nokey", "RESET", "GET nokey", "WATCH a",
+              ('aux', "SET a 2"), "RESET", "MULTI", "GET a", "EXEC", "RESET x", "MULTI",
+              "RESET x", "EXEC", "reset"],
     'memory-usage-errors': ["SET a 1", "MEMORY USAGE nokey", "MEMORY USAGE a samples x",
                             "MEMORY USAGE a samples", "MEMORY USAGE a foo 1",
                             "MEMORY USAGE a samples -1", "MEMORY USAGE", "MEMORY HELP",

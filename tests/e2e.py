@@ -1397,6 +1397,56 @@ def test_protected_mode():
             subprocess.run(['ip', 'addr', 'del', addr + '/32', 'dev', 'lo'])
 
 
+# ---- MEMORY USAGE, OBJECT, RESET (src/cmd_admin.c) -------------------------------------
+
+@test()
+def test_memory_usage():
+    """MEMORY USAGE is what a key adds to INFO used_memory, plus its 8-byte index slot
+    (the index is reserved whole at startup), for strings of each layout and a list of
+    many nodes; redis-cli --memkeys reports the same figures."""
+    kv = start_kv('memusage', ['--maxclients', 8, '--maxmemory', '32mb'])
+    c = Conn(kv.port)
+
+    def used():
+        return int(info_field(c.call('INFO', 'memory'), 'used_memory'))
+    cases = [('mu:int', ['SET', 'mu:int', '12345']), ('mu:short', ['SET', 'mu:short', 'hi']),
+             ('mu:100k', ['SET', 'mu:100k', pattern(100000, 3)]),
+             ('mu:wide', ['SET', 'mu:wide', pattern(70000, 4)]),
+             ('mu:list', ['RPUSH', 'mu:list'] + [pattern(900, i) for i in range(60)])]
+    sizes = {}
+    for key, cmd in cases:
+        before = used()
+        c.call(*cmd)
+        delta = used() - before
+        got = c.call('MEMORY', 'USAGE', key)
+        check_eq('MEMORY USAGE %s = used_memory delta %d + 8' % (key, delta), got,
+                 integer(delta + 8))
+        sizes[key] = delta + 8
+    before = used()
+    c.call('EXPIRE', 'mu:short', 1000)  # a TTL grows the item by its 8-byte field
+    grown = used() - before
+    check_eq('MEMORY USAGE after a TTL grows by the used_memory delta (%d)' % grown,
+             c.call('MEMORY', 'USAGE', 'mu:short'), integer(sizes['mu:short'] + grown))
+    check('a TTL took 8 bytes', grown == 8, str(grown))
+    before = used()
+    c.call('DEL', 'mu:list')
+    check_eq('DEL frees exactly the list\'s usage less its slot', before - used(),
+             sizes['mu:list'] - 8)
+    rc, out, _ = cli(kv.port, '--memkeys')
+    want = b"Biggest string found '\"mu:100k\"' has %d bytes" % sizes['mu:100k']
+    check('redis-cli --memkeys reports MEMORY USAGE\'s figure', rc == 0 and want in out,
+          repr(out[-600:]))
+    check_eq('OBJECT ENCODING of a 100 kB string', c.call('OBJECT', 'ENCODING', 'mu:100k'),
+             bulk('raw'))
+    c.send(enc('HELLO', '3') + enc('CLIENT', 'SETNAME', 'n') + enc('RESET') +
+           enc('CLIENT', 'GETNAME') + enc('GET', 'nokey'))
+    got = c.replies(5)
+    check_eq('RESET: +RESET, then RESP2 and no name', got[2:], [b'+RESET\r\n', b'$-1\r\n',
+                                                              b'$-1\r\n'])
+    c.close()
+    kv.stop()
+
+
 # ---- driver --------------------------------------------------------------------------------------
 
 def main():
