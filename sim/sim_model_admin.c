@@ -161,7 +161,8 @@ static bool loose_memory(struct mctx *c) {
             struct mentry *e = m_find_raw(c->m, c->argv[2].ptr, c->argv[2].len);
             bool null = reply_is(c, "$-1\r\n");
             if (e == NULL) ok = null;
-            else ok = (is_int_reply(c) && !reply_is(c, ":0\r\n")) || (null && m_expired(e, c->now));
+            else ok = (is_int_reply(c) && !reply_is(c, ":0\r\n")) ||
+                      (null && m_expired(e, c->now));
         }
     } else if (m_eq_nocase(c->argv[1], "help")) {
         if (c->argc != 2)
@@ -188,6 +189,65 @@ static void cmd_reset(struct mctx *c) {
     sim_buf_simple(c->out, "RESET");
 }
 
+static const char *const slowlog_help[] = {
+    "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET [<count>]",
+    "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+    "    Entries are made of:",
+    "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+    "    client name",
+    "LEN",
+    "    Return the length of the slowlog.",
+    "RESET",
+    "    Reset the slowlog.",
+    "HELP",
+    "    Prints this help.",
+};
+
+/* The reply is one complete array of at most `most` elements. */
+static bool array_of_at_most(const struct mctx *c, int64_t most) {
+    uint32_t len = 0;
+    if (c->reply_len < 4 || c->reply[0] != '*') return false;
+    if (sim_resp_scan(c->reply, c->reply_len, &len) != SIM_RESP_OK || len != c->reply_len)
+        return false;
+    long long n = strtoll((const char *)c->reply + 1, NULL, 10);
+    return n >= 0 && (most < 0 || n <= most);
+}
+
+/* SLOWLOG, loosely: which commands are in it depends on the seed's threshold and
+ * ring size (sim_main.c); its texts and errors are exact. */
+static bool loose_slowlog(struct mctx *c) {
+    struct sim_buf want = {0};
+    bool ok = false;
+    static const char *const subs[] = {"len", "reset", "help"};
+    uint32_t k = 0;
+    while (k < 3 && !m_eq_nocase(c->argv[1], subs[k])) k++;
+    if (m_eq_nocase(c->argv[1], "get")) {
+        int64_t n = 10;
+        if (c->argc > 3)
+            sim_buf_errorf(&want, "ERR unknown subcommand or wrong number of arguments for "
+                           "'%.*s'. Try SLOWLOG HELP.", (int)c->argv[1].len,
+                           (const char *)c->argv[1].ptr);
+        else if (c->argc == 3 && (!m_str2ll(c->argv[2].ptr, c->argv[2].len, &n) || n < -1))
+            sim_buf_error(&want, "ERR count should be greater than or equal to -1");
+        else ok = array_of_at_most(c, n);
+    } else if (k == 3) {
+        unknown_sub(&want, c->argv[1], "SLOWLOG");
+    } else if (c->argc != 2) {
+        sim_buf_errorf(&want, "ERR wrong number of arguments for 'slowlog|%s' command", subs[k]);
+    } else if (k == 0) {
+        ok = is_int_reply(c);
+    } else if (k == 1) {
+        sim_buf_simple(&want, "OK");
+    } else {
+        help(&want, slowlog_help, KV_ARRAY_LEN(slowlog_help));
+    }
+    if (want.len > 0) ok = same_bytes(c, &want);
+    sim_buf_free(&want);
+    if (!ok) m_why(c, "SLOWLOG reply differs from the model's");
+    return ok;
+}
+
 static void cmd_nothing(struct mctx *c) { (void)c; }
 
 static const struct mcmd cmds[] = {
@@ -195,6 +255,7 @@ static const struct mcmd cmds[] = {
     {"reset", 1, MF_NOQUEUE | MF_READONLY, cmd_reset, NULL},
     {"object", -2, MF_LOOSE | MF_READONLY, cmd_nothing, loose_object},
     {"memory", -2, MF_LOOSE | MF_READONLY, cmd_nothing, loose_memory},
+    {"slowlog", -2, MF_LOOSE | MF_READONLY, cmd_nothing, loose_slowlog},
 };
 
 const struct mcmd_table sim_model_cmds_admin = {cmds, KV_ARRAY_LEN(cmds)};

@@ -573,7 +573,7 @@ static void gen_introspect(struct kv_prng *p, struct sim_req *r, const char *c) 
     if (roll == 3 || roll == 5) sim_req_add_str(r, "get");
 }
 
-/* ROLE, RESET, OBJECT and MEMORY (cmd_admin.c) with their edges: unknown and missing
+/* ROLE, RESET, OBJECT, MEMORY and SLOWLOG (cmd_admin.c) with their edges: unknown and missing
  * subcommands, wrong counts, SAMPLES values. */
 static void gen_admin(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
     static const char *const object_subs[] = {"encoding", "refcount", "idletime", "freq",
@@ -582,6 +582,16 @@ static void gen_admin(const struct sim_workload *w, struct kv_prng *p, struct si
     if (roll == 0) {
         add_name(p, r, kv_prng_chance(p, 1, 2) ? "role" : "reset");
         if (kv_prng_chance(p, 1, 20)) sim_workload_key(w, p, r); /* arity */
+        return;
+    }
+    if (roll == 7) { /* SLOWLOG */
+        static const char *const subs[] = {"get", "get", "len", "reset", "help", "x"};
+        add_name(p, r, "slowlog");
+        const char *sub = subs[kv_prng_below(p, KV_ARRAY_LEN(subs))];
+        add_opt(p, r, sub);
+        if (is(sub, "get") && kv_prng_chance(p, 1, 2))
+            sim_req_add_int(r, (int64_t)kv_prng_below(p, 24) - 2);
+        if (kv_prng_chance(p, 1, 20)) sim_req_add_int(r, 1); /* arity */
         return;
     }
     bool object = roll < 5;

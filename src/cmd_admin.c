@@ -1,6 +1,7 @@
 /*
  * cmd_admin.c: the introspection commands: TOUCH, ROLE, OBJECT (ENCODING, FREQ,
- * IDLETIME, REFCOUNT, HELP), MEMORY (USAGE, HELP) and RESET. Replies and error texts are
+ * IDLETIME, REFCOUNT, HELP), MEMORY (USAGE, HELP), RESET and SLOWLOG (GET, LEN,
+ * RESET, HELP over the engine's ring, include/kv/slowlog.h). Replies and error texts are
  * Redis 7.0.15's, byte for byte, in RESP2 and RESP3.
  *
  * OBJECT ENCODING answers what Redis 7.0 would report for the same logical value,
@@ -272,6 +273,90 @@ static uint64_t bound_help(struct kv_cmd_ctx *c) {
     return kv_cmd_sub(c, 1, "help") ? HELP_BOUND : KV_EXEC_ERROR_ROOM;
 }
 
+/* ---- SLOWLOG -------------------------------------------------------------------- */
+
+static const char *const slowlog_help_lines[] = {
+    "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET [<count>]",
+    "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+    "    Entries are made of:",
+    "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+    "    client name",
+    "LEN",
+    "    Return the length of the slowlog.",
+    "RESET",
+    "    Reset the slowlog.",
+    "HELP",
+    "    Prints this help.",
+};
+
+#define SLOWLOG_GET_DEFAULT 10
+
+/* SLOWLOG GET's entry count (false: not valid, as Redis's range check says). */
+static bool slowlog_count(const struct kv_cmd_ctx *c, uint32_t *out) {
+    int64_t n = SLOWLOG_GET_DEFAULT;
+    if (c->argc == 3 && (!kv_str2ll(c->argv[2].ptr, c->argv[2].len, &n) || n < -1))
+        return false;
+    uint32_t len = c->engine->slowlog.len;
+    *out = n == -1 || (uint64_t)n > len ? len : (uint32_t)n;
+    KV_ASSERT(*out <= len);
+    return true;
+}
+
+static void slowlog_get(struct kv_cmd_ctx *c) {
+    uint32_t n;
+    if (!slowlog_count(c, &n)) {
+        kv_reply_error(c->out, "ERR count should be greater than or equal to -1");
+        return;
+    }
+    kv_reply_array(c->out, n);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct kv_slowlog_entry *e = kv_slowlog_at(&c->engine->slowlog, i);
+        kv_reply_array(c->out, 6);
+        kv_reply_int(c->out, (int64_t)e->id);
+        kv_reply_int(c->out, e->time_s);
+        kv_reply_int(c->out, (int64_t)e->duration_us);
+        kv_reply_array(c->out, e->argc);
+        for (uint32_t j = 0; j < e->argc; j++) kv_reply_bulk(c->out, e->arg[j], e->arg_len[j]);
+        kv_reply_bulk(c->out, e->peer, e->peer_len);
+        kv_reply_bulk(c->out, e->name, e->name_len);
+    }
+}
+
+static void cmd_slowlog(struct kv_cmd_ctx *c) {
+    KV_ASSERT(c->argc >= 2);
+    if (kv_cmd_sub(c, 1, "get")) {
+        if (c->argc <= 3) {
+            slowlog_get(c);
+            return;
+        }
+        kv_reply_errorf(c->out, "ERR unknown subcommand or wrong number of arguments for "
+                        "'%.*s'. Try SLOWLOG HELP.", (int)c->argv[1].len,
+                        (const char *)c->argv[1].ptr);
+    } else if (kv_cmd_sub(c, 1, "len")) {
+        if (sub_arity(c, "slowlog", "len", 2)) kv_reply_int(c->out, c->engine->slowlog.len);
+    } else if (kv_cmd_sub(c, 1, "reset")) {
+        if (!sub_arity(c, "slowlog", "reset", 2)) return;
+        kv_slowlog_reset(&c->engine->slowlog);
+        kv_reply_ok(c->out);
+    } else if (kv_cmd_sub(c, 1, "help")) {
+        if (sub_arity(c, "slowlog", "help", 2))
+            reply_help(c->out, slowlog_help_lines, KV_ARRAY_LEN(slowlog_help_lines));
+    } else {
+        unknown_sub(c, "SLOWLOG");
+    }
+}
+
+/* GET: the entries it would reply; the rest: help or an error. */
+static uint64_t bound_slowlog(struct kv_cmd_ctx *c) {
+    uint32_t n;
+    if (!kv_cmd_sub(c, 1, "get") || c->argc > 3 || !slowlog_count(c, &n)) return HELP_BOUND;
+    uint64_t bytes = 16;
+    for (uint32_t i = 0; i < n; i++)
+        bytes += kv_slowlog_entry_reply_bytes(kv_slowlog_at(&c->engine->slowlog, i));
+    return KV_MAX(bytes, (uint64_t)KV_EXEC_ERROR_ROOM);
+}
+
 /* ---- the table ------------------------------------------------------------------ */
 
 #define R KV_CMD_READONLY
@@ -282,6 +367,7 @@ static const struct kv_cmd admin_cmds[] = {
     {"role", 1, F, cmd_role, NULL, NULL, KV_NOKEYS},
     {"object", -2, 0, cmd_object, bound_help, NULL, KV_NOKEYS},
     {"memory", -2, 0, cmd_memory, bound_help, NULL, KV_NOKEYS},
+    {"slowlog", -2, 0, cmd_slowlog, bound_slowlog, NULL, KV_NOKEYS},
     {"reset", 1, KV_CMD_NOQUEUE | KV_CMD_NOAUTH | F, cmd_reset, NULL, NULL, KV_NOKEYS},
 };
 

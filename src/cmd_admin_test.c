@@ -35,7 +35,9 @@ struct harness {
     struct kv_reply reply;
 };
 
-static uint64_t fake_mono(void *ctx) { return (uint64_t)((struct harness *)ctx)->now_ms * 1000000; }
+static uint64_t fake_mono(void *ctx) {
+    return (uint64_t)((struct harness *)ctx)->now_ms * 1000000;
+}
 static int64_t fake_real(void *ctx) { return ((struct harness *)ctx)->now_ms; }
 
 static struct harness *h_open(enum kv_evict_policy p) {

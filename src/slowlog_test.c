@@ -15,7 +15,8 @@ static struct kv_slice sl_cstr(const char *s) {
 }
 
 static bool arg_is(const struct kv_slowlog_entry *e, uint32_t j, const char *want) {
-    return j < e->argc && e->arg_len[j] == strlen(want) && memcmp(e->arg[j], want, strlen(want)) == 0;
+    size_t n = strlen(want);
+    return j < e->argc && e->arg_len[j] == n && memcmp(e->arg[j], want, n) == 0;
 }
 
 static void test_cuts(void) {

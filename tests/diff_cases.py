@@ -42,6 +42,18 @@ CASES = {
               "CLIENT GETNAME", "GET nokey", "RESET", "GET nokey", "WATCH a",
               ('aux', "SET a 2"), "RESET", "MULTI", "GET a", "EXEC", "RESET x", "MULTI",
               "RESET x", "EXEC", "reset"],
+    # SLOWLOG: texts, errors and counts (entries' times and peers differ: e2e); the
+    # threshold is -1 around the counted part, so load cannot add entries.
+    'slowlog': ["SLOWLOG HELP", "SLOWLOG foo", "SLOWLOG", "SLOWLOG LEN x", "SLOWLOG RESET x",
+                "SLOWLOG HELP x", "SLOWLOG GET x", "SLOWLOG GET -2", "SLOWLOG GET 1 2",
+                "SLOWLOG get 1 2", "CONFIG SET slowlog-log-slower-than -1", "SLOWLOG RESET",
+                "SLOWLOG LEN", "SLOWLOG GET", "SLOWLOG GET -1", "SLOWLOG GET 0",
+                "CONFIG SET slowlog-log-slower-than 0", "SLOWLOG RESET", "SET a b",
+                "SLOWLOG LEN", "SLOWLOG GET 0", "CONFIG SET slowlog-log-slower-than -1",
+                "SLOWLOG LEN", "SLOWLOG RESET", "CONFIG SET slowlog-log-slower-than -2",
+                "CONFIG SET slowlog-log-slower-than x", "CONFIG GET slowlog-log-slower-than",
+                "CONFIG SET slowlog-log-slower-than 10000", "CONFIG GET slowlog-log-slower-than",
+                "CONFIG GET slowlog-max-len"],
     'memory-usage-errors': ["SET a 1", "MEMORY USAGE nokey", "MEMORY USAGE a samples x",
                             "MEMORY USAGE a samples", "MEMORY USAGE a foo 1",
                             "MEMORY USAGE a samples -1", "MEMORY USAGE", "MEMORY HELP",
