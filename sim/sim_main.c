@@ -272,6 +272,15 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     struct kv_prng wm;
     kv_prng_init(&wm, w->seed ^ 0x77617463686d6178ull);
     if (kv_prng_chance(&wm, 1, 2)) w->cfg.watch_max_keys = 1 + (uint32_t)kv_prng_below(&wm, 4);
+    /* SLOWLOG: time stands still within a command here, so durations are 0: one
+     * seed in three logs every command (threshold 0) into a ring of 1..16 entries,
+     * which wraps. A stream of its own. */
+    struct kv_prng sl;
+    kv_prng_init(&sl, w->seed ^ 0x736c6f776c6f6721ull);
+    if (kv_prng_chance(&sl, 1, 3)) {
+        w->cfg.slowlog_log_slower_than = 0;
+        w->cfg.slowlog_max_len = 1 + (uint32_t)kv_prng_below(&sl, 16);
+    }
     /* Hostile clients (sim_hostile.c), one seed in four or --hostile: appended after
      * the well-behaved ones, with room for all under maxclients; a stream of their own. */
     w->hostile_count = sim_hostile_draw(w, w->hostile_forced);

@@ -338,7 +338,8 @@ static void queue_push(struct msession *s, uint32_t argc, const struct kv_slice 
 /* ---- dispatch ------------------------------------------------------------ */
 
 static const struct mcmd_table *const tables[] = {&sim_model_cmds_str, &sim_model_cmds_list,
-                                                  &sim_model_cmds_srv, &sim_model_cmds_auth};
+                                                  &sim_model_cmds_srv, &sim_model_cmds_auth,
+                                                  &sim_model_cmds_admin};
 
 static void cmd_multi(struct mctx *c);
 static void cmd_exec(struct mctx *c);
@@ -385,6 +386,7 @@ int64_t m_known_count(const struct sim_model *m) {
 }
 
 struct msession *m_session(struct sim_model *m, uint64_t id) { return session_get(m, id); }
+void m_session_discard(struct msession *s) { session_free(s); }
 
 /* Does the core know a command the model does not model? */
 static bool core_only(const struct sim_model *m, struct kv_slice name) {

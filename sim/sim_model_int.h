@@ -121,9 +121,12 @@ extern const struct mcmd_table sim_model_cmds_str;
 extern const struct mcmd_table sim_model_cmds_list;
 extern const struct mcmd_table sim_model_cmds_srv;
 extern const struct mcmd_table sim_model_cmds_auth; /* HELLO AUTH ACL (sim_model_auth.c) */
+extern const struct mcmd_table sim_model_cmds_admin; /* ROLE OBJECT MEMORY (sim_model_admin.c) */
 
 /* Sessions and the command set (sim_model.c). */
 struct msession *m_session(struct sim_model *m, uint64_t id);
+/* Drops a session's MULTI state and queued commands (DISCARD, RESET). */
+void m_session_discard(struct msession *s);
 /* Commands both the model and the core know (COMMAND COUNT, when the model
  * covers every command the core has). */
 int64_t m_known_count(const struct sim_model *m);

@@ -573,6 +573,42 @@ static void gen_introspect(struct kv_prng *p, struct sim_req *r, const char *c) 
     if (roll == 3 || roll == 5) sim_req_add_str(r, "get");
 }
 
+/* ROLE, RESET, OBJECT, MEMORY and SLOWLOG (cmd_admin.c) with their edges: unknown and missing
+ * subcommands, wrong counts, SAMPLES values. */
+static void gen_admin(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
+    static const char *const object_subs[] = {"encoding", "refcount", "idletime", "freq",
+                                              "help", "nosuch"};
+    uint64_t roll = kv_prng_below(p, 8);
+    if (roll == 0) {
+        add_name(p, r, kv_prng_chance(p, 1, 2) ? "role" : "reset");
+        if (kv_prng_chance(p, 1, 20)) sim_workload_key(w, p, r); /* arity */
+        return;
+    }
+    if (roll == 7) { /* SLOWLOG */
+        static const char *const subs[] = {"get", "get", "len", "reset", "help", "x"};
+        add_name(p, r, "slowlog");
+        const char *sub = subs[kv_prng_below(p, KV_ARRAY_LEN(subs))];
+        add_opt(p, r, sub);
+        if (is(sub, "get") && kv_prng_chance(p, 1, 2))
+            sim_req_add_int(r, (int64_t)kv_prng_below(p, 24) - 2);
+        if (kv_prng_chance(p, 1, 20)) sim_req_add_int(r, 1); /* arity */
+        return;
+    }
+    bool object = roll < 5;
+    add_name(p, r, object ? "object" : "memory");
+    if (kv_prng_chance(p, 1, 30)) return; /* no subcommand */
+    const char *sub = object ? object_subs[kv_prng_below(p, KV_ARRAY_LEN(object_subs))]
+                             : kv_prng_chance(p, 1, 8) ? (kv_prng_chance(p, 1, 2) ? "help" : "x")
+                                                       : "usage";
+    add_opt(p, r, sub);
+    if (!is(sub, "help") || kv_prng_chance(p, 1, 10)) sim_workload_key(w, p, r);
+    if (kv_prng_chance(p, 1, 10)) sim_workload_key(w, p, r); /* too many */
+    if (is(sub, "usage") && kv_prng_chance(p, 1, 3)) {
+        add_opt(p, r, kv_prng_chance(p, 4, 5) ? "samples" : "x");
+        if (kv_prng_chance(p, 4, 5)) sim_req_add_int(r, (int64_t)kv_prng_below(p, 12) - 2);
+    }
+}
+
 /* The newer commands (w->newer_pct of requests): COPY, INCRBYFLOAT, and kv's own
  * answers to CLIENT, CONFIG and COMMAND (not against a real server: one database,
  * fixed limits, no docs). */
@@ -581,6 +617,10 @@ static void gen_newer(const struct sim_workload *w, struct kv_prng *p, struct si
                                    : PICK(w, p, "copy", "incrbyfloat", "incrbyfloat", "client",
                                           "config", "command", "info");
     if (c == NULL) c = "ping";
+    if (is(c, "info") && kv_prng_chance(p, 1, 2)) {
+        gen_admin(w, p, r);
+        return;
+    }
     add_name(p, r, c);
     if (is(c, "ping")) return;
     if (is(c, "info")) { /* sections in any mix: the text's layout is checked */

@@ -320,6 +320,13 @@ void *kv_alloc_realloc(struct kv_alloc *a, void *p, uint64_t n) {
     return q;
 }
 
+uint64_t kv_alloc_block_bytes(const void *p) {
+    KV_ASSERT(p != NULL);
+    uint32_t h = ld32((const uint8_t *)p - HEADER_BYTES);
+    KV_ASSERT(!(h & F_FREE) && hdr_size(h) >= BLOCK_MIN);
+    return hdr_size(h);
+}
+
 uint64_t kv_alloc_usable(const void *p) {
     KV_ASSERT(p != NULL);
     uint32_t h = ld32((const uint8_t *)p - HEADER_BYTES);

@@ -34,7 +34,8 @@
 #include <unistd.h>
 
 enum opt_kind {
-    OPT_STRING, OPT_U32, OPT_SIZE, OPT_U64, OPT_POLICY, OPT_FLAG, OPT_BIND, OPT_YESNO
+    OPT_STRING, OPT_U32, OPT_SIZE, OPT_U64, OPT_POLICY, OPT_FLAG, OPT_BIND, OPT_YESNO,
+    OPT_I64
 };
 
 struct kv_option {
@@ -107,6 +108,10 @@ static const struct kv_option kv_options[] = {
         "password clients must give (AUTH) before other commands (empty: none)", NULL),
     OPT("protected-mode", OPT_YESNO, protected_mode,
         "yes: without requirepass, only 127.0.0.1 and ::1 may connect", NULL),
+    OPT("slowlog-log-slower-than", OPT_I64, slowlog_log_slower_than,
+        "SLOWLOG records commands taking at least this many microseconds (-1: none)", NULL),
+    OPT("slowlog-max-len", OPT_U32, slowlog_max_len,
+        "SLOWLOG entries kept (each holds 32 cut arguments: --print-allocation)", WHY_ALLOC),
     OPT("loglevel", OPT_STRING, loglevel, "debug verbose notice warning nothing", NULL),
     OPT("logfile", OPT_STRING, logfile, "log file, appended to (\"\": standard output)",
         "can't be changed at run time: the log file is opened at startup"),
@@ -137,6 +142,8 @@ void kv_config_defaults(struct kv_config *c) {
     c->large_buffer_stall_ms = 25;          /* README "Protection rules" */
     c->large_buffer_min_progress = 8u << 10;
     c->watch_max_keys = 32;
+    c->slowlog_log_slower_than = 10000;     /* Redis's defaults */
+    c->slowlog_max_len = 128;
     c->timeout_s = 0;
     c->hz = 10;
     c->batch_wait_us = 30; /* BENCHMARKS.md "Batching wait": measured 0, 30 and 50 */
@@ -222,7 +229,7 @@ struct kv_directive {
 #define W_NONE "no effect in kv"
 #define W_THREADS "kv runs one thread on io_uring"
 #define W_LAZY "kv frees memory synchronously, in bounded steps"
-#define W_SLOW "kv has no slow log or latency monitor here"
+#define W_SLOW "kv has no latency monitor here"
 #define W_SCRIPT "kv has no scripting"
 #define W_MEM "kv maps its memory once at startup (no allocator)"
 #define W_DEFRAG "kv compacts its data region itself (maxmemory-eviction-move)"
@@ -405,8 +412,6 @@ static const struct kv_directive directives[] = {
     {"active-expire-effort", D_WARN, NULL, "kv's expiry sweeps the index once a second",
      NULL},
     {"dynamic-hz", D_WARN, NULL, W_NONE, NULL},
-    {"slowlog-log-slower-than", D_WARN, NULL, W_SLOW, NULL},
-    {"slowlog-max-len", D_WARN, NULL, W_SLOW, NULL},
     {"latency-monitor-threshold", D_WARN, NULL, W_SLOW, NULL},
     {"latency-tracking", D_WARN, NULL, W_SLOW, NULL},
     {"latency-tracking-info-percentiles", D_WARN, NULL, W_SLOW, NULL},
@@ -481,6 +486,28 @@ static int set_number(const struct kv_option *o, void *field, const char *value,
             return fail(x->err, x->cap, "value '%s' too large for option '%s'", value, o->name);
         *(uint32_t *)field = (uint32_t)v;
     }
+    return 0;
+}
+
+/* A signed option: -1 up to INT64_MAX (Redis's range for slowlog-log-slower-than). */
+static int set_signed(const struct kv_option *o, void *field, const char *value,
+                      const struct set_ctx *x) {
+    KV_ASSERT(o->kind == OPT_I64 && o->size == 8);
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(value, &end, 10);
+    if (value[0] == 0 || *end != 0 || errno != 0) {
+        if (x->runtime)
+            return fail(x->err, x->cap, "%s%s", "argument couldn't be parsed into an integer", "");
+        return fail(x->err, x->cap, "invalid value '%s' for option '%s'", value, o->name);
+    }
+    if (v < -1) {
+        if (x->runtime)
+            return fail(x->err, x->cap, "%s%s",
+                        "argument must be between -1 and 9223372036854775807 inclusive", "");
+        return fail(x->err, x->cap, "invalid value '%s' for option '%s'", value, o->name);
+    }
+    *(int64_t *)field = v;
     return 0;
 }
 
@@ -613,6 +640,7 @@ static int set_option(struct kv_config *c, const struct kv_option *o, uint32_t a
         return 0;
     }
     if (o->kind == OPT_POLICY) return set_policy(c, value, x);
+    if (o->kind == OPT_I64) return set_signed(o, field, value, x);
     return set_number(o, field, value, x);
 }
 
@@ -942,6 +970,8 @@ uint32_t kv_config_get_value(const struct kv_config *c, uint32_t i, char *buf, u
             w = snprintf(buf, cap, "%s", kv_evict_policy_name(c->maxmemory_policy));
         else if (o->kind == OPT_YESNO)
             w = snprintf(buf, cap, "%s", *(const bool *)field ? "yes" : "no");
+        else if (o->kind == OPT_I64)
+            w = snprintf(buf, cap, "%lld", (long long)*(const int64_t *)field);
         else if (o->size == 8)
             w = snprintf(buf, cap, "%llu", (unsigned long long)*(const uint64_t *)field);
         else
@@ -1173,6 +1203,8 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
         return fail(err, cap, "large-buffer-stall-ms: %s%s", "must be 1..3600000", "");
     if (c->large_buffer_min_progress > (1u << 30))
         return fail(err, cap, "large-buffer-min-progress: %s%s", "must be at most 1gb", "");
+    if (c->slowlog_max_len > 65536)
+        return fail(err, cap, "slowlog-max-len: %s%s", "must be at most 65536", "");
     if (c->watch_max_keys < 1 || c->watch_max_keys > 65536)
         return fail(err, cap, "watch-max-keys: %s%s", "must be 1..65536", "");
     if ((uint64_t)c->watch_max_keys * c->maxclients > (1u << 26))
@@ -1214,6 +1246,8 @@ void kv_config_print_help(int fd) {
         else if (o->kind == OPT_FLAG) def[0] = 0;
         else if (o->kind == OPT_YESNO) snprintf(def, sizeof(def), "%s",
                                                 *(const bool *)field ? "yes" : "no");
+        else if (o->kind == OPT_I64) snprintf(def, sizeof(def), "%lld",
+                                              (long long)*(const int64_t *)field);
         else if (o->size == 8) snprintf(def, sizeof(def), "%llu",
                                         (unsigned long long)*(const uint64_t *)field);
         else snprintf(def, sizeof(def), "%u", *(const uint32_t *)field);

@@ -20,7 +20,7 @@
 
 static const struct kv_cmd_group *const groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
-    &kv_cmds_auth, &kv_cmds_config,
+    &kv_cmds_auth, &kv_cmds_config, &kv_cmds_admin,
 };
 
 #define NAME_MAX_LEN 32u
@@ -136,6 +136,9 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
     e->reply_max = init->reply_max;
     e->scratch = init->scratch;
     e->scratch_cap = init->scratch_cap;
+    /* Tests that build an engine without a ring get one of 0 entries. */
+    kv_slowlog_init(&e->slowlog, init->slowlog,
+                    init->slowlog != NULL ? init->config->slowlog_max_len : 0);
     kv_watch_init(&e->watch, init->watchers, init->watchers_cap, init->config->watch_max_keys,
                   init->watch_nodes, init->watch_slots);
     kv_prng_init(&e->prng, init->prng_seed);
@@ -586,6 +589,34 @@ static void observe(struct kv_engine *e, const struct kv_cmd_ctx *ctx, uint32_t 
  * error reply of KV_EXEC_ERROR_ROOM bytes (config check: multi-max-commands times
  * that is at most half a large buffer), so a transaction's reply always fits.
  */
+/*
+ * SLOWLOG (Redis's slowlogPushCurrentCommand): a command that ran at least
+ * slowlog-log-slower-than µs, EXEC excepted (Redis flags it skip_slowlog; its queued
+ * commands are logged one by one). AUTH's and HELLO AUTH's secrets are logged as
+ * "(redacted)", as Redis 7.0 does. The client's address: "" until the engine can
+ * ask the server for it (h-client's connection interface).
+ */
+static void slowlog_note(struct kv_engine *e, const struct kv_cmd *cmd,
+                         const struct kv_cmd_ctx *ctx, uint64_t ns) {
+    int64_t threshold = e->config->slowlog_log_slower_than;
+    uint64_t us = ns / 1000;
+    if (threshold < 0 || us < (uint64_t)threshold || cmd == e->cmd_exec) return;
+    static const struct kv_slice redacted = {(const uint8_t *)"(redacted)", 10};
+    struct kv_slice argv[KV_SLOWLOG_ARGC_MAX];
+    uint32_t n = KV_MIN(ctx->argc, KV_SLOWLOG_ARGC_MAX);
+    KV_ASSERT(n >= 1);
+    bool auth = strcmp(cmd->name, "auth") == 0, hello = strcmp(cmd->name, "hello") == 0;
+    for (uint32_t i = 0; i < n; i++) {
+        argv[i] = ctx->argv[i];
+        if (auth && i >= 1) argv[i] = redacted;
+        if (hello && i >= 2 && kv_opt_eq_nocase(ctx->argv[i - 1], "auth")) argv[i] = redacted;
+        if (hello && i >= 3 && kv_opt_eq_nocase(ctx->argv[i - 2], "auth")) argv[i] = redacted;
+    }
+    struct kv_slice peer = {(const uint8_t *)"", 0};
+    struct kv_slice name = {(const uint8_t *)ctx->session->name, ctx->session->name_len};
+    kv_slowlog_push(&e->slowlog, ctx->argc, argv, ctx->now_ms / 1000, us, peer, name);
+}
+
 static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd_ctx *ctx,
                     uint64_t reserve, uint64_t known_bound) {
     KV_ASSERT(e->scratch_used == 0);
@@ -599,7 +630,9 @@ static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd
     } else {
         uint64_t t0 = kv_clock_monotonic_ns(e->clock);
         cmd->proc(ctx);
-        cs->ns += kv_clock_monotonic_ns(e->clock) - t0;
+        uint64_t ns = kv_clock_monotonic_ns(e->clock) - t0;
+        cs->ns += ns;
+        slowlog_note(e, cmd, ctx, ns);
         cs->calls++;
         KV_ASSERT(ctx->out->len - before <= bound);
         if (kv_cmdstats_error(&e->stats.cs, ctx->out->buf + before, ctx->out->len - before))

@@ -520,6 +520,17 @@ uint64_t kv_ks_used_memory(const struct kv_keyspace *ks) {
     return kv_ks_index_bytes(ks) + ks->alloc.used_bytes;
 }
 
+uint64_t kv_ks_item_memory(const struct kv_keyspace *ks, const struct kv_item *it) {
+    KV_ASSERT(ks != NULL && it != NULL);
+    uint64_t bytes = kv_alloc_block_bytes(it) + KV_KS_SLOT_BYTES;
+    if (kv_item_type(it) == KV_TYPE_LIST) {
+        const uint8_t *v = item_bytes(it) + item_value_off(it);
+        bytes += kv_list_memory(&ks->alloc, (const struct kv_list_head *)(const void *)v);
+    }
+    KV_ASSERT(bytes >= item_size(it));
+    return bytes;
+}
+
 uint64_t kv_ks_payload_bytes(const struct kv_keyspace *ks) {
     return ks->key_bytes + ks->value_bytes;
 }

@@ -26,6 +26,9 @@ struct info {
 
 static const struct info redis_info[] = {
     {"acl", 0, 0, 0, false},         {"auth", 0, 0, 0, false},
+    {"touch", 1, -1, 1, false},      {"role", 0, 0, 0, false},
+    {"object", 0, 0, 0, false},      {"memory", 0, 0, 0, false},
+    {"reset", 0, 0, 0, false},       {"slowlog", 0, 0, 0, false},
     {"hello", 0, 0, 0, false},       {"shutdown", 0, 0, 0, false},
     {"append", 1, 1, 1, false},      {"client", 0, 0, 0, false},
     {"command", 0, 0, 0, false},     {"config", 0, 0, 0, false},
@@ -69,7 +72,7 @@ static const struct info redis_info[] = {
 
 static const struct kv_cmd_group *const all_groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
-    &kv_cmds_auth,   &kv_cmds_config,
+    &kv_cmds_auth,   &kv_cmds_config, &kv_cmds_admin,
 };
 
 static const struct info *info_of(const char *name) {

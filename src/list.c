@@ -385,6 +385,21 @@ void kv_list_check(const struct kv_alloc *a, const struct kv_list_head *h) {
     KV_ASSERT(count == h->count && bytes == h->bytes);
 }
 
+/* Data-region bytes of the list's nodes: each node's whole block, header included. */
+uint64_t kv_list_memory(const struct kv_alloc *a, const struct kv_list_head *h) {
+    KV_ASSERT(a != NULL && h != NULL);
+    uint64_t bytes = 0;
+    uint32_t ref = h->head;
+    for (uint32_t i = 0; i < h->node_count; i++) {
+        KV_ASSERT(ref != 0);
+        const struct node *n = node_at(a, ref);
+        bytes += kv_alloc_block_bytes(n);
+        ref = n->next;
+    }
+    KV_ASSERT(ref == 0);
+    return bytes;
+}
+
 /* ---- push ---------------------------------------------------------------------- */
 
 static void chain_free(struct kv_alloc *a, uint32_t first) {

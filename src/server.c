@@ -100,7 +100,7 @@ enum {
     L_CONNS, L_SLOTS, L_REJECT, L_READY, L_SMALL_IN, L_SMALL_OUT, L_LARGE_IN, L_LARGE_OUT,
     L_POOL_IN_FREE, L_POOL_OUT_FREE, L_POOL_IN_WAIT, L_POOL_OUT_WAIT, L_ARGV, L_KEYSPACE,
     L_SCRATCH, L_WATCHERS, L_WATCH_NODES, L_WATCH_SLOTS, L_INLINE, L_RECV_RING, L_RECV_BUFS,
-    L_HOLD_IN, L_HOLD_OUT, L_LOG,
+    L_HOLD_IN, L_HOLD_OUT, L_LOG, L_SLOWLOG,
 };
 
 void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
@@ -138,7 +138,10 @@ void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
     kv_layout_add(l, "request buffer holders", c->large_buffers, c->large_buffers * 4ull);
     kv_layout_add(l, "reply buffer holders", c->large_buffers, c->large_buffers * 4ull);
     kv_layout_add(l, "log ring", 1, c->log_buffer_size);
-    KV_ASSERT(l->count == L_LOG + 1);
+    _Static_assert(KV_SLOWLOG_ENTRY_BYTES == 5344, "the slowlog row names an entry's bytes");
+    kv_layout_add(l, "slowlog entries (5344 B each)", c->slowlog_max_len,
+                  kv_slowlog_bytes(c->slowlog_max_len));
+    KV_ASSERT(l->count == L_SLOWLOG + 1);
 }
 
 static void conns_init(struct kv_server *s, struct kv_arena *a) {
@@ -171,7 +174,7 @@ static void conns_init(struct kv_server *s, struct kv_arena *a) {
 void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a,
                     struct kv_io *io, const struct kv_clock *clock, uint64_t seed) {
     KV_ASSERT(s != NULL && c != NULL && a != NULL && io != NULL && clock != NULL);
-    KV_ASSERT(a->layout != NULL && a->layout->count == L_LOG + 1);
+    KV_ASSERT(a->layout != NULL && a->layout->count == L_SLOWLOG + 1);
     memset(s, 0, sizeof(*s));
     s->cfg = c;
     s->io = io;
@@ -205,6 +208,7 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
         .watchers_cap = c->maxclients,
         .watch_nodes = kv_arena_get(a, L_WATCH_NODES),
         .watch_slots = kv_arena_get(a, L_WATCH_SLOTS),
+        .slowlog = c->slowlog_max_len > 0 ? kv_arena_get(a, L_SLOWLOG) : NULL,
         .config = c,
         .clock = clock,
         .prng_seed = kv_splitmix64(&sm),

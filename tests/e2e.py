@@ -1397,6 +1397,118 @@ def test_protected_mode():
             subprocess.run(['ip', 'addr', 'del', addr + '/32', 'dev', 'lo'])
 
 
+# ---- MEMORY USAGE, OBJECT, RESET (src/cmd_admin.c) -------------------------------------
+
+@test()
+def test_memory_usage():
+    """MEMORY USAGE is what a key adds to INFO used_memory, plus its 8-byte index slot
+    (the index is reserved whole at startup), for strings of each layout and a list of
+    many nodes; redis-cli --memkeys reports the same figures."""
+    kv = start_kv('memusage', ['--maxclients', 8, '--maxmemory', '32mb'])
+    c = Conn(kv.port)
+
+    def used():
+        return int(info_field(c.call('INFO', 'memory'), 'used_memory'))
+    cases = [('mu:int', ['SET', 'mu:int', '12345']), ('mu:short', ['SET', 'mu:short', 'hi']),
+             ('mu:100k', ['SET', 'mu:100k', pattern(100000, 3)]),
+             ('mu:wide', ['SET', 'mu:wide', pattern(70000, 4)]),
+             ('mu:list', ['RPUSH', 'mu:list'] + [pattern(900, i) for i in range(60)])]
+    sizes = {}
+    for key, cmd in cases:
+        before = used()
+        c.call(*cmd)
+        delta = used() - before
+        got = c.call('MEMORY', 'USAGE', key)
+        check_eq('MEMORY USAGE %s = used_memory delta %d + 8' % (key, delta), got,
+                 integer(delta + 8))
+        sizes[key] = delta + 8
+    before = used()
+    c.call('EXPIRE', 'mu:short', 1000)  # a TTL grows the item by its 8-byte field
+    grown = used() - before
+    check_eq('MEMORY USAGE after a TTL grows by the used_memory delta (%d)' % grown,
+             c.call('MEMORY', 'USAGE', 'mu:short'), integer(sizes['mu:short'] + grown))
+    check('a TTL took 8 bytes', grown == 8, str(grown))
+    before = used()
+    c.call('DEL', 'mu:list')
+    check_eq('DEL frees exactly the list\'s usage less its slot', before - used(),
+             sizes['mu:list'] - 8)
+    rc, out, _ = cli(kv.port, '--memkeys')
+    want = b"Biggest string found '\"mu:100k\"' has %d bytes" % sizes['mu:100k']
+    check('redis-cli --memkeys reports MEMORY USAGE\'s figure', rc == 0 and want in out,
+          repr(out[-600:]))
+    check_eq('OBJECT ENCODING of a 100 kB string', c.call('OBJECT', 'ENCODING', 'mu:100k'),
+             bulk('raw'))
+    c.send(enc('HELLO', '3') + enc('CLIENT', 'SETNAME', 'n') + enc('RESET') +
+           enc('CLIENT', 'GETNAME') + enc('GET', 'nokey'))
+    got = c.replies(5)
+    check_eq('RESET: +RESET, then RESP2 and no name', got[2:], [b'+RESET\r\n', b'$-1\r\n',
+                                                              b'$-1\r\n'])
+    c.close()
+    kv.stop()
+
+
+def resp_decode(buf, pos=0):
+    """One RESP2 reply at pos: (value, next pos); arrays as lists, bulks as bytes."""
+    end = buf.index(b'\r\n', pos)
+    kind, line = buf[pos:pos + 1], buf[pos + 1:end]
+    if kind in (b'+', b'-'):
+        return line, end + 2
+    if kind == b':':
+        return int(line), end + 2
+    if kind == b'$':
+        n = int(line)
+        return (None, end + 2) if n < 0 else (buf[end + 2:end + 2 + n], end + 4 + n)
+    items, at = [], end + 2
+    for _ in range(int(line)):
+        v, at = resp_decode(buf, at)
+        items.append(v)
+    return items, at
+
+
+@test()
+def test_slowlog():
+    """SLOWLOG with slowlog-log-slower-than 0: every command is an entry (id, unix
+    time, µs, argv cut as Redis cuts it, client address, name), newest first, the ring
+    keeps slowlog-max-len; AUTH's password is redacted; EXEC is not logged."""
+    kv = start_kv('slowlog', ['--maxclients', 8, '--maxmemory', '32mb',
+                              '--slowlog-log-slower-than', 0, '--slowlog-max-len', 4])
+    c = Conn(kv.port)
+    c.call('SLOWLOG', 'RESET')
+    c.call('CLIENT', 'SETNAME', 'slow')
+    c.call('SET', 'k', 'v' * 200)
+    c.call('DEL', *['k%d' % i for i in range(40)])
+    c.call('AUTH', 'default', 'secret')
+    t = int(time.time())
+    got, _ = resp_decode(bytes(c.call('SLOWLOG', 'GET', '-1')))
+    check_eq('SLOWLOG GET -1 holds the ring\'s 4 newest', len(got), 4)
+    ids = [e[0] for e in got]
+    check_eq('ids are consecutive, newest first', ids, list(range(ids[0], ids[0] - 4, -1)))
+    auth, dele, setc, name = got
+    check_eq('AUTH is logged redacted', auth[3], [b'AUTH', b'(redacted)', b'(redacted)'])
+    want = [b'DEL'] + [b'k%d' % i for i in range(30)] + [b'... (10 more arguments)']
+    check_eq('40 arguments: 31 kept, then "... (10 more arguments)"', dele[3], want)
+    check_eq('a 200-byte argument: 128 bytes, then "... (72 more bytes)"', setc[3],
+             [b'SET', b'k', b'v' * 128 + b'... (72 more bytes)'])
+    check_eq('the client name is in the entry', setc[5], b'slow')
+    check_eq('CLIENT SETNAME is logged before the name applies', name[5], b'slow')
+    check('times are unix seconds, durations integers',
+          all(abs(e[1] - t) <= 5 and isinstance(e[2], int) and e[2] >= 0 for e in got), repr(got))
+    check_eq('SLOWLOG LEN', c.call('SLOWLOG', 'LEN'), integer(4))
+    c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '-1')
+    c.call('SLOWLOG', 'RESET')
+    check_eq('threshold -1 logs nothing', c.call('SLOWLOG', 'LEN'), integer(0))
+    c.call('CONFIG', 'SET', 'slowlog-log-slower-than', '0')
+    c.send(enc('MULTI') + enc('PING') + enc('EXEC'))
+    c.replies(3)
+    got, _ = resp_decode(bytes(c.call('SLOWLOG', 'GET')))
+    check_eq('EXEC is not logged, its commands are', [e[3][0] for e in got],
+             [b'PING', b'MULTI', b'CONFIG'])
+    check_eq('CONFIG SET slowlog-max-len is refused (it sizes the ring)',
+             c.call('CONFIG', 'SET', 'slowlog-max-len', '10')[:24], b'-ERR CONFIG SET failed (')
+    c.close()
+    kv.stop()
+
+
 # ---- driver --------------------------------------------------------------------------------------
 
 def main():

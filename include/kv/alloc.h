@@ -56,6 +56,8 @@ void kv_alloc_free(struct kv_alloc *a, void *p);
 void *kv_alloc_realloc(struct kv_alloc *a, void *p, uint64_t n);
 /* Usable bytes of the block holding p (>= what was asked). */
 uint64_t kv_alloc_usable(const void *p);
+/* The whole block holding p, header included: what it adds to used_bytes. */
+uint64_t kv_alloc_block_bytes(const void *p);
 /* Bytes a request of n usable bytes really takes (block size). */
 uint64_t kv_alloc_block_size(uint64_t n);
 /* True if an allocation of n usable bytes would succeed right now. */

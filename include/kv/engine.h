@@ -26,6 +26,7 @@
 #include "kv/prng.h"
 #include "kv/reply.h"
 #include "kv/session.h"
+#include "kv/slowlog.h"
 #include "kv/stats.h"
 #include "kv/watch.h"
 
@@ -94,6 +95,8 @@ struct kv_engine_init {
     uint64_t reply_max;      /* largest reply a client can receive */
     uint8_t *scratch;        /* per-command bump scratch */
     uint64_t scratch_cap;
+    /* SLOWLOG's ring: kv_slowlog_bytes(config->slowlog_max_len) bytes (NULL if 0). */
+    void *slowlog;
 };
 
 /*
@@ -136,6 +139,7 @@ struct kv_engine {
     uint64_t scratch_cap;
     uint64_t scratch_used;
     struct kv_watch watch;       /* watched key -> its watchers */
+    struct kv_slowlog slowlog;   /* SLOWLOG (include/kv/slowlog.h) */
     uint32_t cmd_count;
     const struct kv_engine_observer *observer;
     const struct kv_engine_host *host; /* NULL: no process facts (sim, tests) */

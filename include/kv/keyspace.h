@@ -250,6 +250,15 @@ uint64_t kv_ks_string_bytes(uint32_t klen, uint64_t vlen);
 void kv_ks_resize_room(const struct kv_keyspace *ks, const struct kv_item *it, uint32_t vlen,
                        uint64_t *need, uint64_t *largest);
 
+/*
+ * The bytes a key really takes (MEMORY USAGE): its item's data-region block and a
+ * list's node blocks, as the allocator sizes them (headers included), plus its index
+ * slot (KV_KS_SLOT_BYTES). The index is reserved whole at startup, so creating the
+ * key moves used_memory by this figure less the slot. O(list nodes).
+ */
+#define KV_KS_SLOT_BYTES 8u
+uint64_t kv_ks_item_memory(const struct kv_keyspace *ks, const struct kv_item *it);
+
 /* Memory figures for INFO. */
 uint64_t kv_ks_used_memory(const struct kv_keyspace *ks);
 uint64_t kv_ks_index_bytes(const struct kv_keyspace *ks);

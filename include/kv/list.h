@@ -49,6 +49,8 @@ void kv_list_release(struct kv_alloc *a, struct kv_list_head *h);
 /* Deep copy into an initialised empty head (COPY). False if OOM (dst stays empty). */
 bool kv_list_copy(struct kv_alloc *a, struct kv_list_head *dst, const struct kv_list_head *src);
 /* Invariants of one list (node chain, counts, bytes, encodings). O(elements). */
+/* Data-region bytes the list's nodes take (blocks as the allocator sizes them). */
+uint64_t kv_list_memory(const struct kv_alloc *a, const struct kv_list_head *h);
 void kv_list_check(const struct kv_alloc *a, const struct kv_list_head *h);
 
 /*
