@@ -1178,6 +1178,8 @@ static void on_tick(struct kv_server *s) {
     log_evictions(s);
     idle_timeouts(s);
     hold_check(s);
+    /* CLIENT PAUSE's end, when its timer is still out for an earlier, longer pause */
+    if (s->pause_active && now_ns(s) >= s->pause_end_ns) s->clients.unpause(s);
     if (s->accept_rearm && !s->shutting_down && !s->accept_armed) {
         s->accept_rearm = false;
         s->accept_armed = true;
