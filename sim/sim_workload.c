@@ -531,7 +531,8 @@ static void gen_list_edit(const struct sim_workload *w, struct kv_prng *p, struc
     }
 }
 
-/* CLIENT ID/GETNAME/SETNAME (names with spaces, empty, at and past 64 bytes),
+/* CLIENT ID/GETNAME/SETNAME (names with spaces, empty, at and past 64 bytes), KILL
+ * with names for addresses and options (no client matches; a syntax error),
  * unknown subcommands, a missing or extra argument. */
 static void gen_client(struct kv_prng *p, struct sim_req *r) {
     static const char *const subs[] = {"id", "getname", "setname", "setname", "kill"};

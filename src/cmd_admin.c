@@ -98,13 +98,8 @@ static void cmd_role(struct kv_cmd_ctx *c) {
  * (requirepass unset), then +RESET (already in RESP2). kv has one database, no
  * pub/sub, tracking or cluster ASKING/READONLY to clear. The connection-level flags
  * (close, abort, shutdown) stay: RESET never cancels a QUIT already decided.
- * Hook: per-client modes (CLIENT REPLY, CLIENT NO-EVICT, from h-client's work) are
- * reset in reset_client_modes, next to the session fields they live in.
+ * CLIENT REPLY goes back ON and CLIENT NO-EVICT off (kv_session_reset_client).
  */
-static void reset_client_modes(struct kv_session *s) {
-    KV_ASSERT(s != NULL);
-    /* CLIENT REPLY ON, CLIENT NO-EVICT off: clear those flags here once they exist. */
-}
 
 static void cmd_reset(struct kv_cmd_ctx *c) {
     struct kv_session *s = c->session;
@@ -115,7 +110,7 @@ static void cmd_reset(struct kv_cmd_ctx *c) {
     if (c->engine->config->requirepass[0] == 0) s->flags |= KV_SESSION_AUTHED;
     s->proto = 2;
     s->name_len = 0;
-    reset_client_modes(s);
+    kv_session_reset_client(s);
     KV_ASSERT(s->watch_count == 0 && s->multi_count == 0);
     kv_reply_simple(c->out, "RESET");
 }

@@ -1,7 +1,7 @@
 /*
  * cmd_server.c: connection and server commands: PING ECHO QUIT SELECT DBSIZE
- * FLUSHDB FLUSHALL MULTI EXEC DISCARD WATCH UNWATCH TIME COMMAND CLIENT SHUTDOWN
- * (INFO: src/cmd_info.c, CONFIG: src/cmd_config.c).
+ * FLUSHDB FLUSHALL MULTI EXEC DISCARD WATCH UNWATCH TIME COMMAND SHUTDOWN
+ * (INFO: src/cmd_info.c, CONFIG: src/cmd_config.c, CLIENT: src/cmd_client.c).
  * Replies and errors are Redis 7.0's, byte for byte (one database: SELECT accepts
  * only 0). Owns no memory; never allocates.
  */
@@ -202,44 +202,6 @@ static uint64_t bound_echo(struct kv_cmd_ctx *c) {
 }
 
 
-bool kv_cmd_client_setname(struct kv_cmd_ctx *c, struct kv_slice n) {
-    KV_ASSERT(c != NULL && c->session != NULL);
-    for (uint32_t i = 0; i < n.len; i++) {
-        if (n.ptr[i] < '!' || n.ptr[i] > '~') {
-            kv_reply_error(c->out, "ERR Client names cannot contain spaces, newlines or "
-                                   "special characters.");
-            return false;
-        }
-    }
-    if (n.len > KV_CLIENT_NAME_MAX) {
-        kv_reply_errorf(c->out, "ERR client name longer than %u bytes", KV_CLIENT_NAME_MAX);
-        return false;
-    }
-    memcpy(c->session->name, n.ptr, n.len);
-    c->session->name_len = (uint8_t)n.len;
-    KV_ASSERT(c->session->name_len <= KV_CLIENT_NAME_MAX);
-    return true;
-}
-
-static void cmd_client(struct kv_cmd_ctx *c) {
-    struct kv_session *s = c->session;
-    if (kv_cmd_sub(c, 1, "id") && c->argc == 2) {
-        kv_reply_int(c->out, (int64_t)s->id);
-    } else if (kv_cmd_sub(c, 1, "getname") && c->argc == 2) {
-        if (s->name_len == 0) kv_reply_null(c->out);
-        else kv_reply_bulk(c->out, s->name, s->name_len);
-    } else if (kv_cmd_sub(c, 1, "setname") && c->argc == 3) {
-        if (kv_cmd_client_setname(c, c->argv[2])) kv_reply_ok(c->out);
-    } else if (kv_cmd_sub(c, 1, "setname") || kv_cmd_sub(c, 1, "getname") || kv_cmd_sub(c, 1, "id")) {
-        kv_reply_errorf(c->out, "ERR wrong number of arguments for 'client|%s' command",
-                        kv_cmd_sub(c, 1, "id") ? "id" : kv_cmd_sub(c, 1, "getname") ? "getname"
-                                                                               : "setname");
-    } else {
-        kv_reply_errorf(c->out, "ERR unknown subcommand '%.*s'. Try CLIENT HELP.",
-                        (int)KV_MIN(c->argv[1].len, 128u), (const char *)c->argv[1].ptr);
-    }
-}
-
 static const struct kv_cmd server_cmds[] = {
     {"ping", -1, KV_CMD_FAST, cmd_ping, bound_echo, NULL, KV_NOKEYS},
     {"echo", 2, KV_CMD_FAST, cmd_echo, bound_echo, NULL, KV_NOKEYS},
@@ -255,7 +217,6 @@ static const struct kv_cmd server_cmds[] = {
     {"unwatch", 1, KV_CMD_FAST, cmd_unwatch, NULL, NULL, KV_NOKEYS},
     {"time", 1, KV_CMD_FAST, cmd_time, NULL, NULL, KV_NOKEYS},
     {"command", -1, 0, cmd_command, NULL, NULL, KV_NOKEYS},
-    {"client", -2, 0, cmd_client, NULL, NULL, KV_NOKEYS},
     {"shutdown", -1, KV_CMD_NOQUEUE, cmd_shutdown, NULL, NULL, KV_NOKEYS},
 };
 

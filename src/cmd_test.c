@@ -1468,7 +1468,8 @@ TEST(test_subcommand_arity) {
            "y");
     EXPECT(h, "-ERR wrong number of arguments for 'client|getname' command\r\n", "client",
            "getname", "x");
-    EXPECT(h, "-ERR unknown subcommand 'kill'. Try CLIENT HELP.\r\n", "client", "kill", "x");
+    EXPECT(h, "-ERR unknown subcommand 'nosuch'. Try CLIENT HELP.\r\n", "client", "nosuch", "x");
+    EXPECT(h, "-ERR wrong number of arguments for 'client|kill' command\r\n", "client", "kill");
     EXPECT(h, "-ERR wrong number of arguments for 'command|count' command\r\n", "command",
            "COUNT", "x");
     h_close(h);

@@ -20,7 +20,7 @@
 
 static const struct kv_cmd_group *const groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
-    &kv_cmds_auth, &kv_cmds_config, &kv_cmds_admin,
+    &kv_cmds_auth, &kv_cmds_config, &kv_cmds_admin, &kv_cmds_client,
 };
 
 #define NAME_MAX_LEN 32u
@@ -229,6 +229,12 @@ void kv_engine_set_host(struct kv_engine *e, const struct kv_engine_host *h) {
     e->host = h;
 }
 
+void kv_engine_set_clients(struct kv_engine *e, const struct kv_engine_clients *c) {
+    KV_ASSERT(e->ks != NULL);
+    KV_ASSERT(c == NULL || (c->describe != NULL && c->kill != NULL && c->pause != NULL));
+    e->clients = c;
+}
+
 void kv_engine_process_info(const struct kv_engine *e, struct kv_process_info *out) {
     KV_ASSERT(e != NULL && out != NULL);
     *out = (struct kv_process_info){.executable = "", .config_file = ""};
@@ -266,6 +272,13 @@ void kv_session_init(struct kv_session *s, uint64_t id) {
     s->id = id;
     s->proto = 2;
     KV_ASSERT(!(s->flags & KV_SESSION_AUTHED));
+}
+
+void kv_session_reset_client(struct kv_session *s) {
+    KV_ASSERT(s != NULL);
+    s->reply_mode = KV_REPLY_ON;
+    s->flags &= ~(uint32_t)KV_SESSION_NO_EVICT;
+    KV_ASSERT(!(s->flags & KV_SESSION_NO_EVICT));
 }
 
 /* ---- WATCH ------------------------------------------------------------------ */
@@ -670,9 +683,62 @@ enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32
     return kv_engine_execute_prepared(e, s, argc, argv, &p, out);
 }
 
+/* Redis's containers: CLIENT LIST shows their last subcommand too (cmd=client|list). */
+static bool has_subcommands(const char *name) {
+    static const char *const names[] = {"client", "config", "command", "acl", "memory",
+                                         "object", "slowlog", "latency", "xinfo", "script",
+                                         "function", "pubsub", "cluster", "module"};
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++)
+        if (strcmp(name, names[i]) == 0) return true;
+    return false;
+}
+
+/* CLIENT LIST's cmd=: the command and, for a container, its subcommand lowered. */
+static void note_last_cmd(struct kv_session *s, const struct kv_cmd *cmd, uint32_t argc,
+                          const struct kv_slice *argv) {
+    s->last_cmd = cmd != NULL ? cmd->name : NULL;
+    s->last_sub_len = 0;
+    if (cmd == NULL || argc < 2 || argv[1].len >= KV_CLIENT_SUB_MAX) return;
+    if (!has_subcommands(cmd->name)) return;
+    for (uint32_t i = 0; i < argv[1].len; i++) {
+        uint8_t ch = argv[1].ptr[i];
+        if (ch <= ' ' || ch > '~') return;
+        s->last_sub[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    }
+    s->last_sub_len = (uint8_t)argv[1].len;
+    KV_ASSERT(s->last_sub_len < KV_CLIENT_SUB_MAX);
+}
+
+/* CLIENT REPLY: after each command (Redis's resetClient), SKIP ends and SKIP_NEXT
+ * becomes SKIP. True if this command's reply is dropped. */
+static bool reply_dropped(struct kv_session *s) {
+    bool drop = s->reply_mode == KV_REPLY_OFF || s->reply_mode == KV_REPLY_SKIP;
+    if (s->reply_mode == KV_REPLY_SKIP) s->reply_mode = KV_REPLY_ON;
+    else if (s->reply_mode == KV_REPLY_SKIP_NEXT) s->reply_mode = KV_REPLY_SKIP;
+    KV_ASSERT(s->reply_mode <= KV_REPLY_SKIP);
+    return drop;
+}
+
+static enum kv_exec execute_prepared(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                                     const struct kv_slice *argv,
+                                     const struct kv_prepared *p, struct kv_reply *out);
+
 enum kv_exec kv_engine_execute_prepared(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                                         const struct kv_slice *argv,
                                         const struct kv_prepared *p, struct kv_reply *out) {
+    KV_ASSERT(argc >= 1 && out != NULL && p != NULL);
+    uint32_t from = out->len;
+    note_last_cmd(s, p->cmd, argc, argv); /* Redis sets it at lookup, before the call */
+    enum kv_exec x = execute_prepared(e, s, argc, argv, p, out);
+    KV_ASSERT(from <= out->len);
+    /* EXEC's replay: decided at exec_end, after the queued commands */
+    if (x != KV_EXEC_RUN_QUEUED && reply_dropped(s)) out->len = from;
+    return x;
+}
+
+static enum kv_exec execute_prepared(struct kv_engine *e, struct kv_session *s, uint32_t argc,
+                                     const struct kv_slice *argv,
+                                     const struct kv_prepared *p, struct kv_reply *out) {
     KV_ASSERT(argc >= 1 && out != NULL && p != NULL);
     struct kv_cmd_ctx ctx;
     ctx_init(e, s, &ctx, argc, argv, out);
@@ -751,6 +817,8 @@ void kv_engine_exec_end(struct kv_engine *e, struct kv_session *s) {
     e->stats.total_commands_processed++;
     e->stats.cs.cmd[kv_engine_cmd_index(e, e->cmd_exec)].calls++;
     observe(e, &ctx, e->exec_from);
+    KV_ASSERT(e->exec_from <= e->exec_out->len);
+    if (reply_dropped(s)) e->exec_out->len = e->exec_from;
     e->exec_out = NULL;
 }
 

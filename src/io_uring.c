@@ -525,30 +525,47 @@ static bool uring_recv_multi_setup(void *impl, uint8_t *ring, uint8_t *bufs,
     return u->recv_multi;
 }
 
-/* getpeername on the connection's descriptor; a registered file has none. */
-static bool uring_peer(void *impl, int32_t handle, struct kv_io_peer *out) {
-    struct kv_io_uring *u = impl;
-    KV_ASSERT(handle >= 0 && out != NULL);
-    if (u->fixed_files) return false;
-    struct sockaddr_storage sa;
-    socklen_t len = sizeof(sa);
-    memset(out, 0, sizeof(*out));
-    if (getpeername(handle, (struct sockaddr *)&sa, &len) != 0) return false;
-    if (sa.ss_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)&sa;
+/* A socket address as the io reports it. */
+static void uring_addr_of(const struct sockaddr_storage *sa, struct kv_io_peer *out) {
+    KV_ASSERT(sa != NULL && out != NULL);
+    if (sa->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
         out->family = KV_IO_PEER_IPV4;
         memcpy(out->addr, &in->sin_addr, 4);
         out->port = ntohs(in->sin_port);
-    } else if (sa.ss_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&sa;
+    } else if (sa->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
         out->family = KV_IO_PEER_IPV6;
         memcpy(out->addr, &in6->sin6_addr, 16);
         out->port = ntohs(in6->sin6_port);
     } else {
         out->family = KV_IO_PEER_UNIX;
     }
+}
+
+/* getpeername (or getsockname) on the connection's descriptor; a registered file
+ * has none. */
+static bool uring_name(struct kv_io_uring *u, int32_t handle, bool local,
+                       struct kv_io_peer *out) {
+    KV_ASSERT(handle >= 0 && out != NULL);
+    if (u->fixed_files) return false;
+    struct sockaddr_storage sa;
+    socklen_t len = sizeof(sa);
+    memset(out, 0, sizeof(*out));
+    int rc = local ? getsockname(handle, (struct sockaddr *)&sa, &len)
+                   : getpeername(handle, (struct sockaddr *)&sa, &len);
+    if (rc != 0) return false;
     KV_ASSERT(len <= sizeof(sa));
+    uring_addr_of(&sa, out);
     return true;
+}
+
+static bool uring_peer(void *impl, int32_t handle, struct kv_io_peer *out) {
+    return uring_name(impl, handle, false, out);
+}
+
+static bool uring_local(void *impl, int32_t handle, struct kv_io_peer *out) {
+    return uring_name(impl, handle, true, out);
 }
 
 static const struct kv_io_vtable kv_io_uring_vtable = {
@@ -563,6 +580,7 @@ static const struct kv_io_vtable kv_io_uring_vtable = {
     .timeout = uring_timeout,
     .run = uring_run,
     .peer = uring_peer,
+    .local = uring_local,
 };
 
 /* Fills ss from "a.b.c.d", an IPv6 literal, or "*" (any IPv4 address). */

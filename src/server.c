@@ -62,7 +62,9 @@
  */
 #include "kv/server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "kv/reply.h"
@@ -89,6 +91,7 @@
 #define TICK_TAG_SLOT 0xfffffeu
 #define HOLD_TAG_SLOT 0xfffffcu
 #define LOG_TAG_SLOT 0xfffffbu
+#define PAUSE_TAG_SLOT 0xfffffau
 #define NO_HOLDER UINT32_MAX
 #define ACCEPT_TAG_SLOT 0xfffffdu
 #define SHUTDOWN_FORCE_NS (5ull * 1000000000ull)
@@ -171,6 +174,8 @@ static void conns_init(struct kv_server *s, struct kv_arena *a) {
         s->reject_free[i] = s->clients_max + REJECT_SLOTS - 1 - i;
 }
 
+static void clients_register(struct kv_server *s);
+
 void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a,
                     struct kv_io *io, const struct kv_clock *clock, uint64_t seed) {
     KV_ASSERT(s != NULL && c != NULL && a != NULL && io != NULL && clock != NULL);
@@ -236,6 +241,7 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
         s->recv_multi = io->vt->recv_multi_setup(io->impl, ring, kv_arena_get(a, L_RECV_BUFS),
                                                  c->recv_buffers, s->recv_buf_bytes);
     }
+    clients_register(s);
 }
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -273,6 +279,8 @@ static bool recv_into_in(const struct kv_conn *c) {
 
 static void conn_close(struct kv_server *s, struct kv_conn *c);
 static void arm_hold(struct kv_server *s);
+static bool pause_holds(struct kv_server *s, struct kv_conn *c, uint32_t argc,
+                        const struct kv_slice *argv);
 static void conn_process(struct kv_server *s, struct kv_conn *c);
 static void conn_arm(struct kv_server *s, struct kv_conn *c);
 
@@ -603,6 +611,7 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
     const struct kv_slice *argv = kv_ahead_argv(&s->ahead, c); /* parsed ahead, or: */
     uint32_t argc = argv != NULL ? c->frame.argc : frame_decode(s, c, start, &c->frame);
     if (argv == NULL) argv = s->argv;
+    if (s->pause_active && pause_holds(s, c, argc, argv)) return false; /* CLIENT PAUSE */
     uint64_t bound;
     struct kv_prepared prep;
     bool is_exec = kv_engine_is_exec(&s->engine, &c->session, argc, argv);
@@ -984,7 +993,7 @@ static void conn_open(struct kv_server *s, uint32_t slot, int32_t handle) {
     c->small_out = c->out = small_out;
     c->in_cap = c->out_cap = s->cfg->client_buffer;
     c->keep_start = KV_KEEP_NONE;
-    c->last_active_ns = now_ns(s);
+    c->last_active_ns = c->opened_ns = now_ns(s);
     kv_parser_reset(&c->parser);
     kv_session_init(&c->session, s->next_client_id++);
     /* Redis: a client that connects while there is no password is authenticated */
@@ -1072,7 +1081,7 @@ static void idle_timeouts(struct kv_server *s) {
         struct kv_conn *c = &s->conns[s->timeout_cursor];
         s->timeout_cursor = (s->timeout_cursor + 1) % s->clients_max;
         if (c->state != KV_CONN_OPEN) continue;
-        if (c->waiting_in || c->waiting_out) { /* the wait is ours, not the client's */
+        if (c->waiting_in || c->waiting_out || c->paused) { /* the wait is ours */
             c->last_active_ns = now;
             continue;
         }
@@ -1173,6 +1182,8 @@ static void on_tick(struct kv_server *s) {
     log_evictions(s);
     idle_timeouts(s);
     hold_check(s);
+    /* CLIENT PAUSE's end, when its timer is still out for an earlier, longer pause */
+    if (s->pause_active && now_ns(s) >= s->pause_end_ns) s->clients.unpause(s);
     if (s->accept_rearm && !s->shutting_down && !s->accept_armed) {
         s->accept_rearm = false;
         s->accept_armed = true;
@@ -1180,6 +1191,136 @@ static void on_tick(struct kv_server *s) {
     }
     if (s->shutting_down) shutdown_progress(s);
     if (!s->stopped) arm_tick(s);
+}
+
+/* ---- the engine's view of the connections (include/kv/clients.h) --------------- */
+
+/* Redis's formatPeerId: "ip:port", "[ip6]:port"; "?:0" when the io cannot tell. */
+static void format_addr(bool known, const struct kv_io_peer *p, char *out, uint32_t cap) {
+    KV_ASSERT(cap >= KV_CLIENT_ADDR_MAX);
+    char ip[INET6_ADDRSTRLEN] = "?";
+    uint16_t port = 0;
+    bool v6 = known && p->family == KV_IO_PEER_IPV6;
+    if (known && p->family != KV_IO_PEER_UNIX) {
+        if (inet_ntop(v6 ? AF_INET6 : AF_INET, p->addr, ip, sizeof(ip)) == NULL) ip[0] = 0;
+        port = p->port;
+    }
+    int n = snprintf(out, cap, v6 ? "[%s]:%u" : "%s:%u", ip, (unsigned)port);
+    KV_ASSERT(n > 0 && (uint32_t)n < cap);
+}
+
+static uint32_t clients_slots(void *ctx) { return ((struct kv_server *)ctx)->clients_max; }
+
+static uint32_t clients_connected(void *ctx) {
+    return (uint32_t)((struct kv_server *)ctx)->net.connected_clients;
+}
+
+static bool clients_describe(void *ctx, uint32_t i, struct kv_client_info *out) {
+    struct kv_server *s = ctx;
+    KV_ASSERT(i < s->clients_max && out != NULL);
+    const struct kv_conn *c = &s->conns[i];
+    if (c->state != KV_CONN_OPEN) return false;
+    memset(out, 0, sizeof(*out));
+    out->session = &c->session;
+    struct kv_io_peer p;
+    format_addr(kv_io_peer(s->io, c->handle, &p), &p, out->addr, sizeof(out->addr));
+    format_addr(kv_io_local(s->io, c->handle, &p), &p, out->laddr, sizeof(out->laddr));
+    uint64_t now = turn_ns(s);
+    out->fd = c->handle;
+    out->age_s = (now - KV_MIN(now, c->opened_ns)) / 1000000000ull;
+    out->idle_s = (now - KV_MIN(now, c->last_active_ns)) / 1000000000ull;
+    out->qbuf = c->in_end - c->in_start;
+    out->qbuf_free = c->in_cap - c->in_end;
+    out->multi_mem = c->keep_start != KV_KEEP_NONE ? kept_bytes(c) : 0;
+    out->rbs = c->out_cap;
+    out->obl = out_pending(c);
+    out->tot_mem = (uint64_t)c->in_cap + c->out_cap + sizeof(*c);
+    out->writing = c->send_inflight || out_pending(c) > 0;
+    return true;
+}
+
+/* CLIENT KILL: closed as the hold rule closes, and the observer told likewise. */
+static void clients_kill(void *ctx, uint32_t i) {
+    struct kv_server *s = ctx;
+    KV_ASSERT(i < s->clients_max);
+    struct kv_conn *c = &s->conns[i];
+    KV_ASSERT(c->state == KV_CONN_OPEN);
+    const struct kv_engine_observer *o = s->engine.observer;
+    if (o != NULL && o->on_cut != NULL) o->on_cut(o->ctx, &c->session);
+    conn_close(s, c);
+}
+
+/* The pause timer: one in flight at most, set for the deadline as it is now. */
+static void arm_pause(struct kv_server *s) {
+    if (s->pause_armed || !s->pause_active || s->stopped) return;
+    uint64_t now = now_ns(s);
+    uint64_t left = s->pause_end_ns > now ? s->pause_end_ns - now : 0;
+    s->pause_armed = true;
+    kv_io_timeout(s->io, left / 1000000ull + 1, kv_io_tag(KV_IO_TIMEOUT, PAUSE_TAG_SLOT, 0));
+}
+
+static void clients_unpause(void *ctx) {
+    struct kv_server *s = ctx;
+    s->pause_active = s->pause_writes = false;
+    s->pause_end_ns = 0;
+    for (uint32_t i = 0; i < s->clients_max; i++) {
+        struct kv_conn *c = &s->conns[i];
+        if (!c->paused) continue;
+        c->paused = false;
+        if (c->state == KV_CONN_OPEN) ready_push(s, c);
+    }
+    KV_ASSERT(!s->pause_active);
+}
+
+/* Redis's pauseClients: the later deadline and the wider mode (ALL over WRITE). */
+static void clients_pause(void *ctx, uint64_t ms, bool writes_only) {
+    struct kv_server *s = ctx;
+    KV_ASSERT(ms > 0);
+    uint64_t now = turn_ns(s);
+    uint64_t end = ms > (UINT64_MAX - now) / 1000000ull ? UINT64_MAX : now + ms * 1000000ull;
+    s->pause_writes = s->pause_active ? s->pause_writes && writes_only : writes_only;
+    s->pause_end_ns = KV_MAX(s->pause_active ? s->pause_end_ns : 0, end);
+    s->pause_active = true;
+    arm_pause(s);
+}
+
+static void on_pause_timer(struct kv_server *s) {
+    KV_ASSERT(s->pause_armed);
+    s->pause_armed = false;
+    if (s->pause_active && now_ns(s) >= s->pause_end_ns) clients_unpause(s);
+    arm_pause(s);
+}
+
+/* Whether CLIENT PAUSE holds this frame: every one (ALL), or write commands and EXEC
+ * (WRITE; Redis holds an EXEC whose queue writes, kv any EXEC). */
+static bool pause_holds(struct kv_server *s, struct kv_conn *c, uint32_t argc,
+                        const struct kv_slice *argv) {
+    KV_ASSERT(s->pause_active && argc >= 1);
+    if (now_ns(s) >= s->pause_end_ns) {
+        clients_unpause(s);
+        return false;
+    }
+    bool sized, hold = !s->pause_writes;
+    if (!hold && kv_engine_is_exec(&s->engine, &c->session, argc, argv)) hold = true;
+    if (!hold && (kv_engine_cmd_flags(&s->engine, argc, argv, &sized) & KV_CMD_WRITE)) {
+        /* queued in MULTI or run: Redis holds either */
+        hold = true;
+    }
+    c->paused = hold;
+    return hold;
+}
+
+static void clients_register(struct kv_server *s) {
+    s->clients = (struct kv_engine_clients){
+        .slots = clients_slots,
+        .connected = clients_connected,
+        .describe = clients_describe,
+        .kill = clients_kill,
+        .pause = clients_pause,
+        .unpause = clients_unpause,
+        .ctx = s,
+    };
+    kv_engine_set_clients(&s->engine, &s->clients);
 }
 
 static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
@@ -1194,6 +1335,11 @@ static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
     if (slot == HOLD_TAG_SLOT) {
         KV_ASSERT(op == KV_IO_TIMEOUT);
         on_hold_timer(s);
+        return;
+    }
+    if (slot == PAUSE_TAG_SLOT) {
+        KV_ASSERT(op == KV_IO_TIMEOUT);
+        on_pause_timer(s);
         return;
     }
     if (slot == LOG_TAG_SLOT) {

@@ -1351,6 +1351,141 @@ def test_resp3_hello_and_nulls():
              b'user. Are you sure your configuration is correct?\r\n')
 
 
+# CLIENT LIST's fields in redis-server 7.0.15's order, then Redis 7.2's lib-name and
+# lib-ver (kv answers SETINFO as 7.2 does).
+CLIENT_FIELDS = ['id', 'addr', 'laddr', 'fd', 'name', 'age', 'idle', 'flags', 'db', 'sub',
+                 'psub', 'ssub', 'multi', 'qbuf', 'qbuf-free', 'argv-mem', 'multi-mem', 'rbs',
+                 'rbp', 'obl', 'oll', 'omem', 'tot-mem', 'events', 'cmd', 'user', 'redir',
+                 'resp', 'lib-name', 'lib-ver']
+
+
+def client_lines(reply):
+    """The lines of a CLIENT LIST/INFO bulk reply, each as an ordered list of pairs."""
+    body = reply[reply.index(b'\r\n') + 2:-2].decode()
+    return [[tuple(f.split('=', 1)) for f in line.split(' ')] for line in body.split('\n') if line]
+
+
+def client_kv_server():
+    kv = start_kv('client', ['--maxclients', '16'])
+    return kv, kv.port
+
+
+@test()
+def test_client_list_info_layout():
+    kv, P = client_kv_server()
+    a, b = Conn(P), Conn(P)
+    aid = int(a.call('CLIENT', 'ID')[1:-2])
+    check_eq('CLIENT SETNAME', b.call('CLIENT', 'SETNAME', 'bee'), b'+OK\r\n')
+    check_eq('CLIENT SETINFO LIB-NAME', b.call('CLIENT', 'SETINFO', 'LIB-NAME', 'py'), b'+OK\r\n')
+    check_eq('CLIENT SETINFO lib-ver', b.call('CLIENT', 'SETINFO', 'lib-ver', '5.0'), b'+OK\r\n')
+    check_eq('CLIENT SETINFO bad attr', b.call('CLIENT', 'SETINFO', 'x', '1'),
+             b"-ERR Unrecognized option 'x'\r\n")
+    check_eq('CLIENT SETINFO bad value', b.call('CLIENT', 'SETINFO', 'lib-name', 'a b'),
+             b'-ERR lib-name cannot contain spaces, newlines or special characters.\r\n')
+    lines = client_lines(a.call('CLIENT', 'LIST'))
+    check_eq('CLIENT LIST: two lines', len(lines), 2)
+    for line in lines:
+        check_eq('CLIENT LIST fields in Redis order', [k for k, _ in line], CLIENT_FIELDS)
+    me = dict(lines[0])
+    fixed = {'id': str(aid), 'name': '', 'flags': 'N', 'db': '0', 'sub': '0', 'psub': '0',
+             'ssub': '0', 'multi': '-1', 'qbuf': '26', 'argv-mem': '10', 'multi-mem': '0',
+             'oll': '0', 'omem': '0', 'events': 'r', 'cmd': 'client|list', 'user': 'default',
+             'redir': '-1', 'resp': '2', 'lib-name': '', 'lib-ver': ''}
+    check_eq('CLIENT LIST: the caller', {k: me[k] for k in fixed}, fixed)
+    check_eq('CLIENT LIST: addresses', (me['addr'].split(':')[0], me['laddr']),
+             ('127.0.0.1', '127.0.0.1:%d' % P))
+    other = dict(lines[1])
+    check_eq('CLIENT LIST: the other', (other['name'], other['cmd'], other['lib-name'],
+                                        other['lib-ver'], other['qbuf'], other['argv-mem']),
+             ('bee', 'client|setinfo', 'py', '5.0', '0', '0'))
+    by_id = client_lines(a.call('CLIENT', 'LIST', 'ID', str(aid), '999', str(aid)))
+    check_eq('CLIENT LIST ID: the named clients, in order', [dict(l)['id'] for l in by_id],
+             [str(aid), str(aid)])
+    check_eq('CLIENT LIST TYPE pubsub', a.call('CLIENT', 'LIST', 'TYPE', 'pubsub'), b'$0\r\n\r\n')
+    a.call('MULTI')
+    a.call('SET', 'k', 'v')
+    info = dict(client_lines(b.call('CLIENT', 'LIST', 'ID', str(aid)))[0])
+    check_eq('CLIENT LIST: MULTI shows flags=x multi=1', (info['flags'], info['multi']),
+             ('x', '1'))
+    a.call('DISCARD')
+    c3 = Conn(P)
+    c3.call('HELLO', '3')
+    r = c3.call('CLIENT', 'INFO')
+    check('CLIENT INFO under RESP3 is verbatim txt', r.startswith(b'=') and b'\r\ntxt:id=' in r,
+          repr(r[:40]))
+    check('CLIENT INFO: resp=3 cmd=client|info', b' cmd=client|info ' in r and b' resp=3 ' in r)
+    py = ('import redis\nr = redis.Redis(port=%d)\nr.client_setname("pyname")\n'
+          'l = r.client_list()\nprint(sorted(c["name"] for c in l))\n'
+          'print(r.client_info()["name"], r.client_id() > 0)\n' % P)
+    p = subprocess.run(['/usr/bin/python3', '-c', py], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30)
+    check_eq("python3-redis client_list()/client_info()", (p.returncode, p.stdout),
+             (0, b"['', '', 'bee', 'pyname']\npyname True\n"), repr(p.stderr[-300:]))
+    kv.stop()
+
+
+@test()
+def test_client_kill():
+    kv, P = client_kv_server()
+    a, b, c, d = Conn(P), Conn(P), Conn(P), Conn(P)
+    bid = int(b.call('CLIENT', 'ID')[1:-2])
+    check_eq('CLIENT KILL ID', a.call('CLIENT', 'KILL', 'ID', str(bid)), b':1\r\n')
+    check_eq('killed connection is closed', b.recv_until_close(5.0), (b'', True))
+    check_eq('CLIENT KILL ID again', a.call('CLIENT', 'KILL', 'ID', str(bid)), b':0\r\n')
+    caddr = dict(client_lines(c.call('CLIENT', 'INFO'))[0])['addr']
+    check_eq('CLIENT KILL ip:port (old form)', a.call('CLIENT', 'KILL', caddr), b'+OK\r\n')
+    check_eq('old form: closed', c.recv_until_close(5.0), (b'', True))
+    check_eq('CLIENT KILL ip:port gone', a.call('CLIENT', 'KILL', caddr),
+             b'-ERR No such client\r\n')
+    did = int(d.call('CLIENT', 'ID')[1:-2])
+    daddr = dict(client_lines(d.call('CLIENT', 'INFO'))[0])['addr']
+    check_eq('CLIENT KILL ADDR+USER', a.call('CLIENT', 'KILL', 'ADDR', daddr, 'USER', 'default'),
+             b':1\r\n')
+    check_eq('ADDR: closed', d.recv_until_close(5.0), (b'', True))
+    check_eq('CLIENT KILL LADDR, SKIPME yes: nobody else', a.call(
+        'CLIENT', 'KILL', 'LADDR', '127.0.0.1:%d' % P), b':0\r\n')
+    e = Conn(P)
+    e.call('PING')
+    check_eq('CLIENT KILL USER default: all but me', a.call('CLIENT', 'KILL', 'USER', 'default'),
+             b':1\r\n')
+    check_eq('USER: closed', e.recv_until_close(5.0), (b'', True))
+    aid = int(a.call('CLIENT', 'ID')[1:-2])
+    a.send(enc('CLIENT', 'KILL', 'ID', str(aid), 'SKIPME', 'no') + enc('PING'))
+    check_eq('SKIPME no: the reply, then the close', a.recv_until_close(5.0), (b':1\r\n', True))
+    del did
+    kv.stop()
+
+
+@test()
+def test_client_reply_and_pause():
+    kv, P = client_kv_server()
+    a, b = Conn(P), Conn(P)
+    a.send(enc('CLIENT', 'REPLY', 'OFF') + enc('SET', 'k', '1') + enc('GET', 'k') +
+           enc('NOSUCH') + enc('CLIENT', 'REPLY', 'SKIP') + enc('CLIENT', 'REPLY', 'ON') +
+           enc('GET', 'k'))
+    check_eq('REPLY OFF: nothing until ON', a.recv_exact(5 + 7), b'+OK\r\n$1\r\n1\r\n')
+    a.send(enc('CLIENT', 'REPLY', 'SKIP') + enc('GET', 'k') + enc('INCR', 'k') +
+           enc('MULTI') + enc('CLIENT', 'REPLY', 'SKIP') + enc('EXEC') + enc('GET', 'k'))
+    # Inside EXEC, SKIP leaves EXEC's array one element short and skips the next
+    # command's reply, as redis-server 7.0.15 does.
+    check_eq('REPLY SKIP: only the next reply', a.recv_exact(4 + 5 + 9 + 4),
+             b':2\r\n+OK\r\n+QUEUED\r\n*1\r\n')
+    check_eq('REPLY SKIP: then replies again', a.call('PING'), b'+PONG\r\n')
+    check_eq('CLIENT PAUSE WRITE', b.call('CLIENT', 'PAUSE', '60000', 'WRITE'), b'+OK\r\n')
+    a.send(enc('SET', 'k', 'held'))
+    check_eq('PAUSE WRITE holds a SET', a.recv_some(0.5), b'')
+    check_eq('PAUSE WRITE: GET runs', b.call('GET', 'k'), b'$1\r\n2\r\n')
+    check_eq('CLIENT UNPAUSE', b.call('CLIENT', 'UNPAUSE'), b'+OK\r\n')
+    check_eq('the held SET runs after UNPAUSE', a.recv_exact(5), b'+OK\r\n')
+    check_eq('CLIENT PAUSE 300 (ALL)', b.call('CLIENT', 'PAUSE', '300'), b'+OK\r\n')
+    t0 = time.monotonic()
+    check_eq('PAUSE ALL holds a GET until the deadline', a.call('GET', 'k'), b'$4\r\nheld\r\n')
+    check('held until the deadline', time.monotonic() - t0 >= 0.25)
+    check_eq('NO-EVICT ON', a.call('CLIENT', 'NO-EVICT', 'ON'), b'+OK\r\n')
+    check('flags=e', b' flags=e ' in a.call('CLIENT', 'INFO'))
+    kv.stop()
+
+
 def lo_address(last):
     """An address on lo outside 127.0.0.0/8 for a non-loopback peer (needs root), or None."""
     addr = '10.99.%d.%d' % ((ARGS.port_base // 100) % 250, last)

@@ -106,11 +106,12 @@ extern const struct kv_cmd_group kv_cmds_auth;    /* src/cmd_auth.c */
  * command not flagged KV_CMD_NOAUTH, and a constant-time password check. */
 bool kv_auth_required(const struct kv_config *cfg, const struct kv_session *s);
 bool kv_auth_password_ok(const struct kv_config *cfg, struct kv_slice pass);
-/* CLIENT SETNAME's checks and effect (src/cmd_server.c), shared with HELLO SETNAME:
+/* CLIENT SETNAME's checks and effect (src/cmd_client.c), shared with HELLO SETNAME:
  * true when the name was set, else the error was replied. */
 bool kv_cmd_client_setname(struct kv_cmd_ctx *c, struct kv_slice name);
 extern const struct kv_cmd_group kv_cmds_config;  /* src/cmd_config.c */
 extern const struct kv_cmd_group kv_cmds_admin;   /* src/cmd_admin.c */
+extern const struct kv_cmd_group kv_cmds_client;  /* src/cmd_client.c */
 
 /*
  * KV_EXEC_ERROR_ROOM: enough for +OK, an integer, or any error. Errors that quote an

@@ -18,6 +18,7 @@
 #ifndef KV_ENGINE_H
 #define KV_ENGINE_H
 
+#include "kv/clients.h"
 #include "kv/clock.h"
 #include "kv/cmdstats.h"
 #include "kv/common.h"
@@ -143,6 +144,7 @@ struct kv_engine {
     uint32_t cmd_count;
     const struct kv_engine_observer *observer;
     const struct kv_engine_host *host; /* NULL: no process facts (sim, tests) */
+    const struct kv_engine_clients *clients; /* the server's connections; NULL: none */
     struct {                     /* the counters at the last CONFIG RESETSTAT */
         struct kv_net_stats net;
         struct kv_ks_stats ks;
@@ -174,6 +176,8 @@ const struct kv_engine_stats *kv_engine_stats(const struct kv_engine *e);
 void kv_engine_turn_begin(struct kv_engine *e);
 void kv_engine_set_observer(struct kv_engine *e, const struct kv_engine_observer *o);
 void kv_engine_set_host(struct kv_engine *e, const struct kv_engine_host *h);
+/* The server's connections, for CLIENT LIST/INFO/KILL/PAUSE (include/kv/clients.h). */
+void kv_engine_set_clients(struct kv_engine *e, const struct kv_engine_clients *c);
 /* The process facts for INFO (zeros without a host). */
 void kv_engine_process_info(const struct kv_engine *e, struct kv_process_info *out);
 /* An error reply the server wrote itself (a protocol error): errorstats count it. */

@@ -110,6 +110,8 @@ struct kv_io_vtable {
     uint32_t (*run)(void *impl, uint32_t wait_ms, uint32_t batch, uint32_t windows);
     /* The peer of an accepted handle (see the contract above); false: unknown. */
     bool (*peer)(void *impl, int32_t handle, struct kv_io_peer *out);
+    /* The local address of an accepted handle, likewise (NULL: never known). */
+    bool (*local)(void *impl, int32_t handle, struct kv_io_peer *out);
 };
 
 /* Bookkeeping a backend may need for `count` multishot recv buffers: io_uring's
@@ -162,6 +164,9 @@ static inline void kv_io_timeout(struct kv_io *io, uint64_t ms, uint64_t tag) {
 }
 static inline bool kv_io_peer(struct kv_io *io, int32_t h, struct kv_io_peer *out) {
     return io->vt->peer != NULL && io->vt->peer(io->impl, h, out);
+}
+static inline bool kv_io_local(struct kv_io *io, int32_t h, struct kv_io_peer *out) {
+    return io->vt->local != NULL && io->vt->local(io->impl, h, out);
 }
 static inline uint32_t kv_io_run(struct kv_io *io, uint32_t wait_ms, uint32_t batch,
                                  uint32_t windows) {

@@ -74,6 +74,8 @@ struct kv_conn {
     uint8_t *small_out;
     uint8_t *large_out;      /* borrowed from the reply pool, or NULL */
     uint64_t last_active_ns;
+    uint64_t opened_ns;      /* accepted at (CLIENT LIST age) */
+    bool paused;             /* its ready frame waits for CLIENT PAUSE to end */
     uint64_t moved;          /* bytes received plus bytes sent, ever: the hold rule */
     /* The hold rule's window per pool (0: requests, 1: replies) began at hold_ns with
      * `moved` at hold_moved. One per pool: a check of the request pool must not
@@ -155,6 +157,12 @@ struct kv_server {
     uint64_t protocol_errors; /* requests refused as malformed (logged at verbose) */
     struct kv_log log;       /* drained through io (server.c, "the log") */
     struct kv_server_said said;
+    /* The engine's view of the connections (CLIENT LIST/KILL/PAUSE, clients.h). */
+    struct kv_engine_clients clients;
+    uint64_t pause_end_ns;   /* CLIENT PAUSE: commands wait until then (monotonic) */
+    bool pause_active;
+    bool pause_writes;       /* only write commands wait (PAUSE WRITE) */
+    bool pause_armed;        /* its timer is in flight */
 };
 
 void kv_server_layout(const struct kv_config *cfg, struct kv_layout *layout);

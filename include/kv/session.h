@@ -10,7 +10,8 @@
 
 #include "kv/common.h"
 
-#define KV_CLIENT_NAME_MAX 64   /* CLIENT SETNAME bytes */
+#define KV_CLIENT_NAME_MAX 64   /* CLIENT SETNAME (and SETINFO) bytes */
+#define KV_CLIENT_SUB_MAX 24    /* a subcommand kept for CLIENT LIST's cmd= */
 
 struct kv_session {
     uint32_t flags;              /* KV_SESSION_* */
@@ -23,7 +24,24 @@ struct kv_session {
     uint64_t id;                 /* CLIENT ID */
     uint8_t proto;               /* 2 or 3: the protocol replies use (HELLO) */
     uint8_t name_len;            /* CLIENT SETNAME */
+    uint8_t reply_mode;          /* CLIENT REPLY: KV_REPLY_* */
+    uint8_t lib_name_len;        /* CLIENT SETINFO LIB-NAME / LIB-VER */
+    uint8_t lib_ver_len;
+    uint8_t last_sub_len;        /* the last command's subcommand, lower case */
     char name[KV_CLIENT_NAME_MAX];
+    char lib_name[KV_CLIENT_NAME_MAX];
+    char lib_ver[KV_CLIENT_NAME_MAX];
+    const char *last_cmd;        /* CLIENT LIST cmd=: the last command's name, or NULL */
+    char last_sub[KV_CLIENT_SUB_MAX];
+};
+
+/* CLIENT REPLY (Redis's flags): OFF drops every reply; SKIP drops the next
+ * command's (SKIP_NEXT becomes SKIP once the CLIENT REPLY SKIP itself is done). */
+enum kv_reply_mode {
+    KV_REPLY_ON = 0,
+    KV_REPLY_OFF = 1,
+    KV_REPLY_SKIP_NEXT = 2,
+    KV_REPLY_SKIP = 3,
 };
 
 enum kv_session_flag {
@@ -37,9 +55,13 @@ enum kv_session_flag {
      * no password stays authenticated when one is set later). */
     KV_SESSION_AUTHED = 1u << 5,
     KV_SESSION_SHUTDOWN = 1u << 7,    /* SHUTDOWN: close without a reply, stop the server */
+    KV_SESSION_NO_EVICT = 1u << 8,    /* CLIENT NO-EVICT ON (flag e; nothing evicts clients) */
 };
 
 /* A new session: RESP2, not in MULTI, not authenticated. */
 void kv_session_init(struct kv_session *s, uint64_t id);
+/* The CLIENT state RESET clears (as Redis's clearClientConnectionState): REPLY back
+ * ON, NO-EVICT off. The name, lib-name and lib-ver are left to the caller. */
+void kv_session_reset_client(struct kv_session *s);
 
 #endif
