@@ -290,8 +290,10 @@ static void cmd_command(struct mctx *c) {
         if (c->argc != 2)
             sim_buf_error(c->out, "ERR wrong number of arguments for 'command|count' command");
         else sim_buf_int(c->out, m_known_count(c->m));
+    } else if (c->argc >= 3 && m_eq_nocase(c->argv[1], "docs")) {
+        sim_buf_array(c->out, 0); /* the workload names only commands kv lacks */
     } else {
-        sim_buf_array(c->out, 0);
+        sim_buf_error(c->out, "ERR the model answers COMMAND COUNT and DOCS nosuch only");
     }
 }
 
