@@ -304,13 +304,26 @@ static void cmd_config(struct mctx *c) {
     }
 }
 
+static bool command_sub_known(struct kv_slice a) {
+    static const char *const subs[] = {"count", "docs", "getkeys", "getkeysandflags",
+                                       "help", "info", "list"};
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(subs); i++)
+        if (m_eq_nocase(a, subs[i])) return true;
+    return false;
+}
+
 static void cmd_command(struct mctx *c) {
     if (c->argc >= 2 && m_eq_nocase(c->argv[1], "count")) {
         if (c->argc != 2)
             sim_buf_error(c->out, "ERR wrong number of arguments for 'command|count' command");
         else sim_buf_int(c->out, m_known_count(c->m));
+    } else if (c->argc >= 3 && m_eq_nocase(c->argv[1], "docs")) {
+        sim_buf_array(c->out, 0); /* the workload names only commands kv lacks */
+    } else if (c->argc >= 2 && !command_sub_known(c->argv[1])) { /* hostile names */
+        sim_buf_errorf(c->out, "ERR unknown subcommand '%.*s'. Try COMMAND HELP.",
+                       (int)KV_MIN(c->argv[1].len, 128u), (const char *)c->argv[1].ptr);
     } else {
-        sim_buf_array(c->out, 0);
+        sim_buf_error(c->out, "ERR the model answers COMMAND COUNT and DOCS nosuch only");
     }
 }
 

@@ -1,7 +1,7 @@
 /*
  * cmd_server.c: connection and server commands: PING ECHO QUIT SELECT DBSIZE
- * FLUSHDB FLUSHALL MULTI EXEC DISCARD WATCH UNWATCH TIME COMMAND SHUTDOWN
- * (INFO: src/cmd_info.c, CONFIG: src/cmd_config.c, CLIENT: src/cmd_client.c).
+ * FLUSHDB FLUSHALL MULTI EXEC DISCARD WATCH UNWATCH TIME SHUTDOWN (INFO: src/cmd_info.c,
+ * CONFIG: src/cmd_config.c, CLIENT: src/cmd_client.c, COMMAND: src/cmd_command.c).
  * Replies and errors are Redis 7.0's, byte for byte (one database: SELECT accepts
  * only 0). Owns no memory; never allocates.
  */
@@ -185,18 +185,6 @@ static void cmd_time(struct kv_cmd_ctx *c) {
     kv_reply_bulk_int(c->out, (ms % 1000) * 1000);
 }
 
-static void cmd_command(struct kv_cmd_ctx *c) {
-    if (kv_cmd_sub(c, 1, "count") && c->argc != 2) {
-        kv_reply_error(c->out, "ERR wrong number of arguments for 'command|count' command");
-    } else if (kv_cmd_sub(c, 1, "count")) {
-        kv_reply_int(c->out, c->engine->cmd_count);
-    } else {
-        /* COMMAND, COMMAND DOCS ...: nothing to document (DOCS answers a map) */
-        if (kv_cmd_sub(c, 1, "docs")) kv_reply_map(c->out, 0);
-        else kv_reply_array(c->out, 0);
-    }
-}
-
 static uint64_t bound_echo(struct kv_cmd_ctx *c) {
     return kv_reply_bulk_size(c->argc > 1 ? c->argv[c->argc - 1].len : 0) + 128;
 }
@@ -216,7 +204,6 @@ static const struct kv_cmd server_cmds[] = {
     {"watch", -2, KV_CMD_NOQUEUE | KV_CMD_FAST, cmd_watch, NULL, NULL, KV_KEYS(1, -1, 1)},
     {"unwatch", 1, KV_CMD_FAST, cmd_unwatch, NULL, NULL, KV_NOKEYS},
     {"time", 1, KV_CMD_FAST, cmd_time, NULL, NULL, KV_NOKEYS},
-    {"command", -1, 0, cmd_command, NULL, NULL, KV_NOKEYS},
     {"shutdown", -1, KV_CMD_NOQUEUE, cmd_shutdown, NULL, NULL, KV_NOKEYS},
 };
 

@@ -20,7 +20,7 @@
 
 static const struct kv_cmd_group *const groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
-    &kv_cmds_auth, &kv_cmds_config, &kv_cmds_admin, &kv_cmds_client,
+    &kv_cmds_auth, &kv_cmds_config, &kv_cmds_admin, &kv_cmds_client, &kv_cmds_command,
 };
 
 #define NAME_MAX_LEN 32u
@@ -582,7 +582,13 @@ bool kv_engine_would_queue(struct kv_engine *e, uint32_t argc, const struct kv_s
 int64_t kv_engine_keys(struct kv_engine *e, uint32_t argc, const struct kv_slice *argv,
                        uint32_t *pos, uint32_t cap) {
     KV_ASSERT(argc >= 1 && argv != NULL);
+    /* the memo stays the running command's (COMMAND GETKEYS runs inside a frame
+     * kv_engine_prepare looked up) */
+    const struct kv_cmd *memo = e->memo_cmd;
+    uint32_t memo_len = e->memo_len;
     const struct kv_cmd *cmd = lookup(e, argv[0]);
+    e->memo_cmd = memo;
+    e->memo_len = memo_len;
     if (cmd == NULL) return KV_KEYS_UNKNOWN;
     if (!arity_ok(cmd, argc)) return KV_KEYS_ARITY;
     return kv_cmd_keys(cmd, argc, argv, pos, cap);

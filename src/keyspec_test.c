@@ -73,6 +73,7 @@ static const struct info redis_info[] = {
 static const struct kv_cmd_group *const all_groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
     &kv_cmds_auth,   &kv_cmds_config, &kv_cmds_admin,  &kv_cmds_client,
+    &kv_cmds_command,
 };
 
 static const struct info *info_of(const char *name) {

@@ -7,6 +7,7 @@ CASES: name -> list of steps, each run in order on a fresh, empty server pair:
   ('aux', step)              the same on the second connection
   ('inline', b'raw line')    raw inline bytes (one reply; b'\\r\\n' alone: none)
   ('scan', 'MATCH a*')       full SCAN iteration, compared as a set of keys
+  ('cmdlist', 'FILTERBY ..') COMMAND LIST, as sets restricted to kv's names
   ('randomkey',)             RANDOMKEY (cases only use it on 0/1-key databases)
   ('dump',)                  whole-keyspace comparison
 Tokens '@s:N' and '@ms:N' become absolute unix times N seconds from now (in s / ms).
@@ -17,6 +18,20 @@ back until it closes (or stays idle) is compared, and whether it closed.
 """
 
 BIG = 1048576  # proto-max-bulk-len on both servers
+
+# kv's commands (COMMAND INFO/DOCS are compared one name at a time: Redis has more,
+# so COMMAND alone and COMMAND COUNT differ by design). Not the containers (acl,
+# config, client, command): Redis lists their subcommands in its dict's order, which
+# changes from one redis-server process to the next; their subcommands are compared
+# one at a time instead.
+KV_COMMANDS = (
+    "auth hello info del unlink exists type rename renamenx copy randomkey keys "
+    "scan expire pexpire expireat pexpireat ttl pttl expiretime pexpiretime persist lpush "
+    "rpush lpushx rpushx lpop rpop llen lrange lindex lset linsert lrem ltrim lpos lmove "
+    "rpoplpush lmpop ping echo quit select dbsize flushall flushdb multi exec discard watch "
+    "unwatch time shutdown get set setnx setex psetex getset getdel getex "
+    "mget mset msetnx append strlen incr decr incrby decrby incrbyfloat getrange "
+    "setrange").split()
 
 CASES = {
     # TOUCH, ROLE, OBJECT (h-misc): OBJECT ENCODING is Redis's answer for the same
@@ -59,6 +74,33 @@ CASES = {
                             "MEMORY USAGE a samples -1", "MEMORY USAGE", "MEMORY HELP",
                             "MEMORY HELP x", "MEMORY foo", "MEMORY",
                             "MEMORY USAGE nokey samples 0", "MEMORY USAGE nokey samples x"],
+    'command-info': ["COMMAND INFO " + n for n in KV_COMMANDS] + [
+        "COMMAND INFO GET Set nosuch", "COMMAND INFO config|get CONFIG|SET client|id",
+        "COMMAND INFO config|nosuch config|get|x", "COMMAND INFO x", "COMMAND INFO acl|cat",
+        "COMMAND INFO command|info command|getkeys client|setname client|getname"],
+    'command-docs': ["COMMAND DOCS " + n for n in KV_COMMANDS] + [
+        "COMMAND DOCS GET nosuch Set", "COMMAND DOCS config|get client|setname",
+        "COMMAND DOCS nosuch"],
+    'command-getkeys': [
+        "COMMAND GETKEYS get a", "COMMAND GETKEYS set a b", "COMMAND GETKEYS mset a b c d",
+        "COMMAND GETKEYS del a b c", "COMMAND GETKEYS lmpop 2 a b left",
+        "COMMAND GETKEYS lmpop 0 a left", "COMMAND GETKEYS lmpop 3 a b left",
+        "COMMAND GETKEYS ping", "COMMAND GETKEYS ping x", "COMMAND GETKEYS nosuch x",
+        "COMMAND GETKEYS get a b", "COMMAND GETKEYS get", "COMMAND GETKEYS",
+        "COMMAND GETKEYS lmove a b left right", "COMMAND GETKEYS copy a b",
+        "COMMAND GETKEYS config get x", "COMMAND GETKEYSANDFLAGS lmove a b left right",
+        "COMMAND GETKEYSANDFLAGS set a b", "COMMAND GETKEYSANDFLAGS set a b ex 10 GET",
+        [b'COMMAND', b'GETKEYSANDFLAGS', b'set', b'a', b'b', b'get\x00x'],
+        "COMMAND GETKEYSANDFLAGS rename a b", "COMMAND GETKEYSANDFLAGS mset a b c d",
+        "COMMAND GETKEYSANDFLAGS lmpop 2 a b left", "COMMAND GETKEYSANDFLAGS getex a",
+        "COMMAND GETKEYSANDFLAGS rpoplpush a b", "COMMAND GETKEYSANDFLAGS ping"],
+    'command-other': ["COMMAND HELP", "COMMAND HELP x", "COMMAND foo", "COMMAND COUNT x",
+                      "COMMAND LIST x", "COMMAND LIST FILTERBY", "COMMAND LIST FILTERBY foo x",
+                      "COMMAND LIST FILTERBY pattern x y", "COMMAND LIST FILTERBY module x",
+                      ('cmdlist', ''), ('cmdlist', 'FILTERBY PATTERN l*'),
+                      ('cmdlist', 'FILTERBY pattern config|*'),
+                      ('cmdlist', 'FILTERBY aclcat list'), ('cmdlist', 'FILTERBY ACLCAT Read'),
+                      ('cmdlist', 'FILTERBY aclcat nosuch'), ('cmdlist', 'filterby pattern *')],
     # CONFIG over the options both servers hold at equal values (redis runs with
     # --databases 1 --proto-max-bulk-len 1mb): names matched one at a time (Redis 7.0
     # lists several in its dict's order); every SET is undone before the case ends.

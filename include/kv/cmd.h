@@ -112,6 +112,7 @@ bool kv_cmd_client_setname(struct kv_cmd_ctx *c, struct kv_slice name);
 extern const struct kv_cmd_group kv_cmds_config;  /* src/cmd_config.c */
 extern const struct kv_cmd_group kv_cmds_admin;   /* src/cmd_admin.c */
 extern const struct kv_cmd_group kv_cmds_client;  /* src/cmd_client.c */
+extern const struct kv_cmd_group kv_cmds_command; /* src/cmd_command.c */
 
 /*
  * KV_EXEC_ERROR_ROOM: enough for +OK, an integer, or any error. Errors that quote an
