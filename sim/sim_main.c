@@ -683,6 +683,7 @@ struct sim_args {
     bool no_edge_multi;
     bool no_newer;
     bool no_session;
+    bool resp3;
     bool hostile;
     uint32_t hostile_kinds;
     const char *hostile_arg;
@@ -697,7 +698,7 @@ static int usage(void) {
                     "                   [--no-edge-multi] [--no-newer] [--no-session]\n"
                     "                   [--hostile[=KIND,..] | --no-hostile]\n"
                     "                   [--canary[=model|stall]] [--stats]\n"
-                    "       kv sim --redis PORT [--seed N] [--requests R]\n");
+                    "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]\n");
     return 2;
 }
 
@@ -727,6 +728,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
         else if (strcmp(o, "--no-edge-multi") == 0) a->no_edge_multi = true;
         else if (strcmp(o, "--no-newer") == 0) a->no_newer = true;
         else if (strcmp(o, "--no-session") == 0) a->no_session = true;
+        else if (strcmp(o, "--resp3") == 0) a->resp3 = true;
         else if (strcmp(o, "--hostile") == 0) a->hostile = true;
         else if (strncmp(o, "--hostile=", 10) == 0 && sim_hostile_kinds_parse(o + 10) != 0) {
             a->hostile = true;
@@ -750,7 +752,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
 int kv_sim_main(int argc, char **argv) {
     struct sim_args a;
     if (parse_args(argc, argv, &a) != 0) return 2;
-    if (a.redis_port != 0) return sim_redis_check(a.seed, a.redis_port, a.requests);
+    if (a.redis_port != 0) return sim_redis_check(a.seed, a.redis_port, a.requests, a.resp3);
     const char *debug = getenv("SIM_DEBUG");
     if (debug != NULL)
         sim_debug_serial = strcmp(debug, "all") == 0 ? UINT64_MAX : strtoull(debug, NULL, 10);
