@@ -156,6 +156,9 @@ void sim_on_accept(void *ctx, uint32_t slot) {
         if (st->total_connections_received != w->last_accepted + 1)
             sim_fail(w, "one accept opened %llu connections",
                      (unsigned long long)(st->total_connections_received - w->last_accepted));
+        if (t->remote && w->cfg.protected_mode && w->cfg.requirepass[0] == 0)
+            sim_fail(w, "protected mode accepted remote connection %llu",
+                     (unsigned long long)t->serial);
         t->session = st->total_connections_received; /* ids are given in accept order */
         SIM_DEBUG(t->serial, "is session %llu", (unsigned long long)t->session);
         while (t->session >= w->by_session_cap) {
@@ -166,6 +169,13 @@ void sim_on_accept(void *ctx, uint32_t slot) {
             memset(w->by_session + old, 0, (w->by_session_cap - old) * sizeof(void *));
         }
         w->by_session[t->session] = t;
+    } else if (st->rejected_connections > w->last_rejected &&
+               st->connected_clients != w->cfg.maxclients && t->remote &&
+               w->cfg.protected_mode && w->cfg.requirepass[0] == 0) {
+        SIM_DEBUG(t->serial, "rejected (protected mode)"); /* Redis: counted as rejected */
+        t->rejected = true;
+        t->denied = true;
+        w->remote_denied++;
     } else if (st->rejected_connections > w->last_rejected) {
         SIM_DEBUG(t->serial, "rejected (maxclients)");
         /* Only a full server refuses: a client slot is freed (and connected_clients
@@ -328,6 +338,8 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
         match_request(w, t, s, argc, argv, (struct kv_slice){reply, reply_len});
     }
     count_watch_limit(w, s, argc, argv, (struct kv_slice){reply, reply_len});
+    w->resp3_commands += s->proto == 3;
+    w->noauth_replies += reply_len > 7 && memcmp(reply, "-NOAUTH", 7) == 0;
     char why[256];
     if (w->failed) return;
     if (sim_model_command(w->model, s->id, argc, argv, now_ms, reply, reply_len, &w->expected,
@@ -418,9 +430,15 @@ static bool is_prefix(const struct sim_buf *b, const char *want) {
     return b->len <= n && memcmp(b->p, want, b->len) == 0;
 }
 
+/* The final error a connection may end with (NULL: any protocol error). */
+static const char *final_want(const struct sim_track *t) {
+    if (!t->rejected) return t->extra_want;
+    return t->denied ? sim_denied_msg : SIM_REJECT_MSG;
+}
+
 /* Bytes past everything the core produced: only a final error may be there. */
 static void check_extra(struct sim_world *w, struct sim_track *t) {
-    const char *want = t->rejected ? SIM_REJECT_MSG : t->extra_want;
+    const char *want = final_want(t);
     if (want != NULL && is_prefix(&t->extra, want)) return;
     if (want == NULL && t->corrupted && is_prefix(&t->extra, "-ERR Protocol error: ")) return;
     if (want == NULL && t->corrupted && t->extra.len > 21) {
@@ -486,7 +504,7 @@ void sim_track_end(struct sim_world *w, struct sim_track *t, bool reset) {
         fail_bytes(w, "unsent", t->expected.p + t->exp_off, lost);
         return;
     }
-    const char *want = t->rejected ? SIM_REJECT_MSG : t->extra_want;
+    const char *want = final_want(t);
     /* The idle timeout may close a client that stopped reading mid-error, as Redis
      * closes one whose output makes no progress for `timeout` seconds (9200784). */
     bool cut_by_timeout = w->cfg.timeout_s > 0 || t->cut;

@@ -73,6 +73,7 @@ void sim_client_connect(struct sim_world *w, struct sim_client *c) {
     }
     c->track = sim_track_new(w, c->id, (uint32_t)slot);
     SIM_DEBUG(c->track->serial, "client %u connects", c->id);
+    sim_session_connect(w, c); /* remote or local; HELLO and AUTH owed (sim_session.c) */
     c->closing = false;
     c->in_multi = false;
     c->out.len = 0;
@@ -258,7 +259,8 @@ static void next_request(struct sim_world *w, struct sim_client *c) {
         return;
     }
     struct sim_sent *s = sim_track_push(w, c->track);
-    sim_workload_next(&w->wl, &c->prng, w->clock.real_ms, &s->req);
+    if (c->in_multi || !sim_session_next(w, c, &s->req))
+        sim_workload_next(&w->wl, &c->prng, w->clock.real_ms, &s->req);
     send_req(w, c, s);
 }
 

@@ -30,6 +30,7 @@ extern uint64_t sim_debug_tick;
 /* Prints bytes with \r, \n and non-printables escaped. */
 void sim_print_escaped(FILE *f, const uint8_t *p, uint32_t n);
 /* `kv sim --redis PORT`: the reference model against a real redis-server. */
-int sim_redis_check(uint64_t seed, uint32_t port, uint64_t requests);
+/* resp3: the connection sends HELLO 3 first (the model then answers in RESP3). */
+int sim_redis_check(uint64_t seed, uint32_t port, uint64_t requests, bool resp3);
 
 #endif

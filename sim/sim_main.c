@@ -167,8 +167,9 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
     const struct kv_config *c = &w->cfg;
     const struct sim_faults *f = &w->faults;
     const struct sim_client_faults *cf = &w->cfaults;
-    char wl[512], hostile[128];
+    char wl[512], hostile[128], sess[160];
     sim_workload_describe(&w->wl, wl, sizeof(wl));
+    sim_session_describe(w, sess, sizeof(sess));
     sim_hostile_describe(w, hostile, sizeof(hostile));
     printf("seed=%llu ticks=%llu maxclients=%u client_buffer=%u large_buffers=%u "
            "query_limit=%llu proto_max_bulk_len=%llu maxmemory=%llu policy=%s samples=%u "
@@ -179,7 +180,7 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            "enobufs=%u%% accept_err=%u%% accept_stop=%u%% hold=%u%% half_close=%uppm "
            "vanish=%uppm corrupt=%uppm malformed=%uppm oversize=%uppm quit=%uppm "
            "slow=%uppm/%u multi=%u%% edge_multi=%u%% inline=%u%% clock_jump=%uppm/%ums "
-           "recv_buffers=%u shutdown=%s%s%s\n",
+           "recv_buffers=%u shutdown=%s%s%s%s\n",
            (unsigned long long)w->seed, (unsigned long long)w->ticks, c->maxclients,
            c->client_buffer, c->large_buffers, (unsigned long long)c->client_query_buffer_limit,
            (unsigned long long)c->proto_max_bulk_len, (unsigned long long)c->maxmemory,
@@ -194,7 +195,7 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            cf->malformed_ppm, cf->oversize_ppm, cf->quit_ppm, cf->slow_ppm, cf->slow_ticks_max,
            cf->multi_pct, cf->edge_multi_pct, cf->inline_pct, cf->jump_ppm, cf->jump_ms_max,
            c->recv_buffers,
-           w->shutdown_live ? "live" : "idle", hostile, wl);
+           w->shutdown_live ? "live" : "idle", hostile, sess, wl);
 }
 
 /* ---- the server's command set (the workload only sends what it has) ---------- */
@@ -313,6 +314,8 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     if (kv_prng_chance(&fill, 1, 2) && w->wl.key_count >= 64)
         w->wl.fill_pct = 50 + (uint32_t)kv_prng_below(&fill, 651);
     w->wl.fill_value_max = (uint32_t)KV_MIN(2 * w->cfg.maxmemory / w->wl.key_count, 4096u);
+    /* RESP3, requirepass and remote clients (sim_session.c): a stream of its own. */
+    sim_session_draw(w);
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);
     kv_server_layout(&w->cfg, &w->layout);
@@ -658,6 +661,9 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)w->hostile_closed, (unsigned long long)w->liveness_wait_max,
                (unsigned long long)(w->hostile_count > 0 ? sim_liveness_bound_ticks(w) : 0),
                (unsigned long long)w->watch_full, (unsigned long long)w->watch_refused);
+        printf("sessions: resp3_commands=%llu noauth_replies=%llu remote_denied=%llu\n",
+               (unsigned long long)w->resp3_commands, (unsigned long long)w->noauth_replies,
+               (unsigned long long)w->remote_denied);
         const struct kv_log *lg = kv_server_log(w->server);
         printf("log: lines=%llu dropped=%llu write_errors=%llu sink_lines=%llu "
                "sink_bytes=%llu\n", (unsigned long long)lg->lines,
@@ -685,6 +691,8 @@ struct sim_args {
     bool no_multishot;
     bool no_edge_multi;
     bool no_newer;
+    bool no_session;
+    bool resp3;
     bool hostile;
     uint32_t hostile_kinds;
     const char *hostile_arg;
@@ -696,9 +704,10 @@ struct sim_args {
 
 static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
-                    "                   [--no-edge-multi] [--no-newer] [--hostile[=KIND,..] | --no-hostile]\n"
+                    "                   [--no-edge-multi] [--no-newer] [--no-session]\n"
+                    "                   [--hostile[=KIND,..] | --no-hostile]\n"
                     "                   [--canary[=model|stall]] [--stats]\n"
-                    "       kv sim --redis PORT [--seed N] [--requests R]\n");
+                    "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]\n");
     return 2;
 }
 
@@ -727,6 +736,8 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
         else if (strcmp(o, "--no-multishot") == 0) a->no_multishot = true;
         else if (strcmp(o, "--no-edge-multi") == 0) a->no_edge_multi = true;
         else if (strcmp(o, "--no-newer") == 0) a->no_newer = true;
+        else if (strcmp(o, "--no-session") == 0) a->no_session = true;
+        else if (strcmp(o, "--resp3") == 0) a->resp3 = true;
         else if (strcmp(o, "--hostile") == 0) a->hostile = true;
         else if (strncmp(o, "--hostile=", 10) == 0 && sim_hostile_kinds_parse(o + 10) != 0) {
             a->hostile = true;
@@ -750,7 +761,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
 int kv_sim_main(int argc, char **argv) {
     struct sim_args a;
     if (parse_args(argc, argv, &a) != 0) return 2;
-    if (a.redis_port != 0) return sim_redis_check(a.seed, a.redis_port, a.requests);
+    if (a.redis_port != 0) return sim_redis_check(a.seed, a.redis_port, a.requests, a.resp3);
     const char *debug = getenv("SIM_DEBUG");
     if (debug != NULL)
         sim_debug_serial = strcmp(debug, "all") == 0 ? UINT64_MAX : strtoull(debug, NULL, 10);
@@ -760,8 +771,8 @@ int kv_sim_main(int argc, char **argv) {
     if (a.ticks != DEFAULT_TICKS) snprintf(extra, sizeof(extra), " --ticks %llu",
                                            (unsigned long long)a.ticks);
     snprintf(reproduce_line, sizeof(reproduce_line),
-             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s\n", (unsigned long long)a.seed,
-             extra,
+             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s%s\n",
+             (unsigned long long)a.seed, extra, a.no_session ? " --no-session" : "",
              a.crowd ? " --crowd" : "", a.no_multishot ? " --no-multishot" : "",
              a.no_edge_multi ? (a.no_newer ? " --no-edge-multi --no-newer" : " --no-edge-multi")
                              : a.no_newer ? " --no-newer" : "",
@@ -788,6 +799,7 @@ int kv_sim_main(int argc, char **argv) {
     w->no_multishot = a.no_multishot;
     w->no_edge_multi = a.no_edge_multi;
     w->no_newer = a.no_newer;
+    w->no_session = a.no_session;
     w->hostile_forced = a.hostile;
     w->hostile_kinds = a.hostile_kinds;
     w->no_hostile = a.no_hostile;

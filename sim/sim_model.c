@@ -485,6 +485,7 @@ static uint64_t too_large_bound(const struct sim_model *m, const uint8_t *r, uin
 
 static bool compare(struct mctx *c) {
     if (c->failed) return false;
+    m_resp3_up(c); /* a RESP3 session's form of the reply (sim_model_resp3.c) */
     if (c->out->len == c->reply_len && memcmp(c->out->p, c->reply, c->reply_len) == 0) {
         c->m->stats.exact++;
         return true;
@@ -517,7 +518,8 @@ static bool run_plain(struct mctx *c, const struct mcmd *cmd) {
     cmd->proc(c);
     if (watched) m_watch_after(c);
     if (!(cmd->flags & MF_LOOSE)) return compare(c);
-    if (c->failed || !cmd->loose(c)) return false;
+    bool ok = m_resp3_session(c) ? m_resp3_loose(c, cmd->loose) : cmd->loose(c);
+    if (c->failed || !ok) return false;
     c->m->stats.loose++;
     return true;
 }
@@ -567,6 +569,7 @@ static bool replay(struct mctx *c, struct msession *s) {
 }
 
 static bool nil_reply(const struct mctx *c) {
+    if (c->reply_len == 3 && m_resp3_session(c)) return memcmp(c->reply, "_\r\n", 3) == 0;
     return c->reply_len == 5 && memcmp(c->reply, "*-1\r\n", 5) == 0;
 }
 
@@ -599,6 +602,21 @@ static void cmd_exec(struct mctx *c) {
     else exec_run(c, s);
     session_free(s);
     m_watch_clear(s);
+}
+
+/* requirepass, not authenticated: refused as Redis's rejectCommand refuses (EXEC
+ * discards the transaction and its WATCHes). */
+static bool noauth(struct mctx *c, struct msession *s, const struct mcmd *cmd) {
+    if (cmd->proc != cmd_exec) {
+        sim_buf_error(c->out, "NOAUTH Authentication required.");
+        if (s->multi) s->multi_error = true;
+        return compare(c);
+    }
+    sim_buf_error(c->out, "EXECABORT Transaction discarded because of: NOAUTH Authentication "
+                          "required.");
+    session_free(s);
+    m_watch_clear(s);
+    return compare(c);
 }
 
 bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
@@ -641,6 +659,7 @@ bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
         }
         return compare(&c);
     }
+    if (m_auth_refused(&c, cmd)) return noauth(&c, s, cmd);
     if (s->multi && !(cmd->flags & MF_NOQUEUE)) return queue_cmd(&c, s, cmd);
     return run_plain(&c, cmd);
 }

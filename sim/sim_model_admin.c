@@ -177,8 +177,8 @@ static bool loose_memory(struct mctx *c) {
     return ok;
 }
 
-/* RESET: MULTI and WATCH dropped, the name cleared (the sim runs RESP2 without
- * requirepass, so protocol and authentication do not change), +RESET. */
+/* RESET: MULTI and WATCH dropped, the name cleared, back to RESP2 and, when a
+ * requirepass is set, no longer authenticated (AUTH is needed again), +RESET. */
 static void cmd_reset(struct mctx *c) {
     struct msession *s = m_session(c->m, c->session);
     m_session_discard(s);
@@ -186,6 +186,8 @@ static void cmd_reset(struct mctx *c) {
     free(s->name.p);
     s->name.p = NULL;
     s->name.len = 0;
+    s->proto = 2;
+    s->authed = false; /* only consulted while a requirepass is set */
     sim_buf_simple(c->out, "RESET");
 }
 

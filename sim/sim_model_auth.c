@@ -1,35 +1,71 @@
 /*
  * sim_model_auth.c: the reference model of HELLO, AUTH and ACL WHOAMI, written from
  * Redis 7.0's behaviour (networking.c helloCommand, acl.c authCommand), not from
- * src/cmd_auth.c. The simulator runs without requirepass, so every session is
- * authenticated: AUTH <pass> is refused as Redis refuses it without a password,
- * AUTH default <anything> succeeds, any other user is WRONGPASS. Test code: heap
- * allowed.
- *
- * Not modelled yet: RESP3 sessions (HELLO 3 answers its map here, but the model
- * encodes every later reply in RESP2, so the workload never sends HELLO 3) and
- * requirepass (NOAUTH): both need the checker to decode RESP3 (sim/README.md).
+ * src/cmd_auth.c. Without requirepass every session is authenticated: AUTH <pass>
+ * is refused as Redis refuses it without a password, AUTH default <anything>
+ * succeeds, any other user is WRONGPASS. With requirepass (sim_session.c draws it)
+ * a session starts unauthenticated: every command but AUTH, HELLO and QUIT gets
+ * NOAUTH after the unknown-command and arity checks (EXEC: the EXECABORT text,
+ * sim_model.c), HELLO without a successful AUTH option gets its own NOAUTH, and a
+ * failed AUTH leaves an authenticated session authenticated (redis-server 7.0.15).
+ * HELLO 3 switches the session's replies to RESP3 (sim_model_resp3.c). Test code:
+ * heap allowed.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "kv/config.h"
 #include "sim_model_int.h"
 
 #define M_NAME_MAX 64u
 #define M_WRONGPASS "WRONGPASS invalid username-password pair or user is disabled."
+#define M_HELLO_NOAUTH                                                                  \
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the " \
+    "HELLO AUTH <user> <pass> option can be used to authenticate the client and "      \
+    "select the RESP protocol version at the same time"
 
-static bool is_default(struct kv_slice u) {
-    return u.len == 7 && memcmp(u.ptr, "default", 7) == 0;
+static const char *requirepass(const struct mctx *c) {
+    const struct kv_config *cfg = c->m->lim.config;
+    return cfg != NULL ? cfg->requirepass : "";
+}
+
+/* Must the session authenticate before this command? */
+bool m_auth_refused(struct mctx *c, const struct mcmd *cmd) {
+    if (requirepass(c)[0] == 0 || m_session(c->m, c->session)->authed) return false;
+    static const char *const exempt[] = {"auth", "hello", "quit", "reset"};
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(exempt); i++) {
+        if (strcmp(cmd->name, exempt[i]) == 0) return false;
+    }
+    return true;
+}
+
+/* The credentials: user "default" with requirepass (any password without one). */
+static bool credentials_ok(const struct mctx *c, struct kv_slice user, struct kv_slice pass) {
+    if (user.len != 7 || memcmp(user.ptr, "default", 7) != 0) return false;
+    const char *want = requirepass(c);
+    if (want[0] == 0) return true;
+    return pass.len == strlen(want) && memcmp(pass.ptr, want, pass.len) == 0;
+}
+
+/* Authenticates the session or replies WRONGPASS. */
+static bool authenticate(struct mctx *c, struct kv_slice user, struct kv_slice pass) {
+    if (!credentials_ok(c, user, pass)) {
+        sim_buf_error(c->out, M_WRONGPASS);
+        return false;
+    }
+    m_session(c->m, c->session)->authed = true;
+    return true;
 }
 
 static void cmd_auth(struct mctx *c) {
+    static const struct kv_slice user = {(const uint8_t *)"default", 7};
     if (c->argc > 3) sim_buf_error(c->out, "ERR syntax error");
-    else if (c->argc == 2)
+    else if (c->argc == 2 && requirepass(c)[0] == 0)
         sim_buf_error(c->out, "ERR AUTH <password> called without any password configured "
                               "for the default user. Are you sure your configuration is "
                               "correct?");
-    else if (is_default(c->argv[1])) sim_buf_simple(c->out, "OK");
-    else sim_buf_error(c->out, M_WRONGPASS);
+    else if (authenticate(c, c->argc == 2 ? user : c->argv[1], c->argv[c->argc - 1]))
+        sim_buf_simple(c->out, "OK");
 }
 
 /* CLIENT SETNAME's rules; false after replying the error. */
@@ -69,7 +105,8 @@ static void hello_reply(struct mctx *c, int64_t proto) {
 }
 
 static void cmd_hello(struct mctx *c) {
-    int64_t ver = 2;
+    struct msession *s = m_session(c->m, c->session);
+    int64_t ver = s->proto == 3 ? 3 : 2; /* HELLO alone: the session's protocol */
     if (c->argc >= 2 && !m_str2ll(c->argv[1].ptr, c->argv[1].len, &ver)) {
         sim_buf_error(c->out, "ERR Protocol version is not an integer or out of range");
         return;
@@ -81,10 +118,7 @@ static void cmd_hello(struct mctx *c) {
     for (uint32_t j = 2; j < c->argc; j++) { /* each option takes effect at once */
         uint32_t more = c->argc - 1 - j;
         if (m_opt_eq(c->argv[j], "auth") && more >= 2) {
-            if (!is_default(c->argv[j + 1])) {
-                sim_buf_error(c->out, M_WRONGPASS);
-                return;
-            }
+            if (!authenticate(c, c->argv[j + 1], c->argv[j + 2])) return;
             j += 2;
         } else if (m_opt_eq(c->argv[j], "setname") && more >= 1) {
             if (!set_name(c, c->argv[j + 1])) return;
@@ -96,6 +130,11 @@ static void cmd_hello(struct mctx *c) {
             return;
         }
     }
+    if (requirepass(c)[0] != 0 && !s->authed) {
+        sim_buf_error(c->out, M_HELLO_NOAUTH);
+        return;
+    }
+    s->proto = (uint8_t)ver;
     hello_reply(c, ver);
 }
 

@@ -60,6 +60,8 @@ struct msession {
     struct mqueued *q;
     struct sim_buf exec_reply;
     struct mval name;       /* CLIENT SETNAME (len 0: none) */
+    uint8_t proto;          /* HELLO's protocol: 3, or 2 (0: not yet set, 2) */
+    bool authed;            /* AUTH / HELLO AUTH succeeded (requirepass) */
     struct msession *next;
 };
 
@@ -122,6 +124,14 @@ extern const struct mcmd_table sim_model_cmds_list;
 extern const struct mcmd_table sim_model_cmds_srv;
 extern const struct mcmd_table sim_model_cmds_auth; /* HELLO AUTH ACL (sim_model_auth.c) */
 extern const struct mcmd_table sim_model_cmds_admin; /* ROLE OBJECT MEMORY (sim_model_admin.c) */
+
+/* RESP3 sessions (sim_model_resp3.c): is the session's protocol 3; rewrite c->out (the
+ * model's RESP2 reply) in RESP3 for such a session; a loose check under RESP3. */
+bool m_resp3_session(const struct mctx *c);
+void m_resp3_up(struct mctx *c);
+bool m_resp3_loose(struct mctx *c, bool (*loose)(struct mctx *c));
+/* requirepass (sim_model_auth.c): must the session AUTH before this command? */
+bool m_auth_refused(struct mctx *c, const struct mcmd *cmd);
 
 /* Sessions and the command set (sim_model.c). */
 struct msession *m_session(struct sim_model *m, uint64_t id);

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "kv/config.h"
 #include "sim_model.h"
 #include "testing.h"
 
@@ -278,6 +279,72 @@ TEST(unknown_command_text_like_redis) {
     sim_model_destroy(m);
 }
 
+#define HELLO3_S1                                                                        \
+    "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n" \
+    ":3\r\n$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\n"      \
+    "master\r\n$7\r\nmodules\r\n*0\r\n"
+
+/* Bytes from redis-server 7.0.15 after HELLO 3. */
+TEST(resp3_session_replies) {
+    struct sim_model *m = model();
+    CHECK(run(m, 1, NOW, "GET nokey", "$-1\r\n"));
+    CHECK(run(m, 1, NOW, "HELLO 3", HELLO3_S1));
+    CHECK(run(m, 1, NOW, "HELLO", HELLO3_S1));
+    CHECK(run(m, 1, NOW, "GET nokey", "_\r\n"));
+    CHECK(!run(m, 1, NOW, "GET nokey", "$-1\r\n"));
+    CHECK(run(m, 1, NOW, "LPOP nokey 2", "_\r\n"));
+    CHECK(run(m, 1, NOW, "LMPOP 1 nokey LEFT", "_\r\n"));
+    CHECK(run(m, 1, NOW, "LPOS nokey x COUNT 2", "*0\r\n"));
+    CHECK(run(m, 1, NOW, "MGET nokey b", "*2\r\n_\r\n_\r\n"));
+    CHECK(run(m, 1, NOW, "INCRBYFLOAT f 1.5", "$3\r\n1.5\r\n"));
+    CHECK(run(m, 1, NOW, "CONFIG GET maxmemory", "%1\r\n$9\r\nmaxmemory\r\n$7\r\n1048576\r\n"));
+    CHECK(run(m, 1, NOW, "CONFIG GET nomatch", "%0\r\n"));
+    CHECK(run(m, 1, NOW, "CLIENT GETNAME", "_\r\n"));
+    CHECK(run(m, 1, NOW, "SCAN 0", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nf\r\n"));
+    CHECK(run(m, 1, NOW, "RANDOMKEY", "$1\r\nf\r\n"));
+    CHECK(run(m, 1, NOW, "GET nokey", "_\r\n"));
+    CHECK(run(m, 2, NOW, "GET nokey", "$-1\r\n")); /* another session: still RESP2 */
+    CHECK(run(m, 1, NOW, "HELLO 2", "*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n"
+              "$6\r\n7.0.15\r\n$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\n"
+              "standalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n"));
+    CHECK(run(m, 1, NOW, "GET nokey", "$-1\r\n"));
+    sim_model_destroy(m);
+}
+
+TEST(requirepass_noauth_where_redis_gives_it) {
+    struct kv_config cfg;
+    kv_config_defaults(&cfg);
+    strcpy(cfg.requirepass, "s3cret");
+    struct sim_model_limits lim = {.proto_max_bulk_len = 1000, .multi_max_commands = 3,
+                                   .reply_max = 4096, .watch_max = 32, .maxmemory = 1 << 20,
+                                   .maxclients = 8, .config = &cfg};
+    struct sim_model *m = sim_model_create(&lim);
+    const char *noauth = "-NOAUTH Authentication required.\r\n";
+    const char *wrong = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+    CHECK(run(m, 1, NOW, "GET k", noauth));
+    CHECK(run(m, 1, NOW, "NOSUCH k", "-ERR unknown command 'NOSUCH', with args beginning "
+                                     "with: 'k' \r\n"));
+    CHECK(run(m, 1, NOW, "GET", "-ERR wrong number of arguments for 'get' command\r\n"));
+    CHECK(run(m, 1, NOW, "MULTI", noauth));
+    CHECK(run(m, 1, NOW, "EXEC", "-EXECABORT Transaction discarded because of: NOAUTH "
+                                 "Authentication required.\r\n"));
+    CHECK(run(m, 1, NOW, "HELLO 3", "-NOAUTH HELLO must be called with the client already "
+              "authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to "
+              "authenticate the client and select the RESP protocol version at the same "
+              "time\r\n"));
+    CHECK(run(m, 1, NOW, "HELLO 3 AUTH default bad", wrong));
+    CHECK(run(m, 1, NOW, "AUTH bad", wrong));
+    CHECK(run(m, 1, NOW, "AUTH other s3cret", wrong));
+    CHECK(run(m, 1, NOW, "HELLO 3 AUTH default s3cret", HELLO3_S1));
+    CHECK(run(m, 1, NOW, "GET k", "_\r\n"));
+    CHECK(run(m, 1, NOW, "AUTH bad", wrong)); /* stays authenticated */
+    CHECK(run(m, 1, NOW, "GET k", "_\r\n"));
+    CHECK(run(m, 2, NOW, "AUTH s3cret", "+OK\r\n"));
+    CHECK(run(m, 2, NOW, "GET k", "$-1\r\n"));
+    CHECK(run(m, 3, NOW, "AUTH default s3cret", "+OK\r\n"));
+    sim_model_destroy(m);
+}
+
 int main(void) {
     RUN(strings_and_wrong_replies);
     RUN(counters_overflow_and_canary);
@@ -290,6 +357,8 @@ int main(void) {
     RUN(keys_and_scan_refused_only_for_the_reply_they_produce);
     RUN(loose_replies_check_membership);
     RUN(unknown_command_text_like_redis);
+    RUN(resp3_session_replies);
+    RUN(requirepass_noauth_where_redis_gives_it);
     sim_buf_free(&expected);
     TEST_SUMMARY("sim_model");
 }

@@ -1,5 +1,5 @@
 /*
- * sim_resp.c: RESP2 reply scanning and request encoding for the simulated clients.
+ * sim_resp.c: RESP2 and RESP3 reply scanning and request encoding for the simulated clients.
  * Independent of src/resp.c and src/reply.c on purpose (a shared bug would hide
  * itself). Owns no memory. Invariants: the scanner never reads past len, never
  * recurses (explicit stack of SIM_RESP_DEPTH_MAX pending array counts) and accepts
@@ -38,9 +38,40 @@ static bool parse_int(const uint8_t *p, uint32_t from, uint32_t to, int64_t *out
     return true;
 }
 
+/* A RESP3 line that must hold a number: a double (digits, sign, '.', 'e', or
+ * inf / -inf / nan), a boolean t or f, or a big number (sign and digits). */
+static bool line_ok(uint8_t type, const uint8_t *p, uint32_t from, uint32_t to) {
+    uint32_t n = to - from;
+    if (type == '_') return n == 0;
+    if (type == '#') return n == 1 && (p[from] == 't' || p[from] == 'f');
+    if (n == 0) return false;
+    if (type == ',' && n == 3 && memcmp(p + from, "nan", 3) == 0) return true;
+    if (type == ',' && n == 3 && memcmp(p + from, "inf", 3) == 0) return true;
+    if (type == ',' && n == 4 && memcmp(p + from, "-inf", 4) == 0) return true;
+    for (uint32_t i = from; i < to; i++) {
+        uint8_t ch = p[i];
+        bool exp_sign = type == ',' && i > from && (p[i - 1] | 32) == 'e';
+        bool sign = (ch == '-' || ch == '+') && (i == from || exp_sign);
+        bool digit = ch >= '0' && ch <= '9';
+        bool frac = type == ',' && (ch == '.' || ch == 'e' || ch == 'E');
+        if (!digit && !sign && !frac) return false;
+    }
+    return true;
+}
+
+/* Elements an aggregate header announces (maps and attributes: 2 per entry), or -1. */
+static int64_t aggregate_len(uint8_t type, int64_t n) {
+    if (type == '*') return n < 0 ? 0 : n; /* *-1: RESP2's null array */
+    if (n < 0) return -1;
+    if (type == '~' || type == '>') return n;
+    return n > INT64_MAX / 2 ? -1 : 2 * n; /* '%' or '|' */
+}
+
 /*
- * One element starting at *pos: advances *pos past it, or for an array header,
- * past the header only, reporting its element count in *array_len (else -1).
+ * One element starting at *pos: advances *pos past it, or for an aggregate header
+ * (* ~ > % |), past the header only, reporting its element count in *array_len
+ * (else -1). RESP2's types and RESP3's (_ , # ( = ! and the aggregates); the
+ * streamed forms ($? *? ...) are not accepted: kv never sends them.
  */
 static enum sim_resp_status scan_element(const uint8_t *p, uint32_t len, uint32_t *pos,
                                          int64_t *array_len) {
@@ -57,25 +88,32 @@ static enum sim_resp_status scan_element(const uint8_t *p, uint32_t len, uint32_
         *pos = after;
         return SIM_RESP_OK;
     }
+    if (type == '_' || type == ',' || type == '#' || type == '(') {
+        if (!line_ok(type, p, body, (uint32_t)end)) return SIM_RESP_BAD;
+        *pos = after;
+        return SIM_RESP_OK;
+    }
     if (!parse_int(p, body, (uint32_t)end, &n)) return SIM_RESP_BAD;
     if (type == ':') {
         *pos = after;
         return SIM_RESP_OK;
     }
     if (n < -1) return SIM_RESP_BAD;
-    if (type == '*') {
-        *array_len = n < 0 ? 0 : n;
+    if (strchr("*~>%|", type) != NULL && type != 0) {
+        *array_len = aggregate_len(type, n);
         *pos = after;
-        return SIM_RESP_OK;
+        return *array_len < 0 ? SIM_RESP_BAD : SIM_RESP_OK;
     }
-    if (type != '$') return SIM_RESP_BAD;
+    if (type != '$' && type != '!' && type != '=') return SIM_RESP_BAD;
     if (n < 0) {
         *pos = after;
-        return SIM_RESP_OK;
+        return type == '$' ? SIM_RESP_OK : SIM_RESP_BAD; /* $-1: RESP2's null */
     }
+    if (type == '=' && n < 4) return SIM_RESP_BAD; /* "txt:" and the payload */
     if ((uint64_t)after + (uint64_t)n + 2 > len) return SIM_RESP_NEED_MORE;
     uint32_t tail = after + (uint32_t)n;
     if (p[tail] != '\r' || p[tail + 1] != '\n') return SIM_RESP_BAD;
+    if (type == '=' && p[after + 3] != ':') return SIM_RESP_BAD;
     *pos = tail + 2;
     KV_ASSERT(*pos <= len);
     return SIM_RESP_OK;
@@ -90,9 +128,10 @@ enum sim_resp_status sim_resp_scan(const uint8_t *p, uint32_t len, uint32_t *rep
     for (uint32_t guard = 0; guard <= len; guard++) {
         if (pos >= len) return SIM_RESP_NEED_MORE;
         int64_t array_len = -1;
+        bool attribute = p[pos] == '|'; /* precedes the element it annotates */
         enum sim_resp_status st = scan_element(p, len, &pos, &array_len);
         if (st != SIM_RESP_OK) return st;
-        left[depth]--;
+        if (!attribute) left[depth]--;
         if (array_len > 0) {
             if (depth == SIM_RESP_DEPTH_MAX) return SIM_RESP_BAD;
             left[++depth] = array_len;

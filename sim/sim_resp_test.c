@@ -54,6 +54,43 @@ TEST(scan_rejects_malformed) {
           SIM_RESP_BAD);
 }
 
+TEST(scan_resp3_types) {
+    uint32_t n = 0;
+    CHECK(scan_str("_\r\n", &n) == SIM_RESP_OK && n == 3);
+    CHECK(scan_str(",1.5\r\n", &n) == SIM_RESP_OK && n == 6);
+    CHECK(scan_str(",-inf\r\n", &n) == SIM_RESP_OK && n == 7);
+    CHECK(scan_str(",1e-05\r\n", &n) == SIM_RESP_OK && n == 8);
+    CHECK(scan_str("#t\r\n", &n) == SIM_RESP_OK && n == 4);
+    CHECK(scan_str("(-123456789012345678901234567890\r\n", &n) == SIM_RESP_OK && n == 34);
+    CHECK(scan_str("=7\r\ntxt:abc\r\n", &n) == SIM_RESP_OK && n == 13);
+    CHECK(scan_str("!3\r\nERR\r\n", &n) == SIM_RESP_OK && n == 9);
+    const char *map = "%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n~1\r\n_\r\n";
+    CHECK(scan_str(map, &n) == SIM_RESP_OK && n == strlen(map));
+    CHECK(scan_str("%0\r\n", &n) == SIM_RESP_OK && n == 4);
+    CHECK(scan_str(">2\r\n+a\r\n+b\r\n", &n) == SIM_RESP_OK && n == 12);
+    /* an attribute annotates the element after it: both are one reply */
+    const char *attr = "|1\r\n+k\r\n+v\r\n:7\r\n+next\r\n";
+    CHECK(scan_str(attr, &n) == SIM_RESP_OK && n == strlen(attr) - 7);
+    const char *split = "%1\r\n$1\r\nk\r\n=5\r\ntxt:x\r\n";
+    for (uint32_t cut = 0; cut < strlen(split); cut++)
+        CHECK(sim_resp_scan((const uint8_t *)split, cut, &n) == SIM_RESP_NEED_MORE);
+}
+
+TEST(scan_rejects_malformed_resp3) {
+    uint32_t n = 0;
+    CHECK(scan_str("_x\r\n", &n) == SIM_RESP_BAD);
+    CHECK(scan_str("#x\r\n", &n) == SIM_RESP_BAD);
+    CHECK(scan_str(",\r\n", &n) == SIM_RESP_BAD);
+    CHECK(scan_str(",1x\r\n", &n) == SIM_RESP_BAD);
+    CHECK(scan_str("(1.5\r\n", &n) == SIM_RESP_BAD);
+    CHECK(scan_str("%-1\r\n", &n) == SIM_RESP_BAD);
+    CHECK(scan_str("~-1\r\n", &n) == SIM_RESP_BAD);
+    CHECK(scan_str("=-1\r\n", &n) == SIM_RESP_BAD);
+    CHECK(scan_str("=3\r\ntxt\r\n", &n) == SIM_RESP_BAD);
+    CHECK(scan_str("=5\r\ntxtxx\r\n", &n) == SIM_RESP_BAD);
+    CHECK(scan_str("$?\r\n", &n) == SIM_RESP_BAD); /* streamed: never sent by kv */
+}
+
 TEST(encode_multibulk_exact) {
     struct kv_slice argv[3] = {
         {(const uint8_t *)"SET", 3}, {(const uint8_t *)"k", 1}, {(const uint8_t *)"", 0}};
@@ -89,6 +126,8 @@ int main(void) {
     RUN(scan_nested_arrays);
     RUN(scan_every_split_needs_more);
     RUN(scan_rejects_malformed);
+    RUN(scan_resp3_types);
+    RUN(scan_rejects_malformed_resp3);
     RUN(encode_multibulk_exact);
     RUN(encode_inline_only_when_safe);
     RUN(fmt_i64_extremes);

@@ -18,6 +18,8 @@
 #include "sim_workload.h"
 
 #define SIM_REJECT_MSG "-ERR max number of clients reached\r\n"
+/* Redis 7.0.15's protected-mode refusal, as redis-server sends it to a remote peer. */
+extern const char sim_denied_msg[];
 
 enum sim_req_kind {
     SIM_REQ_NORMAL = 0,
@@ -55,6 +57,8 @@ struct sim_track {
     bool exec_running;      /* EXEC replays are being reported */
     bool half_closed;
     bool oversize;
+    bool remote;            /* connected from 10.0.0.x (sim_session.c: protected mode) */
+    bool denied;            /* rejected by protected mode: expects sim_denied_msg, EOF */
     bool hostile;           /* a hostile client's: it may be closed with replies unsent
                              * and its requests are not owed (sim_hostile.c) */
     uint64_t replies;       /* whole replies received */
@@ -108,6 +112,17 @@ struct sim_client {
     bool closing;             /* sends nothing more; reads until EOF */
     struct sim_buf out;       /* encoded bytes not yet accepted by the network */
     struct sim_hostile *hostile; /* NULL: a well-behaved client (sim_hostile.c) */
+    int32_t auth_in;          /* sim_session.c: requests before its AUTH (-1: none owed) */
+    uint8_t hello_owed;       /* sim_session.c: HELLO 2 or 3 to send next (0: none) */
+};
+
+/* Sessions (sim_session.c): RESP3, requirepass and protected-mode draws. 0: off. */
+struct sim_session_knobs {
+    uint32_t resp3_pct;       /* % of connections that open with HELLO 3 */
+    uint32_t switch_pm;       /* per mille of requests that are HELLO 2/3 or AUTH */
+    uint32_t noauth_pct;      /* requirepass: % of connections sending commands before AUTH */
+    uint32_t wrongpass_pct;   /* % of AUTHs with a wrong password */
+    uint32_t remote_pct;      /* % of connections from a remote address */
 };
 
 /* Faults; settle (faults off, traffic on, stuck connections time out); quiet
@@ -131,6 +146,11 @@ struct sim_world {
     struct kv_engine_observer observer;
     struct sim_model *model;
     struct sim_workload wl;
+    struct sim_session_knobs sess;
+    bool no_session;             /* --no-session: no RESP3, requirepass or remote draws */
+    uint64_t remote_denied;      /* remote connections refused by protected mode */
+    uint64_t resp3_commands;     /* commands run for a RESP3 session */
+    uint64_t noauth_replies;     /* -NOAUTH replies (requirepass) */
     struct sim_client *clients;
     uint32_t client_count;
     struct sim_track *tracks;   /* every live track */
@@ -194,6 +214,13 @@ uint32_t sim_track_outstanding(const struct sim_track *t, bool quiet_only);
 void sim_on_accept(void *ctx, uint32_t slot);
 void sim_on_trace(void *ctx, const void *p, uint32_t n);
 void sim_observer_init(struct sim_world *w);
+
+/* sim_session.c: draws (before the server starts: requirepass), describes, and the
+ * clients' session requests (false: none now) and connection setup. */
+void sim_session_draw(struct sim_world *w);
+uint32_t sim_session_describe(const struct sim_world *w, char *buf, uint32_t cap);
+bool sim_session_next(struct sim_world *w, struct sim_client *c, struct sim_req *r);
+void sim_session_connect(struct sim_world *w, struct sim_client *c);
 
 /* sim_client.c: the clients. */
 void sim_clients_init(struct sim_world *w);
