@@ -28,8 +28,9 @@
 #include "kv/util.h"
 
 #define KV_VERSION "0.1.0"
-#define INFO_FIXED_BYTES 8192u  /* every section but the per-command and per-error lines */
-#define INFO_CMD_LINE 192u      /* one cmdstat_ line, name included */
+#define INFO_PATH_MAX 1024u     /* executable and config_file are cut to this many bytes */
+#define INFO_FIXED_BYTES (8192u + 2 * INFO_PATH_MAX) /* all but cmdstat_/errorstat_ lines */
+#define INFO_CMD_LINE 224u      /* one cmdstat_ line: a 32-byte name, five 20-digit numbers */
 #define INFO_ERR_LINE (KV_ERRCODE_MAX + 48u)
 
 typedef unsigned long long ull;
@@ -94,12 +95,12 @@ static void info_server(struct kv_cmd_ctx *c, struct info_buf *b,
                 "gcc_version:%d.%d.%d\r\nprocess_id:%llu\r\nprocess_supervised:no\r\n"
                 "run_id:%s\r\ntcp_port:%u\r\nserver_time_usec:%llu\r\n"
                 "uptime_in_seconds:%llu\r\nuptime_in_days:%llu\r\nhz:%u\r\n"
-                "configured_hz:%u\r\nlru_clock:%u\r\nexecutable:%s\r\nconfig_file:%s\r\n"
+                "configured_hz:%u\r\nlru_clock:%u\r\nexecutable:%.*s\r\nconfig_file:%.*s\r\n"
                 "io_threads_active:0\r\nkv_version:" KV_VERSION "\r\n\r\n",
              __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__, (ull)pi->pid,
              c->engine->run_id, st->tcp_port, (ull)c->now_ms * 1000ull, up_s, up_s / 86400,
-             c->engine->config->hz, c->engine->config->hz, c->ks->lru_clock, pi->executable,
-             pi->config_file);
+             c->engine->config->hz, c->engine->config->hz, c->ks->lru_clock,
+             (int)INFO_PATH_MAX, pi->executable, (int)INFO_PATH_MAX, pi->config_file);
 }
 
 static void info_clients(struct kv_cmd_ctx *c, struct info_buf *b) {

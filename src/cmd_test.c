@@ -1029,6 +1029,30 @@ TEST(test_info_commandstats) {
     h_close(h);
 }
 
+/* A config file path longer than INFO prints (PATH_MAX is 4096) is cut, not an
+ * overflow of INFO's bound (regression: 2 x 4096 bytes of paths passed 8192). */
+static void long_paths(void *ctx, struct kv_process_info *out) {
+    static char path[4096];
+    (void)ctx;
+    memset(path, 'p', sizeof(path) - 1);
+    out->pid = 42;
+    out->executable = path;
+    out->config_file = path;
+}
+
+TEST(test_info_long_paths) {
+    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    static const struct kv_engine_host host = {long_paths, NULL};
+    kv_engine_set_host(&h->e, &host);
+    const struct kv_reply *r = RUN_CMD(h, "info", "everything");
+    char want[1100] = "\nconfig_file:";
+    memset(want + 13, 'p', 1024);
+    memcpy(want + 13 + 1024, "\r\n", 3);
+    CHECK(memmem(r->buf, r->len, want, strlen(want)) != NULL);
+    CHECK(info_has(h, "server", "process_id:42"));
+    h_close(h);
+}
+
 TEST(test_info_avg_ttl) {
     struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     CHECK(info_has(h, "keyspace", "# Keyspace"));
@@ -2070,6 +2094,7 @@ int main(void) {
     RUN(test_info_sections);
     RUN(test_info_commandstats);
     RUN(test_info_avg_ttl);
+    RUN(test_info_long_paths);
     RUN(test_scan_walk);
     RUN(test_scan_sparse_table);
     RUN(test_scan_with_writes);
