@@ -352,6 +352,186 @@ static uint64_t bound_slowlog(struct kv_cmd_ctx *c) {
     return KV_MAX(bytes, (uint64_t)KV_EXEC_ERROR_ROOM);
 }
 
+/* ---- LATENCY -------------------------------------------------------------------- */
+
+/*
+ * LATENCY over the engine's monitor (include/kv/latency.h) and its per-command
+ * histograms (include/kv/cmdstats.h). kv's histograms are per command row, so
+ * HISTOGRAM names a container ("config") where Redis names its subcommands
+ * ("config|get"); LATEST lists events in the order of their first sample (Redis: its
+ * dict's order, which is not specified).
+ */
+static const char *const latency_help_lines[] = {
+    "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "DOCTOR",
+    "    Return a human readable latency analysis report.",
+    "GRAPH <event>",
+    "    Return an ASCII latency graph for the <event> class.",
+    "HISTORY <event>",
+    "    Return time-latency samples for the <event> class.",
+    "LATEST",
+    "    Return the latest latency samples for all events.",
+    "RESET [<event> ...]",
+    "    Reset latency data of one or more <event> classes.",
+    "    (default: reset all data for all event classes)",
+    "HISTOGRAM [COMMAND ...]",
+    "    Return a cumulative distribution of latencies in the format of a histogram for the "
+    "specified command names.",
+    "    If no commands are specified then all histograms are replied.",
+    "HELP",
+    "    Prints this help.",
+};
+
+#define LATENCY_HELP_BOUND 1280u
+#define LATENCY_ENTRY_BYTES 96u  /* one LATEST entry or one HISTORY sample, at most */
+#define HIST_FIXED_BYTES 160u    /* a HISTOGRAM entry but its name and buckets */
+#define HIST_BUCKET_BYTES 48u    /* two integers */
+
+static void latency_latest(struct kv_cmd_ctx *c) {
+    const struct kv_latency *l = &c->engine->latency;
+    enum kv_latency_event evs[KV_LAT_EVENTS];
+    uint32_t n = kv_latency_list(l, evs);
+    kv_reply_array(c->out, n);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct kv_latency_sample *x = kv_latency_latest(l, evs[i]);
+        kv_reply_array(c->out, 4);
+        kv_reply_bulk_cstr(c->out, kv_latency_event_name(evs[i]));
+        kv_reply_int(c->out, x->time_s);
+        kv_reply_int(c->out, x->ms);
+        kv_reply_int(c->out, l->ev[evs[i]].max_ms);
+    }
+}
+
+static void latency_history(struct kv_cmd_ctx *c) {
+    const struct kv_latency *l = &c->engine->latency;
+    enum kv_latency_event ev = kv_latency_event_find(c->argv[2].ptr, c->argv[2].len);
+    uint32_t n = ev == KV_LAT_EVENTS ? 0 : kv_latency_sample_count(l, ev);
+    kv_reply_array(c->out, n);
+    for (uint32_t i = 0; i < n; i++) {
+        const struct kv_latency_sample *x = kv_latency_sample_at(l, ev, i);
+        KV_ASSERT(x != NULL);
+        kv_reply_array(c->out, 2);
+        kv_reply_int(c->out, x->time_s);
+        kv_reply_int(c->out, x->ms);
+    }
+}
+
+/* RESET names compare case-insensitively (Redis's strcasecmp); each counts once. */
+static void latency_reset(struct kv_cmd_ctx *c) {
+    struct kv_latency *l = &c->engine->latency;
+    int64_t n = 0;
+    for (uint32_t ev = 0; ev < KV_LAT_EVENTS; ev++) {
+        bool named = c->argc == 2;
+        for (uint32_t i = 2; i < c->argc && !named; i++)
+            named = kv_opt_eq_nocase(c->argv[i], kv_latency_event_name(ev));
+        if (named) n += kv_latency_reset(l, (enum kv_latency_event)ev);
+    }
+    KV_ASSERT(n >= 0 && n <= KV_LAT_EVENTS);
+    kv_reply_int(c->out, n);
+}
+
+static void latency_text(struct kv_cmd_ctx *c, bool graph) {
+    const struct kv_latency *l = &c->engine->latency;
+    static char text[KV_LATENCY_TEXT_MAX]; /* one command at a time: the engine's */
+    uint32_t len;
+    if (graph) {
+        enum kv_latency_event ev = kv_latency_event_find(c->argv[2].ptr, c->argv[2].len);
+        if (ev == KV_LAT_EVENTS || !kv_latency_exists(l, ev)) {
+            kv_reply_errorf(c->out, "ERR No samples available for event '%.*s'",
+                            (int)KV_MIN(c->argv[2].len, 128u), (const char *)c->argv[2].ptr);
+            return;
+        }
+        len = kv_latency_graph(l, ev, c->now_ms / 1000, text, sizeof(text));
+    } else {
+        const struct kv_config *cfg = c->engine->config;
+        struct kv_latency_doctor_facts f = {c->now_ms / 1000, cfg->latency_monitor_threshold,
+                                            cfg->slowlog_log_slower_than, cfg->hz};
+        len = kv_latency_doctor(l, &f, text, sizeof(text));
+    }
+    KV_ASSERT(len < sizeof(text));
+    kv_reply_verbatim(c->out, text, len);
+}
+
+/* Whether HISTOGRAM's arguments name command i (no arguments: every command). */
+static bool histogram_named(const struct kv_cmd_ctx *c, uint32_t i) {
+    if (c->argc == 2) return true;
+    const char *name = kv_engine_cmd_at(c->engine, i)->name;
+    for (uint32_t a = 2; a < c->argc; a++)
+        if (kv_opt_eq_nocase(c->argv[a], name)) return true;
+    return false;
+}
+
+static const struct kv_lathist *histogram_of(const struct kv_cmd_ctx *c, uint32_t i) {
+    const struct kv_lathist *h = c->engine->lathist;
+    return h == NULL || h[i].total == 0 || !histogram_named(c, i) ? NULL : &h[i];
+}
+
+static void latency_histogram(struct kv_cmd_ctx *c) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < c->engine->cmd_count; i++) n += histogram_of(c, i) != NULL;
+    kv_reply_map(c->out, n);
+    for (uint32_t i = 0; i < c->engine->cmd_count; i++) {
+        const struct kv_lathist *h = histogram_of(c, i);
+        if (h == NULL) continue;
+        kv_reply_bulk_cstr(c->out, kv_engine_cmd_at(c->engine, i)->name);
+        kv_reply_map(c->out, 2);
+        kv_reply_bulk_cstr(c->out, "calls");
+        kv_reply_int(c->out, (int64_t)h->total);
+        kv_reply_bulk_cstr(c->out, "histogram_usec");
+        kv_reply_map(c->out, kv_lathist_cdf_count(h));
+        struct kv_lathist_cdf it;
+        kv_lathist_cdf_begin(&it);
+        uint64_t us, cum;
+        while (kv_lathist_cdf_next(h, &it, &us, &cum)) {
+            kv_reply_int(c->out, (int64_t)us);
+            kv_reply_int(c->out, (int64_t)cum);
+        }
+    }
+}
+
+static void cmd_latency(struct kv_cmd_ctx *c) {
+    KV_ASSERT(c->argc >= 2);
+    if (kv_cmd_sub(c, 1, "latest")) {
+        if (sub_arity(c, "latency", "latest", 2)) latency_latest(c);
+    } else if (kv_cmd_sub(c, 1, "history")) {
+        if (sub_arity(c, "latency", "history", 3)) latency_history(c);
+    } else if (kv_cmd_sub(c, 1, "reset")) {
+        latency_reset(c);
+    } else if (kv_cmd_sub(c, 1, "graph")) {
+        if (sub_arity(c, "latency", "graph", 3)) latency_text(c, true);
+    } else if (kv_cmd_sub(c, 1, "doctor")) {
+        if (sub_arity(c, "latency", "doctor", 2)) latency_text(c, false);
+    } else if (kv_cmd_sub(c, 1, "histogram")) {
+        latency_histogram(c);
+    } else if (kv_cmd_sub(c, 1, "help")) {
+        if (sub_arity(c, "latency", "help", 2))
+            reply_help(c->out, latency_help_lines, KV_ARRAY_LEN(latency_help_lines));
+    } else {
+        unknown_sub(c, "LATENCY");
+    }
+}
+
+static uint64_t bound_histogram(struct kv_cmd_ctx *c) {
+    uint64_t bytes = 16;
+    for (uint32_t i = 0; i < c->engine->cmd_count; i++) {
+        const struct kv_lathist *h = histogram_of(c, i);
+        if (h == NULL) continue;
+        bytes += HIST_FIXED_BYTES + strlen(kv_engine_cmd_at(c->engine, i)->name) +
+                 (uint64_t)kv_lathist_cdf_count(h) * HIST_BUCKET_BYTES;
+    }
+    return bytes;
+}
+
+static uint64_t bound_latency(struct kv_cmd_ctx *c) {
+    uint64_t bytes = KV_MAX((uint64_t)KV_EXEC_ERROR_ROOM, (uint64_t)LATENCY_HELP_BOUND);
+    if (kv_cmd_sub(c, 1, "graph") || kv_cmd_sub(c, 1, "doctor"))
+        return KV_MAX(bytes, kv_reply_verbatim_size(KV_LATENCY_TEXT_MAX));
+    if (kv_cmd_sub(c, 1, "latest") || kv_cmd_sub(c, 1, "history"))
+        return bytes + (uint64_t)KV_LATENCY_SAMPLES * LATENCY_ENTRY_BYTES;
+    if (kv_cmd_sub(c, 1, "histogram")) return KV_MAX(bytes, bound_histogram(c));
+    return bytes;
+}
+
 /* ---- the table ------------------------------------------------------------------ */
 
 #define R KV_CMD_READONLY
@@ -363,6 +543,7 @@ static const struct kv_cmd admin_cmds[] = {
     {"object", -2, 0, cmd_object, bound_help, NULL, KV_NOKEYS},
     {"memory", -2, 0, cmd_memory, bound_help, NULL, KV_NOKEYS},
     {"slowlog", -2, 0, cmd_slowlog, bound_slowlog, NULL, KV_NOKEYS},
+    {"latency", -2, 0, cmd_latency, bound_latency, NULL, KV_NOKEYS},
     {"reset", 1, KV_CMD_NOQUEUE | KV_CMD_NOAUTH | F, cmd_reset, NULL, NULL, KV_NOKEYS},
 };
 

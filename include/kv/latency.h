@@ -67,4 +67,20 @@ uint32_t kv_latency_sample_count(const struct kv_latency *l, enum kv_latency_eve
 /* Forgets an event; returns 1 if it existed, else 0 (RESET's count). */
 uint32_t kv_latency_reset(struct kv_latency *l, enum kv_latency_event ev);
 
+/* Text replies, written into buf (cap bytes, at least KV_LATENCY_TEXT_MAX), returning
+ * their length. GRAPH: Redis's sparkline of an existing event (80 columns, 4 rows,
+ * labels "Ns" / "Nm" / "Nh" / "Nd" ago). DOCTOR: Redis's report for the events kv
+ * has, with the settings its advice depends on. */
+#define KV_LATENCY_TEXT_MAX 8192u
+uint32_t kv_latency_graph(const struct kv_latency *l, enum kv_latency_event ev, int64_t now_s,
+                          char *buf, uint32_t cap);
+struct kv_latency_doctor_facts {
+    int64_t now_s;
+    int64_t threshold_ms;         /* latency-monitor-threshold */
+    int64_t slowlog_slower_than;  /* slowlog-log-slower-than, µs */
+    uint32_t hz;
+};
+uint32_t kv_latency_doctor(const struct kv_latency *l, const struct kv_latency_doctor_facts *f,
+                           char *buf, uint32_t cap);
+
 #endif
