@@ -1,7 +1,9 @@
 /*
  * cmd_admin.c: the introspection commands: TOUCH, ROLE, OBJECT (ENCODING, FREQ,
- * IDLETIME, REFCOUNT, HELP), MEMORY (USAGE, HELP), RESET and SLOWLOG (GET, LEN,
- * RESET, HELP over the engine's ring, include/kv/slowlog.h). Replies and error texts are
+ * IDLETIME, REFCOUNT, HELP), MEMORY (USAGE, STATS, DOCTOR, MALLOC-STATS, PURGE,
+ * HELP), RESET, SLOWLOG (GET, LEN, RESET, HELP over the engine's ring,
+ * include/kv/slowlog.h) and LATENCY (LATEST, HISTORY, RESET, GRAPH, DOCTOR,
+ * HISTOGRAM, HELP over include/kv/latency.h and the cmdstats histograms). Replies and error texts are
  * Redis 7.0.15's, byte for byte, in RESP2 and RESP3.
  *
  * OBJECT ENCODING answers what Redis 7.0 would report for the same logical value,
@@ -15,6 +17,9 @@
  * [0, 10000) unless the policy is LRU or LFU (Redis then stops sharing them), else 1.
  * OBJECT FREQ: kv keeps no frequency counter (LFU policies evict as LRU, config.h),
  * so under LFU it answers LFU_INIT_VAL (5), what Redis gives a fresh key.
+ *
+ * MEMORY STATS, DOCTOR, MALLOC-STATS and PURGE: see memory_stats() and
+ * memory_doctor(); LATENCY: see cmd_latency().
  *
  * MEMORY USAGE is exact: kv_ks_item_memory (the item's block, a list's nodes and the
  * index slot); SAMPLES is checked as Redis checks it and otherwise ignored.
@@ -252,10 +257,141 @@ static void memory_usage(struct kv_cmd_ctx *c) {
     kv_reply_int(c->out, (int64_t)kv_ks_item_memory(c->ks, it));
 }
 
+/*
+ * MEMORY STATS: Redis 7.0's fields in its order, from the figures INFO memory reports
+ * (cmd_info.c), so the two agree: total.allocated is the keyspace's used memory
+ * (index, items, list nodes), startup.allocated the index (what an empty kv already
+ * holds inside maxmemory), dataset.bytes the live keys' and values' bytes,
+ * overhead.total the rest. Client, replication, AOF, script and cluster buffers are 0:
+ * kv's connection buffers are mapped at startup outside maxmemory (--print-allocation
+ * lists them), and it has none of the others. allocator.* describe the data region
+ * (kv's allocator: allocated and active are its used bytes, resident the process's
+ * rss); db.0's overhead.hashtable.main is the index, .expires 0 (a TTL lives in its
+ * item). The ratios are floats, as Redis computes them.
+ */
+struct mem_figures {
+    uint64_t used, peak, startup, data, rss, region_used, keys;
+};
+
+static void mem_figures(struct kv_cmd_ctx *c, struct mem_figures *f) {
+    struct kv_process_info pi;
+    kv_engine_process_info(c->engine, &pi);
+    struct kv_ks_memory m;
+    kv_ks_memory(c->ks, &m);
+    f->used = kv_ks_used_memory(c->ks);
+    f->peak = KV_MAX(kv_engine_stats(c->engine)->used_memory_peak, f->used);
+    f->startup = kv_ks_index_bytes(c->ks);
+    f->data = kv_ks_payload_bytes(c->ks);
+    f->rss = pi.rss_bytes;
+    f->region_used = m.region_used_bytes;
+    f->keys = kv_ks_count(c->ks);
+    KV_ASSERT(f->used >= f->data && f->used >= f->startup);
+}
+
+static double fratio(uint64_t a, uint64_t b) { return b == 0 ? 0.0 : (double)((float)a / b); }
+
+static void stat_int(struct kv_reply *out, const char *name, uint64_t v) {
+    kv_reply_bulk_cstr(out, name);
+    kv_reply_int(out, (int64_t)v);
+}
+
+static void stat_double(struct kv_reply *out, const char *name, double v) {
+    kv_reply_bulk_cstr(out, name);
+    kv_reply_double(out, v);
+}
+
+#define MEMORY_STATS_BOUND 2048u
+
+static void memory_stats(struct kv_cmd_ctx *c) {
+    struct mem_figures f;
+    mem_figures(c, &f);
+    uint64_t net = f.used - f.startup, overhead = f.used - f.data;
+    kv_reply_map(c->out, 27 + (f.keys > 0));
+    stat_int(c->out, "peak.allocated", f.peak);
+    stat_int(c->out, "total.allocated", f.used);
+    stat_int(c->out, "startup.allocated", f.startup);
+    static const char *const zeros[] = {"replication.backlog", "clients.slaves",
+                                        "clients.normal", "cluster.links", "aof.buffer",
+                                        "lua.caches", "functions.caches"};
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(zeros); i++) stat_int(c->out, zeros[i], 0);
+    if (f.keys > 0) {
+        kv_reply_bulk_cstr(c->out, "db.0");
+        kv_reply_map(c->out, 3);
+        stat_int(c->out, "overhead.hashtable.main", f.startup);
+        stat_int(c->out, "overhead.hashtable.expires", 0);
+        stat_int(c->out, "overhead.hashtable.slot-to-keys", 0);
+    }
+    stat_int(c->out, "overhead.total", overhead);
+    stat_int(c->out, "keys.count", f.keys);
+    stat_int(c->out, "keys.bytes-per-key", f.keys ? net / f.keys : 0);
+    stat_int(c->out, "dataset.bytes", f.data);
+    stat_double(c->out, "dataset.percentage", net ? (double)((float)f.data * 100 / net) : 0.0);
+    stat_double(c->out, "peak.percentage", (double)((float)f.used * 100 / f.peak));
+    stat_int(c->out, "allocator.allocated", f.region_used);
+    stat_int(c->out, "allocator.active", f.region_used);
+    stat_int(c->out, "allocator.resident", f.rss);
+    stat_double(c->out, "allocator-fragmentation.ratio", 1.0);
+    stat_int(c->out, "allocator-fragmentation.bytes", 0);
+    stat_double(c->out, "allocator-rss.ratio", fratio(f.rss, f.region_used));
+    stat_int(c->out, "allocator-rss.bytes", f.rss - KV_MIN(f.rss, f.region_used));
+    stat_double(c->out, "rss-overhead.ratio", 1.0);
+    stat_int(c->out, "rss-overhead.bytes", 0);
+    stat_double(c->out, "fragmentation", fratio(f.rss, f.used));
+    stat_int(c->out, "fragmentation.bytes", f.rss - KV_MIN(f.rss, f.used));
+}
+
+/*
+ * MEMORY DOCTOR: Redis's report for the cases kv can be in. Under 5 MB used: "empty";
+ * a peak over 150% of the used memory: Redis's peak report (kv's data region does
+ * give memory back to new data, as the text says); otherwise healthy. Redis's
+ * fragmentation and RSS checks do not apply: kv's rss holds buffers mapped at
+ * startup, not fragmentation, and kv has no client output or replica buffers to grow.
+ */
+#define DOCTOR_EMPTY_BYTES (5ull << 20)
+
+static void memory_doctor(struct kv_cmd_ctx *c) {
+    struct mem_figures f;
+    mem_figures(c, &f);
+    const char *text;
+    if (f.used < DOCTOR_EMPTY_BYTES) {
+        text = "Hi Sam, this instance is empty or is using very little memory, my issues "
+               "detector can't be used in these conditions. Please, leave for your mission "
+               "on Earth and fill it with some data. The new Sam and I will be back to our "
+               "programming as soon as I finished rebooting.\n";
+    } else if ((float)f.peak / f.used > 1.5f) {
+        text = "Sam, I detected a few issues in this Redis instance memory implants:\n\n"
+               " * Peak memory: In the past this instance used more than 150% the memory that "
+               "is currently using. The allocator is normally not able to release memory "
+               "after a peak, so you can expect to see a big fragmentation ratio, however "
+               "this is actually harmless and is only due to the memory peak, and if the "
+               "Redis instance Resident Set Size (RSS) is currently bigger than expected, the "
+               "memory will be used as soon as you fill the Redis instance with more data. If "
+               "the memory peak was only occasional and you want to try to reclaim memory, "
+               "please try the MEMORY PURGE command, otherwise the only other option is to "
+               "shutdown and restart the instance.\n\n"
+               "I'm here to keep you safe, Sam. I want to help you.\n";
+    } else {
+        text = "Hi Sam, I can't find any memory issue in your instance. I can only account "
+               "for what occurs on this base.\n";
+    }
+    kv_reply_verbatim(c->out, text, (uint32_t)strlen(text));
+}
+
 static void cmd_memory(struct kv_cmd_ctx *c) {
     KV_ASSERT(c->argc >= 2);
     if (kv_cmd_sub(c, 1, "usage")) {
         memory_usage(c);
+    } else if (kv_cmd_sub(c, 1, "stats")) {
+        if (sub_arity(c, "memory", "stats", 2)) memory_stats(c);
+    } else if (kv_cmd_sub(c, 1, "doctor")) {
+        if (sub_arity(c, "memory", "doctor", 2)) memory_doctor(c);
+    } else if (kv_cmd_sub(c, 1, "malloc-stats")) {
+        /* Redis built without jemalloc says this; kv has no malloc at all. */
+        if (sub_arity(c, "memory", "malloc-stats", 2))
+            kv_reply_bulk_cstr(c->out, "Stats not supported for the current allocator");
+    } else if (kv_cmd_sub(c, 1, "purge")) {
+        /* Nothing to purge: kv's memory is mapped once; Redis without jemalloc: OK. */
+        if (sub_arity(c, "memory", "purge", 2)) kv_reply_ok(c->out);
     } else if (kv_cmd_sub(c, 1, "help")) {
         if (sub_arity(c, "memory", "help", 2))
             reply_help(c->out, memory_help_lines, KV_ARRAY_LEN(memory_help_lines));
@@ -266,6 +402,11 @@ static void cmd_memory(struct kv_cmd_ctx *c) {
 
 static uint64_t bound_help(struct kv_cmd_ctx *c) {
     return kv_cmd_sub(c, 1, "help") ? HELP_BOUND : KV_EXEC_ERROR_ROOM;
+}
+
+static uint64_t bound_memory(struct kv_cmd_ctx *c) {
+    return kv_cmd_sub(c, 1, "stats") || kv_cmd_sub(c, 1, "doctor") ? MEMORY_STATS_BOUND
+                                                                     : bound_help(c);
 }
 
 /* ---- SLOWLOG -------------------------------------------------------------------- */
@@ -541,7 +682,7 @@ static const struct kv_cmd admin_cmds[] = {
     {"touch", -2, R | F, cmd_touch, NULL, NULL, KV_KEYS(1, -1, 1)},
     {"role", 1, F, cmd_role, NULL, NULL, KV_NOKEYS},
     {"object", -2, 0, cmd_object, bound_help, NULL, KV_NOKEYS},
-    {"memory", -2, 0, cmd_memory, bound_help, NULL, KV_NOKEYS},
+    {"memory", -2, 0, cmd_memory, bound_memory, NULL, KV_NOKEYS},
     {"slowlog", -2, 0, cmd_slowlog, bound_slowlog, NULL, KV_NOKEYS},
     {"latency", -2, 0, cmd_latency, bound_latency, NULL, KV_NOKEYS},
     {"reset", 1, KV_CMD_NOQUEUE | KV_CMD_NOAUTH | F, cmd_reset, NULL, NULL, KV_NOKEYS},
