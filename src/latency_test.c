@@ -134,11 +134,53 @@ TEST(test_ring_wraps) {
     free(l);
 }
 
+/* GRAPH and DOCTOR as redis-server 7.0.15 wrote them for one 30 ms "command" sample. */
+TEST(test_texts_as_redis) {
+    struct kv_latency *l = malloc(sizeof(*l));
+    char *buf = malloc(KV_LATENCY_TEXT_MAX);
+    kv_latency_init(l);
+    struct kv_latency_doctor_facts f = {1796496670, 0, 10000, 10};
+    uint32_t n = kv_latency_doctor(l, &f, buf, KV_LATENCY_TEXT_MAX);
+    CHECK(n > 40 && memcmp(buf, "I'm sorry, Dave, I can't do that.", 33) == 0);
+    f.threshold_ms = 1;
+    n = kv_latency_doctor(l, &f, buf, KV_LATENCY_TEXT_MAX);
+    CHECK(n > 40 && memcmp(buf, "Dave, no latency spike was observed", 35) == 0);
+    kv_latency_note(l, KV_LAT_COMMAND, 30, 1, 1796496670);
+    n = kv_latency_graph(l, KV_LAT_COMMAND, 1796496670, buf, KV_LATENCY_TEXT_MAX);
+    char want[512];
+    int w = snprintf(want, sizeof(want), "command - high 30 ms, low 30 ms (all time high 30 "
+                     "ms)\n%s\n \n \n \n_\n \n0\ns\n", "----------------------------------------"
+                     "----------------------------------------");
+    CHECK_MEM(buf, n, want, (uint32_t)w);
+    n = kv_latency_doctor(l, &f, buf, KV_LATENCY_TEXT_MAX);
+    static const char doctor[] =
+        "Dave, I have observed latency spikes in this Redis instance. You don't mind talking "
+        "about it, do you Dave?\n\n1. command: 1 latency spikes (average 30ms, mean deviation "
+        "0ms, period 1.00 sec). Worst all time event 30ms.\n\nI have a few advices for you:"
+        "\n\n- Your current Slow Log configuration only logs events that are slower than your "
+        "configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than "
+        "1000'.\n- Check your Slow Log to understand what are the commands you are running "
+        "which are too slow to execute. Please check https://redis.io/commands/slowlog for "
+        "more information.\n- Deleting, expiring or evicting (because of maxmemory policy) "
+        "large objects is a blocking operation. If you have very large objects that are often "
+        "deleted, expired, or evicted, try to fragment those objects into multiple smaller "
+        "objects.\n";
+    CHECK_MEM(buf, n, doctor, sizeof(doctor) - 1);
+    /* two samples 90 s apart, viewed 30 s later: heights 0 and 11, labels 2m and 30s */
+    kv_latency_note(l, KV_LAT_COMMAND, 100, 1, 1796496760);
+    n = kv_latency_graph(l, KV_LAT_COMMAND, 1796496790, buf, KV_LATENCY_TEXT_MAX);
+    const char *rows = strchr(strchr(buf, '\n') + 1, '\n') + 1;
+    CHECK_MEM(rows, strlen(rows), " #\n |\n |\n_|\n  \n23\nm0\n s\n", 30);
+    free(buf);
+    free(l);
+}
+
 int main(void) {
     RUN(test_index_layout);
     RUN(test_percentiles_as_redis);
     RUN(test_cdf_as_redis);
     RUN(test_ring_threshold_and_merge);
     RUN(test_ring_wraps);
-    TEST_SUMMARY("latency_test");
+    RUN(test_texts_as_redis);
+    TEST_SUMMARY("latency");
 }
