@@ -170,7 +170,7 @@ TEST(test_texts_as_redis) {
     kv_latency_note(l, KV_LAT_COMMAND, 100, 1, 1796496760);
     n = kv_latency_graph(l, KV_LAT_COMMAND, 1796496790, buf, KV_LATENCY_TEXT_MAX);
     const char *rows = strchr(strchr(buf, '\n') + 1, '\n') + 1;
-    CHECK_MEM(rows, strlen(rows), " #\n |\n |\n_|\n  \n23\nm0\n s\n", 30);
+    CHECK_MEM(rows, strlen(rows), " #\n |\n |\n_|\n  \n23\nm0\n s\n", 24);
     free(buf);
     free(l);
 }
