@@ -579,7 +579,9 @@ static void latency_text(struct kv_cmd_ctx *c, bool graph) {
         enum kv_latency_event ev = kv_latency_event_find(c->argv[2].ptr, c->argv[2].len);
         if (ev == KV_LAT_EVENTS || !kv_latency_exists(l, ev)) {
             kv_reply_errorf(c->out, "ERR No samples available for event '%.*s'",
-                            (int)KV_MIN(c->argv[2].len, 128u), (const char *)c->argv[2].ptr);
+                            (int)strnlen((const char *)c->argv[2].ptr,
+                                         KV_MIN(c->argv[2].len, 128u)),
+                            (const char *)c->argv[2].ptr);
             return;
         }
         len = kv_latency_graph(l, ev, c->now_ms / 1000, text, sizeof(text));

@@ -20,6 +20,8 @@ const char *kv_latency_event_name(enum kv_latency_event ev) {
 
 enum kv_latency_event kv_latency_event_find(const uint8_t *name, uint32_t len) {
     KV_ASSERT(name != NULL || len == 0);
+    const uint8_t *nul = len > 0 ? memchr(name, 0, len) : NULL;
+    if (nul != NULL) len = (uint32_t)(nul - name); /* a C string to Redis */
     for (uint32_t i = 0; i < KV_LAT_EVENTS; i++) {
         if (strlen(event_names[i]) == len && memcmp(event_names[i], name, len) == 0)
             return (enum kv_latency_event)i;

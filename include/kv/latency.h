@@ -48,7 +48,8 @@ struct kv_latency {
 };
 
 const char *kv_latency_event_name(enum kv_latency_event ev);
-/* The event called name (case-sensitive, as Redis's dict), or KV_LAT_EVENTS. */
+/* The event called name (case-sensitive, as Redis's dict; up to a NUL byte, as
+ * Redis reads the argument as a C string), or KV_LAT_EVENTS. */
 enum kv_latency_event kv_latency_event_find(const uint8_t *name, uint32_t len);
 void kv_latency_init(struct kv_latency *l);
 /* Redis's latencyAddSampleIfNeeded: adds (now_s, ms) if threshold > 0 and ms >= it. */
