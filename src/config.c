@@ -696,7 +696,10 @@ static int set_option(struct kv_config *c, const struct kv_option *o, uint32_t a
         return 0;
     }
     if (o->kind == OPT_YESNO) {
-        if (strcasecmp(value, "yes") != 0 && strcasecmp(value, "no") != 0)
+        bool yes_no = strcasecmp(value, "yes") == 0 || strcasecmp(value, "no") == 0;
+        if (!yes_no && x->runtime) /* CONFIG SET: Redis's text */
+            return fail(x->err, x->cap, "%s%s", "argument must be 'yes' or 'no'", "");
+        if (!yes_no)
             return fail(x->err, x->cap, "argument of '%s' must be 'yes' or 'no'%s", o->name, "");
         *(bool *)field = strcasecmp(value, "yes") == 0;
         return 0;

@@ -539,6 +539,11 @@ TEST(latency_options) {
     CHECK(kv_config_percentiles("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", p, 16) == -1);
     CHECK(kv_config_percentiles("99.99", p, 16) == 1 && p[0] == 99.99);
     CHECK(kv_config_set(&c, "latency-tracking", "no", err, 256) == 0 && !c.latency_tracking);
+    /* CONFIG SET of a yes/no option: Redis's text (the differential case caught it) */
+    CHECK(kv_config_runtime_set(&c, "latency-tracking", "maybe", m, err, 256) != 0);
+    CHECK(strcmp(err, "argument must be 'yes' or 'no'") == 0);
+    CHECK(kv_config_runtime_set(&c, "protected-mode", "maybe", m, err, 256) != 0);
+    CHECK(strcmp(err, "argument must be 'yes' or 'no'") == 0);
 }
 
 /* CONFIG SET's parsing of one pair: Redis's texts, the mapped bound, what is fixed. */

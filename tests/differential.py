@@ -361,6 +361,8 @@ class Runner:
             self.run_scan(op)
         elif op.kind == 'cmdlist':
             self.run_cmdlist(op)
+        elif op.kind == 'shape':
+            self.run_shape(op)
         elif op.kind == 'randomkey':
             r = self.run_single(diff_gen.Op('cmd', args=[b'DBSIZE']))
             if r[1][0] == ':' and r[1][1] <= 1:
@@ -374,6 +376,20 @@ class Runner:
         else:
             raise AssertionError(op.kind)
         return r
+
+    def run_shape(self, op):
+        """A reply whose values depend on time or memory (MEMORY STATS, LATENCY
+        HISTOGRAM): the keys of its maps, in order, and each value's RESP type are
+        compared; histogram_usec's buckets (timings) are dropped."""
+        ck, cr = self.pair.conns[0]
+        got = []
+        for c in (ck, cr):
+            c.send(encode(op.args))
+            raw, p = c.read_reply()
+            got.append(shape_of(p))
+        self.commands += 1
+        if got[0] != got[1]:
+            raise Divergence(op, repr(got[0]), repr(got[1]), 'map keys and value types')
 
     def run_cmdlist(self, op):
         """COMMAND LIST [args]: Redis has more commands, so the sets are compared
@@ -568,6 +584,24 @@ def dumps_equal(a, b):
     return True
 
 
+def shape_of(p):
+    """A reply's keys and types: map values (RESP2: every second element) reduced to
+    their type byte, nested maps kept; errors and scalars at the top kept whole."""
+    t, v = p
+    if t not in ('*', '%') or v is None or len(v) % 2:
+        return p
+    out = []
+    for key, val in zip(v[0::2], v[1::2]):
+        out.append(key)
+        if key[1] == b'histogram_usec':
+            out.append((val[0], 'buckets'))
+        elif val[0] in ('*', '%'):
+            out.append(shape_of(val))
+        else:
+            out.append((val[0], 'value'))
+    return (t, out)
+
+
 def group_name(op):
     if op.kind == 'cmd' or op.kind == 'inline':
         n = op.name.decode('latin1').upper() or '<empty>'
@@ -612,6 +646,8 @@ def case_ops(steps):
                 else:
                     op = diff_gen.Op('inline', raw=raw, nreplies=0, name=b'')
                 yield op
+            elif kind == 'shape':
+                yield diff_gen.Op('shape', args=args_of(step[1]))
             elif kind == 'cmdlist':
                 yield diff_gen.Op('cmdlist', args=args_of(step[1]) if step[1] else [],
                                   name=b'command')
