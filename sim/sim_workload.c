@@ -574,8 +574,8 @@ static void gen_introspect(struct kv_prng *p, struct sim_req *r, const char *c) 
     if (roll >= 3) sim_req_add_str(r, "nosuch"); /* DOCS: names kv lacks */
 }
 
-/* ROLE, RESET, OBJECT, MEMORY, SLOWLOG and LATENCY (cmd_admin.c) with their edges: unknown and missing
- * subcommands, wrong counts, SAMPLES values. */
+/* ROLE, RESET, OBJECT, MEMORY, SLOWLOG and LATENCY (cmd_admin.c) with their edges:
+ * unknown and missing subcommands, wrong counts, SAMPLES values. */
 static void gen_admin(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
     static const char *const object_subs[] = {"encoding", "refcount", "idletime", "freq",
                                               "help", "nosuch"};

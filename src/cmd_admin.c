@@ -3,8 +3,8 @@
  * IDLETIME, REFCOUNT, HELP), MEMORY (USAGE, STATS, DOCTOR, MALLOC-STATS, PURGE,
  * HELP), RESET, SLOWLOG (GET, LEN, RESET, HELP over the engine's ring,
  * include/kv/slowlog.h) and LATENCY (LATEST, HISTORY, RESET, GRAPH, DOCTOR,
- * HISTOGRAM, HELP over include/kv/latency.h and the cmdstats histograms). Replies and error texts are
- * Redis 7.0.15's, byte for byte, in RESP2 and RESP3.
+ * HISTOGRAM, HELP over include/kv/latency.h and the cmdstats histograms). Replies
+ * and error texts are Redis 7.0.15's, byte for byte, in RESP2 and RESP3.
  *
  * OBJECT ENCODING answers what Redis 7.0 would report for the same logical value,
  * not kv's layout (kv has one string and one list layout), so clients that inspect

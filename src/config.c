@@ -681,6 +681,14 @@ static int set_option(struct kv_config *c, const struct kv_option *o, uint32_t a
         return 0;
     }
     if (o->kind == OPT_BIND) return set_bind(c, argc, argv, x);
+    if (o->offset == offsetof(struct kv_config, latency_tracking_info_percentiles)) {
+        char words[KV_PERCENTILES_MAX * 24]; /* redis.conf's form: one number per word */
+        join(argc, argv, words, sizeof(words), false);
+        if (strlen(words) + 1 >= sizeof(words)) /* cut: too long to be 16 numbers */
+            return fail(x->err, x->cap, "%s%s", "Invalid latency-tracking-info-percentiles "
+                        "parameters", "");
+        return set_percentiles((char *)field, o->size, words, x);
+    }
     if (argc == 0) return fail(x->err, x->cap, "option '%s' needs a value%s", o->name, "");
     if (argc > 1) return fail(x->err, x->cap, "option '%s' takes one value%s", o->name, "");
     const char *value = argv[0];
@@ -690,8 +698,6 @@ static int set_option(struct kv_config *c, const struct kv_option *o, uint32_t a
             snprintf(most, sizeof(most), "%u", o->size - 1);
             return fail(x->err, x->cap, "option '%s' takes at most %s bytes", o->name, most);
         }
-        if (o->offset == offsetof(struct kv_config, latency_tracking_info_percentiles))
-            return set_percentiles((char *)field, o->size, value, x);
         snprintf((char *)field, o->size, "%s", value);
         return 0;
     }

@@ -534,6 +534,10 @@ TEST(latency_options) {
     CHECK(kv_config_runtime_set(&c, "latency-tracking-info-percentiles", "", m, err,
                                 256) == 0);
     CHECK(strcmp(get(&c, "latency-tracking-info-percentiles", v), "") == 0);
+    /* redis.conf's form: one number per word (kv.conf ships it so) */
+    CHECK(kv_config_parse_text(&c, "latency-tracking-info-percentiles 50 99.90 100\n", 47,
+                               err, 256) == 0);
+    CHECK(strcmp(get(&c, "latency-tracking-info-percentiles", v), "50 99.9 100") == 0);
     double p[KV_PERCENTILES_MAX];
     CHECK(kv_config_percentiles("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", p, 16) == 16);
     CHECK(kv_config_percentiles("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", p, 16) == -1);
