@@ -499,7 +499,8 @@ static uint64_t bound_slowlog(struct kv_cmd_ctx *c) {
  * LATENCY over the engine's monitor (include/kv/latency.h) and its per-command
  * histograms (include/kv/cmdstats.h). kv's histograms are per command row, so
  * HISTOGRAM names a container ("config") where Redis names its subcommands
- * ("config|get"); LATEST lists events in the order of their first sample (Redis: its
+ * ("config|get"), and without arguments lists commands in table order (Redis: its
+ * dict's); LATEST lists events in the order of their first sample (Redis: its
  * dict's order, which is not specified).
  */
 static const char *const latency_help_lines[] = {
@@ -573,7 +574,7 @@ static void latency_reset(struct kv_cmd_ctx *c) {
 
 static void latency_text(struct kv_cmd_ctx *c, bool graph) {
     const struct kv_latency *l = &c->engine->latency;
-    static char text[KV_LATENCY_TEXT_MAX]; /* one command at a time: the engine's */
+    char *text = kv_scratch_alloc(c, KV_LATENCY_TEXT_MAX);
     uint32_t len;
     if (graph) {
         enum kv_latency_event ev = kv_latency_event_find(c->argv[2].ptr, c->argv[2].len);
@@ -584,38 +585,50 @@ static void latency_text(struct kv_cmd_ctx *c, bool graph) {
                             (const char *)c->argv[2].ptr);
             return;
         }
-        len = kv_latency_graph(l, ev, c->now_ms / 1000, text, sizeof(text));
+        len = kv_latency_graph(l, ev, c->now_ms / 1000, text, KV_LATENCY_TEXT_MAX);
     } else {
         const struct kv_config *cfg = c->engine->config;
         struct kv_latency_doctor_facts f = {c->now_ms / 1000, cfg->latency_monitor_threshold,
                                             cfg->slowlog_log_slower_than, cfg->hz};
-        len = kv_latency_doctor(l, &f, text, sizeof(text));
+        len = kv_latency_doctor(l, &f, text, KV_LATENCY_TEXT_MAX);
     }
-    KV_ASSERT(len < sizeof(text));
+    KV_ASSERT(len < KV_LATENCY_TEXT_MAX);
     kv_reply_verbatim(c->out, text, len);
 }
 
-/* Whether HISTOGRAM's arguments name command i (no arguments: every command). */
-static bool histogram_named(const struct kv_cmd_ctx *c, uint32_t i) {
-    if (c->argc == 2) return true;
-    const char *name = kv_engine_cmd_at(c->engine, i)->name;
-    for (uint32_t a = 2; a < c->argc; a++)
-        if (kv_opt_eq_nocase(c->argv[a], name)) return true;
+/*
+ * HISTOGRAM's entries, as Redis lists them: with names, one entry per argument naming
+ * a command that has samples, in argument order (a name given twice is listed twice);
+ * without, every command with samples (table order). entry(c, k, &i): the k-th
+ * step's command index, false when that step has no entry.
+ */
+static uint32_t histogram_steps(const struct kv_cmd_ctx *c) {
+    return c->argc == 2 ? c->engine->cmd_count : c->argc - 2;
+}
+
+static bool histogram_entry(const struct kv_cmd_ctx *c, uint32_t k, uint32_t *index) {
+    const struct kv_lathist *h = c->engine->lathist;
+    if (h == NULL) return false;
+    if (c->argc == 2) {
+        *index = k;
+        return h[k].total > 0;
+    }
+    for (uint32_t i = 0; i < c->engine->cmd_count; i++) {
+        if (kv_opt_eq_nocase(c->argv[2 + k], kv_engine_cmd_at(c->engine, i)->name)) {
+            *index = i;
+            return h[i].total > 0;
+        }
+    }
     return false;
 }
 
-static const struct kv_lathist *histogram_of(const struct kv_cmd_ctx *c, uint32_t i) {
-    const struct kv_lathist *h = c->engine->lathist;
-    return h == NULL || h[i].total == 0 || !histogram_named(c, i) ? NULL : &h[i];
-}
-
 static void latency_histogram(struct kv_cmd_ctx *c) {
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < c->engine->cmd_count; i++) n += histogram_of(c, i) != NULL;
+    uint32_t n = 0, i;
+    for (uint32_t k = 0; k < histogram_steps(c); k++) n += histogram_entry(c, k, &i);
     kv_reply_map(c->out, n);
-    for (uint32_t i = 0; i < c->engine->cmd_count; i++) {
-        const struct kv_lathist *h = histogram_of(c, i);
-        if (h == NULL) continue;
+    for (uint32_t k = 0; k < histogram_steps(c); k++) {
+        if (!histogram_entry(c, k, &i)) continue;
+        const struct kv_lathist *h = &c->engine->lathist[i];
         kv_reply_bulk_cstr(c->out, kv_engine_cmd_at(c->engine, i)->name);
         kv_reply_map(c->out, 2);
         kv_reply_bulk_cstr(c->out, "calls");
@@ -656,11 +669,11 @@ static void cmd_latency(struct kv_cmd_ctx *c) {
 
 static uint64_t bound_histogram(struct kv_cmd_ctx *c) {
     uint64_t bytes = 16;
-    for (uint32_t i = 0; i < c->engine->cmd_count; i++) {
-        const struct kv_lathist *h = histogram_of(c, i);
-        if (h == NULL) continue;
+    uint32_t i;
+    for (uint32_t k = 0; k < histogram_steps(c); k++) {
+        if (!histogram_entry(c, k, &i)) continue;
         bytes += HIST_FIXED_BYTES + strlen(kv_engine_cmd_at(c->engine, i)->name) +
-                 (uint64_t)kv_lathist_cdf_count(h) * HIST_BUCKET_BYTES;
+                 (uint64_t)kv_lathist_cdf_count(&c->engine->lathist[i]) * HIST_BUCKET_BYTES;
     }
     return bytes;
 }
