@@ -1,9 +1,11 @@
 /*
- * cmd_admin_test.c: TOUCH, ROLE, OBJECT and MEMORY (src/cmd_admin.c) through the real
- * engine over a keyspace with a fake clock: what the differential suite cannot pin
- * (OBJECT IDLETIME against the clock, the answers under LRU/LFU policies, MEMORY
- * USAGE against the data region's used bytes). Exact bytes. Test code: heap, stdio.
+ * cmd_admin_test.c: TOUCH, ROLE, OBJECT, MEMORY and LATENCY (src/cmd_admin.c) through
+ * the real engine over a keyspace with a fake clock: what the differential suite cannot
+ * pin (OBJECT IDLETIME against the clock, the answers under LRU/LFU policies, MEMORY
+ * USAGE against the data region's used bytes, LATENCY HISTOGRAM and INFO latencystats
+ * with commands that take no time). Exact bytes. Test code: heap, stdio.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@ struct harness {
     void *mem;
     uint8_t *scratch;
     uint8_t *out;
+    struct kv_lathist *lathist;
     struct kv_reply reply;
 };
 
@@ -52,6 +55,7 @@ static struct harness *h_open(enum kv_evict_policy p) {
     h->mem = aligned_alloc(64, MEM);
     h->scratch = malloc(64 << 10);
     h->out = malloc(OUT_CAP);
+    h->lathist = calloc(1, kv_lathist_bytes(kv_engine_cmd_total()));
     kv_ks_init(&h->ks, &h->cfg, h->mem, 99);
     h->nodes = calloc(kv_watch_nodes_cap(2, h->cfg.watch_max_keys), sizeof(*h->nodes));
     h->slots = calloc(kv_watch_slots_cap(2, h->cfg.watch_max_keys), sizeof(*h->slots));
@@ -59,7 +63,7 @@ static struct harness *h_open(enum kv_evict_policy p) {
         .watchers = h->watchers, .watchers_cap = 2, .watch_nodes = h->nodes,
         .watch_slots = h->slots, .config = &h->cfg, .clock = &h->clock, .prng_seed = 7,
         .ks = &h->ks, .net = &h->net, .reply_max = OUT_CAP / 2, .scratch = h->scratch,
-        .scratch_cap = 64 << 10,
+        .scratch_cap = 64 << 10, .lathist = h->lathist,
     };
     kv_engine_init(&h->e, &init);
     kv_session_init(&h->s, 1);
@@ -74,6 +78,7 @@ static void h_close(struct harness *h) {
     free(h->mem);
     free(h->scratch);
     free(h->out);
+    free(h->lathist);
     free(h);
 }
 
@@ -165,9 +170,71 @@ static void test_memory_usage_exact(void) {
     h_close(h);
 }
 
+/* The fake clock stands still: every command takes 0 us, which Redis records as 1 us
+ * (1000 ns, the counter up to 1003 ns). */
+static void test_latency_histograms(void) {
+    struct harness *h = h_open(KV_EVICT_NOEVICTION);
+    EXPECT(h, "+OK\r\n", "set", "a", "1");
+    EXPECT(h, "+OK\r\n", "set", "a", "2");
+    EXPECT(h, "$1\r\n2\r\n", "get", "a");
+#define SET2 "$3\r\nset\r\n*4\r\n$5\r\ncalls\r\n:2\r\n$14\r\nhistogram_usec\r\n*2\r\n:1\r\n:2\r\n"
+    EXPECT(h, "*2\r\n" SET2, "latency", "histogram", "set");
+    EXPECT(h, "*6\r\n" SET2 SET2 "$3\r\nget\r\n*4\r\n$5\r\ncalls\r\n:1\r\n$14\r\n"
+              "histogram_usec\r\n*2\r\n:1\r\n:1\r\n", "latency", "histogram", "SET",
+           "nosuch", "set", "get", "del");
+#define P3 ":p50=1.003,p99=1.003,p99.9=1.003\r\n"
+    EXPECT(h, "$206\r\n# Latencystats\r\nlatency_percentiles_usec_get" P3
+              "latency_percentiles_usec_set" P3 "latency_percentiles_usec_latency" P3 "\r\n",
+           "info", "latencystats");
+    EXPECT(h, "+OK\r\n", "config", "set", "latency-tracking-info-percentiles", "0 100");
+    const struct kv_reply *r = h_run(h, (const char *const[]){"info", "latencystats", NULL});
+    static const char p0[] = "latency_percentiles_usec_get:p0=1.003,p100=1.003\r\n";
+    CHECK(memmem(r->buf, r->len, p0, strlen(p0)) != NULL);
+    EXPECT(h, "+OK\r\n", "config", "resetstat");
+    EXPECT(h, "*0\r\n", "latency", "histogram", "set", "get");
+    EXPECT(h, "*0\r\n", "latency", "latest");
+    EXPECT(h, ":0\r\n", "latency", "reset");
+    EXPECT(h, "-ERR No samples available for event 'command'\r\n", "latency", "graph",
+           "command");
+    EXPECT(h, "+OK\r\n", "config", "set", "latency-tracking", "no");
+    EXPECT(h, "+OK\r\n", "set", "a", "3");
+    EXPECT(h, "*0\r\n", "latency", "histogram", "set");
+    h_close(h);
+}
+
+/* MEMORY STATS' keys in Redis's order and its figures from the keyspace; DOCTOR's
+ * "empty" text under 5 MB; MALLOC-STATS and PURGE. */
+static void test_memory_stats_doctor(void) {
+    struct harness *h = h_open(KV_EVICT_NOEVICTION);
+    EXPECT(h, "+OK\r\n", "set", "a", "1");
+    const struct kv_reply *r = h_run(h, (const char *const[]){"memory", "stats", NULL});
+    static const char head[] = "*56\r\n$14\r\npeak.allocated\r\n:";
+    CHECK(r->len > 8 && memcmp(r->buf, head, strlen(head)) == 0);
+    char want[64];
+    int n = snprintf(want, sizeof(want), "$10\r\nkeys.count\r\n:1\r\n");
+    CHECK(memmem(r->buf, r->len, want, (size_t)n) != NULL);
+    n = snprintf(want, sizeof(want), "$13\r\ndataset.bytes\r\n:%llu\r\n",
+                 (unsigned long long)kv_ks_payload_bytes(&h->ks));
+    CHECK(memmem(r->buf, r->len, want, (size_t)n) != NULL);
+    static const char db0[] = "$4\r\ndb.0\r\n*6\r\n$23\r\noverhead.hashtable.main\r\n";
+    CHECK(memmem(r->buf, r->len, db0, strlen(db0)) != NULL);
+    EXPECT(h, "$268\r\nHi Sam, this instance is empty or is using very little memory, my "
+              "issues detector can't be used in these conditions. Please, leave for your "
+              "mission on Earth and fill it with some data. The new Sam and I will be back to "
+              "our programming as soon as I finished rebooting.\n\r\n", "memory", "doctor");
+    EXPECT(h, "$45\r\nStats not supported for the current allocator\r\n", "memory",
+           "malloc-stats");
+    EXPECT(h, "+OK\r\n", "memory", "purge");
+    EXPECT(h, "-ERR wrong number of arguments for 'memory|stats' command\r\n", "memory",
+           "stats", "x");
+    h_close(h);
+}
+
 int main(void) {
     RUN(test_idletime_and_touch);
     RUN(test_policies);
     RUN(test_memory_usage_exact);
+    RUN(test_latency_histograms);
+    RUN(test_memory_stats_doctor);
     TEST_SUMMARY("cmd_admin");
 }
