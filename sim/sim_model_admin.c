@@ -350,9 +350,9 @@ static bool latency_loose_sub(struct mctx *c, uint32_t k) {
     static const char *const doctor[] = {"I'm sorry, Dave, I can't do that.",
                                          "Dave, no latency spike was observed",
                                          "Dave, I have observed latency spikes"};
-    if (k == 0) return array_of_at_most(c, 3);
+    if (k == 0) return array_of_at_most(c, 4);
     if (k == 1) return array_of_at_most(c, 160);
-    if (k == 2) return is_int_reply(c) && c->reply[1] <= '3' && c->reply[2] == '\r';
+    if (k == 2) return is_int_reply(c) && c->reply[1] <= '4' && c->reply[2] == '\r';
     if (k == 4) return bulk_starts(c, doctor, 3);
     KV_ASSERT(k == 5);
     return flat_map(c);

@@ -589,8 +589,8 @@ static void gen_admin(const struct sim_workload *w, struct kv_prng *p, struct si
     if (roll == 7 && kv_prng_chance(p, 1, 2)) { /* LATENCY: sim_model_admin.c */
         static const char *const subs[] = {"latest", "history", "reset", "graph", "doctor",
                                            "histogram", "help", "x"};
-        static const char *const names[] = {"command", "fast-command", "expire-cycle", "x",
-                                            "get", "set", "config", "latency"};
+        static const char *const names[] = {"command", "fast-command", "expire-cycle",
+                                            "eviction-cycle", "x", "get", "set", "config"};
         add_name(p, r, "latency");
         add_opt(p, r, subs[kv_prng_below(p, KV_ARRAY_LEN(subs))]);
         for (uint64_t n = kv_prng_below(p, 3), i = 0; i < n; i++)

@@ -691,6 +691,20 @@ static void rejected(struct kv_engine *e, const struct kv_cmd *cmd, const struct
     if (cmd != NULL) e->stats.cs.cmd[kv_engine_cmd_index(e, cmd)].rejected_calls++;
 }
 
+/* The OOM pre-check's room making; with the latency monitor on, a pass that evicted
+ * keys is LATENCY's "eviction-cycle" (Redis's performEvictions). */
+static bool make_room(struct kv_engine *e, uint64_t need, uint64_t largest, int64_t now_s) {
+    int64_t threshold = e->config->latency_monitor_threshold;
+    if (threshold == 0) return kv_ks_make_room(e->ks, need, largest);
+    uint64_t evicted = e->ks->stats.evicted_keys, t0 = kv_clock_monotonic_ns(e->clock);
+    bool ok = kv_ks_make_room(e->ks, need, largest);
+    uint64_t ms = (kv_clock_monotonic_ns(e->clock) - t0) / 1000000;
+    if (e->ks->stats.evicted_keys != evicted)
+        kv_latency_note(&e->latency, KV_LAT_EVICTION_CYCLE, ms, (uint64_t)threshold, now_s);
+    KV_ASSERT(e->ks->stats.evicted_keys >= evicted);
+    return ok;
+}
+
 static bool oom_refused(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd_ctx *c) {
     if (!(cmd->flags & KV_CMD_DENYOOM)) return false;
     uint64_t need, largest;
@@ -699,7 +713,7 @@ static bool oom_refused(struct kv_engine *e, const struct kv_cmd *cmd, struct kv
     } else {
         oom_need(c->argc, c->argv, &need, &largest);
     }
-    if (kv_ks_make_room(e->ks, need, largest)) return false;
+    if (make_room(e, need, largest, c->now_ms / 1000)) return false;
     kv_reply_error(c->out, KV_ERR_OOM);
     return true;
 }

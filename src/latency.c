@@ -10,7 +10,7 @@
 #include "kv/latency.h"
 
 static const char *const event_names[KV_LAT_EVENTS] = {
-    "command", "fast-command", "expire-cycle",
+    "command", "fast-command", "expire-cycle", "eviction-cycle",
 };
 
 const char *kv_latency_event_name(enum kv_latency_event ev) {
@@ -251,7 +251,7 @@ static void analyze(const struct kv_latency_series *s, int64_t now_s, struct eve
 
 enum advice {
     ADV_SLOWLOG_ENABLE = 1u << 0, ADV_SLOWLOG_TUNE = 1u << 1, ADV_SLOWLOG_INSPECT = 1u << 2,
-    ADV_SCHEDULER = 1u << 3, ADV_HZ = 1u << 4, ADV_LARGE = 1u << 5,
+    ADV_SCHEDULER = 1u << 3, ADV_HZ = 1u << 4, ADV_LARGE = 1u << 5, ADV_EVICTION = 1u << 6,
 };
 
 static uint32_t event_advice(enum kv_latency_event ev, const struct kv_latency_doctor_facts *f) {
@@ -262,9 +262,11 @@ static uint32_t event_advice(enum kv_latency_event ev, const struct kv_latency_d
         a |= ADV_SLOWLOG_INSPECT | ADV_LARGE;
     } else if (ev == KV_LAT_FAST_COMMAND) {
         a |= ADV_SCHEDULER;
-    } else {
-        KV_ASSERT(ev == KV_LAT_EXPIRE_CYCLE);
+    } else if (ev == KV_LAT_EXPIRE_CYCLE) {
         a |= ADV_HZ | ADV_LARGE;
+    } else {
+        KV_ASSERT(ev == KV_LAT_EVICTION_CYCLE);
+        a |= ADV_EVICTION;
     }
     return a;
 }
@@ -304,6 +306,11 @@ static void advise(struct text *t, uint32_t a, const struct kv_latency_doctor_fa
                "is a blocking operation. If you have very large objects that are often "
                "deleted, expired, or evicted, try to fragment those objects into multiple "
                "smaller objects.\n");
+    if (a & ADV_EVICTION)
+        put(t, "- Sudden changes to the 'maxmemory' setting via 'CONFIG SET', or allocation "
+               "of large objects via sets or sorted sets intersections, STORE option of SORT, "
+               "Redis Cluster large keys migrations (RESTORE command), may create sudden "
+               "memory pressure forcing the server to block trying to evict keys. \n");
 }
 
 uint32_t kv_latency_doctor(const struct kv_latency *l, const struct kv_latency_doctor_facts *f,

@@ -171,6 +171,15 @@ TEST(test_texts_as_redis) {
     n = kv_latency_graph(l, KV_LAT_COMMAND, 1796496790, buf, KV_LATENCY_TEXT_MAX);
     const char *rows = strchr(strchr(buf, '\n') + 1, '\n') + 1;
     CHECK_MEM(rows, strlen(rows), " #\n |\n |\n_|\n  \n23\nm0\n s\n", 24);
+    /* eviction-cycle: its line and Redis's mass-eviction advice */
+    kv_latency_note(l, KV_LAT_EVICTION_CYCLE, 4, 1, 1796496790);
+    f.now_s = 1796496790;
+    n = kv_latency_doctor(l, &f, buf, KV_LATENCY_TEXT_MAX);
+    buf[n] = 0;
+    CHECK(strstr(buf, "2. eviction-cycle: 1 latency spikes (average 4ms, mean deviation 0ms, "
+                      "period 1.00 sec). Worst all time event 4ms.\n") != NULL);
+    CHECK(strstr(buf, "may create sudden memory pressure forcing the server to block trying "
+                      "to evict keys. \n") != NULL);
     free(buf);
     free(l);
 }

@@ -7,11 +7,12 @@
  *
  * Events kv measures: "command" and "fast-command" (a command's handler, split by
  * the FAST flag as Redis splits them), "expire-cycle" (the active expiry sweep of a
- * tick). kv has no fork, AOF, disk or lazy free, so Redis's other events never occur.
+ * tick), "eviction-cycle" (the OOM pre-check's room making, when it evicted keys). kv
+ * has no fork, AOF, disk or lazy free, so Redis's other events never occur.
  *
  * Memory: fixed arrays inside struct kv_latency (the engine's): KV_LATENCY_EVENTS
  * rings of KV_LATENCY_SAMPLES samples, 160 as Redis's LATENCY_TS_LEN, so HISTORY and
- * GRAPH show the same depth as Redis (12 bytes a sample, 7.5 KB in all). Never
+ * GRAPH show the same depth as Redis (16 bytes a sample, 10 KB in all). Never
  * allocates. Invariants: a ring's samples with time 0 are empty; an event "exists"
  * (LATEST, HISTORY) from its first sample until a RESET; `order` numbers events by
  * their first sample, the order LATEST lists them in.
@@ -27,6 +28,7 @@ enum kv_latency_event {
     KV_LAT_COMMAND = 0,
     KV_LAT_FAST_COMMAND,
     KV_LAT_EXPIRE_CYCLE,
+    KV_LAT_EVICTION_CYCLE,
     KV_LAT_EVENTS,
 };
 
