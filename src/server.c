@@ -1310,6 +1310,15 @@ static bool pause_holds(struct kv_server *s, struct kv_conn *c, uint32_t argc,
     return hold;
 }
 
+static void clients_addr_of(void *ctx, const struct kv_session *session, char *out) {
+    struct kv_server *s = ctx;
+    const struct kv_conn *c = (const struct kv_conn *)(const void *)
+        ((const uint8_t *)session - offsetof(struct kv_conn, session));
+    KV_ASSERT(c >= s->conns && c < s->conns + s->clients_max && &c->session == session);
+    struct kv_io_peer p;
+    format_addr(kv_io_peer(s->io, c->handle, &p), &p, out, KV_CLIENT_ADDR_MAX);
+}
+
 static void clients_register(struct kv_server *s) {
     s->clients = (struct kv_engine_clients){
         .slots = clients_slots,
@@ -1318,6 +1327,7 @@ static void clients_register(struct kv_server *s) {
         .kill = clients_kill,
         .pause = clients_pause,
         .unpause = clients_unpause,
+        .addr_of = clients_addr_of,
         .ctx = s,
     };
     kv_engine_set_clients(&s->engine, &s->clients);

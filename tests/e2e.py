@@ -1625,6 +1625,8 @@ def test_slowlog():
     check_eq('a 200-byte argument: 128 bytes, then "... (72 more bytes)"', setc[3],
              [b'SET', b'k', b'v' * 128 + b'... (72 more bytes)'])
     check_eq('the client name is in the entry', setc[5], b'slow')
+    me = '%s:%d' % c.s.getsockname()
+    check_eq('the entry\'s address is the client\'s (its getsockname)', setc[4], me.encode())
     check_eq('CLIENT SETNAME is logged before the name applies', name[5], b'slow')
     check('times are unix seconds, durations integers',
           all(abs(e[1] - t) <= 5 and isinstance(e[2], int) and e[2] >= 0 for e in got), repr(got))
