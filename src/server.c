@@ -1099,7 +1099,8 @@ static void idle_timeouts(struct kv_server *s) {
  * plus sent) per large-buffer-stall-ms, or it is disconnected, as Redis disconnects
  * a client past its client-output-buffer-limit. Its window starts when it got the
  * buffer, when it last moved that much, or when it last waited for a reply buffer
- * while holding a request buffer (that wait is the server's), whichever is latest;
+ * or was held by CLIENT PAUSE while holding a request buffer (those waits are the
+ * server's), whichever is latest;
  * with no waiters nobody is judged and every window starts over. Checked every
  * stall/4 ms while a pool has waiters, so one hostile round costs the queue about
  * 1.25 stall windows.
@@ -1115,9 +1116,10 @@ static void hold_check_pool(struct kv_server *s, const struct kv_bufpool *p,
         struct kv_conn *c = &s->conns[holders[i]];
         KV_ASSERT(c->state != KV_CONN_FREE && c->slot < s->clients_max);
         if (c->state != KV_CONN_OPEN) continue; /* closing: its buffers come back */
-        /* Only a request holder waiting for a reply buffer waits on the server: a
-         * reply holder waiting for a request buffer still waits for its peer to read. */
-        bool servers = requests && c->waiting_out;
+        /* Only a request holder waiting for a reply buffer, or held by CLIENT PAUSE,
+         * waits on the server: a reply holder waiting for a request buffer still
+         * waits for its peer to read. */
+        bool servers = requests && (c->waiting_out || c->paused);
         if (!judged || servers || c->moved - c->hold_moved[which] >= min) {
             hold_mark(c, which, now);
         } else if (now - c->hold_ns[which] >= s->stall_ns) {

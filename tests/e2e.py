@@ -1486,6 +1486,31 @@ def test_client_reply_and_pause():
     kv.stop()
 
 
+
+@test()
+def test_pause_holder_not_cut():
+    """CLIENT PAUSE holds a request in its large buffer: the hold rule must not judge
+    that holder (the wait is the pause's, not its peer's). One large request buffer,
+    a 150 ms stall window; A pauses writes for 1.5 s, B's 200 KB SET holds the
+    buffer, C's own 200 KB SET waits for it. Judging B cut it after ~200 ms."""
+    kv = start_kv('pausehold', ['--large-buffers', 1, '--maxclients', 8, '--maxmemory', '32mb',
+                                '--large-buffer-stall-ms', 150])
+    a, b, c = Conn(kv.port), Conn(kv.port), Conn(kv.port)
+    check_eq('CLIENT PAUSE 1500 WRITE', a.call('CLIENT', 'PAUSE', '1500', 'WRITE'), OK)
+    b.send(enc('SET', 'pb', pattern(200000, 1)))
+    time.sleep(0.3)
+    c.send(enc('SET', 'pc', pattern(200000, 2)))
+    check_eq('B: its paused SET answered once the pause ends', b.recv_exact(len(OK), timeout=5),
+             OK)
+    check_eq('C: answered after B', c.recv_exact(len(OK), timeout=5), OK)
+    check_eq('B is still connected', b.call('STRLEN', 'pb'), integer(200000))
+    stats = a.call('INFO', 'clients')
+    check('no large-buffer stall disconnection', b'large_buffer_stall_disconnections:0\r\n'
+          in stats, repr(stats[:80]))
+    for x in (a, b, c):
+        x.close()
+    kv.stop()
+
 def lo_address(last):
     """An address on lo outside 127.0.0.0/8 for a non-loopback peer (needs root), or None."""
     addr = '10.99.%d.%d' % ((ARGS.port_base // 100) % 250, last)
