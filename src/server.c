@@ -994,6 +994,11 @@ static void conn_open(struct kv_server *s, uint32_t slot, int32_t handle) {
     c->in_cap = c->out_cap = s->cfg->client_buffer;
     c->keep_start = KV_KEEP_NONE;
     c->last_active_ns = c->opened_ns = now_ns(s);
+    /* on_accept runs inside the accept's completion: the io's addresses are valid */
+    c->peer_known = s->io->peer != NULL;
+    c->local_known = s->io->local != NULL;
+    if (c->peer_known) c->peer = *s->io->peer;
+    if (c->local_known) c->local = *s->io->local;
     kv_parser_reset(&c->parser);
     kv_session_init(&c->session, s->next_client_id++);
     /* Redis: a client that connects while there is no password is authenticated */
@@ -1033,18 +1038,18 @@ static void conn_reject(struct kv_server *s, int32_t handle, const char *msg) {
  * Protected mode (Redis 7.0's clientAcceptHandler): with protected-mode yes and no
  * requirepass, only a peer at exactly 127.0.0.1 or ::1 (or a unix socket) may
  * connect; anyone else gets DENIED_MSG and the close. Redis compares the address
- * text, so 127.0.0.2 or ::ffff:127.0.0.1 is refused too. A peer the io cannot tell
- * (registered files: main.c uses them only while this rule cannot apply) is refused.
+ * text, so 127.0.0.2 or ::ffff:127.0.0.1 is refused too. The peer comes with the
+ * accept (kv_io.peer); one the io cannot tell is refused.
  */
-static bool protected_refuses(struct kv_server *s, int32_t handle) {
+static bool protected_refuses(struct kv_server *s) {
     if (!s->cfg->protected_mode || s->cfg->requirepass[0] != 0) return false;
-    struct kv_io_peer p;
-    if (!kv_io_peer(s->io, handle, &p)) return true;
+    const struct kv_io_peer *p = s->io->peer;
+    if (p == NULL) return true;
     static const uint8_t v4[4] = {127, 0, 0, 1};
     static const uint8_t v6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    if (p.family == KV_IO_PEER_IPV4) return memcmp(p.addr, v4, 4) != 0;
-    if (p.family == KV_IO_PEER_IPV6) return memcmp(p.addr, v6, 16) != 0;
-    KV_ASSERT(p.family == KV_IO_PEER_UNIX);
+    if (p->family == KV_IO_PEER_IPV4) return memcmp(p->addr, v4, 4) != 0;
+    if (p->family == KV_IO_PEER_IPV6) return memcmp(p->addr, v6, 16) != 0;
+    KV_ASSERT(p->family == KV_IO_PEER_UNIX);
     return false;
 }
 
@@ -1055,7 +1060,7 @@ static void on_accept(struct kv_server *s, int32_t res, uint32_t flags) {
             kv_io_close(s->io, res, kv_io_tag(KV_IO_CLOSE, ACCEPT_TAG_SLOT, 0));
         } else if (s->free_count == 0) {
             conn_reject(s, res, REJECT_MSG);
-        } else if (protected_refuses(s, res)) {
+        } else if (protected_refuses(s)) {
             conn_reject(s, res, DENIED_MSG);
         } else {
             conn_open(s, s->free_slots[--s->free_count], res);
@@ -1224,9 +1229,8 @@ static bool clients_describe(void *ctx, uint32_t i, struct kv_client_info *out) 
     if (c->state != KV_CONN_OPEN) return false;
     memset(out, 0, sizeof(*out));
     out->session = &c->session;
-    struct kv_io_peer p;
-    format_addr(kv_io_peer(s->io, c->handle, &p), &p, out->addr, sizeof(out->addr));
-    format_addr(kv_io_local(s->io, c->handle, &p), &p, out->laddr, sizeof(out->laddr));
+    format_addr(c->peer_known, &c->peer, out->addr, sizeof(out->addr));
+    format_addr(c->local_known, &c->local, out->laddr, sizeof(out->laddr));
     uint64_t now = turn_ns(s);
     out->fd = c->handle;
     out->age_s = (now - KV_MIN(now, c->opened_ns)) / 1000000000ull;
@@ -1317,8 +1321,7 @@ static void clients_addr_of(void *ctx, const struct kv_session *session, char *o
     const struct kv_conn *c = (const struct kv_conn *)(const void *)
         ((const uint8_t *)session - offsetof(struct kv_conn, session));
     KV_ASSERT(c >= s->conns && c < s->conns + s->clients_max && &c->session == session);
-    struct kv_io_peer p;
-    format_addr(kv_io_peer(s->io, c->handle, &p), &p, out, KV_CLIENT_ADDR_MAX);
+    format_addr(c->peer_known, &c->peer, out, KV_CLIENT_ADDR_MAX);
 }
 
 static void clients_register(struct kv_server *s) {

@@ -1511,6 +1511,61 @@ def test_pause_holder_not_cut():
         x.close()
     kv.stop()
 
+
+@test()
+def test_addresses_with_registered_files():
+    """Registered files are on in the default mode (protected mode on, no password):
+    each connection's addresses come with its accept, so CLIENT LIST's addr is the
+    client's own getsockname and laddr its getpeername, and SLOWLOG's too."""
+    kv = start_kv('addrs', ['--maxclients', 16, '--slowlog-log-slower-than', 0])
+    check('the ready line says registered files are in use',
+          b'io_uring ' in kv.stdout() and b'with registered files' in kv.stdout(),
+          repr(kv.stdout()[-300:]))
+    a, b = Conn(kv.port), Conn(kv.port)
+    want = sorted(('%s:%d' % x.s.getsockname(), '%s:%d' % x.s.getpeername()) for x in (a, b))
+    lines = [dict(l) for l in client_lines(a.call('CLIENT', 'LIST'))]
+    check_eq('CLIENT LIST addr and laddr are the sockets\' own', sorted(
+        (l['addr'], l['laddr']) for l in lines), want)
+    got, _ = resp_decode(bytes(b.call('SLOWLOG', 'GET', '1')))
+    check_eq('SLOWLOG\'s newest entry: A\'s CLIENT LIST, with A\'s address', got[0][3:5],
+             [[b'CLIENT', b'LIST'], ('%s:%d' % a.s.getsockname()).encode()])
+    a.close()
+    b.close()
+    kv.stop()
+
+
+@test()
+def test_bind_many():
+    """--bind with several addresses (one argument, as Redis splits it): kv listens
+    on each, all on one port; an optional one not on this machine is skipped with a
+    warning line, as Redis skips it. laddr tells which was reached."""
+    kv = start_kv('bindmany', ['--bind', '127.0.0.1 -192.0.2.77 127.0.0.2'])
+    P = kv.port
+    out = kv.stdout()
+    check('the ready line lists both listeners',
+          b'listening on 127.0.0.1:%d, 127.0.0.2:%d,' % (P, P) in out, repr(out[-400:]))
+    check('the skipped optional address is logged',
+          b'Could not create server TCP listening socket (an optional address, skipped): '
+          b'bind 192.0.2.77:%d: Cannot assign requested address' % P in out, repr(out[-600:]))
+    one, two = Conn(P), Conn(P, host='127.0.0.2', src='127.0.0.1')
+    check_eq('PING on 127.0.0.1', one.call('PING'), PONG)
+    check_eq('PING on 127.0.0.2', two.call('PING'), PONG)
+    info = dict(client_lines(two.call('CLIENT', 'INFO'))[0])
+    check_eq('CLIENT INFO laddr: the address reached', info['laddr'], '127.0.0.2:%d' % P)
+    check_eq('CONFIG GET bind: as given', two.call('CONFIG', 'GET', 'bind'),
+             b'*2\r\n$4\r\nbind\r\n$31\r\n127.0.0.1 -192.0.2.77 127.0.0.2\r\n')
+    one.close()
+    two.close()
+    kv.stop()
+    bad = Kv(ARGS.kv, next_port(), ['--bind', '127.0.0.1 192.0.2.77'], tmp=ARGS.tmp,
+             name='%s-bindreq' % ARGS.mode)
+    try:
+        bad.start(10.0)
+        check('a required address that cannot be bound stops kv', False)
+    except RuntimeError as e:
+        check('a required address that cannot be bound stops kv, naming it',
+              'cannot start: bind 192.0.2.77:' in str(e), str(e))
+
 def lo_address(last):
     """An address on lo outside 127.0.0.0/8 for a non-loopback peer (needs root), or None."""
     addr = '10.99.%d.%d' % ((ARGS.port_base // 100) % 250, last)
@@ -1530,6 +1585,7 @@ def test_protected_mode():
     try:
         kv = start_kv('protected', ['--bind', '0.0.0.0', '--maxmemory', '16mb'])
         P = kv.port
+        check('protected mode with registered files', b'with registered files' in kv.stdout())
         got, closed = Conn(P, src=addr, host=addr).recv_until_close(5)
         check_eq('protected mode: a peer at %s gets DENIED, then the close' % addr,
                  (got, closed), (DENIED, True))
