@@ -748,8 +748,11 @@ static int uring_listen_all(struct kv_io_uring *u, const char *spec, uint32_t po
             if (u->port == 0) u->port = u->listen_addrs[u->listeners_count].port;
             u->listeners_count++;
         } else if (optional && uring_skippable(-rc)) {
-            size_t used = strlen(skipped);
-            snprintf(skipped + used, sizeof(skipped) - used, "%s%s", used ? "; " : "", why);
+            size_t used = strlen(skipped), add = strlen(why);
+            if (used + 2 + add < sizeof(skipped)) { /* else: the first ones are told */
+                if (used > 0) memcpy(skipped + used, "; ", 2);
+                memcpy(skipped + used + (used > 0 ? 2 : 0), why, add + 1);
+            }
         } else {
             snprintf(err, err_cap, "%s", why);
             return -1;
