@@ -3,8 +3,10 @@
  * The only file in kv that includes liburing or touches sockets.
  *
  * Memory: everything lives in the caller's struct kv_io_uring: the ring (mapped by
- * the kernel during init), the listener fd, and KV_IO_URING_TIMESPECS_MAX timespecs
- * that queued timeouts point at until they are submitted; the multishot recv
+ * the kernel during init), the listener fds (one per `bind` address, at most
+ * KV_IO_URING_LISTENERS_MAX), the address buffers of the pending accepts, and
+ * KV_IO_URING_TIMESPECS_MAX timespecs that queued timeouts point at until they are
+ * submitted; the multishot recv
  * buffers and their ring are the caller's too (recv_multi_setup, from kv's arena).
  * Nothing is allocated after init; the liburing calls used after init (get_sqe,
  * submit, submit_and_get_events, submit_and_wait_timeout, for_each_cqe,

@@ -4,7 +4,8 @@
  * backend's own test) uses it. Including this header does not include liburing.
  *
  * Memory: the struct owns the ring (mapped by the kernel at init), the listening
- * socket, and a small fixed array of timespecs for queued timeouts. Nothing is
+ * sockets, an address buffer per pending accept, and a small fixed array of
+ * timespecs for queued timeouts. Nothing is
  * allocated after kv_io_uring_init() returns.
  *
  * Invariants:
