@@ -83,7 +83,8 @@ static void use_fixed_files(uint32_t maxclients) {
     uint64_t want = (uint64_t)maxclients + 256;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         want = KV_MIN(want, rl.rlim_cur > 64 ? (uint64_t)rl.rlim_cur - 64 : 1);
-    (void)kv_io_uring_use_fixed_files(kv_io_uring_at(&ring_mem), (uint32_t)KV_MIN(want, KV_IO_URING_CONNS_MAX));
+    (void)kv_io_uring_use_fixed_files(kv_io_uring_at(&ring_mem),
+                                      (uint32_t)KV_MIN(want, KV_IO_URING_CONNS_MAX));
 }
 
 static int die(const char *what, const char *msg) {
@@ -303,8 +304,8 @@ int main(int argc, char **argv) {
     if (log_fd < 0) return 1;
     char err[256] = "";
     raise_nofile(config.maxclients);
-    if (kv_io_uring_init(kv_io_uring_at(&ring_mem), &io, config.bind, config.port, config.maxclients, err,
-                         sizeof(err)) != 0)
+    if (kv_io_uring_init(kv_io_uring_at(&ring_mem), &io, config.bind, config.port,
+                         config.maxclients, err, sizeof(err)) != 0)
         return die("cannot start", err);
     char skipped[sizeof(err)];
     memcpy(skipped, err, sizeof(err)); /* optional addresses not bound, logged below */
