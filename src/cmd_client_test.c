@@ -49,7 +49,9 @@ static void fs_kill(void *ctx, uint32_t i) {
     f->killed |= 1u << i;
 }
 
-static void fs_pause(void *ctx, uint64_t ms, bool writes_only) { (void)ctx, (void)ms, (void)writes_only; }
+static void fs_pause(void *ctx, uint64_t ms, bool writes_only) {
+    (void)ctx, (void)ms, (void)writes_only;
+}
 static void fs_unpause(void *ctx) { (void)ctx; }
 
 static struct fake_server fs;
