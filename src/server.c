@@ -205,6 +205,8 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
     s->limits.bulk_len_max = c->proto_max_bulk_len;
     s->limits.argc_max = kv_config_argc_max(c);
     s->limits.inline_max = c->proto_inline_max_size;
+    s->limits_unauth = s->limits;
+    s->limits_unauth.unauth = true;
     uint64_t sm = seed;
     kv_ks_init(&s->ks, c, kv_arena_get(a, L_KEYSPACE), kv_splitmix64(&sm));
     kv_ahead_init(&s->ahead, &s->ks, &s->limits);
@@ -704,6 +706,10 @@ static bool reply_pending_error(struct kv_server *s, struct kv_conn *c) {
 static void take_ahead(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(!c->frame_ready && c->state == KV_CONN_OPEN);
     if (!kv_parser_fresh(&c->parser)) return; /* a frame is half-scanned */
+    if (!(c->session.flags & KV_SESSION_AUTHED)) { /* scanned with limits_unauth */
+        kv_ahead_clear(&s->ahead, &c->ahead_peek);
+        return;
+    }
     /* c->frame is written only when a frame is taken */
     if (!kv_ahead_take(&s->ahead, c, &c->ahead_peek, c->in, c->in_start, c->in_end, &c->frame))
         return;
@@ -731,7 +737,9 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
         if (!c->frame_ready) take_ahead(s, c);
         if (!c->frame_ready) {
             struct kv_parse_result f;
-            enum kv_parse_status st = kv_parse_scan(&c->parser, &s->limits, c->in + c->in_start,
+            const struct kv_parse_limits *lim =
+                (c->session.flags & KV_SESSION_AUTHED) ? &s->limits : &s->limits_unauth;
+            enum kv_parse_status st = kv_parse_scan(&c->parser, lim, c->in + c->in_start,
                                                     c->in_end - c->in_start, &f);
             if (st == KV_PARSE_NEED_MORE) {
                 need_more(s, c);

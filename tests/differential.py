@@ -627,12 +627,20 @@ def case_ops(steps):
 
 
 def run_protocol_case(runner, name, data):
+    """data: bytes, or (bytes, after): `after` is then sent on a second connection and
+    its replies are compared too (a case that changed settings undoes it so)."""
+    data, after = data if isinstance(data, tuple) else (data, b'')
     out = []
     for srv in (runner.kv, runner.redis):
-        c = open_conn(srv.port, runner.pair.resp3)
-        c.send(data)
-        out.append(c.read_all(idle_s=0.4, max_s=3))
-        c.close()
+        got = b''
+        closed = False
+        for part in (data, after) if after else (data,):
+            c = open_conn(srv.port, runner.pair.resp3 and part is data)
+            c.send(part)
+            b, cl = c.read_all(idle_s=0.4, max_s=3)
+            got, closed = got + b, closed or cl
+            c.close()
+        out.append((got, closed))
     (kb, kc), (rb, rc) = out
     if kb == rb and kc == rc:
         return None

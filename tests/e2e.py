@@ -1335,6 +1335,38 @@ def test_auth_noauth_every_kind():
 
 
 @test()
+def test_auth_unauthenticated_limits():
+    """Redis 7.0: a client that must still AUTH is closed after more than 10 arguments
+    in a multibulk header or a bulk over 16 KiB (its own error first); at the limit,
+    inline, and once authenticated (also in the same read as its AUTH) it is served."""
+    kv = start_kv('unauth', ['--requirepass', 'pw', '--maxmemory', '16mb'])
+    P = kv.port
+    unauth_mb = error('ERR Protocol error: unauthenticated multibulk length')
+    unauth_bulk = error('ERR Protocol error: unauthenticated bulk length')
+    c = Conn(P)
+    c.send(b'*11\r\n')
+    check_eq('11 arguments before AUTH: error, close', c.recv_until_close(), (unauth_mb, True))
+    c = Conn(P)
+    c.send(b'*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$16385\r\n')
+    check_eq('a 16385-byte bulk before AUTH: error, close', c.recv_until_close(),
+             (unauth_bulk, True))
+    c = Conn(P)
+    check_eq('10 arguments before AUTH: NOAUTH', c.call(*(['SET', 'k', 'v'] + ['NX'] * 7)),
+             NOAUTH)
+    check_eq('a 16384-byte bulk before AUTH: NOAUTH', c.call('ECHO', 'e' * 16384), NOAUTH)
+    c.send(b'SET k ' + b'x ' * 29 + b'\r\n')
+    check_eq('an inline line of 31 words before AUTH: NOAUTH', c.replies(1), [NOAUTH])
+    c.send(enc('AUTH', 'pw') + enc(*(['ECHO', 'y'] + ['z'] * 9)) + enc('ECHO', 'e' * 20000))
+    check_eq('AUTH then 11 arguments and a 20000-byte bulk in one read', c.replies(3),
+             [OK, error("ERR wrong number of arguments for 'echo' command"), bulk('e' * 20000)])
+    c.send(enc('RESET') + b'*11\r\n')
+    check_eq('RESET: unauthenticated again, the limit returns', c.recv_until_close(),
+             (b'+RESET\r\n' + unauth_mb, True))
+    check_eq('kv still serves', Conn(P).call('AUTH', 'pw'), OK)
+    kv.stop()
+
+
+@test()
 def test_resp3_hello_and_nulls():
     c = Conn(ARGS.main_port)
     cid = int(c.call('CLIENT', 'ID')[1:-2])

@@ -115,6 +115,16 @@ for x in 2:resp3_commands 18:noauth_replies 6:remote_denied; do
     fi
 done
 
+# Issue 20 part C (sim_unauth.c, sim_hostile.c act_unauth): with requirepass,
+#   22 --hostile=unauth: unauthenticated floods closed with Redis's "unauthenticated
+#       multibulk/bulk length" errors, and an oversize fault of a well-behaved client
+#       before its AUTH (which then gets that error, not a silent close)
+#   24: AUTH queued in MULTI, run by EXEC (+OK, WRONGPASS inside EXEC's array)
+#   141779002 --hostile: the other acts AUTH first (the inline act's exact frame)
+run_seed 22 --hostile=unauth
+run_seed 24
+run_seed 141779002 --hostile
+
 # Crowds (96+ clients): the server's io batch plan (activity.h kv_batch_plan) leaves
 # 0 there, so its path runs under faults; seed 2's largest hint with one recv per
 # read is exactly 16 (15 before INFO gained large_buffer_stall_disconnections and
