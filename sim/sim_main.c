@@ -716,8 +716,9 @@ static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
                     "                   [--no-edge-multi] [--no-newer] [--no-session]\n"
                     "                   [--hostile[=KIND,..] | --no-hostile]\n"
-                    "                   [--canary[=model|stall]] [--stats]\n"
-                    "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]\n");
+                    "                   [--canary[=model|stall]] [--stats] [--types=hash,set]\n"
+                    "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]"
+                    " [--types=hash,set]\n");
     return 2;
 }
 
