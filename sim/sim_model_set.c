@@ -390,7 +390,9 @@ static enum setop op_of(struct kv_slice name) {
 }
 
 /* SINTER SUNION SDIFF. */
-static void cmd_setop(struct mctx *c) { generic(c, c->argv + 1, c->argc - 1, op_of(c->argv[0]), NULL); }
+static void cmd_setop(struct mctx *c) {
+    generic(c, c->argv + 1, c->argc - 1, op_of(c->argv[0]), NULL);
+}
 
 /* SINTERSTORE SUNIONSTORE SDIFFSTORE. */
 static void cmd_setop_store(struct mctx *c) {

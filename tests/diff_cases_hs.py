@@ -75,7 +75,8 @@ CASES = {
         "HINCRBYFLOAT h huge 1e4932", "HINCRBYFLOAT h huge 1e4932",
         "HINCRBYFLOAT h neg -1e4932", "HINCRBYFLOAT h neg -1e4932", "HSET h e 1e400",
         "HINCRBYFLOAT h e 1", "HINCRBYFLOAT h z 0", "HINCRBYFLOAT h z -0.0",
-        "HINCRBYFLOAT h m 1.5e-4940", ('pairs', "HGETALL h"), "HINCRBYFLOAT nokey f inf", "EXISTS nokey"],
+        "HINCRBYFLOAT h m 1.5e-4940", ('pairs', "HGETALL h"), "HINCRBYFLOAT nokey f inf",
+        "EXISTS nokey"],
     'hash-randfield': [
         "HRANDFIELD nokey", "HRANDFIELD nokey 3", "HRANDFIELD nokey -3 WITHVALUES",
         "HSET one f v", "HRANDFIELD one", "HRANDFIELD one 1", "HRANDFIELD one -3",
@@ -116,7 +117,8 @@ CASES = {
         "CONFIG SET hash-max-listpack-entries 512"],
     'hash-config-thresholds': [
         "CONFIG SET hash-max-listpack-entries 2", "CONFIG SET hash-max-listpack-value 4",
-        "CONFIG GET hash-max-listpack-entries", "CONFIG GET hash-max-listpack-value", "HSET a f1 1 f2 2", "OBJECT ENCODING a",
+        "CONFIG GET hash-max-listpack-entries", "CONFIG GET hash-max-listpack-value",
+        "HSET a f1 1 f2 2", "OBJECT ENCODING a",
         "HSET a f3 3", "OBJECT ENCODING a", "HSET b f1 1 f1 2 f1 3", "OBJECT ENCODING b",
         "HSET c f 1234", "OBJECT ENCODING c", "HSET d f 12345", "OBJECT ENCODING d",
         "CONFIG SET hash-max-listpack-entries 0", "HSET z f v", "OBJECT ENCODING z",
@@ -143,7 +145,8 @@ CASES = {
     # intset -> hashtable: one past set-max-intset-entries, on a non-integer member and
     # on integers only in string2ll's strict form.
     'set-encoding': [
-        "CONFIG GET set-max-intset-entries", _sadd('at', range(INTSET_ENTRIES)), "OBJECT ENCODING at", "SCARD at",
+        "CONFIG GET set-max-intset-entries", _sadd('at', range(INTSET_ENTRIES)),
+        "OBJECT ENCODING at", "SCARD at",
         "SMEMBERS at", _sadd('past', range(INTSET_ENTRIES + 1)), "OBJECT ENCODING past",
         "SCARD past", ('sorted', "SMEMBERS past"), "SREM past 0 1 2", "OBJECT ENCODING past",
         _sadd('grow', range(INTSET_ENTRIES)), "SADD grow 99999", "OBJECT ENCODING grow",
