@@ -132,6 +132,22 @@ TEST(random_replies_checked_for_what_is_certain) {
     sim_model_destroy(m);
 }
 
+/* SPOP that leaves at most a fifth of what it took rebuilds the rest from scratch (an
+ * intset again if it fits); otherwise the set keeps its encoding (redis-server 7.0.15,
+ * set-max-intset-entries 4: 10 members, SPOP 9 -> intset; SPOP 5 -> hashtable). */
+TEST(spop_rebuilds_a_small_rest) {
+    struct sim_model *m = model();
+    CHECK(run(m, "SADD s 1 2 3 4 5 6 7", ":7\r\n"));
+    CHECK(run(m, "OBJECT ENCODING s", "$9\r\nhashtable\r\n"));
+    CHECK(run(m, "SPOP s 6", "*6\r\n$1\r\n7\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n4\r\n$1\r\n5\r\n"
+                             "$1\r\n6\r\n"));
+    CHECK(run(m, "OBJECT ENCODING s", "$6\r\nintset\r\n"));
+    CHECK(run(m, "SADD t 1 2 3 4 5 6 7", ":7\r\n"));
+    CHECK(run(m, "SPOP t 4", "*4\r\n$1\r\n7\r\n$1\r\n1\r\n$1\r\n3\r\n$1\r\n4\r\n"));
+    CHECK(run(m, "OBJECT ENCODING t", "$9\r\nhashtable\r\n"));
+    sim_model_destroy(m);
+}
+
 TEST(resp3_forms) {
     struct sim_model *m = model();
     CHECK(run(m, "HELLO 3",
@@ -159,6 +175,7 @@ int main(void) {
     RUN(hash_incr_errors);
     RUN(set_intset_order_and_conversion);
     RUN(random_replies_checked_for_what_is_certain);
+    RUN(spop_rebuilds_a_small_rest);
     RUN(resp3_forms);
     sim_buf_free(&expected);
     TEST_SUMMARY("sim_model_hs");

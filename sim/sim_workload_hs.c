@@ -64,6 +64,7 @@ static void add_member(const struct sim_workload *w, struct kv_prng *p, struct s
 static void add_count(struct kv_prng *p, struct sim_req *r, bool negative) {
     static const char *const odd[] = {"x", "", "1.5", "9223372036854775807"};
     if (kv_prng_chance(p, 1, 20)) sim_req_add_str(r, odd[kv_prng_below(p, KV_ARRAY_LEN(odd))]);
+    else if (kv_prng_chance(p, 1, 8)) sim_req_add_int(r, 8 + (int64_t)kv_prng_below(p, 23));
     else sim_req_add_int(r, (int64_t)kv_prng_below(p, 8) - (negative ? 7 : 0));
 }
 
