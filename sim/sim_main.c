@@ -317,6 +317,11 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     w->wl.fill_value_max = (uint32_t)KV_MIN(2 * w->cfg.maxmemory / w->wl.key_count, 4096u);
     /* RESP3, requirepass and remote clients (sim_session.c): a stream of its own. */
     sim_session_draw(w);
+    /* --types=hash,set: the workload and encoding thresholds (sim_types.c), a stream of
+     * their own. Once kv has these options, w->cfg must take the same three values here
+     * (the model reads tk below). */
+    struct sim_types_knobs tk;
+    sim_types_draw(w->seed, &w->wl, &tk);
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);
     kv_server_layout(&w->cfg, &w->layout);
@@ -342,10 +347,6 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
                                    .maxclients = w->cfg.maxclients,
                                    .config = &w->cfg};
     model_eviction_limits(&w->cfg, &lim);
-    /* --types=hash,set: the workload and thresholds (sim_types.c). Once kv has these
-     * options, w->cfg must take the same three values (before kv_server_init). */
-    struct sim_types_knobs tk;
-    sim_types_draw(w->seed, &w->wl, &tk);
     lim.hash_max_listpack_entries = tk.hash_max_listpack_entries;
     lim.hash_max_listpack_value = tk.hash_max_listpack_value;
     lim.set_max_intset_entries = tk.set_max_intset_entries;
