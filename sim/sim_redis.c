@@ -3,7 +3,8 @@
  * against a real redis-server (7.0) on 127.0.0.1:PORT. It sends the seeded
  * workload over one blocking connection (with MULTI/EXEC blocks) and feeds each
  * command and Redis's reply to the model exactly as the engine observer would.
- * A mismatch means the model (the oracle) is wrong, not kv. Test code: heap,
+ * With --types=hash,set it CONFIG SETs the drawn hash/set encoding thresholds first
+ * (sim_types.c). A mismatch means the model (the oracle) is wrong, not kv. Test code: heap,
  * stdio and one socket. The server is FLUSHALLed first: never point it at data
  * you care about.
  */
