@@ -36,6 +36,9 @@ run_seed() {
 #      (and echoes it as sent) and matches globs without case (cmd_server.c; found
 #      once the model's glob was rewritten independently of src/util.c)
 for seed in 1 10 452995056 7000908 7000936 8000754 9200784 8 5 145; do run_seed "$seed"; done
+# Hashes and sets (issue 21, --types=hash,set; sim_types.c): mixed into the workload.
+# Only commands kv has are sent, so these run strings and lists alone until kv has them.
+for seed in 1 2 3 4; do run_seed "$seed" --types=hash,set; done
 # The same seeds with one recv per read and no EXEC padded to the query limit, as
 # they ran when they found their bugs (three seeds in four draw multishot recv, one
 # in two edge MULTIs: sim_main.c world_setup).
