@@ -539,6 +539,25 @@ static void timers_progress(struct sim_net *n) {
     }
 }
 
+/* An accepted connection's addresses, given with its accept completion: the peer
+ * is 127.0.0.1 unless the client asked for a remote one (10.0.0.x: protected mode
+ * refuses it); the local side is 127.0.0.1:6379. */
+static void accepted_addrs(struct sim_net *n, int32_t handle, struct kv_io_peer *peer,
+                           struct kv_io_peer *local) {
+    const struct conn *c = conn_of(n, handle);
+    memset(peer, 0, sizeof(*peer));
+    peer->family = KV_IO_PEER_IPV4;
+    peer->addr[0] = c->remote ? 10 : 127;
+    peer->addr[3] = c->remote ? (uint8_t)(1 + (handle & 0x7f)) : 1;
+    peer->port = (uint16_t)(40000 + (c->serial % 20000));
+    KV_ASSERT(peer->addr[3] != 0);
+    memset(local, 0, sizeof(*local));
+    local->family = KV_IO_PEER_IPV4;
+    local->addr[0] = 127;
+    local->addr[3] = 1;
+    local->port = 6379;
+}
+
 static void deliver(struct sim_net *n) {
     for (uint32_t i = 0; i < n->cq_len; i++) {
         struct cqe e = n->cq[i];
@@ -546,8 +565,15 @@ static void deliver(struct sim_net *n) {
         n->stats.completions++;
         KV_ASSERT(e.bid < 0 || ((uint32_t)e.bid < n->mbuf_count && e.res > 0));
         n->io.data = e.bid >= 0 ? n->mbufs + (uint64_t)e.bid * n->mbuf_size : NULL;
+        struct kv_io_peer peer, local;
+        if (e.accepted >= 0) {
+            accepted_addrs(n, e.res, &peer, &local);
+            n->io.peer = &peer;
+            n->io.local = &local;
+        }
         n->io.complete(n->io.complete_ctx, e.tag, e.res, e.flags);
         n->io.data = NULL;
+        n->io.peer = n->io.local = NULL;
         if (e.bid >= 0) {
             KV_ASSERT(n->mbuf_free_len < n->mbuf_count);
             n->mbuf_free[n->mbuf_free_len++] = (uint32_t)e.bid;
@@ -585,19 +611,6 @@ static uint32_t io_run(void *impl, uint32_t wait_ms, uint32_t batch, uint32_t wi
     return delivered;
 }
 
-/* The peer address: 127.0.0.1 unless the client asked for a remote one. */
-static bool io_peer(void *impl, int32_t handle, struct kv_io_peer *out) {
-    struct sim_net *n = impl;
-    struct conn *c = conn_of(n, handle);
-    memset(out, 0, sizeof(*out));
-    out->family = KV_IO_PEER_IPV4;
-    out->addr[0] = c->remote ? 10 : 127;
-    out->addr[3] = c->remote ? (uint8_t)(1 + (handle & 0x7f)) : 1;
-    out->port = (uint16_t)(40000 + (c->serial % 20000));
-    KV_ASSERT(out->addr[3] != 0);
-    return true;
-}
-
 static const struct kv_io_vtable sim_vtable = {
     .accept = io_accept,
     .listener_close = io_listener_close,
@@ -609,7 +622,6 @@ static const struct kv_io_vtable sim_vtable = {
     .write = io_write,
     .timeout = io_timeout,
     .run = io_run,
-    .peer = io_peer,
 };
 
 /* ---- lifecycle ------------------------------------------------------------------ */

@@ -30,7 +30,12 @@
 #include "sim_model_int.h"
 #include "sim_resp.h"
 
-enum top_rule { TOP_NONE = 0, TOP_MAP = 1, TOP_VERBATIM = 2, TOP_SHAPE = 3 };
+/* TOP_SET: a set (`~`); TOP_PAIRS: a flat array of 2n as n two-element arrays
+ * (HRANDFIELD WITHVALUES); the hash and set commands' rules: sim_model_hash.c.
+ * TOP_SHAPE: MEMORY STATS, LATENCY HISTOGRAM (maps of maps and doubles, see above). */
+enum top_rule {
+    TOP_NONE = 0, TOP_MAP = 1, TOP_VERBATIM = 2, TOP_SET = 3, TOP_PAIRS = 4, TOP_SHAPE = 5
+};
 
 /* The line p[pos..) ends at a CRLF: its index (the model's bytes, and replies
  * sim_resp_scan accepted, are whole). */
@@ -60,6 +65,8 @@ static void put_header(struct sim_buf *b, char type, int64_t v) {
 static enum top_rule rule_for(const struct mctx *c) {
     struct kv_slice sub = c->argc >= 2 ? c->argv[1] : (struct kv_slice){NULL, 0};
     if (m_eq_nocase(c->argv[0], "info")) return TOP_VERBATIM;
+    int hs = m_hs_resp3_rule(c);
+    if (hs != 0) return hs == 1 ? TOP_SET : hs == 2 ? TOP_MAP : TOP_PAIRS;
     if (c->argc < 2) return TOP_NONE;
     if (m_eq_nocase(c->argv[0], "config") && m_eq_nocase(sub, "get")) return TOP_MAP;
     if (m_eq_nocase(c->argv[0], "command") && m_eq_nocase(sub, "docs")) return TOP_MAP;
@@ -78,6 +85,7 @@ static enum top_rule rule_for(const struct mctx *c) {
 
 /* RESP2 bytes p[0..n) as RESP3, the top element by `rule`. */
 static void up(const uint8_t *p, uint64_t n, enum top_rule rule, struct sim_buf *out) {
+    uint64_t elem = 0; /* TOP_PAIRS: bulks after the top header */
     for (uint64_t pos = 0, guard = 0; pos < n && guard < n; guard++) {
         uint64_t end = crlf(p, n, pos);
         uint8_t type = p[pos];
@@ -90,7 +98,11 @@ static void up(const uint8_t *p, uint64_t n, enum top_rule rule, struct sim_buf 
             KV_ASSERT(v % 2 == 0);
             put_header(out, '%', v / 2);
             pos = end + 2;
+        } else if (type == '*' && top && (rule == TOP_SET || rule == TOP_PAIRS)) {
+            put_header(out, rule == TOP_SET ? '~' : '*', rule == TOP_SET ? v : v / 2);
+            pos = end + 2;
         } else if (type == '$') {
+            if (rule == TOP_PAIRS && !top && elem++ % 2 == 0) sim_buf_put(out, "*2\r\n", 4);
             uint64_t body = end + 2;
             KV_ASSERT(body + (uint64_t)v + 2 <= n);
             bool verbatim = top && rule == TOP_VERBATIM;

@@ -58,7 +58,7 @@ struct kv_option {
                                 sizeof(((struct kv_config *)0)->field), h, f}
 
 static const struct kv_option kv_options[] = {
-    OPT("bind", OPT_BIND, bind_spec, "address to listen on (plus optional -addresses)",
+    OPT("bind", OPT_BIND, bind_spec, "addresses to listen on (up to 16; -addr: optional)",
         WHY_LISTEN),
     OPT("port", OPT_U32, port, "TCP port (0: any free port)", WHY_LISTEN),
     OPT("maxclients", OPT_U32, maxclients, "connection slots; client N+1 gets an error",
@@ -588,12 +588,11 @@ static int set_policy(struct kv_config *c, const char *value, const struct set_c
 }
 
 /*
- * `bind`: up to 16 addresses, a leading '-' marks one optional (skipped by Redis
- * when it cannot be bound). kv listens on one address: the required one (or the
- * first if all are optional); the others are reported unused. Two required
- * addresses are refused: clients of the second would be turned away where Redis
- * would have refused to start. `*` is 0.0.0.0 and `::*` is :: (Redis 7); `localhost`
- * is 127.0.0.1, what Redis 7 binds for it (a name without ':' resolves as IPv4).
+ * `bind`: up to 16 addresses, a leading '-' marks one optional (skipped when it
+ * cannot be bound because it is not on this machine, as Redis skips it). kv listens
+ * on every one (src/io_uring.c); c->bind holds them normalized, the '-' kept: `*` is
+ * 0.0.0.0 and `::*` is :: (Redis 7); `localhost` is 127.0.0.1, what Redis 7 binds
+ * for it (a name without ':' resolves as IPv4). bind_spec keeps them as given.
  */
 static int bind_addr(const char *word, char *out, uint32_t cap) {
     const char *a = word[0] == '-' ? word + 1 : word;
@@ -603,41 +602,48 @@ static int bind_addr(const char *word, char *out, uint32_t cap) {
     uint8_t bin[16];
     if (strlen(a) >= cap || (inet_pton(AF_INET, a, bin) != 1 && inet_pton(AF_INET6, a, bin) != 1))
         return -1;
-    snprintf(out, cap, "%s", a);
+    snprintf(out, cap, "%s%s", word[0] == '-' ? "-" : "", a);
     return 0;
 }
 
+/* One value with spaces ("127.0.0.1 -::1", as --bind or CONFIG SET give it) is
+ * split into words, as Redis splits a multi-argument option given as one. */
+static uint32_t bind_split(char *one, char **words, uint32_t cap) {
+    uint32_t n = 0;
+    KV_ASSERT(one != NULL && cap > 0);
+    for (char *p = strtok(one, " "); p != NULL && n <= cap; p = strtok(NULL, " ")) {
+        if (n == cap) return cap + 1; /* too many */
+        words[n++] = p;
+    }
+    return n;
+}
+
 static int set_bind(struct kv_config *c, uint32_t argc, char **argv, const struct set_ctx *x) {
+    char one[KV_BIND_SPEC_MAX], *words[17];
+    if (argc == 1 && strchr(argv[0], ' ') != NULL && strlen(argv[0]) < sizeof(one)) {
+        snprintf(one, sizeof(one), "%s", argv[0]);
+        argc = bind_split(one, words, 17);
+        argv = words;
+    }
     if (argc < 1 || argc > 16)
         return fail(x->err, x->cap, "%s%s", x->runtime ? "Too many bind addresses specified."
                     : "bind: one to sixteen addresses", "");
-    int32_t chosen = -1;
-    char addr[64];
+    char spec[KV_BIND_SPEC_MAX], list[KV_BIND_SPEC_MAX], addr[64];
+    uint32_t n = 0, m = 0;
     for (uint32_t i = 0; i < argc; i++) {
         if (bind_addr(argv[i], addr, sizeof(addr)) != 0)
             return fail(x->err, x->cap, "bind: '%s' is not an IP address (kv takes addresses, "
                         "*, ::* and localhost)%s", argv[i], "");
-        if (argv[i][0] == '-') continue;
-        if (chosen >= 0)
-            return fail(x->err, x->cap, "bind: kv listens on one address: '%s' and '%s' are "
-                        "both required (mark extra ones optional with '-')",
-                        argv[chosen], argv[i]);
-        chosen = (int32_t)i;
-    }
-    if (chosen < 0) chosen = 0;
-    char spec[KV_BIND_SPEC_MAX];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < argc; i++) {
         int w = snprintf(spec + n, sizeof(spec) - n, "%s%s", i ? " " : "", argv[i]);
-        if (w < 0 || (uint32_t)w >= sizeof(spec) - n)
+        int v = snprintf(list + m, sizeof(list) - m, "%s%s", i ? " " : "", addr);
+        if (w < 0 || (uint32_t)w >= sizeof(spec) - n || v < 0 ||
+            (uint32_t)v >= sizeof(list) - m)
             return fail(x->err, x->cap, "bind: %s%s", "too long", "");
         n += (uint32_t)w;
-        if (i != (uint32_t)chosen)
-            warn(x, "bind: kv listens on one address (%s); '%s' is not used",
-                 argv[chosen], argv[i]);
+        m += (uint32_t)v;
     }
-    KV_ASSERT(bind_addr(argv[chosen], addr, sizeof(addr)) == 0);
-    snprintf(c->bind, sizeof(c->bind), "%s", addr);
+    KV_ASSERT(n < sizeof(spec) && m < sizeof(list));
+    memcpy(c->bind, list, m + 1);
     memcpy(c->bind_spec, spec, n + 1);
     return 0;
 }

@@ -425,17 +425,18 @@ TEST(bind_addresses) {
     struct warnings w;
     char err[256] = "";
     CHECK(parse(&c, "bind 127.0.0.1 -::1\n", &w, err) == 0);
-    CHECK(strcmp(c.bind, "127.0.0.1") == 0 && strcmp(c.bind_spec, "127.0.0.1 -::1") == 0);
-    CHECK(w.count == 1);
-    CHECK_STR(w.last, strlen(w.last), "config:1: bind: kv listens on one address (127.0.0.1); "
-              "'-::1' is not used");
+    CHECK(strcmp(c.bind, "127.0.0.1 -::1") == 0 && strcmp(c.bind_spec, "127.0.0.1 -::1") == 0);
+    CHECK(w.count == 0);
     CHECK(parse(&c, "bind localhost\n", &w, err) == 0 && strcmp(c.bind, "127.0.0.1") == 0);
     CHECK(strcmp(c.bind_spec, "localhost") == 0 && w.count == 0);
-    CHECK(parse(&c, "bind * -::*\n", &w, err) == 0 && strcmp(c.bind, "0.0.0.0") == 0);
-    CHECK(parse(&c, "bind -::1 -127.0.0.1\n", &w, err) == 0 && strcmp(c.bind, "::1") == 0);
-    CHECK(parse(&c, "bind 127.0.0.1 ::1\n", &w, err) != 0);
-    CHECK_STR(err, strlen(err), "config:1: bind: kv listens on one address: '127.0.0.1' and "
-              "'::1' are both required (mark extra ones optional with '-')");
+    CHECK(parse(&c, "bind * -::*\n", &w, err) == 0 && strcmp(c.bind, "0.0.0.0 -::") == 0);
+    CHECK(parse(&c, "bind -::1 -127.0.0.1\n", &w, err) == 0);
+    CHECK(strcmp(c.bind, "-::1 -127.0.0.1") == 0);
+    CHECK(parse(&c, "bind 127.0.0.1 ::1\n", &w, err) == 0 && strcmp(c.bind, "127.0.0.1 ::1") == 0);
+    char *one[] = {"kv", "--bind", "127.0.0.1  -127.0.0.2"};
+    kv_config_defaults(&c);
+    CHECK(kv_config_parse_args(&c, 3, one, 1, err, sizeof(err)) == 0);
+    CHECK(strcmp(c.bind, "127.0.0.1 -127.0.0.2") == 0);
     CHECK(parse(&c, "bind redis.example\n", &w, err) != 0);
     CHECK_STR(err, strlen(err), "config:1: bind: 'redis.example' is not an IP address (kv "
               "takes addresses, *, ::* and localhost)");

@@ -622,8 +622,8 @@ static void observe(struct kv_engine *e, const struct kv_cmd_ctx *ctx, uint32_t 
  * SLOWLOG (Redis's slowlogPushCurrentCommand): a command that ran at least
  * slowlog-log-slower-than µs, EXEC excepted (Redis flags it skip_slowlog; its queued
  * commands are logged one by one). AUTH's and HELLO AUTH's secrets are logged as
- * "(redacted)", as Redis 7.0 does. The client's address: "" until the engine can
- * ask the server for it (h-client's connection interface).
+ * "(redacted)", as Redis 7.0 does. The client's address and name as CLIENT LIST
+ * shows them ("" without the server's connection interface: unit tests, fuzzers).
  */
 static void slowlog_note(struct kv_engine *e, const struct kv_cmd *cmd,
                          const struct kv_cmd_ctx *ctx, uint64_t ns) {
@@ -641,7 +641,10 @@ static void slowlog_note(struct kv_engine *e, const struct kv_cmd *cmd,
         if (hello && i >= 2 && kv_opt_eq_nocase(ctx->argv[i - 1], "auth")) argv[i] = redacted;
         if (hello && i >= 3 && kv_opt_eq_nocase(ctx->argv[i - 2], "auth")) argv[i] = redacted;
     }
-    struct kv_slice peer = {(const uint8_t *)"", 0};
+    char addr[KV_CLIENT_ADDR_MAX] = "";
+    if (e->clients != NULL && e->clients->addr_of != NULL)
+        e->clients->addr_of(e->clients->ctx, ctx->session, addr);
+    struct kv_slice peer = {(const uint8_t *)addr, (uint32_t)strlen(addr)};
     struct kv_slice name = {(const uint8_t *)ctx->session->name, ctx->session->name_len};
     kv_slowlog_push(&e->slowlog, ctx->argc, argv, ctx->now_ms / 1000, us, peer, name);
 }

@@ -3,8 +3,10 @@
  * The only file in kv that includes liburing or touches sockets.
  *
  * Memory: everything lives in the caller's struct kv_io_uring: the ring (mapped by
- * the kernel during init), the listener fd, and KV_IO_URING_TIMESPECS_MAX timespecs
- * that queued timeouts point at until they are submitted; the multishot recv
+ * the kernel during init), the listener fds (one per `bind` address, at most
+ * KV_IO_URING_LISTENERS_MAX), the address buffers of the pending accepts, and
+ * KV_IO_URING_TIMESPECS_MAX timespecs that queued timeouts point at until they are
+ * submitted; the multishot recv
  * buffers and their ring are the caller's too (recv_multi_setup, from kv's arena).
  * Nothing is allocated after init; the liburing calls used after init (get_sqe,
  * submit, submit_and_get_events, submit_and_wait_timeout, for_each_cqe,
@@ -13,6 +15,12 @@
  * Invariants:
  * - user_data is exactly the caller's tag. Internal operations use tags whose op
  *   byte is 0 (callers never use it); their CQEs are checked here, never delivered.
+ *   Accepts are the exception: the caller's one multishot accept is up to
+ *   KV_IO_URING_ACCEPTS_PER single-shot accepts per listener, each with an internal
+ *   tag naming its slot and its own address buffer (the peer's address comes with
+ *   the connection: a registered file has no descriptor for getpeername); their
+ *   completions are delivered with the caller's accept tag, KV_IO_F_MORE while
+ *   any slot is still pending.
  * - Queue functions only fill SQEs. When the SQ (or the timespec array) is full they
  *   submit the batch and retry; they never drop an op and never run a callback.
  * - A timespec slot is reused only once every queued SQE has been consumed by the
@@ -43,6 +51,11 @@
 #define KV_IO_URING_TAG_LISTEN_CANCEL ((uint64_t)2 << 32)
 #define KV_IO_URING_TAG_LISTEN_CLOSE ((uint64_t)3 << 32)
 #define KV_IO_URING_TAG_PROBE ((uint64_t)4 << 32)
+/* Accept slot i's SQE: the slot field is 0x100 + i (i < 256). */
+#define KV_IO_URING_TAG_ACCEPT(i) (((uint64_t)0x100u + (i)) << 32)
+#define KV_IO_URING_TAG_IS_ACCEPT(tag) (((tag) >> 40) == 1u)
+#define KV_IO_URING_ACCEPT_SLOTS (KV_IO_URING_LISTENERS_MAX * KV_IO_URING_ACCEPTS_PER)
+_Static_assert(KV_IO_URING_ACCEPT_SLOTS <= 256, "accept slots fit the internal tag");
 #define KV_IO_URING_BGID 0 /* the one provided-buffer group */
 /* The multishot limit probe (uring_probe_limit): bytes sent, limit asked. */
 #define KV_IO_URING_PROBE_SENT 16u
@@ -101,18 +114,32 @@ static struct io_uring_sqe *uring_sqe(struct kv_io_uring *u) {
     return sqe;
 }
 
+/* Queues slot i's single-shot accept on its listener. */
+static void uring_accept_slot(struct kv_io_uring *u, uint32_t i) {
+    KV_ASSERT(i < u->listeners_count * KV_IO_URING_ACCEPTS_PER && !u->accepts[i].pending);
+    KV_ASSERT(u->listener == KV_IO_URING_LISTENER_OPEN);
+    struct kv_io_uring_accept *a = &u->accepts[i];
+    int fd = u->listen_fds[i / KV_IO_URING_ACCEPTS_PER];
+    uring_reserve(u, 1, false);
+    struct io_uring_sqe *sqe = uring_sqe(u);
+    a->len = sizeof(a->addr);
+    if (u->fixed_files) {
+        io_uring_prep_accept_direct(sqe, fd, &a->addr.sa, &a->len, 0,
+                                    IORING_FILE_INDEX_ALLOC - 1);
+    } else {
+        io_uring_prep_accept(sqe, fd, &a->addr.sa, &a->len, SOCK_CLOEXEC);
+    }
+    io_uring_sqe_set_data64(sqe, KV_IO_URING_TAG_ACCEPT(i));
+    a->pending = true;
+    u->accepts_pending++;
+}
+
 static void uring_accept(void *impl, uint64_t tag) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(kv_io_tag_op(tag) != 0);
     KV_ASSERT(u->listener == KV_IO_URING_LISTENER_OPEN && !u->accept_armed);
-    uring_reserve(u, 1, false);
-    struct io_uring_sqe *sqe = uring_sqe(u);
-    if (u->fixed_files) {
-        io_uring_prep_multishot_accept_direct(sqe, u->listen_fd, NULL, NULL, 0);
-    } else {
-        io_uring_prep_multishot_accept(sqe, u->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    }
-    io_uring_sqe_set_data64(sqe, tag);
+    for (uint32_t i = 0; i < u->listeners_count * KV_IO_URING_ACCEPTS_PER; i++)
+        if (!u->accepts[i].pending) uring_accept_slot(u, i);
     u->accept_armed = true;
     u->accept_tag = tag;
 }
@@ -141,9 +168,13 @@ static void uring_cancel_close(struct kv_io_uring *u, int32_t fd, bool fixed,
 static void uring_listener_close(void *impl) {
     struct kv_io_uring *u = impl;
     KV_ASSERT(u->listener == KV_IO_URING_LISTENER_OPEN);
-    KV_ASSERT(u->listen_fd >= 0);
-    uring_cancel_close(u, u->listen_fd, false, KV_IO_URING_TAG_LISTEN_CANCEL,
-                             KV_IO_URING_TAG_LISTEN_CLOSE);
+    KV_ASSERT(u->listeners_count >= 1 && u->listeners_closing == 0);
+    for (uint32_t i = 0; i < u->listeners_count; i++) {
+        KV_ASSERT(u->listen_fds[i] >= 0);
+        uring_cancel_close(u, u->listen_fds[i], false, KV_IO_URING_TAG_LISTEN_CANCEL,
+                           KV_IO_URING_TAG_LISTEN_CLOSE);
+    }
+    u->listeners_closing = u->listeners_count;
     u->listener = KV_IO_URING_LISTENER_CLOSING;
 }
 
@@ -235,7 +266,7 @@ static void uring_buf_give(struct kv_io_uring *u, uint32_t bid) {
 
 static void uring_close(void *impl, int32_t handle, uint64_t tag) {
     struct kv_io_uring *u = impl;
-    KV_ASSERT(handle >= 0 && (u->fixed_files || handle != u->listen_fd));
+    KV_ASSERT(handle >= 0 && (u->fixed_files || handle != u->listen_fds[0]));
     KV_ASSERT(kv_io_tag_op(tag) != 0);
     uring_cancel_close(u, handle, u->fixed_files, KV_IO_URING_TAG_CONN_CANCEL, tag);
 }
@@ -282,9 +313,10 @@ static void uring_internal(struct kv_io_uring *u, uint64_t tag, int32_t res) {
         break;
     case KV_IO_URING_TAG_LISTEN_CLOSE:
         KV_ASSERT(res == 0 && "io_uring: close of the listener failed");
-        KV_ASSERT(u->listener == KV_IO_URING_LISTENER_CLOSING);
+        KV_ASSERT(u->listener == KV_IO_URING_LISTENER_CLOSING && u->listeners_closing > 0);
+        if (--u->listeners_closing > 0) break;
         u->listener = KV_IO_URING_LISTENER_CLOSED;
-        u->listen_fd = -1;
+        for (uint32_t i = 0; i < u->listeners_count; i++) u->listen_fds[i] = -1;
         break;
     default:
         KV_ASSERT(tag != LIBURING_UDATA_TIMEOUT && "io_uring: liburing-internal timeout");
@@ -292,17 +324,83 @@ static void uring_internal(struct kv_io_uring *u, uint64_t tag, int32_t res) {
     }
 }
 
-static void uring_accepted(struct kv_io_uring *u, uint64_t tag, int32_t res,
-                                 uint32_t cqe_flags) {
-    KV_ASSERT(u->accept_armed && tag == u->accept_tag);
-    if (!(cqe_flags & IORING_CQE_F_MORE)) u->accept_armed = false;
-    /* A registered file has no descriptor; it inherited the listener's TCP_NODELAY. */
-    if (res < 0 || u->fixed_files) return;
-    int one = 1;
-    if (setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
-        u->counters.nodelay_failed++; /* harmless: the connection works, only slower */
+/* A socket address as the io reports it. */
+static void uring_addr_of(const struct sockaddr *sa, socklen_t len, struct kv_io_peer *out) {
+    KV_ASSERT(sa != NULL && out != NULL);
+    memset(out, 0, sizeof(*out));
+    if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        out->family = KV_IO_PEER_IPV4;
+        memcpy(out->addr, &in->sin_addr, 4);
+        out->port = ntohs(in->sin_port);
+    } else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        out->family = KV_IO_PEER_IPV6;
+        memcpy(out->addr, &in6->sin6_addr, 16);
+        out->port = ntohs(in6->sin6_port);
+    } else {
+        out->family = KV_IO_PEER_UNIX;
     }
-    KV_ASSERT(u->accept_armed == ((cqe_flags & IORING_CQE_F_MORE) != 0));
+    KV_ASSERT(out->family != KV_IO_PEER_IPV4 || len >= sizeof(struct sockaddr_in));
+}
+
+/* Whether a slot whose accept failed with res tries again at once: not when the
+ * next try would fail alike (out of descriptors or memory: the caller re-arms on
+ * its next tick) or the listener is going. */
+static bool uring_accept_again(const struct kv_io_uring *u, int32_t res) {
+    if (!u->accept_armed || u->listener != KV_IO_URING_LISTENER_OPEN) return false;
+    return res >= 0 || res == -ECONNABORTED || res == -EINTR || res == -EAGAIN ||
+           res == -EPROTO || res == -EPERM || res == -ETIMEDOUT;
+}
+
+/* A connection's addresses: the peer from its accept's buffer; the local one is
+ * the listener's, or getsockname's when that is a wildcard (a plain descriptor
+ * only). False for local: unknown. */
+static bool uring_accepted_addrs(struct kv_io_uring *u, uint32_t i, int32_t fd) {
+    const struct kv_io_uring_accept *a = &u->accepts[i];
+    uint32_t l = i / KV_IO_URING_ACCEPTS_PER;
+    KV_ASSERT(l < u->listeners_count && fd >= 0);
+    uring_addr_of(&a->addr.sa, a->len, &u->accepted_peer);
+    u->accepted_local = u->listen_addrs[l];
+    if (!u->listen_any[l]) return true;
+    if (u->fixed_files) return false;
+    struct sockaddr_storage sa;
+    socklen_t len = sizeof(sa);
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) != 0) return false;
+    uring_addr_of((const struct sockaddr *)&sa, len, &u->accepted_local);
+    return true;
+}
+
+/* Slot i's accept completed: re-queue it, then deliver the connection (or error)
+ * with the caller's tag, KV_IO_F_MORE while some slot is still pending. */
+static uint32_t uring_accept_done(struct kv_io_uring *u, uint32_t i, int32_t res,
+                                  bool deliver) {
+    KV_ASSERT(i < KV_IO_URING_ACCEPT_SLOTS && u->accepts[i].pending);
+    KV_ASSERT(u->accepts_pending > 0);
+    u->accepts[i].pending = false;
+    u->accepts_pending--;
+    if (!deliver) {
+        /* deinit: nobody will own a connection accepted now. */
+        if (res >= 0 && !u->fixed_files) close(res); /* else: exit closes it */
+        u->counters.dropped_at_deinit++;
+        return 0;
+    }
+    bool local = false;
+    if (res >= 0) {
+        local = uring_accepted_addrs(u, i, res);
+        int one = 1; /* a registered file inherited the listener's TCP_NODELAY */
+        if (!u->fixed_files && setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+            u->counters.nodelay_failed++; /* harmless: the connection works, only slower */
+    }
+    if (uring_accept_again(u, res)) uring_accept_slot(u, i);
+    if (u->accepts_pending == 0) u->accept_armed = false;
+    u->io->peer = res >= 0 ? &u->accepted_peer : NULL;
+    u->io->local = res >= 0 && local ? &u->accepted_local : NULL;
+    u->io->complete(u->io->complete_ctx, u->accept_tag, res,
+                    u->accept_armed ? KV_IO_F_MORE : 0u);
+    u->io->peer = u->io->local = NULL;
+    u->counters.completions++;
+    return 1;
 }
 
 /* Handles one CQE; returns 1 when it was delivered to the caller. */
@@ -310,15 +408,13 @@ static uint32_t uring_dispatch(struct kv_io_uring *u, const struct io_uring_cqe 
                                      bool deliver) {
     uint64_t tag = cqe->user_data;
     int32_t res = cqe->res;
+    if (KV_IO_URING_TAG_IS_ACCEPT(tag))
+        return uring_accept_done(u, kv_io_tag_slot(tag) - 0x100u, res, deliver);
     if (kv_io_tag_op(tag) == 0) {
         uring_internal(u, tag, res);
         return 0;
     }
-    bool is_accept = u->accept_armed && tag == u->accept_tag;
-    if (is_accept) uring_accepted(u, tag, res, cqe->flags);
     if (!deliver) {
-        /* deinit: nobody will own a connection accepted now. */
-        if (is_accept && res >= 0 && !u->fixed_files) close(res); /* else: exit closes it */
         u->counters.dropped_at_deinit++;
         return 0;
     }
@@ -525,49 +621,6 @@ static bool uring_recv_multi_setup(void *impl, uint8_t *ring, uint8_t *bufs,
     return u->recv_multi;
 }
 
-/* A socket address as the io reports it. */
-static void uring_addr_of(const struct sockaddr_storage *sa, struct kv_io_peer *out) {
-    KV_ASSERT(sa != NULL && out != NULL);
-    if (sa->ss_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-        out->family = KV_IO_PEER_IPV4;
-        memcpy(out->addr, &in->sin_addr, 4);
-        out->port = ntohs(in->sin_port);
-    } else if (sa->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-        out->family = KV_IO_PEER_IPV6;
-        memcpy(out->addr, &in6->sin6_addr, 16);
-        out->port = ntohs(in6->sin6_port);
-    } else {
-        out->family = KV_IO_PEER_UNIX;
-    }
-}
-
-/* getpeername (or getsockname) on the connection's descriptor; a registered file
- * has none. */
-static bool uring_name(struct kv_io_uring *u, int32_t handle, bool local,
-                       struct kv_io_peer *out) {
-    KV_ASSERT(handle >= 0 && out != NULL);
-    if (u->fixed_files) return false;
-    struct sockaddr_storage sa;
-    socklen_t len = sizeof(sa);
-    memset(out, 0, sizeof(*out));
-    int rc = local ? getsockname(handle, (struct sockaddr *)&sa, &len)
-                   : getpeername(handle, (struct sockaddr *)&sa, &len);
-    if (rc != 0) return false;
-    KV_ASSERT(len <= sizeof(sa));
-    uring_addr_of(&sa, out);
-    return true;
-}
-
-static bool uring_peer(void *impl, int32_t handle, struct kv_io_peer *out) {
-    return uring_name(impl, handle, false, out);
-}
-
-static bool uring_local(void *impl, int32_t handle, struct kv_io_peer *out) {
-    return uring_name(impl, handle, true, out);
-}
-
 static const struct kv_io_vtable kv_io_uring_vtable = {
     .accept = uring_accept,
     .listener_close = uring_listener_close,
@@ -579,8 +632,6 @@ static const struct kv_io_vtable kv_io_uring_vtable = {
     .write = uring_write,
     .timeout = uring_timeout,
     .run = uring_run,
-    .peer = uring_peer,
-    .local = uring_local,
 };
 
 /* Fills ss from "a.b.c.d", an IPv6 literal, or "*" (any IPv4 address). */
@@ -612,24 +663,28 @@ static bool uring_addr_parse(const char *bind_addr, uint16_t port,
     return false;
 }
 
-static uint16_t uring_bound_port(int fd) {
+/* The address fd is bound to; its port, 0 when getsockname fails. */
+static uint16_t uring_bound(int fd, struct kv_io_peer *out) {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    KV_ASSERT(fd >= 0);
+    KV_ASSERT(fd >= 0 && out != NULL);
+    memset(out, 0, sizeof(*out));
     if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0) return 0;
-    if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    KV_ASSERT(ss.ss_family == AF_INET6);
-    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    KV_ASSERT(ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
+    uring_addr_of((const struct sockaddr *)&ss, len, out);
+    return out->port;
 }
 
-/* socket + SO_REUSEADDR + bind + listen; returns the fd or -1 with err filled. */
-static int uring_listen(const char *bind_addr, uint32_t port, uint16_t *port_out,
-                              char *err, uint32_t err_cap) {
+/* socket + SO_REUSEADDR + bind + listen on listener slot l; 0, or -errno with err
+ * filled (-EINVAL: not an address). */
+static int uring_listen(struct kv_io_uring *u, uint32_t l, const char *bind_addr,
+                        uint32_t port, char *err, uint32_t err_cap) {
     struct sockaddr_storage ss;
     socklen_t ss_len = 0;
+    KV_ASSERT(l < KV_IO_URING_LISTENERS_MAX);
     if (port > 65535u || !uring_addr_parse(bind_addr, (uint16_t)port, &ss, &ss_len)) {
         snprintf(err, err_cap, "invalid listen address %s:%u", bind_addr, port);
-        return -1;
+        return -EINVAL;
     }
     const char *step = "socket";
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -639,14 +694,23 @@ static int uring_listen(const char *bind_addr, uint32_t port, uint16_t *port_out
         /* TCP_NODELAY on the listener: accepted sockets inherit it (Linux). Best
          * effort here; a plain accept sets it again on each socket. */
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        /* An IPv6 listener takes IPv6 only, so `bind * ::*` binds both (Redis). */
+        if (ss.ss_family == AF_INET6)
+            (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
         if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0) {
             step = "bind";
             if (bind(fd, (struct sockaddr *)&ss, ss_len) == 0) {
                 step = "listen";
                 if (listen(fd, KV_IO_URING_LISTEN_BACKLOG) == 0) {
                     step = "getsockname";
-                    *port_out = uring_bound_port(fd);
-                    if (*port_out != 0) return fd;
+                    struct kv_io_peer *b = &u->listen_addrs[l];
+                    if (uring_bound(fd, b) != 0) {
+                        static const uint8_t zero[16];
+                        u->listen_fds[l] = fd;
+                        u->listen_any[l] = memcmp(b->addr, zero,
+                                                  b->family == KV_IO_PEER_IPV4 ? 4 : 16) == 0;
+                        return 0;
+                    }
                 }
             }
         }
@@ -654,7 +718,63 @@ static int uring_listen(const char *bind_addr, uint32_t port, uint16_t *port_out
     int e = errno;
     snprintf(err, err_cap, "%s %s:%u: %s", step, bind_addr, port, strerror(e));
     if (fd >= 0) close(fd);
-    return -1;
+    return -e;
+}
+
+/* An optional address Redis skips: not on this machine, or its family unsupported. */
+static bool uring_skippable(int e) {
+    return e == EADDRNOTAVAIL || e == EAFNOSUPPORT || e == EPROTONOSUPPORT ||
+           e == ESOCKTNOSUPPORT || e == EPFNOSUPPORT || e == ENOPROTOOPT;
+}
+
+/* One listener per word of spec (see kv_io_uring_init); 0 or -1 with err. */
+static int uring_listen_all(struct kv_io_uring *u, const char *spec, uint32_t port,
+                            char *err, uint32_t err_cap) {
+    KV_ASSERT(u->listeners_count == 0 && err_cap > 0);
+    char word[64], why[256], skipped[256] = "";
+    const char *p = spec;
+    for (uint32_t w = 0; w < KV_IO_URING_LISTENERS_MAX * 2 && *p != 0; w++) {
+        while (*p == ' ') p++;
+        size_t n = strcspn(p, " ");
+        if (n == 0) break;
+        bool optional = p[0] == '-';
+        snprintf(word, sizeof(word), "%.*s", (int)(n - optional), p + optional);
+        p += n;
+        if (u->listeners_count == KV_IO_URING_LISTENERS_MAX) {
+            snprintf(err, err_cap, "more than %u listen addresses", KV_IO_URING_LISTENERS_MAX);
+            return -1;
+        }
+        uint32_t at = u->port != 0 ? u->port : port;
+        int rc = uring_listen(u, u->listeners_count, word, at, why, sizeof(why));
+        if (rc == 0) {
+            if (u->port == 0) u->port = u->listen_addrs[u->listeners_count].port;
+            u->listeners_count++;
+        } else if (optional && uring_skippable(-rc)) {
+            size_t used = strlen(skipped), add = strlen(why);
+            if (used + 2 + add < sizeof(skipped)) { /* else: the first ones are told */
+                if (used > 0) memcpy(skipped + used, "; ", 2);
+                memcpy(skipped + used + (used > 0 ? 2 : 0), why, add + 1);
+            }
+        } else {
+            snprintf(err, err_cap, "%s", why);
+            return -1;
+        }
+    }
+    if (u->listeners_count == 0) {
+        snprintf(err, err_cap, "no address to listen on%s%s", skipped[0] ? ": " : "", skipped);
+        return -1;
+    }
+    snprintf(err, err_cap, "%s", skipped);
+    return 0;
+}
+
+/* Closes the listeners init opened (a failed init, or deinit). */
+static void uring_close_listeners(struct kv_io_uring *u) {
+    KV_ASSERT(u->listeners_count <= KV_IO_URING_LISTENERS_MAX);
+    for (uint32_t i = 0; i < u->listeners_count; i++) {
+        if (u->listen_fds[i] >= 0) close(u->listen_fds[i]);
+        u->listen_fds[i] = -1;
+    }
 }
 
 static uint32_t uring_sq_size(uint32_t conns_max) {
@@ -719,11 +839,13 @@ int kv_io_uring_init(struct kv_io_uring *u, struct kv_io *io, const char *bind_a
     KV_ASSERT(conns_max >= 1 && conns_max <= KV_IO_URING_CONNS_MAX);
     memset(u, 0, sizeof(*u));
     err[0] = '\0';
-    u->listen_fd = uring_listen(bind_addr, port, &u->port, err, err_cap);
-    if (u->listen_fd < 0) return -1;
+    for (uint32_t i = 0; i < KV_IO_URING_LISTENERS_MAX; i++) u->listen_fds[i] = -1;
+    if (uring_listen_all(u, bind_addr, port, err, err_cap) != 0) {
+        uring_close_listeners(u);
+        return -1;
+    }
     if (uring_ring_init(u, conns_max, err, err_cap) != 0) {
-        close(u->listen_fd);
-        u->listen_fd = -1;
+        uring_close_listeners(u);
         return -1;
     }
     u->ring_ready = true;
@@ -764,8 +886,7 @@ void kv_io_uring_deinit(struct kv_io_uring *u) {
     io_uring_queue_exit(&u->ring);
     u->ring_ready = false;
     if (u->listener == KV_IO_URING_LISTENER_OPEN) {
-        close(u->listen_fd);
-        u->listen_fd = -1;
+        uring_close_listeners(u);
         u->listener = KV_IO_URING_LISTENER_CLOSED;
     }
     KV_ASSERT(!u->ring_ready);
@@ -780,6 +901,12 @@ _Static_assert(sizeof(struct kv_io_uring) <= KV_IO_URING_STORAGE, "raise KV_IO_U
 _Static_assert(_Alignof(struct kv_io_uring) <= 64, "the storage is 64-byte aligned");
 
 uint16_t kv_io_uring_port(const struct kv_io_uring *u) { return u->port; }
+uint32_t kv_io_uring_listeners(const struct kv_io_uring *u) { return u->listeners_count; }
+
+struct kv_io_peer kv_io_uring_listener(const struct kv_io_uring *u, uint32_t i) {
+    KV_ASSERT(i < u->listeners_count);
+    return u->listen_addrs[i];
+}
 bool kv_io_uring_fixed(const struct kv_io_uring *u) { return u->fixed_files; }
 bool kv_io_uring_multishot(const struct kv_io_uring *u) { return u->recv_multi; }
 

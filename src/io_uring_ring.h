@@ -7,13 +7,27 @@
 #define KV_IO_URING_RING_H
 
 #include <liburing.h>
+#include <netinet/in.h>
 
 #include "kv/io_uring.h"
 
 enum kv_io_uring_listener {
-    KV_IO_URING_LISTENER_OPEN = 1,    /* listen_fd is ours and open */
-    KV_IO_URING_LISTENER_CLOSING = 2, /* cancel + close queued, close not completed */
-    KV_IO_URING_LISTENER_CLOSED = 3,  /* closed by the ring; listen_fd is -1 */
+    KV_IO_URING_LISTENER_OPEN = 1,    /* listen_fds are ours and open */
+    KV_IO_URING_LISTENER_CLOSING = 2, /* cancel + close queued, closes not all completed */
+    KV_IO_URING_LISTENER_CLOSED = 3,  /* closed by the ring; listen_fds are -1 */
+};
+
+/* One pending single-shot accept and the buffer the kernel writes its peer's
+ * address to (a multishot accept would reuse one buffer for every connection it
+ * accepts before kv reaps them). Slot i accepts on listener i / ACCEPTS_PER. */
+struct kv_io_uring_accept {
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in4;
+        struct sockaddr_in6 in6;
+    } addr;
+    socklen_t len;
+    bool pending;
 };
 
 struct kv_io_uring_counters {
@@ -29,11 +43,21 @@ struct kv_io_uring_counters {
 struct kv_io_uring {
     struct io_uring ring;
     struct kv_io *io; /* the interface this backend fills; complete() is read at run */
-    int listen_fd;
+    /* The listeners, one per address bound (`bind`), all on one port. */
+    int listen_fds[KV_IO_URING_LISTENERS_MAX];
+    struct kv_io_peer listen_addrs[KV_IO_URING_LISTENERS_MAX]; /* as bound (getsockname) */
+    bool listen_any[KV_IO_URING_LISTENERS_MAX]; /* 0.0.0.0 or ::: local address unknown */
+    uint32_t listeners_count;
+    uint32_t listeners_closing; /* closes queued and not completed */
     uint16_t port;    /* the real listening port (resolved when 0 was asked) */
     enum kv_io_uring_listener listener;
     bool ring_ready;
-    bool accept_armed;  /* a multishot accept is pending (last CQE had F_MORE) */
+    bool accept_armed;  /* the caller's accept is armed: some slot is pending */
+    uint32_t accepts_pending; /* slots with an accept in flight */
+    struct kv_io_uring_accept accepts[KV_IO_URING_LISTENERS_MAX * KV_IO_URING_ACCEPTS_PER];
+    /* What io->peer and io->local point at while an accept completion is delivered. */
+    struct kv_io_peer accepted_peer;
+    struct kv_io_peer accepted_local;
     bool fixed_files;   /* connection handles are registered-file indexes */
     uint32_t files_count; /* size of the registered-file table (fixed_files) */
     uint64_t accept_tag;

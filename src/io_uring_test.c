@@ -34,6 +34,8 @@ struct event {
     uint64_t tag;
     int32_t res;
     uint32_t flags;
+    bool has_peer, has_local; /* an accept's kv_io.peer / kv_io.local were set */
+    struct kv_io_peer peer, local;
 };
 
 /* Echo state of one server-side connection, driven from the completion callback. */
@@ -108,7 +110,10 @@ static void on_complete(void *ctx, uint64_t tag, int32_t res, uint32_t flags) {
         t->mdata_len += (uint32_t)res;
     }
     if (t->events_count < EVENTS_MAX) {
-        t->events[t->events_count++] = (struct event){tag, res, flags};
+        struct event *e = &t->events[t->events_count++];
+        *e = (struct event){tag, res, flags, t->io.peer != NULL, t->io.local != NULL, {0}, {0}};
+        if (t->io.peer != NULL) e->peer = *t->io.peer;
+        if (t->io.local != NULL) e->local = *t->io.local;
     }
     echo_step(t, tag, res);
 }
@@ -154,10 +159,11 @@ static bool wait_tag(struct tctx *t, uint64_t tag, struct event *out) {
     return false;
 }
 
-static int client_connect(uint16_t port) {
+/* A non-blocking client connected to ip (host order) : port, or -1. */
+static int client_connect_to(uint32_t ip, uint16_t port) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_addr.s_addr = htonl(ip);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
         if (fd >= 0) close(fd);
         return -1;
@@ -165,6 +171,8 @@ static int client_connect(uint16_t port) {
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     return fd;
 }
+
+static int client_connect(uint16_t port) { return client_connect_to(INADDR_LOOPBACK, port); }
 
 static uint16_t local_port(int fd, bool peer) {
     struct sockaddr_in sa;
@@ -232,9 +240,9 @@ static int32_t recv_nowait_res(struct tctx *t, int32_t h, uint8_t *buf, uint32_t
 TEST(test_init_ephemeral) {
     struct tctx *t = tctx_new(16);
     CHECK(t != NULL);
-    CHECK(t->u.port != 0 && t->u.listen_fd >= 0);
+    CHECK(t->u.port != 0 && t->u.listen_fds[0] >= 0);
     CHECK(t->io.vt != NULL && t->io.impl == &t->u);
-    CHECK(local_port(t->u.listen_fd, false) == t->u.port);
+    CHECK(local_port(t->u.listen_fds[0], false) == t->u.port);
     /* 16*3+2 -> 64 SQEs; CQ 4x that when CQSIZE was accepted, else the kernel's 2x */
     uint32_t cq_factor = (kv_io_uring_setup_flags(&t->u) & IORING_SETUP_CQSIZE) ? 4 : 2;
     CHECK(t->u.sq_entries == 64 && t->u.cq_entries == 64 * cq_factor);
@@ -582,13 +590,16 @@ TEST(test_listener_close) {
     kv_io_run(&t->io, 0, 0, 0);
     kv_io_listener_close(&t->io);
     struct event ev;
-    CHECK(wait_tag(t, acc, &ev));
-    CHECK(ev.res == -ECANCELED);
-    CHECK(ev.flags == 0);
+    /* Each pending accept is cancelled; only the last one ends the caller's accept. */
+    for (uint32_t i = 0; i < KV_IO_URING_ACCEPTS_PER; i++) {
+        CHECK(wait_tag(t, acc, &ev));
+        CHECK(ev.res == -ECANCELED);
+        CHECK(ev.flags == (i + 1 < KV_IO_URING_ACCEPTS_PER ? KV_IO_F_MORE : 0u));
+    }
     for (int i = 0; i < 100 && t->u.listener != KV_IO_URING_LISTENER_CLOSED; i++) {
         kv_io_run(&t->io, 10, 0, 0);
     }
-    CHECK(t->u.listener == KV_IO_URING_LISTENER_CLOSED && t->u.listen_fd == -1);
+    CHECK(t->u.listener == KV_IO_URING_LISTENER_CLOSED && t->u.listen_fds[0] == -1);
     CHECK(!t->u.accept_armed);
     CHECK(client_connect(port) == -1 && errno == ECONNREFUSED);
     CHECK(t->internal_delivered == 0);
@@ -611,6 +622,96 @@ TEST(test_deinit_while_listener_closing) {
     if (rc == 0) kv_io_uring_deinit(u2);
     free(u2);
     CHECK(rc == 0);
+}
+
+static struct tctx *tctx_fixed(uint32_t files);
+
+/* An IPv4 address as the io reports it, for comparisons. */
+static struct kv_io_peer v4_peer(uint32_t ip, uint16_t port) {
+    struct kv_io_peer p;
+    memset(&p, 0, sizeof(p));
+    p.family = KV_IO_PEER_IPV4;
+    uint32_t be = htonl(ip);
+    memcpy(p.addr, &be, 4);
+    p.port = port;
+    return p;
+}
+
+/* Every accept carries its own peer address (the client's getsockname) and the
+ * local one (the listener's): ten clients connect before any is accepted, more
+ * than the pending accepts (KV_IO_URING_ACCEPTS_PER), so one shared address buffer
+ * would repeat or lose ports. Plain descriptors, then registered files. */
+static void accept_addresses(bool fixed) {
+    struct tctx *t = fixed ? tctx_fixed(16) : tctx_new(16);
+    CHECK(t != NULL);
+    if (t == NULL) return;
+    uint64_t acc = kv_io_tag(KV_IO_ACCEPT, 0, 4);
+    kv_io_accept(&t->io, acc);
+    enum { N = 10 };
+    int cfd[N];
+    uint32_t matched = 0;
+    for (int i = 0; i < N; i++) CHECK((cfd[i] = client_connect(t->u.port)) >= 0);
+    for (int i = 0; i < N; i++) {
+        struct event ev;
+        CHECK(wait_tag(t, acc, &ev) && ev.res >= 0 && ev.has_peer && ev.has_local);
+        struct kv_io_peer l = v4_peer(INADDR_LOOPBACK, t->u.port);
+        CHECK_MEM(&ev.local, sizeof(l), &l, sizeof(l));
+        for (int j = 0; j < N; j++) {
+            struct kv_io_peer p = v4_peer(INADDR_LOOPBACK, local_port(cfd[j], false));
+            if (memcmp(&p, &ev.peer, sizeof(p)) == 0) matched |= 1u << j;
+        }
+    }
+    CHECK(matched == (1u << N) - 1); /* each client's own address, once each */
+    CHECK(t->u.accept_armed && t->internal_delivered == 0);
+    tctx_free(t);
+    for (int i = 0; i < N; i++) close(cfd[i]);
+}
+
+TEST(test_accept_addresses) {
+    accept_addresses(false);
+    accept_addresses(true);
+}
+
+/* `bind` with several addresses: one listener each, on one port; an optional one
+ * that is not on this machine is skipped (err says which), a required one fails. */
+TEST(test_listen_many) {
+    struct tctx *t = calloc(1, sizeof(*t));
+    char err[256];
+    int rc = kv_io_uring_init(&t->u, &t->io, "127.0.0.1 -192.0.2.77 127.0.0.2", 0, 16, err,
+                              sizeof(err));
+    CHECK(rc == 0);
+    if (rc != 0) {
+        free(t);
+        return;
+    }
+    printf("skipped: %s\n", err);
+    CHECK(strstr(err, "192.0.2.77") != NULL && strstr(err, "Cannot assign") != NULL);
+    t->io.complete = on_complete;
+    t->io.complete_ctx = t;
+    CHECK(kv_io_uring_listeners(&t->u) == 2);
+    struct kv_io_peer l2 = v4_peer(0x7f000002u, t->u.port);
+    struct kv_io_peer got = kv_io_uring_listener(&t->u, 1);
+    CHECK_MEM(&got, sizeof(got), &l2, sizeof(l2));
+    uint64_t acc = kv_io_tag(KV_IO_ACCEPT, 0, 5);
+    kv_io_accept(&t->io, acc);
+    int c2 = client_connect_to(0x7f000002u, t->u.port);
+    struct event ev;
+    CHECK(c2 >= 0 && wait_tag(t, acc, &ev) && ev.res >= 0 && ev.has_local);
+    CHECK_MEM(&ev.local, sizeof(l2), &l2, sizeof(l2));
+    int c1 = client_connect(t->u.port);
+    CHECK(c1 >= 0 && wait_tag(t, acc, &ev) && ev.res >= 0);
+    CHECK(ev.local.addr[3] == 1 && (ev.flags & KV_IO_F_MORE));
+    struct kv_io_uring *u2 = calloc(1, sizeof(*u2));
+    struct kv_io io2;
+    char err2[256];
+    CHECK(kv_io_uring_init(u2, &io2, "127.0.0.3 192.0.2.77", 0, 4, err2, sizeof(err2)) == -1);
+    CHECK(strncmp(err2, "bind 192.0.2.77:", 16) == 0);
+    CHECK(kv_io_uring_init(u2, &io2, "-192.0.2.77", 0, 4, err2, sizeof(err2)) == -1);
+    CHECK(strncmp(err2, "no address to listen on: bind 192.0.2.77:0: ", 44) == 0);
+    free(u2);
+    close(c1);
+    close(c2);
+    tctx_free(t);
 }
 
 TEST(test_init_errors) {
@@ -669,7 +770,7 @@ TEST(test_fixed_files_echo) {
     CHECK(t != NULL && t->u.fixed_files && t->u.files_count == 4);
     int nodelay = 0;
     socklen_t len = sizeof(nodelay);
-    CHECK(getsockopt(t->u.listen_fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len) == 0);
+    CHECK(getsockopt(t->u.listen_fds[0], IPPROTO_TCP, TCP_NODELAY, &nodelay, &len) == 0);
     CHECK(nodelay == 1); /* accepted sockets inherit it */
     int cfd;
     int32_t h = accept_one(t, &cfd);
@@ -913,5 +1014,7 @@ int main(void) {
     RUN(test_listener_close);
     RUN(test_deinit_while_listener_closing);
     RUN(test_init_errors);
+    RUN(test_accept_addresses);
+    RUN(test_listen_many);
     TEST_SUMMARY("io_uring");
 }

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/random.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -73,16 +74,17 @@ static void raise_nofile(uint32_t maxclients) {
 
 /* Connection handles as registered files when the kernel allows (io_uring.h): a
  * table for every client, the reject slots and connections still closing, within
- * the descriptor limit raise_nofile() set. Not while protected mode applies
- * (protected-mode yes, no requirepass): it needs each peer's address, and a
- * registered file has no descriptor for getpeername (their gain was below what this
- * machine resolves at P=1: BENCHMARKS.md "Registered files"). */
+ * the descriptor limit raise_nofile() set. In every mode: each connection's peer
+ * address (protected mode, CLIENT LIST) comes with its accept, not from its
+ * descriptor (their gain was below what this machine resolves at P=1:
+ * BENCHMARKS.md "Registered files"). */
 static void use_fixed_files(uint32_t maxclients) {
     struct rlimit rl;
     uint64_t want = (uint64_t)maxclients + 256;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
         want = KV_MIN(want, rl.rlim_cur > 64 ? (uint64_t)rl.rlim_cur - 64 : 1);
-    (void)kv_io_uring_use_fixed_files(kv_io_uring_at(&ring_mem), (uint32_t)KV_MIN(want, KV_IO_URING_CONNS_MAX));
+    (void)kv_io_uring_use_fixed_files(kv_io_uring_at(&ring_mem),
+                                      (uint32_t)KV_MIN(want, KV_IO_URING_CONNS_MAX));
 }
 
 static int die(const char *what, const char *msg) {
@@ -226,12 +228,31 @@ static void log_startup(struct kv_log *l) {
     }
 }
 
+/* "127.0.0.1:6379, [::1]:6379": every address listened on. */
+static void listen_names(const struct kv_io_uring *ring, char *out, uint32_t cap) {
+    uint32_t n = 0;
+    KV_ASSERT(cap > 0 && kv_io_uring_listeners(ring) >= 1);
+    out[0] = 0;
+    for (uint32_t i = 0; i < kv_io_uring_listeners(ring) && n < cap; i++) {
+        struct kv_io_peer a = kv_io_uring_listener(ring, i);
+        bool v6 = a.family == KV_IO_PEER_IPV6;
+        char ip[INET6_ADDRSTRLEN] = "?";
+        (void)inet_ntop(v6 ? AF_INET6 : AF_INET, a.addr, ip, sizeof(ip));
+        int w = snprintf(out + n, cap - n, v6 ? "%s[%s]:%u" : "%s%s:%u", i ? ", " : "", ip,
+                         (unsigned)a.port);
+        if (w < 0) break;
+        n += (uint32_t)w;
+    }
+}
+
 static void log_ready(struct kv_log *l) {
     const struct kv_io_uring *ring = kv_io_uring_at(&ring_mem);
+    char names[KV_IO_URING_LISTENERS_MAX * 56];
+    listen_names(ring, names, sizeof(names));
     kv_log(l, KV_LOG_NOTICE,
-           "kv: ready: listening on %s:%u, io_uring %s%s%s, %llu bytes mapped, "
+           "kv: ready: listening on %s, io_uring %s%s%s, %llu bytes mapped, "
            "no allocation from here on. Ready to accept connections tcp",
-           config.bind, (unsigned)kv_io_uring_port(ring), kv_io_uring_setup_name(ring),
+           names, kv_io_uring_setup_name(ring),
            kv_io_uring_fixed(ring) ? " with registered files" : "",
            kv_io_uring_multishot(ring) ? ", multishot recv" : "",
            (unsigned long long)arena.size);
@@ -283,13 +304,15 @@ int main(int argc, char **argv) {
     if (log_fd < 0) return 1;
     char err[256] = "";
     raise_nofile(config.maxclients);
-    if (kv_io_uring_init(kv_io_uring_at(&ring_mem), &io, config.bind, config.port, config.maxclients, err,
-                         sizeof(err)) != 0)
+    if (kv_io_uring_init(kv_io_uring_at(&ring_mem), &io, config.bind, config.port,
+                         config.maxclients, err, sizeof(err)) != 0)
         return die("cannot start", err);
+    char skipped[sizeof(err)];
+    memcpy(skipped, err, sizeof(err)); /* optional addresses not bound, logged below */
     int rc = kv_arena_map(&arena, &layout);
     if (rc != 0) return die("cannot map memory (lower --maxmemory or buffers)", strerror(-rc));
     config.port = kv_io_uring_port(kv_io_uring_at(&ring_mem));
-    if (!config.protected_mode || config.requirepass[0] != 0) use_fixed_files(config.maxclients);
+    use_fixed_files(config.maxclients);
     kv_io_uring_set_busy_poll(kv_io_uring_at(&ring_mem), &kv_clock_system, config.busy_poll_us);
     kv_io_uring_set_batch_wait(kv_io_uring_at(&ring_mem), config.batch_wait_us);
     kv_server_init(&server, &config, &arena, &io, &kv_clock_system, random_seed());
@@ -300,6 +323,9 @@ int main(int argc, char **argv) {
     kv_log_set_origin(log, (uint32_t)getpid(), utc_offset_s());
     log->fd = log_fd;
     log_startup(log);
+    if (skipped[0] != 0)
+        kv_log(log, KV_LOG_WARNING, "Warning: Could not create server TCP listening socket "
+               "(an optional address, skipped): %s", skipped);
     log_drain(log); /* the ready line gets a write of its own (tests/e2e.py strace) */
     kv_arena_seal(&arena);
     install_signals();

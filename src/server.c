@@ -207,6 +207,8 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
     s->limits.bulk_len_max = c->proto_max_bulk_len;
     s->limits.argc_max = kv_config_argc_max(c);
     s->limits.inline_max = c->proto_inline_max_size;
+    s->limits_unauth = s->limits;
+    s->limits_unauth.unauth = true;
     uint64_t sm = seed;
     kv_ks_init(&s->ks, c, kv_arena_get(a, L_KEYSPACE), kv_splitmix64(&sm));
     kv_ahead_init(&s->ahead, &s->ks, &s->limits);
@@ -707,6 +709,10 @@ static bool reply_pending_error(struct kv_server *s, struct kv_conn *c) {
 static void take_ahead(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(!c->frame_ready && c->state == KV_CONN_OPEN);
     if (!kv_parser_fresh(&c->parser)) return; /* a frame is half-scanned */
+    if (!(c->session.flags & KV_SESSION_AUTHED)) { /* scanned with limits_unauth */
+        kv_ahead_clear(&s->ahead, &c->ahead_peek);
+        return;
+    }
     /* c->frame is written only when a frame is taken */
     if (!kv_ahead_take(&s->ahead, c, &c->ahead_peek, c->in, c->in_start, c->in_end, &c->frame))
         return;
@@ -734,7 +740,9 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
         if (!c->frame_ready) take_ahead(s, c);
         if (!c->frame_ready) {
             struct kv_parse_result f;
-            enum kv_parse_status st = kv_parse_scan(&c->parser, &s->limits, c->in + c->in_start,
+            const struct kv_parse_limits *lim =
+                (c->session.flags & KV_SESSION_AUTHED) ? &s->limits : &s->limits_unauth;
+            enum kv_parse_status st = kv_parse_scan(&c->parser, lim, c->in + c->in_start,
                                                     c->in_end - c->in_start, &f);
             if (st == KV_PARSE_NEED_MORE) {
                 need_more(s, c);
@@ -997,6 +1005,11 @@ static void conn_open(struct kv_server *s, uint32_t slot, int32_t handle) {
     c->in_cap = c->out_cap = s->cfg->client_buffer;
     c->keep_start = KV_KEEP_NONE;
     c->last_active_ns = c->opened_ns = now_ns(s);
+    /* on_accept runs inside the accept's completion: the io's addresses are valid */
+    c->peer_known = s->io->peer != NULL;
+    c->local_known = s->io->local != NULL;
+    if (c->peer_known) c->peer = *s->io->peer;
+    if (c->local_known) c->local = *s->io->local;
     kv_parser_reset(&c->parser);
     kv_session_init(&c->session, s->next_client_id++);
     /* Redis: a client that connects while there is no password is authenticated */
@@ -1036,18 +1049,18 @@ static void conn_reject(struct kv_server *s, int32_t handle, const char *msg) {
  * Protected mode (Redis 7.0's clientAcceptHandler): with protected-mode yes and no
  * requirepass, only a peer at exactly 127.0.0.1 or ::1 (or a unix socket) may
  * connect; anyone else gets DENIED_MSG and the close. Redis compares the address
- * text, so 127.0.0.2 or ::ffff:127.0.0.1 is refused too. A peer the io cannot tell
- * (registered files: main.c uses them only while this rule cannot apply) is refused.
+ * text, so 127.0.0.2 or ::ffff:127.0.0.1 is refused too. The peer comes with the
+ * accept (kv_io.peer); one the io cannot tell is refused.
  */
-static bool protected_refuses(struct kv_server *s, int32_t handle) {
+static bool protected_refuses(struct kv_server *s) {
     if (!s->cfg->protected_mode || s->cfg->requirepass[0] != 0) return false;
-    struct kv_io_peer p;
-    if (!kv_io_peer(s->io, handle, &p)) return true;
+    const struct kv_io_peer *p = s->io->peer;
+    if (p == NULL) return true;
     static const uint8_t v4[4] = {127, 0, 0, 1};
     static const uint8_t v6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    if (p.family == KV_IO_PEER_IPV4) return memcmp(p.addr, v4, 4) != 0;
-    if (p.family == KV_IO_PEER_IPV6) return memcmp(p.addr, v6, 16) != 0;
-    KV_ASSERT(p.family == KV_IO_PEER_UNIX);
+    if (p->family == KV_IO_PEER_IPV4) return memcmp(p->addr, v4, 4) != 0;
+    if (p->family == KV_IO_PEER_IPV6) return memcmp(p->addr, v6, 16) != 0;
+    KV_ASSERT(p->family == KV_IO_PEER_UNIX);
     return false;
 }
 
@@ -1058,7 +1071,7 @@ static void on_accept(struct kv_server *s, int32_t res, uint32_t flags) {
             kv_io_close(s->io, res, kv_io_tag(KV_IO_CLOSE, ACCEPT_TAG_SLOT, 0));
         } else if (s->free_count == 0) {
             conn_reject(s, res, REJECT_MSG);
-        } else if (protected_refuses(s, res)) {
+        } else if (protected_refuses(s)) {
             conn_reject(s, res, DENIED_MSG);
         } else {
             conn_open(s, s->free_slots[--s->free_count], res);
@@ -1102,7 +1115,8 @@ static void idle_timeouts(struct kv_server *s) {
  * plus sent) per large-buffer-stall-ms, or it is disconnected, as Redis disconnects
  * a client past its client-output-buffer-limit. Its window starts when it got the
  * buffer, when it last moved that much, or when it last waited for a reply buffer
- * while holding a request buffer (that wait is the server's), whichever is latest;
+ * or was held by CLIENT PAUSE while holding a request buffer (those waits are the
+ * server's), whichever is latest;
  * with no waiters nobody is judged and every window starts over. Checked every
  * stall/4 ms while a pool has waiters, so one hostile round costs the queue about
  * 1.25 stall windows.
@@ -1118,9 +1132,10 @@ static void hold_check_pool(struct kv_server *s, const struct kv_bufpool *p,
         struct kv_conn *c = &s->conns[holders[i]];
         KV_ASSERT(c->state != KV_CONN_FREE && c->slot < s->clients_max);
         if (c->state != KV_CONN_OPEN) continue; /* closing: its buffers come back */
-        /* Only a request holder waiting for a reply buffer waits on the server: a
-         * reply holder waiting for a request buffer still waits for its peer to read. */
-        bool servers = requests && c->waiting_out;
+        /* Only a request holder waiting for a reply buffer, or held by CLIENT PAUSE,
+         * waits on the server: a reply holder waiting for a request buffer still
+         * waits for its peer to read. */
+        bool servers = requests && (c->waiting_out || c->paused);
         if (!judged || servers || c->moved - c->hold_moved[which] >= min) {
             hold_mark(c, which, now);
         } else if (now - c->hold_ns[which] >= s->stall_ns) {
@@ -1225,9 +1240,8 @@ static bool clients_describe(void *ctx, uint32_t i, struct kv_client_info *out) 
     if (c->state != KV_CONN_OPEN) return false;
     memset(out, 0, sizeof(*out));
     out->session = &c->session;
-    struct kv_io_peer p;
-    format_addr(kv_io_peer(s->io, c->handle, &p), &p, out->addr, sizeof(out->addr));
-    format_addr(kv_io_local(s->io, c->handle, &p), &p, out->laddr, sizeof(out->laddr));
+    format_addr(c->peer_known, &c->peer, out->addr, sizeof(out->addr));
+    format_addr(c->local_known, &c->local, out->laddr, sizeof(out->laddr));
     uint64_t now = turn_ns(s);
     out->fd = c->handle;
     out->age_s = (now - KV_MIN(now, c->opened_ns)) / 1000000000ull;
@@ -1313,6 +1327,14 @@ static bool pause_holds(struct kv_server *s, struct kv_conn *c, uint32_t argc,
     return hold;
 }
 
+static void clients_addr_of(void *ctx, const struct kv_session *session, char *out) {
+    struct kv_server *s = ctx;
+    const struct kv_conn *c = (const struct kv_conn *)(const void *)
+        ((const uint8_t *)session - offsetof(struct kv_conn, session));
+    KV_ASSERT(c >= s->conns && c < s->conns + s->clients_max && &c->session == session);
+    format_addr(c->peer_known, &c->peer, out, KV_CLIENT_ADDR_MAX);
+}
+
 static void clients_register(struct kv_server *s) {
     s->clients = (struct kv_engine_clients){
         .slots = clients_slots,
@@ -1321,6 +1343,7 @@ static void clients_register(struct kv_server *s) {
         .kill = clients_kill,
         .pause = clients_pause,
         .unpause = clients_unpause,
+        .addr_of = clients_addr_of,
         .ctx = s,
     };
     kv_engine_set_clients(&s->engine, &s->clients);

@@ -539,6 +539,12 @@ CASES = {
     ],
 }
 
+# Sets requirepass and goes back to unauthenticated (RESET); AUTH_OFF undoes it.
+AUTH_ON = (b'*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$11\r\nrequirepass\r\n$2\r\npw\r\n'
+           b'*1\r\n$5\r\nRESET\r\n')
+AUTH_OFF = (b'*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n'
+            b'*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$11\r\nrequirepass\r\n$0\r\n\r\n')
+
 PROTOCOL = {
     'bad-bulk-len': b'*1\r\n$abc\r\n',
     'negative-bulk-len': b'*1\r\n$-1\r\n',
@@ -579,4 +585,15 @@ PROTOCOL = {
     'max-bulk-arg': b'*3\r\n$3\r\nSET\r\n$1\r\nq\r\n$1048576\r\n' + b'v' * 1048576 +
                     b'\r\n*2\r\n$6\r\nSTRLEN\r\n$1\r\nq\r\n*3\r\n$6\r\nAPPEND\r\n$1\r\nq\r\n'
                     b'$1\r\nx\r\n*2\r\n$3\r\nDEL\r\n$1\r\nq\r\n',
+    # Redis 7.0 closes a client that must still AUTH when it sends more than 10
+    # arguments or a bulk over 16 KiB. A (data, after) case sends `after` on a new
+    # connection: here it authenticates and clears requirepass again.
+    'unauth-mbulk-11': (AUTH_ON + b'*10\r\n' + b'$1\r\nx\r\n' * 10 + b'*11\r\n',
+                        AUTH_OFF),
+    'unauth-bulk-16385': (AUTH_ON + b'*2\r\n$4\r\nECHO\r\n$16384\r\n' + b'e' * 16384 +
+                          b'\r\n*2\r\n$4\r\nECHO\r\n$16385\r\n', AUTH_OFF),
+    'unauth-inline-long': (AUTH_ON + b'ECHO ' + b'a ' * 40 + b'\r\nECHO ' + b'b' * 20000 +
+                           b'\r\nPING\r\n', AUTH_OFF),
+    'auth-then-mbulk-11': (AUTH_ON + b'AUTH pw\r\n*11\r\n' + b'$4\r\nECHO\r\n' +
+                           b'$1\r\ny\r\n' * 10, AUTH_OFF),
 }

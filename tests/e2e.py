@@ -1335,6 +1335,38 @@ def test_auth_noauth_every_kind():
 
 
 @test()
+def test_auth_unauthenticated_limits():
+    """Redis 7.0: a client that must still AUTH is closed after more than 10 arguments
+    in a multibulk header or a bulk over 16 KiB (its own error first); at the limit,
+    inline, and once authenticated (also in the same read as its AUTH) it is served."""
+    kv = start_kv('unauth', ['--requirepass', 'pw', '--maxmemory', '16mb'])
+    P = kv.port
+    unauth_mb = error('ERR Protocol error: unauthenticated multibulk length')
+    unauth_bulk = error('ERR Protocol error: unauthenticated bulk length')
+    c = Conn(P)
+    c.send(b'*11\r\n')
+    check_eq('11 arguments before AUTH: error, close', c.recv_until_close(), (unauth_mb, True))
+    c = Conn(P)
+    c.send(b'*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$16385\r\n')
+    check_eq('a 16385-byte bulk before AUTH: error, close', c.recv_until_close(),
+             (unauth_bulk, True))
+    c = Conn(P)
+    check_eq('10 arguments before AUTH: NOAUTH', c.call(*(['SET', 'k', 'v'] + ['NX'] * 7)),
+             NOAUTH)
+    check_eq('a 16384-byte bulk before AUTH: NOAUTH', c.call('ECHO', 'e' * 16384), NOAUTH)
+    c.send(b'SET k ' + b'x ' * 29 + b'\r\n')
+    check_eq('an inline line of 31 words before AUTH: NOAUTH', c.replies(1), [NOAUTH])
+    c.send(enc('AUTH', 'pw') + enc(*(['ECHO', 'y'] + ['z'] * 9)) + enc('ECHO', 'e' * 20000))
+    check_eq('AUTH then 11 arguments and a 20000-byte bulk in one read', c.replies(3),
+             [OK, error("ERR wrong number of arguments for 'echo' command"), bulk('e' * 20000)])
+    c.send(enc('RESET') + b'*11\r\n')
+    check_eq('RESET: unauthenticated again, the limit returns', c.recv_until_close(),
+             (b'+RESET\r\n' + unauth_mb, True))
+    check_eq('kv still serves', Conn(P).call('AUTH', 'pw'), OK)
+    kv.stop()
+
+
+@test()
 def test_resp3_hello_and_nulls():
     c = Conn(ARGS.main_port)
     cid = int(c.call('CLIENT', 'ID')[1:-2])
@@ -1486,6 +1518,86 @@ def test_client_reply_and_pause():
     kv.stop()
 
 
+
+@test()
+def test_pause_holder_not_cut():
+    """CLIENT PAUSE holds a request in its large buffer: the hold rule must not judge
+    that holder (the wait is the pause's, not its peer's). One large request buffer,
+    a 150 ms stall window; A pauses writes for 1.5 s, B's 200 KB SET holds the
+    buffer, C's own 200 KB SET waits for it. Judging B cut it after ~200 ms."""
+    kv = start_kv('pausehold', ['--large-buffers', 1, '--maxclients', 8, '--maxmemory', '32mb',
+                                '--large-buffer-stall-ms', 150])
+    a, b, c = Conn(kv.port), Conn(kv.port), Conn(kv.port)
+    check_eq('CLIENT PAUSE 1500 WRITE', a.call('CLIENT', 'PAUSE', '1500', 'WRITE'), OK)
+    b.send(enc('SET', 'pb', pattern(200000, 1)))
+    time.sleep(0.3)
+    c.send(enc('SET', 'pc', pattern(200000, 2)))
+    check_eq('B: its paused SET answered once the pause ends', b.recv_exact(len(OK), timeout=5),
+             OK)
+    check_eq('C: answered after B', c.recv_exact(len(OK), timeout=5), OK)
+    check_eq('B is still connected', b.call('STRLEN', 'pb'), integer(200000))
+    stats = a.call('INFO', 'clients')
+    check('no large-buffer stall disconnection', b'large_buffer_stall_disconnections:0\r\n'
+          in stats, repr(stats[:80]))
+    for x in (a, b, c):
+        x.close()
+    kv.stop()
+
+
+@test()
+def test_addresses_with_registered_files():
+    """Registered files are on in the default mode (protected mode on, no password):
+    each connection's addresses come with its accept, so CLIENT LIST's addr is the
+    client's own getsockname and laddr its getpeername, and SLOWLOG's too."""
+    kv = start_kv('addrs', ['--maxclients', 16, '--slowlog-log-slower-than', 0])
+    check('the ready line says registered files are in use',
+          b'io_uring ' in kv.stdout() and b'with registered files' in kv.stdout(),
+          repr(kv.stdout()[-300:]))
+    a, b = Conn(kv.port), Conn(kv.port)
+    want = sorted(('%s:%d' % x.s.getsockname(), '%s:%d' % x.s.getpeername()) for x in (a, b))
+    lines = [dict(l) for l in client_lines(a.call('CLIENT', 'LIST'))]
+    check_eq('CLIENT LIST addr and laddr are the sockets\' own', sorted(
+        (l['addr'], l['laddr']) for l in lines), want)
+    got, _ = resp_decode(bytes(b.call('SLOWLOG', 'GET', '1')))
+    check_eq('SLOWLOG\'s newest entry: A\'s CLIENT LIST, with A\'s address', got[0][3:5],
+             [[b'CLIENT', b'LIST'], ('%s:%d' % a.s.getsockname()).encode()])
+    a.close()
+    b.close()
+    kv.stop()
+
+
+@test()
+def test_bind_many():
+    """--bind with several addresses (one argument, as Redis splits it): kv listens
+    on each, all on one port; an optional one not on this machine is skipped with a
+    warning line, as Redis skips it. laddr tells which was reached."""
+    kv = start_kv('bindmany', ['--bind', '127.0.0.1 -192.0.2.77 127.0.0.2'])
+    P = kv.port
+    out = kv.stdout()
+    check('the ready line lists both listeners',
+          b'listening on 127.0.0.1:%d, 127.0.0.2:%d,' % (P, P) in out, repr(out[-400:]))
+    check('the skipped optional address is logged',
+          b'Could not create server TCP listening socket (an optional address, skipped): '
+          b'bind 192.0.2.77:%d: Cannot assign requested address' % P in out, repr(out[-600:]))
+    one, two = Conn(P), Conn(P, host='127.0.0.2', src='127.0.0.1')
+    check_eq('PING on 127.0.0.1', one.call('PING'), PONG)
+    check_eq('PING on 127.0.0.2', two.call('PING'), PONG)
+    info = dict(client_lines(two.call('CLIENT', 'INFO'))[0])
+    check_eq('CLIENT INFO laddr: the address reached', info['laddr'], '127.0.0.2:%d' % P)
+    check_eq('CONFIG GET bind: as given', two.call('CONFIG', 'GET', 'bind'),
+             b'*2\r\n$4\r\nbind\r\n$31\r\n127.0.0.1 -192.0.2.77 127.0.0.2\r\n')
+    one.close()
+    two.close()
+    kv.stop()
+    bad = Kv(ARGS.kv, next_port(), ['--bind', '127.0.0.1 192.0.2.77'], tmp=ARGS.tmp,
+             name='%s-bindreq' % ARGS.mode)
+    try:
+        bad.start(10.0)
+        check('a required address that cannot be bound stops kv', False)
+    except RuntimeError as e:
+        check('a required address that cannot be bound stops kv, naming it',
+              'cannot start: bind 192.0.2.77:' in str(e), str(e))
+
 def lo_address(last):
     """An address on lo outside 127.0.0.0/8 for a non-loopback peer (needs root), or None."""
     addr = '10.99.%d.%d' % ((ARGS.port_base // 100) % 250, last)
@@ -1505,6 +1617,7 @@ def test_protected_mode():
     try:
         kv = start_kv('protected', ['--bind', '0.0.0.0', '--maxmemory', '16mb'])
         P = kv.port
+        check('protected mode with registered files', b'with registered files' in kv.stdout())
         got, closed = Conn(P, src=addr, host=addr).recv_until_close(5)
         check_eq('protected mode: a peer at %s gets DENIED, then the close' % addr,
                  (got, closed), (DENIED, True))
@@ -1625,6 +1738,8 @@ def test_slowlog():
     check_eq('a 200-byte argument: 128 bytes, then "... (72 more bytes)"', setc[3],
              [b'SET', b'k', b'v' * 128 + b'... (72 more bytes)'])
     check_eq('the client name is in the entry', setc[5], b'slow')
+    me = '%s:%d' % c.s.getsockname()
+    check_eq('the entry\'s address is the client\'s (its getsockname)', setc[4], me.encode())
     check_eq('CLIENT SETNAME is logged before the name applies', name[5], b'slow')
     check('times are unix seconds, durations integers',
           all(abs(e[1] - t) <= 5 and isinstance(e[2], int) and e[2] >= 0 for e in got), repr(got))

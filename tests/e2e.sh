@@ -4,8 +4,8 @@
 # 1. builds tests/alloc_count.c into an LD_PRELOAD library (in a temp dir);
 # 2. release: starts build/kv (default options) on port 7300 as the shared "main"
 #    instance, runs tests/e2e.py against it (every test; per-test instances on
-#    7310-7339), then stops it with SIGTERM and checks the exit;
-# 3. asan: the same with build-asan/kv on 7301 (per-test instances on 7340-7369)
+#    7310-7353), then stops it with SIGTERM and checks the exit;
+# 3. asan: the same with build-asan/kv on 7301 (per-test instances on 7354-7397)
 #    for the subset of tests marked for it, plus a check for sanitizer reports.
 # Ports: 7300-7399 only (7399 stays unused: "nothing listens here"), all moved up by
 # $KV_TEST_PORT_OFFSET when set (parallel checkouts on one machine).
@@ -85,7 +85,7 @@ run_mode() {
     [ -n "${E2E_ONLY:-}" ] && only=(--only "$E2E_ONLY")
     local log="$TMP/$mode-e2e.log"
     python3 -B -u tests/e2e.py --kv "$bin" --mode "$mode" --main-port "$port" \
-        --port-base "$base" --port-count 30 --dead-port $((7399 + ${KV_TEST_PORT_OFFSET:-0})) --tmp "$TMP" \
+        --port-base "$base" --port-count 44 --dead-port $((7399 + ${KV_TEST_PORT_OFFSET:-0})) --tmp "$TMP" \
         --alloc-lib "$TMP/alloc_count.so" "${only[@]}" 2>&1 | tee "$log"
     local line p m
     line=$(grep -E '^e2e\.py\[[a-z]+\]: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
@@ -135,5 +135,5 @@ run_mode() {
 
 O=${KV_TEST_PORT_OFFSET:-0}
 run_mode release "$KV_BIN" $((7300 + O)) $((7310 + O))
-run_mode asan "$KV_ASAN_BIN" $((7301 + O)) $((7340 + O))
+run_mode asan "$KV_ASAN_BIN" $((7301 + O)) $((7354 + O))
 finish

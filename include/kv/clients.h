@@ -48,6 +48,10 @@ struct kv_engine_clients {
      * on the server's clock; a longer or wider pause extends the current one. */
     void (*pause)(void *ctx, uint64_t ms, bool writes_only);
     void (*unpause)(void *ctx);
+    /* The running command's client address ("ip:port", as describe's addr) into out
+     * (KV_CLIENT_ADDR_MAX bytes): SLOWLOG's entry. session is one the server handed
+     * the engine with a frame. */
+    void (*addr_of)(void *ctx, const struct kv_session *session, char *out);
     void *ctx;
 };
 

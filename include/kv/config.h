@@ -44,7 +44,7 @@ enum kv_evict_policy {
 #define KV_BIND_SPEC_MAX 256             /* `bind` as given: up to 16 addresses */
 
 struct kv_config {
-    char bind[64];                  /* the address kv listens on (the first of bind_spec) */
+    char bind[KV_BIND_SPEC_MAX];    /* the addresses kv listens on, normalized ("-::1") */
     char bind_spec[KV_BIND_SPEC_MAX]; /* `bind` as given ("127.0.0.1 -::1"): CONFIG GET */
     uint32_t port;
     uint32_t maxclients;            /* connection slots */

@@ -34,9 +34,10 @@
  *   delivers more than `limit` bytes in all: it ends (a completion without
  *   KV_IO_F_MORE) when they are reached, at EOF (0), on an error, when its buffers
  *   run out (-ENOBUFS) or when the backend chooses; the caller re-arms.
- * - peer (optional: NULL means never known) tells the address of an accepted
- *   connection's peer, between its accept completion and its close; false when the
- *   backend cannot tell (io_uring's registered files have no descriptor to ask).
+ * - An accept completion carries the new connection's addresses: kv_io.peer and
+ *   kv_io.local point at them during that complete() call (the caller copies what
+ *   it keeps); NULL when the backend cannot tell (io_uring's registered files on a
+ *   wildcard listener have no descriptor to ask their local address).
  */
 #ifndef KV_IO_H
 #define KV_IO_H
@@ -108,10 +109,6 @@ struct kv_io_vtable {
      * is ready (its time moves only between ticks, as for wait_ms).
      */
     uint32_t (*run)(void *impl, uint32_t wait_ms, uint32_t batch, uint32_t windows);
-    /* The peer of an accepted handle (see the contract above); false: unknown. */
-    bool (*peer)(void *impl, int32_t handle, struct kv_io_peer *out);
-    /* The local address of an accepted handle, likewise (NULL: never known). */
-    bool (*local)(void *impl, int32_t handle, struct kv_io_peer *out);
 };
 
 /* Bookkeeping a backend may need for `count` multishot recv buffers: io_uring's
@@ -132,6 +129,8 @@ struct kv_io {
     kv_io_complete_fn complete;
     void *complete_ctx;
     const uint8_t *data; /* a multishot recv completion's bytes, during complete() */
+    const struct kv_io_peer *peer;  /* an accept completion's peer, during complete() */
+    const struct kv_io_peer *local; /* and its local address (NULL: unknown) */
 };
 
 static inline void kv_io_accept(struct kv_io *io, uint64_t tag) { io->vt->accept(io->impl, tag); }
@@ -161,12 +160,6 @@ static inline void kv_io_write(struct kv_io *io, int32_t fd, const uint8_t *buf,
 }
 static inline void kv_io_timeout(struct kv_io *io, uint64_t ms, uint64_t tag) {
     io->vt->timeout(io->impl, ms, tag);
-}
-static inline bool kv_io_peer(struct kv_io *io, int32_t h, struct kv_io_peer *out) {
-    return io->vt->peer != NULL && io->vt->peer(io->impl, h, out);
-}
-static inline bool kv_io_local(struct kv_io *io, int32_t h, struct kv_io_peer *out) {
-    return io->vt->local != NULL && io->vt->local(io->impl, h, out);
 }
 static inline uint32_t kv_io_run(struct kv_io *io, uint32_t wait_ms, uint32_t batch,
                                  uint32_t windows) {

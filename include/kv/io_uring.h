@@ -4,7 +4,8 @@
  * backend's own test) uses it. Including this header does not include liburing.
  *
  * Memory: the struct owns the ring (mapped by the kernel at init), the listening
- * socket, and a small fixed array of timespecs for queued timeouts. Nothing is
+ * sockets, an address buffer per pending accept, and a small fixed array of
+ * timespecs for queued timeouts. Nothing is
  * allocated after kv_io_uring_init() returns.
  *
  * Invariants:
@@ -33,6 +34,11 @@
 /* Largest conns_max accepted: the tag's slot field is 24 bits. */
 #define KV_IO_URING_CONNS_MAX (1u << 24)
 #define KV_IO_URING_LISTEN_BACKLOG 511
+/* Addresses listened on at most (Redis's CONFIG_BINDADDR_MAX, `bind`'s limit). */
+#define KV_IO_URING_LISTENERS_MAX 16u
+/* Single-shot accepts kept pending per listener: connections accepted per turn of
+ * the loop before the next ones wait for a re-arm. */
+#define KV_IO_URING_ACCEPTS_PER 4u
 
 /*
  * The backend's state, opaque here: its layout, and <liburing.h> with it, stay in
@@ -40,7 +46,7 @@
  * KV_IO_URING_STORAGE bytes (src/io_uring.c asserts the struct fits) and reads what
  * it logs through the accessors below.
  */
-#define KV_IO_URING_STORAGE 4096u
+#define KV_IO_URING_STORAGE 8192u
 struct kv_io_uring;
 struct kv_io_uring_storage {
     _Alignas(64) uint8_t bytes[KV_IO_URING_STORAGE];
@@ -50,11 +56,16 @@ static inline struct kv_io_uring *kv_io_uring_at(struct kv_io_uring_storage *m) 
 }
 
 /*
- * Creates the listening TCP socket on bind_addr:port (IPv4 or IPv6 literal, "*" for
- * any IPv4 address; port 0 picks an ephemeral port, stored in u->port), sets up the
- * ring sized for conns_max connections and fills io->vt and io->impl. The caller
- * sets io->complete and io->complete_ctx before the first run. Returns 0, or -1 with
- * a one-line message in err (e.g. "bind 127.0.0.1:6379: Address already in use").
+ * Creates a listening TCP socket on each address of bind_addr, all on port:
+ * addresses separated by spaces (at most KV_IO_URING_LISTENERS_MAX), each an IPv4
+ * or IPv6 literal or "*" (any IPv4 address); a leading '-' marks one optional: when
+ * it cannot be bound because the address or its family is not available here
+ * (EADDRNOTAVAIL, EAFNOSUPPORT), it is skipped, as Redis skips it. Port 0 picks an
+ * ephemeral port for the first, the rest then use it (stored in u->port). Sets up
+ * the ring sized for conns_max connections and fills io->vt and io->impl. The caller
+ * sets io->complete and io->complete_ctx before the first run. Returns 0 (err then
+ * holds what was skipped, "" if nothing), or -1 with a one-line message in err
+ * (e.g. "bind 127.0.0.1:6379: Address already in use").
  */
 int kv_io_uring_init(struct kv_io_uring *u, struct kv_io *io, const char *bind_addr,
                      uint32_t port, uint32_t conns_max, char *err, uint32_t err_cap);
@@ -95,6 +106,9 @@ void kv_io_uring_deinit(struct kv_io_uring *u);
 /* For the ready line: the port listened on (resolved when 0 was asked), whether
  * handles are registered files, whether multishot recv is in use. */
 uint16_t kv_io_uring_port(const struct kv_io_uring *u);
+/* The listeners: how many, and listener i's bound address. */
+uint32_t kv_io_uring_listeners(const struct kv_io_uring *u);
+struct kv_io_peer kv_io_uring_listener(const struct kv_io_uring *u, uint32_t i);
 bool kv_io_uring_fixed(const struct kv_io_uring *u);
 bool kv_io_uring_multishot(const struct kv_io_uring *u);
 /* The IORING_SETUP_* flags in use (CQSIZE included), and a name for logging:

@@ -75,6 +75,11 @@ struct kv_conn {
     uint8_t *large_out;      /* borrowed from the reply pool, or NULL */
     uint64_t last_active_ns;
     uint64_t opened_ns;      /* accepted at (CLIENT LIST age) */
+    /* Its addresses as the io gave them with the accept (CLIENT LIST, SLOWLOG). */
+    bool peer_known;
+    bool local_known;
+    struct kv_io_peer peer;
+    struct kv_io_peer local;
     bool paused;             /* its ready frame waits for CLIENT PAUSE to end */
     uint64_t moved;          /* bytes received plus bytes sent, ever: the hold rule */
     /* The hold rule's window per pool (0: requests, 1: replies) began at hold_ns with
@@ -130,7 +135,7 @@ struct kv_server {
     bool hold_armed;         /* the hold rule's timer is in flight */
     struct kv_slice *argv;
     uint64_t argc_max;
-    struct kv_parse_limits limits;
+    struct kv_parse_limits limits, limits_unauth; /* the second: clients yet to AUTH */
     struct kv_engine engine;
     struct kv_net_stats net;     /* the server's counters (stats.h) */
     struct kv_keyspace ks;
