@@ -121,6 +121,7 @@ struct mcmd_table {
 };
 extern const struct mcmd_table sim_model_cmds_str;
 extern const struct mcmd_table sim_model_cmds_list;
+extern const struct mcmd_table sim_model_cmds_pending; /* sim_model_pending.c */
 extern const struct mcmd_table sim_model_cmds_srv;
 extern const struct mcmd_table sim_model_cmds_auth; /* HELLO AUTH ACL (sim_model_auth.c) */
 extern const struct mcmd_table sim_model_cmds_admin; /* ROLE OBJECT MEMORY (sim_model_admin.c) */

@@ -67,13 +67,21 @@ static const struct info redis_info[] = {
     {"ttl", 1, 1, 1, false},         {"type", 1, 1, 1, false},
     {"unlink", 1, -1, 1, false},     {"unwatch", 0, 0, 0, false},
     {"watch", 1, -1, 1, false},
+    {"hset", 1, 1, 1, false},        {"hsetnx", 1, 1, 1, false},
+    {"hget", 1, 1, 1, false},        {"hmset", 1, 1, 1, false},
+    {"hmget", 1, 1, 1, false},       {"hdel", 1, 1, 1, false},
+    {"hlen", 1, 1, 1, false},        {"hstrlen", 1, 1, 1, false},
+    {"hexists", 1, 1, 1, false},     {"hkeys", 1, 1, 1, false},
+    {"hvals", 1, 1, 1, false},       {"hgetall", 1, 1, 1, false},
+    {"hincrby", 1, 1, 1, false},     {"hincrbyfloat", 1, 1, 1, false},
+    {"hrandfield", 1, 1, 1, false},  {"hscan", 1, 1, 1, false},
 };
 #define INFO_COUNT (sizeof(redis_info) / sizeof(redis_info[0]))
 
 static const struct kv_cmd_group *const all_groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
     &kv_cmds_auth,   &kv_cmds_config, &kv_cmds_admin,  &kv_cmds_client,
-    &kv_cmds_command,
+    &kv_cmds_command, &kv_cmds_hash,
 };
 
 static const struct info *info_of(const char *name) {

@@ -1644,6 +1644,125 @@ def test_slowlog():
     kv.stop()
 
 
+WRONGTYPE = error('WRONGTYPE Operation against a key holding the wrong kind of value')
+
+HASH_CMDS = [['HSET', '{k}', 'f', 'v'], ['HSETNX', '{k}', 'f', 'v'], ['HGET', '{k}', 'f'],
+             ['HMSET', '{k}', 'f', 'v'], ['HMGET', '{k}', 'f'], ['HDEL', '{k}', 'f'],
+             ['HLEN', '{k}'], ['HSTRLEN', '{k}', 'f'], ['HEXISTS', '{k}', 'f'],
+             ['HKEYS', '{k}'], ['HVALS', '{k}'], ['HGETALL', '{k}'],
+             ['HINCRBY', '{k}', 'f', '1'], ['HINCRBYFLOAT', '{k}', 'f', '1.5'],
+             ['HRANDFIELD', '{k}'], ['HRANDFIELD', '{k}', '2'],
+             ['HRANDFIELD', '{k}', '-2', 'WITHVALUES'], ['HSCAN', '{k}', '0']]
+
+
+def wrongtype_all(c, cmds, keys):
+    for key in keys:
+        for cmd in cmds:
+            args = [key if a == '{k}' else a for a in cmd]
+            check_eq('%s on a %s key: WRONGTYPE' % (' '.join(args), key), c.call(*args),
+                     WRONGTYPE)
+
+
+@test()
+def test_hash_edges():
+    """Hashes: WRONGTYPE from every hash command on other types and from string and list
+    commands on a hash; HINCRBYFLOAT's precision and errors; listpack to hashtable at
+    and one past hash-max-listpack-entries/-value (and no way back); the last HDEL
+    deletes the key; a multi-field HSET that does not fit is -OOM with nothing set;
+    MEMORY USAGE exact for both encodings; a big HGETALL streams, a bigger one is
+    refused before it runs."""
+    kv = start_kv('hash', ['--maxclients', 8, '--maxmemory', '8mb',
+                           '--client-query-buffer-limit', '1mb', '--proto-max-bulk-len', '512kb'])
+    c = Conn(kv.port)
+    c.call('SET', 'str', 'x')
+    c.call('RPUSH', 'lst', 'x')
+    wrongtype_all(c, HASH_CMDS, ['str', 'lst'])
+    c.call('HSET', 'h', 'f', 'v')
+    for cmd in (['GET', 'h'], ['LPUSH', 'h', 'x'], ['INCR', 'h'], ['LLEN', 'h'],
+                ['APPEND', 'h', 'x']):
+        check_eq('%s on a hash: WRONGTYPE' % cmd[0], c.call(*cmd), WRONGTYPE)
+    check_eq('TYPE of a hash', c.call('TYPE', 'h'), b'+hash\r\n')
+    # HINCRBYFLOAT
+    check_eq('HINCRBYFLOAT 10.50 on a new field', c.call('HINCRBYFLOAT', 'h', 'n', '10.50'),
+             bulk('10.5'))
+    check_eq('0.1 + 0.2 in long double, printed as Redis does',
+             [c.call('HINCRBYFLOAT', 'h', 'p', x) for x in ('0.1', '0.2')],
+             [bulk('0.1'), bulk('0.3')])
+    check_eq('5.0e3 is 5000', c.call('HINCRBYFLOAT', 'h', 'e', '5.0e3'), bulk('5000'))
+    check_eq('a non-float increment', c.call('HINCRBYFLOAT', 'h', 'n', 'x'),
+             error('ERR value is not a valid float'))
+    check_eq('an infinite increment', c.call('HINCRBYFLOAT', 'h', 'n', 'inf'),
+             error('ERR value is NaN or Infinity'))
+    check_eq('a non-float value', c.call('HINCRBYFLOAT', 'h', 'f', '1'),
+             error('ERR hash value is not a float'))
+    c.call('HINCRBYFLOAT', 'h', 'big', '1e4932')
+    check_eq('overflow to infinity', c.call('HINCRBYFLOAT', 'h', 'big', '1e4932'),
+             error('ERR increment would produce NaN or Infinity'))
+    check_eq('HINCRBY on a float value', c.call('HINCRBY', 'h', 'n', '1'),
+             error('ERR hash value is not an integer'))
+    # encodings
+    c.call('CONFIG', 'SET', 'hash-max-listpack-entries', '4')
+    c.call('CONFIG', 'SET', 'hash-max-ziplist-value', '8')
+    c.call('HSET', 'e', 'a', 1, 'b', 2, 'c', 3, 'd', 4)
+    check_eq('4 fields of 4: listpack', c.call('OBJECT', 'ENCODING', 'e'), bulk('listpack'))
+    c.call('HSET', 'e', 'x', 5)
+    check_eq('5 fields of 4: hashtable', c.call('OBJECT', 'ENCODING', 'e'), bulk('hashtable'))
+    c.call('HDEL', 'e', 'a', 'b', 'c', 'd')
+    check_eq('never back to listpack', c.call('OBJECT', 'ENCODING', 'e'), bulk('hashtable'))
+    c.call('HSET', 'v', 'a', '12345678')
+    check_eq('an 8-byte value of 8: listpack', c.call('OBJECT', 'ENCODING', 'v'),
+             bulk('listpack'))
+    c.call('HSET', 'v', 'b', '123456789')
+    check_eq('a 9-byte value: hashtable', c.call('OBJECT', 'ENCODING', 'v'), bulk('hashtable'))
+    check_eq('the last HDEL deletes the key', [c.call('HDEL', 'e', 'x'), c.call('EXISTS', 'e')],
+             [integer(1), integer(0)])
+    c.call('CONFIG', 'SET', 'hash-max-listpack-entries', '512')
+    c.call('CONFIG', 'SET', 'hash-max-listpack-value', '64')
+    # MEMORY USAGE
+    def used():
+        return int(info_field(c.call('INFO', 'memory'), 'used_memory'))
+    for key, n in (('mu:lp', 100), ('mu:ht', 600)):
+        args = []
+        for i in range(n):
+            args += ['field%05d' % i, 'value-%014d' % i]
+        before = used()
+        c.call('HSET', key, *args)
+        delta = used() - before
+        check_eq('MEMORY USAGE of a %d-field hash = used_memory delta + 8' % n,
+                 c.call('MEMORY', 'USAGE', key), integer(delta + 8))
+        before = used()
+        c.call('DEL', key)
+        check_eq('DEL frees it all', before - used(), delta)
+    # streaming and refusing
+    args = []
+    for i in range(2000):
+        args += ['f%06d' % i, pattern(200, i)]
+    c.call('HSET', 'big', *args)
+    got = c.call('HGETALL', 'big', timeout=30)
+    check('HGETALL of 2000 x 200 bytes streams (%d bytes)' % len(got),
+          got.startswith(b'*4000\r\n') and len(got) > 400000, repr(got[:60]))
+    for i in range(2000, 6000, 500):
+        c.call('HSET', 'big', *sum([['f%06d' % j, pattern(200, j)] for j in range(i, i + 500)],
+                                   []))
+    check('HGETALL beyond the reply limit is refused',
+          c.call('HGETALL', 'big', timeout=30).startswith(b'-ERR reply of up to'))
+    c.call('DEL', 'big')
+    # -OOM, nothing set
+    c.call('HSET', 'keep', 'a', '1')
+    for i in range(100000):
+        if c.call('SET', 'fill%d' % i, pattern(1000, i)) != OK:
+            break
+    big_args = []
+    for i in range(3000):
+        big_args += ['n%05d' % i, pattern(60, i)]
+    check_eq('a multi-field HSET that does not fit: -OOM',
+             c.call('HSET', 'keep', *big_args)[:4], b'-OOM')
+    check_eq('... and no field of it was set', [c.call('HLEN', 'keep'),
+             c.call('HEXISTS', 'keep', 'n00000')], [integer(1), integer(0)])
+    c.close()
+    kv.stop()
+
+
 # ---- driver --------------------------------------------------------------------------------------
 
 def main():
