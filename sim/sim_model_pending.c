@@ -29,6 +29,23 @@ static const struct mcmd cmds[] = {
     {"hincrbyfloat", 4, MF_WRITE | MF_DENYOOM, U, NULL},
     {"hrandfield", -2, MF_READONLY, U, NULL},
     {"hscan", -3, MF_READONLY, U, NULL},
+    {"sadd", -3, MF_WRITE | MF_DENYOOM, U, NULL},
+    {"srem", -3, MF_WRITE, U, NULL},
+    {"smove", 4, MF_WRITE, U, NULL},
+    {"sismember", 3, MF_READONLY, U, NULL},
+    {"smismember", -3, MF_READONLY, U, NULL},
+    {"scard", 2, MF_READONLY, U, NULL},
+    {"spop", -2, MF_WRITE, U, NULL},
+    {"srandmember", -2, MF_READONLY, U, NULL},
+    {"sinter", -2, MF_READONLY, U, NULL},
+    {"sintercard", -3, MF_READONLY, U, NULL},
+    {"sinterstore", -3, MF_WRITE | MF_DENYOOM, U, NULL},
+    {"sunion", -2, MF_READONLY, U, NULL},
+    {"sunionstore", -3, MF_WRITE | MF_DENYOOM, U, NULL},
+    {"sdiff", -2, MF_READONLY, U, NULL},
+    {"sdiffstore", -3, MF_WRITE | MF_DENYOOM, U, NULL},
+    {"smembers", 2, MF_READONLY, U, NULL},
+    {"sscan", -3, MF_READONLY, U, NULL},
 };
 
 const struct mcmd_table sim_model_cmds_pending = {cmds, KV_ARRAY_LEN(cmds)};

@@ -122,6 +122,21 @@ void kv_cc_room(struct kv_cmd_ctx *c, uint32_t key, enum kv_type type, uint32_t 
     KV_ASSERT(*need >= *largest);
 }
 
+void kv_cc_room_sets(struct kv_cmd_ctx *c, uint32_t first, uint32_t n, uint32_t dst,
+                     uint64_t *need, uint64_t *largest) {
+    uint64_t count = 0, bytes = 0;
+    for (uint32_t i = first; i < first + n && i < c->argc; i++) {
+        const struct kv_coll_head *h = kv_cc_peek(c, i, KV_TYPE_SET);
+        if (h == NULL) continue;
+        count += h->count;
+        bytes += h->bytes;
+    }
+    uint64_t array = table_array_bytes(count), entries = bytes + count * 24;
+    *need = c->argv[dst].len + 96 + array + entries + count * 8 + 64;
+    *largest = KV_MAX(array, count * 8 + 64);
+    KV_ASSERT(*need >= *largest);
+}
+
 /* ---- HSCAN / SSCAN --------------------------------------------------------------- */
 
 /* Redis's parseScanCursorOrReply: strtoul on a C string. */

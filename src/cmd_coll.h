@@ -38,6 +38,9 @@ void kv_cc_longest(const struct kv_keyspace *ks, const struct kv_coll_head *h,
  */
 void kv_cc_room(struct kv_cmd_ctx *c, uint32_t key, enum kv_type type, uint32_t first,
                 uint32_t n, uint64_t *need, uint64_t *largest);
+/* The room for storing into argv[dst] a set built from the n sets from argv[first]. */
+void kv_cc_room_sets(struct kv_cmd_ctx *c, uint32_t first, uint32_t n, uint32_t dst,
+                     uint64_t *need, uint64_t *largest);
 /* HSCAN / SSCAN (type says which), and its exact reply bound. */
 void kv_cc_scan(struct kv_cmd_ctx *c, enum kv_type type);
 uint64_t kv_cc_scan_bound(struct kv_cmd_ctx *c, enum kv_type type);

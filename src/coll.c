@@ -36,6 +36,7 @@
 #define TABLE_MIN 8u
 #define TABLE_MAX (1u << 30)
 #define INT_TEXT_MAX 21
+#define RANDOM_TRIES 256u   /* kv_coll_random's draws before walking to a used slot */
 
 /* ---- entries ------------------------------------------------------------------- */
 
@@ -268,6 +269,13 @@ static bool tab_resize(const struct kv_coll_env *e, struct kv_coll_head *h, uint
     return true;
 }
 
+/* splitmix64's finaliser: a new random number from one. */
+static inline uint64_t mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
 /* ---- reading any encoding ------------------------------------------------------ */
 
 void kv_coll_init(struct kv_coll_head *h, enum kv_coll_kind kind) {
@@ -353,8 +361,14 @@ void kv_coll_random(struct kv_coll_iter *it, const struct kv_alloc *a,
     KV_ASSERT(h->count > 0);
     kv_coll_iter_init(it, a, h);
     if (h->enc == KV_COLL_TABLE) {
+        /* Random slots until one is used (uniform; load >= 1/10 after a removal, so
+         * about 10 draws at most on average), then, rarely, the next used one. */
         const uint32_t *s = (const uint32_t *)(const void *)block(a, h->root);
         uint64_t i = r & (h->slots - 1);
+        for (uint32_t n = 0; n < RANDOM_TRIES && s[i] == 0; n++) {
+            r = mix64(r + n + 1);
+            i = r & (h->slots - 1);
+        }
         for (uint32_t n = 0; n < h->slots && s[i] == 0; n++) i = (i + 1) & (h->slots - 1);
         KV_ASSERT(s[i] != 0);
         (void)ent_read(block(a, s[i]), is_hash(h), field, value);

@@ -38,7 +38,9 @@ struct fix {
     bool pairs;
 };
 
-static struct kv_slice sl(const char *s, uint32_t n) { return (struct kv_slice){(const uint8_t *)s, n}; }
+static struct kv_slice sl(const char *s, uint32_t n) {
+    return (struct kv_slice){(const uint8_t *)s, n};
+}
 
 static void fix_init(struct fix *x, uint64_t bytes, enum kv_coll_kind kind, uint64_t packed,
                      uint64_t intset) {
@@ -234,7 +236,8 @@ static int random_op(struct fix *x, struct kv_prng *r) {
     for (uint32_t i = 0; i < 2 * n; i++) {
         uint32_t len = ints ? (uint32_t)snprintf(buf[i], 40, "%lld",
                                                  (long long)kv_prng_below(r, 600) - 300)
-                            : (uint32_t)snprintf(buf[i], 40, "k%u", (unsigned)kv_prng_below(r, 700));
+                            : (uint32_t)snprintf(buf[i], 40, "k%u",
+                                                 (unsigned)kv_prng_below(r, 700));
         if (x->pairs && i % 2 == 1) len = (uint32_t)kv_prng_below(r, 30);
         if (x->pairs && i % 2 == 1) memset(buf[i], 'a' + (int)(i % 26), len);
         args[i] = sl(buf[i], len);

@@ -1763,6 +1763,113 @@ def test_hash_edges():
     kv.stop()
 
 
+SET_CMDS = [['SADD', '{k}', 'm'], ['SREM', '{k}', 'm'], ['SMEMBERS', '{k}'],
+            ['SISMEMBER', '{k}', 'm'], ['SMISMEMBER', '{k}', 'm'], ['SCARD', '{k}'],
+            ['SPOP', '{k}'], ['SPOP', '{k}', '2'], ['SRANDMEMBER', '{k}'],
+            ['SRANDMEMBER', '{k}', '-2'], ['SMOVE', '{k}', 'set', 'm'],
+            ['SMOVE', 'set', '{k}', 'a'], ['SINTER', '{k}'], ['SINTER', 'set', '{k}'],
+            ['SINTERCARD', '2', 'set', '{k}'], ['SINTERSTORE', 'dst', 'set', '{k}'],
+            ['SUNION', 'set', '{k}'], ['SUNIONSTORE', 'dst', '{k}'], ['SDIFF', '{k}', 'set'],
+            ['SDIFF', 'set', '{k}'], ['SDIFFSTORE', 'dst', 'set', '{k}'], ['SSCAN', '{k}', '0']]
+
+
+def members(reply):
+    got, _ = resp_decode(bytes(reply))
+    return sorted(got)
+
+
+@test()
+def test_set_edges():
+    """Sets: WRONGTYPE from every set command; SINTERSTORE onto one of its sources; SMOVE
+    within one key; the last SREM/SPOP/SMOVE and an empty *STORE result delete the key;
+    intset at and one past set-max-intset-entries, hashtable for any other member;
+    SRANDMEMBER/SPOP spread evenly; MEMORY USAGE exact; a *STORE that does not fit is
+    -OOM with the destination unchanged."""
+    kv = start_kv('set', ['--maxclients', 8, '--maxmemory', '8mb'])
+    c = Conn(kv.port)
+    c.call('SET', 'str', 'x')
+    c.call('HSET', 'hsh', 'f', 'v')
+    c.call('SADD', 'set', 'a', 'b')
+    wrongtype_all(c, SET_CMDS, ['str', 'hsh'])
+    wrongtype_all(c, HASH_CMDS, ['set'])
+    check_eq('TYPE of a set', c.call('TYPE', 'set'), b'+set\r\n')
+    check_eq('SCAN TYPE set', c.call('SCAN', '0', 'TYPE', 'set'),
+             b'*2\r\n$1\r\n0\r\n*1\r\n$3\r\nset\r\n')
+    c.call('SADD', 'x', 1, 2, 3, 4)
+    c.call('SADD', 'y', 3, 4, 5)
+    check_eq('SINTERSTORE onto one of its sources', c.call('SINTERSTORE', 'x', 'x', 'y'),
+             integer(2))
+    check_eq('... holds the intersection', members(c.call('SMEMBERS', 'x')), [b'3', b'4'])
+    check_eq('SMOVE within one key: 1 for a member, nothing moves',
+             [c.call('SMOVE', 'x', 'x', '3'), c.call('SMOVE', 'x', 'x', '9'),
+              c.call('SCARD', 'x')], [integer(1), integer(0), integer(2)])
+    check_eq('the last SREM deletes', [c.call('SREM', 'y', 3, 4, 5), c.call('EXISTS', 'y')],
+             [integer(3), integer(0)])
+    c.call('SADD', 'one', 'm')
+    check_eq('the last SPOP deletes', [c.call('SPOP', 'one'), c.call('EXISTS', 'one')],
+             [bulk('m'), integer(0)])
+    c.call('SADD', 'one', 'm')
+    check_eq('the last SMOVE deletes its source', [c.call('SMOVE', 'one', 'two', 'm'),
+             c.call('EXISTS', 'one'), c.call('SMEMBERS', 'two')],
+             [integer(1), integer(0), b'*1\r\n$1\r\nm\r\n'])
+    c.call('SET', 'dst', 'old')
+    check_eq('an empty SINTERSTORE result deletes the destination',
+             [c.call('SINTERSTORE', 'dst', 'x', 'nokey'), c.call('EXISTS', 'dst')],
+             [integer(0), integer(0)])
+    # encodings
+    c.call('SADD', 'i', *range(512))
+    check_eq('512 integers: intset', c.call('OBJECT', 'ENCODING', 'i'), bulk('intset'))
+    c.call('SADD', 'i', 512)
+    check_eq('513: hashtable', c.call('OBJECT', 'ENCODING', 'i'), bulk('hashtable'))
+    c.call('SREM', 'i', *range(500))
+    check_eq('never back to intset', c.call('OBJECT', 'ENCODING', 'i'), bulk('hashtable'))
+    c.call('CONFIG', 'SET', 'set-max-intset-entries', '3')
+    c.call('SADD', 'j', 1, 2, 3)
+    check_eq('3 of 3: intset', c.call('OBJECT', 'ENCODING', 'j'), bulk('intset'))
+    c.call('SADD', 'j', 4)
+    check_eq('4 of 3: hashtable', c.call('OBJECT', 'ENCODING', 'j'), bulk('hashtable'))
+    c.call('CONFIG', 'SET', 'set-max-intset-entries', '512')
+    c.call('SADD', 'k', 1, '01')
+    check_eq('"01" is not an integer member', c.call('OBJECT', 'ENCODING', 'k'),
+             bulk('hashtable'))
+    # spread
+    c.call('SADD', 'ten', *['m%d' % i for i in range(10)])
+    got, _ = resp_decode(bytes(c.call('SRANDMEMBER', 'ten', '-20000')))
+    counts = [got.count(b'm%d' % i) for i in range(10)]
+    check('SRANDMEMBER -20000 over 10 members: each 1600..2400 (%r)' % counts,
+          min(counts) >= 1600 and max(counts) <= 2400)
+    firsts = {}
+    for t in range(1000):
+        c.call('SADD', 'pop', *range(5))
+        v = c.call('SPOP', 'pop')
+        firsts[v] = firsts.get(v, 0) + 1
+        c.call('DEL', 'pop')
+    check('SPOP over 5 members, 1000 times: each 130..270 (%r)' % sorted(firsts.values()),
+          len(firsts) == 5 and min(firsts.values()) >= 130 and max(firsts.values()) <= 270)
+    # MEMORY USAGE
+    def used():
+        return int(info_field(c.call('INFO', 'memory'), 'used_memory'))
+    for key, ms in (('mu:int', list(range(0, 400000, 1000))),
+                    ('mu:str', ['member%04d' % i for i in range(300)])):
+        before = used()
+        c.call('SADD', key, *ms)
+        delta = used() - before
+        check_eq('MEMORY USAGE of %s = used_memory delta + 8' % key,
+                 c.call('MEMORY', 'USAGE', key), integer(delta + 8))
+    # -OOM, destination unchanged
+    c.call('SADD', 'keep', 'k')
+    c.call('SADD', 'src', *['s%06d' % i for i in range(3000)])
+    for i in range(100000):
+        if c.call('SET', 'fill%d' % i, pattern(1000, i)) != OK:
+            break
+    check_eq('a SUNIONSTORE that does not fit: -OOM',
+             c.call('SUNIONSTORE', 'keep', 'src', 'src')[:4], b'-OOM')
+    check_eq('... the destination is unchanged', c.call('SMEMBERS', 'keep'),
+             b'*1\r\n$1\r\nk\r\n')
+    c.close()
+    kv.stop()
+
+
 # ---- driver --------------------------------------------------------------------------------------
 
 def main():

@@ -95,8 +95,8 @@ void kv_coll_iter_init(struct kv_coll_iter *it, const struct kv_alloc *a,
                        const struct kv_coll_head *h);
 bool kv_coll_next(struct kv_coll_iter *it, struct kv_slice *field, struct kv_slice *value);
 
-/* A random entry (r: a random number): exact uniform for packed and intset, by
- * random slot then the next occupied one for a table (like Redis's dict). The
+/* A random entry (r: a random number), uniform: a table draws random slots until
+ * one is used (256 draws at most, then the next used slot). The
  * iterator's buffer holds an integer member's text. count must be > 0. */
 void kv_coll_random(struct kv_coll_iter *it, const struct kv_alloc *a,
                     const struct kv_coll_head *h, uint64_t r, struct kv_slice *field,

@@ -25,6 +25,10 @@ static inline struct kv_coll_head *kv_ks_coll_head(struct kv_item *it) {
 static inline bool kv_ks_coll_big(const struct kv_keyspace *ks, uint64_t len) {
     return len > ks->hash_packed_value;
 }
+/* Frees a detached head's blocks (a *STORE result that will not be stored). */
+static inline void kv_ks_coll_release(struct kv_keyspace *ks, struct kv_coll_head *h) {
+    kv_coll_release(&ks->alloc, h);
+}
 static inline bool kv_ks_coll_get(const struct kv_keyspace *ks, const struct kv_coll_head *h,
                                   struct kv_slice field, struct kv_slice *value) {
     struct kv_coll_env e = kv_ks_coll_env_of(ks);
