@@ -103,33 +103,39 @@ static uint64_t table_array_bytes(uint64_t count) {
 void kv_cc_room(struct kv_cmd_ctx *c, uint32_t key, enum kv_type type, uint32_t first,
                 uint32_t n, uint64_t *need, uint64_t *largest) {
     bool pairs = type == KV_TYPE_HASH;
-    uint64_t entries = 0, packed = 0, big = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t len = c->argv[first + i * (pairs ? 2 : 1)].len + 5;
-        if (pairs) len += c->argv[first + 2 * i + 1].len + 5;
-        packed += len;
-        entries += KV_ALIGN_UP(len + 4, 8) + 8;
-        big = KV_MAX(big, len + 8);
-    }
+    KV_ASSERT(first + n * (pairs ? 2 : 1) <= c->argc);
     const struct kv_coll_head *h = kv_cc_peek(c, key, type);
-    uint64_t count = h == NULL ? 0 : h->count, stored = h == NULL ? 0 : h->bytes;
-    uint64_t item = c->argv[key].len + 96;
-    uint64_t array = table_array_bytes(count + n);
-    /* Worst case: the old block, a new packed block, then a whole table beside it. */
-    uint64_t block = stored + count * 10 + packed + 64;
-    *need = item + 2 * block + array + entries + count * 16 + stored;
-    *largest = KV_MAX(KV_MAX(block, array), big);
-    KV_ASSERT(*need >= *largest);
+    struct kv_coll_head fresh;
+    uint64_t item = 0;
+    if (h == NULL) {  /* a new key: its item too */
+        kv_coll_init(&fresh, pairs ? KV_COLL_HASH : KV_COLL_SET);
+        h = &fresh;
+        item = c->argv[key].len + sizeof(struct kv_coll_head) + 40;
+    }
+    bool big = false;
+    for (uint32_t i = first; pairs && i < first + 2 * n; i++)
+        big = big || kv_ks_coll_big(c->ks, c->argv[i].len);
+    kv_ks_coll_add_room(c->ks, h, &c->argv[first], n, big, need, largest);
+    *need += item;
+    *largest = KV_MAX(*largest, item);
 }
 
 void kv_cc_room_sets(struct kv_cmd_ctx *c, uint32_t first, uint32_t n, uint32_t dst,
-                     uint64_t *need, uint64_t *largest) {
-    uint64_t count = 0, bytes = 0;
+                     bool inter, uint64_t *need, uint64_t *largest) {
+    uint64_t count = 0, bytes = 0, min_count = UINT64_MAX, min_bytes = 0;
     for (uint32_t i = first; i < first + n && i < c->argc; i++) {
         const struct kv_coll_head *h = kv_cc_peek(c, i, KV_TYPE_SET);
-        if (h == NULL) continue;
-        count += h->count;
-        bytes += h->bytes;
+        uint64_t hc = h == NULL ? 0 : h->count, hb = h == NULL ? 0 : h->bytes;
+        count += hc;
+        bytes += hb;
+        if (hc < min_count) {
+            min_count = hc;
+            min_bytes = hb;
+        }
+    }
+    if (inter && n > 0) {  /* an intersection is no bigger than its smallest set */
+        count = min_count;
+        bytes = min_bytes;
     }
     uint64_t array = table_array_bytes(count), entries = bytes + count * 24;
     *need = c->argv[dst].len + 96 + array + entries + count * 8 + 64;

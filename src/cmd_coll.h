@@ -33,14 +33,15 @@ void kv_cc_longest(const struct kv_keyspace *ks, const struct kv_coll_head *h,
                    uint64_t *field, uint64_t *value);
 /*
  * The room (kv_ks_make_room) for adding n entries from argv[first] (pairs for a
- * hash) to the value of `type` under argv[key]: the blocks kv_coll_add may hold at
- * once, and its largest one.
+ * hash) to the value of `type` under argv[key]: what kv_coll_add may allocate for
+ * the encoding it will take (kv_coll_add_room), plus a new key's item.
  */
 void kv_cc_room(struct kv_cmd_ctx *c, uint32_t key, enum kv_type type, uint32_t first,
                 uint32_t n, uint64_t *need, uint64_t *largest);
-/* The room for storing into argv[dst] a set built from the n sets from argv[first]. */
+/* The room for storing into argv[dst] a set built from the n sets from argv[first]
+ * (their union's size, or with `inter` the smallest one's). */
 void kv_cc_room_sets(struct kv_cmd_ctx *c, uint32_t first, uint32_t n, uint32_t dst,
-                     uint64_t *need, uint64_t *largest);
+                     bool inter, uint64_t *need, uint64_t *largest);
 /* HSCAN / SSCAN (type says which), and its exact reply bound. */
 void kv_cc_scan(struct kv_cmd_ctx *c, enum kv_type type);
 uint64_t kv_cc_scan_bound(struct kv_cmd_ctx *c, enum kv_type type);

@@ -523,7 +523,11 @@ static void cmd_sunionstore(struct kv_cmd_ctx *c) { sop_store(c, SOP_UNION); }
 static void cmd_sdiffstore(struct kv_cmd_ctx *c) { sop_store(c, SOP_DIFF); }
 
 static void room_store(struct kv_cmd_ctx *c, uint64_t *need, uint64_t *largest) {
-    kv_cc_room_sets(c, 2, c->argc - 2, 1, need, largest);
+    kv_cc_room_sets(c, 2, c->argc - 2, 1, false, need, largest);
+}
+
+static void room_interstore(struct kv_cmd_ctx *c, uint64_t *need, uint64_t *largest) {
+    kv_cc_room_sets(c, 2, c->argc - 2, 1, true, need, largest);
 }
 
 /* SINTERCARD numkeys key... [LIMIT n]: NULL or the error. */
@@ -597,7 +601,7 @@ static const struct kv_cmd set_cmds[] = {
     {"srandmember", -2, R, cmd_srandmember, bound_srandmember, NULL, KV_KEYS(1, 1, 1)},
     {"sinter", -2, R, cmd_sinter, bound_sinter, NULL, KV_KEYS(1, -1, 1)},
     {"sintercard", -3, R, cmd_sintercard, NULL, NULL, KV_KEYNUM(1)},
-    {"sinterstore", -3, W | D, cmd_sinterstore, NULL, room_store, KV_KEYS(1, -1, 1)},
+    {"sinterstore", -3, W | D, cmd_sinterstore, NULL, room_interstore, KV_KEYS(1, -1, 1)},
     {"sunion", -2, R, cmd_sunion, bound_sunion, NULL, KV_KEYS(1, -1, 1)},
     {"sunionstore", -3, W | D, cmd_sunionstore, NULL, room_store, KV_KEYS(1, -1, 1)},
     {"sdiff", -2, R, cmd_sdiff, bound_sdiff, NULL, KV_KEYS(1, -1, 1)},

@@ -36,7 +36,8 @@
 #define TABLE_MIN 8u
 #define TABLE_MAX (1u << 30)
 #define INT_TEXT_MAX 21
-#define RANDOM_TRIES 256u   /* kv_coll_random's draws before walking to a used slot */
+#define RANDOM_TRIES 256u
+#define SPLIT_SLACK 8u      /* a block may come 8 bytes bigger (a too small rest) */   /* kv_coll_random's draws before walking to a used slot */
 
 /* ---- entries ------------------------------------------------------------------- */
 
@@ -789,6 +790,51 @@ bool kv_coll_to_table(const struct kv_coll_env *e, struct kv_coll_head *h) {
     take_table(e->a, h, &tab);
     KV_ASSERT(added == 0);
     return true;
+}
+
+/* ---- room ------------------------------------------------------------------------ */
+
+/* Bytes of blocks for the table holding `count` entries of `entries` bytes in all. */
+static uint64_t table_bytes(uint64_t count, uint64_t entries, uint64_t n_blocks) {
+    return kv_alloc_block_size((uint64_t)slots_for(count) * 4) + SPLIT_SLACK + entries +
+           n_blocks * (8 + SPLIT_SLACK);
+}
+
+void kv_coll_add_room(const struct kv_coll_env *e, const struct kv_coll_head *h,
+                      const struct kv_slice *args, uint32_t n, bool big, uint64_t *need,
+                      uint64_t *largest) {
+    KV_ASSERT(e != NULL && h != NULL);
+    bool pairs = is_hash(h);
+    uint64_t sum = 0, blocks = 0, max = 0;
+    bool ints = true;
+    for (uint32_t i = 0; i < n; i++) {
+        struct kv_slice f = args[pairs ? 2 * i : i], v = pairs ? args[2 * i + 1] : f;
+        uint64_t size = ent_size(pairs, f, v);
+        int64_t x;
+        ints = ints && !pairs && kv_coll_is_int(f, &x);
+        sum += size;
+        blocks += kv_alloc_block_size(KV_MAX(size, 4)) + SPLIT_SLACK;
+        max = KV_MAX(max, size);
+    }
+    uint64_t count = h->count + n;
+    uint64_t array = kv_alloc_block_size((uint64_t)slots_for(count) * 4) + SPLIT_SLACK;
+    if (h->enc == KV_COLL_TABLE) {  /* entry blocks, and a grown array beside the old */
+        bool grows = slots_for(count) > h->slots;
+        *need = blocks + (grows ? array : 0);
+        *largest = KV_MAX(max + 4, grows ? (uint64_t)slots_for(count) * 4 : 0);
+        return;
+    }
+    /* Packed or intset: the grown (or copied) block, then perhaps a whole table. */
+    uint64_t one = h->enc == KV_COLL_INTSET ? count * 8 : h->used + sum;
+    uint64_t limit = h->enc == KV_COLL_INTSET ? e->intset_entries : e->packed_entries;
+    bool converts = big || count > limit || (h->enc == KV_COLL_INTSET && !ints);
+    uint64_t old_entries = h->bytes + h->count * (VARINT_MAX + 8);
+    *need = kv_alloc_block_size(KV_MAX(one, 1)) + SPLIT_SLACK;
+    *largest = KV_MAX(one, 1);
+    if (!converts) return;
+    *need += table_bytes(count, old_entries + blocks, h->count);
+    *largest = KV_MAX(*largest, (uint64_t)slots_for(count) * 4);
+    KV_ASSERT(*need >= *largest);
 }
 
 /* ---- removing ------------------------------------------------------------------ */

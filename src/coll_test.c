@@ -247,11 +247,18 @@ static int random_op(struct fix *x, struct kv_prng *r) {
         return got == model_remove(&x->m, args, n) ? 1 : -1;
     }
     struct kv_coll_head before = x->h;
-    uint64_t used = x->a.used_bytes, added = 0;
+    uint64_t used = x->a.used_bytes, added = 0, need, largest;
     bool big = x->pairs && kv_prng_below(r, 40) == 0;
+    kv_coll_add_room(&x->env, &x->h, args, n, big, &need, &largest);
     if (!kv_coll_add(&x->env, &x->h, args, n, big, &added)) {
         bool unchanged = memcmp(&before, &x->h, sizeof(before)) == 0 && used == x->a.used_bytes;
         return unchanged ? 0 : -1;
+    }
+    if (x->a.used_bytes > used && x->a.used_bytes - used > need) {  /* the room bound */
+        fprintf(stderr, "room %llu < growth %llu (enc %u -> %u, n %u)\n",
+                (unsigned long long)need, (unsigned long long)(x->a.used_bytes - used),
+                before.enc, x->h.enc, n);
+        return -1;
     }
     return added == model_add(&x->m, args, n, x->pairs) ? 1 : -1;
 }
@@ -340,6 +347,24 @@ TEST(oom_at_every_step_changes_nothing) {
     }
 }
 
+/* A one-field add to a big table asks for its entry block, not the table's size. */
+TEST(room_of_a_small_add_is_small) {
+    struct fix x;
+    fix_init(&x, 8 << 20, KV_COLL_HASH, 16, 512);
+    char f[16];
+    for (uint32_t i = 0; i < 20000; i++) {
+        struct kv_slice p[2] = {sl(f, (uint32_t)snprintf(f, sizeof(f), "f%u", i)), sl("v", 1)};
+        uint64_t added;
+        CHECK(kv_coll_add(&x.env, &x.h, p, 1, false, &added) && added == 1);
+    }
+    CHECK(x.h.enc == KV_COLL_TABLE && x.h.count == 20000);
+    struct kv_slice a[2] = {sl("new", 3), sl("value", 5)};
+    uint64_t need, largest;
+    kv_coll_add_room(&x.env, &x.h, a, 1, false, &need, &largest);
+    CHECK(need <= 64 && largest <= 64);
+    fix_free(&x);
+}
+
 TEST(copy_and_memory) {
     struct fix x;
     fix_init(&x, 1 << 20, KV_COLL_HASH, 4, 512);
@@ -367,6 +392,7 @@ int main(void) {
     RUN(random_hash_against_model);
     RUN(random_set_against_model);
     RUN(oom_at_every_step_changes_nothing);
+    RUN(room_of_a_small_add_is_small);
     RUN(copy_and_memory);
     printf("coll: %u passed, %u failed\n", kv_test_passed_, kv_test_failed_);
     return kv_test_failed_ == 0 ? 0 : 1;

@@ -77,6 +77,11 @@ bool kv_coll_get(const struct kv_coll_env *e, const struct kv_coll_head *h,
  */
 bool kv_coll_add(const struct kv_coll_env *e, struct kv_coll_head *h,
                  const struct kv_slice *args, uint32_t n, bool big, uint64_t *added);
+/* What kv_coll_add(h, args, n, big) may allocate at once (an upper bound, from the
+ * encoding it will take): *need bytes of blocks, the largest *largest bytes. */
+void kv_coll_add_room(const struct kv_coll_env *e, const struct kv_coll_head *h,
+                      const struct kv_slice *args, uint32_t n, bool big, uint64_t *need,
+                      uint64_t *largest);
 /* Converts a packed hash to a table (HSETNX's long arguments). False if OOM. */
 bool kv_coll_to_table(const struct kv_coll_env *e, struct kv_coll_head *h);
 /* Removes the entries named by fields[0..n); returns how many. Never fails. */

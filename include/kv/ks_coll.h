@@ -40,6 +40,13 @@ static inline bool kv_ks_coll_add(struct kv_keyspace *ks, struct kv_coll_head *h
     struct kv_coll_env e = kv_ks_coll_env_of(ks);
     return kv_coll_add(&e, h, args, n, big, added);
 }
+static inline void kv_ks_coll_add_room(const struct kv_keyspace *ks,
+                                       const struct kv_coll_head *h,
+                                       const struct kv_slice *args, uint32_t n, bool big,
+                                       uint64_t *need, uint64_t *largest) {
+    struct kv_coll_env e = kv_ks_coll_env_of(ks);
+    kv_coll_add_room(&e, h, args, n, big, need, largest);
+}
 static inline bool kv_ks_coll_to_table(struct kv_keyspace *ks, struct kv_coll_head *h) {
     struct kv_coll_env e = kv_ks_coll_env_of(ks);
     return kv_coll_to_table(&e, h);
