@@ -36,8 +36,8 @@
 #define TABLE_MIN 8u
 #define TABLE_MAX (1u << 30)
 #define INT_TEXT_MAX 21
-#define RANDOM_TRIES 256u
-#define SPLIT_SLACK 8u      /* a block may come 8 bytes bigger (a too small rest) */   /* kv_coll_random's draws before walking to a used slot */
+#define RANDOM_TRIES 256u   /* kv_coll_random's draws before walking to a used slot */
+#define SPLIT_SLACK 8u      /* a block may come 8 bytes bigger (a too small rest) */
 
 /* ---- entries ------------------------------------------------------------------- */
 
