@@ -104,7 +104,7 @@ static bool model_has(const char *name) {
 static void table_init(void) {
     if (g_ncmds > 0) return;
     const struct kv_cmd_group *groups[] = {&kv_cmds_server, &kv_cmds_string, &kv_cmds_keys,
-                                           &kv_cmds_list};
+                                           &kv_cmds_list,   &kv_cmds_hash,   &kv_cmds_set};
     for (uint32_t g = 0; g < KV_ARRAY_LEN(groups); g++) {
         for (uint32_t i = 0; i < groups[g]->count; i++) {
             const struct kv_cmd *c = &groups[g]->cmds[i];
@@ -563,6 +563,10 @@ static void config_from(struct kv_config *c, struct input *in) {
     c->maxmemory = k_maxmemory[h1 & 3];
     c->maxkeys = k_maxkeys[(h1 >> 2) & 3];
     c->maxmemory_samples = k_samples[(h1 >> 4) & 3];
+    /* small encoding thresholds, from h0's bits the policy leaves, so inputs convert */
+    c->hash_max_listpack_entries = 1u + (uint32_t)(h0 / 6u) % 8u;
+    c->hash_max_listpack_value = 4u << ((h0 / 48u) % 3u);
+    c->set_max_intset_entries = 1u + (uint32_t)(h0 / 6u) % 8u;
     c->maxclients = SESSIONS;
     c->client_buffer = 256;
     c->client_query_buffer_limit = k_reply_max[h2 & 3];
@@ -613,11 +617,11 @@ static void world_init(struct world *w, struct input *in) {
     kv_engine_set_observer(&w->e, &w->obs);
     struct sim_model_limits lim = {w->cfg.proto_max_bulk_len, w->cfg.multi_max_commands,
                                    w->cfg.client_query_buffer_limit, w->cfg.watch_max_keys};
-    /* Hash and set encodings: Redis 7.0's built-in defaults, which kv's options must
-     * have here (once kv has them, take w->cfg's values instead). */
-    lim.hash_max_listpack_entries = 512;
-    lim.hash_max_listpack_value = 64;
-    lim.set_max_intset_entries = 512;
+    /* Hash and set encodings: kv's thresholds (small, set in config_from, so inputs
+     * cross them), which the model must share. */
+    lim.hash_max_listpack_entries = w->cfg.hash_max_listpack_entries;
+    lim.hash_max_listpack_value = w->cfg.hash_max_listpack_value;
+    lim.set_max_intset_entries = w->cfg.set_max_intset_entries;
     w->model = sim_model_create(&lim);
     w->model_on = true;
     w->trace = getenv("FUZZ_ENGINE_TRACE") != NULL;

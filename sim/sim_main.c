@@ -318,10 +318,12 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     /* RESP3, requirepass and remote clients (sim_session.c): a stream of its own. */
     sim_session_draw(w);
     /* --types=hash,set: the workload and encoding thresholds (sim_types.c), a stream of
-     * their own. Once kv has these options, w->cfg must take the same three values here
-     * (the model reads tk below). */
+     * their own; kv's config takes the same three thresholds the model reads from tk. */
     struct sim_types_knobs tk;
     sim_types_draw(w->seed, &w->wl, &tk);
+    w->cfg.hash_max_listpack_entries = tk.hash_max_listpack_entries;
+    w->cfg.hash_max_listpack_value = tk.hash_max_listpack_value;
+    w->cfg.set_max_intset_entries = tk.set_max_intset_entries;
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);
     kv_server_layout(&w->cfg, &w->layout);

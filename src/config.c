@@ -108,6 +108,16 @@ static const struct kv_option kv_options[] = {
         "password clients must give (AUTH) before other commands (empty: none)", NULL),
     OPT("protected-mode", OPT_YESNO, protected_mode,
         "yes: without requirepass, only 127.0.0.1 and ::1 may connect", NULL),
+    OPT("hash-max-listpack-entries", OPT_U64, hash_max_listpack_entries,
+        "a hash is one packed block (listpack) up to this many fields", NULL),
+    OPT("hash-max-ziplist-entries", OPT_U64, hash_max_listpack_entries,
+        "alias of hash-max-listpack-entries", NULL),
+    OPT("hash-max-listpack-value", OPT_U64, hash_max_listpack_value,
+        "... and while no field or value is longer than this", NULL),
+    OPT("hash-max-ziplist-value", OPT_U64, hash_max_listpack_value,
+        "alias of hash-max-listpack-value", NULL),
+    OPT("set-max-intset-entries", OPT_U64, set_max_intset_entries,
+        "a set of integers is one packed sorted array (intset) up to this many", NULL),
     OPT("slowlog-log-slower-than", OPT_I64, slowlog_log_slower_than,
         "SLOWLOG records commands taking at least this many microseconds (-1: none)", NULL),
     OPT("slowlog-max-len", OPT_U32, slowlog_max_len,
@@ -153,6 +163,9 @@ void kv_config_defaults(struct kv_config *c) {
     c->latency_tracking = true;
     snprintf(c->latency_tracking_info_percentiles,
              sizeof(c->latency_tracking_info_percentiles), "%s", "50 99 99.9");
+    c->hash_max_listpack_entries = 512;  /* redis-server's built-in defaults */
+    c->hash_max_listpack_value = 64;
+    c->set_max_intset_entries = 512;
     c->timeout_s = 0;
     c->hz = 10;
     c->batch_wait_us = 30; /* BENCHMARKS.md "Batching wait": measured 0, 30 and 50 */
@@ -421,14 +434,9 @@ static const struct kv_directive directives[] = {
      NULL},
     {"dynamic-hz", D_WARN, NULL, W_NONE, NULL},
     /* encodings of types kv stores its own way, or does not have */
-    {"hash-max-listpack-entries", D_WARN, NULL, W_ENC, NULL},
-    {"hash-max-listpack-value", D_WARN, NULL, W_ENC, NULL},
-    {"hash-max-ziplist-entries", D_WARN, NULL, W_ENC, NULL},
-    {"hash-max-ziplist-value", D_WARN, NULL, W_ENC, NULL},
     {"list-max-listpack-size", D_WARN, NULL, W_ENC, NULL},
     {"list-max-ziplist-size", D_WARN, NULL, W_ENC, NULL},
     {"list-compress-depth", D_WARN, NULL, W_ENC, NULL},
-    {"set-max-intset-entries", D_WARN, NULL, W_ENC, NULL},
     {"zset-max-listpack-entries", D_WARN, NULL, W_ENC, NULL},
     {"zset-max-listpack-value", D_WARN, NULL, W_ENC, NULL},
     {"zset-max-ziplist-entries", D_WARN, NULL, W_ENC, NULL},

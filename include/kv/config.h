@@ -68,6 +68,9 @@ struct kv_config {
     uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */
     uint32_t busy_poll_us;          /* watch the ring this long before sleeping (0: off) */
     uint32_t recv_buffers;          /* multishot recv buffers, a power of two (0: off) */
+    uint64_t hash_max_listpack_entries; /* a hash packs while it has at most this many */
+    uint64_t hash_max_listpack_value;   /* ... and no field or value longer than this */
+    uint64_t set_max_intset_entries;    /* an integer set packs up to this many */
     int64_t slowlog_log_slower_than; /* µs; -1: SLOWLOG records nothing, 0: everything */
     uint32_t slowlog_max_len;       /* SLOWLOG ring entries, sized at startup */
     int64_t latency_monitor_threshold; /* ms; 0: the latency monitor is off (Redis's) */
