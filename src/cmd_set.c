@@ -8,8 +8,9 @@
  *
  * Memory: owns none. SINTER/SUNION/SDIFF compute their result twice without storing
  * it (a counting pass for the reply's length, then the reply): no memory, so a read
- * never answers -OOM. A union of intsets is merged in order, as Redis's intset result
- * would be. The *STORE forms build the result as a detached set in the data region
+ * never answers -OOM. A SUNION/SDIFF result Redis would hold as an intset (integers
+ * only, at most set-max-intset-entries) is replied ascending, as Redis replies from
+ * it (sop_emit: passes over the result keeping a window of the smallest in scratch). The *STORE forms build the result as a detached set in the data region
  * (all or nothing: -OOM frees it and changes no key) and only then replace the
  * destination, so a destination that is also a source is read whole first.
  * Invariants: a command completes or changes nothing; a set that empties is deleted
@@ -31,6 +32,7 @@
 #define MERGE_MAX 16u        /* intsets a union merges in order */
 #define BATCH 64u            /* members a *STORE adds per kv_coll_add */
 #define SHORT_MEMBER 24u
+#define SORT_WINDOW 4096u    /* integers one ascending pass sorts (32 KiB of scratch) */
 
 static struct kv_coll_head *head_of(struct kv_item *it) { return kv_ks_coll_head(it); }
 
@@ -146,6 +148,8 @@ static void pop_some(struct kv_cmd_ctx *c, struct kv_item *it, uint64_t count) {
     kv_cc_modified(c, 1, it);
 }
 
+static void spop_all(struct kv_cmd_ctx *c);
+
 static void cmd_spop(struct kv_cmd_ctx *c) {
     if (c->argc > 3) {
         kv_reply_error(c->out, KV_ERR_SYNTAX);
@@ -173,8 +177,8 @@ static void cmd_spop(struct kv_cmd_ctx *c) {
         kv_cc_modified(c, 1, it);
         return;
     }
-    if ((uint64_t)count >= h->count) {
-        reply_members(c, h, true);
+    if ((uint64_t)count >= h->count) {  /* the whole set, in SUNION's order */
+        spop_all(c);
         kv_ks_delete(c->ks, it);
         kv_engine_touch(c->engine, c->argv[1].ptr, c->argv[1].len);
         return;
@@ -313,7 +317,7 @@ static void cmd_smove(struct kv_cmd_ctx *c) {
 /* ---- SINTER SUNION SDIFF and their STORE and CARD forms -------------------------------- */
 
 enum sop_kind { SOP_INTER, SOP_UNION, SOP_DIFF };
-enum sink_mode { SINK_COUNT, SINK_REPLY, SINK_STORE };
+enum sink_mode { SINK_COUNT, SINK_REPLY, SINK_STORE, SINK_WINDOW };
 
 /* The source sets: argv[first .. first + n), looked up (type-checked) once. */
 struct sop {
@@ -329,6 +333,14 @@ struct sink {
     uint64_t n;
     uint64_t limit;                 /* SINTERCARD's LIMIT; 0: none */
     bool oom;
+    bool not_int;                   /* SINK_COUNT: a member is not an integer */
+    struct {                        /* SINK_WINDOW: the smallest members above `after` */
+        int64_t *heap;              /* a max-heap of n of them */
+        uint32_t n;
+        uint32_t cap;
+        bool has_after;
+        int64_t after;
+    } w;
     uint32_t nb;
     struct kv_coll_head tmp;
     struct kv_slice batch[BATCH];
@@ -363,9 +375,54 @@ static void sink_flush(struct sink *s) {
     s->nb = 0;
 }
 
+/* ---- a max-heap of integers (the ascending passes below) ---- */
+
+static void heap_swap(int64_t *h, uint32_t a, uint32_t b) {
+    int64_t t = h[a];
+    h[a] = h[b];
+    h[b] = t;
+}
+
+static void heap_down(int64_t *h, uint32_t n, uint32_t i) {
+    for (uint32_t depth = 0; depth < 64; depth++) {  /* at most log2(n) levels */
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && h[l] > h[m]) m = l;
+        if (r < n && h[r] > h[m]) m = r;
+        if (m == i) return;
+        heap_swap(h, i, m);
+        i = m;
+    }
+    KV_ASSERT(false);
+}
+
+static void heap_up(int64_t *h, uint32_t i) {
+    while (i > 0 && h[(i - 1) / 2] < h[i]) {  /* at most log2(i) steps */
+        heap_swap(h, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+/* Keeps v if it is above the window's `after` and among the cap smallest seen. */
+static void window_put(struct sink *s, struct kv_slice m) {
+    int64_t v;
+    bool is_int = kv_coll_is_int(m, &v);
+    KV_ASSERT(is_int);  /* the counting pass found only integers; nothing changed since */
+    if (s->w.has_after && v <= s->w.after) return;
+    if (s->w.n < s->w.cap) {
+        s->w.heap[s->w.n] = v;
+        heap_up(s->w.heap, s->w.n++);
+    } else if (v < s->w.heap[0]) {
+        s->w.heap[0] = v;
+        heap_down(s->w.heap, s->w.n, 0);
+    }
+}
+
 /* One member out; false when the sink wants no more (LIMIT reached, out of memory). */
 static bool sink_put(struct sink *s, struct kv_slice m) {
     s->n++;
+    int64_t v;
+    if (s->mode == SINK_COUNT && !s->not_int) s->not_int = !kv_coll_is_int(m, &v);
+    if (s->mode == SINK_WINDOW) window_put(s, m);
     if (s->mode == SINK_REPLY) kv_reply_bulk(s->c->out, m.ptr, m.len);
     if (s->mode == SINK_STORE) {
         if (m.len <= SHORT_MEMBER) {  /* an intset member's text lives in its iterator */
@@ -465,7 +522,56 @@ static void op_run(const struct sop *o, enum sop_kind kind, struct sink *s) {
     if (s->mode == SINK_STORE) sink_flush(s);
 }
 
-/* SINTER SUNION SDIFF (and SMEMBERS's shape): a counting pass, then the reply. */
+/* The result's `total` integers in ascending order: passes that each keep the
+ * SORT_WINDOW smallest above the last one replied (at most total / SORT_WINDOW + 1
+ * passes; one for any result Redis keeps as an intset at the default threshold). */
+static void reply_ascending(const struct sop *o, enum sop_kind kind, uint64_t total) {
+    struct sink s = {.mode = SINK_WINDOW, .c = o->c};
+    s.w.cap = (uint32_t)KV_MIN(total, SORT_WINDOW);
+    s.w.heap = kv_scratch_alloc(o->c, (uint64_t)s.w.cap * sizeof(int64_t));
+    uint64_t done = 0;
+    for (uint64_t pass = 0; pass <= total / SORT_WINDOW && done < total; pass++) {
+        s.w.n = 0;
+        op_run(o, kind, &s);
+        KV_ASSERT(s.w.n > 0 && done + s.w.n <= total);
+        for (uint32_t k = s.w.n; k > 1; k--) {  /* heapsort: ascending */
+            heap_swap(s.w.heap, 0, k - 1);
+            heap_down(s.w.heap, k - 1, 0);
+        }
+        for (uint32_t k = 0; k < s.w.n; k++) kv_reply_bulk_int(o->c->out, s.w.heap[k]);
+        done += s.w.n;
+        s.w.after = s.w.heap[s.w.n - 1];
+        s.w.has_after = true;
+    }
+    KV_ASSERT(done == total);
+}
+
+/* The result of SUNION/SDIFF (or an SPOP taking the whole set) as Redis replies it:
+ * Redis builds it as a new set, an intset while every member is an integer and there
+ * are at most set-max-intset-entries, and replies in that set's order: ascending for
+ * an intset. SINTER replies in its smallest source's order, as Redis streams it. */
+static void sop_emit(const struct sop *o, enum sop_kind kind) {
+    struct kv_cmd_ctx *c = o->c;
+    struct sink cnt = {.mode = SINK_COUNT, .c = c};
+    op_run(o, kind, &cnt);
+    kv_reply_set(c->out, cnt.n);
+    if (kind != SOP_INTER && !cnt.not_int && cnt.n > 0 &&
+        cnt.n <= c->ks->set_intset_entries) {
+        reply_ascending(o, kind, cnt.n);
+        return;
+    }
+    struct sink rep = {.mode = SINK_REPLY, .c = c};
+    op_run(o, kind, &rep);
+    KV_ASSERT(rep.n == cnt.n);
+}
+
+/* SPOP key count, count >= the set's size: the reply (the caller deletes the key). */
+static void spop_all(struct kv_cmd_ctx *c) {
+    struct sop o = {c, 1, 1};
+    sop_emit(&o, SOP_UNION);
+}
+
+/* SINTER SUNION SDIFF: a counting pass, then the reply. */
 static void sop_reply(struct kv_cmd_ctx *c, enum sop_kind kind) {
     struct sop o = {c, 1, c->argc - 1};
     uint32_t missing;
@@ -474,12 +580,7 @@ static void sop_reply(struct kv_cmd_ctx *c, enum sop_kind kind) {
         kv_reply_set(c->out, 0);
         return;
     }
-    struct sink cnt = {.mode = SINK_COUNT, .c = c};
-    op_run(&o, kind, &cnt);
-    kv_reply_set(c->out, cnt.n);
-    struct sink rep = {.mode = SINK_REPLY, .c = c};
-    op_run(&o, kind, &rep);
-    KV_ASSERT(rep.n == cnt.n);
+    sop_emit(&o, kind);
 }
 
 static void cmd_sinter(struct kv_cmd_ctx *c) { sop_reply(c, SOP_INTER); }
