@@ -8,8 +8,8 @@ listpack hash answers in insertion order, an intset ascending, so those replies 
 exact. Random replies appear only where their result is certain (a count at least
 the size, a one-member set, a negative count on a one-field hash).
 
-Run with `differential.py --hs` (off by default until kv has the commands; check the
-cases themselves with `--hs --against-redis --only cases`). Thresholds: a redis-server
+differential.py always runs them (check the cases themselves with
+`--against-redis --only cases`). Thresholds: a redis-server
 started without a config file (as differential.py starts it) has hash-max-listpack-entries
 512 (redis.conf says 128), hash-max-listpack-value 64, set-max-intset-entries 512; kv's
 defaults must be those. hash-encoding sets entries to 128 and back; the config cases

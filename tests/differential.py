@@ -736,8 +736,7 @@ def run_all(runner, a, excluded, seeds, tag):
 
     if a.only in (None, 'cases'):
         cases = dict(diff_cases.CASES)
-        if a.hs:
-            cases.update(diff_cases_hs.CASES)
+        cases.update(diff_cases_hs.CASES)  # hashes and sets (issue 21)
         for name, steps in cases.items():
             if not a.case or a.case == name:
                 count(runner.run_stream(tag + 'case ' + name, keep(case_ops(steps)),
@@ -785,8 +784,6 @@ def main():
     ap.add_argument('--against-redis', action='store_true')
     ap.add_argument('--only', choices=['cases', 'protocol', 'seeds'])
     ap.add_argument('--case')
-    ap.add_argument('--hs', action='store_true',
-                    help='also the hash and set cases (diff_cases_hs.py, issue 21)')
     ap.add_argument('--stats', action='store_true')
     ap.add_argument('--trace', help='write every op and redis reply to this file')
     ap.add_argument('--repro', help='on a divergence, write the ops since the last resync '
