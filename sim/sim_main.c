@@ -438,6 +438,7 @@ static void world_tick(struct sim_world *w) {
     /* A turn without completions and without queued work changed nothing. */
     if (!idle || sim_net_stats(w->net)->completions != before) {
         kv_server_check(w->server);
+        sim_check_blocked(w);
         uint64_t used = kv_ks_used_memory(kv_server_keyspace(w->server));
         if (used > w->used_memory_max) w->used_memory_max = used;
     }

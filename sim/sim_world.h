@@ -192,6 +192,8 @@ struct sim_world {
     uint64_t clock_jumps;
     uint64_t edge_multis;        /* ECHOs that filled a MULTI to the limit */
     uint64_t exec_overflows;     /* MULTIs failed by EXEC's own bytes (sim_check.c) */
+    uint64_t blocks;             /* blocking pops the core blocked (and re-blocked) */
+    uint64_t block_defers;       /* woken ones whose reply found no room (retried) */
     uint64_t hold_cuts;          /* sessions the hold rule disconnected (server.c) */
     uint64_t watch_full;         /* WATCHes that filled a session to watch-max-keys */
     uint64_t watch_refused;      /* WATCHes refused one past it */
@@ -214,6 +216,9 @@ uint32_t sim_track_outstanding(const struct sim_track *t, bool quiet_only);
 void sim_on_accept(void *ctx, uint32_t slot);
 void sim_on_trace(void *ctx, const void *p, uint32_t n);
 void sim_observer_init(struct sim_world *w);
+/* Every open connection's session is blocked in the core exactly when the model has
+ * it blocked (sim_model_block.c); after every turn. */
+void sim_check_blocked(struct sim_world *w);
 
 /* sim_session.c: draws (before the server starts: requirepass), describes, and the
  * clients' session requests (false: none now) and connection setup. */

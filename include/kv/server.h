@@ -76,6 +76,7 @@ struct kv_conn {
     uint64_t last_active_ns;
     uint64_t opened_ns;      /* accepted at (CLIENT LIST age) */
     bool paused;             /* its ready frame waits for CLIENT PAUSE to end */
+    uint8_t block_retry;     /* blocked, its wake found no room: why (kv_block_wake) */
     uint64_t moved;          /* bytes received plus bytes sent, ever: the hold rule */
     /* The hold rule's window per pool (0: requests, 1: replies) began at hold_ns with
      * `moved` at hold_moved. One per pool: a check of the request pool must not
