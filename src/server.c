@@ -1556,6 +1556,9 @@ bool kv_server_run_once(struct kv_server *s, uint32_t wait_ms) {
     kv_log_flush(&s->log, s->io, kv_io_tag(KV_IO_WRITE, LOG_TAG_SLOT, 0));
     kv_io_run(s->io, busy ? 0 : wait_ms, plan.batch, plan.windows);
     process_ready(s);
+    /* keys readied outside a command's run (an expired key dropped while bounding a
+     * frame that then waited for room): served before the turn ends */
+    if (kv_block_pending(&s->engine.block)) serve_blocked(s);
     batch_depth(s, s->net.total_reads_processed - reads,
                 kv_engine_stats(&s->engine)->total_commands_processed - frames);
     log_protections(s);

@@ -89,6 +89,12 @@ for seed in 4 1 6 35 31 2; do run_seed "$seed" --hostile; done
 #   2104: found by the strict model on the fixed tree: PSETEX on a key without a TTL
 #       sized its room without the TTL field, 8 bytes short (-OOM, keyspace.c)
 for seed in 20 106 26 53 48 94 2104; do run_seed "$seed"; done
+# Blocking pops (sim/sim_model_block.c, sim/README.md "Blocking pops"): 18 a served
+#   BRPOPLPUSH's -OOM; 19 a deferred wake left on the connection woke its next wait at
+#   once; 30 "0.001" s is 1 ms (Redis rounds up), was forever; 10 EXEC serves after
+#   its replays; 816656000 keys readied outside a command's run were left pending
+#   at the turn's end (kv_server_check's assertion).
+for seed in 18 19 30 10 816656000; do run_seed "$seed"; done
 # 159409041 --hostile: the strict -OOM rule compared maxmemory-eviction-keys with the
 # entries left after the command's own evictions (51), not those before them (107)
 run_seed 159409041 --hostile
