@@ -45,6 +45,8 @@ need_test_deps() {
     command -v strace >/dev/null || missing+=(strace)
     command -v python3 >/dev/null || missing+=(python3)
     /usr/bin/python3 -c 'import redis' 2>/dev/null || missing+=(python3-redis)
+    # tests/clients_kombu.py: kombu's SimpleQueue waits in BRPOP
+    /usr/bin/python3 -c 'import kombu' 2>/dev/null || missing+=(python3-kombu)
     # tests/clients.sh: node and npm (the redis and ioredis packages are npm ci'd into
     # build/npm by the suite itself), and Prometheus's redis exporter where Debian has it.
     command -v node >/dev/null || missing+=(nodejs)
