@@ -501,7 +501,7 @@ static void gen_list_block(const struct sim_workload *w, struct kv_prng *p, stru
 }
 
 static void gen_list_pop(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
-    if (kv_prng_chance(p, 1, 3)) {
+    if (!w->no_block && kv_prng_chance(p, 1, 3)) {
         const char *b = PICK(w, p, "blpop", "brpop", "blmove", "brpoplpush", "blmpop");
         if (b != NULL) {
             gen_list_block(w, p, r, b);

@@ -169,6 +169,7 @@ struct sim_world {
     bool no_multishot;           /* --no-multishot: recv_buffers 0 whatever the seed */
     bool no_edge_multi;          /* --no-edge-multi: no EXEC padded to the query limit */
     bool no_newer;               /* --no-newer: no COPY/INCRBYFLOAT/CLIENT/CONFIG/COMMAND */
+    bool no_block;               /* --no-block: no blocking pops */
     bool hostile_forced;         /* --hostile: a hostile population whatever the seed */
     bool no_hostile;             /* --no-hostile: none whatever the seed */
     uint32_t pipe_bytes;         /* per direction of a connection (sim_net_config) */

@@ -128,13 +128,14 @@ done
 # before INFO gained recv_multishot_armed, 14 before the index grew in levels: each
 # changed the run) and its pipelining clients take the plan to its four windows.
 # --no-newer: as it ran before the workload drew COPY, INCRBYFLOAT, CLIENT, CONFIG
-# and COMMAND (with them: 11 and 3); --no-session: as before RESP3 sessions.
+# and COMMAND (with them: 11 and 3); --no-session: as before RESP3 sessions;
+# --no-block: as before blocking pops (with them: 13 and 4).
 for seed in 1 4; do run_seed "$seed" --crowd; done
 # 9700047, 9700113: 116 clients queued behind two (one) large buffers drain in
 # ~6,000 ticks; the drain's liveness check now waits while bytes still move
 for seed in 9700047 9700113; do run_seed "$seed" --crowd; done
 out=$(timeout 120 "$KV" sim --seed 2 --crowd --no-multishot --no-newer --no-session \
-    --stats 2>&1)
+    --no-block --stats 2>&1)
 hint=$(printf '%s\n' "$out" | grep -o 'batch_hint_max=[0-9]*' | cut -d= -f2)
 wins=$(printf '%s\n' "$out" | grep -o 'batch_windows_max=[0-9]*' | cut -d= -f2)
 if [ "$hint" = "16" ] && [ "$wins" = "4" ] && printf '%s\n' "$out" | tail -n1 | grep -q '^seed=2 '; then
