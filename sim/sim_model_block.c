@@ -44,6 +44,8 @@ struct mblocks {
     uint64_t seq;
     struct mval *ready;
     uint32_t nready;
+    struct mval *stalled;    /* keys a deferral stopped: the core serves them at any write */
+    uint32_t nstalled;
     uint32_t tick_ms;
     uint64_t jumps;
 };
@@ -279,7 +281,34 @@ void sim_model_block_defer(struct sim_model *m, uint64_t session) {
     struct mblocked **link, *due;
     uint32_t k;
     due = next_due(m, b, &link, &k);
-    if (due == x) ready_pop(b);
+    if (due != x) return;
+    b->stalled = realloc(b->stalled, (b->nstalled + 1) * sizeof(struct mval));
+    KV_ASSERT(b->stalled != NULL);
+    struct mval key = b->ready[0];
+    uint8_t *p = malloc(key.len + 1);
+    KV_ASSERT(p != NULL);
+    memcpy(p, key.p, key.len);
+    b->stalled[b->nstalled++] = (struct mval){p, key.len};
+    ready_pop(b);
+}
+
+/* x served by the core with nothing due: from a key a deferral stalled, which kv
+ * readies again at any write (Redis never stalls one). Its first waiter must be x. */
+static bool stalled_serve(struct sim_model *m, struct mblocks *b, struct mblocked *x,
+                          uint32_t *k) {
+    for (uint32_t i = 0; i < b->nstalled; i++) {
+        struct mval key = b->stalled[i];
+        struct mentry *e = m_lookup(m, (struct kv_slice){key.p, key.len}, m->now);
+        if (e == NULL || e->type != SIM_MODEL_LIST || e->list.count == 0) continue;
+        for (struct mblocked *w = b->head; w != NULL; w = w->next) {
+            uint32_t at = waits_on(w, key);
+            if (at == 0) continue;
+            if (w != x) break;
+            *k = at;
+            return true;
+        }
+    }
+    return false;
 }
 
 static bool nil(const struct mctx *c) {
@@ -329,6 +358,13 @@ bool m_block_report(struct mctx *c, bool *handled, bool (*compare)(struct mctx *
         m_why(c, "session %llu must be served first (a blocked client, in order)",
               (unsigned long long)due->session);
         return false;
+    }
+    if (due == NULL && !nil(c) && stalled_serve(c->m, b, x, &k)) {
+        KV_ASSERT(find_blocked(b, c->session, &link) == x);
+        *link = x->next;
+        serve_one(c->m, x, k, c->out);
+        blocked_free(x);
+        return compare(c);
     }
     if (due == NULL) {
         KV_ASSERT(find_blocked(b, c->session, &link) == x);
@@ -387,7 +423,9 @@ void m_block_free(struct sim_model *m) {
         x = next;
     }
     for (uint32_t i = 0; i < b->nready; i++) free(b->ready[i].p);
+    for (uint32_t i = 0; i < b->nstalled; i++) free(b->stalled[i].p);
     free(b->ready);
+    free(b->stalled);
     free(b);
     m->blk = NULL;
 }

@@ -95,6 +95,9 @@ for seed in 20 106 26 53 48 94 2104; do run_seed "$seed"; done
 #   its replays; 816656000 keys readied outside a command's run were left pending
 #   at the turn's end (kv_server_check's assertion).
 for seed in 18 19 30 10 816656000; do run_seed "$seed"; done
+# 678197063 --crowd: a key a deferral stalled (its head's reply found no room) is
+#   served again at any write in kv, creation or not; the model now follows that
+run_seed 678197063 --crowd
 # 159409041 --hostile: the strict -OOM rule compared maxmemory-eviction-keys with the
 # entries left after the command's own evictions (51), not those before them (107)
 run_seed 159409041 --hostile
