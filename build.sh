@@ -46,6 +46,8 @@ need_test_deps() {
     command -v python3 >/dev/null || missing+=(python3)
     /usr/bin/python3 -c 'import redis' 2>/dev/null || missing+=(python3-redis)
     /usr/bin/python3 -c 'import rq' 2>/dev/null || missing+=(python3-rq) # tests/apps.py
+    # tests/clients_kombu.py: kombu's SimpleQueue waits in BRPOP
+    /usr/bin/python3 -c 'import kombu' 2>/dev/null || missing+=(python3-kombu)
     # tests/clients.sh: node and npm (the redis and ioredis packages are npm ci'd into
     # build/npm by the suite itself), and Prometheus's redis exporter where Debian has it.
     command -v node >/dev/null || missing+=(nodejs)

@@ -36,7 +36,7 @@ def kv_names(root):
         with open(path) as f:
             # a command row ends with its key figures (KV_KEYS/KV_KEYNUM/KV_NOKEYS);
             # subcommand tables ({"id", 2, client_id}) do not
-            rows = re.finditer(r'^\s*\{"([a-z]+)", -?\d+,[^\n]*KV_(?:KEYS|KEYNUM|NOKEYS)',
+            rows = re.finditer(r'^\s*\{"([a-z]+)", -?\d+,[^}]*KV_(?:KEYS|KEYNUM|NOKEYS)',
                                f.read(), re.M)
             for m in rows:
                 names.append(m.group(1))

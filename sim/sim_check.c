@@ -326,6 +326,17 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
                  (unsigned long long)s->id);
         return;
     }
+    const struct kv_config *cfg = kv_server_engine(w->server)->config;
+    sim_model_block_clock(w->model, 1000u / cfg->hz, w->clock_jumps);
+    if (s->flags & KV_SESSION_BLOCKED) { /* a blocking pop waits: its request stays owed */
+        char bwhy[256];
+        w->blocks++;
+        if (reply_len != 0) sim_fail(w, "a blocked command replied");
+        else if (!sim_model_block(w->model, s->id, argc, argv, now_ms, bwhy, sizeof(bwhy)))
+            sim_fail(w, "session %llu: %s", (unsigned long long)s->id, bwhy);
+        if (w->failed) fail_argv(w, argc, argv);
+        return;
+    }
     /* EXEC replays its queue: MULTI is off while the queued count is still set. */
     bool replay = s->multi_count > 0 && !(s->flags & KV_SESSION_MULTI);
     if (replay && !t->exec_running) {
@@ -381,7 +392,45 @@ static void on_cut(void *ctx, const struct kv_session *s) {
     SIM_DEBUG(t->serial, "cut by the hold rule");
 }
 
+void sim_check_blocked(struct sim_world *w) {
+    if (w->failed) return;
+    const struct kv_server *srv = w->server;
+    uint32_t blocked = 0;
+    for (uint32_t i = 0; i < srv->clients_max; i++) {
+        const struct kv_conn *c = &srv->conns[i];
+        if (c->state != KV_CONN_OPEN) continue;
+        bool core = (c->session.flags & KV_SESSION_BLOCKED) != 0;
+        blocked += core;
+        if (core == sim_model_blocked(w->model, c->session.id)) continue;
+        sim_fail(w, "session %llu is %sblocked in the core but %sblocked in the model",
+                 (unsigned long long)c->session.id, core ? "" : "not ", core ? "not " : "");
+        return;
+    }
+    KV_ASSERT(blocked == srv->engine.block.sessions_len);
+    uint64_t due;
+    if (sim_model_block_due(w->model, &due))
+        sim_fail(w, "session %llu was not served: its key became a list while it waited",
+                 (unsigned long long)due);
+}
+
+/* Redis frees a blocked client whose peer hung up (even half-closed): what it was
+ * owed is lost, as for a client the hold rule cuts. */
+static void on_block_drop(void *ctx, const struct kv_session *s) {
+    struct sim_world *w = ctx;
+    struct sim_track *t = s->id < w->by_session_cap ? w->by_session[s->id] : NULL;
+    if (t != NULL) t->cut = true;
+    sim_model_block_drop(w->model, s->id);
+}
+
+static void on_block_defer(void *ctx, const struct kv_session *s) {
+    struct sim_world *w = ctx;
+    w->block_defers++;
+    sim_model_block_defer(w->model, s->id);
+}
+
 void sim_observer_init(struct sim_world *w) {
+    w->observer.on_block_drop = on_block_drop;
+    w->observer.on_block_defer = on_block_defer;
     w->observer.on_cut = on_cut;
     w->observer.on_command = on_command;
     w->observer.on_evict = on_evict;

@@ -302,6 +302,7 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     nc->seed = kv_splitmix64(&sm);
     uint64_t big = KV_MIN(w->cfg.proto_max_bulk_len, w->cfg.client_query_buffer_limit / 2);
     sim_workload_draw(&w->wl, &knobs, KV_MAX(big, 16u));
+    w->wl.no_block = w->no_block; /* as the workload ran before blocking pops */
     /* COPY, INCRBYFLOAT, CLIENT, CONFIG and COMMAND for 1..10% of requests in three
      * seeds of four (--no-newer: none); a stream of its own, and a seed that draws
      * none draws nothing more from the clients' streams: it runs as it did before. */
@@ -449,6 +450,7 @@ static void world_tick(struct sim_world *w) {
     /* A turn without completions and without queued work changed nothing. */
     if (!idle || sim_net_stats(w->net)->completions != before) {
         kv_server_check(w->server);
+        sim_check_blocked(w);
         uint64_t used = kv_ks_used_memory(kv_server_keyspace(w->server));
         if (used > w->used_memory_max) w->used_memory_max = used;
     }
@@ -705,6 +707,7 @@ struct sim_args {
     bool no_edge_multi;
     bool no_newer;
     bool no_session;
+    bool no_block;
     bool resp3;
     bool hostile;
     uint32_t hostile_kinds;
@@ -717,7 +720,7 @@ struct sim_args {
 
 static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
-                    "                   [--no-edge-multi] [--no-newer] [--no-session]\n"
+                    "                   [--no-edge-multi] [--no-newer] [--no-session] [--no-block]\n"
                     "                   [--hostile[=KIND,..] | --no-hostile]\n"
                     "                   [--canary[=model|stall]] [--stats] [--types=hash,set]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]"
@@ -751,6 +754,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
         else if (strcmp(o, "--no-edge-multi") == 0) a->no_edge_multi = true;
         else if (strcmp(o, "--no-newer") == 0) a->no_newer = true;
         else if (strcmp(o, "--no-session") == 0) a->no_session = true;
+        else if (strcmp(o, "--no-block") == 0) a->no_block = true;
         else if (strcmp(o, "--resp3") == 0) a->resp3 = true;
         else if (strcmp(o, "--hostile") == 0) a->hostile = true;
         else if (strncmp(o, "--hostile=", 10) == 0 && sim_hostile_kinds_parse(o + 10) != 0) {
@@ -785,6 +789,7 @@ int kv_sim_main(int argc, char **argv) {
     char extra[64] = "";
     if (a.ticks != DEFAULT_TICKS) snprintf(extra, sizeof(extra), " --ticks %llu",
                                            (unsigned long long)a.ticks);
+    if (a.no_block) snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " --no-block");
     snprintf(reproduce_line, sizeof(reproduce_line),
              "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s%s%s\n",
              (unsigned long long)a.seed, extra, a.no_session ? " --no-session" : "",
@@ -816,6 +821,7 @@ int kv_sim_main(int argc, char **argv) {
     w->no_edge_multi = a.no_edge_multi;
     w->no_newer = a.no_newer;
     w->no_session = a.no_session;
+    w->no_block = a.no_block;
     w->hostile_forced = a.hostile;
     w->hostile_kinds = a.hostile_kinds;
     w->no_hostile = a.no_hostile;

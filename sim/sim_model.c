@@ -47,6 +47,7 @@ static void session_free(struct msession *s) {
 }
 
 void sim_model_destroy(struct sim_model *m) {
+    m_block_free(m);
     m_flush(m);
     free(m->slots);
     for (struct msession *s = m->sessions; s != NULL;) {
@@ -120,6 +121,7 @@ struct mentry *m_add(struct sim_model *m, struct kv_slice key, uint8_t type) {
         m_clear_value(ghost);
         ghost->type = type;
         ghost->expire_ms = -1;
+        if (type == SIM_MODEL_LIST) m_block_created(m, key.ptr, key.len);
         return ghost;
     }
     if ((m->count + 1) * 2 > m->cap) grow(m);
@@ -136,6 +138,7 @@ struct mentry *m_add(struct sim_model *m, struct kv_slice key, uint8_t type) {
     m->count++;
     struct mentry *r = m_find_raw(m, key.ptr, key.len);
     KV_ASSERT(r != NULL);
+    if (type == SIM_MODEL_LIST) m_block_created(m, key.ptr, key.len);
     return r;
 }
 
@@ -276,6 +279,7 @@ static struct msession *session_get(struct sim_model *m, uint64_t id) {
 }
 
 void sim_model_session_end(struct sim_model *m, uint64_t id) {
+    m_block_session_end(m, id); /* a blocked client that left: out of every queue */
     for (struct msession **pp = &m->sessions; *pp != NULL; pp = &(*pp)->next) {
         struct msession *s = *pp;
         if (s->id != id) continue;
@@ -342,7 +346,8 @@ static void queue_push(struct msession *s, uint32_t argc, const struct kv_slice 
 static const struct mcmd_table *const tables[] = {&sim_model_cmds_str, &sim_model_cmds_list,
                                                   &sim_model_cmds_srv, &sim_model_cmds_auth,
                                                   &sim_model_cmds_admin, &sim_model_cmds_hash,
-                                                  &sim_model_cmds_set};
+                                                  &sim_model_cmds_set,
+                                                  &sim_model_cmds_block};
 
 static void cmd_multi(struct mctx *c);
 static void cmd_exec(struct mctx *c);
@@ -389,6 +394,17 @@ int64_t m_known_count(const struct sim_model *m) {
 }
 
 struct msession *m_session(struct sim_model *m, uint64_t id) { return session_get(m, id); }
+
+void m_run(struct sim_model *m, uint64_t session, uint32_t argc, const struct kv_slice *argv,
+           struct sim_buf *out) {
+    const struct mcmd *cmd = find_any(argv[0]);
+    KV_ASSERT(cmd != NULL && argc >= 1);
+    struct mctx c = {m, argc, argv, m->now, out, NULL, 0, NULL, 0, session, false};
+    bool watched = (cmd->flags & MF_WRITE) && m->sessions != NULL;
+    if (watched) m_watch_before(&c);
+    cmd->proc(&c);
+    if (watched) m_watch_after(&c);
+}
 void m_session_discard(struct msession *s) { session_free(s); }
 
 /* Does the core know a command the model does not model? */
@@ -622,10 +638,10 @@ static bool noauth(struct mctx *c, struct msession *s, const struct mcmd *cmd) {
     return compare(c);
 }
 
-bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
-                       const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
-                       uint32_t reply_len, struct sim_buf *expected, char *why,
-                       uint32_t why_cap) {
+static bool command_inner(struct sim_model *m, uint64_t session, uint32_t argc,
+                          const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
+                          uint32_t reply_len, struct sim_buf *expected, char *why,
+                          uint32_t why_cap) {
     KV_ASSERT(argc >= 1 && expected != NULL);
     struct mctx c = {m,   argc, argv,    now_ms,  expected, reply,
                      reply_len, why, why_cap, session, false};
@@ -665,4 +681,29 @@ bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
     if (m_auth_refused(&c, cmd)) return noauth(&c, s, cmd);
     if (s->multi && !(cmd->flags & MF_NOQUEUE)) return queue_cmd(&c, s, cmd);
     return run_plain(&c, cmd);
+}
+
+/* Blocked sessions' runs are the block model's (sim_model_block.c); after any other
+ * top-level command (EXEC after its replays) the keys it readied are served. */
+bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
+                       const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
+                       uint32_t reply_len, struct sim_buf *expected, char *why,
+                       uint32_t why_cap) {
+    KV_ASSERT(argc >= 1 && expected != NULL);
+    struct mctx c = {m,   argc, argv,    now_ms,  expected, reply,
+                     reply_len, why, why_cap, session, false};
+    if (why != NULL && why_cap > 0) why[0] = 0;
+    expected->len = 0;
+    m->now = now_ms;
+    bool handled = false, ok = true;
+    /* EXEC's replays and its own report come before the serves it causes */
+    if (!session_get(m, session)->exec_pending) ok = m_block_report(&c, &handled, compare);
+    if (handled) {
+        m->stats.commands++;
+        return ok;
+    }
+    ok = command_inner(m, session, argc, argv, now_ms, reply, reply_len, expected, why,
+                       why_cap);
+    if (!session_get(m, session)->exec_pending) m_block_serve(m);
+    return ok;
 }

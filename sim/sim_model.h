@@ -128,6 +128,24 @@ struct kv_slice sim_model_list_at(const struct sim_model *m, const uint8_t *key,
 void sim_model_set_known(struct sim_model *m, bool (*has)(void *ctx, const char *name),
                          void *ctx);
 
+/*
+ * Blocking pops (sim_model_block.c): the core blocked `session` on this command (no
+ * reply); false, with why, if the model would not block it. The clock facts for
+ * checking a timeout's lateness: one tick's ms and the realtime jumps so far.
+ * Whether the model has the session blocked, and how many it has.
+ */
+bool sim_model_block(struct sim_model *m, uint64_t session, uint32_t argc,
+                     const struct kv_slice *argv, int64_t now_ms, char *why, uint32_t why_cap);
+void sim_model_block_clock(struct sim_model *m, uint32_t tick_ms, uint64_t jumps);
+bool sim_model_blocked(const struct sim_model *m, uint64_t session);
+/* The core closed a blocked session's connection: it leaves the queues unserved. */
+void sim_model_block_drop(struct sim_model *m, uint64_t session);
+/* The core found no room for a woken session's reply (it stops that key for now). */
+void sim_model_block_defer(struct sim_model *m, uint64_t session);
+/* A blocked session the core should have served by now (*session), if any. */
+bool sim_model_block_due(struct sim_model *m, uint64_t *session);
+uint32_t sim_model_blocked_count(const struct sim_model *m);
+
 /* Canary (--canary=model): the model computes INCR one too high. */
 void sim_model_set_canary(struct sim_model *m, bool on);
 

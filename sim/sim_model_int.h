@@ -96,6 +96,7 @@ struct sim_model {
      * entries before eviction are count + this (the -OOM rule, sim_model_refuse.c). */
     uint64_t evicted_pending;
     uint64_t evicted_now;    /* the current command's share of them */
+    struct mblocks *blk;     /* blocked sessions (sim_model_block.c); NULL: none yet */
 };
 
 struct mctx {
@@ -161,6 +162,18 @@ void m_coll_scan(struct mctx *c, uint8_t type); /* HSCAN / SSCAN */
 bool m_reply_flat(const struct mctx *c, struct kv_slice **elems, uint64_t *n);
 bool m_reply_refused(const struct mctx *c);
 void m_emit_same(struct mctx *c, struct kv_slice *mine, uint64_t n, uint32_t group);
+extern const struct mcmd_table sim_model_cmds_block; /* BLPOP ... (sim_model_block.c) */
+
+/* Runs a model command on the model's data into out (a served blocked client). */
+void m_run(struct sim_model *m, uint64_t session, uint32_t argc, const struct kv_slice *argv,
+           struct sim_buf *out);
+/* Blocking pops (sim_model_block.c): a list key was created; serve the ready keys;
+ * a report for a blocked or predicted session (*handled); a session ends. */
+void m_block_created(struct sim_model *m, const uint8_t *key, uint32_t klen);
+void m_block_serve(struct sim_model *m);
+bool m_block_report(struct mctx *c, bool *handled, bool (*compare)(struct mctx *c));
+void m_block_session_end(struct sim_model *m, uint64_t session);
+void m_block_free(struct sim_model *m);
 
 /* RESP3 sessions (sim_model_resp3.c): is the session's protocol 3; rewrite c->out (the
  * model's RESP2 reply) in RESP3 for such a session; a loose check under RESP3. */

@@ -461,7 +461,55 @@ static void gen_list_push(const struct sim_workload *w, struct kv_prng *p, struc
     for (uint64_t i = 1 + kv_prng_below(p, w->list_elems_max); i > 0; i--) add_elem(w, p, r);
 }
 
+/* A blocking pop's timeout: mostly a few ms to 300 ms (never 0: a client blocked
+ * forever with nobody pushing would never drain), at times an invalid one. */
+static void add_block_timeout(struct kv_prng *p, struct sim_req *r) {
+    static const char *const bad[] = {"-1", "x", "nan", "-0.5", "1e400"};
+    if (kv_prng_chance(p, 1, 25)) {
+        sim_req_add_str(r, bad[kv_prng_below(p, KV_ARRAY_LEN(bad))]);
+        return;
+    }
+    char t[32];
+    uint64_t ms = 1 + kv_prng_below(p, kv_prng_chance(p, 1, 4) ? 300 : 30);
+    snprintf(t, sizeof(t), "%llu.%03llu", (unsigned long long)(ms / 1000),
+             (unsigned long long)(ms % 1000));
+    sim_req_add_str(r, t);
+}
+
+/* BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP on the workload's keys: others' pushes wake
+ * them, or they time out (sim_model_block.c checks which, and when). */
+static void gen_list_block(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r,
+                           const char *c) {
+    add_name(p, r, c);
+    if (is(c, "blmpop")) {
+        uint64_t n = 1 + kv_prng_below(p, 3);
+        add_block_timeout(p, r);
+        sim_req_add_int(r, (int64_t)n);
+        for (uint64_t i = 0; i < n; i++) sim_workload_key(w, p, r);
+        add_name(p, r, kv_prng_chance(p, 1, 2) ? "left" : "right");
+        if (kv_prng_chance(p, 1, 2)) {
+            add_name(p, r, "count");
+            sim_req_add_int(r, 1 + (int64_t)kv_prng_below(p, 4));
+        }
+        return;
+    }
+    uint64_t keys = is(c, "blpop") || is(c, "brpop") ? 1 + kv_prng_below(p, 3) : 2;
+    for (uint64_t i = 0; i < keys; i++) sim_workload_key(w, p, r);
+    if (is(c, "blmove")) {
+        add_name(p, r, kv_prng_chance(p, 1, 2) ? "left" : "right");
+        add_name(p, r, kv_prng_chance(p, 1, 2) ? "left" : "right");
+    }
+    add_block_timeout(p, r);
+}
+
 static void gen_list_pop(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
+    if (!w->no_block && kv_prng_chance(p, 1, 3)) {
+        const char *b = PICK(w, p, "blpop", "brpop", "blmove", "brpoplpush", "blmpop");
+        if (b != NULL) {
+            gen_list_block(w, p, r, b);
+            return;
+        }
+    }
     const char *c = PICK(w, p, "lpop", "rpop", "lmpop", "rpoplpush", "lmove", "lpop", "rpop");
     if (c == NULL) c = "ping";
     add_name(p, r, c);

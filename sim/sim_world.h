@@ -170,6 +170,7 @@ struct sim_world {
     bool no_multishot;           /* --no-multishot: recv_buffers 0 whatever the seed */
     bool no_edge_multi;          /* --no-edge-multi: no EXEC padded to the query limit */
     bool no_newer;               /* --no-newer: no COPY/INCRBYFLOAT/CLIENT/CONFIG/COMMAND */
+    bool no_block;               /* --no-block: no blocking pops */
     bool hostile_forced;         /* --hostile: a hostile population whatever the seed */
     bool no_hostile;             /* --no-hostile: none whatever the seed */
     uint32_t pipe_bytes;         /* per direction of a connection (sim_net_config) */
@@ -193,6 +194,8 @@ struct sim_world {
     uint64_t clock_jumps;
     uint64_t edge_multis;        /* ECHOs that filled a MULTI to the limit */
     uint64_t exec_overflows;     /* MULTIs failed by EXEC's own bytes (sim_check.c) */
+    uint64_t blocks;             /* blocking pops the core blocked (and re-blocked) */
+    uint64_t block_defers;       /* woken ones whose reply found no room (retried) */
     uint64_t hold_cuts;          /* sessions the hold rule disconnected (server.c) */
     uint64_t watch_full;         /* WATCHes that filled a session to watch-max-keys */
     uint64_t watch_refused;      /* WATCHes refused one past it */
@@ -215,6 +218,9 @@ uint32_t sim_track_outstanding(const struct sim_track *t, bool quiet_only);
 void sim_on_accept(void *ctx, uint32_t slot);
 void sim_on_trace(void *ctx, const void *p, uint32_t n);
 void sim_observer_init(struct sim_world *w);
+/* Every open connection's session is blocked in the core exactly when the model has
+ * it blocked (sim_model_block.c); after every turn. */
+void sim_check_blocked(struct sim_world *w);
 
 /* sim_session.c: draws (before the server starts: requirepass), describes, and the
  * clients' session requests (false: none now) and connection setup. */

@@ -101,17 +101,18 @@ bool kv_cmd_client_setname(struct kv_cmd_ctx *c, struct kv_slice n) {
 
 /* ---- one line of CLIENT LIST ----------------------------------------------- */
 
-/* Redis's flags letters for what kv has: x MULTI, d a watched key changed,
+/* Redis's flags letters for what kv has: x MULTI, b blocked, d a watched key changed,
  * c closing after the reply, e NO-EVICT; N for none. */
 static void line_flags(const struct kv_session *s, char *out) {
     uint32_t n = 0;
     if (s->flags & KV_SESSION_MULTI) out[n++] = 'x';
+    if (s->flags & KV_SESSION_BLOCKED) out[n++] = 'b';
     if (s->flags & KV_SESSION_DIRTY_CAS) out[n++] = 'd';
     if (s->flags & KV_SESSION_CLOSE) out[n++] = 'c';
     if (s->flags & KV_SESSION_NO_EVICT) out[n++] = 'e';
     if (n == 0) out[n++] = 'N';
     out[n] = 0;
-    KV_ASSERT(n <= 4);
+    KV_ASSERT(n <= 5);
 }
 
 uint32_t kv_client_format(const struct kv_client_info *ci, uint64_t argv_mem, char *buf,
@@ -168,7 +169,9 @@ static bool line_of(const struct kv_cmd_ctx *c, uint32_t i, char *buf, uint32_t 
         return false;
     }
     bool me = ci.session == c->session;
-    *len = kv_client_format(&ci, me ? argv_mem(c) : 0, buf, KV_CLIENT_LINE_MAX);
+    /* a blocked client's command is still its current one (Redis's c->argv) */
+    uint64_t other = (ci.session->flags & KV_SESSION_BLOCKED) ? ci.session->block_argv_mem : 0;
+    *len = kv_client_format(&ci, me ? argv_mem(c) : other, buf, KV_CLIENT_LINE_MAX);
     return true;
 }
 
@@ -481,7 +484,8 @@ static void client_setname(struct kv_cmd_ctx *c) {
 
 static void client_getredir(struct kv_cmd_ctx *c) { kv_reply_int(c->out, -1); } /* no tracking */
 
-/* No client of kv is ever blocked: 0, after Redis's checks. */
+/* 1 if the client was blocked in a pop: it wakes after this command with a nil
+ * (TIMEOUT, the default) or -UNBLOCKED (ERROR), as Redis (include/kv/block.h). */
 static void client_unblock(struct kv_cmd_ctx *c) {
     int64_t id;
     if (c->argc > 4) {
@@ -491,7 +495,11 @@ static void client_unblock(struct kv_cmd_ctx *c) {
     } else if (!kv_str2ll(c->argv[2].ptr, c->argv[2].len, &id)) {
         kv_reply_error(c->out, KV_ERR_NOT_INT);
     } else {
-        kv_reply_int(c->out, 0);
+        struct kv_block *b = &c->engine->block;
+        struct kv_session *t = id > 0 ? kv_block_find(b, (uint64_t)id) : NULL;
+        bool error = c->argc == 4 && kv_cmd_opt(c, 3, "error");
+        if (t != NULL) kv_block_wake(b, t, error ? KV_BLOCK_WAKE_ERROR : KV_BLOCK_WAKE_TIMEOUT);
+        kv_reply_int(c->out, t != NULL ? 1 : 0);
     }
 }
 

@@ -111,14 +111,22 @@ static void info_server(struct kv_cmd_ctx *c, struct info_buf *b,
              (int)INFO_PATH_MAX, pi->executable, (int)INFO_PATH_MAX, pi->config_file);
 }
 
+/* Redis's clients_in_timeout_table: blocked clients with a deadline. */
+static uint32_t blocked_with_timeout(const struct kv_block *bl) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < bl->sessions_len; i++) n += bl->sessions[i]->block_deadline_ms != 0;
+    return n;
+}
+
 static void info_clients(struct kv_cmd_ctx *c, struct info_buf *b) {
     const struct kv_net_stats *st = c->engine->net;
     info_add(b, "# Clients\r\nconnected_clients:%llu\r\ncluster_connections:0\r\n"
                 "maxclients:%u\r\nclient_recent_max_input_buffer:0\r\n"
-                "client_recent_max_output_buffer:0\r\nblocked_clients:0\r\n"
-                "tracking_clients:0\r\nclients_in_timeout_table:0\r\n"
+                "client_recent_max_output_buffer:0\r\nblocked_clients:%u\r\n"
+                "tracking_clients:0\r\nclients_in_timeout_table:%u\r\n"
                 "blocked_on_buffers:%llu\r\nlarge_buffer_stall_disconnections:%llu\r\n\r\n",
              (ull)st->connected_clients, c->engine->config->maxclients,
+             c->engine->block.sessions_len, blocked_with_timeout(&c->engine->block),
              (ull)st->blocked_on_buffers, (ull)st->large_buffer_stall_disconnections);
 }
 

@@ -94,6 +94,9 @@ static const struct kv_option kv_options[] = {
     OPT("watch-max-keys", OPT_U32, watch_max_keys,
         "keys one client may WATCH (past it: an error); index memory grows with it",
         WHY_ALLOC),
+    OPT("block-max-keys", OPT_U32, block_max_keys,
+        "keys one BLPOP/BRPOP/BLMPOP may wait on (past it: an error); sizes the wait queues",
+        WHY_ALLOC),
     OPT("timeout", OPT_U64, timeout_s, "close clients idle this many seconds (0: never)", NULL),
     OPT("hz", OPT_U32, hz, "background ticks per second (active expiry, timeouts), 1..500",
         NULL),
@@ -158,6 +161,7 @@ void kv_config_defaults(struct kv_config *c) {
     c->large_buffer_stall_ms = 25;          /* README "Protection rules" */
     c->large_buffer_min_progress = 8u << 10;
     c->watch_max_keys = 32;
+    c->block_max_keys = 32;
     c->slowlog_log_slower_than = 10000;     /* Redis's defaults */
     c->slowlog_max_len = 128;
     c->latency_tracking = true;
@@ -1294,6 +1298,11 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
         return fail(err, cap, "watch-max-keys: %s%s", "must be 1..65536", "");
     if ((uint64_t)c->watch_max_keys * c->maxclients > (1u << 26))
         return fail(err, cap, "watch-max-keys: %s%s",
+                    "times maxclients must be at most 67108864", "");
+    if (c->block_max_keys < 1 || c->block_max_keys > 4096)
+        return fail(err, cap, "block-max-keys: %s%s", "must be 1..4096", "");
+    if ((uint64_t)c->block_max_keys * c->maxclients > (1u << 26))
+        return fail(err, cap, "block-max-keys: %s%s",
                     "times maxclients must be at most 67108864", "");
     if (c->maxmemory_samples < 1 || c->maxmemory_samples > 64)
         return fail(err, cap, "maxmemory-samples: %s%s", "must be 1..64", "");

@@ -22,6 +22,7 @@ static const struct kv_cmd_group *const groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
     &kv_cmds_auth, &kv_cmds_config, &kv_cmds_admin, &kv_cmds_client, &kv_cmds_command,
     &kv_cmds_hash, &kv_cmds_set,
+    &kv_cmds_block,
 };
 
 #define NAME_MAX_LEN 32u
@@ -144,6 +145,11 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
     e->lathist = init->lathist;
     kv_watch_init(&e->watch, init->watchers, init->watchers_cap, init->config->watch_max_keys,
                   init->watch_nodes, init->watch_slots);
+    e->can_block = init->block_nodes != NULL;
+    if (e->can_block)
+        kv_block_init(&e->block, init->block_sessions, init->watchers_cap,
+                      init->config->block_max_keys, init->block_nodes, init->block_slots,
+                      init->block_ready, init->block_wake);
     kv_prng_init(&e->prng, init->prng_seed);
     struct kv_prng ids; /* its own stream: the engine's draws stay as they were */
     kv_prng_init(&ids, init->prng_seed ^ 0x5851f42d4c957f2dull);
@@ -313,8 +319,11 @@ void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *k
 
 /* O(the key's watchers): nothing at all while nobody watches. */
 void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen) {
-    if (kv_watch_empty(&e->watch)) return;
-    kv_watch_touch(&e->watch, kv_ks_key_hash(e->ks, key, klen));
+    bool watched = !kv_watch_empty(&e->watch), waited = e->block.keys > 0;
+    if (!watched && !waited) return;
+    uint64_t h = kv_ks_key_hash(e->ks, key, klen);
+    if (watched) kv_watch_touch(&e->watch, h);
+    if (waited) kv_block_touch(&e->block, h); /* served after the command (block.h) */
 }
 
 void kv_engine_touch_all(struct kv_engine *e) { kv_watch_touch_existed(&e->watch); }
@@ -322,10 +331,12 @@ void kv_engine_touch_all(struct kv_engine *e) { kv_watch_touch_existed(&e->watch
 void kv_engine_check(const struct kv_engine *e) {
     KV_ASSERT(e->config != NULL && e->watch.per_session >= e->config->watch_max_keys);
     kv_watch_check(&e->watch);
+    if (e->can_block) kv_block_check(&e->block);
 }
 
 void kv_session_reset(struct kv_engine *e, struct kv_session *s) {
     kv_engine_unwatch(e, s);
+    kv_block_remove(&e->block, s); /* a closed client leaves its queues */
     s->flags = 0;
     s->multi_count = 0;
     KV_ASSERT(s->watch_count == 0);
@@ -553,6 +564,7 @@ void kv_engine_prepare(struct kv_engine *e, struct kv_session *s, uint32_t argc,
     } else {
         p->reply_bound = cmd_bound(e, s, p->cmd, argc, argv, &p->run_bound);
     }
+    p->may_block = p->run_bound != KV_BOUND_NONE && (p->cmd->flags & KV_CMD_BLOCKING) != 0;
     KV_ASSERT(p->reply_bound >= 128);
 }
 
@@ -675,11 +687,15 @@ static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd
         uint64_t t0 = kv_clock_monotonic_ns(e->clock);
         cmd->proc(ctx);
         uint64_t ns = kv_clock_monotonic_ns(e->clock) - t0;
+        KV_ASSERT(ctx->out->len - before <= bound);
+        e->scratch_used = 0;
+        /* Blocked (block.h): counted once, by the run that serves or times it out,
+         * as Redis counts a blocked command once. */
+        if (ctx->session->flags & KV_SESSION_BLOCKED) return;
         cs->ns += ns;
         slowlog_note(e, cmd, ctx, ns);
         latency_note(e, cmd, ctx, ns);
         cs->calls++;
-        KV_ASSERT(ctx->out->len - before <= bound);
         if (kv_cmdstats_error(&e->stats.cs, ctx->out->buf + before, ctx->out->len - before))
             cs->failed_calls++;
     }
@@ -777,8 +793,10 @@ enum kv_exec kv_engine_execute_prepared(struct kv_engine *e, struct kv_session *
     note_last_cmd(s, p->cmd, argc, argv); /* Redis sets it at lookup, before the call */
     enum kv_exec x = execute_prepared(e, s, argc, argv, p, out);
     KV_ASSERT(from <= out->len);
-    /* EXEC's replay: decided at exec_end, after the queued commands */
-    if (x != KV_EXEC_RUN_QUEUED && reply_dropped(s)) out->len = from;
+    /* EXEC's replay: decided at exec_end, after the queued commands; a blocked
+     * command's, by the run that replies */
+    bool blocked = (s->flags & KV_SESSION_BLOCKED) != 0;
+    if (x != KV_EXEC_RUN_QUEUED && !blocked && reply_dropped(s)) out->len = from;
     return x;
 }
 
@@ -816,7 +834,8 @@ static enum kv_exec execute_prepared(struct kv_engine *e, struct kv_session *s, 
         }
     } else if (is_exec(e, cmd) && kv_engine_is_exec(e, s, argc, argv)) {
         return KV_EXEC_RUN_QUEUED; /* the server replays; observed in exec_end */
-    } else if (!oom_refused(e, cmd, &ctx)) {
+    } else if (s->block_wake != KV_BLOCK_WAKE_NONE || !oom_refused(e, cmd, &ctx)) {
+        /* a woken blocked command is served without the -OOM check (as Redis) */
         run_cmd(e, cmd, &ctx, 0, p->run_bound);
         observe(e, &ctx, from);
         return result;
@@ -895,4 +914,5 @@ void kv_engine_tick(struct kv_engine *e) {
     uint64_t ms = (kv_clock_monotonic_ns(e->clock) - t0) / 1000000;
     kv_latency_note(&e->latency, KV_LAT_EXPIRE_CYCLE, ms,
                     (uint64_t)e->config->latency_monitor_threshold, engine_time(e) / 1000);
+    if (e->block.sessions_len > 0) kv_block_expire(&e->block, engine_time(e));
 }

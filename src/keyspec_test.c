@@ -48,6 +48,9 @@ static const struct info redis_info[] = {
     {"lindex", 1, 1, 1, false},      {"linsert", 1, 1, 1, false},
     {"llen", 1, 1, 1, false},        {"lmove", 1, 2, 1, false},
     {"lmpop", 0, 0, 0, true},        {"lpop", 1, 1, 1, false},
+    {"blpop", 1, -2, 1, false},      {"brpop", 1, -2, 1, false},
+    {"blmove", 1, 2, 1, false},      {"brpoplpush", 1, 2, 1, false},
+    {"blmpop", 0, 0, 0, true},
     {"lpos", 1, 1, 1, false},        {"lpush", 1, 1, 1, false},
     {"lpushx", 1, 1, 1, false},      {"lrange", 1, 1, 1, false},
     {"lrem", 1, 1, 1, false},        {"lset", 1, 1, 1, false},
@@ -91,7 +94,7 @@ static const struct info redis_info[] = {
 static const struct kv_cmd_group *const all_groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
     &kv_cmds_auth,   &kv_cmds_config, &kv_cmds_admin,  &kv_cmds_client,
-    &kv_cmds_command, &kv_cmds_hash, &kv_cmds_set,
+    &kv_cmds_command, &kv_cmds_hash, &kv_cmds_set, &kv_cmds_block,
 };
 
 static const struct info *info_of(const char *name) {
@@ -219,6 +222,10 @@ static const struct getkeys redis_getkeys[] = {
     {{"nosuch", "a"}, KV_KEYS_UNKNOWN, {0}},
     {{"get"}, KV_KEYS_ARITY, {0}},
     {{"lmpop", "1", "a"}, KV_KEYS_ARITY, {0}},
+    {{"blmpop", "0", "2", "a", "b", "left"}, 2, {3, 4}},
+    {{"blmpop", "0", "1", "a", "b", "left"}, 1, {3}},
+    {{"blmpop", "0", "3", "a", "left"}, 0, {0}},
+    {{"blmpop", "0", "1", "a"}, KV_KEYS_ARITY, {0}},
     {{"lmpop", "2", "a", "b", "left"}, 2, {2, 3}},
     {{"lmpop", "1", "a", "b", "left"}, 1, {2}},
     {{"lmpop", "2", "a", "b", "left", "count", "3"}, 2, {2, 3}},

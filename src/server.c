@@ -64,6 +64,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,7 +104,8 @@ enum {
     L_CONNS, L_SLOTS, L_REJECT, L_READY, L_SMALL_IN, L_SMALL_OUT, L_LARGE_IN, L_LARGE_OUT,
     L_POOL_IN_FREE, L_POOL_OUT_FREE, L_POOL_IN_WAIT, L_POOL_OUT_WAIT, L_ARGV, L_KEYSPACE,
     L_SCRATCH, L_WATCHERS, L_WATCH_NODES, L_WATCH_SLOTS, L_INLINE, L_RECV_RING, L_RECV_BUFS,
-    L_HOLD_IN, L_HOLD_OUT, L_LOG, L_SLOWLOG, L_LATHIST,
+    L_HOLD_IN, L_HOLD_OUT, L_LOG, L_SLOWLOG, L_LATHIST, L_BLOCK_SESSIONS, L_BLOCK_WAKE,
+    L_BLOCK_NODES, L_BLOCK_SLOTS, L_BLOCK_READY, L_COUNT,
 };
 
 void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
@@ -146,7 +148,14 @@ void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
                   kv_slowlog_bytes(c->slowlog_max_len));
     uint32_t cmds = kv_engine_cmd_total();
     kv_layout_add(l, "latency histograms (one per command)", cmds, kv_lathist_bytes(cmds));
-    KV_ASSERT(l->count == L_LATHIST + 1);
+    uint64_t bn = kv_block_nodes_cap(c->maxclients, c->block_max_keys);
+    uint64_t bs = kv_block_slots_cap(c->maxclients, c->block_max_keys);
+    kv_layout_add(l, "blocked clients", c->maxclients, c->maxclients * sizeof(void *));
+    kv_layout_add(l, "blocked clients to wake", c->maxclients, c->maxclients * sizeof(void *));
+    kv_layout_add(l, "blocking keys (block-max-keys)", bn, bn * sizeof(struct kv_block_node));
+    kv_layout_add(l, "blocking key index", bs, bs * sizeof(struct kv_block_slot));
+    kv_layout_add(l, "ready blocking keys", bn, bn * sizeof(uint64_t));
+    KV_ASSERT(l->count == L_COUNT);
 }
 
 static void conns_init(struct kv_server *s, struct kv_arena *a) {
@@ -181,7 +190,7 @@ static void clients_register(struct kv_server *s);
 void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a,
                     struct kv_io *io, const struct kv_clock *clock, uint64_t seed) {
     KV_ASSERT(s != NULL && c != NULL && a != NULL && io != NULL && clock != NULL);
-    KV_ASSERT(a->layout != NULL && a->layout->count == L_LATHIST + 1);
+    KV_ASSERT(a->layout != NULL && a->layout->count == L_COUNT);
     memset(s, 0, sizeof(*s));
     s->cfg = c;
     s->io = io;
@@ -219,6 +228,11 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
         .watch_slots = kv_arena_get(a, L_WATCH_SLOTS),
         .slowlog = c->slowlog_max_len > 0 ? kv_arena_get(a, L_SLOWLOG) : NULL,
         .lathist = kv_arena_get(a, L_LATHIST),
+        .block_sessions = kv_arena_get(a, L_BLOCK_SESSIONS),
+        .block_wake = kv_arena_get(a, L_BLOCK_WAKE),
+        .block_nodes = kv_arena_get(a, L_BLOCK_NODES),
+        .block_slots = kv_arena_get(a, L_BLOCK_SLOTS),
+        .block_ready = kv_arena_get(a, L_BLOCK_READY),
         .config = c,
         .clock = clock,
         .prng_seed = kv_splitmix64(&sm),
@@ -286,6 +300,7 @@ static void conn_close(struct kv_server *s, struct kv_conn *c);
 static void arm_hold(struct kv_server *s);
 static bool pause_holds(struct kv_server *s, struct kv_conn *c, uint32_t argc,
                         const struct kv_slice *argv);
+static void serve_blocked(struct kv_server *s);
 static void conn_process(struct kv_server *s, struct kv_conn *c);
 static void conn_arm(struct kv_server *s, struct kv_conn *c);
 
@@ -605,6 +620,81 @@ static void consume_frame(struct kv_conn *c) {
     kv_parser_reset(&c->parser);
 }
 
+/* ---- blocked clients (include/kv/block.h) ------------------------------------
+ * A blocked connection keeps its blocking frame unconsumed (frame_ready) and runs
+ * none of its later frames; it still reads them within its buffer. After every
+ * command and tick that left work in the engine's rings, serve_blocked runs the
+ * woken connections' frames again here, on their own output room, in the order
+ * the engine gives. A run that finds no room leaves the session blocked and
+ * remembers why it woke (block_retry): the connection retries when its send
+ * completes or its reply buffer arrives (conn_process). This is how the engine
+ * replies to a session other than the one whose command ran.
+ */
+
+static struct kv_conn *conn_of(struct kv_server *s, struct kv_session *ss) {
+    struct kv_conn *c = (struct kv_conn *)(void *)((uint8_t *)ss - offsetof(struct kv_conn,
+                                                                             session));
+    KV_ASSERT(c >= s->conns && c < s->conns + s->clients_max && &c->session == ss);
+    return c;
+}
+
+static void run_blocked(struct kv_server *s, struct kv_conn *c) {
+    struct kv_engine *e = &s->engine;
+    KV_ASSERT(c->state == KV_CONN_OPEN && c->frame_ready);
+    KV_ASSERT(c->session.flags & KV_SESSION_BLOCKED);
+    uint32_t argc = frame_decode(s, c, c->in_start, &c->frame);
+    struct kv_prepared prep;
+    kv_engine_prepare(e, &c->session, argc, s->argv, &prep);
+    if (c->waiting_out || !ensure_out(s, c, prep.reply_bound)) {
+        const struct kv_engine_observer *o = e->observer;
+        if (o != NULL && o->on_block_defer != NULL) o->on_block_defer(o->ctx, &c->session);
+        c->block_retry = c->session.block_wake;
+        kv_block_not_served(&e->block, &c->session);
+        return;
+    }
+    struct kv_reply r;
+    kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
+    enum kv_exec x = kv_engine_execute_prepared(e, &c->session, argc, s->argv, &prep, &r);
+    KV_ASSERT(x == KV_EXEC_DONE && r.len <= r.cap);
+    c->out_len += r.len;
+    if (c->session.flags & KV_SESSION_BLOCKED) { /* its key was empty: still waits */
+        KV_ASSERT(r.len == 0);
+        kv_block_not_served(&e->block, &c->session);
+        return;
+    }
+    consume_frame(c);
+    c->block_retry = KV_BLOCK_WAKE_NONE; /* answered: a deferred wake is moot (seed 19) */
+    ready_push(s, c); /* its reply goes out, its next frames run */
+}
+
+static void serve_blocked(struct kv_server *s) {
+    struct kv_engine *e = &s->engine;
+    /* each run unblocks a session or stops a ready key; a served BLMOVE readies one */
+    uint64_t bound = (uint64_t)e->block.nodes_cap + 2ull * e->block.sessions_cap + 1;
+    struct kv_session *ss;
+    for (uint64_t i = 0; i < bound && kv_engine_block_next(e, &ss); i++)
+        run_blocked(s, conn_of(s, ss));
+    KV_ASSERT(!kv_block_pending(&e->block));
+}
+
+/* A blocked connection whose run found no room: now it may have some. */
+static void block_retry(struct kv_server *s, struct kv_conn *c) {
+    KV_ASSERT(c->session.flags & KV_SESSION_BLOCKED);
+    if (c->block_retry == KV_BLOCK_WAKE_NONE || c->waiting_out) return;
+    uint8_t why = c->block_retry;
+    c->block_retry = KV_BLOCK_WAKE_NONE;
+    if (why == KV_BLOCK_WAKE_KEY) kv_block_touch_session(&s->engine.block, &c->session);
+    else kv_block_wake(&s->engine.block, &c->session, (enum kv_block_wake)why);
+    serve_blocked(s);
+}
+
+/* A command that may block runs only once the replies before it are sent: blocked,
+ * its output then stays empty, so the reply it gets when served needs no room behind
+ * a send in flight (only, for a large one, a large reply buffer). */
+static bool blocking_waits(const struct kv_conn *c, const struct kv_prepared *p) {
+    return p->may_block && (out_pending(c) > 0 || c->send_inflight);
+}
+
 /* Runs the ready frame. False if blocked on output room. */
 static bool run_frame(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(c->frame_ready && c->state == KV_CONN_OPEN);
@@ -628,7 +718,7 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
     kv_ahead_run_begin(&s->ahead, argc, argv); /* EXEC: argc is 1, no hint */
     kv_engine_prepare(&s->engine, &c->session, argc, argv, &prep);
     if (!is_exec) bound = prep.reply_bound;
-    if (!ensure_out(s, c, bound)) {
+    if (!ensure_out(s, c, bound) || blocking_waits(c, &prep)) {
         kv_ahead_run_end(&s->ahead); /* decoded again when it runs */
         return false;
     }
@@ -636,6 +726,11 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
     kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
     enum kv_exec x = kv_engine_execute_prepared(&s->engine, &c->session, argc, argv, &prep, &r);
     kv_ahead_run_end(&s->ahead); /* before c's input can change */
+    if (c->session.flags & KV_SESSION_BLOCKED) { /* its frame stays: include/kv/block.h */
+        KV_ASSERT(r.len == 0 && x == KV_EXEC_DONE);
+        c->block_retry = KV_BLOCK_WAKE_NONE; /* a new wait: nothing to retry yet */
+        return false;
+    }
     if (x == KV_EXEC_RUN_QUEUED) exec_queued(s, c, &r);
     KV_ASSERT(r.len <= r.cap);
     c->out_len += r.len;
@@ -653,6 +748,7 @@ static bool run_frame(struct kv_server *s, struct kv_conn *c) {
     if (c->session.flags & KV_SESSION_ABORT) /* only what is on the wire goes out */
         c->out_len = c->send_inflight ? c->out_sent + c->send_len : c->out_sent;
     KV_ASSERT(c->out_sent <= c->out_len);
+    if (kv_block_pending(&s->engine.block)) serve_blocked(s); /* keys it made ready */
     return true;
 }
 
@@ -727,6 +823,10 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(kv_ahead_idle(&s->ahead));
     for (uint32_t i = 0; i <= c->in_cap; i++) { /* each pass consumes >= 1 byte */
         if (c->waiting_in || c->waiting_out) break;
+        if (c->session.flags & KV_SESSION_BLOCKED) { /* its frame waits (block.h) */
+            block_retry(s, c);
+            break;
+        }
         if (c->pending_error != NULL) {
             reply_pending_error(s, c);
             break;
@@ -771,6 +871,8 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
         move_input(c, c->in, c->in_cap); /* keep reads large */
     if (c->peer_closed && !c->frame_ready && c->pending_error == NULL && !c->waiting_out)
         c->close_after_reply = true;
+    if (c->peer_closed && (c->session.flags & KV_SESSION_BLOCKED))
+        c->close_after_reply = true; /* Redis frees a blocked client that hung up */
     shrink_input(s, c);
     shrink_output(s, c);
     conn_arm(s, c);
@@ -872,6 +974,11 @@ static void conn_close(struct kv_server *s, struct kv_conn *c) {
     if (c->waiting_in) kv_bufpool_cancel_wait(&s->pool_in, c->slot);
     if (c->waiting_out) kv_bufpool_cancel_wait(&s->pool_out, c->slot);
     c->waiting_in = c->waiting_out = false;
+    if (c->slot < s->clients_max && (c->session.flags & KV_SESSION_BLOCKED)) {
+        const struct kv_engine_observer *o = s->engine.observer;
+        if (o != NULL && o->on_block_drop != NULL) o->on_block_drop(o->ctx, &c->session);
+        kv_block_remove(&s->engine.block, &c->session); /* out of its queues at once */
+    }
     c->state = KV_CONN_CLOSING;
     c->close_inflight = true;
     kv_io_close(s->io, c->handle, kv_io_tag(KV_IO_CLOSE, c->slot, c->gen));
@@ -1097,7 +1204,8 @@ static void idle_timeouts(struct kv_server *s) {
         struct kv_conn *c = &s->conns[s->timeout_cursor];
         s->timeout_cursor = (s->timeout_cursor + 1) % s->clients_max;
         if (c->state != KV_CONN_OPEN) continue;
-        if (c->waiting_in || c->waiting_out || c->paused) { /* the wait is ours */
+        bool blocked = (c->session.flags & KV_SESSION_BLOCKED) != 0; /* never closed */
+        if (c->waiting_in || c->waiting_out || c->paused || blocked) { /* the wait is ours */
             c->last_active_ns = now;
             continue;
         }
@@ -1197,6 +1305,7 @@ static void on_tick(struct kv_server *s) {
     s->tick_armed = false;
     follow_config(s);
     kv_engine_tick(&s->engine);
+    if (kv_block_pending(&s->engine.block)) serve_blocked(s); /* timeouts */
     log_evictions(s);
     idle_timeouts(s);
     hold_check(s);
@@ -1247,6 +1356,7 @@ static bool clients_describe(void *ctx, uint32_t i, struct kv_client_info *out) 
     out->age_s = (now - KV_MIN(now, c->opened_ns)) / 1000000000ull;
     out->idle_s = (now - KV_MIN(now, c->last_active_ns)) / 1000000000ull;
     out->qbuf = c->in_end - c->in_start;
+    if (c->session.flags & KV_SESSION_BLOCKED) out->qbuf -= c->frame.frame_len; /* Redis's */
     out->qbuf_free = c->in_cap - c->in_end;
     out->multi_mem = c->keep_start != KV_KEEP_NONE ? kept_bytes(c) : 0;
     out->rbs = c->out_cap;
@@ -1472,6 +1582,9 @@ bool kv_server_run_once(struct kv_server *s, uint32_t wait_ms) {
     kv_log_flush(&s->log, s->io, kv_io_tag(KV_IO_WRITE, LOG_TAG_SLOT, 0));
     kv_io_run(s->io, busy ? 0 : wait_ms, plan.batch, plan.windows);
     process_ready(s);
+    /* keys readied outside a command's run (an expired key dropped while bounding a
+     * frame that then waited for room): served before the turn ends */
+    if (kv_block_pending(&s->engine.block)) serve_blocked(s);
     batch_depth(s, s->net.total_reads_processed - reads,
                 kv_engine_stats(&s->engine)->total_commands_processed - frames);
     log_protections(s);
@@ -1538,13 +1651,17 @@ static uint32_t check_holders(const struct kv_server *s, const struct kv_bufpool
 }
 
 void kv_server_check(const struct kv_server *s) {
-    uint32_t live = 0, held_in = 0, held_out = 0, clients = 0, watching = 0;
+    uint32_t live = 0, held_in = 0, held_out = 0, clients = 0, watching = 0, blocked = 0;
     for (uint32_t i = 0; i < s->conns_cap; i++) {
         const struct kv_conn *c = &s->conns[i];
         KV_ASSERT(c->slot == i);
         check_conn(s, c);
         KV_ASSERT(c->session.watch_count == 0 || (c->state != KV_CONN_FREE && i < s->clients_max));
         if (c->session.watch_count > 0) watching++;
+        if (c->session.flags & KV_SESSION_BLOCKED) { /* open, its frame kept */
+            KV_ASSERT(c->state == KV_CONN_OPEN && i < s->clients_max && c->frame_ready);
+            blocked++;
+        }
         if (c->state != KV_CONN_FREE) live++;
         if (c->state != KV_CONN_FREE && i < s->clients_max) clients++;
         if (c->large_in != NULL) held_in++;
@@ -1564,6 +1681,7 @@ void kv_server_check(const struct kv_server *s) {
     kv_bufpool_check(&s->pool_out);
     kv_ks_check(&s->ks);
     KV_ASSERT(watching == s->engine.watch.sessions_len); /* a closed session watches nothing */
+    KV_ASSERT(blocked == s->engine.block.sessions_len && !kv_block_pending(&s->engine.block));
     kv_engine_check(&s->engine);
 }
 

@@ -115,6 +115,7 @@ for server in kv redis; do
     drive node tests/clients.js ioredis "$pwport" "$server ioredis password" "password=$PW"
     drive /usr/bin/python3 tests/clients.py "$port" "$server python3-redis"
     drive /usr/bin/python3 tests/clients.py "$pwport" "$server python3-redis password" "password=$PW"
+    drive /usr/bin/python3 tests/clients_kombu.py "$port" "$server python3-kombu"
 done
 
 # ---- the Prometheus exporter ---------------------------------------------------------

@@ -11,6 +11,11 @@ CASES: name -> list of steps, each run in order on a fresh, empty server pair:
   ('shape', 'MEMORY STATS')  a map's keys in order and its values' types only
   ('randomkey',)             RANDOMKEY (cases only use it on 0/1-key databases)
   ('dump',)                  whole-keyspace comparison
+  ('on', N, step)            the command on connection N (2, 3, ...: opened on use)
+  ('block', N, step)         sent on connection N, not answered: the case goes on once
+                             both servers count it blocked (INFO blocked_clients)
+  ('wake', N)                connection N's reply (served, timed out), compared
+  ('unblock', N[, reason])   CLIENT UNBLOCK <N's id on each server> [reason]
 Tokens '@s:N' and '@ms:N' become absolute unix times N seconds from now (in s / ms).
 Keeps every TTL >= 10000 s, or in the past, as the random streams do.
 
@@ -29,7 +34,7 @@ KV_COMMANDS = (
     "auth hello info del unlink exists type rename renamenx copy randomkey keys "
     "scan expire pexpire expireat pexpireat ttl pttl expiretime pexpiretime persist lpush "
     "rpush lpushx rpushx lpop rpop llen lrange lindex lset linsert lrem ltrim lpos lmove "
-    "rpoplpush lmpop ping echo quit select dbsize flushall flushdb multi exec discard watch "
+    "rpoplpush lmpop blpop brpop blmove brpoplpush blmpop ping echo quit select dbsize flushall flushdb multi exec discard watch "
     "unwatch time shutdown get set setnx setex psetex getset getdel getex "
     "mget mset msetnx append strlen incr decr incrby decrby incrbyfloat getrange "
     "setrange").split()
@@ -511,6 +516,82 @@ CASES = {
         "WATCH l1", ('aux', "SELECT 0"), "MULTI", "EXEC",
         "WATCH a", ('aux', "SET a 1 GET"), "MULTI", "EXEC",
         ('dump',),
+    ],
+    'block-errors': [
+        "BLPOP", "BLPOP a", "BLPOP a -1", "BLPOP a abc", "BLPOP a 1e400", "BLPOP a inf",
+        "BLPOP a -inf", "BLPOP a nan", "BLPOP a ''", [b'BLPOP', b'a', b' 1'],
+        [b'BLPOP', b'a', b'1 '], "BLPOP a 1x", "BLPOP a 9.3e15",
+        "BLPOP a -0.5", "BRPOP a -1", "BRPOP a b c nan", "SET s v", "BLPOP s 0",
+        "BLPOP nokey s 0", "BLPOP s -1", "BRPOP s 0", "BLMOVE a b LEFT UP 0",
+        "BLMOVE a b left right -1", "BLMOVE a b left right abc", "BLMOVE s b LEFT LEFT 0",
+        "BLMOVE a b", "BRPOPLPUSH a b -1", "BRPOPLPUSH s b 0", "BRPOPLPUSH a b",
+        "BLMPOP -1 1 a LEFT", "BLMPOP 0 0 a LEFT", "BLMPOP abc 1 a FOO",
+        "BLMPOP abc 1 a LEFT", "BLMPOP 0 1 a LEFT COUNT 0", "BLMPOP -1 1 a LEFT COUNT 0",
+        "BLMPOP 0 2 a LEFT", "BLMPOP 0 1 s LEFT", "BLMPOP 0 1 a LEFT COUNT", "BLMPOP 0 1",
+        "BLMPOP 0 1 a LEFT COUNT 1 COUNT 1", "BLMPOP 0 -1 a LEFT", "BLMPOP 0 x a LEFT",
+        "RPUSH l a b c", "BLMOVE l s LEFT LEFT 0", "BRPOPLPUSH l s 0", "LRANGE l 0 -1",
+        ('dump',),
+    ],
+    'block-data': [
+        "RPUSH l a b c d e", "BLPOP l 0", "BRPOP l 0", "BLPOP nokey l 0", "BRPOP nokey l 1",
+        "BLMOVE l m LEFT RIGHT 0", "BRPOPLPUSH m l 0", "RPUSH l2 x y z",
+        "BLMPOP 0 2 nokey l2 RIGHT COUNT 2", "BLMPOP 0.5 1 l LEFT COUNT 10", "RPUSH l p q",
+        "BLPOP l l 0",
+        "BLPOP l2 0", "EXISTS l l2 m", ('dump',),
+    ],
+    'block-multi': [
+        "MULTI", "BLPOP a 0", "BRPOP a b 0", "BLMOVE a b LEFT LEFT 0", "BRPOPLPUSH a b 0",
+        "BLMPOP 0 1 a LEFT", "EXEC", "RPUSH a x", "MULTI", "BLPOP a 0", "BLPOP a 0", "EXEC",
+        "MULTI", "BLPOP a -1", "EXEC", ('dump',),
+    ],
+    'block-serve': [
+        ('block', 2, "BLPOP a 0"), ('on', 1, "RPUSH a x y"), ('wake', 2), "LRANGE a 0 -1",
+        ('block', 2, "BRPOP c b 0"), ('on', 1, "RPUSH b 1 2 3"), ('wake', 2),
+        ('block', 2, "BLMOVE s d RIGHT LEFT 0"), ('on', 1, "RPUSH s v w"), ('wake', 2),
+        ('block', 2, "BRPOPLPUSH s2 d 0"), ('on', 1, "LPUSH s2 q"), ('wake', 2),
+        ('block', 2, "BLMPOP 0 2 m1 m2 LEFT COUNT 5"), ('on', 1, "RPUSH m2 1 2 3"),
+        ('wake', 2), ('on', 2, "PING"), ('dump',),
+    ],
+    'block-fifo': [
+        ('block', 2, "BLPOP a 0"), ('block', 3, "BLPOP a 0"), ('block', 4, "BLPOP a 0"),
+        ('on', 1, "RPUSH a 1 2"), ('wake', 2), ('wake', 3), ('on', 1, "RPUSH a 3"),
+        ('wake', 4), ('block', 2, "BLPOP a b 0"), ('block', 3, "BLPOP b a 0"),
+        ('on', 1, "MSET x 1"), ('on', 1, "RPUSH b 1"), ('wake', 2), ('on', 1, "RPUSH a 2"),
+        ('wake', 3), ('dump',),
+    ],
+    'block-order': [
+        # one command readies several keys: served in the order they became ready
+        ('block', 2, "BLPOP k1 0"), ('block', 3, "BLPOP k2 0"), ('block', 4, "BLPOP k1 k2 0"),
+        ('on', 1, "MULTI"), ('on', 1, "RPUSH k2 a"), ('on', 1, "RPUSH k1 b c"),
+        ('on', 1, "EXEC"), ('wake', 3), ('wake', 2), ('wake', 4), "LRANGE k1 0 -1",
+        "LRANGE k2 0 -1",
+        # a served BLMOVE pushes, which serves the destination's clients
+        ('block', 2, "BLMOVE src mid LEFT LEFT 0"), ('block', 3, "BLPOP mid 0"),
+        ('on', 1, "RPUSH src e"), ('wake', 2), ('wake', 3),
+        # a key pushed and popped in one transaction serves nobody
+        ('block', 2, "BLPOP t 0"), ('on', 1, "MULTI"), ('on', 1, "RPUSH t 1"),
+        ('on', 1, "LPOP t"), ('on', 1, "EXEC"), ('on', 1, "RPUSH t 2"), ('wake', 2),
+        # another type does not serve; the client waits for a list
+        ('block', 2, "BLPOP w 0"), ('on', 1, "SET w str"), ('on', 1, "DEL w"),
+        ('on', 1, "RPUSH w ok"), ('wake', 2),
+        # a BLMOVE whose destination holds another type gets WRONGTYPE when served
+        ('on', 1, "SET dst str"), ('block', 2, "BLMOVE src2 dst LEFT LEFT 0"),
+        ('on', 1, "RPUSH src2 v"), ('wake', 2), "LRANGE src2 0 -1", ('dump',),
+    ],
+    'block-timeout': [
+        # long enough that INFO sees them blocked before they time out
+        ('block', 2, "BLPOP a 0.3"), ('wake', 2), ('block', 2, "BLMOVE a b LEFT LEFT 0.3"),
+        ('wake', 2), ('block', 2, "BLMPOP 0.3 1 a LEFT"), ('wake', 2),
+        ('block', 2, "BRPOPLPUSH a b 0.3"), ('wake', 2), ('on', 2, "RPUSH a x"),
+        ('dump',),
+    ],
+    'block-unblock': [
+        ('block', 2, "BLPOP a 0"), ('unblock', 2), ('wake', 2),
+        ('block', 2, "BLMOVE a b LEFT LEFT 0"), ('unblock', 2, "TIMEOUT"), ('wake', 2),
+        ('block', 2, "BLPOP a 0"), ('unblock', 2, "ERROR"), ('wake', 2),
+        ('block', 2, "BLMPOP 0 1 a LEFT"), ('unblock', 2, "error"), ('wake', 2),
+        ('unblock', 2), ('unblock', 2, "FOO"), "CLIENT UNBLOCK 0", "CLIENT UNBLOCK x",
+        ('on', 2, "RPUSH a 1"), ('dump',),
     ],
     'server': [
         "PING", "PING hello", "PING a b", [b'PING', b''], [b'PING', b'a\r\nb\x00'], "ECHO hi",

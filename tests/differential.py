@@ -217,6 +217,24 @@ class Divergence(Exception):
 HELLO_ID = re.compile(rb'\$2\r\nid\r\n:\d+\r\n')
 
 
+def wait_blocked(port, n):
+    """True once INFO blocked_clients on port reaches n (false after
+    READ_TIMEOUT_S: the command never blocked)."""
+    deadline = time.time() + READ_TIMEOUT_S
+    c = Conn(port, READ_TIMEOUT_S)
+    try:
+        while time.time() < deadline:
+            c.send(encode([b'INFO', b'clients']))
+            text = c.read_reply()[0]
+            m = re.search(rb'blocked_clients:(\d+)', text)
+            if m and int(m.group(1)) >= n:
+                return True
+            time.sleep(0.002)
+        return False
+    finally:
+        c.close()
+
+
 def open_conn(port, resp3):
     """A connection; with resp3, switched by HELLO 3, whose reply must be Redis 7.0's
     (the id masked: the two servers count clients differently)."""
@@ -246,6 +264,18 @@ class Pair:
                           open_conn(self.redis.port, self.resp3)),
                       1: (open_conn(self.kv.port, self.resp3),
                           open_conn(self.redis.port, self.resp3))}
+        self.blocked = 0  # blocking ops sent whose wake-up has not been read
+
+    def conn(self, n):
+        """Connection pair n (2, 3, ... are opened on first use, for blocking
+        cases); each side's CLIENT ID is kept for CLIENT UNBLOCK."""
+        if n not in self.conns:
+            pair = (open_conn(self.kv.port, self.resp3), open_conn(self.redis.port, self.resp3))
+            for c in pair:
+                c.send(encode([b'CLIENT', b'ID']))
+                c.client_id = c.read_reply()[1][1]
+            self.conns[n] = pair
+        return self.conns[n]
 
     def close(self):
         if self.conns:
@@ -362,8 +392,10 @@ class Runner:
         """An op on the aux connection, or one that needs replies to proceed.
         Returns redis's last reply."""
         r = None
-        if op.kind in ('cmd', 'inline'):
-            ck, cr = self.pair.conns[op.conn]
+        if op.kind in ('block', 'wake', 'unblock'):
+            self.run_blocking(op)
+        elif op.kind in ('cmd', 'inline'):
+            ck, cr = self.pair.conn(op.conn)
             data = op_bytes(op)
             try:
                 ck.send(data)
@@ -406,6 +438,33 @@ class Runner:
         self.commands += 1
         if got[0] != got[1]:
             raise Divergence(op, repr(got[0]), repr(got[1]), 'map keys and value types')
+    def run_blocking(self, op):
+        """'block': the command is sent on its connection and not answered; the
+        case goes on once both servers count it in INFO blocked_clients (a condition
+        polled on a fresh connection, at most READ_TIMEOUT_S: no timing guess).
+        'wake': one reply read from that connection on both servers and compared.
+        'unblock': CLIENT UNBLOCK <that connection's id on each server> [reason]."""
+        ck, cr = self.pair.conn(op.conn)
+        if op.kind == 'wake':
+            k, r = read_pair(op, ck, cr)
+            self.pair.blocked -= 1
+            self.check(op, k, r)
+            return
+        if op.kind == 'unblock':
+            replies = []
+            for side, c in ((self.kv, ck), (self.redis, cr)):
+                main = self.pair.conns[0][0 if side is self.kv else 1]
+                main.send(encode([b'CLIENT', b'UNBLOCK', b'%d' % c.client_id] + op.args))
+                replies.append(main.read_reply())
+            self.check(op, replies[0], replies[1])
+            return
+        ck.send(encode(op.args))
+        cr.send(encode(op.args))
+        self.pair.blocked += 1
+        for side in (self.kv, self.redis):
+            if not wait_blocked(side.port, self.pair.blocked):
+                raise Divergence(op, None, None, '%s: the command did not block' %
+                                 ('kv' if side is self.kv else 'redis'))
 
     def run_cmdlist(self, op):
         """COMMAND LIST [args]: Redis has more commands, so the sets are compared
@@ -656,6 +715,15 @@ def case_ops(steps):
             kind = step[0]
             if kind == 'aux':
                 yield diff_gen.Op('cmd', args=args_of(step[1]), conn=1)
+            elif kind == 'on':  # ('on', N, cmd): a command on connection N
+                yield diff_gen.Op('cmd', args=args_of(step[2]), conn=step[1])
+            elif kind == 'block':  # ('block', N, cmd): sent on N, blocks there
+                yield diff_gen.Op('block', args=args_of(step[2]), conn=step[1], nreplies=0)
+            elif kind == 'wake':  # ('wake', N): N's reply, compared
+                yield diff_gen.Op('wake', conn=step[1], name=b'blpop')
+            elif kind == 'unblock':  # ('unblock', N[, reason]): CLIENT UNBLOCK N's id
+                yield diff_gen.Op('unblock', args=args_of(step[2]) if len(step) > 2 else [],
+                                  conn=step[1], name=b'client')
             elif kind == 'inline':
                 raw = step[1]
                 words = raw.split()

@@ -2071,6 +2071,91 @@ def test_set_edges():
 
 # ---- driver --------------------------------------------------------------------------------------
 
+
+# ---- blocking pops (include/kv/block.h) -----------------------------------------------
+
+def wait_blocked(conn, n, timeout=10.0):
+    """Polls INFO until blocked_clients is n (a condition, not a timing guess)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        m = re.search(rb'blocked_clients:(\d+)', conn.call('INFO', 'clients'))
+        if m and int(m.group(1)) == n:
+            return True
+        time.sleep(0.005)
+    return False
+
+
+@test()
+def test_block_thousand_keys():
+    """1,000 clients blocked on 1,000 keys, all woken by one pipelined batch of pushes:
+    each gets its own key's element, exactly once."""
+    n = 1000
+    kv = start_kv('block1000', ['--maxclients', str(n + 16)])
+    P = kv.port
+    admin = Conn(P)
+    conns = [Conn(P) for _ in range(n)]
+    for i, c in enumerate(conns):
+        c.send(enc('BLPOP', 'bk%d' % i, '0'))
+    check('1000 clients blocked', wait_blocked(admin, n))
+    info = admin.call('INFO', 'clients')
+    check('clients_in_timeout_table 0 (no deadline)', b'clients_in_timeout_table:0' in info)
+    pusher = Conn(P)
+    pusher.send(b''.join(enc('RPUSH', 'bk%d' % i, 'v%d' % i) for i in range(n)))
+    check_eq('pushes answered', pusher.replies(n), [b':1\r\n'] * n)
+    wrong = 0
+    for i, c in enumerate(conns):
+        want = enc('bk%d' % i, 'v%d' % i)
+        if c.replies(1) != [want]:
+            wrong += 1
+    check_eq('every client got its own key\'s element', wrong, 0)
+    check('none blocked after', wait_blocked(admin, 0))
+    check_eq('every list consumed', admin.call('DBSIZE'), b':0\r\n')
+    for c in conns:
+        c.close()
+
+
+@test()
+def test_block_unblock_timeout_multi():
+    kv = start_kv('block', ['--maxclients', '32', '--timeout', '1'])
+    P = kv.port
+    a, b = Conn(P), Conn(P)
+    bid = int(b.call('CLIENT', 'ID')[1:-2])
+    b.send(enc('BLPOP', 'q', '0'))
+    check('blocked', wait_blocked(a, 1))
+    line = [l for l in a.call('CLIENT', 'LIST').split(b'\n') if b'id=%d ' % bid in l][0]
+    check('CLIENT LIST flags=b cmd=blpop', b' flags=b ' in line and b' cmd=blpop ' in line,
+          line.decode('latin1'))
+    time.sleep(2.5)  # --timeout 1: a blocked client is never closed as idle (a is)
+    check_eq('idle a was closed', a.recv_until_close(5.0), (b'', True))
+    a = Conn(P)
+    check_eq('CLIENT UNBLOCK', a.call('CLIENT', 'UNBLOCK', str(bid)), b':1\r\n')
+    check_eq('unblocked: nil', b.replies(1), [b'*-1\r\n'])
+    b.send(enc('BLMOVE', 'q', 'd', 'LEFT', 'LEFT', '0') + enc('PING'))
+    check('blocked again, its PING waits', wait_blocked(a, 1) and b.recv_some(0.2) == b'')
+    check_eq('CLIENT UNBLOCK ERROR', a.call('CLIENT', 'UNBLOCK', str(bid), 'ERROR'),
+             b':1\r\n')
+    check_eq('unblocked: error, then its PING', b.replies(2),
+             [b'-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n', b'+PONG\r\n'])
+    t0 = time.monotonic()
+    check_eq('timeout 0.2: nil', b.call('BRPOP', 'q', '0.2'), b'*-1\r\n')
+    check('timed out no earlier than 0.2 s', time.monotonic() - t0 >= 0.2)
+    # Redis 7.0 rounds a timeout up to whole ms: 0.0005 waits 1 ms, not forever
+    check_eq('timeout 0.0005: nil', b.call('BLPOP', 'q', '0.0005'), b'*-1\r\n')
+    b.send(enc('MULTI') + enc('BLPOP', 'q', '0') + enc('BLMOVE', 'q', 'd', 'LEFT', 'LEFT', '0') +
+           enc('EXEC'))
+    check_eq('inside MULTI nothing blocks', b.replies(4),
+             [b'+OK\r\n', b'+QUEUED\r\n', b'+QUEUED\r\n', b'*2\r\n*-1\r\n$-1\r\n'])
+    c = Conn(P)
+    c.send(enc('BLPOP', 'gone', '0'))
+    check('c blocked', wait_blocked(a, 1))
+    c.close()
+    check('a disconnected client leaves its queue', wait_blocked(a, 0))
+    check_eq('nobody takes the push', a.call('RPUSH', 'gone', 'x'), b':1\r\n')
+    check_eq('element still there', a.call('LRANGE', 'gone', '0', '-1'), enc('x'))
+    keys = ['k%d' % i for i in range(40)]
+    check_eq('past block-max-keys', a.call('BLPOP', *keys, '0'),
+             b'-ERR too many keys to block on (block-max-keys 32)\r\n')
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])

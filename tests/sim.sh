@@ -95,6 +95,15 @@ for seed in 4 1 6 35 31 2; do run_seed "$seed" --hostile; done
 #   2104: found by the strict model on the fixed tree: PSETEX on a key without a TTL
 #       sized its room without the TTL field, 8 bytes short (-OOM, keyspace.c)
 for seed in 20 106 26 53 48 94 2104; do run_seed "$seed"; done
+# Blocking pops (sim/sim_model_block.c, sim/README.md "Blocking pops"): 18 a served
+#   BRPOPLPUSH's -OOM; 19 a deferred wake left on the connection woke its next wait at
+#   once; 30 "0.001" s is 1 ms (Redis rounds up), was forever; 10 EXEC serves after
+#   its replays; 816656000 keys readied outside a command's run were left pending
+#   at the turn's end (kv_server_check's assertion).
+for seed in 18 19 30 10 816656000; do run_seed "$seed"; done
+# 678197063 --crowd: a key a deferral stalled (its head's reply found no room) is
+#   served again at any write in kv, creation or not; the model now follows that
+run_seed 678197063 --crowd
 # 159409041 --hostile: the strict -OOM rule compared maxmemory-eviction-keys with the
 # entries left after the command's own evictions (51), not those before them (107)
 run_seed 159409041 --hostile
@@ -138,13 +147,14 @@ run_seed 141779002 --hostile
 # before INFO gained recv_multishot_armed, 14 before the index grew in levels: each
 # changed the run) and its pipelining clients take the plan to its four windows.
 # --no-newer: as it ran before the workload drew COPY, INCRBYFLOAT, CLIENT, CONFIG
-# and COMMAND (with them: 11 and 3); --no-session: as before RESP3 sessions.
+# and COMMAND (with them: 11 and 3); --no-session: as before RESP3 sessions;
+# --no-block: as before blocking pops (with them: 13 and 4).
 for seed in 1 4; do run_seed "$seed" --crowd; done
 # 9700047, 9700113: 116 clients queued behind two (one) large buffers drain in
 # ~6,000 ticks; the drain's liveness check now waits while bytes still move
 for seed in 9700047 9700113; do run_seed "$seed" --crowd; done
 out=$(timeout 120 "$KV" sim --seed 2 --crowd --no-multishot --no-newer --no-session \
-    --stats 2>&1)
+    --no-block --stats 2>&1)
 hint=$(printf '%s\n' "$out" | grep -o 'batch_hint_max=[0-9]*' | cut -d= -f2)
 wins=$(printf '%s\n' "$out" | grep -o 'batch_windows_max=[0-9]*' | cut -d= -f2)
 if [ "$hint" = "16" ] && [ "$wins" = "4" ] && printf '%s\n' "$out" | tail -n1 | grep -q '^seed=2 '; then

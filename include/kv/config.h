@@ -63,6 +63,7 @@ struct kv_config {
     uint32_t large_buffer_stall_ms; /* hold rule: see src/server.c "Holding a large buffer" */
     uint32_t large_buffer_min_progress; /* bytes a holder must move per stall window */
     uint32_t watch_max_keys;        /* keys one client may WATCH (kv's own limit) */
+    uint32_t block_max_keys;        /* keys one blocking pop may wait on (kv's own limit) */
     uint64_t timeout_s;             /* idle client timeout, 0 = never */
     uint32_t hz;                    /* ticks per second: active expiry, timeouts */
     uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */

@@ -18,6 +18,7 @@
 #ifndef KV_ENGINE_H
 #define KV_ENGINE_H
 
+#include "kv/block.h"
 #include "kv/clients.h"
 #include "kv/clock.h"
 #include "kv/cmdstats.h"
@@ -46,6 +47,7 @@ enum kv_cmd_flag {
     KV_CMD_NOMULTI = 1u << 4,   /* not allowed inside MULTI (WATCH) */
     KV_CMD_FAST = 1u << 5,
     KV_CMD_NOAUTH = 1u << 6,    /* runs before AUTH with requirepass (AUTH, HELLO, QUIT) */
+    KV_CMD_BLOCKING = 1u << 7,  /* may block (BLPOP...): the server runs it on an empty output */
 };
 
 enum kv_exec {
@@ -102,6 +104,15 @@ struct kv_engine_init {
     /* Latency histograms: kv_lathist_bytes(kv_engine_cmd_total()) bytes, zeroed; NULL:
      * none (tests), INFO latencystats and LATENCY HISTOGRAM then show no command. */
     struct kv_lathist *lathist;
+    /* The blocked clients' queues (include/kv/block.h) for watchers_cap sessions of
+     * config->block_max_keys keys: watchers_cap pointers each for block_sessions and
+     * block_wake, kv_block_nodes_cap() nodes and ready hashes, kv_block_slots_cap()
+     * slots. All NULL: nothing blocks (BLPOP answers as inside MULTI). */
+    struct kv_session **block_sessions;
+    struct kv_session **block_wake;
+    struct kv_block_node *block_nodes;
+    struct kv_block_slot *block_slots;
+    uint64_t *block_ready;
 };
 
 /*
@@ -121,6 +132,11 @@ struct kv_engine_observer {
     /* The server disconnects this session by a protection rule (the hold rule in
      * server.c): replies it produced may be lost. NULL: not observed. */
     void (*on_cut)(void *ctx, const struct kv_session *s);
+    /* A blocked session's connection closed: it leaves its queues unanswered. */
+    void (*on_block_drop)(void *ctx, const struct kv_session *s);
+    /* A woken blocked session found no room for its reply: it stays blocked, its key
+     * is not served further now, and it is retried when room comes (server.c). */
+    void (*on_block_defer)(void *ctx, const struct kv_session *s);
     void *ctx;
 };
 
@@ -144,6 +160,8 @@ struct kv_engine {
     uint64_t scratch_cap;
     uint64_t scratch_used;
     struct kv_watch watch;       /* watched key -> its watchers */
+    struct kv_block block;       /* blocked clients (include/kv/block.h) */
+    bool can_block;              /* the block queues were given at init */
     struct kv_slowlog slowlog;   /* SLOWLOG (include/kv/slowlog.h) */
     struct kv_latency latency;   /* LATENCY's event rings (include/kv/latency.h) */
     struct kv_lathist *lathist;  /* one per command (cmdstats.h); NULL: not tracked */
@@ -209,6 +227,7 @@ struct kv_prepared {
     const struct kv_cmd *cmd; /* NULL: unknown */
     uint64_t reply_bound;     /* room to make in the output */
     uint64_t run_bound;       /* the command's own bound, or KV_BOUND_NONE if it won't run */
+    bool may_block;           /* it runs now and is KV_CMD_BLOCKING (include/kv/block.h) */
 };
 void kv_engine_prepare(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                        const struct kv_slice *argv, struct kv_prepared *p);
@@ -260,8 +279,19 @@ void kv_engine_exec_begin(struct kv_engine *e, struct kv_session *s, struct kv_r
 void kv_engine_exec_one(struct kv_engine *e, struct kv_session *s, uint32_t argc,
                         const struct kv_slice *argv, struct kv_reply *out);
 void kv_engine_exec_end(struct kv_engine *e, struct kv_session *s);
-/* Periodic work: active expiry with a bounded budget. */
+/* Periodic work: active expiry with a bounded budget, and blocked clients whose
+ * timeout passed are queued to wake (the driver then drains kv_engine_block_next). */
 void kv_engine_tick(struct kv_engine *e);
+/*
+ * Blocked clients (include/kv/block.h has the whole mechanism). After any command
+ * and after a tick, while kv_block_pending(&e->block), the driver takes the next
+ * session to run again (kv_engine_block_next), runs that session's kept frame like
+ * any other, and if the session is still blocked after it (its key was empty, or
+ * its reply found no room) says so with kv_block_not_served(&e->block, s).
+ */
+static inline bool kv_engine_block_next(struct kv_engine *e, struct kv_session **s) {
+    return kv_block_pending(&e->block) && kv_block_next(&e->block, s);
+}
 /* Called by write commands for every key they modify (WATCH). */
 void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen);
 /*

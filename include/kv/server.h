@@ -81,6 +81,7 @@ struct kv_conn {
     struct kv_io_peer peer;
     struct kv_io_peer local;
     bool paused;             /* its ready frame waits for CLIENT PAUSE to end */
+    uint8_t block_retry;     /* blocked, its wake found no room: why (kv_block_wake) */
     uint64_t moved;          /* bytes received plus bytes sent, ever: the hold rule */
     /* The hold rule's window per pool (0: requests, 1: replies) began at hold_ns with
      * `moved` at hold_moved. One per pool: a check of the request pool must not

@@ -1,7 +1,8 @@
 /*
  * session.h: one client's state as the engine sees it: MULTI, WATCH, QUIT, its
  * name and id, its protocol (RESP2 or RESP3, HELLO) and whether it has
- * authenticated (AUTH, HELLO AUTH; only asked while requirepass is set). The
+ * authenticated (AUTH, HELLO AUTH; only asked while requirepass is set), and the
+ * keys it waits on in a blocking pop (BLPOP...). The
  * server keeps one per connection slot and hands it to the engine with every
  * frame; nothing here knows about sockets or buffers.
  */
@@ -21,6 +22,14 @@ struct kv_session {
     uint32_t watch_first;        /* the first one's node (valid while watch_count > 0) */
     uint32_t watch_existed;      /* of those, live at WATCH (FLUSHALL) */
     uint32_t watch_pos;          /* index in the index's watching sessions */
+    /* Blocking pops (include/kv/block.h): the keys are nodes of the engine's queues. */
+    uint32_t block_count;        /* keys waited on (KV_SESSION_BLOCKED iff > 0) */
+    uint32_t block_first;        /* the first one's node */
+    uint32_t block_pos;          /* index in the blocked sessions */
+    uint8_t block_wake;          /* enum kv_block_wake: why its frame runs again */
+    int64_t block_deadline_ms;   /* realtime; 0: forever */
+    uint64_t block_hash;         /* WAKE_KEY: the ready key to serve from */
+    uint64_t block_argv_mem;     /* the blocked command's argument bytes (CLIENT LIST) */
     uint64_t id;                 /* CLIENT ID */
     uint8_t proto;               /* 2 or 3: the protocol replies use (HELLO) */
     uint8_t name_len;            /* CLIENT SETNAME */
@@ -56,6 +65,9 @@ enum kv_session_flag {
     KV_SESSION_AUTHED = 1u << 5,
     KV_SESSION_SHUTDOWN = 1u << 7,    /* SHUTDOWN: close without a reply, stop the server */
     KV_SESSION_NO_EVICT = 1u << 8,    /* CLIENT NO-EVICT ON (flag e; nothing evicts clients) */
+    /* Waits in a blocking pop (flag b): its frame stays unconsumed, the server runs
+     * none of its later frames until it is served, times out or is unblocked. */
+    KV_SESSION_BLOCKED = 1u << 9,
 };
 
 /* A new session: RESP2, not in MULTI, not authenticated. */
