@@ -34,7 +34,8 @@ def kv_names(root):
         if path.endswith("_test.c"):
             continue
         with open(path) as f:
-            for m in re.finditer(r'^\s*\{"([a-z]+)", -?\d+,', f.read(), re.M):
+            # a command row has more fields than a subcommand table's {name, arity, fn}
+            for m in re.finditer(r'^\s*\{"([a-z]+)", -?\d+, [^}]*,', f.read(), re.M):
                 names.append(m.group(1))
     return names
 

@@ -47,6 +47,7 @@ static void session_free(struct msession *s) {
 }
 
 void sim_model_destroy(struct sim_model *m) {
+    m_pubsub_destroy(m);
     m_flush(m);
     free(m->slots);
     for (struct msession *s = m->sessions; s != NULL;) {
@@ -339,7 +340,7 @@ static void queue_push(struct msession *s, uint32_t argc, const struct kv_slice 
 
 static const struct mcmd_table *const tables[] = {&sim_model_cmds_str, &sim_model_cmds_list,
                                                   &sim_model_cmds_srv, &sim_model_cmds_auth,
-                                                  &sim_model_cmds_admin};
+                                                  &sim_model_cmds_admin, &sim_model_cmds_pubsub};
 
 static void cmd_multi(struct mctx *c);
 static void cmd_exec(struct mctx *c);
@@ -619,10 +620,23 @@ static bool noauth(struct mctx *c, struct msession *s, const struct mcmd *cmd) {
     return compare(c);
 }
 
+static bool command(struct sim_model *m, uint64_t session, uint32_t argc,
+                    const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
+                    uint32_t reply_len, struct sim_buf *expected, char *why, uint32_t why_cap);
+
+/* Sessions cut while this command's messages were delivered leave after it. */
 bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
                        const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
                        uint32_t reply_len, struct sim_buf *expected, char *why,
                        uint32_t why_cap) {
+    bool ok = command(m, session, argc, argv, now_ms, reply, reply_len, expected, why, why_cap);
+    m_pubsub_after_command(m);
+    return ok;
+}
+
+static bool command(struct sim_model *m, uint64_t session, uint32_t argc,
+                    const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
+                    uint32_t reply_len, struct sim_buf *expected, char *why, uint32_t why_cap) {
     KV_ASSERT(argc >= 1 && expected != NULL);
     struct mctx c = {m,   argc, argv,    now_ms,  expected, reply,
                      reply_len, why, why_cap, session, false};
@@ -660,6 +674,12 @@ bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
         return compare(&c);
     }
     if (m_auth_refused(&c, cmd)) return noauth(&c, s, cmd);
+    /* Redis's rejectCommand (EXEC aborts); EXEC's own report comes after its queued
+     * commands ran: its check was made before they did. */
+    if (!s->exec_pending && m_pubsub_refused(&c, cmd->name)) {
+        if (s->multi) s->multi_error = true;
+        return compare(&c);
+    }
     if (s->multi && !(cmd->flags & MF_NOQUEUE)) return queue_cmd(&c, s, cmd);
     return run_plain(&c, cmd);
 }

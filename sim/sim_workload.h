@@ -53,6 +53,8 @@ struct sim_workload {
                                     seed of two with 64+ keys, from a stream of its own */
     uint32_t fill_value_max;     /* gen_fill's values: 1..this (the key set then holds about
                                     maxmemory) */
+    uint32_t pubsub_pct;         /* % of requests from gen_pubsub ((P)(UN)SUBSCRIBE, PUBLISH,
+                                  * PUBSUB); 0: none drawn, streams as before */
     bool real_server;            /* a real server: long TTLs only, SELECT 0 only */
     /* Commands the server under test implements (NULL: all). */
     bool (*has)(void *ctx, const char *name);

@@ -113,6 +113,7 @@ extern const struct kv_cmd_group kv_cmds_config;  /* src/cmd_config.c */
 extern const struct kv_cmd_group kv_cmds_admin;   /* src/cmd_admin.c */
 extern const struct kv_cmd_group kv_cmds_client;  /* src/cmd_client.c */
 extern const struct kv_cmd_group kv_cmds_command; /* src/cmd_command.c */
+extern const struct kv_cmd_group kv_cmds_pubsub;  /* src/cmd_pubsub.c */
 
 /*
  * KV_EXEC_ERROR_ROOM: enough for +OK, an integer, or any error. Errors that quote an

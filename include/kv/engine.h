@@ -25,6 +25,7 @@
 #include "kv/config.h"
 #include "kv/keyspace.h"
 #include "kv/prng.h"
+#include "kv/pubsub.h"
 #include "kv/reply.h"
 #include "kv/session.h"
 #include "kv/slowlog.h"
@@ -98,6 +99,25 @@ struct kv_engine_init {
     uint64_t scratch_cap;
     /* SLOWLOG's ring: kv_slowlog_bytes(config->slowlog_max_len) bytes (NULL if 0). */
     void *slowlog;
+    /* Pub/sub (include/kv/pubsub.h), for kv_config_pubsub_channels() entries of
+     * pubsub_max_channel_len name bytes and kv_config_pubsub_subscriptions() nodes
+     * and deliveries. NULL (tests, fuzzers): a small table of the engine's own. */
+    struct kv_pubsub_chan *pubsub_chans;
+    uint8_t *pubsub_names;
+    uint32_t *pubsub_slots;
+    struct kv_pubsub_sub *pubsub_subs;
+    struct kv_pubsub_delivery *pubsub_ring;
+};
+
+/*
+ * Where PUBLISH's deliveries to other sessions go (include/kv/pubsub.h): after every
+ * command that put some on the ring, the engine calls deliver with it; the server
+ * writes each into that session's output (or drops it) and the engine empties the
+ * ring. Unset (tests, fuzzers): they are dropped.
+ */
+struct kv_pubsub_sink {
+    void (*deliver)(void *ctx, struct kv_pubsub *p);
+    void *ctx;
 };
 
 /*
@@ -117,6 +137,10 @@ struct kv_engine_observer {
     /* The server disconnects this session by a protection rule (the hold rule in
      * server.c): replies it produced may be lost. NULL: not observed. */
     void (*on_cut)(void *ctx, const struct kv_session *s);
+    /* The server closes this subscribed session: it left its channels now (after an
+     * on_cut, if it was cut); in_delivery: cut while a message was delivered to it
+     * (it counted among that PUBLISH's receivers). NULL: not observed. */
+    void (*on_unsubscribed)(void *ctx, const struct kv_session *s, bool in_delivery);
     void *ctx;
 };
 
@@ -141,6 +165,8 @@ struct kv_engine {
     uint64_t scratch_used;
     struct kv_watch watch;       /* watched key -> its watchers */
     struct kv_slowlog slowlog;   /* SLOWLOG (include/kv/slowlog.h) */
+    struct kv_pubsub pubsub;     /* channels, subscriptions, deliveries */
+    struct kv_pubsub_sink pubsub_sink;
     uint32_t cmd_count;
     const struct kv_engine_observer *observer;
     const struct kv_engine_host *host; /* NULL: no process facts (sim, tests) */
@@ -185,7 +211,10 @@ void kv_engine_note_error(struct kv_engine *e, const uint8_t *reply, uint32_t le
 /* The index of a command in the table (commandstats), and the command at an index. */
 uint32_t kv_engine_cmd_index(const struct kv_engine *e, const struct kv_cmd *cmd);
 const struct kv_cmd *kv_engine_cmd_at(const struct kv_engine *e, uint32_t index);
-/* Forgets WATCHes and MULTI state (connection closed). */
+void kv_engine_set_pubsub_sink(struct kv_engine *e, const struct kv_pubsub_sink *sink);
+/* Drops every subscription of the session (RESET; the server when it closes one). */
+void kv_engine_pubsub_drop(struct kv_engine *e, struct kv_session *s);
+/* Forgets WATCHes, subscriptions and MULTI state (connection closed). */
 void kv_session_reset(struct kv_engine *e, struct kv_session *s);
 
 uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,
