@@ -817,20 +817,32 @@ static struct kv_conn *conn_of_session(struct kv_server *s, struct kv_session *s
     return c;
 }
 
-/* Room for n more output bytes without waiting for anything. */
+/*
+ * Room for n more output bytes without waiting for anything: compacting (no send in
+ * flight), or moving into a free large reply buffer. The move may happen while a send
+ * is in flight: the pending bytes, those of the send included, are copied, and the
+ * kernel goes on reading its copy in the small buffer, which nothing writes until the
+ * connection shrinks back to it (shrink_output: only with no send in flight). The
+ * send's completion then advances out_sent over the same bytes of the new buffer. A
+ * stalled reader always has a send in flight: without the move its limit would be
+ * the small buffer, not pubsub-output-hard-limit.
+ */
 static bool out_room_now(struct kv_server *s, struct kv_conn *c, uint64_t n) {
     KV_ASSERT(c->out_len <= c->out_cap && !c->waiting_out);
     if (n <= c->out_cap - c->out_len) return true;
-    if (c->send_inflight) return false; /* the kernel reads c->out: nothing may move */
     uint32_t pending = out_pending(c);
-    memmove(c->out, c->out + c->out_sent, pending);
-    c->out_sent = 0;
-    c->out_len = pending;
-    if (n <= c->out_cap - c->out_len) return true;
+    if (!c->send_inflight) {
+        memmove(c->out, c->out + c->out_sent, pending);
+        c->out_sent = 0;
+        c->out_len = pending;
+        if (n <= c->out_cap - c->out_len) return true;
+    }
     if (c->large_out != NULL || n + pending > s->pool_out.size) return false;
     uint8_t *buf = kv_bufpool_acquire(&s->pool_out); /* NULL while others wait */
     if (buf == NULL) return false;
-    memcpy(buf, c->out, pending);
+    memcpy(buf, c->out + c->out_sent, pending);
+    c->out_sent = 0;
+    c->out_len = pending;
     c->large_out = buf;
     hold_take(s, &s->pool_out, s->hold_out, c, buf);
     c->out = buf;
