@@ -19,13 +19,16 @@ CFLAGS += $(CFLAGS_COMMON) $(CFLAGS_MODE) $(EXTRA_CFLAGS)
 LDLIBS := -luring -lxxhash
 LDFLAGS += $(LDFLAGS_MODE)
 
-CORE_SRC := $(filter-out src/main.c %_test.c,$(wildcard src/*.c))
+# src/test_engine.c: test code (the engine the cmd_*_test binaries drive), not the core.
+CORE_SRC := $(filter-out src/main.c src/test_engine.c %_test.c,$(wildcard src/*.c))
 SIM_SRC := $(filter-out %_test.c,$(wildcard sim/*.c))
 TEST_SRC := $(wildcard src/*_test.c sim/*_test.c)
 
 CORE_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(CORE_SRC))
 SIM_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(SIM_SRC))
 MAIN_OBJ := $(OUT)/obj/src/main.o
+TE_OBJ := $(OUT)/obj/src/test_engine.o
+TE_USERS := cmd_test cmd_auth_test cmd_admin_test cmd_command_test cmd_client_test
 TEST_BIN := $(patsubst %.c,$(OUT)/%,$(notdir $(TEST_SRC)))
 
 all: $(OUT)/kv
@@ -49,10 +52,12 @@ $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# src/ tests link the core; sim/ tests link the core and the simulator.
+# src/ tests link the core (the TE_USERS also src/test_engine.c); sim/ tests link the
+# core and the simulator.
 define test_rule
 $(OUT)/$(notdir $(basename $(1))): $(OUT)/obj/$(basename $(1)).o $(CORE_OBJ) \
-  $(if $(filter sim/%,$(1)),$(SIM_OBJ),)
+  $(if $(filter sim/%,$(1)),$(SIM_OBJ),) \
+  $(if $(filter $(TE_USERS),$(notdir $(basename $(1)))),$(TE_OBJ),)
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
 endef
 $(foreach t,$(TEST_SRC),$(eval $(call test_rule,$(t))))

@@ -130,6 +130,7 @@ void sim_client_flush(struct sim_world *w, struct sim_client *c, uint64_t limit)
 static void send_req_as(struct sim_world *w, struct sim_client *c, struct sim_sent *s,
                         bool may_inline) {
     KV_ASSERT(c->track != NULL && s->req.argc >= 1);
+    sim_unauth_fit(w, c, &s->req);
     struct kv_slice argv[SIM_ARGC_MAX];
     sim_req_argv(&s->req, argv);
     uint64_t size = sim_resp_request_size(s->req.argc, argv);
@@ -203,7 +204,7 @@ static void pad_to_limit(struct sim_world *w, struct sim_client *c) {
     uint64_t short_by = kv_prng_below(&w->edge, 16);
     uint64_t limit = w->cfg.client_query_buffer_limit;
     uint64_t used = c->track->wire_pos - c->multi_from; /* bytes since MULTI */
-    if (used + short_by + 64 > limit) return;
+    if (used + short_by + 64 > limit || c->unauthed) return; /* sim_unauth.c: no 16 KiB+ */
     uint64_t piece = echo_frame_size(w->cfg.proto_max_bulk_len); /* largest ECHO frame */
     uint64_t gap = limit - short_by - used;
     if (gap > 8 * (piece - 64)) return;
@@ -259,7 +260,7 @@ static void next_request(struct sim_world *w, struct sim_client *c) {
         return;
     }
     struct sim_sent *s = sim_track_push(w, c->track);
-    if (c->in_multi || !sim_session_next(w, c, &s->req))
+    if (c->in_multi ? !sim_unauth_in_multi(w, c, &s->req) : !sim_session_next(w, c, &s->req))
         sim_workload_next(&w->wl, &c->prng, w->clock.real_ms, &s->req);
     send_req(w, c, s);
 }
@@ -349,6 +350,7 @@ static void send_oversize(struct sim_world *w, struct sim_client *c) {
     }
     KV_ASSERT(b.len > w->cfg.client_query_buffer_limit);
     c->track->oversize = true;
+    c->track->extra_want = sim_unauth_oversize_error(c, args + 1, bulk);
     send_special(w, c, SIM_REQ_OVERSIZE, b.p, b.len);
     sim_buf_free(&b);
 }

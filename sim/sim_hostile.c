@@ -37,7 +37,7 @@
 #define LIVENESS_BASE 1000u    /* ticks of normal latency in the liveness bound */
 
 static const char *const kind_names[SIM_HK_COUNT] = {
-    "inline", "empty", "partial", "noread", "http", "watch",
+    "inline", "empty", "partial", "noread", "http", "watch", "unauth",
 };
 
 struct sim_hostile {
@@ -132,9 +132,12 @@ uint32_t sim_hostile_draw(struct sim_world *w, bool forced) {
     bool on = forced || (!w->no_hostile && !w->crowd && kv_prng_chance(&p, 1, 4));
     if (!on || w->no_hostile) return 0;
     uint32_t kinds = 0;
-    for (uint32_t k = 0; k < SIM_HK_COUNT; k++)
+    for (uint32_t k = 0; k < SIM_HK_UNAUTH; k++)
         if (kv_prng_chance(&p, 1, 2)) kinds |= 1u << k;
-    if (kinds == 0) kinds = 1u << kv_prng_below(&p, SIM_HK_COUNT);
+    if (kinds == 0) kinds = 1u << kv_prng_below(&p, SIM_HK_UNAUTH);
+    struct kv_prng u; /* the unauth kind: a stream of its own (see kinds_in_play) */
+    kv_prng_init(&u, w->seed ^ 0x756e617574686564ull);
+    if (kv_prng_chance(&u, 1, 2)) kinds |= 1u << SIM_HK_UNAUTH;
     w->hostile_kinds = w->hostile_kinds != 0 ? w->hostile_kinds : kinds; /* --hostile=KINDS */
     return 1 + (uint32_t)kv_prng_below(&p, 2 * w->cfg.large_buffers + 4);
 }
@@ -154,6 +157,12 @@ uint32_t sim_hostile_kinds_parse(const char *list) {
     return kinds;
 }
 
+/* The seed's kinds that play: unauth only with requirepass, unless it is alone. */
+static uint32_t kinds_in_play(const struct sim_world *w) {
+    uint32_t k = w->hostile_kinds, u = 1u << SIM_HK_UNAUTH;
+    return w->cfg.requirepass[0] == 0 && k != u ? k & ~u : k;
+}
+
 void sim_hostile_describe(const struct sim_world *w, char *buf, uint32_t cap) {
     KV_ASSERT(cap > 0);
     buf[0] = 0;
@@ -161,7 +170,7 @@ void sim_hostile_describe(const struct sim_world *w, char *buf, uint32_t cap) {
     uint32_t n = (uint32_t)snprintf(buf, cap, " hostile=%u kinds=", w->hostile_count);
     const char *sep = "";
     for (uint32_t k = 0; k < SIM_HK_COUNT && n < cap; k++) {
-        if (!(w->hostile_kinds & (1u << k))) continue;
+        if (!(kinds_in_play(w) & (1u << k))) continue;
         n += (uint32_t)snprintf(buf + n, cap - n, "%s%s", sep, kind_names[k]);
         sep = ",";
     }
@@ -509,6 +518,69 @@ static void act_watch(struct sim_world *w, struct sim_client *c, struct sim_host
     h->window = (uint32_t)KV_MIN(sim_liveness_bound_ticks(w), UINT32_MAX);
 }
 
+/* One frame of the unauthenticated flood; each gets one reply (NOAUTH, or an arity
+ * error where that check comes first). Inline lines and bulks stay within the inline
+ * and bulk limits; a multibulk count never passes 10, a bulk never 16384 bytes. */
+static void put_unauth_frame(struct sim_world *w, struct sim_client *c,
+                             struct sim_hostile *h) {
+    uint64_t words = KV_MIN(60u, (inline_limit(w) - 8) / 2);
+    uint64_t bulk = KV_MIN(KV_MIN(16384u, w->cfg.proto_max_bulk_len),
+                           w->cfg.client_query_buffer_limit / 4);
+    char head[48];
+    switch (below(c, 4)) {
+    case 0: put_cmd(w, c, h, "GET k\r\n", "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"); return;
+    case 1:
+        puts_(c, h, "SET k");
+        for (uint64_t i = below(c, words + 1); i > 0; i--) puts_(c, h, " x");
+        put_cmd(w, c, h, "\r\n", "\r\n");
+        return;
+    case 2:
+        puts_(c, h, "*10\r\n$3\r\nDEL\r\n");
+        for (uint32_t i = 1; i < 10; i++) puts_(c, h, "$1\r\nk\r\n");
+        w->requests++;
+        h->must_replies++;
+        return;
+    default: {
+        uint64_t n = kv_prng_chance(&c->prng, 1, 2) ? bulk : below(c, bulk + 1);
+        snprintf(head, sizeof(head), "*2\r\n$4\r\nECHO\r\n$%llu\r\n", (unsigned long long)n);
+        puts_(c, h, head);
+        for (uint64_t i = 0; i < n; i++) put(c, h, "u", 1);
+        put_cmd(w, c, h, "\r\n", "\r\n");
+    }
+    }
+}
+
+/* requirepass: never AUTHs. A flood of frames (above), then one time in two a
+ * multibulk count of 11 or more, or a bulk length of 16385 or more (past
+ * proto-max-bulk-len: that error first): the exact error, then the close. */
+static void act_unauth(struct sim_world *w, struct sim_client *c, struct sim_hostile *h) {
+    c->track->corrupted = true; /* inline words and 16 KiB bulks: lenient framing */
+    for (uint64_t i = 1 + below(c, 48); i > 0; i--) put_unauth_frame(w, c, h);
+    char head[64];
+    if (w->cfg.requirepass[0] != 0 && kv_prng_chance(&c->prng, 1, 2)) {
+        if (kv_prng_chance(&c->prng, 1, 2)) {
+            uint64_t n = 11 + (kv_prng_chance(&c->prng, 1, 2) ? 0 : below(c, 100000));
+            snprintf(head, sizeof(head), "*%llu\r\n", (unsigned long long)n);
+            h->error = "-ERR Protocol error: unauthenticated multibulk length\r\n";
+        } else {
+            uint64_t n = 16385 + (kv_prng_chance(&c->prng, 1, 2) ? 0 : below(c, 1u << 20));
+            snprintf(head, sizeof(head), "*2\r\n$3\r\nSET\r\n$%llu\r\n",
+                     (unsigned long long)n);
+            h->error = n > w->cfg.proto_max_bulk_len
+                           ? "-ERR Protocol error: invalid bulk length\r\n"
+                           : "-ERR Protocol error: unauthenticated bulk length\r\n";
+        }
+        puts_(c, h, head);
+        w->requests++;
+        h->must_close = true;
+        c->track->extra_want = h->error;
+    }
+    bool large = h->script.len > w->cfg.client_buffer / 2;
+    h->window = large ? (uint32_t)KV_MIN(sim_liveness_bound_ticks(w), UINT32_MAX) : CALM_WINDOW;
+    random_cuts(c, h, 1, h->script.len, (uint32_t)below(c, 6));
+    maybe_bytewise(c, h);
+}
+
 /* ---- the act's life ------------------------------------------------------------- */
 
 static void act_start(struct sim_world *w, struct sim_client *c, struct sim_hostile *h) {
@@ -526,9 +598,17 @@ static void act_start(struct sim_world *w, struct sim_client *c, struct sim_host
     c->track->hostile = true;
     uint32_t kinds[SIM_HK_COUNT], n = 0;
     for (uint32_t k = 0; k < SIM_HK_COUNT; k++)
-        if (w->hostile_kinds & (1u << k)) kinds[n++] = k;
+        if (kinds_in_play(w) & (1u << k)) kinds[n++] = k;
     KV_ASSERT(n > 0);
     h->kind = (enum sim_hostile_kind)kinds[below(c, n)];
+    if (w->cfg.requirepass[0] != 0 && h->kind != SIM_HK_UNAUTH) {
+        /* AUTH goes out at once; the act's script starts after it, as without */
+        struct sim_sent *s = new_req(w, c, "AUTH");
+        sim_req_add_str(&s->req, w->cfg.requirepass);
+        put_req(w, c, h, s);
+        sim_buf_put(&c->out, h->script.p, h->script.len);
+        h->script.len = 0;
+    }
     switch (h->kind) {
     case SIM_HK_INLINE:
         if (!kv_prng_chance(&c->prng, 1, 3) || !act_inline_argc(w, c, h))
@@ -539,6 +619,7 @@ static void act_start(struct sim_world *w, struct sim_client *c, struct sim_host
     case SIM_HK_NOREAD: act_noread(w, c, h); break;
     case SIM_HK_HTTP: act_http(w, c, h); break;
     case SIM_HK_WATCH: act_watch(w, c, h); break;
+    case SIM_HK_UNAUTH: act_unauth(w, c, h); break;
     default: KV_UNREACHABLE();
     }
     KV_ASSERT(h->script.len > 0 && h->cuts <= CUTS_MAX);

@@ -9,7 +9,12 @@
  *  - partial: the first part of a large request, then silence or a 1-byte trickle;
  *  - noread:  a big value SET, then a pipeline of GETs of it, never reading;
  *  - http:    "POST / HTTP/1.1", "Host: x" (Redis closes without a reply);
- *  - watch:   WATCH up to one past the watch limit, idle, then MULTI/EXEC.
+ *  - watch:   WATCH up to one past the watch limit, idle, then MULTI/EXEC;
+ *  - unauth:  (requirepass) never AUTHs: floods commands, inline lines of many words
+ *             and 16 KiB bulks (NOAUTH each), then one time in two a multibulk count
+ *             over 10 or a bulk over 16 KiB: Redis's unauthenticated error, the close.
+ * With requirepass every other act AUTHs first. The unauth kind is drawn from a
+ * stream of its own and plays only in requirepass seeds (or --hostile=unauth).
  * Checks: every byte a hostile client receives is still a byte the core produced,
  * and every command it runs is re-executed by the model; its replies are checked
  * further only where they are well-defined (at a limit the request runs; one past
@@ -29,6 +34,7 @@ struct sim_client;
 
 enum sim_hostile_kind {
     SIM_HK_INLINE, SIM_HK_EMPTY, SIM_HK_PARTIAL, SIM_HK_NOREAD, SIM_HK_HTTP, SIM_HK_WATCH,
+    SIM_HK_UNAUTH, /* after the six that seeds drew before it: their draws stay */
     SIM_HK_COUNT,
 };
 

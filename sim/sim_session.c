@@ -125,6 +125,7 @@ void sim_session_connect(struct sim_world *w, struct sim_client *c) {
     KV_ASSERT(c->track != NULL);
     c->auth_in = -1;
     c->hello_owed = 0;
+    c->unauthed = w->cfg.requirepass[0] != 0;
     if (!active(w) || c->hostile != NULL) return;
     const struct sim_session_knobs *k = &w->sess;
     if (kv_prng_below(&c->prng, 100) < k->remote_pct) {

@@ -120,6 +120,7 @@ struct sim_client {
     struct sim_hostile *hostile; /* NULL: a well-behaved client (sim_hostile.c) */
     int32_t auth_in;          /* sim_session.c: requests before its AUTH (-1: none owed) */
     uint8_t hello_owed;       /* sim_session.c: HELLO 2 or 3 to send next (0: none) */
+    bool unauthed;            /* sim_unauth.c: may be unauthenticated at its next frame */
 };
 
 /* Sessions (sim_session.c): RESP3, requirepass and protected-mode draws. 0: off. */
@@ -230,6 +231,13 @@ void sim_session_draw(struct sim_world *w);
 uint32_t sim_session_describe(const struct sim_world *w, char *buf, uint32_t cap);
 bool sim_session_next(struct sim_world *w, struct sim_client *c, struct sim_req *r);
 void sim_session_connect(struct sim_world *w, struct sim_client *c);
+/* sim_unauth.c: cuts r to what an unauthenticated client may send; follows AUTH/RESET. */
+void sim_unauth_fit(struct sim_world *w, struct sim_client *c, struct sim_req *r);
+/* With requirepass, sometimes an AUTH to queue in the open MULTI (true: r holds it). */
+bool sim_unauth_in_multi(struct sim_world *w, struct sim_client *c, struct sim_req *r);
+/* The error an oversize frame of argc arguments of bulk bytes gets (NULL: silence). */
+const char *sim_unauth_oversize_error(const struct sim_client *c, uint64_t argc,
+                                      uint64_t bulk);
 
 /* sim_client.c: the clients. */
 void sim_clients_init(struct sim_world *w);

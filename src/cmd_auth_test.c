@@ -12,8 +12,8 @@
 #include "kv/cmd.h"
 #include "kv/keyspace.h"
 #include "testing.h"
+#include "test_engine.h"
 
-#define OUT_CAP (1u << 20)
 #define MEM (4u << 20)
 #define HELLO_TAIL(proto, id)                                                          \
     "$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n:" \
@@ -22,80 +22,20 @@
 #define NOAUTH "-NOAUTH Authentication required.\r\n"
 #define WRONGPASS "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
 
-struct harness {
-    struct kv_net_stats net;
-    struct kv_config cfg;
-    struct kv_keyspace ks;
-    struct kv_engine e;
-    struct kv_session s;
-    struct kv_session *watchers[2];
-    struct kv_watch_node *nodes;
-    struct kv_watch_slot *slots;
-    struct kv_clock clock;
-    void *mem;
-    uint8_t scratch[64 << 10];
-    uint8_t out[OUT_CAP];
-    struct kv_reply reply;
-};
-
-static uint64_t fake_mono(void *ctx) { (void)ctx; return 1000000000ull; }
-static int64_t fake_real(void *ctx) { (void)ctx; return 1763700000000ll; }
-
-static struct harness *h_open(const char *requirepass) {
-    struct harness *h = calloc(1, sizeof(*h));
-    kv_config_defaults(&h->cfg);
+static struct test_engine *h_open(const char *requirepass) {
+    struct test_engine *h = te_new();
     h->cfg.maxmemory = MEM;
     snprintf(h->cfg.requirepass, sizeof(h->cfg.requirepass), "%s", requirepass);
-    h->clock.monotonic_ns = fake_mono;
-    h->clock.realtime_ms = fake_real;
-    h->mem = aligned_alloc(64, MEM);
-    kv_ks_init(&h->ks, &h->cfg, h->mem, 99);
-    h->nodes = calloc(kv_watch_nodes_cap(2, h->cfg.watch_max_keys), sizeof(*h->nodes));
-    h->slots = calloc(kv_watch_slots_cap(2, h->cfg.watch_max_keys), sizeof(*h->slots));
-    struct kv_engine_init init = {
-        .watchers = h->watchers, .watchers_cap = 2, .watch_nodes = h->nodes,
-        .watch_slots = h->slots, .config = &h->cfg, .clock = &h->clock, .prng_seed = 7,
-        .ks = &h->ks, .net = &h->net, .reply_max = OUT_CAP / 2, .scratch = h->scratch,
-        .scratch_cap = sizeof(h->scratch),
-    };
-    kv_engine_init(&h->e, &init);
-    kv_session_init(&h->s, 5);
+    te_start(h, 5);
     if (requirepass[0] == 0) h->s.flags |= KV_SESSION_AUTHED; /* as the server does */
     return h;
 }
 
-static void h_close(struct harness *h) {
-    kv_ks_check(&h->ks);
-    kv_engine_check(&h->e);
-    free(h->nodes);
-    free(h->slots);
-    free(h->mem);
-    free(h);
-}
-
-static const struct kv_reply *h_run(struct harness *h, const char *const *args) {
-    struct kv_slice argv[16];
-    uint32_t argc = 0;
-    while (args[argc] != NULL) {
-        KV_ASSERT(argc < 16);
-        argv[argc].ptr = (const uint8_t *)args[argc];
-        argv[argc].len = (uint32_t)strlen(args[argc]);
-        argc++;
-    }
-    kv_reply_init(&h->reply, h->out, OUT_CAP);
-    enum kv_exec x = kv_engine_execute(&h->e, &h->s, argc, argv, &h->reply);
-    KV_ASSERT(x != KV_EXEC_RUN_QUEUED);
-    return &h->reply;
-}
-
-#define EXPECT(h, want, ...)                                                           \
-    do {                                                                               \
-        const struct kv_reply *r_ = h_run(h, (const char *const[]){__VA_ARGS__, NULL}); \
-        CHECK_STR(r_->buf, r_->len, want);                                             \
-    } while (0)
+#define h_close te_close
+#define h_run(h, args) te_run((h), &(h)->s, (args))
 
 TEST(hello_both_protocols) {
-    struct harness *h = h_open("");
+    struct test_engine *h = h_open("");
     EXPECT(h, "*14\r\n" HELLO_TAIL("2", "5"), "HELLO");
     EXPECT(h, "%7\r\n" HELLO_TAIL("3", "5"), "HELLO", "3");
     CHECK(h->s.proto == 3);
@@ -120,7 +60,7 @@ TEST(hello_both_protocols) {
 
 /* Under RESP3 the replies Redis 7 types differently (the rest are RESP2's bytes). */
 TEST(resp3_replies_of_commands) {
-    struct harness *h = h_open("");
+    struct test_engine *h = h_open("");
     EXPECT(h, "%7\r\n" HELLO_TAIL("3", "5"), "HELLO", "3");
     EXPECT(h, "_\r\n", "GET", "nokey");
     EXPECT(h, "_\r\n", "LPOP", "nokey");
@@ -148,7 +88,7 @@ TEST(resp3_replies_of_commands) {
 }
 
 TEST(requirepass_noauth_gate) {
-    struct harness *h = h_open("secret");
+    struct test_engine *h = h_open("secret");
     EXPECT(h, NOAUTH, "GET", "a");
     EXPECT(h, NOAUTH, "PING");
     EXPECT(h, NOAUTH, "SET", "a", "1");
@@ -187,7 +127,7 @@ TEST(requirepass_noauth_gate) {
 }
 
 TEST(auth_without_requirepass) {
-    struct harness *h = h_open("");
+    struct test_engine *h = h_open("");
     EXPECT(h, "-ERR AUTH <password> called without any password configured for the "
               "default user. Are you sure your configuration is correct?\r\n", "AUTH", "x");
     EXPECT(h, "+OK\r\n", "AUTH", "default", "anything");

@@ -13,77 +13,33 @@
 #include "kv/command_docs.h"
 #include "kv/keyspace.h"
 #include "testing.h"
+#include "test_engine.h"
 
-#define OUT_CAP (4u << 20)
-#define ARGV_MAX 16
 
-struct harness {
-    struct kv_net_stats net;
-    struct kv_config cfg;
-    struct kv_keyspace ks;
-    struct kv_engine e;
-    struct kv_session s;
-    struct kv_session *watchers[2];
-    struct kv_watch_node *nodes;
-    struct kv_watch_slot *slots;
-    struct kv_clock clock;
-    void *mem;
-    uint8_t *scratch, *out;
-    struct kv_reply reply;
-};
-
-static uint64_t fake_mono(void *ctx) { (void)ctx; return 1; }
-static int64_t fake_real(void *ctx) { (void)ctx; return 1763700000000ll; }
-
-static struct harness *h_open(void) {
-    struct harness *h = calloc(1, sizeof(*h));
-    kv_config_defaults(&h->cfg);
+static struct test_engine *h_open(void) {
+    struct test_engine *h = te_new();
     h->cfg.maxmemory = 1 << 20;
     h->cfg.maxkeys = 1024;
-    h->clock = (struct kv_clock){.monotonic_ns = fake_mono, .realtime_ms = fake_real, .ctx = h};
-    h->mem = aligned_alloc(64, 1 << 20);
-    h->scratch = malloc(64 << 10);
-    h->out = malloc(OUT_CAP);
-    kv_ks_init(&h->ks, &h->cfg, h->mem, 99);
-    h->nodes = calloc(kv_watch_nodes_cap(2, h->cfg.watch_max_keys), sizeof(*h->nodes));
-    h->slots = calloc(kv_watch_slots_cap(2, h->cfg.watch_max_keys), sizeof(*h->slots));
-    struct kv_engine_init init = {
-        .watchers = h->watchers, .watchers_cap = 2, .watch_nodes = h->nodes,
-        .watch_slots = h->slots, .config = &h->cfg, .clock = &h->clock, .prng_seed = 7,
-        .ks = &h->ks, .net = &h->net, .reply_max = OUT_CAP / 2, .scratch = h->scratch,
-        .scratch_cap = 64 << 10,
-    };
-    kv_engine_init(&h->e, &init);
-    kv_session_init(&h->s, 1);
+    te_start(h, 1);
     return h;
 }
 
-static void h_close(struct harness *h) {
-    kv_engine_check(&h->e);
-    free(h->nodes);
-    free(h->slots);
-    free(h->mem);
-    free(h->scratch);
-    free(h->out);
-    free(h);
-}
+#define h_close te_close
 
 /* Runs a space-separated command under protocol proto; *bound: its reply bound. */
-static const struct kv_reply *run(struct harness *h, uint8_t proto, const char *line,
+static const struct kv_reply *run(struct test_engine *h, uint8_t proto, const char *line,
                                   uint64_t *bound) {
     static char copy[512];
-    struct kv_slice argv[ARGV_MAX];
+    struct kv_slice argv[TE_ARGV_MAX];
     uint32_t argc = 0;
     snprintf(copy, sizeof(copy), "%s", line);
     for (char *t = strtok(copy, " "); t != NULL; t = strtok(NULL, " ")) {
-        KV_ASSERT(argc < ARGV_MAX);
+        KV_ASSERT(argc < TE_ARGV_MAX);
         argv[argc++] = (struct kv_slice){(const uint8_t *)t, (uint32_t)strlen(t)};
     }
     h->s.proto = proto;
     *bound = kv_engine_cmd_bound(&h->e, &h->s, argc, argv);
-    kv_reply_init(&h->reply, h->out, OUT_CAP);
-    KV_ASSERT(kv_engine_execute(&h->e, &h->s, argc, argv, &h->reply) == KV_EXEC_DONE);
-    return &h->reply;
+    return te_exec(h, &h->s, argc, argv);
 }
 
 /* The INFO array's element i (0-based) for record rec. */
@@ -94,7 +50,7 @@ static const struct kv_doc_tok *info_elem(int32_t rec, uint32_t i) {
 }
 
 TEST(test_every_row_documented) {
-    struct harness *h = h_open();
+    struct test_engine *h = h_open();
     uint32_t n = h->e.cmd_count;
     for (uint32_t i = 0; i < n; i++) {
         const struct kv_cmd *cmd = kv_engine_cmd_at(&h->e, i);
@@ -182,7 +138,7 @@ static const struct want recorded[] = {
 };
 
 TEST(test_recorded) {
-    struct harness *h = h_open();
+    struct test_engine *h = h_open();
     for (uint32_t i = 0; i < KV_ARRAY_LEN(recorded); i++) {
         uint64_t bound;
         const struct kv_reply *r = run(h, recorded[i].proto, recorded[i].cmd, &bound);
@@ -200,7 +156,7 @@ TEST(test_bounds_exact) {
         "COMMAND LIST FILTERBY aclcat string", "COMMAND GETKEYS del a b c",
         "COMMAND GETKEYSANDFLAGS set a b get", "COMMAND GETKEYSANDFLAGS lmpop 2 a b left",
     };
-    struct harness *h = h_open();
+    struct test_engine *h = h_open();
     for (uint8_t proto = 2; proto <= 3; proto++) {
         for (uint32_t i = 0; i < KV_ARRAY_LEN(cmds); i++) {
             uint64_t bound;

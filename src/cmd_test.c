@@ -21,106 +21,35 @@
 #include "kv/util.h"
 #include "kv/log.h"
 #include "testing.h"
+#include "test_engine.h"
 
-#define NOW_MS 1763700000000ll   /* the fake clock's start: 2025-11-21 */
-#define OUT_CAP (4u << 20)
-#define ARGV_MAX 64
+#define NOW_MS TE_NOW_MS
+#define OUT_CAP TE_OUT_CAP
+#define ARGV_MAX TE_ARGV_MAX
 
-struct harness {
-    struct kv_net_stats net;
-    struct kv_config cfg;
-    struct kv_keyspace ks;
-    struct kv_engine e;
-    struct kv_session s, watcher;
-    struct kv_session *watchers[4];
-    struct kv_watch_node *watch_nodes;
-    struct kv_watch_slot *watch_slots;
-    struct kv_clock clock;
-    int64_t now_ms;
-    void *mem;
-    uint8_t *scratch;
-    uint8_t *out;
-    struct kv_reply reply;
-};
+static struct test_engine *h_live; /* closed by the next h_open: failed CHECKs return early */
 
-static uint64_t fake_mono(void *ctx) { return (uint64_t)((struct harness *)ctx)->now_ms * 1000000; }
-static int64_t fake_real(void *ctx) { return ((struct harness *)ctx)->now_ms; }
+static void h_close(struct test_engine *h) {
+    if (h == h_live) h_live = NULL;
+    te_close(h);
+}
 
-static struct harness *h_live; /* closed by the next h_open: failed CHECKs return early */
-static void h_close(struct harness *h);
-
-static struct harness *h_open(uint64_t maxmemory, uint64_t maxkeys, enum kv_evict_policy p) {
+static struct test_engine *h_open(uint64_t maxmemory, uint64_t maxkeys, enum kv_evict_policy p) {
     if (h_live != NULL) h_close(h_live);
-    struct harness *h = calloc(1, sizeof(*h));
+    struct test_engine *h = te_new();
     h_live = h;
-    kv_config_defaults(&h->cfg);
     h->cfg.maxmemory = maxmemory;
     h->cfg.maxkeys = maxkeys;
     h->cfg.maxmemory_policy = p;
-    h->now_ms = NOW_MS;
-    h->clock.monotonic_ns = fake_mono;
-    h->clock.realtime_ms = fake_real;
-    h->clock.ctx = h;
-    h->mem = aligned_alloc(64, KV_ALIGN_UP(maxmemory, 64));
-    h->scratch = malloc(64 << 10);
-    h->out = malloc(OUT_CAP);
-    kv_ks_init(&h->ks, &h->cfg, h->mem, 99);
-    h->watch_nodes = calloc(kv_watch_nodes_cap(4, h->cfg.watch_max_keys),
-                            sizeof(struct kv_watch_node));
-    h->watch_slots = calloc(kv_watch_slots_cap(4, h->cfg.watch_max_keys),
-                            sizeof(struct kv_watch_slot));
-    struct kv_engine_init init = {
-        .watchers = h->watchers, .watchers_cap = 4, .watch_nodes = h->watch_nodes,
-        .watch_slots = h->watch_slots, .config = &h->cfg, .clock = &h->clock,
-        .prng_seed = 7, .ks = &h->ks, .net = &h->net, .reply_max = OUT_CAP / 2, .scratch = h->scratch,
-        .scratch_cap = 64 << 10,
-    };
-    kv_engine_init(&h->e, &init);
-    kv_session_init(&h->s, 1);
-    kv_session_init(&h->watcher, 2);
-    kv_ks_set_time(&h->ks, h->now_ms);
+    te_start(h, 1);
     return h;
 }
 
-static void h_close(struct harness *h) {
-    if (h == NULL) return;
-    if (h == h_live) h_live = NULL;
-    kv_ks_check(&h->ks);
-    kv_engine_check(&h->e);
-    free(h->watch_nodes);
-    free(h->watch_slots);
-    free(h->mem);
-    free(h->scratch);
-    free(h->out);
-    free(h);
-}
-
-/* Runs one command given as C strings (NULL-terminated list) for session s. */
-static const struct kv_reply *h_run_on(struct harness *h, struct kv_session *s,
-                                       const char *const *args) {
-    struct kv_slice argv[ARGV_MAX];
-    uint32_t argc = 0;
-    while (args[argc] != NULL) {
-        KV_ASSERT(argc < ARGV_MAX);
-        argv[argc].ptr = (const uint8_t *)args[argc];
-        argv[argc].len = (uint32_t)strlen(args[argc]);
-        argc++;
-    }
-    kv_reply_init(&h->reply, h->out, OUT_CAP);
-    enum kv_exec ex = kv_engine_execute(&h->e, s, argc, argv, &h->reply);
-    KV_ASSERT(ex == KV_EXEC_DONE);
-    return &h->reply;
-}
-
-#define RUN_CMD(h, ...) h_run_on((h), &(h)->s, (const char *const[]){__VA_ARGS__, NULL})
-#define EXPECT(h, want, ...)                                                           \
-    do {                                                                               \
-        const struct kv_reply *r_ = RUN_CMD(h, __VA_ARGS__);                           \
-        CHECK_STR(r_->buf, r_->len, want);                                             \
-    } while (0)
+#define h_run_on te_run
+#define RUN_CMD TE_RUN
 
 /* Calls a handler directly (no engine pre-check): for allocation failures. */
-static const struct kv_reply *h_call(struct harness *h, uint32_t argc, const char *const *args) {
+static const struct kv_reply *h_call(struct test_engine *h, uint32_t argc, const char *const *args) {
     const struct kv_cmd_group *groups[] = {&kv_cmds_string, &kv_cmds_keys};
     const struct kv_cmd *cmd = NULL;
     for (uint32_t g = 0; g < 2 && cmd == NULL; g++)
@@ -834,7 +763,7 @@ static const struct recorded recorded_cases[] = {
 };
 
 /* The per-client limits at their boundaries: WATCH keys and MULTI queue length. */
-static enum kv_exec h_exec(struct harness *h, const char *const *args) {
+static enum kv_exec h_exec(struct test_engine *h, const char *const *args) {
     struct kv_slice argv[ARGV_MAX];
     uint32_t argc = 0;
     for (; args[argc] != NULL; argc++) {
@@ -847,7 +776,7 @@ static enum kv_exec h_exec(struct harness *h, const char *const *args) {
 
 TEST(test_client_limits) {
     enum { WATCH_DEFAULT = 32 }; /* watch-max-keys's default: the limit before it */
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     CHECK(h->cfg.watch_max_keys == WATCH_DEFAULT);
     const char *w[WATCH_DEFAULT + 3] = {"WATCH"};
     char names[WATCH_DEFAULT + 1][16];
@@ -879,7 +808,7 @@ TEST(test_client_limits) {
 }
 
 TEST(test_redis_recorded) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     unsigned bad = 0;
     for (size_t i = 0; i < KV_ARRAY_LEN(recorded_cases); i++) {
         const struct recorded *c = &recorded_cases[i];
@@ -905,7 +834,7 @@ static void fmt_int_reply(char *buf, size_t cap, int64_t v) {
 }
 
 TEST(test_ttl_fake_clock) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     char want[64];
     EXPECT(h, "+OK\r\n", "set", "k", "v", "px", "1499");
     EXPECT(h, ":1\r\n", "ttl", "k");                 /* (1499 + 500) / 1000 */
@@ -962,7 +891,7 @@ TEST(test_ttl_fake_clock) {
 }
 
 TEST(test_stats) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     EXPECT(h, "$-1\r\n", "get", "a");
     EXPECT(h, "+OK\r\n", "set", "a", "1");
     EXPECT(h, "$1\r\n1\r\n", "get", "a");
@@ -972,7 +901,7 @@ TEST(test_stats) {
 }
 
 /* The INFO reply (a bulk) contains `line` (a whole line, CRLF added here). */
-static bool info_has(struct harness *h, const char *section, const char *line) {
+static bool info_has(struct test_engine *h, const char *section, const char *line) {
     const struct kv_reply *r = section ? RUN_CMD(h, "info", section) : RUN_CMD(h, "info");
     char want[256];
     snprintf(want, sizeof(want), "\n%s\r\n", line);
@@ -980,7 +909,7 @@ static bool info_has(struct harness *h, const char *section, const char *line) {
 }
 
 TEST(test_info_sections) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     static const char *const order[] = {"# Server", "# Clients", "# Memory", "# Persistence",
                                         "# Stats", "# Replication", "# CPU", "# Modules",
                                         "# Errorstats", "# Cluster", "# Keyspace"};
@@ -1008,7 +937,7 @@ TEST(test_info_sections) {
 }
 
 TEST(test_info_commandstats) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     EXPECT(h, "$-1\r\n", "get", "a");
     EXPECT(h, "+OK\r\n", "set", "a", "1");
     EXPECT(h, "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
@@ -1041,7 +970,7 @@ static void long_paths(void *ctx, struct kv_process_info *out) {
 }
 
 TEST(test_info_long_paths) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     static const struct kv_engine_host host = {long_paths, NULL};
     kv_engine_set_host(&h->e, &host);
     const struct kv_reply *r = RUN_CMD(h, "info", "everything");
@@ -1054,7 +983,7 @@ TEST(test_info_long_paths) {
 }
 
 TEST(test_info_avg_ttl) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     CHECK(info_has(h, "keyspace", "# Keyspace"));
     EXPECT(h, "+OK\r\n", "set", "a", "1", "px", "10000");
     EXPECT(h, "+OK\r\n", "set", "b", "1", "px", "30000");
@@ -1098,7 +1027,7 @@ static int parse_scan(const struct kv_reply *r, uint64_t *cursor, char keys[][32
 
 static int key_index(const char *k) { return strncmp(k, "key:", 4) == 0 ? atoi(k + 4) : -1; }
 
-static void make_keys(struct harness *h, int n) {
+static void make_keys(struct test_engine *h, int n) {
     char k[32];
     for (int i = 0; i < n; i++) {
         snprintf(k, sizeof(k), "key:%d", i);
@@ -1111,7 +1040,7 @@ static void make_keys(struct harness *h, int n) {
 }
 
 TEST(test_scan_walk) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     make_keys(h, 40);
     int seen[40] = {0};
     char keys[64][32], cur[24] = "0";
@@ -1161,7 +1090,7 @@ TEST(test_scan_walk) {
  * The table starts at 256 slots and grows to 1024 and 4096 under the 1001 keys;
  * cursors count homes of the 65536-slot level either way. */
 TEST(test_scan_sparse_table) {
-    struct harness *h = h_open(8u << 20, 0, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 0, KV_EVICT_NOEVICTION);
     CHECK(h->ks.table.capacity_max == 65536 && h->ks.table.capacity == 256);
     EXPECT(h, "*2\r\n$1\r\n0\r\n*0\r\n", "scan", "0");
     EXPECT(h, "+OK\r\n", "set", "k", "v");
@@ -1184,7 +1113,7 @@ TEST(test_scan_sparse_table) {
 
 /* Keys present for a whole scan are reported even with writes between calls. */
 TEST(test_scan_with_writes) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     make_keys(h, 30);
     int seen[30] = {0};
     char keys[64][32], cur[24] = "0", k[32];
@@ -1211,7 +1140,7 @@ TEST(test_scan_with_writes) {
 }
 
 TEST(test_keys_many) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     make_keys(h, 40);
     char keys[64][32];
     const struct kv_reply *r = RUN_CMD(h, "keys", "*");
@@ -1243,7 +1172,7 @@ TEST(test_keys_many) {
 }
 
 TEST(test_randomkey) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     make_keys(h, 20);
     for (int i = 0; i < 50; i++) {
         const struct kv_reply *r = RUN_CMD(h, "randomkey");
@@ -1267,7 +1196,7 @@ TEST(test_randomkey) {
 }
 
 TEST(test_copy_db) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     EXPECT(h, "+OK\r\n", "set", "a", "1");
     EXPECT(h, "-ERR DB index is out of range\r\n", "copy", "a", "b", "db", "5");
     EXPECT(h, "-ERR DB index is out of range\r\n", "copy", "a", "b", "db", "1");
@@ -1279,7 +1208,7 @@ TEST(test_copy_db) {
 struct snap {
     uint64_t count, used, payload, vol;
 };
-static struct snap snap_of(const struct harness *h) {
+static struct snap snap_of(const struct test_engine *h) {
     struct snap s = {kv_ks_count(&h->ks), h->ks.alloc.used_bytes, kv_ks_payload_bytes(&h->ks),
                      h->ks.volatile_count};
     return s;
@@ -1287,7 +1216,7 @@ static struct snap snap_of(const struct harness *h) {
 static bool snap_same(struct snap a, struct snap b) { return memcmp(&a, &b, sizeof(a)) == 0; }
 
 /* Fills memory completely: 100-byte values, then tiny keys until nothing fits. */
-static int fill_full(struct harness *h) {
+static int fill_full(struct test_engine *h) {
     char k[32], v[101];
     memset(v, 'v', 100);
     v[100] = 0;
@@ -1308,7 +1237,7 @@ static int fill_full(struct harness *h) {
 #define OOM_REPLY "-" KV_ERR_OOM "\r\n"
 
 TEST(test_oom_direct) {
-    struct harness *h = h_open(64u << 10, 2048, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(64u << 10, 2048, KV_EVICT_NOEVICTION);
     CHECK(fill_full(h) > 100);
     CHECK(!kv_alloc_can_alloc(&h->ks.alloc, 1));
     EXPECT(h, OOM_REPLY, "set", "new", "v");                   /* the engine's check */
@@ -1353,7 +1282,7 @@ TEST(test_oom_direct) {
 }
 
 TEST(test_oom_index_full) {
-    struct harness *h = h_open(1u << 20, 16, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(1u << 20, 16, KV_EVICT_NOEVICTION);
     CHECK(h->ks.table.max_count == 14);
     char k[16];
     for (int i = 0; i < 13; i++) {
@@ -1376,7 +1305,7 @@ TEST(test_oom_index_full) {
 
 /* Under allkeys-lru a TTL that needs 8 more bytes evicts to make room. */
 TEST(test_expire_evicts) {
-    struct harness *h = h_open(64u << 10, 2048, KV_EVICT_ALLKEYS_LRU);
+    struct test_engine *h = h_open(64u << 10, 2048, KV_EVICT_ALLKEYS_LRU);
     CHECK(fill_full(h) > 100);
     CHECK(!kv_alloc_can_alloc(&h->ks.alloc, 1));
     uint64_t n = kv_ks_count(&h->ks);
@@ -1389,7 +1318,7 @@ TEST(test_expire_evicts) {
 
 /* Sets key:%d (i < n) to 200-byte values (odd keys with EX 1000 when ttl); each
  * item takes a 224-byte block. */
-static bool fill_200(struct harness *h, int n, bool ttl) {
+static bool fill_200(struct test_engine *h, int n, bool ttl) {
     char k[32], v[201];
     memset(v, 'v', 200);
     v[200] = 0;
@@ -1411,7 +1340,7 @@ static char *str_of(uint64_t n, char c) {
 
 /* Evictions the policy needs before one block for a string item fits: the fit
  * size (kv_alloc_fit_bytes) minus what is free, in victims of `block` bytes. */
-static uint64_t evictions_for(const struct harness *h, uint32_t klen, uint64_t vlen,
+static uint64_t evictions_for(const struct test_engine *h, uint32_t klen, uint64_t vlen,
                               uint64_t block) {
     uint64_t fit = kv_alloc_fit_bytes(kv_ks_string_bytes(klen, vlen));
     uint64_t free0 = h->ks.alloc.free_bytes;
@@ -1424,7 +1353,7 @@ static uint64_t evictions_for(const struct harness *h, uint32_t klen, uint64_t v
  * 1,024 keys (DBSIZE 1976). Now: +OK, and exactly the evictions the bytes need.
  */
 TEST(test_evict_large_value) {
-    struct harness *h = h_open(1u << 20, 0, KV_EVICT_ALLKEYS_LRU);
+    struct test_engine *h = h_open(1u << 20, 0, KV_EVICT_ALLKEYS_LRU);
     CHECK(fill_200(h, 3000, false));
     EXPECT(h, ":3000\r\n", "dbsize");
     uint64_t ev = evictions_for(h, 3, 300000, 224);
@@ -1446,7 +1375,7 @@ TEST(test_evict_large_value) {
 
 /* volatile-lru: only keys with a TTL go; the others move but stay. */
 TEST(test_evict_large_value_volatile) {
-    struct harness *h = h_open(1u << 20, 0, KV_EVICT_VOLATILE_LRU);
+    struct test_engine *h = h_open(1u << 20, 0, KV_EVICT_VOLATILE_LRU);
     CHECK(fill_200(h, 3000, true));
     CHECK(h->ks.volatile_count == 1500);
     uint64_t ev = evictions_for(h, 3, 400000, 232);  /* a TTL item takes 232 bytes */
@@ -1467,7 +1396,7 @@ TEST(test_evict_large_value_volatile) {
  * check (sim seed 5: 4,933 bytes under a limit of 3,273). */
 TEST(test_setrange_inside_long_value) {
     const char *max_size = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
-    struct harness *h = h_open(1u << 20, 0, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(1u << 20, 0, KV_EVICT_NOEVICTION);
     h->cfg.proto_max_bulk_len = 1000;
     const struct kv_reply *r = RUN_CMD(h, "incrbyfloat", "k", "1e4000");
     CHECK(r->len == 4000 + 9 && memcmp(r->buf, "$4000\r\n", 7) == 0);
@@ -1483,7 +1412,7 @@ TEST(test_setrange_inside_long_value) {
 
 /* CLIENT's and COMMAND COUNT's arity errors name the subcommand as Redis 7 does. */
 TEST(test_subcommand_arity) {
-    struct harness *h = h_open(1u << 20, 0, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(1u << 20, 0, KV_EVICT_NOEVICTION);
     EXPECT(h, "-ERR wrong number of arguments for 'client|setname' command\r\n", "client",
            "SETNAME");
     EXPECT(h, "-ERR wrong number of arguments for 'client|setname' command\r\n", "client",
@@ -1501,7 +1430,7 @@ TEST(test_subcommand_arity) {
 
 TEST(test_setrange_large_offset) {
     const char *max_size = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
-    struct harness *h = h_open(1u << 20, 0, KV_EVICT_ALLKEYS_LRU);
+    struct test_engine *h = h_open(1u << 20, 0, KV_EVICT_ALLKEYS_LRU);
     CHECK(fill_200(h, 3000, false));
     uint64_t ev = evictions_for(h, 1, 300001, 224);
     EXPECT(h, ":300001\r\n", "setrange", "k", "300000", "x");
@@ -1593,7 +1522,7 @@ static const struct watch_case watch_cases[] = {
 /* Every write that changes key k (or the destination, for RENAME/COPY) fires
  * kv_engine_touch; reads and writes that change nothing do not. */
 TEST(test_watch_touch) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     for (size_t i = 0; i < KV_ARRAY_LEN(watch_cases); i++) {
         const struct watch_case *wc = &watch_cases[i];
         RUN_CMD(h, "flushall");
@@ -1621,7 +1550,7 @@ TEST(test_watch_touch) {
  * for an unwatched key), every watcher of a key is dirtied, UNWATCH, EXEC, DISCARD
  * and a closed connection leave the index empty. */
 TEST(test_watch_index) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     struct kv_session more[2];
     kv_session_init(&more[0], 3);
     kv_session_init(&more[1], 4);
@@ -1660,7 +1589,7 @@ TEST(test_watch_index) {
 /* watch-max-keys at run time: at the limit accepted, one past refused with the
  * same text; the check counts arguments (duplicates too), the index distinct keys. */
 TEST(test_watch_limit_option) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     h->cfg.watch_max_keys = 3; /* lower than the index was sized for: allowed */
     EXPECT(h, "+OK\r\n", "WATCH", "a", "b", "c");
     CHECK(h->s.watch_count == 3);
@@ -1687,7 +1616,7 @@ TEST(test_watch_limit_option) {
 /* A plain SET looks its key up once, inside the keyspace: over an expired key it
  * still counts one expiry, keeps no TTL, and NX/XX/GET still see the key as absent. */
 TEST(test_set_over_expired) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     const char *const cases[][6] = {
         {"set", "k", "new", NULL},
         {"set", "k", "new", "nx", NULL},
@@ -1715,7 +1644,7 @@ TEST(test_set_over_expired) {
 /* Replies near the bound: big values, many keys (the engine asserts every reply
  * stays within its command's bound). */
 TEST(test_bounds_big_replies) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     char *big = malloc(1000001);
     memset(big, 'x', 1000000);
     big[1000000] = 0;
@@ -1745,7 +1674,7 @@ TEST(test_bounds_big_replies) {
     h_close(h);
 }
 
-static uint64_t bound_of_args(struct harness *h, uint32_t argc, const char *const *args) {
+static uint64_t bound_of_args(struct test_engine *h, uint32_t argc, const char *const *args) {
     struct kv_slice argv[8];
     KV_ASSERT(argc <= 8);
     for (uint32_t i = 0; i < argc; i++)
@@ -1761,7 +1690,7 @@ static uint64_t bound_of_args(struct harness *h, uint32_t argc, const char *cons
  * (16 x 1009 reply bytes) did not fit a 16 KiB output buffer and every batch's
  * replies went out in two sends (bench: 0.19 vs 0.13 TCP segments per GET). */
 TEST(test_bounds_exact) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     char v[1001];
     memset(v, 'v', 1000);
     v[1000] = 0;
@@ -1784,7 +1713,7 @@ TEST(test_bounds_exact) {
  * for that room (249 bytes: a 257-byte reply) brings the lookups back, for every
  * key, until FLUSHALL. */
 TEST(test_bounds_short_strings) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     char v[250];
     memset(v, 'v', 249);
     v[248] = 0;
@@ -1813,7 +1742,7 @@ TEST(test_bounds_short_strings) {
  * bound_misses each reply that is not exactly the bound prepare announced for it
  * (a refused command excepted). */
 static uint32_t bound_misses;
-static const struct kv_reply *h_run_exact(struct harness *h, const char *const *args) {
+static const struct kv_reply *h_run_exact(struct test_engine *h, const char *const *args) {
     struct kv_slice argv[ARGV_MAX];
     uint32_t argc = 0;
     for (; args[argc] != NULL; argc++) {
@@ -1845,7 +1774,7 @@ static const struct kv_reply *h_run_exact(struct harness *h, const char *const *
  * past the limit. key:100..key:199 are 100 bulks of 13 bytes.
  */
 TEST(test_keys_scan_bound_by_reply) {
-    struct harness *h = h_open(16u << 20, 0, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(16u << 20, 0, KV_EVICT_NOEVICTION);
     make_keys(h, 2000);
     h->e.reply_max = 1000;
     EXPECT_EXACT(h, "*0\r\n", "keys", "nomatch*");
@@ -1883,7 +1812,7 @@ TEST(test_keys_scan_bound_by_reply) {
  * left out of the count and the page alike. KEYS only skips them, SCAN then
  * deletes the ones it met, after writing its reply. */
 TEST(test_keys_scan_exact_with_expiry) {
-    struct harness *h = h_open(16u << 20, 0, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(16u << 20, 0, KV_EVICT_NOEVICTION);
     make_keys(h, 2000);
     h->e.reply_max = 1000;
     char k[32], cur[24] = "0", keys[64][32];
@@ -1914,7 +1843,7 @@ TEST(test_keys_scan_exact_with_expiry) {
 }
 
 /* Runs argv (n slices) for session s; returns the reply. */
-static const struct kv_reply *h_run_argv(struct harness *h, struct kv_session *s, uint32_t argc,
+static const struct kv_reply *h_run_argv(struct test_engine *h, struct kv_session *s, uint32_t argc,
                                          const struct kv_slice *argv) {
     kv_reply_init(&h->reply, h->out, OUT_CAP);
     enum kv_exec ex = kv_engine_execute(&h->e, s, argc, argv, &h->reply);
@@ -1929,7 +1858,7 @@ static const struct kv_reply *h_run_argv(struct harness *h, struct kv_session *s
  * begin like them are unknown commands.
  */
 TEST(test_cross_protocol) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     static const struct kv_slice names[] = {
         {(const uint8_t *)"POST", 4}, {(const uint8_t *)"post", 4}, {(const uint8_t *)"pOsT", 4},
         {(const uint8_t *)"Host:", 5}, {(const uint8_t *)"host:", 5}, {(const uint8_t *)"HOST:", 5},
@@ -1964,7 +1893,7 @@ TEST(test_cross_protocol) {
  * compare a word at a time).
  */
 TEST(test_command_names_any_case) {
-    struct harness *h = h_open(1u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(1u << 20, 64, KV_EVICT_NOEVICTION);
     struct kv_prng r;
     kv_prng_init(&r, 77);
     uint32_t names = 0, other = 0;
@@ -2039,7 +1968,7 @@ static const struct bin_case bin_cases[] = {
 };
 
 TEST(test_binary_args) {
-    struct harness *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(8u << 20, 64, KV_EVICT_NOEVICTION);
     for (size_t i = 0; i < KV_ARRAY_LEN(bin_cases); i++) {
         const struct bin_case *bc = &bin_cases[i];
         kv_reply_init(&h->reply, h->out, OUT_CAP);
@@ -2054,7 +1983,7 @@ TEST(test_binary_args) {
 /* SHUTDOWN: Redis 7.0.15's replies with no save points (checked against
  * redis-server on 2026-12-05); proceeding writes nothing and flags the session. */
 TEST(test_shutdown) {
-    struct harness *h = h_open(1 << 20, 0, KV_EVICT_NOEVICTION);
+    struct test_engine *h = h_open(1 << 20, 0, KV_EVICT_NOEVICTION);
     static uint8_t ring[KV_LOG_RING_MIN];
     struct kv_log log;
     kv_log_init(&log, ring, sizeof(ring), KV_LOG_NOTICE, &h->clock);

@@ -32,6 +32,7 @@ static const struct info redis_info[] = {
     {"publish", 0, 0, 0, false},     {"pubsub", 0, 0, 0, false},
     {"object", 0, 0, 0, false},      {"memory", 0, 0, 0, false},
     {"reset", 0, 0, 0, false},       {"slowlog", 0, 0, 0, false},
+    {"latency", 0, 0, 0, false},
     {"hello", 0, 0, 0, false},       {"shutdown", 0, 0, 0, false},
     {"append", 1, 1, 1, false},      {"client", 0, 0, 0, false},
     {"command", 0, 0, 0, false},     {"config", 0, 0, 0, false},

@@ -20,6 +20,9 @@
  *   error == NULL: the request could never fit, close without a reply (Redis
  *   closes such a client silently when its query buffer limit trips).
  *
+ * - limits->unauth (a client that must still AUTH): Redis 7.0's caps of 10 arguments
+ *   and 16 KiB per bulk, checked right after the count's and the length's own checks.
+ *
  * Deviations from Redis 7.0 (deliberate):
  * - Redis never checks the line terminators. kv requires every header line's '\r'
  *   to be followed by '\n' ("Protocol error: invalid line terminator") and the two
@@ -57,6 +60,8 @@ enum parse_state {
 #define ERR_QUOTES "Protocol error: unbalanced quotes in request"
 #define ERR_LINE_TERM "Protocol error: invalid line terminator"
 #define ERR_BULK_TERM "Protocol error: invalid bulk terminator"
+#define ERR_UNAUTH_MBULK "Protocol error: unauthenticated multibulk length"
+#define ERR_UNAUTH_BULK "Protocol error: unauthenticated bulk length"
 
 /*
  * "Protocol error: expected '$', got '%c'" for every byte, as constant strings (the
@@ -183,6 +188,8 @@ static int step_mb_count(struct kv_parser *p, const struct kv_parse_limits *limi
     int64_t count = 0;
     if (!parse_ll(buf + 1, cr - 1, &count) || count > INT32_MAX)
         return step_error(p, res, ERR_MBULK_LEN);
+    if (limits->unauth && count > KV_PROTO_UNAUTH_ARGC_MAX)
+        return step_error(p, res, ERR_UNAUTH_MBULK);
     if (buf[cr + 1] != '\n') return step_error(p, res, ERR_LINE_TERM);
     p->pos = cr + 2;
     if (count <= 0) return step_done(p, res, KV_FRAME_EMPTY);
@@ -209,6 +216,8 @@ static int step_bulk_hdr(struct kv_parser *p, const struct kv_parse_limits *limi
     if (!parse_ll(buf + p->pos + 1, cr - p->pos - 1, &blen) || blen < 0 ||
         (uint64_t)blen > limits->bulk_len_max)
         return step_error(p, res, ERR_BULK_LEN);
+    if (limits->unauth && (uint64_t)blen > KV_PROTO_UNAUTH_BULK_MAX)
+        return step_error(p, res, ERR_UNAUTH_BULK);
     if (buf[cr + 1] != '\n') return step_error(p, res, ERR_LINE_TERM);
     p->pos = cr + 2;
     p->bulk_len = blen;
@@ -469,7 +478,7 @@ static inline __attribute__((always_inline)) bool fast_len(const uint8_t *buf, u
 bool kv_parse_fast(const struct kv_parse_limits *limits, const uint8_t *buf, uint32_t len,
                    struct kv_slice *argv, uint32_t argv_cap, struct kv_parse_result *res) {
     KV_ASSERT(limits != NULL && res != NULL && (buf != NULL || len == 0));
-    if (len < 4 || buf[0] != '*') return false;
+    if (len < 4 || buf[0] != '*' || limits->unauth) return false;
     uint32_t i = 1;
     uint32_t count = 0;
     if (!fast_len(buf, len, &i, &count) || count == 0) return false;

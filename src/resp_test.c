@@ -289,6 +289,46 @@ TEST(frame_then_error_keeps_the_frame) {
     CHECK(ok);
 }
 
+/* A client that must still AUTH (limits.unauth): 10 arguments and 16384-byte bulks
+ * pass, 11 and 16385 are Redis 7.0's errors; inline lines are not limited; an
+ * authenticated parser (k_lim) takes the same bytes. Every split, every mode. */
+TEST(unauth_limits) {
+    struct kv_parse_limits u = k_lim;
+    u.unauth = true;
+    static uint8_t big[16500];
+    int n = snprintf((char *)big, sizeof(big), "*1\r\n$16384\r\n");
+    memset(big + n, 'a', 16384);
+    memcpy(big + n + 16384, "\r\n*1\r\n$16385\r\n", 14);
+    struct str want = {0};
+    exp_frame(&want, KV_FRAME_MULTIBULK, 10, "a", "a", "a", "a", "a", "a", "a", "a", "a", "a");
+    exp_error(&want, "Protocol error: unauthenticated multibulk length");
+    bool ok = check_all_modes(LIT("*10\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n"
+                                  "$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n"
+                                  "$1\r\na\r\n*11\r\n"), &u, &want);
+    str_free(&want);
+    CHECK(ok);
+    struct str w2 = {0};
+    exp_error(&w2, "Protocol error: unauthenticated bulk length");
+    ok = check_one_buffer(big + n + 16386, 12, &u, w2.p, w2.len);
+    str_free(&w2);
+    CHECK(ok);
+    struct kv_parser p;
+    struct kv_parse_result r;
+    kv_parser_reset(&p);
+    CHECK(kv_parse_scan(&p, &u, big, (uint32_t)n + 16386, &r) == KV_PARSE_OK && r.argc == 1);
+    kv_parser_reset(&p);
+    CHECK(kv_parse_scan(&p, &k_lim, big + n + 16386, 12, &r) == KV_PARSE_NEED_MORE);
+    struct kv_slice argv[2];
+    CHECK(!kv_parse_fast(&u, LIT("*1\r\n$4\r\nPING\r\n"), argv, 2, &r));
+    CHECK(kv_parse_fast(&k_lim, LIT("*1\r\n$4\r\nPING\r\n"), argv, 2, &r));
+    struct str w3 = {0};
+    exp_frame(&w3, KV_FRAME_INLINE, 12, "a", "a", "a", "a", "a", "a", "a", "a", "a", "a", "a",
+              "a");
+    ok = check_all_modes(LIT("a a a a a a a a a a a a\r\n"), &u, &w3);
+    str_free(&w3);
+    CHECK(ok);
+}
+
 TEST(incomplete_tail_reports_need) {
     struct str got = {0};
     size_t cut = 8;
@@ -979,6 +1019,7 @@ int main(void) {
     RUN(frames_each_in_all_modes);
     RUN(frames_pipelined_mix_in_all_modes);
     RUN(frame_then_error_keeps_the_frame);
+    RUN(unauth_limits);
     RUN(incomplete_tail_reports_need);
     RUN(need_and_frame_len_exact);
     RUN(resume_does_not_rescan);

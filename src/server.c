@@ -87,7 +87,7 @@
     "'--protected-mode no' option. 4) Setup a an authentication password for the "      \
     "default user. NOTE: You only need to do one of the above things in order for the " \
     "server to start accepting connections from the outside.\r\n"
-#define SCRATCH_BYTES (64u << 10)
+#define SCRATCH_BYTES (128u << 10) /* INFO all: every command with latencystats */
 #define TICK_TAG_SLOT 0xfffffeu
 #define HOLD_TAG_SLOT 0xfffffcu
 #define LOG_TAG_SLOT 0xfffffbu
@@ -103,7 +103,7 @@ enum {
     L_CONNS, L_SLOTS, L_REJECT, L_READY, L_SMALL_IN, L_SMALL_OUT, L_LARGE_IN, L_LARGE_OUT,
     L_POOL_IN_FREE, L_POOL_OUT_FREE, L_POOL_IN_WAIT, L_POOL_OUT_WAIT, L_ARGV, L_KEYSPACE,
     L_SCRATCH, L_WATCHERS, L_WATCH_NODES, L_WATCH_SLOTS, L_INLINE, L_RECV_RING, L_RECV_BUFS,
-    L_HOLD_IN, L_HOLD_OUT, L_LOG, L_SLOWLOG,
+    L_HOLD_IN, L_HOLD_OUT, L_LOG, L_SLOWLOG, L_LATHIST,
     L_PUBSUB_CHANS, L_PUBSUB_NAMES, L_PUBSUB_SLOTS, L_PUBSUB_SUBS, L_PUBSUB_RING,
 };
 #define L_LAST L_PUBSUB_RING
@@ -161,6 +161,8 @@ void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
     _Static_assert(KV_SLOWLOG_ENTRY_BYTES == 5344, "the slowlog row names an entry's bytes");
     kv_layout_add(l, "slowlog entries (5344 B each)", c->slowlog_max_len,
                   kv_slowlog_bytes(c->slowlog_max_len));
+    uint32_t cmds = kv_engine_cmd_total();
+    kv_layout_add(l, "latency histograms (one per command)", cmds, kv_lathist_bytes(cmds));
     pubsub_layout(c, l);
     KV_ASSERT(l->count == L_LAST + 1);
 }
@@ -224,6 +226,8 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
     s->limits.bulk_len_max = c->proto_max_bulk_len;
     s->limits.argc_max = kv_config_argc_max(c);
     s->limits.inline_max = c->proto_inline_max_size;
+    s->limits_unauth = s->limits;
+    s->limits_unauth.unauth = true;
     uint64_t sm = seed;
     kv_ks_init(&s->ks, c, kv_arena_get(a, L_KEYSPACE), kv_splitmix64(&sm));
     kv_ahead_init(&s->ahead, &s->ks, &s->limits);
@@ -238,6 +242,7 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
         .pubsub_slots = kv_arena_get(a, L_PUBSUB_SLOTS),
         .pubsub_subs = kv_arena_get(a, L_PUBSUB_SUBS),
         .pubsub_ring = kv_arena_get(a, L_PUBSUB_RING),
+        .lathist = kv_arena_get(a, L_LATHIST),
         .config = c,
         .clock = clock,
         .prng_seed = kv_splitmix64(&sm),
@@ -731,6 +736,10 @@ static bool reply_pending_error(struct kv_server *s, struct kv_conn *c) {
 static void take_ahead(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(!c->frame_ready && c->state == KV_CONN_OPEN);
     if (!kv_parser_fresh(&c->parser)) return; /* a frame is half-scanned */
+    if (!(c->session.flags & KV_SESSION_AUTHED)) { /* scanned with limits_unauth */
+        kv_ahead_clear(&s->ahead, &c->ahead_peek);
+        return;
+    }
     /* c->frame is written only when a frame is taken */
     if (!kv_ahead_take(&s->ahead, c, &c->ahead_peek, c->in, c->in_start, c->in_end, &c->frame))
         return;
@@ -758,7 +767,9 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
         if (!c->frame_ready) take_ahead(s, c);
         if (!c->frame_ready) {
             struct kv_parse_result f;
-            enum kv_parse_status st = kv_parse_scan(&c->parser, &s->limits, c->in + c->in_start,
+            const struct kv_parse_limits *lim =
+                (c->session.flags & KV_SESSION_AUTHED) ? &s->limits : &s->limits_unauth;
+            enum kv_parse_status st = kv_parse_scan(&c->parser, lim, c->in + c->in_start,
                                                     c->in_end - c->in_start, &f);
             if (st == KV_PARSE_NEED_MORE) {
                 need_more(s, c);

@@ -11,6 +11,7 @@ CASES: name -> list of steps, each run in order on a fresh, empty server pair:
   ('inline', b'raw line')    raw inline bytes (one reply; b'\\r\\n' alone: none)
   ('scan', 'MATCH a*')       full SCAN iteration, compared as a set of keys
   ('cmdlist', 'FILTERBY ..') COMMAND LIST, as sets restricted to kv's names
+  ('shape', 'MEMORY STATS')  a map's keys in order and its values' types only
   ('randomkey',)             RANDOMKEY (cases only use it on 0/1-key databases)
   ('dump',)                  whole-keyspace comparison
 Tokens '@s:N' and '@ms:N' become absolute unix times N seconds from now (in s / ms).
@@ -68,6 +69,44 @@ CASES = {
     'pubsub-multi': ["MULTI", "SUBSCRIBE x", "SET a 1", "EXEC", "GET a", "SET a 2",
                      ('aux', "PUBLISH x m"), ('frames', 0, 1, None), "RESET", "GET a",
                      ('aux', "PUBLISH x gone"), ('aux', "PUBSUB NUMSUB x")],
+    # LATENCY (src/cmd_admin.c): texts, errors, counts and the options; events and
+    # timings are e2e's (tests/e2e.py test_latency_*). Settings are put back at the end.
+    'latency': ["LATENCY HELP", "LATENCY foo", "LATENCY", "LATENCY LATEST",
+                "LATENCY LATEST x", "LATENCY HISTORY", "LATENCY HISTORY command",
+                "LATENCY HISTORY nosuch", "LATENCY HISTORY command x", "LATENCY RESET",
+                "LATENCY RESET command fast-command nosuch", "LATENCY GRAPH command",
+                "LATENCY GRAPH nosuch", "LATENCY GRAPH", "LATENCY GRAPH a b",
+                "LATENCY DOCTOR", "LATENCY DOCTOR x", "LATENCY HELP x", "latency help",
+                "LATENCY HISTOGRAM nosuch", "LATENCY histogram nosuch other",
+                "CONFIG GET latency-monitor-threshold", "CONFIG GET latency-tracking",
+                "CONFIG GET latency-tracking-info-percentiles",
+                "CONFIG SET latency-monitor-threshold 100", "LATENCY DOCTOR",
+                "CONFIG GET latency-monitor-threshold",
+                "CONFIG SET latency-monitor-threshold -1",
+                "CONFIG SET latency-monitor-threshold x", "CONFIG SET latency-tracking maybe",
+                "CONFIG SET latency-tracking-info-percentiles 101",
+                "CONFIG SET latency-tracking-info-percentiles abc",
+                ["CONFIG", "SET", "latency-tracking-info-percentiles", "50.0 99 100 0"],
+                "CONFIG GET latency-tracking-info-percentiles",
+                ["CONFIG", "SET", "latency-tracking-info-percentiles", ""],
+                "CONFIG GET latency-tracking-info-percentiles",
+                ["CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9"],
+                "CONFIG SET latency-tracking no", "CONFIG GET latency-tracking",
+                "CONFIG SET latency-tracking yes", "CONFIG SET latency-monitor-threshold 0",
+                "LATENCY RESET", "LATENCY LATEST"],
+    # LATENCY HISTOGRAM's shape (calls and the map of buckets; the buckets are
+    # timings) and MEMORY STATS's keys in order (values are each server's memory).
+    'latency-histogram': ["CONFIG RESETSTAT", "SET a 1", "SET a 2",
+                          ('shape', 'LATENCY HISTOGRAM set'),
+                          ('shape', 'LATENCY HISTOGRAM SET nosuch'),
+                          ('shape', 'LATENCY HISTOGRAM get'), "GET a",
+                          ('shape', 'LATENCY HISTOGRAM set get SET nosuch'),
+                          ('shape', 'LATENCY HISTOGRAM get set'), "CONFIG RESETSTAT",
+                          ('shape', 'LATENCY HISTOGRAM set')],
+    'memory-stats': [('shape', 'MEMORY STATS'), "SET a 1", "SET b 2",
+                     ('shape', 'MEMORY STATS'), "MEMORY STATS x", "MEMORY DOCTOR x",
+                     "MEMORY MALLOC-STATS x", "MEMORY PURGE", "MEMORY PURGE x",
+                     "MEMORY DOCTOR", "MEMORY HELP", "memory stats x"],
     # TOUCH, ROLE, OBJECT (h-misc): OBJECT ENCODING is Redis's answer for the same
     # value (src/cmd_admin.c); IDLETIME of a live key depends on the clocks: unit test.
     'touch-role': ["TOUCH a", "SET a 1", "RPUSH l x", "TOUCH a l b a", "TOUCH", "ROLE",
@@ -534,6 +573,12 @@ CASES = {
     ],
 }
 
+# Sets requirepass and goes back to unauthenticated (RESET); AUTH_OFF undoes it.
+AUTH_ON = (b'*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$11\r\nrequirepass\r\n$2\r\npw\r\n'
+           b'*1\r\n$5\r\nRESET\r\n')
+AUTH_OFF = (b'*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n'
+            b'*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$11\r\nrequirepass\r\n$0\r\n\r\n')
+
 PROTOCOL = {
     'bad-bulk-len': b'*1\r\n$abc\r\n',
     'negative-bulk-len': b'*1\r\n$-1\r\n',
@@ -574,4 +619,15 @@ PROTOCOL = {
     'max-bulk-arg': b'*3\r\n$3\r\nSET\r\n$1\r\nq\r\n$1048576\r\n' + b'v' * 1048576 +
                     b'\r\n*2\r\n$6\r\nSTRLEN\r\n$1\r\nq\r\n*3\r\n$6\r\nAPPEND\r\n$1\r\nq\r\n'
                     b'$1\r\nx\r\n*2\r\n$3\r\nDEL\r\n$1\r\nq\r\n',
+    # Redis 7.0 closes a client that must still AUTH when it sends more than 10
+    # arguments or a bulk over 16 KiB. A (data, after) case sends `after` on a new
+    # connection: here it authenticates and clears requirepass again.
+    'unauth-mbulk-11': (AUTH_ON + b'*10\r\n' + b'$1\r\nx\r\n' * 10 + b'*11\r\n',
+                        AUTH_OFF),
+    'unauth-bulk-16385': (AUTH_ON + b'*2\r\n$4\r\nECHO\r\n$16384\r\n' + b'e' * 16384 +
+                          b'\r\n*2\r\n$4\r\nECHO\r\n$16385\r\n', AUTH_OFF),
+    'unauth-inline-long': (AUTH_ON + b'ECHO ' + b'a ' * 40 + b'\r\nECHO ' + b'b' * 20000 +
+                           b'\r\nPING\r\n', AUTH_OFF),
+    'auth-then-mbulk-11': (AUTH_ON + b'AUTH pw\r\n*11\r\n' + b'$4\r\nECHO\r\n' +
+                           b'$1\r\ny\r\n' * 10, AUTH_OFF),
 }

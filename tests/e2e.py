@@ -1335,6 +1335,38 @@ def test_auth_noauth_every_kind():
 
 
 @test()
+def test_auth_unauthenticated_limits():
+    """Redis 7.0: a client that must still AUTH is closed after more than 10 arguments
+    in a multibulk header or a bulk over 16 KiB (its own error first); at the limit,
+    inline, and once authenticated (also in the same read as its AUTH) it is served."""
+    kv = start_kv('unauth', ['--requirepass', 'pw', '--maxmemory', '16mb'])
+    P = kv.port
+    unauth_mb = error('ERR Protocol error: unauthenticated multibulk length')
+    unauth_bulk = error('ERR Protocol error: unauthenticated bulk length')
+    c = Conn(P)
+    c.send(b'*11\r\n')
+    check_eq('11 arguments before AUTH: error, close', c.recv_until_close(), (unauth_mb, True))
+    c = Conn(P)
+    c.send(b'*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$16385\r\n')
+    check_eq('a 16385-byte bulk before AUTH: error, close', c.recv_until_close(),
+             (unauth_bulk, True))
+    c = Conn(P)
+    check_eq('10 arguments before AUTH: NOAUTH', c.call(*(['SET', 'k', 'v'] + ['NX'] * 7)),
+             NOAUTH)
+    check_eq('a 16384-byte bulk before AUTH: NOAUTH', c.call('ECHO', 'e' * 16384), NOAUTH)
+    c.send(b'SET k ' + b'x ' * 29 + b'\r\n')
+    check_eq('an inline line of 31 words before AUTH: NOAUTH', c.replies(1), [NOAUTH])
+    c.send(enc('AUTH', 'pw') + enc(*(['ECHO', 'y'] + ['z'] * 9)) + enc('ECHO', 'e' * 20000))
+    check_eq('AUTH then 11 arguments and a 20000-byte bulk in one read', c.replies(3),
+             [OK, error("ERR wrong number of arguments for 'echo' command"), bulk('e' * 20000)])
+    c.send(enc('RESET') + b'*11\r\n')
+    check_eq('RESET: unauthenticated again, the limit returns', c.recv_until_close(),
+             (b'+RESET\r\n' + unauth_mb, True))
+    check_eq('kv still serves', Conn(P).call('AUTH', 'pw'), OK)
+    kv.stop()
+
+
+@test()
 def test_resp3_hello_and_nulls():
     c = Conn(ARGS.main_port)
     cid = int(c.call('CLIENT', 'ID')[1:-2])
@@ -1804,6 +1836,96 @@ def test_pubsub():
     check_eq('no channels left', (info_field(raw, 'pubsub_channels'),
                                   info_field(raw, 'pubsub_patterns')), ('0', '0'))
     check_clean_exit('pubsub instance', kv, kv.stop())
+@test()
+def test_latency_monitor():
+    """LATENCY after a slow command (KEYS over 200k keys, threshold 1 ms): the "command"
+    event with its fields in LATEST and HISTORY, GRAPH and DOCTOR about it, RESET; INFO
+    latencystats and LATENCY HISTOGRAM count the calls, CONFIG RESETSTAT clears them.
+    No timing is asserted: KEYS runs until the event exists (a few tries at most)."""
+    kv = start_kv('latency', ['--maxclients', 8, '--maxmemory', '96mb',
+                              '--latency-monitor-threshold', 1])
+    c = Conn(kv.port)
+    for b in range(20):
+        args = []
+        for i in range(10000):
+            args += ['lat:%d:%d' % (b, i), 'v']
+        c.call('MSET', *args, timeout=30.0)
+    check_eq('200k keys', c.call('DBSIZE'), integer(200000))
+    tries = 0
+    while tries < 10:
+        tries += 1
+        c.call('KEYS', 'nomatch*', timeout=30.0)
+        latest, _ = resp_decode(bytes(c.call('LATENCY', 'LATEST')))
+        if any(e[0] == b'command' for e in latest):
+            break
+    t = int(time.time())
+    # (a busy machine may also hold a fast command past 1 ms: "fast-command")
+    names = [e[0] for e in latest]
+    check('LATEST has "command" (KEYS is not a fast command), each event once',
+          b'command' in names and len(set(names)) == len(names) and
+          set(names) <= {b'command', b'fast-command', b'expire-cycle'}, repr(latest))
+    name, when, ms, top = [e for e in latest if e[0] == b'command'][0]
+    check('its fields: unix time, latest ms >= the threshold, all-time max >= latest',
+          abs(when - t) <= 5 and ms >= 1 and top >= ms, repr(latest))
+    hist, _ = resp_decode(bytes(c.call('LATENCY', 'HISTORY', 'command')))
+    check('HISTORY: [time, ms] pairs, the last one LATEST\'s',
+          len(hist) >= 1 and hist[-1] == [when, ms], repr(hist))
+    graph = c.call('LATENCY', 'GRAPH', 'command')
+    check('GRAPH is about the event', b'command - high ' in graph, repr(graph[:80]))
+    doctor = c.call('LATENCY', 'DOCTOR')
+    check('DOCTOR reports it', b'1. command: ' in doctor and b'Dave, I have observed' in doctor,
+          repr(doctor[:200]))
+    pct = info_field(c.call('INFO', 'latencystats'), 'latency_percentiles_usec_keys')
+    check('INFO latencystats: p50, p99, p99.9 for KEYS',
+          pct is not None and re.fullmatch(r'p50=[0-9.]+,p99=[0-9.]+,p99\.9=[0-9.]+', pct),
+          repr(pct))
+    h, _ = resp_decode(bytes(c.call('LATENCY', 'HISTOGRAM', 'keys')))
+    check_eq('HISTOGRAM keys: its name, the calls', [h[0], h[1][:3]],
+             [b'keys', [b'calls', tries, b'histogram_usec']])
+    buckets = h[1][3]
+    check('histogram_usec: bucket, cumulative count pairs, counts growing to the calls',
+          len(buckets) >= 2 and buckets[1::2] == sorted(buckets[1::2]) and
+          0 < buckets[-1] <= tries, repr(buckets))
+    events = len(resp_decode(bytes(c.call('LATENCY', 'LATEST')))[0])
+    check_eq('LATENCY RESET: the events LATEST lists', c.call('LATENCY', 'RESET'),
+             integer(events))
+    check_eq('then LATEST is empty', c.call('LATENCY', 'LATEST'), b'*0\r\n')
+    c.call('CONFIG', 'RESETSTAT')
+    stats = c.call('INFO', 'latencystats')
+    check('RESETSTAT clears the histograms (only CONFIG itself is counted)',
+          info_field(stats, 'latency_percentiles_usec_keys') is None and
+          info_field(stats, 'latency_percentiles_usec_config') is not None, repr(stats))
+    c.close()
+    kv.stop()
+
+
+@test()
+def test_memory_stats():
+    """MEMORY STATS agrees with INFO memory (used, dataset, startup) and DBSIZE; MEMORY
+    DOCTOR says Redis's "empty" text under 5 MB and the healthy one above."""
+    kv = start_kv('memstats', ['--maxclients', 8, '--maxmemory', '32mb'])
+    c = Conn(kv.port)
+    check('DOCTOR on an empty kv: Redis\'s "empty" text',
+          b'Hi Sam, this instance is empty' in c.call('MEMORY', 'DOCTOR'))
+    for i in range(8):
+        c.call('SET', 'ms:%d' % i, pattern(1000000, i))
+    st, _ = resp_decode(bytes(c.call('MEMORY', 'STATS')))
+    m = dict(zip(st[0::2], st[1::2]))
+    info = c.call('INFO', 'memory')
+    check_eq('total.allocated = used_memory', m[b'total.allocated'],
+             int(info_field(info, 'used_memory')))
+    check_eq('dataset.bytes = used_memory_dataset', m[b'dataset.bytes'],
+             int(info_field(info, 'used_memory_dataset')))
+    check_eq('startup.allocated = used_memory_startup', m[b'startup.allocated'],
+             int(info_field(info, 'used_memory_startup')))
+    check_eq('keys.count = DBSIZE', m[b'keys.count'], 8)
+    check_eq('db.0: the index', m[b'db.0'][:2], [b'overhead.hashtable.main',
+                                                 m[b'startup.allocated']])
+    check_eq('DOCTOR with 8 MB of values: healthy', c.call('MEMORY', 'DOCTOR'),
+             bulk(b"Hi Sam, I can't find any memory issue in your instance. I can only "
+                  b"account for what occurs on this base.\n"))
+    c.close()
+    kv.stop()
 
 
 # ---- driver --------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@
 #include "kv/common.h"
 
 #define KV_PROTO_INLINE_MAX 65536u /* Redis PROTO_INLINE_MAX_SIZE */
+#define KV_PROTO_UNAUTH_ARGC_MAX 10      /* Redis 7.0 processMultibulkBuffer, authRequired */
+#define KV_PROTO_UNAUTH_BULK_MAX 16384u
 
 enum kv_parse_status {
     KV_PARSE_NEED_MORE = 0, /* frame incomplete: read more bytes, call again */
@@ -39,6 +41,10 @@ struct kv_parse_limits {
     uint64_t bulk_len_max;  /* proto-max-bulk-len */
     uint64_t argc_max;      /* multibulk counts above this are rejected */
     uint64_t inline_max;    /* longest inline line or header line (0: KV_PROTO_INLINE_MAX) */
+    /* A client that must still AUTH: a multibulk count above KV_PROTO_UNAUTH_ARGC_MAX or
+     * a bulk length above KV_PROTO_UNAUTH_BULK_MAX is a protocol error (Redis 7.0's
+     * "unauthenticated multibulk/bulk length", then the close). kv_parse_fast refuses. */
+    bool unauth;
 };
 
 struct kv_parser {

@@ -137,7 +137,7 @@ struct kv_server {
     bool hold_armed;         /* the hold rule's timer is in flight */
     struct kv_slice *argv;
     uint64_t argc_max;
-    struct kv_parse_limits limits;
+    struct kv_parse_limits limits, limits_unauth; /* the second: clients yet to AUTH */
     struct kv_engine engine;
     struct kv_net_stats net;     /* the server's counters (stats.h) */
     struct kv_keyspace ks;
