@@ -442,6 +442,8 @@ static void on_cut(void *ctx, const struct kv_session *s) {
 /* The server closed a subscribed session (sim_model.h sim_model_unsubscribed). */
 static void on_unsubscribed(void *ctx, const struct kv_session *s, bool in_delivery) {
     struct sim_world *w = ctx;
+    struct sim_track *t = s->id < w->by_session_cap ? w->by_session[s->id] : NULL;
+    if (t != NULL) SIM_DEBUG(t->serial, "leaves its channels%s", in_delivery ? " (cut)" : "");
     sim_model_unsubscribed(w->model, s->id, in_delivery);
     w->pubsub_closed++;
 }
@@ -462,6 +464,8 @@ static void on_deliver(void *ctx, uint64_t session, const uint8_t *p, uint64_t n
                  (unsigned long long)session);
         return;
     }
+    SIM_DEBUG(t->serial, "is owed a message of %llu bytes (session %llu)",
+              (unsigned long long)n, (unsigned long long)session);
     sim_buf_put(&t->expected, p, n);
     frames_push(t, -1);
     w->pubsub_messages++;

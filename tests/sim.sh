@@ -35,7 +35,12 @@ run_seed() {
 # 145: CONFIG GET maxmemorY answered nothing: Redis 7.0 looks a name up without case
 #      (and echoes it as sent) and matches globs without case (cmd_server.c; found
 #      once the model's glob was rewritten independently of src/util.c)
-for seed in 1 10 452995056 7000908 7000936 8000754 9200784 8 5 145; do run_seed "$seed"; done
+# 344: a refused PUBLISH (reply too large inside EXEC) was sized by running the
+#      model's PUBLISH, which delivered its message: the model counted it read-only
+for seed in 1 10 452995056 7000908 7000936 8000754 9200784 8 5 145 344; do run_seed "$seed"; done
+# Hashes and sets (issue 21, --types=hash,set; sim_types.c): mixed into the workload.
+# Only commands kv has are sent, so these run strings and lists alone until kv has them.
+for seed in 1 2 3 4; do run_seed "$seed" --types=hash,set; done
 # The same seeds with one recv per read and no EXEC padded to the query limit, as
 # they ran when they found their bugs (three seeds in four draw multishot recv, one
 # in two edge MULTIs: sim_main.c world_setup).
@@ -114,6 +119,16 @@ for x in 2:resp3_commands 18:noauth_replies 6:remote_denied; do
         printf '%s\n' "$out" | tail -n 3
     fi
 done
+
+# Issue 20 part C (sim_unauth.c, sim_hostile.c act_unauth): with requirepass,
+#   22 --hostile=unauth: unauthenticated floods closed with Redis's "unauthenticated
+#       multibulk/bulk length" errors, and an oversize fault of a well-behaved client
+#       before its AUTH (which then gets that error, not a silent close)
+#   24: AUTH queued in MULTI, run by EXEC (+OK, WRONGPASS inside EXEC's array)
+#   141779002 --hostile: the other acts AUTH first (the inline act's exact frame)
+run_seed 22 --hostile=unauth
+run_seed 24
+run_seed 141779002 --hostile
 
 # Crowds (96+ clients): the server's io batch plan (activity.h kv_batch_plan) leaves
 # 0 there, so its path runs under faults; seed 2's largest hint with one recv per
