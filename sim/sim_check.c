@@ -106,7 +106,62 @@ static void track_pop(struct sim_track *t) {
     if (t->next_obs > 0) t->next_obs--;
 }
 
+/* ---- frames owed (pub/sub: replies of several frames, messages between them) ---- */
+
+static void frames_push(struct sim_track *t, int32_t n) {
+    if (t->frames_len == t->frames_cap) {
+        uint32_t cap = KV_MAX(16u, 2 * t->frames_cap);
+        int32_t *f = calloc(cap, sizeof(int32_t));
+        KV_ASSERT(f != NULL);
+        for (uint32_t i = 0; i < t->frames_len; i++)
+            f[i] = t->frames[(t->frames_head + i) % t->frames_cap];
+        free(t->frames);
+        t->frames = f;
+        t->frames_cap = cap;
+        t->frames_head = 0;
+    }
+    t->frames[(t->frames_head + t->frames_len++) % t->frames_cap] = n;
+}
+
+static void frames_pop(struct sim_track *t) {
+    KV_ASSERT(t->frames_len > 0);
+    t->frames_head = (t->frames_head + 1) % t->frames_cap;
+    t->frames_len--;
+}
+
+/* Whole replies in the bytes of one command's reply (a reply of none: 0). */
+static int32_t frames_in(const uint8_t *p, uint32_t n) {
+    int32_t k = 0;
+    for (uint32_t off = 0, g = 0; off < n && g < n; g++) {
+        uint32_t len = 0;
+        if (sim_resp_scan(p + off, n - off, &len) != SIM_RESP_OK) return k + 1;
+        off += len;
+        k++;
+    }
+    return k;
+}
+
+/* A whole reply arrived: it belongs to the oldest owed. A request's reply done pops
+ * the request; a reply of no frames (its request answered nothing) is passed. False
+ * if nothing was owed. */
+static bool take_frame(struct sim_track *t) {
+    for (uint32_t g = t->frames_len; g > 0 && t->frames[t->frames_head] == 0; g--) {
+        frames_pop(t);
+        if (t->reqs_len > 0) track_pop(t);
+    }
+    if (t->frames_len == 0) return false;
+    int32_t *f = &t->frames[t->frames_head];
+    if (*f < 0 && ++*f == 0) frames_pop(t);
+    else if (*f > 0 && --*f == 0) {
+        frames_pop(t);
+        if (t->reqs_len == 0) return t->corrupted; /* popped by the corrupted rule */
+        track_pop(t);
+    }
+    return true;
+}
+
 static void track_free(struct sim_track *t) {
+    free(t->frames);
     for (uint32_t i = 0; i < t->reqs_cap; i++) sim_req_free(&t->reqs[i].req);
     free(t->reqs);
     sim_buf_free(&t->expected);
@@ -346,10 +401,13 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
         t->exec_running = false;
         if (t->extra.len > 0) sim_fail(w, "a command ran after the connection's final error");
         sim_buf_put(&t->expected, reply, reply_len);
+        frames_push(t, frames_in(reply, reply_len));
         match_request(w, t, s, argc, argv, (struct kv_slice){reply, reply_len});
     }
     count_watch_limit(w, s, argc, argv, (struct kv_slice){reply, reply_len});
     w->resp3_commands += s->proto == 3;
+    w->pubsub_refused += reply_len > 15 && (memcmp(reply, "-ERR pubsub-max-", 16) == 0 ||
+                                            memcmp(reply, "-ERR channel nam", 16) == 0);
     w->noauth_replies += reply_len > 7 && memcmp(reply, "-NOAUTH", 7) == 0;
     char why[256];
     if (w->failed) return;
@@ -428,9 +486,52 @@ static void on_block_defer(void *ctx, const struct kv_session *s) {
     sim_model_block_defer(w->model, s->id);
 }
 
+
+/* The server closed a subscribed session (sim_model.h sim_model_unsubscribed). */
+static void on_unsubscribed(void *ctx, const struct kv_session *s, bool in_delivery) {
+    struct sim_world *w = ctx;
+    struct sim_track *t = s->id < w->by_session_cap ? w->by_session[s->id] : NULL;
+    if (t != NULL) SIM_DEBUG(t->serial, "leaves its channels%s", in_delivery ? " (cut)" : "");
+    sim_model_unsubscribed(w->model, s->id, in_delivery);
+    w->pubsub_closed++;
+}
+
+/*
+ * A message the model predicts for a subscriber, as the command publishing it runs:
+ * the server wrote it into that connection's output during the command, so it is
+ * the next of what the connection owes. Invariant (a subscriber that does not read
+ * grows nothing): what a connection is owed never exceeds what its output buffer and
+ * the network can hold; past that the server must have disconnected it already.
+ */
+static void on_deliver(void *ctx, uint64_t session, const uint8_t *p, uint64_t n) {
+    struct sim_world *w = ctx;
+    struct sim_track *t = session < w->by_session_cap ? w->by_session[session] : NULL;
+    if (w->failed) return;
+    if (t == NULL) {
+        sim_fail(w, "a message for session %llu, which no connection has",
+                 (unsigned long long)session);
+        return;
+    }
+    SIM_DEBUG(t->serial, "is owed a message of %llu bytes (session %llu)",
+              (unsigned long long)n, (unsigned long long)session);
+    sim_buf_put(&t->expected, p, n);
+    frames_push(t, -1);
+    w->pubsub_messages++;
+    uint64_t owed = t->expected.len - t->exp_off;
+    uint64_t room = 2ull * w->pipe_bytes + w->cfg.client_query_buffer_limit +
+                    w->cfg.client_buffer + n;
+    if (owed > room && !t->cut && !t->ended)
+        sim_fail(w, "subscriber %llu is owed %llu bytes, more than its output and the "
+                    "network hold (%llu): it should have been disconnected",
+                 (unsigned long long)t->serial, (unsigned long long)owed,
+                 (unsigned long long)room);
+}
+
 void sim_observer_init(struct sim_world *w) {
     w->observer.on_block_drop = on_block_drop;
     w->observer.on_block_defer = on_block_defer;
+    w->observer.on_unsubscribed = on_unsubscribed;
+    sim_model_set_deliver(w->model, on_deliver, w);
     w->observer.on_cut = on_cut;
     w->observer.on_command = on_command;
     w->observer.on_evict = on_evict;
@@ -458,7 +559,7 @@ static void split_replies(struct sim_world *w, struct sim_track *t) {
         w->replies_checked++;
         t->replies++;
         t->last_reply_tick = w->tick;
-        if (t->reqs_len == 0 || !track_at(t, 0)->observed) {
+        if (!take_frame(t)) {
             if (t->corrupted) {
                 if (t->reqs_len > 0) track_pop(t);
                 continue;
@@ -466,7 +567,6 @@ static void split_replies(struct sim_world *w, struct sim_track *t) {
             sim_fail(w, "a reply arrived for no executed request");
             return;
         }
-        track_pop(t);
     }
     if (t->rx_off == t->rx.len || t->rx_off > 65536) {
         sim_buf_consume(&t->rx, t->rx_off);
@@ -514,8 +614,11 @@ void sim_track_received(struct sim_world *w, struct sim_track *t, const uint8_t 
     if (m > 0 && memcmp(p, t->expected.p + t->exp_off, m) != 0) {
         sim_fail(w, "connection %llu received bytes other than the core produced",
                  (unsigned long long)t->serial);
-        fail_bytes(w, "received", p, m);
-        fail_bytes(w, "produced", t->expected.p + t->exp_off, m);
+        uint64_t at = 0;
+        while (at < m && p[at] == t->expected.p[t->exp_off + at]) at++;
+        uint64_t from = at > 100 ? at - 100 : 0;
+        fail_bytes(w, "received (from the first difference less 100)", p + from, m - from);
+        fail_bytes(w, "produced", t->expected.p + t->exp_off + from, m - from);
         return;
     }
     t->exp_off += m;

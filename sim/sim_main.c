@@ -168,8 +168,15 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
     const struct kv_config *c = &w->cfg;
     const struct sim_faults *f = &w->faults;
     const struct sim_client_faults *cf = &w->cfaults;
-    char wl[512], hostile[128], sess[160];
+    char wl[512], hostile[128], sess[160], ps[160] = "";
     sim_workload_describe(&w->wl, wl, sizeof(wl));
+    if (w->wl.pubsub_pct > 0) /* absent: other seeds print as before */
+        snprintf(ps, sizeof(ps), " pubsub_channels=%u pubsub_subs=%u pubsub_len=%u "
+                 "pubsub_hard=%llu pubsub_soft=%llu/%us", c->pubsub_max_channels,
+                 c->pubsub_max_subscriptions, c->pubsub_max_channel_len,
+                 (unsigned long long)c->pubsub_output_hard_limit,
+                 (unsigned long long)c->pubsub_output_soft_limit,
+                 c->pubsub_output_soft_seconds);
     sim_session_describe(w, sess, sizeof(sess));
     sim_hostile_describe(w, hostile, sizeof(hostile));
     printf("seed=%llu ticks=%llu maxclients=%u client_buffer=%u large_buffers=%u "
@@ -181,7 +188,7 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            "enobufs=%u%% accept_err=%u%% accept_stop=%u%% hold=%u%% half_close=%uppm "
            "vanish=%uppm corrupt=%uppm malformed=%uppm oversize=%uppm quit=%uppm "
            "slow=%uppm/%u multi=%u%% edge_multi=%u%% inline=%u%% clock_jump=%uppm/%ums "
-           "recv_buffers=%u shutdown=%s%s%s%s\n",
+           "recv_buffers=%u shutdown=%s%s%s%s%s\n",
            (unsigned long long)w->seed, (unsigned long long)w->ticks, c->maxclients,
            c->client_buffer, c->large_buffers, (unsigned long long)c->client_query_buffer_limit,
            (unsigned long long)c->proto_max_bulk_len, (unsigned long long)c->maxmemory,
@@ -196,7 +203,7 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
            cf->malformed_ppm, cf->oversize_ppm, cf->quit_ppm, cf->slow_ppm, cf->slow_ticks_max,
            cf->multi_pct, cf->edge_multi_pct, cf->inline_pct, cf->jump_ppm, cf->jump_ms_max,
            c->recv_buffers,
-           w->shutdown_live ? "live" : "idle", hostile, sess, wl);
+           w->shutdown_live ? "live" : "idle", hostile, sess, wl, ps);
 }
 
 /* ---- the server's command set (the workload only sends what it has) ---------- */
@@ -316,6 +323,22 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     if (kv_prng_chance(&fill, 1, 2) && w->wl.key_count >= 64)
         w->wl.fill_pct = 50 + (uint32_t)kv_prng_below(&fill, 651);
     w->wl.fill_value_max = (uint32_t)KV_MIN(2 * w->cfg.maxmemory / w->wl.key_count, 4096u);
+    /* Pub/sub in one seed of two (sim_workload.c gen_pubsub), with its tables and
+     * output limits drawn small so SUBSCRIBE meets pubsub-max-* and subscribers that
+     * stop reading meet the hard or soft limit; a stream of its own. */
+    struct kv_prng ps;
+    kv_prng_init(&ps, w->seed ^ 0x7075627375626d6full);
+    if (!w->no_newer && kv_prng_chance(&ps, 1, 2)) {
+        w->wl.pubsub_pct = 1 + (uint32_t)kv_prng_below(&ps, 20);
+        w->cfg.pubsub_max_channels = 1 + (uint32_t)kv_prng_below(&ps, 16);
+        w->cfg.pubsub_max_subscriptions = 1 + (uint32_t)kv_prng_below(&ps, 40);
+        w->cfg.pubsub_max_channel_len = 4 + (uint32_t)kv_prng_below(&ps, 60);
+        w->cfg.pubsub_output_hard_limit = kv_prng_chance(&ps, 1, 3) ? 0
+                                          : 64 + kv_prng_below(&ps, 16384);
+        w->cfg.pubsub_output_soft_limit = kv_prng_chance(&ps, 1, 2) ? 0
+                                          : 32 + kv_prng_below(&ps, 4096);
+        w->cfg.pubsub_output_soft_seconds = (uint32_t)kv_prng_below(&ps, 3);
+    }
     /* RESP3, requirepass and remote clients (sim_session.c): a stream of its own. */
     sim_session_draw(w);
     /* --types=hash,set: the workload and encoding thresholds (sim_types.c), a stream of
@@ -679,6 +702,12 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
         printf("sessions: resp3_commands=%llu noauth_replies=%llu remote_denied=%llu\n",
                (unsigned long long)w->resp3_commands, (unsigned long long)w->noauth_replies,
                (unsigned long long)w->remote_denied);
+        printf("pubsub: messages=%llu subscribers_closed=%llu output_limit_cuts=%llu "
+               "limit_refusals=%llu channels_now=%u patterns_now=%u\n",
+               (unsigned long long)w->pubsub_messages, (unsigned long long)w->pubsub_closed,
+               (unsigned long long)net->client_output_buffer_limit_disconnections,
+               (unsigned long long)w->pubsub_refused, kv_server_engine(w->server)->pubsub.channels,
+               kv_server_engine(w->server)->pubsub.patterns);
         const struct kv_log *lg = kv_server_log(w->server);
         printf("log: lines=%llu dropped=%llu write_errors=%llu sink_lines=%llu "
                "sink_bytes=%llu\n", (unsigned long long)lg->lines,

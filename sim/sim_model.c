@@ -48,6 +48,7 @@ static void session_free(struct msession *s) {
 
 void sim_model_destroy(struct sim_model *m) {
     m_block_free(m);
+    m_pubsub_destroy(m);
     m_flush(m);
     free(m->slots);
     for (struct msession *s = m->sessions; s != NULL;) {
@@ -347,7 +348,8 @@ static const struct mcmd_table *const tables[] = {&sim_model_cmds_str, &sim_mode
                                                   &sim_model_cmds_srv, &sim_model_cmds_auth,
                                                   &sim_model_cmds_admin, &sim_model_cmds_hash,
                                                   &sim_model_cmds_set,
-                                                  &sim_model_cmds_block};
+                                                  &sim_model_cmds_block,
+                                                  &sim_model_cmds_pubsub};
 
 static void cmd_multi(struct mctx *c);
 static void cmd_exec(struct mctx *c);
@@ -679,12 +681,19 @@ static bool command_inner(struct sim_model *m, uint64_t session, uint32_t argc,
         return compare(&c);
     }
     if (m_auth_refused(&c, cmd)) return noauth(&c, s, cmd);
+    /* Redis's rejectCommand (EXEC aborts); EXEC's own report comes after its queued
+     * commands ran: its check was made before they did. */
+    if (!s->exec_pending && m_pubsub_refused(&c, cmd->name)) {
+        if (s->multi) s->multi_error = true;
+        return compare(&c);
+    }
     if (s->multi && !(cmd->flags & MF_NOQUEUE)) return queue_cmd(&c, s, cmd);
     return run_plain(&c, cmd);
 }
 
 /* Blocked sessions' runs are the block model's (sim_model_block.c); after any other
- * top-level command (EXEC after its replays) the keys it readied are served. */
+ * top-level command (EXEC after its replays) the keys it readied are served. Sessions
+ * cut while a command's messages were delivered leave its channels after it. */
 bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
                        const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
                        uint32_t reply_len, struct sim_buf *expected, char *why,
@@ -700,10 +709,13 @@ bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
     if (!session_get(m, session)->exec_pending) ok = m_block_report(&c, &handled, compare);
     if (handled) {
         m->stats.commands++;
+        m_pubsub_after_command(m);
         return ok;
     }
     ok = command_inner(m, session, argc, argv, now_ms, reply, reply_len, expected, why,
                        why_cap);
+    /* sessions cut while this command's messages were delivered leave after it */
+    m_pubsub_after_command(m);
     if (!session_get(m, session)->exec_pending) m_block_serve(m);
     return ok;
 }

@@ -149,4 +149,15 @@ uint32_t sim_model_blocked_count(const struct sim_model *m);
 /* Canary (--canary=model): the model computes INCR one too high. */
 void sim_model_set_canary(struct sim_model *m, bool on);
 
+/* Pub/sub (sim_model_pubsub.c). The server closed a subscribed session: it leaves
+ * its channels now, or, when it was cut while a message was delivered to it, once
+ * the command that published it has been modelled (it was counted as a receiver).
+ * deliver receives every message the model predicts for a session other than the
+ * publisher, in its protocol, as the command that publishes it is modelled. */
+void sim_model_unsubscribed(struct sim_model *m, uint64_t session, bool in_delivery);
+void sim_model_set_deliver(struct sim_model *m,
+                           void (*deliver)(void *ctx, uint64_t session, const uint8_t *p,
+                                           uint64_t n),
+                           void *ctx);
+
 #endif

@@ -251,6 +251,7 @@ static void cmd_reset(struct mctx *c) {
     struct msession *s = m_session(c->m, c->session);
     m_session_discard(s);
     m_watch_clear(s);
+    m_pubsub_drop(c->m, c->session);
     free(s->name.p);
     s->name.p = NULL;
     s->name.len = 0;

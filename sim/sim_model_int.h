@@ -97,6 +97,10 @@ struct sim_model {
     uint64_t evicted_pending;
     uint64_t evicted_now;    /* the current command's share of them */
     struct mblocks *blk;     /* blocked sessions (sim_model_block.c); NULL: none yet */
+    struct mpubsub *ps;      /* pub/sub (sim_model_pubsub.c), NULL until used */
+    /* Where a message for another session goes (the checker): sim_model_set_deliver. */
+    void (*deliver)(void *ctx, uint64_t session, const uint8_t *p, uint64_t n);
+    void *deliver_ctx;
 };
 
 struct mctx {
@@ -174,6 +178,17 @@ void m_block_serve(struct sim_model *m);
 bool m_block_report(struct mctx *c, bool *handled, bool (*compare)(struct mctx *c));
 void m_block_session_end(struct sim_model *m, uint64_t session);
 void m_block_free(struct sim_model *m);
+extern const struct mcmd_table sim_model_cmds_pubsub; /* (P)(UN)SUBSCRIBE PUBLISH PUBSUB */
+
+/* Pub/sub (sim_model_pubsub.c): is the session subscribed; the RESP2 subscribed-mode
+ * refusal (true: replied); PING's subscribed form (true: replied); RESET's drop;
+ * the drops deferred to the end of a command; the state's release. */
+bool m_pubsub_subscribed(struct sim_model *m, uint64_t session);
+bool m_pubsub_refused(struct mctx *c, const char *name);
+bool m_pubsub_ping(struct mctx *c);
+void m_pubsub_drop(struct sim_model *m, uint64_t session);
+void m_pubsub_after_command(struct sim_model *m);
+void m_pubsub_destroy(struct sim_model *m);
 
 /* RESP3 sessions (sim_model_resp3.c): is the session's protocol 3; rewrite c->out (the
  * model's RESP2 reply) in RESP3 for such a session; a loose check under RESP3. */

@@ -155,6 +155,10 @@ bool m_resp3_session(const struct mctx *c) {
 
 void m_resp3_up(struct mctx *c) {
     if (c->out->len == 0 || !m_resp3_session(c) || m_eq_nocase(c->argv[0], "hello")) return;
+    static const char *const own[] = {"subscribe", "unsubscribe", "psubscribe", "punsubscribe",
+                                      "publish"}; /* written in the session's protocol */
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(own); i++)
+        if (m_eq_nocase(c->argv[0], own[i])) return;
     bool exec = m_eq_nocase(c->argv[0], "exec");
     if (exec && !(c->out->len == 5 && memcmp(c->out->p, "*-1\r\n", 5) == 0)) return;
     struct sim_buf r3 = {0};

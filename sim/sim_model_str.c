@@ -41,6 +41,7 @@ static void reply_bulk_entry(struct mctx *c, const struct mentry *e) {
 /* ---- server -------------------------------------------------------------- */
 
 static void cmd_ping(struct mctx *c) {
+    if (c->argc <= 2 && m_pubsub_ping(c)) return;
     if (c->argc > 2) sim_buf_error(c->out, "ERR wrong number of arguments for 'ping' command");
     else if (c->argc == 2) sim_buf_bulk(c->out, c->argv[1].ptr, c->argv[1].len);
     else sim_buf_simple(c->out, "PONG");

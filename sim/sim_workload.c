@@ -101,6 +101,8 @@ uint32_t sim_workload_describe(const struct sim_workload *w, char *buf, uint32_t
         n += snprintf(buf + n, cap - (uint32_t)n, " hs=%u%%", w->hs_pct);
     if (w->fill_pct > 0 && n > 0 && (uint32_t)n < cap) /* absent: other seeds print as before */
         n += snprintf(buf + n, cap - (uint32_t)n, " fill=%u/1000", w->fill_pct);
+    if (w->pubsub_pct > 0 && n > 0 && (uint32_t)n < cap)
+        n += snprintf(buf + n, cap - (uint32_t)n, " pubsub=%u%%", w->pubsub_pct);
     KV_ASSERT(n > 0);
     return (uint32_t)KV_MIN((uint32_t)n, cap - 1);
 }
@@ -895,6 +897,45 @@ static void gen_big(const struct sim_workload *w, struct kv_prng *p, struct sim_
     if (is(c, "rpush")) add_bytes(w, p, r, len / 2);
 }
 
+/* Pub/sub (w->pubsub_pct of requests): a few channels and patterns that overlap, a
+ * name longer than small pubsub-max-channel-len draws, PUBLISH most often. */
+static void add_channel(struct kv_prng *p, struct sim_req *r, bool pattern) {
+    static const char *const chans[] = {"ch0", "ch1", "ch2", "news", "news.eu", "c"};
+    static const char *const pats[] = {"ch*", "ch[01]", "n*", "*", "news.*", "?h?", "c"};
+    if (kv_prng_chance(p, 1, 20)) {
+        char name[80];
+        uint32_t n = 20 + (uint32_t)kv_prng_below(p, 60);
+        memset(name, pattern ? '*' : 'l', n);
+        sim_req_add(r, name, n);
+        return;
+    }
+    if (pattern) sim_req_add_str(r, pats[kv_prng_below(p, KV_ARRAY_LEN(pats))]);
+    else sim_req_add_str(r, chans[kv_prng_below(p, KV_ARRAY_LEN(chans))]);
+}
+
+static void gen_pubsub(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
+    static const char *const subs[] = {"channels", "numsub", "numpat", "help", "shardchannels",
+                                       "shardnumsub", "nope"};
+    uint64_t x = kv_prng_below(p, 100);
+    bool pattern = kv_prng_chance(p, 1, 2);
+    if (x < 20) {
+        add_name(p, r, pattern ? "psubscribe" : "subscribe");
+        for (uint64_t i = 1 + kv_prng_below(p, 3); i > 0; i--) add_channel(p, r, pattern);
+    } else if (x < 40) {
+        add_name(p, r, pattern ? "punsubscribe" : "unsubscribe");
+        for (uint64_t i = kv_prng_below(p, 3); i > 0; i--) add_channel(p, r, pattern);
+    } else if (x < 90) {
+        add_name(p, r, "publish");
+        add_channel(p, r, false);
+        add_value(w, p, r);
+    } else {
+        add_name(p, r, "pubsub");
+        sim_req_add_str(r, subs[kv_prng_below(p, KV_ARRAY_LEN(subs))]);
+        for (uint64_t i = kv_prng_below(p, 3); i > 0; i--)
+            add_channel(p, r, kv_prng_chance(p, 1, 2));
+    }
+}
+
 void sim_workload_next(const struct sim_workload *w, struct kv_prng *p, int64_t now_ms,
                        struct sim_req *r) {
     KV_ASSERT(w->weight_total > 0);
@@ -910,6 +951,10 @@ void sim_workload_next(const struct sim_workload *w, struct kv_prng *p, int64_t 
     }
     if (w->hs_pct > 0 && kv_prng_below(p, 100) < w->hs_pct) {
         sim_workload_hs(w, p, r);
+        return;
+    }
+    if (w->pubsub_pct > 0 && kv_prng_below(p, 100) < w->pubsub_pct) {
+        gen_pubsub(w, p, r);
         return;
     }
     uint64_t x = kv_prng_below(p, w->weight_total);

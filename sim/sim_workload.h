@@ -54,6 +54,8 @@ struct sim_workload {
     uint32_t fill_value_max;     /* gen_fill's values: 1..this (the key set then holds about
                                     maxmemory) */
     bool no_block;               /* --no-block: no blocking pops (the stream as before) */
+    uint32_t pubsub_pct;         /* % of requests from gen_pubsub ((P)(UN)SUBSCRIBE, PUBLISH,
+                                  * PUBSUB); 0: none drawn, streams as before */
     bool real_server;            /* a real server: long TTLs only, SELECT 0 only */
     uint32_t hs_pct;             /* % of requests from sim_workload_hs.c (hashes and sets;
                                     0: none drawn, streams as before; sim_types.c) */

@@ -77,6 +77,12 @@ struct sim_track {
     struct sim_buf rx;       /* received bytes not yet split into whole replies */
     uint64_t rx_off;
     struct sim_buf extra;    /* bytes beyond what any command produced */
+    /* The whole replies owed, in stream order (sim_check.c take_frame): n > 0, the n
+     * frames of a request's reply; n < 0, -n frames of messages published to it. */
+    int32_t *frames;
+    uint32_t frames_cap;
+    uint32_t frames_head;
+    uint32_t frames_len;
     const char *extra_want;  /* what those may be (a prefix of it), NULL: any protocol error */
     uint64_t received;
     struct sim_track *next;
@@ -189,6 +195,9 @@ struct sim_world {
     uint64_t replies_checked;
     uint64_t commands;
     uint64_t client_faults;
+    uint64_t pubsub_messages;    /* messages the model predicted for other sessions */
+    uint64_t pubsub_closed;      /* subscribed sessions the server closed */
+    uint64_t pubsub_refused;     /* SUBSCRIBEs refused at a pubsub-max-* limit */
     uint64_t connects;
     uint64_t rejections;
     uint64_t clock_jumps;

@@ -7,8 +7,9 @@
  * The connections are the server's (a layer above): LIST, INFO, KILL and PAUSE go
  * through the interface it registers (include/kv/clients.h). What a line shows of
  * the session (name, flags, multi, cmd, resp, lib-*) is read here. kv has one
- * user (default), one database, no pub/sub, tracking or blocking commands, so
- * sub/psub/ssub are 0, redir -1, and every client is of type normal.
+ * user (default), one database, no tracking or sharded pub/sub, so ssub is 0 and
+ * redir -1; a subscribed client is of type pubsub (flag P, sub= psub=), any other
+ * of type normal.
  * Owns no memory; never allocates.
  */
 #include <stdio.h>
@@ -101,10 +102,11 @@ bool kv_cmd_client_setname(struct kv_cmd_ctx *c, struct kv_slice n) {
 
 /* ---- one line of CLIENT LIST ----------------------------------------------- */
 
-/* Redis's flags letters for what kv has: x MULTI, b blocked, d a watched key changed,
- * c closing after the reply, e NO-EVICT; N for none. */
+/* Redis's flags letters for what kv has, in its order: P subscribed, x MULTI, b blocked,
+ * d a watched key changed, c closing after the reply, e NO-EVICT; N for none. */
 static void line_flags(const struct kv_session *s, char *out) {
     uint32_t n = 0;
+    if (kv_session_subscribed(s)) out[n++] = 'P';
     if (s->flags & KV_SESSION_MULTI) out[n++] = 'x';
     if (s->flags & KV_SESSION_BLOCKED) out[n++] = 'b';
     if (s->flags & KV_SESSION_DIRTY_CAS) out[n++] = 'd';
@@ -112,7 +114,7 @@ static void line_flags(const struct kv_session *s, char *out) {
     if (s->flags & KV_SESSION_NO_EVICT) out[n++] = 'e';
     if (n == 0) out[n++] = 'N';
     out[n] = 0;
-    KV_ASSERT(n <= 5);
+    KV_ASSERT(n <= 6);  /* out holds 8 */
 }
 
 uint32_t kv_client_format(const struct kv_client_info *ci, uint64_t argv_mem, char *buf,
@@ -128,12 +130,13 @@ uint32_t kv_client_format(const struct kv_client_info *ci, uint64_t argv_mem, ch
     int64_t multi = (s->flags & KV_SESSION_MULTI) ? (int64_t)s->multi_count : -1;
     int n = snprintf(buf, cap,
         "id=%llu addr=%s laddr=%s fd=%lld name=%.*s age=%llu idle=%llu flags=%s db=0 "
-        "sub=0 psub=0 ssub=0 multi=%lld qbuf=%llu qbuf-free=%llu argv-mem=%llu "
+        "sub=%u psub=%u ssub=0 multi=%lld qbuf=%llu qbuf-free=%llu argv-mem=%llu "
         "multi-mem=%llu rbs=%llu rbp=%llu obl=%llu oll=0 omem=0 tot-mem=%llu events=%s "
         "cmd=%s user=default redir=-1 resp=%u lib-name=%.*s lib-ver=%.*s\n",
         (unsigned long long)s->id, ci->addr, ci->laddr, (long long)ci->fd, s->name_len,
         s->name, (unsigned long long)ci->age_s, (unsigned long long)ci->idle_s, flags,
-        (long long)multi, (unsigned long long)ci->qbuf, (unsigned long long)ci->qbuf_free,
+        s->sub_channels, s->sub_patterns, (long long)multi, (unsigned long long)ci->qbuf,
+        (unsigned long long)ci->qbuf_free,
         (unsigned long long)argv_mem, (unsigned long long)ci->multi_mem,
         (unsigned long long)ci->rbs, (unsigned long long)ci->rbs,
         (unsigned long long)ci->obl, (unsigned long long)ci->tot_mem,
@@ -158,8 +161,13 @@ static uint64_t argv_mem(const struct kv_cmd_ctx *c) {
     return n + c->argv[0].len;
 }
 
-/* Slot i's line into buf (false: no open client there). */
-static bool line_of(const struct kv_cmd_ctx *c, uint32_t i, char *buf, uint32_t *len) {
+/* Redis's getClientType, as client_type numbers it: pubsub (3) for a subscribed
+ * client, else normal (0); kv has no masters or replicas. */
+static int32_t type_of(const struct kv_session *s) { return kv_session_subscribed(s) ? 3 : 0; }
+
+/* Slot i's line into buf (false: no open client there, or not of `type`, -1: any). */
+static bool line_of(const struct kv_cmd_ctx *c, uint32_t i, char *buf, uint32_t *len,
+                    int32_t type) {
     const struct kv_engine_clients *cl = c->engine->clients;
     struct kv_client_info ci;
     if (cl == NULL) {
@@ -168,6 +176,7 @@ static bool line_of(const struct kv_cmd_ctx *c, uint32_t i, char *buf, uint32_t 
     } else if (!cl->describe(cl->ctx, i, &ci)) {
         return false;
     }
+    if (type >= 0 && type_of(ci.session) != type) return false;
     bool me = ci.session == c->session;
     /* a blocked client's command is still its current one (Redis's c->argv) */
     uint64_t other = (ci.session->flags & KV_SESSION_BLOCKED) ? ci.session->block_argv_mem : 0;
@@ -204,12 +213,11 @@ static uint32_t slot_of_id(const struct kv_cmd_ctx *c, uint64_t id) {
 
 /* One pass over the lines LIST shows: counts their bytes, or (out) writes them.
  * ids_from > 0: the clients named by argv[ids_from..] in that order (valid ids). */
-static uint64_t list_pass(const struct kv_cmd_ctx *c, uint32_t ids_from, bool none,
+static uint64_t list_pass(const struct kv_cmd_ctx *c, uint32_t ids_from, int32_t type,
                           struct kv_reply *out) {
     char line[KV_CLIENT_LINE_MAX];
     uint32_t len = 0;
     uint64_t total = 0;
-    if (none) return 0;
     uint32_t n = ids_from > 0 ? c->argc - ids_from : slots(c);
     for (uint32_t k = 0; k < n; k++) {
         uint32_t i = k;
@@ -219,7 +227,7 @@ static uint64_t list_pass(const struct kv_cmd_ctx *c, uint32_t ids_from, bool no
             i = slot_of_id(c, (uint64_t)id);
             if (i == UINT32_MAX) continue;
         }
-        if (!line_of(c, i, line, &len)) continue;
+        if (!line_of(c, i, line, &len, type)) continue;
         total += len;
         if (out != NULL) kv_reply_raw(out, line, len);
     }
@@ -228,8 +236,8 @@ static uint64_t list_pass(const struct kv_cmd_ctx *c, uint32_t ids_from, bool no
 }
 
 /* Redis's addReplyVerbatim of the lines: a bulk string, "=n\r\ntxt:" under RESP3. */
-static void reply_lines(struct kv_cmd_ctx *c, uint32_t ids_from, bool none) {
-    uint64_t total = list_pass(c, ids_from, none, NULL);
+static void reply_lines(struct kv_cmd_ctx *c, uint32_t ids_from, int32_t type) {
+    uint64_t total = list_pass(c, ids_from, type, NULL);
     if (c->out->proto == 3) {
         char head[32];
         int n = snprintf(head, sizeof(head), "=%llu\r\ntxt:", (unsigned long long)total + 4);
@@ -237,7 +245,7 @@ static void reply_lines(struct kv_cmd_ctx *c, uint32_t ids_from, bool none) {
     } else {
         kv_reply_bulk_header(c->out, total);
     }
-    uint64_t again = list_pass(c, ids_from, none, c->out);
+    uint64_t again = list_pass(c, ids_from, type, c->out);
     KV_ASSERT(again == total);
     kv_reply_crlf(c->out);
 }
@@ -250,7 +258,7 @@ static void client_list(struct kv_cmd_ctx *c) {
                             (const char *)c->argv[3].ptr);
             return;
         }
-        reply_lines(c, 0, t != 0);
+        reply_lines(c, 0, t);
     } else if (c->argc > 3 && kv_cmd_opt(c, 2, "id")) {
         for (uint32_t j = 3; j < c->argc; j++) {
             int64_t id;
@@ -259,11 +267,11 @@ static void client_list(struct kv_cmd_ctx *c) {
                 return;
             }
         }
-        reply_lines(c, 3, false);
+        reply_lines(c, 3, -1);
     } else if (c->argc != 2) {
         kv_reply_error(c->out, KV_ERR_SYNTAX);
     } else {
-        reply_lines(c, 0, false);
+        reply_lines(c, 0, -1);
     }
 }
 
@@ -272,7 +280,7 @@ static void client_info(struct kv_cmd_ctx *c) {
     uint32_t len = 0;
     uint32_t i = slot_of_id(c, c->session->id);
     KV_ASSERT(i != UINT32_MAX); /* the caller is open while it runs */
-    bool found = line_of(c, i, line, &len);
+    bool found = line_of(c, i, line, &len, -1);
     KV_ASSERT(found);
     kv_reply_verbatim(c->out, line, len);
 }
@@ -283,7 +291,7 @@ struct kill_filter {
     uint64_t id;                 /* 0: any */
     struct kv_slice addr;        /* len 0 and ptr NULL: any */
     struct kv_slice laddr;
-    bool type_none;              /* a type no kv client has (pubsub, master, replica) */
+    int32_t type;                /* client_type()'s number, -1: any */
     bool skipme;
 };
 
@@ -297,7 +305,8 @@ static bool addr_eq(struct kv_slice want, const char *have) {
 static bool kill_matches(const struct kill_filter *f, const struct kv_client_info *ci,
                          const struct kv_session *me) {
     KV_ASSERT(f != NULL && ci != NULL && ci->session != NULL);
-    if (f->type_none || !addr_eq(f->addr, ci->addr) || !addr_eq(f->laddr, ci->laddr))
+    if (f->type >= 0 && type_of(ci->session) != f->type) return false;
+    if (!addr_eq(f->addr, ci->addr) || !addr_eq(f->laddr, ci->laddr))
         return false;
     if (f->id != 0 && ci->session->id != f->id) return false;
     return !(ci->session == me && f->skipme);
@@ -320,7 +329,7 @@ static bool kill_option(struct kv_cmd_ctx *c, uint32_t i, struct kill_filter *f)
                             (const char *)v.ptr);
             return false;
         }
-        f->type_none = t != 0;
+        f->type = t;
     } else if (kv_cmd_opt(c, i, "addr")) {
         f->addr = v;
     } else if (kv_cmd_opt(c, i, "laddr")) {
@@ -360,7 +369,7 @@ static uint64_t kill_all(struct kv_cmd_ctx *c, const struct kill_filter *f) {
 }
 
 static void client_kill(struct kv_cmd_ctx *c) {
-    struct kill_filter f = {0, {NULL, 0}, {NULL, 0}, false, true};
+    struct kill_filter f = {0, {NULL, 0}, {NULL, 0}, -1, true};
     if (c->argc == 3) { /* the old form, CLIENT KILL ip:port: may kill the caller */
         f.addr = c->argv[2];
         f.skipme = false;

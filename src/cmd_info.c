@@ -229,7 +229,7 @@ static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
              (double)kv_cmdstats_rate(cs, KV_INST_NET_OUTPUT) / 1024.0,
              (ull)st->rejected_connections, (ull)ks->expired_keys, (ull)ks->evicted_keys,
              (ull)ks->keyspace_hits, (ull)ks->keyspace_misses);
-    info_add(b, "pubsub_channels:0\r\npubsub_patterns:0\r\npubsubshard_channels:0\r\n"
+    info_add(b, "pubsub_channels:%u\r\npubsub_patterns:%u\r\npubsubshard_channels:0\r\n"
                 "latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\n"
                 "slave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
                 "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\n"
@@ -241,10 +241,13 @@ static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
                 "total_writes_processed:%llu\r\nio_threaded_reads_processed:0\r\n"
                 "io_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\n"
                 "reply_buffer_expands:0\r\nevict_joins:%llu\r\nevict_moved_bytes:%llu\r\n"
-                "stale_completions:%llu\r\nrecv_multishot_armed:%llu\r\n\r\n",
+                "stale_completions:%llu\r\nrecv_multishot_armed:%llu\r\n"
+                "client_output_buffer_limit_disconnections:%llu\r\n\r\n",
+             c->engine->pubsub.channels, c->engine->pubsub.patterns,
              (ull)cs->total_error_replies, (ull)st->total_reads_processed,
              (ull)st->total_writes_processed, (ull)ks->evict_joins, (ull)ks->evict_moved_bytes,
-             (ull)st->stale_completions, (ull)st->recv_multishot_armed);
+             (ull)st->stale_completions, (ull)st->recv_multishot_armed,
+             (ull)st->client_output_buffer_limit_disconnections);
 }
 
 static void info_replication(struct kv_cmd_ctx *c, struct info_buf *b) {

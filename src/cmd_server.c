@@ -20,6 +20,11 @@
 static void cmd_ping(struct kv_cmd_ctx *c) {
     if (c->argc > 2) {
         kv_reply_error(c->out, "ERR wrong number of arguments for 'ping' command");
+    } else if (kv_session_subscribed(c->session) && c->session->proto == 2) {
+        kv_reply_array(c->out, 2); /* Redis's subscribed-mode PONG */
+        kv_reply_bulk(c->out, "pong", 4);
+        if (c->argc == 2) kv_reply_bulk(c->out, c->argv[1].ptr, c->argv[1].len);
+        else kv_reply_bulk(c->out, "", 0);
     } else if (c->argc == 2) {
         kv_reply_bulk(c->out, c->argv[1].ptr, c->argv[1].len);
     } else {

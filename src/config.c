@@ -97,6 +97,19 @@ static const struct kv_option kv_options[] = {
     OPT("block-max-keys", OPT_U32, block_max_keys,
         "keys one BLPOP/BRPOP/BLMPOP may wait on (past it: an error); sizes the wait queues",
         WHY_ALLOC),
+    OPT("pubsub-max-channels", OPT_U32, pubsub_max_channels,
+        "channels and patterns with subscribers, at most (0: maxclients)", WHY_ALLOC),
+    OPT("pubsub-max-subscriptions", OPT_U32, pubsub_max_subscriptions,
+        "subscriptions of all clients together, at most (0: 4 x maxclients)", WHY_ALLOC),
+    OPT("pubsub-max-channel-len", OPT_U32, pubsub_max_channel_len,
+        "longest channel or pattern name SUBSCRIBE takes (bytes)", WHY_ALLOC),
+    OPT("pubsub-output-hard-limit", OPT_SIZE, pubsub_output_hard_limit,
+        "a subscriber with more unsent bytes is disconnected (0: none; the output "
+        "buffer's size always is one)", NULL),
+    OPT("pubsub-output-soft-limit", OPT_SIZE, pubsub_output_soft_limit,
+        "... and one over this many for pubsub-output-soft-seconds (0: none)", NULL),
+    OPT("pubsub-output-soft-seconds", OPT_U32, pubsub_output_soft_seconds,
+        "see pubsub-output-soft-limit (Redis's client-output-buffer-limit pubsub)", NULL),
     OPT("timeout", OPT_U64, timeout_s, "close clients idle this many seconds (0: never)", NULL),
     OPT("hz", OPT_U32, hz, "background ticks per second (active expiry, timeouts), 1..500",
         NULL),
@@ -162,6 +175,10 @@ void kv_config_defaults(struct kv_config *c) {
     c->large_buffer_min_progress = 8u << 10;
     c->watch_max_keys = 32;
     c->block_max_keys = 32;
+    c->pubsub_max_channel_len = 256;
+    c->pubsub_output_hard_limit = 32ull << 20; /* Redis's client-output-buffer-limit */
+    c->pubsub_output_soft_limit = 8ull << 20;  /* pubsub 32mb 8mb 60 */
+    c->pubsub_output_soft_seconds = 60;
     c->slowlog_log_slower_than = 10000;     /* Redis's defaults */
     c->slowlog_max_len = 128;
     c->latency_tracking = true;
@@ -1240,6 +1257,17 @@ uint64_t kv_config_maxkeys(const struct kv_config *c) {
     return slots < 16 ? 16 : slots;
 }
 
+uint32_t kv_config_pubsub_channels(const struct kv_config *c) {
+    uint64_t n = c->pubsub_max_channels != 0 ? c->pubsub_max_channels : c->maxclients;
+    return (uint32_t)KV_MIN(KV_MAX(n, 1), 1ull << 30);
+}
+
+uint32_t kv_config_pubsub_subscriptions(const struct kv_config *c) {
+    uint64_t n = c->pubsub_max_subscriptions != 0 ? c->pubsub_max_subscriptions
+                                                  : 4ull * c->maxclients;
+    return (uint32_t)KV_MIN(KV_MAX(n, 1), 1ull << 30);
+}
+
 uint64_t kv_config_argc_max(const struct kv_config *c) {
     /* "$0\r\n\r\n" is the smallest argument: 6 bytes. */
     return c->client_query_buffer_limit / 6 + 1;
@@ -1304,6 +1332,15 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
     if ((uint64_t)c->block_max_keys * c->maxclients > (1u << 26))
         return fail(err, cap, "block-max-keys: %s%s",
                     "times maxclients must be at most 67108864", "");
+    if (c->pubsub_max_channel_len < 1 || c->pubsub_max_channel_len > 65536)
+        return fail(err, cap, "pubsub-max-channel-len: %s%s", "must be 1..65536", "");
+    if ((uint64_t)kv_config_pubsub_channels(c) * c->pubsub_max_channel_len > (1ull << 32))
+        return fail(err, cap, "pubsub-max-channels: %s%s",
+                    "times pubsub-max-channel-len must be at most 4gb", "");
+    if (kv_config_pubsub_channels(c) > (1u << 26) ||
+        kv_config_pubsub_subscriptions(c) > (1u << 26))
+        return fail(err, cap, "pubsub-max-channels: %s%s",
+                    "and pubsub-max-subscriptions must be at most 67108864", "");
     if (c->maxmemory_samples < 1 || c->maxmemory_samples > 64)
         return fail(err, cap, "maxmemory-samples: %s%s", "must be 1..64", "");
     if (c->hz < 1 || c->hz > 500) return fail(err, cap, "hz: %s%s", "must be 1..500", "");

@@ -21,8 +21,7 @@
 static const struct kv_cmd_group *const groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
     &kv_cmds_auth, &kv_cmds_config, &kv_cmds_admin, &kv_cmds_client, &kv_cmds_command,
-    &kv_cmds_hash, &kv_cmds_set,
-    &kv_cmds_block,
+    &kv_cmds_hash, &kv_cmds_set, &kv_cmds_block, &kv_cmds_pubsub,
 };
 
 #define NAME_MAX_LEN 32u
@@ -126,6 +125,47 @@ static void random_hex(struct kv_prng *p, char out[41]) {
     KV_ASSERT(out[0] != 0);
 }
 
+/* Tests and fuzzers build engines without pub/sub arrays: these serve them. */
+#define OWN_CHANS 16u
+#define OWN_SUBS 64u
+static struct kv_pubsub_chan own_chans[OWN_CHANS];
+static uint8_t own_names[OWN_CHANS * 64u];
+static uint32_t own_slots[32];
+static struct kv_pubsub_sub own_subs[OWN_SUBS];
+static struct kv_pubsub_delivery own_ring[OWN_SUBS];
+
+static void pubsub_init(struct kv_engine *e, const struct kv_engine_init *init) {
+    const struct kv_config *c = init->config;
+    uint64_t seed = init->prng_seed ^ 0x9e3779b97f4a7c15ull;
+    if (init->pubsub_chans == NULL) {
+        KV_ASSERT(kv_pubsub_slots_cap(OWN_CHANS) == KV_ARRAY_LEN(own_slots));
+        kv_pubsub_init(&e->pubsub, OWN_CHANS, 64, OWN_SUBS, own_chans, own_names, own_slots,
+                       own_subs, own_ring, seed);
+        return;
+    }
+    KV_ASSERT(init->pubsub_names != NULL && init->pubsub_subs != NULL);
+    kv_pubsub_init(&e->pubsub, kv_config_pubsub_channels(c), c->pubsub_max_channel_len,
+                   kv_config_pubsub_subscriptions(c), init->pubsub_chans, init->pubsub_names,
+                   init->pubsub_slots, init->pubsub_subs, init->pubsub_ring, seed);
+}
+
+void kv_engine_set_pubsub_sink(struct kv_engine *e, const struct kv_pubsub_sink *sink) {
+    KV_ASSERT(e != NULL && sink != NULL);
+    e->pubsub_sink = *sink;
+}
+
+void kv_engine_pubsub_drop(struct kv_engine *e, struct kv_session *s) {
+    kv_pubsub_drop_session(&e->pubsub, s);
+    KV_ASSERT(!kv_session_subscribed(s));
+}
+
+/* After a command: PUBLISH's deliveries to others go to the server's sink. */
+static void pubsub_flush(struct kv_engine *e) {
+    if (e->pubsub.ring_len == 0) return;
+    if (e->pubsub_sink.deliver != NULL) e->pubsub_sink.deliver(e->pubsub_sink.ctx, &e->pubsub);
+    e->pubsub.ring_len = 0;
+}
+
 void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
     KV_ASSERT(e != NULL && init != NULL && init->ks != NULL && init->clock != NULL);
     KV_ASSERT(init->scratch != NULL && init->watchers != NULL && init->config != NULL);
@@ -151,6 +191,7 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
                       init->config->block_max_keys, init->block_nodes, init->block_slots,
                       init->block_ready, init->block_wake);
     kv_prng_init(&e->prng, init->prng_seed);
+    pubsub_init(e, init);
     struct kv_prng ids; /* its own stream: the engine's draws stay as they were */
     kv_prng_init(&ids, init->prng_seed ^ 0x5851f42d4c957f2dull);
     random_hex(&ids, e->run_id);
@@ -332,11 +373,14 @@ void kv_engine_check(const struct kv_engine *e) {
     KV_ASSERT(e->config != NULL && e->watch.per_session >= e->config->watch_max_keys);
     kv_watch_check(&e->watch);
     if (e->can_block) kv_block_check(&e->block);
+    kv_pubsub_check(&e->pubsub);
+    KV_ASSERT(e->pubsub.ring_len == 0); /* emptied after every command */
 }
 
 void kv_session_reset(struct kv_engine *e, struct kv_session *s) {
     kv_engine_unwatch(e, s);
     kv_block_remove(&e->block, s); /* a closed client leaves its queues */
+    kv_engine_pubsub_drop(e, s);
     s->flags = 0;
     s->multi_count = 0;
     KV_ASSERT(s->watch_count == 0);
@@ -701,6 +745,7 @@ static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd
     }
     e->scratch_used = 0;
     e->stats.total_commands_processed++;
+    pubsub_flush(e);
 }
 
 /* A command refused before it ran: its error counts, and a rejection if known. */
@@ -771,6 +816,28 @@ static void note_last_cmd(struct kv_session *s, const struct kv_cmd *cmd, uint32
     KV_ASSERT(s->last_sub_len < KV_CLIENT_SUB_MAX);
 }
 
+/* RESP2 subscribed mode (Redis's processCommand): only these commands run. */
+static bool subscribed_refused(const struct kv_session *s, const struct kv_cmd *cmd) {
+    if (!kv_session_subscribed(s) || s->proto != 2) return false;
+    static const char *const allowed[] = {"subscribe", "unsubscribe", "psubscribe",
+                                          "punsubscribe", "ssubscribe", "sunsubscribe",
+                                          "ping", "quit", "reset"};
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(allowed); i++)
+        if (strcmp(cmd->name, allowed[i]) == 0) return false;
+    return true;
+}
+
+/* Its name as Redis's fullname: a container's with its subcommand (note_last_cmd). */
+static void reply_subscribed(const struct kv_session *s, struct kv_reply *out,
+                             const struct kv_cmd *cmd) {
+    KV_ASSERT(s->last_cmd == cmd->name);
+    KV_ASSERT(s->last_sub_len < KV_CLIENT_SUB_MAX);
+    kv_reply_errorf(out, "ERR Can't execute '%s%s%.*s': only (P|S)SUBSCRIBE / "
+                    "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                    cmd->name, s->last_sub_len > 0 ? "|" : "", (int)s->last_sub_len,
+                    s->last_sub);
+}
+
 /* CLIENT REPLY: after each command (Redis's resetClient), SKIP ends and SKIP_NEXT
  * becomes SKIP. True if this command's reply is dropped. */
 static bool reply_dropped(struct kv_session *s) {
@@ -820,6 +887,8 @@ static enum kv_exec execute_prepared(struct kv_engine *e, struct kv_session *s, 
         else reply_arity(e, s, out, cmd);
     } else if (auth_refused(e, s, cmd)) {
         reply_noauth(e, s, out, cmd);
+    } else if (subscribed_refused(s, cmd)) {
+        reply_subscribed(s, out, cmd);
     } else if (in_multi && !runs_in_multi(cmd)) {
         if (s->multi_count >= e->config->multi_max_commands) {
             kv_reply_errorf(out, "ERR MULTI queue is full (multi-max-commands %u)",

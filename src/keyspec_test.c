@@ -27,6 +27,9 @@ struct info {
 static const struct info redis_info[] = {
     {"acl", 0, 0, 0, false},         {"auth", 0, 0, 0, false},
     {"touch", 1, -1, 1, false},      {"role", 0, 0, 0, false},
+    {"subscribe", 0, 0, 0, false},   {"unsubscribe", 0, 0, 0, false},
+    {"psubscribe", 0, 0, 0, false},  {"punsubscribe", 0, 0, 0, false},
+    {"publish", 0, 0, 0, false},     {"pubsub", 0, 0, 0, false},
     {"object", 0, 0, 0, false},      {"memory", 0, 0, 0, false},
     {"reset", 0, 0, 0, false},       {"slowlog", 0, 0, 0, false},
     {"latency", 0, 0, 0, false},
@@ -94,7 +97,7 @@ static const struct info redis_info[] = {
 static const struct kv_cmd_group *const all_groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
     &kv_cmds_auth,   &kv_cmds_config, &kv_cmds_admin,  &kv_cmds_client,
-    &kv_cmds_command, &kv_cmds_hash, &kv_cmds_set, &kv_cmds_block,
+    &kv_cmds_command, &kv_cmds_hash, &kv_cmds_set, &kv_cmds_block, &kv_cmds_pubsub,
 };
 
 static const struct info *info_of(const char *name) {

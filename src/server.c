@@ -105,8 +105,25 @@ enum {
     L_POOL_IN_FREE, L_POOL_OUT_FREE, L_POOL_IN_WAIT, L_POOL_OUT_WAIT, L_ARGV, L_KEYSPACE,
     L_SCRATCH, L_WATCHERS, L_WATCH_NODES, L_WATCH_SLOTS, L_INLINE, L_RECV_RING, L_RECV_BUFS,
     L_HOLD_IN, L_HOLD_OUT, L_LOG, L_SLOWLOG, L_LATHIST, L_BLOCK_SESSIONS, L_BLOCK_WAKE,
-    L_BLOCK_NODES, L_BLOCK_SLOTS, L_BLOCK_READY, L_COUNT,
+    L_BLOCK_NODES, L_BLOCK_SLOTS, L_BLOCK_READY,
+    L_PUBSUB_CHANS, L_PUBSUB_NAMES, L_PUBSUB_SLOTS, L_PUBSUB_SUBS, L_PUBSUB_RING,
 };
+#define L_LAST L_PUBSUB_RING
+
+/* Pub/sub's tables (include/kv/pubsub.h), sized by the pubsub-max-* options. */
+static void pubsub_layout(const struct kv_config *c, struct kv_layout *l) {
+    uint64_t chans = kv_config_pubsub_channels(c), subs = kv_config_pubsub_subscriptions(c);
+    uint64_t slots = kv_pubsub_slots_cap((uint32_t)chans);
+    KV_ASSERT(l->count == L_PUBSUB_CHANS);
+    kv_layout_add(l, "pubsub channels+patterns", chans,
+                  chans * sizeof(struct kv_pubsub_chan));
+    kv_layout_add(l, "pubsub channel names", chans,
+                  chans * c->pubsub_max_channel_len);
+    kv_layout_add(l, "pubsub channel index", slots, slots * 4);
+    kv_layout_add(l, "pubsub subscriptions", subs,
+                  subs * sizeof(struct kv_pubsub_sub));
+    kv_layout_add(l, "pubsub delivery ring", subs, subs * sizeof(struct kv_pubsub_delivery));
+}
 
 void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
     KV_ASSERT(kv_config_check(c, NULL, 0) == 0);
@@ -155,7 +172,8 @@ void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
     kv_layout_add(l, "blocking keys (block-max-keys)", bn, bn * sizeof(struct kv_block_node));
     kv_layout_add(l, "blocking key index", bs, bs * sizeof(struct kv_block_slot));
     kv_layout_add(l, "ready blocking keys", bn, bn * sizeof(uint64_t));
-    KV_ASSERT(l->count == L_COUNT);
+    pubsub_layout(c, l);
+    KV_ASSERT(l->count == L_LAST + 1);
 }
 
 static void conns_init(struct kv_server *s, struct kv_arena *a) {
@@ -186,11 +204,12 @@ static void conns_init(struct kv_server *s, struct kv_arena *a) {
 }
 
 static void clients_register(struct kv_server *s);
+static void pubsub_deliver(void *ctx, struct kv_pubsub *p);
 
 void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a,
                     struct kv_io *io, const struct kv_clock *clock, uint64_t seed) {
     KV_ASSERT(s != NULL && c != NULL && a != NULL && io != NULL && clock != NULL);
-    KV_ASSERT(a->layout != NULL && a->layout->count == L_COUNT);
+    KV_ASSERT(a->layout != NULL && a->layout->count == L_LAST + 1);
     memset(s, 0, sizeof(*s));
     s->cfg = c;
     s->io = io;
@@ -227,6 +246,11 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
         .watch_nodes = kv_arena_get(a, L_WATCH_NODES),
         .watch_slots = kv_arena_get(a, L_WATCH_SLOTS),
         .slowlog = c->slowlog_max_len > 0 ? kv_arena_get(a, L_SLOWLOG) : NULL,
+        .pubsub_chans = kv_arena_get(a, L_PUBSUB_CHANS),
+        .pubsub_names = kv_arena_get(a, L_PUBSUB_NAMES),
+        .pubsub_slots = kv_arena_get(a, L_PUBSUB_SLOTS),
+        .pubsub_subs = kv_arena_get(a, L_PUBSUB_SUBS),
+        .pubsub_ring = kv_arena_get(a, L_PUBSUB_RING),
         .lathist = kv_arena_get(a, L_LATHIST),
         .block_sessions = kv_arena_get(a, L_BLOCK_SESSIONS),
         .block_wake = kv_arena_get(a, L_BLOCK_WAKE),
@@ -261,6 +285,8 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
                                                  c->recv_buffers, s->recv_buf_bytes);
     }
     clients_register(s);
+    struct kv_pubsub_sink sink = {pubsub_deliver, s};
+    kv_engine_set_pubsub_sink(&s->engine, &sink);
 }
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -297,6 +323,7 @@ static bool recv_into_in(const struct kv_conn *c) {
 }
 
 static void conn_close(struct kv_server *s, struct kv_conn *c);
+static void pubsub_closed(struct kv_server *s, struct kv_conn *c);
 static void arm_hold(struct kv_server *s);
 static bool pause_holds(struct kv_server *s, struct kv_conn *c, uint32_t argc,
                         const struct kv_slice *argv);
@@ -873,9 +900,110 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
         c->close_after_reply = true;
     if (c->peer_closed && (c->session.flags & KV_SESSION_BLOCKED))
         c->close_after_reply = true; /* Redis frees a blocked client that hung up */
+    /* Its last reply is written (QUIT, a protocol error, EOF): no message may follow it, so
+     * it leaves its channels now (Redis writes nothing more to such a client). */
+    if (c->close_after_reply || c->pending_error != NULL) pubsub_closed(s, c);
     shrink_input(s, c);
     shrink_output(s, c);
     conn_arm(s, c);
+}
+
+/* ---- pub/sub delivery --------------------------------------------------------
+ * PUBLISH's deliveries to other sessions (include/kv/pubsub.h), written after the
+ * command into each subscriber's output. kv's io sends one contiguous output per
+ * connection, so the message is copied into each subscriber's static output (no
+ * shared, reference-counted message buffers: the io has no gather send). Never
+ * waits: a subscriber gets the bytes now or is disconnected, as Redis applies
+ * client-output-buffer-limit pubsub:
+ *  - past pubsub-output-hard-limit unsent bytes, or with no room for the message
+ *    in its output (compacted, or moved into a free large reply buffer: the output
+ *    buffer's size is kv's own hard limit), or while its output waits for a large
+ *    reply buffer (a reply of its own is due first), at once;
+ *  - past pubsub-output-soft-limit for pubsub-output-soft-seconds, at the first
+ *    delivery after that.
+ * The message is then dropped for it alone (client_output_buffer_limit_disconnections,
+ * Redis 7.2's INFO name; 7.0 has no counter). The publisher never waits.
+ */
+static struct kv_conn *conn_of_session(struct kv_server *s, struct kv_session *ss) {
+    struct kv_conn *c = (struct kv_conn *)((uint8_t *)ss - offsetof(struct kv_conn, session));
+    KV_ASSERT(c >= s->conns && c < s->conns + s->clients_max && &c->session == ss);
+    return c;
+}
+
+/*
+ * Room for n more output bytes without waiting for anything: compacting (no send in
+ * flight), or moving into a free large reply buffer. The move may happen while a send
+ * is in flight: the pending bytes, those of the send included, are copied, and the
+ * kernel goes on reading its copy in the small buffer, which nothing writes until the
+ * connection shrinks back to it (shrink_output: only with no send in flight). The
+ * send's completion then advances out_sent over the same bytes of the new buffer. A
+ * stalled reader always has a send in flight: without the move its limit would be
+ * the small buffer, not pubsub-output-hard-limit.
+ */
+static bool out_room_now(struct kv_server *s, struct kv_conn *c, uint64_t n) {
+    KV_ASSERT(c->out_len <= c->out_cap && !c->waiting_out);
+    if (n <= c->out_cap - c->out_len) return true;
+    uint32_t pending = out_pending(c);
+    if (!c->send_inflight) {
+        memmove(c->out, c->out + c->out_sent, pending);
+        c->out_sent = 0;
+        c->out_len = pending;
+        if (n <= c->out_cap - c->out_len) return true;
+    }
+    if (c->large_out != NULL || n + pending > s->pool_out.size) return false;
+    uint8_t *buf = kv_bufpool_acquire(&s->pool_out); /* NULL while others wait */
+    if (buf == NULL) return false;
+    memcpy(buf, c->out + c->out_sent, pending);
+    c->out_sent = 0;
+    c->out_len = pending;
+    c->large_out = buf;
+    hold_take(s, &s->pool_out, s->hold_out, c, buf);
+    c->out = buf;
+    c->out_cap = (uint32_t)s->pool_out.size;
+    KV_ASSERT(n <= c->out_cap - c->out_len);
+    return true;
+}
+
+/* Redis's client-output-buffer-limit pubsub, with the message's n bytes added. */
+static bool pubsub_over_limit(struct kv_server *s, struct kv_conn *c, uint64_t n) {
+    const struct kv_config *cfg = s->cfg;
+    uint64_t pending = (uint64_t)out_pending(c) + n;
+    if (cfg->pubsub_output_hard_limit > 0 && pending > cfg->pubsub_output_hard_limit)
+        return true;
+    if (cfg->pubsub_output_soft_limit == 0 || pending <= cfg->pubsub_output_soft_limit) {
+        c->pubsub_soft_ns = 0;
+        return false;
+    }
+    uint64_t now = turn_ns(s);
+    if (c->pubsub_soft_ns == 0) c->pubsub_soft_ns = now;
+    return now - c->pubsub_soft_ns >= cfg->pubsub_output_soft_seconds * 1000000000ull;
+}
+
+static void pubsub_deliver(void *ctx, struct kv_pubsub *p) {
+    struct kv_server *s = ctx;
+    KV_ASSERT(p->ring_len <= p->subs_cap && !s->pubsub_delivering);
+    s->pubsub_delivering = true;
+    for (uint32_t i = 0; i < p->ring_len; i++) {
+        struct kv_session *ss = p->ring[i].session;
+        if (ss == NULL) continue; /* the publisher's own, or a closed session */
+        struct kv_conn *c = conn_of_session(s, ss);
+        KV_ASSERT(c->state == KV_CONN_OPEN); /* closing ones have left their channels */
+        uint64_t n = kv_pubsub_message_size(p, p->ring[i].pattern, p->msg_channel, p->msg);
+        if (c->waiting_out || pubsub_over_limit(s, c, n) || !out_room_now(s, c, n)) {
+            s->net.client_output_buffer_limit_disconnections++;
+            const struct kv_engine_observer *o = s->engine.observer;
+            if (o != NULL && o->on_cut != NULL) o->on_cut(o->ctx, &c->session);
+            conn_close(s, c); /* clears its later deliveries on the ring */
+            continue;
+        }
+        struct kv_reply r;
+        kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
+        r.proto = c->session.proto;
+        kv_pubsub_write_message(p, &r, p->ring[i].pattern, p->msg_channel, p->msg);
+        c->out_len += r.len;
+        ready_push(s, c);
+    }
+    s->pubsub_delivering = false;
 }
 
 /* ---- io submission --------------------------------------------------------- */
@@ -968,6 +1096,16 @@ static void conn_arm(struct kv_server *s, struct kv_conn *c) {
     kv_io_recv(s->io, c->handle, c->in + c->in_end, len, tag);
 }
 
+/* A closing client leaves its channels at once (its PUBLISH counts stop), and the
+ * simulator's model is told. */
+static void pubsub_closed(struct kv_server *s, struct kv_conn *c) {
+    if (!kv_session_subscribed(&c->session)) return;
+    kv_engine_pubsub_drop(&s->engine, &c->session);
+    const struct kv_engine_observer *o = s->engine.observer;
+    if (o != NULL && o->on_unsubscribed != NULL)
+        o->on_unsubscribed(o->ctx, &c->session, s->pubsub_delivering);
+}
+
 static void conn_close(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(c->state != KV_CONN_FREE);
     if (c->state == KV_CONN_CLOSING) return;
@@ -979,6 +1117,7 @@ static void conn_close(struct kv_server *s, struct kv_conn *c) {
         if (o != NULL && o->on_block_drop != NULL) o->on_block_drop(o->ctx, &c->session);
         kv_block_remove(&s->engine.block, &c->session); /* out of its queues at once */
     }
+    if (c->slot < s->clients_max) pubsub_closed(s, c); /* no message reaches it now */
     c->state = KV_CONN_CLOSING;
     c->close_inflight = true;
     kv_io_close(s->io, c->handle, kv_io_tag(KV_IO_CLOSE, c->slot, c->gen));
@@ -1204,8 +1343,10 @@ static void idle_timeouts(struct kv_server *s) {
         struct kv_conn *c = &s->conns[s->timeout_cursor];
         s->timeout_cursor = (s->timeout_cursor + 1) % s->clients_max;
         if (c->state != KV_CONN_OPEN) continue;
-        bool blocked = (c->session.flags & KV_SESSION_BLOCKED) != 0; /* never closed */
-        if (c->waiting_in || c->waiting_out || c->paused || blocked) { /* the wait is ours */
+        /* the wait is ours: blocked clients and subscribers are never idle (as Redis) */
+        bool blocked = (c->session.flags & KV_SESSION_BLOCKED) != 0;
+        if (c->waiting_in || c->waiting_out || c->paused || blocked ||
+            kv_session_subscribed(&c->session)) {
             c->last_active_ns = now;
             continue;
         }

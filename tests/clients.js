@@ -60,6 +60,7 @@ async function script(c) {
     }, [1, 100, -2]);
     await check('ping', () => c.cmd.ping(), 'PONG');
     if (c.extra) await c.extra();
+    if (c.pubsub) await c.pubsub(k);
     await check('quit', () => c.quit(), 'OK');
 }
 
@@ -142,6 +143,30 @@ function ioRedis() {
             await check('wrong-password-refused', () => first(bad.auth('wrong')), 'WRONGPASS');
             bad.disconnect();
         } : null,
+        // Pattern subscribe on a second connection; this one publishes (h-pubsub).
+        pubsub: async (k) => {
+            const sub = new Redis({ ...opts });
+            sub.on('error', (e) => console.log(`INFO ${label}: subscriber error: ${e.message}`));
+            await sub.connect();
+            const got = [];
+            const three = new Promise((resolve) => {
+                sub.on('pmessage', (pattern, channel, message) => {
+                    got.push([pattern, channel, message]);
+                    if (got.length === 3) resolve(got);
+                });
+            });
+            await check('psubscribe', () => sub.psubscribe(`${k}:news.*`), 1);
+            const counts = [];
+            for (const [ch, m] of [['news.a', 'm1'], ['news.b', 'm2'], ['other', 'x'], ['news.c', 'm3']])
+                counts.push(await client.publish(`${k}:${ch}`, m));
+            await check('publish-receivers', () => counts, [1, 1, 0, 1]);
+            const late = new Promise((resolve) => setTimeout(() => resolve(got), 5000));
+            await check('pmessages-in-order', () => Promise.race([three, late]),
+                ['a', 'b', 'c'].map((x, i) => [`${k}:news.*`, `${k}:news.${x}`, `m${i + 1}`]));
+            await check('punsubscribe', () => sub.punsubscribe(`${k}:news.*`), 0);
+            await check('publish-after-punsubscribe', () => client.publish(`${k}:news.a`, 'z'), 0);
+            sub.disconnect();
+        },
         quit: () => client.quit(),
     };
 }

@@ -5,6 +5,9 @@ CASES: name -> list of steps, each run in order on a fresh, empty server pair:
   "SET a 1"                  plain command, split on single spaces
   [b'SET', b'a', b'\\r\\n']     command with exact (binary) arguments
   ('aux', step)              the same on the second connection
+  ('frames', c, k, step)     step on connection c (0 main, 1 aux) answered by k replies
+                             (SUBSCRIBE a b: 2); step None: send nothing, read k pushed
+                             messages (pub/sub: a subscriber and a publisher)
   ('inline', b'raw line')    raw inline bytes (one reply; b'\\r\\n' alone: none)
   ('scan', 'MATCH a*')       full SCAN iteration, compared as a set of keys
   ('cmdlist', 'FILTERBY ..') COMMAND LIST, as sets restricted to kv's names
@@ -37,9 +40,40 @@ KV_COMMANDS = (
     "rpoplpush lmpop blpop brpop blmove brpoplpush blmpop ping echo quit select dbsize flushall flushdb multi exec discard watch "
     "unwatch time shutdown get set setnx setex psetex getset getdel getex "
     "mget mset msetnx append strlen incr decr incrby decrby incrbyfloat getrange "
-    "setrange").split()
+    "setrange subscribe unsubscribe psubscribe punsubscribe publish").split()
 
 CASES = {
+    # Pub/sub (h-pubsub): main subscribes, aux publishes; messages are read from main
+    # as the replies they are (RESP2 *3/*4, RESP3 >3/>4 in the resp3 run). Unsubscribe
+    # with no argument only when one channel is left (Redis: its dict's order).
+    'pubsub': [('frames', 0, 2, "SUBSCRIBE c1 c2"), ('frames', 0, 1, "SUBSCRIBE c1"),
+               "PING", "PING x", "GET k", "client GETname", "CONFIG GET x",
+               ('aux', "PUBLISH c1 hello"), ('frames', 0, 1, None),
+               ('aux', "PUBLISH c3 nobody"), ('aux', "PUBSUB NUMSUB c1 c2 zz"),
+               ('aux', "PUBSUB NUMPAT"), ('aux', "PUBSUB CHANNELS c1*"),
+               ('aux', "PUBSUB CHANNELS x*"), ('frames', 0, 1, "PSUBSCRIBE c[12]"),
+               ('aux', "PUBLISH c1 both"), ('frames', 0, 2, None),
+               ('aux', "PUBLISH c2 " + "v" * 300), ('frames', 0, 2, None),
+               ('aux', "PUBLISH c2 ''"), ('frames', 0, 2, None),
+               ('frames', 0, 1, "UNSUBSCRIBE c1"), ('frames', 0, 2, "UNSUBSCRIBE nope c1"),
+               ('frames', 0, 1, "UNSUBSCRIBE"), ('frames', 0, 1, "UNSUBSCRIBE"),
+               ('aux', "PUBLISH c1 pattern-only"), ('frames', 0, 1, None),
+               ('frames', 0, 1, "PUNSUBSCRIBE"), ('frames', 0, 1, "PUNSUBSCRIBE"),
+               "GET k", "PING",
+               ('aux', "PUBLISH c1 none"), ('aux', "PUBSUB NUMPAT")],
+    'pubsub-errors': ["SUBSCRIBE", "PSUBSCRIBE", "PUBLISH a", "PUBLISH a b c", "PUBSUB",
+                      "PUBSUB foo", "PUBSUB NUMPAT x", "PUBSUB HELP", "PUBSUB help x",
+                      "PUBSUB CHANNELS a b", "PUBSUB SHARDCHANNELS", "PUBSUB SHARDCHANNELS a",
+                      "PUBSUB SHARDCHANNELS a b", "PUBSUB SHARDNUMSUB a b", "PUBSUB NUMSUB",
+                      "PUBSUB channels", "PUBLISH nobody x", ('frames', 0, 1, "UNSUBSCRIBE"),
+                      ('frames', 0, 1, "PUNSUBSCRIBE"), ('frames', 0, 2, "UNSUBSCRIBE a b"),
+                      ('frames', 0, 2, "PUNSUBSCRIBE a b"), "GET k"],
+    # SUBSCRIBE queued in MULTI runs at EXEC; later queued commands still run (the
+    # subscribed-mode rule is checked when a command arrives, not in EXEC); RESET
+    # leaves subscribed mode.
+    'pubsub-multi': ["MULTI", "SUBSCRIBE x", "SET a 1", "EXEC", "GET a", "SET a 2",
+                     ('aux', "PUBLISH x m"), ('frames', 0, 1, None), "RESET", "GET a",
+                     ('aux', "PUBLISH x gone"), ('aux', "PUBSUB NUMSUB x")],
     # LATENCY (src/cmd_admin.c): texts, errors, counts and the options; events and
     # timings are e2e's (tests/e2e.py test_latency_*). Settings are put back at the end.
     'latency': ["LATENCY HELP", "LATENCY foo", "LATENCY", "LATENCY LATEST",

@@ -405,6 +405,11 @@ class Runner:
             for _ in range(op.nreplies):
                 k, r = read_pair(op, ck, cr)
                 self.check(op, k, r)
+        elif op.kind == 'read':
+            ck, cr = self.pair.conns[op.conn]
+            for _ in range(op.nreplies):
+                k, r = read_pair(op, ck, cr)
+                self.check(op, k, r)
         elif op.kind == 'scan':
             self.run_scan(op)
         elif op.kind == 'cmdlist':
@@ -724,6 +729,12 @@ def case_ops(steps):
             elif kind == 'unblock':  # ('unblock', N[, reason]): CLIENT UNBLOCK N's id
                 yield diff_gen.Op('unblock', args=args_of(step[2]) if len(step) > 2 else [],
                                   conn=step[1], name=b'client')
+            elif kind == 'frames':  # ('frames', conn, k, step or None): k replies
+                conn, k, what = step[1], step[2], step[3]
+                if what is None:  # nothing sent: k pushed messages are read
+                    yield diff_gen.Op('read', conn=conn, nreplies=k, name=b'message')
+                else:
+                    yield diff_gen.Op('cmd', args=args_of(what), conn=conn, nreplies=k)
             elif kind == 'inline':
                 raw = step[1]
                 words = raw.split()

@@ -1759,6 +1759,83 @@ def test_slowlog():
     kv.stop()
 
 
+# ---- pub/sub (h-pubsub) ----------------------------------------------------------------------
+
+def msg_bytes(ch, payload):
+    return b'*3\r\n$7\r\nmessage\r\n' + bulk(ch) + bulk(payload)
+
+
+@test()
+def test_pubsub():
+    """One instance: CLIENT LIST and INFO of subscribers, --timeout sparing them, a
+    non-reading subscriber cut at the output limit while the publisher goes on, and
+    CLIENT KILL TYPE pubsub."""
+    kv = start_kv('pubsub', ['--timeout', 1, '--maxclients', 16, '--client-buffer', '16kb',
+                             '--pubsub-output-hard-limit', '64kb', '--large-buffers', '2'])
+    P = kv.port
+    pub, psub, idle = Conn(P), Conn(P), Conn(P)
+    stall = Conn(P, rcvbuf=4096, timeout=30.0)
+    check_eq('SUBSCRIBE', stall.call('SUBSCRIBE', 'ch'),
+             b'*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n')
+    check_eq('PSUBSCRIBE', psub.call('PSUBSCRIBE', 'n.*'),
+             b'*3\r\n$10\r\npsubscribe\r\n$3\r\nn.*\r\n:1\r\n')
+    check_eq('idle client PINGs', idle.call('PING'), PONG)
+    lines = [dict(x) for x in client_lines(pub.call('CLIENT', 'LIST'))]
+    subs = sorted((d['flags'], d['sub'], d['psub']) for d in lines)
+    check_eq('CLIENT LIST flags/sub/psub', subs, [('N', '0', '0'), ('N', '0', '0'),
+                                                   ('P', '0', '1'), ('P', '1', '0')])
+    raw = pub.call('INFO', 'stats')
+    check_eq('INFO pubsub_channels / pubsub_patterns',
+             (info_field(raw, 'pubsub_channels'), info_field(raw, 'pubsub_patterns')),
+             ('1', '1'))
+    time.sleep(2.5)  # --timeout 1: the idle client goes, the subscribers stay
+    check_eq('--timeout closes the idle clients', (idle.recv_until_close(5.0),
+                                                  pub.recv_until_close(5.0)),
+             ((b'', True), (b'', True)))
+    pub = Conn(P)
+    check_eq('PUBLISH to the pattern after the timeout', pub.call('PUBLISH', 'n.x', 'hi'),
+             b':1\r\n')
+    check_eq('the pattern subscriber was spared and receives it', psub.replies(1),
+             [b'*4\r\n$8\r\npmessage\r\n$3\r\nn.*\r\n$3\r\nn.x\r\n$2\r\nhi\r\n'])
+    # The stalled subscriber: messages of 1000 bytes, 50 per write, until the kernel's
+    # buffers and its 64 KB are full and it is cut (at most 40 MB); every PUBLISH is
+    # answered, counting it until it is cut, then not.
+    counts, t0, total = [], time.monotonic(), 0
+    while b':0\r\n' not in counts[-50:] and total < 40000:
+        pub.send(b''.join(enc('PUBLISH', 'ch', b'%06d' % (total + i) + b'x' * 994)
+                          for i in range(50)))
+        counts += pub.replies(50)
+        total += 50
+    took = time.monotonic() - t0
+    cut_at = counts.index(b':0\r\n') if b':0\r\n' in counts else -1
+    check('every PUBLISH answered: :1 until the cut, then :0 (%d in %.2f s)' % (total, took),
+          cut_at > 0 and counts[:cut_at] == [b':1\r\n'] * cut_at and
+          counts[cut_at:] == [b':0\r\n'] * (total - cut_at), 'cut at %d' % cut_at)
+    raw = pub.call('INFO', 'stats')
+    check_eq('INFO client_output_buffer_limit_disconnections',
+             info_field(raw, 'client_output_buffer_limit_disconnections'), '1')
+    got, closed = stall.recv_until_close(10.0)
+    want = b''.join(msg_bytes(b'ch', b'%06d' % i + b'x' * 994) for i in range(max(cut_at, 0)))
+    one = len(msg_bytes(b'ch', b'x' * 1000))
+    # What it lost is at most its 64 KB and the message that crossed it (the send in
+    # flight when it was cut may have gone out in part, as with Redis's freeClient).
+    check('the stalled subscriber got the messages in order, then the close',
+          closed and got == want[:len(got)] and len(want) - len(got) <= 64 * 1024 + one,
+          'got %d bytes of %d published before the cut, closed=%s' % (len(got), len(want),
+                                                                       closed))
+    check_eq('PUBSUB NUMSUB after the cut', pub.call('PUBSUB', 'NUMSUB', 'ch'),
+             b'*2\r\n$2\r\nch\r\n:0\r\n')
+    s3 = Conn(P)
+    s3.call('SUBSCRIBE', 'x')
+    check_eq('CLIENT KILL TYPE normal spares subscribers (only me: skipped)',
+             pub.call('CLIENT', 'KILL', 'TYPE', 'normal'), b':0\r\n')
+    check_eq('CLIENT KILL TYPE pubsub', pub.call('CLIENT', 'KILL', 'TYPE', 'pubsub'), b':2\r\n')
+    check_eq('killed subscribers are closed', (psub.recv_until_close(5.0)[1],
+                                               s3.recv_until_close(5.0)[1]), (True, True))
+    raw = pub.call('INFO', 'stats')
+    check_eq('no channels left', (info_field(raw, 'pubsub_channels'),
+                                  info_field(raw, 'pubsub_patterns')), ('0', '0'))
+    check_clean_exit('pubsub instance', kv, kv.stop())
 @test()
 def test_latency_monitor():
     """LATENCY after a slow command (KEYS over 200k keys, threshold 1 ms): the "command"

@@ -116,6 +116,7 @@ extern const struct kv_cmd_group kv_cmds_admin;   /* src/cmd_admin.c */
 extern const struct kv_cmd_group kv_cmds_client;  /* src/cmd_client.c */
 extern const struct kv_cmd_group kv_cmds_command; /* src/cmd_command.c */
 extern const struct kv_cmd_group kv_cmds_block;   /* src/cmd_block.c */
+extern const struct kv_cmd_group kv_cmds_pubsub;  /* src/cmd_pubsub.c */
 
 /*
  * KV_EXEC_ERROR_ROOM: enough for +OK, an integer, or any error. Errors that quote an

@@ -64,6 +64,12 @@ struct kv_config {
     uint32_t large_buffer_min_progress; /* bytes a holder must move per stall window */
     uint32_t watch_max_keys;        /* keys one client may WATCH (kv's own limit) */
     uint32_t block_max_keys;        /* keys one blocking pop may wait on (kv's own limit) */
+    uint32_t pubsub_max_channels;   /* channel table entries; 0 = maxclients */
+    uint32_t pubsub_max_subscriptions; /* subscription slots; 0 = 4 x maxclients */
+    uint32_t pubsub_max_channel_len; /* bytes of a channel or pattern name */
+    uint64_t pubsub_output_hard_limit; /* client-output-buffer-limit pubsub: hard */
+    uint64_t pubsub_output_soft_limit; /* soft limit, held pubsub_output_soft_seconds */
+    uint32_t pubsub_output_soft_seconds;
     uint64_t timeout_s;             /* idle client timeout, 0 = never */
     uint32_t hz;                    /* ticks per second: active expiry, timeouts */
     uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */
@@ -129,6 +135,9 @@ void kv_config_print_help(int fd);
 /* Derived sizes. */
 uint64_t kv_config_maxkeys(const struct kv_config *c);
 /* Most arguments a multibulk request can carry: each takes at least 6 bytes. */
+/* pub/sub's channel table entries and subscription slots, derived when 0. */
+uint32_t kv_config_pubsub_channels(const struct kv_config *c);
+uint32_t kv_config_pubsub_subscriptions(const struct kv_config *c);
 uint64_t kv_config_argc_max(const struct kv_config *c);
 /* argv's size: the multibulk bound, or an inline line's most words (line / 2 + 1). */
 uint64_t kv_config_argv_max(const struct kv_config *c);

@@ -27,6 +27,7 @@
 #include "kv/keyspace.h"
 #include "kv/latency.h"
 #include "kv/prng.h"
+#include "kv/pubsub.h"
 #include "kv/reply.h"
 #include "kv/session.h"
 #include "kv/slowlog.h"
@@ -113,6 +114,25 @@ struct kv_engine_init {
     struct kv_block_node *block_nodes;
     struct kv_block_slot *block_slots;
     uint64_t *block_ready;
+    /* Pub/sub (include/kv/pubsub.h), for kv_config_pubsub_channels() entries of
+     * pubsub_max_channel_len name bytes and kv_config_pubsub_subscriptions() nodes
+     * and deliveries. NULL (tests, fuzzers): a small table of the engine's own. */
+    struct kv_pubsub_chan *pubsub_chans;
+    uint8_t *pubsub_names;
+    uint32_t *pubsub_slots;
+    struct kv_pubsub_sub *pubsub_subs;
+    struct kv_pubsub_delivery *pubsub_ring;
+};
+
+/*
+ * Where PUBLISH's deliveries to other sessions go (include/kv/pubsub.h): after every
+ * command that put some on the ring, the engine calls deliver with it; the server
+ * writes each into that session's output (or drops it) and the engine empties the
+ * ring. Unset (tests, fuzzers): they are dropped.
+ */
+struct kv_pubsub_sink {
+    void (*deliver)(void *ctx, struct kv_pubsub *p);
+    void *ctx;
 };
 
 /*
@@ -137,6 +157,10 @@ struct kv_engine_observer {
     /* A woken blocked session found no room for its reply: it stays blocked, its key
      * is not served further now, and it is retried when room comes (server.c). */
     void (*on_block_defer)(void *ctx, const struct kv_session *s);
+    /* The server closes this subscribed session: it left its channels now (after an
+     * on_cut, if it was cut); in_delivery: cut while a message was delivered to it
+     * (it counted among that PUBLISH's receivers). NULL: not observed. */
+    void (*on_unsubscribed)(void *ctx, const struct kv_session *s, bool in_delivery);
     void *ctx;
 };
 
@@ -163,6 +187,8 @@ struct kv_engine {
     struct kv_block block;       /* blocked clients (include/kv/block.h) */
     bool can_block;              /* the block queues were given at init */
     struct kv_slowlog slowlog;   /* SLOWLOG (include/kv/slowlog.h) */
+    struct kv_pubsub pubsub;     /* channels, subscriptions, deliveries */
+    struct kv_pubsub_sink pubsub_sink;
     struct kv_latency latency;   /* LATENCY's event rings (include/kv/latency.h) */
     struct kv_lathist *lathist;  /* one per command (cmdstats.h); NULL: not tracked */
     uint32_t cmd_count;
@@ -211,7 +237,10 @@ void kv_engine_note_error(struct kv_engine *e, const uint8_t *reply, uint32_t le
 /* The index of a command in the table (commandstats), and the command at an index. */
 uint32_t kv_engine_cmd_index(const struct kv_engine *e, const struct kv_cmd *cmd);
 const struct kv_cmd *kv_engine_cmd_at(const struct kv_engine *e, uint32_t index);
-/* Forgets WATCHes and MULTI state (connection closed). */
+void kv_engine_set_pubsub_sink(struct kv_engine *e, const struct kv_pubsub_sink *sink);
+/* Drops every subscription of the session (RESET; the server when it closes one). */
+void kv_engine_pubsub_drop(struct kv_engine *e, struct kv_session *s);
+/* Forgets WATCHes, subscriptions and MULTI state (connection closed). */
 void kv_session_reset(struct kv_engine *e, struct kv_session *s);
 
 uint64_t kv_engine_reply_bound(struct kv_engine *e, struct kv_session *s, uint32_t argc,

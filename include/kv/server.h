@@ -24,6 +24,7 @@
 #include "kv/config.h"
 #include "kv/io.h"
 #include "kv/log.h"
+#include "kv/pubsub.h"
 
 #include "kv/bufpool.h"
 #include "kv/keyspace.h"
@@ -88,6 +89,7 @@ struct kv_conn {
      * restart the window the reply pool is judging (sim seed 1024). */
     uint64_t hold_ns[2];
     uint64_t hold_moved[2];
+    uint64_t pubsub_soft_ns; /* over pubsub-output-soft-limit since (0: not over) */
     uint64_t activity_mark;  /* kv_activity_note: the last epoch it was counted in */
     struct kv_ahead_peek ahead_peek; /* src/ahead.c's: only it reads this */
     struct kv_parser parser;
@@ -169,6 +171,7 @@ struct kv_server {
     bool pause_active;
     bool pause_writes;       /* only write commands wait (PAUSE WRITE) */
     bool pause_armed;        /* its timer is in flight */
+    bool pubsub_delivering;  /* inside pubsub_deliver (the observer's in_delivery) */
 };
 
 void kv_server_layout(const struct kv_config *cfg, struct kv_layout *layout);

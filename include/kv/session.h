@@ -42,7 +42,19 @@ struct kv_session {
     char lib_ver[KV_CLIENT_NAME_MAX];
     const char *last_cmd;        /* CLIENT LIST cmd=: the last command's name, or NULL */
     char last_sub[KV_CLIENT_SUB_MAX];
+    /* Pub/sub (include/kv/pubsub.h): its subscription nodes, oldest first (valid while
+     * sub_channels + sub_patterns > 0), and the name bytes they hold (reply bounds). */
+    uint32_t pubsub_head;
+    uint32_t pubsub_tail;
+    uint32_t sub_channels;       /* SUBSCRIBE: CLIENT LIST sub= */
+    uint32_t sub_patterns;       /* PSUBSCRIBE: psub= */
+    uint64_t pubsub_bytes;
 };
+
+/* Subscribed to anything (Redis's CLIENT_PUBSUB flag: flag P, the RESP2 rule). */
+static inline bool kv_session_subscribed(const struct kv_session *s) {
+    return s->sub_channels + s->sub_patterns > 0;
+}
 
 /* CLIENT REPLY (Redis's flags): OFF drops every reply; SKIP drops the next
  * command's (SKIP_NEXT becomes SKIP once the CLIENT REPLY SKIP itself is done). */

@@ -24,6 +24,7 @@ struct kv_net_stats {
     uint64_t total_net_output_bytes;
     uint64_t blocked_on_buffers;  /* times a connection waited for a large buffer */
     uint64_t large_buffer_stall_disconnections; /* the hold rule's (server.c) */
+    uint64_t client_output_buffer_limit_disconnections; /* pub/sub's (server.c) */
     uint64_t stale_completions;
     uint64_t total_reads_processed;  /* recvs that brought bytes (as Redis counts reads) */
     uint64_t total_writes_processed; /* sends submitted */
