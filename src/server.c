@@ -109,6 +109,7 @@ enum {
     L_PUBSUB_CHANS, L_PUBSUB_NAMES, L_PUBSUB_SLOTS, L_PUBSUB_SUBS, L_PUBSUB_RING,
 };
 #define L_LAST L_PUBSUB_RING
+_Static_assert(L_LAST + 1 <= KV_LAYOUT_MAX, "the layout holds every row");
 
 /* Pub/sub's tables (include/kv/pubsub.h), sized by the pubsub-max-* options. */
 static void pubsub_layout(const struct kv_config *c, struct kv_layout *l) {

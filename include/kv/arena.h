@@ -12,7 +12,7 @@
 
 #include "kv/common.h"
 
-#define KV_LAYOUT_MAX 32
+#define KV_LAYOUT_MAX 48
 
 struct kv_layout_entry {
     const char *name;
