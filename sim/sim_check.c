@@ -284,6 +284,32 @@ static void match_request(struct sim_world *w, struct sim_track *t, const struct
     match_kept(w, t, s, r, is_exec, reply);
 }
 
+/* Observed requests at the head whose replies were dropped (CLIENT REPLY) are done. */
+static void pop_silent(struct sim_track *t) {
+    for (uint32_t guard = 0; guard < 1000000 && t->reqs_len > 0; guard++) {
+        const struct sim_sent *h = track_at(t, 0);
+        if (!h->observed || !h->silent) return;
+        track_pop(t);
+    }
+}
+
+/* The reply the core produced for the request just matched: owed to the client, or
+ * (dropped, or none: CLIENT REPLY OFF/SKIP) nothing: the request is answered by its
+ * silence. */
+static void produced(struct sim_world *w, struct sim_track *t, const uint8_t *reply,
+                     uint32_t reply_len, bool dropped) {
+    KV_ASSERT(t != NULL && (reply != NULL || reply_len == 0));
+    if (!dropped && reply_len > 0) {
+        sim_buf_put(&t->expected, reply, reply_len);
+        return;
+    }
+    w->replies_dropped += dropped; /* else CLIENT REPLY OFF/SKIP itself: no reply */
+    SIM_DEBUG(t->serial, "reply dropped (CLIENT REPLY), request %u", t->next_obs);
+    if (t->corrupted || t->next_obs == 0) return; /* lenient framing: nothing to mark */
+    track_at(t, t->next_obs - 1)->silent = true;
+    pop_silent(t);
+}
+
 static void trace_command(struct sim_world *w, const struct kv_session *s, uint32_t argc,
                           const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
                           uint32_t reply_len) {
@@ -334,17 +360,19 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
     } else if (!replay) {
         t->exec_running = false;
         if (t->extra.len > 0) sim_fail(w, "a command ran after the connection's final error");
-        sim_buf_put(&t->expected, reply, reply_len);
         match_request(w, t, s, argc, argv, (struct kv_slice){reply, reply_len});
     }
     count_watch_limit(w, s, argc, argv, (struct kv_slice){reply, reply_len});
     w->resp3_commands += s->proto == 3;
     w->noauth_replies += reply_len > 7 && memcmp(reply, "-NOAUTH", 7) == 0;
+    sim_cfg_observe(w, argc, argv, reply, reply_len);
     char why[256];
     if (w->failed) return;
-    if (sim_model_command(w->model, s->id, argc, argv, now_ms, reply, reply_len, &w->expected,
-                          why, sizeof(why)))
-        return;
+    bool ok = sim_model_command(w->model, s->id, argc, argv, now_ms, reply, reply_len,
+                                &w->expected, why, sizeof(why));
+    /* CLIENT REPLY OFF/SKIP: the model says which replies never reach the wire */
+    if (!replay) produced(w, t, reply, reply_len, sim_model_reply_dropped(w->model));
+    if (ok) return;
     sim_fail(w, "model mismatch on session %llu (%s)", (unsigned long long)s->id, why);
     fail_argv(w, argc, argv);
     fail_bytes(w, "kv replied", reply, reply_len);
@@ -418,6 +446,7 @@ static void split_replies(struct sim_world *w, struct sim_track *t) {
             return;
         }
         track_pop(t);
+        pop_silent(t);
     }
     if (t->rx_off == t->rx.len || t->rx_off > 65536) {
         sim_buf_consume(&t->rx, t->rx_off);

@@ -169,7 +169,9 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
     const struct sim_client_faults *cf = &w->cfaults;
     char wl[512], hostile[128], sess[160];
     sim_workload_describe(&w->wl, wl, sizeof(wl));
-    sim_session_describe(w, sess, sizeof(sess));
+    uint32_t sn = sim_session_describe(w, sess, sizeof(sess));
+    if (w->cfg_pm > 0 && sn < sizeof(sess))
+        snprintf(sess + sn, sizeof(sess) - sn, " cfg=%u", w->cfg_pm);
     sim_hostile_describe(w, hostile, sizeof(hostile));
     printf("seed=%llu ticks=%llu maxclients=%u client_buffer=%u large_buffers=%u "
            "query_limit=%llu proto_max_bulk_len=%llu maxmemory=%llu policy=%s samples=%u "
@@ -316,6 +318,7 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     w->wl.fill_value_max = (uint32_t)KV_MIN(2 * w->cfg.maxmemory / w->wl.key_count, 4096u);
     /* RESP3, requirepass and remote clients (sim_session.c): a stream of its own. */
     sim_session_draw(w);
+    sim_cfg_draw(w); /* CLIENT REPLY/PAUSE/LIST/INFO, CONFIG SET (sim_workload_cfg.c) */
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);
     kv_server_layout(&w->cfg, &w->layout);
@@ -664,6 +667,9 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
         printf("sessions: resp3_commands=%llu noauth_replies=%llu remote_denied=%llu\n",
                (unsigned long long)w->resp3_commands, (unsigned long long)w->noauth_replies,
                (unsigned long long)w->remote_denied);
+        printf("clients: replies_dropped=%llu pauses=%llu client_lists=%llu config_sets=%llu\n",
+               (unsigned long long)w->replies_dropped, (unsigned long long)w->pauses,
+               (unsigned long long)w->client_lists, (unsigned long long)w->cfg_sets);
         const struct kv_log *lg = kv_server_log(w->server);
         printf("log: lines=%llu dropped=%llu write_errors=%llu sink_lines=%llu "
                "sink_bytes=%llu\n", (unsigned long long)lg->lines,
