@@ -468,6 +468,12 @@ static const char *final_want(const struct sim_track *t) {
 /* Bytes past everything the core produced: only a final error may be there. */
 static void check_extra(struct sim_world *w, struct sim_track *t) {
     const char *want = final_want(t);
+    if (t->session != 0 && sim_model_replies_off(w->model, t->session)) {
+        sim_fail(w, "connection %llu got an error under CLIENT REPLY OFF/SKIP",
+                 (unsigned long long)t->serial); /* Redis sends nothing, then closes */
+        fail_bytes(w, "extra", t->extra.p, t->extra.len);
+        return;
+    }
     if (want != NULL && is_prefix(&t->extra, want)) return;
     if (want == NULL && t->corrupted && is_prefix(&t->extra, "-ERR Protocol error: ")) return;
     if (want == NULL && t->corrupted && t->extra.len > 21) {

@@ -207,4 +207,10 @@ void m_client_after(struct msession *s, struct sim_model *m) {
 
 bool sim_model_reply_dropped(const struct sim_model *m) { return m->dropped; }
 
+bool sim_model_replies_off(const struct sim_model *m, uint64_t session) {
+    for (const struct msession *s = m->sessions; s != NULL; s = s->next)
+        if (s->id == session) return s->reply_mode == RM_OFF || s->reply_mode == RM_SKIP;
+    return false;
+}
+
 int64_t sim_model_pause_end(const struct sim_model *m) { return m->pause_end; }

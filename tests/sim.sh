@@ -122,6 +122,9 @@ done
 #    9: CLIENT PAUSE WRITE/ALL (no command the pause holds may run before its end)
 #   10: CLIENT LIST/INFO (the caller's line: id, name, db, cmd, resp, flags)
 #   12: CONFIG SET of the policy, maxmemory down, samples, hz, slowlog (the model follows)
+#    7: found kv sending a protocol error to a client under CLIENT REPLY OFF/SKIP (Redis
+#       sends nothing before the close; server.c reply_pending_error)
+run_seed 7
 for x in 6:replies_dropped 9:pauses 10:client_lists 12:config_sets; do
     seed=${x%%:*} key=${x#*:}
     out=$(timeout 120 "$KV" sim --seed "$seed" --stats 2>&1)
