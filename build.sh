@@ -36,7 +36,7 @@ need_build_deps() {
 
 # Test dependencies: redis-server/redis-cli (differential and e2e tests), strace
 # (zero-allocation proof), python3 (e2e drivers), python3-redis (e2e: a client library
-# against AUTH), clang (fuzz replayers), node/npm and prometheus-redis-exporter
+# against AUTH), python3-rq (tests/apps.py: rq end to end), clang (fuzz replayers), node/npm and prometheus-redis-exporter
 # (tests/clients.sh).
 need_test_deps() {
     local missing=()
@@ -45,6 +45,7 @@ need_test_deps() {
     command -v strace >/dev/null || missing+=(strace)
     command -v python3 >/dev/null || missing+=(python3)
     /usr/bin/python3 -c 'import redis' 2>/dev/null || missing+=(python3-redis)
+    /usr/bin/python3 -c 'import rq' 2>/dev/null || missing+=(python3-rq) # tests/apps.py
     # tests/clients.sh: node and npm (the redis and ioredis packages are npm ci'd into
     # build/npm by the suite itself), and Prometheus's redis exporter where Debian has it.
     command -v node >/dev/null || missing+=(nodejs)

@@ -34,7 +34,11 @@ def kv_names(root):
         if path.endswith("_test.c"):
             continue
         with open(path) as f:
-            for m in re.finditer(r'^\s*\{"([a-z]+)", -?\d+,', f.read(), re.M):
+            # a command row ends with its key figures (KV_KEYS/KV_KEYNUM/KV_NOKEYS);
+            # subcommand tables ({"id", 2, client_id}) do not
+            rows = re.finditer(r'^\s*\{"([a-z]+)", -?\d+,[^\n]*KV_(?:KEYS|KEYNUM|NOKEYS)',
+                               f.read(), re.M)
+            for m in rows:
                 names.append(m.group(1))
     return names
 

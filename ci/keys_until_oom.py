@@ -10,6 +10,12 @@ whose maxmemory-policy is noeviction.
 
   python3 ci/keys_until_oom.py --port 7620              # fill a running server
   python3 ci/keys_until_oom.py --both build/kv 64mb     # kv vs redis-server, and the ratio
+  python3 ci/keys_until_oom.py --both build/kv 64mb --type hash --per-key 100 \
+      --key-bytes 10 --value-bytes 20   # fields: HSET h<n> <field> <value>, 100 a hash
+  python3 ci/keys_until_oom.py --both build/kv 64mb --type set --per-key 100 --key-bytes 10
+
+With --type hash or set it counts fields (members), one HSET (SADD) each, --per-key to
+a key; --key-bytes is then the field's length and --value-bytes the value's.
 """
 import argparse
 import os
@@ -54,9 +60,30 @@ def _read_lines(sock, buf, n):
     return parts[:n], b"\r\n".join(parts[n:])
 
 
-def fill(port, max_keys, key_bytes=16, value_bytes=100, batch=256):
-    """SETs distinct keys until the first -OOM; returns (keys stored, the OOM reply).
-    Raises if `max_keys` are stored without an -OOM."""
+def _bulks(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def _request(kind, fmt, value, per_key, i):
+    """The i-th write: SET k<i> v, or HSET/SADD h<i // per_key> <field i> [v]."""
+    if kind == "string":
+        return _set(fmt % i, value)
+    key = b"h%d" % (i // per_key)
+    if kind == "hash":
+        return _bulks(b"HSET", key, fmt % i, value)
+    return _bulks(b"SADD", key, fmt % i)
+
+
+def _ok(kind, line):
+    return line == b"+OK" if kind == "string" else line == b":1"
+
+
+def fill(port, max_keys, key_bytes=16, value_bytes=100, batch=256, kind="string", per_key=1):
+    """Writes distinct keys (fields, members) until the first -OOM; returns (stored, the
+    OOM reply). Raises if `max_keys` are stored without an -OOM."""
     assert key_bytes >= 8 and value_bytes >= 1 and batch >= 1 and max_keys >= 1
     value = b"v" * value_bytes
     fmt = b"k%0" + str(key_bytes - 1).encode() + b"d"
@@ -64,10 +91,11 @@ def fill(port, max_keys, key_bytes=16, value_bytes=100, batch=256):
     with socket.create_connection((bu.HOST, port), timeout=120) as s:
         while stored < max_keys:
             first = stored
-            s.sendall(b"".join(_set(fmt % i, value) for i in range(first, first + batch)))
+            s.sendall(b"".join(_request(kind, fmt, value, per_key, i)
+                               for i in range(first, first + batch)))
             lines, rest = _read_lines(s, rest, batch)
             for line in lines:
-                if line == b"+OK":
+                if _ok(kind, line):
                     stored += 1
                     continue
                 if line.startswith(OOM):
@@ -81,19 +109,20 @@ def dbsize(port):
     return int(reply[1:].strip())
 
 
-def run_both(kv_bin, maxmemory, logdir, key_bytes=16, value_bytes=100):
+def run_both(kv_bin, maxmemory, logdir, key_bytes=16, value_bytes=100, wtype="string",
+             per_key=1, port_base=7620):
     """Fresh kv and redis, each with `maxmemory`, filled in turn; returns a result dict."""
     res = {"maxmemory": maxmemory, "key_bytes": key_bytes, "value_bytes": value_bytes}
-    cap = key_cap(parse_size(maxmemory), key_bytes, value_bytes)
+    cap = key_cap(parse_size(maxmemory), 1, 1 if wtype == "set" else value_bytes)
     for kind in ("kv", "redis"):
-        port = bu.pick_port(7620)
+        port = bu.pick_port(port_base, port_base + 79)
         if kind == "kv":
             argv = bu.kv_argv(kv_bin, port, maxmemory, 64)
         else:
             argv = bu.redis_argv(port, maxmemory, 64)
         srv = bu.Server(kind, argv, port, os.path.join(logdir, "oom-%s.log" % kind)).start()
         try:
-            keys, err = fill(port, cap, key_bytes, value_bytes)
+            keys, err = fill(port, cap, key_bytes, value_bytes, kind=wtype, per_key=per_key)
             res[kind] = {"keys": keys, "error": err, "dbsize": dbsize(port)}
         finally:
             srv.stop()
@@ -109,13 +138,17 @@ def main():
     ap.add_argument("--key-bytes", type=int, default=16)
     ap.add_argument("--value-bytes", type=int, default=100)
     ap.add_argument("--logdir", default="build")
+    ap.add_argument("--type", choices=("string", "hash", "set"), default="string")
+    ap.add_argument("--per-key", type=int, default=100, help="fields (members) per key")
+    ap.add_argument("--port-base", type=int, default=7620, help="--both: first port tried")
     ap.add_argument("--budget", default="64mb",
                     help="with --port: the server's maxmemory (caps the fill)")
     a = ap.parse_args()
     if a.both:
-        r = run_both(a.both[0], a.both[1], a.logdir, a.key_bytes, a.value_bytes)
-        print("maxmemory %s, %d-byte keys, %d-byte values" % (r["maxmemory"], a.key_bytes,
-                                                              a.value_bytes))
+        r = run_both(a.both[0], a.both[1], a.logdir, a.key_bytes, a.value_bytes, a.type,
+                     a.per_key, a.port_base)
+        print("maxmemory %s, %s, %d-byte keys (fields), %d-byte values" %
+              (r["maxmemory"], a.type, a.key_bytes, a.value_bytes))
         for kind in ("kv", "redis"):
             print("%-6s %10d keys (DBSIZE %d), first error: %s"
                   % (kind, r[kind]["keys"], r[kind]["dbsize"], r[kind]["error"]))
@@ -124,7 +157,7 @@ def main():
     if a.port is None:
         ap.error("give --port or --both")
     cap = key_cap(parse_size(a.budget), a.key_bytes, a.value_bytes)
-    keys, err = fill(a.port, cap, a.key_bytes, a.value_bytes)
+    keys, err = fill(a.port, cap, a.key_bytes, a.value_bytes, kind=a.type, per_key=a.per_key)
     print("%d keys, then: %s" % (keys, err))
     return 0
 

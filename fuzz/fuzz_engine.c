@@ -89,7 +89,8 @@ static struct fcmd g_cmds[128];
 static uint32_t g_ncmds;
 
 static bool model_has(const char *name) {
-    const struct mcmd_table *tables[] = {&sim_model_cmds_str, &sim_model_cmds_list};
+    const struct mcmd_table *tables[] = {&sim_model_cmds_str, &sim_model_cmds_list,
+                                         &sim_model_cmds_hash, &sim_model_cmds_set};
     if (!strcmp(name, "multi") || !strcmp(name, "exec") || !strcmp(name, "discard")) return true;
     for (uint32_t t = 0; t < KV_ARRAY_LEN(tables); t++) {
         for (uint32_t i = 0; i < tables[t]->count; i++) {
@@ -103,7 +104,7 @@ static bool model_has(const char *name) {
 static void table_init(void) {
     if (g_ncmds > 0) return;
     const struct kv_cmd_group *groups[] = {&kv_cmds_server, &kv_cmds_string, &kv_cmds_keys,
-                                           &kv_cmds_list};
+                                           &kv_cmds_list,   &kv_cmds_hash,   &kv_cmds_set};
     for (uint32_t g = 0; g < KV_ARRAY_LEN(groups); g++) {
         for (uint32_t i = 0; i < groups[g]->count; i++) {
             const struct kv_cmd *c = &groups[g]->cmds[i];
@@ -364,7 +365,8 @@ static const char *const k_nums[32] = {
 static const char *const k_opts[32] = {
     "EX", "PX", "EXAT", "PXAT", "NX", "XX", "GT", "LT", "KEEPTTL", "GET", "PERSIST", "LEFT",
     "RIGHT", "BEFORE", "AFTER", "RANK", "COUNT", "MAXLEN", "MATCH", "TYPE", "REPLACE", "DB",
-    "ID", "GETNAME", "SETNAME", "SET", "maxmemory", "string", "list", "HELP", "ex", "count",
+    "ID", "GETNAME", "SETNAME", "SET", "maxmemory", "string", "list", "HELP", "WITHVALUES",
+    "LIMIT",
 };
 static const char *const k_vals[16] = {
     "v", "", "hello", "12", "-1", "3.0", "a b", "\x01\x02", "x", "10.5", "1e3", "inf", "nan",
@@ -561,6 +563,10 @@ static void config_from(struct kv_config *c, struct input *in) {
     c->maxmemory = k_maxmemory[h1 & 3];
     c->maxkeys = k_maxkeys[(h1 >> 2) & 3];
     c->maxmemory_samples = k_samples[(h1 >> 4) & 3];
+    /* small encoding thresholds, from h0's bits the policy leaves, so inputs convert */
+    c->hash_max_listpack_entries = 1u + (uint32_t)(h0 / 6u) % 8u;
+    c->hash_max_listpack_value = 4u << ((h0 / 48u) % 3u);
+    c->set_max_intset_entries = 1u + (uint32_t)(h0 / 6u) % 8u;
     c->maxclients = SESSIONS;
     c->client_buffer = 256;
     c->client_query_buffer_limit = k_reply_max[h2 & 3];
@@ -611,6 +617,11 @@ static void world_init(struct world *w, struct input *in) {
     kv_engine_set_observer(&w->e, &w->obs);
     struct sim_model_limits lim = {w->cfg.proto_max_bulk_len, w->cfg.multi_max_commands,
                                    w->cfg.client_query_buffer_limit, w->cfg.watch_max_keys};
+    /* Hash and set encodings: kv's thresholds (small, set in config_from, so inputs
+     * cross them), which the model must share. */
+    lim.hash_max_listpack_entries = w->cfg.hash_max_listpack_entries;
+    lim.hash_max_listpack_value = w->cfg.hash_max_listpack_value;
+    lim.set_max_intset_entries = w->cfg.set_max_intset_entries;
     w->model = sim_model_create(&lim);
     w->model_on = true;
     w->trace = getenv("FUZZ_ENGINE_TRACE") != NULL;
@@ -686,6 +697,9 @@ static void compare_keyspace(struct world *w) {
             CHECK(kv_item_type(it) == KV_TYPE_STRING);
             CHECK(kv_item_value_len(it) == k.value_len);
             CHECK(k.value_len == 0 || memcmp(kv_item_value(it), k.value, k.value_len) == 0);
+        } else if (k.type == SIM_MODEL_HASH || k.type == SIM_MODEL_SET) {
+            /* the type (kv's KV_TYPE_HASH/SET are 3/4); contents: every reply compared */
+            CHECK((int)kv_item_type(it) == (int)k.type);
         } else {
             CHECK(k.type == SIM_MODEL_LIST && kv_item_type(it) == KV_TYPE_LIST);
             compare_list(w, it, &k);

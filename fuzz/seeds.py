@@ -155,7 +155,11 @@ ROOT = os.path.dirname(HERE)
 
 def kv_commands():
     names = []
-    for group in ("server", "string", "keys", "list"):
+    # hashes and sets (issue 21) once src/ defines them: fuzz_engine.c's table_init must
+    # list their groups after the list group, in this order
+    extra = tuple(g for g in ("hash", "set")
+                  if os.path.exists(os.path.join(ROOT, "src", "cmd_%s.c" % g)))
+    for group in ("server", "string", "keys", "list") + extra:
         with open(os.path.join(ROOT, "src", "cmd_%s.c" % group)) as f:
             text = f.read()
         names += re.findall(r'^\s*\{"([a-z]+)",\s*-?\d+,', text, re.M)
@@ -172,7 +176,7 @@ NUMS = ["0", "1", "-1", "2", "3", "10", "-5", "100", "1000", "-100", "9223372036
 OPTS = ["EX", "PX", "EXAT", "PXAT", "NX", "XX", "GT", "LT", "KEEPTTL", "GET", "PERSIST",
         "LEFT", "RIGHT", "BEFORE", "AFTER", "RANK", "COUNT", "MAXLEN", "MATCH", "TYPE",
         "REPLACE", "DB", "ID", "GETNAME", "SETNAME", "SET", "maxmemory", "string", "list",
-        "HELP", "ex", "count"]
+        "HELP", "WITHVALUES", "LIMIT"]
 VALS = ["v", "", "hello", "12", "-1", "3.0", "a b", "\x01\x02", "x", "10.5", "1e3", "inf",
         "nan", " 1", "0x10", "abcdefghijklmnopqrstuvwxyz"]
 GLOBS = ["*", "a*", "?", "[a-c]", "\\*", "*a*b*", "[^a]*", "k:*"]
@@ -310,6 +314,34 @@ def engine_seeds():
     engine("incrbyfloat", [cmd("incrbyfloat", "k:a", "v:10.5"),
                            cmd("incrbyfloat", "k:a", "v:1e3"), cmd("get", "k:a")])
 
+def engine_hs_seeds():
+    """Hashes and sets (issue 21), once src/ has them."""
+    if "hset" in CMDS:
+        engine("hashes", [cmd("hset", "k:a", "v:v", "n:1", "v:x", "v:12"), cmd("hget", "k:a", "v:v"),
+                          cmd("hmget", "k:a", "v:v", "v:x"), cmd("hsetnx", "k:a", "v:v", "v:x"),
+                          cmd("hincrby", "k:a", "v:x", "n:-5"),
+                          cmd("hincrbyfloat", "k:a", "v:v", "v:10.5"),
+                          cmd("hincrbyfloat", "k:a", "v:v", "v:inf"), cmd("hgetall", "k:a"),
+                          cmd("hkeys", "k:a"), cmd("hvals", "k:a"), cmd("hlen", "k:a"),
+                          cmd("hstrlen", "k:a", "v:x"), cmd("hexists", "k:a", "v:v"),
+                          cmd("hrandfield", "k:a", "n:-5", "o:WITHVALUES"),
+                          cmd("hscan", "k:a", "n:0", "o:MATCH", "g:*"),
+                          cmd("hset", "k:a", "v:abcdefghijklmnopqrstuvwxyz", "big:2"),
+                          cmd("hdel", "k:a", "v:v", "v:x", "v:12"), cmd("type", "k:a"),
+                          cmd("lpush", "k:a", "v:x")])
+        engine("sets", [cmd("sadd", "k:b", "n:1", "n:2", "n:-1", "n:01"), cmd("smembers", "k:b"),
+                        cmd("sadd", "k:c", "n:2", "v:x"), cmd("sinter", "k:b", "k:c"),
+                        cmd("sunion", "k:b", "k:c"), cmd("sdiff", "k:b", "k:c"),
+                        cmd("sintercard", "n:2", "k:b", "k:c", "o:LIMIT", "n:1"),
+                        cmd("sinterstore", "k:b", "k:b", "k:c"),
+                        cmd("sunionstore", "k:a", "k:b", "k:c"),
+                        cmd("sdiffstore", "k:c", "k:c", "k:a"), cmd("smove", "k:a", "k:a", "n:2"),
+                        cmd("smove", "k:a", "k:b", "v:x"), cmd("sismember", "k:b", "v:x"),
+                        cmd("smismember", "k:b", "v:x", "n:2"), cmd("scard", "k:b"),
+                        cmd("srandmember", "k:a", "n:-5"), cmd("spop", "k:a", "n:1"),
+                        cmd("spop", "k:a", "n:10"), cmd("srem", "k:b", "v:x"),
+                        cmd("sscan", "k:b", "n:0", "o:COUNT", "n:2"), cmd("get", "k:b")])
+
 
 # ---- fuzz_server -------------------------------------------------------------
 # 4 header bytes (limits, buffers, clients and faults, seed), then records: an op
@@ -409,6 +441,14 @@ def server_seeds():
                                s_fill(ord("x"), 100, 0), s_data(mb(b"SET", b"j", b"y" * 2500), 1),
                                s_time(3, 8), s_data(ping, 1)],
            limit=3, bulk=3, clients=2, maxclients=1, stall=1, cbuf=0)
+    server("hash-set", [s_data(mb(b"HSET", b"h", b"f", b"1", b"g", b"2") +
+                               mb(b"HINCRBYFLOAT", b"h", b"f", b"1.5") + mb(b"HGETALL", b"h") +
+                               mb(b"HRANDFIELD", b"h", b"-5", b"WITHVALUES") +
+                               mb(b"HSCAN", b"h", b"0", b"MATCH", b"*") +
+                               mb(b"SADD", b"s", b"1", b"2", b"x") + mb(b"SMEMBERS", b"s") +
+                               mb(b"SPOP", b"s", b"2") + mb(b"SINTERSTORE", b"s", b"s", b"h") +
+                               mb(b"SMOVE", b"s", b"s", b"1") + mb(b"SRANDMEMBER", b"s", b"-9") +
+                               mb(b"SINTERCARD", b"1", b"s", b"LIMIT", b"1"))], multi=2)
     server("expire-clock", [s_data(mb(b"SET", b"t", b"1", b"PX", b"5")), s_time(5),
                             s_data(mb(b"GET", b"t"))])
 
@@ -432,5 +472,6 @@ if __name__ == "__main__":
     resp_seeds()
     config_seeds()
     engine_seeds()
+    engine_hs_seeds()
     server_seeds()
     server_bug_seeds()

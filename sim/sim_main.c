@@ -29,6 +29,7 @@
 #include "kv/list.h"
 #include "kv/table.h"
 #include "kv/sim.h"
+#include "sim_types.h"
 #include "sim_hostile.h"
 #include "sim_internal.h"
 #include "sim_world.h"
@@ -319,6 +320,13 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     /* RESP3, requirepass and remote clients (sim_session.c): a stream of its own. */
     sim_session_draw(w);
     sim_cfg_draw(w); /* CLIENT REPLY/PAUSE/LIST/INFO, CONFIG SET (sim_workload_cfg.c) */
+    /* --types=hash,set: the workload and encoding thresholds (sim_types.c), a stream of
+     * their own; kv's config takes the same three thresholds the model reads from tk. */
+    struct sim_types_knobs tk;
+    sim_types_draw(w->seed, &w->wl, &tk);
+    w->cfg.hash_max_listpack_entries = tk.hash_max_listpack_entries;
+    w->cfg.hash_max_listpack_value = tk.hash_max_listpack_value;
+    w->cfg.set_max_intset_entries = tk.set_max_intset_entries;
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);
     kv_server_layout(&w->cfg, &w->layout);
@@ -344,6 +352,9 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
                                    .maxclients = w->cfg.maxclients,
                                    .config = &w->cfg};
     model_eviction_limits(&w->cfg, &lim);
+    lim.hash_max_listpack_entries = tk.hash_max_listpack_entries;
+    lim.hash_max_listpack_value = tk.hash_max_listpack_value;
+    lim.set_max_intset_entries = tk.set_max_intset_entries;
     w->model = sim_model_create(&lim);
     sim_model_set_known(w->model, names_has, &server_names);
     sim_model_set_canary(w->model, w->canary == 2);
@@ -566,6 +577,8 @@ static void check_key(struct sim_world *w, const struct sim_model_key *k) {
         what = "of another type in the core";
     } else if (kv_item_expire_ms(it) != k->expire_ms) {
         what = "with another TTL in the core";
+    } else if (k->type == SIM_MODEL_HASH || k->type == SIM_MODEL_SET) {
+        /* contents: checked by every reply; the keyspace walk needs kv's hash/set API */
     } else if (k->type == SIM_MODEL_STRING) {
         bool same = kv_item_value_len(it) == k->value_len &&
                     (k->value_len == 0 || memcmp(kv_item_value(it), k->value, k->value_len) == 0);
@@ -712,8 +725,9 @@ static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
                     "                   [--no-edge-multi] [--no-newer] [--no-session]\n"
                     "                   [--hostile[=KIND,..] | --no-hostile]\n"
-                    "                   [--canary[=model|stall]] [--stats]\n"
-                    "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]\n");
+                    "                   [--canary[=model|stall]] [--stats] [--types=hash,set]\n"
+                    "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]"
+                    " [--types=hash,set]\n");
     return 2;
 }
 
@@ -751,6 +765,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
             a->hostile_arg = o;
         }
         else if (strcmp(o, "--no-hostile") == 0) a->no_hostile = true;
+        else if (sim_types_parse(o)) continue; /* --types=hash,set (sim_types.c) */
         else if (strcmp(o, "--seed") == 0 && parse_u64(v, &a->seed)) i++;
         else if (strcmp(o, "--ticks") == 0 && parse_u64(v, &a->ticks)) i++;
         else if (strcmp(o, "--requests") == 0 && parse_u64(v, &a->requests)) i++;
@@ -777,7 +792,7 @@ int kv_sim_main(int argc, char **argv) {
     if (a.ticks != DEFAULT_TICKS) snprintf(extra, sizeof(extra), " --ticks %llu",
                                            (unsigned long long)a.ticks);
     snprintf(reproduce_line, sizeof(reproduce_line),
-             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s%s\n",
+             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s%s%s\n",
              (unsigned long long)a.seed, extra, a.no_session ? " --no-session" : "",
              a.crowd ? " --crowd" : "", a.no_multishot ? " --no-multishot" : "",
              a.no_edge_multi ? (a.no_newer ? " --no-edge-multi --no-newer" : " --no-edge-multi")
@@ -787,6 +802,7 @@ int kv_sim_main(int argc, char **argv) {
              : a.hostile       ? "--hostile"
              : a.no_hostile    ? "--no-hostile"
                                : "",
+             sim_types_enabled() ? " --types=hash,set" : "",
              a.canary == 1   ? " --canary"
              : a.canary == 2 ? " --canary=model"
              : a.canary == 3 ? " --canary=stall"

@@ -146,6 +146,7 @@ void m_clear_value(struct mentry *e) {
     e->str.p = NULL;
     e->str.len = 0;
     m_deque_free(&e->list);
+    m_coll_free(&e->hs);
 }
 
 void m_delete(struct sim_model *m, struct mentry *e) {
@@ -212,6 +213,7 @@ bool sim_model_next_key(const struct sim_model *m, int64_t now_ms, uint64_t *cur
         out->value = e->str.p;
         out->value_len = e->str.len;
         out->list_count = e->list.count;
+        out->coll_count = e->hs.count;
         (*cursor)++;
         return true;
     }
@@ -341,7 +343,8 @@ static void queue_push(struct msession *s, uint32_t argc, const struct kv_slice 
 
 static const struct mcmd_table *const tables[] = {&sim_model_cmds_str, &sim_model_cmds_list,
                                                   &sim_model_cmds_srv, &sim_model_cmds_auth,
-                                                  &sim_model_cmds_admin};
+                                                  &sim_model_cmds_admin, &sim_model_cmds_hash,
+                                                  &sim_model_cmds_set};
 
 static void cmd_multi(struct mctx *c);
 static void cmd_exec(struct mctx *c);

@@ -5,7 +5,8 @@
  * executed (in the core's order, with the core's now_ms, as the engine observer
  * reports them) and compares the reply bytes.
  *
- * Test code: uses the heap. Invariants: a key holds a non-empty list or a string;
+ * Test code: uses the heap. Invariants: a key holds a string, or a non-empty list,
+ * hash or set;
  * expired keys linger until overwritten (the core, too, deletes them lazily) but
  * are never visible to commands.
  * Leniency (documented in sim/README.md): -OOM is accepted only for commands that
@@ -35,12 +36,18 @@ struct sim_model_limits {
     uint64_t eviction_keys;        /* maxmemory-eviction-keys (0: as many as it needs) */
     uint64_t eviction_move;        /* maxmemory-eviction-move (0: any); see the rule */
     uint32_t index_capacity;       /* index slots (maxkeys, or derived): SCAN's range */
+    /* Hash and set encodings (OBJECT ENCODING, reply order): Redis 7.0's options. */
+    uint64_t hash_max_listpack_entries;
+    uint64_t hash_max_listpack_value;
+    uint64_t set_max_intset_entries;
 };
 
 enum sim_model_type {
     SIM_MODEL_NONE = 0,
     SIM_MODEL_STRING = 1,
     SIM_MODEL_LIST = 2,
+    SIM_MODEL_HASH = 3,   /* kv's KV_TYPE_HASH must be 3 and KV_TYPE_SET 4 (sim_main.c) */
+    SIM_MODEL_SET = 4,
 };
 
 struct sim_model_stats {
@@ -111,6 +118,7 @@ struct sim_model_key {
     const uint8_t *value;       /* string */
     uint32_t value_len;
     uint64_t list_count;        /* list */
+    uint64_t coll_count;        /* hash fields, set members */
 };
 /* Iterates the live keys: *cursor starts at 0; returns false at the end. */
 bool sim_model_next_key(const struct sim_model *m, int64_t now_ms, uint64_t *cursor,

@@ -5,8 +5,12 @@
  * ENCODING as Redis reports the same value ("int" for what string2l takes, "embstr"
  * up to 44 bytes, "raw"; every list "quicklist"; kv's README and src/cmd_admin.c
  * say kv answers Redis's figure for the value), its errors and HELP text.
- * TOUCH is in sim_model_str.c. Test code: heap allowed; consults nothing in src/.
+ * MEMORY STATS by its keys and their order, DOCTOR by Redis's openings; LATENCY's
+ * HELP and errors exact, its timing-dependent replies by shape (sim commands take no
+ * time, so events are rare). TOUCH is in sim_model_str.c. Test code: heap allowed;
+ * consults nothing in src/.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +39,10 @@ static bool is_int_reply(const struct mctx *c) {
 
 static bool reply_is(const struct mctx *c, const char *s) {
     return strlen(s) == c->reply_len && memcmp(s, c->reply, c->reply_len) == 0;
+}
+
+static bool reply_is_prefix(const struct mctx *c, const char *s) {
+    return strlen(s) <= c->reply_len && memcmp(s, c->reply, strlen(s)) == 0;
 }
 
 static void cmd_role(struct mctx *c) {
@@ -95,7 +103,8 @@ static bool loose_object(struct mctx *c) {
         if (e == NULL) {
             sim_buf_null(&want);
         } else if (k == 0) {
-            const char *enc = e->type != SIM_MODEL_STRING ? "quicklist"
+            const char *enc = e->type >= SIM_MODEL_HASH     ? m_coll_encoding(e)
+                              : e->type != SIM_MODEL_STRING ? "quicklist"
                               : small_int(e, &v)         ? "int"
                               : e->str.len <= 44         ? "embstr"
                                                          : "raw";
@@ -149,6 +158,65 @@ static bool usage_options(const struct mctx *c, struct sim_buf *b) {
     return true;
 }
 
+/* The bulk string starts with one of `texts` (the RESP2 decoding of a verbatim). */
+static bool bulk_starts(const struct mctx *c, const char *const *texts, uint32_t n) {
+    uint32_t len = 0;
+    if (c->reply_len < 4 || c->reply[0] != '$') return false;
+    if (sim_resp_scan(c->reply, c->reply_len, &len) != SIM_RESP_OK || len != c->reply_len)
+        return false;
+    const char *body = memchr(c->reply, '\n', c->reply_len);
+    uint32_t left = c->reply_len - (uint32_t)(body + 1 - (const char *)c->reply);
+    for (uint32_t i = 0; i < n; i++)
+        if (strlen(texts[i]) <= left && memcmp(body + 1, texts[i], strlen(texts[i])) == 0)
+            return true;
+    return false;
+}
+
+/* MEMORY STATS' keys, in Redis 7.0's order (db.0 only while keys exist). */
+static const char *const memory_stats_keys[] = {
+    "peak.allocated", "total.allocated", "startup.allocated", "replication.backlog",
+    "clients.slaves", "clients.normal", "cluster.links", "aof.buffer", "lua.caches",
+    "functions.caches", "overhead.total", "keys.count", "keys.bytes-per-key", "dataset.bytes",
+    "dataset.percentage", "peak.percentage", "allocator.allocated", "allocator.active",
+    "allocator.resident", "allocator-fragmentation.ratio", "allocator-fragmentation.bytes",
+    "allocator-rss.ratio", "allocator-rss.bytes", "rss-overhead.ratio", "rss-overhead.bytes",
+    "fragmentation", "fragmentation.bytes",
+};
+
+/* MEMORY STATS: 27 pairs (28 with db.0), every key in Redis's order; values vary. */
+static bool memory_stats_ok(const struct mctx *c) {
+    if (!reply_is_prefix(c, "*54\r\n") && !reply_is_prefix(c, "*56\r\n")) return false;
+    const uint8_t *at = c->reply, *end = c->reply + c->reply_len;
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(memory_stats_keys); i++) {
+        char key[64];
+        int n = snprintf(key, sizeof(key), "\r\n$%zu\r\n%s\r\n", strlen(memory_stats_keys[i]),
+                         memory_stats_keys[i]);
+        const uint8_t *hit = memmem(at, (size_t)(end - at), key, (size_t)n);
+        if (hit == NULL) return false;
+        at = hit + n;
+    }
+    return true;
+}
+
+/* MEMORY STATS, DOCTOR, MALLOC-STATS, PURGE: false if argv[1] is none of them. */
+static bool memory_bare(struct mctx *c, struct sim_buf *want, bool *ok) {
+    static const char *const subs[] = {"stats", "doctor", "malloc-stats", "purge"};
+    static const char *const doctor[] = {
+        "Hi Sam, this instance is empty or is using very little memory",
+        "Hi Sam, I can't find any memory issue in your instance.",
+        "Sam, I detected a few issues in this Redis instance memory implants:"};
+    uint32_t k = 0;
+    while (k < 4 && !m_eq_nocase(c->argv[1], subs[k])) k++;
+    if (k == 4) return false;
+    if (c->argc != 2)
+        sim_buf_errorf(want, "ERR wrong number of arguments for 'memory|%s' command", subs[k]);
+    else if (k == 0) *ok = memory_stats_ok(c);
+    else if (k == 1) *ok = bulk_starts(c, doctor, 3);
+    else if (k == 2) sim_buf_bulk(want, "Stats not supported for the current allocator", 45);
+    else sim_buf_simple(want, "OK");
+    return true;
+}
+
 /* MEMORY USAGE: a positive size for a key the model holds (an expired one too:
  * Redis and kv look the key up without expiring it, unless it was already swept). */
 static bool loose_memory(struct mctx *c) {
@@ -168,7 +236,7 @@ static bool loose_memory(struct mctx *c) {
         if (c->argc != 2)
             sim_buf_error(&want, "ERR wrong number of arguments for 'memory|help' command");
         else help(&want, memory_help, KV_ARRAY_LEN(memory_help));
-    } else {
+    } else if (!memory_bare(c, &want, &ok)) {
         unknown_sub(&want, c->argv[1], "MEMORY");
     }
     if (want.len > 0) ok = same_bytes(c, &want);
@@ -251,6 +319,84 @@ static bool loose_slowlog(struct mctx *c) {
     return ok;
 }
 
+static const char *const latency_help[] = {
+    "LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "DOCTOR",
+    "    Return a human readable latency analysis report.",
+    "GRAPH <event>",
+    "    Return an ASCII latency graph for the <event> class.",
+    "HISTORY <event>",
+    "    Return time-latency samples for the <event> class.",
+    "LATEST",
+    "    Return the latest latency samples for all events.",
+    "RESET [<event> ...]",
+    "    Reset latency data of one or more <event> classes.",
+    "    (default: reset all data for all event classes)",
+    "HISTOGRAM [COMMAND ...]",
+    "    Return a cumulative distribution of latencies in the format of a histogram for the "
+    "specified command names.",
+    "    If no commands are specified then all histograms are replied.",
+    "HELP",
+    "    Prints this help.",
+};
+
+/* The reply is one whole array of an even number of elements (a RESP2 map). */
+static bool flat_map(const struct mctx *c) {
+    if (!array_of_at_most(c, -1)) return false;
+    return strtoll((const char *)c->reply + 1, NULL, 10) % 2 == 0;
+}
+
+/* The loose part of LATENCY: which events exist depends on time (the simulator's
+ * commands take no time, but a CONFIG SET'd threshold and a tick may still meet). */
+static bool latency_loose_sub(struct mctx *c, uint32_t k) {
+    static const char *const doctor[] = {"I'm sorry, Dave, I can't do that.",
+                                         "Dave, no latency spike was observed",
+                                         "Dave, I have observed latency spikes"};
+    if (k == 0) return array_of_at_most(c, 4);
+    if (k == 1) return array_of_at_most(c, 160);
+    if (k == 2) return is_int_reply(c) && c->reply[1] <= '4' && c->reply[2] == '\r';
+    if (k == 4) return bulk_starts(c, doctor, 3);
+    KV_ASSERT(k == 5);
+    return flat_map(c);
+}
+
+/* LATENCY: HELP and every error exact (arity, unknown subcommand, GRAPH of an event
+ * without samples); the rest by shape. */
+static bool loose_latency(struct mctx *c) {
+    static const char *const subs[] = {"latest", "history", "reset", "graph", "doctor",
+                                       "histogram", "help"};
+    static const uint32_t argcs[] = {2, 3, 0, 3, 2, 0, 2}; /* 0: any */
+    struct sim_buf want = {0};
+    bool ok = false;
+    uint32_t k = 0;
+    while (k < 7 && !m_eq_nocase(c->argv[1], subs[k])) k++;
+    if (k == 7) {
+        unknown_sub(&want, c->argv[1], "LATENCY");
+    } else if (argcs[k] != 0 && c->argc != argcs[k]) {
+        sim_buf_errorf(&want, "ERR wrong number of arguments for 'latency|%s' command", subs[k]);
+    } else if (k == 6) {
+        help(&want, latency_help, KV_ARRAY_LEN(latency_help));
+    } else if (k == 3) {
+        struct kv_slice ev = c->argv[2];
+        const uint8_t *nul = ev.len > 0 ? memchr(ev.ptr, 0, ev.len) : NULL;
+        int n = nul != NULL ? (int)(nul - ev.ptr) : (int)ev.len;
+        sim_buf_errorf(&want, "ERR No samples available for event '%.*s'", n,
+                       (const char *)ev.ptr);
+        const char *named[1] = {NULL};
+        char head[64];
+        snprintf(head, sizeof(head), "%.*s - high ", n, (const char *)ev.ptr);
+        named[0] = head;
+        ok = bulk_starts(c, named, 1);
+        if (ok) want.len = 0;
+    } else {
+        ok = latency_loose_sub(c, k);
+    }
+    if (want.len > 0) ok = same_bytes(c, &want);
+    sim_buf_free(&want);
+    if (!ok) m_why(c, "LATENCY reply differs from the model's");
+    return ok;
+}
+
 static void cmd_nothing(struct mctx *c) { (void)c; }
 
 static const struct mcmd cmds[] = {
@@ -259,6 +405,7 @@ static const struct mcmd cmds[] = {
     {"object", -2, MF_LOOSE | MF_READONLY, cmd_nothing, loose_object},
     {"memory", -2, MF_LOOSE | MF_READONLY, cmd_nothing, loose_memory},
     {"slowlog", -2, MF_LOOSE | MF_READONLY, cmd_nothing, loose_slowlog},
+    {"latency", -2, MF_LOOSE | MF_READONLY, cmd_nothing, loose_latency},
 };
 
 const struct mcmd_table sim_model_cmds_admin = {cmds, KV_ARRAY_LEN(cmds)};

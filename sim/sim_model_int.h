@@ -22,6 +22,19 @@ struct mdeque {
     uint64_t count;
 };
 
+/* A hash (fields and values) or a set (members, v NULL), in its encoding's order:
+ * a listpack hash in insertion order, an intset ascending by value; a hashtable in
+ * the order members came (its real order is unknown: replies compared as multisets).
+ * sim_model_hash.c owns it; sets use it from sim_model_set.c. */
+enum m_enc { M_ENC_LISTPACK = 0, M_ENC_HT = 1, M_ENC_INTSET = 2 };
+struct mcoll {
+    struct mval *f;
+    struct mval *v;
+    uint64_t count;
+    uint64_t cap;
+    uint8_t enc;    /* enum m_enc */
+};
+
 struct mentry {
     uint8_t *key;   /* NULL: empty slot */
     uint32_t klen;
@@ -30,6 +43,7 @@ struct mentry {
     uint64_t hash;
     struct mval str;
     struct mdeque list;
+    struct mcoll hs;   /* SIM_MODEL_HASH / SIM_MODEL_SET */
 };
 
 struct mqueued {
@@ -130,6 +144,29 @@ extern const struct mcmd_table sim_model_cmds_list;
 extern const struct mcmd_table sim_model_cmds_srv;
 extern const struct mcmd_table sim_model_cmds_auth; /* HELLO AUTH ACL (sim_model_auth.c) */
 extern const struct mcmd_table sim_model_cmds_admin; /* ROLE OBJECT MEMORY (sim_model_admin.c) */
+extern const struct mcmd_table sim_model_cmds_hash; /* sim_model_hash.c */
+extern const struct mcmd_table sim_model_cmds_set;  /* sim_model_set.c */
+
+/* Hashes and sets (sim_model_hash.c): free, deep copy, fingerprint (WATCH) and
+ * OBJECT ENCODING of a collection; TYPE's name of a model type; the RESP3 form of
+ * a hash/set command's top reply (0: none, 1: a set `~`, 2: a map `%`, 3: pairs). */
+void m_coll_free(struct mcoll *h);
+void m_coll_copy(struct mcoll *dst, const struct mcoll *src);
+uint64_t m_coll_fingerprint(const struct mcoll *h, uint64_t seed);
+const char *m_coll_encoding(const struct mentry *e);
+const char *m_type_name(uint8_t type);
+int m_hs_resp3_rule(const struct mctx *c);
+/* The collection's own operations (sim_model_hash.c). */
+int64_t m_coll_find(const struct mcoll *h, struct kv_slice f);
+void m_coll_insert(struct mcoll *h, uint64_t at, struct kv_slice f, const struct kv_slice *v);
+void m_coll_remove(struct mcoll *h, uint64_t i);
+void m_coll_scan(struct mctx *c, uint8_t type); /* HSCAN / SSCAN */
+/* The core's reply as flat bulk strings (a heap array); is it kv's too-large refusal;
+ * an array of mine[0..n) in the core's order when it holds the same groups of
+ * `group` (an unordered reply), else in the model's. */
+bool m_reply_flat(const struct mctx *c, struct kv_slice **elems, uint64_t *n);
+bool m_reply_refused(const struct mctx *c);
+void m_emit_same(struct mctx *c, struct kv_slice *mine, uint64_t n, uint32_t group);
 
 /* RESP3 sessions (sim_model_resp3.c): is the session's protocol 3; rewrite c->out (the
  * model's RESP2 reply) in RESP3 for such a session; a loose check under RESP3. */

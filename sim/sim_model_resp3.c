@@ -8,11 +8,16 @@
  *    EXEC aborted by WATCH, RANDOMKEY of an empty keyspace);
  *  - CONFIG GET and COMMAND DOCS answer a map (%n) where RESP2 has a flat array
  *    of 2n;
- *  - INFO, CLIENT INFO and CLIENT LIST answer a verbatim string (=n txt:...);
+ *  - INFO, CLIENT INFO and CLIENT LIST, LATENCY DOCTOR and GRAPH, MEMORY DOCTOR
+ *    answer a verbatim string (=n txt:...);
+ *  - MEMORY STATS and LATENCY HISTOGRAM answer maps holding maps (and doubles):
+ *    their loose checks read the RESP2 decoding, which is not re-encoded; the
+ *    reply need only be a map (or an error) at the top (the differential test
+ *    checks their RESP3 bytes against redis-server);
  *  - everything else is byte for byte the RESP2 reply: INCRBYFLOAT stays a bulk
  *    string, TIME and SCAN arrays of bulks, COMMAND COUNT an integer, errors and
  *    simple strings unchanged. No command the model knows answers a double, a
- *    boolean or a set (checked against redis-server 7.0.15).
+ *    boolean or a set (checked against redis-server 7.0.15), but MEMORY STATS's ratios.
  * EXEC's reply holds the core's own replies (each checked as it ran), so only its
  * nil is rewritten. HELLO writes its own reply in the protocol it switches to.
  * Loose checks (INFO, RANDOMKEY, KEYS, SCAN, TIME, DBSIZE) run on the RESP2
@@ -25,7 +30,12 @@
 #include "sim_model_int.h"
 #include "sim_resp.h"
 
-enum top_rule { TOP_NONE = 0, TOP_MAP = 1, TOP_VERBATIM = 2 };
+/* TOP_SET: a set (`~`); TOP_PAIRS: a flat array of 2n as n two-element arrays
+ * (HRANDFIELD WITHVALUES); the hash and set commands' rules: sim_model_hash.c.
+ * TOP_SHAPE: MEMORY STATS, LATENCY HISTOGRAM (maps of maps and doubles, see above). */
+enum top_rule {
+    TOP_NONE = 0, TOP_MAP = 1, TOP_VERBATIM = 2, TOP_SET = 3, TOP_PAIRS = 4, TOP_SHAPE = 5
+};
 
 /* The line p[pos..) ends at a CRLF: its index (the model's bytes, and replies
  * sim_resp_scan accepted, are whole). */
@@ -55,17 +65,27 @@ static void put_header(struct sim_buf *b, char type, int64_t v) {
 static enum top_rule rule_for(const struct mctx *c) {
     struct kv_slice sub = c->argc >= 2 ? c->argv[1] : (struct kv_slice){NULL, 0};
     if (m_eq_nocase(c->argv[0], "info")) return TOP_VERBATIM;
+    int hs = m_hs_resp3_rule(c);
+    if (hs != 0) return hs == 1 ? TOP_SET : hs == 2 ? TOP_MAP : TOP_PAIRS;
     if (c->argc < 2) return TOP_NONE;
     if (m_eq_nocase(c->argv[0], "config") && m_eq_nocase(sub, "get")) return TOP_MAP;
     if (m_eq_nocase(c->argv[0], "command") && m_eq_nocase(sub, "docs")) return TOP_MAP;
     if (m_eq_nocase(c->argv[0], "client") &&
         (m_eq_nocase(sub, "info") || m_eq_nocase(sub, "list")))
         return TOP_VERBATIM;
+    if (m_eq_nocase(c->argv[0], "latency") &&
+        (m_eq_nocase(sub, "doctor") || m_eq_nocase(sub, "graph")))
+        return TOP_VERBATIM;
+    if (m_eq_nocase(c->argv[0], "memory") && m_eq_nocase(sub, "doctor")) return TOP_VERBATIM;
+    if ((m_eq_nocase(c->argv[0], "memory") && m_eq_nocase(sub, "stats")) ||
+        (m_eq_nocase(c->argv[0], "latency") && m_eq_nocase(sub, "histogram")))
+        return TOP_SHAPE;
     return TOP_NONE;
 }
 
 /* RESP2 bytes p[0..n) as RESP3, the top element by `rule`. */
 static void up(const uint8_t *p, uint64_t n, enum top_rule rule, struct sim_buf *out) {
+    uint64_t elem = 0; /* TOP_PAIRS: bulks after the top header */
     for (uint64_t pos = 0, guard = 0; pos < n && guard < n; guard++) {
         uint64_t end = crlf(p, n, pos);
         uint8_t type = p[pos];
@@ -78,7 +98,11 @@ static void up(const uint8_t *p, uint64_t n, enum top_rule rule, struct sim_buf 
             KV_ASSERT(v % 2 == 0);
             put_header(out, '%', v / 2);
             pos = end + 2;
+        } else if (type == '*' && top && (rule == TOP_SET || rule == TOP_PAIRS)) {
+            put_header(out, rule == TOP_SET ? '~' : '*', rule == TOP_SET ? v : v / 2);
+            pos = end + 2;
         } else if (type == '$') {
+            if (rule == TOP_PAIRS && !top && elem++ % 2 == 0) sim_buf_put(out, "*2\r\n", 4);
             uint64_t body = end + 2;
             KV_ASSERT(body + (uint64_t)v + 2 <= n);
             bool verbatim = top && rule == TOP_VERBATIM;
@@ -153,6 +177,7 @@ bool m_resp3_loose(struct mctx *c, bool (*loose)(struct mctx *c)) {
         pos = down_one(c->reply, c->reply_len, pos, &r2);
     up(r2.p, r2.len, rule_for(c), &again);
     bool same = again.len == c->reply_len && memcmp(again.p, c->reply, c->reply_len) == 0;
+    if (rule_for(c) == TOP_SHAPE) same = c->reply[0] == '%' || c->reply[0] == '-';
     const uint8_t *reply = c->reply;
     uint32_t reply_len = c->reply_len;
     c->reply = r2.p;

@@ -80,12 +80,15 @@ static void cmd_copy(struct mctx *c) {
         const struct mval *v = m_deque_at(&src.list, i);
         m_deque_push(&list, false, v->p, v->len);
     }
+    struct mcoll hs = {0};
+    if (src.type == SIM_MODEL_HASH || src.type == SIM_MODEL_SET) m_coll_copy(&hs, &src.hs);
     struct mentry *d = m_lookup(c->m, c->argv[2], c->now);
     if (d != NULL) m_delete(c->m, d);
     d = m_add(c->m, c->argv[2], src.type);
     d->expire_ms = src.expire_ms;
     d->str = str;
     d->list = list;
+    d->hs = hs;
     sim_buf_int(c->out, 1);
 }
 

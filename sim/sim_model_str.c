@@ -502,7 +502,7 @@ static void cmd_exists(struct mctx *c) {
 
 static void cmd_type(struct mctx *c) {
     struct mentry *e = lookup(c, 1);
-    const char *t = e == NULL ? "none" : e->type == SIM_MODEL_STRING ? "string" : "list";
+    const char *t = m_type_name(e == NULL ? SIM_MODEL_NONE : e->type);
     sim_buf_simple(c->out, t);
 }
 
@@ -647,11 +647,13 @@ static void cmd_rename(struct mctx *c) {
     moved.key = NULL;
     memset(&e->str, 0, sizeof(e->str));
     memset(&e->list, 0, sizeof(e->list));
+    memset(&e->hs, 0, sizeof(e->hs));
     m_delete(c->m, e);
     struct mentry *n = m_add(c->m, dst, moved.type);
     n->expire_ms = moved.expire_ms;
     n->str = moved.str;
     n->list = moved.list;
+    n->hs = moved.hs;
     sim_buf_puts(c->out, nx ? ":1\r\n" : "+OK\r\n");
 }
 
@@ -705,8 +707,7 @@ static bool live_match(struct mctx *c, struct kv_slice key, struct kv_slice pat)
 /* SCAN TYPE: Redis strcasecmp()s the argument (a C string: it ends at a NUL byte)
  * with the key's type name. */
 static bool type_is(struct kv_slice want, enum sim_model_type t) {
-    const char *name = t == SIM_MODEL_LIST ? "list" : "string";
-    return m_opt_eq(want, name);
+    return m_opt_eq(want, m_type_name(t));
 }
 
 /* TIME: [seconds, microseconds] of the command's clock (a real server's may run ahead). */

@@ -3,7 +3,8 @@
  * against a real redis-server (7.0) on 127.0.0.1:PORT. It sends the seeded
  * workload over one blocking connection (with MULTI/EXEC blocks) and feeds each
  * command and Redis's reply to the model exactly as the engine observer would.
- * A mismatch means the model (the oracle) is wrong, not kv. Test code: heap,
+ * With --types=hash,set it CONFIG SETs the drawn hash/set encoding thresholds first
+ * (sim_types.c). A mismatch means the model (the oracle) is wrong, not kv. Test code: heap,
  * stdio and one socket. The server is FLUSHALLed first: never point it at data
  * you care about.
  */
@@ -19,6 +20,7 @@
 #include "sim_internal.h"
 #include "sim_model.h"
 #include "sim_resp.h"
+#include "sim_types.h"
 #include "sim_workload.h"
 
 struct rconn {
@@ -88,6 +90,23 @@ static bool ttl_like(struct kv_slice name) {
     return false;
 }
 
+static bool bare_exec(const struct sim_req *r) {
+    struct kv_slice a = sim_req_arg(r, 0);
+    return r->argc == 1 && a.len == 4 && (a.ptr[0] | 0x20) == 'e' && (a.ptr[1] | 0x20) == 'x' &&
+           (a.ptr[2] | 0x20) == 'e' && (a.ptr[3] | 0x20) == 'c';
+}
+
+/* OBJECT ENCODING of a string: Redis answers embstr or raw by how the value was made
+ * (APPEND and SETRANGE make raw), kv and the model by the value alone. */
+static bool string_encoding(const struct kv_slice *argv, uint32_t argc, struct kv_slice reply) {
+    static const char *const ok[] = {"$6\r\nembstr\r\n", "$3\r\nraw\r\n", "$3\r\nint\r\n"};
+    if (argc != 3 || argv[0].len != 6 || (argv[0].ptr[0] | 0x20) != 'o') return false;
+    for (uint32_t i = 0; i < KV_ARRAY_LEN(ok); i++) {
+        if (reply.len == strlen(ok[i]) && memcmp(reply.ptr, ok[i], reply.len) == 0) return true;
+    }
+    return false;
+}
+
 struct rstate {
     struct sim_model *m;
     struct sim_buf expected;
@@ -100,12 +119,23 @@ static void feed(struct rstate *st, const struct sim_req *r, int64_t now, struct
     char why[256];
     sim_req_argv(r, argv);
     st->checked++;
+    if (getenv("SIM_REDIS_TRACE") != NULL) {
+        printf("  >");
+        for (uint32_t i = 0; i < r->argc; i++) {
+            printf(" ");
+            sim_print_escaped(stdout, argv[i].ptr, KV_MIN(argv[i].len, 60u));
+        }
+        printf("  <- ");
+        sim_print_escaped(stdout, reply.ptr, KV_MIN(reply.len, 200u));
+        printf("\n");
+    }
     if (sim_model_command(st->m, 1, r->argc, argv, now, reply.ptr, reply.len, &st->expected,
                           why, sizeof(why)))
         return;
     if (ttl_like(argv[0]) && reply.ptr[0] == ':' && st->expected.len > 0 &&
         st->expected.p[0] == ':')
         return; /* Redis's clock, not ours: times differ by the time in flight */
+    if (string_encoding(argv, r->argc, reply)) return;
     st->mismatches++;
     if (st->mismatches > 20) return;
     printf("MODEL MISMATCH (%s):", why);
@@ -123,8 +153,11 @@ static void feed(struct rstate *st, const struct sim_req *r, int64_t now, struct
 /* Splits EXEC's array reply and reports each part as the engine would. */
 static void feed_exec(struct rstate *st, struct sim_req *queued, uint32_t n, int64_t now,
                       struct kv_slice reply, struct sim_req *exec) {
-    if (reply.len > 0 && reply.ptr[0] == '*' && reply.ptr[1] != '-' &&
-        sim_model_exec_expect(st->m, 1, now)) {
+    bool run = reply.len > 0 && reply.ptr[0] == '*' && reply.ptr[1] != '-' &&
+               sim_model_exec_expect(st->m, 1, now);
+    if (!run && getenv("SIM_REDIS_TRACE") != NULL)
+        printf("  (the model does not run this EXEC: %s)\n", sim_model_cas_why(st->m));
+    if (run) {
         uint32_t pos = 0;
         while (pos < reply.len && reply.ptr[pos] != '\n') pos++;
         pos++;
@@ -154,6 +187,17 @@ static int rconnect(uint32_t port) {
     return fd;
 }
 
+/* The workload's next request; its own bare EXEC inside a MULTI becomes DISCARD: the
+ * EXEC's replies would need the queue split as feed_exec does (seed 2). */
+static void next_req(struct rstate *st, const struct sim_workload *w, struct kv_prng *p,
+                     int64_t now, struct sim_req *q) {
+    sim_workload_next(w, p, now, q);
+    if (sim_model_in_multi(st->m, 1) && bare_exec(q)) {
+        sim_req_reset(q);
+        sim_req_add_str(q, "DISCARD");
+    }
+}
+
 /* One MULTI block of up to 4 commands, or one plain command. */
 static bool round_trip(struct rconn *c, struct rstate *st, const struct sim_workload *w,
                        struct kv_prng *p, struct sim_req *q) {
@@ -161,7 +205,7 @@ static bool round_trip(struct rconn *c, struct rstate *st, const struct sim_work
     uint64_t used = 0;
     int64_t now = wall_ms();
     if (!kv_prng_chance(p, 1, 10)) {
-        sim_workload_next(w, p, now, &q[0]);
+        next_req(st, w, p, now, &q[0]);
         if (!rsend(c, &q[0]) || !rrecv(c, &reply, &used)) return false;
         feed(st, &q[0], now, reply);
         sim_buf_consume(&c->in, used);
@@ -174,7 +218,7 @@ static bool round_trip(struct rconn *c, struct rstate *st, const struct sim_work
         if (!rsend(c, &q[5]) || !rrecv(c, &reply, &used)) return false;
         feed(st, &q[5], now, reply);
         for (uint64_t i = kv_prng_below(p, 3); i > 0; i--) {
-            sim_workload_next(w, p, now, &q[0]);
+            next_req(st, w, p, now, &q[0]);
             if (!rsend(c, &q[0]) || !rrecv(c, &reply, &used)) return false;
             feed(st, &q[0], now, reply);
         }
@@ -185,7 +229,7 @@ static bool round_trip(struct rconn *c, struct rstate *st, const struct sim_work
     feed(st, &q[5], now, reply);
     uint32_t n = 1 + (uint32_t)kv_prng_below(p, 4);
     for (uint32_t i = 0; i < n; i++) {
-        sim_workload_next(w, p, now, &q[i]);
+        next_req(st, w, p, now, &q[i]);
         if (!rsend(c, &q[i]) || !rrecv(c, &reply, &used)) return false;
         feed(st, &q[i], now, reply);
     }
@@ -215,6 +259,31 @@ static bool hello3(struct rconn *c, struct rstate *st, struct sim_req *q) {
     return map;
 }
 
+/* The drawn hash/set encoding thresholds (sim_types.c), as CONFIG SETs. */
+static bool set_thresholds(struct rconn *c, const struct sim_types_knobs *k) {
+    const char *names[] = {"hash-max-listpack-entries", "hash-max-listpack-value",
+                           "set-max-intset-entries"};
+    const uint64_t values[] = {k->hash_max_listpack_entries, k->hash_max_listpack_value,
+                               k->set_max_intset_entries};
+    struct sim_req q;
+    memset(&q, 0, sizeof(q));
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < 3; i++) {
+        struct kv_slice reply;
+        uint64_t used = 0;
+        sim_req_reset(&q);
+        sim_req_add_str(&q, "CONFIG");
+        sim_req_add_str(&q, "SET");
+        sim_req_add_str(&q, names[i]);
+        sim_req_add_int(&q, (int64_t)values[i]);
+        ok = rsend(c, &q) && rrecv(c, &reply, &used) && reply.len == 5 &&
+             memcmp(reply.ptr, "+OK\r\n", 5) == 0;
+        sim_buf_consume(&c->in, used);
+    }
+    sim_req_free(&q);
+    return ok;
+}
+
 int sim_redis_check(uint64_t seed, uint32_t port, uint64_t requests, bool resp3) {
     struct rconn c = {rconnect(port), {0}};
     if (c.fd < 0) {
@@ -225,12 +294,22 @@ int sim_redis_check(uint64_t seed, uint32_t port, uint64_t requests, bool resp3)
                                    .multi_max_commands = UINT32_MAX,
                                    .reply_max = UINT64_MAX,
                                    .watch_max = UINT32_MAX};
-    struct rstate st = {sim_model_create(&lim), {0}, 0, 0};
     struct kv_prng p;
     uint64_t sm = seed;
     kv_prng_init(&p, kv_splitmix64(&sm));
     struct sim_workload w;
     sim_workload_draw(&w, &p, 1u << 16);
+    struct sim_types_knobs tk;
+    sim_types_draw(seed, &w, &tk);
+    lim.hash_max_listpack_entries = tk.hash_max_listpack_entries;
+    lim.hash_max_listpack_value = tk.hash_max_listpack_value;
+    lim.set_max_intset_entries = tk.set_max_intset_entries;
+    if (!set_thresholds(&c, &tk)) {
+        printf("cannot CONFIG SET the encoding thresholds on 127.0.0.1:%u\n", port);
+        close(c.fd);
+        return 1;
+    }
+    struct rstate st = {sim_model_create(&lim), {0}, 0, 0};
     w.real_server = true;
     w.newer_pct = 10; /* COPY and INCRBYFLOAT (gen_newer's Redis-exact commands) */
     w.weight[SIM_FAM_FLUSH] = 0;

@@ -97,6 +97,8 @@ uint32_t sim_workload_describe(const struct sim_workload *w, char *buf, uint32_t
     }
     if (w->newer_pct > 0 && n > 0 && (uint32_t)n < cap)
         n += snprintf(buf + n, cap - (uint32_t)n, " newer=%u%%", w->newer_pct);
+    if (w->hs_pct > 0 && n > 0 && (uint32_t)n < cap)
+        n += snprintf(buf + n, cap - (uint32_t)n, " hs=%u%%", w->hs_pct);
     if (w->fill_pct > 0 && n > 0 && (uint32_t)n < cap) /* absent: other seeds print as before */
         n += snprintf(buf + n, cap - (uint32_t)n, " fill=%u/1000", w->fill_pct);
     KV_ASSERT(n > 0);
@@ -574,15 +576,27 @@ static void gen_introspect(struct kv_prng *p, struct sim_req *r, const char *c) 
     if (roll >= 3) sim_req_add_str(r, "nosuch"); /* DOCS: names kv lacks */
 }
 
-/* ROLE, RESET, OBJECT, MEMORY and SLOWLOG (cmd_admin.c) with their edges: unknown and missing
- * subcommands, wrong counts, SAMPLES values. */
+/* ROLE, RESET, OBJECT, MEMORY, SLOWLOG and LATENCY (cmd_admin.c) with their edges:
+ * unknown and missing subcommands, wrong counts, SAMPLES values. */
 static void gen_admin(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
     static const char *const object_subs[] = {"encoding", "refcount", "idletime", "freq",
                                               "help", "nosuch"};
+    static const char *const memory_subs[] = {"stats", "doctor", "malloc-stats", "purge"};
     uint64_t roll = kv_prng_below(p, 8);
     if (roll == 0) {
         add_name(p, r, kv_prng_chance(p, 1, 2) ? "role" : "reset");
         if (kv_prng_chance(p, 1, 20)) sim_workload_key(w, p, r); /* arity */
+        return;
+    }
+    if (roll == 7 && kv_prng_chance(p, 1, 2)) { /* LATENCY: sim_model_admin.c */
+        static const char *const subs[] = {"latest", "history", "reset", "graph", "doctor",
+                                           "histogram", "help", "x"};
+        static const char *const names[] = {"command", "fast-command", "expire-cycle",
+                                            "eviction-cycle", "x", "get", "set", "config"};
+        add_name(p, r, "latency");
+        add_opt(p, r, subs[kv_prng_below(p, KV_ARRAY_LEN(subs))]);
+        for (uint64_t n = kv_prng_below(p, 3), i = 0; i < n; i++)
+            add_opt(p, r, names[kv_prng_below(p, KV_ARRAY_LEN(names))]);
         return;
     }
     if (roll == 7) { /* SLOWLOG */
@@ -600,9 +614,12 @@ static void gen_admin(const struct sim_workload *w, struct kv_prng *p, struct si
     if (kv_prng_chance(p, 1, 30)) return; /* no subcommand */
     const char *sub = object ? object_subs[kv_prng_below(p, KV_ARRAY_LEN(object_subs))]
                              : kv_prng_chance(p, 1, 8) ? (kv_prng_chance(p, 1, 2) ? "help" : "x")
+                             : kv_prng_chance(p, 1, 4) ? memory_subs[kv_prng_below(p, 4)]
                                                        : "usage";
     add_opt(p, r, sub);
-    if (!is(sub, "help") || kv_prng_chance(p, 1, 10)) sim_workload_key(w, p, r);
+    bool bare = is(sub, "help") || is(sub, "stats") || is(sub, "doctor") ||
+                is(sub, "malloc-stats") || is(sub, "purge");
+    if (!bare || kv_prng_chance(p, 1, 10)) sim_workload_key(w, p, r);
     if (kv_prng_chance(p, 1, 10)) sim_workload_key(w, p, r); /* too many */
     if (is(sub, "usage") && kv_prng_chance(p, 1, 3)) {
         add_opt(p, r, kv_prng_chance(p, 4, 5) ? "samples" : "x");
@@ -841,6 +858,10 @@ void sim_workload_next(const struct sim_workload *w, struct kv_prng *p, int64_t 
     }
     if (w->fill_pct > 0 && kv_prng_below(p, 1000) < w->fill_pct) {
         gen_fill(w, p, r);
+        return;
+    }
+    if (w->hs_pct > 0 && kv_prng_below(p, 100) < w->hs_pct) {
+        sim_workload_hs(w, p, r);
         return;
     }
     uint64_t x = kv_prng_below(p, w->weight_total);

@@ -54,6 +54,9 @@ struct sim_workload {
     uint32_t fill_value_max;     /* gen_fill's values: 1..this (the key set then holds about
                                     maxmemory) */
     bool real_server;            /* a real server: long TTLs only, SELECT 0 only */
+    uint32_t hs_pct;             /* % of requests from sim_workload_hs.c (hashes and sets;
+                                    0: none drawn, streams as before; sim_types.c) */
+    uint32_t hs_value_edge;      /* hash-max-listpack-value: lengths at and around it */
     /* Commands the server under test implements (NULL: all). */
     bool (*has)(void *ctx, const char *name);
     void *has_ctx;
@@ -64,6 +67,8 @@ void sim_workload_draw(struct sim_workload *w, struct kv_prng *p, uint64_t big_m
 /* One request (never MULTI/EXEC: the client wraps transactions itself). */
 void sim_workload_next(const struct sim_workload *w, struct kv_prng *p, int64_t now_ms,
                        struct sim_req *r);
+/* A hash or set command (sim_workload_hs.c; w->hs_pct > 0). */
+void sim_workload_hs(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r);
 /* Writes one key name (hot/cold per the knobs). */
 void sim_workload_key(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r);
 /* Prints the drawn knobs as " key=value" pairs into buf. */

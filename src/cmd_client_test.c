@@ -54,9 +54,15 @@ static void fs_pause(void *ctx, uint64_t ms, bool writes_only) {
 }
 static void fs_unpause(void *ctx) { (void)ctx; }
 
+static void fs_addr_of(void *ctx, const struct kv_session *session, char *out) {
+    (void)ctx, (void)session;
+    snprintf(out, KV_CLIENT_ADDR_MAX, "127.0.0.1:1");
+}
+
 static struct fake_server fs;
-static struct kv_engine_clients fs_clients = {fs_slots, fs_connected, fs_describe, fs_kill,
-                                              fs_pause, fs_unpause, &fs};
+static struct kv_engine_clients fs_clients = {
+    .slots = fs_slots, .connected = fs_connected, .describe = fs_describe, .kill = fs_kill,
+    .pause = fs_pause, .unpause = fs_unpause, .addr_of = fs_addr_of, .ctx = &fs};
 
 /* An engine whose server holds slots 0 (h->s), 1 (h->watcher) and 2 (id 7, "bob"). */
 static struct test_engine *h_open(void) {

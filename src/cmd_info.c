@@ -11,8 +11,12 @@
  * at the end of their section.
  *
  * Sections: no argument or "default" gives Redis's default set; "all" adds
- * commandstats and latencystats (kv prints latencystats empty: it keeps no
- * per-command histograms); "everything" is "all" (kv has no modules). Section
+ * commandstats and latencystats; "everything" is "all" (kv has no modules).
+ * latencystats: a line per command that ran since the last RESETSTAT while
+ * latency-tracking was on, its percentiles (latency-tracking-info-percentiles) from
+ * the command's histogram (include/kv/cmdstats.h), in microseconds with three
+ * decimals, as Redis prints them; per command row, so a container is one line
+ * ("config" where Redis has "config|get" and "config|set"). Section
  * names compare case-insensitively; unknown ones add nothing.
  *
  * Memory: the text is built in the command scratch, its size bounded by
@@ -32,6 +36,10 @@
 #define INFO_FIXED_BYTES (8192u + 2 * INFO_PATH_MAX) /* all but cmdstat_/errorstat_ lines */
 #define INFO_CMD_LINE 224u      /* one cmdstat_ line: a 32-byte name, five 20-digit numbers */
 #define INFO_ERR_LINE (KV_ERRCODE_MAX + 48u)
+/* One latency_percentiles_usec_ line: its name (32 bytes) and fixed text, then per
+ * percentile "p" 9 bytes "=" 11 bytes "," (%f trimmed; %.3f of at most 1002438.655). */
+#define INFO_LAT_LINE 64u
+#define INFO_LAT_PCT 24u
 
 typedef unsigned long long ull;
 
@@ -283,9 +291,38 @@ static void info_keyspace(struct kv_cmd_ctx *c, struct info_buf *b) {
     info_add(b, "\r\n");
 }
 
+static void info_latencystats(struct kv_cmd_ctx *c, struct info_buf *b) {
+    const struct kv_config *cfg = c->engine->config;
+    double pct[KV_PERCENTILES_MAX];
+    int n = kv_config_percentiles(cfg->latency_tracking_info_percentiles, pct,
+                                  KV_PERCENTILES_MAX);
+    KV_ASSERT(n >= 0); /* CONFIG SET and startup accepted it */
+    info_add(b, "# Latencystats\r\n");
+    bool on = cfg->latency_tracking && c->engine->lathist != NULL; /* off: none (Redis) */
+    for (uint32_t i = 0; on && i < c->engine->cmd_count; i++) {
+        const struct kv_lathist *h = &c->engine->lathist[i];
+        if (h->total == 0) continue;
+        info_add(b, "latency_percentiles_usec_%s:", kv_engine_cmd_at(c->engine, i)->name);
+        const char *word = cfg->latency_tracking_info_percentiles; /* kept as Redis prints */
+        for (int j = 0; j < n; j++) {
+            while (*word == ' ') word++;
+            uint32_t len = (uint32_t)strcspn(word, " ");
+            info_add(b, "p%.*s=%.3f%s", (int)len, word,
+                     (double)kv_lathist_percentile(h, pct[j]) / 1000.0, j + 1 < n ? "," : "");
+            word += len;
+        }
+        info_add(b, "\r\n");
+    }
+    info_add(b, "\r\n");
+}
+
+/* The text's bound; latencystats' part counts the commands with samples. */
 static uint64_t info_bound(const struct kv_engine *e) {
+    uint64_t lat = 0;
+    for (uint32_t i = 0; e->lathist != NULL && i < e->cmd_count; i++)
+        lat += e->lathist[i].total != 0 ? INFO_LAT_LINE + KV_PERCENTILES_MAX * INFO_LAT_PCT : 0;
     return INFO_FIXED_BYTES + (uint64_t)e->cmd_count * INFO_CMD_LINE +
-           (uint64_t)KV_ERRSTATS_MAX * INFO_ERR_LINE;
+           (uint64_t)KV_ERRSTATS_MAX * INFO_ERR_LINE + lat;
 }
 
 static uint64_t bound_info(struct kv_cmd_ctx *c) { return info_bound(c->engine) + 64; }
@@ -305,7 +342,7 @@ static void cmd_info(struct kv_cmd_ctx *c) {
     if (want(c, "modules", true)) info_add(&b, "# Modules\r\n\r\n");
     if (want(c, "commandstats", false)) info_commandstats(c, &b);
     if (want(c, "errorstats", true)) info_errorstats(c, &b);
-    if (want(c, "latencystats", false)) info_add(&b, "# Latencystats\r\n\r\n");
+    if (want(c, "latencystats", false)) info_latencystats(c, &b);
     if (want(c, "cluster", true)) info_add(&b, "# Cluster\r\ncluster_enabled:0\r\n\r\n");
     if (want(c, "keyspace", true)) info_keyspace(c, &b);
     if (b.len >= 2) b.len -= 2; /* no blank line after the last section */

@@ -44,7 +44,12 @@ static bool args_equal(const struct kv_cmd_ctx *c, uint32_t a, uint32_t b) {
 
 static const char *type_name(const struct kv_item *it) {
     if (it == NULL) return "none";
-    return kv_item_type(it) == KV_TYPE_LIST ? "list" : "string";
+    switch (kv_item_type(it)) {
+    case KV_TYPE_LIST: return "list";
+    case KV_TYPE_HASH: return "hash";
+    case KV_TYPE_SET: return "set";
+    default: return "string";
+    }
 }
 
 static void reply_key(struct kv_reply *out, const struct kv_item *it) {

@@ -108,10 +108,26 @@ static const struct kv_option kv_options[] = {
         "password clients must give (AUTH) before other commands (empty: none)", NULL),
     OPT("protected-mode", OPT_YESNO, protected_mode,
         "yes: without requirepass, only 127.0.0.1 and ::1 may connect", NULL),
+    OPT("hash-max-listpack-entries", OPT_U64, hash_max_listpack_entries,
+        "a hash is one packed block (listpack) up to this many fields", NULL),
+    OPT("hash-max-ziplist-entries", OPT_U64, hash_max_listpack_entries,
+        "alias of hash-max-listpack-entries", NULL),
+    OPT("hash-max-listpack-value", OPT_U64, hash_max_listpack_value,
+        "... and while no field or value is longer than this", NULL),
+    OPT("hash-max-ziplist-value", OPT_U64, hash_max_listpack_value,
+        "alias of hash-max-listpack-value", NULL),
+    OPT("set-max-intset-entries", OPT_U64, set_max_intset_entries,
+        "a set of integers is one packed sorted array (intset) up to this many", NULL),
     OPT("slowlog-log-slower-than", OPT_I64, slowlog_log_slower_than,
         "SLOWLOG records commands taking at least this many microseconds (-1: none)", NULL),
     OPT("slowlog-max-len", OPT_U32, slowlog_max_len,
         "SLOWLOG entries kept (each holds 32 cut arguments: --print-allocation)", WHY_ALLOC),
+    OPT("latency-monitor-threshold", OPT_I64, latency_monitor_threshold,
+        "LATENCY records events taking at least this many milliseconds (0: off)", NULL),
+    OPT("latency-tracking", OPT_YESNO, latency_tracking,
+        "per-command latency histograms (INFO latencystats, LATENCY HISTOGRAM)", NULL),
+    OPT("latency-tracking-info-percentiles", OPT_STRING, latency_tracking_info_percentiles,
+        "percentiles INFO latencystats prints (at most 16, each 0..100)", NULL),
     OPT("loglevel", OPT_STRING, loglevel, "debug verbose notice warning nothing", NULL),
     OPT("logfile", OPT_STRING, logfile, "log file, appended to (\"\": standard output)",
         "can't be changed at run time: the log file is opened at startup"),
@@ -144,6 +160,12 @@ void kv_config_defaults(struct kv_config *c) {
     c->watch_max_keys = 32;
     c->slowlog_log_slower_than = 10000;     /* Redis's defaults */
     c->slowlog_max_len = 128;
+    c->latency_tracking = true;
+    snprintf(c->latency_tracking_info_percentiles,
+             sizeof(c->latency_tracking_info_percentiles), "%s", "50 99 99.9");
+    c->hash_max_listpack_entries = 512;  /* redis-server's built-in defaults */
+    c->hash_max_listpack_value = 64;
+    c->set_max_intset_entries = 512;
     c->timeout_s = 0;
     c->hz = 10;
     c->batch_wait_us = 30; /* BENCHMARKS.md "Batching wait": measured 0, 30 and 50 */
@@ -229,7 +251,6 @@ struct kv_directive {
 #define W_NONE "no effect in kv"
 #define W_THREADS "kv runs one thread on io_uring"
 #define W_LAZY "kv frees memory synchronously, in bounded steps"
-#define W_SLOW "kv has no latency monitor here"
 #define W_SCRIPT "kv has no scripting"
 #define W_MEM "kv maps its memory once at startup (no allocator)"
 #define W_DEFRAG "kv compacts its data region itself (maxmemory-eviction-move)"
@@ -412,18 +433,10 @@ static const struct kv_directive directives[] = {
     {"active-expire-effort", D_WARN, NULL, "kv's expiry sweeps the index once a second",
      NULL},
     {"dynamic-hz", D_WARN, NULL, W_NONE, NULL},
-    {"latency-monitor-threshold", D_WARN, NULL, W_SLOW, NULL},
-    {"latency-tracking", D_WARN, NULL, W_SLOW, NULL},
-    {"latency-tracking-info-percentiles", D_WARN, NULL, W_SLOW, NULL},
     /* encodings of types kv stores its own way, or does not have */
-    {"hash-max-listpack-entries", D_WARN, NULL, W_ENC, NULL},
-    {"hash-max-listpack-value", D_WARN, NULL, W_ENC, NULL},
-    {"hash-max-ziplist-entries", D_WARN, NULL, W_ENC, NULL},
-    {"hash-max-ziplist-value", D_WARN, NULL, W_ENC, NULL},
     {"list-max-listpack-size", D_WARN, NULL, W_ENC, NULL},
     {"list-max-ziplist-size", D_WARN, NULL, W_ENC, NULL},
     {"list-compress-depth", D_WARN, NULL, W_ENC, NULL},
-    {"set-max-intset-entries", D_WARN, NULL, W_ENC, NULL},
     {"zset-max-listpack-entries", D_WARN, NULL, W_ENC, NULL},
     {"zset-max-listpack-value", D_WARN, NULL, W_ENC, NULL},
     {"zset-max-ziplist-entries", D_WARN, NULL, W_ENC, NULL},
@@ -489,10 +502,12 @@ static int set_number(const struct kv_option *o, void *field, const char *value,
     return 0;
 }
 
-/* A signed option: -1 up to INT64_MAX (Redis's range for slowlog-log-slower-than). */
+/* A signed option: -1 up to INT64_MAX (Redis's range for slowlog-log-slower-than),
+ * 0 up to it for latency-monitor-threshold. */
 static int set_signed(const struct kv_option *o, void *field, const char *value,
                       const struct set_ctx *x) {
     KV_ASSERT(o->kind == OPT_I64 && o->size == 8);
+    bool from0 = o->offset == offsetof(struct kv_config, latency_monitor_threshold);
     errno = 0;
     char *end = NULL;
     long long v = strtoll(value, &end, 10);
@@ -501,13 +516,66 @@ static int set_signed(const struct kv_option *o, void *field, const char *value,
             return fail(x->err, x->cap, "%s%s", "argument couldn't be parsed into an integer", "");
         return fail(x->err, x->cap, "invalid value '%s' for option '%s'", value, o->name);
     }
-    if (v < -1) {
+    if (v < (from0 ? 0 : -1)) {
         if (x->runtime)
-            return fail(x->err, x->cap, "%s%s",
-                        "argument must be between -1 and 9223372036854775807 inclusive", "");
+            return fail(x->err, x->cap, "argument must be between %s and %s inclusive",
+                        from0 ? "0" : "-1", "9223372036854775807");
         return fail(x->err, x->cap, "invalid value '%s' for option '%s'", value, o->name);
     }
     *(int64_t *)field = v;
+    return 0;
+}
+
+int kv_config_percentiles(const char *text, double *out, uint32_t cap) {
+    KV_ASSERT(text != NULL && cap > 0);
+    uint32_t n = 0;
+    const char *p = text;
+    for (uint32_t guard = 0; guard <= KV_PERCENTILES_MAX; guard++) {
+        while (*p == ' ') p++;
+        if (*p == 0) return (int)n;
+        char *end = NULL;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || (*end != ' ' && *end != 0) || errno != 0 || v != v) return -1;
+        if (v < 0.0 || v > 100.0) return -2;
+        if (n == cap) return -1;
+        out[n++] = v;
+        p = end;
+    }
+    return -1;
+}
+
+/* Redis's "%f" with the trailing zeros (and a bare point) trimmed: 99.9, 50. */
+static uint32_t format_percentile(char *out, uint32_t cap, double v) {
+    int w = snprintf(out, cap, "%f", v);
+    KV_ASSERT(w > 0 && (uint32_t)w < cap);
+    while (w > 1 && out[w - 1] == '0') w--;
+    if (out[w - 1] == '.') w--;
+    out[w] = 0;
+    return (uint32_t)w;
+}
+
+/* latency-tracking-info-percentiles: kept as Redis prints it back (CONFIG GET). */
+static int set_percentiles(char *field, uint32_t size, const char *value,
+                           const struct set_ctx *x) {
+    double v[KV_PERCENTILES_MAX];
+    int n = kv_config_percentiles(value, v, KV_PERCENTILES_MAX);
+    if (n == -2)
+        return fail(x->err, x->cap, "%s%s", "latency-tracking-info-percentiles parameters "
+                    "should sit between [0.0,100.0]", "");
+    if (n < 0)
+        return fail(x->err, x->cap, "%s%s", "Invalid latency-tracking-info-percentiles "
+                    "parameters", "");
+    char text[KV_PERCENTILES_MAX * 24];
+    uint32_t len = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0) text[len++] = ' ';
+        len += format_percentile(text + len, (uint32_t)sizeof(text) - len, v[i]);
+    }
+    text[len] = 0;
+    if (len >= size) return fail(x->err, x->cap, "%s%s", "Invalid latency-tracking-info-"
+                                 "percentiles parameters", "");
+    memcpy(field, text, len + 1);
     return 0;
 }
 
@@ -627,6 +695,14 @@ static int set_option(struct kv_config *c, const struct kv_option *o, uint32_t a
         return 0;
     }
     if (o->kind == OPT_BIND) return set_bind(c, argc, argv, x);
+    if (o->offset == offsetof(struct kv_config, latency_tracking_info_percentiles)) {
+        char words[KV_PERCENTILES_MAX * 24]; /* redis.conf's form: one number per word */
+        join(argc, argv, words, sizeof(words), false);
+        if (strlen(words) + 1 >= sizeof(words)) /* cut: too long to be 16 numbers */
+            return fail(x->err, x->cap, "%s%s", "Invalid latency-tracking-info-percentiles "
+                        "parameters", "");
+        return set_percentiles((char *)field, o->size, words, x);
+    }
     if (argc == 0) return fail(x->err, x->cap, "option '%s' needs a value%s", o->name, "");
     if (argc > 1) return fail(x->err, x->cap, "option '%s' takes one value%s", o->name, "");
     const char *value = argv[0];
@@ -640,7 +716,10 @@ static int set_option(struct kv_config *c, const struct kv_option *o, uint32_t a
         return 0;
     }
     if (o->kind == OPT_YESNO) {
-        if (strcasecmp(value, "yes") != 0 && strcasecmp(value, "no") != 0)
+        bool yes_no = strcasecmp(value, "yes") == 0 || strcasecmp(value, "no") == 0;
+        if (!yes_no && x->runtime) /* CONFIG SET: Redis's text */
+            return fail(x->err, x->cap, "%s%s", "argument must be 'yes' or 'no'", "");
+        if (!yes_no)
             return fail(x->err, x->cap, "argument of '%s' must be 'yes' or 'no'%s", o->name, "");
         *(bool *)field = strcasecmp(value, "yes") == 0;
         return 0;

@@ -499,7 +499,7 @@ TEST(get_values) {
     CHECK(get(&c, "help", v) == NULL && get(&c, "print-allocation", v) == NULL);
     uint32_t n = 0;
     while (kv_config_get_name(n) != NULL) n++;
-    CHECK(n == 30 + 8); /* options but the two flags, and eight fixed directives */
+    CHECK(n == 38 + 8); /* options but the two flags, and eight fixed directives */
     CHECK(strcmp(get(&c, "slowlog-log-slower-than", v), "10000") == 0);
     CHECK(strcmp(get(&c, "slowlog-max-len", v), "128") == 0);
     char err[256];
@@ -507,6 +507,48 @@ TEST(get_values) {
     CHECK(strcmp(get(&c, "slowlog-log-slower-than", v), "-1") == 0);
     CHECK(kv_config_set(&c, "slowlog-log-slower-than", "-2", err, sizeof(err)) != 0);
     CHECK(kv_config_set(&c, "slowlog-log-slower-than", "1x", err, sizeof(err)) != 0);
+}
+
+/* The latency options: Redis's defaults, ranges, texts and normalised percentiles. */
+TEST(latency_options) {
+    struct kv_config c;
+    char v[KV_CONFIG_VALUE_MAX], err[256] = "";
+    kv_config_defaults(&c);
+    CHECK(strcmp(get(&c, "latency-monitor-threshold", v), "0") == 0);
+    CHECK(strcmp(get(&c, "latency-tracking", v), "yes") == 0);
+    CHECK(strcmp(get(&c, "latency-tracking-info-percentiles", v), "50 99 99.9") == 0);
+    uint64_t m = c.maxmemory;
+    CHECK(kv_config_runtime_set(&c, "latency-monitor-threshold", "-1", m, err, 256) != 0);
+    CHECK(strcmp(err, "argument must be between 0 and 9223372036854775807 inclusive") == 0);
+    CHECK(kv_config_runtime_set(&c, "latency-monitor-threshold", "25", m, err, 256) == 0);
+    CHECK(c.latency_monitor_threshold == 25);
+    CHECK(kv_config_runtime_set(&c, "latency-tracking-info-percentiles", "50.0 99 100 0", m,
+                                err, 256) == 0);
+    CHECK(strcmp(get(&c, "latency-tracking-info-percentiles", v), "50 99 100 0") == 0);
+    CHECK(kv_config_runtime_set(&c, "latency-tracking-info-percentiles", "101", m, err,
+                                256) != 0);
+    CHECK(strcmp(err, "latency-tracking-info-percentiles parameters should sit between "
+                      "[0.0,100.0]") == 0);
+    CHECK(kv_config_runtime_set(&c, "latency-tracking-info-percentiles", "abc", m, err,
+                                256) != 0);
+    CHECK(strcmp(err, "Invalid latency-tracking-info-percentiles parameters") == 0);
+    CHECK(kv_config_runtime_set(&c, "latency-tracking-info-percentiles", "", m, err,
+                                256) == 0);
+    CHECK(strcmp(get(&c, "latency-tracking-info-percentiles", v), "") == 0);
+    /* redis.conf's form: one number per word (kv.conf ships it so) */
+    CHECK(kv_config_parse_text(&c, "latency-tracking-info-percentiles 50 99.90 100\n", 47,
+                               err, 256) == 0);
+    CHECK(strcmp(get(&c, "latency-tracking-info-percentiles", v), "50 99.9 100") == 0);
+    double p[KV_PERCENTILES_MAX];
+    CHECK(kv_config_percentiles("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", p, 16) == 16);
+    CHECK(kv_config_percentiles("1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", p, 16) == -1);
+    CHECK(kv_config_percentiles("99.99", p, 16) == 1 && p[0] == 99.99);
+    CHECK(kv_config_set(&c, "latency-tracking", "no", err, 256) == 0 && !c.latency_tracking);
+    /* CONFIG SET of a yes/no option: Redis's text (the differential case caught it) */
+    CHECK(kv_config_runtime_set(&c, "latency-tracking", "maybe", m, err, 256) != 0);
+    CHECK(strcmp(err, "argument must be 'yes' or 'no'") == 0);
+    CHECK(kv_config_runtime_set(&c, "protected-mode", "maybe", m, err, 256) != 0);
+    CHECK(strcmp(err, "argument must be 'yes' or 'no'") == 0);
 }
 
 /* CONFIG SET's parsing of one pair: Redis's texts, the mapped bound, what is fixed. */
@@ -609,6 +651,7 @@ int main(void) {
     RUN(bind_addresses);
     RUN(includes);
     RUN(get_values);
+    RUN(latency_options);
     RUN(runtime_set);
     RUN(rewrite_round_trip);
     TEST_SUMMARY("config");

@@ -21,6 +21,7 @@
 static const struct kv_cmd_group *const groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
     &kv_cmds_auth, &kv_cmds_config, &kv_cmds_admin, &kv_cmds_client, &kv_cmds_command,
+    &kv_cmds_hash, &kv_cmds_set,
 };
 
 #define NAME_MAX_LEN 32u
@@ -139,6 +140,8 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
     /* Tests that build an engine without a ring get one of 0 entries. */
     kv_slowlog_init(&e->slowlog, init->slowlog,
                     init->slowlog != NULL ? init->config->slowlog_max_len : 0);
+    kv_latency_init(&e->latency);
+    e->lathist = init->lathist;
     kv_watch_init(&e->watch, init->watchers, init->watchers_cap, init->config->watch_max_keys,
                   init->watch_nodes, init->watch_slots);
     kv_prng_init(&e->prng, init->prng_seed);
@@ -158,6 +161,13 @@ void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init) {
 }
 
 const struct kv_engine_stats *kv_engine_stats(const struct kv_engine *e) { return &e->stats; }
+
+uint32_t kv_engine_cmd_total(void) {
+    uint32_t n = 0;
+    for (uint32_t g = 0; g < KV_ARRAY_LEN(groups); g++) n += groups[g]->count;
+    KV_ASSERT(n > 0 && n <= KV_CMDSTATS_MAX);
+    return n;
+}
 
 void kv_engine_reconfigure(struct kv_engine *e, const struct kv_config *next) {
     KV_ASSERT(e != NULL && next != NULL && next != e->config);
@@ -191,6 +201,7 @@ void kv_engine_resetstat(struct kv_engine *e) {
     memcpy(inst, e->stats.cs.inst, sizeof(inst)); /* rates are not counters */
     memset(&e->stats.cs, 0, sizeof(e->stats.cs));
     memcpy(e->stats.cs.inst, inst, sizeof(inst));
+    if (e->lathist != NULL) memset(e->lathist, 0, kv_lathist_bytes(e->cmd_count));
     KV_ASSERT(e->stats.cs.total_error_replies == 0);
 }
 
@@ -641,6 +652,17 @@ static void slowlog_note(struct kv_engine *e, const struct kv_cmd *cmd,
     kv_slowlog_push(&e->slowlog, ctx->argc, argv, ctx->now_ms / 1000, us, peer, name);
 }
 
+/* LATENCY's "command" / "fast-command" events and the command's histogram (Redis's
+ * call(): whole microseconds; the event in whole milliseconds). */
+static void latency_note(struct kv_engine *e, const struct kv_cmd *cmd,
+                         const struct kv_cmd_ctx *ctx, uint64_t ns) {
+    enum kv_latency_event ev = cmd->flags & KV_CMD_FAST ? KV_LAT_FAST_COMMAND : KV_LAT_COMMAND;
+    kv_latency_note(&e->latency, ev, ns / 1000000, (uint64_t)e->config->latency_monitor_threshold,
+                    ctx->now_ms / 1000);
+    if (e->lathist != NULL && e->config->latency_tracking)
+        kv_lathist_record(&e->lathist[kv_engine_cmd_index(e, cmd)], ns / 1000);
+}
+
 static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd_ctx *ctx,
                     uint64_t reserve, uint64_t known_bound) {
     KV_ASSERT(e->scratch_used == 0);
@@ -657,6 +679,7 @@ static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd
         uint64_t ns = kv_clock_monotonic_ns(e->clock) - t0;
         cs->ns += ns;
         slowlog_note(e, cmd, ctx, ns);
+        latency_note(e, cmd, ctx, ns);
         cs->calls++;
         KV_ASSERT(ctx->out->len - before <= bound);
         if (kv_cmdstats_error(&e->stats.cs, ctx->out->buf + before, ctx->out->len - before))
@@ -674,6 +697,20 @@ static void rejected(struct kv_engine *e, const struct kv_cmd *cmd, const struct
     if (cmd != NULL) e->stats.cs.cmd[kv_engine_cmd_index(e, cmd)].rejected_calls++;
 }
 
+/* The OOM pre-check's room making; with the latency monitor on, a pass that evicted
+ * keys is LATENCY's "eviction-cycle" (Redis's performEvictions). */
+static bool make_room(struct kv_engine *e, uint64_t need, uint64_t largest, int64_t now_s) {
+    int64_t threshold = e->config->latency_monitor_threshold;
+    if (threshold == 0) return kv_ks_make_room(e->ks, need, largest);
+    uint64_t evicted = e->ks->stats.evicted_keys, t0 = kv_clock_monotonic_ns(e->clock);
+    bool ok = kv_ks_make_room(e->ks, need, largest);
+    uint64_t ms = (kv_clock_monotonic_ns(e->clock) - t0) / 1000000;
+    if (e->ks->stats.evicted_keys != evicted)
+        kv_latency_note(&e->latency, KV_LAT_EVICTION_CYCLE, ms, (uint64_t)threshold, now_s);
+    KV_ASSERT(e->ks->stats.evicted_keys >= evicted);
+    return ok;
+}
+
 static bool oom_refused(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd_ctx *c) {
     if (!(cmd->flags & KV_CMD_DENYOOM)) return false;
     uint64_t need, largest;
@@ -682,7 +719,7 @@ static bool oom_refused(struct kv_engine *e, const struct kv_cmd *cmd, struct kv
     } else {
         oom_need(c->argc, c->argv, &need, &largest);
     }
-    if (kv_ks_make_room(e->ks, need, largest)) return false;
+    if (make_room(e, need, largest, c->now_ms / 1000)) return false;
     kv_reply_error(c->out, KV_ERR_OOM);
     return true;
 }
@@ -855,5 +892,9 @@ void kv_engine_tick(struct kv_engine *e) {
     struct kv_ks_memory m;
     kv_ks_memory(e->ks, &m);
     uint32_t budget = m.slots_in_use / e->config->hz + 1; /* the index once a second */
+    uint64_t t0 = kv_clock_monotonic_ns(e->clock);
     kv_ks_expire_cycle(e->ks, budget);
+    uint64_t ms = (kv_clock_monotonic_ns(e->clock) - t0) / 1000000;
+    kv_latency_note(&e->latency, KV_LAT_EXPIRE_CYCLE, ms,
+                    (uint64_t)e->config->latency_monitor_threshold, engine_time(e) / 1000);
 }

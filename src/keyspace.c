@@ -6,19 +6,21 @@
  * 8 bytes a slot) at the front, the data region (struct kv_alloc) after it. Every
  * key is one allocator block, the item:
  *
- *   u32 meta: type (2 bits) | TTL flag | WIDE flag | LRU clock (24 bits) << 8
+ *   u32 meta: type (3 bits) | TTL flag | WIDE flag | LRU clock (24 bits) << 8
  *   narrow (key and value < 64 KiB): u16 key length, u16 value length   (8 bytes)
  *   wide: u32 key length, u32 value length                              (12 bytes)
  *   [i64 expire time, unix ms: only when the TTL flag is set]
- *   key bytes, then the value: a string's bytes, or a struct kv_list_head padded
- *   to an 8-byte address (list nodes are separate blocks owned by the head).
+ *   key bytes, then the value: a string's bytes, or a struct kv_list_head (list)
+ *   or struct kv_coll_head (hash, set) padded to an 8-byte address (list nodes and
+ *   hash or set blocks are separate blocks owned by the head).
  *
  * With the allocator's 4-byte block header a 16-byte key and a 100-byte value take
  * one 128-byte block, and the index adds 8 / 0.9 bytes a key at most.
  *
  * Invariants (kv_ks_check): every index entry refers to a live item whose key
- * hashes to that entry; counters (volatile_count, list_count, key_bytes,
- * value_bytes) equal what the items say; allocator blocks = items + list nodes.
+ * hashes to that entry; counters (volatile_count, list_count, hash_count,
+ * set_count, key_bytes, value_bytes) equal what the items say; allocator blocks =
+ * items + list nodes + hash and set blocks.
  * Every function that allocates either completes or changes nothing.
  * Never: allocates outside the data region, evicts outside kv_ks_make_room, keeps
  * an item pointer across its own mutations, or loops without a bound.
@@ -27,12 +29,13 @@
 
 #include <string.h>
 
+#include "kv/coll.h"
 #include "kv/list.h"
 #include "kv/util.h"
 
-#define ITEM_TYPE_MASK 3u
-#define ITEM_F_TTL 4u
-#define ITEM_F_WIDE 8u
+#define ITEM_TYPE_MASK 7u
+#define ITEM_F_TTL 8u
+#define ITEM_F_WIDE 16u
 #define ITEM_LRU_SHIFT 8
 #define ITEM_LRU_MASK 0xffffffu
 #define ITEM_NARROW_MAX 0xffffu
@@ -48,6 +51,14 @@ struct kv_item {
 };
 
 _Static_assert(sizeof(struct kv_list_head) == 32, "list head size");
+_Static_assert(sizeof(struct kv_coll_head) == 32, "hash/set head size");
+
+static inline bool type_valid(uint32_t t) {
+    return t == KV_TYPE_STRING || t == KV_TYPE_LIST || t == KV_TYPE_HASH || t == KV_TYPE_SET;
+}
+/* A value held by a head in the item (list, hash, set) rather than inline bytes. */
+static inline bool type_headed(enum kv_type t) { return t != KV_TYPE_STRING; }
+static inline bool type_coll(enum kv_type t) { return t == KV_TYPE_HASH || t == KV_TYPE_SET; }
 
 /* ---- item layout ---------------------------------------------------------- */
 
@@ -87,11 +98,11 @@ static inline uint64_t shape_key_off(uint32_t klen, uint32_t vlen, bool ttl) {
     return (shape_wide(klen, vlen) ? ITEM_HDR_WIDE : ITEM_HDR_NARROW) +
            (ttl ? ITEM_TTL_BYTES : 0);
 }
-/* A list head needs an 8-byte aligned address; payloads are at 4 mod 8. */
+/* A list, hash or set head needs an 8-byte aligned address; payloads are at 4 mod 8. */
 static inline uint64_t shape_value_off(enum kv_type type, uint32_t klen, uint32_t vlen,
                                        bool ttl) {
     uint64_t off = shape_key_off(klen, vlen, ttl) + klen;
-    if (type == KV_TYPE_LIST) off = KV_ALIGN_UP(off + ITEM_ADDR_RESIDUE, 8) - ITEM_ADDR_RESIDUE;
+    if (type_headed(type)) off = KV_ALIGN_UP(off + ITEM_ADDR_RESIDUE, 8) - ITEM_ADDR_RESIDUE;
     return off;
 }
 static inline uint64_t shape_size(enum kv_type type, uint32_t klen, uint32_t vlen, bool ttl) {
@@ -110,7 +121,7 @@ static inline uint64_t item_value_off(const struct kv_item *it) {
 /* Writes meta, lengths and the TTL field; key and value bytes are the caller's. */
 static void item_write_header(struct kv_item *it, enum kv_type type, uint32_t klen,
                               uint32_t vlen, int64_t expire_ms, uint32_t lru) {
-    KV_ASSERT(type == KV_TYPE_STRING || type == KV_TYPE_LIST);
+    KV_ASSERT(type_valid(type));
     uint8_t *p = (uint8_t *)it;
     bool wide = shape_wide(klen, vlen);
     uint32_t meta = (uint32_t)type | (expire_ms >= 0 ? ITEM_F_TTL : 0) |
@@ -137,7 +148,7 @@ static void item_set_lru(struct kv_item *it, uint32_t lru) {
 enum kv_type kv_item_type(const struct kv_item *it) {
     KV_ASSERT(it != NULL);
     enum kv_type t = (enum kv_type)(item_meta(it) & ITEM_TYPE_MASK);
-    KV_ASSERT(t == KV_TYPE_STRING || t == KV_TYPE_LIST);
+    KV_ASSERT(type_valid(t));
     return t;
 }
 
@@ -150,7 +161,7 @@ struct kv_slice kv_item_key(const struct kv_item *it) {
 uint8_t *kv_item_value(struct kv_item *it) {
     KV_ASSERT(it != NULL);
     uint8_t *v = (uint8_t *)it + item_value_off(it);
-    KV_ASSERT(kv_item_type(it) != KV_TYPE_LIST || ((uintptr_t)v & 7) == 0);
+    KV_ASSERT(!type_headed(kv_item_type(it)) || ((uintptr_t)v & 7) == 0);
     return v;
 }
 
@@ -171,6 +182,16 @@ int64_t kv_item_expire_ms(const struct kv_item *it) {
 static inline struct kv_list_head *item_list(struct kv_item *it) {
     KV_ASSERT(kv_item_type(it) == KV_TYPE_LIST);
     return (struct kv_list_head *)(void *)kv_item_value(it);
+}
+
+static inline struct kv_coll_head *item_coll(struct kv_item *it) {
+    KV_ASSERT(type_coll(kv_item_type(it)));
+    return (struct kv_coll_head *)(void *)kv_item_value(it);
+}
+
+static inline const struct kv_coll_head *item_coll_const(const struct kv_item *it) {
+    KV_ASSERT(type_coll(kv_item_type(it)));
+    return (const struct kv_coll_head *)(const void *)(item_bytes(it) + item_value_off(it));
 }
 
 /* ---- index helpers -------------------------------------------------------- */
@@ -309,7 +330,9 @@ static uint32_t slot_ref(const struct kv_keyspace *ks, const struct kv_item *it)
 static void account(struct kv_keyspace *ks, const struct kv_item *it, bool add) {
     uint64_t klen = item_klen(it), vlen = item_vlen(it);
     uint64_t ttl = item_has_ttl(it) ? 1 : 0;
-    uint64_t list = kv_item_type(it) == KV_TYPE_LIST ? 1 : 0;
+    enum kv_type type = kv_item_type(it);
+    uint64_t list = type == KV_TYPE_LIST ? 1 : 0;
+    uint64_t hash = type == KV_TYPE_HASH ? 1 : 0, set = type == KV_TYPE_SET ? 1 : 0;
     unsigned __int128 at = ttl ? (unsigned __int128)kv_item_expire_ms(it) : 0;
     if (add) {
         ks->expire_sum_ms += at;
@@ -317,23 +340,29 @@ static void account(struct kv_keyspace *ks, const struct kv_item *it, bool add) 
         ks->value_bytes += vlen;
         ks->volatile_count += ttl;
         ks->list_count += list;
+        ks->hash_count += hash;
+        ks->set_count += set;
         if (klen > ks->key_len_max) ks->key_len_max = (uint32_t)klen;
-        if (!list && vlen > ks->str_len_max) ks->str_len_max = (uint32_t)vlen;
+        if (type == KV_TYPE_STRING && vlen > ks->str_len_max) ks->str_len_max = (uint32_t)vlen;
     } else {
         KV_ASSERT(ks->key_bytes >= klen && ks->value_bytes >= vlen);
         KV_ASSERT(ks->volatile_count >= ttl && ks->list_count >= list);
+        KV_ASSERT(ks->hash_count >= hash && ks->set_count >= set);
         KV_ASSERT(ks->expire_sum_ms >= at);
         ks->expire_sum_ms -= at;
         ks->key_bytes -= klen;
         ks->value_bytes -= vlen;
         ks->volatile_count -= ttl;
         ks->list_count -= list;
+        ks->hash_count -= hash;
+        ks->set_count -= set;
     }
 }
 
-/* Frees a detached item's block (and a list's nodes). */
+/* Frees a detached item's block (and a list's nodes, a hash's or set's blocks). */
 static void item_free(struct kv_keyspace *ks, struct kv_item *it) {
     if (kv_item_type(it) == KV_TYPE_LIST) kv_list_release(&ks->alloc, item_list(it));
+    if (type_coll(kv_item_type(it))) kv_coll_release(&ks->alloc, item_coll(it));
     kv_alloc_free(&ks->alloc, it);
 }
 
@@ -425,6 +454,17 @@ void kv_ks_configure(struct kv_keyspace *ks, const struct kv_config *c) {
     ks->evict_max = ek == 0 || ek > ks->index_capacity ? ks->index_capacity : ek;
     ks->move_max = c->maxmemory_eviction_move == 0 ? UINT64_MAX : c->maxmemory_eviction_move;
     ks->limit = c->maxmemory;
+    ks->hash_packed_entries = c->hash_max_listpack_entries;
+    ks->hash_packed_value = c->hash_max_listpack_value;
+    ks->set_intset_entries = c->set_max_intset_entries;
+}
+
+void kv_ks_coll_env(struct kv_keyspace *ks, struct kv_coll_env *e) {
+    KV_ASSERT(ks != NULL && e != NULL);
+    e->a = &ks->alloc;  /* the same as ks_coll.h's kv_ks_coll_env_of */
+    e->seed = ks->table.seed;
+    e->packed_entries = ks->hash_packed_entries;
+    e->intset_entries = ks->set_intset_entries;
 }
 
 uint64_t kv_ks_mapped_bytes(const struct kv_keyspace *ks) { return ks->maxmemory; }
@@ -526,6 +566,8 @@ uint64_t kv_ks_item_memory(const struct kv_keyspace *ks, const struct kv_item *i
     if (kv_item_type(it) == KV_TYPE_LIST) {
         const uint8_t *v = item_bytes(it) + item_value_off(it);
         bytes += kv_list_memory(&ks->alloc, (const struct kv_list_head *)(const void *)v);
+    } else if (type_coll(kv_item_type(it))) {
+        bytes += kv_coll_memory(&ks->alloc, item_coll_const(it));
     }
     KV_ASSERT(bytes >= item_size(it));
     return bytes;
@@ -549,8 +591,9 @@ static bool key_outside_region(const struct kv_keyspace *ks, const uint8_t *key)
 
 struct kv_item *kv_ks_item_new(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen,
                                enum kv_type type, uint32_t vlen, int64_t expire_ms) {
-    KV_ASSERT(type == KV_TYPE_STRING || type == KV_TYPE_LIST);
+    KV_ASSERT(type_valid(type));
     KV_ASSERT(type != KV_TYPE_LIST || vlen == sizeof(struct kv_list_head));
+    KV_ASSERT(!type_coll(type) || vlen == sizeof(struct kv_coll_head));
     KV_ASSERT(expire_ms >= -1);
     struct kv_item *it = kv_alloc_alloc(&ks->alloc, shape_size(type, klen, vlen,
                                                                expire_ms >= 0));
@@ -559,6 +602,8 @@ struct kv_item *kv_ks_item_new(struct kv_keyspace *ks, const uint8_t *key, uint3
     item_write_header(it, type, klen, vlen, expire_ms, ks->lru_clock);
     if (klen > 0) memmove((uint8_t *)it + item_key_off(it), key, klen);
     if (type == KV_TYPE_LIST) kv_list_init(item_list(it));
+    if (type == KV_TYPE_HASH) kv_coll_init(item_coll(it), KV_COLL_HASH);
+    if (type == KV_TYPE_SET) kv_coll_init(item_coll(it), KV_COLL_SET);
     KV_ASSERT(kv_alloc_usable(it) >= item_size(it));
     return it;
 }
@@ -859,6 +904,13 @@ struct kv_item *kv_ks_copy(struct kv_keyspace *ks, const struct kv_item *src,
             kv_alloc_free(&ks->alloc, it);  /* its head is still empty */
             return NULL;
         }
+    } else if (type_coll(type)) {
+        struct kv_coll_env env;
+        kv_ks_coll_env(ks, &env);
+        if (!kv_coll_copy(&env, item_coll(it), item_coll_const(src))) {
+            kv_alloc_free(&ks->alloc, it);  /* its head is still empty */
+            return NULL;
+        }
     } else if (vlen > 0) {
         memcpy(kv_item_value(it), item_bytes(src) + item_value_off(src), vlen);
     }
@@ -896,6 +948,8 @@ void kv_ks_flush(struct kv_keyspace *ks) {
     ks->key_bytes = 0;
     ks->value_bytes = 0;
     ks->list_count = 0;
+    ks->hash_count = 0;
+    ks->set_count = 0;
     ks->key_len_max = 0;
     ks->str_len_max = 0;
     KV_ASSERT(ks->table.count == 0 && ks->alloc.used_blocks == 0);
@@ -1019,15 +1073,15 @@ static bool evict_one(struct kv_keyspace *ks) {
 }
 
 /*
- * The index slot of the used block at p if it is an item (else it is a list node:
- * -1). p is read as an item only as far as its block holds: a node's bytes may
+ * The index slot of the used block at p if it is an item (else it is a list node or
+ * a hash/set block: -1). p is read as an item only as far as its block holds: a node's bytes may
  * look like anything. Exact: the index holds item refs only, each once.
  */
 static int64_t block_item_slot(const struct kv_keyspace *ks, const void *p) {
     const uint8_t *b = p;
     uint32_t meta = ld32(b), type = meta & ITEM_TYPE_MASK;
     uint64_t usable = kv_alloc_usable(p);
-    if ((type != KV_TYPE_STRING && type != KV_TYPE_LIST) || usable < ITEM_HDR_WIDE) return -1;
+    if (!type_valid(type) || usable < ITEM_HDR_WIDE) return -1;
     bool wide = (meta & ITEM_F_WIDE) != 0, ttl = (meta & ITEM_F_TTL) != 0;
     uint32_t klen = wide ? ld32(b + 4) : ld16(b + 4);
     uint32_t vlen = wide ? ld32(b + 8) : ld16(b + 6);
@@ -1042,8 +1096,9 @@ static int64_t block_item_slot(const struct kv_keyspace *ks, const void *p) {
     return slot;
 }
 
-/* Mover callbacks (kv_alloc_join): items move, list nodes are walls (a node does
- * not know its list, so the list head's refs to its end nodes could not follow). */
+/* Mover callbacks (kv_alloc_join): items move, list nodes and hash/set blocks are
+ * walls (a node or block does not know its owner, so the head's refs could not
+ * follow). An item moving carries its head, whose refs stay valid. */
 static bool mover_movable(void *ctx, const void *p) {
     return block_item_slot(ctx, p) >= 0;
 }
@@ -1138,6 +1193,11 @@ void kv_ks_resize_room(const struct kv_keyspace *ks, const struct kv_item *it, u
     KV_ASSERT(*need >= *largest);
 }
 
+uint64_t kv_ks_random_u64(struct kv_keyspace *ks) {
+    KV_ASSERT(ks != NULL);
+    return kv_prng_next(&ks->prng);
+}
+
 struct kv_item *kv_ks_random(struct kv_keyspace *ks) {
     KV_ASSERT(ks != NULL);
     for (uint32_t tries = 0; tries < KS_RANDOM_TRIES; tries++) {
@@ -1150,13 +1210,26 @@ struct kv_item *kv_ks_random(struct kv_keyspace *ks) {
     return NULL;
 }
 
-/* One entry's invariants; returns its list node count. */
+/* A hash's or set's invariants; returns its block count. */
+static uint64_t check_coll(const struct kv_keyspace *ks, struct kv_item *it) {
+    KV_ASSERT(item_vlen(it) == sizeof(struct kv_coll_head));
+    const struct kv_coll_head *h = item_coll(it);
+    KV_ASSERT(h->kind == (kv_item_type(it) == KV_TYPE_HASH ? KV_COLL_HASH : KV_COLL_SET));
+    struct kv_coll_env env;
+    kv_ks_coll_env((struct kv_keyspace *)(uintptr_t)ks, &env);
+    kv_coll_check(&env, h);
+    KV_ASSERT(h->count > 0);  /* an empty hash or set never exists */
+    return kv_coll_blocks(h);
+}
+
+/* One entry's invariants; returns its list node (or hash/set block) count. */
 static uint64_t check_item(const struct kv_keyspace *ks, uint32_t slot, struct kv_item *it) {
     KV_ASSERT(((uintptr_t)it & 7) == ITEM_ADDR_RESIDUE);
     KV_ASSERT(kv_alloc_usable(it) >= item_size(it));
     KV_ASSERT(item_wide(it) == shape_wide(item_klen(it), item_vlen(it)));
     KV_ASSERT(item_klen(it) <= ks->key_len_max);
     KV_ASSERT(slot_of_item(ks, it) == slot);
+    if (type_coll(kv_item_type(it))) return check_coll(ks, it);
     if (kv_item_type(it) != KV_TYPE_LIST) {
         KV_ASSERT(item_vlen(it) <= ks->str_len_max);
         return 0;
@@ -1172,6 +1245,7 @@ void kv_ks_check(const struct kv_keyspace *ks) {
     KV_ASSERT(ks != NULL);
     kv_table_check(&ks->table);
     kv_alloc_check(&ks->alloc);
+    uint64_t hashes = 0, sets = 0;
     uint64_t count = 0, vol = 0, lists = 0, kbytes = 0, vbytes = 0, nodes = 0;
     unsigned __int128 expire_sum = 0;
     for (uint32_t slot = 0; slot < ks->table.capacity; slot++) {
@@ -1183,12 +1257,15 @@ void kv_ks_check(const struct kv_keyspace *ks) {
         expire_sum += item_has_ttl(it) ? (unsigned __int128)kv_item_expire_ms(it) : 0;
         KV_ASSERT(kv_table_flag_at(&ks->table, slot) == item_has_ttl(it));
         lists += kv_item_type(it) == KV_TYPE_LIST ? 1 : 0;
+        hashes += kv_item_type(it) == KV_TYPE_HASH ? 1 : 0;
+        sets += kv_item_type(it) == KV_TYPE_SET ? 1 : 0;
         kbytes += item_klen(it);
         vbytes += item_vlen(it);
         nodes += check_item(ks, slot, it);
     }
     KV_ASSERT(count == ks->table.count);
     KV_ASSERT(vol == ks->volatile_count && lists == ks->list_count);
+    KV_ASSERT(hashes == ks->hash_count && sets == ks->set_count);
     KV_ASSERT(expire_sum == ks->expire_sum_ms);
     KV_ASSERT(kbytes == ks->key_bytes && vbytes == ks->value_bytes);
     KV_ASSERT(ks->alloc.used_blocks == count + nodes);

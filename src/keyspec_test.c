@@ -29,6 +29,7 @@ static const struct info redis_info[] = {
     {"touch", 1, -1, 1, false},      {"role", 0, 0, 0, false},
     {"object", 0, 0, 0, false},      {"memory", 0, 0, 0, false},
     {"reset", 0, 0, 0, false},       {"slowlog", 0, 0, 0, false},
+    {"latency", 0, 0, 0, false},
     {"hello", 0, 0, 0, false},       {"shutdown", 0, 0, 0, false},
     {"append", 1, 1, 1, false},      {"client", 0, 0, 0, false},
     {"command", 0, 0, 0, false},     {"config", 0, 0, 0, false},
@@ -67,13 +68,30 @@ static const struct info redis_info[] = {
     {"ttl", 1, 1, 1, false},         {"type", 1, 1, 1, false},
     {"unlink", 1, -1, 1, false},     {"unwatch", 0, 0, 0, false},
     {"watch", 1, -1, 1, false},
+    {"hset", 1, 1, 1, false},        {"hsetnx", 1, 1, 1, false},
+    {"hget", 1, 1, 1, false},        {"hmset", 1, 1, 1, false},
+    {"hmget", 1, 1, 1, false},       {"hdel", 1, 1, 1, false},
+    {"hlen", 1, 1, 1, false},        {"hstrlen", 1, 1, 1, false},
+    {"hexists", 1, 1, 1, false},     {"hkeys", 1, 1, 1, false},
+    {"hvals", 1, 1, 1, false},       {"hgetall", 1, 1, 1, false},
+    {"hincrby", 1, 1, 1, false},     {"hincrbyfloat", 1, 1, 1, false},
+    {"hrandfield", 1, 1, 1, false},  {"hscan", 1, 1, 1, false},
+    {"sadd", 1, 1, 1, false},        {"srem", 1, 1, 1, false},
+    {"smove", 1, 2, 1, false},       {"sismember", 1, 1, 1, false},
+    {"smismember", 1, 1, 1, false},  {"scard", 1, 1, 1, false},
+    {"spop", 1, 1, 1, false},        {"srandmember", 1, 1, 1, false},
+    {"sinter", 1, -1, 1, false},     {"sintercard", 0, 0, 0, true},
+    {"sinterstore", 1, -1, 1, false}, {"sunion", 1, -1, 1, false},
+    {"sunionstore", 1, -1, 1, false}, {"sdiff", 1, -1, 1, false},
+    {"sdiffstore", 1, -1, 1, false}, {"smembers", 1, 1, 1, false},
+    {"sscan", 1, 1, 1, false},
 };
 #define INFO_COUNT (sizeof(redis_info) / sizeof(redis_info[0]))
 
 static const struct kv_cmd_group *const all_groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
     &kv_cmds_auth,   &kv_cmds_config, &kv_cmds_admin,  &kv_cmds_client,
-    &kv_cmds_command,
+    &kv_cmds_command, &kv_cmds_hash, &kv_cmds_set,
 };
 
 static const struct info *info_of(const char *name) {

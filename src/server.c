@@ -87,7 +87,7 @@
     "'--protected-mode no' option. 4) Setup a an authentication password for the "      \
     "default user. NOTE: You only need to do one of the above things in order for the " \
     "server to start accepting connections from the outside.\r\n"
-#define SCRATCH_BYTES (64u << 10)
+#define SCRATCH_BYTES (128u << 10) /* INFO all: every command with latencystats */
 #define TICK_TAG_SLOT 0xfffffeu
 #define HOLD_TAG_SLOT 0xfffffcu
 #define LOG_TAG_SLOT 0xfffffbu
@@ -103,7 +103,7 @@ enum {
     L_CONNS, L_SLOTS, L_REJECT, L_READY, L_SMALL_IN, L_SMALL_OUT, L_LARGE_IN, L_LARGE_OUT,
     L_POOL_IN_FREE, L_POOL_OUT_FREE, L_POOL_IN_WAIT, L_POOL_OUT_WAIT, L_ARGV, L_KEYSPACE,
     L_SCRATCH, L_WATCHERS, L_WATCH_NODES, L_WATCH_SLOTS, L_INLINE, L_RECV_RING, L_RECV_BUFS,
-    L_HOLD_IN, L_HOLD_OUT, L_LOG, L_SLOWLOG,
+    L_HOLD_IN, L_HOLD_OUT, L_LOG, L_SLOWLOG, L_LATHIST,
 };
 
 void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
@@ -144,7 +144,9 @@ void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
     _Static_assert(KV_SLOWLOG_ENTRY_BYTES == 5344, "the slowlog row names an entry's bytes");
     kv_layout_add(l, "slowlog entries (5344 B each)", c->slowlog_max_len,
                   kv_slowlog_bytes(c->slowlog_max_len));
-    KV_ASSERT(l->count == L_SLOWLOG + 1);
+    uint32_t cmds = kv_engine_cmd_total();
+    kv_layout_add(l, "latency histograms (one per command)", cmds, kv_lathist_bytes(cmds));
+    KV_ASSERT(l->count == L_LATHIST + 1);
 }
 
 static void conns_init(struct kv_server *s, struct kv_arena *a) {
@@ -179,7 +181,7 @@ static void clients_register(struct kv_server *s);
 void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a,
                     struct kv_io *io, const struct kv_clock *clock, uint64_t seed) {
     KV_ASSERT(s != NULL && c != NULL && a != NULL && io != NULL && clock != NULL);
-    KV_ASSERT(a->layout != NULL && a->layout->count == L_SLOWLOG + 1);
+    KV_ASSERT(a->layout != NULL && a->layout->count == L_LATHIST + 1);
     memset(s, 0, sizeof(*s));
     s->cfg = c;
     s->io = io;
@@ -216,6 +218,7 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
         .watch_nodes = kv_arena_get(a, L_WATCH_NODES),
         .watch_slots = kv_arena_get(a, L_WATCH_SLOTS),
         .slowlog = c->slowlog_max_len > 0 ? kv_arena_get(a, L_SLOWLOG) : NULL,
+        .lathist = kv_arena_get(a, L_LATHIST),
         .config = c,
         .clock = clock,
         .prng_seed = kv_splitmix64(&sm),

@@ -28,7 +28,8 @@ void te_start(struct test_engine *h, uint64_t sid) {
     h->mem = aligned_alloc(64, KV_ALIGN_UP(h->cfg.maxmemory, 64));
     h->scratch = malloc(64 << 10);
     h->out = malloc(TE_OUT_CAP);
-    KV_ASSERT(h->mem != NULL && h->scratch != NULL && h->out != NULL);
+    h->lathist = calloc(1, kv_lathist_bytes(kv_engine_cmd_total()));
+    KV_ASSERT(h->mem != NULL && h->scratch != NULL && h->out != NULL && h->lathist != NULL);
     kv_ks_init(&h->ks, &h->cfg, h->mem, 99);
     h->nodes = calloc(kv_watch_nodes_cap(TE_SESSIONS, h->cfg.watch_max_keys),
                       sizeof(*h->nodes));
@@ -38,7 +39,7 @@ void te_start(struct test_engine *h, uint64_t sid) {
         .watchers = h->watchers, .watchers_cap = TE_SESSIONS, .watch_nodes = h->nodes,
         .watch_slots = h->slots, .config = &h->cfg, .clock = &h->clock, .prng_seed = 7,
         .ks = &h->ks, .net = &h->net, .reply_max = TE_OUT_CAP / 2, .scratch = h->scratch,
-        .scratch_cap = 64 << 10,
+        .scratch_cap = 64 << 10, .lathist = h->lathist,
     };
     kv_engine_init(&h->e, &init);
     kv_session_init(&h->s, sid);
@@ -56,6 +57,7 @@ void te_close(struct test_engine *h) {
     free(h->mem);
     free(h->scratch);
     free(h->out);
+    free(h->lathist);
     free(h);
 }
 

@@ -35,6 +35,7 @@ struct test_engine {
     void *mem;
     uint8_t *scratch;
     uint8_t *out;
+    struct kv_lathist *lathist;  /* the engine's latency histograms */
     struct kv_reply reply;
 };
 

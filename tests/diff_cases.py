@@ -8,6 +8,7 @@ CASES: name -> list of steps, each run in order on a fresh, empty server pair:
   ('inline', b'raw line')    raw inline bytes (one reply; b'\\r\\n' alone: none)
   ('scan', 'MATCH a*')       full SCAN iteration, compared as a set of keys
   ('cmdlist', 'FILTERBY ..') COMMAND LIST, as sets restricted to kv's names
+  ('shape', 'MEMORY STATS')  a map's keys in order and its values' types only
   ('randomkey',)             RANDOMKEY (cases only use it on 0/1-key databases)
   ('dump',)                  whole-keyspace comparison
 Tokens '@s:N' and '@ms:N' become absolute unix times N seconds from now (in s / ms).
@@ -34,6 +35,44 @@ KV_COMMANDS = (
     "setrange").split()
 
 CASES = {
+    # LATENCY (src/cmd_admin.c): texts, errors, counts and the options; events and
+    # timings are e2e's (tests/e2e.py test_latency_*). Settings are put back at the end.
+    'latency': ["LATENCY HELP", "LATENCY foo", "LATENCY", "LATENCY LATEST",
+                "LATENCY LATEST x", "LATENCY HISTORY", "LATENCY HISTORY command",
+                "LATENCY HISTORY nosuch", "LATENCY HISTORY command x", "LATENCY RESET",
+                "LATENCY RESET command fast-command nosuch", "LATENCY GRAPH command",
+                "LATENCY GRAPH nosuch", "LATENCY GRAPH", "LATENCY GRAPH a b",
+                "LATENCY DOCTOR", "LATENCY DOCTOR x", "LATENCY HELP x", "latency help",
+                "LATENCY HISTOGRAM nosuch", "LATENCY histogram nosuch other",
+                "CONFIG GET latency-monitor-threshold", "CONFIG GET latency-tracking",
+                "CONFIG GET latency-tracking-info-percentiles",
+                "CONFIG SET latency-monitor-threshold 100", "LATENCY DOCTOR",
+                "CONFIG GET latency-monitor-threshold",
+                "CONFIG SET latency-monitor-threshold -1",
+                "CONFIG SET latency-monitor-threshold x", "CONFIG SET latency-tracking maybe",
+                "CONFIG SET latency-tracking-info-percentiles 101",
+                "CONFIG SET latency-tracking-info-percentiles abc",
+                ["CONFIG", "SET", "latency-tracking-info-percentiles", "50.0 99 100 0"],
+                "CONFIG GET latency-tracking-info-percentiles",
+                ["CONFIG", "SET", "latency-tracking-info-percentiles", ""],
+                "CONFIG GET latency-tracking-info-percentiles",
+                ["CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9"],
+                "CONFIG SET latency-tracking no", "CONFIG GET latency-tracking",
+                "CONFIG SET latency-tracking yes", "CONFIG SET latency-monitor-threshold 0",
+                "LATENCY RESET", "LATENCY LATEST"],
+    # LATENCY HISTOGRAM's shape (calls and the map of buckets; the buckets are
+    # timings) and MEMORY STATS's keys in order (values are each server's memory).
+    'latency-histogram': ["CONFIG RESETSTAT", "SET a 1", "SET a 2",
+                          ('shape', 'LATENCY HISTOGRAM set'),
+                          ('shape', 'LATENCY HISTOGRAM SET nosuch'),
+                          ('shape', 'LATENCY HISTOGRAM get'), "GET a",
+                          ('shape', 'LATENCY HISTOGRAM set get SET nosuch'),
+                          ('shape', 'LATENCY HISTOGRAM get set'), "CONFIG RESETSTAT",
+                          ('shape', 'LATENCY HISTOGRAM set')],
+    'memory-stats': [('shape', 'MEMORY STATS'), "SET a 1", "SET b 2",
+                     ('shape', 'MEMORY STATS'), "MEMORY STATS x", "MEMORY DOCTOR x",
+                     "MEMORY MALLOC-STATS x", "MEMORY PURGE", "MEMORY PURGE x",
+                     "MEMORY DOCTOR", "MEMORY HELP", "memory stats x"],
     # TOUCH, ROLE, OBJECT (h-misc): OBJECT ENCODING is Redis's answer for the same
     # value (src/cmd_admin.c); IDLETIME of a live key depends on the clocks: unit test.
     'touch-role': ["TOUCH a", "SET a 1", "RPUSH l x", "TOUCH a l b a", "TOUCH", "ROLE",

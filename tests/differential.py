@@ -66,6 +66,7 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in tests/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import diff_cases  # noqa: E402
+import diff_cases_hs  # noqa: E402
 import diff_gen  # noqa: E402
 from diff_resp import (Conn, ConnClosed, ConnTimeout, encode, encode_reply,  # noqa: E402
                        show)
@@ -168,11 +169,26 @@ TTL_S = {b'ttl', b'expiretime'}
 TTL_MS = {b'pttl', b'pexpiretime'}
 
 
+def unordered(p, group):
+    """A parsed aggregate reply as its type and sorted groups of `group` elements
+    (diff_cases_hs: replies whose order Redis leaves unspecified); else p."""
+    if p[0] not in ('*', '~', '%') or p[1] is None:
+        return p
+    items = [encode_reply(x) for x in p[1]]
+    groups = [tuple(items[i:i + group]) for i in range(0, len(items), group)]
+    return (p[0], len(items), sorted(groups))
+
+
+UNORDERED = {b'~sorted': 1, b'~pairs': 2}
+
+
 def same(name, k, r, queued=None):
     """k, r: (raw, parsed). True if the replies count as identical for `name`."""
     if k[0] == r[0]:
         return True
     kp, rp = k[1], r[1]
+    if name in UNORDERED:
+        return unordered(kp, UNORDERED[name]) == unordered(rp, UNORDERED[name])
     if name in TTL_S or name in TTL_MS:
         slack = 1 if name in TTL_S else 1500
         return (kp[0] == ':' and rp[0] == ':' and kp[1] >= 0 and rp[1] >= 0 and
@@ -361,6 +377,8 @@ class Runner:
             self.run_scan(op)
         elif op.kind == 'cmdlist':
             self.run_cmdlist(op)
+        elif op.kind == 'shape':
+            self.run_shape(op)
         elif op.kind == 'randomkey':
             r = self.run_single(diff_gen.Op('cmd', args=[b'DBSIZE']))
             if r[1][0] == ':' and r[1][1] <= 1:
@@ -374,6 +392,20 @@ class Runner:
         else:
             raise AssertionError(op.kind)
         return r
+
+    def run_shape(self, op):
+        """A reply whose values depend on time or memory (MEMORY STATS, LATENCY
+        HISTOGRAM): the keys of its maps, in order, and each value's RESP type are
+        compared; histogram_usec's buckets (timings) are dropped."""
+        ck, cr = self.pair.conns[0]
+        got = []
+        for c in (ck, cr):
+            c.send(encode(op.args))
+            raw, p = c.read_reply()
+            got.append(shape_of(p))
+        self.commands += 1
+        if got[0] != got[1]:
+            raise Divergence(op, repr(got[0]), repr(got[1]), 'map keys and value types')
 
     def run_cmdlist(self, op):
         """COMMAND LIST [args]: Redis has more commands, so the sets are compared
@@ -434,6 +466,9 @@ class Runner:
                    encode([b'LRANGE', key, 0, -1]) + encode([b'PTTL', key]))
             t, g, lr, pt = [c.read_reply()[0] for _ in range(4)]
             pt_v = int(pt[1:-2]) if pt[:1] == b':' else pt
+            if t in (b'+hash\r\n', b'+set\r\n'):  # hashes and sets: as multisets
+                c.send(encode([b'HGETALL' if t == b'+hash\r\n' else b'SMEMBERS', key]))
+                lr = unordered(c.read_reply()[1], 2 if t == b'+hash\r\n' else 1)
             out.append([key, t, g if t == b'+string\r\n' else lr, pt_v])
         return out
 
@@ -568,6 +603,24 @@ def dumps_equal(a, b):
     return True
 
 
+def shape_of(p):
+    """A reply's keys and types: map values (RESP2: every second element) reduced to
+    their type byte, nested maps kept; errors and scalars at the top kept whole."""
+    t, v = p
+    if t not in ('*', '%') or v is None or len(v) % 2:
+        return p
+    out = []
+    for key, val in zip(v[0::2], v[1::2]):
+        out.append(key)
+        if key[1] == b'histogram_usec':
+            out.append((val[0], 'buckets'))
+        elif val[0] in ('*', '%'):
+            out.append(shape_of(val))
+        else:
+            out.append((val[0], 'value'))
+    return (t, out)
+
+
 def group_name(op):
     if op.kind == 'cmd' or op.kind == 'inline':
         n = op.name.decode('latin1').upper() or '<empty>'
@@ -612,9 +665,13 @@ def case_ops(steps):
                 else:
                     op = diff_gen.Op('inline', raw=raw, nreplies=0, name=b'')
                 yield op
+            elif kind == 'shape':
+                yield diff_gen.Op('shape', args=args_of(step[1]))
             elif kind == 'cmdlist':
                 yield diff_gen.Op('cmdlist', args=args_of(step[1]) if step[1] else [],
                                   name=b'command')
+            elif kind in ('sorted', 'pairs'):  # diff_cases_hs: unordered replies
+                yield diff_gen.Op('cmd', args=args_of(step[1]), name=b'~' + kind.encode())
             elif kind == 'scan':
                 yield diff_gen.Op('scan', args=args_of(step[1]) if step[1] else [],
                                   name=b'scan')
@@ -678,7 +735,9 @@ def run_all(runner, a, excluded, seeds, tag):
         passed, failed = passed + (not d), failed + bool(d)
 
     if a.only in (None, 'cases'):
-        for name, steps in diff_cases.CASES.items():
+        cases = dict(diff_cases.CASES)
+        cases.update(diff_cases_hs.CASES)  # hashes and sets (issue 21)
+        for name, steps in cases.items():
             if not a.case or a.case == name:
                 count(runner.run_stream(tag + 'case ' + name, keep(case_ops(steps)),
                                         random.Random(1), diff_gen.Gen(0)))

@@ -1759,6 +1759,316 @@ def test_slowlog():
     kv.stop()
 
 
+@test()
+def test_latency_monitor():
+    """LATENCY after a slow command (KEYS over 200k keys, threshold 1 ms): the "command"
+    event with its fields in LATEST and HISTORY, GRAPH and DOCTOR about it, RESET; INFO
+    latencystats and LATENCY HISTOGRAM count the calls, CONFIG RESETSTAT clears them.
+    No timing is asserted: KEYS runs until the event exists (a few tries at most)."""
+    kv = start_kv('latency', ['--maxclients', 8, '--maxmemory', '96mb',
+                              '--latency-monitor-threshold', 1])
+    c = Conn(kv.port)
+    for b in range(20):
+        args = []
+        for i in range(10000):
+            args += ['lat:%d:%d' % (b, i), 'v']
+        c.call('MSET', *args, timeout=30.0)
+    check_eq('200k keys', c.call('DBSIZE'), integer(200000))
+    tries = 0
+    while tries < 10:
+        tries += 1
+        c.call('KEYS', 'nomatch*', timeout=30.0)
+        latest, _ = resp_decode(bytes(c.call('LATENCY', 'LATEST')))
+        if any(e[0] == b'command' for e in latest):
+            break
+    t = int(time.time())
+    # (a busy machine may also hold a fast command past 1 ms: "fast-command")
+    names = [e[0] for e in latest]
+    check('LATEST has "command" (KEYS is not a fast command), each event once',
+          b'command' in names and len(set(names)) == len(names) and
+          set(names) <= {b'command', b'fast-command', b'expire-cycle'}, repr(latest))
+    name, when, ms, top = [e for e in latest if e[0] == b'command'][0]
+    check('its fields: unix time, latest ms >= the threshold, all-time max >= latest',
+          abs(when - t) <= 5 and ms >= 1 and top >= ms, repr(latest))
+    hist, _ = resp_decode(bytes(c.call('LATENCY', 'HISTORY', 'command')))
+    check('HISTORY: [time, ms] pairs, the last one LATEST\'s',
+          len(hist) >= 1 and hist[-1] == [when, ms], repr(hist))
+    graph = c.call('LATENCY', 'GRAPH', 'command')
+    check('GRAPH is about the event', b'command - high ' in graph, repr(graph[:80]))
+    doctor = c.call('LATENCY', 'DOCTOR')
+    check('DOCTOR reports it', b'1. command: ' in doctor and b'Dave, I have observed' in doctor,
+          repr(doctor[:200]))
+    pct = info_field(c.call('INFO', 'latencystats'), 'latency_percentiles_usec_keys')
+    check('INFO latencystats: p50, p99, p99.9 for KEYS',
+          pct is not None and re.fullmatch(r'p50=[0-9.]+,p99=[0-9.]+,p99\.9=[0-9.]+', pct),
+          repr(pct))
+    h, _ = resp_decode(bytes(c.call('LATENCY', 'HISTOGRAM', 'keys')))
+    check_eq('HISTOGRAM keys: its name, the calls', [h[0], h[1][:3]],
+             [b'keys', [b'calls', tries, b'histogram_usec']])
+    buckets = h[1][3]
+    check('histogram_usec: bucket, cumulative count pairs, counts growing to the calls',
+          len(buckets) >= 2 and buckets[1::2] == sorted(buckets[1::2]) and
+          0 < buckets[-1] <= tries, repr(buckets))
+    events = len(resp_decode(bytes(c.call('LATENCY', 'LATEST')))[0])
+    check_eq('LATENCY RESET: the events LATEST lists', c.call('LATENCY', 'RESET'),
+             integer(events))
+    check_eq('then LATEST is empty', c.call('LATENCY', 'LATEST'), b'*0\r\n')
+    c.call('CONFIG', 'RESETSTAT')
+    stats = c.call('INFO', 'latencystats')
+    check('RESETSTAT clears the histograms (only CONFIG itself is counted)',
+          info_field(stats, 'latency_percentiles_usec_keys') is None and
+          info_field(stats, 'latency_percentiles_usec_config') is not None, repr(stats))
+WRONGTYPE = error('WRONGTYPE Operation against a key holding the wrong kind of value')
+
+HASH_CMDS = [['HSET', '{k}', 'f', 'v'], ['HSETNX', '{k}', 'f', 'v'], ['HGET', '{k}', 'f'],
+             ['HMSET', '{k}', 'f', 'v'], ['HMGET', '{k}', 'f'], ['HDEL', '{k}', 'f'],
+             ['HLEN', '{k}'], ['HSTRLEN', '{k}', 'f'], ['HEXISTS', '{k}', 'f'],
+             ['HKEYS', '{k}'], ['HVALS', '{k}'], ['HGETALL', '{k}'],
+             ['HINCRBY', '{k}', 'f', '1'], ['HINCRBYFLOAT', '{k}', 'f', '1.5'],
+             ['HRANDFIELD', '{k}'], ['HRANDFIELD', '{k}', '2'],
+             ['HRANDFIELD', '{k}', '-2', 'WITHVALUES'], ['HSCAN', '{k}', '0']]
+
+
+def wrongtype_all(c, cmds, keys):
+    for key in keys:
+        for cmd in cmds:
+            args = [key if a == '{k}' else a for a in cmd]
+            check_eq('%s on a %s key: WRONGTYPE' % (' '.join(args), key), c.call(*args),
+                     WRONGTYPE)
+
+
+@test()
+def test_hash_edges():
+    """Hashes: WRONGTYPE from every hash command on other types and from string and list
+    commands on a hash; HINCRBYFLOAT's precision and errors; listpack to hashtable at
+    and one past hash-max-listpack-entries/-value (and no way back); the last HDEL
+    deletes the key; a multi-field HSET that does not fit is -OOM with nothing set;
+    MEMORY USAGE exact for both encodings; a big HGETALL streams, a bigger one is
+    refused before it runs."""
+    kv = start_kv('hash', ['--maxclients', 8, '--maxmemory', '8mb',
+                           '--client-query-buffer-limit', '1mb', '--proto-max-bulk-len', '512kb'])
+    c = Conn(kv.port)
+    c.call('SET', 'str', 'x')
+    c.call('RPUSH', 'lst', 'x')
+    wrongtype_all(c, HASH_CMDS, ['str', 'lst'])
+    c.call('HSET', 'h', 'f', 'v')
+    for cmd in (['GET', 'h'], ['LPUSH', 'h', 'x'], ['INCR', 'h'], ['LLEN', 'h'],
+                ['APPEND', 'h', 'x']):
+        check_eq('%s on a hash: WRONGTYPE' % cmd[0], c.call(*cmd), WRONGTYPE)
+    check_eq('TYPE of a hash', c.call('TYPE', 'h'), b'+hash\r\n')
+    # HINCRBYFLOAT
+    check_eq('HINCRBYFLOAT 10.50 on a new field', c.call('HINCRBYFLOAT', 'h', 'n', '10.50'),
+             bulk('10.5'))
+    check_eq('0.1 + 0.2 in long double, printed as Redis does',
+             [c.call('HINCRBYFLOAT', 'h', 'p', x) for x in ('0.1', '0.2')],
+             [bulk('0.1'), bulk('0.3')])
+    check_eq('5.0e3 is 5000', c.call('HINCRBYFLOAT', 'h', 'e', '5.0e3'), bulk('5000'))
+    check_eq('a non-float increment', c.call('HINCRBYFLOAT', 'h', 'n', 'x'),
+             error('ERR value is not a valid float'))
+    check_eq('an infinite increment', c.call('HINCRBYFLOAT', 'h', 'n', 'inf'),
+             error('ERR value is NaN or Infinity'))
+    check_eq('a non-float value', c.call('HINCRBYFLOAT', 'h', 'f', '1'),
+             error('ERR hash value is not a float'))
+    c.call('HINCRBYFLOAT', 'h', 'big', '1e4932')
+    check_eq('overflow to infinity', c.call('HINCRBYFLOAT', 'h', 'big', '1e4932'),
+             error('ERR increment would produce NaN or Infinity'))
+    check_eq('HINCRBY on a float value', c.call('HINCRBY', 'h', 'n', '1'),
+             error('ERR hash value is not an integer'))
+    # encodings
+    c.call('CONFIG', 'SET', 'hash-max-listpack-entries', '4')
+    c.call('CONFIG', 'SET', 'hash-max-ziplist-value', '8')
+    c.call('HSET', 'e', 'a', 1, 'b', 2, 'c', 3, 'd', 4)
+    check_eq('4 fields of 4: listpack', c.call('OBJECT', 'ENCODING', 'e'), bulk('listpack'))
+    c.call('HSET', 'e', 'x', 5)
+    check_eq('5 fields of 4: hashtable', c.call('OBJECT', 'ENCODING', 'e'), bulk('hashtable'))
+    c.call('HDEL', 'e', 'a', 'b', 'c', 'd')
+    check_eq('never back to listpack', c.call('OBJECT', 'ENCODING', 'e'), bulk('hashtable'))
+    c.call('HSET', 'v', 'a', '12345678')
+    check_eq('an 8-byte value of 8: listpack', c.call('OBJECT', 'ENCODING', 'v'),
+             bulk('listpack'))
+    c.call('HSET', 'v', 'b', '123456789')
+    check_eq('a 9-byte value: hashtable', c.call('OBJECT', 'ENCODING', 'v'), bulk('hashtable'))
+    check_eq('the last HDEL deletes the key', [c.call('HDEL', 'e', 'x'), c.call('EXISTS', 'e')],
+             [integer(1), integer(0)])
+    c.call('CONFIG', 'SET', 'hash-max-listpack-entries', '512')
+    c.call('CONFIG', 'SET', 'hash-max-listpack-value', '64')
+    # MEMORY USAGE
+    def used():
+        return int(info_field(c.call('INFO', 'memory'), 'used_memory'))
+    for key, n in (('mu:lp', 100), ('mu:ht', 600)):
+        args = []
+        for i in range(n):
+            args += ['field%05d' % i, 'value-%014d' % i]
+        before = used()
+        c.call('HSET', key, *args)
+        delta = used() - before
+        check_eq('MEMORY USAGE of a %d-field hash = used_memory delta + 8' % n,
+                 c.call('MEMORY', 'USAGE', key), integer(delta + 8))
+        before = used()
+        c.call('DEL', key)
+        check_eq('DEL frees it all', before - used(), delta)
+    # streaming and refusing
+    args = []
+    for i in range(2000):
+        args += ['f%06d' % i, pattern(200, i)]
+    c.call('HSET', 'big', *args)
+    got = c.call('HGETALL', 'big', timeout=30)
+    check('HGETALL of 2000 x 200 bytes streams (%d bytes)' % len(got),
+          got.startswith(b'*4000\r\n') and len(got) > 400000, repr(got[:60]))
+    for i in range(2000, 6000, 500):
+        c.call('HSET', 'big', *sum([['f%06d' % j, pattern(200, j)] for j in range(i, i + 500)],
+                                   []))
+    check('HGETALL beyond the reply limit is refused',
+          c.call('HGETALL', 'big', timeout=30).startswith(b'-ERR reply of up to'))
+    c.call('DEL', 'big')
+    # -OOM, nothing set
+    c.call('HSET', 'keep', 'a', '1')
+    for i in range(100000):
+        if c.call('SET', 'fill%d' % i, pattern(1000, i)) != OK:
+            break
+    big_args = []
+    for i in range(3000):
+        big_args += ['n%05d' % i, pattern(60, i)]
+    check_eq('a multi-field HSET that does not fit: -OOM',
+             c.call('HSET', 'keep', *big_args)[:4], b'-OOM')
+    check_eq('... and no field of it was set', [c.call('HLEN', 'keep'),
+             c.call('HEXISTS', 'keep', 'n00000')], [integer(1), integer(0)])
+    c.close()
+    kv.stop()
+
+
+@test()
+def test_memory_stats():
+    """MEMORY STATS agrees with INFO memory (used, dataset, startup) and DBSIZE; MEMORY
+    DOCTOR says Redis's "empty" text under 5 MB and the healthy one above."""
+    kv = start_kv('memstats', ['--maxclients', 8, '--maxmemory', '32mb'])
+    c = Conn(kv.port)
+    check('DOCTOR on an empty kv: Redis\'s "empty" text',
+          b'Hi Sam, this instance is empty' in c.call('MEMORY', 'DOCTOR'))
+    for i in range(8):
+        c.call('SET', 'ms:%d' % i, pattern(1000000, i))
+    st, _ = resp_decode(bytes(c.call('MEMORY', 'STATS')))
+    m = dict(zip(st[0::2], st[1::2]))
+    info = c.call('INFO', 'memory')
+    check_eq('total.allocated = used_memory', m[b'total.allocated'],
+             int(info_field(info, 'used_memory')))
+    check_eq('dataset.bytes = used_memory_dataset', m[b'dataset.bytes'],
+             int(info_field(info, 'used_memory_dataset')))
+    check_eq('startup.allocated = used_memory_startup', m[b'startup.allocated'],
+             int(info_field(info, 'used_memory_startup')))
+    check_eq('keys.count = DBSIZE', m[b'keys.count'], 8)
+    check_eq('db.0: the index', m[b'db.0'][:2], [b'overhead.hashtable.main',
+                                                 m[b'startup.allocated']])
+    check_eq('DOCTOR with 8 MB of values: healthy', c.call('MEMORY', 'DOCTOR'),
+             bulk(b"Hi Sam, I can't find any memory issue in your instance. I can only "
+                  b"account for what occurs on this base.\n"))
+SET_CMDS = [['SADD', '{k}', 'm'], ['SREM', '{k}', 'm'], ['SMEMBERS', '{k}'],
+            ['SISMEMBER', '{k}', 'm'], ['SMISMEMBER', '{k}', 'm'], ['SCARD', '{k}'],
+            ['SPOP', '{k}'], ['SPOP', '{k}', '2'], ['SRANDMEMBER', '{k}'],
+            ['SRANDMEMBER', '{k}', '-2'], ['SMOVE', '{k}', 'set', 'm'],
+            ['SMOVE', 'set', '{k}', 'a'], ['SINTER', '{k}'], ['SINTER', 'set', '{k}'],
+            ['SINTERCARD', '2', 'set', '{k}'], ['SINTERSTORE', 'dst', 'set', '{k}'],
+            ['SUNION', 'set', '{k}'], ['SUNIONSTORE', 'dst', '{k}'], ['SDIFF', '{k}', 'set'],
+            ['SDIFF', 'set', '{k}'], ['SDIFFSTORE', 'dst', 'set', '{k}'], ['SSCAN', '{k}', '0']]
+
+
+def members(reply):
+    got, _ = resp_decode(bytes(reply))
+    return sorted(got)
+
+
+@test()
+def test_set_edges():
+    """Sets: WRONGTYPE from every set command; SINTERSTORE onto one of its sources; SMOVE
+    within one key; the last SREM/SPOP/SMOVE and an empty *STORE result delete the key;
+    intset at and one past set-max-intset-entries, hashtable for any other member;
+    SRANDMEMBER/SPOP spread evenly; MEMORY USAGE exact; a *STORE that does not fit is
+    -OOM with the destination unchanged."""
+    kv = start_kv('set', ['--maxclients', 8, '--maxmemory', '8mb'])
+    c = Conn(kv.port)
+    c.call('SET', 'str', 'x')
+    c.call('HSET', 'hsh', 'f', 'v')
+    c.call('SADD', 'set', 'a', 'b')
+    wrongtype_all(c, SET_CMDS, ['str', 'hsh'])
+    wrongtype_all(c, HASH_CMDS, ['set'])
+    check_eq('TYPE of a set', c.call('TYPE', 'set'), b'+set\r\n')
+    check_eq('SCAN TYPE set', c.call('SCAN', '0', 'TYPE', 'set'),
+             b'*2\r\n$1\r\n0\r\n*1\r\n$3\r\nset\r\n')
+    c.call('SADD', 'x', 1, 2, 3, 4)
+    c.call('SADD', 'y', 3, 4, 5)
+    check_eq('SINTERSTORE onto one of its sources', c.call('SINTERSTORE', 'x', 'x', 'y'),
+             integer(2))
+    check_eq('... holds the intersection', members(c.call('SMEMBERS', 'x')), [b'3', b'4'])
+    check_eq('SMOVE within one key: 1 for a member, nothing moves',
+             [c.call('SMOVE', 'x', 'x', '3'), c.call('SMOVE', 'x', 'x', '9'),
+              c.call('SCARD', 'x')], [integer(1), integer(0), integer(2)])
+    check_eq('the last SREM deletes', [c.call('SREM', 'y', 3, 4, 5), c.call('EXISTS', 'y')],
+             [integer(3), integer(0)])
+    c.call('SADD', 'one', 'm')
+    check_eq('the last SPOP deletes', [c.call('SPOP', 'one'), c.call('EXISTS', 'one')],
+             [bulk('m'), integer(0)])
+    c.call('SADD', 'one', 'm')
+    check_eq('the last SMOVE deletes its source', [c.call('SMOVE', 'one', 'two', 'm'),
+             c.call('EXISTS', 'one'), c.call('SMEMBERS', 'two')],
+             [integer(1), integer(0), b'*1\r\n$1\r\nm\r\n'])
+    c.call('SET', 'dst', 'old')
+    check_eq('an empty SINTERSTORE result deletes the destination',
+             [c.call('SINTERSTORE', 'dst', 'x', 'nokey'), c.call('EXISTS', 'dst')],
+             [integer(0), integer(0)])
+    # encodings
+    c.call('SADD', 'i', *range(512))
+    check_eq('512 integers: intset', c.call('OBJECT', 'ENCODING', 'i'), bulk('intset'))
+    c.call('SADD', 'i', 512)
+    check_eq('513: hashtable', c.call('OBJECT', 'ENCODING', 'i'), bulk('hashtable'))
+    c.call('SREM', 'i', *range(500))
+    check_eq('never back to intset', c.call('OBJECT', 'ENCODING', 'i'), bulk('hashtable'))
+    c.call('CONFIG', 'SET', 'set-max-intset-entries', '3')
+    c.call('SADD', 'j', 1, 2, 3)
+    check_eq('3 of 3: intset', c.call('OBJECT', 'ENCODING', 'j'), bulk('intset'))
+    c.call('SADD', 'j', 4)
+    check_eq('4 of 3: hashtable', c.call('OBJECT', 'ENCODING', 'j'), bulk('hashtable'))
+    c.call('CONFIG', 'SET', 'set-max-intset-entries', '512')
+    c.call('SADD', 'k', 1, '01')
+    check_eq('"01" is not an integer member', c.call('OBJECT', 'ENCODING', 'k'),
+             bulk('hashtable'))
+    # spread
+    c.call('SADD', 'ten', *['m%d' % i for i in range(10)])
+    got, _ = resp_decode(bytes(c.call('SRANDMEMBER', 'ten', '-20000')))
+    counts = [got.count(b'm%d' % i) for i in range(10)]
+    check('SRANDMEMBER -20000 over 10 members: each 1600..2400 (%r)' % counts,
+          min(counts) >= 1600 and max(counts) <= 2400)
+    firsts = {}
+    for t in range(1000):
+        c.call('SADD', 'pop', *range(5))
+        v = c.call('SPOP', 'pop')
+        firsts[v] = firsts.get(v, 0) + 1
+        c.call('DEL', 'pop')
+    check('SPOP over 5 members, 1000 times: each 130..270 (%r)' % sorted(firsts.values()),
+          len(firsts) == 5 and min(firsts.values()) >= 130 and max(firsts.values()) <= 270)
+    # MEMORY USAGE
+    def used():
+        return int(info_field(c.call('INFO', 'memory'), 'used_memory'))
+    for key, ms in (('mu:int', list(range(0, 400000, 1000))),
+                    ('mu:str', ['member%04d' % i for i in range(300)])):
+        before = used()
+        c.call('SADD', key, *ms)
+        delta = used() - before
+        check_eq('MEMORY USAGE of %s = used_memory delta + 8' % key,
+                 c.call('MEMORY', 'USAGE', key), integer(delta + 8))
+    # -OOM, destination unchanged
+    c.call('SADD', 'keep', 'k')
+    c.call('SADD', 'src', *['s%06d' % i for i in range(3000)])
+    for i in range(100000):
+        if c.call('SET', 'fill%d' % i, pattern(1000, i)) != OK:
+            break
+    check_eq('a SUNIONSTORE that does not fit: -OOM',
+             c.call('SUNIONSTORE', 'keep', 'src', 'src')[:4], b'-OOM')
+    check_eq('... the destination is unchanged', c.call('SMEMBERS', 'keep'),
+             b'*1\r\n$1\r\nk\r\n')
+    c.close()
+    kv.stop()
+
+
 # ---- driver --------------------------------------------------------------------------------------
 
 def main():

@@ -36,6 +36,12 @@ run_seed() {
 #      (and echoes it as sent) and matches globs without case (cmd_server.c; found
 #      once the model's glob was rewritten independently of src/util.c)
 for seed in 1 10 452995056 7000908 7000936 8000754 9200784 8 5 145; do run_seed "$seed"; done
+# Hashes and sets (issue 21, --types=hash,set; sim_types.c): mixed into the workload
+# (and into every other seed of the range below). Regression seeds:
+#   9, 10, 19, 27, 51, 57: SPOP of a whole set, SUNION and SDIFF replied an all-integer
+#       result in storage order; Redis builds it as an intset (at most
+#       set-max-intset-entries) and replies ascending (cmd_set.c sop_emit)
+for seed in 1 2 3 4 9 10 19 27 51 57; do run_seed "$seed" --types=hash,set; done
 # The same seeds with one recv per read and no EXEC padded to the query limit, as
 # they ran when they found their bugs (three seeds in four draw multishot recv, one
 # in two edge MULTIs: sim_main.c world_setup).
@@ -200,6 +206,7 @@ start=$SECONDS; n=0; requests=0
 while [ $((SECONDS - start)) -lt "$BUDGET_S" ] && [ $n -lt 2000 ]; do
     seed=$((base + n))
     crowd=(); [ $((n % 16)) -eq 15 ] && crowd=(--crowd)  # one seed in 16: a crowd
+    [ $((n % 2)) -eq 0 ] && crowd+=(--types=hash,set)   # one in two: hashes and sets
     if out=$(timeout 120 "$KV" sim --seed "$seed" "${crowd[@]}" 2>&1); then
         passed=$((passed + 1))
         r=$(printf '%s' "$out" | tail -n1 | grep -o 'requests=[0-9]*' | cut -d= -f2)

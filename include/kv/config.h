@@ -68,8 +68,14 @@ struct kv_config {
     uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */
     uint32_t busy_poll_us;          /* watch the ring this long before sleeping (0: off) */
     uint32_t recv_buffers;          /* multishot recv buffers, a power of two (0: off) */
+    uint64_t hash_max_listpack_entries; /* a hash packs while it has at most this many */
+    uint64_t hash_max_listpack_value;   /* ... and no field or value longer than this */
+    uint64_t set_max_intset_entries;    /* an integer set packs up to this many */
     int64_t slowlog_log_slower_than; /* µs; -1: SLOWLOG records nothing, 0: everything */
     uint32_t slowlog_max_len;       /* SLOWLOG ring entries, sized at startup */
+    int64_t latency_monitor_threshold; /* ms; 0: the latency monitor is off (Redis's) */
+    bool latency_tracking;          /* per-command histograms (INFO latencystats) */
+    char latency_tracking_info_percentiles[128]; /* "50 99 99.9", normalised as Redis */
     char requirepass[256];          /* AUTH password of user "default"; "" = none */
     bool protected_mode;            /* no requirepass: only loopback peers (Redis's) */
     char loglevel[16];              /* debug verbose notice warning nothing (log.h) */
@@ -80,6 +86,11 @@ struct kv_config {
 };
 
 void kv_config_defaults(struct kv_config *c);
+
+/* latency-tracking-info-percentiles' values: the count written to out, -1 if the text
+ * is not a list of at most cap numbers, -2 if one is outside [0, 100]. */
+#define KV_PERCENTILES_MAX 16u
+int kv_config_percentiles(const char *text, double *out, uint32_t cap);
 
 /*
  * Parses argv[first..argc). Returns 0, or -1 with a message in err (naming the

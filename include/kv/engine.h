@@ -24,6 +24,7 @@
 #include "kv/common.h"
 #include "kv/config.h"
 #include "kv/keyspace.h"
+#include "kv/latency.h"
 #include "kv/prng.h"
 #include "kv/reply.h"
 #include "kv/session.h"
@@ -98,6 +99,9 @@ struct kv_engine_init {
     uint64_t scratch_cap;
     /* SLOWLOG's ring: kv_slowlog_bytes(config->slowlog_max_len) bytes (NULL if 0). */
     void *slowlog;
+    /* Latency histograms: kv_lathist_bytes(kv_engine_cmd_total()) bytes, zeroed; NULL:
+     * none (tests), INFO latencystats and LATENCY HISTOGRAM then show no command. */
+    struct kv_lathist *lathist;
 };
 
 /*
@@ -141,6 +145,8 @@ struct kv_engine {
     uint64_t scratch_used;
     struct kv_watch watch;       /* watched key -> its watchers */
     struct kv_slowlog slowlog;   /* SLOWLOG (include/kv/slowlog.h) */
+    struct kv_latency latency;   /* LATENCY's event rings (include/kv/latency.h) */
+    struct kv_lathist *lathist;  /* one per command (cmdstats.h); NULL: not tracked */
     uint32_t cmd_count;
     const struct kv_engine_observer *observer;
     const struct kv_engine_host *host; /* NULL: no process facts (sim, tests) */
@@ -170,6 +176,8 @@ struct kv_engine {
 };
 
 void kv_engine_init(struct kv_engine *e, const struct kv_engine_init *init);
+/* The rows of every command table (sizes the latency histograms before init). */
+uint32_t kv_engine_cmd_total(void);
 const struct kv_engine_stats *kv_engine_stats(const struct kv_engine *e);
 /* A server loop turn begins: realtime is read once, at its first use, for all the
  * turn's commands and ticks (see engine_time in engine.c). */

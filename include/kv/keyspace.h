@@ -3,11 +3,12 @@
  *
  * Memory: the keyspace owns exactly --maxmemory bytes of the startup mapping: the
  * index (struct kv_table, 8 bytes a slot) and the data region (struct kv_alloc),
- * which holds every item and list node. INFO's used_memory is index bytes + data
+ * which holds every item, list node and hash or set block. INFO's used_memory is index bytes + data
  * bytes in use, so `--maxmemory 64mb` means what it means for redis-server.
  *
  * Items: one data-region block per key: a small header, the key bytes, then the
- * value: a string's bytes inline, or a struct kv_list_head (src/list.c) for a list.
+ * value: a string's bytes inline, a struct kv_list_head (src/list.c) for a list, or
+ * a struct kv_coll_head (src/coll.c) for a hash or a set.
  * A struct kv_item pointer stays valid until the next keyspace mutation (any set,
  * delete, realloc or eviction), so commands look keys up again after mutating.
  *
@@ -37,6 +38,8 @@ enum kv_type {
     KV_TYPE_NONE = 0,
     KV_TYPE_STRING = 1,
     KV_TYPE_LIST = 2,
+    KV_TYPE_HASH = 3,
+    KV_TYPE_SET = 4,
 };
 
 struct kv_item; /* opaque: lives in the data region */
@@ -85,6 +88,11 @@ struct kv_keyspace {
     uint64_t key_bytes;          /* sum of live key lengths */
     uint64_t value_bytes;        /* sum of live value lengths (a list counts its head) */
     uint64_t list_count;         /* keys holding a list */
+    uint64_t hash_count;         /* keys holding a hash */
+    uint64_t set_count;          /* keys holding a set */
+    uint64_t hash_packed_entries;  /* hash-max-listpack-entries */
+    uint64_t hash_packed_value;    /* hash-max-listpack-value */
+    uint64_t set_intset_entries;   /* set-max-intset-entries */
     uint32_t key_len_max;        /* longest key stored since the last flush (bounds) */
     uint32_t str_len_max;        /* longest string value stored since then (bounds) */
     uint32_t index_capacity;
@@ -103,6 +111,9 @@ void kv_ks_init(struct kv_keyspace *ks, const struct kv_config *c, void *mem,
 /* Run-time options (CONFIG SET): policy, samples, eviction bounds and the memory
  * limit (c->maxmemory, at most what was mapped). Takes effect at the next write. */
 void kv_ks_configure(struct kv_keyspace *ks, const struct kv_config *c);
+/* The environment hashes and sets work in (region, seed, thresholds): ks_coll.h. */
+struct kv_coll_env;
+void kv_ks_coll_env(struct kv_keyspace *ks, struct kv_coll_env *e);
 /* The maxmemory mapped at startup: the most CONFIG SET maxmemory may give. */
 uint64_t kv_ks_mapped_bytes(const struct kv_keyspace *ks);
 /* Called by the engine before each command with the realtime clock. */
@@ -121,7 +132,8 @@ int64_t kv_item_expire_ms(const struct kv_item *it); /* -1: no TTL */
 
 /*
  * Creates or replaces key with a value of `type` and vlen bytes (uninitialised:
- * the caller fills it; a list value is kv_list_init'ed). `key` must not point into
+ * the caller fills it; a list value is kv_list_init'ed, a hash or set value
+ * kv_coll_init'ed). `key` must not point into
  * the keyspace. keep_ttl keeps an existing key's TTL, otherwise the TTL is
  * cleared. Returns NULL when out of memory (nothing changed). Replacing frees the
  * old item (and a list's nodes).
@@ -252,7 +264,7 @@ void kv_ks_resize_room(const struct kv_keyspace *ks, const struct kv_item *it, u
 
 /*
  * The bytes a key really takes (MEMORY USAGE): its item's data-region block and a
- * list's node blocks, as the allocator sizes them (headers included), plus its index
+ * list's node blocks or a hash's or set's blocks, as the allocator sizes them (headers included), plus its index
  * slot (KV_KS_SLOT_BYTES). The index is reserved whole at startup, so creating the
  * key moves used_memory by this figure less the slot. O(list nodes).
  */
@@ -287,6 +299,8 @@ struct kv_item *kv_ks_item_at_ref(const struct kv_keyspace *ks, uint32_t ref);
 uint32_t kv_ks_item_ref(const struct kv_keyspace *ks, const struct kv_item *it);
 /* The key's hash as the index computes it (WATCH's key identity). */
 uint64_t kv_ks_key_hash(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
+/* A random number from the keyspace's stream (HRANDFIELD, SPOP, SRANDMEMBER). */
+uint64_t kv_ks_random_u64(struct kv_keyspace *ks);
 /* Random live key (expired ones are skipped/deleted), NULL if empty. */
 struct kv_item *kv_ks_random(struct kv_keyspace *ks);
 
