@@ -160,6 +160,14 @@ static bool take_frame(struct sim_track *t) {
     return true;
 }
 
+/* Requests at the head answered by silence (CLIENT REPLY OFF/SKIP) are done. */
+static void frames_settle(struct sim_track *t) {
+    for (uint32_t g = t->frames_len; g > 0 && t->frames[t->frames_head] == 0; g--) {
+        frames_pop(t);
+        if (t->reqs_len > 0) track_pop(t);
+    }
+}
+
 static void track_free(struct sim_track *t) {
     free(t->frames);
     for (uint32_t i = 0; i < t->reqs_cap; i++) sim_req_free(&t->reqs[i].req);
@@ -339,6 +347,23 @@ static void match_request(struct sim_world *w, struct sim_track *t, const struct
     match_kept(w, t, s, r, is_exec, reply);
 }
 
+/* The reply the core produced for the request just matched: owed to the client, or
+ * (dropped, or none: CLIENT REPLY OFF/SKIP) nothing: the request is answered by its
+ * silence. */
+static void produced(struct sim_world *w, struct sim_track *t, const uint8_t *reply,
+                     uint32_t reply_len, bool dropped) {
+    KV_ASSERT(t != NULL && (reply != NULL || reply_len == 0));
+    if (!dropped && reply_len > 0) {
+        sim_buf_put(&t->expected, reply, reply_len);
+        frames_push(t, frames_in(reply, reply_len));
+        return;
+    }
+    w->replies_dropped += dropped; /* else CLIENT REPLY OFF/SKIP itself: no reply */
+    SIM_DEBUG(t->serial, "reply dropped (CLIENT REPLY), request %u", t->next_obs);
+    frames_push(t, 0);
+    frames_settle(t);
+}
+
 static void trace_command(struct sim_world *w, const struct kv_session *s, uint32_t argc,
                           const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
                           uint32_t reply_len) {
@@ -400,8 +425,6 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
     } else if (!replay) {
         t->exec_running = false;
         if (t->extra.len > 0) sim_fail(w, "a command ran after the connection's final error");
-        sim_buf_put(&t->expected, reply, reply_len);
-        frames_push(t, frames_in(reply, reply_len));
         match_request(w, t, s, argc, argv, (struct kv_slice){reply, reply_len});
     }
     count_watch_limit(w, s, argc, argv, (struct kv_slice){reply, reply_len});
@@ -409,11 +432,14 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
     w->pubsub_refused += reply_len > 15 && (memcmp(reply, "-ERR pubsub-max-", 16) == 0 ||
                                             memcmp(reply, "-ERR channel nam", 16) == 0);
     w->noauth_replies += reply_len > 7 && memcmp(reply, "-NOAUTH", 7) == 0;
+    sim_cfg_observe(w, argc, argv, reply, reply_len);
     char why[256];
     if (w->failed) return;
-    if (sim_model_command(w->model, s->id, argc, argv, now_ms, reply, reply_len, &w->expected,
-                          why, sizeof(why)))
-        return;
+    bool ok = sim_model_command(w->model, s->id, argc, argv, now_ms, reply, reply_len,
+                                &w->expected, why, sizeof(why));
+    /* CLIENT REPLY OFF/SKIP: the model says which replies never reach the wire */
+    if (!replay) produced(w, t, reply, reply_len, sim_model_reply_dropped(w->model));
+    if (ok) return;
     sim_fail(w, "model mismatch on session %llu (%s)", (unsigned long long)s->id, why);
     fail_argv(w, argc, argv);
     fail_bytes(w, "kv replied", reply, reply_len);
@@ -567,6 +593,7 @@ static void split_replies(struct sim_world *w, struct sim_track *t) {
             sim_fail(w, "a reply arrived for no executed request");
             return;
         }
+        frames_settle(t);
     }
     if (t->rx_off == t->rx.len || t->rx_off > 65536) {
         sim_buf_consume(&t->rx, t->rx_off);
@@ -588,6 +615,12 @@ static const char *final_want(const struct sim_track *t) {
 /* Bytes past everything the core produced: only a final error may be there. */
 static void check_extra(struct sim_world *w, struct sim_track *t) {
     const char *want = final_want(t);
+    if (t->session != 0 && sim_model_replies_off(w->model, t->session)) {
+        sim_fail(w, "connection %llu got an error under CLIENT REPLY OFF/SKIP",
+                 (unsigned long long)t->serial); /* Redis sends nothing, then closes */
+        fail_bytes(w, "extra", t->extra.p, t->extra.len);
+        return;
+    }
     if (want != NULL && is_prefix(&t->extra, want)) return;
     if (want == NULL && t->corrupted && is_prefix(&t->extra, "-ERR Protocol error: ")) return;
     if (want == NULL && t->corrupted && t->extra.len > 21) {

@@ -260,7 +260,8 @@ static void next_request(struct sim_world *w, struct sim_client *c) {
         return;
     }
     struct sim_sent *s = sim_track_push(w, c->track);
-    if (c->in_multi ? !sim_unauth_in_multi(w, c, &s->req) : !sim_session_next(w, c, &s->req))
+    if (c->in_multi ? !sim_unauth_in_multi(w, c, &s->req)
+                    : !sim_cfg_next(w, c, &s->req) && !sim_session_next(w, c, &s->req))
         sim_workload_next(&w->wl, &c->prng, w->clock.real_ms, &s->req);
     send_req(w, c, s);
 }

@@ -733,6 +733,8 @@ void sim_hostile_liveness(struct sim_world *w) {
     if (w->hostile_count == 0 || w->failed || w->stopping) return;
     if (w->phase != SIM_PHASE_QUIET && w->phase != SIM_PHASE_DRAIN) return;
     uint64_t bound = sim_liveness_bound_ticks(w);
+    /* CLIENT PAUSE (sim_model_client.c) holds everyone: waits start at its end */
+    if (sim_model_pause_end(w->model) > w->clock.real_ms) w->pause_over_tick = w->tick;
     for (uint32_t i = 0; i < w->client_count - w->hostile_count; i++) {
         const struct sim_client *c = &w->clients[i];
         const struct sim_track *t = c->track;
@@ -742,6 +744,7 @@ void sim_hostile_liveness(struct sim_world *w) {
             continue;
         const struct sim_sent *head = &t->reqs[t->reqs_head];
         uint64_t since = KV_MAX(KV_MAX(head->sent_tick, t->last_reply_tick), w->liveness_from);
+        since = KV_MAX(since, w->pause_over_tick);
         uint64_t wait = w->tick - since;
         if (wait > w->liveness_wait_max) w->liveness_wait_max = wait;
         if (wait <= bound) continue;

@@ -177,7 +177,9 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
                  (unsigned long long)c->pubsub_output_hard_limit,
                  (unsigned long long)c->pubsub_output_soft_limit,
                  c->pubsub_output_soft_seconds);
-    sim_session_describe(w, sess, sizeof(sess));
+    uint32_t sn = sim_session_describe(w, sess, sizeof(sess));
+    if (w->cfg_pm > 0 && sn < sizeof(sess))
+        snprintf(sess + sn, sizeof(sess) - sn, " cfg=%u", w->cfg_pm);
     sim_hostile_describe(w, hostile, sizeof(hostile));
     printf("seed=%llu ticks=%llu maxclients=%u client_buffer=%u large_buffers=%u "
            "query_limit=%llu proto_max_bulk_len=%llu maxmemory=%llu policy=%s samples=%u "
@@ -341,6 +343,7 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     }
     /* RESP3, requirepass and remote clients (sim_session.c): a stream of its own. */
     sim_session_draw(w);
+    sim_cfg_draw(w); /* CLIENT REPLY/PAUSE/LIST/INFO, CONFIG SET (sim_workload_cfg.c) */
     /* --types=hash,set: the workload and encoding thresholds (sim_types.c), a stream of
      * their own; kv's config takes the same three thresholds the model reads from tk. */
     struct sim_types_knobs tk;
@@ -708,6 +711,9 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)net->client_output_buffer_limit_disconnections,
                (unsigned long long)w->pubsub_refused, kv_server_engine(w->server)->pubsub.channels,
                kv_server_engine(w->server)->pubsub.patterns);
+        printf("clients: replies_dropped=%llu pauses=%llu client_lists=%llu config_sets=%llu\n",
+               (unsigned long long)w->replies_dropped, (unsigned long long)w->pauses,
+               (unsigned long long)w->client_lists, (unsigned long long)w->cfg_sets);
         const struct kv_log *lg = kv_server_log(w->server);
         printf("log: lines=%llu dropped=%llu write_errors=%llu sink_lines=%llu "
                "sink_bytes=%llu\n", (unsigned long long)lg->lines,

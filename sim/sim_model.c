@@ -26,6 +26,7 @@ struct sim_model *sim_model_create(const struct sim_model_limits *lim) {
     struct sim_model *m = calloc(1, sizeof(*m));
     KV_ASSERT(m != NULL);
     m->lim = *lim;
+    m->mapped = lim->maxmemory;
     KV_ASSERT(lim->watch_max >= 1);
     m->cap = 64;
     m->slots = calloc(m->cap, sizeof(struct mentry));
@@ -62,6 +63,7 @@ void sim_model_destroy(struct sim_model *m) {
         free(s);
         s = next;
     }
+    free(m->cfg);
     free(m);
 }
 
@@ -640,21 +642,13 @@ static bool noauth(struct mctx *c, struct msession *s, const struct mcmd *cmd) {
     return compare(c);
 }
 
-static bool command_inner(struct sim_model *m, uint64_t session, uint32_t argc,
-                          const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
-                          uint32_t reply_len, struct sim_buf *expected, char *why,
-                          uint32_t why_cap) {
-    KV_ASSERT(argc >= 1 && expected != NULL);
-    struct mctx c = {m,   argc, argv,    now_ms,  expected, reply,
-                     reply_len, why, why_cap, session, false};
-    if (why != NULL && why_cap > 0) why[0] = 0;
-    expected->len = 0;
-    m->stats.commands++;
-    m->now = now_ms;
-    m->evicted_now = m->evicted_pending;
-    m->evicted_pending = 0;
-    struct msession *s = session_get(m, session);
-    if (s->exec_pending && !m_eq_nocase(argv[0], "exec")) return replay(&c, s);
+/* A command that is not one of EXEC's replays. */
+static bool top_level(struct mctx *cp, struct msession *s) {
+    struct mctx c = *cp;
+    struct sim_model *m = c.m;
+    const uint32_t argc = c.argc;
+    const struct kv_slice *argv = c.argv;
+    struct sim_buf *expected = c.out;
     /* An HTTP request (cross-protocol scripting): Redis closes the client at once,
      * with no reply, whatever state it was in; its MULTI and WATCHes go with it. */
     if (m_opt_eq(argv[0], "post") || m_opt_eq(argv[0], "host:")) {
@@ -689,6 +683,38 @@ static bool command_inner(struct sim_model *m, uint64_t session, uint32_t argc,
     }
     if (s->multi && !(cmd->flags & MF_NOQUEUE)) return queue_cmd(&c, s, cmd);
     return run_plain(&c, cmd);
+}
+
+/* One command as kv ran it: CLIENT PAUSE and REPLY's rules around top_level (or
+ * EXEC's replays). */
+static bool command_inner(struct sim_model *m, uint64_t session, uint32_t argc,
+                          const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
+                          uint32_t reply_len, struct sim_buf *expected, char *why,
+                          uint32_t why_cap) {
+    KV_ASSERT(argc >= 1 && expected != NULL);
+    struct mctx c = {m,   argc, argv,    now_ms,  expected, reply,
+                     reply_len, why, why_cap, session, false};
+    if (why != NULL && why_cap > 0) why[0] = 0;
+    expected->len = 0;
+    m->stats.commands++;
+    m->now = now_ms;
+    m->evicted_now = m->evicted_pending;
+    m->evicted_pending = 0;
+    m->dropped = false;
+    struct msession *s = session_get(m, session);
+    if (s->exec_pending && !m_eq_nocase(argv[0], "exec")) return replay(&c, s);
+    /* CLIENT PAUSE and REPLY (sim_model_client.c): may it run now? reply dropped? */
+    const struct mcmd *cmd = find_cmd(m, argv[0]);
+    bool valid = cmd != NULL && arity_ok(cmd, argc);
+    bool exec = valid && cmd->proc == cmd_exec && s->multi;
+    if (!m_client_before(&c, valid && (cmd->flags & MF_WRITE), false)) return false;
+    if (!top_level(&c, s)) return false;
+    /* kv holds every EXEC that runs its queue under WRITE (Redis: one that writes); one
+     * that aborts (EXECABORT, WATCH's nil) may run */
+    bool ran = exec && c.reply_len > 0 && c.reply[0] == '*' && !nil_reply(&c);
+    if (ran && !m_client_before(&c, false, true)) return false;
+    m_client_after(s, m);
+    return true;
 }
 
 /* Blocked sessions' runs are the block model's (sim_model_block.c); after any other

@@ -72,6 +72,13 @@ bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
                        const struct kv_slice *argv, int64_t now_ms, const uint8_t *reply,
                        uint32_t reply_len, struct sim_buf *expected, char *why,
                        uint32_t why_cap);
+/* Was the last command's reply dropped by CLIENT REPLY OFF/SKIP (not sent)? */
+bool sim_model_reply_dropped(const struct sim_model *m);
+/* Is the session silenced (CLIENT REPLY OFF, or a SKIP in force): no protocol error
+ * may reach it either. */
+bool sim_model_replies_off(const struct sim_model *m, uint64_t session);
+/* CLIENT PAUSE's end (now_ms; 0 or past: none). */
+int64_t sim_model_pause_end(const struct sim_model *m);
 /* Is the session inside MULTI (queueing)? */
 bool sim_model_in_multi(const struct sim_model *m, uint64_t session);
 /* Commands queued by the session's current MULTI. */

@@ -76,6 +76,7 @@ struct msession {
     struct mval name;       /* CLIENT SETNAME (len 0: none) */
     uint8_t proto;          /* HELLO's protocol: 3, or 2 (0: not yet set, 2) */
     bool authed;            /* AUTH / HELLO AUTH succeeded (requirepass) */
+    uint8_t reply_mode;     /* CLIENT REPLY (sim_model_client.c): 0 on, 1 off, 2/3 skip */
     struct msession *next;
 };
 
@@ -101,6 +102,11 @@ struct sim_model {
     /* Where a message for another session goes (the checker): sim_model_set_deliver. */
     void (*deliver)(void *ctx, uint64_t session, const uint8_t *p, uint64_t n);
     void *deliver_ctx;
+    bool dropped;            /* the last top-level command's reply never reaches the wire */
+    int64_t pause_end;       /* CLIENT PAUSE holds commands until this now_ms */
+    bool pause_write;        /* ... only writes and EXEC (WRITE), else all (ALL) */
+    uint64_t mapped;         /* maxmemory at startup: CONFIG SET's ceiling */
+    struct kv_config *cfg;   /* CONFIG SET's run-time config (sim_model_cfg.c; NULL: lim's) */
 };
 
 struct mctx {
@@ -198,6 +204,14 @@ bool m_resp3_loose(struct mctx *c, bool (*loose)(struct mctx *c));
 /* requirepass (sim_model_auth.c): must the session AUTH before this command? */
 bool m_auth_refused(struct mctx *c, const struct mcmd *cmd);
 
+/* CLIENT REPLY/PAUSE/UNPAUSE/LIST/INFO (sim_model_client.c): true if it answered the
+ * subcommand; before a top-level command: false (m_why) if the pause forbids it;
+ * after it: the reply mode moves on. */
+bool m_client_more(struct mctx *c, struct msession *s);
+bool m_client_before(struct mctx *c, bool write, bool exec);
+void m_client_after(struct msession *s, struct sim_model *m);
+/* CONFIG SET's pairs, all valid, applied to the model's config (sim_model_cfg.c). */
+void m_config_apply(struct mctx *c, const struct kv_config *next);
 /* Sessions and the command set (sim_model.c). */
 struct msession *m_session(struct sim_model *m, uint64_t id);
 /* Drops a session's MULTI state and queued commands (DISCARD, RESET). */

@@ -173,6 +173,7 @@ static void cmd_client(struct mctx *c) {
     bool id = m_eq_nocase(sub, "id"), get = m_eq_nocase(sub, "getname");
     bool set = m_eq_nocase(sub, "setname"); /* subcommands: the whole argument */
     uint32_t want = set ? 3 : 2;
+    if (m_client_more(c, s)) return; /* REPLY PAUSE UNPAUSE LIST INFO: sim_model_client.c */
     if (m_eq_nocase(sub, "kill")) {
         client_kill(c);
     } else if (!id && !get && !set) {
@@ -197,6 +198,10 @@ static void cmd_client(struct mctx *c) {
  * names and formats are config_test's and the differential test's to check; here:
  * the patterns, the pairs, the count and the reply's framing). */
 static void model_config(const struct mctx *c, struct kv_config *cfg) {
+    if (c->m->cfg != NULL) {
+        *cfg = *c->m->cfg;
+        return;
+    }
     if (c->m->lim.config != NULL) {
         *cfg = *c->m->lim.config;
         return;
@@ -278,13 +283,21 @@ static void config_set(struct mctx *c) {
         snprintf(name, sizeof(name), "%.*s", (int)c->argv[i].len, (const char *)c->argv[i].ptr);
         snprintf(value, sizeof(value), "%.*s", (int)c->argv[i + 1].len,
                  (const char *)c->argv[i + 1].ptr);
-        if (kv_config_runtime_set(&cfg, name, value, cfg.maxmemory, err, sizeof(err)) != 0) {
+        if (kv_config_runtime_set(&cfg, name, value, c->m->mapped, err, sizeof(err)) != 0) {
             sim_buf_errorf(c->out, "ERR CONFIG SET failed (possibly related to argument '%s') - "
                            "%s", name, err);
             return;
         }
     }
-    KV_ASSERT(c->m->lim.config == NULL || memcmp(&cfg, c->m->lim.config, sizeof(cfg)) == 0);
+    if (kv_config_check(&cfg, err, sizeof(err)) != 0) {
+        char *colon = strstr(err, ": ");
+        KV_ASSERT(colon != NULL);
+        *colon = 0;
+        sim_buf_errorf(c->out, "ERR CONFIG SET failed (possibly related to argument '%s') - "
+                       "%s", err, colon + 2);
+        return;
+    }
+    m_config_apply(c, &cfg); /* the model follows (sim_model_cfg.c) */
     sim_buf_put(c->out, "+OK\r\n", 5);
 }
 

@@ -121,6 +121,8 @@ struct sim_client {
     int32_t auth_in;          /* sim_session.c: requests before its AUTH (-1: none owed) */
     uint8_t hello_owed;       /* sim_session.c: HELLO 2 or 3 to send next (0: none) */
     bool unauthed;            /* sim_unauth.c: may be unauthenticated at its next frame */
+    uint8_t reply_off_left;   /* sim_workload_cfg.c: requests until its CLIENT REPLY ON */
+    bool reset_next;          /* sim_workload_cfg.c: RESET right after a CLIENT REPLY SKIP */
 };
 
 /* Sessions (sim_session.c): RESP3, requirepass and protected-mode draws. 0: off. */
@@ -158,6 +160,13 @@ struct sim_world {
     uint64_t remote_denied;      /* remote connections refused by protected mode */
     uint64_t resp3_commands;     /* commands run for a RESP3 session */
     uint64_t noauth_replies;     /* -NOAUTH replies (requirepass) */
+    uint64_t replies_dropped;    /* replies CLIENT REPLY OFF/SKIP dropped (sim_check.c) */
+    uint32_t cfg_pm;             /* per mille of requests from sim_workload_cfg.c (0: none) */
+    struct kv_prng cfg_prng;     /* its draws: a stream of its own */
+    uint64_t pause_over_tick;    /* last tick a CLIENT PAUSE held (liveness, sim_hostile.c) */
+    uint64_t cfg_sets;           /* CONFIG SETs answered +OK (--stats) */
+    uint64_t pauses;             /* CLIENT PAUSEs answered +OK (--stats) */
+    uint64_t client_lists;       /* CLIENT LIST/INFO answered with text (--stats) */
     struct sim_client *clients;
     uint32_t client_count;
     struct sim_track *tracks;   /* every live track */
@@ -244,6 +253,13 @@ bool sim_unauth_in_multi(struct sim_world *w, struct sim_client *c, struct sim_r
 /* The error an oversize frame of argc arguments of bulk bytes gets (NULL: silence). */
 const char *sim_unauth_oversize_error(const struct sim_client *c, uint64_t argc,
                                       uint64_t bulk);
+
+/* sim_workload_cfg.c: draws (cfg_pm); CLIENT REPLY/PAUSE/LIST/INFO and CONFIG SET
+ * requests (false: none now; never inside MULTI). */
+void sim_cfg_draw(struct sim_world *w);
+bool sim_cfg_next(struct sim_world *w, struct sim_client *c, struct sim_req *r);
+void sim_cfg_observe(struct sim_world *w, uint32_t argc, const struct kv_slice *argv,
+                     const uint8_t *reply, uint32_t reply_len);
 
 /* sim_client.c: the clients. */
 void sim_clients_init(struct sim_world *w);

@@ -104,7 +104,8 @@ static void cmd_role(struct kv_cmd_ctx *c) {
  * (requirepass unset), then +RESET (already in RESP2). kv has one database, no
  * pub/sub, tracking or cluster ASKING/READONLY to clear. The connection-level flags
  * (close, abort, shutdown) stay: RESET never cancels a QUIT already decided.
- * CLIENT REPLY goes back ON and CLIENT NO-EVICT off (kv_session_reset_client).
+ * CLIENT REPLY goes back ON (a SKIP in force still drops RESET's reply, as Redis) and
+ * CLIENT NO-EVICT off (kv_session_reset_client).
  */
 
 static void cmd_reset(struct kv_cmd_ctx *c) {

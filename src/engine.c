@@ -334,7 +334,9 @@ void kv_session_init(struct kv_session *s, uint64_t id) {
 
 void kv_session_reset_client(struct kv_session *s) {
     KV_ASSERT(s != NULL);
-    s->reply_mode = KV_REPLY_ON;
+    /* Redis clears REPLY OFF and SKIP_NEXT only: a SKIP in force (RESET is the
+     * command after CLIENT REPLY SKIP) still drops RESET's own reply */
+    if (s->reply_mode != KV_REPLY_SKIP) s->reply_mode = KV_REPLY_ON;
     s->flags &= ~(uint32_t)KV_SESSION_NO_EVICT;
     KV_ASSERT(!(s->flags & KV_SESSION_NO_EVICT));
 }

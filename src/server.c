@@ -815,6 +815,8 @@ static void need_more(struct kv_server *s, struct kv_conn *c) {
     move_input(c, buf, (uint32_t)limit);
 }
 
+/* The protocol error, then the close. Under CLIENT REPLY OFF or a SKIP in force Redis
+ * sends nothing (its addReply finds the client silenced) but still counts the error. */
 static bool reply_pending_error(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(c->pending_error != NULL);
     if (!ensure_out(s, c, PROTO_ERROR_ROOM)) return false;
@@ -822,7 +824,8 @@ static bool reply_pending_error(struct kv_server *s, struct kv_conn *c) {
     kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
     kv_reply_errorf(&r, "ERR %s", c->pending_error);
     kv_engine_note_error(&s->engine, r.buf, r.len); /* errorstats, as Redis counts it */
-    c->out_len += r.len;
+    uint8_t mode = c->session.reply_mode;
+    if (mode != KV_REPLY_OFF && mode != KV_REPLY_SKIP) c->out_len += r.len;
     c->pending_error = NULL;
     c->close_after_reply = true;
     return true;

@@ -135,6 +135,28 @@ for x in 2:resp3_commands 18:noauth_replies 6:remote_denied; do
     fi
 done
 
+# Issue 20, the clients' switches and run-time config (sim_workload_cfg.c, its model
+# sim_model_client.c and sim_model_cfg.c); each seed must show its act at work:
+#    6: CLIENT REPLY OFF/SKIP (replies the checker must not expect); found kv's RESET
+#       turning REPLY back ON under a SKIP in force (Redis drops RESET's reply)
+#    9: CLIENT PAUSE WRITE/ALL (no command the pause holds may run before its end)
+#   10: CLIENT LIST/INFO (the caller's line: id, name, db, cmd, resp, flags)
+#   12: CONFIG SET of the policy, maxmemory down, samples, hz, slowlog (the model follows)
+#    7: found kv sending a protocol error to a client under CLIENT REPLY OFF/SKIP (Redis
+#       sends nothing before the close; server.c reply_pending_error)
+run_seed 7
+for x in 6:replies_dropped 9:pauses 10:client_lists 12:config_sets; do
+    seed=${x%%:*} key=${x#*:}
+    out=$(timeout 120 "$KV" sim --seed "$seed" --stats 2>&1)
+    n=$(printf '%s\n' "$out" | grep -o "$key=[0-9]*" | cut -d= -f2)
+    if [ "${n:-0}" -gt 0 ] && printf '%s\n' "$out" | tail -n1 | grep -q "^seed=$seed "; then
+        passed=$((passed + 1)); echo "clients: seed $seed $key=$n"
+    else
+        failed=$((failed + 1)); echo "FAIL clients: seed $seed $key=${n:-none} (want > 0)"
+        printf '%s\n' "$out" | tail -n 3
+    fi
+done
+
 # Issue 20 part C (sim_unauth.c, sim_hostile.c act_unauth): with requirepass,
 #   22 --hostile=unauth: unauthenticated floods closed with Redis's "unauthenticated
 #       multibulk/bulk length" errors, and an oversize fault of a well-behaved client

@@ -85,7 +85,8 @@ enum kv_session_flag {
 /* A new session: RESP2, not in MULTI, not authenticated. */
 void kv_session_init(struct kv_session *s, uint64_t id);
 /* The CLIENT state RESET clears (as Redis's clearClientConnectionState): REPLY back
- * ON, NO-EVICT off. The name, lib-name and lib-ver are left to the caller. */
+ * ON (a SKIP in force stays: it drops RESET's reply), NO-EVICT off. The name,
+ * lib-name and lib-ver are left to the caller. */
 void kv_session_reset_client(struct kv_session *s);
 
 #endif
