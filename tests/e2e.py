@@ -2233,6 +2233,146 @@ def test_block_unblock_timeout_multi():
     check_eq('past block-max-keys', a.call('BLPOP', *keys, '0'),
              b'-ERR too many keys to block on (block-max-keys 32)\r\n')
 
+# ---- random members and fields: a fair draw (issue 21) ------------------------------------
+
+# P(chi-square with 9 degrees of freedom > 61.0) = 7.9e-10: the regularized upper
+# incomplete gamma Q(4.5, 30.5), computed as in chi2_sf_9 below. (129.0, an earlier
+# figure, is P = 1.9e-23: a bound that only a grossly unfair draw breaks.)
+CHI2_9DF_P1E9 = 61.0
+
+
+def chi2_sf_9(x):
+    """P(chi-square, 9 degrees of freedom, > x): Q(a, y) from Q(1/2, y) = erfc(sqrt y)
+    by Gamma(a + 1, y) = a Gamma(a, y) + y^a e^-y."""
+    import math
+    a, y = 0.5, x / 2.0
+    g = math.sqrt(math.pi) * math.erfc(math.sqrt(y))
+    while a < 4.5:
+        g = a * g + y ** a * math.exp(-y)
+        a += 1
+    return g / math.gamma(4.5)
+
+
+def chi2_uniform(values, universe):
+    """(statistic, counts) of `values` against a uniform draw over `universe`."""
+    counts = [values.count(m) for m in universe]
+    want = len(values) / len(universe)
+    return sum((n - want) ** 2 / want for n in counts), counts
+
+
+def pipelined(c, cmds, batch=2000):
+    """The decoded replies of `cmds`, sent `batch` at a time in one write each."""
+    out = []
+    for first in range(0, len(cmds), batch):
+        part = cmds[first:first + batch]
+        c.send(b''.join(enc(*cmd) for cmd in part))
+        got = c.replies(len(part), timeout=60.0)
+        if len(got) != len(part):
+            raise RuntimeError('%d of %d replies' % (len(got), len(part)))
+        out.extend(resp_decode(r)[0] for r in got)
+    return out
+
+
+def check_fair(name, values, universe):
+    if not all(v in universe for v in values):
+        check_eq('%s: only members of the key' % name,
+                 sorted(set(values) - set(universe))[:5], [])
+        return
+    stat, counts = chi2_uniform(values, universe)
+    check('%s: %d draws, chi-square %.1f < %.1f (counts %r)'
+          % (name, len(values), stat, CHI2_9DF_P1E9, counts),
+          len(values) == 20000 and stat < CHI2_9DF_P1E9)
+
+
+def check_distinct(name, got, universe, want_len):
+    check('%s: %d distinct members of the key (%r)' % (name, want_len, got),
+          len(got) == want_len and len(set(got)) == want_len
+          and all(v in universe for v in got))
+
+
+@test()
+def test_random_distribution():
+    """SRANDMEMBER, SPOP and HRANDFIELD draw fairly: on a 10-member set in each encoding
+    (intset of integers, 8 to 64 bits wide; hashtable of strings) and a 10-field hash in
+    each (listpack; hashtable with hash-max-listpack-entries 4): SRANDMEMBER key 20,000
+    times, SRANDMEMBER key -20000 once, SPOP on 20,000 fresh COPYs, HRANDFIELD key 20,000
+    times and HRANDFIELD key -20000 once. The bound is a chi-square with 9 degrees of
+    freedom over each draw's 10 counts, below 61.0: a fair draw breaks it with probability
+    7.9e-10 (CHI2_9DF_P1E9; a per-member bound of 6 standard deviations would be 2.0e-9
+    per member, so the chi-square is used); the 10 draws together fail by chance with
+    probability under 1e-8. Also exact facts: a positive count gives distinct members (all
+    10 when count >= 10), HRANDFIELD WITHVALUES pairs each field with its value, SPOP key 3
+    on 10 members returns 3 distinct members and leaves exactly the other 7, and the draws
+    change neither the key nor its encoding."""
+    kv = start_kv('rand', ['--maxclients', 8])
+    c = Conn(kv.port)
+    check_eq('chi-square bound: P(chi2_9 > 61.0) < 1e-9', chi2_sf_9(CHI2_9DF_P1E9) < 1e-9, True)
+    n = 20000
+    sets = (('ri', 'intset', [b'-9000000000', b'-3', b'0', b'1', b'7', b'100', b'1000',
+                              b'65536', b'4294967296', b'9000000000']),
+            ('rs', 'hashtable', [b'member-%d' % i for i in range(10)]))
+    for key, encoding, ms in sets:
+        check_eq('SADD %s: 10 members' % key, c.call('SADD', key, *ms), integer(10))
+        check_eq('%s: encoding %s' % (key, encoding), c.call('OBJECT', 'ENCODING', key),
+                 bulk(encoding))
+        check_fair('SRANDMEMBER %s (%s) one at a time' % (key, encoding),
+                   pipelined(c, [('SRANDMEMBER', key)] * n), ms)
+        got, _ = resp_decode(c.call('SRANDMEMBER', key, str(-n)))
+        check_fair('SRANDMEMBER %s -20000 (%s)' % (key, encoding), got, ms)
+        for count in (1, 3, 9, 10, 11, 100):
+            got, _ = resp_decode(c.call('SRANDMEMBER', key, str(count)))
+            check_distinct('SRANDMEMBER %s %d (%s)' % (key, count, encoding), got, ms,
+                           min(count, 10))
+        pops = pipelined(c, [('COPY', key, 'tmp', 'REPLACE'), ('SPOP', 'tmp')] * n)
+        check_eq('%d COPYs answered 1' % n, pops[0::2], [1] * n)
+        check_fair('SPOP of a fresh copy of %s (%s)' % (key, encoding), pops[1::2], ms)
+        check_eq('the last copy kept 9 members, encoding %s' % encoding,
+                 [c.call('SCARD', 'tmp'), c.call('OBJECT', 'ENCODING', 'tmp')],
+                 [integer(9), bulk(encoding)])
+        c.call('COPY', key, 'tmp', 'REPLACE')
+        popped, _ = resp_decode(c.call('SPOP', 'tmp', '3'))
+        check_distinct('SPOP tmp 3 (%s)' % encoding, popped, ms, 3)
+        left, _ = resp_decode(c.call('SMEMBERS', 'tmp'))
+        check_eq('... leaves exactly the other 7 (%s)' % encoding,
+                 [c.call('SCARD', 'tmp'), sorted(left), sorted(set(popped) & set(left))],
+                 [integer(7), sorted(set(ms) - set(popped)), []])
+        check_eq('the draws left %s whole: 10 members, %s' % (key, encoding),
+                 [sorted(resp_decode(c.call('SMEMBERS', key))[0]),
+                  c.call('OBJECT', 'ENCODING', key)], [sorted(ms), bulk(encoding)])
+    fields = [b'field-%d' % i for i in range(10)]
+    pairs = dict((f, b'value-%d' % i) for i, f in enumerate(fields))
+    for key, encoding in (('rh', 'listpack'), ('rht', 'hashtable')):
+        if encoding == 'hashtable':
+            check_eq('CONFIG SET hash-max-listpack-entries 4',
+                     c.call('CONFIG', 'SET', 'hash-max-listpack-entries', '4'), OK)
+        check_eq('HSET %s: 10 fields' % key,
+                 c.call('HSET', key, *[x for f in fields for x in (f, pairs[f])]), integer(10))
+        check_eq('%s is a %s' % (key, encoding), c.call('OBJECT', 'ENCODING', key),
+                 bulk(encoding))
+        check_fair('HRANDFIELD %s (%s) one at a time' % (key, encoding),
+                   pipelined(c, [('HRANDFIELD', key)] * n), fields)
+        got, _ = resp_decode(c.call('HRANDFIELD', key, str(-n)))
+        check_fair('HRANDFIELD %s -20000 (%s)' % (key, encoding), got, fields)
+        got, _ = resp_decode(c.call('HRANDFIELD', key, '-1000', 'WITHVALUES'))
+        check('HRANDFIELD %s -1000 WITHVALUES: 1000 fields, each with its value (%s)'
+              % (key, encoding), len(got) == 2000 and all(
+                  pairs.get(f) == v for f, v in zip(got[0::2], got[1::2])))
+        for count in (1, 3, 9, 10, 11, 100):
+            got, _ = resp_decode(c.call('HRANDFIELD', key, str(count)))
+            check_distinct('HRANDFIELD %s %d (%s)' % (key, count, encoding), got, fields,
+                           min(count, 10))
+        got, _ = resp_decode(c.call('HRANDFIELD', key, '3', 'WITHVALUES'))
+        check_distinct('HRANDFIELD %s 3 WITHVALUES: fields (%s)' % (key, encoding),
+                       got[0::2], fields, 3)
+        check_eq('... each with its value', [pairs[f] for f in got[0::2]], got[1::2])
+        check_eq('the draws left %s whole (%s)' % (key, encoding),
+                 [c.call('HLEN', key), c.call('OBJECT', 'ENCODING', key)],
+                 [integer(10), bulk(encoding)])
+    c.call('CONFIG', 'SET', 'hash-max-listpack-entries', '512')
+    c.close()
+    kv.stop()
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
