@@ -428,7 +428,13 @@ static void on_block_defer(void *ctx, const struct kv_session *s) {
     sim_model_block_defer(w->model, s->id);
 }
 
+static void on_block_retry(void *ctx, const struct kv_session *s) {
+    struct sim_world *w = ctx;
+    sim_model_block_retry(w->model, s->id);
+}
+
 void sim_observer_init(struct sim_world *w) {
+    w->observer.on_block_retry = on_block_retry;
     w->observer.on_block_drop = on_block_drop;
     w->observer.on_block_defer = on_block_defer;
     w->observer.on_cut = on_cut;

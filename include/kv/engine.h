@@ -137,6 +137,9 @@ struct kv_engine_observer {
     /* A woken blocked session found no room for its reply: it stays blocked, its key
      * is not served further now, and it is retried when room comes (server.c). */
     void (*on_block_defer)(void *ctx, const struct kv_session *s);
+    /* A deferred session now has room: every key it waits on becomes ready again
+     * (before the drain that follows, which may serve other sessions first). */
+    void (*on_block_retry)(void *ctx, const struct kv_session *s);
     void *ctx;
 };
 
