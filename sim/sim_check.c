@@ -553,7 +553,13 @@ static void on_deliver(void *ctx, uint64_t session, const uint8_t *p, uint64_t n
                  (unsigned long long)room);
 }
 
+static void on_block_retry(void *ctx, const struct kv_session *s) {
+    struct sim_world *w = ctx;
+    sim_model_block_retry(w->model, s->id);
+}
+
 void sim_observer_init(struct sim_world *w) {
+    w->observer.on_block_retry = on_block_retry;
     w->observer.on_block_drop = on_block_drop;
     w->observer.on_block_defer = on_block_defer;
     w->observer.on_unsubscribed = on_unsubscribed;

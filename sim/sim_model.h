@@ -149,6 +149,9 @@ bool sim_model_blocked(const struct sim_model *m, uint64_t session);
 void sim_model_block_drop(struct sim_model *m, uint64_t session);
 /* The core found no room for a woken session's reply (it stops that key for now). */
 void sim_model_block_defer(struct sim_model *m, uint64_t session);
+/* The core retries a deferred session (room came): it readies the session's keys
+ * again, now, before the serves that follow (which may be other sessions'). */
+void sim_model_block_retry(struct sim_model *m, uint64_t session);
 /* A blocked session the core should have served by now (*session), if any. */
 bool sim_model_block_due(struct sim_model *m, uint64_t *session);
 uint32_t sim_model_blocked_count(const struct sim_model *m);

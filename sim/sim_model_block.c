@@ -282,6 +282,13 @@ void sim_model_block_defer(struct sim_model *m, uint64_t session) {
     uint32_t k;
     due = next_due(m, b, &link, &k);
     if (due != x) return;
+    struct mval front = b->ready[0];
+    for (uint32_t i = 0; i < b->nstalled; i++) {
+        if (b->stalled[i].len != front.len || memcmp(b->stalled[i].p, front.p, front.len) != 0)
+            continue;
+        ready_pop(b); /* stalled already */
+        return;
+    }
     b->stalled = realloc(b->stalled, (b->nstalled + 1) * sizeof(struct mval));
     KV_ASSERT(b->stalled != NULL);
     struct mval key = b->ready[0];
@@ -292,31 +299,71 @@ void sim_model_block_defer(struct sim_model *m, uint64_t session) {
     ready_pop(b);
 }
 
+static bool nil(const struct mctx *c) {
+    if (c->reply_len == 3 && memcmp(c->reply, "_\r\n", 3) == 0) return true;
+    return c->reply_len == 5 && memcmp(c->reply, "*-1\r\n", 5) == 0;
+}
+
+/* Does the core's reply to x come from key? BLPOP BRPOP BLMPOP name their key
+ * first (an array of two); BLMOVE and BRPOPLPUSH have one key. */
+static bool reply_names(const struct mctx *c, const struct mblocked *x, struct mval key) {
+    struct kv_slice cmd = {x->argv[0].p, x->argv[0].len};
+    if (is_cmd(cmd, "blmove") || is_cmd(cmd, "brpoplpush")) return true;
+    char head[32];
+    int n = snprintf(head, sizeof(head), "*2\r\n$%u\r\n", key.len);
+    KV_ASSERT(n > 0 && (size_t)n < sizeof(head));
+    return c->reply_len >= (uint32_t)n + key.len && memcmp(c->reply, head, (size_t)n) == 0 &&
+           memcmp(c->reply + n, key.p, key.len) == 0;
+}
+
+/* Stalled key i is ready again (a write to it readied it in the core): it leaves
+ * the stalled keys and heads the ready ones, as the core now serves it, waiter
+ * after waiter, before any key the serve readies (seed 141). */
+static void stalled_resume(struct mblocks *b, uint32_t i) {
+    struct mval key = b->stalled[i];
+    memmove(b->stalled + i, b->stalled + i + 1, (b->nstalled - i - 1) * sizeof(struct mval));
+    b->nstalled--;
+    for (uint32_t j = 0; j < b->nready; j++) {
+        if (b->ready[j].len != key.len || memcmp(b->ready[j].p, key.p, key.len) != 0) continue;
+        free(b->ready[j].p); /* moves to the front */
+        memmove(b->ready + j, b->ready + j + 1, (b->nready - j - 1) * sizeof(struct mval));
+        b->nready--;
+        break;
+    }
+    b->ready = realloc(b->ready, (b->nready + 1) * sizeof(struct mval));
+    KV_ASSERT(b->ready != NULL);
+    memmove(b->ready + 1, b->ready, b->nready * sizeof(struct mval));
+    b->ready[0] = key;
+    b->nready++;
+}
+
 /* x served by the core with nothing due: from a key a deferral stalled, which kv
- * readies again at any write (Redis never stalls one). Its first waiter must be x. */
+ * readies again at a write that leaves it a list (Redis never stalls one). Its first
+ * waiter must be x; of x's stalled keys, the one its reply names (the core readied
+ * the key written, seed 141); the key is ready again (stalled_resume). */
 static bool stalled_serve(struct sim_model *m, struct mblocks *b, struct mblocked *x,
-                          uint32_t *k) {
+                          const struct mctx *c, uint32_t *k) {
     for (uint32_t i = 0; i < b->nstalled; i++) {
         struct mval key = b->stalled[i];
         struct mentry *e = m_lookup(m, (struct kv_slice){key.p, key.len}, m->now);
         if (e == NULL || e->type != SIM_MODEL_LIST || e->list.count == 0) continue;
+        if (!reply_names(c, x, key)) continue;
         for (struct mblocked *w = b->head; w != NULL; w = w->next) {
             uint32_t at = waits_on(w, key);
             if (at == 0) continue;
             if (w != x) break;
             *k = at;
+            stalled_resume(b, i);
             return true;
         }
     }
     return false;
 }
 
-static bool nil(const struct mctx *c) {
-    if (c->reply_len == 3 && memcmp(c->reply, "_\r\n", 3) == 0) return true;
-    return c->reply_len == 5 && memcmp(c->reply, "*-1\r\n", 5) == 0;
-}
-
-/* A deferred session's retry: the core readies its keys again, last key first. */
+/* A deferred session's retry: the core readies its distinct keys again, the last
+ * first (its list of keys is in reverse order of first occurrence: k0 k1 k0 readies
+ * k1 then k0), at the retry itself (sim_model_block_retry), before the drain that
+ * follows: that drain may first run other sessions from those keys (seed 141). */
 static void retry_keys(struct sim_model *m, struct mblocked *x) {
     struct kv_slice av[64];
     uint32_t first, n;
@@ -324,8 +371,19 @@ static void retry_keys(struct sim_model *m, struct mblocked *x) {
     for (uint32_t i = 0; i < x->argc; i++) av[i] = (struct kv_slice){x->argv[i].p,
                                                                      x->argv[i].len};
     if (!keys_of(x->argc, av, &first, &n)) return;
-    for (uint32_t i = n; i > 0; i--) m_block_created(m, av[first + i - 1].ptr,
-                                                     av[first + i - 1].len);
+    for (uint32_t i = first + n; i > first; i--) {
+        bool repeat = false;
+        for (uint32_t j = first; j < i - 1 && !repeat; j++)
+            repeat = av[j].len == av[i - 1].len &&
+                     memcmp(av[j].ptr, av[i - 1].ptr, av[j].len) == 0;
+        if (!repeat) m_block_created(m, av[i - 1].ptr, av[i - 1].len);
+    }
+}
+
+void sim_model_block_retry(struct sim_model *m, uint64_t session) {
+    struct mblocks *b = m->blk;
+    struct mblocked *x = b != NULL ? find_blocked(b, session, NULL) : NULL;
+    if (x != NULL) retry_keys(m, x);
 }
 
 static bool timed_out(struct mctx *c, struct mblocks *b, struct mblocked *x) {
@@ -349,7 +407,6 @@ bool m_block_report(struct mctx *c, bool *handled, bool (*compare)(struct mctx *
     *handled = false;
     if (b == NULL) return true;
     struct mblocked **link, *x = find_blocked(b, c->session, &link);
-    if (x != NULL && x->deferred && !nil(c)) retry_keys(c->m, x);
     uint32_t k = 0;
     struct mblocked *due = next_due(c->m, b, &link, &k);
     if (due == NULL && x == NULL) return true;
@@ -359,7 +416,7 @@ bool m_block_report(struct mctx *c, bool *handled, bool (*compare)(struct mctx *
               (unsigned long long)due->session);
         return false;
     }
-    if (due == NULL && !nil(c) && stalled_serve(c->m, b, x, &k)) {
+    if (due == NULL && !nil(c) && stalled_serve(c->m, b, x, c, &k)) {
         KV_ASSERT(find_blocked(b, c->session, &link) == x);
         *link = x->next;
         serve_one(c->m, x, k, c->out);

@@ -211,6 +211,13 @@ static void ready_push(struct kv_block *b, struct kv_block_slot *sl) {
     sl->ready = 1;
 }
 
+bool kv_block_waited(const struct kv_block *b, uint64_t hash) {
+    if (b->keys == 0) return false;
+    bool found;
+    (void)probe(b, hash, &found);
+    return found;
+}
+
 void kv_block_touch(struct kv_block *b, uint64_t hash) {
     if (b->keys == 0) return;
     bool found;

@@ -366,7 +366,12 @@ void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen) {
     if (!watched && !waited) return;
     uint64_t h = kv_ks_key_hash(e->ks, key, klen);
     if (watched) kv_watch_touch(&e->watch, h);
-    if (waited) kv_block_touch(&e->block, h); /* served after the command (block.h) */
+    if (!waited || !kv_block_waited(&e->block, h)) return;
+    /* Redis readies a key when it becomes a list (signalKeyAsReady in dbAdd), not at
+     * any write: after a write, only a list is ready (a stalled one too, block.h) */
+    struct kv_item *it = kv_ks_peek(e->ks, key, klen);
+    if (it != NULL && !kv_ks_item_expired(e->ks, it) && kv_item_type(it) == KV_TYPE_LIST)
+        kv_block_touch(&e->block, h); /* served after the command (block.h) */
 }
 
 void kv_engine_touch_all(struct kv_engine *e) { kv_watch_touch_existed(&e->watch); }

@@ -711,6 +711,9 @@ static void block_retry(struct kv_server *s, struct kv_conn *c) {
     if (c->block_retry == KV_BLOCK_WAKE_NONE || c->waiting_out) return;
     uint8_t why = c->block_retry;
     c->block_retry = KV_BLOCK_WAKE_NONE;
+    const struct kv_engine_observer *o = s->engine.observer;
+    if (why == KV_BLOCK_WAKE_KEY && o != NULL && o->on_block_retry != NULL)
+        o->on_block_retry(o->ctx, &c->session);
     if (why == KV_BLOCK_WAKE_KEY) kv_block_touch_session(&s->engine.block, &c->session);
     else kv_block_wake(&s->engine.block, &c->session, (enum kv_block_wake)why);
     serve_blocked(s);

@@ -612,6 +612,14 @@ CASES = {
         ('on', 1, "SET dst str"), ('block', 2, "BLMOVE src2 dst LEFT LEFT 0"),
         ('on', 1, "RPUSH src2 v"), ('wake', 2), "LRANGE src2 0 -1", ('dump',),
     ],
+    'block-ready-order': [
+        # keys become ready when they become lists (Redis: signalKeyAsReady in dbAdd), not
+        # at any write: k1 written first (a string), k2 a list first, so k2 serves
+        ('block', 2, "BLPOP k1 k2 0"), ('on', 1, "MULTI"), ('on', 1, "SET k1 x"),
+        ('on', 1, "RPUSH k2 a"), ('on', 1, "DEL k1"), ('on', 1, "RPUSH k1 b"),
+        ('on', 1, "EXEC"), ('wake', 2), "LRANGE k1 0 -1", "LRANGE k2 0 -1",
+        ('dump',),
+    ],
     'block-timeout': [
         # long enough that INFO sees them blocked before they time out
         ('block', 2, "BLPOP a 0.3"), ('wake', 2), ('block', 2, "BLMOVE a b LEFT LEFT 0.3"),

@@ -107,8 +107,15 @@ for seed in 20 106 26 53 48 94 2104; do run_seed "$seed"; done
 #   at the turn's end (kv_server_check's assertion).
 for seed in 18 19 30 10 816656000; do run_seed "$seed"; done
 # 678197063 --crowd: a key a deferral stalled (its head's reply found no room) is
-#   served again at any write in kv, creation or not; the model now follows that
+#   served again at a write in kv that leaves it a list, creation or not; the model
+#   now follows that
 run_seed 678197063 --crowd
+# 141: kv readied a waited key at any write (SET k1 readied k1 before RPUSH k2 made k2
+#   a list: Redis readies keys as they become lists); the model readied a deferred
+#   client's keys at its own report, not at kv's retry (other clients the retry's
+#   drain ran came first); a stalled key served again must serve its next waiters
+#   before keys the serve readied, and from the key the reply names
+run_seed 141
 # 159409041 --hostile: the strict -OOM rule compared maxmemory-eviction-keys with the
 # entries left after the command's own evictions (51), not those before them (107)
 run_seed 159409041 --hostile

@@ -10,7 +10,9 @@
  *    writes no reply; the session is flagged KV_SESSION_BLOCKED and the server keeps
  *    its frame unconsumed in the input (it reads further frames, never runs them).
  *  - A write touches its keys (kv_engine_touch -> kv_block_touch): a key with
- *    waiters goes on the ready ring once, in the order keys became ready.
+ *    waiters that is a list after the write goes on the ready ring once, in the order
+ *    keys became lists (Redis: signalKeyAsReady when a list is added; a key written
+ *    first as a string and later made a list is ready at the latter).
  *  - After every command (and after a tick, for timeouts), the server drains this
  *    file through kv_block_next(): each answer is a session whose frame it runs
  *    again, through the same path as any frame (reply bound, room in that
@@ -102,7 +104,10 @@ void kv_block_add(struct kv_block *b, struct kv_session *s, const uint64_t *hash
                   uint32_t n, int64_t deadline_ms);
 /* s stops waiting (served, timed out, disconnected): O(its keys + the wake ring). */
 void kv_block_remove(struct kv_block *b, struct kv_session *s);
-/* A write to the key: if it has waiters and is not ready yet, it becomes ready. */
+/* Does anyone wait on the key? */
+bool kv_block_waited(const struct kv_block *b, uint64_t hash);
+/* The key became a list (the engine's touch of a key that is a list after a write):
+ * if it has waiters and is not ready yet, it becomes ready. */
 void kv_block_touch(struct kv_block *b, uint64_t hash);
 /* Every key s waits on becomes ready (its reply found no room; retried). */
 void kv_block_touch_session(struct kv_block *b, struct kv_session *s);

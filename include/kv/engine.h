@@ -161,6 +161,9 @@ struct kv_engine_observer {
      * on_cut, if it was cut); in_delivery: cut while a message was delivered to it
      * (it counted among that PUBLISH's receivers). NULL: not observed. */
     void (*on_unsubscribed)(void *ctx, const struct kv_session *s, bool in_delivery);
+    /* A deferred session now has room: every key it waits on becomes ready again
+     * (before the drain that follows, which may serve other sessions first). */
+    void (*on_block_retry)(void *ctx, const struct kv_session *s);
     void *ctx;
 };
 
