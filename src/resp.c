@@ -352,12 +352,13 @@ static bool split_token(const uint8_t *line, uint32_t n, uint32_t *i, struct spl
 /*
  * sdssplitargs over line[0, n). With out != NULL, unescapes the arguments packed
  * from out[0] (out may equal line: the write cursor never passes the read cursor)
- * and fills argv. Returns false on unbalanced quotes; *argc_out gets the count.
+ * and fills argv. Returns false on unbalanced quotes; *argc_out gets the count and
+ * *longest (if not NULL) the longest argument's length.
  */
 static bool inline_split(const uint8_t *line, uint32_t n, uint8_t *out, struct kv_slice *argv,
-                         uint32_t argv_cap, uint32_t *argc_out) {
+                         uint32_t argv_cap, uint32_t *argc_out, uint32_t *longest) {
     struct split_out o = {out, 0};
-    uint32_t argc = 0;
+    uint32_t argc = 0, most = 0;
     uint32_t i = 0;
     while (i < n) { /* each pass consumes at least one byte */
         if (is_space(line[i])) {
@@ -367,6 +368,7 @@ static bool inline_split(const uint8_t *line, uint32_t n, uint8_t *out, struct k
         uint32_t start = o.w;
         if (!split_token(line, n, &i, &o)) return false;
         KV_ASSERT(o.w <= i);
+        most = KV_MAX(most, o.w - start);
         if (out != NULL) {
             KV_ASSERT(argc < argv_cap);
             argv[argc].ptr = out + start;
@@ -375,6 +377,7 @@ static bool inline_split(const uint8_t *line, uint32_t n, uint8_t *out, struct k
         argc++;
     }
     *argc_out = argc;
+    if (longest != NULL) *longest = most;
     return true;
 }
 
@@ -398,9 +401,14 @@ static int step_inline(struct kv_parser *p, const struct kv_parse_limits *limits
     uint32_t end = (uint32_t)(nl - buf);
     if ((uint64_t)end + 1 > line_max(limits)) return step_error(p, res, ERR_INLINE_BIG);
     uint32_t line_len = end > 0 && buf[end - 1] == '\r' ? end - 1 : end;
-    uint32_t argc = 0;
-    if (!inline_split(buf, line_len, NULL, NULL, 0, &argc)) return step_error(p, res, ERR_QUOTES);
-    KV_ASSERT(argc <= line_len / 2 + 1);
+    uint32_t argc = 0, longest = 0;
+    if (!inline_split(buf, line_len, NULL, NULL, 0, &argc, &longest))
+        return step_error(p, res, ERR_QUOTES);
+    KV_ASSERT(argc <= line_len / 2 + 1 && longest <= line_len);
+    /* An argument longer than proto-max-bulk-len is refused as its bulk would be:
+     * commands rely on that bound. Redis cannot meet this case (its proto-max-bulk-len
+     * is at least 1mb, an inline line at most 64kb); kv's limits may be smaller. */
+    if (longest > limits->bulk_len_max) return step_error(p, res, ERR_BULK_LEN);
     p->pos = end + 1;
     p->argc = argc;
     return step_done(p, res, argc == 0 ? KV_FRAME_EMPTY : KV_FRAME_INLINE);
@@ -558,6 +566,6 @@ void kv_parse_decode(uint8_t *buf, const struct kv_parse_result *res, struct kv_
     uint32_t end = res->frame_len - 1;
     uint32_t line_len = end > 0 && buf[end - 1] == '\r' ? end - 1 : end;
     uint32_t argc = 0;
-    bool ok = inline_split(buf, line_len, buf, argv, argv_cap, &argc);
+    bool ok = inline_split(buf, line_len, buf, argv, argv_cap, &argc, NULL);
     KV_ASSERT(ok && argc == res->argc);
 }

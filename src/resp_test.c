@@ -633,6 +633,27 @@ TEST(limit_bulk_len_max_and_one_past) {
     CHECK(ok3);
 }
 
+/* An inline argument longer than bulk_len_max (possible when kv's limits are below
+ * Redis's minimums: sim seed 962400159 --crowd sent SET k0 <600 bytes> under a
+ * 520-byte proto-max-bulk-len, and SET's room assertion fired) is refused as its bulk
+ * would be; at the limit it passes, quotes and escapes counted as unescaped bytes. */
+TEST(limit_inline_arg_past_bulk_len_max) {
+    struct kv_parse_limits lim = {.bulk_len_max = 16, .argc_max = 8};
+    struct str want = {0};
+    exp_frame(&want, KV_FRAME_INLINE, 3, "SET", "k", "0123456789abcdef");
+    bool ok1 = check_all_modes(LIT("SET k 0123456789abcdef\r\n"), &lim, &want);
+    str_free(&want);
+    exp_frame(&want, KV_FRAME_INLINE, 2, "SET", "0123456789abcde\n");
+    bool ok2 = check_all_modes(LIT("SET \"0123456789abcde\\n\"\r\n"), &lim, &want);
+    str_free(&want);
+    exp_error(&want, E_BLEN);
+    bool ok3 = check_all_modes(LIT("SET k 0123456789abcdefg\r\n"), &lim, &want);
+    str_free(&want);
+    CHECK(ok1);
+    CHECK(ok2);
+    CHECK(ok3);
+}
+
 TEST(limit_argc_max_and_one_past) {
     struct kv_parse_limits lim = {.bulk_len_max = 16, .argc_max = 3};
     struct str want = {0};
@@ -1031,6 +1052,7 @@ int main(void) {
     RUN(limit_mbulk_count_string);
     RUN(limit_bulk_count_string);
     RUN(limit_bulk_len_max_and_one_past);
+    RUN(limit_inline_arg_past_bulk_len_max);
     RUN(limit_argc_max_and_one_past);
     RUN(count_at_int_max_is_valid_and_nonpositive_is_empty);
     RUN(pipelined_1000_commands_in_one_buffer);
