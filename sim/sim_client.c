@@ -136,7 +136,10 @@ static void send_req_as(struct sim_world *w, struct sim_client *c, struct sim_se
     uint64_t size = sim_resp_request_size(s->req.argc, argv);
     sim_buf_reserve(&c->out, 4 * size); /* quoted: up to 4 bytes a byte */
     uint32_t n = 0;
-    if (may_inline && kv_prng_below(&c->prng, 100) < w->cfaults.inline_pct) {
+    bool short_args = true; /* inline, an argument past proto-max-bulk-len is refused */
+    for (uint32_t i = 0; i < s->req.argc; i++)
+        short_args = short_args && argv[i].len <= w->cfg.proto_max_bulk_len;
+    if (may_inline && short_args && kv_prng_below(&c->prng, 100) < w->cfaults.inline_pct) {
         /* An inline line may take up to the inline limit, terminator included. */
         uint64_t most = w->cfg.proto_inline_max_size;
         if (kv_prng_chance(&c->prng, 1, 2))

@@ -300,13 +300,17 @@ static void act_inline_size(struct sim_world *w, struct sim_client *c, struct si
     if (line < 6) line = 6;
     bool crlf = kv_prng_chance(&c->prng, 3, 4);
     uint64_t len = (uint64_t)line, frame = len + (crlf ? 2 : 1);
-    bool accept = frame <= lim; /* lim <= qlim: a line past it errs before any close */
+    bool fits = frame <= lim; /* lim <= qlim: a line past it errs before any close */
+    /* ECHO's argument past proto-max-bulk-len is refused as its bulk would be (only
+     * kv's limits allow it within the inline limit: resp.c step_inline) */
+    bool arg_ok = len - 5 <= w->cfg.proto_max_bulk_len, accept = fits && arg_ok;
     KV_ASSERT(lim <= qlim);
     if (!accept) c->track->corrupted = true;
     put_inline_echo(w, c, h, len, crlf, accept);
     if (!accept) {
         h->must_close = true;
-        h->error = "-ERR Protocol error: too big inline request\r\n";
+        h->error = fits ? "-ERR Protocol error: invalid bulk length\r\n"
+                        : "-ERR Protocol error: too big inline request\r\n";
     }
     h->window = (uint32_t)KV_MIN(sim_liveness_bound_ticks(w), UINT32_MAX);
     random_cuts(c, h, 1, len, (uint32_t)below(c, 4));

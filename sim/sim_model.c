@@ -733,8 +733,11 @@ bool sim_model_command(struct sim_model *m, uint64_t session, uint32_t argc,
     bool handled = false, ok = true;
     /* EXEC's replays and its own report come before the serves it causes */
     if (!session_get(m, session)->exec_pending) ok = m_block_report(&c, &handled, compare);
-    if (handled) {
+    if (handled) { /* a served, timed out or unblocked blocked command's reply */
         m->stats.commands++;
+        /* Redis keeps a blocked client's REPLY OFF/SKIP until it is unblocked: its
+         * reply is dropped under either, then SKIP ends (resetClient); seed 10 */
+        m_client_after(session_get(m, session), m);
         m_pubsub_after_command(m);
         return ok;
     }

@@ -96,8 +96,12 @@ static bool field_is(const uint8_t *p, uint32_t n, const char *name, const void 
     return field(p, n, name, &v) && v.len == wlen && (wlen == 0 || memcmp(v.ptr, want, wlen) == 0);
 }
 
-/* flags=N, or d (a watched key was touched) while the session WATCHes keys. */
-static bool flags_ok(const uint8_t *p, uint32_t n, const struct msession *s) {
+/* flags=N, or d (a watched key was touched) while the session WATCHes keys; P first
+ * while it is subscribed (a RESP3 subscriber may run CLIENT LIST; seed 12). */
+static bool flags_ok(const uint8_t *p, uint32_t n, const struct msession *s, bool sub) {
+    if (sub)
+        return field_is(p, n, "flags", "P", 1) ||
+               (s->nwatch > 0 && field_is(p, n, "flags", "Pd", 2));
     return field_is(p, n, "flags", "N", 1) || (s->nwatch > 0 && field_is(p, n, "flags", "d", 1));
 }
 
@@ -113,7 +117,7 @@ static bool own_line(struct mctx *c, struct msession *s, const uint8_t *p, uint3
                       : !field_is(p, n, "db", "0", 1)                    ? "db"
                       : !field_is(p, n, "cmd", cmd, (uint32_t)q)         ? "cmd"
                       : !field_is(p, n, "resp", &resp, 1)                ? "resp"
-                      : !flags_ok(p, n, s)                               ? "flags"
+                      : !flags_ok(p, n, s, m_pubsub_subscribed(c->m, c->session)) ? "flags"
                                                                          : NULL;
     if (bad != NULL) m_why(c, "CLIENT %s: the caller's %s= differs", list ? "LIST" : "INFO", bad);
     return bad == NULL;

@@ -700,10 +700,10 @@ static uint64_t bound_latency(struct kv_cmd_ctx *c) {
 static const struct kv_cmd admin_cmds[] = {
     {"touch", -2, R | F, cmd_touch, NULL, NULL, KV_KEYS(1, -1, 1)},
     {"role", 1, F, cmd_role, NULL, NULL, KV_NOKEYS},
-    {"object", -2, 0, cmd_object, bound_help, NULL, KV_NOKEYS},
-    {"memory", -2, 0, cmd_memory, bound_memory, NULL, KV_NOKEYS},
-    {"slowlog", -2, 0, cmd_slowlog, bound_slowlog, NULL, KV_NOKEYS},
-    {"latency", -2, 0, cmd_latency, bound_latency, NULL, KV_NOKEYS},
+    {"object", -2, KV_CMD_CONTAINER, cmd_object, bound_help, NULL, KV_NOKEYS},
+    {"memory", -2, KV_CMD_CONTAINER, cmd_memory, bound_memory, NULL, KV_NOKEYS},
+    {"slowlog", -2, KV_CMD_CONTAINER, cmd_slowlog, bound_slowlog, NULL, KV_NOKEYS},
+    {"latency", -2, KV_CMD_CONTAINER, cmd_latency, bound_latency, NULL, KV_NOKEYS},
     {"reset", 1, KV_CMD_NOQUEUE | KV_CMD_NOAUTH | F, cmd_reset, NULL, NULL, KV_NOKEYS},
 };
 

@@ -174,7 +174,7 @@ static void cmd_acl(struct kv_cmd_ctx *c) {
 static const struct kv_cmd auth_cmds[] = {
     {"auth", -2, KV_CMD_NOAUTH | KV_CMD_FAST, cmd_auth, NULL, NULL, KV_NOKEYS},
     {"hello", -1, KV_CMD_NOAUTH | KV_CMD_FAST, cmd_hello, bound_hello, NULL, KV_NOKEYS},
-    {"acl", -2, 0, cmd_acl, NULL, NULL, KV_NOKEYS},
+    {"acl", -2, KV_CMD_CONTAINER, cmd_acl, NULL, NULL, KV_NOKEYS},
 };
 
 const struct kv_cmd_group kv_cmds_auth = {auth_cmds, KV_ARRAY_LEN(auth_cmds)};

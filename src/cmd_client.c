@@ -576,7 +576,7 @@ static uint64_t bound_client(struct kv_cmd_ctx *c) {
 }
 
 static const struct kv_cmd client_cmds[] = {
-    {"client", -2, 0, cmd_client, bound_client, NULL, KV_NOKEYS},
+    {"client", -2, KV_CMD_CONTAINER, cmd_client, bound_client, NULL, KV_NOKEYS},
 };
 
 const struct kv_cmd_group kv_cmds_client = {client_cmds, KV_ARRAY_LEN(client_cmds)};

@@ -452,7 +452,7 @@ static uint64_t bound_command(struct kv_cmd_ctx *c) {
 }
 
 static const struct kv_cmd command_cmds[] = {
-    {"command", -1, 0, cmd_command, bound_command, NULL, KV_NOKEYS},
+    {"command", -1, KV_CMD_CONTAINER, cmd_command, bound_command, NULL, KV_NOKEYS},
 };
 
 const struct kv_cmd_group kv_cmds_command = {command_cmds, KV_ARRAY_LEN(command_cmds)};

@@ -237,7 +237,7 @@ static uint64_t bound_config(struct kv_cmd_ctx *c) {
 }
 
 static const struct kv_cmd config_cmds[] = {
-    {"config", -2, 0, cmd_config, bound_config, NULL, KV_NOKEYS},
+    {"config", -2, KV_CMD_CONTAINER, cmd_config, bound_config, NULL, KV_NOKEYS},
 };
 
 const struct kv_cmd_group kv_cmds_config = {config_cmds, KV_ARRAY_LEN(config_cmds)};

@@ -213,7 +213,7 @@ static const struct kv_cmd pubsub_cmds[] = {
     {"psubscribe", -2, 0, cmd_psubscribe, bound_subscribe, NULL, KV_NOKEYS},
     {"punsubscribe", -1, 0, cmd_punsubscribe, bound_subscribe, NULL, KV_NOKEYS},
     {"publish", 3, F, cmd_publish, bound_publish, NULL, KV_NOKEYS},
-    {"pubsub", -2, 0, cmd_pubsub, bound_pubsub, NULL, KV_NOKEYS},
+    {"pubsub", -2, KV_CMD_CONTAINER, cmd_pubsub, bound_pubsub, NULL, KV_NOKEYS},
 };
 
 const struct kv_cmd_group kv_cmds_pubsub = {pubsub_cmds, KV_ARRAY_LEN(pubsub_cmds)};

@@ -715,13 +715,13 @@ static void slowlog_note(struct kv_engine *e, const struct kv_cmd *cmd,
 
 /* LATENCY's "command" / "fast-command" events and the command's histogram (Redis's
  * call(): whole microseconds; the event in whole milliseconds). */
-static void latency_note(struct kv_engine *e, const struct kv_cmd *cmd,
+static void latency_note(struct kv_engine *e, const struct kv_cmd *cmd, uint32_t index,
                          const struct kv_cmd_ctx *ctx, uint64_t ns) {
     enum kv_latency_event ev = cmd->flags & KV_CMD_FAST ? KV_LAT_FAST_COMMAND : KV_LAT_COMMAND;
     kv_latency_note(&e->latency, ev, ns / 1000000, (uint64_t)e->config->latency_monitor_threshold,
                     ctx->now_ms / 1000);
     if (e->lathist != NULL && e->config->latency_tracking)
-        kv_lathist_record(&e->lathist[kv_engine_cmd_index(e, cmd)], ns / 1000);
+        kv_lathist_record(&e->lathist[index], ns / 1000);
 }
 
 static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd_ctx *ctx,
@@ -729,7 +729,8 @@ static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd
     KV_ASSERT(e->scratch_used == 0);
     KV_ASSERT(reserve <= kv_reply_free(ctx->out));
     uint64_t bound = known_bound != KV_BOUND_NONE ? known_bound : bound_of(ctx, cmd);
-    struct kv_cmdstat *cs = &e->stats.cs.cmd[kv_engine_cmd_index(e, cmd)];
+    uint32_t index = kv_engine_cmd_index(e, cmd);
+    struct kv_cmdstat *cs = &e->stats.cs.cmd[index];
     uint32_t before = ctx->out->len;
     if (bound > e->reply_max || bound + reserve > kv_reply_free(ctx->out)) {
         reply_too_large(ctx->out, bound, e->reply_max);
@@ -745,7 +746,7 @@ static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd
         if (ctx->session->flags & KV_SESSION_BLOCKED) return;
         cs->ns += ns;
         slowlog_note(e, cmd, ctx, ns);
-        latency_note(e, cmd, ctx, ns);
+        latency_note(e, cmd, index, ctx, ns);
         cs->calls++;
         if (kv_cmdstats_error(&e->stats.cs, ctx->out->buf + before, ctx->out->len - before))
             cs->failed_calls++;
@@ -797,23 +798,13 @@ enum kv_exec kv_engine_execute(struct kv_engine *e, struct kv_session *s, uint32
     return kv_engine_execute_prepared(e, s, argc, argv, &p, out);
 }
 
-/* Redis's containers: CLIENT LIST shows their last subcommand too (cmd=client|list). */
-static bool has_subcommands(const char *name) {
-    static const char *const names[] = {"client", "config", "command", "acl", "memory",
-                                         "object", "slowlog", "latency", "xinfo", "script",
-                                         "function", "pubsub", "cluster", "module"};
-    for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++)
-        if (strcmp(name, names[i]) == 0) return true;
-    return false;
-}
-
 /* CLIENT LIST's cmd=: the command and, for a container, its subcommand lowered. */
 static void note_last_cmd(struct kv_session *s, const struct kv_cmd *cmd, uint32_t argc,
                           const struct kv_slice *argv) {
     s->last_cmd = cmd != NULL ? cmd->name : NULL;
     s->last_sub_len = 0;
     if (cmd == NULL || argc < 2 || argv[1].len >= KV_CLIENT_SUB_MAX) return;
-    if (!has_subcommands(cmd->name)) return;
+    if (!(cmd->flags & KV_CMD_CONTAINER)) return; /* Redis's containers (the rows' flag) */
     for (uint32_t i = 0; i < argv[1].len; i++) {
         uint8_t ch = argv[1].ptr[i];
         if (ch <= ' ' || ch > '~') return;

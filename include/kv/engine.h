@@ -49,6 +49,7 @@ enum kv_cmd_flag {
     KV_CMD_FAST = 1u << 5,
     KV_CMD_NOAUTH = 1u << 6,    /* runs before AUTH with requirepass (AUTH, HELLO, QUIT) */
     KV_CMD_BLOCKING = 1u << 7,  /* may block (BLPOP...): the server runs it on an empty output */
+    KV_CMD_CONTAINER = 1u << 8, /* has subcommands: CLIENT LIST shows cmd=client|list */
 };
 
 enum kv_exec {
