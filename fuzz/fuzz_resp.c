@@ -108,6 +108,7 @@ struct ref {
     const char *error;      /* NULL with status ERROR: silent close */
     char errbuf[64];
     uint64_t line_max;      /* the parser's line limit (kv_parse_limits.inline_max) */
+    uint64_t bulk_max;      /* kv_parse_limits.bulk_len_max */
     bool may_mbulk_big;     /* a "too big" error is possible, depending on reads */
     bool may_bulk_big;
 };
@@ -276,8 +277,9 @@ static bool ref_token(const uint8_t *b, uint64_t n, uint64_t *i, uint8_t *out, u
     return true;
 }
 
-/* kv's inline rule (src/resp.c step_inline, not Redis's): a line, terminator
- * included, of more than line_max bytes is "too big" however its bytes arrive. */
+/* kv's inline rules (src/resp.c step_inline, not Redis's): a line, terminator
+ * included, of more than line_max bytes is "too big" however its bytes arrive; an
+ * argument longer than bulk_max is refused as its bulk would be. */
 static int ref_inline(struct ref *r, const uint8_t *b, uint64_t n) {
     static const char big[] = "Protocol error: too big inline request";
     uint64_t nl = find_byte(b, 0, n, '\n');
@@ -288,7 +290,7 @@ static int ref_inline(struct ref *r, const uint8_t *b, uint64_t n) {
     if (nl + 1 > r->line_max) return ref_error(r, big, KV_MIN(nl + 1, r->line_max));
     uint64_t line = nl > 0 && b[nl - 1] == '\r' ? nl - 1 : nl;
     uint8_t *tok = g_tok; /* tokens only shrink: the line fits */
-    uint64_t i = 0;
+    uint64_t i = 0, longest = 0;
     while (i < line) {
         if (c_isspace(b[i])) {
             i++;
@@ -301,6 +303,11 @@ static int ref_inline(struct ref *r, const uint8_t *b, uint64_t n) {
         }
         ref_arg(r, tok, tlen);
         tok += tlen;
+        longest = KV_MAX(longest, tlen);
+    }
+    if (longest > r->bulk_max) {
+        r->argc = 0;
+        return ref_error(r, "Protocol error: invalid bulk length", nl + 1);
     }
     r->status = REF_OK;
     r->kind = r->argc > 0 ? KV_FRAME_INLINE : KV_FRAME_EMPTY;
@@ -314,6 +321,7 @@ static void ref_frame(struct ref *r, const uint8_t *b, uint64_t n,
                       const struct kv_parse_limits *lim) {
     memset(r, 0, sizeof(*r));
     r->line_max = lim->inline_max != 0 ? lim->inline_max : LINE_MAX_BYTES;
+    r->bulk_max = lim->bulk_len_max;
     r->argv = g_ref_argv;
     r->argl = g_ref_argl;
     int s = b[0] == '*' ? ref_multibulk(r, b, n, lim) : ref_inline(r, b, n);
