@@ -49,6 +49,8 @@ struct mblocks {
     uint32_t tick_ms;
     uint64_t jumps;          /* the world's clock jumps plus hz_changes */
     uint64_t hz_changes;     /* tick lengths seen change (CONFIG SET hz) */
+    uint32_t tick_prev;      /* the tick before the last change ... */
+    int64_t tick_changed;    /* ... and when the model saw it change */
 };
 
 static struct mblocks *blocks(struct sim_model *m) {
@@ -64,7 +66,11 @@ void sim_model_block_clock(struct sim_model *m, uint32_t tick_ms, uint64_t jumps
     struct mblocks *b = blocks(m);
     /* A run-time CONFIG SET hz changes the tick only from the server's next tick on
      * (seed 10): a wait across the change is judged leniently, as across a clock jump. */
-    if (b->tick_ms != 0 && tick_ms != b->tick_ms) b->hz_changes++;
+    if (b->tick_ms != 0 && tick_ms != b->tick_ms) {
+        b->hz_changes++;
+        b->tick_prev = b->tick_ms;
+        b->tick_changed = m->now;
+    }
     b->tick_ms = tick_ms;
     b->jumps = jumps + b->hz_changes;
 }
@@ -392,7 +398,12 @@ void sim_model_block_retry(struct sim_model *m, uint64_t session) {
 
 static bool timed_out(struct mctx *c, struct mblocks *b, struct mblocked *x) {
     bool lenient = x->jumps != b->jumps || x->deferred;
-    int64_t late = x->deadline + (int64_t)b->tick_ms + 2;
+    /* the server's timer keeps the old period until its next tick: a deadline up to
+     * two old ticks past a change may be as late as the old tick (hostile range) */
+    uint32_t tick = b->tick_ms;
+    if (b->tick_prev > tick && x->deadline <= b->tick_changed + 2 * (int64_t)b->tick_prev)
+        tick = b->tick_prev;
+    int64_t late = x->deadline + (int64_t)tick + 2;
     bool ok = nil(c) && x->deadline != 0 && x->deadline < c->now && (lenient || c->now <= late);
     if (!ok)
         m_why(c, "blocked session replied without a serve: deadline %lld, now %lld, tick %u",
