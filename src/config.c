@@ -1277,6 +1277,31 @@ uint64_t kv_config_argv_max(const struct kv_config *c) {
     return KV_MAX(kv_config_argc_max(c), (uint64_t)c->proto_inline_max_size / 2 + 1);
 }
 
+/* The static tables sized per client: WATCH, blocked clients, pub/sub. */
+static int check_tables(const struct kv_config *c, char *err, uint32_t cap) {
+    KV_ASSERT(c != NULL && c->maxclients >= 1); /* checked first by the caller */
+    if (c->watch_max_keys < 1 || c->watch_max_keys > 65536)
+        return fail(err, cap, "watch-max-keys: %s%s", "must be 1..65536", "");
+    if ((uint64_t)c->watch_max_keys * c->maxclients > (1u << 26))
+        return fail(err, cap, "watch-max-keys: %s%s",
+                    "times maxclients must be at most 67108864", "");
+    if (c->block_max_keys < 1 || c->block_max_keys > 4096)
+        return fail(err, cap, "block-max-keys: %s%s", "must be 1..4096", "");
+    if ((uint64_t)c->block_max_keys * c->maxclients > (1u << 26))
+        return fail(err, cap, "block-max-keys: %s%s",
+                    "times maxclients must be at most 67108864", "");
+    if (c->pubsub_max_channel_len < 1 || c->pubsub_max_channel_len > 65536)
+        return fail(err, cap, "pubsub-max-channel-len: %s%s", "must be 1..65536", "");
+    if ((uint64_t)kv_config_pubsub_channels(c) * c->pubsub_max_channel_len > (1ull << 32))
+        return fail(err, cap, "pubsub-max-channels: %s%s",
+                    "times pubsub-max-channel-len must be at most 4gb", "");
+    if (kv_config_pubsub_channels(c) > (1u << 26) ||
+        kv_config_pubsub_subscriptions(c) > (1u << 26))
+        return fail(err, cap, "pubsub-max-channels: %s%s",
+                    "and pubsub-max-subscriptions must be at most 67108864", "");
+    return 0;
+}
+
 int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
     KV_ASSERT(c != NULL);
     if (c->port > 65535) return fail(err, cap, "port: %s%s", "must be 0..65535", "");
@@ -1322,25 +1347,7 @@ int kv_config_check(const struct kv_config *c, char *err, uint32_t cap) {
         return fail(err, cap, "large-buffer-min-progress: %s%s", "must be at most 1gb", "");
     if (c->slowlog_max_len > 65536)
         return fail(err, cap, "slowlog-max-len: %s%s", "must be at most 65536", "");
-    if (c->watch_max_keys < 1 || c->watch_max_keys > 65536)
-        return fail(err, cap, "watch-max-keys: %s%s", "must be 1..65536", "");
-    if ((uint64_t)c->watch_max_keys * c->maxclients > (1u << 26))
-        return fail(err, cap, "watch-max-keys: %s%s",
-                    "times maxclients must be at most 67108864", "");
-    if (c->block_max_keys < 1 || c->block_max_keys > 4096)
-        return fail(err, cap, "block-max-keys: %s%s", "must be 1..4096", "");
-    if ((uint64_t)c->block_max_keys * c->maxclients > (1u << 26))
-        return fail(err, cap, "block-max-keys: %s%s",
-                    "times maxclients must be at most 67108864", "");
-    if (c->pubsub_max_channel_len < 1 || c->pubsub_max_channel_len > 65536)
-        return fail(err, cap, "pubsub-max-channel-len: %s%s", "must be 1..65536", "");
-    if ((uint64_t)kv_config_pubsub_channels(c) * c->pubsub_max_channel_len > (1ull << 32))
-        return fail(err, cap, "pubsub-max-channels: %s%s",
-                    "times pubsub-max-channel-len must be at most 4gb", "");
-    if (kv_config_pubsub_channels(c) > (1u << 26) ||
-        kv_config_pubsub_subscriptions(c) > (1u << 26))
-        return fail(err, cap, "pubsub-max-channels: %s%s",
-                    "and pubsub-max-subscriptions must be at most 67108864", "");
+    if (check_tables(c, err, cap) != 0) return -1;
     if (c->maxmemory_samples < 1 || c->maxmemory_samples > 64)
         return fail(err, cap, "maxmemory-samples: %s%s", "must be 1..64", "");
     if (c->hz < 1 || c->hz > 500) return fail(err, cap, "hz: %s%s", "must be 1..500", "");
