@@ -18,6 +18,9 @@ Rules the generator keeps so that a correct kv matches Redis byte for byte:
 - A key SET with a past EXAT/PXAT is touched (EXISTS) right away: until then both
   servers keep it, so DBSIZE and SCAN TYPE none would depend on active expiry.
 - No command outside kv's command set except deliberately unknown names.
+- Hashes and sets draw fields and members from a small alphabet (MEMBERS) so that
+  HDEL/SREM/SINTER find matches and replies stay small; their multi-element replies
+  are compared as multisets (UNORDERED_CMDS).
 """
 import random
 import time
@@ -26,7 +29,18 @@ from diff_resp import to_bytes
 
 STR_KEYS = [b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h']
 LIST_KEYS = [b'l1', b'l2', b'l3', b'l4']
-ALL_KEYS = STR_KEYS + LIST_KEYS
+HASH_KEYS = [b'h1', b'h2', b'h3']
+SET_KEYS = [b's1', b's2', b's3', b's4']
+ALL_KEYS = STR_KEYS + LIST_KEYS + HASH_KEYS + SET_KEYS
+# Replies whose order Redis leaves unspecified (a hashtable's): compared as multisets
+# (differential.py UNORDERED), the op named so; positional ones (HMGET, SMISMEMBER)
+# stay exact. SPOP, SRANDMEMBER, HRANDFIELD and HSCAN/SSCAN (random picks, cursors)
+# are left to the directed cases and the simulator.
+UNORDERED_CMDS = {b'smembers': b'~sorted', b'sinter': b'~sorted', b'sunion': b'~sorted',
+                  b'sdiff': b'~sorted', b'hkeys': b'~sorted', b'hvals': b'~sorted',
+                  b'hgetall': b'~pairs'}
+MEMBERS = [b'a', b'b', b'c', b'x', b'', b'1', b'2', b'3', b'-1', b'10', b'007', b'-0',
+           b'9223372036854775807', b'a\r\nb', b'\x00', b' 1', b'1.5']
 ODD_KEYS = [b'', b'k\r\n\x00', b'l1 ', b'A', b'K' * 3000]
 
 SMALL_VALS = [b'x', b'y', b'z', b'', b'1', b'2', b'-1', b'10', b'foo', b'bar',
@@ -351,7 +365,7 @@ class Gen:
         """Source and destination: mostly of one kind, so lists stay lists."""
         if self.chance(0.2):
             return self.kany(), self.kany()
-        pick = self.klist if self.chance(0.5) else self.kstr
+        pick = self.rng.choice([self.klist, self.kstr, self.khash, self.kset])
         return pick(), pick()
 
     def g_rename(self):
@@ -468,6 +482,84 @@ class Gen:
             a.append(self.rng.choice([b'COUNT', b'FOO']))
         return a
 
+    # ---- hashes and sets ------------------------------------------------------------
+
+    def khash(self):
+        return self.rng.choice(HASH_KEYS) if self.chance(0.93) else self.kany()
+
+    def kset(self):
+        return self.rng.choice(SET_KEYS) if self.chance(0.93) else self.kany()
+
+    def member(self):
+        if self.chance(0.9):
+            return self.rng.choice(MEMBERS)
+        return self.rand_bytes(self.rng.randint(0, 70))  # past hash-max-listpack-value
+
+    def members(self, lo, hi):
+        return [self.member() for _ in range(self.rng.randint(lo, hi))]
+
+    def g_hset(self):
+        cmd = self.rng.choice([b'HSET', b'HSET', b'HMSET'])
+        a = [cmd, self.khash()]
+        for _ in range(self.rng.randint(1, 4)):
+            a += [self.member(), self.val(long_ok=False)]
+        if self.chance(0.04):
+            a = a[:-1]  # odd arity
+        return a
+
+    def g_hsetnx(self):
+        return [b'HSETNX', self.khash(), self.member(), self.val(long_ok=False)]
+
+    def g_hget(self):
+        if self.chance(0.3):
+            return [b'HMGET', self.khash()] + self.members(1, 4)
+        return [self.rng.choice([b'HGET', b'HEXISTS', b'HSTRLEN']), self.khash(),
+                self.member()]
+
+    def g_hdel(self):
+        return [b'HDEL', self.khash()] + self.members(1, 3)
+
+    def g_hread(self):
+        return [self.rng.choice([b'HLEN', b'HKEYS', b'HVALS', b'HGETALL']), self.khash()]
+
+    def g_hincr(self):
+        if self.chance(0.5):
+            return [b'HINCRBYFLOAT', self.khash(), self.member(),
+                    self.rng.choice(FLOAT_INCRS)]
+        return [b'HINCRBY', self.khash(), self.member(), self.int_arg(-1000, 1000)]
+
+    def g_sadd(self):
+        return [self.rng.choice([b'SADD', b'SADD', b'SREM']), self.kset()] + \
+            self.members(1, 5)
+
+    def g_sread(self):
+        r = self.rng.random()
+        if r < 0.3:
+            return [self.rng.choice([b'SCARD', b'SMEMBERS']), self.kset()]
+        if r < 0.6:
+            return [b'SISMEMBER', self.kset(), self.member()]
+        return [b'SMISMEMBER', self.kset()] + self.members(1, 4)
+
+    def g_smove(self):
+        return [b'SMOVE', self.kset(), self.kset(), self.member()]
+
+    def g_sop(self):
+        ks = self.keys(1, 3, self.kset)
+        op = self.rng.choice([b'SINTER', b'SUNION', b'SDIFF'])
+        if self.chance(0.4):
+            return [op + b'STORE', self.kset()] + ks
+        return [op] + ks
+
+    def g_sintercard(self):
+        ks = self.keys(1, 3, self.kset)
+        n = len(ks)
+        if self.chance(0.08):
+            n = self.rng.choice([0, -1, n + 1, b'abc'])
+        a = [b'SINTERCARD', n] + ks
+        if self.chance(0.4):
+            a += [self.name(b'LIMIT'), self.int_arg(0, 4, bad=0.1, edge=0.05)]
+        return a
+
     # ---- server ----------------------------------------------------------------------
 
     def g_ping(self):
@@ -497,6 +589,8 @@ class Gen:
         'lists': ['push', 'push', 'push', 'pop', 'llen', 'lrange', 'lindex', 'lset',
                   'linsert', 'lrem', 'ltrim', 'lpos', 'lmove', 'lmpop'],
         'server': ['ping', 'echo', 'select', 'unknown'],
+        'hashes': ['hset', 'hsetnx', 'hget', 'hdel', 'hread', 'hincr'],
+        'sets': ['sadd', 'sadd', 'sread', 'smove', 'sop', 'sintercard'],
     }
     BASE = {'flush': 0.08, 'unknown': 0.3, 'select': 0.3, 'dbsize': 0.3, 'ping': 0.3,
             'echo': 0.3, 'set': 2.0, 'push': 1.0, 'expire': 1.5, 'ttl': 1.5}
@@ -581,10 +675,12 @@ class Gen:
         args = self.one_cmd()
         if not args[0]:
             args[0] = b'PING'
-        return Op('inline', raw=self.inline_of(args), name=args[0].lower(), args=args)
+        return Op('inline', raw=self.inline_of(args), args=args,
+                  name=UNORDERED_CMDS.get(args[0].lower(), args[0].lower()))
 
     def _cmd(self, args, conn=0):
-        op = Op('cmd', args=[to_bytes(x) for x in args], conn=conn)
+        args = [to_bytes(x) for x in args]
+        op = Op('cmd', args=args, conn=conn, name=UNORDERED_CMDS.get(args[0].lower()))
         if conn == 0:
             self._track(op)
         return op
@@ -762,6 +858,6 @@ class Gen:
             opts.append([self.name(b'COUNT'), self.rng.choice([1, 2, 3, 5, 10, 100, 1000])])
         if self.chance(0.3):
             opts.append([self.name(b'TYPE'), self.rng.choice([b'string', b'list', b'LIST',
-                                                              b'hash', b'none'])])
+                                                              b'hash', b'set', b'none'])])
         self.rng.shuffle(opts)
         return [x for o in opts for x in o]
