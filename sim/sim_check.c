@@ -407,7 +407,8 @@ static void on_command(void *ctx, const struct kv_session *s, uint32_t argc,
         return;
     }
     const struct kv_config *cfg = kv_server_engine(w->server)->config;
-    sim_model_block_clock(w->model, 1000u / cfg->hz, w->clock_jumps);
+    sim_model_block_clock(w->model, 1000u / cfg->hz, w->clock_jumps, w->clock.real_ms,
+                          (int64_t)(w->clock.mono_ns / 1000000ull));
     if (s->flags & KV_SESSION_BLOCKED) { /* a blocking pop waits: its request stays owed */
         char bwhy[256];
         w->blocks++;

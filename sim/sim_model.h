@@ -138,12 +138,14 @@ void sim_model_set_known(struct sim_model *m, bool (*has)(void *ctx, const char 
 /*
  * Blocking pops (sim_model_block.c): the core blocked `session` on this command (no
  * reply); false, with why, if the model would not block it. The clock facts for
- * checking a timeout's lateness: one tick's ms and the realtime jumps so far.
+ * checking a timeout's lateness: one tick's ms, the realtime jumps so far, and the
+ * realtime and monotonic clocks now (ms).
  * Whether the model has the session blocked, and how many it has.
  */
 bool sim_model_block(struct sim_model *m, uint64_t session, uint32_t argc,
                      const struct kv_slice *argv, int64_t now_ms, char *why, uint32_t why_cap);
-void sim_model_block_clock(struct sim_model *m, uint32_t tick_ms, uint64_t jumps);
+void sim_model_block_clock(struct sim_model *m, uint32_t tick_ms, uint64_t jumps,
+                           int64_t real_ms, int64_t mono_ms);
 bool sim_model_blocked(const struct sim_model *m, uint64_t session);
 /* The core closed a blocked session's connection: it leaves the queues unserved. */
 void sim_model_block_drop(struct sim_model *m, uint64_t session);

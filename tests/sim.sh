@@ -191,6 +191,10 @@ for seed in 9700047 9700113; do run_seed "$seed" --crowd; done
 # Redis's minimum is 1mb, so only kv's smaller limits allow it) reached SET's room
 # assertion: a client's bytes at an assertion (resp.c step_inline now refuses it)
 run_seed 962400159 --crowd
+# 906356011, 906356033: blocked clients' timeouts answered up to 719 ms late, within
+# the server's old tick after chained CONFIG SET hz changes (1 s, then 4 ms) and after
+# a realtime jump (the timer is monotonic): the model's window learned both
+for seed in 906356011 906356033; do run_seed "$seed"; done
 out=$(timeout "$SEED_TIMEOUT_S" "$KV" sim --seed 2 --crowd --no-multishot --no-newer --no-session \
     --no-block --stats 2>&1)
 hint=$(printf '%s\n' "$out" | grep -o 'batch_hint_max=[0-9]*' | cut -d= -f2)
