@@ -16,6 +16,7 @@
 #include "kv/keyspace.h"
 #include "kv/list.h"
 #include "kv/util.h"
+#include "test_engine.h"
 #include "testing.h"
 
 struct kase {
@@ -328,73 +329,29 @@ static const struct kase lmpop_cases[] = {
 
 /* ---- fixture ------------------------------------------------------------------- */
 
-#define OUT_CAP (4u << 20)
-#define ARGV_MAX 64
+#define OUT_CAP TE_OUT_CAP
+#define ARGV_MAX TE_ARGV_MAX
 
+/* The shared engine harness (test_engine.h) plus this file's word parser. */
 struct fx {
-    struct kv_net_stats net;
-    struct kv_config cfg;
-    struct kv_engine e;
-    struct kv_keyspace ks;
-    struct kv_session s;
-    struct kv_session watcher;
-    struct kv_session *watchers[4];
-    struct kv_watch_node watch_nodes[4 * 32];  /* watch-max-keys 32 (its default) */
-    struct kv_watch_slot watch_slots[256];
+    struct test_engine *h;
     struct kv_reply out;
-    uint8_t *mem;
-    uint8_t *scratch;
-    uint8_t *outbuf;
     struct kv_slice argv[ARGV_MAX];
     uint8_t words[ARGV_MAX][256];
     uint32_t argc;
 };
 
-static uint64_t fake_mono(void *ctx) {
-    (void)ctx;
-    return 1000000000ull;
-}
-static int64_t fake_real(void *ctx) {
-    (void)ctx;
-    return 1700000000000ll;
-}
-static const struct kv_clock fake_clock = {fake_mono, fake_real, NULL};
-
 static struct fx *fx_open(uint64_t maxmemory) {
     struct fx *f = calloc(1, sizeof(*f));
-    kv_config_defaults(&f->cfg);
-    f->cfg.maxmemory = maxmemory;
-    f->mem = aligned_alloc(64, KV_ALIGN_UP(maxmemory, 64));
-    f->scratch = malloc(1 << 16);
-    f->outbuf = malloc(OUT_CAP);
-    kv_ks_init(&f->ks, &f->cfg, f->mem, 99);
-    struct kv_engine_init init = {
-        .watchers = f->watchers,
-        .watchers_cap = KV_ARRAY_LEN(f->watchers),
-        .watch_nodes = f->watch_nodes,
-        .watch_slots = f->watch_slots,
-        .config = &f->cfg,
-        .clock = &fake_clock,
-        .prng_seed = 1,
-        .ks = &f->ks,
-        .net = &f->net,
-        .reply_max = OUT_CAP / 2,
-        .scratch = f->scratch,
-        .scratch_cap = 1 << 16,
-    };
-    KV_ASSERT(kv_watch_nodes_cap(4, f->cfg.watch_max_keys) == KV_ARRAY_LEN(f->watch_nodes));
-    KV_ASSERT(kv_watch_slots_cap(4, f->cfg.watch_max_keys) == KV_ARRAY_LEN(f->watch_slots));
-    kv_engine_init(&f->e, &init);
-    kv_session_init(&f->s, 1);
-    kv_session_init(&f->watcher, 2);
+    KV_ASSERT(f != NULL && maxmemory > 0);
+    f->h = te_new();
+    f->h->cfg.maxmemory = maxmemory;
+    te_start(f->h, 1);
     return f;
 }
 
 static void fx_close(struct fx *f) {
-    kv_ks_check(&f->ks);
-    free(f->mem);
-    free(f->scratch);
-    free(f->outbuf);
+    te_close(f->h);
     free(f);
 }
 
@@ -429,15 +386,15 @@ static void parse_words(struct fx *f, const char *line) {
 
 /* Runs argv through the engine; the reply is f->out. Asserts the reply bound held. */
 static void exec_argv(struct fx *f) {
-    kv_reply_init(&f->out, f->outbuf, OUT_CAP);
-    uint64_t bound = kv_engine_reply_bound(&f->e, &f->s, f->argc, f->argv);
-    enum kv_exec r = kv_engine_execute(&f->e, &f->s, f->argc, f->argv, &f->out);
+    kv_reply_init(&f->out, f->h->out, OUT_CAP);
+    uint64_t bound = kv_engine_reply_bound(&f->h->e, &f->h->s, f->argc, f->argv);
+    enum kv_exec r = kv_engine_execute(&f->h->e, &f->h->s, f->argc, f->argv, &f->out);
     KV_ASSERT(r == KV_EXEC_DONE);
     KV_ASSERT(f->out.len <= bound);
 }
 
 static void set_string(struct fx *f, const char *key, const char *val) {
-    struct kv_item *it = kv_ks_set(&f->ks, (const uint8_t *)key, (uint32_t)strlen(key),
+    struct kv_item *it = kv_ks_set(&f->h->ks, (const uint8_t *)key, (uint32_t)strlen(key),
                                    KV_TYPE_STRING, (uint32_t)strlen(val), false);
     KV_ASSERT(it != NULL);
     memcpy(kv_item_value(it), val, strlen(val));
@@ -448,7 +405,7 @@ static void run(struct fx *f, const char *line) {
         char key[64], val[64];
         KV_ASSERT(sscanf(line + 4, "%63s %63s", key, val) == 2);
         set_string(f, key, val);
-        kv_reply_init(&f->out, f->outbuf, OUT_CAP);
+        kv_reply_init(&f->out, f->h->out, OUT_CAP);
         kv_reply_ok(&f->out);
         return;
     }
@@ -469,7 +426,7 @@ static unsigned run_table(const struct kase *k, size_t n) {
             fprintf(stderr, "\n");
             bad++;
         }
-        kv_ks_check(&f->ks);
+        kv_ks_check(&f->h->ks);
     }
     fx_close(f);
     return bad;
@@ -560,7 +517,7 @@ TEST(test_big_binary_elements) {
     exec_argv(f);
     wl = expect_array(&m, 0, 9, want);
     CHECK_MEM(f->out.buf, f->out.len, want, wl);
-    CHECK(kv_ks_count(&f->ks) == 0 && f->ks.alloc.used_bytes == 0);
+    CHECK(kv_ks_count(&f->h->ks) == 0 && f->h->ks.alloc.used_bytes == 0);
     for (uint32_t i = 0; i < KV_ARRAY_LEN(sizes); i++) free(orig[i]);
     free(want);
     fx_close(f);
@@ -570,10 +527,10 @@ TEST(test_big_binary_elements) {
 
 /* Runs line on the main session; returns whether the watcher of "l" got dirty. */
 static bool dirties(struct fx *f, const char *line) {
-    kv_engine_watch(&f->e, &f->watcher, (const uint8_t *)"l", 1);
+    kv_engine_watch(&f->h->e, &f->h->watcher, (const uint8_t *)"l", 1);
     run(f, line);
-    bool dirty = (f->watcher.flags & KV_SESSION_DIRTY_CAS) != 0;
-    kv_engine_unwatch(&f->e, &f->watcher);
+    bool dirty = (f->h->watcher.flags & KV_SESSION_DIRTY_CAS) != 0;
+    kv_engine_unwatch(&f->h->e, &f->h->watcher);
     return dirty;
 }
 
@@ -613,9 +570,9 @@ static void call_handler(struct fx *f) {
         if (kv_slice_eq_nocase(f->argv[0], kv_cmds_list.cmds[i].name)) cmd = &kv_cmds_list.cmds[i];
     }
     KV_ASSERT(cmd != NULL);
-    kv_reply_init(&f->out, f->outbuf, OUT_CAP);
-    struct kv_cmd_ctx ctx = {&f->e, &f->ks, &f->s, &f->out, f->argc, f->argv, fake_real(NULL)};
-    kv_ks_set_time(&f->ks, ctx.now_ms);
+    kv_reply_init(&f->out, f->h->out, OUT_CAP);
+    struct kv_cmd_ctx ctx = {&f->h->e, &f->h->ks, &f->h->s, &f->out, f->argc, f->argv, f->h->now_ms};
+    kv_ks_set_time(&f->h->ks, ctx.now_ms);
     cmd->proc(&ctx);
 }
 
@@ -639,12 +596,12 @@ static bool fails_cleanly(struct fx *f, uint8_t *before, uint8_t *after) {
     memcpy(saved, f->argv, sizeof(saved));
     size_t bl = snapshot(f, "l", before);
     size_t bbl = snapshot(f, "b", before + bl);
-    uint64_t keys = kv_ks_count(&f->ks), used = f->ks.alloc.used_bytes;
+    uint64_t keys = kv_ks_count(&f->h->ks), used = f->h->ks.alloc.used_bytes;
     memcpy(f->argv, saved, sizeof(saved));
     f->argc = argc;
     call_handler(f);
-    bool ok = is_oom(f) && kv_ks_count(&f->ks) == keys && f->ks.alloc.used_bytes == used;
-    kv_ks_check(&f->ks);
+    bool ok = is_oom(f) && kv_ks_count(&f->h->ks) == keys && f->h->ks.alloc.used_bytes == used;
+    kv_ks_check(&f->h->ks);
     size_t al = snapshot(f, "l", after);
     size_t bal = snapshot(f, "b", after + al);
     return ok && al == bl && bal == bbl && memcmp(before, after, bl + bbl) == 0;
@@ -690,7 +647,7 @@ TEST(test_oom_changes_nothing) {
     set_args(f, 2, S("rpop"), S("b"));
     call_handler(f);
     CHECK(f->out.len == 100000 + 11); /* $100000\r\n...\r\n */
-    CHECK(kv_ks_count(&f->ks) == 0 && f->ks.alloc.used_bytes == 0);
+    CHECK(kv_ks_count(&f->h->ks) == 0 && f->h->ks.alloc.used_bytes == 0);
     free(elem);
     free(huge);
     free(before);
@@ -715,7 +672,7 @@ TEST(test_reply_bounds_tight) {
     };
     for (size_t i = 0; i < KV_ARRAY_LEN(lines); i++) {
         parse_words(f, lines[i]);
-        uint64_t bound = kv_engine_reply_bound(&f->e, &f->s, f->argc, f->argv);
+        uint64_t bound = kv_engine_reply_bound(&f->h->e, &f->h->s, f->argc, f->argv);
         exec_argv(f);
         bool tight = bound <= f->out.len + f->out.len / 100 + 1024;
         if (!(f->out.len <= bound && tight)) {
@@ -724,7 +681,7 @@ TEST(test_reply_bounds_tight) {
         }
         CHECK(f->out.len <= bound && tight);
     }
-    CHECK(kv_ks_count(&f->ks) == 0);
+    CHECK(kv_ks_count(&f->h->ks) == 0);
     free(elem);
     fx_close(f);
 }
@@ -732,12 +689,12 @@ TEST(test_reply_bounds_tight) {
 TEST(test_read_stats) {
     struct fx *f = fx_open(1u << 20);
     run(f, "rpush l a");
-    uint64_t hits = f->ks.stats.keyspace_hits, misses = f->ks.stats.keyspace_misses;
+    uint64_t hits = f->h->ks.stats.keyspace_hits, misses = f->h->ks.stats.keyspace_misses;
     run(f, "llen l");
     run(f, "lrange l 0 -1");
     run(f, "lindex nokey 0");
     run(f, "lpos nokey a");
-    CHECK(f->ks.stats.keyspace_hits == hits + 2 && f->ks.stats.keyspace_misses == misses + 2);
+    CHECK(f->h->ks.stats.keyspace_hits == hits + 2 && f->h->ks.stats.keyspace_misses == misses + 2);
     fx_close(f);
 }
 
