@@ -349,7 +349,8 @@ static void queue_push(struct msession *s, uint32_t argc, const struct kv_slice 
 static const struct mcmd_table *const tables[] = {&sim_model_cmds_str, &sim_model_cmds_list,
                                                   &sim_model_cmds_srv, &sim_model_cmds_auth,
                                                   &sim_model_cmds_admin, &sim_model_cmds_hash,
-                                                  &sim_model_cmds_set,
+                                                  &sim_model_cmds_set, &sim_model_cmds_zset,
+                                                  &sim_model_cmds_zset2,
                                                   &sim_model_cmds_block,
                                                   &sim_model_cmds_pubsub};
 

@@ -1,0 +1,198 @@
+/*
+ * sim_model_zset_test.c: the reference model's sorted sets on exact bytes (from
+ * redis-server 7.0.15): score formatting (%.17g, inf, -0 kept by a skiplist and not by
+ * a listpack), score and lex range parsing with their edges, ZADD's options and
+ * errors, encodings and conversions, lex walks over mixed scores, random replies
+ * checked for what is certain, and the RESP3 forms.
+ */
+#include <string.h>
+
+#include "sim_model.h"
+#include "testing.h"
+
+#define NOW 1700000000000ll
+#define WRONGTYPE "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+
+static struct sim_buf expected;
+
+/* Runs "a b c" (space separated) with `reply`; true if the model agrees. */
+static bool run(struct sim_model *m, const char *cmd, const char *reply) {
+    static char buf[512];
+    struct kv_slice argv[16];
+    uint32_t argc = 0;
+    size_t n = strlen(cmd);
+    memcpy(buf, cmd, n + 1);
+    for (char *p = buf; *p != 0 && argc < 16;) {
+        char *sp = strchr(p, ' ');
+        size_t len = sp != NULL ? (size_t)(sp - p) : strlen(p);
+        argv[argc].ptr = (const uint8_t *)p;
+        argv[argc].len = (uint32_t)len;
+        argc++;
+        p += len + (sp != NULL ? 1 : 0);
+    }
+    char why[160];
+    return sim_model_command(m, 1, argc, argv, NOW, (const uint8_t *)reply,
+                             (uint32_t)strlen(reply), &expected, why, sizeof(why));
+}
+
+/* zset-max-listpack-entries 3, zset-max-listpack-value 4 */
+static struct sim_model *model(void) {
+    struct sim_model_limits lim = {.proto_max_bulk_len = 1000, .multi_max_commands = 3,
+                                   .reply_max = 4096, .watch_max = 32,
+                                   .maxmemory = 1 << 20, .maxclients = 8,
+                                   .zset_max_listpack_entries = 3,
+                                   .zset_max_listpack_value = 4};
+    return sim_model_create(&lim);
+}
+
+TEST(score_formatting) {
+    struct sim_model *m = model();
+    CHECK(run(m, "ZADD k 0.1 a -0 b 1e20 c", ":3\r\n"));
+    CHECK(run(m, "OBJECT ENCODING k", "$8\r\nlistpack\r\n"));
+    CHECK(run(m, "ZRANGE k 0 -1 WITHSCORES", /* a listpack stores -0 as "0" */
+              "*6\r\n$1\r\nb\r\n$1\r\n0\r\n$1\r\na\r\n$19\r\n0.10000000000000001\r\n"
+              "$1\r\nc\r\n$5\r\n1e+20\r\n"));
+    CHECK(run(m, "ZADD x 0.1 m", ":1\r\n"));
+    CHECK(run(m, "ZINCRBY x 0.2 m", "$19\r\n0.30000000000000004\r\n"));
+    CHECK(run(m, "ZADD s 1 a 2 b 3 c 4 d", ":4\r\n")); /* one past the entries */
+    CHECK(run(m, "OBJECT ENCODING s", "$8\r\nskiplist\r\n"));
+    CHECK(run(m, "ZADD s -0 z +inf y", ":2\r\n"));
+    CHECK(run(m, "ZSCORE s z", "$2\r\n-0\r\n")); /* a skiplist keeps -0 */
+    CHECK(run(m, "ZSCORE s y", "$3\r\ninf\r\n"));
+    CHECK(run(m, "ZINCRBY s -inf y", "-ERR resulting score is not a number (NaN)\r\n"));
+    CHECK(run(m, "ZADD v 1 abcd", ":1\r\n"));
+    CHECK(run(m, "OBJECT ENCODING v", "$8\r\nlistpack\r\n"));
+    CHECK(run(m, "ZADD w 1 abcde", ":1\r\n")); /* one past the value length */
+    CHECK(run(m, "OBJECT ENCODING w", "$8\r\nskiplist\r\n"));
+    sim_model_destroy(m);
+}
+
+TEST(zadd_options_and_errors) {
+    struct sim_model *m = model();
+    CHECK(run(m, "ZADD k 1 a 1", "-ERR syntax error\r\n"));
+    CHECK(run(m, "ZADD k NX XX 1 a",
+              "-ERR XX and NX options at the same time are not compatible\r\n"));
+    CHECK(run(m, "ZADD k NX GT 1 a", "-ERR GT, LT, and/or NX options at the same time are "
+                                     "not compatible\r\n"));
+    CHECK(run(m, "ZADD k INCR 1 a 2 b",
+              "-ERR INCR option supports a single increment-element pair\r\n"));
+    CHECK(run(m, "ZADD k x a", "-ERR value is not a valid float\r\n"));
+    CHECK(run(m, "ZADD k nan a", "-ERR value is not a valid float\r\n"));
+    CHECK(run(m, "ZADD k 1e400 a", "-ERR value is not a valid float\r\n")); /* overflow */
+    CHECK(run(m, "ZADD k 0x10 a", ":1\r\n"));
+    CHECK(run(m, "ZSCORE k a", "$2\r\n16\r\n"));
+    CHECK(run(m, "ZADD k XX INCR 1 nope", "$-1\r\n"));
+    CHECK(run(m, "ZADD k GT CH 3 a 5 b", ":1\r\n")); /* b added; a not lowered */
+    CHECK(run(m, "ZADD k LT CH 3 a", ":1\r\n"));
+    CHECK(run(m, "ZADD k XX 1 c", ":0\r\n"));
+    CHECK(run(m, "ZINCRBY k INCR a", "-ERR syntax error\r\n")); /* INCR read as a flag */
+    CHECK(run(m, "SET str x", "+OK\r\n"));
+    CHECK(run(m, "ZADD str 1 a", WRONGTYPE));
+    CHECK(run(m, "ZADD str x a", "-ERR value is not a valid float\r\n")); /* before the type */
+    sim_model_destroy(m);
+}
+
+TEST(range_parsing) {
+    struct sim_model *m = model();
+    CHECK(run(m, "ZADD k 0 a 1 b 2 c", ":3\r\n"));
+    CHECK(run(m, "ZRANGEBYSCORE k ( +inf", "*2\r\n$1\r\nb\r\n$1\r\nc\r\n")); /* "(" is (0 */
+    CHECK(run(m, "ZCOUNT k  2", ":3\r\n")); /* the empty string is 0 */
+    CHECK(run(m, "ZCOUNT k nan 2", "-ERR min or max is not a float\r\n"));
+    CHECK(run(m, "ZCOUNT k 1x 2", "-ERR min or max is not a float\r\n"));
+    CHECK(run(m, "ZCOUNT k (1 inf", ":1\r\n"));
+    CHECK(run(m, "ZLEXCOUNT k a +", "-ERR min or max not valid string range item\r\n"));
+    CHECK(run(m, "ZLEXCOUNT k +x +", "-ERR min or max not valid string range item\r\n"));
+    CHECK(run(m, "ZLEXCOUNT k - +", ":3\r\n"));
+    CHECK(run(m, "ZRANGE k 0 -1 LIMIT 0 1", "-ERR syntax error, LIMIT is only supported in "
+                                            "combination with either BYSCORE or BYLEX\r\n"));
+    CHECK(run(m, "ZRANGE k 0 -1 LIMIT 0 -1", "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"));
+    CHECK(run(m, "ZRANGE k (2 -inf BYSCORE REV WITHSCORES", "*4\r\n$1\r\nb\r\n$1\r\n1\r\n"
+                                                          "$1\r\na\r\n$1\r\n0\r\n"));
+    CHECK(run(m, "ZRANGEBYSCORE k -inf +inf LIMIT -1 2", "*0\r\n"));
+    CHECK(run(m, "ZRANGEBYLEX k - + WITHSCORES", "-ERR syntax error, WITHSCORES not "
+                                                 "supported in combination with BYLEX\r\n"));
+    sim_model_destroy(m);
+}
+
+/* Mixed scores: a skiplist's lex walk may start at any boundary; a listpack's at the
+ * first member >= min, after checking the ends. */
+TEST(lex_walks_over_mixed_scores) {
+    struct sim_model *m = model();
+    CHECK(run(m, "ZADD m -2 - 0 aa 4 1 5 zz", ":4\r\n"));
+    CHECK(run(m, "ZREMRANGEBYLEX m [a [e", ":2\r\n")); /* from aa: aa, 1 */
+    CHECK(run(m, "ZRANGE m 0 -1", "*2\r\n$1\r\n-\r\n$2\r\nzz\r\n"));
+    CHECK(run(m, "ZADD n -2 - 0 aa 4 1 5 zz", ":4\r\n"));
+    CHECK(run(m, "ZREMRANGEBYLEX n [a [e", ":0\r\n")); /* from zz: nothing */
+    CHECK(!run(m, "ZREMRANGEBYLEX n [a [e", ":1\r\n"));
+    CHECK(run(m, "ZADD l -2 - 0 aa 4 1", ":3\r\n")); /* a listpack: "1" < "a" at the end */
+    CHECK(run(m, "ZREMRANGEBYLEX l [a [e", ":0\r\n"));
+    CHECK(!run(m, "ZREMRANGEBYLEX l [a [e", ":2\r\n"));
+    sim_model_destroy(m);
+}
+
+TEST(random_and_pops) {
+    struct sim_model *m = model();
+    CHECK(run(m, "ZADD k 1 a 2 b", ":2\r\n"));
+    CHECK(run(m, "ZRANDMEMBER k -3 WITHSCORES", "*6\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nb\r\n$1\r\n2\r\n"
+                                               "$1\r\na\r\n$1\r\n1\r\n"));
+    CHECK(!run(m, "ZRANDMEMBER k -1 WITHSCORES", "*2\r\n$1\r\nb\r\n$1\r\n1\r\n")); /* score */
+    CHECK(!run(m, "ZRANDMEMBER k 2", "*2\r\n$1\r\nb\r\n$1\r\nb\r\n")); /* not distinct */
+    CHECK(run(m, "ZRANDMEMBER k 5", "*2\r\n$1\r\nb\r\n$1\r\na\r\n")); /* all, any order */
+    CHECK(run(m, "ZPOPMIN k -1", "-ERR value is out of range, must be positive\r\n"));
+    CHECK(run(m, "ZMPOP 0 k MIN", "-ERR numkeys should be greater than 0\r\n"));
+    CHECK(run(m, "ZMPOP 1 k MAX COUNT 5", "*2\r\n$1\r\nk\r\n*2\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"
+                                         "*2\r\n$1\r\na\r\n$1\r\n1\r\n"));
+    CHECK(run(m, "ZMPOP 1 k MAX", "*-1\r\n"));
+    sim_model_destroy(m);
+}
+
+TEST(set_operations) {
+    struct sim_model *m = model();
+    CHECK(run(m, "ZADD z 1 a 2 b", ":2\r\n"));
+    CHECK(run(m, "SADD s a c", ":2\r\n"));
+    CHECK(run(m, "ZUNION 2 z s WEIGHTS 2 3 WITHSCORES", "*6\r\n$1\r\nc\r\n$1\r\n3\r\n"
+                                                     "$1\r\nb\r\n$1\r\n4\r\n$1\r\na\r\n$1\r\n5\r\n"));
+    CHECK(run(m, "ZINTER 2 z s AGGREGATE MAX WITHSCORES", "*2\r\n$1\r\na\r\n$1\r\n1\r\n"));
+    CHECK(run(m, "ZDIFF 2 z s", "*1\r\n$1\r\nb\r\n"));
+    CHECK(run(m, "ZUNIONSTORE d 0 z",
+              "-ERR at least 1 input key is needed for 'zunionstore' command\r\n"));
+    CHECK(run(m, "ZUNION 1 z WEIGHTS x", "-ERR weight value is not a float\r\n"));
+    CHECK(run(m, "ZINTERCARD 1 z LIMIT -1", "-ERR LIMIT can't be negative\r\n"));
+    CHECK(run(m, "ZINTERSTORE d 2 z s", ":1\r\n"));
+    CHECK(run(m, "OBJECT ENCODING d", "$8\r\nlistpack\r\n"));
+    CHECK(run(m, "ZINTERSTORE d 2 z nokey", ":0\r\n"));
+    CHECK(run(m, "EXISTS d", ":0\r\n"));
+    sim_model_destroy(m);
+}
+
+TEST(resp3_forms) {
+    struct sim_model *m = model();
+    CHECK(run(m, "HELLO 3",
+              "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\n"
+              "proto\r\n:3\r\n$2\r\nid\r\n:1\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\n"
+              "role\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n"));
+    CHECK(run(m, "ZADD k 1 a 2 b 3 c 4 d -0 x", ":5\r\n"));
+    CHECK(run(m, "ZSCORE k x", ",-0\r\n"));
+    CHECK(run(m, "ZMSCORE k a nope", "*2\r\n,1\r\n_\r\n"));
+    CHECK(run(m, "ZRANGE k 0 1 WITHSCORES", "*2\r\n*2\r\n$1\r\nx\r\n,-0\r\n*2\r\n$1\r\na\r\n,1\r\n"));
+    CHECK(run(m, "ZPOPMIN k", "*2\r\n$1\r\nx\r\n,-0\r\n"));
+    CHECK(run(m, "ZPOPMIN k 1", "*1\r\n*2\r\n$1\r\na\r\n,1\r\n"));
+    CHECK(run(m, "ZRANK k zz", "_\r\n"));
+    CHECK(run(m, "ZADD k NX INCR 1 b", "_\r\n"));
+    CHECK(run(m, "ZMPOP 1 nokey MIN", "_\r\n"));
+    CHECK(run(m, "ZSCAN k 0", "*2\r\n$1\r\n0\r\n*6\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+                              "$1\r\nd\r\n$1\r\n4\r\n"));
+    sim_model_destroy(m);
+}
+
+int main(void) {
+    RUN(score_formatting);
+    RUN(zadd_options_and_errors);
+    RUN(range_parsing);
+    RUN(lex_walks_over_mixed_scores);
+    RUN(random_and_pops);
+    RUN(set_operations);
+    RUN(resp3_forms);
+    sim_buf_free(&expected);
+    TEST_SUMMARY("sim_model_zset");
+}
