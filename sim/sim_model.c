@@ -124,7 +124,7 @@ struct mentry *m_add(struct sim_model *m, struct kv_slice key, uint8_t type) {
         m_clear_value(ghost);
         ghost->type = type;
         ghost->expire_ms = -1;
-        if (type == SIM_MODEL_LIST) m_block_created(m, key.ptr, key.len);
+        m_block_created(m, key.ptr, key.len, type);
         return ghost;
     }
     if ((m->count + 1) * 2 > m->cap) grow(m);
@@ -141,7 +141,7 @@ struct mentry *m_add(struct sim_model *m, struct kv_slice key, uint8_t type) {
     m->count++;
     struct mentry *r = m_find_raw(m, key.ptr, key.len);
     KV_ASSERT(r != NULL);
-    if (type == SIM_MODEL_LIST) m_block_created(m, key.ptr, key.len);
+    m_block_created(m, key.ptr, key.len, type);
     return r;
 }
 

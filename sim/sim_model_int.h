@@ -187,9 +187,10 @@ extern const struct mcmd_table sim_model_cmds_block; /* BLPOP ... (sim_model_blo
 /* Runs a model command on the model's data into out (a served blocked client). */
 void m_run(struct sim_model *m, uint64_t session, uint32_t argc, const struct kv_slice *argv,
            struct sim_buf *out);
-/* Blocking pops (sim_model_block.c): a list key was created; serve the ready keys;
- * a report for a blocked or predicted session (*handled); a session ends. */
-void m_block_created(struct sim_model *m, const uint8_t *key, uint32_t klen);
+/* Blocking pops (sim_model_block.c): a key of `type` was created (its waiters'
+ * keys become ready); serve the ready keys; a report for a blocked or predicted
+ * session (*handled); a session ends. */
+void m_block_created(struct sim_model *m, const uint8_t *key, uint32_t klen, uint8_t type);
 void m_block_serve(struct sim_model *m);
 bool m_block_report(struct mctx *c, bool *handled, bool (*compare)(struct mctx *c));
 void m_block_session_end(struct sim_model *m, uint64_t session);

@@ -105,11 +105,21 @@ void z_delete_if_empty(struct mctx *c, struct mentry *e) {
     if (e != NULL && e->hs.count == 0) m_delete(c->m, e);
 }
 
+/* A listpack's score as it stores it (ZSCAN answers that text): an integral score
+ * within +-2^62 as an integer (Redis's double2ll), else "%.17g". */
+static uint32_t lp_text(char *buf, double d) {
+    if (d >= -4611686018427387904.0 && d <= 4611686018427387904.0 && d == floor(d))
+        return (uint32_t)snprintf(buf, 32, "%lld", (long long)d);
+    return z_fmt(buf, d);
+}
+
 void m_zset_scan_view(const struct mcoll *z, struct mcoll *out) {
     memset(out, 0, sizeof(*out));
     for (uint64_t i = 0; i < z->count; i++) {
         char buf[40];
-        struct kv_slice v = {(const uint8_t *)buf, z_fmt(buf, z_score(z, i))};
+        double d = z_score(z, i);
+        uint32_t n = z->enc == M_ENC_LISTPACK ? lp_text(buf, d) : z_fmt(buf, d);
+        struct kv_slice v = {(const uint8_t *)buf, n};
         m_coll_insert(out, i, z_member(z, i), &v);
     }
     out->enc = z->enc == M_ENC_LISTPACK ? M_ENC_LISTPACK : M_ENC_HT;

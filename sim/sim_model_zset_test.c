@@ -5,6 +5,7 @@
  * errors, encodings and conversions, lex walks over mixed scores, random replies
  * checked for what is certain, and the RESP3 forms.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "sim_model.h"
@@ -35,6 +36,29 @@ static bool run(struct sim_model *m, const char *cmd, const char *reply) {
                              (uint32_t)strlen(reply), &expected, why, sizeof(why));
 }
 
+/* run() for another session. */
+static bool run_as(struct sim_model *m, uint64_t session, const char *cmd, const char *reply) {
+    char buf[256];
+    struct kv_slice argv[16];
+    uint32_t argc = 0;
+    snprintf(buf, sizeof(buf), "%s", cmd);
+    for (char *p = strtok(buf, " "); p != NULL && argc < 16; p = strtok(NULL, " "))
+        argv[argc++] = (struct kv_slice){(const uint8_t *)p, (uint32_t)strlen(p)};
+    char why[160];
+    return sim_model_command(m, session, argc, argv, NOW, (const uint8_t *)reply,
+                             (uint32_t)strlen(reply), &expected, why, sizeof(why));
+}
+
+static bool block(struct sim_model *m, uint64_t session, const char *cmd) {
+    char buf[256], why[160];
+    struct kv_slice argv[16];
+    uint32_t argc = 0;
+    snprintf(buf, sizeof(buf), "%s", cmd);
+    for (char *p = strtok(buf, " "); p != NULL && argc < 16; p = strtok(NULL, " "))
+        argv[argc++] = (struct kv_slice){(const uint8_t *)p, (uint32_t)strlen(p)};
+    return sim_model_block(m, session, argc, argv, NOW, why, sizeof(why));
+}
+
 /* zset-max-listpack-entries 3, zset-max-listpack-value 4 */
 static struct sim_model *model(void) {
     struct sim_model_limits lim = {.proto_max_bulk_len = 1000, .multi_max_commands = 3,
@@ -52,6 +76,9 @@ TEST(score_formatting) {
     CHECK(run(m, "ZRANGE k 0 -1 WITHSCORES", /* a listpack stores -0 as "0" */
               "*6\r\n$1\r\nb\r\n$1\r\n0\r\n$1\r\na\r\n$19\r\n0.10000000000000001\r\n"
               "$1\r\nc\r\n$5\r\n1e+20\r\n"));
+    CHECK(run(m, "ZADD j 1e17 a 1e19 b", ":2\r\n")); /* ZSCAN: a listpack's own text */
+    CHECK(run(m, "ZSCAN j 0", "*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$18\r\n100000000000000000\r\n"
+                              "$1\r\nb\r\n$5\r\n1e+19\r\n"));
     CHECK(run(m, "ZADD x 0.1 m", ":1\r\n"));
     CHECK(run(m, "ZINCRBY x 0.2 m", "$19\r\n0.30000000000000004\r\n"));
     CHECK(run(m, "ZADD s 1 a 2 b 3 c 4 d", ":4\r\n")); /* one past the entries */
@@ -165,6 +192,29 @@ TEST(set_operations) {
     sim_model_destroy(m);
 }
 
+/* A sorted set serves BZPOPMIN / BZMPOP waiters, oldest first; a list waiter on the
+ * same key is not served by it. */
+TEST(blocking_pops) {
+    struct sim_model *m = model();
+    CHECK(block(m, 2, "BLPOP k 0"));
+    CHECK(block(m, 3, "BZPOPMIN k 0"));
+    CHECK(block(m, 4, "BZMPOP 0 1 k MAX COUNT 5"));
+    CHECK(!block(m, 5, "BZPOPMIN k x")); /* an error: it would not block */
+    CHECK(run(m, "ZADD k 1 a 2 b 3 c", ":3\r\n"));
+    CHECK(!run_as(m, 2, "BLPOP k 0", "*2\r\n$1\r\nk\r\n$1\r\na\r\n"));
+    CHECK(run_as(m, 3, "BZPOPMIN k 0", "*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n"));
+    CHECK(run_as(m, 4, "BZMPOP 0 1 k MAX COUNT 5",
+                 "*2\r\n$1\r\nk\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"));
+    CHECK(run(m, "EXISTS k", ":0\r\n"));
+    CHECK(run(m, "ZADD z 1 a", ":1\r\n"));
+    CHECK(run(m, "BZPOPMAX z 0", "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n"));
+    CHECK(run(m, "SET s x", "+OK\r\n"));
+    CHECK(run(m, "BZPOPMIN s 0", WRONGTYPE));
+    CHECK(run(m, "BZMPOP 0 0 k MIN", "-ERR numkeys should be greater than 0\r\n"));
+    CHECK(run(m, "BZMPOP x 1 k MIN", "-ERR timeout is not a float or out of range\r\n"));
+    sim_model_destroy(m);
+}
+
 TEST(resp3_forms) {
     struct sim_model *m = model();
     CHECK(run(m, "HELLO 3",
@@ -192,6 +242,7 @@ int main(void) {
     RUN(lex_walks_over_mixed_scores);
     RUN(random_and_pops);
     RUN(set_operations);
+    RUN(blocking_pops);
     RUN(resp3_forms);
     sim_buf_free(&expected);
     TEST_SUMMARY("sim_model_zset");

@@ -6,8 +6,11 @@
  * alphabet so commands find what earlier ones wrote; lengths at and one past
  * zset-max-listpack-value (w->z_value_edge) make the encodings convert; scores and
  * range ends cover Redis's parsing edges (inf, -0, hex, spaces, the empty string,
- * overflow, underflow, NaN, '(' and '[' ends, '-' and '+'). Test code: heap allowed.
+ * overflow, underflow, NaN, '(' and '[' ends, '-' and '+'); BZPOPMIN BZPOPMAX BZMPOP
+ * block unless the workload has no blocking pops (--no-block, `kv sim --redis`). Test
+ * code: heap allowed.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "sim_workload.h"
@@ -247,8 +250,44 @@ static void gen_generic(const struct sim_workload *w, struct kv_prng *p, const c
         add_member(w, p, r); /* SADD: sets for ZUNION / ZINTER / ZDIFF */
 }
 
+/* BZPOPMIN BZPOPMAX BZMPOP on the workload's keys: others' ZADDs wake them, or they
+ * time out (sim_model_block.c). Timeouts of 1..300 ms, now and then a bad one. */
+static void gen_block(const struct sim_workload *w, struct kv_prng *p, const char *c,
+                      struct sim_req *r) {
+    static const char *const bad[] = {"-1", "x", "nan", "1e400"};
+    char t[32];
+    uint64_t ms = 1 + kv_prng_below(p, kv_prng_chance(p, 1, 4) ? 300 : 30);
+    snprintf(t, sizeof(t), "%llu.%03llu", (unsigned long long)(ms / 1000),
+             (unsigned long long)(ms % 1000));
+    const char *timeout = kv_prng_chance(p, 1, 25) ? bad[kv_prng_below(p, 4)] : t;
+    uint64_t n = 1 + kv_prng_below(p, 2);
+    if (strcmp(c, "bzmpop") == 0) {
+        sim_req_add_str(r, timeout);
+        sim_req_add_int(r, (int64_t)n);
+    }
+    for (uint64_t i = 0; i < n; i++) sim_workload_key(w, p, r);
+    if (strcmp(c, "bzmpop") != 0) {
+        sim_req_add_str(r, timeout);
+        return;
+    }
+    add_case(p, r, kv_prng_chance(p, 1, 2) ? "min" : "max");
+    if (kv_prng_chance(p, 1, 2)) {
+        add_case(p, r, "count");
+        sim_req_add_int(r, 1 + (int64_t)kv_prng_below(p, 4));
+    }
+}
+
 void sim_workload_zset(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
     KV_ASSERT(w->z_pct > 0);
+    static const char *const blocking[] = {"bzpopmin", "bzpopmax", "bzmpop"};
+    if (!w->no_block && kv_prng_chance(p, 1, 15)) {
+        const char *c = blocking[kv_prng_below(p, KV_ARRAY_LEN(blocking))];
+        if (w->has == NULL || w->has(w->has_ctx, c)) {
+            add_case(p, r, c);
+            gen_block(w, p, c, r);
+            return;
+        }
+    }
     uint64_t roll = kv_prng_below(p, 100);
     const char *c = roll < 90 ? zset_cmds[kv_prng_below(p, KV_ARRAY_LEN(zset_cmds))]
                               : generic_cmds[kv_prng_below(p, KV_ARRAY_LEN(generic_cmds))];
