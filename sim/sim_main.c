@@ -762,7 +762,8 @@ static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
                     "                   [--no-edge-multi] [--no-newer] [--no-session] [--no-block]\n"
                     "                   [--hostile[=KIND,..] | --no-hostile]\n"
-                    "                   [--canary[=model|stall]] [--stats] [--types=hash,set,zset]\n"
+                    "                   [--canary[=model|stall]] [--stats]\n"
+                    "                   [--types=hash,set,zset]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]"
                     " [--types=hash,set,zset]\n");
     return 2;

@@ -160,7 +160,8 @@ TEST(lex_walks_over_mixed_scores) {
 TEST(random_and_pops) {
     struct sim_model *m = model();
     CHECK(run(m, "ZADD k 1 a 2 b", ":2\r\n"));
-    CHECK(run(m, "ZRANDMEMBER k -3 WITHSCORES", "*6\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nb\r\n$1\r\n2\r\n"
+    CHECK(run(m, "ZRANDMEMBER k -3 WITHSCORES",
+              "*6\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\nb\r\n$1\r\n2\r\n"
                                                "$1\r\na\r\n$1\r\n1\r\n"));
     CHECK(!run(m, "ZRANDMEMBER k -1 WITHSCORES", "*2\r\n$1\r\nb\r\n$1\r\n1\r\n")); /* score */
     CHECK(!run(m, "ZRANDMEMBER k 2", "*2\r\n$1\r\nb\r\n$1\r\nb\r\n")); /* not distinct */
@@ -177,8 +178,8 @@ TEST(set_operations) {
     struct sim_model *m = model();
     CHECK(run(m, "ZADD z 1 a 2 b", ":2\r\n"));
     CHECK(run(m, "SADD s a c", ":2\r\n"));
-    CHECK(run(m, "ZUNION 2 z s WEIGHTS 2 3 WITHSCORES", "*6\r\n$1\r\nc\r\n$1\r\n3\r\n"
-                                                     "$1\r\nb\r\n$1\r\n4\r\n$1\r\na\r\n$1\r\n5\r\n"));
+    CHECK(run(m, "ZUNION 2 z s WEIGHTS 2 3 WITHSCORES",
+              "*6\r\n$1\r\nc\r\n$1\r\n3\r\n$1\r\nb\r\n$1\r\n4\r\n$1\r\na\r\n$1\r\n5\r\n"));
     CHECK(run(m, "ZINTER 2 z s AGGREGATE MAX WITHSCORES", "*2\r\n$1\r\na\r\n$1\r\n1\r\n"));
     CHECK(run(m, "ZDIFF 2 z s", "*1\r\n$1\r\nb\r\n"));
     CHECK(run(m, "ZUNIONSTORE d 0 z",
@@ -204,7 +205,8 @@ TEST(blocking_pops) {
     CHECK(!run_as(m, 2, "BLPOP k 0", "*2\r\n$1\r\nk\r\n$1\r\na\r\n"));
     CHECK(run_as(m, 3, "BZPOPMIN k 0", "*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n"));
     CHECK(run_as(m, 4, "BZMPOP 0 1 k MAX COUNT 5",
-                 "*2\r\n$1\r\nk\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"));
+                 "*2\r\n$1\r\nk\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n"
+                 "*2\r\n$1\r\nb\r\n$1\r\n2\r\n"));
     CHECK(run(m, "EXISTS k", ":0\r\n"));
     CHECK(run(m, "ZADD z 1 a", ":1\r\n"));
     CHECK(run(m, "BZPOPMAX z 0", "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n"));
@@ -224,7 +226,8 @@ TEST(resp3_forms) {
     CHECK(run(m, "ZADD k 1 a 2 b 3 c 4 d -0 x", ":5\r\n"));
     CHECK(run(m, "ZSCORE k x", ",-0\r\n"));
     CHECK(run(m, "ZMSCORE k a nope", "*2\r\n,1\r\n_\r\n"));
-    CHECK(run(m, "ZRANGE k 0 1 WITHSCORES", "*2\r\n*2\r\n$1\r\nx\r\n,-0\r\n*2\r\n$1\r\na\r\n,1\r\n"));
+    CHECK(run(m, "ZRANGE k 0 1 WITHSCORES",
+              "*2\r\n*2\r\n$1\r\nx\r\n,-0\r\n*2\r\n$1\r\na\r\n,1\r\n"));
     CHECK(run(m, "ZPOPMIN k", "*2\r\n$1\r\nx\r\n,-0\r\n"));
     CHECK(run(m, "ZPOPMIN k 1", "*1\r\n*2\r\n$1\r\na\r\n,1\r\n"));
     CHECK(run(m, "ZRANK k zz", "_\r\n"));
