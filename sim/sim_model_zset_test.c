@@ -5,10 +5,12 @@
  * errors, encodings and conversions, lex walks over mixed scores, random replies
  * checked for what is certain, and the RESP3 forms.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sim_model.h"
+#include "sim_model_zset.h"
 #include "testing.h"
 
 #define NOW 1700000000000ll
@@ -67,6 +69,48 @@ static struct sim_model *model(void) {
                                    .zset_max_listpack_entries = 3,
                                    .zset_max_listpack_value = 4};
     return sim_model_create(&lim);
+}
+
+static struct kv_slice sl(const char *p, uint32_t n) {
+    return (struct kv_slice){(const uint8_t *)p, n};
+}
+
+/* The pure parts: Redis 7.0's score text, string2d, range and lex ends. */
+TEST(pure_scores_and_ranges) {
+    char buf[40];
+    CHECK_STR(buf, z_fmt(buf, 0.1 + 0.2), "0.30000000000000004");
+    CHECK_STR(buf, z_fmt(buf, 0.1), "0.10000000000000001");
+    CHECK_STR(buf, z_fmt(buf, -0.0), "-0");
+    CHECK_STR(buf, z_fmt(buf, 1e20), "1e+20");
+    CHECK_STR(buf, z_fmt(buf, 1e15), "1000000000000000");
+    CHECK_STR(buf, z_fmt(buf, -1.0 / 0.0), "-inf");
+    double d = 0;
+    CHECK(z_parse_score(sl("0x10", 4), &d) && d == 16);
+    CHECK(z_parse_score(sl("-inf", 4), &d) && isinf(d) && d < 0);
+    CHECK(z_parse_score(sl("1e-320", 6), &d) && d > 0); /* subnormal: kept */
+    CHECK(!z_parse_score(sl("1e-400", 6), &d));          /* underflow to 0 */
+    CHECK(!z_parse_score(sl("1e400", 5), &d));           /* overflow */
+    CHECK(!z_parse_score(sl(" 1", 2), &d));
+    CHECK(!z_parse_score(sl("1 ", 2), &d));
+    CHECK(!z_parse_score(sl("", 0), &d));
+    CHECK(!z_parse_score(sl("nan", 3), &d));
+    CHECK(!z_parse_score(sl("1\0", 2), &d));              /* a NUL inside */
+    struct zrange r;
+    CHECK(z_parse_range(sl("(", 1), sl("", 0), &r) && r.minex && r.min == 0 && !r.maxex);
+    CHECK(z_parse_range(sl(" 1", 2), sl("1e400", 5), &r) && r.min == 1 && isinf(r.max));
+    CHECK(z_parse_range(sl("1\0x", 3), sl("(2", 2), &r) && r.min == 1 && r.maxex);
+    CHECK(!z_parse_range(sl("nan", 3), sl("1", 1), &r));
+    CHECK(!z_parse_range(sl("1 ", 2), sl("1", 1), &r));
+    CHECK(z_in_range(&(struct zrange){1, 2, true, false}, 2));
+    CHECK(!z_in_range(&(struct zrange){1, 2, true, false}, 1));
+    struct zlex l;
+    CHECK(z_parse_lex(sl("-", 1), sl("+\0x", 3), &l) && l.mins < 0 && l.maxs > 0);
+    CHECK(!z_parse_lex(sl("+x", 2), sl("+", 1), &l));
+    CHECK(!z_parse_lex(sl("", 0), sl("+", 1), &l));
+    CHECK(!z_parse_lex(sl("a", 1), sl("+", 1), &l));
+    CHECK(z_parse_lex(sl("(a", 2), sl("[b", 2), &l) && l.minex && !l.maxex);
+    CHECK(!z_in_lex(&l, sl("a", 1)) && z_in_lex(&l, sl("a\0", 2)) && z_in_lex(&l, sl("b", 1)));
+    CHECK(!z_in_lex(&l, sl("b\0", 2)));
 }
 
 TEST(score_formatting) {
@@ -239,6 +283,7 @@ TEST(resp3_forms) {
 }
 
 int main(void) {
+    RUN(pure_scores_and_ranges);
     RUN(score_formatting);
     RUN(zadd_options_and_errors);
     RUN(range_parsing);
