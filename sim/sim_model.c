@@ -124,7 +124,7 @@ struct mentry *m_add(struct sim_model *m, struct kv_slice key, uint8_t type) {
         m_clear_value(ghost);
         ghost->type = type;
         ghost->expire_ms = -1;
-        if (type == SIM_MODEL_LIST) m_block_created(m, key.ptr, key.len);
+        m_block_created(m, key.ptr, key.len, type);
         return ghost;
     }
     if ((m->count + 1) * 2 > m->cap) grow(m);
@@ -141,7 +141,7 @@ struct mentry *m_add(struct sim_model *m, struct kv_slice key, uint8_t type) {
     m->count++;
     struct mentry *r = m_find_raw(m, key.ptr, key.len);
     KV_ASSERT(r != NULL);
-    if (type == SIM_MODEL_LIST) m_block_created(m, key.ptr, key.len);
+    m_block_created(m, key.ptr, key.len, type);
     return r;
 }
 
@@ -349,7 +349,8 @@ static void queue_push(struct msession *s, uint32_t argc, const struct kv_slice 
 static const struct mcmd_table *const tables[] = {&sim_model_cmds_str, &sim_model_cmds_list,
                                                   &sim_model_cmds_srv, &sim_model_cmds_auth,
                                                   &sim_model_cmds_admin, &sim_model_cmds_hash,
-                                                  &sim_model_cmds_set,
+                                                  &sim_model_cmds_set, &sim_model_cmds_zset,
+                                                  &sim_model_cmds_zset2,
                                                   &sim_model_cmds_block,
                                                   &sim_model_cmds_pubsub};
 

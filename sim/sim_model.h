@@ -6,7 +6,7 @@
  * reports them) and compares the reply bytes.
  *
  * Test code: uses the heap. Invariants: a key holds a string, or a non-empty list,
- * hash or set;
+ * hash, set or sorted set;
  * expired keys linger until overwritten (the core, too, deletes them lazily) but
  * are never visible to commands.
  * Leniency (documented in sim/README.md): -OOM is accepted only for commands that
@@ -40,6 +40,9 @@ struct sim_model_limits {
     uint64_t hash_max_listpack_entries;
     uint64_t hash_max_listpack_value;
     uint64_t set_max_intset_entries;
+    /* Sorted-set encodings (sim_model_zset.c): Redis 7.0's zset-max-listpack-*. */
+    uint64_t zset_max_listpack_entries;
+    uint64_t zset_max_listpack_value;
 };
 
 enum sim_model_type {
@@ -48,6 +51,7 @@ enum sim_model_type {
     SIM_MODEL_LIST = 2,
     SIM_MODEL_HASH = 3,   /* kv's KV_TYPE_HASH must be 3 and KV_TYPE_SET 4 (sim_main.c) */
     SIM_MODEL_SET = 4,
+    SIM_MODEL_ZSET = 5,   /* kv's KV_TYPE_ZSET must be 5 (sim_main.c compares them) */
 };
 
 struct sim_model_stats {
@@ -118,7 +122,7 @@ struct sim_model_key {
     const uint8_t *value;       /* string */
     uint32_t value_len;
     uint64_t list_count;        /* list */
-    uint64_t coll_count;        /* hash fields, set members */
+    uint64_t coll_count;        /* hash fields, set or sorted-set members */
 };
 /* Iterates the live keys: *cursor starts at 0; returns false at the end. */
 bool sim_model_next_key(const struct sim_model *m, int64_t now_ms, uint64_t *cursor,

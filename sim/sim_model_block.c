@@ -1,12 +1,15 @@
 /*
  * sim_model_block.c: the model of blocking pops (BLPOP BRPOP BLMOVE BRPOPLPUSH
- * BLMPOP), from Redis 7.0's documented and observed behaviour: who is blocked on
- * what, in what order, and what each gets. Test code: heap allowed.
+ * BLMPOP, and BZPOPMIN BZPOPMAX BZMPOP of sorted sets), from Redis 7.0's documented
+ * and observed behaviour: who is blocked on what, in what order, and what each gets.
+ * A list waiter is served only by a list, a sorted-set waiter only by a sorted set
+ * (a key is readied for waiters of its type). Test code: heap allowed.
  *
  * - A blocking command that finds every key missing (outside EXEC) blocks: the core
  *   reports it with no reply and its session flagged blocked (sim_model_block).
  *   The model records the session, its keys, its deadline and its order.
- * - A list key created (m_add) while sessions wait on it becomes ready, once, in
+ * - A list or sorted-set key created (m_add) while sessions of its type wait on it
+ *   becomes ready, once, in
  *   creation order (Redis's signalKeyAsReady in dbAdd). After each top-level
  *   command the model serves the ready keys in order, each key's waiters oldest
  *   first, one element (BLMPOP: COUNT) each while the key is a non-empty list, by
@@ -86,6 +89,14 @@ void sim_model_block_clock(struct sim_model *m, uint32_t tick_ms, uint64_t jumps
 
 static bool is_cmd(struct kv_slice s, const char *lower) { return m_eq_nocase(s, lower); }
 
+/* BLMPOP BZMPOP: timeout, numkeys, keys. */
+static bool is_mpop(struct kv_slice s) { return is_cmd(s, "blmpop") || is_cmd(s, "bzmpop"); }
+
+/* The type a blocked command waits for: BZ* a sorted set, the others a list. */
+static uint8_t wants(struct kv_slice s) {
+    return s.len > 2 && (s.ptr[1] | 0x20) == 'z' ? SIM_MODEL_ZSET : SIM_MODEL_LIST;
+}
+
 /* Redis 7.0's timeout in seconds: NULL and the deadline (0: forever) or the error. */
 static const char *timeout_of(struct kv_slice arg, int64_t now, int64_t *deadline) {
     long double v;
@@ -101,7 +112,8 @@ static const char *timeout_of(struct kv_slice arg, int64_t now, int64_t *deadlin
 /* The keys a blocking command waits on: their first argument index and count, or
  * false (an argument error: the command replies it instead). */
 static bool keys_of(uint32_t argc, const struct kv_slice *argv, uint32_t *first, uint32_t *n) {
-    if (is_cmd(argv[0], "blpop") || is_cmd(argv[0], "brpop")) {
+    if (is_cmd(argv[0], "blpop") || is_cmd(argv[0], "brpop") || is_cmd(argv[0], "bzpopmin") ||
+        is_cmd(argv[0], "bzpopmax")) {
         *first = 1;
         *n = argc - 2;
         return argc >= 3;
@@ -111,7 +123,7 @@ static bool keys_of(uint32_t argc, const struct kv_slice *argv, uint32_t *first,
         *n = 1;
         return true;
     }
-    KV_ASSERT(is_cmd(argv[0], "blmpop"));
+    KV_ASSERT(is_mpop(argv[0]));
     int64_t k;
     if (argc < 5 || !m_str2ll(argv[2].ptr, argv[2].len, &k) || k < 1 || k > argc - 4)
         return false;
@@ -144,7 +156,7 @@ bool sim_model_block(struct sim_model *m, uint64_t session, uint32_t argc,
     struct msession *s = m_session(m, session);
     uint32_t first, n;
     int64_t deadline = 0;
-    uint32_t ti = is_cmd(argv[0], "blmpop") ? 1 : argc - 1;
+    uint32_t ti = is_mpop(argv[0]) ? 1 : argc - 1;
     const char *err = keys_of(argc, argv, &first, &n) ? timeout_of(argv[ti], now, &deadline)
                                                       : "bad arguments";
     bool ok = err == NULL && !s->multi && !s->exec_pending;
@@ -172,8 +184,9 @@ bool sim_model_block(struct sim_model *m, uint64_t session, uint32_t argc,
     return true;
 }
 
-/* A list key was created: ready if someone waits on it (once while pending). */
-void m_block_created(struct sim_model *m, const uint8_t *key, uint32_t klen) {
+/* A list or sorted-set key was created: ready if someone waits on it for its type
+ * (once while pending). */
+void m_block_created(struct sim_model *m, const uint8_t *key, uint32_t klen, uint8_t type) {
     struct mblocks *b = m->blk;
     if (b == NULL || b->head == NULL) return;
     for (uint32_t i = 0; i < b->nready; i++)
@@ -182,7 +195,8 @@ void m_block_created(struct sim_model *m, const uint8_t *key, uint32_t klen) {
     for (struct mblocked *x = b->head; x != NULL && !waited; x = x->next) {
         uint32_t first, n;
         struct kv_slice av[64];
-        if (x->argc > 64) continue;
+        if (x->argc > 64 || wants((struct kv_slice){x->argv[0].p, x->argv[0].len}) != type)
+            continue;
         for (uint32_t i = 0; i < x->argc; i++) av[i] = (struct kv_slice){x->argv[i].p,
                                                                          x->argv[i].len};
         if (!keys_of(x->argc, av, &first, &n)) continue;
@@ -217,6 +231,19 @@ static void serve_one(struct sim_model *m, struct mblocked *x, uint32_t k, struc
         sim_buf_free(&one);
         return;
     }
+    if (is_cmd(av[0], "bzpopmin") || is_cmd(av[0], "bzpopmax")) { /* key, member, score */
+        struct sim_buf one = {0};
+        tw[0] = (struct kv_slice){(const uint8_t *)(is_cmd(av[0], "bzpopmin") ? "zpopmin"
+                                                                              : "zpopmax"), 7};
+        tw[1] = av[k];
+        m_run(m, x->session, 2, tw, &one);
+        KV_ASSERT(one.len > 4 && memcmp(one.p, "*2\r\n", 4) == 0);
+        sim_buf_array(out, 3);
+        sim_buf_bulk(out, av[k].ptr, av[k].len);
+        sim_buf_put(out, one.p + 4, one.len - 4);
+        sim_buf_free(&one);
+        return;
+    }
     if (is_cmd(av[0], "blmove")) {
         tw[0] = (struct kv_slice){(const uint8_t *)"lmove", 5};
         for (uint32_t i = 1; i <= 4; i++) tw[i] = av[i];
@@ -229,7 +256,8 @@ static void serve_one(struct sim_model *m, struct mblocked *x, uint32_t k, struc
     } else {
         uint32_t first, n;
         KV_ASSERT(keys_of(x->argc, av, &first, &n));
-        tw[0] = (struct kv_slice){(const uint8_t *)"lmpop", 5};
+        tw[0] = (struct kv_slice){(const uint8_t *)(is_cmd(av[0], "bzmpop") ? "zmpop"
+                                                                            : "lmpop"), 5};
         tw[1] = (struct kv_slice){(const uint8_t *)"1", 1};
         tw[2] = av[k];
         tn = 3;
@@ -266,8 +294,12 @@ static struct mblocked *next_due(struct sim_model *m, struct mblocks *b,
     for (uint32_t guard = 0; guard < 1000000 && b->nready > 0; guard++) {
         struct mval key = b->ready[0];
         struct mentry *e = m_lookup(m, (struct kv_slice){key.p, key.len}, m->now);
-        if (e != NULL && e->type == SIM_MODEL_LIST && e->list.count > 0) {
+        bool full = e != NULL && (e->type == SIM_MODEL_LIST ? e->list.count > 0
+                                  : e->type == SIM_MODEL_ZSET && e->hs.count > 0);
+        if (full) {
             for (struct mblocked **pp = &b->head; *pp != NULL; pp = &(*pp)->next) {
+                if (wants((struct kv_slice){(*pp)->argv[0].p, (*pp)->argv[0].len}) != e->type)
+                    continue;
                 if ((*k = waits_on(*pp, key)) == 0) continue;
                 *link = pp;
                 return *pp;
@@ -323,13 +355,15 @@ static bool nil(const struct mctx *c) {
     return c->reply_len == 5 && memcmp(c->reply, "*-1\r\n", 5) == 0;
 }
 
-/* Does the core's reply to x come from key? BLPOP BRPOP BLMPOP name their key
- * first (an array of two); BLMOVE and BRPOPLPUSH have one key. */
+/* Does the core's reply to x come from key? BLPOP BRPOP BLMPOP BZMPOP name their key
+ * first (an array of two), BZPOPMIN/MAX too (of three); BLMOVE and BRPOPLPUSH have
+ * one key. */
 static bool reply_names(const struct mctx *c, const struct mblocked *x, struct mval key) {
     struct kv_slice cmd = {x->argv[0].p, x->argv[0].len};
     if (is_cmd(cmd, "blmove") || is_cmd(cmd, "brpoplpush")) return true;
     char head[32];
-    int n = snprintf(head, sizeof(head), "*2\r\n$%u\r\n", key.len);
+    bool three = is_cmd(cmd, "bzpopmin") || is_cmd(cmd, "bzpopmax");
+    int n = snprintf(head, sizeof(head), "*%d\r\n$%u\r\n", three ? 3 : 2, key.len);
     KV_ASSERT(n > 0 && (size_t)n < sizeof(head));
     return c->reply_len >= (uint32_t)n + key.len && memcmp(c->reply, head, (size_t)n) == 0 &&
            memcmp(c->reply + n, key.p, key.len) == 0;
@@ -395,7 +429,7 @@ static void retry_keys(struct sim_model *m, struct mblocked *x) {
         for (uint32_t j = first; j < i - 1 && !repeat; j++)
             repeat = av[j].len == av[i - 1].len &&
                      memcmp(av[j].ptr, av[i - 1].ptr, av[j].len) == 0;
-        if (!repeat) m_block_created(m, av[i - 1].ptr, av[i - 1].len);
+        if (!repeat) m_block_created(m, av[i - 1].ptr, av[i - 1].len, wants(av[0]));
     }
 }
 
@@ -460,9 +494,8 @@ bool m_block_report(struct mctx *c, bool *handled, bool (*compare)(struct mctx *
     }
     *link = due->next;
     static const char oom[] = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
-    bool moves = due->argv[0].len >= 6 && (m_opt_eq((struct kv_slice){due->argv[0].p, 6},
-                                                     "blmove") ||
-                                           due->argc == 4);
+    struct kv_slice name = {due->argv[0].p, due->argv[0].len};
+    bool moves = is_cmd(name, "blmove") || is_cmd(name, "brpoplpush");
     if (moves && c->reply_len == sizeof(oom) - 1 && memcmp(c->reply, oom, c->reply_len) == 0) {
         /* kv's data region could not take the destination: nothing moved (the
          * served client gets the error; Redis has no such limit) */
@@ -527,14 +560,16 @@ static void run_twin(struct mctx *c, uint32_t k) {
     free(x.argv);
 }
 
-/* BLMPOP's numkeys, where and COUNT, checked before its timeout (as Redis). */
+/* BLMPOP's (BZMPOP's) numkeys, where and COUNT, checked before its timeout (as Redis). */
 static const char *mpop_args(const struct mctx *c) {
+    bool z = wants(c->argv[0]) == SIM_MODEL_ZSET;
     int64_t k, count = -1;
     if (!m_str2ll(c->argv[2].ptr, c->argv[2].len, &k) || k < 1)
         return "ERR numkeys should be greater than 0";
     if (k > c->argc - 4) return "ERR syntax error";
     uint32_t where = 3 + (uint32_t)k;
-    if (!m_opt_eq(c->argv[where], "left") && !m_opt_eq(c->argv[where], "right"))
+    if (!m_opt_eq(c->argv[where], z ? "min" : "left") &&
+        !m_opt_eq(c->argv[where], z ? "max" : "right"))
         return "ERR syntax error";
     for (uint32_t j = where + 1; j < c->argc; j++) {
         if (count != -1 || j + 1 >= c->argc || !m_opt_eq(c->argv[j], "count"))
@@ -549,7 +584,7 @@ static const char *mpop_args(const struct mctx *c) {
 static void bl_generic(struct mctx *c) {
     uint32_t first, n;
     bool move = is_cmd(c->argv[0], "blmove") || is_cmd(c->argv[0], "brpoplpush");
-    bool mpop = is_cmd(c->argv[0], "blmpop");
+    bool mpop = is_mpop(c->argv[0]);
     if (is_cmd(c->argv[0], "blmove")) {
         bool ends = (m_opt_eq(c->argv[3], "left") || m_opt_eq(c->argv[3], "right")) &&
                     (m_opt_eq(c->argv[4], "left") || m_opt_eq(c->argv[4], "right"));
@@ -576,7 +611,7 @@ static void bl_generic(struct mctx *c) {
     for (uint32_t i = 0; i < n; i++) {
         struct mentry *e = m_lookup(c->m, c->argv[first + i], c->now);
         if (e == NULL) continue;
-        if (e->type != SIM_MODEL_LIST) {
+        if (e->type != wants(c->argv[0])) {
             m_reply_wrongtype(c);
             return;
         }
@@ -597,6 +632,9 @@ static const struct mcmd cmds[] = {
     {"blmove", 6, MF_WRITE | MF_DENYOOM, bl_generic, NULL},
     {"brpoplpush", 4, MF_WRITE | MF_DENYOOM, bl_generic, NULL},
     {"blmpop", -5, MF_WRITE, bl_generic, NULL},
+    {"bzpopmin", -3, MF_WRITE, bl_generic, NULL},
+    {"bzpopmax", -3, MF_WRITE, bl_generic, NULL},
+    {"bzmpop", -5, MF_WRITE, bl_generic, NULL},
 };
 
 const struct mcmd_table sim_model_cmds_block = {cmds, KV_ARRAY_LEN(cmds)};

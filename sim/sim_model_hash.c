@@ -114,13 +114,14 @@ uint64_t m_coll_fingerprint(const struct mcoll *h, uint64_t seed) {
 }
 
 const char *m_coll_encoding(const struct mentry *e) {
-    KV_ASSERT(e->type == SIM_MODEL_HASH || e->type == SIM_MODEL_SET);
+    KV_ASSERT(m_is_coll(e->type));
     if (e->hs.enc == M_ENC_HT) return "hashtable";
+    if (e->hs.enc == M_ENC_SKIPLIST) return "skiplist";
     return e->hs.enc == M_ENC_INTSET ? "intset" : "listpack";
 }
 
 const char *m_type_name(uint8_t type) {
-    static const char *const names[] = {"none", "string", "list", "hash", "set"};
+    static const char *const names[] = {"none", "string", "list", "hash", "set", "zset"};
     KV_ASSERT(type < KV_ARRAY_LEN(names));
     return names[type];
 }
@@ -588,7 +589,9 @@ static void scan_page(struct mctx *c, const struct mcoll *h, struct kv_slice pat
     free(got);
 }
 
-/* HSCAN / SSCAN of a key of `type`. */
+static void scan_exact(struct mctx *c, const struct mcoll *h, struct kv_slice pat);
+
+/* HSCAN / SSCAN / ZSCAN of a key of `type`. */
 void m_coll_scan(struct mctx *c, uint8_t type) {
     if (!cursor_ok(c->argv[2])) {
         sim_buf_error(c->out, "ERR invalid cursor");
@@ -602,11 +605,16 @@ void m_coll_scan(struct mctx *c, uint8_t type) {
         if (e == NULL) sim_buf_puts(c->out, "*2\r\n$1\r\n0\r\n*0\r\n");
         return;
     }
-    const struct mcoll *h = &e->hs;
-    if (h->enc == M_ENC_HT) {
-        scan_page(c, h, pat);
-        return;
-    }
+    struct mcoll view = {0};
+    if (type == SIM_MODEL_ZSET) m_zset_scan_view(&e->hs, &view);
+    const struct mcoll *h = type == SIM_MODEL_ZSET ? &view : &e->hs;
+    if (h->enc == M_ENC_HT) scan_page(c, h, pat);
+    else scan_exact(c, h, pat);
+    m_coll_free(&view);
+}
+
+/* A small encoding's scan: everything matching, cursor 0. */
+static void scan_exact(struct mctx *c, const struct mcoll *h, struct kv_slice pat) {
     uint64_t n = 0;
     for (uint64_t i = 0; i < h->count; i++) n += scan_match(pat, as_slice(&h->f[i]));
     sim_buf_puts(c->out, "*2\r\n$1\r\n0\r\n");

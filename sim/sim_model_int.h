@@ -25,8 +25,10 @@ struct mdeque {
 /* A hash (fields and values) or a set (members, v NULL), in its encoding's order:
  * a listpack hash in insertion order, an intset ascending by value; a hashtable in
  * the order members came (its real order is unknown: replies compared as multisets).
- * sim_model_hash.c owns it; sets use it from sim_model_set.c. */
-enum m_enc { M_ENC_LISTPACK = 0, M_ENC_HT = 1, M_ENC_INTSET = 2 };
+ * sim_model_hash.c owns it; sets use it from sim_model_set.c. A sorted set
+ * (sim_model_zset.c) holds its members in f and each score's 8 bytes (a double) in v,
+ * ascending by (score, member), as a listpack or a skiplist. */
+enum m_enc { M_ENC_LISTPACK = 0, M_ENC_HT = 1, M_ENC_INTSET = 2, M_ENC_SKIPLIST = 3 };
 struct mcoll {
     struct mval *f;
     struct mval *v;
@@ -43,7 +45,7 @@ struct mentry {
     uint64_t hash;
     struct mval str;
     struct mdeque list;
-    struct mcoll hs;   /* SIM_MODEL_HASH / SIM_MODEL_SET */
+    struct mcoll hs;   /* SIM_MODEL_HASH / SIM_MODEL_SET / SIM_MODEL_ZSET */
 };
 
 struct mqueued {
@@ -151,6 +153,14 @@ extern const struct mcmd_table sim_model_cmds_auth; /* HELLO AUTH ACL (sim_model
 extern const struct mcmd_table sim_model_cmds_admin; /* ROLE OBJECT MEMORY (sim_model_admin.c) */
 extern const struct mcmd_table sim_model_cmds_hash; /* sim_model_hash.c */
 extern const struct mcmd_table sim_model_cmds_set;  /* sim_model_set.c */
+extern const struct mcmd_table sim_model_cmds_zset; /* sim_model_zset.c */
+extern const struct mcmd_table sim_model_cmds_zset2; /* sim_model_zset_ops.c */
+
+/* Sorted sets (sim_model_zset.c): is the type a collection (hash, set, sorted set);
+ * ZSCAN's view of a sorted set (members and their scores as Redis formats them, a
+ * listpack's exact, a skiplist's as a hashtable's page). */
+bool m_is_coll(uint8_t type);
+void m_zset_scan_view(const struct mcoll *z, struct mcoll *out);
 
 /* Hashes and sets (sim_model_hash.c): free, deep copy, fingerprint (WATCH) and
  * OBJECT ENCODING of a collection; TYPE's name of a model type; the RESP3 form of
@@ -165,7 +175,7 @@ int m_hs_resp3_rule(const struct mctx *c);
 int64_t m_coll_find(const struct mcoll *h, struct kv_slice f);
 void m_coll_insert(struct mcoll *h, uint64_t at, struct kv_slice f, const struct kv_slice *v);
 void m_coll_remove(struct mcoll *h, uint64_t i);
-void m_coll_scan(struct mctx *c, uint8_t type); /* HSCAN / SSCAN */
+void m_coll_scan(struct mctx *c, uint8_t type); /* HSCAN / SSCAN / ZSCAN */
 /* The core's reply as flat bulk strings (a heap array); is it kv's too-large refusal;
  * an array of mine[0..n) in the core's order when it holds the same groups of
  * `group` (an unordered reply), else in the model's. */
@@ -177,9 +187,10 @@ extern const struct mcmd_table sim_model_cmds_block; /* BLPOP ... (sim_model_blo
 /* Runs a model command on the model's data into out (a served blocked client). */
 void m_run(struct sim_model *m, uint64_t session, uint32_t argc, const struct kv_slice *argv,
            struct sim_buf *out);
-/* Blocking pops (sim_model_block.c): a list key was created; serve the ready keys;
- * a report for a blocked or predicted session (*handled); a session ends. */
-void m_block_created(struct sim_model *m, const uint8_t *key, uint32_t klen);
+/* Blocking pops (sim_model_block.c): a key of `type` was created (its waiters'
+ * keys become ready); serve the ready keys; a report for a blocked or predicted
+ * session (*handled); a session ends. */
+void m_block_created(struct sim_model *m, const uint8_t *key, uint32_t klen, uint8_t type);
 void m_block_serve(struct sim_model *m);
 bool m_block_report(struct mctx *c, bool *handled, bool (*compare)(struct mctx *c));
 void m_block_session_end(struct sim_model *m, uint64_t session);

@@ -81,7 +81,7 @@ static void cmd_copy(struct mctx *c) {
         m_deque_push(&list, false, v->p, v->len);
     }
     struct mcoll hs = {0};
-    if (src.type == SIM_MODEL_HASH || src.type == SIM_MODEL_SET) m_coll_copy(&hs, &src.hs);
+    if (m_is_coll(src.type)) m_coll_copy(&hs, &src.hs);
     struct mentry *d = m_lookup(c->m, c->argv[2], c->now);
     if (d != NULL) m_delete(c->m, d);
     d = m_add(c->m, c->argv[2], src.type);

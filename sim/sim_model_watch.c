@@ -80,7 +80,7 @@ static uint64_t fingerprint(struct sim_model *m, const struct mval *key, int64_t
         h = (h ^ (v->len + 0x9e37u)) * 0x100000001b3ull;
         for (uint32_t i = 0; i < v->len; i++) h = (h ^ v->p[i]) * 0x100000001b3ull;
     }
-    if (e->type == SIM_MODEL_HASH || e->type == SIM_MODEL_SET) h = m_coll_fingerprint(&e->hs, h);
+    if (m_is_coll(e->type)) h = m_coll_fingerprint(&e->hs, h);
     return h | 1;
 }
 
