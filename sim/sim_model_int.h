@@ -123,6 +123,9 @@ struct mctx {
     uint32_t why_cap;
     uint64_t session;
     bool failed;            /* m_why was called: the reply cannot match */
+    bool shape_only;        /* the model keeps no copy of this answer (kv's command
+                             * table: bare COMMAND, COMMAND INFO/LIST/GETKEYS/HELP):
+                             * one whole array or error reply passes */
 };
 
 enum mflag {
