@@ -736,9 +736,9 @@ static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd
         reply_too_large(ctx->out, bound, e->reply_max);
         cs->rejected_calls++;
     } else {
-        uint64_t t0 = kv_clock_monotonic_ns(e->clock);
+        uint64_t t0 = kv_clock_stopwatch_ns(e->clock);
         cmd->proc(ctx);
-        uint64_t ns = kv_clock_monotonic_ns(e->clock) - t0;
+        uint64_t ns = kv_clock_elapsed_ns(t0, kv_clock_stopwatch_ns(e->clock));
         KV_ASSERT(ctx->out->len - before <= bound);
         e->scratch_used = 0;
         /* Blocked (block.h): counted once, by the run that serves or times it out,
