@@ -169,7 +169,7 @@ static void start_server(const struct kv_config *c, const struct kv_layout *l) {
     static struct kv_server server;
     struct kv_arena arena;
     struct kv_io io;
-    struct kv_clock clock = {fake_monotonic_ns, fake_realtime_ms, (void *)(uintptr_t)1000};
+    struct kv_clock clock = {fake_monotonic_ns, fake_realtime_ms, (void *)(uintptr_t)1000, NULL};
     memset(&io, 0, sizeof(io));
     io.vt = &no_io;
     if (kv_arena_map(&arena, l) != 0) return;

@@ -590,7 +590,7 @@ static void world_init(struct world *w, struct input *in) {
     uint64_t seed = in_byte(in);
     w->now_ms = NOW_START_MS;
     w->mono_ns = 1000000000ull;
-    w->clock = (struct kv_clock){clock_mono, clock_real, w};
+    w->clock = (struct kv_clock){clock_mono, clock_real, w, NULL};
     w->ks_mem = aligned_alloc(64, w->cfg.maxmemory);
     w->scratch = malloc(SCRATCH_BYTES);
     kv_ks_init(&w->ks, &w->cfg, w->ks_mem, seed * 0x9e3779b97f4a7c15ull + 1);

@@ -132,6 +132,7 @@ void sim_clock_init(struct sim_clock *c, struct kv_clock *out, int64_t real_ms) 
     out->monotonic_ns = clock_mono;
     out->realtime_ms = clock_real;
     out->ctx = c;
+    out->stopwatch_ns = NULL; /* a command's run time: the simulated monotonic clock */
 }
 
 void sim_clock_advance(struct sim_clock *c, uint64_t ns) {

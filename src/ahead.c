@@ -67,7 +67,8 @@ void kv_ahead_batch(struct kv_ahead *a, const struct kv_ahead_input *in, uint32_
     kv_ks_hint_items(a->ks, hash, klen, found);
 }
 
-/* Hashes each frame's argv[1] and prefetches its slot, then the items (a pipeline). */
+/* Hashes each frame's argv[1] and prefetches its slot, then the items (a pipeline):
+ * a key equal to the previous frame's (same hash and length) is not fetched again. */
 static void prefetch_frames(struct kv_ahead *a) {
     KV_ASSERT(a->n >= 2 && a->n <= KV_AHEAD_FRAMES);
     uint64_t hash[KV_AHEAD_FRAMES];
@@ -79,8 +80,11 @@ static void prefetch_frames(struct kv_ahead *a) {
         const struct kv_slice *key = &a->argv[f->argv_off + 1];
         klen[keys] = key->len;
         hash[keys] = kv_ks_hint_slot(a->ks, key->ptr, key->len);
-        f->hash = hash[keys++];
+        f->hash = hash[keys];
         f->hashed = true;
+        /* the key of the frame before (SADD myset ... in a row): its items are on the way */
+        if (keys > 0 && hash[keys] == hash[keys - 1] && klen[keys] == klen[keys - 1]) continue;
+        keys++;
     }
     KV_ASSERT(keys <= a->n);
     kv_ks_hint_items(a->ks, hash, klen, keys);

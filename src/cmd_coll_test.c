@@ -315,7 +315,7 @@ static int64_t fake_real(void *ctx) {
     (void)ctx;
     return 1700000000000ll;
 }
-static const struct kv_clock fake_clock = {fake_mono, fake_real, NULL};
+static const struct kv_clock fake_clock = {fake_mono, fake_real, NULL, NULL};
 
 static struct fx *fx_open(uint64_t maxmemory) {
     struct fx *f = calloc(1, sizeof(*f));

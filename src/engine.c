@@ -98,6 +98,7 @@ static const struct kv_cmd *lookup(struct kv_engine *e, struct kv_slice name) {
         const struct kv_cmd *cmd = e->lookup[i];
         if (cmd == NULL) return NULL;
         if (e->lookup_len[i] == name.len && name_eq(name.ptr, cmd->name, name.len)) {
+            e->memo_index = kv_engine_cmd_index(e, cmd); /* before memo_cmd: the walk */
             e->memo_cmd = cmd;
             e->memo_len = name.len;
             return cmd;
@@ -303,6 +304,7 @@ void kv_engine_process_info(const struct kv_engine *e, struct kv_process_info *o
 /* The groups are few (KV_CMD_GROUPS_MAX): a range check per group. */
 uint32_t kv_engine_cmd_index(const struct kv_engine *e, const struct kv_cmd *cmd) {
     KV_ASSERT(cmd != NULL);
+    if (cmd == e->memo_cmd) return e->memo_index; /* lookup's: the frame's command */
     for (uint32_t g = 0; g < KV_ARRAY_LEN(groups); g++) {
         const struct kv_cmd *first = groups[g]->cmds;
         if (cmd >= first && cmd < first + groups[g]->count)
@@ -659,10 +661,11 @@ int64_t kv_engine_keys(struct kv_engine *e, uint32_t argc, const struct kv_slice
     /* the memo stays the running command's (COMMAND GETKEYS runs inside a frame
      * kv_engine_prepare looked up) */
     const struct kv_cmd *memo = e->memo_cmd;
-    uint32_t memo_len = e->memo_len;
+    uint32_t memo_len = e->memo_len, memo_index = e->memo_index;
     const struct kv_cmd *cmd = lookup(e, argv[0]);
     e->memo_cmd = memo;
     e->memo_len = memo_len;
+    e->memo_index = memo_index;
     if (cmd == NULL) return KV_KEYS_UNKNOWN;
     if (!arity_ok(cmd, argc)) return KV_KEYS_ARITY;
     return kv_cmd_keys(cmd, argc, argv, pos, cap);
@@ -736,9 +739,9 @@ static void run_cmd(struct kv_engine *e, const struct kv_cmd *cmd, struct kv_cmd
         reply_too_large(ctx->out, bound, e->reply_max);
         cs->rejected_calls++;
     } else {
-        uint64_t t0 = kv_clock_monotonic_ns(e->clock);
+        uint64_t t0 = kv_clock_stopwatch_ns(e->clock);
         cmd->proc(ctx);
-        uint64_t ns = kv_clock_monotonic_ns(e->clock) - t0;
+        uint64_t ns = kv_clock_elapsed_ns(t0, kv_clock_stopwatch_ns(e->clock));
         KV_ASSERT(ctx->out->len - before <= bound);
         e->scratch_used = 0;
         /* Blocked (block.h): counted once, by the run that serves or times it out,

@@ -125,7 +125,7 @@ static struct rig *rig_open(void) {
     kv_config_defaults(&r->cfg);
     r->cfg.maxmemory = 1u << 20;
     r->cfg.maxkeys = 1024;
-    r->clock = (struct kv_clock){zero_mono, zero_real, r};
+    r->clock = (struct kv_clock){zero_mono, zero_real, r, NULL};
     r->mem = aligned_alloc(64, r->cfg.maxmemory);
     r->nodes = calloc(kv_watch_nodes_cap(1, r->cfg.watch_max_keys), sizeof(struct kv_watch_node));
     r->slots = calloc(kv_watch_slots_cap(1, r->cfg.watch_max_keys), sizeof(struct kv_watch_slot));

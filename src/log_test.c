@@ -13,7 +13,7 @@
 static int64_t fake_ms;
 static int64_t fake_real(void *ctx) { (void)ctx; return fake_ms; }
 static uint64_t fake_mono(void *ctx) { (void)ctx; return 0; }
-static const struct kv_clock fake_clock = {fake_mono, fake_real, NULL};
+static const struct kv_clock fake_clock = {fake_mono, fake_real, NULL, NULL};
 
 /* The ring's unread bytes, as a string. */
 static uint32_t ring_text(const struct kv_log *l, char *out, uint32_t cap) {

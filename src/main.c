@@ -313,6 +313,7 @@ int main(int argc, char **argv) {
     if (rc != 0) return die("cannot map memory (lower --maxmemory or buffers)", strerror(-rc));
     config.port = kv_io_uring_port(kv_io_uring_at(&ring_mem));
     use_fixed_files(config.maxclients);
+    kv_clock_system_calibrate();
     kv_io_uring_set_busy_poll(kv_io_uring_at(&ring_mem), &kv_clock_system, config.busy_poll_us);
     kv_io_uring_set_batch_wait(kv_io_uring_at(&ring_mem), config.batch_wait_us);
     kv_server_init(&server, &config, &arena, &io, &kv_clock_system, random_seed());

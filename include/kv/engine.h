@@ -218,6 +218,7 @@ struct kv_engine {
      * for the bound is tried first by the execution. */
     const struct kv_cmd *memo_cmd;
     uint32_t memo_len;
+    uint32_t memo_index;         /* memo_cmd's kv_engine_cmd_index (its counters) */
     int64_t turn_now_ms;         /* kv_engine_turn_begin: one time per loop turn */
     bool turn_now_valid;
     bool turn_mode;
