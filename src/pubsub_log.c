@@ -291,7 +291,8 @@ void kv_plog_check(const struct kv_plog *l) {
         KV_ASSERT(e->size >= PAD_MIN && e->size % 8 == 0 && pos % l->cap + e->size <= l->cap);
         if (e->pending > 0) {
             uint32_t live = 0;
-            for (uint32_t k = 0; k < e->nrecv; k++) live += rec_at(l, pos, k)->slot != KV_PLOG_NONE;
+            for (uint32_t k = 0; k < e->nrecv; k++)
+                live += rec_at(l, pos, k)->slot != KV_PLOG_NONE;
             KV_ASSERT(live == e->pending);
         }
         if (i == 0) KV_ASSERT(e->pending > 0);
