@@ -334,6 +334,14 @@ static void ready_push(struct kv_server *s, struct kv_conn *c) {
 
 static uint32_t out_pending(const struct kv_conn *c) { return c->out_len - c->out_sent; }
 
+/* Everything it is owed has gone out: its output, and its pub/sub backlog (a shutdown
+ * closed a lagging subscriber with messages still in the backlog: sim seed 379443022). */
+static bool out_flushed(const struct kv_server *s, const struct kv_conn *c) {
+    KV_ASSERT(c->out_sent <= c->out_len);
+    if (out_pending(c) > 0 || c->send_inflight) return false;
+    return c->slot >= s->clients_max || !kv_plog_lagging(&s->plog, c->slot);
+}
+
 static uint32_t in_base(const struct kv_conn *c) {
     return c->keep_start != KV_KEEP_NONE ? c->keep_start : c->in_start;
 }
@@ -974,13 +982,16 @@ static struct kv_conn *conn_of_session(struct kv_server *s, struct kv_session *s
 
 /*
  * Room for n more output bytes without waiting for anything: compacting (no send in
- * flight), or moving into a free large reply buffer. The move may happen while a send
- * is in flight: the pending bytes, those of the send included, are copied, and the
- * kernel goes on reading its copy in the small buffer, which nothing writes until the
- * connection shrinks back to it (shrink_output: only with no send in flight). The
- * send's completion then advances out_sent over the same bytes of the new buffer. A
- * stalled reader always has a send in flight: without the move its limit would be
- * the small buffer, not pubsub-output-hard-limit.
+ * flight), or, for a message larger than the small buffer, moving into a free large
+ * reply buffer. Otherwise the subscriber lags (the backlog holds its messages): a
+ * slow subscriber holding a large buffer would be cut by the hold rule as soon as any
+ * client waited for one (e2e test_pubsub_backlog_order: an INFO's large reply cut a
+ * lagging subscriber), and the backlog keeps a message once for all its laggards.
+ * The move may happen while a send is in flight: the pending bytes, those of the send
+ * included, are copied, and the kernel goes on reading its copy in the small buffer,
+ * which nothing writes until the connection shrinks back to it (shrink_output: only
+ * with no send in flight). The send's completion then advances out_sent over the same
+ * bytes of the new buffer.
  */
 static bool out_room_now(struct kv_server *s, struct kv_conn *c, uint64_t n) {
     KV_ASSERT(c->out_len <= c->out_cap && !c->waiting_out);
@@ -993,6 +1004,7 @@ static bool out_room_now(struct kv_server *s, struct kv_conn *c, uint64_t n) {
         if (n <= c->out_cap - c->out_len) return true;
     }
     if (c->large_out != NULL || n + pending > s->pool_out.size) return false;
+    if (n <= s->cfg->client_buffer) return false; /* it fits once the output drains */
     uint8_t *buf = kv_bufpool_acquire(&s->pool_out); /* NULL while others wait */
     if (buf == NULL) return false;
     memcpy(buf, c->out + c->out_sent, pending);
@@ -1033,9 +1045,13 @@ static void pubsub_cut(struct kv_server *s, struct kv_conn *c) {
 
 /*
  * Copies c's next backlog messages into its output, as many as fit (bounded by its
- * records). Room is made as for a reply (ensure_out): a send in flight completes
- * first, or it waits for a large reply buffer; either wakes it again (on_send,
- * give_large_out). True while it still lags.
+ * records). Room comes as for a delivery (out_room_now: compacting, or a free large
+ * reply buffer), else from the send in flight or pending, whose completion wakes it
+ * again (on_send). Only a message larger than its empty small buffer waits for a large
+ * reply buffer, as a reply does (give_large_out wakes it): a lagging subscriber never
+ * queues for one otherwise, so it never puts other slow holders under the hold rule
+ * (it did: e2e test_pubsub_backlog_order, a stalled RESP3 subscriber cut). True while it
+ * still lags.
  */
 static bool pubsub_catch_up(struct kv_server *s, struct kv_conn *c) {
     struct kv_plog *l = &s->plog;
@@ -1046,7 +1062,10 @@ static bool pubsub_catch_up(struct kv_server *s, struct kv_conn *c) {
     for (uint32_t i = 0; i < bound; i++) {
         struct kv_plog_msg m;
         KV_ASSERT(kv_plog_peek(l, c->slot, &m));
-        if (!ensure_out(s, c, m.size)) break;
+        if (!out_room_now(s, c, m.size)) {
+            if (out_pending(c) > 0 || c->send_inflight) break; /* its send wakes it */
+            if (!ensure_out(s, c, m.size)) break;              /* a large one: waits */
+        }
         struct kv_reply r;
         kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
         r.proto = c->session.proto;
@@ -1215,8 +1234,7 @@ static void conn_arm(struct kv_server *s, struct kv_conn *c) {
         kv_io_send(s->io, c->handle, c->out + c->out_sent, c->send_len,
                    kv_io_tag(KV_IO_SEND, c->slot, c->gen));
     }
-    bool flushed = out_pending(c) == 0 && !c->send_inflight &&
-                   (c->slot >= s->clients_max || !kv_plog_lagging(&s->plog, c->slot));
+    bool flushed = out_flushed(s, c);
     if ((c->close_after_reply || s->shutting_down) && flushed) {
         conn_close(s, c);
         return;
@@ -1580,7 +1598,7 @@ static void shutdown_progress(struct kv_server *s) {
     for (uint32_t i = 0; i < s->conns_cap; i++) {
         struct kv_conn *c = &s->conns[i];
         if (c->state != KV_CONN_OPEN && c->state != KV_CONN_REJECTING) continue;
-        if (force || (out_pending(c) == 0 && !c->send_inflight)) conn_close(s, c);
+        if (force || out_flushed(s, c)) conn_close(s, c);
     }
 }
 
