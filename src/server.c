@@ -1061,7 +1061,8 @@ static bool pubsub_catch_up(struct kv_server *s, struct kv_conn *c) {
     uint32_t bound = l->lag[c->slot].count;
     for (uint32_t i = 0; i < bound; i++) {
         struct kv_plog_msg m;
-        KV_ASSERT(kv_plog_peek(l, c->slot, &m));
+        bool more = kv_plog_peek(l, c->slot, &m);
+        KV_ASSERT(more); /* it lags: a record is there */
         if (!out_room_now(s, c, m.size)) {
             if (out_pending(c) > 0 || c->send_inflight) break; /* its send wakes it */
             if (!ensure_out(s, c, m.size)) break;              /* a large one: waits */

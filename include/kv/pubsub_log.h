@@ -27,6 +27,11 @@
  * backlog holds no receiver; a message larger than the whole backlog cuts its lagging
  * receivers. A size of 0 turns the backlog off (every append fails).
  *
+ * Records name a client slot without a generation: the server drops a connection's
+ * records when it closes it (conn_close), before its slot can be reused (only once
+ * every completion is in), so a reused slot never receives a dead connection's
+ * messages; kv_server_check asserts that only open connections lag.
+ *
  * Positions are absolute byte counts (head, tail: used = head - tail <= cap); an entry
  * at position p lives at buf + p % cap. Invariants (kv_plog_check): the entries from
  * tail to head tile the used bytes; each entry's pending count is its records with a
