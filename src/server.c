@@ -334,8 +334,9 @@ static void ready_push(struct kv_server *s, struct kv_conn *c) {
 
 static uint32_t out_pending(const struct kv_conn *c) { return c->out_len - c->out_sent; }
 
-/* Everything it is owed has gone out: its output, and its pub/sub backlog (a shutdown
- * closed a lagging subscriber with messages still in the backlog: sim seed 379443022). */
+/* Everything it is owed has gone out: its output, and its pub/sub backlog (a live
+ * shutdown closed a lagging subscriber with messages still in the backlog: sim seeds
+ * 379443022 --types=hash,set at 1740033, and 2 --crowd --no-session in tests/sim.sh). */
 static bool out_flushed(const struct kv_server *s, const struct kv_conn *c) {
     KV_ASSERT(c->out_sent <= c->out_len);
     if (out_pending(c) > 0 || c->send_inflight) return false;
@@ -955,7 +956,7 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
  * shared, reference-counted message buffers: the io has no gather send). The
  * publisher never waits:
  *  - fast path: a subscriber that does not lag and has room in its output now
- *    (compacted, or moved into a free large reply buffer) gets the bytes now;
+ *    (out_room_now) gets the bytes now;
  *  - otherwise it lags: the message goes into the pub/sub backlog
  *    (include/kv/pubsub_log.h), once for all its lagging receivers, and every later
  *    message for a lagging subscriber goes there too, in order. pubsub_catch_up
