@@ -219,6 +219,21 @@ TEST(recv_buffers_powers_of_two) {
     CHECK(kv_config_set(&c, "recv-buffers", "16", err, sizeof(err)) == 0 && c.recv_buffers == 16);
 }
 
+/* --pubsub-backlog-bytes: 8mb by default, 0 (no backlog) .. 1gb (32-bit record links). */
+TEST(pubsub_backlog_bytes_bounds) {
+    struct kv_config c;
+    char err[160] = "";
+    kv_config_defaults(&c);
+    CHECK(c.pubsub_backlog_bytes == 8ull << 20);
+    CHECK(kv_config_set(&c, "pubsub-backlog-bytes", "0", err, sizeof(err)) == 0);
+    CHECK(c.pubsub_backlog_bytes == 0 && kv_config_check(&c, err, sizeof(err)) == 0);
+    CHECK(kv_config_set(&c, "pubsub-backlog-bytes", "1gb", err, sizeof(err)) == 0);
+    CHECK(kv_config_check(&c, err, sizeof(err)) == 0);
+    c.pubsub_backlog_bytes = (1ull << 30) + 1;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK_STR(err, strlen(err), "pubsub-backlog-bytes: must be at most 1gb");
+}
+
 /* --watch-max-keys: 1..65536, and times maxclients at most 2^26 (the index). */
 TEST(watch_max_keys_bounds) {
     struct kv_config c;
@@ -639,6 +654,7 @@ int main(void) {
     RUN(wait_options_at_their_limits);
     RUN(inline_and_hold_options);
     RUN(recv_buffers_powers_of_two);
+    RUN(pubsub_backlog_bytes_bounds);
     RUN(watch_max_keys_bounds);
     RUN(config_file);
     RUN(derived);

@@ -1966,6 +1966,12 @@ def test_pubsub_backlog_order():
              r2.recv_exact(len(want2), 30.0), want2)
     check_eq('nothing more', (r3.recv_some(0.2), r2.recv_some(0.2)), (b'', b''))
     check_eq('one subscriber left', pub.call('PUBLISH', 'ch', 'x'), b':1\r\n')
+    check_eq('CONFIG GET pubsub-backlog-bytes (its default)',
+             pub.call('CONFIG', 'GET', 'pubsub-backlog-bytes'),
+             b'*2\r\n$20\r\npubsub-backlog-bytes\r\n$7\r\n8388608\r\n')
+    check('CONFIG SET pubsub-backlog-bytes is refused (it is carved at startup)',
+          pub.call('CONFIG', 'SET', 'pubsub-backlog-bytes', '1mb').startswith(
+              b'-ERR CONFIG SET failed ('))
     raw = pub.call('INFO', 'stats')
     check_eq('none cut, the backlog empty',
              (info_field(raw, 'client_output_buffer_limit_disconnections'),
