@@ -1118,6 +1118,7 @@ static void plog_append(struct kv_server *s, struct kv_pubsub *p, uint32_t n, ui
         s->plog_rcv[k++] = s->plog_rcv[i];
         ready_push(s, c);
     }
+    KV_ASSERT(k <= live); /* those still open when it fit, or none */
     if (k > 0) kv_plog_append(l, p->msg_channel, p->msg, s->plog_pats, npat, s->plog_rcv, k);
     s->net.pubsub_backlog_bytes = kv_plog_used(l);
 }
@@ -1126,6 +1127,7 @@ static void plog_append(struct kv_server *s, struct kv_pubsub *p, uint32_t n, ui
 static void plog_want(struct kv_server *s, struct kv_pubsub *p, struct kv_conn *c, uint32_t pat,
                       uint32_t *n, uint32_t *npat, uint64_t *pat_bytes) {
     KV_ASSERT(*n < p->subs_cap && *npat <= *n);
+    KV_ASSERT(c->state == KV_CONN_OPEN && c->slot < s->clients_max);
     uint32_t local = KV_PLOG_NONE;
     if (pat != KV_PUBSUB_NONE) { /* the ring holds each pattern's receivers together */
         struct kv_slice name = kv_pubsub_name(p, pat);
