@@ -545,8 +545,10 @@ static void on_deliver(void *ctx, uint64_t session, const uint8_t *p, uint64_t n
     frames_push(t, -1);
     w->pubsub_messages++;
     uint64_t owed = t->expected.len - t->exp_off;
+    /* ... and the backlog: at most its bytes, encoded (an entry's record and header
+     * take more than a message's RESP headers, but a pattern's name is kept once) */
     uint64_t room = 2ull * w->pipe_bytes + w->cfg.client_query_buffer_limit +
-                    w->cfg.client_buffer + n;
+                    w->cfg.client_buffer + n + 2ull * w->cfg.pubsub_backlog_bytes;
     if (owed > room && !t->cut && !t->ended)
         sim_fail(w, "subscriber %llu is owed %llu bytes, more than its output and the "
                     "network hold (%llu): it should have been disconnected",

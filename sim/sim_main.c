@@ -172,11 +172,12 @@ static void print_knobs(const struct sim_world *w, const struct sim_net_config *
     sim_workload_describe(&w->wl, wl, sizeof(wl));
     if (w->wl.pubsub_pct > 0) /* absent: other seeds print as before */
         snprintf(ps, sizeof(ps), " pubsub_channels=%u pubsub_subs=%u pubsub_len=%u "
-                 "pubsub_hard=%llu pubsub_soft=%llu/%us", c->pubsub_max_channels,
+                 "pubsub_hard=%llu pubsub_soft=%llu/%us pubsub_backlog=%llu",
+                 c->pubsub_max_channels,
                  c->pubsub_max_subscriptions, c->pubsub_max_channel_len,
                  (unsigned long long)c->pubsub_output_hard_limit,
                  (unsigned long long)c->pubsub_output_soft_limit,
-                 c->pubsub_output_soft_seconds);
+                 c->pubsub_output_soft_seconds, (unsigned long long)c->pubsub_backlog_bytes);
     uint32_t sn = sim_session_describe(w, sess, sizeof(sess));
     if (w->cfg_pm > 0 && sn < sizeof(sess))
         snprintf(sess + sn, sizeof(sess) - sn, " cfg=%u", w->cfg_pm);
@@ -340,6 +341,10 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
         w->cfg.pubsub_output_soft_limit = kv_prng_chance(&ps, 1, 2) ? 0
                                           : 32 + kv_prng_below(&ps, 4096);
         w->cfg.pubsub_output_soft_seconds = (uint32_t)kv_prng_below(&ps, 3);
+        /* drawn last: the draws above stay as they were. Small, so lagging subscribers
+         * fill it and the oldest holders are cut; 0 in one seed of four (no backlog). */
+        w->cfg.pubsub_backlog_bytes = kv_prng_chance(&ps, 1, 4) ? 0
+                                      : 64 + kv_prng_below(&ps, 8192);
     }
     /* RESP3, requirepass and remote clients (sim_session.c): a stream of its own. */
     sim_session_draw(w);
@@ -483,6 +488,9 @@ static void world_tick(struct sim_world *w) {
         sim_check_blocked(w);
         uint64_t used = kv_ks_used_memory(kv_server_keyspace(w->server));
         if (used > w->used_memory_max) w->used_memory_max = used;
+        const struct kv_plog *pl = &w->server->plog;
+        w->backlog_peak = KV_MAX(w->backlog_peak, kv_plog_used(pl));
+        w->lagging_peak = KV_MAX(w->lagging_peak, (uint64_t)pl->lagging);
     }
     sim_tracks_reap(w);
 }
@@ -711,11 +719,13 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)w->resp3_commands, (unsigned long long)w->noauth_replies,
                (unsigned long long)w->remote_denied);
         printf("pubsub: messages=%llu subscribers_closed=%llu output_limit_cuts=%llu "
-               "limit_refusals=%llu channels_now=%u patterns_now=%u\n",
+               "limit_refusals=%llu channels_now=%u patterns_now=%u backlog_peak=%llu "
+               "lagging_peak=%llu\n",
                (unsigned long long)w->pubsub_messages, (unsigned long long)w->pubsub_closed,
                (unsigned long long)net->client_output_buffer_limit_disconnections,
                (unsigned long long)w->pubsub_refused, kv_server_engine(w->server)->pubsub.channels,
-               kv_server_engine(w->server)->pubsub.patterns);
+               kv_server_engine(w->server)->pubsub.patterns,
+               (unsigned long long)w->backlog_peak, (unsigned long long)w->lagging_peak);
         printf("clients: replies_dropped=%llu pauses=%llu client_lists=%llu config_sets=%llu\n",
                (unsigned long long)w->replies_dropped, (unsigned long long)w->pauses,
                (unsigned long long)w->client_lists, (unsigned long long)w->cfg_sets);

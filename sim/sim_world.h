@@ -207,6 +207,8 @@ struct sim_world {
     uint64_t pubsub_messages;    /* messages the model predicted for other sessions */
     uint64_t pubsub_closed;      /* subscribed sessions the server closed */
     uint64_t pubsub_refused;     /* SUBSCRIBEs refused at a pubsub-max-* limit */
+    uint64_t backlog_peak;       /* the pub/sub backlog's most bytes in use, seen */
+    uint64_t lagging_peak;       /* its most lagging subscribers at once, seen */
     uint64_t connects;
     uint64_t rejections;
     uint64_t clock_jumps;

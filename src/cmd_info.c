@@ -242,11 +242,13 @@ static void info_stats(struct kv_cmd_ctx *c, struct info_buf *b) {
                 "io_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\n"
                 "reply_buffer_expands:0\r\nevict_joins:%llu\r\nevict_moved_bytes:%llu\r\n"
                 "stale_completions:%llu\r\nrecv_multishot_armed:%llu\r\n"
+                "pubsub_backlog_bytes:%llu\r\n"
                 "client_output_buffer_limit_disconnections:%llu\r\n\r\n",
              c->engine->pubsub.channels, c->engine->pubsub.patterns,
              (ull)cs->total_error_replies, (ull)st->total_reads_processed,
              (ull)st->total_writes_processed, (ull)ks->evict_joins, (ull)ks->evict_moved_bytes,
              (ull)st->stale_completions, (ull)st->recv_multishot_armed,
+             (ull)st->pubsub_backlog_bytes,
              (ull)st->client_output_buffer_limit_disconnections);
 }
 

@@ -110,6 +110,9 @@ static const struct kv_option kv_options[] = {
         "... and one over this many for pubsub-output-soft-seconds (0: none)", NULL),
     OPT("pubsub-output-soft-seconds", OPT_U32, pubsub_output_soft_seconds,
         "see pubsub-output-soft-limit (Redis's client-output-buffer-limit pubsub)", NULL),
+    OPT("pubsub-backlog-bytes", OPT_SIZE, pubsub_backlog_bytes,
+        "one ring shared by subscribers whose output is full: a message is kept once "
+        "however many lag behind it (0: none, they are disconnected)", WHY_ALLOC),
     OPT("timeout", OPT_U64, timeout_s, "close clients idle this many seconds (0: never)", NULL),
     OPT("hz", OPT_U32, hz, "background ticks per second (active expiry, timeouts), 1..500",
         NULL),
@@ -179,6 +182,7 @@ void kv_config_defaults(struct kv_config *c) {
     c->pubsub_output_hard_limit = 32ull << 20; /* Redis's client-output-buffer-limit */
     c->pubsub_output_soft_limit = 8ull << 20;  /* pubsub 32mb 8mb 60 */
     c->pubsub_output_soft_seconds = 60;
+    c->pubsub_backlog_bytes = 8ull << 20; /* README "Pub/sub backlog" */
     c->slowlog_log_slower_than = 10000;     /* Redis's defaults */
     c->slowlog_max_len = 128;
     c->latency_tracking = true;
@@ -1299,6 +1303,8 @@ static int check_tables(const struct kv_config *c, char *err, uint32_t cap) {
         kv_config_pubsub_subscriptions(c) > (1u << 26))
         return fail(err, cap, "pubsub-max-channels: %s%s",
                     "and pubsub-max-subscriptions must be at most 67108864", "");
+    if (c->pubsub_backlog_bytes > (1ull << 30)) /* KV_PLOG_MAX_BYTES */
+        return fail(err, cap, "pubsub-backlog-bytes: %s%s", "must be at most 1gb", "");
     return 0;
 }
 

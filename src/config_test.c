@@ -219,6 +219,21 @@ TEST(recv_buffers_powers_of_two) {
     CHECK(kv_config_set(&c, "recv-buffers", "16", err, sizeof(err)) == 0 && c.recv_buffers == 16);
 }
 
+/* --pubsub-backlog-bytes: 8mb by default, 0 (no backlog) .. 1gb (32-bit record links). */
+TEST(pubsub_backlog_bytes_bounds) {
+    struct kv_config c;
+    char err[160] = "";
+    kv_config_defaults(&c);
+    CHECK(c.pubsub_backlog_bytes == 8ull << 20);
+    CHECK(kv_config_set(&c, "pubsub-backlog-bytes", "0", err, sizeof(err)) == 0);
+    CHECK(c.pubsub_backlog_bytes == 0 && kv_config_check(&c, err, sizeof(err)) == 0);
+    CHECK(kv_config_set(&c, "pubsub-backlog-bytes", "1gb", err, sizeof(err)) == 0);
+    CHECK(kv_config_check(&c, err, sizeof(err)) == 0);
+    c.pubsub_backlog_bytes = (1ull << 30) + 1;
+    CHECK(kv_config_check(&c, err, sizeof(err)) != 0);
+    CHECK_STR(err, strlen(err), "pubsub-backlog-bytes: must be at most 1gb");
+}
+
 /* --watch-max-keys: 1..65536, and times maxclients at most 2^26 (the index). */
 TEST(watch_max_keys_bounds) {
     struct kv_config c;
@@ -499,7 +514,8 @@ TEST(get_values) {
     CHECK(get(&c, "help", v) == NULL && get(&c, "print-allocation", v) == NULL);
     uint32_t n = 0;
     while (kv_config_get_name(n) != NULL) n++;
-    CHECK(n == 45 + 8); /* options but the two flags, and eight fixed directives */
+    CHECK(n == 46 + 8); /* options but the two flags, and eight fixed directives */
+    CHECK(strcmp(get(&c, "pubsub-backlog-bytes", v), "8388608") == 0);
     CHECK(strcmp(get(&c, "slowlog-log-slower-than", v), "10000") == 0);
     CHECK(strcmp(get(&c, "slowlog-max-len", v), "128") == 0);
     char err[256];
@@ -638,6 +654,7 @@ int main(void) {
     RUN(wait_options_at_their_limits);
     RUN(inline_and_hold_options);
     RUN(recv_buffers_powers_of_two);
+    RUN(pubsub_backlog_bytes_bounds);
     RUN(watch_max_keys_bounds);
     RUN(config_file);
     RUN(derived);

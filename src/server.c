@@ -107,8 +107,9 @@ enum {
     L_HOLD_IN, L_HOLD_OUT, L_LOG, L_SLOWLOG, L_LATHIST, L_BLOCK_SESSIONS, L_BLOCK_WAKE,
     L_BLOCK_NODES, L_BLOCK_SLOTS, L_BLOCK_READY,
     L_PUBSUB_CHANS, L_PUBSUB_NAMES, L_PUBSUB_SLOTS, L_PUBSUB_SUBS, L_PUBSUB_RING,
+    L_PLOG, L_PLOG_LAG, L_PLOG_RCV, L_PLOG_PATS,
 };
-#define L_LAST L_PUBSUB_RING
+#define L_LAST L_PLOG_PATS
 _Static_assert(L_LAST + 1 <= KV_LAYOUT_MAX, "the layout holds every row");
 
 /* Pub/sub's tables (include/kv/pubsub.h), sized by the pubsub-max-* options. */
@@ -124,6 +125,25 @@ static void pubsub_layout(const struct kv_config *c, struct kv_layout *l) {
     kv_layout_add(l, "pubsub subscriptions", subs,
                   subs * sizeof(struct kv_pubsub_sub));
     kv_layout_add(l, "pubsub delivery ring", subs, subs * sizeof(struct kv_pubsub_delivery));
+    /* The backlog (include/kv/pubsub_log.h), a chain per client slot, and one message's
+     * lagging receivers and their patterns while it is appended (at most one each per
+     * subscription). */
+    kv_layout_add(l, "pubsub backlog", 1, c->pubsub_backlog_bytes);
+    kv_layout_add(l, "pubsub backlog chains", c->maxclients,
+                  c->maxclients * sizeof(struct kv_plog_lag));
+    kv_layout_add(l, "pubsub backlog receivers", subs, subs * sizeof(struct kv_plog_rcv));
+    kv_layout_add(l, "pubsub backlog patterns", subs, subs * sizeof(struct kv_slice));
+}
+
+static void pubsub_log_init(struct kv_server *s, const struct kv_config *c,
+                            struct kv_arena *a) {
+    KV_ASSERT(c->pubsub_backlog_bytes <= KV_PLOG_MAX_BYTES); /* kv_config_check */
+    uint8_t *buf = c->pubsub_backlog_bytes > 0 ? kv_arena_get(a, L_PLOG) : NULL;
+    kv_plog_init(&s->plog, buf, c->pubsub_backlog_bytes, kv_arena_get(a, L_PLOG_LAG),
+                 c->maxclients);
+    s->plog_rcv = kv_arena_get(a, L_PLOG_RCV);
+    s->plog_pats = kv_arena_get(a, L_PLOG_PATS);
+    KV_ASSERT(s->plog_rcv != NULL && s->plog_pats != NULL);
 }
 
 void kv_server_layout(const struct kv_config *c, struct kv_layout *l) {
@@ -286,6 +306,7 @@ void kv_server_init(struct kv_server *s, struct kv_config *c, struct kv_arena *a
                                                  c->recv_buffers, s->recv_buf_bytes);
     }
     clients_register(s);
+    pubsub_log_init(s, c, a);
     struct kv_pubsub_sink sink = {pubsub_deliver, s};
     kv_engine_set_pubsub_sink(&s->engine, &sink);
 }
@@ -313,6 +334,15 @@ static void ready_push(struct kv_server *s, struct kv_conn *c) {
 
 static uint32_t out_pending(const struct kv_conn *c) { return c->out_len - c->out_sent; }
 
+/* Everything it is owed has gone out: its output, and its pub/sub backlog (a live
+ * shutdown closed a lagging subscriber with messages still in the backlog: sim seeds
+ * 379443022 --types=hash,set at 1740033, and 2 --crowd --no-session in tests/sim.sh). */
+static bool out_flushed(const struct kv_server *s, const struct kv_conn *c) {
+    KV_ASSERT(c->out_sent <= c->out_len);
+    if (out_pending(c) > 0 || c->send_inflight) return false;
+    return c->slot >= s->clients_max || !kv_plog_lagging(&s->plog, c->slot);
+}
+
 static uint32_t in_base(const struct kv_conn *c) {
     return c->keep_start != KV_KEEP_NONE ? c->keep_start : c->in_start;
 }
@@ -331,6 +361,7 @@ static bool pause_holds(struct kv_server *s, struct kv_conn *c, uint32_t argc,
 static void serve_blocked(struct kv_server *s);
 static void conn_process(struct kv_server *s, struct kv_conn *c);
 static void conn_arm(struct kv_server *s, struct kv_conn *c);
+static bool pubsub_catch_up(struct kv_server *s, struct kv_conn *c);
 
 /* ---- the log ----------------------------------------------------------------
  * The server's lines go into s->log's ring (src/log.c) and are drained through the
@@ -673,7 +704,9 @@ static void run_blocked(struct kv_server *s, struct kv_conn *c) {
     uint32_t argc = frame_decode(s, c, c->in_start, &c->frame);
     struct kv_prepared prep;
     kv_engine_prepare(e, &c->session, argc, s->argv, &prep);
-    if (c->waiting_out || !ensure_out(s, c, prep.reply_bound)) {
+    /* a lagging subscriber's backlog goes out before any reply (pub/sub delivery) */
+    bool lags = kv_plog_lagging(&s->plog, c->slot);
+    if (lags || c->waiting_out || !ensure_out(s, c, prep.reply_bound)) {
         const struct kv_engine_observer *o = e->observer;
         if (o != NULL && o->on_block_defer != NULL) o->on_block_defer(o->ctx, &c->session);
         c->block_retry = c->session.block_wake;
@@ -855,8 +888,9 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
     KV_ASSERT(c->state == KV_CONN_OPEN);
     /* Cached arguments never outlive one conn_process: c's input may move after it. */
     KV_ASSERT(kv_ahead_idle(&s->ahead));
+    bool lags = pubsub_catch_up(s, c); /* its backlog first: "pub/sub delivery" */
     for (uint32_t i = 0; i <= c->in_cap; i++) { /* each pass consumes >= 1 byte */
-        if (c->waiting_in || c->waiting_out) break;
+        if (lags || c->waiting_in || c->waiting_out) break; /* lagging: commands wait */
         if (c->session.flags & KV_SESSION_BLOCKED) { /* its frame waits (block.h) */
             block_retry(s, c);
             break;
@@ -919,17 +953,27 @@ static void conn_process(struct kv_server *s, struct kv_conn *c) {
  * PUBLISH's deliveries to other sessions (include/kv/pubsub.h), written after the
  * command into each subscriber's output. kv's io sends one contiguous output per
  * connection, so the message is copied into each subscriber's static output (no
- * shared, reference-counted message buffers: the io has no gather send). Never
- * waits: a subscriber gets the bytes now or is disconnected, as Redis applies
- * client-output-buffer-limit pubsub:
- *  - past pubsub-output-hard-limit unsent bytes, or with no room for the message
- *    in its output (compacted, or moved into a free large reply buffer: the output
- *    buffer's size is kv's own hard limit), or while its output waits for a large
- *    reply buffer (a reply of its own is due first), at once;
- *  - past pubsub-output-soft-limit for pubsub-output-soft-seconds, at the first
- *    delivery after that.
- * The message is then dropped for it alone (client_output_buffer_limit_disconnections,
- * Redis 7.2's INFO name; 7.0 has no counter). The publisher never waits.
+ * shared, reference-counted message buffers: the io has no gather send). The
+ * publisher never waits:
+ *  - fast path: a subscriber that does not lag and has room in its output now
+ *    (out_room_now) gets the bytes now;
+ *  - otherwise it lags: the message goes into the pub/sub backlog
+ *    (include/kv/pubsub_log.h), once for all its lagging receivers, and every later
+ *    message for a lagging subscriber goes there too, in order. pubsub_catch_up
+ *    copies its messages into its output as room comes (each send completion, or its
+ *    large reply buffer arriving: conn_process), and its own commands wait until it
+ *    has caught up, so no reply overtakes a message published before it ran (RESP3
+ *    subscribers run any command; a woken blocked one defers as for no room);
+ *  - when an append does not fit, the subscribers holding the oldest entries are
+ *    cut until it does (the one furthest behind gives the space back); a message
+ *    larger than the whole backlog cuts its lagging receivers;
+ *  - Redis's client-output-buffer-limit pubsub counts a subscriber's output plus its
+ *    bytes in the backlog: past pubsub-output-hard-limit, at once; past
+ *    pubsub-output-soft-limit for pubsub-output-soft-seconds, at the first delivery
+ *    after that.
+ * A cut drops the message for that subscriber alone (client_output_buffer_limit_
+ * disconnections, Redis 7.2's INFO name; 7.0 has no counter); a closed connection's
+ * backlog records are dropped at once (conn_close).
  */
 static struct kv_conn *conn_of_session(struct kv_server *s, struct kv_session *ss) {
     struct kv_conn *c = (struct kv_conn *)((uint8_t *)ss - offsetof(struct kv_conn, session));
@@ -939,13 +983,16 @@ static struct kv_conn *conn_of_session(struct kv_server *s, struct kv_session *s
 
 /*
  * Room for n more output bytes without waiting for anything: compacting (no send in
- * flight), or moving into a free large reply buffer. The move may happen while a send
- * is in flight: the pending bytes, those of the send included, are copied, and the
- * kernel goes on reading its copy in the small buffer, which nothing writes until the
- * connection shrinks back to it (shrink_output: only with no send in flight). The
- * send's completion then advances out_sent over the same bytes of the new buffer. A
- * stalled reader always has a send in flight: without the move its limit would be
- * the small buffer, not pubsub-output-hard-limit.
+ * flight), or, for a message larger than the small buffer, moving into a free large
+ * reply buffer. Otherwise the subscriber lags (the backlog holds its messages): a
+ * slow subscriber holding a large buffer would be cut by the hold rule as soon as any
+ * client waited for one (e2e test_pubsub_backlog_order: an INFO's large reply cut a
+ * lagging subscriber), and the backlog keeps a message once for all its laggards.
+ * The move may happen while a send is in flight: the pending bytes, those of the send
+ * included, are copied, and the kernel goes on reading its copy in the small buffer,
+ * which nothing writes until the connection shrinks back to it (shrink_output: only
+ * with no send in flight). The send's completion then advances out_sent over the same
+ * bytes of the new buffer.
  */
 static bool out_room_now(struct kv_server *s, struct kv_conn *c, uint64_t n) {
     KV_ASSERT(c->out_len <= c->out_cap && !c->waiting_out);
@@ -958,6 +1005,7 @@ static bool out_room_now(struct kv_server *s, struct kv_conn *c, uint64_t n) {
         if (n <= c->out_cap - c->out_len) return true;
     }
     if (c->large_out != NULL || n + pending > s->pool_out.size) return false;
+    if (n <= s->cfg->client_buffer) return false; /* it fits once the output drains */
     uint8_t *buf = kv_bufpool_acquire(&s->pool_out); /* NULL while others wait */
     if (buf == NULL) return false;
     memcpy(buf, c->out + c->out_sent, pending);
@@ -974,7 +1022,7 @@ static bool out_room_now(struct kv_server *s, struct kv_conn *c, uint64_t n) {
 /* Redis's client-output-buffer-limit pubsub, with the message's n bytes added. */
 static bool pubsub_over_limit(struct kv_server *s, struct kv_conn *c, uint64_t n) {
     const struct kv_config *cfg = s->cfg;
-    uint64_t pending = (uint64_t)out_pending(c) + n;
+    uint64_t pending = (uint64_t)out_pending(c) + s->plog.lag[c->slot].bytes + n;
     if (cfg->pubsub_output_hard_limit > 0 && pending > cfg->pubsub_output_hard_limit)
         return true;
     if (cfg->pubsub_output_soft_limit == 0 || pending <= cfg->pubsub_output_soft_limit) {
@@ -986,30 +1034,143 @@ static bool pubsub_over_limit(struct kv_server *s, struct kv_conn *c, uint64_t n
     return now - c->pubsub_soft_ns >= cfg->pubsub_output_soft_seconds * 1000000000ull;
 }
 
+/* A subscriber disconnected by the output limits or the backlog's progress rule. */
+static void pubsub_cut(struct kv_server *s, struct kv_conn *c) {
+    KV_ASSERT(c->state == KV_CONN_OPEN && c->slot < s->clients_max);
+    s->net.client_output_buffer_limit_disconnections++;
+    const struct kv_engine_observer *o = s->engine.observer;
+    if (o != NULL && o->on_cut != NULL) o->on_cut(o->ctx, &c->session);
+    conn_close(s, c); /* clears its later deliveries on the ring, drops its backlog */
+    KV_ASSERT(!kv_plog_lagging(&s->plog, c->slot));
+}
+
+/*
+ * Copies c's next backlog messages into its output, as many as fit (bounded by its
+ * records). Room comes as for a delivery (out_room_now: compacting, or a free large
+ * reply buffer), else from the send in flight or pending, whose completion wakes it
+ * again (on_send). Only a message larger than its empty small buffer waits for a large
+ * reply buffer, as a reply does (give_large_out wakes it): a lagging subscriber never
+ * queues for one otherwise, so it never puts other slow holders under the hold rule
+ * (it did: e2e test_pubsub_backlog_order, a stalled RESP3 subscriber cut). True while it
+ * still lags.
+ */
+static bool pubsub_catch_up(struct kv_server *s, struct kv_conn *c) {
+    struct kv_plog *l = &s->plog;
+    KV_ASSERT(c->slot < s->clients_max && c->state == KV_CONN_OPEN);
+    if (!kv_plog_lagging(l, c->slot)) return false;
+    if (c->waiting_out) return true;
+    uint32_t bound = l->lag[c->slot].count;
+    for (uint32_t i = 0; i < bound; i++) {
+        struct kv_plog_msg m;
+        bool more = kv_plog_peek(l, c->slot, &m);
+        KV_ASSERT(more); /* it lags: a record is there */
+        if (!out_room_now(s, c, m.size)) {
+            if (out_pending(c) > 0 || c->send_inflight) break; /* its send wakes it */
+            if (!ensure_out(s, c, m.size)) break;              /* a large one: waits */
+        }
+        struct kv_reply r;
+        kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
+        r.proto = c->session.proto;
+        kv_plog_write(&r, &m);
+        c->out_len += r.len;
+        kv_plog_pop(l, c->slot);
+    }
+    s->net.pubsub_backlog_bytes = kv_plog_used(l);
+    return kv_plog_lagging(l, c->slot);
+}
+
+/* Receivers of the message among the connections still open (cuts close some). */
+static uint32_t plog_live(const struct kv_server *s, uint32_t n) {
+    uint32_t live = 0;
+    for (uint32_t i = 0; i < n; i++) live += s->conns[s->plog_rcv[i].slot].state == KV_CONN_OPEN;
+    return live;
+}
+
+/*
+ * The message for the n backlog receivers collected by pubsub_deliver (npat patterns,
+ * pat_bytes of names): cuts the oldest holders until it fits, then appends it for the
+ * receivers still open, or cuts them if it can never fit.
+ */
+static void plog_append(struct kv_server *s, struct kv_pubsub *p, uint32_t n, uint32_t npat,
+                        uint64_t pat_bytes) {
+    struct kv_plog *l = &s->plog;
+    KV_ASSERT(n >= 1 && n <= p->subs_cap);
+    uint32_t live = plog_live(s, n); /* the output limits may have cut some */
+    uint64_t size = 0;
+    for (uint32_t i = 0; i <= s->clients_max; i++) {
+        size = kv_plog_entry_size(live, npat, pat_bytes, p->msg_channel.len, p->msg.len);
+        if (live == 0 || kv_plog_fits(l, size)) break;
+        uint32_t slot = kv_plog_oldest(l);
+        if (slot == KV_PLOG_NONE) break;
+        bool ours = s->conns[slot].plog_want;
+        pubsub_cut(s, &s->conns[slot]);
+        if (ours) live = plog_live(s, n);
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct kv_conn *c = &s->conns[s->plog_rcv[i].slot];
+        c->plog_want = false;
+        if (c->state != KV_CONN_OPEN) continue;
+        if (!kv_plog_fits(l, size)) { /* larger than the whole backlog */
+            pubsub_cut(s, c);
+            continue;
+        }
+        s->plog_rcv[k++] = s->plog_rcv[i];
+        ready_push(s, c);
+    }
+    KV_ASSERT(k <= live); /* those still open when it fit, or none */
+    if (k > 0) kv_plog_append(l, p->msg_channel, p->msg, s->plog_pats, npat, s->plog_rcv, k);
+    s->net.pubsub_backlog_bytes = kv_plog_used(l);
+}
+
+/* The next backlog receiver of this delivery, with its pattern among the message's. */
+static void plog_want(struct kv_server *s, struct kv_pubsub *p, struct kv_conn *c, uint32_t pat,
+                      uint32_t *n, uint32_t *npat, uint64_t *pat_bytes) {
+    KV_ASSERT(*n < p->subs_cap && *npat <= *n);
+    KV_ASSERT(c->state == KV_CONN_OPEN && c->slot < s->clients_max);
+    uint32_t local = KV_PLOG_NONE;
+    if (pat != KV_PUBSUB_NONE) { /* the ring holds each pattern's receivers together */
+        struct kv_slice name = kv_pubsub_name(p, pat);
+        if (*npat == 0 || s->plog_pats[*npat - 1].ptr != name.ptr) {
+            s->plog_pats[(*npat)++] = name;
+            *pat_bytes += name.len;
+        }
+        local = *npat - 1;
+    }
+    s->plog_rcv[(*n)++] = (struct kv_plog_rcv){c->slot, local};
+    c->plog_want = true;
+}
+
 static void pubsub_deliver(void *ctx, struct kv_pubsub *p) {
     struct kv_server *s = ctx;
     KV_ASSERT(p->ring_len <= p->subs_cap && !s->pubsub_delivering);
     s->pubsub_delivering = true;
+    uint32_t n = 0, npat = 0;
+    uint64_t pat_bytes = 0;
     for (uint32_t i = 0; i < p->ring_len; i++) {
         struct kv_session *ss = p->ring[i].session;
         if (ss == NULL) continue; /* the publisher's own, or a closed session */
         struct kv_conn *c = conn_of_session(s, ss);
         KV_ASSERT(c->state == KV_CONN_OPEN); /* closing ones have left their channels */
-        uint64_t n = kv_pubsub_message_size(p, p->ring[i].pattern, p->msg_channel, p->msg);
-        if (c->waiting_out || pubsub_over_limit(s, c, n) || !out_room_now(s, c, n)) {
-            s->net.client_output_buffer_limit_disconnections++;
-            const struct kv_engine_observer *o = s->engine.observer;
-            if (o != NULL && o->on_cut != NULL) o->on_cut(o->ctx, &c->session);
-            conn_close(s, c); /* clears its later deliveries on the ring */
+        uint32_t pat = p->ring[i].pattern;
+        uint64_t size = kv_pubsub_message_size(p, pat, p->msg_channel, p->msg);
+        if (pubsub_over_limit(s, c, size)) {
+            pubsub_cut(s, c);
+            continue;
+        }
+        bool lags = c->plog_want || kv_plog_lagging(&s->plog, c->slot);
+        if (lags || c->waiting_out || !out_room_now(s, c, size)) {
+            plog_want(s, p, c, pat, &n, &npat, &pat_bytes);
             continue;
         }
         struct kv_reply r;
         kv_reply_init(&r, c->out + c->out_len, c->out_cap - c->out_len);
         r.proto = c->session.proto;
-        kv_pubsub_write_message(p, &r, p->ring[i].pattern, p->msg_channel, p->msg);
+        kv_pubsub_write_message(p, &r, pat, p->msg_channel, p->msg);
         c->out_len += r.len;
         ready_push(s, c);
     }
+    if (n > 0) plog_append(s, p, n, npat, pat_bytes);
     s->pubsub_delivering = false;
 }
 
@@ -1077,7 +1238,7 @@ static void conn_arm(struct kv_server *s, struct kv_conn *c) {
         kv_io_send(s->io, c->handle, c->out + c->out_sent, c->send_len,
                    kv_io_tag(KV_IO_SEND, c->slot, c->gen));
     }
-    bool flushed = out_pending(c) == 0 && !c->send_inflight;
+    bool flushed = out_flushed(s, c);
     if ((c->close_after_reply || s->shutting_down) && flushed) {
         conn_close(s, c);
         return;
@@ -1124,7 +1285,11 @@ static void conn_close(struct kv_server *s, struct kv_conn *c) {
         if (o != NULL && o->on_block_drop != NULL) o->on_block_drop(o->ctx, &c->session);
         kv_block_remove(&s->engine.block, &c->session); /* out of its queues at once */
     }
-    if (c->slot < s->clients_max) pubsub_closed(s, c); /* no message reaches it now */
+    if (c->slot < s->clients_max) { /* no message reaches it now */
+        pubsub_closed(s, c);
+        kv_plog_drop(&s->plog, c->slot);
+        s->net.pubsub_backlog_bytes = kv_plog_used(&s->plog);
+    }
     c->state = KV_CONN_CLOSING;
     c->close_inflight = true;
     kv_io_close(s->io, c->handle, kv_io_tag(KV_IO_CLOSE, c->slot, c->gen));
@@ -1437,7 +1602,7 @@ static void shutdown_progress(struct kv_server *s) {
     for (uint32_t i = 0; i < s->conns_cap; i++) {
         struct kv_conn *c = &s->conns[i];
         if (c->state != KV_CONN_OPEN && c->state != KV_CONN_REJECTING) continue;
-        if (force || (out_pending(c) == 0 && !c->send_inflight)) conn_close(s, c);
+        if (force || out_flushed(s, c)) conn_close(s, c);
     }
 }
 
@@ -1758,6 +1923,7 @@ static void check_conn(const struct kv_server *s, const struct kv_conn *c) {
     if (c->state == KV_CONN_FREE) {
         KV_ASSERT(!c->recv_inflight && !c->send_inflight && !c->close_inflight);
         KV_ASSERT(c->large_in == NULL && c->large_out == NULL);
+        KV_ASSERT(c->slot >= s->clients_max || !kv_plog_lagging(&s->plog, c->slot));
         return;
     }
     KV_ASSERT(c->out_sent <= c->out_len && c->out_len <= c->out_cap);
@@ -1766,7 +1932,8 @@ static void check_conn(const struct kv_server *s, const struct kv_conn *c) {
         KV_ASSERT(!c->recv_inflight && c->large_in == NULL && c->large_out == NULL);
         return;
     }
-    KV_ASSERT(c->state != KV_CONN_REJECTING);
+    KV_ASSERT(c->state != KV_CONN_REJECTING && !c->plog_want);
+    KV_ASSERT(c->state == KV_CONN_OPEN || !kv_plog_lagging(&s->plog, c->slot));
     KV_ASSERT(c->in_start <= c->in_end && c->in_end <= c->in_cap);
     KV_ASSERT(c->keep_start == KV_KEEP_NONE || c->keep_start <= c->in_start);
     KV_ASSERT(c->in == (c->large_in != NULL ? c->large_in : c->small_in));
@@ -1827,6 +1994,8 @@ void kv_server_check(const struct kv_server *s) {
     KV_ASSERT(held_out + s->pool_out.free_count == s->pool_out.count);
     kv_bufpool_check(&s->pool_in);
     kv_bufpool_check(&s->pool_out);
+    kv_plog_check(&s->plog);
+    KV_ASSERT(s->net.pubsub_backlog_bytes == kv_plog_used(&s->plog));
     kv_ks_check(&s->ks);
     KV_ASSERT(watching == s->engine.watch.sessions_len); /* a closed session watches nothing */
     KV_ASSERT(blocked == s->engine.block.sessions_len && !kv_block_pending(&s->engine.block));

@@ -1836,6 +1836,147 @@ def test_pubsub():
     check_eq('no channels left', (info_field(raw, 'pubsub_channels'),
                                   info_field(raw, 'pubsub_patterns')), ('0', '0'))
     check_clean_exit('pubsub instance', kv, kv.stop())
+
+
+def read_exact_all(conns, want, timeout=60.0):
+    """Each connection's next len(want) bytes (fewer on timeout or close)."""
+    return [c.recv_exact(len(want), timeout) for c in conns]
+
+
+@test(modes=('release',))
+def test_pubsub_backlog_catch_up():
+    """The pub/sub backlog (pubsub-backlog-bytes, its default 8 MB): 100 subscribers stop
+    reading while a publisher pipelines a burst of 6 MB for each, past their 16 KB
+    outputs and what the kernel takes (a socket's send buffer grows to 4 MB at most
+    here, net.ipv4.tcp_wmem); then they read: each gets every message in order, none is
+    cut, and the backlog is empty again. (Release only: 600 MB of messages.)"""
+    kv = start_kv('pubsub-backlog', ['--maxclients', 128, '--client-buffer', '16kb'])
+    P = kv.port
+    subs = [Conn(P, timeout=60.0) for _ in range(100)]
+    for c in subs:
+        c.send(enc('SUBSCRIBE', 'ch'))
+    sub_reply = b'*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n'
+    check('100 subscribers', all(c.replies(1) == [sub_reply] for c in subs))
+    pub = Conn(P, timeout=60.0)
+    payloads = [b'%06d' % i + b'y' * 3994 for i in range(1500)]
+    pub.send(b''.join(enc('PUBLISH', 'ch', x) for x in payloads))
+    counts = pub.replies(len(payloads), 60.0)
+    check('every PUBLISH counted the 100 subscribers',
+          counts == [b':100\r\n'] * len(payloads), '%d replies' % len(counts))
+    raw = pub.call('INFO', 'stats')
+    used = int(info_field(raw, 'pubsub_backlog_bytes') or 0)
+    # 1500 messages of 4000 bytes, each kept once with a 16-byte record per subscriber
+    check('the burst waits in the backlog, each message once for all (%d bytes)' % used,
+          0 < used <= 1500 * (24 + 100 * 16 + 4008))
+    want = b''.join(msg_bytes(b'ch', x) for x in payloads)
+    got = read_exact_all(subs, want)
+    bad = [i for i, g in enumerate(got) if g != want]
+    check('each subscriber got all 1500 messages in order', not bad,
+          'subscribers %s: %s' % (bad[:5], [len(got[i]) for i in bad[:5]]))
+    raw = pub.call('INFO', 'stats')
+    check_eq('none cut, the backlog empty',
+             (info_field(raw, 'client_output_buffer_limit_disconnections'),
+              info_field(raw, 'pubsub_backlog_bytes')), ('0', '0'))
+    check_eq('the subscribers run commands again', subs[7].call('PING'),
+             b'*2\r\n$4\r\npong\r\n$0\r\n\r\n')
+    check_clean_exit('pubsub-backlog instance', kv, kv.stop())
+
+
+@test()
+def test_pubsub_backlog_full():
+    """A subscriber that never reads is cut when the backlog fills (it holds the oldest
+    entries), while a reading subscriber of the same channel keeps every message."""
+    kv = start_kv('pubsub-backlog-full', ['--maxclients', 16, '--client-buffer', '16kb',
+                                          '--large-buffers', 1, '--pubsub-backlog-bytes',
+                                          '256kb', '--pubsub-output-hard-limit', 0,
+                                          '--pubsub-output-soft-limit', 0])
+    P = kv.port
+    stall = Conn(P, rcvbuf=4096, timeout=30.0)
+    reader = Conn(P, timeout=30.0)
+    for c in (stall, reader):
+        check_eq('SUBSCRIBE', c.call('SUBSCRIBE', 'ch'),
+                 b'*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n')
+    got, done = bytearray(), threading.Event()
+
+    def drain():
+        while not done.is_set() or reader.buf:
+            d = reader.recv_some(0.2)
+            got.extend(d)
+            if not d and done.is_set():
+                break
+    t = threading.Thread(target=drain)
+    t.start()
+    pub = Conn(P, timeout=30.0)
+    sent, counts = [], []
+    while b':1\r\n' not in counts[-50:] and len(sent) < 40000:
+        batch = [b'%06d' % (len(sent) + i) + b'z' * 994 for i in range(50)]
+        pub.send(b''.join(enc('PUBLISH', 'ch', x) for x in batch))
+        counts += pub.replies(50)
+        sent += batch
+    cut_at = counts.index(b':1\r\n') if b':1\r\n' in counts else -1
+    check('every PUBLISH answered: :2 until the cut, then :1 (%d sent)' % len(sent),
+          cut_at > 0 and counts[:cut_at] == [b':2\r\n'] * cut_at and
+          counts[cut_at:] == [b':1\r\n'] * (len(sent) - cut_at), 'cut at %d' % cut_at)
+    want = b''.join(msg_bytes(b'ch', x) for x in sent)
+    wait_until(lambda: len(got) >= len(want), 30.0)
+    done.set()
+    t.join(30)
+    check('the reader got every message in order (%d bytes)' % len(got), bytes(got) == want,
+          'got %d of %d bytes' % (len(got), len(want)))
+    raw = pub.call('INFO', 'stats')
+    check_eq('one cut, the backlog empty',
+             (info_field(raw, 'client_output_buffer_limit_disconnections'),
+              info_field(raw, 'pubsub_backlog_bytes')), ('1', '0'))
+    data, closed = stall.recv_until_close(10.0)
+    check('the stalled subscriber got a prefix in order, then the close',
+          closed and want.startswith(data), '%d bytes, closed=%s' % (len(data), closed))
+    check_clean_exit('pubsub-backlog-full instance', kv, kv.stop())
+
+
+@test()
+def test_pubsub_backlog_order():
+    """While a subscriber lags, its own commands wait: a RESP3 subscriber's PING and ECHO
+    replies and a RESP2 subscriber's UNSUBSCRIBE reply come after the messages published
+    before they were sent."""
+    kv = start_kv('pubsub-backlog-order', ['--maxclients', 16, '--client-buffer', '16kb',
+                                           '--large-buffers', 1])
+    P = kv.port
+    r3, r2 = Conn(P, timeout=30.0), Conn(P, timeout=30.0)
+    check('HELLO 3', r3.call('HELLO', '3')[:1] == b'%')
+    check_eq('RESP3 SUBSCRIBE', r3.call('SUBSCRIBE', 'ch'),
+             b'>3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n')
+    check_eq('RESP2 SUBSCRIBE', r2.call('SUBSCRIBE', 'ch'),
+             b'*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n')
+    pub = Conn(P, timeout=30.0)
+    # 6 MB each: past the 4 MB a socket's send buffer grows to here (net.ipv4.tcp_wmem)
+    payloads = [b'%06d' % i + b'q' * 994 for i in range(6000)]
+    pub.send(b''.join(enc('PUBLISH', 'ch', x) for x in payloads))
+    check('the burst is published to both', pub.replies(6000, 30.0) == [b':2\r\n'] * 6000)
+    lag = int(info_field(pub.call('INFO', 'stats'), 'pubsub_backlog_bytes') or 0)
+    check('both lag in the backlog (%d bytes)' % lag, lag > 0)
+    r3.send(enc('PING') + enc('ECHO', 'hi'))
+    r2.send(enc('UNSUBSCRIBE', 'ch'))
+    time.sleep(0.3)  # the commands have arrived: they wait for the backlog
+    want3 = b''.join(b'>3\r\n$7\r\nmessage\r\n' + bulk(b'ch') + bulk(x) for x in payloads)
+    want2 = b''.join(msg_bytes(b'ch', x) for x in payloads)
+    want3 += b'+PONG\r\n$2\r\nhi\r\n'
+    want2 += b'*3\r\n$11\r\nunsubscribe\r\n$2\r\nch\r\n:0\r\n'
+    check_eq('RESP3: every message, then PONG and ECHO', r3.recv_exact(len(want3), 30.0), want3)
+    check_eq('RESP2: every message, then the UNSUBSCRIBE reply',
+             r2.recv_exact(len(want2), 30.0), want2)
+    check_eq('nothing more', (r3.recv_some(0.2), r2.recv_some(0.2)), (b'', b''))
+    check_eq('one subscriber left', pub.call('PUBLISH', 'ch', 'x'), b':1\r\n')
+    check_eq('CONFIG GET pubsub-backlog-bytes (its default)',
+             pub.call('CONFIG', 'GET', 'pubsub-backlog-bytes'),
+             b'*2\r\n$20\r\npubsub-backlog-bytes\r\n$7\r\n8388608\r\n')
+    check('CONFIG SET pubsub-backlog-bytes is refused (it is carved at startup)',
+          pub.call('CONFIG', 'SET', 'pubsub-backlog-bytes', '1mb').startswith(
+              b'-ERR CONFIG SET failed ('))
+    raw = pub.call('INFO', 'stats')
+    check_eq('none cut, the backlog empty',
+             (info_field(raw, 'client_output_buffer_limit_disconnections'),
+              info_field(raw, 'pubsub_backlog_bytes')), ('0', '0'))
+    check_clean_exit('pubsub-backlog-order instance', kv, kv.stop())
 @test()
 def test_latency_monitor():
     """LATENCY after a slow command (KEYS over 200k keys, threshold 1 ms): the "command"

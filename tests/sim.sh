@@ -211,6 +211,9 @@ else
 fi
 # Multishot recv with one shared buffer among ~100 clients: most multishots end
 # with -ENOBUFS and the connection's next read is a plain one (server.c on_recv).
+# Also the pub/sub backlog's regression seed: the live shutdown closed a lagging
+# subscriber whose messages were still in the backlog ("closed before 2639 produced
+# reply bytes were sent"; server.c out_flushed).
 out=$(timeout "$SEED_TIMEOUT_S" "$KV" sim --seed 2 --crowd --no-session --stats 2>&1)
 bufs=$(printf '%s\n' "$out" | grep -o 'recv_buffers=[0-9]*' | cut -d= -f2)
 armed=$(printf '%s\n' "$out" | grep -o 'recv_multi=[0-9]*' | cut -d= -f2)

@@ -70,6 +70,7 @@ struct kv_config {
     uint64_t pubsub_output_hard_limit; /* client-output-buffer-limit pubsub: hard */
     uint64_t pubsub_output_soft_limit; /* soft limit, held pubsub_output_soft_seconds */
     uint32_t pubsub_output_soft_seconds;
+    uint64_t pubsub_backlog_bytes;  /* the shared backlog of lagging subscribers (0: none) */
     uint64_t timeout_s;             /* idle client timeout, 0 = never */
     uint32_t hz;                    /* ticks per second: active expiry, timeouts */
     uint32_t batch_wait_us;         /* io_uring min-wait window for busy times (0: off) */

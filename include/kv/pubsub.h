@@ -15,10 +15,14 @@
  * written into its own reply at once (Redis puts them before PUBLISH's integer,
  * and inside an EXEC's array). After the command (src/engine.c run_cmd, so after
  * every queued command of an EXEC too) the engine hands the ring to the server's
- * sink, which writes each message into that subscriber's output through the same
- * room rules as any reply, never blocking the publisher: a subscriber whose output
- * has no room, or is past the pubsub output limits, is disconnected and the
- * message dropped for it alone (server.c "pub/sub delivery").
+ * sink, which writes each message into that subscriber's output, never blocking the
+ * publisher. A subscriber whose output has no room lags: its messages go into the
+ * pub/sub backlog (include/kv/pubsub_log.h), one ring shared by every lagging
+ * subscriber, where a message is kept once however many lag behind it; they are
+ * copied into its output as it drains, and its own commands wait until it has caught
+ * up. When the backlog is full, the subscribers holding its oldest entries are
+ * disconnected, as is one past the pubsub output limits (its output plus its backlog
+ * bytes); the message is then dropped for it alone (server.c "pub/sub delivery").
  *
  * One difference from Redis, stated: a session subscribed to several patterns that
  * match one message gets its pmessages in the order those patterns were first

@@ -25,6 +25,7 @@
 #include "kv/io.h"
 #include "kv/log.h"
 #include "kv/pubsub.h"
+#include "kv/pubsub_log.h"
 
 #include "kv/bufpool.h"
 #include "kv/keyspace.h"
@@ -90,6 +91,7 @@ struct kv_conn {
     uint64_t hold_ns[2];
     uint64_t hold_moved[2];
     uint64_t pubsub_soft_ns; /* over pubsub-output-soft-limit since (0: not over) */
+    bool plog_want;          /* among the backlog receivers of the message delivered now */
     uint64_t activity_mark;  /* kv_activity_note: the last epoch it was counted in */
     struct kv_ahead_peek ahead_peek; /* src/ahead.c's: only it reads this */
     struct kv_parser parser;
@@ -172,6 +174,11 @@ struct kv_server {
     bool pause_writes;       /* only write commands wait (PAUSE WRITE) */
     bool pause_armed;        /* its timer is in flight */
     bool pubsub_delivering;  /* inside pubsub_deliver (the observer's in_delivery) */
+    /* Lagging subscribers' messages (include/kv/pubsub_log.h, server.c "pub/sub
+     * delivery"), and the receivers of the message being appended. */
+    struct kv_plog plog;
+    struct kv_plog_rcv *plog_rcv;
+    struct kv_slice *plog_pats;
 };
 
 void kv_server_layout(const struct kv_config *cfg, struct kv_layout *layout);

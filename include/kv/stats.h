@@ -29,6 +29,7 @@ struct kv_net_stats {
     uint64_t total_reads_processed;  /* recvs that brought bytes (as Redis counts reads) */
     uint64_t total_writes_processed; /* sends submitted */
     uint64_t recv_multishot_armed;   /* multishot recvs submitted (kv's own) */
+    uint64_t pubsub_backlog_bytes;   /* gauge: the pub/sub backlog's bytes in use (kv's own) */
     uint64_t start_monotonic_ns;
     uint32_t tcp_port;
 };
