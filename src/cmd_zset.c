@@ -299,8 +299,7 @@ static const char *range_parse(const struct kv_cmd_ctx *c, uint32_t first, enum 
         }
     }
     ra->by = by == BY_AUTO ? BY_RANK : by;
-    bool limited = !(ra->offset == 0 && ra->limit == -1);
-    if (limited && ra->by == BY_RANK) return ERR_LIMIT_RANK;
+    if (ra->limit != -1 && ra->by == BY_RANK) return ERR_LIMIT_RANK;  /* offset unchecked */
     if (ra->withscores && ra->by == BY_LEX) return ERR_WITHSCORES_LEX;
     struct kv_slice lo = c->argv[first + 1], hi = c->argv[first + 2];
     if (ra->rev && ra->by != BY_RANK) {
