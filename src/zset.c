@@ -4,8 +4,10 @@
  * Memory: owns the blocks of every sorted set (kv_alloc blocks in the keyspace's
  * data region); the head (struct kv_zset_head) lives in its key's item and is owned
  * by the keyspace. Encodings (zset.h):
- *   PACKED: one block, entries f64 score | varint(len) | member, in (score, member)
- *           order; a 10-byte member costs 19 bytes.
+ *   PACKED: one block, entries score | varint(len) | member, in (score, member)
+ *           order; a score is a zigzag varint when integral (within +-2^52), else
+ *           0x01 and the f64 (score_put): a 10-byte member with a score below 8192
+ *           costs 13 bytes (Redis's listpack: 15).
  *   SKIPLIST: node blocks, each
  *             f64 score | u32 backward ref | u8 level, 3 pad | level x (u32 next ref,
  *             u32 span) | varint(len) member
@@ -129,22 +131,71 @@ static void *must_alloc(struct kv_alloc *a, uint64_t n) {
 
 /* ---- packed entries ------------------------------------------------------------ */
 
+/*
+ * A packed score: an integral score within +-2^52 is a varint of its zigzag form
+ * shifted left once (low bit 0: 1 to 8 bytes; -0 is the integer 0, as Redis's
+ * listpack text "0"); any other is the byte 0x01 and the 8-byte double.
+ */
+#define SCORE_INT_LIMIT 4503599627370496.0  /* 2^52 */
+#define SCORE_BYTES_MAX 9u
+
+static uint32_t score_put(uint8_t *p, double s) {
+    if (!(s >= -SCORE_INT_LIMIT && s <= SCORE_INT_LIMIT) || s != (double)(int64_t)s) {
+        p[0] = 1;
+        wrf(p + 1, s);
+        return 9;
+    }
+    int64_t v = (int64_t)s;
+    uint64_t u = (((uint64_t)v << 1) ^ (uint64_t)(v >> 63)) << 1;
+    uint32_t n = 0;
+    while (u >= 128 && n < SCORE_BYTES_MAX - 1) {
+        p[n++] = (uint8_t)(u | 128u);
+        u >>= 7;
+    }
+    p[n++] = (uint8_t)u;
+    KV_ASSERT(n <= 8);
+    return n;
+}
+
+static uint32_t score_get(const uint8_t *p, double *s) {
+    if (p[0] & 1) {
+        *s = rdf(p + 1);
+        return 9;
+    }
+    uint64_t u = 0;
+    uint32_t n = 0;
+    for (; n < SCORE_BYTES_MAX - 1; n++) {
+        u |= (uint64_t)(p[n] & 127u) << (7 * n);
+        if ((p[n] & 128u) == 0) break;
+    }
+    KV_ASSERT(n < SCORE_BYTES_MAX - 1);
+    uint64_t z = u >> 1;
+    *s = (double)(int64_t)((z >> 1) ^ (0 - (z & 1)));
+    return n + 1;
+}
+
+static inline uint32_t score_len(double s) {
+    uint8_t tmp[SCORE_BYTES_MAX];
+    return score_put(tmp, s);
+}
+
+/* An entry's size at most (any score). */
 static inline uint64_t pk_size(struct kv_slice m) {
-    return 8 + varint_len(m.len) + (uint64_t)m.len;
+    return SCORE_BYTES_MAX + varint_len(m.len) + (uint64_t)m.len;
 }
 
 static uint32_t pk_read(const uint8_t *p, double *score, struct kv_slice *m) {
-    *score = rdf(p);
-    uint32_t len, n = varint_get(p + 8, &len);
-    *m = (struct kv_slice){p + 8 + n, len};
-    return 8 + n + len;
+    uint32_t k = score_get(p, score);
+    uint32_t len, n = varint_get(p + k, &len);
+    *m = (struct kv_slice){p + k + n, len};
+    return k + n + len;
 }
 
 static uint32_t pk_write(uint8_t *p, double score, struct kv_slice m) {
-    wrf(p, score);
-    uint32_t n = varint_put(p + 8, m.len);
-    if (m.len > 0) memcpy(p + 8 + n, m.ptr, m.len);
-    return 8 + n + m.len;
+    uint32_t k = score_put(p, score);
+    uint32_t n = varint_put(p + k, m.len);
+    if (m.len > 0) memcpy(p + k + n, m.ptr, m.len);
+    return k + n + m.len;
 }
 
 /* Offset of member, or -1; *size and *score get its entry's. */
@@ -192,7 +243,7 @@ static void pk_delete(struct kv_zset_head *h, uint8_t *b, uint32_t off, uint32_t
 static void pk_insert(struct kv_zset_head *h, uint8_t *b, double score, struct kv_slice m) {
     uint64_t rank;
     uint32_t off = pk_place(b, h->used, score, m, &rank);
-    uint32_t size = (uint32_t)pk_size(m);
+    uint32_t size = score_len(score) + varint_len(m.len) + m.len;
     KV_ASSERT(h->used + size <= kv_alloc_usable(b));
     memmove(b + off + size, b + off, h->used - off);
     (void)pk_write(b + off, score, m);

@@ -8,7 +8,8 @@
  * separate kv_alloc blocks referenced by 32-bit refs, in one of two encodings
  * (OBJECT ENCODING's names):
  *   PACKED   ("listpack"): one block of entries in (score, member) order, each
- *            f64 score, varint(len), member bytes;
+ *            score (a varint when integral, else a tag and the f64), varint(len),
+ *            member bytes;
  *   SKIPLIST ("skiplist"): a skip list of node blocks (a header node of
  *            KV_ZSET_LEVEL_MAX levels, then one node per member: score, backward
  *            ref, its levels' (next ref, span) pairs and the member), plus a member
