@@ -2,7 +2,7 @@
  * cmd_zset.c: the sorted set commands: ZADD ZINCRBY ZCARD ZSCORE ZMSCORE ZREM ZRANGE
  * ZRANGESTORE ZRANGEBYSCORE ZREVRANGEBYSCORE ZREVRANGE ZRANGEBYLEX ZREVRANGEBYLEX
  * ZREMRANGEBYSCORE ZREMRANGEBYRANK ZREMRANGEBYLEX ZRANK ZREVRANK ZCOUNT ZLEXCOUNT
- * ZPOPMIN ZPOPMAX. Replies, errors and the order in which arguments, keys and types
+ * ZPOPMIN ZPOPMAX ZMPOP ZRANDMEMBER ZSCAN. Replies, errors and the order in which arguments, keys and types
  * are checked are Redis 7.0's (t_zset.c), byte for byte in RESP2 and RESP3 (scores
  * are doubles: %.17g bulks in RESP2, RESP3 doubles; WITHSCORES pairs are nested
  * arrays in RESP3). The storage is src/zset.c through ks_zset.h.
@@ -13,14 +13,16 @@
  * every put after it succeeds: a command completes or changes nothing. A range is
  * planned once (its first rank, length and direction) by the same code for the
  * reply bound and the run, and the bound walks the range it will reply.
- * Deviation: a score or range bound longer than SCORE_TEXT_MAX bytes is refused as
- * not a float (Redis parses any length).
+ * Deviations: a score or range bound longer than SCORE_TEXT_MAX bytes is refused as
+ * not a float (Redis parses any length); ZSCAN answers a whole skiplist at once with
+ * cursor 0 (Redis walks its dict in pages), which every full iteration allows.
  * Invariants: a sorted set that empties is deleted; every modified key goes to
  * kv_engine_touch.
  * Never: keeps an item pointer across a keyspace mutation, writes past its bound.
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -848,6 +850,27 @@ static void cmd_zremrangebylex(struct kv_cmd_ctx *c) { remrange_generic(c, BY_LE
 
 /* ---- ZPOPMIN ZPOPMAX ------------------------------------------------------------- */
 
+/* Pops n members of argv[key] from its low (or high) end, each as member, score (a
+ * [member, score] pair when nested); deletes the key if it empties. */
+static void pop_members(struct kv_cmd_ctx *c, uint32_t key, struct kv_item *it, uint64_t n,
+                        bool max, bool nested) {
+    struct kv_zset_head *h = head_of(it);
+    KV_ASSERT(n >= 1 && n <= h->count);
+    for (uint64_t i = 0; i < n; i++) {
+        struct kv_zset_iter zi;
+        struct kv_slice m;
+        double s;
+        uint64_t rank = max ? h->count - 1 : 0;
+        kv_ks_zset_iter_at(&zi, c->ks, h, rank);
+        kv_zset_iter_get(&zi, &m, &s);
+        if (nested) kv_reply_array(c->out, 2);
+        kv_reply_bulk(c->out, m.ptr, m.len);
+        kv_reply_double(c->out, s);
+        kv_ks_zset_remove_ranks(c->ks, h, rank, 1);
+    }
+    modified(c, key, it);
+}
+
 static void pop_generic(struct kv_cmd_ctx *c, bool max) {
     if (c->argc > 3) {
         kv_reply_error(c->out, KV_ERR_SYNTAX);
@@ -864,23 +887,10 @@ static void pop_generic(struct kv_cmd_ctx *c, bool max) {
         kv_reply_array(c->out, 0);
         return;
     }
-    struct kv_zset_head *h = head_of(it);
-    uint64_t n = count < 0 ? 1 : KV_MIN((uint64_t)count, h->count);
+    uint64_t n = count < 0 ? 1 : KV_MIN((uint64_t)count, head_of(it)->count);
     bool nested = c->argc == 3 && c->session->proto > 2;
     kv_reply_array(c->out, nested ? n : n * 2);
-    for (uint64_t i = 0; i < n; i++) {
-        struct kv_zset_iter zi;
-        struct kv_slice m;
-        double s;
-        uint64_t rank = max ? h->count - 1 : 0;
-        kv_ks_zset_iter_at(&zi, c->ks, h, rank);
-        kv_zset_iter_get(&zi, &m, &s);
-        if (nested) kv_reply_array(c->out, 2);
-        kv_reply_bulk(c->out, m.ptr, m.len);
-        kv_reply_double(c->out, s);
-        kv_ks_zset_remove_ranks(c->ks, h, rank, 1);
-    }
-    modified(c, 1, it);
+    pop_members(c, 1, it, n, max, nested);
 }
 
 static void cmd_zpopmin(struct kv_cmd_ctx *c) { pop_generic(c, false); }
@@ -894,6 +904,314 @@ static uint64_t bound_zpop(struct kv_cmd_ctx *c) {
         return base;
     uint64_t n = KV_MIN((uint64_t)count, h->count);
     return base + n * (KV_REPLY_DOUBLE_MAX + PAIR_HDR + 5 + kv_decimal_digits(h->bytes)) + h->bytes;
+}
+
+/* ---- ZMPOP ------------------------------------------------------------------------ */
+
+#define ERR_NUMKEYS "ERR numkeys should be greater than 0"
+#define ERR_COUNT "ERR count should be greater than 0"
+
+struct mpop_args {
+    uint32_t numkeys;
+    bool max;
+    uint64_t count;
+};
+
+/* numkeys key... MIN|MAX [COUNT n] from argv[first]: NULL or the error to reply. */
+static const char *mpop_parse(const struct kv_cmd_ctx *c, uint32_t first, struct mpop_args *a) {
+    int64_t numkeys, count = -1;
+    if (!parse_long(c->argv[first], &numkeys) || numkeys < 1) return ERR_NUMKEYS;
+    if ((uint64_t)numkeys >= c->argc - first) return KV_ERR_SYNTAX;
+    uint32_t where = first + 1 + (uint32_t)numkeys;
+    if (where >= c->argc) return KV_ERR_SYNTAX;
+    if (kv_cmd_opt(c, where, "min")) a->max = false;
+    else if (kv_cmd_opt(c, where, "max")) a->max = true;
+    else return KV_ERR_SYNTAX;
+    for (uint32_t j = where + 1; j < c->argc; j++) {
+        if (count == -1 && kv_cmd_opt(c, j, "count") && j + 1 < c->argc) {
+            j++;
+            if (!parse_long(c->argv[j], &count) || count < 1) return ERR_COUNT;
+        } else {
+            return KV_ERR_SYNTAX;
+        }
+    }
+    a->numkeys = (uint32_t)numkeys;
+    a->count = count == -1 ? 1 : (uint64_t)count;
+    return NULL;
+}
+
+/* The first key from argv[first + 1] holding a sorted set: 0 none; WRONGTYPE replied
+ * (returns UINT32_MAX) when the first existing key holds another type. */
+static uint32_t mpop_key(struct kv_cmd_ctx *c, uint32_t first, uint32_t numkeys,
+                         struct kv_item **out) {
+    for (uint32_t i = first + 1; i <= first + numkeys; i++) {
+        struct kv_item *it = kv_ks_find(c->ks, c->argv[i].ptr, c->argv[i].len);
+        if (it == NULL) continue;
+        if (kv_item_type(it) != KV_TYPE_ZSET) {
+            kv_reply_error(c->out, KV_ERR_WRONGTYPE);
+            return UINT32_MAX;
+        }
+        *out = it;
+        return i;
+    }
+    return 0;
+}
+
+static void cmd_zmpop(struct kv_cmd_ctx *c) {
+    struct mpop_args a;
+    const char *err = mpop_parse(c, 1, &a);
+    if (err != NULL) {
+        kv_reply_error(c->out, err);
+        return;
+    }
+    struct kv_item *it = NULL;
+    uint32_t key = mpop_key(c, 1, a.numkeys, &it);
+    if (key == UINT32_MAX) return;
+    if (key == 0) {
+        kv_reply_null_array(c->out);
+        return;
+    }
+    uint64_t n = KV_MIN(a.count, head_of(it)->count);
+    kv_reply_array(c->out, 2);
+    kv_reply_bulk(c->out, c->argv[key].ptr, c->argv[key].len);
+    kv_reply_array(c->out, n);
+    pop_members(c, key, it, n, a.max, true);
+}
+
+static uint64_t bound_zmpop(struct kv_cmd_ctx *c) {
+    uint64_t base = kv_cmd_bound_default(c) + 3 * AGG_HDR_MAX;
+    struct mpop_args a;
+    if (mpop_parse(c, 1, &a) != NULL) return base;
+    uint64_t most = 0;
+    for (uint32_t i = 2; i < 2 + a.numkeys; i++) {  /* the one popped is one of them */
+        const struct kv_zset_head *h = peek_zset(c, i);
+        if (h == NULL) continue;
+        uint64_t n = KV_MIN(a.count, h->count);
+        uint64_t b = kv_reply_bulk_size(c->argv[i].len) + h->bytes +
+                     n * (KV_REPLY_DOUBLE_MAX + PAIR_HDR + 5 + kv_decimal_digits(h->bytes));
+        most = KV_MAX(most, b);
+    }
+    return base + most;
+}
+
+/* ---- ZRANDMEMBER ------------------------------------------------------------------- */
+
+#define ERR_RANGE_LONG "ERR value is out of range, value must between -9223372036854775807 " \
+                       "and 9223372036854775807"
+
+static void emit_rand(struct kv_cmd_ctx *c, struct kv_slice m, double s, bool withscores) {
+    if (withscores && c->session->proto > 2) kv_reply_array(c->out, 2);
+    kv_reply_bulk(c->out, m.ptr, m.len);
+    if (withscores) kv_reply_double(c->out, s);
+}
+
+/* ZRANDMEMBER key count [WITHSCORES]: NULL or the error; *count, *uniq, *withscores. */
+static const char *rand_parse(const struct kv_cmd_ctx *c, uint64_t *count, bool *uniq,
+                              bool *withscores) {
+    if (c->argc > 4) return KV_ERR_SYNTAX;
+    *withscores = c->argc == 4;
+    if (c->argc == 4 && !kv_cmd_opt(c, 3, "withscores")) return KV_ERR_SYNTAX;
+    int64_t l;
+    if (!parse_long(c->argv[2], &l)) return KV_ERR_NOT_INT;
+    if (l == INT64_MIN) return ERR_RANGE_LONG;
+    if (*withscores && (l > INT64_MAX / 2 || l < -(INT64_MAX / 2)))  /* count * 2 overflows */
+        return "ERR value is out of range";
+    *uniq = l >= 0;
+    *count = l >= 0 ? (uint64_t)l : (uint64_t)(-l);
+    return NULL;
+}
+
+static void rand_count(struct kv_cmd_ctx *c) {
+    uint64_t count;
+    bool uniq, ws;
+    const char *err = rand_parse(c, &count, &uniq, &ws);
+    if (err != NULL) {
+        kv_reply_error(c->out, err);
+        return;
+    }
+    struct kv_item *it;
+    if (!find_zset(c, 1, true, &it)) return;
+    if (it == NULL || count == 0) {
+        kv_reply_array(c->out, 0);
+        return;
+    }
+    const struct kv_zset_head *h = head_of(it);
+    uint64_t n = uniq ? KV_MIN(count, h->count) : count;
+    kv_reply_array(c->out, ws && c->session->proto == 2 ? n * 2 : n);
+    struct kv_zset_iter zi;
+    struct kv_slice m;
+    double s;
+    if (!uniq || n == 1) {
+        for (uint64_t i = 0; i < n; i++) {
+            kv_ks_zset_iter_at(&zi, c->ks, h, kv_ks_random_u64(c->ks) % h->count);
+            kv_zset_iter_get(&zi, &m, &s);
+            emit_rand(c, m, s, ws);
+        }
+        return;
+    }
+    if (n == h->count) {  /* the whole set, in zuiNext's order: from the tail */
+        kv_ks_zset_iter_at(&zi, c->ks, h, h->count - 1);
+        do {
+            kv_zset_iter_get(&zi, &m, &s);
+            emit_rand(c, m, s, ws);
+        } while (kv_zset_iter_prev(&zi));
+        return;
+    }
+    /* distinct: selection sampling (Knuth's algorithm S) in the set's order */
+    uint64_t left = h->count, need = n;
+    kv_ks_zset_iter_at(&zi, c->ks, h, 0);
+    for (uint64_t i = 0; i < h->count && need > 0; i++, left--) {
+        if (kv_ks_random_u64(c->ks) % left < need) {
+            kv_zset_iter_get(&zi, &m, &s);
+            emit_rand(c, m, s, ws);
+            need--;
+        }
+        (void)kv_zset_iter_next(&zi);
+    }
+    KV_ASSERT(need == 0);
+}
+
+static void cmd_zrandmember(struct kv_cmd_ctx *c) {
+    if (c->argc >= 3) {
+        rand_count(c);
+        return;
+    }
+    struct kv_item *it;
+    if (!find_zset(c, 1, true, &it)) return;
+    if (it == NULL) {
+        kv_reply_null(c->out);
+        return;
+    }
+    struct kv_zset_iter zi;
+    struct kv_slice m;
+    double s;
+    kv_ks_zset_iter_at(&zi, c->ks, head_of(it), kv_ks_random_u64(c->ks) % head_of(it)->count);
+    kv_zset_iter_get(&zi, &m, &s);
+    kv_reply_bulk(c->out, m.ptr, m.len);
+}
+
+static uint64_t bound_zrandmember(struct kv_cmd_ctx *c) {
+    uint64_t base = kv_cmd_bound_default(c) + AGG_HDR_MAX;
+    const struct kv_zset_head *h = peek_zset(c, 1);
+    if (h == NULL) return base;
+    uint64_t count = 1, longest = 0;
+    bool uniq = true, ws = false;
+    if (c->argc >= 3 && rand_parse(c, &count, &uniq, &ws) != NULL) return base;
+    uint64_t per = 5 + PAIR_HDR + KV_REPLY_DOUBLE_MAX + kv_decimal_digits(h->bytes);
+    if (uniq) return base + KV_MIN(count, h->count) * per + h->bytes;
+    struct kv_zset_iter zi;
+    kv_ks_zset_iter_at(&zi, c->ks, h, 0);
+    do {
+        struct kv_slice m;
+        double s;
+        kv_zset_iter_get(&zi, &m, &s);
+        longest = KV_MAX(longest, (uint64_t)m.len);
+    } while (kv_zset_iter_next(&zi));
+    if (count > (UINT64_MAX - base) / (per + longest + 16)) return UINT64_MAX / 2;
+    return base + count * (per + longest + kv_decimal_digits(longest));
+}
+
+/* ---- ZSCAN ----------------------------------------------------------------------- */
+
+/* A score as ZSCAN shows it: a listpack's stored text (an integral score within
+ * +-2^62 as an integer), a skiplist's ld2string (%.17Lg). */
+static uint32_t scan_score(char *buf, double s, bool packed) {
+    if (isinf(s)) return (uint32_t)snprintf(buf, 32, "%s", s > 0 ? "inf" : "-inf");
+    if (packed && s == (double)(int64_t)s && fabs(s) < 4611686018427387904.0)
+        return kv_fmt_i64(buf, (int64_t)s);
+    return (uint32_t)snprintf(buf, 40, "%.17Lg", (long double)s);
+}
+
+static bool scan_args(const struct kv_cmd_ctx *c, const char **err, const struct kv_slice **pat) {
+    *pat = NULL;
+    for (uint32_t i = 3; i < c->argc; i += 2) {
+        if (i + 1 < c->argc && kv_cmd_opt(c, i, "count")) {
+            int64_t n;
+            if (!parse_long(c->argv[i + 1], &n)) *err = KV_ERR_NOT_INT;
+            else if (n < 1) *err = KV_ERR_SYNTAX;
+            else continue;
+            return false;
+        } else if (i + 1 < c->argc && kv_cmd_opt(c, i, "match")) {
+            const struct kv_slice *p = &c->argv[i + 1];
+            *pat = p->len == 1 && p->ptr[0] == '*' ? NULL : p;
+        } else {
+            *err = KV_ERR_SYNTAX;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Redis's parseScanCursorOrReply: strtoul over a C string. */
+static bool scan_cursor_ok(struct kv_slice a) {
+    uint32_t i = a.len > 0 && (a.ptr[0] == '+' || a.ptr[0] == '-') ? 1 : 0, from = i;
+    uint64_t v = 0;
+    for (; i < a.len && a.ptr[i] >= '0' && a.ptr[i] <= '9'; i++) {
+        uint64_t d = (uint64_t)(a.ptr[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    if (i == from) return a.len == 0 || a.ptr[0] == '\0';
+    return i == a.len || a.ptr[i] == '\0';
+}
+
+/* Every member (kv returns the whole set at once, cursor 0: a skiplist's index is not
+ * walked in Redis's cursor order, which any full iteration allows). */
+static void scan_emit(struct kv_cmd_ctx *c, const struct kv_zset_head *h,
+                      const struct kv_slice *pat, bool emit, uint64_t *n, uint64_t *bytes) {
+    struct kv_zset_iter zi;
+    *n = 0;
+    *bytes = 0;
+    kv_ks_zset_iter_at(&zi, c->ks, h, 0);
+    do {
+        struct kv_slice m;
+        double s;
+        char buf[48];
+        kv_zset_iter_get(&zi, &m, &s);
+        if (pat != NULL && !kv_glob_match(pat->ptr, pat->len, m.ptr, m.len)) continue;
+        uint32_t len = scan_score(buf, s, h->enc == KV_ZSET_PACKED);
+        *n += 2;
+        *bytes += kv_reply_bulk_size(m.len) + kv_reply_bulk_size(len);
+        if (!emit) continue;
+        kv_reply_bulk(c->out, m.ptr, m.len);
+        kv_reply_bulk(c->out, buf, len);
+    } while (kv_zset_iter_next(&zi));
+}
+
+static void cmd_zscan(struct kv_cmd_ctx *c) {
+    if (!scan_cursor_ok(c->argv[2])) {
+        kv_reply_error(c->out, "ERR invalid cursor");
+        return;
+    }
+    struct kv_item *it;
+    if (!find_zset(c, 1, true, &it)) return;
+    const char *err = NULL;
+    const struct kv_slice *pat;
+    if (it != NULL && !scan_args(c, &err, &pat)) {
+        kv_reply_error(c->out, err);
+        return;
+    }
+    kv_reply_array(c->out, 2);
+    kv_reply_bulk(c->out, "0", 1);
+    if (it == NULL) {
+        kv_reply_array(c->out, 0);
+        return;
+    }
+    uint64_t n, bytes;
+    scan_emit(c, head_of(it), pat, false, &n, &bytes);
+    kv_reply_array(c->out, n);
+    scan_emit(c, head_of(it), pat, true, &n, &bytes);
+}
+
+static uint64_t bound_zscan(struct kv_cmd_ctx *c) {
+    uint64_t base = kv_cmd_bound_default(c) + 2 * AGG_HDR_MAX + 8;
+    const struct kv_zset_head *h = peek_zset(c, 1);
+    const char *err;
+    const struct kv_slice *pat;
+    if (h == NULL || !scan_args(c, &err, &pat)) return base;
+    uint64_t n, bytes;
+    scan_emit(c, h, pat, false, &n, &bytes);
+    return base + bytes;
 }
 
 /* ---- the table ------------------------------------------------------------------- */
@@ -927,6 +1245,9 @@ static const struct kv_cmd zset_cmds[] = {
     {"zlexcount", 4, R | F, cmd_zlexcount, NULL, NULL, KV_KEYS(1, 1, 1)},
     {"zpopmin", -2, W | F, cmd_zpopmin, bound_zpop, NULL, KV_KEYS(1, 1, 1)},
     {"zpopmax", -2, W | F, cmd_zpopmax, bound_zpop, NULL, KV_KEYS(1, 1, 1)},
+    {"zmpop", -4, W, cmd_zmpop, bound_zmpop, NULL, KV_KEYNUM(1)},
+    {"zrandmember", -2, R, cmd_zrandmember, bound_zrandmember, NULL, KV_KEYS(1, 1, 1)},
+    {"zscan", -3, R, cmd_zscan, bound_zscan, NULL, KV_KEYS(1, 1, 1)},
 };
 
 const struct kv_cmd_group kv_cmds_zset = {zset_cmds, KV_ARRAY_LEN(zset_cmds)};

@@ -102,6 +102,8 @@ static const struct info redis_info[] = {
     {"zrank", 1, 1, 1, false},       {"zrevrank", 1, 1, 1, false},
     {"zcount", 1, 1, 1, false},      {"zlexcount", 1, 1, 1, false},
     {"zpopmin", 1, 1, 1, false},     {"zpopmax", 1, 1, 1, false},
+    {"zmpop", 0, 0, 0, true},        {"zrandmember", 1, 1, 1, false},
+    {"zscan", 1, 1, 1, false},
 };
 #define INFO_COUNT (sizeof(redis_info) / sizeof(redis_info[0]))
 
@@ -260,6 +262,7 @@ static const struct getkeys redis_getkeys[] = {
     {{"lmpop", "4294967298", "a", "b"}, 2, {2, 3}}, /* atoi keeps the low 32 bits */
     {{"lmpop", "99999999999999999999", "a", "b"}, 0, {0}},
     {{"lmpop", "18446744073709551618", "a", "b"}, 0, {0}},
+    {{"zmpop", "2", "a", "b", "min"}, 2, {2, 3}},
 };
 
 TEST(getkeys_answers_match_redis) {

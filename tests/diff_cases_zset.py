@@ -24,7 +24,8 @@ WRONGTYPE_ZSET = [
     "ZRANGEBYSCORE s -inf +inf", "ZREVRANGEBYSCORE s +inf -inf", "ZRANGEBYLEX s - +",
     "ZREVRANGEBYLEX s + -", "ZREMRANGEBYSCORE s 0 1", "ZREMRANGEBYRANK s 0 1",
     "ZREMRANGEBYLEX s - +", "ZRANK s m", "ZREVRANK s m", "ZCOUNT s 0 1", "ZLEXCOUNT s - +",
-    "ZPOPMIN s", "ZPOPMAX s 2", "ZPOPMIN s 0"]
+    "ZPOPMIN s", "ZPOPMAX s 2", "ZPOPMIN s 0", "ZMPOP 1 s MIN", "ZRANDMEMBER s",
+    "ZRANDMEMBER s 2", "ZSCAN s 0"]
 
 CASES = {
     'zset-basic': [
@@ -130,6 +131,24 @@ CASES = {
         "ZRANGESTORE src src 1 2", "ZRANGE src 0 -1 WITHSCORES", "SET str x",
         "ZRANGESTORE str src 0 -1", "TYPE str", "ZRANGESTORE dst str 0 -1",
         "EXPIRE src 100", "ZRANGESTORE src src 0 0", "TTL src", "ZRANGE src 0 -1"],
+    'zset-mpop-rand-scan': [
+        "ZADD z 1 a 2 b 3 c 1e17 big 0.5 half -0 zero 1e300 huge", "ZMPOP 1 z MIN",
+        "ZMPOP 2 nokey z MAX COUNT 2", "ZMPOP 2 nokey nokey2 MIN", "ZMPOP 0 z MIN",
+        "ZMPOP x z MIN", "ZMPOP -1 z MIN", "ZMPOP 1 z", "ZMPOP 1 z LEFT", "ZMPOP 1 z MIN COUNT 0",
+        "ZMPOP 1 z MIN COUNT x", "ZMPOP 1 z MIN COUNT 1 COUNT 1", "ZMPOP 1 z MIN COUNT",
+        "ZMPOP 5 z MIN", "SET s x", "ZMPOP 2 s z MIN", "ZMPOP 2 nokey s MIN",
+        "ZADD r 1 a 2 b 3 c 1e17 big 0.5 half -0 zero 1e300 huge", "ZSCAN r 0",
+        "ZSCAN r 0 MATCH b*", "ZSCAN r 0 COUNT 0", "ZSCAN r 0 COUNT x", "ZSCAN r 0 junk",
+        "ZSCAN r x", "ZSCAN r -1", "ZSCAN nokey 0 COUNT x", "ZSCAN nokey x", "ZSCAN s 0",
+        "ZRANDMEMBER nokey", "ZRANDMEMBER nokey 5", "ZRANDMEMBER nokey -5 WITHSCORES",
+        "ZRANDMEMBER r 10", "ZRANDMEMBER r 7 WITHSCORES", "ZRANDMEMBER r 0",
+        "ZRANDMEMBER r 0 WITHSCORES", "ZRANDMEMBER r x", "ZRANDMEMBER r 1 junk",
+        "ZRANDMEMBER r 1 WITHSCORES junk", "ZRANDMEMBER r -9223372036854775808",
+        "ZRANDMEMBER r 9223372036854775807 WITHSCORES", "ZRANDMEMBER s 1", "ZRANDMEMBER s",
+        "ZADD one 1 a", "ZRANDMEMBER one -3 WITHSCORES", "ZRANDMEMBER one 1",
+        "ZRANDMEMBER one", "ZMPOP 1 z min count 100", "EXISTS z",
+        "CONFIG SET zset-max-listpack-entries 0", "ZADD sk -0 z 1 a", "ZRANDMEMBER sk 10 WITHSCORES",
+        "ZADD sk1 0.1 x", "ZSCAN sk1 0", "CONFIG SET zset-max-listpack-entries %d" % ZSET_ENTRIES],
     'zset-wrongtype': ["SET s x"] + WRONGTYPE_ZSET + ["GET s"],
     'zset-generic': [
         "ZADD z 1 a 2 b", "TYPE z", "COPY z z2", "ZRANGE z2 0 -1 WITHSCORES", "RENAME z2 z3",
