@@ -8,8 +8,8 @@ throughput, p50/p99 latency (redis-benchmark --csv) and the server's CPU per req
 (utime+stime from /proc/PID/stat, before and after). Per row it reports each server's
 median and the median of per-pair kv/redis ratios (a pair: one run on each server,
 back to back; the P=1 rows with 50 clients run three shorter pairs a round). The hash
-and set rows (HSET HGET SADD SISMEMBER, SMEMBERS of 10 members, HGETALL of 10 fields, at
-P=1 and P=16) are skipped while kv answers "unknown command" for theirs. Then:
+and set rows (HSET HGET SADD SISMEMBER, SMEMBERS of 10 members, HGETALL of 10 fields, ZADD,
+ZRANGE 0 9 WITHSCORES of a 100-member sorted set, at P=1 and P=16) are skipped while kv answers "unknown command" for theirs. Then:
 keys stored in a 64 MiB budget until the first -OOM (ci/keys_until_oom.py), kv's
 startup time to `ready`, and the targets from the "performance" issue. Writes
 build/bench.md (Markdown, for BENCHMARKS.md) and build/bench.json (every run). Owns only
@@ -82,7 +82,10 @@ HS_SPECS = (("HSET", ["hset", "h:__rand_int__", "f", "xxx"]),
             ("SADD", ["sadd", "myset", "m:__rand_int__"]),
             ("SISMEMBER", ["sismember", "myset", "m:__rand_int__"]),
             ("SMEMBERS_10", ["smembers", "small"]),
-            ("HGETALL_10", ["hgetall", "h10"]))
+            ("HGETALL_10", ["hgetall", "h10"]),
+            # sorted sets (redis-benchmark's zadd row; the first 10 of a 100-member set)
+            ("ZADD", ["zadd", "myzset", "__rand_int__", "element:__rand_int__"]),
+            ("ZRANGE_10", ["zrange", "zs100", "0", "9", "WITHSCORES"]))
 
 
 def hs_rows(n):
@@ -103,6 +106,7 @@ def prepare_hs(port):
             bu.command(port, "HSET", "h:%012d" % i, "f", "xxx")
     bu.command(port, "SADD", "small", *["member%d" % i for i in range(10)])
     bu.command(port, "HSET", "h10", *[x for i in range(10) for x in ("f%d" % i, "v%d" % i)])
+    bu.command(port, "ZADD", "zs100", *[x for i in range(100) for x in (str(i), "member%d" % i)])
 
 
 def skip_unknown(rows, port, log):

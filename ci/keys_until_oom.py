@@ -13,9 +13,10 @@ whose maxmemory-policy is noeviction.
   python3 ci/keys_until_oom.py --both build/kv 64mb --type hash --per-key 100 \
       --key-bytes 10 --value-bytes 20   # fields: HSET h<n> <field> <value>, 100 a hash
   python3 ci/keys_until_oom.py --both build/kv 64mb --type set --per-key 100 --key-bytes 10
+  python3 ci/keys_until_oom.py --both build/kv 64mb --type zset --per-key 100 --key-bytes 10
 
-With --type hash or set it counts fields (members), one HSET (SADD) each, --per-key to
-a key; --key-bytes is then the field's length and --value-bytes the value's.
+With --type hash, set or zset it counts fields (members), one HSET (SADD, ZADD with the
+member's number as its score) each, --per-key to a key; --key-bytes is then the field's length and --value-bytes the value's.
 """
 import argparse
 import os
@@ -74,6 +75,8 @@ def _request(kind, fmt, value, per_key, i):
     key = b"h%d" % (i // per_key)
     if kind == "hash":
         return _bulks(b"HSET", key, fmt % i, value)
+    if kind == "zset":  # the score: the member's number (an integer, as rq's timestamps)
+        return _bulks(b"ZADD", key, b"%d" % i, fmt % i)
     return _bulks(b"SADD", key, fmt % i)
 
 
@@ -113,7 +116,7 @@ def run_both(kv_bin, maxmemory, logdir, key_bytes=16, value_bytes=100, wtype="st
              per_key=1, port_base=7620):
     """Fresh kv and redis, each with `maxmemory`, filled in turn; returns a result dict."""
     res = {"maxmemory": maxmemory, "key_bytes": key_bytes, "value_bytes": value_bytes}
-    cap = key_cap(parse_size(maxmemory), 1, 1 if wtype == "set" else value_bytes)
+    cap = key_cap(parse_size(maxmemory), 1, 1 if wtype in ("set", "zset") else value_bytes)
     for kind in ("kv", "redis"):
         port = bu.pick_port(port_base, port_base + 79)
         if kind == "kv":
@@ -138,7 +141,7 @@ def main():
     ap.add_argument("--key-bytes", type=int, default=16)
     ap.add_argument("--value-bytes", type=int, default=100)
     ap.add_argument("--logdir", default="build")
-    ap.add_argument("--type", choices=("string", "hash", "set"), default="string")
+    ap.add_argument("--type", choices=("string", "hash", "set", "zset"), default="string")
     ap.add_argument("--per-key", type=int, default=100, help="fields (members) per key")
     ap.add_argument("--port-base", type=int, default=7620, help="--both: first port tried")
     ap.add_argument("--budget", default="64mb",

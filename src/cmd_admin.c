@@ -32,6 +32,7 @@
 #include "kv/cmd.h"
 #include "kv/keyspace.h"
 #include "kv/ks_coll.h"
+#include "kv/ks_zset.h"
 #include "kv/util.h"
 
 #define HELP_BOUND 1024u
@@ -146,6 +147,7 @@ static const char *encoding_of(struct kv_item *it) {
     if (kv_item_type(it) == KV_TYPE_LIST) return "quicklist";
     if (kv_item_type(it) == KV_TYPE_HASH || kv_item_type(it) == KV_TYPE_SET)
         return kv_coll_encoding(kv_ks_coll_head(it));
+    if (kv_item_type(it) == KV_TYPE_ZSET) return kv_zset_encoding(kv_ks_zset_head(it));
     int64_t v;
     if (string_int(it, &v)) return "int";
     return kv_item_value_len(it) <= EMBSTR_MAX ? "embstr" : "raw";

@@ -137,6 +137,14 @@ static const struct kv_option kv_options[] = {
         "alias of hash-max-listpack-value", NULL),
     OPT("set-max-intset-entries", OPT_U64, set_max_intset_entries,
         "a set of integers is one packed sorted array (intset) up to this many", NULL),
+    OPT("zset-max-listpack-entries", OPT_U64, zset_max_listpack_entries,
+        "a sorted set is one packed block (listpack) up to this many members", NULL),
+    OPT("zset-max-ziplist-entries", OPT_U64, zset_max_listpack_entries,
+        "alias of zset-max-listpack-entries", NULL),
+    OPT("zset-max-listpack-value", OPT_U64, zset_max_listpack_value,
+        "... and while no member is longer than this", NULL),
+    OPT("zset-max-ziplist-value", OPT_U64, zset_max_listpack_value,
+        "alias of zset-max-listpack-value", NULL),
     OPT("slowlog-log-slower-than", OPT_I64, slowlog_log_slower_than,
         "SLOWLOG records commands taking at least this many microseconds (-1: none)", NULL),
     OPT("slowlog-max-len", OPT_U32, slowlog_max_len,
@@ -191,6 +199,8 @@ void kv_config_defaults(struct kv_config *c) {
     c->hash_max_listpack_entries = 512;  /* redis-server's built-in defaults */
     c->hash_max_listpack_value = 64;
     c->set_max_intset_entries = 512;
+    c->zset_max_listpack_entries = 128;
+    c->zset_max_listpack_value = 64;
     c->timeout_s = 0;
     c->hz = 10;
     c->batch_wait_us = 30; /* BENCHMARKS.md "Batching wait": measured 0, 30 and 50 */
@@ -462,10 +472,6 @@ static const struct kv_directive directives[] = {
     {"list-max-listpack-size", D_WARN, NULL, W_ENC, NULL},
     {"list-max-ziplist-size", D_WARN, NULL, W_ENC, NULL},
     {"list-compress-depth", D_WARN, NULL, W_ENC, NULL},
-    {"zset-max-listpack-entries", D_WARN, NULL, W_ENC, NULL},
-    {"zset-max-listpack-value", D_WARN, NULL, W_ENC, NULL},
-    {"zset-max-ziplist-entries", D_WARN, NULL, W_ENC, NULL},
-    {"zset-max-ziplist-value", D_WARN, NULL, W_ENC, NULL},
     {"hll-sparse-max-bytes", D_WARN, NULL, W_ENC, NULL},
     {"stream-node-max-bytes", D_WARN, NULL, W_ENC, NULL},
     {"stream-node-max-entries", D_WARN, NULL, W_ENC, NULL},

@@ -91,6 +91,19 @@ static const struct info redis_info[] = {
     {"sunionstore", 1, -1, 1, false}, {"sdiff", 1, -1, 1, false},
     {"sdiffstore", 1, -1, 1, false}, {"smembers", 1, 1, 1, false},
     {"sscan", 1, 1, 1, false},
+    {"zadd", 1, 1, 1, false},        {"zincrby", 1, 1, 1, false},
+    {"zcard", 1, 1, 1, false},       {"zscore", 1, 1, 1, false},
+    {"zmscore", 1, 1, 1, false},     {"zrem", 1, 1, 1, false},
+    {"zrange", 1, 1, 1, false},      {"zrangestore", 1, 2, 1, false},
+    {"zrevrange", 1, 1, 1, false},   {"zrangebyscore", 1, 1, 1, false},
+    {"zrevrangebyscore", 1, 1, 1, false}, {"zrangebylex", 1, 1, 1, false},
+    {"zrevrangebylex", 1, 1, 1, false}, {"zremrangebyscore", 1, 1, 1, false},
+    {"zremrangebyrank", 1, 1, 1, false}, {"zremrangebylex", 1, 1, 1, false},
+    {"zrank", 1, 1, 1, false},       {"zrevrank", 1, 1, 1, false},
+    {"zcount", 1, 1, 1, false},      {"zlexcount", 1, 1, 1, false},
+    {"zpopmin", 1, 1, 1, false},     {"zpopmax", 1, 1, 1, false},
+    {"zmpop", 0, 0, 0, true},        {"zrandmember", 1, 1, 1, false},
+    {"zscan", 1, 1, 1, false},
 };
 #define INFO_COUNT (sizeof(redis_info) / sizeof(redis_info[0]))
 
@@ -98,6 +111,7 @@ static const struct kv_cmd_group *const all_groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
     &kv_cmds_auth,   &kv_cmds_config, &kv_cmds_admin,  &kv_cmds_client,
     &kv_cmds_command, &kv_cmds_hash, &kv_cmds_set, &kv_cmds_block, &kv_cmds_pubsub,
+    &kv_cmds_zset,
 };
 
 static const struct info *info_of(const char *name) {
@@ -248,6 +262,7 @@ static const struct getkeys redis_getkeys[] = {
     {{"lmpop", "4294967298", "a", "b"}, 2, {2, 3}}, /* atoi keeps the low 32 bits */
     {{"lmpop", "99999999999999999999", "a", "b"}, 0, {0}},
     {{"lmpop", "18446744073709551618", "a", "b"}, 0, {0}},
+    {{"zmpop", "2", "a", "b", "min"}, 2, {2, 3}},
 };
 
 TEST(getkeys_answers_match_redis) {

@@ -102,8 +102,6 @@ probe_err() { redis-cli -p "$BASE" "$@" 2>&1 | grep -q "^ERR unknown"; }
 KV_XFAIL=""
 probe_err CLIENT LIST && KV_XFAIL+="client_list:CLIENT LIST is missing in kv (h-client),"
 probe_err CLIENT INFO && KV_XFAIL+="client-info-lib-name:CLIENT INFO is missing in kv (h-client),"
-probe_err ZCARD kv-probe-z &&
-    KV_XFAIL+="kombu-simplequeue-acks:kombu's acknowledgements keep unacked messages in a sorted set (ZADD; sorted sets are not in kv yet),"
 for server in kv redis; do
     port=$BASE; pwport=$((BASE + 1)); xf=$KV_XFAIL
     [ "$server" = redis ] && { port=$((BASE + 2)); pwport=$((BASE + 3)); xf=""; }

@@ -2,7 +2,8 @@
 """clients_kombu.py: Debian's python3-kombu (Celery's messaging library) against a
 server: a SimpleQueue round-trips messages through its Redis transport, whose get()
 waits in BRPOP, without acknowledgements and with them (kombu keeps unacked messages in
-a sorted set: an expected failure while kv has no ZADD). Prints one "PASS|FAIL|XFAIL|XPASS <label>: <check>" line per check, as
+a sorted set: ZADD, ZREM, ZREVRANGEBYSCORE WITHSCORES LIMIT). Prints one
+"PASS|FAIL|XFAIL|XPASS <label>: <check>" line per check, as
 tests/clients.py does ($CLIENTS_XFAIL names checks owned by another area).
 Usage: clients_kombu.py <port> <label>"""
 import os

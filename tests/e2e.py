@@ -2155,6 +2155,126 @@ def test_hash_edges():
     kv.stop()
 
 
+ZSET_CMDS = [['ZADD', '{k}', '1', 'm'], ['ZINCRBY', '{k}', '1', 'm'], ['ZCARD', '{k}'],
+             ['ZSCORE', '{k}', 'm'], ['ZMSCORE', '{k}', 'm'], ['ZREM', '{k}', 'm'],
+             ['ZRANGE', '{k}', '0', '-1'], ['ZRANGESTORE', 'zdst', '{k}', '0', '-1'],
+             ['ZREVRANGE', '{k}', '0', '-1'], ['ZRANGEBYSCORE', '{k}', '0', '1'],
+             ['ZREVRANGEBYSCORE', '{k}', '1', '0'], ['ZRANGEBYLEX', '{k}', '-', '+'],
+             ['ZREVRANGEBYLEX', '{k}', '+', '-'], ['ZREMRANGEBYSCORE', '{k}', '0', '1'],
+             ['ZREMRANGEBYRANK', '{k}', '0', '1'], ['ZREMRANGEBYLEX', '{k}', '-', '+'],
+             ['ZRANK', '{k}', 'm'], ['ZREVRANK', '{k}', 'm'], ['ZCOUNT', '{k}', '0', '1'],
+             ['ZLEXCOUNT', '{k}', '-', '+'], ['ZPOPMIN', '{k}'], ['ZPOPMAX', '{k}', '2']]
+
+
+@test()
+def test_zset_edges():
+    """Sorted sets over a real connection: WRONGTYPE from every sorted set command on
+    other types and from other types' commands on a sorted set; score formatting
+    (0.1 + 0.2, 1e300, -0 by encoding, inf) in RESP2 and RESP3; ZADD INCR with NX/XX;
+    ZRANGESTORE onto its own source; empty results deleting keys; listpack to skiplist
+    at and one past both thresholds; MEMORY USAGE exact for both encodings; a ZADD
+    that does not fit is -OOM with nothing added."""
+    kv = start_kv('zset', ['--maxclients', 8, '--maxmemory', '8mb'])
+    c = Conn(kv.port)
+    c.call('SET', 'str', 'x')
+    c.call('RPUSH', 'lst', 'x')
+    c.call('HSET', 'hs', 'f', 'v')
+    wrongtype_all(c, ZSET_CMDS, ['str', 'lst', 'hs'])
+    c.call('ZADD', 'z', '1', 'a')
+    for cmd in (['GET', 'z'], ['LPUSH', 'z', 'x'], ['HGET', 'z', 'f'], ['SADD', 'z', 'm'],
+                ['SCARD', 'z']):
+        check_eq('%s on a sorted set: WRONGTYPE' % cmd[0], c.call(*cmd), WRONGTYPE)
+    check_eq('TYPE of a sorted set', c.call('TYPE', 'z'), b'+zset\r\n')
+    # scores
+    check_eq('0.1 + 0.2 as %.17g', [c.call('ZINCRBY', 'f', x, 'm') for x in ('0.1', '0.2')],
+             [bulk('0.10000000000000001'), bulk('0.30000000000000004')])
+    c.call('ZADD', 'f', '1e300', 'big', 'inf', 'top', '-inf', 'bottom', '-0', 'zero')
+    check_eq('ZRANGE WITHSCORES: -inf, 0 (a listpack keeps -0 as 0), %.17g, inf',
+             c.call('ZRANGE', 'f', '0', '-1', 'WITHSCORES'),
+             b'*10\r\n$6\r\nbottom\r\n$4\r\n-inf\r\n$4\r\nzero\r\n$1\r\n0\r\n'
+             b'$1\r\nm\r\n$19\r\n0.30000000000000004\r\n$3\r\nbig\r\n'
+             b'$23\r\n1.0000000000000001e+300\r\n$3\r\ntop\r\n$3\r\ninf\r\n')
+    c.call('CONFIG', 'SET', 'zset-max-listpack-entries', '0')
+    c.call('ZADD', 'sk', '-0', 'zero')
+    check_eq('a skiplist keeps -0', c.call('ZSCORE', 'sk', 'zero'), bulk('-0'))
+    c3 = Conn(kv.port)
+    c3.call('HELLO', '3')
+    check_eq('RESP3: scores are doubles', [c3.call('ZSCORE', 'sk', 'zero'),
+             c3.call('ZSCORE', 'f', 'top'), c3.call('ZSCORE', 'f', 'm')],
+             [b',-0\r\n', b',inf\r\n', b',0.30000000000000004\r\n'])
+    check_eq('RESP3: WITHSCORES pairs', c3.call('ZRANGE', 'f', '0', '0', 'WITHSCORES'),
+             b'*1\r\n*2\r\n$6\r\nbottom\r\n,-inf\r\n')
+    c3.close()
+    check_eq('inf + -inf is refused', c.call('ZINCRBY', 'f', '-inf', 'top'),
+             error('ERR resulting score is not a number (NaN)'))
+    check_eq('... and the score is unchanged', c.call('ZSCORE', 'f', 'top'), bulk('inf'))
+    # ZADD INCR with NX / XX
+    check_eq('INCR XX on a missing member: nil, nothing added',
+             [c.call('ZADD', 'i', 'XX', 'INCR', '1', 'm'), c.call('EXISTS', 'i')],
+             [b'$-1\r\n', integer(0)])
+    check_eq('INCR NX adds, then NX refuses', [c.call('ZADD', 'i', 'NX', 'INCR', '2', 'm'),
+             c.call('ZADD', 'i', 'NX', 'INCR', '2', 'm')], [bulk('2'), b'$-1\r\n'])
+    check_eq('INCR XX increments', c.call('ZADD', 'i', 'XX', 'INCR', '2.5', 'm'), bulk('4.5'))
+    # ZRANGESTORE onto its source; empty results delete keys
+    c.call('ZADD', 'src', '1', 'a', '2', 'b', '3', 'c')
+    check_eq('ZRANGESTORE onto its own source', [c.call('ZRANGESTORE', 'src', 'src', '1', '-1'),
+             c.call('ZRANGE', 'src', '0', '-1')], [integer(2), b'*2\r\n$1\r\nb\r\n$1\r\nc\r\n'])
+    check_eq('an empty ZRANGESTORE deletes its destination',
+             [c.call('ZRANGESTORE', 'src', 'src', '5', '9'), c.call('EXISTS', 'src')],
+             [integer(0), integer(0)])
+    for cmd in (['ZREM', 'e', 'a'], ['ZPOPMIN', 'e'], ['ZREMRANGEBYSCORE', 'e', '-inf', '+inf'],
+                ['ZREMRANGEBYRANK', 'e', '0', '-1'], ['ZREMRANGEBYLEX', 'e', '-', '+']):
+        c.call('ZADD', 'e', '0', 'a')
+        c.call(*cmd)
+        check_eq('%s of the last member deletes the key' % cmd[0], c.call('EXISTS', 'e'),
+                 integer(0))
+    # encodings (zset-max-listpack-entries is 0 here, as set above)
+    c.call('CONFIG', 'SET', 'zset-max-listpack-entries', '4')
+    c.call('CONFIG', 'SET', 'zset-max-ziplist-value', '8')
+    c.call('ZADD', 'enc', '1', 'a', '2', 'b', '3', 'c', '4', 'd')
+    check_eq('4 members of 4: listpack', c.call('OBJECT', 'ENCODING', 'enc'), bulk('listpack'))
+    c.call('ZADD', 'enc', '5', 'e')
+    check_eq('5 members of 4: skiplist', c.call('OBJECT', 'ENCODING', 'enc'), bulk('skiplist'))
+    c.call('ZREM', 'enc', 'a', 'b', 'c', 'd')
+    check_eq('never back to listpack', c.call('OBJECT', 'ENCODING', 'enc'), bulk('skiplist'))
+    c.call('ZADD', 'v', '1', '12345678')
+    check_eq('an 8-byte member of 8: listpack', c.call('OBJECT', 'ENCODING', 'v'),
+             bulk('listpack'))
+    c.call('ZADD', 'v', '1', '123456789')
+    check_eq('a 9-byte member: skiplist', c.call('OBJECT', 'ENCODING', 'v'), bulk('skiplist'))
+    c.call('CONFIG', 'SET', 'zset-max-listpack-entries', '128')
+    c.call('CONFIG', 'SET', 'zset-max-listpack-value', '64')
+    # MEMORY USAGE
+    def used():
+        return int(info_field(c.call('INFO', 'memory'), 'used_memory'))
+    for key, n in (('mu:lp', 100), ('mu:sl', 600)):
+        args = []
+        for i in range(n):
+            args += [str(i * 0.5), 'member%05d' % i]
+        before = used()
+        c.call('ZADD', key, *args)
+        delta = used() - before
+        check_eq('MEMORY USAGE of a %d-member sorted set = used_memory delta + 8' % n,
+                 c.call('MEMORY', 'USAGE', key), integer(delta + 8))
+        before = used()
+        c.call('DEL', key)
+        check_eq('DEL frees it all', before - used(), delta)
+    # -OOM, nothing added
+    c.call('ZADD', 'keep', '1', 'a')
+    for i in range(100000):
+        if c.call('SET', 'fill%d' % i, pattern(1000, i)) != OK:
+            break
+    big_args = []
+    for i in range(3000):
+        big_args += [str(i), 'n%05d' % i + 'x' * 50]
+    check_eq('a multi-member ZADD that does not fit: -OOM',
+             c.call('ZADD', 'keep', *big_args)[:4], b'-OOM')
+    check_eq('... and no member of it was added', [c.call('ZCARD', 'keep'),
+             c.call('ZSCORE', 'keep', 'n00000' + 'x' * 50)], [integer(1), b'$-1\r\n'])
+    c.close()
+    kv.stop()
+
+
 @test()
 def test_memory_stats():
     """MEMORY STATS agrees with INFO memory (used, dataset, startup) and DBSIZE; MEMORY

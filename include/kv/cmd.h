@@ -101,6 +101,7 @@ extern const struct kv_cmd_group kv_cmds_keys;    /* src/cmd_keys.c */
 extern const struct kv_cmd_group kv_cmds_list;    /* src/cmd_list.c */
 extern const struct kv_cmd_group kv_cmds_hash;    /* src/cmd_hash.c */
 extern const struct kv_cmd_group kv_cmds_set;     /* src/cmd_set.c */
+extern const struct kv_cmd_group kv_cmds_zset;    /* src/cmd_zset.c */
 extern const struct kv_cmd_group kv_cmds_info;    /* src/cmd_info.c */
 extern const struct kv_cmd_group kv_cmds_auth;    /* src/cmd_auth.c */
 

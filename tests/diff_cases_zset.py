@@ -1,0 +1,194 @@
+"""diff_cases_zset.py: directed differential cases for sorted sets.
+
+CASES: name -> steps, as in diff_cases.py (differential.py runs every case under RESP2
+and RESP3 and compares the bytes). A sorted set's order is fully specified (score,
+then member bytes), so every reply here is compared exactly. Lex ranges are given
+equal scores only (Redis leaves mixed scores unspecified for them).
+
+differential.py always runs them (check the cases themselves with
+`--against-redis --only cases`). Thresholds: a redis-server started without a config
+file has zset-max-listpack-entries 128 and zset-max-listpack-value 64; kv's defaults
+must be those. The encoding cases set them small and restore them.
+"""
+
+ZSET_ENTRIES, ZSET_VALUE = 128, 64
+
+
+def _zadd(key, n, prefix='m', score=lambda i: i):
+    return 'ZADD %s %s' % (key, ' '.join('%s %s%d' % (score(i), prefix, i) for i in range(n)))
+
+
+WRONGTYPE_ZSET = [
+    "ZADD s 1 m", "ZINCRBY s 1 m", "ZCARD s", "ZSCORE s m", "ZMSCORE s m", "ZREM s m",
+    "ZRANGE s 0 -1", "ZRANGE s 0 -1 WITHSCORES", "ZRANGESTORE d s 0 -1", "ZREVRANGE s 0 1",
+    "ZRANGEBYSCORE s -inf +inf", "ZREVRANGEBYSCORE s +inf -inf", "ZRANGEBYLEX s - +",
+    "ZREVRANGEBYLEX s + -", "ZREMRANGEBYSCORE s 0 1", "ZREMRANGEBYRANK s 0 1",
+    "ZREMRANGEBYLEX s - +", "ZRANK s m", "ZREVRANK s m", "ZCOUNT s 0 1", "ZLEXCOUNT s - +",
+    "ZPOPMIN s", "ZPOPMAX s 2", "ZPOPMIN s 0", "ZMPOP 1 s MIN", "ZRANDMEMBER s",
+    "ZRANDMEMBER s 2", "ZSCAN s 0"]
+
+CASES = {
+    'zset-basic': [
+        "ZADD z 1 a 2 b 3 c", "ZADD z 4 a", "ZCARD z", "ZCARD nokey", "ZSCORE z a",
+        "ZSCORE z nom", "ZSCORE nokey a", "ZMSCORE z a nom c", "ZMSCORE nokey a b",
+        "ZRANGE z 0 -1", "ZRANGE z 0 -1 WITHSCORES", "ZRANGE nokey 0 -1", "ZRANK z a",
+        "ZREVRANK z a", "ZRANK z nom", "ZRANK nokey a", "ZREM z b nom b", "ZREM nokey a",
+        "ZRANGE z 0 -1 WITHSCORES", "TYPE z", "OBJECT ENCODING z", "ZADD z 0 '' 0 ' '",
+        "ZRANGE z 0 -1 WITHSCORES", "zadd Z 1 x", "zrange Z 0 -1 withscores"],
+    'zset-arity': [
+        "ZADD z", "ZADD z 1", "ZADD z NX", "ZINCRBY z 1", "ZCARD", "ZSCORE z", "ZMSCORE z",
+        "ZREM z", "ZRANGE z 0", "ZRANGESTORE d z 0", "ZREVRANGE z 0", "ZRANGEBYSCORE z 0",
+        "ZREVRANGEBYSCORE z 0", "ZRANGEBYLEX z -", "ZREVRANGEBYLEX z +",
+        "ZREMRANGEBYSCORE z 0", "ZREMRANGEBYRANK z 0 1 2", "ZREMRANGEBYLEX z -",
+        "ZRANK z", "ZREVRANK z a b", "ZCOUNT z 0", "ZLEXCOUNT z -", "ZPOPMIN", "ZPOPMAX",
+        "ZPOPMIN z 1 2", "EXISTS z"],
+    # %.17g formatting (RESP2 bulks, RESP3 doubles), inf, -0 (a listpack keeps it as
+    # "0", a skiplist as -0), parse errors and NaN results.
+    'zset-scores': [
+        "ZADD z 0.1 a 1e300 b -0 c inf d -inf e 3.0 f 1e-5 g 123456789012345678 h",
+        "ZRANGE z 0 -1 WITHSCORES", "ZINCRBY z 0.2 a", "ZSCORE z a", "ZSCORE z c",
+        "ZINCRBY z 1 d", "ZINCRBY z -inf d", "ZINCRBY z inf e", "ZINCRBY z -inf e",
+        "ZSCORE e e", "ZINCRBY z x a", "ZINCRBY z '' a", "ZINCRBY z ' 1' a", "ZINCRBY z nan a",
+        "ZINCRBY z 1e400 a", "ZINCRBY z 1e-400 a", "ZINCRBY z 0x10 a", "ZINCRBY z +5 a",
+        "ZINCRBY z 1.5e3 a", "ZADD z '1 ' q", "ZADD z 1a q", "ZADD z NaN q", "ZADD z -nan q",
+        "ZADD z Infinity q", "ZADD z -INF r", "ZRANGE z 0 -1 WITHSCORES",
+        "CONFIG SET zset-max-listpack-entries 0", "ZADD sk -0 a 0.1 b", "ZSCORE sk a",
+        "ZRANGE sk 0 -1 WITHSCORES", "ZADD sk 0 a", "ZSCORE sk a", "ZINCRBY sk 0 a",
+        "ZADD sk -0 n", "ZINCRBY sk 1 n", "ZINCRBY sk -1 n", "OBJECT ENCODING sk",
+        "CONFIG SET zset-max-listpack-entries %d" % ZSET_ENTRIES],
+    'zset-zadd-flags': [
+        "ZADD z XX 1 a", "EXISTS z", "ZADD z XX INCR 1 a", "EXISTS z", "ZADD z NX 1 a",
+        "ZADD z NX 2 a 3 b", "ZRANGE z 0 -1 WITHSCORES", "ZADD z XX 5 a 6 c",
+        "ZRANGE z 0 -1 WITHSCORES", "ZADD z CH 5 a 7 b 1 d", "ZADD z GT CH 1 a 9 b 2 e",
+        "ZADD z LT CH 1 a 9 b 0 f", "ZRANGE z 0 -1 WITHSCORES", "ZADD z GT XX CH 100 a 1 zz",
+        "ZADD z INCR 2 a", "ZADD z INCR NX 2 a", "ZADD z INCR NX 2 new",
+        "ZADD z INCR XX 1 nope", "ZADD z INCR GT -1 a", "ZADD z INCR LT -1 a",
+        "ZADD z INCR GT 0 a", "ZADD z NX XX 1 a", "ZADD z NX GT 1 a", "ZADD z NX LT 1 a",
+        "ZADD z GT LT 1 a", "ZADD z INCR 1 a 2 b", "ZADD z 1 a 2", "ZADD z nx xx ch 1 a",
+        "ZADD z CH CH 3 a", "ZADD z 1 a x b", "ZADD z x a 1 b", "ZADD z INCR 1",
+        "ZADD z gt 1", "ZADD z 1 a 1 a 2 a", "ZSCORE z a", "ZADD z GT 5 dup 3 dup",
+        "ZSCORE z dup", "ZADD z CH 3 dup 3 dup", "ZRANGE z 0 -1 WITHSCORES"],
+    'zset-range-rank': [
+        "ZADD z 1 a 2 b 3 c 4 d 5 e", "ZRANGE z 0 0", "ZRANGE z -1 -1", "ZRANGE z -100 100",
+        "ZRANGE z 3 1", "ZRANGE z 5 10", "ZRANGE z -2 -1 WITHSCORES", "ZRANGE z 1 -2 REV",
+        "ZREVRANGE z 0 1", "ZREVRANGE z 0 1 WITHSCORES", "ZREVRANGE z -1 100",
+        "ZREVRANGE z 0 1 REV", "ZREVRANGE z 0 1 LIMIT 0 1", "ZRANGE z 0 1 LIMIT 0 1",
+        "ZRANGE z 0 1 LIMIT 1 -1", "ZRANGE z 0 1 LIMIT 5 -1 WITHSCORES",
+        "ZRANGE z 0 1 LIMIT 0", "ZRANGE z x 1", "ZRANGE z 0 1.5", "ZRANGE z 0 1 junk",
+        "ZRANGE z 0 -1 withscores WITHSCORES", "ZRANGE z 0 -1 REV REV",
+        "ZRANGE z 0 -1 BYSCORE BYLEX", "ZRANGE z 0 -1 BYSCORE BYSCORE",
+        "ZRANGE z 0 9223372036854775807", "ZRANGE z -9223372036854775808 0"],
+    'zset-range-score': [
+        "ZADD z 1 a 2 b 2 bb 3 c 4 d inf i -inf j", "ZRANGEBYSCORE z -inf +inf",
+        "ZRANGEBYSCORE z (1 3 WITHSCORES", "ZRANGEBYSCORE z (2 (4", "ZRANGEBYSCORE z 2 2",
+        "ZRANGEBYSCORE z (2 2", "ZRANGEBYSCORE z 3 1", "ZRANGEBYSCORE z -inf 2 LIMIT 1 2",
+        "ZRANGEBYSCORE z -inf +inf LIMIT 0 0", "ZRANGEBYSCORE z -inf +inf LIMIT -1 2",
+        "ZRANGEBYSCORE z -inf +inf LIMIT 2 -1", "ZRANGEBYSCORE z -inf +inf LIMIT 100 1",
+        "ZRANGEBYSCORE z -inf +inf LIMIT 1", "ZRANGEBYSCORE z -inf +inf LIMIT x 1",
+        "ZRANGEBYSCORE z inf inf", "ZRANGEBYSCORE z (inf inf", "ZRANGEBYSCORE z a 1",
+        "ZRANGEBYSCORE z 1 (", "ZRANGEBYSCORE z '' 1", "ZRANGEBYSCORE z ( 1",
+        "ZRANGEBYSCORE z ' 1' 2", "ZRANGEBYSCORE z 1 nan", "ZRANGEBYSCORE z 1 2 REV",
+        "ZRANGEBYSCORE z 1 2 BYLEX", "ZREVRANGEBYSCORE z +inf -inf WITHSCORES",
+        "ZREVRANGEBYSCORE z 3 (1", "ZREVRANGEBYSCORE z 1 3", "ZREVRANGEBYSCORE z +inf -inf LIMIT 1 3",
+        "ZREVRANGEBYSCORE z (4 -inf LIMIT 2 -1 WITHSCORES", "ZRANGE z 1 3 BYSCORE",
+        "ZRANGE z 3 1 BYSCORE REV WITHSCORES", "ZRANGE z (3 -inf BYSCORE REV LIMIT 1 1",
+        "ZRANGE z -inf +inf BYSCORE LIMIT 2 2 WITHSCORES", "ZRANGEBYSCORE nokey 0 1",
+        "ZCOUNT z -inf +inf", "ZCOUNT z (1 (4", "ZCOUNT z 2 2", "ZCOUNT z 5 1",
+        "ZCOUNT z x 1", "ZCOUNT nokey 0 1", "ZCOUNT nokey x 1"],
+    'zset-range-lex': [
+        "ZADD l 0 a 0 b 0 c 0 d 0 e 0 ee 0 f", "ZRANGEBYLEX l - +", "ZRANGEBYLEX l [b [d",
+        "ZRANGEBYLEX l (b (e", "ZRANGEBYLEX l [e +", "ZRANGEBYLEX l - (c",
+        "ZRANGEBYLEX l + -", "ZRANGEBYLEX l - -", "ZRANGEBYLEX l [c [c", "ZRANGEBYLEX l (c [c",
+        "ZRANGEBYLEX l [d [b", "ZRANGEBYLEX l - + LIMIT 2 3", "ZRANGEBYLEX l - + LIMIT -1 3",
+        "ZRANGEBYLEX l - + LIMIT 1 0", "ZRANGEBYLEX l - + LIMIT 10 1", "ZRANGEBYLEX l a c",
+        "ZRANGEBYLEX l [a c", "ZRANGEBYLEX l +a +", "ZRANGEBYLEX l -a +", "ZRANGEBYLEX l '' +",
+        "ZRANGEBYLEX l [ +", "ZRANGEBYLEX l ( +", "ZRANGEBYLEX l - + WITHSCORES",
+        "ZREVRANGEBYLEX l + -", "ZREVRANGEBYLEX l [d (a", "ZREVRANGEBYLEX l (ee - LIMIT 1 2",
+        "ZREVRANGEBYLEX l - +", "ZRANGE l [b [e BYLEX", "ZRANGE l [e [b BYLEX REV LIMIT 0 2",
+        "ZRANGE l - + BYLEX WITHSCORES", "ZLEXCOUNT l - +", "ZLEXCOUNT l [b (e",
+        "ZLEXCOUNT l (e [b", "ZLEXCOUNT l x +", "ZLEXCOUNT nokey - +", "ZLEXCOUNT nokey x y",
+        "ZRANGEBYLEX nokey - +"],
+    'zset-remrange': [
+        "ZADD z 1 a 2 b 3 c 4 d 5 e", "ZREMRANGEBYRANK z 0 0", "ZREMRANGEBYRANK z -1 -1",
+        "ZREMRANGEBYRANK z 5 9", "ZREMRANGEBYRANK z 2 1", "ZRANGE z 0 -1",
+        "ZREMRANGEBYRANK z x 1", "ZREMRANGEBYSCORE z (2 3", "ZREMRANGEBYSCORE z x 1",
+        "ZRANGE z 0 -1 WITHSCORES", "ZREMRANGEBYSCORE z -inf +inf", "EXISTS z",
+        "ZREMRANGEBYSCORE nokey -inf +inf", "ZREMRANGEBYRANK nokey 0 -1",
+        "ZADD l 0 a 0 b 0 c 0 d", "ZREMRANGEBYLEX l [b (d", "ZRANGE l 0 -1",
+        "ZREMRANGEBYLEX l x +", "ZREMRANGEBYLEX l - +", "EXISTS l",
+        "ZREMRANGEBYLEX nokey - +"],
+    'zset-pop': [
+        "ZADD z 1 a 2 b 3 c 4 d", "ZPOPMIN z", "ZPOPMAX z", "ZPOPMIN z 1", "ZPOPMIN z 0",
+        "ZPOPMIN z -1", "ZPOPMIN z x", "ZADD z 5 e 6 f", "ZPOPMAX z 2", "ZPOPMIN z 10",
+        "EXISTS z", "ZPOPMIN z", "ZPOPMIN z 2", "ZPOPMAX nokey", "ZPOPMIN nokey 0",
+        "ZPOPMIN nokey -1", "SET s x", "ZPOPMIN s 0"],
+    'zset-rangestore': [
+        "ZADD src 1 a 2 b 3 c 4 d", "ZRANGESTORE dst src 0 -1", "ZRANGE dst 0 -1 WITHSCORES",
+        "ZRANGESTORE dst src 1 2 REV", "ZRANGE dst 0 -1 WITHSCORES",
+        "ZRANGESTORE dst src (1 3 BYSCORE LIMIT 1 5", "ZRANGE dst 0 -1 WITHSCORES",
+        "ZRANGESTORE dst src [a [c BYLEX", "ZRANGE dst 0 -1", "ZRANGESTORE dst src 5 9",
+        "EXISTS dst", "ZRANGESTORE dst nokey 0 -1", "ZRANGESTORE dst src 0 -1 WITHSCORES",
+        "ZRANGESTORE src src 1 2", "ZRANGE src 0 -1 WITHSCORES", "SET str x",
+        "ZRANGESTORE str src 0 -1", "TYPE str", "ZRANGESTORE dst str 0 -1",
+        "EXPIRE src 100", "ZRANGESTORE src src 0 0", "TTL src", "ZRANGE src 0 -1"],
+    'zset-mpop-rand-scan': [
+        "ZADD z 1 a 2 b 3 c 1e17 big 0.5 half -0 zero 1e300 huge", "ZMPOP 1 z MIN",
+        "ZMPOP 2 nokey z MAX COUNT 2", "ZMPOP 2 nokey nokey2 MIN", "ZMPOP 0 z MIN",
+        "ZMPOP x z MIN", "ZMPOP -1 z MIN", "ZMPOP 1 z", "ZMPOP 1 z LEFT", "ZMPOP 1 z MIN COUNT 0",
+        "ZMPOP 1 z MIN COUNT x", "ZMPOP 1 z MIN COUNT 1 COUNT 1", "ZMPOP 1 z MIN COUNT",
+        "ZMPOP 5 z MIN", "SET s x", "ZMPOP 2 s z MIN", "ZMPOP 2 nokey s MIN",
+        "ZADD r 1 a 2 b 3 c 1e17 big 0.5 half -0 zero 1e300 huge", "ZSCAN r 0",
+        "ZSCAN r 0 MATCH b*", "ZSCAN r 0 COUNT 0", "ZSCAN r 0 COUNT x", "ZSCAN r 0 junk",
+        "ZSCAN r x", "ZSCAN r -1", "ZSCAN nokey 0 COUNT x", "ZSCAN nokey x", "ZSCAN s 0",
+        "ZRANDMEMBER nokey", "ZRANDMEMBER nokey 5", "ZRANDMEMBER nokey -5 WITHSCORES",
+        "ZRANDMEMBER r 10", "ZRANDMEMBER r 7 WITHSCORES", "ZRANDMEMBER r 0",
+        "ZRANDMEMBER r 0 WITHSCORES", "ZRANDMEMBER r x", "ZRANDMEMBER r 1 junk",
+        "ZRANDMEMBER r 1 WITHSCORES junk", "ZRANDMEMBER r -9223372036854775808",
+        "ZRANDMEMBER r 9223372036854775807 WITHSCORES", "ZRANDMEMBER s 1", "ZRANDMEMBER s",
+        "ZADD one 1 a", "ZRANDMEMBER one -3 WITHSCORES", "ZRANDMEMBER one 1",
+        "ZRANDMEMBER one", "ZMPOP 1 z min count 100", "EXISTS z",
+        "CONFIG SET zset-max-listpack-entries 0", "ZADD sk -0 z 1 a", "ZRANDMEMBER sk 10 WITHSCORES",
+        "ZADD sk1 0.1 x", "ZSCAN sk1 0", "CONFIG SET zset-max-listpack-entries %d" % ZSET_ENTRIES],
+    'zset-wrongtype': ["SET s x"] + WRONGTYPE_ZSET + ["GET s"],
+    'zset-generic': [
+        "ZADD z 1 a 2 b", "TYPE z", "COPY z z2", "ZRANGE z2 0 -1 WITHSCORES", "RENAME z2 z3",
+        "ZRANGE z3 0 -1", "EXPIRE z3 100", "TTL z3", "PERSIST z3", "DEL z3", "EXISTS z3",
+        "SCAN 0 TYPE zset", "OBJECT ENCODING z", "UNLINK z", "EXISTS z", "SET s x",
+        "LPUSH l x", "HSET h f v", "SADD st m", "ZADD s 1 m", "ZADD l 1 m", "ZADD h 1 m",
+        "ZADD st 1 m", "ZRANGE h 0 -1"],
+    # listpack -> skiplist: at and one past each threshold, by count and by member
+    # length, through ZADD, ZINCRBY and ZRANGESTORE; never back once shrunk.
+    'zset-encoding': [
+        "CONFIG GET zset-max-listpack-entries", "CONFIG GET zset-max-listpack-value",
+        "CONFIG GET zset-max-ziplist-entries", _zadd('at', ZSET_ENTRIES), "OBJECT ENCODING at",
+        "ZCARD at", "ZRANGE at 120 -1 WITHSCORES", _zadd('past', ZSET_ENTRIES + 1),
+        "OBJECT ENCODING past", "ZRANGE past 0 3 WITHSCORES", "ZRANK past m100",
+        "ZREVRANK past m100", "ZREMRANGEBYRANK past 0 100", "OBJECT ENCODING past",
+        "ZRANGE past 0 -1 WITHSCORES", _zadd('grow', ZSET_ENTRIES), "ZADD grow 1 extra",
+        "OBJECT ENCODING grow", "ZADD mv 1 %s" % ('m' * ZSET_VALUE), "OBJECT ENCODING mv",
+        "ZADD mv1 1 %s" % ('m' * (ZSET_VALUE + 1)), "OBJECT ENCODING mv1",
+        "ZADD xx 1 a", "ZADD xx XX 1 %s" % ('m' * (ZSET_VALUE + 1)), "OBJECT ENCODING xx",
+        "ZINCRBY inc 1 %s" % ('m' * (ZSET_VALUE + 1)), "OBJECT ENCODING inc",
+        "ZRANGESTORE st past 0 -1", "OBJECT ENCODING st",
+        "ZRANGESTORE st2 grow 0 %d" % ZSET_ENTRIES, "OBJECT ENCODING st2",
+        "ZRANGESTORE st3 grow -inf +inf BYSCORE", "OBJECT ENCODING st3",
+        "CONFIG SET zset-max-listpack-entries 2", "CONFIG SET zset-max-listpack-value 4",
+        "ZADD t 1 a 2 b", "OBJECT ENCODING t",
+        "ZADD t 3 c", "OBJECT ENCODING t", "ZADD u 1 abcd", "OBJECT ENCODING u",
+        "ZADD u2 1 abcde", "OBJECT ENCODING u2", "CONFIG SET zset-max-ziplist-entries 0",
+        "ZADD v 1 a", "OBJECT ENCODING v", "CONFIG SET zset-max-listpack-entries x",
+        "CONFIG SET zset-max-listpack-entries %d" % ZSET_ENTRIES,
+        "CONFIG SET zset-max-listpack-value %d" % ZSET_VALUE],
+    # the same commands on a skiplist (a rank walk over spans, the member index)
+    'zset-skiplist': [
+        "CONFIG SET zset-max-listpack-entries 0", _zadd('s', 40, score=lambda i: i % 7),
+        "OBJECT ENCODING s", "ZRANGE s 0 -1 WITHSCORES", "ZRANGE s 5 9 REV WITHSCORES",
+        "ZRANGEBYSCORE s (2 4 LIMIT 2 3", "ZREVRANGEBYSCORE s 5 (1 LIMIT 1 4 WITHSCORES",
+        "ZCOUNT s 2 (5", "ZRANK s m13", "ZREVRANK s m13", "ZSCORE s m13", "ZMSCORE s m1 x m2",
+        "ZINCRBY s 10 m0", "ZRANK s m0", "ZREM s m1 m2 m3", "ZREMRANGEBYSCORE s 6 6",
+        "ZREMRANGEBYRANK s 0 2", "ZPOPMIN s 2", "ZPOPMAX s 2", "ZCARD s",
+        "ZRANGE s 0 -1 WITHSCORES", _zadd('sl', 30, score=lambda i: 0),
+        "ZRANGEBYLEX sl [m1 (m2", "ZREVRANGEBYLEX sl (m2 [m1 LIMIT 1 3", "ZLEXCOUNT sl (m1 +",
+        "ZREMRANGEBYLEX sl - (m15", "ZRANGE sl 0 -1", "ZRANGESTORE sd sl 0 -1",
+        "OBJECT ENCODING sd", "CONFIG SET zset-max-listpack-entries %d" % ZSET_ENTRIES],
+}
