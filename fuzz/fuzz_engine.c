@@ -90,7 +90,8 @@ static uint32_t g_ncmds;
 
 static bool model_has(const char *name) {
     const struct mcmd_table *tables[] = {&sim_model_cmds_str, &sim_model_cmds_list,
-                                         &sim_model_cmds_hash, &sim_model_cmds_set};
+                                         &sim_model_cmds_hash, &sim_model_cmds_set,
+                                         &sim_model_cmds_zset, &sim_model_cmds_zset2};
     if (!strcmp(name, "multi") || !strcmp(name, "exec") || !strcmp(name, "discard")) return true;
     for (uint32_t t = 0; t < KV_ARRAY_LEN(tables); t++) {
         for (uint32_t i = 0; i < tables[t]->count; i++) {

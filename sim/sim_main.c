@@ -356,6 +356,8 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     w->cfg.hash_max_listpack_entries = tk.hash_max_listpack_entries;
     w->cfg.hash_max_listpack_value = tk.hash_max_listpack_value;
     w->cfg.set_max_intset_entries = tk.set_max_intset_entries;
+    w->cfg.zset_max_listpack_entries = tk.zset_max_listpack_entries;
+    w->cfg.zset_max_listpack_value = tk.zset_max_listpack_value;
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);
     kv_server_layout(&w->cfg, &w->layout);

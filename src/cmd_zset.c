@@ -1008,12 +1008,12 @@ static void emit_rand(struct kv_cmd_ctx *c, struct kv_slice m, double s, bool wi
 /* ZRANDMEMBER key count [WITHSCORES]: NULL or the error; *count, *uniq, *withscores. */
 static const char *rand_parse(const struct kv_cmd_ctx *c, uint64_t *count, bool *uniq,
                               bool *withscores) {
+    int64_t l; /* Redis: the count first, then the syntax (sim seeds 1, 2 --types=zset) */
+    if (!parse_long(c->argv[2], &l)) return KV_ERR_NOT_INT;
+    if (l == INT64_MIN) return ERR_RANGE_LONG;
     if (c->argc > 4) return KV_ERR_SYNTAX;
     *withscores = c->argc == 4;
     if (c->argc == 4 && !kv_cmd_opt(c, 3, "withscores")) return KV_ERR_SYNTAX;
-    int64_t l;
-    if (!parse_long(c->argv[2], &l)) return KV_ERR_NOT_INT;
-    if (l == INT64_MIN) return ERR_RANGE_LONG;
     if (*withscores && (l > INT64_MAX / 2 || l < -(INT64_MAX / 2)))  /* count * 2 overflows */
         return "ERR value is out of range";
     *uniq = l >= 0;
