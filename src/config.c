@@ -134,6 +134,11 @@ static const struct kv_option kv_options[] = {
         "alias of hash-max-listpack-value", NULL),
     OPT("set-max-intset-entries", OPT_U64, set_max_intset_entries,
         "a set of integers is one packed sorted array (intset) up to this many", NULL),
+    OPT("stream-node-max-bytes", OPT_SIZE, stream_node_max_bytes,
+        "a stream node takes entries while its Redis listpack size stays below this (0: 1gb)",
+        NULL),
+    OPT("stream-node-max-entries", OPT_U64, stream_node_max_entries,
+        "... and while it has fewer entries, deleted ones included (0: no limit)", NULL),
     OPT("slowlog-log-slower-than", OPT_I64, slowlog_log_slower_than,
         "SLOWLOG records commands taking at least this many microseconds (-1: none)", NULL),
     OPT("slowlog-max-len", OPT_U32, slowlog_max_len,
@@ -187,6 +192,8 @@ void kv_config_defaults(struct kv_config *c) {
     c->hash_max_listpack_entries = 512;  /* redis-server's built-in defaults */
     c->hash_max_listpack_value = 64;
     c->set_max_intset_entries = 512;
+    c->stream_node_max_bytes = 4096;
+    c->stream_node_max_entries = 100;
     c->timeout_s = 0;
     c->hz = 10;
     c->batch_wait_us = 30; /* BENCHMARKS.md "Batching wait": measured 0, 30 and 50 */
@@ -463,8 +470,6 @@ static const struct kv_directive directives[] = {
     {"zset-max-ziplist-entries", D_WARN, NULL, W_ENC, NULL},
     {"zset-max-ziplist-value", D_WARN, NULL, W_ENC, NULL},
     {"hll-sparse-max-bytes", D_WARN, NULL, W_ENC, NULL},
-    {"stream-node-max-bytes", D_WARN, NULL, W_ENC, NULL},
-    {"stream-node-max-entries", D_WARN, NULL, W_ENC, NULL},
 };
 
 static const struct kv_option *option_find(const char *name) {

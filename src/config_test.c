@@ -499,7 +499,7 @@ TEST(get_values) {
     CHECK(get(&c, "help", v) == NULL && get(&c, "print-allocation", v) == NULL);
     uint32_t n = 0;
     while (kv_config_get_name(n) != NULL) n++;
-    CHECK(n == 45 + 8); /* options but the two flags, and eight fixed directives */
+    CHECK(n == 47 + 8); /* options but the two flags, and eight fixed directives */
     CHECK(strcmp(get(&c, "slowlog-log-slower-than", v), "10000") == 0);
     CHECK(strcmp(get(&c, "slowlog-max-len", v), "128") == 0);
     char err[256];

@@ -8,7 +8,8 @@
  *
  * Items: one data-region block per key: a small header, the key bytes, then the
  * value: a string's bytes inline, a struct kv_list_head (src/list.c) for a list, or
- * a struct kv_coll_head (src/coll.c) for a hash or a set.
+ * a struct kv_coll_head (src/coll.c) for a hash or a set, a struct kv_stream_head
+ * (src/stream.c) for a stream.
  * A struct kv_item pointer stays valid until the next keyspace mutation (any set,
  * delete, realloc or eviction), so commands look keys up again after mutating.
  *
@@ -40,6 +41,7 @@ enum kv_type {
     KV_TYPE_LIST = 2,
     KV_TYPE_HASH = 3,
     KV_TYPE_SET = 4,
+    KV_TYPE_STREAM = 6,
 };
 
 struct kv_item; /* opaque: lives in the data region */
@@ -90,9 +92,12 @@ struct kv_keyspace {
     uint64_t list_count;         /* keys holding a list */
     uint64_t hash_count;         /* keys holding a hash */
     uint64_t set_count;          /* keys holding a set */
+    uint64_t stream_count;       /* keys holding a stream */
     uint64_t hash_packed_entries;  /* hash-max-listpack-entries */
     uint64_t hash_packed_value;    /* hash-max-listpack-value */
     uint64_t set_intset_entries;   /* set-max-intset-entries */
+    uint64_t stream_node_bytes;    /* stream-node-max-bytes */
+    uint64_t stream_node_entries;  /* stream-node-max-entries */
     uint32_t key_len_max;        /* longest key stored since the last flush (bounds) */
     uint32_t str_len_max;        /* longest string value stored since then (bounds) */
     uint32_t index_capacity;
@@ -114,6 +119,9 @@ void kv_ks_configure(struct kv_keyspace *ks, const struct kv_config *c);
 /* The environment hashes and sets work in (region, seed, thresholds): ks_coll.h. */
 struct kv_coll_env;
 void kv_ks_coll_env(struct kv_keyspace *ks, struct kv_coll_env *e);
+/* The environment streams work in (region, node limits): ks_stream.h. */
+struct kv_stream_env;
+void kv_ks_stream_env(struct kv_keyspace *ks, struct kv_stream_env *e);
 /* The maxmemory mapped at startup: the most CONFIG SET maxmemory may give. */
 uint64_t kv_ks_mapped_bytes(const struct kv_keyspace *ks);
 /* Called by the engine before each command with the realtime clock. */
