@@ -191,7 +191,7 @@ static const char *parse_strategy(const struct kv_cmd_ctx *c, uint32_t *i, bool 
 /* The defaults and checks after the options (streamParseAddOrTrimArgsOrReply). */
 static const char *trim_finish(const struct kv_cmd_ctx *c, bool xadd, bool limit_given,
                                struct trim_args *t) {
-    if (limit_given && t->how == 0) return ERR_LIMIT_NO_TRIM;
+    if (t->limit != 0 && t->how == 0) return ERR_LIMIT_NO_TRIM;  /* LIMIT 0 passes */
     if (!xadd && t->how == 0) return ERR_XTRIM_NONE;
     if (limit_given && !t->approx) return ERR_LIMIT_EXACT;
     if (!limit_given && t->approx) {
@@ -262,7 +262,9 @@ static bool next_id(struct kv_cmd_ctx *c, const struct kv_stream_head *h,
             return false;
         }
     } else if (!t->seq_given && t->id.ms == last.ms) {
+        *err = ERR_TOO_LARGE;  /* Redis 7.0.15's text here (its errno is not EDOM) */
         if (last.seq == UINT64_MAX) return false;
+        *err = ERR_EDOM;
         *id = last;
         id->seq++;
     } else {
@@ -356,16 +358,16 @@ static void room_xadd(struct kv_cmd_ctx *c, uint64_t *need, uint64_t *largest) {
 /* ---- XTRIM XLEN XDEL -------------------------------------------------------------------- */
 
 static void cmd_xtrim(struct kv_cmd_ctx *c) {
-    struct kv_item *it;
-    if (!find_stream(c, 1, false, &it)) return;
-    if (it == NULL) {
-        kv_reply_int(c->out, 0);
-        return;
-    }
     struct trim_args t;
     const char *err = parse_trim(c, false, &t);
     if (err != NULL) {
         kv_reply_error(c->out, err);
+        return;
+    }
+    struct kv_item *it;
+    if (!find_stream(c, 1, false, &it)) return;
+    if (it == NULL) {
+        kv_reply_int(c->out, 0);
         return;
     }
     uint64_t deleted = do_trim(c, head_of(it), &t);

@@ -27,8 +27,10 @@
  *     XTRIM ~ (whole nodes only) removes exactly what Redis removes.
  * Invariants (kv_stream_check): IDs strictly ascend across nodes; each node's slot
  * holds its first entry's ID; live, deleted, rbytes, used, length and bytes are
- * exact; no node is without a live entry (XDEL or trimming that empties a node frees
- * it); last_id >= every ID.
+ * exact; last_id >= every ID. XDEL of a node's last live entry frees the node, and
+ * so does trimming a whole node; but exact MINID trimming inside a node whose last
+ * entry is already deleted can flag every live entry and keep the node with none
+ * (Redis keeps that listpack too: its entries still count toward the node's limits).
  * All or nothing: an append reallocates (or allocates) its node and grows the index
  * before it writes; deleting and trimming only free.
  * Never: allocates outside the given kv_alloc, recurses, or loops without a bound.
@@ -474,11 +476,11 @@ static uint64_t ent_bytes(const uint8_t *p) {
     return en.size - ENT_HDR - ENT_TAIL - 8ull * en.pairs;
 }
 
-/* Flags the live entry q of node slot i deleted (the node keeps a live entry). */
+/* Flags the live entry q of node slot i deleted (the node stays, maybe with none). */
 static void ent_mark(struct kv_alloc *a, struct kv_stream_head *h, uint32_t i, uint8_t *q) {
     uint8_t *p = node_at(a, h, i);
     struct node nd = node_get(p);
-    KV_ASSERT(nd.live >= 2 && (q[4] & F_DELETED) == 0);
+    KV_ASSERT(nd.live >= 1 && (q[4] & F_DELETED) == 0);
     q[4] |= F_DELETED;
     nd.rbytes -= counters_rbytes(nd.live, nd.deleted);
     nd.live--;
@@ -576,19 +578,14 @@ uint64_t kv_stream_trim(struct kv_alloc *a, struct kv_stream_head *h,
 
 bool kv_stream_first_id(const struct kv_alloc *a, const struct kv_stream_head *h,
                         struct kv_stream_id *id) {
-    if (h->nodes == 0) return false;
-    const uint8_t *p = node_at(a, h, h->first);
-    struct node nd = node_get(p);
-    for (uint64_t off = NODE_HDR; off < NODE_HDR + nd.used;) {  /* >= ENT_MIN a step */
-        struct ent en = ent_get(p + off);
-        if (!(en.flags & F_DELETED)) {
-            *id = en.id;
-            return true;
-        }
-        off += en.size;
-    }
-    KV_UNREACHABLE();  /* a node always has a live entry */
-    return false;
+    struct kv_stream_iter it;
+    struct kv_stream_entry e;
+    struct kv_stream_id lo = {0, 0}, hi = {UINT64_MAX, UINT64_MAX};
+    kv_stream_iter_init(&it, a, h, lo, hi, false);
+    if (!kv_stream_iter_next(&it, &e)) return false;
+    *id = e.id;
+    KV_ASSERT(h->length > 0);
+    return true;
 }
 
 /* ---- iteration ---------------------------------------------------------------------------- */
@@ -712,7 +709,7 @@ static void check_node(const uint8_t *p, struct kv_stream_id first, struct kv_st
         off += en.size;
     }
     KV_ASSERT(off == NODE_HDR + nd.used && live == nd.live && deleted == nd.deleted);
-    KV_ASSERT(live >= 1);
+    KV_ASSERT(live + deleted >= 1);
     rbytes += master_rbytes(p + NODE_HDR) + counters_rbytes(live, deleted);
     KV_ASSERT(rbytes == nd.rbytes);
     *length += live;
