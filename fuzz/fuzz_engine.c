@@ -104,7 +104,8 @@ static bool model_has(const char *name) {
 static void table_init(void) {
     if (g_ncmds > 0) return;
     const struct kv_cmd_group *groups[] = {&kv_cmds_server, &kv_cmds_string, &kv_cmds_keys,
-                                           &kv_cmds_list,   &kv_cmds_hash,   &kv_cmds_set};
+                                           &kv_cmds_list,   &kv_cmds_hash,   &kv_cmds_set,
+                                           &kv_cmds_stream};
     for (uint32_t g = 0; g < KV_ARRAY_LEN(groups); g++) {
         for (uint32_t i = 0; i < groups[g]->count; i++) {
             const struct kv_cmd *c = &groups[g]->cmds[i];
