@@ -11,8 +11,9 @@
  *   wide: u32 key length, u32 value length                              (12 bytes)
  *   [i64 expire time, unix ms: only when the TTL flag is set]
  *   key bytes, then the value: a string's bytes, or a struct kv_list_head (list)
- *   or struct kv_coll_head (hash, set) or struct kv_stream_head (stream) padded to an 8-byte address (list nodes and
- *   hash or set blocks are separate blocks owned by the head).
+ *   or struct kv_coll_head (hash, set) or struct kv_stream_head (stream) padded to
+ *   an 8-byte address (list nodes, hash or set blocks and stream nodes are separate
+ *   blocks owned by the head).
  *
  * With the allocator's 4-byte block header a 16-byte key and a 100-byte value take
  * one 128-byte block, and the index adds 8 / 0.9 bytes a key at most.
