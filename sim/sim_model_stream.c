@@ -324,6 +324,7 @@ static int64_t trim_inside(struct mstream *s, struct mxnode *n, const struct m_x
 int64_t m_xs_trim(struct mstream *s, const struct m_xtrim *t) {
     KV_ASSERT(t->strategy >= 0 && t->strategy <= 2);
     if (t->strategy == 0) return 0;
+    KV_ASSERT(t->limit >= 0);
     int64_t deleted = 0;
     for (uint32_t guard = 0; s->nn > 0 && guard < 1u << 30; guard++) {
         if (t->strategy == 1 && s->length <= t->maxlen) break;
@@ -341,10 +342,12 @@ int64_t m_xs_trim(struct mstream *s, const struct m_xtrim *t) {
         if (!t->approx) deleted += trim_inside(s, n, t);
         break;
     }
+    KV_ASSERT(deleted >= 0);
     return deleted;
 }
 
 bool m_xs_delete(struct mstream *s, struct m_xid id) {
+    KV_ASSERT(s != NULL);
     for (uint32_t i = 0; i < s->nn; i++) {
         struct mxnode *n = &s->node[i];
         for (uint32_t k = 0; k < n->n; k++) {

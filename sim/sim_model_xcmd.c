@@ -109,6 +109,7 @@ static bool check_trim(struct mctx *c, struct xargs *a, bool xadd, bool limit_gi
 /* Redis's streamParseAddOrTrimArgsOrReply: the index where XADD's ID is (or argc),
  * or -1 with the error written. */
 static int64_t parse_add_trim(struct mctx *c, struct xargs *a, bool xadd) {
+    KV_ASSERT(c->argc >= (xadd ? 5u : 4u));
     memset(a, 0, sizeof(*a));
     bool limit_given = false;
     uint32_t i = 2;
@@ -227,6 +228,7 @@ static void cmd_xadd(struct mctx *c) {
     }
     struct m_xnode_limits nl = {c->m->lim.stream_node_max_bytes,
                                 c->m->lim.stream_node_max_entries};
+    KV_ASSERT(e->type == SIM_MODEL_STREAM && e->xs != NULL);
     m_xs_append(e->xs, id, &c->argv[i + 1], (uint32_t)(nfv / 2), &nl);
     reply_id(c->out, id);
     m_xs_trim(e->xs, &a.t);
@@ -274,6 +276,7 @@ static void emit_range(struct sim_buf *out, const struct mstream *s, struct m_xi
                        struct m_xid end, int64_t count, bool rev) {
     struct sim_buf body = {0};
     int64_t n = 0;
+    KV_ASSERT(count >= 0 && s != NULL);
     for (uint32_t a = 0; a < s->nn && (count == 0 || n < count); a++) {
         const struct mxnode *nd = &s->node[rev ? s->nn - 1 - a : a];
         for (uint32_t b = 0; b < nd->n && (count == 0 || n < count); b++) {
