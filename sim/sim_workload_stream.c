@@ -143,6 +143,15 @@ static void add_count(struct kv_prng *p, struct sim_req *r) {
     else sim_req_add_int(r, 1 + (int64_t)kv_prng_below(p, 6));
 }
 
+/* MINID's threshold: a recent ID, one near now (which trims most), one older. */
+static void add_minid(struct kv_prng *p, struct sim_req *r, int64_t now_ms) {
+    uint64_t roll = kv_prng_below(p, 12);
+    if (roll == 0) add_bad_id(p, r);
+    else if (roll < 4 && add_recent(p, r)) return;
+    else if (roll < 5) add_fmt(r, "%llu-%llu", near_ms(p, now_ms) - 10, kv_prng_below(p, 2));
+    else add_fmt(r, "%llu-%llu", near_ms(p, now_ms) - 200 - kv_prng_below(p, 5000), 0);
+}
+
 /* MAXLEN|MINID [=|~] threshold [LIMIT n], and now and then a broken form. */
 static void add_trim(struct kv_prng *p, struct sim_req *r, int64_t now_ms, bool must) {
     uint64_t roll = kv_prng_below(p, 20);
@@ -153,18 +162,16 @@ static void add_trim(struct kv_prng *p, struct sim_req *r, int64_t now_ms, bool 
     }
     bool maxlen = kv_prng_chance(p, 2, 3);
     add_case(p, r, maxlen ? "maxlen" : "minid");
-    uint64_t how = kv_prng_below(p, 3);
-    if (how > 0) sim_req_add_str(r, how == 1 ? "~" : "=");
+    uint64_t how = kv_prng_below(p, 4); /* 1, 3: `~` */
+    if (how > 0) sim_req_add_str(r, how == 2 ? "=" : "~");
     if (maxlen && kv_prng_chance(p, 1, 15)) sim_req_add_str(r, kv_prng_chance(p, 1, 2) ? "-1"
                                                                                     : "x");
-    else if (maxlen && kv_prng_chance(p, 1, 3))
-        sim_req_add_int(r, 10 + (int64_t)kv_prng_below(p, 50));
+    else if (maxlen && kv_prng_chance(p, 3, 4))
+        sim_req_add_int(r, 10 + (int64_t)kv_prng_below(p, 190));
     else if (maxlen) sim_req_add_int(r, (int64_t)kv_prng_below(p, 12));
-    else if (kv_prng_chance(p, 1, 10)) add_bad_id(p, r);
-    else if (!kv_prng_chance(p, 1, 2) || !add_recent(p, r))
-        add_fmt(r, "%llu-%llu", near_ms(p, now_ms) - 10, kv_prng_below(p, 2));
+    else add_minid(p, r, now_ms);
     if (roll == 1) add_case(p, r, kv_prng_chance(p, 1, 2) ? "maxlen" : "minid"), add_count(p, r);
-    if (roll >= 2 && roll < 6 && (how == 1 || roll == 2)) {
+    if (roll >= 2 && roll < 6 && (how % 2 == 1 || roll == 2)) {
         add_case(p, r, "limit");
         add_count(p, r);
     }
@@ -174,7 +181,7 @@ static void gen_xadd(const struct sim_workload *w, struct kv_prng *p, int64_t no
                      struct sim_req *r) {
     add_key(w, p, r);
     if (kv_prng_chance(p, 1, 8)) add_case(p, r, "nomkstream");
-    if (kv_prng_chance(p, 1, 4)) add_trim(p, r, now_ms, false);
+    if (kv_prng_chance(p, 1, 6)) add_trim(p, r, now_ms, false);
     if (kv_prng_chance(p, 1, 30)) add_case(p, r, "nomkstream");
     if (kv_prng_chance(p, 3, 5)) {
         sim_req_add_str(r, "*");
@@ -257,9 +264,9 @@ static void gen_generic(const struct sim_workload *w, struct kv_prng *p, const c
     if (strcmp(c, "expire") == 0) sim_req_add_int(r, 100 + (int64_t)kv_prng_below(p, 1000));
 }
 
-static const char *const cmds[] = {"xadd", "xadd", "xadd", "xadd", "xadd", "xadd", "xlen",
-                                   "xrange", "xrange", "xrevrange", "xdel", "xdel", "xtrim",
-                                   "xtrim", "xread", "xread"};
+static const char *const cmds[] = {"xadd", "xadd", "xadd", "xadd", "xadd", "xadd", "xadd",
+                                   "xadd", "xlen", "xrange", "xrange", "xrevrange", "xdel",
+                                   "xdel", "xtrim", "xread", "xread"};
 static const char *const generic[] = {"type", "object", "copy", "rename", "scan", "del",
                                       "expire", "memory"};
 
