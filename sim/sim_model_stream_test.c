@@ -183,6 +183,11 @@ TEST(xadd_ids_and_errors) {
     CHECK(run(m, "XADD s * a b", "$15\r\n1700000000000-1\r\n")); /* the same ms */
     CHECK(run_at(m, "XADD s * a b", "$15\r\n1700000000000-2\r\n", NOW - 5)); /* behind */
     CHECK(run(m, "XADD s junk a b", ERR_ID) && run(m, "XADD s - a b", ERR_ID));
+    /* ms-* at the last ID's ms with its sequence exhausted (found by --redis seed 31) */
+    CHECK(run(m, "XADD t 5-18446744073709551615 f v", "$22\r\n5-18446744073709551615\r\n"));
+    CHECK(run(m, "XADD t 5-* f v", "-ERR Elements are too large to be stored\r\n"));
+    CHECK(run(m, "XADD t 4-* f v", "-ERR The ID specified in XADD is equal or smaller than "
+                                   "the target stream top item\r\n"));
     CHECK(run(m, "XADD s * a", "-ERR wrong number of arguments for 'xadd' command\r\n"));
     CHECK(run(m, "XADD s MAXLEN 1 MINID 2 * a b", "-ERR syntax error, MAXLEN and MINID "
                                                   "options at the same time are not compatible\r\n"));

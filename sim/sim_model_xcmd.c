@@ -177,18 +177,21 @@ static struct m_xid auto_id(const struct mctx *c, struct m_xid last) {
     return want;
 }
 
-/* The new entry's ID; false if it is not above last. */
-static bool new_id(const struct mctx *c, const struct xargs *a, struct m_xid last,
-                   struct m_xid *id) {
+/* The new entry's ID, or the error: not above last, or `ms-*` at last's ms with its
+ * sequence exhausted, which Redis 7.0.15 answers "Elements are too large to be stored"
+ * (its append fails there without setting errno to EDOM). */
+static const char *new_id(const struct mctx *c, const struct xargs *a, struct m_xid last,
+                          struct m_xid *id) {
     if (!a->id_given) {
         *id = auto_id(c, last);
     } else if (a->seq_given || last.ms != a->id.ms) {
         *id = a->id;
     } else {
-        if (last.seq == UINT64_MAX) return false;
+        if (last.seq == UINT64_MAX) return "ERR Elements are too large to be stored";
         *id = (struct m_xid){last.ms, last.seq + 1};
     }
-    return m_xid_cmp(*id, last) > 0;
+    if (m_xid_cmp(*id, last) > 0) return NULL;
+    return "ERR The ID specified in XADD is equal or smaller than the target stream top item";
 }
 
 static void cmd_xadd(struct mctx *c) {
@@ -217,9 +220,9 @@ static void cmd_xadd(struct mctx *c) {
                               "add more items");
         return;
     }
-    if (!new_id(c, &a, last, &id)) {
-        sim_buf_error(c->out, "ERR The ID specified in XADD is equal or smaller than the "
-                              "target stream top item");
+    const char *err = new_id(c, &a, last, &id);
+    if (err != NULL) {
+        sim_buf_error(c->out, err);
         return;
     }
     if (e == NULL) {
