@@ -190,7 +190,8 @@ TEST(xadd_ids_and_errors) {
                                    "the target stream top item\r\n"));
     CHECK(run(m, "XADD s * a", "-ERR wrong number of arguments for 'xadd' command\r\n"));
     CHECK(run(m, "XADD s MAXLEN 1 MINID 2 * a b", "-ERR syntax error, MAXLEN and MINID "
-                                                  "options at the same time are not compatible\r\n"));
+                                                  "options at the same time are not "
+                                                  "compatible\r\n"));
     CHECK(run(m, "XADD s LIMIT 5 * a b", "-ERR syntax error, LIMIT cannot be used without "
                                          "specifying a trimming strategy\r\n"));
     CHECK(run(m, "XADD s MAXLEN -1 * a b", "-ERR The MAXLEN argument must be >= 0.\r\n"));
@@ -222,7 +223,8 @@ TEST(ranges_and_xread) {
     CHECK(run(m, "XRANGE s (18446744073709551615-18446744073709551615 +",
               "-ERR invalid start ID for the interval\r\n"));
     CHECK(run(m, "XRANGE s - + count", "-ERR syntax error\r\n"));
-    CHECK(run(m, "XREVRANGE s + - COUNT 1", "*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"));
+    CHECK(run(m, "XREVRANGE s + - COUNT 1",
+              "*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"));
     CHECK(run(m, "XRANGE s 1 1-1", "*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"));
     CHECK(run(m, "XDEL s 9-9 x", ERR_ID) && run(m, "XDEL n x", ":0\r\n"));
     CHECK(run(m, "XDEL s 1-1 1-1", ":1\r\n"));
@@ -234,7 +236,8 @@ TEST(ranges_and_xread) {
     CHECK(run(m, "XREAD STREAMS s x 0", "-ERR Unbalanced XREAD list of streams: for each stream "
                                         "key an ID or '$' must be specified.\r\n"));
     CHECK(run(m, "XREAD STREAMS s >", "-ERR The > ID can be specified only when calling "
-                                      "XREADGROUP using the GROUP <group> <consumer> option.\r\n"));
+                                      "XREADGROUP using the GROUP <group> <consumer> "
+                                      "option.\r\n"));
     CHECK(run(m, "SET str x", "+OK\r\n"));
     CHECK(run(m, "XREAD STREAMS s str 0 x", "-WRONGTYPE Operation against a key holding the "
                                             "wrong kind of value\r\n"));
