@@ -378,6 +378,10 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     model_eviction_limits(&w->cfg, &lim);
     lim.hash_max_listpack_entries = tk.hash_max_listpack_entries;
     lim.hash_max_listpack_value = tk.hash_max_listpack_value;
+    /* kv's stream-node-max-* options come with its streams (h-stream): until then kv
+     * runs no stream command; once it has them, w->cfg must take tk's values here */
+    lim.stream_node_max_bytes = tk.stream_node_max_bytes;
+    lim.stream_node_max_entries = tk.stream_node_max_entries;
     lim.set_max_intset_entries = tk.set_max_intset_entries;
     w->model = sim_model_create(&lim);
     sim_model_set_known(w->model, names_has, &server_names);
@@ -602,7 +606,8 @@ static void check_key(struct sim_world *w, const struct sim_model_key *k) {
         what = "of another type in the core";
     } else if (kv_item_expire_ms(it) != k->expire_ms) {
         what = "with another TTL in the core";
-    } else if (k->type == SIM_MODEL_HASH || k->type == SIM_MODEL_SET) {
+    } else if (k->type == SIM_MODEL_HASH || k->type == SIM_MODEL_SET ||
+               k->type == SIM_MODEL_STREAM) {
         /* contents: checked by every reply; the keyspace walk needs kv's hash/set API */
     } else if (k->type == SIM_MODEL_STRING) {
         bool same = kv_item_value_len(it) == k->value_len &&
@@ -757,9 +762,10 @@ static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
                     "                   [--no-edge-multi] [--no-newer] [--no-session] [--no-block]\n"
                     "                   [--hostile[=KIND,..] | --no-hostile]\n"
-                    "                   [--canary[=model|stall]] [--stats] [--types=hash,set]\n"
+                    "                   [--canary[=model|stall]] [--stats]\n"
+                    "                   [--types=hash,set,stream]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]"
-                    " [--types=hash,set]\n");
+                    " [--types=hash,set,stream]\n");
     return 2;
 }
 
@@ -798,7 +804,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
             a->hostile_arg = o;
         }
         else if (strcmp(o, "--no-hostile") == 0) a->no_hostile = true;
-        else if (sim_types_parse(o)) continue; /* --types=hash,set (sim_types.c) */
+        else if (sim_types_parse(o)) continue; /* --types=hash,set,stream (sim_types.c) */
         else if (strcmp(o, "--seed") == 0 && parse_u64(v, &a->seed)) i++;
         else if (strcmp(o, "--ticks") == 0 && parse_u64(v, &a->ticks)) i++;
         else if (strcmp(o, "--requests") == 0 && parse_u64(v, &a->requests)) i++;
@@ -826,7 +832,7 @@ int kv_sim_main(int argc, char **argv) {
                                            (unsigned long long)a.ticks);
     if (a.no_block) snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " --no-block");
     snprintf(reproduce_line, sizeof(reproduce_line),
-             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s%s%s\n",
+             "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s%s%s%s\n",
              (unsigned long long)a.seed, extra, a.no_session ? " --no-session" : "",
              a.crowd ? " --crowd" : "", a.no_multishot ? " --no-multishot" : "",
              a.no_edge_multi ? (a.no_newer ? " --no-edge-multi --no-newer" : " --no-edge-multi")
@@ -836,7 +842,7 @@ int kv_sim_main(int argc, char **argv) {
              : a.hostile       ? "--hostile"
              : a.no_hostile    ? "--no-hostile"
                                : "",
-             sim_types_enabled() ? " --types=hash,set" : "",
+             sim_types_enabled() ? " " : "", sim_types_arg(),
              a.canary == 1   ? " --canary"
              : a.canary == 2 ? " --canary=model"
              : a.canary == 3 ? " --canary=stall"

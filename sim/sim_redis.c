@@ -3,10 +3,10 @@
  * against a real redis-server (7.0) on 127.0.0.1:PORT. It sends the seeded
  * workload over one blocking connection (with MULTI/EXEC blocks) and feeds each
  * command and Redis's reply to the model exactly as the engine observer would.
- * With --types=hash,set it CONFIG SETs the drawn hash/set encoding thresholds first
- * (sim_types.c). A mismatch means the model (the oracle) is wrong, not kv. Test code: heap,
- * stdio and one socket. The server is FLUSHALLed first: never point it at data
- * you care about.
+ * With --types=hash,set,stream it CONFIG SETs the drawn encoding thresholds and stream
+ * node limits first (sim_types.c). A mismatch means the model (the oracle) is wrong,
+ * not kv. Test code: heap, stdio and one socket. The server is FLUSHALLed first:
+ * never point it at data you care about.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -259,16 +259,19 @@ static bool hello3(struct rconn *c, struct rstate *st, struct sim_req *q) {
     return map;
 }
 
-/* The drawn hash/set encoding thresholds (sim_types.c), as CONFIG SETs. */
+/* The drawn hash/set encoding thresholds and stream node limits (sim_types.c), as
+ * CONFIG SETs. */
 static bool set_thresholds(struct rconn *c, const struct sim_types_knobs *k) {
     const char *names[] = {"hash-max-listpack-entries", "hash-max-listpack-value",
-                           "set-max-intset-entries"};
+                           "set-max-intset-entries", "stream-node-max-bytes",
+                           "stream-node-max-entries"};
     const uint64_t values[] = {k->hash_max_listpack_entries, k->hash_max_listpack_value,
-                               k->set_max_intset_entries};
+                               k->set_max_intset_entries, k->stream_node_max_bytes,
+                               k->stream_node_max_entries};
     struct sim_req q;
     memset(&q, 0, sizeof(q));
     bool ok = true;
-    for (uint32_t i = 0; ok && i < 3; i++) {
+    for (uint32_t i = 0; ok && i < KV_ARRAY_LEN(names); i++) {
         struct kv_slice reply;
         uint64_t used = 0;
         sim_req_reset(&q);
@@ -304,6 +307,9 @@ int sim_redis_check(uint64_t seed, uint32_t port, uint64_t requests, bool resp3)
     lim.hash_max_listpack_entries = tk.hash_max_listpack_entries;
     lim.hash_max_listpack_value = tk.hash_max_listpack_value;
     lim.set_max_intset_entries = tk.set_max_intset_entries;
+    lim.stream_node_max_bytes = tk.stream_node_max_bytes;
+    lim.stream_node_max_entries = tk.stream_node_max_entries;
+    lim.clock_slack_ms = 2000; /* XADD `*`: Redis's clock is read after our now */
     if (!set_thresholds(&c, &tk)) {
         printf("cannot CONFIG SET the encoding thresholds on 127.0.0.1:%u\n", port);
         close(c.fd);
@@ -313,6 +319,9 @@ int sim_redis_check(uint64_t seed, uint32_t port, uint64_t requests, bool resp3)
     w.real_server = true;
     w.newer_pct = 10; /* COPY and INCRBYFLOAT (gen_newer's Redis-exact commands) */
     w.weight[SIM_FAM_FLUSH] = 0;
+    /* no blocking pops: a real server answers a timed-out one with nil on this one
+     * connection, and the model learns of blocks only from kv's observer */
+    w.no_block = true;
     struct sim_req q[6];
     memset(q, 0, sizeof(q));
     sim_req_add_str(&q[0], "FLUSHALL");

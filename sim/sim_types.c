@@ -1,27 +1,56 @@
 /*
- * sim_types.c: `--types=hash,set`: turns the hash and set workload on (issue 21) and
- * draws its knobs from a stream of its own, so seeds without it draw what they drew
- * before: hs_pct 10..50% of requests, and Redis 7.0's encoding thresholds drawn
- * small so conversions happen (hash-max-listpack-entries 0..8,
- * hash-max-listpack-value 0..16, set-max-intset-entries 0..8), for the model
- * (sim_model_limits) and the server under test (`kv sim --redis` CONFIG SETs them;
- * kv's own options are set by sim_main.c once kv has them). Test code.
+ * sim_types.c: `--types=LIST` (any of hash, set, stream, comma-separated): turns the
+ * hash and set workload (issue 21; `hash` or `set` turns both on) and the stream
+ * workload (sim_workload_stream.c) on, each drawing its knobs from a stream of its
+ * own, so seeds without them draw what they drew before, and `--types=hash,set` seeds
+ * what they drew before streams came: hs_pct 10..50% of requests, and Redis 7.0's
+ * encoding thresholds drawn small so conversions happen (hash-max-listpack-entries
+ * 0..8, hash-max-listpack-value 0..16, set-max-intset-entries 0..8); x_pct 10..50%,
+ * stream-node-max-entries 0..8 (0: no limit; one seed in four Redis's 100) and
+ * stream-node-max-bytes (one seed in two 0, i.e. 1 GiB, else 16..400 so entries meet
+ * it), so `~` trims meet node edges. For the model (sim_model_limits) and the server
+ * under test (`kv sim --redis` CONFIG SETs them; kv's own options are set by
+ * sim_main.c once kv has them). Test code.
  */
 #include <string.h>
 
 #include "sim_types.h"
 
-static bool types_on;
+static bool types_hs, types_x;
+static char types_arg[48];
 
 bool sim_types_parse(const char *arg) {
     KV_ASSERT(arg != NULL);
-    if (strcmp(arg, "--types=hash,set") != 0 && strcmp(arg, "--types=set,hash") != 0)
-        return false;
-    types_on = true;
-    return true;
+    if (strncmp(arg, "--types=", 8) != 0 || strlen(arg) >= sizeof(types_arg)) return false;
+    bool hs = false, x = false;
+    const char *p = arg + 8;
+    for (uint32_t guard = 0; guard < 8; guard++) {
+        size_t n = strcspn(p, ",");
+        if ((n == 4 && strncmp(p, "hash", 4) == 0) || (n == 3 && strncmp(p, "set", 3) == 0))
+            hs = true;
+        else if (n == 6 && strncmp(p, "stream", 6) == 0) x = true;
+        else return false;
+        if (p[n] == 0) break;
+        p += n + 1;
+    }
+    types_hs |= hs;
+    types_x |= x;
+    strcpy(types_arg, arg);
+    return hs || x;
 }
 
-bool sim_types_enabled(void) { return types_on; }
+bool sim_types_enabled(void) { return types_hs || types_x; }
+
+const char *sim_types_arg(void) { return sim_types_enabled() ? types_arg : ""; }
+
+static void draw_streams(uint64_t seed, struct sim_workload *w, struct sim_types_knobs *k) {
+    struct kv_prng p;
+    kv_prng_init(&p, seed ^ 0x73747265616d7321ull);
+    w->x_pct = 10 + (uint32_t)kv_prng_below(&p, 41);
+    k->stream_node_max_entries = kv_prng_chance(&p, 1, 4) ? 100 : kv_prng_below(&p, 9);
+    k->stream_node_max_bytes = kv_prng_chance(&p, 1, 2) ? 0 : 16 + kv_prng_below(&p, 385);
+    KV_ASSERT(w->x_pct >= 10 && w->x_pct <= 50);
+}
 
 void sim_types_draw(uint64_t seed, struct sim_workload *w, struct sim_types_knobs *k) {
     KV_ASSERT(w != NULL && k != NULL);
@@ -29,7 +58,10 @@ void sim_types_draw(uint64_t seed, struct sim_workload *w, struct sim_types_knob
     k->hash_max_listpack_entries = 128; /* Redis's defaults */
     k->hash_max_listpack_value = 64;
     k->set_max_intset_entries = 512;
-    if (!types_on) return;
+    k->stream_node_max_bytes = 4096;
+    k->stream_node_max_entries = 100;
+    if (types_x) draw_streams(seed, w, k);
+    if (!types_hs) return;
     struct kv_prng p;
     kv_prng_init(&p, seed ^ 0x6861736873657473ull);
     w->hs_pct = 10 + (uint32_t)kv_prng_below(&p, 41);
