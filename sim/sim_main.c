@@ -351,6 +351,8 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     w->cfg.hash_max_listpack_entries = tk.hash_max_listpack_entries;
     w->cfg.hash_max_listpack_value = tk.hash_max_listpack_value;
     w->cfg.set_max_intset_entries = tk.set_max_intset_entries;
+    w->cfg.stream_node_max_bytes = tk.stream_node_max_bytes;
+    w->cfg.stream_node_max_entries = tk.stream_node_max_entries;
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);
     kv_server_layout(&w->cfg, &w->layout);
@@ -378,8 +380,7 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     model_eviction_limits(&w->cfg, &lim);
     lim.hash_max_listpack_entries = tk.hash_max_listpack_entries;
     lim.hash_max_listpack_value = tk.hash_max_listpack_value;
-    /* kv's stream-node-max-* options come with its streams (h-stream): until then kv
-     * runs no stream command; once it has them, w->cfg must take tk's values here */
+    /* kv's stream-node-max-* options took the same values above */
     lim.stream_node_max_bytes = tk.stream_node_max_bytes;
     lim.stream_node_max_entries = tk.stream_node_max_entries;
     lim.set_max_intset_entries = tk.set_max_intset_entries;
