@@ -91,7 +91,8 @@ static uint32_t g_ncmds;
 static bool model_has(const char *name) {
     const struct mcmd_table *tables[] = {&sim_model_cmds_str, &sim_model_cmds_list,
                                          &sim_model_cmds_hash, &sim_model_cmds_set,
-                                         &sim_model_cmds_zset, &sim_model_cmds_zset2};
+                                         &sim_model_cmds_zset, &sim_model_cmds_zset2,
+                                         &sim_model_cmds_stream};
     if (!strcmp(name, "multi") || !strcmp(name, "exec") || !strcmp(name, "discard")) return true;
     for (uint32_t t = 0; t < KV_ARRAY_LEN(tables); t++) {
         for (uint32_t i = 0; i < tables[t]->count; i++) {
@@ -106,7 +107,7 @@ static void table_init(void) {
     if (g_ncmds > 0) return;
     const struct kv_cmd_group *groups[] = {&kv_cmds_server, &kv_cmds_string, &kv_cmds_keys,
                                            &kv_cmds_list,   &kv_cmds_hash,   &kv_cmds_set,
-                                           &kv_cmds_zset};
+                                           &kv_cmds_zset, &kv_cmds_stream};
     for (uint32_t g = 0; g < KV_ARRAY_LEN(groups); g++) {
         for (uint32_t i = 0; i < groups[g]->count; i++) {
             const struct kv_cmd *c = &groups[g]->cmds[i];

@@ -358,6 +358,8 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     w->cfg.set_max_intset_entries = tk.set_max_intset_entries;
     w->cfg.zset_max_listpack_entries = tk.zset_max_listpack_entries;
     w->cfg.zset_max_listpack_value = tk.zset_max_listpack_value;
+    w->cfg.stream_node_max_bytes = tk.stream_node_max_bytes;
+    w->cfg.stream_node_max_entries = tk.stream_node_max_entries;
     sim_clock_init(&w->clock, &w->kvclock, EPOCH_MS + (int64_t)kv_prng_below(&knobs, 1u << 30));
     w->net = sim_net_create(nc, &w->clock);
     kv_server_layout(&w->cfg, &w->layout);
@@ -385,6 +387,9 @@ static void world_setup(struct sim_world *w, struct sim_net_config *nc) {
     model_eviction_limits(&w->cfg, &lim);
     lim.hash_max_listpack_entries = tk.hash_max_listpack_entries;
     lim.hash_max_listpack_value = tk.hash_max_listpack_value;
+    /* kv's stream-node-max-* options took the same values above */
+    lim.stream_node_max_bytes = tk.stream_node_max_bytes;
+    lim.stream_node_max_entries = tk.stream_node_max_entries;
     lim.set_max_intset_entries = tk.set_max_intset_entries;
     /* kv's zset-max-listpack-* options come with its sorted sets (h-zset): until then
      * kv runs no zset command, and the model takes the drawn thresholds */
@@ -617,7 +622,7 @@ static void check_key(struct sim_world *w, const struct sim_model_key *k) {
     } else if (kv_item_expire_ms(it) != k->expire_ms) {
         what = "with another TTL in the core";
     } else if (k->type == SIM_MODEL_HASH || k->type == SIM_MODEL_SET ||
-               k->type == SIM_MODEL_ZSET) {
+               k->type == SIM_MODEL_ZSET || k->type == SIM_MODEL_STREAM) {
         /* contents: checked by every reply; the keyspace walk needs kv's collection API */
     } else if (k->type == SIM_MODEL_STRING) {
         bool same = kv_item_value_len(it) == k->value_len &&
@@ -775,9 +780,9 @@ static int usage(void) {
                     "                   [--no-edge-multi] [--no-newer] [--no-session] [--no-block]\n"
                     "                   [--hostile[=KIND,..] | --no-hostile]\n"
                     "                   [--canary[=model|stall]] [--stats]\n"
-                    "                   [--types=hash,set,zset]\n"
+                    "                   [--types=hash,set,zset,stream]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]"
-                    " [--types=hash,set,zset]\n");
+                    " [--types=hash,set,zset,stream]\n");
     return 2;
 }
 
@@ -816,7 +821,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
             a->hostile_arg = o;
         }
         else if (strcmp(o, "--no-hostile") == 0) a->no_hostile = true;
-        else if (sim_types_parse(o)) continue; /* --types=hash,set,zset (sim_types.c) */
+        else if (sim_types_parse(o)) continue; /* --types=hash,set,zset,stream (sim_types.c) */
         else if (strcmp(o, "--seed") == 0 && parse_u64(v, &a->seed)) i++;
         else if (strcmp(o, "--ticks") == 0 && parse_u64(v, &a->ticks)) i++;
         else if (strcmp(o, "--requests") == 0 && parse_u64(v, &a->requests)) i++;

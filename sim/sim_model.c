@@ -152,6 +152,8 @@ void m_clear_value(struct mentry *e) {
     e->str.len = 0;
     m_deque_free(&e->list);
     m_coll_free(&e->hs);
+    m_xs_free(e->xs);
+    e->xs = NULL;
 }
 
 void m_delete(struct sim_model *m, struct mentry *e) {
@@ -351,7 +353,7 @@ static const struct mcmd_table *const tables[] = {&sim_model_cmds_str, &sim_mode
                                                   &sim_model_cmds_srv, &sim_model_cmds_auth,
                                                   &sim_model_cmds_admin, &sim_model_cmds_hash,
                                                   &sim_model_cmds_set, &sim_model_cmds_zset,
-                                                  &sim_model_cmds_zset2,
+                                                  &sim_model_cmds_zset2, &sim_model_cmds_stream,
                                                   &sim_model_cmds_block,
                                                   &sim_model_cmds_pubsub};
 

@@ -6,7 +6,7 @@
  * reports them) and compares the reply bytes.
  *
  * Test code: uses the heap. Invariants: a key holds a string, or a non-empty list,
- * hash, set or sorted set;
+ * hash, set or sorted set, or a stream (which may be empty);
  * expired keys linger until overwritten (the core, too, deletes them lazily) but
  * are never visible to commands.
  * Leniency (documented in sim/README.md): -OOM is accepted only for commands that
@@ -43,6 +43,12 @@ struct sim_model_limits {
     /* Sorted-set encodings (sim_model_zset.c): Redis 7.0's zset-max-listpack-*. */
     uint64_t zset_max_listpack_entries;
     uint64_t zset_max_listpack_value;
+    /* Streams (sim_model_stream.c): Redis 7.0's node limits, which `~` trims by. */
+    uint64_t stream_node_max_bytes;
+    uint64_t stream_node_max_entries;
+    /* A real server's clock may run ahead of now_ms by this much (`kv sim --redis`:
+     * XADD's `*` IDs); 0: the clock is the command's now_ms exactly. */
+    int64_t clock_slack_ms;
 };
 
 enum sim_model_type {
@@ -52,6 +58,7 @@ enum sim_model_type {
     SIM_MODEL_HASH = 3,   /* kv's KV_TYPE_HASH must be 3 and KV_TYPE_SET 4 (sim_main.c) */
     SIM_MODEL_SET = 4,
     SIM_MODEL_ZSET = 5,   /* kv's KV_TYPE_ZSET must be 5 (sim_main.c compares them) */
+    SIM_MODEL_STREAM = 6, /* kv's KV_TYPE_STREAM must be 6 (5: sorted sets) */
 };
 
 struct sim_model_stats {

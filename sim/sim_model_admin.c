@@ -103,7 +103,8 @@ static bool loose_object(struct mctx *c) {
         if (e == NULL) {
             sim_buf_null(&want);
         } else if (k == 0) {
-            const char *enc = e->type >= SIM_MODEL_HASH     ? m_coll_encoding(e)
+            const char *enc = e->type == SIM_MODEL_STREAM   ? "stream"
+                              : e->type >= SIM_MODEL_HASH     ? m_coll_encoding(e)
                               : e->type != SIM_MODEL_STRING ? "quicklist"
                               : small_int(e, &v)         ? "int"
                               : e->str.len <= 44         ? "embstr"

@@ -122,6 +122,7 @@ const char *m_coll_encoding(const struct mentry *e) {
 
 const char *m_type_name(uint8_t type) {
     static const char *const names[] = {"none", "string", "list", "hash", "set", "zset"};
+    if (type == SIM_MODEL_STREAM) return "stream";
     KV_ASSERT(type < KV_ARRAY_LEN(names));
     return names[type];
 }

@@ -46,6 +46,7 @@ struct mentry {
     struct mval str;
     struct mdeque list;
     struct mcoll hs;   /* SIM_MODEL_HASH / SIM_MODEL_SET / SIM_MODEL_ZSET */
+    struct mstream *xs; /* SIM_MODEL_STREAM (sim_model_stream.h), else NULL */
 };
 
 struct mqueued {
@@ -164,6 +165,13 @@ extern const struct mcmd_table sim_model_cmds_zset2; /* sim_model_zset_ops.c */
  * listpack's exact, a skiplist's as a hashtable's page). */
 bool m_is_coll(uint8_t type);
 void m_zset_scan_view(const struct mcoll *z, struct mcoll *out);
+/* Streams (sim_model_stream.c, sim_model_xcmd.c): free, deep copy (nodes as they
+ * are, as Redis's COPY keeps them), fingerprint (WATCH); the commands. */
+struct mstream;
+void m_xs_free(struct mstream *s);
+struct mstream *m_xs_copy(const struct mstream *s);
+uint64_t m_xs_fingerprint(const struct mstream *s, uint64_t seed);
+extern const struct mcmd_table sim_model_cmds_stream;
 
 /* Hashes and sets (sim_model_hash.c): free, deep copy, fingerprint (WATCH) and
  * OBJECT ENCODING of a collection; TYPE's name of a model type; the RESP3 form of

@@ -82,9 +82,11 @@ static void cmd_copy(struct mctx *c) {
     }
     struct mcoll hs = {0};
     if (m_is_coll(src.type)) m_coll_copy(&hs, &src.hs);
+    struct mstream *xs = src.type == SIM_MODEL_STREAM ? m_xs_copy(src.xs) : NULL;
     struct mentry *d = m_lookup(c->m, c->argv[2], c->now);
     if (d != NULL) m_delete(c->m, d);
     d = m_add(c->m, c->argv[2], src.type);
+    d->xs = xs;
     d->expire_ms = src.expire_ms;
     d->str = str;
     d->list = list;

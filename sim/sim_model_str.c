@@ -649,12 +649,14 @@ static void cmd_rename(struct mctx *c) {
     memset(&e->str, 0, sizeof(e->str));
     memset(&e->list, 0, sizeof(e->list));
     memset(&e->hs, 0, sizeof(e->hs));
+    e->xs = NULL;
     m_delete(c->m, e);
     struct mentry *n = m_add(c->m, dst, moved.type);
     n->expire_ms = moved.expire_ms;
     n->str = moved.str;
     n->list = moved.list;
     n->hs = moved.hs;
+    n->xs = moved.xs;
     sim_buf_puts(c->out, nx ? ":1\r\n" : "+OK\r\n");
 }
 

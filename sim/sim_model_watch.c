@@ -81,6 +81,7 @@ static uint64_t fingerprint(struct sim_model *m, const struct mval *key, int64_t
         for (uint32_t i = 0; i < v->len; i++) h = (h ^ v->p[i]) * 0x100000001b3ull;
     }
     if (m_is_coll(e->type)) h = m_coll_fingerprint(&e->hs, h);
+    if (e->type == SIM_MODEL_STREAM) h = m_xs_fingerprint(e->xs, h);
     return h | 1;
 }
 

@@ -3,10 +3,10 @@
  * against a real redis-server (7.0) on 127.0.0.1:PORT. It sends the seeded
  * workload over one blocking connection (with MULTI/EXEC blocks) and feeds each
  * command and Redis's reply to the model exactly as the engine observer would.
- * With --types=hash,set,zset it CONFIG SETs the drawn encoding thresholds first
- * (sim_types.c). A mismatch means the model (the oracle) is wrong, not kv. Test code: heap,
- * stdio and one socket. The server is FLUSHALLed first: never point it at data
- * you care about.
+ * With --types=hash,set,zset,stream it CONFIG SETs the drawn encoding thresholds and stream
+ * node limits first (sim_types.c). A mismatch means the model (the oracle) is wrong,
+ * not kv. Test code: heap, stdio and one socket. The server is FLUSHALLed first:
+ * never point it at data you care about.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -259,14 +259,17 @@ static bool hello3(struct rconn *c, struct rstate *st, struct sim_req *q) {
     return map;
 }
 
-/* The drawn hash/set/zset encoding thresholds (sim_types.c), as CONFIG SETs. */
+/* The drawn hash/set/zset encoding thresholds and stream node limits (sim_types.c),
+ * as CONFIG SETs. */
 static bool set_thresholds(struct rconn *c, const struct sim_types_knobs *k) {
     const char *names[] = {"hash-max-listpack-entries", "hash-max-listpack-value",
                            "set-max-intset-entries", "zset-max-listpack-entries",
-                           "zset-max-listpack-value"};
+                           "zset-max-listpack-value", "stream-node-max-bytes",
+                           "stream-node-max-entries"};
     const uint64_t values[] = {k->hash_max_listpack_entries, k->hash_max_listpack_value,
                                k->set_max_intset_entries, k->zset_max_listpack_entries,
-                               k->zset_max_listpack_value};
+                               k->zset_max_listpack_value, k->stream_node_max_bytes,
+                               k->stream_node_max_entries};
     struct sim_req q;
     memset(&q, 0, sizeof(q));
     bool ok = true;
@@ -308,6 +311,9 @@ int sim_redis_check(uint64_t seed, uint32_t port, uint64_t requests, bool resp3)
     lim.set_max_intset_entries = tk.set_max_intset_entries;
     lim.zset_max_listpack_entries = tk.zset_max_listpack_entries;
     lim.zset_max_listpack_value = tk.zset_max_listpack_value;
+    lim.stream_node_max_bytes = tk.stream_node_max_bytes;
+    lim.stream_node_max_entries = tk.stream_node_max_entries;
+    lim.clock_slack_ms = 2000; /* XADD `*`: Redis's clock is read after our now */
     if (!set_thresholds(&c, &tk)) {
         printf("cannot CONFIG SET the encoding thresholds on 127.0.0.1:%u\n", port);
         close(c.fd);

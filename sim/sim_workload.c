@@ -101,6 +101,8 @@ uint32_t sim_workload_describe(const struct sim_workload *w, char *buf, uint32_t
         n += snprintf(buf + n, cap - (uint32_t)n, " hs=%u%%", w->hs_pct);
     if (w->z_pct > 0 && n > 0 && (uint32_t)n < cap)
         n += snprintf(buf + n, cap - (uint32_t)n, " z=%u%%", w->z_pct);
+    if (w->x_pct > 0 && n > 0 && (uint32_t)n < cap)
+        n += snprintf(buf + n, cap - (uint32_t)n, " x=%u%%", w->x_pct);
     if (w->fill_pct > 0 && n > 0 && (uint32_t)n < cap) /* absent: other seeds print as before */
         n += snprintf(buf + n, cap - (uint32_t)n, " fill=%u/1000", w->fill_pct);
     if (w->pubsub_pct > 0 && n > 0 && (uint32_t)n < cap)
@@ -961,6 +963,10 @@ void sim_workload_next(const struct sim_workload *w, struct kv_prng *p, int64_t 
     }
     if (w->z_pct > 0 && kv_prng_below(p, 100) < w->z_pct) {
         sim_workload_zset(w, p, r);
+        return;
+    }
+    if (w->x_pct > 0 && kv_prng_below(p, 100) < w->x_pct) {
+        sim_workload_stream(w, p, now_ms, r);
         return;
     }
     uint64_t x = kv_prng_below(p, w->weight_total);

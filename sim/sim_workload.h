@@ -63,6 +63,8 @@ struct sim_workload {
     uint32_t z_pct;              /* % of requests from sim_workload_zset.c (sorted sets;
                                     0: none drawn, streams as before; sim_types.c) */
     uint32_t z_value_edge;       /* zset-max-listpack-value: lengths at and around it */
+    uint32_t x_pct;              /* % of requests from sim_workload_stream.c (streams; 0:
+                                    none drawn, streams as before; sim_types.c) */
     /* Commands the server under test implements (NULL: all). */
     bool (*has)(void *ctx, const char *name);
     void *has_ctx;
@@ -77,6 +79,9 @@ void sim_workload_next(const struct sim_workload *w, struct kv_prng *p, int64_t 
 void sim_workload_hs(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r);
 /* A sorted-set command (sim_workload_zset.c; w->z_pct > 0). */
 void sim_workload_zset(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r);
+/* A stream command (sim_workload_stream.c; w->x_pct > 0), IDs around now_ms. */
+void sim_workload_stream(const struct sim_workload *w, struct kv_prng *p, int64_t now_ms,
+                         struct sim_req *r);
 /* Writes one key name (hot/cold per the knobs). */
 void sim_workload_key(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r);
 /* Prints the drawn knobs as " key=value" pairs into buf. */

@@ -145,6 +145,7 @@ static const char *const object_help_lines[] = {
 
 static const char *encoding_of(struct kv_item *it) {
     if (kv_item_type(it) == KV_TYPE_LIST) return "quicklist";
+    if (kv_item_type(it) == KV_TYPE_STREAM) return "stream";
     if (kv_item_type(it) == KV_TYPE_HASH || kv_item_type(it) == KV_TYPE_SET)
         return kv_coll_encoding(kv_ks_coll_head(it));
     if (kv_item_type(it) == KV_TYPE_ZSET) return kv_zset_encoding(kv_ks_zset_head(it));

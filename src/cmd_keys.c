@@ -49,6 +49,7 @@ static const char *type_name(const struct kv_item *it) {
     case KV_TYPE_HASH: return "hash";
     case KV_TYPE_SET: return "set";
     case KV_TYPE_ZSET: return "zset";
+    case KV_TYPE_STREAM: return "stream";
     default: return "string";
     }
 }

@@ -145,6 +145,11 @@ static const struct kv_option kv_options[] = {
         "... and while no member is longer than this", NULL),
     OPT("zset-max-ziplist-value", OPT_U64, zset_max_listpack_value,
         "alias of zset-max-listpack-value", NULL),
+    OPT("stream-node-max-bytes", OPT_SIZE, stream_node_max_bytes,
+        "a stream node takes entries while its Redis listpack size stays below this (0: 1gb)",
+        NULL),
+    OPT("stream-node-max-entries", OPT_U64, stream_node_max_entries,
+        "... and while it has fewer entries, deleted ones included (0: no limit)", NULL),
     OPT("slowlog-log-slower-than", OPT_I64, slowlog_log_slower_than,
         "SLOWLOG records commands taking at least this many microseconds (-1: none)", NULL),
     OPT("slowlog-max-len", OPT_U32, slowlog_max_len,
@@ -201,6 +206,8 @@ void kv_config_defaults(struct kv_config *c) {
     c->set_max_intset_entries = 512;
     c->zset_max_listpack_entries = 128;
     c->zset_max_listpack_value = 64;
+    c->stream_node_max_bytes = 4096;
+    c->stream_node_max_entries = 100;
     c->timeout_s = 0;
     c->hz = 10;
     c->batch_wait_us = 30; /* BENCHMARKS.md "Batching wait": measured 0, 30 and 50 */
@@ -473,8 +480,6 @@ static const struct kv_directive directives[] = {
     {"list-max-ziplist-size", D_WARN, NULL, W_ENC, NULL},
     {"list-compress-depth", D_WARN, NULL, W_ENC, NULL},
     {"hll-sparse-max-bytes", D_WARN, NULL, W_ENC, NULL},
-    {"stream-node-max-bytes", D_WARN, NULL, W_ENC, NULL},
-    {"stream-node-max-entries", D_WARN, NULL, W_ENC, NULL},
 };
 
 static const struct kv_option *option_find(const char *name) {

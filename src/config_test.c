@@ -514,7 +514,7 @@ TEST(get_values) {
     CHECK(get(&c, "help", v) == NULL && get(&c, "print-allocation", v) == NULL);
     uint32_t n = 0;
     while (kv_config_get_name(n) != NULL) n++;
-    CHECK(n == 50 + 8); /* options but the two flags, and eight fixed directives */
+    CHECK(n == 52 + 8); /* options but the two flags, and eight fixed directives */
     CHECK(strcmp(get(&c, "pubsub-backlog-bytes", v), "8388608") == 0);
     CHECK(strcmp(get(&c, "slowlog-log-slower-than", v), "10000") == 0);
     CHECK(strcmp(get(&c, "slowlog-max-len", v), "128") == 0);

@@ -22,6 +22,7 @@ static const struct kv_cmd_group *const groups[] = {
     &kv_cmds_server, &kv_cmds_string, &kv_cmds_keys, &kv_cmds_list, &kv_cmds_info,
     &kv_cmds_auth, &kv_cmds_config, &kv_cmds_admin, &kv_cmds_client, &kv_cmds_command,
     &kv_cmds_hash, &kv_cmds_set, &kv_cmds_block, &kv_cmds_pubsub, &kv_cmds_zset,
+    &kv_cmds_stream,
 };
 
 #define NAME_MAX_LEN 32u

@@ -11,8 +11,9 @@
  *   wide: u32 key length, u32 value length                              (12 bytes)
  *   [i64 expire time, unix ms: only when the TTL flag is set]
  *   key bytes, then the value: a string's bytes, or a struct kv_list_head (list)
- *   or struct kv_coll_head (hash, set) padded to an 8-byte address (list nodes and
- *   hash or set blocks are separate blocks owned by the head).
+ *   or struct kv_coll_head (hash, set) or struct kv_stream_head (stream) padded to
+ *   an 8-byte address (list nodes, hash or set blocks and stream nodes are separate
+ *   blocks owned by the head).
  *
  * With the allocator's 4-byte block header a 16-byte key and a 100-byte value take
  * one 128-byte block, and the index adds 8 / 0.9 bytes a key at most.
@@ -32,6 +33,7 @@
 #include "kv/coll.h"
 #include "kv/list.h"
 #include "kv/zset.h"
+#include "kv/stream.h"
 #include "kv/util.h"
 
 #define ITEM_TYPE_MASK 7u
@@ -54,15 +56,17 @@ struct kv_item {
 _Static_assert(sizeof(struct kv_list_head) == 32, "list head size");
 _Static_assert(sizeof(struct kv_coll_head) == 32, "hash/set head size");
 _Static_assert(sizeof(struct kv_zset_head) == 40, "sorted set head size");
+_Static_assert(sizeof(struct kv_stream_head) == 88, "stream head size");
 
 static inline bool type_valid(uint32_t t) {
     return t == KV_TYPE_STRING || t == KV_TYPE_LIST || t == KV_TYPE_HASH || t == KV_TYPE_SET ||
-           t == KV_TYPE_ZSET;
+           t == KV_TYPE_ZSET || t == KV_TYPE_STREAM;
 }
 /* A value held by a head in the item (list, hash, set) rather than inline bytes. */
 static inline bool type_headed(enum kv_type t) { return t != KV_TYPE_STRING; }
 static inline bool type_coll(enum kv_type t) { return t == KV_TYPE_HASH || t == KV_TYPE_SET; }
 static inline bool type_zset(enum kv_type t) { return t == KV_TYPE_ZSET; }
+static inline bool type_stream(enum kv_type t) { return t == KV_TYPE_STREAM; }
 
 /* ---- item layout ---------------------------------------------------------- */
 
@@ -208,6 +212,16 @@ static inline const struct kv_zset_head *item_zset_const(const struct kv_item *i
     return (const struct kv_zset_head *)(const void *)(item_bytes(it) + item_value_off(it));
 }
 
+static inline struct kv_stream_head *item_stream(struct kv_item *it) {
+    KV_ASSERT(type_stream(kv_item_type(it)));
+    return (struct kv_stream_head *)(void *)kv_item_value(it);
+}
+
+static inline const struct kv_stream_head *item_stream_const(const struct kv_item *it) {
+    KV_ASSERT(type_stream(kv_item_type(it)));
+    return (const struct kv_stream_head *)(const void *)(item_bytes(it) + item_value_off(it));
+}
+
 /* ---- index helpers -------------------------------------------------------- */
 
 static inline struct kv_item *item_at_ref(const struct kv_keyspace *ks, uint32_t ref) {
@@ -348,6 +362,7 @@ static void account(struct kv_keyspace *ks, const struct kv_item *it, bool add) 
     uint64_t list = type == KV_TYPE_LIST ? 1 : 0;
     uint64_t hash = type == KV_TYPE_HASH ? 1 : 0, set = type == KV_TYPE_SET ? 1 : 0;
     uint64_t zset = type == KV_TYPE_ZSET ? 1 : 0;
+    uint64_t stream = type == KV_TYPE_STREAM ? 1 : 0;
     unsigned __int128 at = ttl ? (unsigned __int128)kv_item_expire_ms(it) : 0;
     if (add) {
         ks->expire_sum_ms += at;
@@ -358,12 +373,14 @@ static void account(struct kv_keyspace *ks, const struct kv_item *it, bool add) 
         ks->hash_count += hash;
         ks->set_count += set;
         ks->zset_count += zset;
+        ks->stream_count += stream;
         if (klen > ks->key_len_max) ks->key_len_max = (uint32_t)klen;
         if (type == KV_TYPE_STRING && vlen > ks->str_len_max) ks->str_len_max = (uint32_t)vlen;
     } else {
         KV_ASSERT(ks->key_bytes >= klen && ks->value_bytes >= vlen);
         KV_ASSERT(ks->volatile_count >= ttl && ks->list_count >= list);
         KV_ASSERT(ks->hash_count >= hash && ks->set_count >= set && ks->zset_count >= zset);
+        KV_ASSERT(ks->stream_count >= stream);
         KV_ASSERT(ks->expire_sum_ms >= at);
         ks->expire_sum_ms -= at;
         ks->key_bytes -= klen;
@@ -373,6 +390,7 @@ static void account(struct kv_keyspace *ks, const struct kv_item *it, bool add) 
         ks->hash_count -= hash;
         ks->set_count -= set;
         ks->zset_count -= zset;
+        ks->stream_count -= stream;
     }
 }
 
@@ -381,6 +399,7 @@ static void item_free(struct kv_keyspace *ks, struct kv_item *it) {
     if (kv_item_type(it) == KV_TYPE_LIST) kv_list_release(&ks->alloc, item_list(it));
     if (type_coll(kv_item_type(it))) kv_coll_release(&ks->alloc, item_coll(it));
     if (type_zset(kv_item_type(it))) kv_zset_release(&ks->alloc, item_zset(it));
+    if (type_stream(kv_item_type(it))) kv_stream_release(&ks->alloc, item_stream(it));
     kv_alloc_free(&ks->alloc, it);
 }
 
@@ -477,6 +496,8 @@ void kv_ks_configure(struct kv_keyspace *ks, const struct kv_config *c) {
     ks->set_intset_entries = c->set_max_intset_entries;
     ks->zset_packed_entries = c->zset_max_listpack_entries;
     ks->zset_packed_value = c->zset_max_listpack_value;
+    ks->stream_node_bytes = c->stream_node_max_bytes;
+    ks->stream_node_entries = c->stream_node_max_entries;
 }
 
 void kv_ks_coll_env(struct kv_keyspace *ks, struct kv_coll_env *e) {
@@ -493,6 +514,13 @@ void kv_ks_zset_env(struct kv_keyspace *ks, struct kv_zset_env *e) {
     e->seed = ks->table.seed;
     e->packed_entries = ks->zset_packed_entries;
     e->packed_value = ks->zset_packed_value;
+}
+
+void kv_ks_stream_env(struct kv_keyspace *ks, struct kv_stream_env *e) {
+    KV_ASSERT(ks != NULL && e != NULL);
+    e->a = &ks->alloc;  /* the same as ks_stream.h's kv_ks_stream_env_of */
+    e->node_max_bytes = ks->stream_node_bytes;
+    e->node_max_entries = ks->stream_node_entries;
 }
 
 uint64_t kv_ks_mapped_bytes(const struct kv_keyspace *ks) { return ks->maxmemory; }
@@ -598,6 +626,8 @@ uint64_t kv_ks_item_memory(const struct kv_keyspace *ks, const struct kv_item *i
         bytes += kv_coll_memory(&ks->alloc, item_coll_const(it));
     } else if (type_zset(kv_item_type(it))) {
         bytes += kv_zset_memory(&ks->alloc, item_zset_const(it));
+    } else if (type_stream(kv_item_type(it))) {
+        bytes += kv_stream_memory(&ks->alloc, item_stream_const(it));
     }
     KV_ASSERT(bytes >= item_size(it));
     return bytes;
@@ -625,6 +655,7 @@ struct kv_item *kv_ks_item_new(struct kv_keyspace *ks, const uint8_t *key, uint3
     KV_ASSERT(type != KV_TYPE_LIST || vlen == sizeof(struct kv_list_head));
     KV_ASSERT(!type_coll(type) || vlen == sizeof(struct kv_coll_head));
     KV_ASSERT(!type_zset(type) || vlen == sizeof(struct kv_zset_head));
+    KV_ASSERT(!type_stream(type) || vlen == sizeof(struct kv_stream_head));
     KV_ASSERT(expire_ms >= -1);
     struct kv_item *it = kv_alloc_alloc(&ks->alloc, shape_size(type, klen, vlen,
                                                                expire_ms >= 0));
@@ -636,6 +667,7 @@ struct kv_item *kv_ks_item_new(struct kv_keyspace *ks, const uint8_t *key, uint3
     if (type == KV_TYPE_HASH) kv_coll_init(item_coll(it), KV_COLL_HASH);
     if (type == KV_TYPE_SET) kv_coll_init(item_coll(it), KV_COLL_SET);
     if (type == KV_TYPE_ZSET) kv_zset_init(item_zset(it));
+    if (type == KV_TYPE_STREAM) kv_stream_init(item_stream(it));
     KV_ASSERT(kv_alloc_usable(it) >= item_size(it));
     return it;
 }
@@ -950,6 +982,13 @@ struct kv_item *kv_ks_copy(struct kv_keyspace *ks, const struct kv_item *src,
             kv_alloc_free(&ks->alloc, it);  /* its head is still empty */
             return NULL;
         }
+    } else if (type_stream(type)) {
+        struct kv_stream_env env;
+        kv_ks_stream_env(ks, &env);
+        if (!kv_stream_copy(&env, item_stream(it), item_stream_const(src))) {
+            kv_alloc_free(&ks->alloc, it);  /* its head is still empty */
+            return NULL;
+        }
     } else if (vlen > 0) {
         memcpy(kv_item_value(it), item_bytes(src) + item_value_off(src), vlen);
     }
@@ -990,6 +1029,7 @@ void kv_ks_flush(struct kv_keyspace *ks) {
     ks->hash_count = 0;
     ks->set_count = 0;
     ks->zset_count = 0;
+    ks->stream_count = 0;
     ks->key_len_max = 0;
     ks->str_len_max = 0;
     KV_ASSERT(ks->table.count == 0 && ks->alloc.used_blocks == 0);
@@ -1273,6 +1313,15 @@ static uint64_t check_zset(const struct kv_keyspace *ks, struct kv_item *it) {
     return kv_zset_blocks(h);
 }
 
+/* A stream's invariants; returns its block count (an empty stream may exist). */
+static uint64_t check_stream(const struct kv_keyspace *ks, struct kv_item *it) {
+    KV_ASSERT(item_vlen(it) == sizeof(struct kv_stream_head));
+    struct kv_stream_env env;
+    kv_ks_stream_env((struct kv_keyspace *)(uintptr_t)ks, &env);
+    kv_stream_check(&env, item_stream(it));
+    return kv_stream_blocks(item_stream(it));
+}
+
 /* One entry's invariants; returns its list node (or hash/set block) count. */
 static uint64_t check_item(const struct kv_keyspace *ks, uint32_t slot, struct kv_item *it) {
     KV_ASSERT(((uintptr_t)it & 7) == ITEM_ADDR_RESIDUE);
@@ -1282,6 +1331,7 @@ static uint64_t check_item(const struct kv_keyspace *ks, uint32_t slot, struct k
     KV_ASSERT(slot_of_item(ks, it) == slot);
     if (type_coll(kv_item_type(it))) return check_coll(ks, it);
     if (type_zset(kv_item_type(it))) return check_zset(ks, it);
+    if (type_stream(kv_item_type(it))) return check_stream(ks, it);
     if (kv_item_type(it) != KV_TYPE_LIST) {
         KV_ASSERT(item_vlen(it) <= ks->str_len_max);
         return 0;
@@ -1297,7 +1347,7 @@ void kv_ks_check(const struct kv_keyspace *ks) {
     KV_ASSERT(ks != NULL);
     kv_table_check(&ks->table);
     kv_alloc_check(&ks->alloc);
-    uint64_t hashes = 0, sets = 0, zsets = 0;
+    uint64_t hashes = 0, sets = 0, zsets = 0, streams = 0;
     uint64_t count = 0, vol = 0, lists = 0, kbytes = 0, vbytes = 0, nodes = 0;
     unsigned __int128 expire_sum = 0;
     for (uint32_t slot = 0; slot < ks->table.capacity; slot++) {
@@ -1312,6 +1362,7 @@ void kv_ks_check(const struct kv_keyspace *ks) {
         hashes += kv_item_type(it) == KV_TYPE_HASH ? 1 : 0;
         sets += kv_item_type(it) == KV_TYPE_SET ? 1 : 0;
         zsets += kv_item_type(it) == KV_TYPE_ZSET ? 1 : 0;
+        streams += kv_item_type(it) == KV_TYPE_STREAM ? 1 : 0;
         kbytes += item_klen(it);
         vbytes += item_vlen(it);
         nodes += check_item(ks, slot, it);
@@ -1319,6 +1370,7 @@ void kv_ks_check(const struct kv_keyspace *ks) {
     KV_ASSERT(count == ks->table.count);
     KV_ASSERT(vol == ks->volatile_count && lists == ks->list_count);
     KV_ASSERT(hashes == ks->hash_count && sets == ks->set_count && zsets == ks->zset_count);
+    KV_ASSERT(streams == ks->stream_count);
     KV_ASSERT(expire_sum == ks->expire_sum_ms);
     KV_ASSERT(kbytes == ks->key_bytes && vbytes == ks->value_bytes);
     KV_ASSERT(ks->alloc.used_blocks == count + nodes);

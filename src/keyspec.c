@@ -70,11 +70,25 @@ static uint32_t counted_keys(const struct kv_cmd_keyspec *k, uint32_t argc,
     return range_keys(argc, first, first + num - 1, 1, pos, cap);
 }
 
+/* XREAD's keys as Redis 7.0's key spec finds them: the first argument from argv[1]
+ * that is STREAMS (a keyword search: "COUNT STREAMS k 0" finds the count's value),
+ * then half of the arguments after it, rounded down. */
+static uint32_t streams_keys(uint32_t argc, const struct kv_slice *argv, uint32_t *pos,
+                             uint32_t cap) {
+    uint32_t i = 1;
+    while (i < argc && !kv_opt_eq_nocase(argv[i], "streams")) i++;
+    if (i >= argc) return 0;
+    uint32_t num = (argc - i - 1) / 2;
+    if (num == 0) return 0;
+    return range_keys(argc, (int64_t)i + 1, (int64_t)i + num, 1, pos, cap);
+}
+
 uint32_t kv_cmd_keys(const struct kv_cmd *cmd, uint32_t argc, const struct kv_slice *argv,
                      uint32_t *pos, uint32_t cap) {
     KV_ASSERT(cmd != NULL && argc >= 1 && argv != NULL);
     KV_ASSERT(pos != NULL || cap == 0);
     const struct kv_cmd_keyspec *k = &cmd->keys;
+    if (k->keynum == KV_KEYNUM_STREAMS) return streams_keys(argc, argv, pos, cap);
     if (k->keynum != 0) return counted_keys(k, argc, argv, pos, cap);
     if (k->first == 0) return 0;
     int64_t last = k->last >= 0 ? k->last : (int64_t)argc + k->last;

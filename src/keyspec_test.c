@@ -54,6 +54,10 @@ static const struct info redis_info[] = {
     {"blpop", 1, -2, 1, false},      {"brpop", 1, -2, 1, false},
     {"blmove", 1, 2, 1, false},      {"brpoplpush", 1, 2, 1, false},
     {"blmpop", 0, 0, 0, true},
+    {"xadd", 1, 1, 1, false},        {"xtrim", 1, 1, 1, false},
+    {"xdel", 1, 1, 1, false},        {"xlen", 1, 1, 1, false},
+    {"xrange", 1, 1, 1, false},      {"xrevrange", 1, 1, 1, false},
+    {"xread", 0, 0, 0, true},
     {"lpos", 1, 1, 1, false},        {"lpush", 1, 1, 1, false},
     {"lpushx", 1, 1, 1, false},      {"lrange", 1, 1, 1, false},
     {"lrem", 1, 1, 1, false},        {"lset", 1, 1, 1, false},
@@ -112,6 +116,7 @@ static const struct kv_cmd_group *const all_groups[] = {
     &kv_cmds_auth,   &kv_cmds_config, &kv_cmds_admin,  &kv_cmds_client,
     &kv_cmds_command, &kv_cmds_hash, &kv_cmds_set, &kv_cmds_block, &kv_cmds_pubsub,
     &kv_cmds_zset,
+    &kv_cmds_stream,
 };
 
 static const struct info *info_of(const char *name) {
@@ -239,6 +244,11 @@ static const struct getkeys redis_getkeys[] = {
     {{"nosuch", "a"}, KV_KEYS_UNKNOWN, {0}},
     {{"get"}, KV_KEYS_ARITY, {0}},
     {{"lmpop", "1", "a"}, KV_KEYS_ARITY, {0}},
+    {{"xread", "count", "2", "streams", "a", "b", "0", "0"}, 2, {4, 5}},
+    {{"xread", "streams", "a", "b", "0"}, 1, {2}},
+    {{"xread", "foo", "streams", "a", "0"}, 1, {3}},
+    {{"xread", "count", "streams", "a", "0"}, 1, {3}},
+    {{"xread", "streams", "a", "b", "c", "d"}, 2, {2, 3}},
     {{"blmpop", "0", "2", "a", "b", "left"}, 2, {3, 4}},
     {{"blmpop", "0", "1", "a", "b", "left"}, 1, {3}},
     {{"blmpop", "0", "3", "a", "left"}, 0, {0}},

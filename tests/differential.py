@@ -68,6 +68,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import diff_cases  # noqa: E402
 import diff_cases_hs  # noqa: E402
 import diff_cases_zset  # noqa: E402
+import diff_cases_stream  # noqa: E402
 import diff_gen  # noqa: E402
 from diff_resp import (Conn, ConnClosed, ConnTimeout, encode, encode_reply,  # noqa: E402
                        show)
@@ -818,6 +819,7 @@ def run_all(runner, a, excluded, seeds, tag):
         cases = dict(diff_cases.CASES)
         cases.update(diff_cases_hs.CASES)  # hashes and sets (issue 21)
         cases.update(diff_cases_zset.CASES)  # sorted sets
+        cases.update(diff_cases_stream.CASES)  # streams (first slice)
         for name, steps in cases.items():
             if not a.case or a.case == name:
                 count(runner.run_stream(tag + 'case ' + name, keep(case_ops(steps)),

@@ -2271,6 +2271,94 @@ def test_zset_edges():
              c.call('ZADD', 'keep', *big_args)[:4], b'-OOM')
     check_eq('... and no member of it was added', [c.call('ZCARD', 'keep'),
              c.call('ZSCORE', 'keep', 'n00000' + 'x' * 50)], [integer(1), b'$-1\r\n'])
+STREAM_CMDS = [['XADD', '{k}', '1-1', 'f', 'v'], ['XLEN', '{k}'], ['XRANGE', '{k}', '-', '+'],
+               ['XREVRANGE', '{k}', '+', '-'], ['XDEL', '{k}', '1-1'],
+               ['XTRIM', '{k}', 'MAXLEN', '0'], ['XREAD', 'STREAMS', '{k}', '0']]
+
+
+@test()
+def test_stream_edges():
+    """Streams: WRONGTYPE both ways; `*` IDs follow the clock and stay increasing; an
+    empty stream stays a key; MEMORY USAGE exact (used_memory delta + 8) across node
+    splits, DEL frees it all; a big XRANGE streams, a bigger one is refused before it
+    runs while XREVRANGE + - COUNT 1 of it (rq's read) still answers; an XADD that does
+    not fit is -OOM with nothing added (the next XADD gets the same ID); WATCH sees
+    XADD/XDEL/XTRIM; XREAD BLOCK with nothing to read is refused (not in this slice)."""
+    kv = start_kv('stream', ['--maxclients', 8, '--maxmemory', '8mb',
+                             '--client-query-buffer-limit', '1mb', '--proto-max-bulk-len',
+                             '512kb'])
+    c = Conn(kv.port)
+    c.call('SET', 'str', 'x')
+    c.call('RPUSH', 'lst', 'x')
+    c.call('HSET', 'hsh', 'f', 'v')
+    wrongtype_all(c, STREAM_CMDS, ['str', 'lst', 'hsh'])
+    c.call('XADD', 'x', '1-1', 'f', 'v')
+    wrongtype_all(c, [['GET', '{k}'], ['LPUSH', '{k}', 'a'], ['HSET', '{k}', 'f', 'v'],
+                      ['SADD', '{k}', 'm'], ['INCR', '{k}'], ['APPEND', '{k}', 'a']], ['x'])
+    check_eq('TYPE and OBJECT ENCODING', [c.call('TYPE', 'x'), c.call('OBJECT', 'ENCODING', 'x')],
+             [b'+stream\r\n', bulk('stream')])
+    # * IDs
+    ids = [c.call('XADD', 'clock', '*', 'f', 'v') for _ in range(50)]
+    parsed = [tuple(int(p) for p in r.split(b'\r\n')[1].split(b'-')) for r in ids]
+    now_ms = int(time.time() * 1000)
+    check('50 * IDs strictly increase, ms within 10 s of the clock',
+          parsed == sorted(set(parsed)) and abs(parsed[-1][0] - now_ms) < 10000, repr(parsed[:3]))
+    check_eq('an emptied stream stays a key',
+             [c.call('XTRIM', 'clock', 'MAXLEN', '0'), c.call('EXISTS', 'clock'),
+              c.call('XLEN', 'clock')], [integer(50), integer(1), integer(0)])
+    check('... and its next * ID is still after the last',
+          tuple(int(p) for p in c.call('XADD', 'clock', '*', 'f', 'v').split(b'\r\n')[1]
+                .split(b'-')) > parsed[-1])
+    # MEMORY USAGE
+    def used():
+        return int(info_field(c.call('INFO', 'memory'), 'used_memory'))
+    for key, n in (('mu:one', 1), ('mu:many', 1000)):
+        before = used()
+        for i in range(n):
+            c.call('XADD', key, '1-%d' % (i + 1), 'field', 'value-%d' % i, 'n', i)
+        delta = used() - before
+        check_eq('MEMORY USAGE of a %d-entry stream = used_memory delta + 8' % n,
+                 c.call('MEMORY', 'USAGE', key), integer(delta + 8))
+        before = used()
+        c.call('DEL', key)
+        check_eq('DEL frees it all (%d entries)' % n, before - used(), delta)
+    # streaming and refusing
+    for i in range(2000):
+        c.call('XADD', 'big', '1-%d' % (i + 1), 'f', pattern(200, i))
+    got = c.call('XRANGE', 'big', '-', '+', timeout=30)
+    check('XRANGE of 2000 x 200 bytes streams (%d bytes)' % len(got),
+          got.startswith(b'*2000\r\n') and len(got) > 400000, repr(got[:60]))
+    for i in range(2000, 6000):
+        c.call('XADD', 'big', '1-%d' % (i + 1), 'f', pattern(200, i))
+    check('XRANGE beyond the reply limit is refused',
+          c.call('XRANGE', 'big', '-', '+', timeout=30).startswith(b'-ERR reply of up to'))
+    check('XREVRANGE + - COUNT 1 of it answers the last entry',
+          c.call('XREVRANGE', 'big', '+', '-', 'COUNT', '1').startswith(b'*1\r\n*2\r\n$6\r\n1-6000'))
+    c.call('DEL', 'big')
+    # WATCH
+    for cmd in (['XADD', 'w', '2-1', 'f', 'v'], ['XDEL', 'w', '1-1'], ['XTRIM', 'w', 'MAXLEN', '0']):
+        c.call('DEL', 'w')
+        c.call('XADD', 'w', '1-1', 'f', 'v')
+        c.call('WATCH', 'w')
+        other = Conn(kv.port)
+        other.call(*cmd)
+        other.close()
+        c.call('MULTI')
+        c.call('PING')
+        check_eq('WATCH sees %s' % cmd[0], c.call('EXEC'), b'*-1\r\n')
+    check_eq('XREAD BLOCK with nothing to read: refused in this slice',
+             c.call('XREAD', 'BLOCK', '10', 'STREAMS', 'w', '$'),
+             error('ERR XREAD BLOCK is not supported by kv yet'))
+    # -OOM, nothing added
+    c.call('XADD', 'keep', '1-1', 'a', '1')
+    for i in range(100000):
+        if c.call('SET', 'fill%d' % i, pattern(1000, i)) != OK:
+            break
+    check_eq('an XADD that does not fit: -OOM',
+             c.call('XADD', 'keep', '1-2', 'big', pattern(400000, 1))[:4], b'-OOM')
+    check_eq('... and nothing was added', [c.call('XLEN', 'keep'), c.call('XRANGE', 'keep', '-', '+')],
+             [integer(1), b'*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n'])
+    check_eq('... and the ID was not taken', c.call('XADD', 'keep', '1-2', 'b', '2'), bulk('1-2'))
     c.close()
     kv.stop()
 

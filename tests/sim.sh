@@ -50,6 +50,11 @@ for seed in 1 2 3 4 9 10 19 27 51 57; do run_seed "$seed" --types=hash,set; done
 # Sorted sets (--types=zset; sim_model_zset*.c): commands the server lacks are not sent,
 # so these seeds exercise the model only once kv has them.
 for seed in 1 2 3; do run_seed "$seed" --types=hash,set,zset; done
+for seed in 1 2 3; do run_seed "$seed" --types=zset; done
+# Streams (--types=stream; sim_model_stream.c, sim_workload_stream.c): the model and its
+# workload, alone and with hashes and sets (only the commands kv has are sent).
+for seed in 1 2 3; do run_seed "$seed" --types=stream; done
+run_seed 4 --types=hash,set,stream
 # The same seeds with one recv per read and no EXEC padded to the query limit, as
 # they ran when they found their bugs (three seeds in four draw multishot recv, one
 # in two edge MULTIs: sim_main.c world_setup).
@@ -242,8 +247,10 @@ start=$SECONDS; n=0; requests=0
 while [ $((SECONDS - start)) -lt "$BUDGET_S" ] && [ $n -lt 2000 ]; do
     seed=$((base + n))
     crowd=(); [ $((n % 16)) -eq 15 ] && crowd=(--crowd)  # one seed in 16: a crowd
-    [ $((n % 4)) -eq 0 ] && crowd+=(--types=hash,set)   # one in four: hashes and sets,
-    [ $((n % 4)) -eq 2 ] && crowd+=(--types=hash,set,zset) # one in four: sorted sets too
+    case $((n % 4)) in  # each in four: hashes and sets; streams; all four types; none
+        0) crowd+=(--types=hash,set) ;; 1) crowd+=(--types=stream) ;;
+        2) crowd+=(--types=hash,set,zset,stream) ;;
+    esac
     if out=$(timeout "$SEED_TIMEOUT_S" "$KV" sim --seed "$seed" "${crowd[@]}" 2>&1); then
         passed=$((passed + 1))
         r=$(printf '%s' "$out" | tail -n1 | grep -o 'requests=[0-9]*' | cut -d= -f2)

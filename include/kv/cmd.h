@@ -62,6 +62,9 @@ struct kv_cmd_keyspec {
 #define KV_KEYS(first, last, step) {(first), (last), (step), 0}
 #define KV_KEYNUM(i) {0, 0, 0, (i)}
 #define KV_NOKEYS {0, 0, 0, 0}
+/* XREAD's movable keys: the first half of the arguments after STREAMS (keyspec.c). */
+#define KV_KEYNUM_STREAMS 255u
+#define KV_KEYS_STREAMS {0, 0, 0, KV_KEYNUM_STREAMS}
 
 struct kv_cmd {
     const char *name;            /* lower case */
@@ -102,6 +105,7 @@ extern const struct kv_cmd_group kv_cmds_list;    /* src/cmd_list.c */
 extern const struct kv_cmd_group kv_cmds_hash;    /* src/cmd_hash.c */
 extern const struct kv_cmd_group kv_cmds_set;     /* src/cmd_set.c */
 extern const struct kv_cmd_group kv_cmds_zset;    /* src/cmd_zset.c */
+extern const struct kv_cmd_group kv_cmds_stream;  /* src/cmd_stream.c */
 extern const struct kv_cmd_group kv_cmds_info;    /* src/cmd_info.c */
 extern const struct kv_cmd_group kv_cmds_auth;    /* src/cmd_auth.c */
 

@@ -81,6 +81,8 @@ struct kv_config {
     uint64_t set_max_intset_entries;    /* an integer set packs up to this many */
     uint64_t zset_max_listpack_entries; /* a sorted set packs while it has at most this many */
     uint64_t zset_max_listpack_value;   /* ... and no member longer than this */
+    uint64_t stream_node_max_bytes;     /* a stream node's Redis listpack bytes (0: 1 GiB) */
+    uint64_t stream_node_max_entries;   /* a stream node's entries (0: no limit) */
     int64_t slowlog_log_slower_than; /* µs; -1: SLOWLOG records nothing, 0: everything */
     uint32_t slowlog_max_len;       /* SLOWLOG ring entries, sized at startup */
     int64_t latency_monitor_threshold; /* ms; 0: the latency monitor is off (Redis's) */

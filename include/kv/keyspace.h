@@ -9,7 +9,7 @@
  * Items: one data-region block per key: a small header, the key bytes, then the
  * value: a string's bytes inline, a struct kv_list_head (src/list.c) for a list, or
  * a struct kv_coll_head (src/coll.c) for a hash or a set, a struct kv_zset_head
- * (src/zset.c) for a sorted set.
+ * (src/zset.c) for a sorted set, a struct kv_stream_head (src/stream.c) for a stream.
  * A struct kv_item pointer stays valid until the next keyspace mutation (any set,
  * delete, realloc or eviction), so commands look keys up again after mutating.
  *
@@ -42,6 +42,7 @@ enum kv_type {
     KV_TYPE_HASH = 3,
     KV_TYPE_SET = 4,
     KV_TYPE_ZSET = 5,
+    KV_TYPE_STREAM = 6,
 };
 
 struct kv_item; /* opaque: lives in the data region */
@@ -98,6 +99,9 @@ struct kv_keyspace {
     uint64_t set_intset_entries;   /* set-max-intset-entries */
     uint64_t zset_packed_entries;  /* zset-max-listpack-entries */
     uint64_t zset_packed_value;    /* zset-max-listpack-value */
+    uint64_t stream_count;       /* keys holding a stream */
+    uint64_t stream_node_bytes;    /* stream-node-max-bytes */
+    uint64_t stream_node_entries;  /* stream-node-max-entries */
     uint32_t key_len_max;        /* longest key stored since the last flush (bounds) */
     uint32_t str_len_max;        /* longest string value stored since then (bounds) */
     uint32_t index_capacity;
@@ -122,6 +126,9 @@ void kv_ks_coll_env(struct kv_keyspace *ks, struct kv_coll_env *e);
 /* The environment sorted sets work in (region, seed, thresholds): ks_zset.h. */
 struct kv_zset_env;
 void kv_ks_zset_env(struct kv_keyspace *ks, struct kv_zset_env *e);
+/* The environment streams work in (region, node limits): ks_stream.h. */
+struct kv_stream_env;
+void kv_ks_stream_env(struct kv_keyspace *ks, struct kv_stream_env *e);
 /* The maxmemory mapped at startup: the most CONFIG SET maxmemory may give. */
 uint64_t kv_ks_mapped_bytes(const struct kv_keyspace *ks);
 /* Called by the engine before each command with the realtime clock. */
