@@ -625,6 +625,10 @@ static void world_init(struct world *w, struct input *in) {
     lim.hash_max_listpack_entries = w->cfg.hash_max_listpack_entries;
     lim.hash_max_listpack_value = w->cfg.hash_max_listpack_value;
     lim.set_max_intset_entries = w->cfg.set_max_intset_entries;
+    lim.zset_max_listpack_entries = w->cfg.zset_max_listpack_entries;
+    lim.zset_max_listpack_value = w->cfg.zset_max_listpack_value;
+    lim.stream_node_max_bytes = w->cfg.stream_node_max_bytes;
+    lim.stream_node_max_entries = w->cfg.stream_node_max_entries;
     w->model = sim_model_create(&lim);
     w->model_on = true;
     w->trace = getenv("FUZZ_ENGINE_TRACE") != NULL;
@@ -700,8 +704,10 @@ static void compare_keyspace(struct world *w) {
             CHECK(kv_item_type(it) == KV_TYPE_STRING);
             CHECK(kv_item_value_len(it) == k.value_len);
             CHECK(k.value_len == 0 || memcmp(kv_item_value(it), k.value, k.value_len) == 0);
-        } else if (k.type == SIM_MODEL_HASH || k.type == SIM_MODEL_SET) {
-            /* the type (kv's KV_TYPE_HASH/SET are 3/4); contents: every reply compared */
+        } else if (k.type == SIM_MODEL_HASH || k.type == SIM_MODEL_SET ||
+                   k.type == SIM_MODEL_ZSET || k.type == SIM_MODEL_STREAM) {
+            /* the type (kv's KV_TYPE_HASH/SET/ZSET/STREAM are 3/4/5/6); contents: every
+             * reply compared */
             CHECK((int)kv_item_type(it) == (int)k.type);
         } else {
             CHECK(k.type == SIM_MODEL_LIST && kv_item_type(it) == KV_TYPE_LIST);

@@ -36,7 +36,8 @@ CASES = {
         "ZRANGE z 0 -1 WITHSCORES", "TYPE z", "OBJECT ENCODING z", "ZADD z 0 '' 0 ' '",
         "ZRANGE z 0 -1 WITHSCORES", "zadd Z 1 x", "zrange Z 0 -1 withscores"],
     'zset-arity': [
-        "ZADD z", "ZADD z 1", "ZADD z NX", "ZINCRBY z 1", "ZCARD", "ZSCORE z", "ZMSCORE z",
+        "ZADD z", "ZADD z 1", "ZADD z NX", "ZINCRBY z 1", "ZINCRBY z LT m", "ZINCRBY z XX 5",
+        "ZINCRBY z nx xx", "ZINCRBY z ch m", "ZCARD", "ZSCORE z", "ZMSCORE z",
         "ZREM z", "ZRANGE z 0", "ZRANGESTORE d z 0", "ZREVRANGE z 0", "ZRANGEBYSCORE z 0",
         "ZREVRANGEBYSCORE z 0", "ZRANGEBYLEX z -", "ZREVRANGEBYLEX z +",
         "ZREMRANGEBYSCORE z 0", "ZREMRANGEBYRANK z 0 1 2", "ZREMRANGEBYLEX z -",
