@@ -31,8 +31,8 @@
 #include <xxhash.h>
 
 #include "kv/util.h"
+#include "kv/varint.h"
 
-#define VARINT_MAX 5
 #define TABLE_MIN 8u
 #define TABLE_MAX (1u << 30)
 #define INT_TEXT_MAX 21
@@ -41,61 +41,31 @@
 
 /* ---- entries ------------------------------------------------------------------- */
 
-static inline uint32_t varint_len(uint64_t v) {
-    uint32_t n = 1;
-    while (v >= 128 && n < VARINT_MAX) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static inline uint32_t varint_put(uint8_t *p, uint32_t v) {
-    uint32_t n = 0;
-    while (v >= 128 && n < VARINT_MAX - 1) {
-        p[n++] = (uint8_t)(v | 128u);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
-static inline uint32_t varint_get(const uint8_t *p, uint32_t *v) {
-    uint32_t r = 0, n = 0;
-    for (; n < VARINT_MAX; n++) {
-        r |= (uint32_t)(p[n] & 127u) << (7 * n);
-        if ((p[n] & 128u) == 0) break;
-    }
-    KV_ASSERT(n < VARINT_MAX);
-    *v = r;
-    return n + 1;
-}
-
 static inline bool is_hash(const struct kv_coll_head *h) { return h->kind == KV_COLL_HASH; }
 
 static inline uint64_t ent_size(bool pairs, struct kv_slice f, struct kv_slice v) {
-    uint64_t n = varint_len(f.len) + (uint64_t)f.len;
-    if (pairs) n += varint_len(v.len) + (uint64_t)v.len;
+    uint64_t n = kv_varint_len(f.len) + (uint64_t)f.len;
+    if (pairs) n += kv_varint_len(v.len) + (uint64_t)v.len;
     return n;
 }
 
 static uint32_t ent_write(uint8_t *p, bool pairs, struct kv_slice f, struct kv_slice v) {
-    uint32_t n = varint_put(p, f.len);
+    uint32_t n = kv_varint_put(p, f.len);
     if (f.len > 0) memcpy(p + n, f.ptr, f.len);
     n += f.len;
     if (!pairs) return n;
-    n += varint_put(p + n, v.len);
+    n += kv_varint_put(p + n, v.len);
     if (v.len > 0) memcpy(p + n, v.ptr, v.len);
     return n + v.len;
 }
 
 static uint32_t ent_read(const uint8_t *p, bool pairs, struct kv_slice *f, struct kv_slice *v) {
-    uint32_t len, n = varint_get(p, &len);
+    uint32_t len, n = kv_varint_get(p, &len);
     *f = (struct kv_slice){p + n, len};
     n += len;
     *v = (struct kv_slice){NULL, 0};
     if (!pairs) return n;
-    n += varint_get(p + n, &len);
+    n += kv_varint_get(p + n, &len);
     *v = (struct kv_slice){p + n, len};
     return n + len;
 }
@@ -828,7 +798,7 @@ void kv_coll_add_room(const struct kv_coll_env *e, const struct kv_coll_head *h,
     uint64_t one = h->enc == KV_COLL_INTSET ? count * 8 : h->used + sum;
     uint64_t limit = h->enc == KV_COLL_INTSET ? e->intset_entries : e->packed_entries;
     bool converts = big || count > limit || (h->enc == KV_COLL_INTSET && !ints);
-    uint64_t old_entries = h->bytes + h->count * (VARINT_MAX + 8);
+    uint64_t old_entries = h->bytes + h->count * (KV_VARINT_MAX + 8);
     *need = kv_alloc_block_size(KV_MAX(one, 1)) + SPLIT_SLACK;
     *largest = KV_MAX(one, 1);
     if (!converts) return;

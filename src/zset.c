@@ -43,8 +43,8 @@
 #include <xxhash.h>
 
 #include "kv/util.h"
+#include "kv/varint.h"
 
-#define VARINT_MAX 5
 #define TABLE_MIN 8u
 #define TABLE_MAX (1u << 30)
 #define SPLIT_SLACK 8u
@@ -52,36 +52,6 @@
 #define LEVEL_SEED 0x5bd1e995a7c15f2bull
 
 /* ---- small pieces -------------------------------------------------------------- */
-
-static inline uint32_t varint_len(uint64_t v) {
-    uint32_t n = 1;
-    while (v >= 128 && n < VARINT_MAX) {
-        v >>= 7;
-        n++;
-    }
-    return n;
-}
-
-static inline uint32_t varint_put(uint8_t *p, uint32_t v) {
-    uint32_t n = 0;
-    while (v >= 128 && n < VARINT_MAX - 1) {
-        p[n++] = (uint8_t)(v | 128u);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
-static inline uint32_t varint_get(const uint8_t *p, uint32_t *v) {
-    uint32_t r = 0, n = 0;
-    for (; n < VARINT_MAX; n++) {
-        r |= (uint32_t)(p[n] & 127u) << (7 * n);
-        if ((p[n] & 128u) == 0) break;
-    }
-    KV_ASSERT(n < VARINT_MAX);
-    *v = r;
-    return n + 1;
-}
 
 static inline uint8_t *blk(const struct kv_alloc *a, uint32_t ref) {
     return (uint8_t *)kv_alloc_ptr(a, ref);
@@ -181,19 +151,19 @@ static inline uint32_t score_len(double s) {
 
 /* An entry's size at most (any score). */
 static inline uint64_t pk_size(struct kv_slice m) {
-    return SCORE_BYTES_MAX + varint_len(m.len) + (uint64_t)m.len;
+    return SCORE_BYTES_MAX + kv_varint_len(m.len) + (uint64_t)m.len;
 }
 
 static uint32_t pk_read(const uint8_t *p, double *score, struct kv_slice *m) {
     uint32_t k = score_get(p, score);
-    uint32_t len, n = varint_get(p + k, &len);
+    uint32_t len, n = kv_varint_get(p + k, &len);
     *m = (struct kv_slice){p + k + n, len};
     return k + n + len;
 }
 
 static uint32_t pk_write(uint8_t *p, double score, struct kv_slice m) {
     uint32_t k = score_put(p, score);
-    uint32_t n = varint_put(p + k, m.len);
+    uint32_t n = kv_varint_put(p + k, m.len);
     if (m.len > 0) memcpy(p + k + n, m.ptr, m.len);
     return k + n + m.len;
 }
@@ -243,7 +213,7 @@ static void pk_delete(struct kv_zset_head *h, uint8_t *b, uint32_t off, uint32_t
 static void pk_insert(struct kv_zset_head *h, uint8_t *b, double score, struct kv_slice m) {
     uint64_t rank;
     uint32_t off = pk_place(b, h->used, score, m, &rank);
-    uint32_t size = score_len(score) + varint_len(m.len) + m.len;
+    uint32_t size = score_len(score) + kv_varint_len(m.len) + m.len;
     KV_ASSERT(h->used + size <= kv_alloc_usable(b));
     memmove(b + off + size, b + off, h->used - off);
     (void)pk_write(b + off, score, m);
@@ -260,7 +230,7 @@ static inline void nd_set_next(uint8_t *n, uint32_t i, uint32_t r) { wr32(n + 16
 static inline void nd_set_span(uint8_t *n, uint32_t i, uint32_t s) { wr32(n + 20 + 8 * i, s); }
 
 static inline struct kv_slice nd_member(const uint8_t *n) {
-    uint32_t len, k = varint_get(n + NODE_FIXED + 8 * nd_level(n), &len);
+    uint32_t len, k = kv_varint_get(n + NODE_FIXED + 8 * nd_level(n), &len);
     return (struct kv_slice){n + NODE_FIXED + 8 * nd_level(n) + k, len};
 }
 
@@ -275,7 +245,7 @@ static uint32_t level_of(const struct kv_zset_env *e, struct kv_slice m) {
 }
 
 static inline uint64_t node_size(uint32_t level, struct kv_slice m) {
-    return NODE_FIXED + 8ull * level + varint_len(m.len) + m.len;
+    return NODE_FIXED + 8ull * level + kv_varint_len(m.len) + m.len;
 }
 
 static uint32_t node_new(const struct kv_zset_env *e, struct kv_slice m, double score) {
@@ -284,7 +254,7 @@ static uint32_t node_new(const struct kv_zset_env *e, struct kv_slice m, double 
     memset(n, 0, NODE_FIXED + 8ull * level);
     wrf(n, score);
     n[12] = (uint8_t)level;
-    uint32_t k = varint_put(n + NODE_FIXED + 8 * level, m.len);
+    uint32_t k = kv_varint_put(n + NODE_FIXED + 8 * level, m.len);
     if (m.len > 0) memcpy(n + NODE_FIXED + 8 * level + k, m.ptr, m.len);
     return kv_alloc_ref(e->a, n);
 }
