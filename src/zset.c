@@ -503,9 +503,26 @@ uint64_t kv_zset_rank(const struct kv_zset_env *e, const struct kv_zset_head *h,
     return rank[0];
 }
 
-uint64_t kv_zset_count_score(const struct kv_zset_env *e, const struct kv_zset_head *h,
-                             double x, bool incl) {
-    KV_ASSERT(e != NULL && h != NULL);
+/* A count's bound: by score (x) or by member (m); incl counts entries equal to it. */
+struct count_bound {
+    bool lex;
+    bool incl;
+    double x;
+    struct kv_slice m;
+};
+
+/* True once the entry (s, m) is past the bound: the counting walks stop there. */
+static bool past_bound(const struct count_bound *cb, double s, struct kv_slice m) {
+    if (!cb->lex) return cb->incl ? s > cb->x : s >= cb->x;
+    int c = kv_zset_cmp_member(m, cb->m);
+    return cb->incl ? c > 0 : c >= 0;
+}
+
+/* Entries before the bound, in order: the packed block walked, or the skip list
+ * descended by its spans (each level's walk bounded by the count). */
+static uint64_t count_before(const struct kv_zset_env *e, const struct kv_zset_head *h,
+                             const struct count_bound *cb) {
+    KV_ASSERT(e != NULL && h != NULL && cb != NULL);
     if (h->count == 0) return 0;
     if (h->enc == KV_ZSET_PACKED) {
         const uint8_t *b = blk(e->a, h->root);
@@ -515,10 +532,11 @@ uint64_t kv_zset_count_score(const struct kv_zset_env *e, const struct kv_zset_h
             struct kv_slice m;
             double s;
             uint32_t n = pk_read(b + off, &s, &m);
-            if (incl ? s > x : s >= x) break;
+            if (past_bound(cb, s, m)) break;
             off += n;
             r++;
         }
+        KV_ASSERT(r <= h->count);
         return r;
     }
     uint64_t rank = 0;
@@ -528,8 +546,8 @@ uint64_t kv_zset_count_score(const struct kv_zset_env *e, const struct kv_zset_h
             const uint8_t *pn = blk(e->a, p);
             uint32_t nx = nd_next(pn, (uint32_t)i);
             if (nx == 0) break;
-            double s = rdf(blk(e->a, nx));
-            if (incl ? s > x : s >= x) break;
+            const uint8_t *nn = blk(e->a, nx);
+            if (past_bound(cb, cb->lex ? 0 : rdf(nn), cb->lex ? nd_member(nn) : cb->m)) break;
             rank += nd_span(pn, (uint32_t)i);
             p = nx;
         }
@@ -538,40 +556,16 @@ uint64_t kv_zset_count_score(const struct kv_zset_env *e, const struct kv_zset_h
     return rank;
 }
 
+uint64_t kv_zset_count_score(const struct kv_zset_env *e, const struct kv_zset_head *h,
+                             double x, bool incl) {
+    const struct count_bound cb = {false, incl, x, {NULL, 0}};
+    return count_before(e, h, &cb);
+}
+
 uint64_t kv_zset_count_lex(const struct kv_zset_env *e, const struct kv_zset_head *h,
                            struct kv_slice m, bool incl) {
-    KV_ASSERT(e != NULL && h != NULL);
-    if (h->count == 0) return 0;
-    if (h->enc == KV_ZSET_PACKED) {
-        const uint8_t *b = blk(e->a, h->root);
-        uint32_t off = 0;
-        uint64_t r = 0;
-        while (off < h->used) {
-            struct kv_slice em;
-            double s;
-            uint32_t n = pk_read(b + off, &s, &em);
-            int c = kv_zset_cmp_member(em, m);
-            if (incl ? c > 0 : c >= 0) break;
-            off += n;
-            r++;
-        }
-        return r;
-    }
-    uint64_t rank = 0;
-    uint32_t p = h->root;
-    for (int32_t i = (int32_t)h->level - 1; i >= 0; i--) {
-        for (uint64_t n = 0; n <= h->count; n++) {
-            const uint8_t *pn = blk(e->a, p);
-            uint32_t nx = nd_next(pn, (uint32_t)i);
-            if (nx == 0) break;
-            int c = kv_zset_cmp_member(nd_member(blk(e->a, nx)), m);
-            if (incl ? c > 0 : c >= 0) break;
-            rank += nd_span(pn, (uint32_t)i);
-            p = nx;
-        }
-    }
-    KV_ASSERT(rank <= h->count);
-    return rank;
+    const struct count_bound cb = {true, incl, 0, m};
+    return count_before(e, h, &cb);
 }
 
 uint64_t kv_zset_last_lex(const struct kv_zset_env *e, const struct kv_zset_head *h,
