@@ -203,6 +203,26 @@ def _resp(*args):
     return b"".join(out)
 
 
+def resp(*args):
+    """One command in RESP (str or bytes arguments)."""
+    return _resp(*[a if isinstance(a, bytes) else a.encode() for a in args])
+
+
+def pipeline(port, cmds):
+    """Sends the encoded commands in one write and reads one reply line each (integer or
+    simple replies only); raises on an error reply."""
+    with socket.create_connection((HOST, port), timeout=60) as s:
+        s.sendall(b"".join(cmds))
+        buf = b""
+        while buf.count(b"\r\n") < len(cmds):
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                raise RuntimeError("pipeline: connection closed")
+            buf += chunk
+        if b"-" in [line[:1] for line in buf.split(b"\r\n")[:len(cmds)]]:
+            raise RuntimeError("pipeline: error reply %r" % buf[:200])
+
+
 def command(port, *args):
     """One command, one reply (read until the reply's first line; enough for simple ones)."""
     with socket.create_connection((HOST, port), timeout=30) as s:
