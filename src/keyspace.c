@@ -287,6 +287,11 @@ void kv_ks_hint_key(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen, b
     h->looked = false;
 }
 
+void kv_ks_set_prefetch_floor(struct kv_keyspace *ks, uint64_t bytes) {
+    KV_ASSERT(ks != NULL && ks->table.slots != NULL);
+    ks->prefetch_floor = bytes;
+}
+
 void kv_ks_hint_clear(struct kv_keyspace *ks) {
     KV_ASSERT(ks != NULL);
     ks->hint.key = NULL;
@@ -325,6 +330,7 @@ static inline uint64_t head_end(uint64_t klen) {
 void kv_ks_hint_items(const struct kv_keyspace *ks, const uint64_t *hash,
                       const uint32_t *klen, uint32_t n) {
     KV_ASSERT(ks->table.slots != NULL && n <= KV_KS_PREFETCH_BATCH_MAX);
+    if (ks->alloc.used_bytes + ks->table.count * 64 < ks->prefetch_floor) return;
     uint32_t ref[KV_KS_PREFETCH_BATCH_MAX];
     for (uint32_t i = 0; i < n; i++) {
         ref[i] = kv_table_guess(&ks->table, hash[i]);

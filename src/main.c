@@ -317,6 +317,8 @@ int main(int argc, char **argv) {
     kv_io_uring_set_busy_poll(kv_io_uring_at(&ring_mem), &kv_clock_system, config.busy_poll_us);
     kv_io_uring_set_batch_wait(kv_io_uring_at(&ring_mem), config.batch_wait_us);
     kv_server_init(&server, &config, &arena, &io, &kv_clock_system, random_seed());
+    long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE); /* 0 or -1 when unknown: always prefetch */
+    kv_ks_set_prefetch_floor(&server.ks, l2 > 0 ? (uint64_t)l2 : 0);
     const char *config_file = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
     kv_engine_set_host(&server.engine, kv_process_host(config_file));
     if (config_file_given) server.engine.config_rewrite = kv_config_rewrite;
