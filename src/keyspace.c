@@ -330,12 +330,12 @@ static inline uint64_t head_end(uint64_t klen) {
 void kv_ks_hint_items(const struct kv_keyspace *ks, const uint64_t *hash,
                       const uint32_t *klen, uint32_t n) {
     KV_ASSERT(ks->table.slots != NULL && n <= KV_KS_PREFETCH_BATCH_MAX);
-    if (ks->alloc.used_bytes + ks->table.count * 64 < ks->prefetch_floor) return;
     uint32_t ref[KV_KS_PREFETCH_BATCH_MAX];
     for (uint32_t i = 0; i < n; i++) {
         ref[i] = kv_table_guess(&ks->table, hash[i]);
         if (ref[i] != 0) prefetch_lines(kv_alloc_addr(&ks->alloc, ref[i]), 0, head_end(klen[i]));
     }
+    if (ks->alloc.used_bytes + ks->table.count * 64 < ks->prefetch_floor) return;
     for (uint32_t i = 0; i < n; i++) {
         if (ref[i] == 0) continue;
         const struct kv_item *it = kv_alloc_addr(&ks->alloc, ref[i]);
