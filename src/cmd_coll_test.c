@@ -16,6 +16,7 @@
 #include "kv/config.h"
 #include "kv/keyspace.h"
 #include "kv/util.h"
+#include "test_engine.h"
 #include "testing.h"
 
 struct kase {
@@ -285,71 +286,27 @@ static const struct kase resp3_cases[] = {
     K("spop one2 1", "~1\r\n$1\r\nz\r\n"),
 };
 
-#define OUT_CAP (4u << 20)
 #define ARGV_MAX 4096
 
+/* The shared engine (test_engine.h) plus argument words longer lists need. */
 struct fx {
-    struct kv_net_stats net;
-    struct kv_config cfg;
-    struct kv_engine e;
-    struct kv_keyspace ks;
-    struct kv_session s;
-    struct kv_session watcher;
-    struct kv_session *watchers[4];
-    struct kv_watch_node watch_nodes[4 * 32];
-    struct kv_watch_slot watch_slots[256];
-    struct kv_reply out;
-    uint8_t *mem;
-    uint8_t *scratch;
-    uint8_t *outbuf;
+    struct test_engine *h;
     struct kv_slice argv[ARGV_MAX];
     uint8_t words[ARGV_MAX][64];
     uint32_t argc;
 };
 
-static uint64_t fake_mono(void *ctx) {
-    (void)ctx;
-    return 1000000000ull;
-}
-static int64_t fake_real(void *ctx) {
-    (void)ctx;
-    return 1700000000000ll;
-}
-static const struct kv_clock fake_clock = {fake_mono, fake_real, NULL, NULL};
-
 static struct fx *fx_open(uint64_t maxmemory) {
     struct fx *f = calloc(1, sizeof(*f));
-    kv_config_defaults(&f->cfg);
-    f->cfg.maxmemory = maxmemory;
-    f->mem = aligned_alloc(64, KV_ALIGN_UP(maxmemory, 64));
-    f->scratch = malloc(1 << 16);
-    f->outbuf = malloc(OUT_CAP);
-    kv_ks_init(&f->ks, &f->cfg, f->mem, 99);
-    struct kv_engine_init init = {
-        .watchers = f->watchers,
-        .watchers_cap = KV_ARRAY_LEN(f->watchers),
-        .watch_nodes = f->watch_nodes,
-        .watch_slots = f->watch_slots,
-        .config = &f->cfg,
-        .clock = &fake_clock,
-        .prng_seed = 1,
-        .ks = &f->ks,
-        .net = &f->net,
-        .reply_max = OUT_CAP / 2,
-        .scratch = f->scratch,
-        .scratch_cap = 1 << 16,
-    };
-    kv_engine_init(&f->e, &init);
-    kv_session_init(&f->s, 1);
-    kv_session_init(&f->watcher, 2);
+    KV_ASSERT(f != NULL);
+    f->h = te_new();
+    f->h->cfg.maxmemory = maxmemory;
+    te_start(f->h, 1);
     return f;
 }
 
 static void fx_close(struct fx *f) {
-    kv_ks_check(&f->ks);
-    free(f->mem);
-    free(f->scratch);
-    free(f->outbuf);
+    te_close(f->h);
     free(f);
 }
 
@@ -368,13 +325,11 @@ static void parse_words(struct fx *f, const char *line) {
     }
 }
 
-/* Runs argv through the engine; the reply is f->out. Asserts the reply bound held. */
+/* Runs argv through the engine; the reply is f->h->reply. Asserts the bound held. */
 static void exec_argv(struct fx *f) {
-    kv_reply_init(&f->out, f->outbuf, OUT_CAP);
-    uint64_t bound = kv_engine_reply_bound(&f->e, &f->s, f->argc, f->argv);
-    enum kv_exec r = kv_engine_execute(&f->e, &f->s, f->argc, f->argv, &f->out);
-    KV_ASSERT(r == KV_EXEC_DONE);
-    KV_ASSERT(f->out.len <= bound);
+    uint64_t bound = kv_engine_reply_bound(&f->h->e, &f->h->s, f->argc, f->argv);
+    te_exec(f->h, &f->h->s, f->argc, f->argv);
+    KV_ASSERT(f->h->reply.len <= bound);
 }
 
 static void run(struct fx *f, const char *line) {
@@ -384,19 +339,19 @@ static void run(struct fx *f, const char *line) {
 
 static unsigned run_table(const struct kase *k, size_t n, uint8_t proto) {
     struct fx *f = fx_open(4u << 20);
-    f->s.proto = proto;
+    f->h->s.proto = proto;
     unsigned bad = 0;
     for (size_t i = 0; i < n; i++) {
         run(f, k[i].cmd);
-        if (f->out.len != k[i].reply_len || memcmp(f->out.buf, k[i].reply, k[i].reply_len)) {
+        if (f->h->reply.len != k[i].reply_len || memcmp(f->h->reply.buf, k[i].reply, k[i].reply_len)) {
             fprintf(stderr, "  %s\n  got:  ", k[i].cmd);
-            kv_test_print_escaped_(f->out.buf, f->out.len);
+            kv_test_print_escaped_(f->h->reply.buf, f->h->reply.len);
             fprintf(stderr, "\n  want: ");
             kv_test_print_escaped_((const unsigned char *)k[i].reply, k[i].reply_len);
             fprintf(stderr, "\n");
             bad++;
         }
-        kv_ks_check(&f->ks);
+        kv_ks_check(&f->h->ks);
     }
     fx_close(f);
     return bad;
@@ -422,15 +377,16 @@ static void call_line(struct fx *f, const char *line) {
     parse_words(f, line);
     const struct kv_cmd *cmd = cmd_named(f->argv[0]);
     KV_ASSERT(cmd != NULL);
-    kv_reply_init(&f->out, f->outbuf, OUT_CAP);
-    struct kv_cmd_ctx ctx = {&f->e, &f->ks, &f->s, &f->out, f->argc, f->argv, fake_real(NULL)};
-    kv_ks_set_time(&f->ks, ctx.now_ms);
+    kv_reply_init(&f->h->reply, f->h->out, TE_OUT_CAP);
+    struct kv_cmd_ctx ctx = {&f->h->e, &f->h->ks, &f->h->s, &f->h->reply, f->argc, f->argv,
+                             f->h->now_ms};
+    kv_ks_set_time(&f->h->ks, ctx.now_ms);
     cmd->proc(&ctx);
 }
 
 static bool is_oom(const struct fx *f) {
     static const char oom[] = "-OOM command not allowed when used memory > 'maxmemory'.\r\n";
-    return f->out.len == sizeof(oom) - 1 && memcmp(f->out.buf, oom, sizeof(oom) - 1) == 0;
+    return f->h->reply.len == sizeof(oom) - 1 && memcmp(f->h->reply.buf, oom, sizeof(oom) - 1) == 0;
 }
 
 /* HGETALL h, SMEMBERS s, SMEMBERS d: the keys' whole contents. */
@@ -440,8 +396,8 @@ static size_t snapshot(struct fx *f, uint8_t *buf) {
     for (uint32_t i = 0; i < 4; i++) {
         if (i < 3) call_line(f, reads[i]);
         else run(f, reads[i]);
-        memcpy(buf + n, f->out.buf, f->out.len);
-        n += f->out.len;
+        memcpy(buf + n, f->h->reply.buf, f->h->reply.len);
+        n += f->h->reply.len;
     }
     return n;
 }
@@ -449,12 +405,12 @@ static size_t snapshot(struct fx *f, uint8_t *buf) {
 /* The line answers -OOM and changes nothing, or succeeds; returns which. */
 static int try_line(struct fx *f, const char *line, uint8_t *before, uint8_t *after) {
     size_t bl = snapshot(f, before);
-    uint64_t used = f->ks.alloc.used_bytes;
+    uint64_t used = f->h->ks.alloc.used_bytes;
     call_line(f, line);
     if (!is_oom(f)) return 1;
-    kv_ks_check(&f->ks);
+    kv_ks_check(&f->h->ks);
     size_t al = snapshot(f, after);
-    bool same = al == bl && memcmp(before, after, bl) == 0 && used == f->ks.alloc.used_bytes;
+    bool same = al == bl && memcmp(before, after, bl) == 0 && used == f->h->ks.alloc.used_bytes;
     return same ? 0 : -1;
 }
 
@@ -501,22 +457,22 @@ TEST(test_big_hash_grows_near_full) {
         run(f, line);
     }
     run(f, "object encoding h");
-    CHECK_STR(f->out.buf, f->out.len, "$9\r\nhashtable\r\n");
+    CHECK_STR(f->h->reply.buf, f->h->reply.len, "$9\r\nhashtable\r\n");
     uint32_t strings = 0;
     for (; strings < 100000; strings++) {
         snprintf(line, sizeof(line), "sadd s%u aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", strings);
         run(f, line);
-        if (f->out.buf[0] == '-') break;
+        if (f->h->reply.buf[0] == '-') break;
     }
-    CHECK(strings > 10 && f->ks.alloc.free_bytes < 4096);
+    CHECK(strings > 10 && f->h->ks.alloc.free_bytes < 4096);
     for (uint32_t i = 0; i < 4; i++) {
         snprintf(line, sizeof(line), "del s%u", i);
         run(f, line);
     }
     run(f, "hset h one more");
-    CHECK_STR(f->out.buf, f->out.len, ":1\r\n");
+    CHECK_STR(f->h->reply.buf, f->h->reply.len, ":1\r\n");
     run(f, "hlen h");
-    CHECK_STR(f->out.buf, f->out.len, ":20001\r\n");
+    CHECK_STR(f->h->reply.buf, f->h->reply.len, ":20001\r\n");
     fx_close(f);
 }
 
@@ -538,13 +494,13 @@ TEST(test_reply_bounds_tight) {
     };
     for (size_t i = 0; i < KV_ARRAY_LEN(lines); i++) {
         parse_words(f, lines[i]);
-        uint64_t bound = kv_engine_reply_bound(&f->e, &f->s, f->argc, f->argv);
+        uint64_t bound = kv_engine_reply_bound(&f->h->e, &f->h->s, f->argc, f->argv);
         exec_argv(f);
-        bool tight = bound <= f->out.len + f->out.len / 4 + 1024;
-        if (!(f->out.len <= bound && tight))
-            fprintf(stderr, "  %s: reply %u bound %llu\n", lines[i], f->out.len,
+        bool tight = bound <= f->h->reply.len + f->h->reply.len / 4 + 1024;
+        if (!(f->h->reply.len <= bound && tight))
+            fprintf(stderr, "  %s: reply %u bound %llu\n", lines[i], f->h->reply.len,
                     (unsigned long long)bound);
-        CHECK(f->out.len <= bound && tight);
+        CHECK(f->h->reply.len <= bound && tight);
     }
     free(line);
     fx_close(f);
@@ -552,10 +508,10 @@ TEST(test_reply_bounds_tight) {
 
 /* Runs line on the main session; returns whether a watcher of key got dirty. */
 static bool dirties(struct fx *f, const char *key, const char *line) {
-    kv_engine_watch(&f->e, &f->watcher, (const uint8_t *)key, (uint32_t)strlen(key));
+    kv_engine_watch(&f->h->e, &f->h->watcher, (const uint8_t *)key, (uint32_t)strlen(key));
     run(f, line);
-    bool dirty = (f->watcher.flags & KV_SESSION_DIRTY_CAS) != 0;
-    kv_engine_unwatch(&f->e, &f->watcher);
+    bool dirty = (f->h->watcher.flags & KV_SESSION_DIRTY_CAS) != 0;
+    kv_engine_unwatch(&f->h->e, &f->h->watcher);
     return dirty;
 }
 
