@@ -282,6 +282,28 @@ static int64_t packed_find(const uint8_t *b, uint32_t used, bool pairs, struct k
     return -1;
 }
 
+uint64_t kv_coll_prefetch_home(const struct kv_coll_env *e, const struct kv_coll_head *h,
+                               struct kv_slice field) {
+    KV_ASSERT(e != NULL && h != NULL);
+    if (h->enc != KV_COLL_TABLE || h->count == 0) return KV_COLL_NO_HOME;
+    KV_ASSERT(h->slots > 0 && (h->slots & (h->slots - 1)) == 0);
+    uint64_t i = field_hash(e, field) & (h->slots - 1);
+    __builtin_prefetch(block(e->a, h->root) + i * sizeof(uint32_t));
+    return i;
+}
+
+void kv_coll_prefetch_probe(const struct kv_coll_env *e, const struct kv_coll_head *h,
+                            uint64_t home) {
+    KV_ASSERT(h->enc == KV_COLL_TABLE && home < h->slots);
+    const uint32_t *s = (const uint32_t *)(const void *)block(e->a, h->root);
+    uint32_t mask = h->slots - 1;
+    for (uint32_t n = 0; n < KV_COLL_PREFETCH_PROBES; n++) {
+        uint32_t ref = s[(home + n) & mask];
+        if (ref == 0) return;  /* the probe ends at an empty slot */
+        __builtin_prefetch(block(e->a, ref));
+    }
+}
+
 bool kv_coll_get(const struct kv_coll_env *e, const struct kv_coll_head *h,
                  struct kv_slice field, struct kv_slice *value) {
     KV_ASSERT(e != NULL && h != NULL);
@@ -544,9 +566,23 @@ static bool table_build(const struct kv_coll_env *e, const struct kv_coll_head *
     return true;
 }
 
+/* Whether every member of args[0..n) is in the set's table (a read pass: SADD of
+ * members it holds, an idempotent write, allocates nothing). Stops at the first
+ * absent member. */
+static bool all_present(const struct kv_coll_env *e, const struct kv_coll_head *h,
+                        const struct kv_slice *args, uint32_t n) {
+    KV_ASSERT(!is_hash(h) && h->enc == KV_COLL_TABLE);
+    for (uint32_t i = 0; i < n; i++)
+        if (tab_find(e, h, args[i], NULL) < 0) return false;
+    return true;
+}
+
 static bool table_add(const struct kv_coll_env *e, struct kv_coll_head *h,
                       const struct kv_slice *args, uint32_t n, uint64_t *added) {
     KV_ASSERT(h->enc == KV_COLL_TABLE && h->root != 0);
+    /* A set's present members change nothing; otherwise each argument gets its new
+     * block before anything changes, and a present one's replaces the old. */
+    if (!is_hash(h) && all_present(e, h, args, n)) return true;
     uint64_t want = h->count + n;
     if (want > (uint64_t)TABLE_MAX / 4 * 3) return false;
     struct chain c = {0};

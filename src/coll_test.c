@@ -227,6 +227,33 @@ TEST(intset_non_integer_converts) {
     fix_free(&x);
 }
 
+/* A table set's SADD of members it holds allocates nothing (no block made and freed),
+ * even with no free byte left; one absent member among them takes the usual path. */
+TEST(set_add_of_present_members_allocates_nothing) {
+    struct fix x;
+    fix_init(&x, 1 << 20, KV_COLL_SET, 128, 512);
+    struct kv_slice a[3] = {sl("m1", 2), sl("m2", 2), sl("m3", 2)};
+    uint64_t added = 0;
+    CHECK(kv_coll_add(&x.env, &x.h, a, 2, false, &added) && added == 2);
+    model_add(&x.m, a, 2, false);
+    CHECK(x.h.enc == KV_COLL_TABLE);
+    /* fill the region: from here on any allocation fails */
+    void *filler[(1 << 20) / 8];
+    uint32_t fills = 0;
+    while (fills < KV_ARRAY_LEN(filler) && (filler[fills] = kv_alloc_alloc(&x.a, 8)) != NULL)
+        fills++;
+    CHECK(fills > 0 && fills < KV_ARRAY_LEN(filler) && kv_alloc_alloc(&x.a, 8) == NULL);
+    uint64_t used = x.a.used_bytes, blocks = x.a.used_blocks;
+    CHECK(kv_coll_add(&x.env, &x.h, a, 2, false, &added) && added == 0);
+    CHECK(x.a.used_bytes == used && x.a.used_blocks == blocks && same(&x));
+    CHECK(!kv_coll_add(&x.env, &x.h, a + 1, 2, false, &added)); /* m3 needs a block */
+    for (uint32_t i = 0; i < fills; i++) kv_alloc_free(&x.a, filler[i]);
+    CHECK(kv_coll_add(&x.env, &x.h, a + 1, 2, false, &added) && added == 1);
+    model_add(&x.m, a + 1, 2, false);
+    CHECK(x.h.count == 3 && same(&x));
+    fix_free(&x);
+}
+
 /* One random operation on x; returns 1 done, 0 out of memory (checked: no change). */
 static int random_op(struct fix *x, struct kv_prng *r) {
     struct kv_slice args[32];
@@ -389,6 +416,7 @@ int main(void) {
     RUN(hash_long_value_converts);
     RUN(intset_widths_and_conversions);
     RUN(intset_non_integer_converts);
+    RUN(set_add_of_present_members_allocates_nothing);
     RUN(random_hash_against_model);
     RUN(random_set_against_model);
     RUN(oom_at_every_step_changes_nothing);
