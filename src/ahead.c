@@ -71,9 +71,10 @@ void kv_ahead_batch(struct kv_ahead *a, const struct kv_ahead_input *in, uint32_
  * a key equal to the previous frame's (same hash and length) is not fetched again. */
 static void prefetch_frames(struct kv_ahead *a) {
     KV_ASSERT(a->n >= 2 && a->n <= KV_AHEAD_FRAMES);
-    uint64_t hash[KV_AHEAD_FRAMES];
+    uint64_t hash[KV_AHEAD_FRAMES], mhash[KV_AHEAD_FRAMES];
     uint32_t klen[KV_AHEAD_FRAMES];
-    uint32_t keys = 0;
+    struct kv_slice member[KV_AHEAD_FRAMES];
+    uint32_t keys = 0, members = 0;
     for (uint32_t i = 0; i < a->n; i++) {
         struct kv_ahead_frame *f = &a->frame[i];
         if (f->argc < 2) continue;
@@ -82,12 +83,17 @@ static void prefetch_frames(struct kv_ahead *a) {
         hash[keys] = kv_ks_hint_slot(a->ks, key->ptr, key->len);
         f->hash = hash[keys];
         f->hashed = true;
+        if (f->argc >= 3) {  /* argv[2]: a field or member (SISMEMBER, HGET, SADD ...) */
+            mhash[members] = f->hash;
+            member[members++] = a->argv[f->argv_off + 2];
+        }
         /* the key of the frame before (SADD myset ... in a row): its items are on the way */
         if (keys > 0 && hash[keys] == hash[keys - 1] && klen[keys] == klen[keys - 1]) continue;
         keys++;
     }
-    KV_ASSERT(keys <= a->n);
+    KV_ASSERT(keys <= a->n && members <= a->n);
     kv_ks_hint_items(a->ks, hash, klen, keys);
+    kv_ks_hint_members(a->ks, mhash, member, members);
 }
 
 /*

@@ -344,6 +344,37 @@ void kv_ks_hint_items(const struct kv_keyspace *ks, const uint64_t *hash,
     }
 }
 
+/*
+ * Stage 4, after kv_ks_hint_items: for each (key, member) pair whose key (by its
+ * guessed item) holds a hash or set in table form, the member's home slot, then
+ * the entries of its first probes: a big set's SISMEMBER or SADD otherwise waits
+ * for the slot line and then for the entry blocks, one pipelined command at a time.
+ * A wrong guess (another key's item) only fetches lines nobody reads.
+ */
+void kv_ks_hint_members(const struct kv_keyspace *ks, const uint64_t *hash,
+                        const struct kv_slice *member, uint32_t n) {
+    KV_ASSERT(ks->table.slots != NULL && n <= KV_KS_PREFETCH_BATCH_MAX);
+    KV_ASSERT(member != NULL || n == 0);
+    if (ks->alloc.used_bytes + ks->table.count * 64 < ks->prefetch_floor) return;
+    struct kv_coll_env env;
+    kv_ks_coll_env((struct kv_keyspace *)(uintptr_t)ks, &env);
+    const struct kv_coll_head *head[KV_KS_PREFETCH_BATCH_MAX];
+    uint64_t home[KV_KS_PREFETCH_BATCH_MAX];
+    for (uint32_t i = 0; i < n; i++) {
+        head[i] = NULL;
+        uint32_t ref = kv_table_guess(&ks->table, hash[i]);
+        if (ref == 0) continue;
+        const struct kv_item *it = kv_alloc_addr(&ks->alloc, ref);
+        enum kv_type t = kv_item_type(it);
+        if (t != KV_TYPE_HASH && t != KV_TYPE_SET) continue;
+        const struct kv_coll_head *h = (const void *)(item_bytes(it) + item_value_off(it));
+        home[i] = kv_coll_prefetch_home(&env, h, member[i]);
+        if (home[i] != KV_COLL_NO_HOME) head[i] = h;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (head[i] != NULL) kv_coll_prefetch_probe(&env, head[i], home[i]);
+}
+
 /* The index slot holding item `it` (which must be in the index). */
 static uint32_t slot_of_item(const struct kv_keyspace *ks, const struct kv_item *it) {
     struct kv_slice k = kv_item_key(it);

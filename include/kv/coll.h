@@ -66,6 +66,21 @@ void kv_coll_check(const struct kv_coll_env *e, const struct kv_coll_head *h);
 /* "listpack", "intset" or "hashtable". */
 const char *kv_coll_encoding(const struct kv_coll_head *h);
 
+/*
+ * Prefetch, for speed only (no result depends on it; src/keyspace.c's lookahead
+ * hints): of a table, kv_coll_prefetch_home prefetches the field's home slot and
+ * returns its index, for kv_coll_prefetch_probe to prefetch, once that slot is in
+ * the cache, the entry blocks of the first KV_COLL_PREFETCH_PROBES probes from it.
+ * Any other encoding: KV_COLL_NO_HOME, nothing fetched (its one block comes with
+ * the key's value prefetch).
+ */
+#define KV_COLL_NO_HOME UINT64_MAX
+#define KV_COLL_PREFETCH_PROBES 2u
+uint64_t kv_coll_prefetch_home(const struct kv_coll_env *e, const struct kv_coll_head *h,
+                               struct kv_slice field);
+void kv_coll_prefetch_probe(const struct kv_coll_env *e, const struct kv_coll_head *h,
+                            uint64_t home);
+
 /* Whether field is present; *value (hashes; may be NULL) gets its value. */
 bool kv_coll_get(const struct kv_coll_env *e, const struct kv_coll_head *h,
                  struct kv_slice field, struct kv_slice *value);

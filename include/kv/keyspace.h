@@ -238,6 +238,10 @@ struct kv_item *kv_ks_copy(struct kv_keyspace *ks, const struct kv_item *src,
 uint64_t kv_ks_hint_slot(const struct kv_keyspace *ks, const uint8_t *key, uint32_t klen);
 void kv_ks_hint_items(const struct kv_keyspace *ks, const uint64_t *hash,
                       const uint32_t *klen, uint32_t n);
+/* After kv_ks_hint_items: each key's argv[2] as a member of the hash or set the
+ * key holds in table form, its home slot and first entries (see keyspace.c). */
+void kv_ks_hint_members(const struct kv_keyspace *ks, const uint64_t *hash,
+                        const struct kv_slice *member, uint32_t n);
 void kv_ks_hint_key(struct kv_keyspace *ks, const uint8_t *key, uint32_t klen, bool hashed,
                     uint64_t hash);
 void kv_ks_hint_clear(struct kv_keyspace *ks);
