@@ -13,9 +13,12 @@
  *   used at once, so prefetching it could overlap nothing.
  * - Across connections (kv_ahead_batch): without pipelining each ready connection
  *   holds one frame; the first keys of the next KV_AHEAD_FRAMES ready connections
- *   are peeked at in the raw bytes (kv_parse_peek_arg1, not a parse) and prefetched
+ *   are peeked at in the raw bytes (kv_parse_peek_args, not a parse) and prefetched
  *   the same way. The hash is kept in the connection's peek, and the lookahead
  *   reuses it when the frame it parses has its argv[1] at those very bytes.
+ * - Members (both ways): a frame's argv[2], when its key holds a hash or set in
+ *   table form, is prefetched in that table too (kv_ks_hint_members): SISMEMBER,
+ *   SADD, HGET, HSET of a big collection otherwise wait on its slot and entries.
  * - The hint (kv_ahead_run_begin): the running frame's argv[1] is told to the
  *   keyspace (kv_ks_hint_key), whose lookups of exactly that address then share
  *   one index search (a reply bound and a run look the same key up twice) and use
@@ -53,18 +56,24 @@ void kv_ahead_init(struct kv_ahead *a, struct kv_keyspace *ks,
 
 void kv_ahead_batch(struct kv_ahead *a, const struct kv_ahead_input *in, uint32_t n) {
     KV_ASSERT(n <= KV_AHEAD_FRAMES && (in != NULL || n == 0));
-    uint64_t hash[KV_AHEAD_FRAMES];
+    uint64_t hash[KV_AHEAD_FRAMES], mhash[KV_AHEAD_FRAMES];
     uint32_t klen[KV_AHEAD_FRAMES];
-    uint32_t found = 0;
+    struct kv_slice member[KV_AHEAD_FRAMES];
+    uint32_t found = 0, members = 0;
     for (uint32_t i = 0; i < n; i++) {
-        struct kv_slice key;
-        if (!kv_parse_peek_arg1(in[i].buf, in[i].len, &key)) continue;
+        struct kv_slice key, arg2;
+        if (!kv_parse_peek_args(in[i].buf, in[i].len, &key, &arg2)) continue;
         klen[found] = key.len;
         hash[found] = kv_ks_hint_slot(a->ks, key.ptr, key.len);
+        if (arg2.ptr != NULL) {
+            mhash[members] = hash[found];
+            member[members++] = arg2;
+        }
         *in[i].peek = (struct kv_ahead_peek){key.ptr, hash[found++], key.len};
     }
-    KV_ASSERT(found <= n);
+    KV_ASSERT(found <= n && members <= found);
     kv_ks_hint_items(a->ks, hash, klen, found);
+    kv_ks_hint_members(a->ks, mhash, member, members);
 }
 
 /* Hashes each frame's argv[1] and prefetches its slot, then the items (a pipeline):

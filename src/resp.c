@@ -510,18 +510,27 @@ bool kv_parse_fast(const struct kv_parse_limits *limits, const uint8_t *buf, uin
     return true;
 }
 
-bool kv_parse_peek_arg1(const uint8_t *buf, uint32_t len, struct kv_slice *arg) {
-    KV_ASSERT(arg != NULL && (buf != NULL || len == 0));
-    uint32_t i = 1, count = 0, l0 = 0, l1 = 0;
+bool kv_parse_peek_args(const uint8_t *buf, uint32_t len, struct kv_slice *arg1,
+                        struct kv_slice *arg2) {
+    KV_ASSERT(arg1 != NULL && (buf != NULL || len == 0));
+    uint32_t i = 1, count = 0, l0 = 0, l1 = 0, l2 = 0;
+    if (arg2 != NULL) *arg2 = (struct kv_slice){NULL, 0};
     if (len < 4 || buf[0] != '*' || !fast_len(buf, len, &i, &count) || count < 2) return false;
     if (i >= len || buf[i++] != '$' || !fast_len(buf, len, &i, &l0)) return false;
     if ((uint64_t)i + l0 + 3 > len) return false;
     i += l0 + 2;
     if (buf[i++] != '$' || !fast_len(buf, len, &i, &l1) || (uint64_t)i + l1 > len) return false;
-    arg->ptr = buf + i;
-    arg->len = l1;
+    *arg1 = (struct kv_slice){buf + i, l1};
     KV_ASSERT((uint64_t)i + l1 <= len);
+    if (arg2 == NULL || count < 3 || (uint64_t)i + l1 + 3 > len) return true;
+    i += l1 + 2;
+    if (buf[i++] != '$' || !fast_len(buf, len, &i, &l2) || (uint64_t)i + l2 > len) return true;
+    *arg2 = (struct kv_slice){buf + i, l2};
     return true;
+}
+
+bool kv_parse_peek_arg1(const uint8_t *buf, uint32_t len, struct kv_slice *arg) {
+    return kv_parse_peek_args(buf, len, arg, NULL);
 }
 
 bool kv_parser_fresh(const struct kv_parser *p) { return p->state == ST_START && p->pos == 0; }

@@ -1010,6 +1010,13 @@ TEST(peek_arg1_guesses_inside_the_buffer) {
     CHECK(!kv_parse_peek_arg1(LIT("*1\r\n$4\r\nPING\r\n"), &k));    /* no argv[1] */
     CHECK(!kv_parse_peek_arg1(LIT("*2\r\n$3\r\nGET\r\n$4\r\nke"), &k)); /* cut short */
     CHECK(!kv_parse_peek_arg1(LIT("GET key\r\n"), &k));             /* inline */
+    struct kv_slice m;
+    CHECK(kv_parse_peek_args(LIT("*3\r\n$4\r\nHGET\r\n$1\r\nh\r\n$2\r\nf1\r\n"), &k, &m));
+    CHECK_STR((const char *)k.ptr, k.len, "h");
+    CHECK_STR((const char *)m.ptr, m.len, "f1");
+    CHECK(kv_parse_peek_args(LIT("*3\r\n$4\r\nHGET\r\n$1\r\nh\r\n$2\r\nf"), &k, &m));
+    CHECK(k.len == 1 && m.ptr == NULL && m.len == 0); /* argv[2] cut short */
+    CHECK(kv_parse_peek_args(LIT("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"), &k, &m) && m.ptr == NULL);
     struct kv_prng r;
     kv_prng_init(&r, 77);
     for (uint32_t n = 0; n < 20000; n++) { /* random bytes: any slice stays inside */
@@ -1021,6 +1028,9 @@ TEST(peek_arg1_guesses_inside_the_buffer) {
         memcpy(exact, buf, len);
         if (kv_parse_peek_arg1(exact, len, &k))
             CHECK(k.ptr >= exact && k.ptr + k.len <= exact + len);
+        struct kv_slice m2;
+        if (kv_parse_peek_args(exact, len, &k, &m2) && m2.ptr != NULL)
+            CHECK(m2.ptr >= exact && m2.ptr + m2.len <= exact + len);
         free(exact);
     }
 }

@@ -90,5 +90,9 @@ bool kv_parser_fresh(const struct kv_parser *p);
  * slice may be wrong for a malformed frame, but it always lies inside buf[0..len).
  */
 bool kv_parse_peek_arg1(const uint8_t *buf, uint32_t len, struct kv_slice *arg);
+/* The same, and where its third argument is (*arg2 {NULL, 0} when the frame has
+ * none or the bytes end before it); the same guarantee for both slices. */
+bool kv_parse_peek_args(const uint8_t *buf, uint32_t len, struct kv_slice *arg1,
+                        struct kv_slice *arg2);
 
 #endif
