@@ -441,7 +441,8 @@ void m_xread_serve(struct sim_model *m, uint64_t session, struct kv_slice key, s
     struct mentry *e = m_lookup(m, key, m->now);
     KV_ASSERT(e != NULL && e->type == SIM_MODEL_STREAM && m_xid_cmp(e->xs->last, gt) > 0);
     struct m_xid start = gt;
-    KV_ASSERT(m_xid_incr(&start));
+    bool next = m_xid_incr(&start); /* gt < last: never the greatest ID */
+    KV_ASSERT(next);
     if (m_resp3_session(&c)) {
         sim_buf_put(out, "%1\r\n", 4);
     } else {
