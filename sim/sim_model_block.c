@@ -1,9 +1,13 @@
 /*
  * sim_model_block.c: the model of blocking pops (BLPOP BRPOP BLMOVE BRPOPLPUSH
- * BLMPOP, and BZPOPMIN BZPOPMAX BZMPOP of sorted sets), from Redis 7.0's documented
- * and observed behaviour: who is blocked on what, in what order, and what each gets.
- * A list waiter is served only by a list, a sorted-set waiter only by a sorted set
- * (a key is readied for waiters of its type). Test code: heap allowed.
+ * BLMPOP, and BZPOPMIN BZPOPMAX BZMPOP of sorted sets) and of XREAD BLOCK, from Redis
+ * 7.0's documented and observed behaviour: who is blocked on what, in what order, and
+ * what each gets. A list waiter is served only by a list, a sorted-set waiter only by
+ * a sorted set, a stream reader only by a stream (a key is readied for waiters of its
+ * type). A stream is ready at every XADD (sim_model_xcmd.c) and at its creation; it
+ * serves each reader whose ID (recorded when it blocked, `$` resolved) its last ID is
+ * past, oldest first, and a reader it does not serve leaves the key to the next one
+ * (xread_due). Test code: heap allowed.
  *
  * - A blocking command that finds every key missing (outside EXEC) blocks: the core
  *   reports it with no reply and its session flagged blocked (sim_model_block).
@@ -29,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_model_int.h"
+#include "sim_model_stream.h"
 
 struct mblocked {
     uint64_t session;
@@ -40,6 +44,8 @@ struct mblocked {
     uint32_t argc;
     struct mval *argv;       /* the blocking command */
     struct mblocked *next;
+    struct m_xid *gt;        /* XREAD: each key argument's ID it reads after ($ resolved) */
+    bool skip;               /* XREAD: its serve was deferred; tried again when its key is */
 };
 
 struct mblocks {
@@ -92,9 +98,36 @@ static bool is_cmd(struct kv_slice s, const char *lower) { return m_eq_nocase(s,
 /* BLMPOP BZMPOP: timeout, numkeys, keys. */
 static bool is_mpop(struct kv_slice s) { return is_cmd(s, "blmpop") || is_cmd(s, "bzmpop"); }
 
-/* The type a blocked command waits for: BZ* a sorted set, the others a list. */
+static bool is_xread(struct kv_slice s) { return is_cmd(s, "xread"); }
+
+/* The type a blocked command waits for: BZ* a sorted set, XREAD a stream, the others
+ * a list. */
 static uint8_t wants(struct kv_slice s) {
+    if (is_xread(s)) return SIM_MODEL_STREAM;
     return s.len > 2 && (s.ptr[1] | 0x20) == 'z' ? SIM_MODEL_ZSET : SIM_MODEL_LIST;
+}
+
+/* XREAD's STREAMS keys (first, n) and its BLOCK and COUNT (0: none): false when
+ * malformed (the command replied an error instead). */
+static bool xread_args(uint32_t argc, const struct kv_slice *argv, uint32_t *first,
+                       uint32_t *n, int64_t *block_ms, int64_t *count) {
+    *block_ms = -1;
+    *count = 0;
+    for (uint32_t i = 1; i + 1 < argc; i++) {
+        if (m_opt_eq(argv[i], "streams")) {
+            *first = i + 1;
+            *n = (argc - i - 1) / 2;
+            return (argc - i - 1) % 2 == 0 && *n >= 1;
+        }
+        bool blk = m_opt_eq(argv[i], "block");
+        if (!blk && !m_opt_eq(argv[i], "count")) return false;
+        int64_t v;
+        if (!m_str2ll(argv[i + 1].ptr, argv[i + 1].len, &v)) return false;
+        if (blk) *block_ms = v;
+        else *count = v < 0 ? 0 : v;
+        i++;
+    }
+    return false;
 }
 
 /* Redis 7.0's timeout in seconds: NULL and the deadline (0: forever) or the error. */
@@ -112,6 +145,10 @@ static const char *timeout_of(struct kv_slice arg, int64_t now, int64_t *deadlin
 /* The keys a blocking command waits on: their first argument index and count, or
  * false (an argument error: the command replies it instead). */
 static bool keys_of(uint32_t argc, const struct kv_slice *argv, uint32_t *first, uint32_t *n) {
+    if (is_xread(argv[0])) {
+        int64_t ms, count;
+        return xread_args(argc, argv, first, n, &ms, &count);
+    }
     if (is_cmd(argv[0], "blpop") || is_cmd(argv[0], "brpop") || is_cmd(argv[0], "bzpopmin") ||
         is_cmd(argv[0], "bzpopmax")) {
         *first = 1;
@@ -144,8 +181,40 @@ static struct mblocked *find_blocked(struct mblocks *b, uint64_t session, struct
 static void blocked_free(struct mblocked *x) {
     for (uint32_t i = 0; i < x->argc; i++) free(x->argv[i].p);
     free(x->argv);
+    free(x->gt);
     free(x);
 }
+
+/* A C string equal to "$" (Redis compares the argument with strcmp). */
+static bool is_dollar(struct kv_slice s) { return s.len >= 1 && s.ptr[0] == '$' &&
+                                                  (s.len == 1 || s.ptr[1] == 0); }
+
+/* XREAD BLOCK that found nothing: each key's ID (resolved now: $ is the stream's last
+ * ID) into gt, or the reason the model would not block it. */
+static const char *xread_blocks(struct sim_model *m, uint32_t argc, const struct kv_slice *argv,
+                                int64_t now, int64_t *deadline, struct m_xid **gt) {
+    uint32_t first, n;
+    int64_t ms, count;
+    if (!xread_args(argc, argv, &first, &n, &ms, &count) || ms < 0) return "bad arguments";
+    *deadline = ms > 0 && ms <= INT64_MAX - now ? now + ms : 0;
+    *gt = calloc(n, sizeof(struct m_xid));
+    KV_ASSERT(*gt != NULL);
+    for (uint32_t k = 0; k < n; k++) {
+        struct mentry *e = m_lookup(m, argv[first + k], now);
+        struct kv_slice id = argv[first + n + k];
+        struct m_xid live;
+        if (e != NULL && e->type != SIM_MODEL_STREAM) return "WRONGTYPE";
+        if (is_dollar(id)) (*gt)[k] = e != NULL ? e->xs->last : (struct m_xid){0, 0};
+        else if (!m_xid_parse(id, 0, true, NULL, &(*gt)[k])) return "a bad ID";
+        if (e != NULL && m_xs_last_live(e->xs, &live) && m_xid_cmp(live, (*gt)[k]) > 0)
+            return "a stream has entries to read";
+    }
+    return NULL;
+}
+
+static uint32_t waits_on(const struct mblocked *x, struct mval key);
+static struct mblocked *next_due(struct sim_model *m, struct mblocks *b,
+                                 struct mblocked ***link, uint32_t *k);
 
 bool sim_model_block(struct sim_model *m, uint64_t session, uint32_t argc,
                      const struct kv_slice *argv, int64_t now, char *why, uint32_t why_cap) {
@@ -153,23 +222,33 @@ bool sim_model_block(struct sim_model *m, uint64_t session, uint32_t argc,
     m->now = now;
     if (why_cap > 0) why[0] = 0;
     if (find_blocked(b, session, NULL) != NULL) return true; /* run again, still waiting */
+    /* the core's drain after the last command is over: keys that served nobody then
+     * are done (a stream's last ID may be past this new reader's ID: not served now) */
+    struct mblocked **link;
+    uint32_t k;
+    (void)next_due(m, b, &link, &k);
     struct msession *s = m_session(m, session);
     uint32_t first, n;
     int64_t deadline = 0;
+    struct m_xid *gt = NULL;
     uint32_t ti = is_mpop(argv[0]) ? 1 : argc - 1;
-    const char *err = keys_of(argc, argv, &first, &n) ? timeout_of(argv[ti], now, &deadline)
-                                                      : "bad arguments";
+    const char *err = NULL;
+    if (is_xread(argv[0])) err = xread_blocks(m, argc, argv, now, &deadline, &gt);
+    else if (keys_of(argc, argv, &first, &n)) err = timeout_of(argv[ti], now, &deadline);
+    else err = "bad arguments";
     bool ok = err == NULL && !s->multi && !s->exec_pending;
-    for (uint32_t i = 0; ok && i < n; i++)
+    for (uint32_t i = 0; ok && !is_xread(argv[0]) && i < n; i++)
         ok = m_lookup(m, argv[first + i], now) == NULL; /* every key missing */
     if (!ok) {
         snprintf(why, why_cap, "the core blocked a command the model would not block (%s)",
                  err != NULL ? err : "a key exists, MULTI, or a serve is pending");
+        free(gt);
         return false;
     }
     struct mblocked *x = calloc(1, sizeof(*x));
     KV_ASSERT(x != NULL);
-    *x = (struct mblocked){session, b->seq++, deadline, b->jumps, false, argc, NULL, NULL};
+    *x = (struct mblocked){session, b->seq++, deadline, b->jumps, false, argc, NULL, NULL,
+                           gt, false};
     x->argv = calloc(argc, sizeof(struct mval));
     KV_ASSERT(x->argv != NULL);
     for (uint32_t i = 0; i < argc; i++) {
@@ -189,6 +268,10 @@ bool sim_model_block(struct sim_model *m, uint64_t session, uint32_t argc,
 void m_block_created(struct sim_model *m, const uint8_t *key, uint32_t klen, uint8_t type) {
     struct mblocks *b = m->blk;
     if (b == NULL || b->head == NULL) return;
+    /* a stream's readers are walked afresh: a deferred one is tried again (kv's walk) */
+    for (struct mblocked *x = b->head; type == SIM_MODEL_STREAM && x != NULL; x = x->next)
+        if (x->skip && waits_on(x, (struct mval){(uint8_t *)(uintptr_t)key, klen}) != 0)
+            x->skip = false;
     for (uint32_t i = 0; i < b->nready; i++)
         if (b->ready[i].len == klen && memcmp(b->ready[i].p, key, klen) == 0) return;
     bool waited = false;
@@ -219,6 +302,13 @@ static void serve_one(struct sim_model *m, struct mblocked *x, uint32_t k, struc
     for (uint32_t i = 0; i < x->argc; i++) av[i] = (struct kv_slice){x->argv[i].p, x->argv[i].len};
     struct kv_slice tw[8];
     uint32_t tn = 0;
+    if (is_xread(av[0])) { /* the first occurrence's ID, only the key served */
+        uint32_t first, n;
+        int64_t ms, count;
+        KV_ASSERT(xread_args(x->argc, av, &first, &n, &ms, &count) && k >= first);
+        m_xread_serve(m, x->session, av[k], x->gt[k - first], count, out);
+        return;
+    }
     if (is_cmd(av[0], "blpop") || is_cmd(av[0], "brpop")) {
         struct sim_buf one = {0};
         tw[0] = (struct kv_slice){(const uint8_t *)(is_cmd(av[0], "blpop") ? "lpop" : "rpop"),
@@ -289,18 +379,38 @@ static void ready_pop(struct mblocks *b) {
 /* The session the core must serve next: the oldest waiter of the first ready key
  * that is a non-empty list (keys that are not are dropped, as the core stops them),
  * with *link where it is linked and *k its key argument; NULL when nothing is due. */
+/* x, an XREAD waiting on key (argument k), is served by the stream now: its last ID
+ * is past x's ID for that key (Redis: s->last_id > gt); not while deferred. */
+static bool xread_due(const struct mblocked *x, const struct mentry *e, uint32_t k) {
+    struct kv_slice a0 = {x->argv[0].p, x->argv[0].len};
+    struct kv_slice av[64];
+    uint32_t first, n;
+    int64_t ms, count;
+    if (x->skip || x->argc > 64 || !is_xread(a0)) return false;
+    for (uint32_t i = 0; i < x->argc; i++) av[i] = (struct kv_slice){x->argv[i].p,
+                                                                     x->argv[i].len};
+    KV_ASSERT(xread_args(x->argc, av, &first, &n, &ms, &count) && k >= first);
+    return m_xid_cmp(e->xs->last, x->gt[k - first]) > 0;
+}
+
+/* The session the core must serve next: the oldest waiter of the first ready key
+ * that is a non-empty list or sorted set of its type (a stream: the oldest reader it
+ * serves, xread_due); keys that serve nobody are dropped, as the core stops them.
+ * *link is where it is linked and *k its key argument; NULL when nothing is due. */
 static struct mblocked *next_due(struct sim_model *m, struct mblocks *b,
                                  struct mblocked ***link, uint32_t *k) {
     for (uint32_t guard = 0; guard < 1000000 && b->nready > 0; guard++) {
         struct mval key = b->ready[0];
         struct mentry *e = m_lookup(m, (struct kv_slice){key.p, key.len}, m->now);
-        bool full = e != NULL && (e->type == SIM_MODEL_LIST ? e->list.count > 0
-                                  : e->type == SIM_MODEL_ZSET && e->hs.count > 0);
+        bool stream = e != NULL && e->type == SIM_MODEL_STREAM;
+        bool full = stream || (e != NULL && (e->type == SIM_MODEL_LIST ? e->list.count > 0
+                                             : e->type == SIM_MODEL_ZSET && e->hs.count > 0));
         if (full) {
             for (struct mblocked **pp = &b->head; *pp != NULL; pp = &(*pp)->next) {
                 if (wants((struct kv_slice){(*pp)->argv[0].p, (*pp)->argv[0].len}) != e->type)
                     continue;
                 if ((*k = waits_on(*pp, key)) == 0) continue;
+                if (stream && !xread_due(*pp, e, *k)) continue;
                 *link = pp;
                 return *pp;
             }
@@ -333,6 +443,10 @@ void sim_model_block_defer(struct sim_model *m, uint64_t session) {
     uint32_t k;
     due = next_due(m, b, &link, &k);
     if (due != x) return;
+    if (is_xread((struct kv_slice){x->argv[0].p, x->argv[0].len})) {
+        x->skip = true; /* the core passes the stream on to its next reader */
+        return;
+    }
     struct mval front = b->ready[0];
     for (uint32_t i = 0; i < b->nstalled; i++) {
         if (b->stalled[i].len != front.len || memcmp(b->stalled[i].p, front.p, front.len) != 0)
@@ -391,19 +505,23 @@ static void stalled_resume(struct mblocks *b, uint32_t i) {
 }
 
 /* x served by the core with nothing due: from a key a deferral stalled, which kv
- * readies again at a write that leaves it a list (Redis never stalls one). Its first
- * waiter must be x; of x's stalled keys, the one its reply names (the core readied
- * the key written, seed 141); the key is ready again (stalled_resume). */
+ * readies again at a write that leaves it a list or sorted set (Redis never stalls
+ * one). Its first waiter of that type must be x; of x's stalled keys, the one its
+ * reply names (the core readied the key written, seed 141); the key is ready again
+ * (stalled_resume). */
 static bool stalled_serve(struct sim_model *m, struct mblocks *b, struct mblocked *x,
                           const struct mctx *c, uint32_t *k) {
     for (uint32_t i = 0; i < b->nstalled; i++) {
         struct mval key = b->stalled[i];
         struct mentry *e = m_lookup(m, (struct kv_slice){key.p, key.len}, m->now);
-        if (e == NULL || e->type != SIM_MODEL_LIST || e->list.count == 0) continue;
-        if (!reply_names(c, x, key)) continue;
+        uint8_t t = wants((struct kv_slice){x->argv[0].p, x->argv[0].len});
+        bool full = e != NULL && e->type == t && (t == SIM_MODEL_LIST ? e->list.count > 0
+                                                  : t == SIM_MODEL_ZSET && e->hs.count > 0);
+        if (!full || !reply_names(c, x, key)) continue;
         for (struct mblocked *w = b->head; w != NULL; w = w->next) {
             uint32_t at = waits_on(w, key);
-            if (at == 0) continue;
+            if (at == 0 || wants((struct kv_slice){w->argv[0].p, w->argv[0].len}) != t)
+                continue;
             if (w != x) break;
             *k = at;
             stalled_resume(b, i);
@@ -551,7 +669,7 @@ void m_block_free(struct sim_model *m) {
 /* ---- the commands run as plain ones: with data, an error, or inside EXEC -------- */
 
 static void run_twin(struct mctx *c, uint32_t k) {
-    struct mblocked x = {c->session, 0, 0, 0, false, c->argc, NULL, NULL};
+    struct mblocked x = {c->session, 0, 0, 0, false, c->argc, NULL, NULL, NULL, false};
     x.argv = calloc(c->argc, sizeof(struct mval));
     KV_ASSERT(x.argv != NULL);
     for (uint32_t i = 0; i < c->argc; i++)

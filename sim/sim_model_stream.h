@@ -101,4 +101,9 @@ bool m_xs_last_live(const struct mstream *s, struct m_xid *out);
 /* The commands (sim_model_xcmd.c). */
 extern const struct mcmd_table sim_model_cmds_stream;
 
+/* A blocked XREAD's reply when an XADD (or a new stream) serves it from key
+ * (sim_model_xcmd.c; sim_model_block.c calls it). */
+void m_xread_serve(struct sim_model *m, uint64_t session, struct kv_slice key, struct m_xid gt,
+                   int64_t count, struct sim_buf *out);
+
 #endif

@@ -16,9 +16,8 @@
 static struct sim_buf expected;
 
 /* Runs "a b c" (space separated) with `reply` at now; true if the model agrees. */
-static bool run_at(struct sim_model *m, const char *cmd, const char *reply, int64_t now) {
+static uint32_t split(const char *cmd, struct kv_slice *argv) {
     static char buf[512];
-    struct kv_slice argv[16];
     uint32_t argc = 0;
     size_t n = strlen(cmd);
     memcpy(buf, cmd, n + 1);
@@ -30,9 +29,28 @@ static bool run_at(struct sim_model *m, const char *cmd, const char *reply, int6
         argc++;
         p += len + (sp != NULL ? 1 : 0);
     }
+    return argc;
+}
+
+static bool run_as_at(struct sim_model *m, uint64_t session, const char *cmd, const char *reply,
+                      int64_t now) {
+    struct kv_slice argv[16];
+    uint32_t argc = split(cmd, argv);
     char why[160];
-    return sim_model_command(m, 1, argc, argv, now, (const uint8_t *)reply,
+    return sim_model_command(m, session, argc, argv, now, (const uint8_t *)reply,
                              (uint32_t)strlen(reply), &expected, why, sizeof(why));
+}
+
+static bool run_at(struct sim_model *m, const char *cmd, const char *reply, int64_t now) {
+    return run_as_at(m, 1, cmd, reply, now);
+}
+
+/* The core reports `cmd` blocked for session: does the model agree? */
+static bool block(struct sim_model *m, uint64_t session, const char *cmd) {
+    struct kv_slice argv[16];
+    uint32_t argc = split(cmd, argv);
+    char why[160];
+    return sim_model_block(m, session, argc, argv, NOW, why, sizeof(why));
 }
 
 static bool run(struct sim_model *m, const char *cmd, const char *reply) {
@@ -269,6 +287,45 @@ TEST(copy_rename_watch) {
     sim_model_destroy(m);
 }
 
+/* XREAD BLOCK: `$` is the last ID when it blocks; an XADD serves every reader whose ID
+ * the last ID is past, oldest first, each with that key's entries; XDEL serves none. */
+TEST(xread_block) {
+    struct sim_model *m = model(4096, 100);
+    uint64_t due;
+    CHECK(run(m, "XADD s 1-1 f v", "$3\r\n1-1\r\n"));
+    CHECK(!block(m, 2, "XREAD BLOCK 0 STREAMS s 0")); /* it has entries to read */
+    CHECK(!block(m, 2, "XREAD BLOCK -1 STREAMS s $"));
+    CHECK(block(m, 2, "XREAD BLOCK 0 STREAMS s $"));
+    CHECK(block(m, 3, "XREAD BLOCK 0 STREAMS s 5-0"));
+    CHECK(block(m, 4, "XREAD COUNT 1 BLOCK 0 STREAMS t s $ 1-1"));
+    CHECK(!sim_model_block_due(m, &due));
+    CHECK(run(m, "XADD s 2-0 a b", "$3\r\n2-0\r\n"));
+    CHECK(sim_model_block_due(m, &due) && due == 2);
+    CHECK(!run_as_at(m, 4, "XREAD COUNT 1 BLOCK 0 STREAMS t s $ 1-1", "*-1\r\n", NOW));
+    CHECK(run_as_at(m, 2, "XREAD BLOCK 0 STREAMS s $",
+                    "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\na\r\n"
+                    "$1\r\nb\r\n", NOW));
+    CHECK(run_as_at(m, 4, "XREAD COUNT 1 BLOCK 0 STREAMS t s $ 1-1",
+                    "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\na\r\n"
+                    "$1\r\nb\r\n", NOW));
+    CHECK(!sim_model_block_due(m, &due) && sim_model_blocked(m, 3));
+    CHECK(run(m, "MULTI", "+OK\r\n") && run(m, "XADD s 6-0 c d", "+QUEUED\r\n"));
+    CHECK(run(m, "XDEL s 6-0", "+QUEUED\r\n") && sim_model_exec_expect(m, 1, NOW));
+    CHECK(run(m, "XADD s 6-0 c d", "$3\r\n6-0\r\n") && run(m, "XDEL s 6-0", ":1\r\n"));
+    CHECK(run(m, "EXEC", "*2\r\n$3\r\n6-0\r\n:1\r\n"));
+    CHECK(sim_model_block_due(m, &due) && due == 3); /* the last ID is past: none left */
+    CHECK(run_as_at(m, 3, "XREAD BLOCK 0 STREAMS s 5-0", "*1\r\n*2\r\n$1\r\ns\r\n*0\r\n",
+                    NOW));
+    CHECK(block(m, 3, "XREAD BLOCK 0 STREAMS s 2-0"));
+    CHECK(run(m, "XDEL s 1-1", ":1\r\n")); /* no XADD: not served */
+    CHECK(!sim_model_block_due(m, &due) && sim_model_blocked(m, 3));
+    CHECK(run(m, "MULTI", "+OK\r\n") && run(m, "XREAD BLOCK 0 STREAMS s $", "+QUEUED\r\n"));
+    CHECK(sim_model_exec_expect(m, 1, NOW));
+    CHECK(run(m, "XREAD BLOCK 0 STREAMS s $", "*-1\r\n")); /* nothing blocks in EXEC */
+    CHECK(run(m, "EXEC", "*1\r\n*-1\r\n"));
+    sim_model_destroy(m);
+}
+
 int main(void) {
     RUN(id_parse);
     RUN(id_order_and_auto);
@@ -278,6 +335,7 @@ int main(void) {
     RUN(xadd_ids_and_errors);
     RUN(ranges_and_xread);
     RUN(copy_rename_watch);
+    RUN(xread_block);
     sim_buf_free(&expected);
     TEST_SUMMARY("sim_model_stream");
 }

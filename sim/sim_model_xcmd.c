@@ -2,7 +2,8 @@
  * sim_model_xcmd.c: the reference model's stream commands (first slice): XADD (with
  * NOMKSTREAM, MAXLEN|MINID [=|~] threshold [LIMIT n], `*`, `ms-seq`, `ms-*`), XLEN,
  * XRANGE and XREVRANGE (COUNT, `(` exclusive bounds), XDEL, XTRIM, and XREAD [COUNT]
- * STREAMS ... (`$`, never BLOCK). Argument checks run in Redis 7.0's order (its
+ * [BLOCK ms] STREAMS ... (`$`; a read that blocks is sim_model_block.c's, which
+ * m_xread_serve answers when an XADD serves it). Argument checks run in Redis 7.0's order (its
  * parser reads every option before the key is looked up, so a syntax error beats
  * WRONGTYPE; XDEL and XLEN look the key up first), every error text is
  * redis-server 7.0.15's. `*` IDs come from the command's now_ms by Redis's rule (the
@@ -235,6 +236,8 @@ static void cmd_xadd(struct mctx *c) {
     m_xs_append(e->xs, id, &c->argv[i + 1], (uint32_t)(nfv / 2), &nl);
     reply_id(c->out, id);
     m_xs_trim(e->xs, &a.t);
+    /* Redis signals every XADD's key: XREAD BLOCK waiters (sim_model_block.c) */
+    m_block_created(c->m, c->argv[1].ptr, c->argv[1].len, SIM_MODEL_STREAM);
 }
 
 static void cmd_xtrim(struct mctx *c) {
@@ -344,12 +347,25 @@ static void cmd_xrange(struct mctx *c) {
 
 /* ---- XREAD ------------------------------------------------------------------ */
 
-/* XREAD's options before STREAMS: the index of the first key (0: error written). */
-static uint32_t xread_options(struct mctx *c, int64_t *count) {
+/* XREAD's options before STREAMS: the index of the first key (0: error written);
+ * *block: BLOCK given (its milliseconds checked here, in option order, as Redis). */
+static uint32_t xread_options(struct mctx *c, int64_t *count, bool *block) {
     for (uint32_t i = 1; i < c->argc; i++) {
         uint32_t more = c->argc - i - 1;
         struct kv_slice o = c->argv[i];
-        if (m_opt_eq(o, "count") && more > 0) {
+        if (m_opt_eq(o, "block") && more > 0) {
+            int64_t ms;
+            if (!m_str2ll(c->argv[i + 1].ptr, c->argv[i + 1].len, &ms)) {
+                sim_buf_error(c->out, "ERR timeout is not an integer or out of range");
+                return 0;
+            }
+            if (ms < 0) {
+                sim_buf_error(c->out, "ERR timeout is negative");
+                return 0;
+            }
+            *block = true;
+            i++;
+        } else if (m_opt_eq(o, "count") && more > 0) {
             if (!m_str2ll(c->argv[i + 1].ptr, c->argv[i + 1].len, count)) {
                 m_reply_not_int(c);
                 return 0;
@@ -370,7 +386,6 @@ static uint32_t xread_options(struct mctx *c, int64_t *count) {
                                   "called XREAD instead.");
             return 0;
         } else {
-            if (m_opt_eq(o, "block")) m_why(c, "XREAD BLOCK is not modelled (first slice)");
             m_reply_syntax(c);
             return 0;
         }
@@ -417,9 +432,31 @@ static bool xread_one(struct mctx *c, struct kv_slice key, struct m_xid after, i
     return true;
 }
 
+/* A blocked XREAD served from key (sim_model_block.c: the stream's last ID is past
+ * gt, at an XADD or a new stream): a one-key reply of its entries after gt, up to
+ * count (0: all), possibly none (deleted since). */
+void m_xread_serve(struct sim_model *m, uint64_t session, struct kv_slice key, struct m_xid gt,
+                   int64_t count, struct sim_buf *out) {
+    struct mctx c = {m, 0, NULL, m->now, out, NULL, 0, NULL, 0, session, false, false};
+    struct mentry *e = m_lookup(m, key, m->now);
+    KV_ASSERT(e != NULL && e->type == SIM_MODEL_STREAM && m_xid_cmp(e->xs->last, gt) > 0);
+    struct m_xid start = gt;
+    bool next = m_xid_incr(&start); /* gt < last: never the greatest ID */
+    KV_ASSERT(next);
+    if (m_resp3_session(&c)) {
+        sim_buf_put(out, "%1\r\n", 4);
+    } else {
+        sim_buf_array(out, 1);
+        sim_buf_array(out, 2);
+    }
+    sim_buf_bulk(out, key.ptr, key.len);
+    emit_range(out, e->xs, start, (struct m_xid){UINT64_MAX, UINT64_MAX}, count, false);
+}
+
 static void cmd_xread(struct mctx *c) {
     int64_t count = 0;
-    uint32_t first = xread_options(c, &count);
+    bool block = false;
+    uint32_t first = xread_options(c, &count, &block);
     if (first == 0) return;
     uint32_t n = (c->argc - first) / 2, served = 0;
     struct m_xid *ids = calloc(n + 1, sizeof(*ids));
@@ -432,6 +469,9 @@ static void cmd_xread(struct mctx *c) {
     for (uint32_t j = 0; j < n; j++) served += xread_one(c, c->argv[first + j], ids[j], count,
                                                          &body);
     if (served == 0) {
+        /* BLOCK with nothing to read blocks (sim_model_block.c), except inside EXEC */
+        if (block && !m_session(c->m, c->session)->exec_pending)
+            m_why(c, "nothing to read: XREAD BLOCK should have blocked");
         sim_buf_null_array(c->out);
     } else if (m_resp3_session(c)) {
         char head[24];

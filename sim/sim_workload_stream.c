@@ -14,7 +14,10 @@
  * explicit IDs and a guess at each `*` ID (now_ms-0) go into a small ring that XDEL,
  * ranges and MINID draw from, so they find entries: the ring is process state, filled
  * in the order requests are generated, which one seed's run fixes (deterministic).
- * Never XREAD BLOCK (not in the slice). Test code: heap allowed.
+ * XREAD BLOCK one time in four, 1..300 ms (never 0: nobody need write to end it), and
+ * now and then a malformed timeout; with no blocking (--no-block, `kv sim --redis`)
+ * only malformed ones, so the checks before it blocks still meet Redis. Test code:
+ * heap allowed.
  */
 #include <stdio.h>
 #include <string.h>
@@ -227,9 +230,19 @@ static void gen_range(const struct sim_workload *w, struct kv_prng *p, int64_t n
     }
 }
 
+static void add_block(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
+    static const char *const bad[] = {"-1", "x", "1.5", ""};
+    add_case(p, r, "block");
+    if (w->no_block || kv_prng_chance(p, 1, 25))
+        sim_req_add_str(r, bad[kv_prng_below(p, KV_ARRAY_LEN(bad))]);
+    else
+        sim_req_add_int(r, 1 + (int64_t)kv_prng_below(p, kv_prng_chance(p, 1, 4) ? 300 : 30));
+}
+
 static void gen_xread(const struct sim_workload *w, struct kv_prng *p, int64_t now_ms,
                       struct sim_req *r) {
     uint64_t roll = kv_prng_below(p, 30);
+    if (kv_prng_chance(p, 1, 4)) add_block(w, p, r);
     if (kv_prng_chance(p, 1, 3)) {
         add_case(p, r, "count");
         add_count(p, r);

@@ -107,7 +107,8 @@ static bool session_has(const struct kv_block *b, const struct kv_session *s, ui
 }
 
 /* Appends a node for (s, hash) at the tail of the key's queue. */
-static void node_add(struct kv_block *b, struct kv_session *s, uint64_t hash) {
+static void node_add(struct kv_block *b, struct kv_session *s, uint64_t hash,
+                     struct kv_block_after after) {
     KV_ASSERT(b->free_head != KV_BLOCK_NONE && s->block_count < b->per_session);
     uint32_t n = b->free_head;
     struct kv_block_node *nd = &b->nodes[n];
@@ -116,13 +117,15 @@ static void node_add(struct kv_block *b, struct kv_session *s, uint64_t hash) {
     uint32_t i = probe(b, hash, &found);
     struct kv_block_slot *sl = &b->slots[i];
     if (!found) {
-        *sl = (struct kv_block_slot){.hash = hash, .head = n, .tail = KV_BLOCK_NONE};
+        *sl = (struct kv_block_slot){.hash = hash, .head = n, .tail = KV_BLOCK_NONE,
+                                     .cursor = KV_BLOCK_NONE};
         b->keys++;
     } else {
         b->nodes[sl->tail].key_next = n;
+        /* a key whose walk ended sees its new waiter at its next touch */
     }
-    *nd = (struct kv_block_node){.hash = hash, .session = s, .key_prev = found ? sl->tail
-                                                                              : KV_BLOCK_NONE,
+    *nd = (struct kv_block_node){.hash = hash, .after = after, .session = s,
+                                 .key_prev = found ? sl->tail : KV_BLOCK_NONE,
                                  .key_next = KV_BLOCK_NONE, .session_next = s->block_first};
     sl->tail = n;
     sl->waiters++;
@@ -132,19 +135,39 @@ static void node_add(struct kv_block *b, struct kv_session *s, uint64_t hash) {
 }
 
 void kv_block_add(struct kv_block *b, struct kv_session *s, const uint64_t *hashes,
-                  uint32_t n, int64_t deadline_ms) {
+                  uint32_t n, int64_t deadline_ms, const struct kv_block_want *want) {
     KV_ASSERT(!(s->flags & KV_SESSION_BLOCKED) && s->block_count == 0);
     KV_ASSERT(n >= 1 && b->sessions_len < b->sessions_cap && deadline_ms >= 0);
     s->block_first = KV_BLOCK_NONE;
     for (uint32_t i = 0; i < n; i++) {
-        if (!session_has(b, s, hashes[i])) node_add(b, s, hashes[i]);
+        struct kv_block_after after = want->after != NULL ? want->after[i]
+                                                          : (struct kv_block_after){0};
+        if (!session_has(b, s, hashes[i])) node_add(b, s, hashes[i], after);
     }
     s->flags |= KV_SESSION_BLOCKED;
     s->block_wake = KV_BLOCK_WAKE_NONE;
+    s->block_type = want->type;
+    s->block_each = want->each ? 1 : 0;
     s->block_deadline_ms = deadline_ms;
     s->block_pos = b->sessions_len;
     b->sessions[b->sessions_len++] = s;
     KV_ASSERT(s->block_count >= 1 && s->block_count <= b->per_session);
+}
+
+bool kv_block_after_of(const struct kv_block *b, const struct kv_session *s, uint64_t hash,
+                       struct kv_block_after *out) {
+    KV_ASSERT(s->flags & KV_SESSION_BLOCKED);
+    uint32_t n = s->block_first;
+    for (uint32_t i = 0; i < s->block_count; i++) {
+        KV_ASSERT(n < b->nodes_cap && b->nodes[n].session == s);
+        if (b->nodes[n].hash == hash) {
+            *out = b->nodes[n].after;
+            return true;
+        }
+        n = b->nodes[n].session_next;
+    }
+    KV_ASSERT(n == KV_BLOCK_NONE);
+    return false;
 }
 
 /* Unlinks node n from its key's queue; the slot goes when its queue empties. */
@@ -158,6 +181,7 @@ static void node_unlink(struct kv_block *b, uint32_t n) {
     else sl->head = nd->key_next;
     if (nd->key_next != KV_BLOCK_NONE) b->nodes[nd->key_next].key_prev = nd->key_prev;
     else sl->tail = nd->key_prev;
+    if (sl->cursor == n) sl->cursor = nd->key_next != KV_BLOCK_NONE ? nd->key_next : KV_BLOCK_END;
     sl->waiters--;
     if (sl->waiters == 0) {
         KV_ASSERT(sl->head == KV_BLOCK_NONE && sl->tail == KV_BLOCK_NONE);
@@ -203,7 +227,8 @@ void kv_block_remove(struct kv_block *b, struct kv_session *s) {
     s->flags &= ~(uint32_t)KV_SESSION_BLOCKED;
 }
 
-static void ready_push(struct kv_block *b, struct kv_block_slot *sl) {
+static void ready_push(struct kv_block *b, struct kv_block_slot *sl, uint8_t type) {
+    sl->ready_type = type; /* the key's type now is whom it serves */
     if (sl->ready) return;
     KV_ASSERT(b->ready_len < b->nodes_cap);
     b->ready[(b->ready_head + b->ready_len) % b->nodes_cap] = sl->hash;
@@ -218,11 +243,11 @@ bool kv_block_waited(const struct kv_block *b, uint64_t hash) {
     return found;
 }
 
-void kv_block_touch(struct kv_block *b, uint64_t hash) {
+void kv_block_touch(struct kv_block *b, uint64_t hash, uint8_t type) {
     if (b->keys == 0) return;
     bool found;
     uint32_t i = probe(b, hash, &found);
-    if (found) ready_push(b, &b->slots[i]);
+    if (found) ready_push(b, &b->slots[i], type);
 }
 
 void kv_block_touch_session(struct kv_block *b, struct kv_session *s) {
@@ -230,7 +255,7 @@ void kv_block_touch_session(struct kv_block *b, struct kv_session *s) {
     uint32_t n = s->block_first;
     for (uint32_t i = 0; i < s->block_count; i++) {
         KV_ASSERT(n < b->nodes_cap);
-        kv_block_touch(b, b->nodes[n].hash);
+        kv_block_touch(b, b->nodes[n].hash, s->block_type);
         n = b->nodes[n].session_next;
     }
 }
@@ -258,14 +283,44 @@ uint32_t kv_block_expire(struct kv_block *b, int64_t now_ms) {
     return n;
 }
 
+/* The ready key's next waiter of its type from its cursor on (the cursor moves
+ * there), or KV_BLOCK_NONE: its walk is over. */
+static uint32_t walk(struct kv_block *b, struct kv_block_slot *sl) {
+    KV_ASSERT(sl->ready && sl->waiters > 0);
+    uint32_t n = sl->cursor == KV_BLOCK_NONE ? sl->head : sl->cursor;
+    for (uint32_t i = 0; i < sl->waiters && n != KV_BLOCK_END && n != KV_BLOCK_NONE; i++) {
+        KV_ASSERT(n < b->nodes_cap && b->nodes[n].hash == sl->hash);
+        if (b->nodes[n].session->block_type == sl->ready_type) {
+            sl->cursor = n;
+            return n;
+        }
+        n = b->nodes[n].key_next;
+    }
+    return KV_BLOCK_NONE;
+}
+
+/* The front ready key is done: off the ring, its walk from the head next time. */
+static void ready_drop(struct kv_block *b) {
+    KV_ASSERT(b->ready_len > 0);
+    bool found;
+    uint32_t i = probe(b, b->ready[b->ready_head], &found);
+    if (found && b->slots[i].ready) {
+        b->slots[i].ready = 0;
+        b->slots[i].cursor = KV_BLOCK_NONE;
+    }
+    b->ready_head = (b->ready_head + 1) % b->nodes_cap;
+    b->ready_len--;
+}
+
 bool kv_block_next(struct kv_block *b, struct kv_session **out) {
     /* each pass drops a ready hash or returns */
     for (uint32_t pass = 0; pass <= b->nodes_cap && b->ready_len > 0; pass++) {
         uint64_t hash = b->ready[b->ready_head];
         bool found;
         uint32_t i = probe(b, hash, &found);
-        if (found && b->slots[i].ready) {
-            struct kv_session *s = b->nodes[b->slots[i].head].session;
+        uint32_t n = found && b->slots[i].ready ? walk(b, &b->slots[i]) : KV_BLOCK_NONE;
+        if (n != KV_BLOCK_NONE) {
+            struct kv_session *s = b->nodes[n].session;
             KV_ASSERT(s != NULL && (s->flags & KV_SESSION_BLOCKED));
             /* a pending timeout or UNBLOCK wins: its run replies that */
             if (s->block_wake == KV_BLOCK_WAKE_NONE) s->block_wake = KV_BLOCK_WAKE_KEY;
@@ -273,8 +328,7 @@ bool kv_block_next(struct kv_block *b, struct kv_session **out) {
             *out = s;
             return true;
         }
-        b->ready_head = (b->ready_head + 1) % b->nodes_cap; /* emptied while ready */
-        b->ready_len--;
+        ready_drop(b); /* emptied while ready, or no waiter of its type is left */
     }
     KV_ASSERT(b->ready_len == 0);
     if (b->wake_len == 0) return false;
@@ -290,10 +344,14 @@ void kv_block_not_served(struct kv_block *b, struct kv_session *s) {
     if (b->ready_len > 0) {
         bool found;
         uint32_t i = probe(b, b->ready[b->ready_head], &found);
-        if (found && b->slots[i].ready && b->nodes[b->slots[i].head].session == s) {
-            b->slots[i].ready = 0; /* its head could not take it: stop the key */
-            b->ready_head = (b->ready_head + 1) % b->nodes_cap;
-            b->ready_len--;
+        struct kv_block_slot *sl = &b->slots[i];
+        bool mine = found && sl->ready && sl->cursor < b->nodes_cap &&
+                    b->nodes[sl->cursor].session == s;
+        if (mine && s->block_each) { /* the next waiter is tried: XREAD */
+            uint32_t next = b->nodes[sl->cursor].key_next;
+            sl->cursor = next != KV_BLOCK_NONE ? next : KV_BLOCK_END;
+        } else if (mine) {
+            ready_drop(b); /* its head could not take it: stop the key */
         }
     }
     if (b->wake_len > 0) wake_forget(b, s);
@@ -330,6 +388,8 @@ void kv_block_check(const struct kv_block *b) {
         keys++;
         nodes += check_slot(b, sl);
         if (sl->ready) ready++;
+        KV_ASSERT(sl->ready || sl->cursor == KV_BLOCK_NONE);
+        KV_ASSERT(sl->cursor >= KV_BLOCK_END || b->nodes[sl->cursor].hash == sl->hash);
     }
     KV_ASSERT(keys == b->keys && nodes == b->nodes_used);
     KV_ASSERT(ready <= b->ready_len && b->ready_len <= b->nodes_cap);

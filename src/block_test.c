@@ -13,6 +13,8 @@
 #define SESSIONS 16
 #define PER 4
 
+static const struct kv_block_want LIST = {1, false, NULL};
+
 struct fx {
     struct kv_block b;
     struct kv_session s[SESSIONS];
@@ -65,12 +67,12 @@ TEST(test_sizes) {
 TEST(test_fifo_per_key) {
     struct fx *f = fx_open();
     uint64_t k = 7;
-    for (uint32_t i = 0; i < 3; i++) kv_block_add(&f->b, &f->s[i], &k, 1, 0);
+    for (uint32_t i = 0; i < 3; i++) kv_block_add(&f->b, &f->s[i], &k, 1, 0, &LIST);
     CHECK(f->b.keys == 1 && f->b.sessions_len == 3 && f->b.nodes_used == 3);
-    kv_block_touch(&f->b, 8); /* nobody waits on 8 */
+    kv_block_touch(&f->b, 8, 1); /* nobody waits on 8 */
     CHECK(!kv_block_pending(&f->b));
-    kv_block_touch(&f->b, k);
-    kv_block_touch(&f->b, k); /* ready once */
+    kv_block_touch(&f->b, k, 1);
+    kv_block_touch(&f->b, k, 1); /* ready once */
     CHECK(f->b.ready_len == 1);
     uint64_t ids[8];
     CHECK(drain(f, ids, 8) == 3);
@@ -84,13 +86,13 @@ TEST(test_fifo_per_key) {
 TEST(test_ready_order) {
     struct fx *f = fx_open();
     uint64_t a = 100, b = 200, ab[2] = {a, b}, ba[2] = {b, a};
-    kv_block_add(&f->b, &f->s[0], &a, 1, 0);
-    kv_block_add(&f->b, &f->s[1], ab, 2, 0);
-    kv_block_add(&f->b, &f->s[2], ba, 2, 0);
-    kv_block_add(&f->b, &f->s[3], &b, 1, 0);
+    kv_block_add(&f->b, &f->s[0], &a, 1, 0, &LIST);
+    kv_block_add(&f->b, &f->s[1], ab, 2, 0, &LIST);
+    kv_block_add(&f->b, &f->s[2], ba, 2, 0, &LIST);
+    kv_block_add(&f->b, &f->s[3], &b, 1, 0, &LIST);
     CHECK(f->b.keys == 2 && f->b.nodes_used == 6);
-    kv_block_touch(&f->b, b);
-    kv_block_touch(&f->b, a);
+    kv_block_touch(&f->b, b, 1);
+    kv_block_touch(&f->b, a, 1);
     uint64_t ids[8];
     CHECK(drain(f, ids, 8) == 4);
     /* b's queue: s2 (id 2), s3 (id 3), s4 (id 4); then a's: s1 (id 1) */
@@ -102,9 +104,9 @@ TEST(test_ready_order) {
 TEST(test_not_served_stops_key) {
     struct fx *f = fx_open();
     uint64_t k = 5;
-    kv_block_add(&f->b, &f->s[0], &k, 1, 0);
-    kv_block_add(&f->b, &f->s[1], &k, 1, 0);
-    kv_block_touch(&f->b, k);
+    kv_block_add(&f->b, &f->s[0], &k, 1, 0, &LIST);
+    kv_block_add(&f->b, &f->s[1], &k, 1, 0, &LIST);
+    kv_block_touch(&f->b, k, 1);
     struct kv_session *s;
     CHECK(kv_block_next(&f->b, &s) && s == &f->s[0] && s->block_wake == KV_BLOCK_WAKE_KEY);
     kv_block_not_served(&f->b, s);
@@ -125,9 +127,9 @@ TEST(test_not_served_stops_key) {
 TEST(test_timeouts_and_unblock) {
     struct fx *f = fx_open();
     uint64_t k = 9;
-    kv_block_add(&f->b, &f->s[0], &k, 1, 1000);
-    kv_block_add(&f->b, &f->s[1], &k, 1, 0);    /* forever */
-    kv_block_add(&f->b, &f->s[2], &k, 1, 2000);
+    kv_block_add(&f->b, &f->s[0], &k, 1, 1000, &LIST);
+    kv_block_add(&f->b, &f->s[1], &k, 1, 0, &LIST);    /* forever */
+    kv_block_add(&f->b, &f->s[2], &k, 1, 2000, &LIST);
     CHECK(kv_block_expire(&f->b, 999) == 0 && kv_block_expire(&f->b, 1000) == 0);
     CHECK(kv_block_expire(&f->b, 1001) == 1 && kv_block_expire(&f->b, 1001) == 0);
     kv_block_wake(&f->b, &f->s[1], KV_BLOCK_WAKE_ERROR); /* CLIENT UNBLOCK ERROR */
@@ -145,10 +147,10 @@ TEST(test_timeouts_and_unblock) {
 TEST(test_remove_anywhere) {
     struct fx *f = fx_open();
     uint64_t keys[PER] = {1, 2, 3, 3}; /* a duplicate key is kept once */
-    kv_block_add(&f->b, &f->s[0], keys, PER, 5);
+    kv_block_add(&f->b, &f->s[0], keys, PER, 5, &LIST);
     CHECK(f->s[0].block_count == 3);
-    kv_block_add(&f->b, &f->s[1], keys, 2, 0);
-    kv_block_touch(&f->b, 2);
+    kv_block_add(&f->b, &f->s[1], keys, 2, 0, &LIST);
+    kv_block_touch(&f->b, 2, 1);
     CHECK(kv_block_expire(&f->b, 10) == 1); /* s0 on the wake ring too */
     kv_block_remove(&f->b, &f->s[0]);
     CHECK(f->b.wake_len == 0 && !(f->s[0].flags & KV_SESSION_BLOCKED));
@@ -160,6 +162,59 @@ TEST(test_remove_anywhere) {
 }
 
 /* Random adds, touches, expiries and removals on a few colliding hashes. */
+/* A key serves waiters of the type it was touched with, oldest first; the others keep
+ * waiting (Redis 7.0: a BLPOP on a key that became a sorted set is skipped). */
+TEST(test_typed_walk) {
+    struct fx *f = fx_open();
+    static const struct kv_block_want zset = {2, false, NULL};
+    uint64_t k = 9;
+    kv_block_add(&f->b, &f->s[0], &k, 1, 0, &zset);
+    kv_block_add(&f->b, &f->s[1], &k, 1, 0, &LIST);
+    kv_block_add(&f->b, &f->s[2], &k, 1, 0, &zset);
+    kv_block_touch(&f->b, k, 1);
+    uint64_t ids[8];
+    CHECK(drain(f, ids, 8) == 1 && ids[0] == 21); /* the list waiter only */
+    kv_block_touch(&f->b, k, 3); /* nobody waits for type 3 */
+    CHECK(drain(f, ids, 8) == 0 && f->b.sessions_len == 2);
+    kv_block_touch(&f->b, k, 1);
+    kv_block_touch(&f->b, k, 2); /* its type at the last touch counts */
+    CHECK(drain(f, ids, 8) == 2 && ids[0] == 11 && ids[1] == 31);
+    kv_block_check(&f->b);
+    fx_close(f);
+}
+
+/* `each` waiters (XREAD): one not served passes the key on; positions are kept per
+ * key, the first of a repeated key's. */
+TEST(test_each_walk_and_after) {
+    struct fx *f = fx_open();
+    struct kv_block_after pos[3] = {{5, 1, 5, 1}, {7, 0, 1, 0}, {6, 0, 6, 0}};
+    uint64_t keys[3] = {4, 12, 4};
+    struct kv_block_want st = {6, true, pos};
+    for (uint32_t i = 0; i < 3; i++) kv_block_add(&f->b, &f->s[i], keys, 3, 0, &st);
+    struct kv_block_after a;
+    CHECK(kv_block_after_of(&f->b, &f->s[1], 4, &a) && a.ms == 5 && a.seq == 1);
+    CHECK(kv_block_after_of(&f->b, &f->s[1], 12, &a) && a.ms == 7 && a.seen_ms == 1);
+    CHECK(!kv_block_after_of(&f->b, &f->s[1], 99, &a));
+    kv_block_touch(&f->b, 4, 6);
+    struct kv_session *s;
+    CHECK(kv_block_next(&f->b, &s) && s == &f->s[0]);
+    kv_block_not_served(&f->b, s); /* not for it: the next one is tried */
+    CHECK(kv_block_next(&f->b, &s) && s == &f->s[1]);
+    kv_block_remove(&f->b, s); /* served */
+    CHECK(kv_block_next(&f->b, &s) && s == &f->s[2]);
+    kv_block_not_served(&f->b, s);
+    CHECK(!kv_block_next(&f->b, &s) && !kv_block_pending(&f->b));
+    kv_block_check(&f->b);
+    kv_block_touch(&f->b, 4, 6); /* a new walk starts at the head */
+    CHECK(kv_block_next(&f->b, &s) && s == &f->s[0]);
+    kv_block_remove(&f->b, s);
+    CHECK(kv_block_next(&f->b, &s) && s == &f->s[2]);
+    kv_block_remove(&f->b, s);
+    CHECK(!kv_block_next(&f->b, &s) && f->b.sessions_len == 0 && f->b.keys == 0);
+    kv_block_check(&f->b);
+    fx_close(f);
+}
+
 TEST(test_random) {
     struct fx *f = fx_open();
     struct kv_prng p;
@@ -172,9 +227,9 @@ TEST(test_random) {
             uint64_t h[PER];
             uint32_t n = 1 + (uint32_t)kv_prng_below(&p, PER);
             for (uint32_t j = 0; j < n; j++) h[j] = kv_prng_below(&p, 6) << 7; /* collide */
-            kv_block_add(&f->b, s, h, n, (int64_t)kv_prng_below(&p, 50));
+            kv_block_add(&f->b, s, h, n, (int64_t)kv_prng_below(&p, 50), &LIST);
         } else if (op == 1) {
-            kv_block_touch(&f->b, kv_prng_below(&p, 6) << 7);
+            kv_block_touch(&f->b, kv_prng_below(&p, 6) << 7, 1);
         } else if (op == 2) {
             kv_block_expire(&f->b, (int64_t)kv_prng_below(&p, 60));
         } else {
@@ -196,6 +251,8 @@ int main(void) {
     RUN(test_not_served_stops_key);
     RUN(test_timeouts_and_unblock);
     RUN(test_remove_anywhere);
+    RUN(test_typed_walk);
+    RUN(test_each_walk_and_after);
     RUN(test_random);
     TEST_SUMMARY("block");
 }

@@ -1,18 +1,20 @@
 /*
- * cmd_block.c: the blocking list pops BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP, Redis
- * 7.0's replies, errors and order of checks. A command that finds data answers as
- * its non-blocking twin; one that finds every key empty or missing blocks
- * (kv_block_add, include/kv/block.h: no reply; the server keeps its frame), or,
- * inside EXEC (Redis's CLIENT_DENY_BLOCKING) or without wait queues, answers nil.
+ * cmd_block.c: the blocking list pops BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP and the
+ * blocking sorted-set pops BZPOPMIN BZPOPMAX BZMPOP, Redis 7.0's replies, errors and
+ * order of checks (XREAD BLOCK is cmd_stream.c's, on the same queues). A command that
+ * finds data answers as its non-blocking twin; one that finds every key empty or
+ * missing blocks (kv_block_add, include/kv/block.h: no reply; the server keeps its
+ * frame), or, inside EXEC (Redis's CLIENT_DENY_BLOCKING) or without wait queues,
+ * answers nil.
  *
  * The same frame runs again when the session wakes (s->block_wake): KEY serves one
- * element (BLMPOP: up to COUNT) from the ready key s->block_hash only, or stays
- * blocked if it is not a non-empty list (no reply: Redis serves a key while it has
- * elements, and only lists); TIMEOUT replies nil; ERROR replies Redis's -UNBLOCKED.
- * A run that replies unblocks the session. Timeouts are Redis's seconds as a long
- * double, times 1000 rounded up to milliseconds (0.0005 waits 1 ms; -0.0001 is -0:
- * forever), added to the command's realtime; the wait ends at the first tick after
- * that deadline.
+ * element (BLMPOP, BZMPOP: up to COUNT) from the ready key s->block_hash only, or
+ * stays blocked if it is not a non-empty list (a sorted set for BZ*: no reply; Redis
+ * serves a key while it has elements, and only waiters of its type); TIMEOUT replies
+ * nil; ERROR replies Redis's -UNBLOCKED. A run that replies unblocks the session.
+ * Timeouts are Redis's seconds as a long double, times 1000 rounded up to
+ * milliseconds (0.0005 waits 1 ms; -0.0001 is -0: forever), added to the command's
+ * realtime; the wait ends at the first tick after that deadline.
  *
  * Memory: owns none (the hashes of the keys a command blocks on go through the
  * command scratch). Never: pops from a key it was not woken for, or writes a reply
@@ -25,6 +27,7 @@
 #include "kv/cmd.h"
 #include "kv/keyspace.h"
 #include "kv/ks_list.h"
+#include "kv/ks_zset.h"
 #include "kv/util.h"
 
 #define ARRAY_HDR_MAX 32u
@@ -82,7 +85,7 @@ static bool woken(const struct kv_cmd_ctx *c) {
 
 /* Keys argv[first], argv[first + 1], ... (n of them) all empty: block, or nil. */
 static void block_on(struct kv_cmd_ctx *c, uint32_t first, uint32_t n, int64_t deadline,
-                     enum null_kind k) {
+                     enum null_kind k, uint8_t type) {
     KV_ASSERT(n >= 1 && first + n <= c->argc);
     struct kv_engine *e = c->engine;
     if (!e->can_block || e->exec_out != NULL) {
@@ -97,7 +100,8 @@ static void block_on(struct kv_cmd_ctx *c, uint32_t first, uint32_t n, int64_t d
     uint64_t *hashes = kv_scratch_alloc(c, (uint64_t)n * sizeof(uint64_t));
     for (uint32_t i = 0; i < n; i++)
         hashes[i] = kv_ks_key_hash(c->ks, c->argv[first + i].ptr, c->argv[first + i].len);
-    kv_block_add(&e->block, c->session, hashes, n, deadline);
+    struct kv_block_want want = {type, false, NULL};
+    kv_block_add(&e->block, c->session, hashes, n, deadline, &want);
     uint64_t mem = 0;
     for (uint32_t i = 0; i < c->argc; i++) mem += c->argv[i].len;
     c->session->block_argv_mem = mem;
@@ -164,7 +168,7 @@ static void bpop_generic(struct kv_cmd_ctx *c, enum kv_list_end end) {
         pop_one(c, i, it, end);
         return;
     }
-    block_on(c, 1, nkeys, deadline, NULL_ARRAY);
+    block_on(c, 1, nkeys, deadline, NULL_ARRAY, KV_TYPE_LIST);
 }
 
 static void cmd_blpop(struct kv_cmd_ctx *c) { bpop_generic(c, KV_LIST_HEAD); }
@@ -189,11 +193,13 @@ static uint64_t bound_brpop(struct kv_cmd_ctx *c) { return bound_bpop_end(c, KV_
 
 /* ---- BLMOVE, BRPOPLPUSH: LMOVE's and RPOPLPUSH's own code on the same argv ---- */
 
-static const struct kv_cmd *list_cmd(const char *name) {
-    for (uint32_t i = 0; i < kv_cmds_list.count; i++)
-        if (strcmp(kv_cmds_list.cmds[i].name, name) == 0) return &kv_cmds_list.cmds[i];
+static const struct kv_cmd *group_cmd(const struct kv_cmd_group *g, const char *name) {
+    for (uint32_t i = 0; i < g->count; i++)
+        if (strcmp(g->cmds[i].name, name) == 0) return &g->cmds[i];
     KV_UNREACHABLE();
 }
+
+static const struct kv_cmd *list_cmd(const char *name) { return group_cmd(&kv_cmds_list, name); }
 
 static void bmove_generic(struct kv_cmd_ctx *c, const char *twin, uint32_t timeout_i) {
     const struct kv_cmd *t = list_cmd(twin);
@@ -216,7 +222,7 @@ static void bmove_generic(struct kv_cmd_ctx *c, const char *twin, uint32_t timeo
     } else if (it != NULL) {
         t->proc(c);
     } else {
-        block_on(c, 1, 1, deadline, NULL_BULK);
+        block_on(c, 1, 1, deadline, NULL_BULK, KV_TYPE_LIST);
     }
 }
 
@@ -247,16 +253,17 @@ struct blmpop_args {
     uint32_t tail;               /* arguments after the keys: where [COUNT n] */
 };
 
-/* LMPOP's checks at BLMPOP's positions (numkeys at 2), before the timeout, as
- * Redis parses: NULL or the error. */
-static const char *blmpop_parse(const struct kv_cmd_ctx *c, struct blmpop_args *a) {
+/* LMPOP's (ZMPOP's) checks at BLMPOP's (BZMPOP's) positions (numkeys at 2), before
+ * the timeout, as Redis parses: NULL or the error. The ends are LEFT RIGHT (MIN MAX). */
+static const char *mpop_parse(const struct kv_cmd_ctx *c, struct blmpop_args *a,
+                              const char *end1, const char *end2) {
     int64_t n, count = -1;
     if (!kv_str2ll(c->argv[2].ptr, c->argv[2].len, &n) || n < 1)
         return "ERR numkeys should be greater than 0";
     if ((uint64_t)n > c->argc - 4) return KV_ERR_SYNTAX;
     a->numkeys = (uint32_t)n;
     uint32_t where = 3 + a->numkeys;
-    if (!kv_cmd_opt(c, where, "left") && !kv_cmd_opt(c, where, "right")) return KV_ERR_SYNTAX;
+    if (!kv_cmd_opt(c, where, end1) && !kv_cmd_opt(c, where, end2)) return KV_ERR_SYNTAX;
     for (uint32_t j = where + 1; j < c->argc; j++) {
         if (count == -1 && j + 1 < c->argc && kv_cmd_opt(c, j, "count")) {
             j++;
@@ -271,7 +278,11 @@ static const char *blmpop_parse(const struct kv_cmd_ctx *c, struct blmpop_args *
     return NULL;
 }
 
-/* LMPOP 1 <argv[3 + i]> where [COUNT n] into av (8 slices). */
+static const char *blmpop_parse(const struct kv_cmd_ctx *c, struct blmpop_args *a) {
+    return mpop_parse(c, a, "left", "right");
+}
+
+/* LMPOP (ZMPOP) 1 <argv[3 + i]> where [COUNT n] into av (8 slices). */
 static struct kv_cmd_ctx lmpop_one(const struct kv_cmd_ctx *c, const struct blmpop_args *a,
                                    uint32_t i, struct kv_slice *av) {
     KV_ASSERT(i < a->numkeys && a->tail <= 3);
@@ -320,7 +331,7 @@ static void cmd_blmpop(struct kv_cmd_ctx *c) {
         list_cmd("lmpop")->proc(&l);
         return;
     }
-    block_on(c, 3, a.numkeys, deadline, NULL_ARRAY);
+    block_on(c, 3, a.numkeys, deadline, NULL_ARRAY, KV_TYPE_LIST);
 }
 
 /* The largest reply LMPOP would give from any one of the keys. */
@@ -328,6 +339,139 @@ static uint64_t bound_blmpop(struct kv_cmd_ctx *c) {
     struct blmpop_args a;
     if (blmpop_parse(c, &a) != NULL) return kv_cmd_bound_default(c);
     const struct kv_cmd *t = list_cmd("lmpop");
+    uint64_t most = kv_cmd_bound_default(c);
+    for (uint32_t i = 0; i < a.numkeys; i++) {
+        struct kv_slice av[8];
+        struct kv_cmd_ctx l = lmpop_one(c, &a, i, av);
+        most = KV_MAX(most, t->reply_bound(&l));
+    }
+    return most;
+}
+
+/* ---- BZPOPMIN, BZPOPMAX key... timeout: [key, member, score] -------------------- */
+
+static const struct kv_cmd *zset_cmd(const char *name) { return group_cmd(&kv_cmds_zset, name); }
+
+/* A live non-empty sorted set under argv[i], or NULL (missing, or another type). */
+static struct kv_item *live_zset(struct kv_cmd_ctx *c, uint32_t i) {
+    struct kv_item *it = kv_ks_find(c->ks, c->argv[i].ptr, c->argv[i].len);
+    if (it == NULL || kv_item_type(it) != KV_TYPE_ZSET) return NULL;
+    KV_ASSERT(kv_ks_zset_head(it)->count > 0);
+    return it;
+}
+
+/* [key, member, score] of argv[i]'s lowest (highest) member, popped; the key goes
+ * when it empties. RESP3's score is a double, as ZPOPMIN's. */
+static void zpop_one(struct kv_cmd_ctx *c, uint32_t i, struct kv_item *it, bool max) {
+    struct kv_zset_head *h = kv_ks_zset_head(it);
+    KV_ASSERT(h->count > 0 && i < c->argc);
+    uint64_t rank = max ? h->count - 1 : 0;
+    struct kv_zset_iter zi;
+    struct kv_slice m;
+    double score;
+    kv_ks_zset_iter_at(&zi, c->ks, h, rank);
+    kv_zset_iter_get(&zi, &m, &score);
+    kv_reply_array(c->out, 3);
+    kv_reply_bulk(c->out, c->argv[i].ptr, c->argv[i].len);
+    kv_reply_bulk(c->out, m.ptr, m.len);
+    kv_reply_double(c->out, score);
+    kv_ks_zset_remove_ranks(c->ks, h, rank, 1);
+    if (h->count == 0) kv_ks_delete(c->ks, it);
+    kv_engine_touch(c->engine, c->argv[i].ptr, c->argv[i].len);
+}
+
+static void bzpop_generic(struct kv_cmd_ctx *c, bool max) {
+    uint32_t nkeys = c->argc - 2;
+    if (woken(c)) {
+        if (wake_reply(c)) return;
+        uint32_t i = woken_key(c, 1, nkeys);
+        struct kv_item *it = i < nkeys ? live_zset(c, 1 + i) : NULL;
+        if (it == NULL) return; /* stays blocked */
+        served(c);
+        zpop_one(c, 1 + i, it, max);
+        return;
+    }
+    int64_t deadline;
+    const char *err = parse_timeout(c, c->argc - 1, &deadline);
+    if (err != NULL) {
+        kv_reply_error(c->out, err);
+        return;
+    }
+    for (uint32_t i = 1; i <= nkeys; i++) {
+        struct kv_item *it = kv_ks_find(c->ks, c->argv[i].ptr, c->argv[i].len);
+        if (it == NULL) continue;
+        if (kv_item_type(it) != KV_TYPE_ZSET) {
+            kv_reply_error(c->out, KV_ERR_WRONGTYPE);
+            return;
+        }
+        zpop_one(c, i, it, max);
+        return;
+    }
+    block_on(c, 1, nkeys, deadline, NULL_ARRAY, KV_TYPE_ZSET);
+}
+
+static void cmd_bzpopmin(struct kv_cmd_ctx *c) { bzpop_generic(c, false); }
+static void cmd_bzpopmax(struct kv_cmd_ctx *c) { bzpop_generic(c, true); }
+
+/* ZPOPMIN's bound for one member of each key, plus the key and a header. */
+static uint64_t bound_bzpop(struct kv_cmd_ctx *c) {
+    const struct kv_cmd *t = zset_cmd("zpopmin");
+    uint64_t most = 0;
+    for (uint32_t i = 1; i + 1 < c->argc; i++) {
+        struct kv_slice av[2] = {c->argv[0], c->argv[i]};
+        struct kv_cmd_ctx l = *c;
+        l.argv = av;
+        l.argc = 2;
+        most = KV_MAX(most, t->reply_bound(&l) + kv_reply_bulk_size(c->argv[i].len));
+    }
+    return kv_cmd_bound_default(c) + ARRAY_HDR_MAX + most;
+}
+
+/* ---- BZMPOP timeout numkeys key... MIN|MAX [COUNT n]: ZMPOP's code -------------- */
+
+static void bzmpop_woken(struct kv_cmd_ctx *c, const struct blmpop_args *a) {
+    if (wake_reply(c)) return;
+    uint32_t i = woken_key(c, 3, a->numkeys);
+    if (i == a->numkeys || live_zset(c, 3 + i) == NULL) return; /* stays blocked */
+    served(c);
+    struct kv_slice av[8];
+    struct kv_cmd_ctx l = lmpop_one(c, a, i, av);
+    zset_cmd("zmpop")->proc(&l);
+}
+
+static void cmd_bzmpop(struct kv_cmd_ctx *c) {
+    struct blmpop_args a;
+    const char *err = mpop_parse(c, &a, "min", "max");
+    if (err == NULL && woken(c)) {
+        bzmpop_woken(c, &a);
+        return;
+    }
+    int64_t deadline;
+    if (err == NULL) err = parse_timeout(c, 1, &deadline);
+    if (err != NULL) {
+        kv_reply_error(c->out, err);
+        return;
+    }
+    for (uint32_t i = 0; i < a.numkeys; i++) {
+        struct kv_item *it = kv_ks_find(c->ks, c->argv[3 + i].ptr, c->argv[3 + i].len);
+        if (it == NULL) continue;
+        if (kv_item_type(it) != KV_TYPE_ZSET) {
+            kv_reply_error(c->out, KV_ERR_WRONGTYPE);
+            return;
+        }
+        struct kv_slice av[8];
+        struct kv_cmd_ctx l = lmpop_one(c, &a, i, av);
+        zset_cmd("zmpop")->proc(&l);
+        return;
+    }
+    block_on(c, 3, a.numkeys, deadline, NULL_ARRAY, KV_TYPE_ZSET);
+}
+
+/* The largest reply ZMPOP would give from any one of the keys. */
+static uint64_t bound_bzmpop(struct kv_cmd_ctx *c) {
+    struct blmpop_args a;
+    if (mpop_parse(c, &a, "min", "max") != NULL) return kv_cmd_bound_default(c);
+    const struct kv_cmd *t = zset_cmd("zmpop");
     uint64_t most = kv_cmd_bound_default(c);
     for (uint32_t i = 0; i < a.numkeys; i++) {
         struct kv_slice av[8];
@@ -348,6 +492,9 @@ static const struct kv_cmd block_cmds[] = {
     {"blmove", 6, W | D, cmd_blmove, bound_blmove, NULL, KV_KEYS(1, 2, 1)},
     {"brpoplpush", 4, W | D, cmd_brpoplpush, bound_brpoplpush, NULL, KV_KEYS(1, 2, 1)},
     {"blmpop", -5, W, cmd_blmpop, bound_blmpop, NULL, KV_KEYNUM(2)},
+    {"bzpopmin", -3, W | KV_CMD_FAST, cmd_bzpopmin, bound_bzpop, NULL, KV_KEYS(1, -2, 1)},
+    {"bzpopmax", -3, W | KV_CMD_FAST, cmd_bzpopmax, bound_bzpop, NULL, KV_KEYS(1, -2, 1)},
+    {"bzmpop", -5, W, cmd_bzmpop, bound_bzmpop, NULL, KV_KEYNUM(2)},
 };
 
 const struct kv_cmd_group kv_cmds_block = {block_cmds, KV_ARRAY_LEN(block_cmds)};

@@ -1,6 +1,6 @@
 /*
  * cmd_stream.c: the stream commands of the first slice: XADD XLEN XRANGE XREVRANGE
- * XDEL XTRIM XREAD (without BLOCK: see cmd_xread). Replies, errors and the order in
+ * XDEL XTRIM XREAD (BLOCK too: xread_block, xread_woken). Replies, errors and the order in
  * which arguments, keys and types are checked are Redis 7.0's (t_stream.c), byte for
  * byte in RESP2 and RESP3 (XREAD's reply is a map under RESP3); the storage is
  * src/stream.c through ks_stream.h. Consumer groups are not here (unknown commands).
@@ -19,6 +19,7 @@
  */
 #include <string.h>
 
+#include "kv/block.h"
 #include "kv/cmd.h"
 #include "kv/keyspace.h"
 #include "kv/ks_stream.h"
@@ -504,6 +505,7 @@ static uint64_t bound_xrange(struct kv_cmd_ctx *c) {
 struct read_args {
     int64_t count;       /* 0: no limit */
     bool block;
+    int64_t block_ms;    /* BLOCK's milliseconds (0: forever) */
     uint32_t streams;    /* argument of the first key */
     uint32_t n;          /* keys */
 };
@@ -519,6 +521,7 @@ static const char *parse_read(const struct kv_cmd_ctx *c, struct read_args *r) {
             if (!arg_ll(c, i, &ms)) return "ERR timeout is not an integer or out of range";
             if (ms < 0) return "ERR timeout is negative";
             r->block = true;
+            r->block_ms = ms;
         } else if (more && kv_cmd_opt(c, i, "count")) {
             i++;
             if (!arg_ll(c, i, &r->count)) return KV_ERR_NOT_INT;
@@ -585,11 +588,97 @@ static bool read_prepare(struct kv_cmd_ctx *c, const struct read_args *r,
     return true;
 }
 
+/* [key, entries after gt] (RESP3: a map entry) for argument k, as XREAD serves it. */
+static void reply_read_key(struct kv_cmd_ctx *c, const struct read_args *r, uint32_t k,
+                           const struct kv_stream_head *h, struct kv_stream_id gt) {
+    KV_ASSERT(k < r->n && h != NULL);
+    struct kv_stream_id start = gt, max = {UINT64_MAX, UINT64_MAX};
+    (void)kv_stream_id_incr(&start);
+    if (c->session->proto < 3) kv_reply_array(c->out, 2);
+    kv_reply_bulk(c->out, c->argv[r->streams + k].ptr, c->argv[r->streams + k].len);
+    (void)reply_range(c, h, start, max, (uint64_t)r->count, false);
+}
+
+/*
+ * XREAD BLOCK with nothing to read: the session waits on its keys (include/kv/block.h),
+ * each with the ID it reads after ($: the stream's last ID now) and the last ID it saw,
+ * until an XADD or a new stream under a key serves it (xread_woken). Inside MULTI, or
+ * without wait queues, a null array (Redis's CLIENT_DENY_BLOCKING).
+ */
+static void xread_block(struct kv_cmd_ctx *c, const struct read_args *r,
+                        const struct kv_stream_id *ids) {
+    KV_ASSERT(r->block && r->n >= 1 && r->block_ms >= 0);
+    struct kv_engine *e = c->engine;
+    if (!e->can_block || e->exec_out != NULL) {
+        kv_reply_null_array(c->out);
+        return;
+    }
+    if (r->n > e->block.per_session) {
+        kv_reply_errorf(c->out, "ERR too many keys to block on (block-max-keys %u)",
+                        e->block.per_session);
+        return;
+    }
+    uint64_t *hashes = kv_scratch_alloc(c, (uint64_t)r->n * sizeof(uint64_t));
+    struct kv_block_after *after = kv_scratch_alloc(c, (uint64_t)r->n * sizeof(*after));
+    for (uint32_t k = 0; k < r->n; k++) {
+        struct kv_slice key = c->argv[r->streams + k];
+        const struct kv_stream_head *h = peek_stream(c, r->streams + k);
+        struct kv_stream_id seen = h != NULL ? h->last_id : (struct kv_stream_id){0, 0};
+        hashes[k] = kv_ks_key_hash(c->ks, key.ptr, key.len);
+        after[k] = (struct kv_block_after){ids[k].ms, ids[k].seq, seen.ms, seen.seq};
+    }
+    /* Redis adds the milliseconds to now unchecked; past int64 kv waits forever */
+    int64_t deadline = r->block_ms > 0 && r->block_ms <= INT64_MAX - c->now_ms
+                           ? c->now_ms + r->block_ms : 0;
+    struct kv_block_want want = {KV_TYPE_STREAM, true, after};
+    kv_block_add(&e->block, c->session, hashes, r->n, deadline, &want);
+    uint64_t mem = 0;
+    for (uint32_t i = 0; i < c->argc; i++) mem += c->argv[i].len;
+    c->session->block_argv_mem = mem;
+    KV_ASSERT(c->session->flags & KV_SESSION_BLOCKED);
+}
+
+/* A blocked XREAD runs again (s->block_wake): a timeout's null array, CLIENT UNBLOCK
+ * ERROR's error, or the woken key's entries after its ID once the stream's last ID is
+ * past that ID and moved since it blocked (Redis: s->last_id > gt, at an XADD);
+ * otherwise it stays blocked, without a reply. */
+static void xread_woken(struct kv_cmd_ctx *c, const struct read_args *r) {
+    struct kv_session *s = c->session;
+    KV_ASSERT(s->flags & KV_SESSION_BLOCKED);
+    if (s->block_wake == KV_BLOCK_WAKE_TIMEOUT || s->block_wake == KV_BLOCK_WAKE_ERROR) {
+        if (s->block_wake == KV_BLOCK_WAKE_ERROR)
+            kv_reply_error(c->out, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+        else kv_reply_null_array(c->out);
+        kv_block_remove(&c->engine->block, s);
+        return;
+    }
+    uint32_t k = 0;
+    while (k < r->n && kv_ks_key_hash(c->ks, c->argv[r->streams + k].ptr,
+                                      c->argv[r->streams + k].len) != s->block_hash)
+        k++;
+    struct kv_block_after a;
+    if (k == r->n || !kv_block_after_of(&c->engine->block, s, s->block_hash, &a)) return;
+    const struct kv_stream_head *h = peek_stream(c, r->streams + k);
+    struct kv_stream_id gt = {a.ms, a.seq}, seen = {a.seen_ms, a.seen_seq};
+    if (h == NULL || kv_stream_id_cmp(h->last_id, gt) <= 0 ||
+        kv_stream_id_cmp(h->last_id, seen) == 0)
+        return; /* stays blocked */
+    kv_block_remove(&c->engine->block, s);
+    if (s->proto >= 3) kv_reply_map(c->out, 1);
+    else kv_reply_array(c->out, 1);
+    reply_read_key(c, r, k, h, gt);
+    KV_ASSERT(!(s->flags & KV_SESSION_BLOCKED));
+}
+
 static void cmd_xread(struct kv_cmd_ctx *c) {
     struct read_args r;
     const char *err = parse_read(c, &r);
     if (err != NULL) {
         kv_reply_error(c->out, err);
+        return;
+    }
+    if (c->session->block_wake != KV_BLOCK_WAKE_NONE) {
+        xread_woken(c, &r);
         return;
     }
     struct kv_stream_id *ids = kv_scratch_alloc(c, (uint64_t)r.n * sizeof(*ids));
@@ -601,7 +690,7 @@ static void cmd_xread(struct kv_cmd_ctx *c) {
         ready += h != NULL && read_ready(c, h, ids[k]) ? 1 : 0;
     }
     if (ready == 0) {
-        if (r.block) kv_reply_error(c->out, "ERR XREAD BLOCK is not supported by kv yet");
+        if (r.block) xread_block(c, &r, ids);
         else kv_reply_null_array(c->out);
         return;
     }
@@ -609,12 +698,7 @@ static void cmd_xread(struct kv_cmd_ctx *c) {
     else kv_reply_array(c->out, ready);  /* of [key, entries] pairs */
     for (uint32_t k = 0; k < r.n; k++) {
         const struct kv_stream_head *h = peek_stream(c, r.streams + k);
-        if (h == NULL || !read_ready(c, h, ids[k])) continue;
-        struct kv_stream_id start = ids[k], max = {UINT64_MAX, UINT64_MAX};
-        (void)kv_stream_id_incr(&start);
-        if (c->session->proto < 3) kv_reply_array(c->out, 2);
-        kv_reply_bulk(c->out, c->argv[r.streams + k].ptr, c->argv[r.streams + k].len);
-        (void)reply_range(c, h, start, max, (uint64_t)r.count, false);
+        if (h != NULL && read_ready(c, h, ids[k])) reply_read_key(c, &r, k, h, ids[k]);
     }
 }
 
@@ -645,7 +729,7 @@ static const struct kv_cmd stream_cmds[] = {
     {"xlen", 2, R | F, cmd_xlen, NULL, NULL, KV_KEYS(1, 1, 1)},
     {"xrange", -4, R, cmd_xrange, bound_xrange, NULL, KV_KEYS(1, 1, 1)},
     {"xrevrange", -4, R, cmd_xrevrange, bound_xrange, NULL, KV_KEYS(1, 1, 1)},
-    {"xread", -4, R, cmd_xread, bound_xread, NULL, KV_KEYS_STREAMS},
+    {"xread", -4, R | KV_CMD_BLOCKING, cmd_xread, bound_xread, NULL, KV_KEYS_STREAMS},
 };
 
 const struct kv_cmd_group kv_cmds_stream = {stream_cmds, KV_ARRAY_LEN(stream_cmds)};

@@ -809,6 +809,16 @@ static void cmd_zlexcount(struct kv_cmd_ctx *c) {
     struct kv_item *it;
     if (!find_zset(c, 1, true, &it)) return;
     uint64_t from = 0, to = 0;
+    if (it != NULL && head_of(it)->enc != KV_ZSET_PACKED) {
+        /* Redis counts a skiplist by the ranks of its first and last members in range,
+         * each searched apart: with mixed scores not a walk (and maybe negative) */
+        const struct kv_zset_head *h = head_of(it);
+        from = lex_first(c, h, &lo, &hi);
+        to = from == h->count ? from : lex_last(c, h, &lo, &hi);
+        if (to == 0) to = h->count;
+        kv_reply_int(c->out, (int64_t)to - (int64_t)from);
+        return;
+    }
     if (it != NULL) lex_span(c, head_of(it), &lo, &hi, &from, &to);
     kv_reply_int(c->out, (int64_t)(to - from));
 }

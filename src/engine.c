@@ -370,11 +370,14 @@ void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen) {
     uint64_t h = kv_ks_key_hash(e->ks, key, klen);
     if (watched) kv_watch_touch(&e->watch, h);
     if (!waited || !kv_block_waited(&e->block, h)) return;
-    /* Redis readies a key when it becomes a list (signalKeyAsReady in dbAdd), not at
-     * any write: after a write, only a list is ready (a stalled one too, block.h) */
+    /* Redis readies a key when it becomes a list or a sorted set (signalKeyAsReady in
+     * dbAdd) and at every XADD, not at any write: after a write, only a list, a sorted
+     * set or a stream is ready (a stalled one too, block.h), for waiters of its type */
     struct kv_item *it = kv_ks_peek(e->ks, key, klen);
-    if (it != NULL && !kv_ks_item_expired(e->ks, it) && kv_item_type(it) == KV_TYPE_LIST)
-        kv_block_touch(&e->block, h); /* served after the command (block.h) */
+    if (it == NULL || kv_ks_item_expired(e->ks, it)) return;
+    uint8_t type = kv_item_type(it);
+    if (type == KV_TYPE_LIST || type == KV_TYPE_ZSET || type == KV_TYPE_STREAM)
+        kv_block_touch(&e->block, h, type); /* served after the command (block.h) */
 }
 
 void kv_engine_touch_all(struct kv_engine *e) { kv_watch_touch_existed(&e->watch); }

@@ -54,6 +54,8 @@ static const struct info redis_info[] = {
     {"blpop", 1, -2, 1, false},      {"brpop", 1, -2, 1, false},
     {"blmove", 1, 2, 1, false},      {"brpoplpush", 1, 2, 1, false},
     {"blmpop", 0, 0, 0, true},
+    {"bzpopmin", 1, -2, 1, false},   {"bzpopmax", 1, -2, 1, false},
+    {"bzmpop", 0, 0, 0, true},
     {"xadd", 1, 1, 1, false},        {"xtrim", 1, 1, 1, false},
     {"xdel", 1, 1, 1, false},        {"xlen", 1, 1, 1, false},
     {"xrange", 1, 1, 1, false},      {"xrevrange", 1, 1, 1, false},
@@ -273,6 +275,10 @@ static const struct getkeys redis_getkeys[] = {
     {{"lmpop", "99999999999999999999", "a", "b"}, 0, {0}},
     {{"lmpop", "18446744073709551618", "a", "b"}, 0, {0}},
     {{"zmpop", "2", "a", "b", "min"}, 2, {2, 3}},
+    {{"bzmpop", "0", "2", "a", "b", "min"}, 2, {3, 4}},
+    {{"bzmpop", "0", "1", "a", "b", "min"}, 1, {3}},
+    {{"bzmpop", "0", "3", "a", "min"}, 0, {0}},
+    {{"bzpopmax", "a", "b", "0"}, 2, {1, 2}},
 };
 
 TEST(getkeys_answers_match_redis) {

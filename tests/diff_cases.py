@@ -37,7 +37,8 @@ KV_COMMANDS = (
     "auth hello info del unlink exists type rename renamenx copy randomkey keys "
     "scan expire pexpire expireat pexpireat ttl pttl expiretime pexpiretime persist lpush "
     "rpush lpushx rpushx lpop rpop llen lrange lindex lset linsert lrem ltrim lpos lmove "
-    "rpoplpush lmpop blpop brpop blmove brpoplpush blmpop ping echo quit select dbsize flushall flushdb multi exec discard watch "
+    "rpoplpush lmpop blpop brpop blmove brpoplpush blmpop bzpopmin bzpopmax bzmpop ping echo quit "
+    "select dbsize flushall flushdb multi exec discard watch "
     "unwatch time shutdown get set setnx setex psetex getset getdel getex "
     "mget mset msetnx append strlen incr decr incrby decrby incrbyfloat getrange "
     "setrange subscribe unsubscribe psubscribe punsubscribe publish").split()

@@ -157,4 +157,47 @@ CASES = {
         "XADD s 1-5 -1 -4096 -32768 8388607 2147483648 9223372036854775807",
         "XADD s 1-6 %s %s" % ('k' * 64, 'v' * 4096), "XRANGE s - +", "XREVRANGE s + - COUNT 2",
         "XLEN s"],
+    # XREAD BLOCK: served by XADD (or a new stream), not by XDEL/XTRIM; $ is the last ID
+    # when it blocks; every reader the stream's last ID is past, oldest first
+    'block-stream-serve': [
+        ('block', 2, "XREAD BLOCK 0 STREAMS s t $ $"),
+        ('block', 3, "XREAD COUNT 1 BLOCK 0 STREAMS t 0"), ('on', 1, "XADD t 5-1 f v"),
+        ('wake', 2), ('wake', 3),
+        ('on', 1, "XADD t 6-0 f v g w"), ('on', 1, "XADD t 7-0 f v"), ('on', 1, "XDEL t 7-0"),
+        ('block', 2, "XREAD BLOCK 0 STREAMS t 6-0"), ('on', 1, "XDEL t 6-0"),
+        ('on', 1, "XTRIM t MAXLEN 0"), ('on', 1, "XADD t 8-0 x y"), ('wake', 2),
+        ('block', 2, "XREAD BLOCK 0 STREAMS t $"), ('on', 1, "MULTI"),
+        ('on', 1, "XADD t 9-0 x y"), ('on', 1, "XDEL t 9-0"), ('on', 1, "EXEC"), ('wake', 2),
+        ('block', 2, "XREAD BLOCK 0 STREAMS n $"), ('on', 1, "RPUSH n x"), ('on', 1, "DEL n"),
+        ('on', 1, "XADD n 1-1 a b"), ('wake', 2),
+        ('on', 1, "XADD src 3-3 k v"), ('block', 2, "XREAD BLOCK 0 STREAMS dst 0-5"),
+        ('on', 1, "RENAME src dst"), ('wake', 2),
+        ('block', 2, "XREAD BLOCK 0 STREAMS a b c 0 0 0"), ('block', 3, "XREAD BLOCK 0 STREAMS c 5"),
+        ('block', 4, "XREAD BLOCK 0 STREAMS c 0"), ('on', 1, "XADD c 2-0 f v"), ('wake', 2),
+        ('wake', 4), ('on', 1, "XADD c 6-0 f v"), ('wake', 3), ('on', 2, "PING"), ('dump',),
+    ],
+    'block-stream-errors': [
+        "XREAD BLOCK x STREAMS a 0", "XREAD BLOCK -1 STREAMS a 0", "XREAD BLOCK 1.5 STREAMS a 0",
+        "XREAD BLOCK '' STREAMS a 0", "XREAD BLOCK 0 STREAMS a", "XREAD BLOCK 0 STREAMS a >",
+        "XREAD BLOCK 0", "XREAD BLOCK 99999999999999999999 STREAMS a 0",
+        "XREAD BLOCK 0 COUNT x STREAMS a 0", "XREAD COUNT 1 BLOCK -5 STREAMS a 0",
+        "SET str v", "XREAD BLOCK 0 STREAMS str $", "XREAD BLOCK 0 STREAMS a str $ 0",
+        "XADD a 1-1 f v", "XREAD BLOCK 0 STREAMS a 0", "XREAD BLOCK 0 COUNT 1 STREAMS a str 0 0",
+        "MULTI", "XREAD BLOCK 0 STREAMS a $", "XREAD BLOCK 0 STREAMS nokey $",
+        "XREAD BLOCK 10 STREAMS a 0", "EXEC", ('dump',),
+    ],
+    'block-stream-timeout': [
+        ('block', 2, "XREAD BLOCK 200 STREAMS a $"), ('wake', 2),
+        ('block', 2, "XREAD BLOCK 100 COUNT 3 STREAMS a b 0 0"), ('wake', 2),
+        ('block', 2, "XREAD BLOCK 0 STREAMS a $"), ('unblock', 2), ('wake', 2),
+        ('block', 2, "XREAD BLOCK 0 STREAMS a $"), ('unblock', 2, "ERROR"), ('wake', 2),
+        ('on', 2, "XADD a 1-1 f v"), ('dump',),
+    ],
+    'block-stream-types': [
+        # a stream reader is not served by a list or a sorted set, nor they by a stream
+        ('block', 2, "XREAD BLOCK 0 STREAMS k $"), ('block', 3, "BLPOP k 0"),
+        ('block', 4, "BZPOPMIN k 0"), ('on', 1, "ZADD k 1 z"), ('wake', 4),
+        ('on', 1, "RPUSH k l"), ('wake', 3), ('on', 1, "XADD k 1-1 f v"), ('wake', 2),
+        ('dump',),
+    ],
 }

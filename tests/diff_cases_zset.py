@@ -194,4 +194,72 @@ CASES = {
         "ZRANGEBYLEX sl [m1 (m2", "ZREVRANGEBYLEX sl (m2 [m1 LIMIT 1 3", "ZLEXCOUNT sl (m1 +",
         "ZREMRANGEBYLEX sl - (m15", "ZRANGE sl 0 -1", "ZRANGESTORE sd sl 0 -1",
         "OBJECT ENCODING sd", "CONFIG SET zset-max-listpack-entries %d" % ZSET_ENTRIES],
+    # BZPOPMIN BZPOPMAX BZMPOP: errors in Redis's order, data as ZPOPMIN/ZMPOP
+    'block-zset-errors': [
+        "BZPOPMIN", "BZPOPMIN a", "BZPOPMIN a -1", "BZPOPMIN a abc", "BZPOPMAX a 1e400",
+        "BZPOPMAX a inf", "BZPOPMIN a nan", "BZPOPMIN a -0.5", "BZPOPMAX a b c -1",
+        "SET s v", "BZPOPMIN s 0", "BZPOPMAX nokey s 0", "BZPOPMIN s -1",
+        "BZMPOP 0 1 a FOO", "BZMPOP -1 1 a MIN", "BZMPOP abc 1 a MIN", "BZMPOP abc 1 a FOO",
+        "BZMPOP 0 0 a MIN", "BZMPOP 0 -1 a MIN", "BZMPOP 0 x a MIN", "BZMPOP 0 2 a MIN",
+        "BZMPOP 0 1 a MIN COUNT 0", "BZMPOP -1 1 a MIN COUNT 0", "BZMPOP 0 1 a MIN COUNT",
+        "BZMPOP 0 1 a MAX COUNT 1 COUNT 1", "BZMPOP 0 1 s MIN", "BZMPOP 0 1", "BZMPOP 0 1 a LEFT",
+        "BZMPOP 0 1 a min count -2", ('dump',),
+    ],
+    'block-zset-data': [
+        "ZADD z 1 a 2 b 3 c 4 d 5.5 e", "BZPOPMIN z 0", "BZPOPMAX z 0", "BZPOPMIN nokey z 0",
+        "BZPOPMAX nokey z 1", "BZMPOP 0 2 nokey z MAX COUNT 2", "BZMPOP 0.5 1 z MIN COUNT 10",
+        "ZADD z 1e300 big -inf low", "BZPOPMIN z z 0", "BZPOPMAX z 0", "EXISTS z",
+        "ZADD z2 0.1 x", "BZMPOP 0 1 z2 min", ('dump',),
+    ],
+    'block-zset-multi': [
+        "MULTI", "BZPOPMIN a 0", "BZPOPMAX a b 0", "BZMPOP 0 1 a MIN", "EXEC", "ZADD a 1 x",
+        "MULTI", "BZPOPMIN a 0", "BZPOPMIN a 0", "EXEC", "MULTI", "BZPOPMAX a -1", "EXEC",
+        ('dump',),
+    ],
+    'block-zset-serve': [
+        ('block', 2, "BZPOPMIN a 0"), ('on', 1, "ZADD a 2 x 1 y"), ('wake', 2),
+        "ZRANGE a 0 -1 WITHSCORES",
+        ('block', 2, "BZPOPMAX c b 0"), ('on', 1, "ZADD b 1 p 2 q 3 r"), ('wake', 2),
+        ('block', 2, "BZMPOP 0 2 m1 m2 MAX COUNT 5"), ('on', 1, "ZADD m2 1 u 2 v 3 w"),
+        ('wake', 2), ('block', 2, "BZPOPMIN i 0"), ('on', 1, "ZINCRBY i 2.5 n"), ('wake', 2),
+        ('on', 1, "ZADD src 7 s"), ('block', 2, "BZPOPMIN dst 0"),
+        ('on', 1, "ZRANGESTORE dst src 0 -1"), ('wake', 2),
+        ('on', 1, "ZADD src 8 t"), ('block', 2, "BZPOPMIN dst2 0"),
+        ('on', 1, "RENAME src dst2"), ('wake', 2),
+        ('on', 1, "ZADD src 9 u"), ('block', 2, "BZPOPMAX dst3 0"),
+        ('on', 1, "COPY src dst3"), ('wake', 2), ('on', 2, "PING"), ('dump',),
+    ],
+    'block-zset-fifo': [
+        ('block', 2, "BZPOPMIN a 0"), ('block', 3, "BZPOPMAX a 0"), ('block', 4, "BZPOPMIN a 0"),
+        ('on', 1, "ZADD a 1 x 2 y"), ('wake', 2), ('wake', 3), ('on', 1, "ZADD a 3 z"),
+        ('wake', 4),
+        # one command readies several keys: in the order they became sorted sets
+        ('block', 2, "BZPOPMIN k1 0"), ('block', 3, "BZPOPMIN k2 0"),
+        ('block', 4, "BZPOPMIN k1 k2 0"), ('on', 1, "MULTI"), ('on', 1, "ZADD k2 1 a"),
+        ('on', 1, "ZADD k1 1 b 2 c"), ('on', 1, "EXEC"), ('wake', 3), ('wake', 2),
+        ('wake', 4), ('dump',),
+    ],
+    'block-zset-types': [
+        # a list does not serve a sorted-set waiter, nor a sorted set a list waiter: each
+        # keeps waiting for its own type (Redis 7.0: no WRONGTYPE while blocked)
+        ('block', 2, "BZPOPMIN w 0"), ('block', 3, "BLPOP w 0"), ('on', 1, "RPUSH w l1"),
+        ('wake', 3), ('on', 1, "ZADD w 1 z1"), ('wake', 2),
+        ('block', 2, "BLPOP v 0"), ('block', 3, "BZPOPMAX v 0"), ('block', 4, "BLPOP v 0"),
+        ('on', 1, "ZADD v 1 a"), ('wake', 3), ('on', 1, "RPUSH v x y"), ('wake', 2),
+        ('wake', 4),
+        ('block', 2, "BZPOPMIN t 0"), ('on', 1, "SET t str"), ('on', 1, "DEL t"),
+        ('on', 1, "MULTI"), ('on', 1, "ZADD t 1 a"), ('on', 1, "ZPOPMIN t"), ('on', 1, "EXEC"),
+        ('on', 1, "ZADD t 5 ok"), ('wake', 2), ('dump',),
+    ],
+    'block-zset-timeout': [
+        ('block', 2, "BZPOPMIN a 0.3"), ('wake', 2), ('block', 2, "BZMPOP 0.3 1 a MIN"),
+        ('wake', 2), ('block', 2, "BZPOPMAX a b 0.2"), ('wake', 2), ('on', 2, "ZADD a 1 x"),
+        ('dump',),
+    ],
+    'block-zset-unblock': [
+        ('block', 2, "BZPOPMIN a 0"), ('unblock', 2), ('wake', 2),
+        ('block', 2, "BZPOPMAX a 0"), ('unblock', 2, "ERROR"), ('wake', 2),
+        ('block', 2, "BZMPOP 0 1 a MIN"), ('unblock', 2, "TIMEOUT"), ('wake', 2),
+        ('on', 2, "ZADD a 1 x"), ('dump',),
+    ],
 }

@@ -2288,7 +2288,7 @@ def test_stream_edges():
     splits, DEL frees it all; a big XRANGE streams, a bigger one is refused before it
     runs while XREVRANGE + - COUNT 1 of it (rq's read) still answers; an XADD that does
     not fit is -OOM with nothing added (the next XADD gets the same ID); WATCH sees
-    XADD/XDEL/XTRIM; XREAD BLOCK with nothing to read is refused (not in this slice)."""
+    XADD/XDEL/XTRIM; XREAD BLOCK with nothing to read times out with a null."""
     kv = start_kv('stream', ['--maxclients', 8, '--maxmemory', '8mb',
                              '--client-query-buffer-limit', '1mb', '--proto-max-bulk-len',
                              '512kb'])
@@ -2351,9 +2351,8 @@ def test_stream_edges():
         c.call('MULTI')
         c.call('PING')
         check_eq('WATCH sees %s' % cmd[0], c.call('EXEC'), b'*-1\r\n')
-    check_eq('XREAD BLOCK with nothing to read: refused in this slice',
-             c.call('XREAD', 'BLOCK', '10', 'STREAMS', 'w', '$'),
-             error('ERR XREAD BLOCK is not supported by kv yet'))
+    check_eq('XREAD BLOCK with nothing to read: a null after 10 ms',
+             c.call('XREAD', 'BLOCK', '10', 'STREAMS', 'w', '$'), b'*-1\r\n')
     # -OOM, nothing added
     c.call('XADD', 'keep', '1-1', 'a', '1')
     for i in range(100000):
@@ -2586,6 +2585,120 @@ def test_block_unblock_timeout_multi():
     keys = ['k%d' % i for i in range(40)]
     check_eq('past block-max-keys', a.call('BLPOP', *keys, '0'),
              b'-ERR too many keys to block on (block-max-keys 32)\r\n')
+
+@test()
+def test_block_zset():
+    """BZPOPMIN BZPOPMAX BZMPOP over real connections: served by another client's ZADD,
+    oldest first; a list does not serve them (they keep waiting); timeout; a client
+    killed while blocked leaves its queue; CLIENT UNBLOCK (TIMEOUT and ERROR); RESP3."""
+    kv = start_kv('bzpop', ['--maxclients', '32'])
+    P = kv.port
+    a, b, c = Conn(P), Conn(P), Conn(P)
+    b.send(enc('BZPOPMIN', 'z', '0'))
+    check('b blocked', wait_blocked(a, 1))
+    c.send(enc('BZPOPMAX', 'y', 'z', '0'))
+    check('c blocked', wait_blocked(a, 2))
+    check_eq('a list does not serve them', a.call('RPUSH', 'z', 'l'), b':1\r\n')
+    check('both still blocked', wait_blocked(a, 2) and b.recv_some(0.2) == b'')
+    check_eq('DEL', a.call('DEL', 'z'), b':1\r\n')
+    check_eq('ZADD serves both', a.call('ZADD', 'z', '1', 'm1', '2.5', 'm2'), b':2\r\n')
+    check_eq('b: the lowest, first', b.replies(1),
+             [b'*3\r\n$1\r\nz\r\n$2\r\nm1\r\n$1\r\n1\r\n'])
+    check_eq('c: the next', c.replies(1),
+             [b'*3\r\n$1\r\nz\r\n$2\r\nm2\r\n$3\r\n2.5\r\n'])
+    check_eq('z emptied', a.call('EXISTS', 'z'), b':0\r\n')
+    b.call('HELLO', '3')
+    b.send(enc('BZMPOP', '0', '2', 'p', 'q', 'MAX', 'COUNT', '5'))
+    check('b blocked (RESP3)', wait_blocked(a, 1))
+    a.call('ZADD', 'q', '1', 'x', '2', 'y')
+    check_eq('BZMPOP in RESP3: doubles', b.replies(1),
+             [b'*2\r\n$1\r\nq\r\n*2\r\n*2\r\n$1\r\ny\r\n,2\r\n'
+              b'*2\r\n$1\r\nx\r\n,1\r\n'])
+    check_eq('timeout 0.1: null (RESP3)', b.call('BZPOPMIN', 'none', '0.1'), b'_\r\n')
+    bid = int(b.call('CLIENT', 'ID')[1:-2])
+    b.send(enc('BZPOPMIN', 'u', '0'))
+    check('blocked for UNBLOCK', wait_blocked(a, 1))
+    check_eq('CLIENT UNBLOCK', a.call('CLIENT', 'UNBLOCK', str(bid), 'TIMEOUT'), b':1\r\n')
+    check_eq('unblocked: null', b.replies(1), [b'_\r\n'])
+    b.send(enc('BZMPOP', '0', '1', 'u', 'MIN'))
+    check('blocked again', wait_blocked(a, 1))
+    check_eq('CLIENT UNBLOCK ERROR', a.call('CLIENT', 'UNBLOCK', str(bid), 'ERROR'),
+             b':1\r\n')
+    check_eq('unblocked: error', b.replies(1),
+             [b'-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n'])
+    d = Conn(P)
+    d.send(enc('BZPOPMIN', 'gone', '0'))
+    check('d blocked', wait_blocked(a, 1))
+    d.close()
+    check('a killed client leaves its queue', wait_blocked(a, 0))
+    check_eq('nobody takes the member', a.call('ZADD', 'gone', '1', 'm'), b':1\r\n')
+    check_eq('member still there', a.call('ZCARD', 'gone'), b':1\r\n')
+    for x in (a, b, c):
+        x.close()
+
+
+@test()
+def test_block_xread():
+    """XREAD BLOCK over real connections: readers served by another client's XADD (every
+    reader whose ID the stream passed, each with its own entries, COUNT honoured, several
+    streams in one call), `$` as the last ID when it blocked, XDEL serves nobody; timeout
+    (null, RESP3 `_`); a client killed while blocked leaves its queue; CLIENT UNBLOCK
+    TIMEOUT and ERROR."""
+    kv = start_kv('xblock', ['--maxclients', '32'])
+    P = kv.port
+    a, b, c = Conn(P), Conn(P), Conn(P)
+    a.call('XADD', 's', '1-1', 'f', 'v')
+    b.send(enc('XREAD', 'BLOCK', '0', 'STREAMS', 'n', 's', '$', '$'))
+    check('b blocked', wait_blocked(a, 1))
+    c.send(enc('XREAD', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 's', '0-5'))
+    check_eq('c has entries after 0-5: answered at once', c.replies(1),
+             [b'*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n'])
+    c.send(enc('XREAD', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 's', '1-1'))
+    check('c blocked', wait_blocked(a, 2))
+    check_eq('XDEL serves nobody', a.call('XDEL', 's', '1-1'), b':1\r\n')
+    check('both still blocked', wait_blocked(a, 2) and b.recv_some(0.2) == b'')
+    a.send(enc('MULTI') + enc('XADD', 's', '2-1', 'x', '1') + enc('XADD', 's', '2-2', 'y', '2') +
+           enc('EXEC'))
+    check_eq('XADDs in one EXEC', a.replies(4)[-1], b'*2\r\n$3\r\n2-1\r\n$3\r\n2-2\r\n')
+    one = b'*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\nx\r\n$1\r\n1\r\n'
+    both = one + b'*2\r\n$3\r\n2-2\r\n*2\r\n$1\r\ny\r\n$1\r\n2\r\n'
+    check_eq('b: the served key only, both entries', b.replies(1),
+             [b'*1\r\n*2\r\n$1\r\ns\r\n*2\r\n' + both])
+    check_eq('c: COUNT 1', c.replies(1), [b'*1\r\n*2\r\n$1\r\ns\r\n*1\r\n' + one])
+    b.call('HELLO', '3')
+    t0 = time.monotonic()
+    check_eq('timeout 100 ms: null (RESP3)', b.call('XREAD', 'BLOCK', '100', 'STREAMS', 's', '$'),
+             b'_\r\n')
+    check('no earlier than 100 ms', time.monotonic() - t0 >= 0.1)
+    check_eq('timeout (RESP2): *-1', c.call('XREAD', 'BLOCK', '20', 'STREAMS', 's', '$'),
+             b'*-1\r\n')
+    b.send(enc('XREAD', 'BLOCK', '0', 'STREAMS', 'm', '$'))
+    check('b blocked (RESP3)', wait_blocked(a, 1))
+    a.call('XADD', 'm', '7-7', 'k', 'v')
+    check_eq('served as a map (RESP3)', b.replies(1),
+             [b'%1\r\n$1\r\nm\r\n*1\r\n*2\r\n$3\r\n7-7\r\n*2\r\n$1\r\nk\r\n$1\r\nv\r\n'])
+    bid = int(b.call('CLIENT', 'ID')[1:-2])
+    b.send(enc('XREAD', 'BLOCK', '0', 'STREAMS', 'm', '$'))
+    check('blocked for UNBLOCK', wait_blocked(a, 1))
+    check_eq('CLIENT UNBLOCK TIMEOUT', a.call('CLIENT', 'UNBLOCK', str(bid), 'TIMEOUT'),
+             b':1\r\n')
+    check_eq('unblocked: null', b.replies(1), [b'_\r\n'])
+    b.send(enc('XREAD', 'BLOCK', '0', 'STREAMS', 'm', '$'))
+    check('blocked again', wait_blocked(a, 1))
+    check_eq('CLIENT UNBLOCK ERROR', a.call('CLIENT', 'UNBLOCK', str(bid), 'ERROR'),
+             b':1\r\n')
+    check_eq('unblocked: error', b.replies(1),
+             [b'-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n'])
+    d = Conn(P)
+    d.send(enc('XREAD', 'BLOCK', '0', 'STREAMS', 'gone', '$'))
+    check('d blocked', wait_blocked(a, 1))
+    d.close()
+    check('a killed client leaves its queue', wait_blocked(a, 0))
+    check_eq('XADD after it', a.call('XADD', 'gone', '1-1', 'f', 'v'), b'$3\r\n1-1\r\n')
+    check_eq('MULTI: no blocking', b.call('MULTI') + b.call('XREAD', 'BLOCK', '0', 'STREAMS',
+             'none', '$') + b.call('EXEC'), b'+OK\r\n+QUEUED\r\n*1\r\n_\r\n')
+    for x in (a, b, c):
+        x.close()
 
 # ---- random members and fields: a fair draw (issue 21) ------------------------------------
 

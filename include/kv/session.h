@@ -27,6 +27,8 @@ struct kv_session {
     uint32_t block_first;        /* the first one's node */
     uint32_t block_pos;          /* index in the blocked sessions */
     uint8_t block_wake;          /* enum kv_block_wake: why its frame runs again */
+    uint8_t block_type;          /* the type it waits for (a list, a sorted set, a stream) */
+    uint8_t block_each;          /* 1: served on its own (a stream read), block.h */
     int64_t block_deadline_ms;   /* realtime; 0: forever */
     uint64_t block_hash;         /* WAKE_KEY: the ready key to serve from */
     uint64_t block_argv_mem;     /* the blocked command's argument bytes (CLIENT LIST) */
