@@ -26,9 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kv/cmd.h"
-#include "kv/keyspace.h"
-#include "kv/ks_zset.h"
+#include "cmd_zset.h"
 #include "kv/util.h"
 
 #define SCORE_TEXT_MAX 512u
@@ -80,6 +78,8 @@ static uint64_t item_room(const struct kv_cmd_ctx *c, uint32_t key) {
     return kv_ks_string_bytes(c->argv[key].len, sizeof(struct kv_zset_head)) + 64;
 }
 
+uint64_t kv_cz_item_room(const struct kv_cmd_ctx *c, uint32_t key) { return item_room(c, key); }
+
 /* ---- numbers ------------------------------------------------------------------- */
 
 /* Redis's string2d (ZADD, ZINCRBY scores): strtod over the whole argument, no
@@ -98,6 +98,8 @@ static bool parse_score(struct kv_slice s, double *out) {
     *out = v;
     return true;
 }
+
+bool kv_cz_parse_score(struct kv_slice s, double *out) { return parse_score(s, out); }
 
 /* strtod over a C string (the argument up to its first NUL), as zslParseRange
  * reads a bound: anything may precede nothing ("" is 0), NaN refused. */
@@ -520,6 +522,10 @@ static void store_result(struct kv_cmd_ctx *c, uint32_t dst, struct kv_zset_head
     KV_ASSERT(it != NULL);  /* counted in the room */
     *head_of(it) = *tmp;
     kv_engine_touch(c->engine, dk.ptr, dk.len);
+}
+
+void kv_cz_store(struct kv_cmd_ctx *c, uint32_t dst, struct kv_zset_head *tmp) {
+    store_result(c, dst, tmp);
 }
 
 static void cmd_zrangestore(struct kv_cmd_ctx *c) {
@@ -1253,6 +1259,16 @@ static const struct kv_cmd zset_cmds[] = {
     {"zmpop", -4, W, cmd_zmpop, bound_zmpop, NULL, KV_KEYNUM(1)},
     {"zrandmember", -2, R, cmd_zrandmember, bound_zrandmember, NULL, KV_KEYS(1, 1, 1)},
     {"zscan", -3, R, cmd_zscan, bound_zscan, NULL, KV_KEYS(1, 1, 1)},
+    {"zunion", -3, R, kv_cz_zunion, kv_cz_bound_zunion, NULL, KV_KEYNUM(1)},
+    {"zinter", -3, R, kv_cz_zinter, kv_cz_bound_zinter, NULL, KV_KEYNUM(1)},
+    {"zdiff", -3, R, kv_cz_zdiff, kv_cz_bound_zdiff, NULL, KV_KEYNUM(1)},
+    {"zintercard", -3, R, kv_cz_zintercard, NULL, NULL, KV_KEYNUM(1)},
+    {"zunionstore", -4, W | D, kv_cz_zunionstore, NULL, kv_cz_room_zunionstore,
+     KV_KEYS_DEST_KEYNUM(2)},
+    {"zinterstore", -4, W | D, kv_cz_zinterstore, NULL, kv_cz_room_zinterstore,
+     KV_KEYS_DEST_KEYNUM(2)},
+    {"zdiffstore", -4, W | D, kv_cz_zdiffstore, NULL, kv_cz_room_zdiffstore,
+     KV_KEYS_DEST_KEYNUM(2)},
 };
 
 const struct kv_cmd_group kv_cmds_zset = {zset_cmds, KV_ARRAY_LEN(zset_cmds)};

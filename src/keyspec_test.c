@@ -108,6 +108,10 @@ static const struct info redis_info[] = {
     {"zpopmin", 1, 1, 1, false},     {"zpopmax", 1, 1, 1, false},
     {"zmpop", 0, 0, 0, true},        {"zrandmember", 1, 1, 1, false},
     {"zscan", 1, 1, 1, false},
+    {"zunion", 0, 0, 0, true},       {"zinter", 0, 0, 0, true},
+    {"zdiff", 0, 0, 0, true},        {"zintercard", 0, 0, 0, true},
+    {"zunionstore", 1, 1, 1, true},  {"zinterstore", 1, 1, 1, true},
+    {"zdiffstore", 1, 1, 1, true},
 };
 #define INFO_COUNT (sizeof(redis_info) / sizeof(redis_info[0]))
 
@@ -273,6 +277,25 @@ static const struct getkeys redis_getkeys[] = {
     {{"lmpop", "99999999999999999999", "a", "b"}, 0, {0}},
     {{"lmpop", "18446744073709551618", "a", "b"}, 0, {0}},
     {{"zmpop", "2", "a", "b", "min"}, 2, {2, 3}},
+    /* a destination, then counted keys: Redis's key specs for a canonical count (dst
+     * first), its getkeys fallback (atoi) otherwise (dst last) */
+    {{"zunionstore", "d", "2", "a", "b"}, 3, {1, 3, 4}},
+    {{"zunionstore", "d", "2abc", "a", "b"}, 3, {3, 4, 1}},
+    {{"zunionstore", "d", "02", "a", "b"}, 3, {3, 4, 1}},
+    {{"zunionstore", "d", "3", "a", "b"}, 0, {0}},
+    {{"zunionstore", "d", "0", "a"}, 0, {0}},
+    {{"zunionstore", "d", "x", "a"}, 0, {0}},
+    {{"zunionstore", "d", "-4294967294", "a", "b"}, 3, {3, 4, 1}},
+    {{"zunionstore", "d", "4294967298", "a", "b"}, 3, {1, 3, 4}},
+    {{"zunionstore", "d", " 1", "a"}, 2, {3, 1}},
+    {{"zunionstore", "d", "+1", "a", "b"}, 2, {3, 1}},
+    {{"zinterstore", "d", "1", "a", "b"}, 2, {1, 3}},
+    {{"zdiffstore", "d", "2", "a", "b"}, 3, {1, 3, 4}},
+    {{"zunion", "2", "a", "b"}, 2, {2, 3}},
+    {{"zunion", "2abc", "a", "b"}, 2, {2, 3}},
+    {{"zinter", "1", "a", "b"}, 1, {2}},
+    {{"zdiff", "3", "a", "b"}, 0, {0}},
+    {{"zintercard", "2", "a", "b", "limit", "1"}, 2, {2, 3}},
 };
 
 TEST(getkeys_answers_match_redis) {
