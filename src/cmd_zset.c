@@ -2,10 +2,12 @@
  * cmd_zset.c: the sorted set commands: ZADD ZINCRBY ZCARD ZSCORE ZMSCORE ZREM ZRANGE
  * ZRANGESTORE ZRANGEBYSCORE ZREVRANGEBYSCORE ZREVRANGE ZRANGEBYLEX ZREVRANGEBYLEX
  * ZREMRANGEBYSCORE ZREMRANGEBYRANK ZREMRANGEBYLEX ZRANK ZREVRANK ZCOUNT ZLEXCOUNT
- * ZPOPMIN ZPOPMAX ZMPOP ZRANDMEMBER ZSCAN. Replies, errors and the order in which arguments, keys and types
- * are checked are Redis 7.0's (t_zset.c), byte for byte in RESP2 and RESP3 (scores
- * are doubles: %.17g bulks in RESP2, RESP3 doubles; WITHSCORES pairs are nested
- * arrays in RESP3). The storage is src/zset.c through ks_zset.h.
+ * ZPOPMIN ZPOPMAX ZMPOP ZRANDMEMBER ZSCAN, and the table rows of the algebra (ZUNION
+ * ZINTER ZDIFF ZINTERCARD and the STORE forms: src/cmd_zsetops.c, through cmd_zset.h).
+ * Replies, errors and the order in which arguments, keys and types are checked are
+ * Redis 7.0's (t_zset.c), byte for byte in RESP2 and RESP3 (scores are doubles: %.17g
+ * bulks in RESP2, RESP3 doubles; WITHSCORES pairs are nested arrays in RESP3). The
+ * storage is src/zset.c through ks_zset.h.
  *
  * Memory: owns none. A write first computes the bytes its puts may allocate
  * (kv_ks_zset_room, plus a new key's item) and answers -OOM unless one free block of
