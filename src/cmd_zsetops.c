@@ -92,6 +92,8 @@ static const char *parse_numkeys(const struct kv_cmd_ctx *c, struct zargs *a) {
 
 /* The options after the keys, as each command allows them: NULL, or the error. */
 static const char *parse_options(const struct kv_cmd_ctx *c, struct zargs *a) {
+    KV_ASSERT(a->n >= 1 && (uint64_t)a->at + 1 + a->n <= c->argc);
+    KV_ASSERT(!(a->store && a->card));
     bool full = a->op != ZOP_DIFF && !a->card;
     for (uint32_t j = a->at + 1 + a->n; j < c->argc;) {  /* each step takes >= 1 */
         uint32_t left = c->argc - j;
@@ -178,6 +180,7 @@ static bool fill_sources(struct kv_cmd_ctx *c, const struct zargs *a, struct zsr
 }
 
 static bool src_find(struct kv_cmd_ctx *c, const struct zsrc *s, struct kv_slice m, double *v) {
+    KV_ASSERT(s->z == NULL || s->s == NULL);
     if (s->z != NULL) return kv_ks_zset_score(c->ks, s->z, m, v);
     *v = 1.0;
     return s->s != NULL && kv_ks_coll_get(c->ks, s->s, m, NULL);
@@ -275,6 +278,7 @@ static void heap_up(struct went *h, uint32_t i) {
 }
 
 static void window_put(struct zrun *r, const struct zsrc *from, struct kv_slice m, double s) {
+    KV_ASSERT(r->wn <= r->wcap && r->wcap >= 1);
     struct went e = {s, (uint64_t)(uintptr_t)m.ptr, m.len, 0};
     int64_t v;
     if (from->ints) {
@@ -332,6 +336,7 @@ static void aggregate(double *t, double v, enum zagg agg) {
 }
 
 static void run_inter(struct zrun *r, const struct zsrc *src, uint32_t n) {
+    KV_ASSERT(n >= 1 && src[0].count > 0);
     struct src_iter it;
     struct kv_slice m;
     double s, v;
@@ -344,11 +349,13 @@ static void run_inter(struct zrun *r, const struct zsrc *src, uint32_t n) {
             aggregate(&score, v * src[j].w, r->a->agg);
         if (j == n && !zrun_put(r, &src[0], m, score)) return;
     }
+    KV_ASSERT(it.done == src[0].count);
 }
 
 /* Each member once, from the first input holding it, its score aggregated over the
  * inputs in their order (Redis's accumulator, without one). */
 static void run_union(struct zrun *r, const struct zsrc *src, uint32_t n) {
+    KV_ASSERT(n >= 1 && r->a->op == ZOP_UNION);
     for (uint32_t i = 0; i < n; i++) {
         struct src_iter it;
         struct kv_slice m;
@@ -367,10 +374,12 @@ static void run_union(struct zrun *r, const struct zsrc *src, uint32_t n) {
             }
             if (!zrun_put(r, &src[i], m, score)) return;
         }
+        KV_ASSERT(it.done == src[i].count);
     }
 }
 
 static void run_diff(struct zrun *r, const struct zsrc *src, uint32_t n) {
+    KV_ASSERT(n >= 1 && r->a->op == ZOP_DIFF);
     struct src_iter it;
     struct kv_slice m;
     double s, v;
@@ -380,6 +389,7 @@ static void run_diff(struct zrun *r, const struct zsrc *src, uint32_t n) {
         for (uint32_t j = 1; j < n && !out; j++) out = src_find(r->c, &src[j], m, &v);
         if (!out && !zrun_put(r, &src[0], m, s)) return;
     }
+    KV_ASSERT(it.done == src[0].count);
 }
 
 static void zop_run(struct zrun *r, const struct zsrc *src) {
@@ -422,6 +432,7 @@ static void reply_ascending(struct kv_cmd_ctx *c, const struct zargs *a,
 }
 
 static void reply_result(struct kv_cmd_ctx *c, const struct zargs *a, const struct zsrc *src) {
+    KV_ASSERT(!a->store && !a->card && a->limit == 0);
     struct zrun cnt = {.mode = Z_COUNT, .c = c, .a = a};
     zop_run(&cnt, src);
     bool flat = a->withscores && c->session->proto == 2;
@@ -443,6 +454,7 @@ static uint64_t store_room(struct kv_cmd_ctx *c, const struct zrun *cnt) {
 }
 
 static void store(struct kv_cmd_ctx *c, const struct zargs *a, const struct zsrc *src) {
+    KV_ASSERT(a->store && a->at == 2 && !a->withscores);
     struct zrun cnt = {.mode = Z_COUNT, .c = c, .a = a};
     zop_run(&cnt, src);
     uint64_t need = store_room(c, &cnt);
@@ -454,7 +466,7 @@ static void store(struct kv_cmd_ctx *c, const struct zargs *a, const struct zsrc
     kv_zset_init(&tmp);
     if (cnt.n > 0) {
         /* zsetConvertToListpackIfNeeded: Redis's encoding for the whole result */
-        if (cnt.n > kv_ks_zset_packed_entries(c->ks) || cnt.maxlen > c->ks->zset_packed_value)
+        if (cnt.n > kv_ks_zset_packed_entries(c->ks) || cnt.maxlen > kv_ks_zset_packed_value(c->ks))
             kv_ks_zset_init_skiplist(c->ks, &tmp, cnt.n);
         else
             kv_ks_zset_reserve_bytes(c->ks, &tmp, cnt.packed);
@@ -470,6 +482,7 @@ static void store(struct kv_cmd_ctx *c, const struct zargs *a, const struct zsrc
 /* ---- the commands --------------------------------------------------------------- */
 
 static void zop_generic(struct kv_cmd_ctx *c, struct zargs *a) {
+    KV_ASSERT(a->at == (a->store ? 2u : 1u) && a->at < c->argc);
     const char *err = parse_numkeys(c, a);
     if (err == ERR_NUMKEYS) {
         kv_reply_errorf(c->out, ERR_NUMKEYS, a->name);
