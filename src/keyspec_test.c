@@ -331,6 +331,28 @@ TEST(positions_are_bounded_by_cap) {
     rig_close(r);
 }
 
+/* A destination before counted keys, under a small cap: dst first (key specs) or
+ * last (the fallback), the count always whole. */
+TEST(dest_keys_bounded_by_cap) {
+    struct rig *r = rig_open();
+    const char *first[] = {"zunionstore", "d", "3", "a", "b", "c"};
+    const char *last[] = {"zunionstore", "d", "3x", "a", "b", "c"};
+    struct kv_slice argv[6];
+    uint32_t pos[3] = {77, 77, 77};
+    for (uint32_t i = 0; i < 6; i++)
+        argv[i] = (struct kv_slice){(const uint8_t *)first[i], (uint32_t)strlen(first[i])};
+    CHECK(kv_engine_keys(&r->e, 6, argv, pos, 2) == 4);
+    CHECK(pos[0] == 1 && pos[1] == 3 && pos[2] == 77);
+    CHECK(kv_engine_keys(&r->e, 6, argv, NULL, 0) == 4);
+    for (uint32_t i = 0; i < 6; i++)
+        argv[i] = (struct kv_slice){(const uint8_t *)last[i], (uint32_t)strlen(last[i])};
+    pos[0] = pos[1] = pos[2] = 77;
+    CHECK(kv_engine_keys(&r->e, 6, argv, pos, 3) == 4);
+    CHECK(pos[0] == 3 && pos[1] == 4 && pos[2] == 5);
+    CHECK(kv_engine_keys(&r->e, 6, argv, NULL, 0) == 4);
+    rig_close(r);
+}
+
 /* A NUL byte ends LMPOP's count as it ends a C string: "1\0002" counts one key. */
 TEST(keynum_stops_at_nul) {
     struct rig *r = rig_open();
@@ -360,6 +382,7 @@ int main(void) {
     RUN(getkeys_answers_match_redis);
     RUN(positions_are_bounded_by_cap);
     RUN(keynum_stops_at_nul);
+    RUN(dest_keys_bounded_by_cap);
     RUN(first_key_is_argv1_unless_movable);
     TEST_SUMMARY("keyspec");
 }
