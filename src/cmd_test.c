@@ -2119,6 +2119,33 @@ TEST(test_zset_algebra_edges) {
     h_close(h);
 }
 
+/* A reply whose bound passes the largest reply is refused before anything runs; the
+ * STORE form of the same has no such reply. */
+TEST(test_zset_algebra_too_large) {
+    struct test_engine *h = h_open(32u << 20, 0, KV_EVICT_NOEVICTION);
+    static char text[2][12000][48];
+    struct kv_slice *argv = calloc(2 + 2 * 12000, sizeof(*argv));
+    for (uint32_t k = 0; k < 2; k++) {
+        argv[0] = (struct kv_slice){(const uint8_t *)"ZADD", 4};
+        argv[1] = (struct kv_slice){(const uint8_t *)(k == 0 ? "A" : "B"), 1};
+        for (uint32_t i = 0; i < 12000; i++) {
+            int n = snprintf(text[k][i], sizeof(text[k][i]), "%c%039u", 'a' + (int)k, i);
+            argv[2 + 2 * i] = (struct kv_slice){(const uint8_t *)"1", 1};
+            argv[3 + 2 * i] = (struct kv_slice){(const uint8_t *)text[k][i], (uint32_t)n};
+        }
+        const struct kv_reply *r = te_exec(h, &h->s, 2 + 2 * 12000, argv);
+        CHECK_STR(r->buf, r->len, ":12000\r\n");
+    }
+    free(argv);
+    const struct kv_reply *r = TE_RUN(h, "ZUNION", "2", "A", "B", "WITHSCORES");
+    static const char tail[] = " bytes exceeds client-query-buffer-limit (2097152 bytes)\r\n";
+    CHECK(r->len > sizeof(tail) && memcmp(r->buf, "-ERR reply of up to ", 20) == 0);
+    CHECK(memcmp(r->buf + r->len - (sizeof(tail) - 1), tail, sizeof(tail) - 1) == 0);
+    EXPECT(h, ":24000\r\n", "ZUNIONSTORE", "D", "2", "A", "B");
+    EXPECT(h, "*0\r\n", "ZINTER", "2", "A", "B");
+    h_close(h);
+}
+
 int main(void) {
     RUN(test_redis_recorded);
     RUN(test_ttl_fake_clock);
@@ -2157,6 +2184,7 @@ int main(void) {
     RUN(test_shutdown);
     RUN(test_zset_algebra_windows);
     RUN(test_zset_algebra_edges);
+    RUN(test_zset_algebra_too_large);
     h_close(h_live);
     TEST_SUMMARY("cmd");
 }
