@@ -17,13 +17,18 @@
  * held: it is recomputed from the inputs (lookups, no copies) by each pass that needs
  * it: one counting pass (the reply's length, a store's room), then for a reply in
  * order, passes that each keep the W smallest entries above the last one replied in
- * a max-heap (W = the smaller of the free scratch and client-buffer bytes, divided by
- * 24: 682 at the defaults, small in the simulator), so at most result / W + 1 passes;
- * a ZDIFF whose first input is a sorted set is already in order (one pass). A STORE
+ * a max-heap (W = the smaller of half the scratch and client-buffer bytes, divided by
+ * 24: 682 at the defaults, at most 2,730; client-buffer is an option, so the
+ * simulator draws W small), so at most result / W + 1 passes; a ZDIFF whose first
+ * input is a sorted set is already in order (one pass). Reply bounds and room run
+ * before the handler and take no scratch (inputs peeked one at a time). A STORE
  * builds the result as a detached sorted set (encoded as Redis encodes it: listpack
  * when count and longest member fit zset-max-listpack-*) after checking that its room
  * (kv_zset_build_room, every node, the item) is free, then replaces the destination:
- * -OOM changes nothing, and a destination that is also an input is read whole first.
+ * -OOM changes nothing, and a destination that is also an input is read whole first
+ * (the build only allocates: no input moves, kv_ks_fits changes nothing). The
+ * engine's pre-check is given an upper bound (every member of the inputs the result
+ * may take), the run checks the exact room.
  * Invariants: an empty STORE result deletes the destination; every modified key
  * goes to kv_engine_touch; a pass visits exactly the counting pass's members.
  * Never: keeps an item pointer across a keyspace mutation, writes past its bound.
