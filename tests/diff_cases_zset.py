@@ -280,4 +280,13 @@ CASES = {
         "ZUNION 2 bs b2 WITHSCORES", "ZDIFF 2 bs b1", "ZINTERCARD 3 b1 b3 bs",
         "ZUNIONSTORE bd 3 b1 b2 b3", "ZRANGE bd 0 -1 WITHSCORES", "OBJECT ENCODING bd",
         "ZINTERSTORE bi 2 b3 bs AGGREGATE MAX", "ZRANGE bi 0 -1 WITHSCORES"],
+    # ZSCAN of a skiplist in pages (kv's cursors are its own): whole iterations compared
+    # as sets of (member, score), with COUNT and MATCH; a skiplist's scores as %.17Lg.
+    'zset-scan-paging': [
+        _zadd('zs', 300, score=lambda i: i % 11), "ZADD zs -0 zero inf top 1e17 big 0.1 tenth",
+        "OBJECT ENCODING zs", ('zscan', 'zs'), ('zscan', 'zs COUNT 1'), ('zscan', 'zs COUNT 7'),
+        ('zscan', 'zs COUNT 1000'), ('zscan', 'zs MATCH m1*'), ('zscan', 'zs MATCH m1* COUNT 3'),
+        ('zscan', 'zs MATCH nothing'), "ZREM zs m1 m2 m3", ('zscan', 'zs'),
+        _zadd('zl', 20), ('zscan', 'zl COUNT 1'), "ZSCAN zl 0 COUNT 1", "ZSCAN zs x",
+        "ZSCAN zs 0 COUNT 0"],
 }
