@@ -64,7 +64,7 @@ void te_close(struct test_engine *h) {
 const struct kv_reply *te_exec(struct test_engine *h, struct kv_session *s, uint32_t argc,
                                const struct kv_slice *argv) {
     KV_ASSERT(h->out != NULL);
-    KV_ASSERT(argc >= 1 && argv != NULL);  /* any count: the caller's array */
+    KV_ASSERT(argc >= 1 && argv != NULL); /* any count: te_run's array is the bounded one */
     kv_reply_init(&h->reply, h->out, TE_OUT_CAP);
     enum kv_exec x = kv_engine_execute(&h->e, s, argc, argv, &h->reply);
     KV_ASSERT(x != KV_EXEC_RUN_QUEUED);
