@@ -13,6 +13,7 @@
  *       upper-case name; bits 0-1: extra arguments for variadic commands), then one
  *       token byte per argument (see token()) from a tiny alphabet of keys, numbers,
  *       options, values (some big), fresh keys, times near "now" and glob patterns
+ *       (or WEIGHTS AGGREGATE WITHSCORES MIN MAX SUM BYSCORE REV)
  *     ADVANCE b: the clock moves forward (1 ms .. 1000 s)
  *     TICK: kv_engine_tick (active expiry)
  *     SWITCH: the next commands come from the other of two sessions
@@ -375,7 +376,12 @@ static const char *const k_vals[16] = {
     "v", "", "hello", "12", "-1", "3.0", "a b", "\x01\x02", "x", "10.5", "1e3", "inf", "nan",
     " 1", "0x10", "abcdefghijklmnopqrstuvwxyz",
 };
-static const char *const k_globs[8] = {"*", "a*", "?", "[a-c]", "\\*", "*a*b*", "[^a]*", "k:*"};
+/* Glob patterns, then the sorted-set algebra's and ranges' words (a token of the last
+ * category: i & 15; the first eight were the only ones before, i & 7). */
+static const char *const k_globs[16] = {
+    "*", "a*", "?", "[a-c]", "\\*", "*a*b*", "[^a]*", "k:*",
+    "WEIGHTS", "AGGREGATE", "WITHSCORES", "MIN", "MAX", "SUM", "BYSCORE", "REV",
+};
 static const int64_t k_rel[8] = {-100000, -1000, -1, 0, 1, 1000, 100000, 10000000};
 
 /* Owned argument bytes (heap). */
@@ -415,7 +421,7 @@ static struct kv_slice token(struct world *w, struct input *in) {
     case 6: /* times near now: seconds (EXPIREAT/EXAT) or milliseconds (PXAT) */
         if (i & 16) return own_i64(w->now_ms + k_rel[i & 7]);
         return own_i64(w->now_ms / 1000 + k_rel[i & 7] / 1000 + (int64_t)(i & 8) / 8);
-    default: return own_str(k_globs[i & 7]);
+    default: return own_str(k_globs[i & 15]);
     }
 }
 

@@ -155,9 +155,9 @@ ROOT = os.path.dirname(HERE)
 
 def kv_commands():
     names = []
-    # hashes and sets (issue 21) once src/ defines them: fuzz_engine.c's table_init must
-    # list their groups after the list group, in this order
-    extra = tuple(g for g in ("hash", "set")
+    # hashes, sets, sorted sets and streams where src/ defines them, in fuzz_engine.c's
+    # table_init order (a special op is len(CMDS) + i, so every group must be here)
+    extra = tuple(g for g in ("hash", "set", "zset", "stream")
                   if os.path.exists(os.path.join(ROOT, "src", "cmd_%s.c" % g)))
     for group in ("server", "string", "keys", "list") + extra:
         with open(os.path.join(ROOT, "src", "cmd_%s.c" % group)) as f:
@@ -179,7 +179,8 @@ OPTS = ["EX", "PX", "EXAT", "PXAT", "NX", "XX", "GT", "LT", "KEEPTTL", "GET", "P
         "HELP", "WITHVALUES", "LIMIT"]
 VALS = ["v", "", "hello", "12", "-1", "3.0", "a b", "\x01\x02", "x", "10.5", "1e3", "inf",
         "nan", " 1", "0x10", "abcdefghijklmnopqrstuvwxyz"]
-GLOBS = ["*", "a*", "?", "[a-c]", "\\*", "*a*b*", "[^a]*", "k:*"]
+GLOBS = ["*", "a*", "?", "[a-c]", "\\*", "*a*b*", "[^a]*", "k:*", "WEIGHTS", "AGGREGATE",
+         "WITHSCORES", "MIN", "MAX", "SUM", "BYSCORE", "REV"]
 
 
 def tok(t):
@@ -341,6 +342,20 @@ def engine_hs_seeds():
                         cmd("srandmember", "k:a", "n:-5"), cmd("spop", "k:a", "n:1"),
                         cmd("spop", "k:a", "n:10"), cmd("srem", "k:b", "v:x"),
                         cmd("sscan", "k:b", "n:0", "o:COUNT", "n:2"), cmd("get", "k:b")])
+    if "zunion" in CMDS:
+        engine("zset-algebra", [
+            cmd("zadd", "k:a", "n:1", "v:x", "n:2", "v:v"), cmd("zadd", "k:b", "n:3", "v:x",
+                                                               "v:inf", "v:hello"),
+            cmd("sadd", "k:c", "v:x", "n:2"), cmd("zunion", "n:3", "k:a", "k:b", "k:c",
+                                                  "g:WITHSCORES"),
+            cmd("zinter", "n:2", "k:a", "k:b", "g:WEIGHTS", "n:2", "n:-1"),
+            cmd("zinter", "n:2", "k:a", "k:b", "g:AGGREGATE", "g:MAX", "g:WITHSCORES"),
+            cmd("zdiff", "n:2", "k:b", "k:a", "g:WITHSCORES"),
+            cmd("zintercard", "n:2", "k:a", "k:b", "o:LIMIT", "n:1"),
+            cmd("zunionstore", "k:a", "n:2", "k:a", "k:b"),
+            cmd("zinterstore", "k:c", "n:2", "k:a", "k:c"), cmd("zdiffstore", "k:b", "n:1", "k:b"),
+            cmd("zscan", "k:a", "n:0", "o:COUNT", "n:1"), cmd("zunion", "n:0", "k:a"),
+            cmd("zunion", "n:1", "k:list"), cmd("zrange", "k:a", "n:0", "n:-1", "g:WITHSCORES")])
 
 
 # ---- fuzz_server -------------------------------------------------------------

@@ -316,11 +316,36 @@ static void o_set_flags(struct out *o, const struct kv_cmd_ctx *c) {
     o_simple(o, "update");
 }
 
+/* The i-th of a frame's n keys from its first three positions: kv's keys are a
+ * progression argv[first], argv[first + step], ..., or a destination (argv[1]) and a
+ * run of keys, the destination first or, as Redis's getkeys fallback lists them, last. */
+static uint32_t key_at(const struct kv_cmd *row, const uint32_t *pos, int64_t n, uint32_t i) {
+    KV_ASSERT(n >= 1 && i < (uint64_t)n);
+    if (n <= 3) return pos[i];
+    if (row->keys.keynum != 0 && row->keys.first != 0) {  /* KV_KEYS_DEST_KEYNUM */
+        if (pos[0] == 1) return i == 0 ? 1 : pos[1] + (i - 1);
+        return i + 1 == (uint64_t)n ? 1 : pos[0] + i;
+    }
+    uint32_t step = pos[1] - pos[0];
+    KV_ASSERT(step >= 1 && pos[2] - pos[1] == step);
+    return pos[0] + i * step;
+}
+
+/* Redis finds a movable command's keys by its key specs when the count is a canonical
+ * non-negative integer, else by its getkeys procedure, which reports no key flags. */
+static bool getkeys_fallback(const struct kv_cmd *row, uint32_t argc,
+                             const struct kv_slice *argv) {
+    uint8_t i = row->keys.keynum;
+    int64_t v;
+    if (i == 0 || i == KV_KEYNUM_STREAMS || i >= argc) return false;
+    return !kv_str2ll(argv[i].ptr, argv[i].len, &v) || v < 0;
+}
+
 /* The keys of the command in argv[2..]; Redis's errors when it names none. */
 static void o_getkeys(struct out *o, struct kv_cmd_ctx *c, bool flags) {
-    uint32_t argc = c->argc - 2, pos[2];
+    uint32_t argc = c->argc - 2, pos[3];
     const struct kv_slice *argv = c->argv + 2;
-    int64_t n = kv_engine_keys(c->engine, argc, argv, pos, 2);
+    int64_t n = kv_engine_keys(c->engine, argc, argv, pos, 3);
     const struct kv_cmd *row = n >= 0 ? row_named(c->engine, argv[0]) : NULL;
     KV_ASSERT(n < 0 || row != NULL);
     const char *err = NULL;
@@ -334,16 +359,17 @@ static void o_getkeys(struct out *o, struct kv_cmd_ctx *c, bool flags) {
         else kv_reply_error(o->r, err);
         return;
     }
-    /* kv's keys are argv[first], argv[first + step], ...: a progression */
-    uint32_t step = n > 1 ? pos[1] - pos[0] : 1;
-    KV_ASSERT(n <= argc && step >= 1 && pos[0] + (uint64_t)(n - 1) * step < argc);
+    KV_ASSERT(n <= argc);
+    bool bare = getkeys_fallback(row, argc, argv);  /* flags: an empty set each */
     o_agg(o, KV_DOC_ARRAY, (uint64_t)n);
     for (uint32_t i = 0; i < (uint32_t)n; i++) {
-        struct kv_slice k = argv[pos[0] + i * step];
+        uint32_t p = key_at(row, pos, n, i);
+        KV_ASSERT(p < argc);
+        struct kv_slice k = argv[p];
         if (flags) o_agg(o, KV_DOC_ARRAY, 2);
         o_bulk(o, (const char *)k.ptr, k.len);
         if (flags && strcmp(row->name, "set") == 0) o_set_flags(o, c);
-        else if (flags && rec_of(row) >= 0) o_tree(o, key_flags(row, pos[0] + i * step));
+        else if (flags && !bare && rec_of(row) >= 0) o_tree(o, key_flags(row, p));
         else if (flags) o_agg(o, KV_DOC_SET, 0);
     }
 }

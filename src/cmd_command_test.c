@@ -123,6 +123,17 @@ static const struct want recorded[] = {
      "*2\r\n*2\r\n$1\r\na\r\n~3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n~2\r\n"
      "+RW\r\n+insert\r\n"},
     {2, "COMMAND GETKEYS mset a b c d", "*2\r\n$1\r\na\r\n$1\r\nc\r\n"},
+    /* a destination and counted keys: dst first by key specs, last by the fallback,
+     * whose keys carry no flags */
+    {2, "COMMAND GETKEYSANDFLAGS zunionstore d 2 a b",
+     "*3\r\n*2\r\n$1\r\nd\r\n*2\r\n+OW\r\n+update\r\n*2\r\n$1\r\na\r\n*2\r\n+RO\r\n"
+     "+access\r\n*2\r\n$1\r\nb\r\n*2\r\n+RO\r\n+access\r\n"},
+    {2, "COMMAND GETKEYSANDFLAGS zunionstore d 2abc a b c",
+     "*3\r\n*2\r\n$1\r\na\r\n*0\r\n*2\r\n$1\r\nb\r\n*0\r\n*2\r\n$1\r\nd\r\n*0\r\n"},
+    {2, "COMMAND GETKEYS zunionstore d 4 a b c e",
+     "*5\r\n$1\r\nd\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\ne\r\n"},
+    {2, "COMMAND GETKEYS zunionstore d 4abc a b c e",
+     "*5\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\ne\r\n$1\r\nd\r\n"},
     {2, "COMMAND GETKEYS lmpop 0 a left",
      "-ERR Invalid arguments specified for command\r\n"},
     {2, "COMMAND GETKEYS ping x", "-ERR The command has no key arguments\r\n"},
@@ -155,6 +166,8 @@ TEST(test_bounds_exact) {
         "COMMAND COUNT", "COMMAND INFO client config|get x", "COMMAND DOCS set Client|List",
         "COMMAND LIST FILTERBY aclcat string", "COMMAND GETKEYS del a b c",
         "COMMAND GETKEYSANDFLAGS set a b get", "COMMAND GETKEYSANDFLAGS lmpop 2 a b left",
+        "COMMAND GETKEYSANDFLAGS zunionstore d 3 a b c",
+        "COMMAND GETKEYSANDFLAGS zinterstore d 3abc a b c",
     };
     struct test_engine *h = h_open();
     for (uint8_t proto = 2; proto <= 3; proto++) {

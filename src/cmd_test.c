@@ -2016,6 +2016,136 @@ TEST(test_shutdown) {
     h_close(h);
 }
 
+/* ---- sorted-set algebra (src/cmd_zsetops.c) ------------------------------------ */
+
+/* Runs a command given as one string of words (no quoting); a copy of the reply. */
+static char *zrun(struct test_engine *h, const char *line, uint32_t *len) {
+    char buf[4096];
+    struct kv_slice words[256];
+    uint32_t n = 0;
+    snprintf(buf, sizeof(buf), "%s", line);
+    for (char *t = strtok(buf, " "); t != NULL && n < 256; t = strtok(NULL, " "))
+        words[n++] = (struct kv_slice){(const uint8_t *)t, (uint32_t)strlen(t)};
+    const struct kv_reply *r = te_exec(h, &h->s, n, words);
+    char *out = malloc(r->len + 1);
+    memcpy(out, r->buf, r->len);
+    *len = r->len;
+    return out;
+}
+
+/* The same reply from ZUNION/ZINTER/ZDIFF (sorted in windowed passes) as from
+ * ZRANGE of the STORE form's result (ordered by the structure), with windows of 10
+ * entries (client-buffer 256) and of the whole scratch: intset, hashtable set and
+ * sorted set inputs, duplicate scores, negative weights. */
+TEST(test_zset_algebra_windows) {
+    static const char *const ops[] = {
+        "ZUNION 3 z y i WITHSCORES|ZUNIONSTORE d 3 z y i",
+        "ZUNION 2 i s WEIGHTS -1 2 WITHSCORES|ZUNIONSTORE d 2 i s WEIGHTS -1 2",
+        "ZINTER 2 z y AGGREGATE MAX WITHSCORES|ZINTERSTORE d 2 z y AGGREGATE MAX",
+        "ZINTER 2 z i WITHSCORES|ZINTERSTORE d 2 z i",
+        "ZDIFF 2 i z WITHSCORES|ZDIFFSTORE d 2 i z", "ZDIFF 2 s y|ZDIFFSTORE d 2 s y",
+        "ZDIFF 2 z y WITHSCORES|ZDIFFSTORE d 2 z y",
+    };
+    for (uint32_t cb = 0; cb < 2; cb++) {
+        struct test_engine *h = h_open(16u << 20, 0, KV_EVICT_NOEVICTION);
+        te_close(h);
+        h_live = h = te_new();
+        h->cfg.client_buffer = cb == 0 ? 256 : 64u << 10;
+        te_start(h, 1);
+        char line[4096];
+        uint32_t at = 0;
+        at += (uint32_t)snprintf(line + at, sizeof(line) - at, "ZADD z");
+        for (uint32_t i = 0; i < 60; i++)
+            at += (uint32_t)snprintf(line + at, sizeof(line) - at, " %u %u", i % 7, i * 3);
+        uint32_t len;
+        free(zrun(h, line, &len));
+        at = (uint32_t)snprintf(line, sizeof(line), "ZADD y");
+        for (uint32_t i = 0; i < 50; i++)
+            at += (uint32_t)snprintf(line + at, sizeof(line) - at, " -%u.5 %u", i % 4, i * 2);
+        free(zrun(h, line, &len));
+        at = (uint32_t)snprintf(line, sizeof(line), "SADD i");
+        for (uint32_t i = 0; i < 70; i++)
+            at += (uint32_t)snprintf(line + at, sizeof(line) - at, " %u", i);
+        free(zrun(h, line, &len));
+        free(zrun(h, "SADD s a b c 6 9 x", &len));
+        for (uint32_t k = 0; k < KV_ARRAY_LEN(ops); k++) {
+            char op[256], *bar;
+            snprintf(op, sizeof(op), "%s", ops[k]);
+            bar = strchr(op, '|');
+            *bar = '\0';
+            uint32_t la, lb, lc;
+            char *a = zrun(h, op, &la);
+            char *st = zrun(h, bar + 1, &lc);
+            bool ws = strstr(op, "WITHSCORES") != NULL;
+            char *b = zrun(h, ws ? "ZRANGE d 0 -1 WITHSCORES" : "ZRANGE d 0 -1", &lb);
+            if (la != lb || memcmp(a, b, la) != 0) fprintf(stderr, "%s: %.*s\n", op, (int)la, a);
+            CHECK(st[0] == ':' && la > 4 && la == lb && memcmp(a, b, la) == 0);
+            free(a);
+            free(b);
+            free(st);
+        }
+        h_close(h);
+    }
+}
+
+/* inf + -inf is 0 in a SUM; a weighted NaN (inf * 0) is 0 first, aggregated with MIN
+ * and MAX it leaves the score; ZINTERCARD's LIMIT; kv's own limit on numkeys. */
+TEST(test_zset_algebra_edges) {
+    struct test_engine *h = h_open(16u << 20, 0, KV_EVICT_NOEVICTION);
+    EXPECT(h, ":2\r\n", "ZADD", "p", "inf", "a", "-inf", "b");
+    EXPECT(h, ":2\r\n", "ZADD", "q", "-inf", "a", "inf", "b");
+    EXPECT(h, "*4\r\n$1\r\na\r\n$1\r\n0\r\n$1\r\nb\r\n$1\r\n0\r\n",
+           "ZUNION", "2", "p", "q", "WITHSCORES");
+    EXPECT(h, "*4\r\n$1\r\nb\r\n$4\r\n-inf\r\n$1\r\na\r\n$3\r\ninf\r\n",
+           "ZINTER", "2", "p", "q", "WEIGHTS", "1", "0", "AGGREGATE", "MIN", "WITHSCORES");
+    EXPECT(h, "*4\r\n$1\r\na\r\n$1\r\n0\r\n$1\r\nb\r\n$3\r\ninf\r\n",  /* redis-server's */
+           "ZINTER", "2", "p", "q", "WEIGHTS", "0", "1", "AGGREGATE", "MAX", "WITHSCORES");
+    EXPECT(h, ":1\r\n", "ZINTERCARD", "2", "p", "q", "LIMIT", "1");
+    EXPECT(h, ":2\r\n", "ZINTERCARD", "2", "p", "q", "LIMIT", "0");
+    EXPECT(h, "-ERR at least 1 input key is needed for 'zinterstore' command\r\n",
+           "ZINTERSTORE", "d", "0", "p");
+    EXPECT(h, "-ERR syntax error\r\n", "ZUNIONSTORE", "d", "1", "p", "WITHSCORES");
+    /* 1000 inputs: more than half the 64 KiB scratch holds (819 of 40 bytes) */
+    struct kv_slice argv[1003];
+    argv[0] = (struct kv_slice){(const uint8_t *)"ZUNION", 6};
+    argv[1] = (struct kv_slice){(const uint8_t *)"1000", 4};
+    for (uint32_t i = 0; i < 1000; i++) argv[2 + i] = (struct kv_slice){(const uint8_t *)"p", 1};
+    const struct kv_reply *r = te_exec(h, &h->s, 1002, argv);
+    CHECK_STR(r->buf, r->len, "-ERR too many keys for 'zunion' (at most 819: half the command "
+                              "scratch)\r\n");
+    argv[1] = (struct kv_slice){(const uint8_t *)"819", 3};
+    r = te_exec(h, &h->s, 821, argv);
+    CHECK_STR(r->buf, r->len, "*2\r\n$1\r\nb\r\n$1\r\na\r\n");
+    h_close(h);
+}
+
+/* A reply whose bound passes the largest reply is refused before anything runs; the
+ * STORE form of the same has no such reply. */
+TEST(test_zset_algebra_too_large) {
+    struct test_engine *h = h_open(32u << 20, 0, KV_EVICT_NOEVICTION);
+    static char text[2][12000][48];
+    struct kv_slice *argv = calloc(2 + 2 * 12000, sizeof(*argv));
+    for (uint32_t k = 0; k < 2; k++) {
+        argv[0] = (struct kv_slice){(const uint8_t *)"ZADD", 4};
+        argv[1] = (struct kv_slice){(const uint8_t *)(k == 0 ? "A" : "B"), 1};
+        for (uint32_t i = 0; i < 12000; i++) {
+            int n = snprintf(text[k][i], sizeof(text[k][i]), "%c%039u", 'a' + (int)k, i);
+            argv[2 + 2 * i] = (struct kv_slice){(const uint8_t *)"1", 1};
+            argv[3 + 2 * i] = (struct kv_slice){(const uint8_t *)text[k][i], (uint32_t)n};
+        }
+        const struct kv_reply *r = te_exec(h, &h->s, 2 + 2 * 12000, argv);
+        CHECK_STR(r->buf, r->len, ":12000\r\n");
+    }
+    free(argv);
+    const struct kv_reply *r = TE_RUN(h, "ZUNION", "2", "A", "B", "WITHSCORES");
+    static const char tail[] = " bytes exceeds client-query-buffer-limit (2097152 bytes)\r\n";
+    CHECK(r->len > sizeof(tail) && memcmp(r->buf, "-ERR reply of up to ", 20) == 0);
+    CHECK(memcmp(r->buf + r->len - (sizeof(tail) - 1), tail, sizeof(tail) - 1) == 0);
+    EXPECT(h, ":24000\r\n", "ZUNIONSTORE", "D", "2", "A", "B");
+    EXPECT(h, "*0\r\n", "ZINTER", "2", "A", "B");
+    h_close(h);
+}
+
 int main(void) {
     RUN(test_redis_recorded);
     RUN(test_ttl_fake_clock);
@@ -2052,6 +2182,9 @@ int main(void) {
     RUN(test_command_names_any_case);
     RUN(test_client_limits);
     RUN(test_shutdown);
+    RUN(test_zset_algebra_windows);
+    RUN(test_zset_algebra_edges);
+    RUN(test_zset_algebra_too_large);
     h_close(h_live);
     TEST_SUMMARY("cmd");
 }

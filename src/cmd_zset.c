@@ -2,10 +2,12 @@
  * cmd_zset.c: the sorted set commands: ZADD ZINCRBY ZCARD ZSCORE ZMSCORE ZREM ZRANGE
  * ZRANGESTORE ZRANGEBYSCORE ZREVRANGEBYSCORE ZREVRANGE ZRANGEBYLEX ZREVRANGEBYLEX
  * ZREMRANGEBYSCORE ZREMRANGEBYRANK ZREMRANGEBYLEX ZRANK ZREVRANK ZCOUNT ZLEXCOUNT
- * ZPOPMIN ZPOPMAX ZMPOP ZRANDMEMBER ZSCAN. Replies, errors and the order in which arguments, keys and types
- * are checked are Redis 7.0's (t_zset.c), byte for byte in RESP2 and RESP3 (scores
- * are doubles: %.17g bulks in RESP2, RESP3 doubles; WITHSCORES pairs are nested
- * arrays in RESP3). The storage is src/zset.c through ks_zset.h.
+ * ZPOPMIN ZPOPMAX ZMPOP ZRANDMEMBER ZSCAN, and the table rows of the algebra (ZUNION
+ * ZINTER ZDIFF ZINTERCARD and the STORE forms: src/cmd_zsetops.c, through cmd_zset.h).
+ * Replies, errors and the order in which arguments, keys and types are checked are
+ * Redis 7.0's (t_zset.c), byte for byte in RESP2 and RESP3 (scores are doubles: %.17g
+ * bulks in RESP2, RESP3 doubles; WITHSCORES pairs are nested arrays in RESP3). The
+ * storage is src/zset.c through ks_zset.h.
  *
  * Memory: owns none. A write first computes the bytes its puts may allocate
  * (kv_ks_zset_room, plus a new key's item) and answers -OOM unless one free block of
@@ -14,8 +16,8 @@
  * planned once (its first rank, length and direction) by the same code for the
  * reply bound and the run, and the bound walks the range it will reply.
  * Deviations: a score or range bound longer than SCORE_TEXT_MAX bytes is refused as
- * not a float (Redis parses any length); ZSCAN answers a whole skiplist at once with
- * cursor 0 (Redis walks its dict in pages), which every full iteration allows.
+ * not a float (Redis parses any length); ZSCAN pages a skiplist over its member index
+ * with kv's own cursor values (Redis walks its dict), which SCAN's guarantees allow.
  * Invariants: a sorted set that empties is deleted; every modified key goes to
  * kv_engine_touch.
  * Never: keeps an item pointer across a keyspace mutation, writes past its bound.
@@ -26,9 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kv/cmd.h"
-#include "kv/keyspace.h"
-#include "kv/ks_zset.h"
+#include "cmd_zset.h"
 #include "kv/util.h"
 
 #define SCORE_TEXT_MAX 512u
@@ -80,6 +80,8 @@ static uint64_t item_room(const struct kv_cmd_ctx *c, uint32_t key) {
     return kv_ks_string_bytes(c->argv[key].len, sizeof(struct kv_zset_head)) + 64;
 }
 
+uint64_t kv_cz_item_room(const struct kv_cmd_ctx *c, uint32_t key) { return item_room(c, key); }
+
 /* ---- numbers ------------------------------------------------------------------- */
 
 /* Redis's string2d (ZADD, ZINCRBY scores): strtod over the whole argument, no
@@ -98,6 +100,8 @@ static bool parse_score(struct kv_slice s, double *out) {
     *out = v;
     return true;
 }
+
+bool kv_cz_parse_score(struct kv_slice s, double *out) { return parse_score(s, out); }
 
 /* strtod over a C string (the argument up to its first NUL), as zslParseRange
  * reads a bound: anything may precede nothing ("" is 0), NaN refused. */
@@ -520,6 +524,10 @@ static void store_result(struct kv_cmd_ctx *c, uint32_t dst, struct kv_zset_head
     KV_ASSERT(it != NULL);  /* counted in the room */
     *head_of(it) = *tmp;
     kv_engine_touch(c->engine, dk.ptr, dk.len);
+}
+
+void kv_cz_store(struct kv_cmd_ctx *c, uint32_t dst, struct kv_zset_head *tmp) {
+    store_result(c, dst, tmp);
 }
 
 static void cmd_zrangestore(struct kv_cmd_ctx *c) {
@@ -1157,44 +1165,71 @@ static bool scan_args(const struct kv_cmd_ctx *c, const char **err, const struct
     return true;
 }
 
-/* Redis's parseScanCursorOrReply: strtoul over a C string. */
-static bool scan_cursor_ok(struct kv_slice a) {
+/* Redis's parseScanCursorOrReply: strtoul over a C string (a sign, then digits up
+ * to the end or a NUL byte; no digits: 0). */
+static bool scan_cursor(struct kv_slice a, uint64_t *cursor) {
     uint32_t i = a.len > 0 && (a.ptr[0] == '+' || a.ptr[0] == '-') ? 1 : 0, from = i;
+    bool negative = i == 1 && a.ptr[0] == '-';
     uint64_t v = 0;
     for (; i < a.len && a.ptr[i] >= '0' && a.ptr[i] <= '9'; i++) {
         uint64_t d = (uint64_t)(a.ptr[i] - '0');
         if (v > (UINT64_MAX - d) / 10) return false;
         v = v * 10 + d;
     }
+    *cursor = 0;
     if (i == from) return a.len == 0 || a.ptr[0] == '\0';
-    return i == a.len || a.ptr[i] == '\0';
+    if (i < a.len && a.ptr[i] != '\0') return false;
+    *cursor = negative ? 0 - v : v;
+    return true;
 }
 
-/* Every member (kv returns the whole set at once, cursor 0: a skiplist's index is not
- * walked in Redis's cursor order, which any full iteration allows). */
-static void scan_emit(struct kv_cmd_ctx *c, const struct kv_zset_head *h,
-                      const struct kv_slice *pat, bool emit, uint64_t *n, uint64_t *bytes) {
-    struct kv_zset_iter zi;
-    *n = 0;
-    *bytes = 0;
-    kv_ks_zset_iter_at(&zi, c->ks, h, 0);
-    do {
-        struct kv_slice m;
-        double s;
-        char buf[48];
-        kv_zset_iter_get(&zi, &m, &s);
-        if (pat != NULL && !kv_glob_match(pat->ptr, pat->len, m.ptr, m.len)) continue;
-        uint32_t len = scan_score(buf, s, h->enc == KV_ZSET_PACKED);
-        *n += 2;
-        *bytes += kv_reply_bulk_size(m.len) + kv_reply_bulk_size(len);
-        if (!emit) continue;
-        kv_reply_bulk(c->out, m.ptr, m.len);
-        kv_reply_bulk(c->out, buf, len);
-    } while (kv_zset_iter_next(&zi));
+/* One page's members and scores: counted, and with emit written. */
+struct zscan_walk {
+    struct kv_cmd_ctx *c;
+    const struct kv_slice *pat;  /* NULL: every member */
+    bool packed, emit;
+    uint64_t n, bytes;           /* bulks, their reply bytes */
+};
+
+static void scan_visit(void *ctx, struct kv_slice m, double s) {
+    struct zscan_walk *w = ctx;
+    char buf[48];
+    if (w->pat != NULL && !kv_glob_match(w->pat->ptr, w->pat->len, m.ptr, m.len)) return;
+    uint32_t len = scan_score(buf, s, w->packed);
+    w->n += 2;
+    w->bytes += kv_reply_bulk_size(m.len) + kv_reply_bulk_size(len);
+    if (!w->emit) return;
+    kv_reply_bulk(w->c->out, m.ptr, m.len);
+    kv_reply_bulk(w->c->out, buf, len);
+}
+
+/* COUNT's value (10 unless given; scan_args accepted the options). */
+static uint64_t scan_count(const struct kv_cmd_ctx *c) {
+    uint64_t count = 10;
+    for (uint32_t i = 3; i + 1 < c->argc; i += 2) {
+        int64_t n;
+        if (kv_cmd_opt(c, i, "count") && parse_long(c->argv[i + 1], &n)) count = (uint64_t)n;
+    }
+    KV_ASSERT(count >= 1);
+    return count;
+}
+
+/* A page from `cursor`: a listpack whole (cursor 0), a skiplist by its member index
+ * (zset.h kv_zset_scan); Redis's COUNT counts members and scores, so ceil(COUNT / 2)
+ * members. Returns the next cursor. */
+static uint64_t scan_page(struct kv_cmd_ctx *c, const struct kv_zset_head *h, uint64_t cursor,
+                          const struct kv_slice *pat, struct zscan_walk *w) {
+    uint64_t count = scan_count(c), want = count / 2 + count % 2;
+    w->c = c;
+    w->pat = pat;
+    w->packed = h->enc == KV_ZSET_PACKED;
+    w->n = w->bytes = 0;
+    return kv_ks_zset_scan(c->ks, h, cursor, want, scan_visit, w);
 }
 
 static void cmd_zscan(struct kv_cmd_ctx *c) {
-    if (!scan_cursor_ok(c->argv[2])) {
+    uint64_t cursor;
+    if (!scan_cursor(c->argv[2], &cursor)) {
         kv_reply_error(c->out, "ERR invalid cursor");
         return;
     }
@@ -1207,26 +1242,32 @@ static void cmd_zscan(struct kv_cmd_ctx *c) {
         return;
     }
     kv_reply_array(c->out, 2);
-    kv_reply_bulk(c->out, "0", 1);
     if (it == NULL) {
+        kv_reply_bulk(c->out, "0", 1);
         kv_reply_array(c->out, 0);
         return;
     }
-    uint64_t n, bytes;
-    scan_emit(c, head_of(it), pat, false, &n, &bytes);
-    kv_reply_array(c->out, n);
-    scan_emit(c, head_of(it), pat, true, &n, &bytes);
+    struct zscan_walk w = {.emit = false}, w2 = {.emit = true};
+    uint64_t next = scan_page(c, head_of(it), cursor, pat, &w);
+    char buf[24];
+    KV_ASSERT(next < (1ull << 32));  /* a home slot number */
+    kv_reply_bulk(c->out, buf, kv_fmt_i64(buf, (int64_t)next));
+    kv_reply_array(c->out, w.n);
+    uint64_t again = scan_page(c, head_of(it), cursor, pat, &w2);
+    KV_ASSERT(again == next && w2.n == w.n && w2.bytes == w.bytes);
 }
 
 static uint64_t bound_zscan(struct kv_cmd_ctx *c) {
-    uint64_t base = kv_cmd_bound_default(c) + 2 * AGG_HDR_MAX + 8;
+    uint64_t base = kv_cmd_bound_default(c) + 2 * AGG_HDR_MAX + kv_reply_bulk_size(20);
     const struct kv_zset_head *h = peek_zset(c, 1);
     const char *err;
     const struct kv_slice *pat;
-    if (h == NULL || !scan_args(c, &err, &pat)) return base;
-    uint64_t n, bytes;
-    scan_emit(c, h, pat, false, &n, &bytes);
-    return base + bytes;
+    uint64_t cursor;
+    if (h == NULL || !scan_cursor(c->argv[2], &cursor) || !scan_args(c, &err, &pat))
+        return base;
+    struct zscan_walk w = {.emit = false};
+    (void)scan_page(c, h, cursor, pat, &w);
+    return base + w.bytes;
 }
 
 /* ---- the table ------------------------------------------------------------------- */
@@ -1263,6 +1304,16 @@ static const struct kv_cmd zset_cmds[] = {
     {"zmpop", -4, W, cmd_zmpop, bound_zmpop, NULL, KV_KEYNUM(1)},
     {"zrandmember", -2, R, cmd_zrandmember, bound_zrandmember, NULL, KV_KEYS(1, 1, 1)},
     {"zscan", -3, R, cmd_zscan, bound_zscan, NULL, KV_KEYS(1, 1, 1)},
+    {"zunion", -3, R, kv_cz_zunion, kv_cz_bound_zunion, NULL, KV_KEYNUM(1)},
+    {"zinter", -3, R, kv_cz_zinter, kv_cz_bound_zinter, NULL, KV_KEYNUM(1)},
+    {"zdiff", -3, R, kv_cz_zdiff, kv_cz_bound_zdiff, NULL, KV_KEYNUM(1)},
+    {"zintercard", -3, R, kv_cz_zintercard, NULL, NULL, KV_KEYNUM(1)},
+    {"zunionstore", -4, W | D, kv_cz_zunionstore, NULL, kv_cz_room_zunionstore,
+     KV_KEYS_DEST_KEYNUM(2)},
+    {"zinterstore", -4, W | D, kv_cz_zinterstore, NULL, kv_cz_room_zinterstore,
+     KV_KEYS_DEST_KEYNUM(2)},
+    {"zdiffstore", -4, W | D, kv_cz_zdiffstore, NULL, kv_cz_room_zdiffstore,
+     KV_KEYS_DEST_KEYNUM(2)},
 };
 
 const struct kv_cmd_group kv_cmds_zset = {zset_cmds, KV_ARRAY_LEN(zset_cmds)};

@@ -409,6 +409,12 @@ void *kv_scratch_alloc(struct kv_cmd_ctx *ctx, uint64_t bytes) {
     return e->scratch + at;
 }
 
+uint64_t kv_scratch_cap(const struct kv_cmd_ctx *ctx) {
+    const struct kv_engine *e = ctx->engine;
+    KV_ASSERT(e->scratch_used <= e->scratch_cap && e->scratch != NULL);
+    return e->scratch_cap;
+}
+
 uint64_t kv_cmd_bound_default(struct kv_cmd_ctx *ctx) {
     (void)ctx;
     return KV_EXEC_ERROR_ROOM;

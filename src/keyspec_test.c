@@ -110,6 +110,10 @@ static const struct info redis_info[] = {
     {"zpopmin", 1, 1, 1, false},     {"zpopmax", 1, 1, 1, false},
     {"zmpop", 0, 0, 0, true},        {"zrandmember", 1, 1, 1, false},
     {"zscan", 1, 1, 1, false},
+    {"zunion", 0, 0, 0, true},       {"zinter", 0, 0, 0, true},
+    {"zdiff", 0, 0, 0, true},        {"zintercard", 0, 0, 0, true},
+    {"zunionstore", 1, 1, 1, true},  {"zinterstore", 1, 1, 1, true},
+    {"zdiffstore", 1, 1, 1, true},
 };
 #define INFO_COUNT (sizeof(redis_info) / sizeof(redis_info[0]))
 
@@ -279,6 +283,25 @@ static const struct getkeys redis_getkeys[] = {
     {{"bzmpop", "0", "1", "a", "b", "min"}, 1, {3}},
     {{"bzmpop", "0", "3", "a", "min"}, 0, {0}},
     {{"bzpopmax", "a", "b", "0"}, 2, {1, 2}},
+    /* a destination, then counted keys: Redis's key specs for a canonical count (dst
+     * first), its getkeys fallback (atoi) otherwise (dst last) */
+    {{"zunionstore", "d", "2", "a", "b"}, 3, {1, 3, 4}},
+    {{"zunionstore", "d", "2abc", "a", "b"}, 3, {3, 4, 1}},
+    {{"zunionstore", "d", "02", "a", "b"}, 3, {3, 4, 1}},
+    {{"zunionstore", "d", "3", "a", "b"}, 0, {0}},
+    {{"zunionstore", "d", "0", "a"}, 0, {0}},
+    {{"zunionstore", "d", "x", "a"}, 0, {0}},
+    {{"zunionstore", "d", "-4294967294", "a", "b"}, 3, {3, 4, 1}},
+    {{"zunionstore", "d", "4294967298", "a", "b"}, 3, {1, 3, 4}},
+    {{"zunionstore", "d", " 1", "a"}, 2, {3, 1}},
+    {{"zunionstore", "d", "+1", "a", "b"}, 2, {3, 1}},
+    {{"zinterstore", "d", "1", "a", "b"}, 2, {1, 3}},
+    {{"zdiffstore", "d", "2", "a", "b"}, 3, {1, 3, 4}},
+    {{"zunion", "2", "a", "b"}, 2, {2, 3}},
+    {{"zunion", "2abc", "a", "b"}, 2, {2, 3}},
+    {{"zinter", "1", "a", "b"}, 1, {2}},
+    {{"zdiff", "3", "a", "b"}, 0, {0}},
+    {{"zintercard", "2", "a", "b", "limit", "1"}, 2, {2, 3}},
 };
 
 TEST(getkeys_answers_match_redis) {
@@ -314,6 +337,28 @@ TEST(positions_are_bounded_by_cap) {
     rig_close(r);
 }
 
+/* A destination before counted keys, under a small cap: dst first (key specs) or
+ * last (the fallback), the count always whole. */
+TEST(dest_keys_bounded_by_cap) {
+    struct rig *r = rig_open();
+    const char *first[] = {"zunionstore", "d", "3", "a", "b", "c"};
+    const char *last[] = {"zunionstore", "d", "3x", "a", "b", "c"};
+    struct kv_slice argv[6];
+    uint32_t pos[3] = {77, 77, 77};
+    for (uint32_t i = 0; i < 6; i++)
+        argv[i] = (struct kv_slice){(const uint8_t *)first[i], (uint32_t)strlen(first[i])};
+    CHECK(kv_engine_keys(&r->e, 6, argv, pos, 2) == 4);
+    CHECK(pos[0] == 1 && pos[1] == 3 && pos[2] == 77);
+    CHECK(kv_engine_keys(&r->e, 6, argv, NULL, 0) == 4);
+    for (uint32_t i = 0; i < 6; i++)
+        argv[i] = (struct kv_slice){(const uint8_t *)last[i], (uint32_t)strlen(last[i])};
+    pos[0] = pos[1] = pos[2] = 77;
+    CHECK(kv_engine_keys(&r->e, 6, argv, pos, 3) == 4);
+    CHECK(pos[0] == 3 && pos[1] == 4 && pos[2] == 5);
+    CHECK(kv_engine_keys(&r->e, 6, argv, NULL, 0) == 4);
+    rig_close(r);
+}
+
 /* A NUL byte ends LMPOP's count as it ends a C string: "1\0002" counts one key. */
 TEST(keynum_stops_at_nul) {
     struct rig *r = rig_open();
@@ -343,6 +388,7 @@ int main(void) {
     RUN(getkeys_answers_match_redis);
     RUN(positions_are_bounded_by_cap);
     RUN(keynum_stops_at_nul);
+    RUN(dest_keys_bounded_by_cap);
     RUN(first_key_is_argv1_unless_movable);
     TEST_SUMMARY("keyspec");
 }

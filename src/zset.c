@@ -647,6 +647,60 @@ bool kv_zset_iter_prev(struct kv_zset_iter *it) {
     return true;
 }
 
+/* ---- scanning ------------------------------------------------------------------ */
+
+static uint64_t rev64(uint64_t v) {
+    v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
+    v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
+    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0full) | ((v & 0x0f0f0f0f0f0f0f0full) << 4);
+    return __builtin_bswap64(v);
+}
+
+/* Visits the members whose home is `home` (all in the probe run from it). */
+static uint64_t scan_home(const struct kv_zset_env *e, const struct kv_zset_head *h,
+                          uint64_t home, kv_zset_visit_fn visit, void *ctx) {
+    const uint32_t *s = (const uint32_t *)(const void *)blk(e->a, h->index);
+    uint32_t mask = h->slots - 1;
+    uint64_t i = home, seen = 0;
+    for (uint32_t n = 0; n < h->slots && s[i] != 0; n++, i = (i + 1) & mask) {
+        const uint8_t *node = blk(e->a, s[i]);
+        struct kv_slice m = nd_member(node);
+        if ((member_hash(e, m) & mask) != home) continue;
+        visit(ctx, m, rdf(node));
+        seen++;
+    }
+    KV_ASSERT(seen <= h->count);
+    return seen;
+}
+
+uint64_t kv_zset_scan(const struct kv_zset_env *e, const struct kv_zset_head *h,
+                      uint64_t cursor, uint64_t want, kv_zset_visit_fn visit, void *ctx) {
+    KV_ASSERT(e != NULL && h != NULL && want > 0);
+    if (h->count == 0) return 0;
+    if (h->enc == KV_ZSET_PACKED) {
+        struct kv_zset_iter it;
+        kv_zset_iter_at(&it, e->a, h, 0);
+        do {
+            struct kv_slice m;
+            double s;
+            kv_zset_iter_get(&it, &m, &s);
+            visit(ctx, m, s);
+        } while (kv_zset_iter_next(&it));  /* count steps */
+        return 0;
+    }
+    uint64_t mask = h->slots - 1, v = cursor, seen = 0;
+    uint64_t homes = want > UINT64_MAX / 10 ? UINT64_MAX : want * 10;  /* like Redis */
+    for (uint64_t k = 0; k < homes && seen < want; k++) {
+        seen += scan_home(e, h, v & mask, visit, ctx);
+        v |= ~mask;
+        v = rev64(v);
+        v++;
+        v = rev64(v);
+        if (v == 0) break;
+    }
+    return v;
+}
+
 /* ---- growing ------------------------------------------------------------------- */
 
 static bool too_long(const struct kv_zset_env *e, struct kv_slice m) {

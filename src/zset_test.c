@@ -267,6 +267,88 @@ TEST(lex_counts_and_copy) {
     free(x);
 }
 
+/* ZSCAN (kv_zset_scan): visits counted per member of a 2000-slot model. */
+struct scan_seen {
+    struct fix *x;
+    uint32_t hits[4096];
+    uint32_t visits;
+};
+
+static void scan_count(void *ctx, struct kv_slice m, double score) {
+    struct scan_seen *v = ctx;
+    char buf[16];
+    uint32_t i = 0;
+    CHECK(m.len > 1 && m.len < sizeof(buf) && m.ptr[0] == 'k');
+    memcpy(buf, m.ptr + 1, m.len - 1);
+    buf[m.len - 1] = '\0';
+    i = (uint32_t)strtoul(buf, NULL, 10);
+    CHECK(i < 4096 && score == (double)(i % 17));
+    v->hits[i]++;
+    v->visits++;
+}
+
+static void put_k(struct fix *x, uint32_t i) {
+    char m[16];
+    snprintf(m, sizeof(m), "k%u", i);
+    put1(x, m, (double)(i % 17));
+}
+
+/* A listpack is one page (cursor 0); a skiplist pages over its index, each member
+ * once when nothing changes, in more than one call. */
+TEST(scan_pages_the_index) {
+    struct fix *x = calloc(1, sizeof(*x));
+    struct scan_seen *v = calloc(1, sizeof(*v));
+    fix_init(x, 1 << 22, 128, 64);
+    for (uint32_t i = 0; i < 100; i++) put_k(x, i);
+    CHECK(x->h.enc == KV_ZSET_PACKED);
+    CHECK(kv_zset_scan(&x->env, &x->h, 0, 1, scan_count, v) == 0 && v->visits == 100);
+    for (uint32_t i = 100; i < 1500; i++) put_k(x, i);
+    CHECK(x->h.enc == KV_ZSET_SKIPLIST && same(x));
+    memset(v, 0, sizeof(*v));
+    uint64_t cursor = 0, calls = 0;
+    do {
+        cursor = kv_zset_scan(&x->env, &x->h, cursor, 5, scan_count, v);
+        calls++;
+    } while (cursor != 0 && calls < 100000);
+    CHECK(cursor == 0 && calls > 100 && v->visits == 1500);
+    for (uint32_t i = 0; i < 1500; i++) CHECK(v->hits[i] == 1);
+    free(v);
+    free(x->mem);
+    free(x);
+}
+
+/* Members present for the whole scan are all visited while the index doubles and
+ * shrinks between calls. */
+TEST(scan_across_growth_and_shrink) {
+    struct fix *x = calloc(1, sizeof(*x));
+    struct scan_seen *v = calloc(1, sizeof(*v));
+    fix_init(x, 1 << 22, 0, 64);
+    for (uint32_t i = 0; i < 300; i++) put_k(x, i);
+    uint32_t slots0 = x->h.slots, grown = 0, shrunk = 0;
+    uint64_t cursor = 0, calls = 0;
+    do {
+        cursor = kv_zset_scan(&x->env, &x->h, cursor, 3, scan_count, v);
+        calls++;
+        if (calls == 10)
+            for (uint32_t i = 300; i < 2000; i++) put_k(x, i);  /* grows the index */
+        grown = KV_MAX(grown, x->h.slots);
+        if (calls == 40) {
+            for (uint32_t i = 300; i < 2000; i++) {
+                char m[16];
+                snprintf(m, sizeof(m), "k%u", i);
+                CHECK(kv_zset_remove(&x->env, &x->h, sl(m, (uint32_t)strlen(m))));
+                model_del(x, (uint32_t)model_find(x, sl(m, (uint32_t)strlen(m))));
+            }
+            shrunk = x->h.slots;
+        }
+    } while (cursor != 0 && calls < 100000);
+    CHECK(cursor == 0 && grown > slots0 && shrunk < grown && same(x));
+    for (uint32_t i = 0; i < 300; i++) CHECK(v->hits[i] >= 1);
+    free(v);
+    free(x->mem);
+    free(x);
+}
+
 int main(void) {
     RUN(converts_one_past_entries);
     RUN(converts_on_a_long_member);
@@ -274,6 +356,8 @@ int main(void) {
     RUN(random_packed_against_model);
     RUN(random_skiplist_against_model);
     RUN(lex_counts_and_copy);
+    RUN(scan_pages_the_index);
+    RUN(scan_across_growth_and_shrink);
     printf("zset: %u passed, %u failed\n", kv_test_passed_, kv_test_failed_);
     return kv_test_failed_ == 0 ? 0 : 1;
 }

@@ -194,6 +194,101 @@ CASES = {
         "ZRANGEBYLEX sl [m1 (m2", "ZREVRANGEBYLEX sl (m2 [m1 LIMIT 1 3", "ZLEXCOUNT sl (m1 +",
         "ZREMRANGEBYLEX sl - (m15", "ZRANGE sl 0 -1", "ZRANGESTORE sd sl 0 -1",
         "OBJECT ENCODING sd", "CONFIG SET zset-max-listpack-entries %d" % ZSET_ENTRIES],
+    # ZUNION ZINTER ZDIFF ZINTERCARD and the STORE forms: weights, aggregates, sets as
+    # inputs (score 1; an intset and a hashtable set), missing and repeated keys.
+    'zset-algebra': [
+        "ZADD a 1 x 2 y 3 z", "ZADD b 10 y 20 z 30 w", "SADD s y w v", "SADD i 1 2 3",
+        "ZADD n 5 1 6 2 7 9", "ZUNION 2 a b", "ZUNION 2 a b WITHSCORES",
+        "ZUNION 3 a b s WITHSCORES", "ZUNION 2 a b WEIGHTS 2 0.5 WITHSCORES",
+        "ZUNION 2 a b AGGREGATE MIN WITHSCORES", "ZUNION 2 a b AGGREGATE max WITHSCORES",
+        "ZUNION 2 a b WEIGHTS 1 -1 AGGREGATE SUM WITHSCORES", "ZINTER 2 a b",
+        "ZINTER 2 a b WITHSCORES", "ZINTER 3 a b s WITHSCORES", "ZINTER 2 b s WITHSCORES",
+        "ZINTER 2 a b WEIGHTS 3 2 AGGREGATE MAX WITHSCORES", "ZINTER 1 a WEIGHTS -1 WITHSCORES",
+        "ZDIFF 2 b a WITHSCORES", "ZDIFF 2 b s", "ZDIFF 1 b WITHSCORES", "ZDIFF 2 s a WITHSCORES",
+        "ZDIFF 2 a a", "ZDIFF 2 nokey a", "ZUNION 2 nokey a WITHSCORES", "ZINTER 2 a nokey",
+        "ZUNION 2 a a WITHSCORES", "ZINTER 2 a a WITHSCORES", "ZUNION 2 i n WITHSCORES",
+        "ZINTER 2 i n WITHSCORES", "ZDIFF 2 i n WITHSCORES", "ZUNION 3 i s a",
+        "ZINTERCARD 2 a b", "ZINTERCARD 2 a b LIMIT 1", "ZINTERCARD 2 a b LIMIT 0",
+        "ZINTERCARD 1 a LIMIT 5", "ZINTERCARD 2 a nokey", "ZINTERCARD 2 i n",
+        "ZUNIONSTORE d 2 a b", "ZRANGE d 0 -1 WITHSCORES", "OBJECT ENCODING d",
+        "ZINTERSTORE d 2 a b WEIGHTS 1 2", "ZRANGE d 0 -1 WITHSCORES", "ZDIFFSTORE d 2 b a",
+        "ZRANGE d 0 -1 WITHSCORES", "ZUNIONSTORE d 2 s i", "ZRANGE d 0 -1 WITHSCORES",
+        "zunion 2 a b weights 1 1 aggregate sum withscores", "ZUNION 2 a b WITHSCORES WITHSCORES",
+        "ZUNION 2 a b WEIGHTS 1 2 WEIGHTS 3 4 WITHSCORES",
+        "ZUNION 2 a b AGGREGATE MIN AGGREGATE MAX WITHSCORES"],
+    # numkeys, WRONGTYPE and option errors, in Redis's order.
+    'zset-algebra-errors': [
+        "ZADD a 1 x", "SET str v", "RPUSH l v", "HSET h f v", "ZUNION", "ZUNION 1",
+        "ZUNIONSTORE d 1", "ZINTERCARD 1", "ZUNION 0 a", "ZUNION -1 a", "ZUNION x a",
+        "ZUNION 1.5 a", "ZUNION 3 a b", "ZUNION 99999999999999999999 a",
+        "ZUNIONSTORE d 0 a", "ZINTERSTORE d 0 a", "ZDIFFSTORE d -2 a", "ZINTER 0 a",
+        "ZDIFF 0 a", "ZINTERCARD 0 a", "ZINTERCARD -1 a", "ZINTERCARD 2 a",
+        "ZUNIONSTORE d 2 a", "ZUNION 2 a str", "ZUNION 2 str nokey", "ZINTER 2 a l",
+        "ZDIFF 2 a h", "ZINTERCARD 2 a str", "ZUNIONSTORE d 2 a str", "EXISTS d",
+        "ZUNION 2 a str WEIGHTS x", "ZUNION 2 a str BADOPT", "ZUNION 1 a WEIGHTS x",
+        "ZUNION 1 a WEIGHTS nan", "ZUNION 1 a WEIGHTS ' 1'", "ZUNION 1 a WEIGHTS inf WITHSCORES",
+        "ZUNION 2 a a WEIGHTS 1", "ZUNION 1 a WEIGHTS", "ZUNION 1 a AGGREGATE",
+        "ZUNION 1 a AGGREGATE avg", "ZUNION 1 a WITHSCORES junk", "ZUNIONSTORE d 1 a WITHSCORES",
+        "ZDIFF 1 a WEIGHTS 1", "ZDIFF 1 a AGGREGATE SUM", "ZDIFFSTORE d 1 a AGGREGATE SUM",
+        "ZINTERCARD 1 a WEIGHTS 1", "ZINTERCARD 1 a WITHSCORES", "ZINTERCARD 1 a LIMIT -1",
+        "ZINTERCARD 1 a LIMIT x", "ZINTERCARD 1 a LIMIT", "ZINTERCARD 1 a LIMIT 1 LIMIT 2",
+        "ZUNION 1 a LIMIT 1", "ZINTERCARD 1 nokey LIMIT x", "ZINTER 1 str LIMIT x",
+        "ZUNION 1 a WEIGHTS 1e400", "ZUNION 1 a WEIGHTS 0x10 WITHSCORES", "GET str"],
+    # inf + -inf is 0 in a SUM; a weighted NaN (inf * 0) is 0; MIN/MAX keep the score
+    # they have against NaN; -0 as a skiplist and as a listpack keep it.
+    'zset-algebra-nan': [
+        "ZADD p inf a -inf b 1 c 0 d", "ZADD q -inf a inf b 2 c -0 d",
+        "ZUNION 2 p q WITHSCORES", "ZINTER 2 p q WITHSCORES",
+        "ZUNION 2 p q WEIGHTS 0 1 WITHSCORES", "ZINTER 2 p q WEIGHTS 1 0 WITHSCORES",
+        "ZINTER 2 p q WEIGHTS 0 0 WITHSCORES", "ZINTER 2 p q WEIGHTS 1 0 AGGREGATE MIN WITHSCORES",
+        "ZINTER 2 p q WEIGHTS 1 0 AGGREGATE MAX WITHSCORES",
+        "ZUNION 2 p q WEIGHTS 0 0 AGGREGATE MAX WITHSCORES", "ZUNION 1 p WEIGHTS -1 WITHSCORES",
+        "ZINTER 1 q WEIGHTS -1 WITHSCORES", "ZUNIONSTORE lp 1 q WEIGHTS -1", "ZSCORE lp d",
+        "ZRANGE lp 0 -1 WITHSCORES", "CONFIG SET zset-max-listpack-entries 0",
+        "ZUNIONSTORE sk 1 q WEIGHTS -1", "ZSCORE sk d", "ZRANGE sk 0 -1 WITHSCORES",
+        "OBJECT ENCODING sk", "ZUNION 2 p q WEIGHTS 1e308 1e308 WITHSCORES",
+        "ZUNION 2 p q WEIGHTS 0.1 0.2 WITHSCORES", "ZADD r 0.1 a 0.2 b 0.3 c",
+        "ZADD t 0.7 a", "ZADD u 0.4 a 9 b", "ZUNION 3 r t u WITHSCORES",
+        "ZUNION 3 u t r WITHSCORES", "ZINTER 3 u r t WITHSCORES",
+        "CONFIG SET zset-max-listpack-entries %d" % ZSET_ENTRIES],
+    # the STORE forms: onto one of their sources, over another type, an empty result
+    # deleting the destination, the result's encoding at and past the thresholds.
+    'zset-algebra-store': [
+        "ZADD a 1 x 2 y", "ZADD b 3 y 4 z", "ZUNIONSTORE a 2 a b", "ZRANGE a 0 -1 WITHSCORES",
+        "ZINTERSTORE b 2 a b", "ZRANGE b 0 -1 WITHSCORES", "ZDIFFSTORE a 2 a b",
+        "ZRANGE a 0 -1 WITHSCORES", "SET str v", "ZUNIONSTORE str 1 a", "TYPE str",
+        "ZRANGE str 0 -1", "ZINTERSTORE str 2 a nokey", "EXISTS str", "ZDIFFSTORE a 2 a a",
+        "EXISTS a", "ZUNIONSTORE nokey2 1 nokey", "EXISTS nokey2", "EXPIRE b 100",
+        "ZUNIONSTORE b 1 b", "TTL b", "SADD s1 a b c", "ZUNIONSTORE fromset 1 s1",
+        "ZRANGE fromset 0 -1 WITHSCORES", "OBJECT ENCODING fromset",
+        _zadd('big', ZSET_ENTRIES), "ZUNIONSTORE e1 1 big", "OBJECT ENCODING e1",
+        "ZADD big2 1 extra", "ZUNIONSTORE e2 2 big big2", "OBJECT ENCODING e2", "ZCARD e2",
+        "ZADD long 1 %s" % ('m' * ZSET_VALUE), "ZUNIONSTORE e3 1 long", "OBJECT ENCODING e3",
+        "ZADD long1 1 %s" % ('m' * (ZSET_VALUE + 1)), "ZUNIONSTORE e4 1 long1",
+        "OBJECT ENCODING e4", "ZDIFFSTORE e5 2 long1 long1", "EXISTS e5",
+        "ZINTERSTORE e6 2 big e2 WEIGHTS 2 1", "OBJECT ENCODING e6",
+        "ZRANGE e6 0 4 WITHSCORES", "CONFIG SET zset-max-listpack-entries 0",
+        "ZUNIONSTORE e7 1 a", "OBJECT ENCODING e7",
+        "CONFIG SET zset-max-listpack-entries %d" % ZSET_ENTRIES],
+    # results larger than one sorting window (kv sorts in passes) and skiplist inputs.
+    'zset-algebra-big': [
+        _zadd('b1', 900, score=lambda i: i % 13), _zadd('b2', 900, prefix='n',
+                                                          score=lambda i: (i * 7) % 11),
+        _zadd('b3', 600, score=lambda i: -(i % 5)), "SADD bs " + ' '.join(
+            'm%d' % i for i in range(0, 900, 3)),
+        "ZUNION 3 b1 b2 b3 WITHSCORES", "ZINTER 2 b1 b3 WITHSCORES", "ZDIFF 2 b1 b3 WITHSCORES",
+        "ZUNION 2 bs b2 WITHSCORES", "ZDIFF 2 bs b1", "ZINTERCARD 3 b1 b3 bs",
+        "ZUNIONSTORE bd 3 b1 b2 b3", "ZRANGE bd 0 -1 WITHSCORES", "OBJECT ENCODING bd",
+        "ZINTERSTORE bi 2 b3 bs AGGREGATE MAX", "ZRANGE bi 0 -1 WITHSCORES"],
+    # ZSCAN of a skiplist in pages (kv's cursors are its own): whole iterations compared
+    # as sets of (member, score), with COUNT and MATCH; a skiplist's scores as %.17Lg.
+    'zset-scan-paging': [
+        _zadd('zs', 300, score=lambda i: i % 11), "ZADD zs -0 zero inf top 1e17 big 0.1 tenth",
+        "OBJECT ENCODING zs", ('zscan', 'zs'), ('zscan', 'zs COUNT 1'), ('zscan', 'zs COUNT 7'),
+        ('zscan', 'zs COUNT 1000'), ('zscan', 'zs MATCH m1*'), ('zscan', 'zs MATCH m1* COUNT 3'),
+        ('zscan', 'zs MATCH nothing'), "ZREM zs m1 m2 m3", ('zscan', 'zs'),
+        _zadd('zl', 20), ('zscan', 'zl COUNT 1'), "ZSCAN zl 0 COUNT 1", "ZSCAN zs x",
+        "ZSCAN zs 0 COUNT 0"],
     # BZPOPMIN BZPOPMAX BZMPOP: errors in Redis's order, data as ZPOPMIN/ZMPOP
     'block-zset-errors': [
         "BZPOPMIN", "BZPOPMIN a", "BZPOPMIN a -1", "BZPOPMIN a abc", "BZPOPMAX a 1e400",

@@ -21,6 +21,7 @@ cases and those seeds, byte for byte again.
 Comparison is byte-exact except where replies legitimately differ:
   - KEYS: the array is compared sorted (hash-table order differs), also inside EXEC;
   - SCAN: a full iteration per server, compared as the set of keys (cursors differ);
+    ZSCAN in the directed cases likewise, as the set of (member, score) pairs;
   - TTL, EXPIRETIME: equal within 1 s; PTTL, PEXPIRETIME: equal within 1500 ms
     (the two servers set a relative TTL a few ms apart), also inside EXEC;
   - RANDOMKEY: only sent when DBSIZE is 0 or 1.
@@ -493,16 +494,21 @@ class Runner:
                              'COMMAND LIST as sets over kv\'s names')
 
     def scan_all(self, c, op):
+        """A whole SCAN (or, op.name zscan, ZSCAN key: its (member, score) pairs)."""
         cursor, keys = b'0', set()
         for i in range(SCAN_CALLS_MAX):
-            c.send(encode([b'SCAN', cursor] + op.args))
+            if op.name == b'zscan':
+                c.send(encode([b'ZSCAN', op.args[0], cursor] + op.args[1:]))
+            else:
+                c.send(encode([b'SCAN', cursor] + op.args))
             raw, p = c.read_reply()
             if p[0] != '*':
                 return ('error', raw) if i == 0 else ('bad', raw)
             if (len(p[1]) != 2 or p[1][0][0] != '$' or p[1][1][0] != '*' or
                     any(x[0] != '$' for x in p[1][1][1])):
                 return ('bad', raw)
-            keys.update(x[1] for x in p[1][1][1])
+            items = [x[1] for x in p[1][1][1]]
+            keys.update(zip(items[0::2], items[1::2]) if op.name == b'zscan' else items)
             cursor = p[1][0][1]
             if cursor == b'0':
                 return ('keys', sorted(keys))
@@ -756,6 +762,8 @@ def case_ops(steps):
             elif kind == 'scan':
                 yield diff_gen.Op('scan', args=args_of(step[1]) if step[1] else [],
                                   name=b'scan')
+            elif kind == 'zscan':  # ('zscan', 'key [opts]'): a whole ZSCAN, as pairs
+                yield diff_gen.Op('scan', args=args_of(step[1]), name=b'zscan')
             else:
                 yield diff_gen.Op(kind, name=kind.encode())
         else:

@@ -2276,6 +2276,135 @@ def test_zset_edges():
              c.call('ZADD', 'keep', *big_args)[:4], b'-OOM')
     check_eq('... and no member of it was added', [c.call('ZCARD', 'keep'),
              c.call('ZSCORE', 'keep', 'n00000' + 'x' * 50)], [integer(1), b'$-1\r\n'])
+def parse_flat(raw):
+    """The bulks of a flat RESP2 array of bulks (a ZSCAN page, a WITHSCORES reply)."""
+    assert raw[:1] == b'*', raw[:80]
+    head, rest = raw.split(b'\r\n', 1)
+    out = []
+    for _ in range(int(head[1:])):
+        ln, rest = rest.split(b'\r\n', 1)
+        n = int(ln[1:])
+        out.append(rest[:n])
+        rest = rest[n + 2:]
+    return out
+
+
+def zscan_all(c, key, *opts, during=None):
+    """A whole ZSCAN iteration: (calls, {member: score}); during(i) runs between calls."""
+    cursor, seen, calls = b'0', {}, 0
+    while True:
+        raw = c.call('ZSCAN', key, cursor, *opts)
+        head, rest = raw.split(b'\r\n', 1)
+        assert head == b'*2', raw[:80]
+        ln, rest = rest.split(b'\r\n', 1)
+        cursor = rest[:int(ln[1:])]
+        page = parse_flat(rest[int(ln[1:]) + 2:])
+        for i in range(0, len(page), 2):
+            seen[page[i]] = page[i + 1]
+        calls += 1
+        if cursor == b'0' or calls > 100000:
+            return calls, seen
+        if during:
+            during(calls)
+
+
+def zsorted_reply(members, resp3):
+    """ZUNION ... WITHSCORES's exact bytes for {member: integral score}, ordered by
+    (score, member)."""
+    items = sorted(members.items(), key=lambda kv: (kv[1], kv[0]))
+    if resp3:
+        return b'*%d\r\n' % len(items) + b''.join(
+            b'*2\r\n' + bulk(m) + b',%d\r\n' % sc for m, sc in items)
+    return b'*%d\r\n' % (2 * len(items)) + b''.join(
+        bulk(m) + bulk(b'%d' % sc) for m, sc in items)
+
+
+@test()
+def test_zset_algebra_and_scan():
+    """ZSCAN pages a skiplist over its member index: a whole iteration returns every
+    member once with its score, in more than one call, also with COUNT and MATCH, and
+    members present for the whole scan are all returned while others are added (the
+    index grows mid-scan); a listpack is one page with cursor 0. ZUNION/ZINTER/ZDIFF of
+    skiplists far larger than one sorting window (a 256-byte client buffer: 10 entries)
+    reply in (score, member) order in RESP2 and RESP3; the STORE forms onto one of
+    their own sources; a store that does not fit is -OOM with nothing changed."""
+    kv = start_kv('zalg', ['--maxclients', 8, '--maxmemory', '16mb',
+                           '--client-buffer', '256'])
+    c = Conn(kv.port)
+    n = 3000
+    args = []
+    for i in range(n):
+        args += [str(i % 97), 'm%05d' % i]
+    c.call('ZADD', 'big', *args)
+    check_eq('a 3000-member sorted set is a skiplist', c.call('OBJECT', 'ENCODING', 'big'),
+             bulk('skiplist'))
+    want = {b'm%05d' % i: b'%d' % (i % 97) for i in range(n)}
+    calls, seen = zscan_all(c, 'big')
+    check('ZSCAN: every member once, with its score', seen == want,
+          '%d of %d' % (len(seen), n))
+    check('ZSCAN pages (COUNT 10: many calls)', calls > n // 20, '%d calls' % calls)
+    calls, seen = zscan_all(c, 'big', 'COUNT', '1000')
+    check('ZSCAN COUNT 1000: every member, fewer calls', seen == want and calls < 20,
+          '%d calls' % calls)
+    calls, seen = zscan_all(c, 'big', 'MATCH', 'm000*')
+    check_eq('ZSCAN MATCH m000*', sorted(seen), sorted(m for m in want if m[:4] == b'm000'))
+    def grow(i):
+        if i % 5 == 0:
+            c.call('ZADD', 'big', *sum([['1', 'new%d_%d' % (i, j)] for j in range(40)], []))
+    calls, seen = zscan_all(c, 'big', during=grow)
+    check('ZSCAN while the index grows: no member present throughout is missed',
+          all(m in seen for m in want), '%d missing' % sum(m not in seen for m in want))
+    c.call('ZADD', 'small', '1', 'a', '2', 'b')
+    check_eq('a listpack: one page, cursor 0', c.call('ZSCAN', 'small', '0', 'COUNT', '1'),
+             b'*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n')
+    # algebra over skiplists, many sorting windows
+    a = {b'a%05d' % i: i % 13 for i in range(2000)}
+    b = {b'a%05d' % i: i % 7 for i in range(1000, 4000)}
+    c.call('ZADD', 'A', *sum([[str(v), k.decode()] for k, v in a.items()], []))
+    c.call('ZADD', 'B', *sum([[str(v), k.decode()] for k, v in b.items()], []))
+    union = {k: a.get(k, 0) + b.get(k, 0) for k in set(a) | set(b)}
+    inter = {k: a[k] + b[k] for k in set(a) & set(b)}
+    diff_ab = {k: a[k] for k in set(a) - set(b)}
+    c3 = Conn(kv.port)
+    c3.call('HELLO', '3')
+    for conn, resp3 in ((c, False), (c3, True)):
+        tag = 'RESP3' if resp3 else 'RESP2'
+        check_eq('ZUNION of 4000 in order (%s)' % tag,
+                 conn.call('ZUNION', '2', 'A', 'B', 'WITHSCORES'), zsorted_reply(union, resp3))
+        check_eq('ZINTER of 1000 in order (%s)' % tag,
+                 conn.call('ZINTER', '2', 'A', 'B', 'WITHSCORES'), zsorted_reply(inter, resp3))
+        check_eq('ZDIFF of 1000 in order (%s)' % tag,
+                 conn.call('ZDIFF', '2', 'A', 'B', 'WITHSCORES'), zsorted_reply(diff_ab, resp3))
+    c3.close()
+    check_eq('ZINTERCARD', c.call('ZINTERCARD', '2', 'A', 'B'), integer(len(inter)))
+    # STORE onto a source
+    c.call('COPY', 'A', 'A2')
+    check_eq('ZUNIONSTORE onto its first source', c.call('ZUNIONSTORE', 'A2', '2', 'A2', 'B'),
+             integer(len(union)))
+    check_eq('... holds the union', c.call('ZRANGE', 'A2', '0', '-1', 'WITHSCORES'),
+             zsorted_reply(union, False))
+    check_eq('ZINTERSTORE onto its second source', c.call('ZINTERSTORE', 'A2', '2', 'B', 'A2'),
+             integer(len(b)))
+    check_eq('ZDIFFSTORE onto its source: empty, deleted',
+             [c.call('ZDIFFSTORE', 'A2', '2', 'A2', 'B'), c.call('EXISTS', 'A2')],
+             [integer(0), integer(0)])
+    for k in ('str', 'lst'):
+        check_eq('ZUNION with a %s input: WRONGTYPE' % k,
+                 [c.call('SET' if k == 'str' else 'RPUSH', k, 'x')[:1],
+                  c.call('ZUNION', '2', 'A', k)], [b'+' if k == 'str' else b':', WRONGTYPE])
+    # -OOM, nothing changed
+    c.call('ZADD', 'dst', '1', 'keep')
+    for i in range(100000):
+        if c.call('SET', 'fill%d' % i, pattern(1000, i)) != OK:
+            break
+    check_eq('a ZUNIONSTORE that does not fit: -OOM',
+             c.call('ZUNIONSTORE', 'dst', '3', 'A', 'B', 'big')[:4], b'-OOM')
+    check_eq('... and the destination is unchanged', c.call('ZRANGE', 'dst', '0', '-1'),
+             b'*1\r\n$4\r\nkeep\r\n')
+    c.close()
+    kv.stop()
+
+
 STREAM_CMDS = [['XADD', '{k}', '1-1', 'f', 'v'], ['XLEN', '{k}'], ['XRANGE', '{k}', '-', '+'],
                ['XREVRANGE', '{k}', '+', '-'], ['XDEL', '{k}', '1-1'],
                ['XTRIM', '{k}', 'MAXLEN', '0'], ['XREAD', 'STREAMS', '{k}', '0']]

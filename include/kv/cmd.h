@@ -50,7 +50,8 @@ static inline bool kv_cmd_sub(const struct kv_cmd_ctx *c, uint32_t i, const char
  * last counts from the end (-1: the last argument); a row says KV_KEYS(first, last,
  * step), or KV_NOKEYS. Redis reports 0, 0, 0 for a command whose keys move
  * (movablekeys); such a row says KV_KEYNUM(i): argv[i] counts the keys that follow
- * it (LMPOP numkeys key...). kv_cmd_keys (src/keyspec.c) reads them; COMMAND
+ * it (LMPOP numkeys key...), KV_KEYS_DEST_KEYNUM(i) a destination at argv[1] before
+ * such keys (ZUNIONSTORE). kv_cmd_keys (src/keyspec.c) reads them; COMMAND
  * GETKEYS and cluster slots will.
  */
 struct kv_cmd_keyspec {
@@ -61,6 +62,9 @@ struct kv_cmd_keyspec {
 };
 #define KV_KEYS(first, last, step) {(first), (last), (step), 0}
 #define KV_KEYNUM(i) {0, 0, 0, (i)}
+/* A destination at argv[1], then keys counted by argv[i] (ZUNIONSTORE dst numkeys key...):
+ * COMMAND INFO reports 1, 1, 1 and movablekeys for these. */
+#define KV_KEYS_DEST_KEYNUM(i) {1, 1, 1, (i)}
 #define KV_NOKEYS {0, 0, 0, 0}
 /* XREAD's movable keys: the first half of the arguments after STREAMS (keyspec.c). */
 #define KV_KEYNUM_STREAMS 255u
@@ -82,7 +86,9 @@ struct kv_cmd {
 
 /*
  * The key arguments of the frame argv[0..argc) for `cmd` (arity already checked):
- * their indexes into argv, ascending, the first `cap` of them written to pos[].
+ * their indexes into argv, ascending (but for a KV_KEYS_DEST_KEYNUM row whose count is
+ * not a canonical integer: the counted keys, then the destination, as Redis's getkeys
+ * fallback lists them), the first `cap` of them written to pos[].
  * Returns how many keys the frame names (may exceed cap). For no key at all Redis's
  * COMMAND GETKEYS says "The command has no key arguments" (PING: no keyspec) or
  * "Invalid arguments specified for command" (an LMPOP whose numkeys is unusable).
@@ -132,5 +138,8 @@ uint64_t kv_cmd_bound_default(struct kv_cmd_ctx *ctx);
 
 /* Per-command bump scratch; reset by the engine after each command. */
 void *kv_scratch_alloc(struct kv_cmd_ctx *ctx, uint64_t bytes);
+/* The scratch's size: all of it is free when a handler starts (a reply bound or a
+ * room function must not take any). */
+uint64_t kv_scratch_cap(const struct kv_cmd_ctx *ctx);
 
 #endif

@@ -99,9 +99,18 @@ static inline void kv_ks_zset_init_skiplist(struct kv_keyspace *ks, struct kv_zs
     struct kv_zset_env e = kv_ks_zset_env_of(ks);
     kv_zset_init_skiplist(&e, h, n);
 }
-/* zset-max-listpack-entries, as the keyspace applies it. */
+static inline uint64_t kv_ks_zset_scan(const struct kv_keyspace *ks,
+                                       const struct kv_zset_head *h, uint64_t cursor,
+                                       uint64_t want, kv_zset_visit_fn visit, void *ctx) {
+    struct kv_zset_env e = kv_ks_zset_env_of(ks);
+    return kv_zset_scan(&e, h, cursor, want, visit, ctx);
+}
+/* zset-max-listpack-entries and -value, as the keyspace applies them. */
 static inline uint64_t kv_ks_zset_packed_entries(const struct kv_keyspace *ks) {
     return ks->zset_packed_entries;
+}
+static inline uint64_t kv_ks_zset_packed_value(const struct kv_keyspace *ks) {
+    return ks->zset_packed_value;
 }
 static inline void kv_ks_zset_iter_at(struct kv_zset_iter *it, const struct kv_keyspace *ks,
                                       const struct kv_zset_head *h, uint64_t rank) {

@@ -136,6 +136,18 @@ uint64_t kv_zset_last_lex(const struct kv_zset_env *e, const struct kv_zset_head
  * Redis creates as a skiplist: more members than zset-max-listpack-entries). */
 void kv_zset_init_skiplist(const struct kv_zset_env *e, struct kv_zset_head *h, uint64_t n);
 
+/*
+ * ZSCAN: from `cursor`, visits members and returns the next cursor (0: done).
+ * Packed: everything, cursor 0 (Redis's listpack). Skiplist: Redis's reverse-binary
+ * cursor over the member index's home slots (each home's members found along its
+ * probe run), until `want` members were visited or 10 * want homes (Redis's COUNT),
+ * so every member present for the whole scan is returned at least once, across the
+ * index's growth and shrinking too.
+ */
+typedef void (*kv_zset_visit_fn)(void *ctx, struct kv_slice member, double score);
+uint64_t kv_zset_scan(const struct kv_zset_env *e, const struct kv_zset_head *h,
+                      uint64_t cursor, uint64_t want, kv_zset_visit_fn visit, void *ctx);
+
 /* Iteration by rank, both directions; any mutation invalidates it. */
 struct kv_zset_iter {
     const struct kv_alloc *a;
