@@ -226,6 +226,7 @@ static uint64_t mix(uint64_t h, uint64_t x) { return (h ^ x) * 0x100000001b3ull;
 
 uint64_t m_xs_fingerprint(const struct mstream *s, uint64_t seed) {
     uint64_t h = mix(mix(mix(seed, s->last.ms), s->last.seq), s->length);
+    h = mix(mix(mix(h, s->added), s->max_del.ms), s->max_del.seq);
     for (uint32_t i = 0; i < s->nn; i++) {
         for (uint32_t k = 0; k < s->node[i].n; k++) {
             const struct mxent *e = &s->node[i].e[k];
@@ -301,6 +302,7 @@ void m_xs_append(struct mstream *s, struct m_xid id, const struct kv_slice *fv, 
     for (uint32_t i = 0; i < 2 * nf; i++) e->fv[i] = dup(fv[i]);
     n->live++;
     s->length++;
+    s->added++;
     s->last = id;
 }
 
@@ -354,6 +356,7 @@ bool m_xs_delete(struct mstream *s, struct m_xid id) {
             struct mxent *e = &n->e[k];
             if (e->deleted || m_xid_cmp(e->id, id) != 0) continue;
             s->length--;
+            if (m_xid_cmp(id, s->max_del) > 0) s->max_del = id;
             if (n->live == 1) {
                 node_remove(s, i);
                 return true;
@@ -373,6 +376,18 @@ bool m_xs_last_live(const struct mstream *s, struct m_xid *out) {
         for (uint32_t k = n->n; k > 0; k--) {
             if (n->e[k - 1].deleted) continue;
             *out = n->e[k - 1].id;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool m_xs_first_live(const struct mstream *s, struct m_xid *out) {
+    for (uint32_t i = 0; i < s->nn; i++) {
+        const struct mxnode *n = &s->node[i];
+        for (uint32_t k = 0; k < n->n; k++) {
+            if (n->e[k].deleted) continue;
+            *out = n->e[k].id;
             return true;
         }
     }

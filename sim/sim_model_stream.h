@@ -45,7 +45,9 @@ struct mstream {
     struct mxnode *node;
     uint32_t nn, ncap;
     uint64_t length;
-    struct m_xid last;    /* the greatest ID ever added (XDEL/XTRIM keep it) */
+    struct m_xid last;    /* the greatest ID ever added (XDEL/XTRIM keep it); XSETID sets it */
+    uint64_t added;       /* entries ever added (XINFO entries-added); XSETID sets it */
+    struct m_xid max_del; /* the greatest ID XDEL deleted (XTRIM leaves it); XSETID sets it */
 };
 
 /* ---- IDs (pure) ---- */
@@ -98,7 +100,19 @@ bool m_xs_delete(struct mstream *s, struct m_xid id);
 /* The last live entry's ID (false: none). */
 bool m_xs_last_live(const struct mstream *s, struct m_xid *out);
 
-/* The commands (sim_model_xcmd.c). */
+/* The first live entry's ID (false: none). */
+bool m_xs_first_live(const struct mstream *s, struct m_xid *out);
+
+/* The commands (sim_model_xcmd.c; XSETID and XINFO: sim_model_xinfo.c). */
 extern const struct mcmd_table sim_model_cmds_stream;
+/* Shared by the command files: an ID as a bulk; up to count (0: all) live entries of
+ * [start, end] (rev: descending) as an array of [id, [field, value, ...]]; a key of
+ * argv[i] that must be a stream (*bad: WRONGTYPE written). */
+void m_xs_reply_id(struct sim_buf *b, struct m_xid id);
+void m_xs_emit_range(struct sim_buf *out, const struct mstream *s, struct m_xid start,
+                     struct m_xid end, int64_t count, bool rev);
+struct mentry *m_xs_lookup(struct mctx *c, uint32_t i, bool *bad);
+void m_cmd_xsetid(struct mctx *c);
+void m_cmd_xinfo(struct mctx *c);
 
 #endif

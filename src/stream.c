@@ -588,6 +588,18 @@ bool kv_stream_first_id(const struct kv_alloc *a, const struct kv_stream_head *h
     return true;
 }
 
+bool kv_stream_last_id(const struct kv_alloc *a, const struct kv_stream_head *h,
+                       struct kv_stream_id *id) {
+    struct kv_stream_iter it;
+    struct kv_stream_entry e;
+    struct kv_stream_id lo = {0, 0}, hi = {UINT64_MAX, UINT64_MAX};
+    kv_stream_iter_init(&it, a, h, lo, hi, true);
+    if (!kv_stream_iter_next(&it, &e)) return false;
+    *id = e.id;
+    KV_ASSERT(h->length > 0);
+    return true;
+}
+
 /* ---- iteration ---------------------------------------------------------------------------- */
 
 static uint64_t node_end(const struct kv_stream_iter *it) {

@@ -191,6 +191,29 @@ TEST(oom_changes_nothing_and_copy_is_deep) {
     fix_free(&x);
 }
 
+/* XSETID and XINFO read the edges: the first and last live entries, past deleted
+ * ones and across nodes; none in an empty (or emptied) stream. */
+TEST(first_and_last_live_ids) {
+    struct fix x;
+    fix_init(&x, 1 << 16, 0, 2);
+    struct kv_stream_id id = {7, 7};
+    CHECK(!kv_stream_first_id(&x.a, &x.h, &id) && !kv_stream_last_id(&x.a, &x.h, &id));
+    CHECK(id.ms == 7 && id.seq == 7);
+    for (uint64_t s = 1; s <= 5; s++) CHECK(add(&x, 1, s, "f", "v"));
+    CHECK(kv_stream_nodes(&x.h) == 3);
+    CHECK(kv_stream_last_id(&x.a, &x.h, &id) && id.ms == 1 && id.seq == 5);
+    CHECK(kv_stream_delete(&x.a, &x.h, id_of(1, 5)) && kv_stream_delete(&x.a, &x.h, id_of(1, 4)));
+    CHECK(kv_stream_delete(&x.a, &x.h, id_of(1, 1)));
+    verify(&x);
+    CHECK(kv_stream_last_id(&x.a, &x.h, &id) && id.ms == 1 && id.seq == 3);
+    CHECK(kv_stream_first_id(&x.a, &x.h, &id) && id.ms == 1 && id.seq == 2);
+    CHECK(kv_stream_delete(&x.a, &x.h, id_of(1, 2)) && kv_stream_delete(&x.a, &x.h, id_of(1, 3)));
+    verify(&x);
+    CHECK(!kv_stream_last_id(&x.a, &x.h, &id) && !kv_stream_first_id(&x.a, &x.h, &id));
+    CHECK(x.h.length == 0 && x.h.max_deleted.seq == 5 && x.h.entries_added == 5);
+    fix_free(&x);
+}
+
 int main(void) {
     RUN(node_splits_at_redis_listpack_bytes);
     RUN(node_splits_at_entries_deleted_ones_counting);
@@ -198,6 +221,7 @@ int main(void) {
     RUN(trim_exact_approx_and_limit);
     RUN(minid_can_leave_a_node_without_live_entries);
     RUN(oom_changes_nothing_and_copy_is_deep);
+    RUN(first_and_last_live_ids);
     printf("stream: %u passed, %u failed\n", kv_test_passed_, kv_test_failed_);
     return kv_test_failed_ == 0 ? 0 : 1;
 }

@@ -1,5 +1,7 @@
 """diff_cases_stream.py: directed differential cases for streams (the first slice:
-XADD XLEN XRANGE XREVRANGE XDEL XTRIM XREAD, and the generic commands on streams).
+XADD XLEN XRANGE XREVRANGE XDEL XTRIM XREAD; XSETID and XINFO; and the generic
+commands on streams). XINFO STREAM's radix-tree-nodes is masked (differential.py's
+same(): kv does not reproduce Redis's radix tree), every other byte is compared.
 
 CASES: name -> steps, as in diff_cases.py; every reply is compared byte for byte, so
 IDs are explicit (an ID from `*` depends on each server's clock: only its error cases
@@ -157,4 +159,44 @@ CASES = {
         "XADD s 1-5 -1 -4096 -32768 8388607 2147483648 9223372036854775807",
         "XADD s 1-6 %s %s" % ('k' * 64, 'v' * 4096), "XRANGE s - +", "XREVRANGE s + - COUNT 2",
         "XLEN s"],
+    'stream-xsetid': [
+        "SET str x", "XADD s 5-0 a 1", "XSETID", "XSETID s", "XSETID nokey 1", "XSETID str 1",
+        "XSETID s 1", "XSETID s -", "XSETID s +", "XSETID s 5-*", "XSETID s 5",
+        "XSETID s 6 ENTRIESADDED -1", "XSETID s 6 entriesadded x",
+        "XSETID s 6 ENTRIESADDED 0", "XSETID s 6 MAXDELETEDID 7",
+        "XSETID s 6 MAXDELETEDID x", "XSETID s 6 MAXDELETEDID 6 ENTRIESADDED",
+        "XSETID s 6 foo", "XSETID nokey 6 foo", "XSETID nokey 6 MAXDELETEDID 7",
+        "XSETID str 6 MAXDELETEDID 7", "XSETID s 7 MAXDELETEDID 7 ENTRIESADDED 9",
+        "XINFO STREAM s", "XSETID s 6", "XINFO STREAM s", "XSETID s 6 MAXDELETEDID 0-0",
+        "XINFO STREAM s", "XADD s * f v", "XADD s 6-5 f v", "XADD s 7-0 f v", "XDEL s 5-0 7-0",
+        "XSETID s 6-5", "XSETID s 6-4", "XSETID s 6-6 ENTRIESADDED 1",
+        "XSETID s 6-6 ENTRIESADDED 0", "XINFO STREAM s", "XTRIM s MAXLEN 0", "XSETID s 0",
+        "XINFO STREAM s", "XADD s 0-1 f v", "XRANGE s - +",
+        "XSETID s 18446744073709551615-18446744073709551615", "XADD s * f v",
+        "XSETID s 1 ENTRIESADDED 9223372036854775807", "XINFO STREAM s FULL"],
+    # XSETID does not touch WATCH in redis-server 7.0.15 (an EXEC after it still runs)
+    'stream-xsetid-watch': [
+        "XADD w 1-1 f v", "WATCH w", "XSETID w 5", "MULTI", "XLEN w", "EXEC",
+        "WATCH w", "XADD w 6 f v", "MULTI", "XLEN w", "EXEC",
+        "MULTI", "XSETID w 9", "XINFO STREAM w", "EXEC"],
+    'stream-xinfo': [
+        "SET str x", "XINFO", "XINFO HELP", "XINFO help x", "XINFO foo", "XINFO foo s",
+        "XINFO STREAM", "XINFO STREAM nokey", "XINFO STREAM str", "XINFO GROUPS nokey",
+        "XINFO CONSUMERS nokey g", "XINFO CONSUMERS s", "XINFO GROUPS s x",
+        "XADD s 1-1 a 1", "XADD s 2-1 a 1 b 2", "XADD s 3-1 a 1", "XINFO STREAM s",
+        "XINFO STREAM s x", "XINFO STREAM nokey x", "XINFO STREAM s FULL x",
+        "XINFO STREAM s full count", "XINFO STREAM s FULL COUNT x",
+        "XINFO STREAM s FULL COUNT -1 x", "XINFO stream s full", "XINFO STREAM s FULL COUNT 1",
+        "XINFO STREAM s FULL COUNT 0", "XINFO STREAM s FULL COUNT -5", "XINFO GROUPS s",
+        "XINFO CONSUMERS s g", "XINFO CONSUMERS s " + 'g' * 300, "XDEL s 1-1",
+        "XINFO STREAM s", "XDEL s 3-1", "XINFO STREAM s", "XDEL s 2-1", "XINFO STREAM s",
+        "XINFO STREAM s FULL", "XADD s 9-9 f v", "XINFO STREAM s", "XTRIM s MAXLEN 0",
+        "XINFO STREAM s", "COPY s c", "XINFO STREAM c", [b'XINFO', b'STREAM', b's\x00x'],
+        [b'XINFO', b'CONSUMERS', b's', b'g\x00h']],
+    'stream-xinfo-nodes': (
+        _trim_fill('n') + [
+        "XINFO STREAM n", "XINFO STREAM n FULL", "XINFO STREAM n FULL COUNT 0",
+        "XDEL n 1-0 1-1 1-2 1-3 1-4 2-3", "XINFO STREAM n", "XTRIM n MINID 5-2",
+        "XINFO STREAM n", "XTRIM n MAXLEN ~ 3", "XINFO STREAM n FULL", "XTRIM n MAXLEN 0",
+        "XINFO STREAM n"] + DEFAULTS),
 }

@@ -184,6 +184,18 @@ def unordered(p, group):
 UNORDERED = {b'~sorted': 1, b'~pairs': 2}
 
 
+def tree_nodes_masked(p):
+    """XINFO STREAM's reply with radix-tree-nodes zeroed: Redis counts its radix
+    tree's inner nodes, which kv does not reproduce (README's streams section)."""
+    if p[0] not in ('*', '%') or p[1] is None:
+        return p
+    v = list(p[1])
+    for i in range(0, len(v) - 1, 2):
+        if v[i] == ('$', b'radix-tree-nodes') and v[i + 1][0] == ':':
+            v[i + 1] = (':', 0)
+    return (p[0], v)
+
+
 def same(name, k, r, queued=None):
     """k, r: (raw, parsed). True if the replies count as identical for `name`."""
     if k[0] == r[0]:
@@ -191,6 +203,8 @@ def same(name, k, r, queued=None):
     kp, rp = k[1], r[1]
     if name in UNORDERED:
         return unordered(kp, UNORDERED[name]) == unordered(rp, UNORDERED[name])
+    if name == b'xinfo':
+        return encode_reply(tree_nodes_masked(kp)) == encode_reply(tree_nodes_masked(rp))
     if name in TTL_S or name in TTL_MS:
         slack = 1 if name in TTL_S else 1500
         return (kp[0] == ':' and rp[0] == ':' and kp[1] >= 0 and rp[1] >= 0 and

@@ -48,6 +48,11 @@ static inline bool kv_ks_stream_first_id(const struct kv_keyspace *ks,
                                          struct kv_stream_id *id) {
     return kv_stream_first_id(&ks->alloc, h, id);
 }
+static inline bool kv_ks_stream_last_id(const struct kv_keyspace *ks,
+                                        const struct kv_stream_head *h,
+                                        struct kv_stream_id *id) {
+    return kv_stream_last_id(&ks->alloc, h, id);
+}
 static inline void kv_ks_stream_iter_init(struct kv_stream_iter *it,
                                           const struct kv_keyspace *ks,
                                           const struct kv_stream_head *h,

@@ -89,6 +89,10 @@ uint64_t kv_stream_trim(struct kv_alloc *a, struct kv_stream_head *h,
 bool kv_stream_first_id(const struct kv_alloc *a, const struct kv_stream_head *h,
                         struct kv_stream_id *id);
 
+/* The last live entry's ID; false when empty. O(entries of the last node). */
+bool kv_stream_last_id(const struct kv_alloc *a, const struct kv_stream_head *h,
+                       struct kv_stream_id *id);
+
 /* Iteration over live entries with start <= ID <= end, ascending or (rev)
  * descending; any mutation invalidates it. */
 struct kv_stream_iter {
