@@ -183,6 +183,7 @@ static void node_free(struct mxnode *n) {
 
 void m_xs_free(struct mstream *s) {
     if (s == NULL) return;
+    m_xg_free(s);
     for (uint32_t i = 0; i < s->nn; i++) node_free(&s->node[i]);
     free(s->node);
     free(s);
@@ -205,6 +206,7 @@ static struct mval *dup_all(const struct mval *v, uint32_t n) {
 struct mstream *m_xs_copy(const struct mstream *s) {
     struct mstream *d = m_xs_new();
     *d = *s;
+    m_xg_copy(d, s);
     d->node = calloc(s->ncap + 1, sizeof(*d->node));
     KV_ASSERT(d->node != NULL);
     for (uint32_t i = 0; i < s->nn; i++) {

@@ -41,7 +41,23 @@ struct mxnode {
     uint64_t live, dead;
 };
 
+/* A consumer group (sim_model_xgroup.c): consumers sorted by name, no pending
+ * entries yet (XREADGROUP is not modelled). */
+struct mxcons {
+    struct mval name;
+    int64_t seen;         /* ms: the command's now when it was created */
+};
+struct mxgroup {
+    struct mval name;
+    struct m_xid last;    /* last-delivered-id */
+    int64_t read;         /* entries-read, -1: unknown */
+    struct mxcons *c;
+    uint32_t nc;
+};
+
 struct mstream {
+    struct mxgroup *grp;  /* sorted by name (bytewise, a prefix first) */
+    uint32_t ng;
     struct mxnode *node;
     uint32_t nn, ncap;
     uint64_t length;
@@ -113,6 +129,16 @@ void m_xs_emit_range(struct sim_buf *out, const struct mstream *s, struct m_xid 
                      struct m_xid end, int64_t count, bool rev);
 struct mentry *m_xs_lookup(struct mctx *c, uint32_t i, bool *bad);
 void m_cmd_xsetid(struct mctx *c);
+/* sim_model_xgroup.c: XGROUP; XINFO GROUPS / CONSUMERS and STREAM's group parts;
+ * freeing and copying a stream's groups. */
+void m_cmd_xgroup(struct mctx *c);
+/* XGROUP's subcommand (0 help .. 5 delconsumer), its arity checked; -1: error written. */
+int m_xg_sub(struct mctx *c);
+void m_xg_free(struct mstream *s);
+void m_xg_copy(struct mstream *d, const struct mstream *s);
+void m_xg_info_groups(struct mctx *c, const struct mstream *s);
+void m_xg_info_consumers(struct mctx *c, const struct mstream *s);
+void m_xg_full_groups(struct mctx *c, const struct mstream *s);
 void m_cmd_xinfo(struct mctx *c);
 
 #endif

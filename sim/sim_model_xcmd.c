@@ -455,6 +455,7 @@ static const struct mcmd cmds[] = {
     {"xread", -4, MF_READONLY, cmd_xread, NULL},
     {"xsetid", -3, MF_WRITE | MF_DENYOOM | MF_NOTOUCH, m_cmd_xsetid, NULL},
     {"xinfo", -2, MF_READONLY, m_cmd_xinfo, NULL},
+    {"xgroup", -2, MF_WRITE | MF_DENYOOM, m_cmd_xgroup, NULL},
 };
 
 const struct mcmd_table sim_model_cmds_stream = {cmds, KV_ARRAY_LEN(cmds)};

@@ -1,6 +1,6 @@
 /*
  * sim_workload_stream.c: the workload's stream commands (first slice: XADD XLEN
- * XRANGE XREVRANGE XDEL XTRIM XREAD; XSETID and XINFO; and the generic commands on
+ * XRANGE XREVRANGE XDEL XTRIM XREAD; XSETID, XINFO, XGROUP; and the generic commands on
  * streams), mixed with the other families on the same keys (so WRONGTYPE meets every
  * command), drawn only when the seed turned them on (w->x_pct > 0: `--types=stream`,
  * sim_types.c) and only the commands the server has. IDs: mostly `*`; explicit ones near the clock
@@ -282,7 +282,7 @@ static void gen_xinfo(const struct sim_workload *w, struct kv_prng *p, struct si
     add_case(p, r, sub);
     if (strcmp(sub, "help") == 0) return;
     add_key(w, p, r);
-    if (strcmp(sub, "consumers") == 0) sim_req_add_str(r, "g");
+    if (strcmp(sub, "consumers") == 0) sim_req_add_str(r, kv_prng_chance(p, 3, 4) ? "g" : "g2");
     uint64_t k = kv_prng_below(p, 10);
     if (strcmp(sub, "stream") != 0 || k < 4) return;
     add_case(p, r, k == 9 ? "junk" : "full");
@@ -290,6 +290,45 @@ static void gen_xinfo(const struct sim_workload *w, struct kv_prng *p, struct si
     add_case(p, r, "count");
     if (k == 7) add_count(p, r);
     else sim_req_add_int(r, (int64_t)kv_prng_below(p, 30) - 3);
+}
+
+/* XGROUP: CREATE (`$`, 0, recent IDs, bad ones; MKSTREAM; ENTRIESREAD -2..10, junk),
+ * SETID (`-`, `+` too), DESTROY, CREATECONSUMER, DELCONSUMER, HELP; groups g, g2, G,
+ * consumers c, c1, c2; options in excess now and then (the form's count errors).
+ * Never an unknown subcommand or a wrong arity (see gen_xinfo). */
+static void gen_xgroup(const struct sim_workload *w, struct kv_prng *p, int64_t now_ms,
+                       struct sim_req *r) {
+    static const char *const subs[] = {"create", "create", "create", "setid", "destroy",
+                                       "createconsumer", "createconsumer", "delconsumer",
+                                       "help"};
+    static const char *const groups[] = {"g", "g", "g2", "G"};
+    static const char *const cons[] = {"c", "c1", "c2"};
+    const char *sub = subs[kv_prng_below(p, KV_ARRAY_LEN(subs))];
+    add_case(p, r, sub);
+    if (strcmp(sub, "help") == 0) return;
+    add_key(w, p, r);
+    sim_req_add_str(r, groups[kv_prng_below(p, KV_ARRAY_LEN(groups))]);
+    if (strcmp(sub, "destroy") == 0) return;
+    if (sub[0] == 'c' && sub[1] == 'r' && sub[6] == 'c') {  /* createconsumer */
+        sim_req_add_str(r, cons[kv_prng_below(p, KV_ARRAY_LEN(cons))]);
+        return;
+    }
+    if (sub[0] == 'd') {
+        sim_req_add_str(r, cons[kv_prng_below(p, KV_ARRAY_LEN(cons))]);
+        return;
+    }
+    uint64_t k = kv_prng_below(p, 10);
+    if (k < 3) sim_req_add_str(r, "$");
+    else if (k < 5) sim_req_add_str(r, "0");
+    else if (k == 5) sim_req_add_str(r, kv_prng_chance(p, 1, 2) ? "-" : "+");
+    else add_id(p, r, now_ms, false);
+    if (sub[0] == 'c' && kv_prng_chance(p, 1, 2)) add_case(p, r, "mkstream");
+    if (kv_prng_chance(p, 1, 3)) {
+        add_case(p, r, "entriesread");
+        if (kv_prng_chance(p, 1, 8)) sim_req_add_str(r, "x");
+        else sim_req_add_int(r, (int64_t)kv_prng_below(p, 13) - 2);
+    }
+    if (kv_prng_chance(p, 1, 15)) add_case(p, r, kv_prng_chance(p, 1, 2) ? "mkstream" : "junk");
 }
 
 static void gen_generic(const struct sim_workload *w, struct kv_prng *p, const char *c,
@@ -309,7 +348,8 @@ static void gen_generic(const struct sim_workload *w, struct kv_prng *p, const c
 
 static const char *const cmds[] = {"xadd", "xadd", "xadd", "xadd", "xadd", "xadd", "xadd",
                                    "xadd", "xlen", "xrange", "xrange", "xrevrange", "xdel",
-                                   "xdel", "xtrim", "xread", "xread", "xsetid", "xinfo", "xinfo"};
+                                   "xdel", "xtrim", "xread", "xread", "xsetid", "xinfo", "xinfo",
+                                   "xgroup", "xgroup"};
 static const char *const generic[] = {"type", "object", "copy", "rename", "scan", "del",
                                       "expire", "memory"};
 
@@ -329,6 +369,7 @@ void sim_workload_stream(const struct sim_workload *w, struct kv_prng *p, int64_
     else if (strcmp(c, "xread") == 0) gen_xread(w, p, now_ms, r);
     else if (strcmp(c, "xsetid") == 0) gen_xsetid(w, p, now_ms, r);
     else if (strcmp(c, "xinfo") == 0) gen_xinfo(w, p, r);
+    else if (strcmp(c, "xgroup") == 0) gen_xgroup(w, p, now_ms, r);
     else add_key(w, p, r);
     if (strcmp(c, "xdel") == 0)
         for (uint64_t i = 1 + kv_prng_below(p, 3); i > 0; i--) add_id(p, r, now_ms, false);

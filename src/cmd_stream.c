@@ -669,6 +669,8 @@ static const struct kv_cmd stream_cmds[] = {
     {"xread", -4, R, cmd_xread, bound_xread, NULL, KV_KEYS_STREAMS},
     {"xsetid", -3, W | D | F, kv_cmd_xsetid, NULL, NULL, KV_KEYS(1, 1, 1)},
     {"xinfo", -2, KV_CMD_CONTAINER, kv_cmd_xinfo, kv_cmd_xinfo_bound, NULL, KV_NOKEYS},
+    {"xgroup", -2, KV_CMD_CONTAINER | W | D, kv_cmd_xgroup, kv_cmd_xgroup_bound,
+     kv_cmd_xgroup_room, KV_NOKEYS},
 };
 
 const struct kv_cmd_group kv_cmds_stream = {stream_cmds, KV_ARRAY_LEN(stream_cmds)};

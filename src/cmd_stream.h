@@ -35,4 +35,9 @@ void kv_cmd_xsetid(struct kv_cmd_ctx *c);
 void kv_cmd_xinfo(struct kv_cmd_ctx *c);
 uint64_t kv_cmd_xinfo_bound(struct kv_cmd_ctx *c);
 
+/* src/cmd_xgroup.c: XGROUP, its reply bound and its room (cmd_stream.c's table). */
+void kv_cmd_xgroup(struct kv_cmd_ctx *c);
+uint64_t kv_cmd_xgroup_bound(struct kv_cmd_ctx *c);
+void kv_cmd_xgroup_room(struct kv_cmd_ctx *c, uint64_t *need, uint64_t *largest);
+
 #endif

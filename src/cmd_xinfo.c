@@ -15,6 +15,12 @@
  * kv has no consumer groups yet: GROUPS is an empty array, CONSUMERS -NOGROUP,
  * STREAM's groups 0 (FULL: an empty array).
  *
+ * XSETID's one difference: an ID below a deleted entry that still sits in a node
+ * (XDEL flags entries; a node goes when all of its entries are deleted) is refused
+ * with the "smaller than the target stream top item" error. Redis 7.0.15 compares
+ * with the last live entry only, and its next XADD may then put an entry behind a
+ * deleted one in the same listpack, out of ID order; kv's nodes keep IDs ascending.
+ *
  * Memory: none of its own. Invariants: XSETID checks everything before it changes
  * the head; it does not touch the key for WATCH (redis-server 7.0.15's XSETID
  * signals no modified key: a WATCH on it stays clean). Never writes past its bound.
@@ -27,6 +33,8 @@
 #define FULL_COUNT_DEFAULT 10  /* Redis's XINFO STREAM FULL default COUNT */
 #define FIELDS_MAX 512u        /* the field names and integers of one XINFO STREAM */
 #define ID_MAX 48u             /* one ID as a bulk reply */
+#define GROUP_REPLY_MAX 512u   /* one group's fields in XINFO GROUPS or FULL, its name aside */
+#define CONSUMER_REPLY_MAX 256u /* one consumer's fields, its name aside */
 
 static const char *const xinfo_help_lines[] = {
     "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -77,12 +85,10 @@ static const char *parse_setid(const struct kv_cmd_ctx *c, struct setid_args *s)
 static const char *setid_check(struct kv_cmd_ctx *c, const struct kv_stream_head *h,
                                const struct setid_args *s) {
     KV_ASSERT(h != NULL && s != NULL);
-    if (h->length == 0) return NULL;
-    struct kv_stream_id last;
-    bool live = kv_ks_stream_last_id(c->ks, h, &last);
-    KV_ASSERT(live);
-    if (kv_stream_id_cmp(s->id, last) < 0)
+    struct kv_stream_id top;  /* kv: deleted entries still in a node count (README) */
+    if (kv_ks_stream_top_id(c->ks, h, &top) && kv_stream_id_cmp(s->id, top) < 0)
         return "ERR The ID specified in XSETID is smaller than the target stream top item";
+    if (h->length == 0) return NULL;
     if (s->entries_added != -1 && h->length > (uint64_t)s->entries_added)
         return "ERR The entries_added specified in XSETID is smaller than the target "
                "stream length";
@@ -105,6 +111,144 @@ void kv_cmd_xsetid(struct kv_cmd_ctx *c) {
     if (s.entries_added != -1) h->entries_added = (uint64_t)s.entries_added;
     if (s.max_deleted.ms != 0 || s.max_deleted.seq != 0) h->max_deleted = s.max_deleted;
     kv_reply_ok(c->out);  /* no kv_engine_touch: Redis 7.0.15's XSETID leaves WATCH be */
+}
+
+/* ---- groups ------------------------------------------------------------------------------ */
+
+/* recorded-first-entry-id: the first live entry, 0-0 when empty. */
+static struct kv_stream_id first_of(struct kv_cmd_ctx *c, const struct kv_stream_head *h) {
+    struct kv_stream_id first = {0, 0};
+    (void)kv_ks_stream_first_id(c->ks, h, &first);
+    return first;
+}
+
+static bool id_zero(struct kv_stream_id id) { return id.ms == 0 && id.seq == 0; }
+
+/* Redis's streamEstimateDistanceFromFirstEverEntry: the entries-read counter of id,
+ * or -1 where it cannot be known (an ID inside a fragmented stream, a future one). */
+static int64_t estimate_read(struct kv_cmd_ctx *c, const struct kv_stream_head *h,
+                             struct kv_stream_id id) {
+    if (h->entries_added == 0) return 0;
+    int last = kv_stream_id_cmp(id, h->last_id);
+    if (h->length == 0 && last <= 0) return (int64_t)h->entries_added;
+    if (last == 0) return (int64_t)h->entries_added;
+    if (last > 0) return -1;
+    struct kv_stream_id first = first_of(c, h);
+    int cmp_first = kv_stream_id_cmp(id, first);
+    if (id_zero(h->max_deleted) || kv_stream_id_cmp(h->max_deleted, first) < 0) {
+        if (cmp_first < 0) return (int64_t)(h->entries_added - h->length);
+        if (cmp_first == 0) return (int64_t)(h->entries_added - h->length + 1);
+    }
+    return -1;
+}
+
+/* Redis's streamRangeHasTombstones(s, from, +inf). */
+static bool tombstones_after(struct kv_cmd_ctx *c, const struct kv_stream_head *h,
+                             struct kv_stream_id from) {
+    if (h->length == 0 || id_zero(h->max_deleted)) return false;
+    if (kv_stream_id_cmp(first_of(c, h), h->max_deleted) > 0) return false;
+    return kv_stream_id_cmp(from, h->max_deleted) <= 0;
+}
+
+/* A group's lag as Redis 7.0 computes it (streamReplyWithCGLag); null if unknown. */
+static void reply_lag(struct kv_cmd_ctx *c, const struct kv_stream_head *h,
+                      const struct kv_stream_group *g) {
+    int64_t read = g->entries_read;
+    if (h->entries_added == 0) {
+        kv_reply_int(c->out, 0);
+        return;
+    }
+    if (read == -1 || tombstones_after(c, h, g->last)) read = estimate_read(c, h, g->last);
+    if (read == -1) kv_reply_null(c->out);
+    else kv_reply_int(c->out, (int64_t)h->entries_added - read);
+}
+
+static void reply_entries_read(struct kv_cmd_ctx *c, const struct kv_stream_group *g) {
+    if (g->entries_read == -1) kv_reply_null(c->out);
+    else kv_reply_int(c->out, g->entries_read);
+}
+
+static void xinfo_groups(struct kv_cmd_ctx *c, const struct kv_stream_head *h) {
+    struct kv_stream_group g;
+    kv_reply_array(c->out, kv_ks_stream_groups(c->ks, h));
+    for (bool more = kv_ks_stream_group_next(c->ks, h, &g, true); more;
+         more = kv_ks_stream_group_next(c->ks, h, &g, false)) {
+        kv_reply_map(c->out, 6);
+        kv_reply_bulk_cstr(c->out, "name");
+        kv_reply_bulk(c->out, g.name.ptr, g.name.len);
+        kv_reply_bulk_cstr(c->out, "consumers");
+        kv_reply_int(c->out, g.consumers);
+        kv_reply_bulk_cstr(c->out, "pending");
+        kv_reply_int(c->out, g.pending);
+        kv_reply_bulk_cstr(c->out, "last-delivered-id");
+        kv_cs_reply_id(c, g.last);
+        kv_reply_bulk_cstr(c->out, "entries-read");
+        reply_entries_read(c, &g);
+        kv_reply_bulk_cstr(c->out, "lag");
+        reply_lag(c, h, &g);
+    }
+}
+
+static void xinfo_consumers(struct kv_cmd_ctx *c, const struct kv_stream_head *h) {
+    struct kv_stream_group g;
+    if (!kv_ks_stream_group_find(c->ks, h, c->argv[3], &g)) {
+        kv_reply_errorf(c->out, "NOGROUP No such consumer group '%.*s' for key name '%.*s'",
+                        (int)strnlen((const char *)c->argv[3].ptr, c->argv[3].len),
+                        (const char *)c->argv[3].ptr,
+                        (int)strnlen((const char *)c->argv[2].ptr, c->argv[2].len),
+                        (const char *)c->argv[2].ptr);
+        return;
+    }
+    struct kv_stream_consumer cons;
+    kv_reply_array(c->out, g.consumers);
+    for (bool more = kv_ks_stream_consumer_next(c->ks, h, &g, &cons, true); more;
+         more = kv_ks_stream_consumer_next(c->ks, h, &g, &cons, false)) {
+        int64_t idle = c->now_ms - cons.seen_time;
+        kv_reply_map(c->out, 3);
+        kv_reply_bulk_cstr(c->out, "name");
+        kv_reply_bulk(c->out, cons.name.ptr, cons.name.len);
+        kv_reply_bulk_cstr(c->out, "pending");
+        kv_reply_int(c->out, cons.pending);
+        kv_reply_bulk_cstr(c->out, "idle");
+        kv_reply_int(c->out, idle < 0 ? 0 : idle);
+    }
+}
+
+/* XINFO STREAM FULL's groups: each with its (empty) PEL and its consumers. */
+static void full_groups(struct kv_cmd_ctx *c, const struct kv_stream_head *h) {
+    struct kv_stream_group g;
+    kv_reply_array(c->out, kv_ks_stream_groups(c->ks, h));
+    for (bool more = kv_ks_stream_group_next(c->ks, h, &g, true); more;
+         more = kv_ks_stream_group_next(c->ks, h, &g, false)) {
+        kv_reply_map(c->out, 7);
+        kv_reply_bulk_cstr(c->out, "name");
+        kv_reply_bulk(c->out, g.name.ptr, g.name.len);
+        kv_reply_bulk_cstr(c->out, "last-delivered-id");
+        kv_cs_reply_id(c, g.last);
+        kv_reply_bulk_cstr(c->out, "entries-read");
+        reply_entries_read(c, &g);
+        kv_reply_bulk_cstr(c->out, "lag");
+        reply_lag(c, h, &g);
+        kv_reply_bulk_cstr(c->out, "pel-count");
+        kv_reply_int(c->out, g.pending);
+        kv_reply_bulk_cstr(c->out, "pending");
+        kv_reply_array(c->out, 0);
+        kv_reply_bulk_cstr(c->out, "consumers");
+        kv_reply_array(c->out, g.consumers);
+        struct kv_stream_consumer cons;
+        for (bool cm = kv_ks_stream_consumer_next(c->ks, h, &g, &cons, true); cm;
+             cm = kv_ks_stream_consumer_next(c->ks, h, &g, &cons, false)) {
+            kv_reply_map(c->out, 4);
+            kv_reply_bulk_cstr(c->out, "name");
+            kv_reply_bulk(c->out, cons.name.ptr, cons.name.len);
+            kv_reply_bulk_cstr(c->out, "seen-time");
+            kv_reply_int(c->out, cons.seen_time);
+            kv_reply_bulk_cstr(c->out, "pel-count");
+            kv_reply_int(c->out, cons.pending);
+            kv_reply_bulk_cstr(c->out, "pending");
+            kv_reply_array(c->out, 0);
+        }
+    }
 }
 
 /* ---- XINFO STREAM ------------------------------------------------------------------------ */
@@ -192,11 +336,11 @@ static void xinfo_stream(struct kv_cmd_ctx *c, const struct kv_stream_head *h) {
         kv_reply_bulk_cstr(c->out, "entries");
         (void)kv_cs_reply_range(c, h, lo, hi, (uint64_t)count, false);
         kv_reply_bulk_cstr(c->out, "groups");
-        kv_reply_array(c->out, 0);
+        full_groups(c, h);
         return;
     }
     kv_reply_bulk_cstr(c->out, "groups");
-    kv_reply_int(c->out, 0);
+    kv_reply_int(c->out, kv_ks_stream_groups(c->ks, h));
     kv_reply_bulk_cstr(c->out, "first-entry");
     reply_edge(c, h, false);
     kv_reply_bulk_cstr(c->out, "last-entry");
@@ -242,13 +386,9 @@ void kv_cmd_xinfo(struct kv_cmd_ctx *c) {
     } else if (sub == 1) {
         xinfo_stream(c, kv_ks_stream_head(it));
     } else if (sub == 2) {
-        kv_reply_array(c->out, 0);
+        xinfo_groups(c, kv_ks_stream_head(it));
     } else {
-        kv_reply_errorf(c->out, "NOGROUP No such consumer group '%.*s' for key name '%.*s'",
-                        (int)strnlen((const char *)c->argv[3].ptr, c->argv[3].len),
-                        (const char *)c->argv[3].ptr,
-                        (int)strnlen((const char *)c->argv[2].ptr, c->argv[2].len),
-                        (const char *)c->argv[2].ptr);
+        xinfo_consumers(c, kv_ks_stream_head(it));
     }
 }
 
@@ -257,6 +397,11 @@ uint64_t kv_cmd_xinfo_bound(struct kv_cmd_ctx *c) {
     for (uint32_t i = 2; i < c->argc && i < 4; i++) b += c->argv[i].len;  /* NOGROUP */
     const struct kv_stream_head *h = kv_cs_peek(c, 2);
     if (h == NULL) return b;
+    struct kv_stream_group g;  /* every group and consumer, as FULL lists them */
+    for (bool more = kv_ks_stream_group_next(c->ks, h, &g, true); more;
+         more = kv_ks_stream_group_next(c->ks, h, &g, false))
+        b += GROUP_REPLY_MAX + 2 * g.name.len + (uint64_t)g.consumers * CONSUMER_REPLY_MAX;
+    b += 2 * kv_ks_stream_group_room(c->ks, h, 0);  /* the names */
     int64_t n = c->argc == 4 ? FULL_COUNT_DEFAULT : 2, v;  /* plain: two entries */
     if (c->argc == 6 && kv_str2ll(c->argv[5].ptr, c->argv[5].len, &v))
         n = v < 0 ? FULL_COUNT_DEFAULT : v;

@@ -58,7 +58,7 @@ static const struct info redis_info[] = {
     {"xdel", 1, 1, 1, false},        {"xlen", 1, 1, 1, false},
     {"xrange", 1, 1, 1, false},      {"xrevrange", 1, 1, 1, false},
     {"xread", 0, 0, 0, true},        {"xsetid", 1, 1, 1, false},
-    {"xinfo", 0, 0, 0, false},
+    {"xinfo", 0, 0, 0, false},       {"xgroup", 0, 0, 0, false},
     {"lpos", 1, 1, 1, false},        {"lpush", 1, 1, 1, false},
     {"lpushx", 1, 1, 1, false},      {"lrange", 1, 1, 1, false},
     {"lrem", 1, 1, 1, false},        {"lset", 1, 1, 1, false},

@@ -184,14 +184,18 @@ def unordered(p, group):
 UNORDERED = {b'~sorted': 1, b'~pairs': 2}
 
 
+XINFO_MASKED = (b'radix-tree-nodes', b'idle', b'seen-time')
+
+
 def tree_nodes_masked(p):
-    """XINFO STREAM's reply with radix-tree-nodes zeroed: Redis counts its radix
-    tree's inner nodes, which kv does not reproduce (README's streams section)."""
+    """An XINFO reply with radix-tree-nodes (Redis counts its radix tree's inner
+    nodes, which kv does not reproduce: README's streams section), consumers' idle
+    and seen-time (each server's clock) zeroed, at any depth."""
     if p[0] not in ('*', '%') or p[1] is None:
         return p
-    v = list(p[1])
-    for i in range(0, len(v) - 1, 2):
-        if v[i] == ('$', b'radix-tree-nodes') and v[i + 1][0] == ':':
+    v = [tree_nodes_masked(x) for x in p[1]]
+    for i in range(0, len(v) - 1):
+        if v[i][0] == '$' and v[i][1] in XINFO_MASKED and v[i + 1][0] == ':':
             v[i + 1] = (':', 0)
     return (p[0], v)
 
