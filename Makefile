@@ -29,7 +29,7 @@ SIM_OBJ := $(patsubst %.c,$(OUT)/obj/%.o,$(SIM_SRC))
 MAIN_OBJ := $(OUT)/obj/src/main.o
 TE_OBJ := $(OUT)/obj/src/test_engine.o
 TE_USERS := cmd_test cmd_auth_test cmd_admin_test cmd_command_test cmd_client_test cmd_list_test \
-            cmd_coll_test
+            cmd_coll_test cmd_stream_test
 TEST_BIN := $(patsubst %.c,$(OUT)/%,$(notdir $(TEST_SRC)))
 
 all: $(OUT)/kv

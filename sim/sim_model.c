@@ -408,7 +408,8 @@ void m_run(struct sim_model *m, uint64_t session, uint32_t argc, const struct kv
     const struct mcmd *cmd = find_any(argv[0]);
     KV_ASSERT(cmd != NULL && argc >= 1);
     struct mctx c = {m, argc, argv, m->now, out, NULL, 0, NULL, 0, session, false, false};
-    bool watched = (cmd->flags & MF_WRITE) && m->sessions != NULL;
+    bool watched = (cmd->flags & MF_WRITE) && !(cmd->flags & MF_NOTOUCH) &&
+                   m->sessions != NULL;
     if (watched) m_watch_before(&c);
     cmd->proc(&c);
     if (watched) m_watch_after(&c);
@@ -551,7 +552,8 @@ static bool refused(struct mctx *c, const struct mcmd *cmd) {
 static bool run_plain(struct mctx *c, const struct mcmd *cmd) {
     if (refused(c, cmd)) return true;
     if (c->failed) return false;
-    bool watched = (cmd->flags & MF_WRITE) && c->m->sessions != NULL;
+    bool watched = (cmd->flags & MF_WRITE) && !(cmd->flags & MF_NOTOUCH) &&
+                   c->m->sessions != NULL;
     if (watched) m_watch_before(c);
     cmd->proc(c);
     if (watched) m_watch_after(c);
@@ -573,6 +575,10 @@ static bool queue_cmd(struct mctx *c, struct msession *s, const struct mcmd *cmd
         s->multi_error = true;
         c->m->stats.oom++;
         return true;
+    }
+    if (m_sub_refused(c)) { /* a container's subcommand is checked as it arrives */
+        s->multi_error = true;
+        return compare(c);
     }
     queue_push(s, c->argc, c->argv);
     sim_buf_simple(c->out, "QUEUED");

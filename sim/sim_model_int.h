@@ -135,6 +135,8 @@ enum mflag {
     MF_NOQUEUE = 1u << 2,   /* runs at once inside MULTI */
     MF_LOOSE = 1u << 3,     /* reply checked for shape by `loose`, not byte for byte */
     MF_READONLY = 1u << 4,  /* changes nothing visible (may drop expired keys) */
+    MF_NOTOUCH = 1u << 5,   /* a write whose changes WATCH does not see (redis-server
+                             * 7.0.15's XSETID signals no modified key) */
 };
 
 struct mcmd {
@@ -172,6 +174,10 @@ void m_xs_free(struct mstream *s);
 struct mstream *m_xs_copy(const struct mstream *s);
 uint64_t m_xs_fingerprint(const struct mstream *s, uint64_t seed);
 extern const struct mcmd_table sim_model_cmds_stream;
+/* Inside MULTI, Redis refuses an unknown subcommand of a container, or one with the
+ * wrong arity, as it arrives (not at EXEC): true when c is such a frame of a
+ * container whose subcommands the model checks (XINFO), its error written. */
+bool m_sub_refused(struct mctx *c);
 
 /* Hashes and sets (sim_model_hash.c): free, deep copy, fingerprint (WATCH) and
  * OBJECT ENCODING of a collection; TYPE's name of a model type; the RESP3 form of

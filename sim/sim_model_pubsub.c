@@ -433,8 +433,8 @@ static void cmd_pubsub(struct mctx *c) {
 /* Redis's containers: their fullname carries the subcommand, lowered. */
 static bool container(const char *name) {
     static const char *const names[] = {"client", "config", "command", "acl", "memory",
-                                        "object", "slowlog", "latency", "xinfo", "script",
-                                        "function", "pubsub", "cluster", "module"};
+                                        "object", "slowlog", "latency", "xinfo", "xgroup",
+                                        "script", "function", "pubsub", "cluster", "module"};
     for (uint32_t i = 0; i < KV_ARRAY_LEN(names); i++)
         if (strcmp(name, names[i]) == 0) return true;
     return false;

@@ -6,8 +6,8 @@
  *  - a null bulk ($-1) and a null array (*-1), at any depth, are RESP3's null `_`
  *    (GET, MGET's misses, LPOP/LMPOP/LPOS/LINDEX/GETEX/SET GET, CLIENT GETNAME,
  *    EXEC aborted by WATCH, RANDOMKEY of an empty keyspace);
- *  - CONFIG GET and COMMAND DOCS answer a map (%n) where RESP2 has a flat array
- *    of 2n;
+ *  - CONFIG GET, COMMAND DOCS and XINFO STREAM answer a map (%n) where RESP2 has a
+ *    flat array of 2n;
  *  - INFO, CLIENT INFO and CLIENT LIST, LATENCY DOCTOR and GRAPH, MEMORY DOCTOR
  *    answer a verbatim string (=n txt:...);
  *  - MEMORY STATS and LATENCY HISTOGRAM answer maps holding maps (and doubles):
@@ -70,6 +70,7 @@ static enum top_rule rule_for(const struct mctx *c) {
     if (c->argc < 2) return TOP_NONE;
     if (m_eq_nocase(c->argv[0], "config") && m_eq_nocase(sub, "get")) return TOP_MAP;
     if (m_eq_nocase(c->argv[0], "command") && m_eq_nocase(sub, "docs")) return TOP_MAP;
+    if (m_eq_nocase(c->argv[0], "xinfo") && m_eq_nocase(sub, "stream")) return TOP_MAP;
     if (m_eq_nocase(c->argv[0], "client") &&
         (m_eq_nocase(sub, "info") || m_eq_nocase(sub, "list")))
         return TOP_VERBATIM;

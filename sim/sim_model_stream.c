@@ -183,6 +183,7 @@ static void node_free(struct mxnode *n) {
 
 void m_xs_free(struct mstream *s) {
     if (s == NULL) return;
+    m_xg_free(s);
     for (uint32_t i = 0; i < s->nn; i++) node_free(&s->node[i]);
     free(s->node);
     free(s);
@@ -205,6 +206,7 @@ static struct mval *dup_all(const struct mval *v, uint32_t n) {
 struct mstream *m_xs_copy(const struct mstream *s) {
     struct mstream *d = m_xs_new();
     *d = *s;
+    m_xg_copy(d, s);
     d->node = calloc(s->ncap + 1, sizeof(*d->node));
     KV_ASSERT(d->node != NULL);
     for (uint32_t i = 0; i < s->nn; i++) {
@@ -226,6 +228,7 @@ static uint64_t mix(uint64_t h, uint64_t x) { return (h ^ x) * 0x100000001b3ull;
 
 uint64_t m_xs_fingerprint(const struct mstream *s, uint64_t seed) {
     uint64_t h = mix(mix(mix(seed, s->last.ms), s->last.seq), s->length);
+    h = mix(mix(mix(h, s->added), s->max_del.ms), s->max_del.seq);
     for (uint32_t i = 0; i < s->nn; i++) {
         for (uint32_t k = 0; k < s->node[i].n; k++) {
             const struct mxent *e = &s->node[i].e[k];
@@ -301,6 +304,7 @@ void m_xs_append(struct mstream *s, struct m_xid id, const struct kv_slice *fv, 
     for (uint32_t i = 0; i < 2 * nf; i++) e->fv[i] = dup(fv[i]);
     n->live++;
     s->length++;
+    s->added++;
     s->last = id;
 }
 
@@ -354,6 +358,7 @@ bool m_xs_delete(struct mstream *s, struct m_xid id) {
             struct mxent *e = &n->e[k];
             if (e->deleted || m_xid_cmp(e->id, id) != 0) continue;
             s->length--;
+            if (m_xid_cmp(id, s->max_del) > 0) s->max_del = id;
             if (n->live == 1) {
                 node_remove(s, i);
                 return true;
@@ -373,6 +378,18 @@ bool m_xs_last_live(const struct mstream *s, struct m_xid *out) {
         for (uint32_t k = n->n; k > 0; k--) {
             if (n->e[k - 1].deleted) continue;
             *out = n->e[k - 1].id;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool m_xs_first_live(const struct mstream *s, struct m_xid *out) {
+    for (uint32_t i = 0; i < s->nn; i++) {
+        const struct mxnode *n = &s->node[i];
+        for (uint32_t k = 0; k < n->n; k++) {
+            if (n->e[k].deleted) continue;
+            *out = n->e[k].id;
             return true;
         }
     }

@@ -41,11 +41,29 @@ struct mxnode {
     uint64_t live, dead;
 };
 
+/* A consumer group (sim_model_xgroup.c): consumers sorted by name, no pending
+ * entries yet (XREADGROUP is not modelled). */
+struct mxcons {
+    struct mval name;
+    int64_t seen;         /* ms: the command's now when it was created */
+};
+struct mxgroup {
+    struct mval name;
+    struct m_xid last;    /* last-delivered-id */
+    int64_t read;         /* entries-read, -1: unknown */
+    struct mxcons *c;
+    uint32_t nc;
+};
+
 struct mstream {
+    struct mxgroup *grp;  /* sorted by name (bytewise, a prefix first) */
+    uint32_t ng;
     struct mxnode *node;
     uint32_t nn, ncap;
     uint64_t length;
-    struct m_xid last;    /* the greatest ID ever added (XDEL/XTRIM keep it) */
+    struct m_xid last;    /* the greatest ID ever added (XDEL/XTRIM keep it); XSETID sets it */
+    uint64_t added;       /* entries ever added (XINFO entries-added); XSETID sets it */
+    struct m_xid max_del; /* the greatest ID XDEL deleted (XTRIM leaves it); XSETID sets it */
 };
 
 /* ---- IDs (pure) ---- */
@@ -98,8 +116,30 @@ bool m_xs_delete(struct mstream *s, struct m_xid id);
 /* The last live entry's ID (false: none). */
 bool m_xs_last_live(const struct mstream *s, struct m_xid *out);
 
-/* The commands (sim_model_xcmd.c). */
+/* The first live entry's ID (false: none). */
+bool m_xs_first_live(const struct mstream *s, struct m_xid *out);
+
+/* The commands (sim_model_xcmd.c; XSETID and XINFO: sim_model_xinfo.c). */
 extern const struct mcmd_table sim_model_cmds_stream;
+/* Shared by the command files: an ID as a bulk; up to count (0: all) live entries of
+ * [start, end] (rev: descending) as an array of [id, [field, value, ...]]; a key of
+ * argv[i] that must be a stream (*bad: WRONGTYPE written). */
+void m_xs_reply_id(struct sim_buf *b, struct m_xid id);
+void m_xs_emit_range(struct sim_buf *out, const struct mstream *s, struct m_xid start,
+                     struct m_xid end, int64_t count, bool rev);
+struct mentry *m_xs_lookup(struct mctx *c, uint32_t i, bool *bad);
+void m_cmd_xsetid(struct mctx *c);
+/* sim_model_xgroup.c: XGROUP; XINFO GROUPS / CONSUMERS and STREAM's group parts;
+ * freeing and copying a stream's groups. */
+void m_cmd_xgroup(struct mctx *c);
+/* XGROUP's subcommand (0 help .. 5 delconsumer), its arity checked; -1: error written. */
+int m_xg_sub(struct mctx *c);
+void m_xg_free(struct mstream *s);
+void m_xg_copy(struct mstream *d, const struct mstream *s);
+void m_xg_info_groups(struct mctx *c, const struct mstream *s);
+void m_xg_info_consumers(struct mctx *c, const struct mstream *s);
+void m_xg_full_groups(struct mctx *c, const struct mstream *s);
+void m_cmd_xinfo(struct mctx *c);
 
 /* A blocked XREAD's reply when an XADD (or a new stream) serves it from key
  * (sim_model_xcmd.c; sim_model_block.c calls it). */

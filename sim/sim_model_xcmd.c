@@ -27,14 +27,14 @@ static bool cstr_is(struct kv_slice s, const char *w) {
     return n == strlen(w) && memcmp(s.ptr, w, n) == 0;
 }
 
-static struct mentry *xs_lookup(struct mctx *c, uint32_t i, bool *bad) {
+struct mentry *m_xs_lookup(struct mctx *c, uint32_t i, bool *bad) {
     struct mentry *e = m_lookup(c->m, c->argv[i], c->now);
     *bad = e != NULL && e->type != SIM_MODEL_STREAM;
     if (*bad) m_reply_wrongtype(c);
     return *bad ? NULL : e;
 }
 
-static void reply_id(struct sim_buf *b, struct m_xid id) {
+void m_xs_reply_id(struct sim_buf *b, struct m_xid id) {
     char buf[42];
     uint32_t n = m_xid_fmt(id, buf);
     sim_buf_bulk(b, buf, n);
@@ -209,7 +209,7 @@ static void cmd_xadd(struct mctx *c) {
         return;
     }
     bool bad;
-    struct mentry *e = xs_lookup(c, 1, &bad);
+    struct mentry *e = m_xs_lookup(c, 1, &bad);
     if (bad) return;
     if (e == NULL && a.nomk) {
         sim_buf_null(c->out);
@@ -234,7 +234,7 @@ static void cmd_xadd(struct mctx *c) {
                                 c->m->lim.stream_node_max_entries};
     KV_ASSERT(e->type == SIM_MODEL_STREAM && e->xs != NULL);
     m_xs_append(e->xs, id, &c->argv[i + 1], (uint32_t)(nfv / 2), &nl);
-    reply_id(c->out, id);
+    m_xs_reply_id(c->out, id);
     m_xs_trim(e->xs, &a.t);
     /* Redis signals every XADD's key: XREAD BLOCK waiters (sim_model_block.c) */
     m_block_created(c->m, c->argv[1].ptr, c->argv[1].len, SIM_MODEL_STREAM);
@@ -244,19 +244,19 @@ static void cmd_xtrim(struct mctx *c) {
     struct xargs a;
     if (parse_add_trim(c, &a, false) < 0) return;
     bool bad;
-    struct mentry *e = xs_lookup(c, 1, &bad);
+    struct mentry *e = m_xs_lookup(c, 1, &bad);
     if (!bad) sim_buf_int(c->out, e == NULL ? 0 : m_xs_trim(e->xs, &a.t));
 }
 
 static void cmd_xlen(struct mctx *c) {
     bool bad;
-    struct mentry *e = xs_lookup(c, 1, &bad);
+    struct mentry *e = m_xs_lookup(c, 1, &bad);
     if (!bad) sim_buf_int(c->out, e == NULL ? 0 : (int64_t)e->xs->length);
 }
 
 static void cmd_xdel(struct mctx *c) {
     bool bad;
-    struct mentry *e = xs_lookup(c, 1, &bad);
+    struct mentry *e = m_xs_lookup(c, 1, &bad);
     if (bad) return;
     if (e == NULL) {
         sim_buf_int(c->out, 0);
@@ -278,7 +278,7 @@ static void cmd_xdel(struct mctx *c) {
 
 /* Live entries in [start, end] (in reverse when rev), at most count (0: all), as
  * Redis replies them: an array of [id, [field, value, ...]]. */
-static void emit_range(struct sim_buf *out, const struct mstream *s, struct m_xid start,
+void m_xs_emit_range(struct sim_buf *out, const struct mstream *s, struct m_xid start,
                        struct m_xid end, int64_t count, bool rev) {
     struct sim_buf body = {0};
     int64_t n = 0;
@@ -290,7 +290,7 @@ static void emit_range(struct sim_buf *out, const struct mstream *s, struct m_xi
             if (e->deleted || m_xid_cmp(e->id, start) < 0 || m_xid_cmp(e->id, end) > 0)
                 continue;
             sim_buf_array(&body, 2);
-            reply_id(&body, e->id);
+            m_xs_reply_id(&body, e->id);
             sim_buf_array(&body, 2 * (int64_t)e->nf);
             for (uint32_t k = 0; k < 2 * e->nf; k++) sim_buf_bulk(&body, e->fv[k].p, e->fv[k].len);
             n++;
@@ -338,11 +338,11 @@ static void cmd_xrange(struct mctx *c) {
         j++;
     }
     bool bad;
-    struct mentry *e = xs_lookup(c, 1, &bad);
+    struct mentry *e = m_xs_lookup(c, 1, &bad);
     if (bad) return;
     if (e == NULL) sim_buf_array(c->out, 0);
     else if (count == 0) sim_buf_null_array(c->out);
-    else emit_range(c->out, e->xs, start, end, count < 0 ? 0 : count, rev);
+    else m_xs_emit_range(c->out, e->xs, start, end, count < 0 ? 0 : count, rev);
 }
 
 /* ---- XREAD ------------------------------------------------------------------ */
@@ -428,7 +428,7 @@ static bool xread_one(struct mctx *c, struct kv_slice key, struct m_xid after, i
         return false;
     if (!m_resp3_session(c)) sim_buf_array(body, 2);
     sim_buf_bulk(body, key.ptr, key.len);
-    emit_range(body, e->xs, start, (struct m_xid){UINT64_MAX, UINT64_MAX}, count, false);
+    m_xs_emit_range(body, e->xs, start, (struct m_xid){UINT64_MAX, UINT64_MAX}, count, false);
     return true;
 }
 
@@ -450,7 +450,7 @@ void m_xread_serve(struct sim_model *m, uint64_t session, struct kv_slice key, s
         sim_buf_array(out, 2);
     }
     sim_buf_bulk(out, key.ptr, key.len);
-    emit_range(out, e->xs, start, (struct m_xid){UINT64_MAX, UINT64_MAX}, count, false);
+    m_xs_emit_range(out, e->xs, start, (struct m_xid){UINT64_MAX, UINT64_MAX}, count, false);
 }
 
 static void cmd_xread(struct mctx *c) {
@@ -493,6 +493,9 @@ static const struct mcmd cmds[] = {
     {"xrange", -4, MF_READONLY, cmd_xrange, NULL},
     {"xrevrange", -4, MF_READONLY, cmd_xrange, NULL},
     {"xread", -4, MF_READONLY, cmd_xread, NULL},
+    {"xsetid", -3, MF_WRITE | MF_DENYOOM | MF_NOTOUCH, m_cmd_xsetid, NULL},
+    {"xinfo", -2, MF_READONLY, m_cmd_xinfo, NULL},
+    {"xgroup", -2, MF_WRITE | MF_DENYOOM, m_cmd_xgroup, NULL},
 };
 
 const struct mcmd_table sim_model_cmds_stream = {cmds, KV_ARRAY_LEN(cmds)};

@@ -1,9 +1,9 @@
 /*
  * sim_workload_stream.c: the workload's stream commands (first slice: XADD XLEN
- * XRANGE XREVRANGE XDEL XTRIM XREAD, and the generic commands on streams), mixed with
- * the other families on the same keys (so WRONGTYPE meets every command), drawn only
- * when the seed turned them on (w->x_pct > 0: `--types=stream`, sim_types.c) and only
- * the commands the server has. IDs: mostly `*`; explicit ones near the clock
+ * XRANGE XREVRANGE XDEL XTRIM XREAD; XSETID, XINFO, XGROUP; and the generic commands on
+ * streams), mixed with the other families on the same keys (so WRONGTYPE meets every
+ * command), drawn only when the seed turned them on (w->x_pct > 0: `--types=stream`,
+ * sim_types.c) and only the commands the server has. IDs: mostly `*`; explicit ones near the clock
  * (now_ms - 20 .. now_ms + 20, so XDEL, MINID and ranges meet what `*` made), `ms-*`,
  * tiny ones, 0-0, the greatest ID (which exhausts a key), and every malformed form
  * Redis's parser has a branch for. Fields come from a few fixed lists (entries that
@@ -262,6 +262,88 @@ static void gen_xread(const struct sim_workload *w, struct kv_prng *p, int64_t n
     }
 }
 
+/* XSETID key id [ENTRIESADDED n] [MAXDELETEDID id], now and then a broken form. */
+static void gen_xsetid(const struct sim_workload *w, struct kv_prng *p, int64_t now_ms,
+                       struct sim_req *r) {
+    static const char *const odd[] = {"-1", "x", "0", "9223372036854775807"};
+    add_key(w, p, r);
+    if (kv_prng_chance(p, 1, 3)) add_fmt(r, "%llu-%llu", near_ms(p, now_ms) + 30,
+                                        kv_prng_below(p, 3));
+    else add_id(p, r, now_ms, false);
+    for (uint64_t i = kv_prng_below(p, 3); i > 0; i--) {
+        uint64_t k = kv_prng_below(p, 10);
+        if (k < 4) {
+            add_case(p, r, "entriesadded");
+            if (kv_prng_chance(p, 1, 6)) sim_req_add_str(r, odd[kv_prng_below(p, 4)]);
+            else sim_req_add_int(r, (int64_t)kv_prng_below(p, 400));
+        } else if (k < 8) {
+            add_case(p, r, "maxdeletedid");
+            add_id(p, r, now_ms, false);
+        } else {
+            add_case(p, r, k == 8 ? "junk" : "entriesadded");
+        }
+    }
+}
+
+/* XINFO STREAM key [FULL [COUNT n]] mostly; GROUPS, CONSUMERS, HELP. Never an unknown
+ * subcommand or a wrong argument count: Redis refuses those as they arrive inside
+ * MULTI, kv's engine only when they run (diff_cases_stream.py has them, outside MULTI). */
+static void gen_xinfo(const struct sim_workload *w, struct kv_prng *p, struct sim_req *r) {
+    static const char *const subs[] = {"stream", "stream", "stream", "stream", "groups",
+                                       "consumers", "help"};
+    const char *sub = subs[kv_prng_below(p, KV_ARRAY_LEN(subs))];
+    add_case(p, r, sub);
+    if (strcmp(sub, "help") == 0) return;
+    add_key(w, p, r);
+    if (strcmp(sub, "consumers") == 0) sim_req_add_str(r, kv_prng_chance(p, 3, 4) ? "g" : "g2");
+    uint64_t k = kv_prng_below(p, 10);
+    if (strcmp(sub, "stream") != 0 || k < 4) return;
+    add_case(p, r, k == 9 ? "junk" : "full");
+    if (k < 7) return;
+    add_case(p, r, "count");
+    if (k == 7) add_count(p, r);
+    else sim_req_add_int(r, (int64_t)kv_prng_below(p, 30) - 3);
+}
+
+/* XGROUP: CREATE (`$`, 0, recent IDs, bad ones; MKSTREAM; ENTRIESREAD -2..10, junk),
+ * SETID (`-`, `+` too), DESTROY, CREATECONSUMER, DELCONSUMER, HELP; groups g, g2, G,
+ * consumers c, c1, c2; options in excess now and then (the form's count errors).
+ * Never an unknown subcommand or a wrong arity (see gen_xinfo). */
+static void gen_xgroup(const struct sim_workload *w, struct kv_prng *p, int64_t now_ms,
+                       struct sim_req *r) {
+    static const char *const subs[] = {"create", "create", "create", "setid", "destroy",
+                                       "createconsumer", "createconsumer", "delconsumer",
+                                       "help"};
+    static const char *const groups[] = {"g", "g", "g2", "G"};
+    static const char *const cons[] = {"c", "c1", "c2"};
+    const char *sub = subs[kv_prng_below(p, KV_ARRAY_LEN(subs))];
+    add_case(p, r, sub);
+    if (strcmp(sub, "help") == 0) return;
+    add_key(w, p, r);
+    sim_req_add_str(r, groups[kv_prng_below(p, KV_ARRAY_LEN(groups))]);
+    if (strcmp(sub, "destroy") == 0) return;
+    if (sub[0] == 'c' && sub[1] == 'r' && sub[6] == 'c') {  /* createconsumer */
+        sim_req_add_str(r, cons[kv_prng_below(p, KV_ARRAY_LEN(cons))]);
+        return;
+    }
+    if (sub[0] == 'd') {
+        sim_req_add_str(r, cons[kv_prng_below(p, KV_ARRAY_LEN(cons))]);
+        return;
+    }
+    uint64_t k = kv_prng_below(p, 10);
+    if (k < 3) sim_req_add_str(r, "$");
+    else if (k < 5) sim_req_add_str(r, "0");
+    else if (k == 5) sim_req_add_str(r, kv_prng_chance(p, 1, 2) ? "-" : "+");
+    else add_id(p, r, now_ms, false);
+    if (sub[0] == 'c' && kv_prng_chance(p, 1, 2)) add_case(p, r, "mkstream");
+    if (kv_prng_chance(p, 1, 3)) {
+        add_case(p, r, "entriesread");
+        if (kv_prng_chance(p, 1, 8)) sim_req_add_str(r, "x");
+        else sim_req_add_int(r, (int64_t)kv_prng_below(p, 13) - 2);
+    }
+    if (kv_prng_chance(p, 1, 15)) add_case(p, r, kv_prng_chance(p, 1, 2) ? "mkstream" : "junk");
+}
+
 static void gen_generic(const struct sim_workload *w, struct kv_prng *p, const char *c,
                         struct sim_req *r) {
     if (strcmp(c, "scan") == 0) {
@@ -279,7 +361,8 @@ static void gen_generic(const struct sim_workload *w, struct kv_prng *p, const c
 
 static const char *const cmds[] = {"xadd", "xadd", "xadd", "xadd", "xadd", "xadd", "xadd",
                                    "xadd", "xlen", "xrange", "xrange", "xrevrange", "xdel",
-                                   "xdel", "xtrim", "xread", "xread"};
+                                   "xdel", "xtrim", "xread", "xread", "xsetid", "xinfo", "xinfo",
+                                   "xgroup", "xgroup"};
 static const char *const generic[] = {"type", "object", "copy", "rename", "scan", "del",
                                       "expire", "memory"};
 
@@ -297,6 +380,9 @@ void sim_workload_stream(const struct sim_workload *w, struct kv_prng *p, int64_
     else if (strcmp(c, "xrange") == 0 || strcmp(c, "xrevrange") == 0)
         gen_range(w, p, now_ms, r, c[1] == 'r');
     else if (strcmp(c, "xread") == 0) gen_xread(w, p, now_ms, r);
+    else if (strcmp(c, "xsetid") == 0) gen_xsetid(w, p, now_ms, r);
+    else if (strcmp(c, "xinfo") == 0) gen_xinfo(w, p, r);
+    else if (strcmp(c, "xgroup") == 0) gen_xgroup(w, p, now_ms, r);
     else add_key(w, p, r);
     if (strcmp(c, "xdel") == 0)
         for (uint64_t i = 1 + kv_prng_below(p, 3); i > 0; i--) add_id(p, r, now_ms, false);

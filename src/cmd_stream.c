@@ -23,6 +23,8 @@
 #include "kv/cmd.h"
 #include "kv/keyspace.h"
 #include "kv/ks_stream.h"
+#include "cmd_stream.h"
+
 #include "kv/util.h"
 
 #define ID_TEXT_MAX 127u      /* Redis's parse buffer holds 127 bytes and a NUL */
@@ -715,6 +717,28 @@ static uint64_t bound_xread(struct kv_cmd_ctx *c) {
     return b;
 }
 
+/* ---- shared with the other stream command files (cmd_stream.h) ------------------------- */
+
+bool kv_cs_parse_id(struct kv_slice a, bool strict, uint64_t missing_seq, bool *seq_given,
+                    struct kv_stream_id *id) {
+    return parse_id(a, strict, missing_seq, seq_given, id);
+}
+void kv_cs_reply_id(struct kv_cmd_ctx *c, struct kv_stream_id id) { reply_id(c, id); }
+bool kv_cs_find(struct kv_cmd_ctx *c, uint32_t i, bool read, struct kv_item **out) {
+    return find_stream(c, i, read, out);
+}
+const struct kv_stream_head *kv_cs_peek(struct kv_cmd_ctx *c, uint32_t i) {
+    return peek_stream(c, i);
+}
+uint64_t kv_cs_reply_range(struct kv_cmd_ctx *c, const struct kv_stream_head *h,
+                           struct kv_stream_id start, struct kv_stream_id end, uint64_t count,
+                           bool rev) {
+    return reply_range(c, h, start, end, count, rev);
+}
+uint64_t kv_cs_entries_bound(const struct kv_stream_head *h, uint64_t count) {
+    return entries_bound(h, count);
+}
+
 /* ---- table --------------------------------------------------------------------------------- */
 
 #define W KV_CMD_WRITE
@@ -730,6 +754,10 @@ static const struct kv_cmd stream_cmds[] = {
     {"xrange", -4, R, cmd_xrange, bound_xrange, NULL, KV_KEYS(1, 1, 1)},
     {"xrevrange", -4, R, cmd_xrevrange, bound_xrange, NULL, KV_KEYS(1, 1, 1)},
     {"xread", -4, R | KV_CMD_BLOCKING, cmd_xread, bound_xread, NULL, KV_KEYS_STREAMS},
+    {"xsetid", -3, W | D | F, kv_cmd_xsetid, NULL, NULL, KV_KEYS(1, 1, 1)},
+    {"xinfo", -2, KV_CMD_CONTAINER, kv_cmd_xinfo, kv_cmd_xinfo_bound, NULL, KV_NOKEYS},
+    {"xgroup", -2, KV_CMD_CONTAINER | W | D, kv_cmd_xgroup, kv_cmd_xgroup_bound,
+     kv_cmd_xgroup_room, KV_NOKEYS},
 };
 
 const struct kv_cmd_group kv_cmds_stream = {stream_cmds, KV_ARRAY_LEN(stream_cmds)};

@@ -255,6 +255,7 @@ void kv_stream_release(struct kv_alloc *a, struct kv_stream_head *h) {
     for (uint32_t i = h->first; i < h->first + h->nodes; i++)
         kv_alloc_free(a, node_at(a, h, i));
     if (h->index != 0) kv_alloc_free(a, index_of(a, h));
+    kv_stream_cg_release(a, h);
     h->index = 0;
     h->index_cap = 0;
     h->first = 0;
@@ -265,15 +266,16 @@ void kv_stream_release(struct kv_alloc *a, struct kv_stream_head *h) {
 
 uint64_t kv_stream_memory(const struct kv_alloc *a, const struct kv_stream_head *h) {
     KV_ASSERT(a != NULL && h != NULL);
-    if (h->index == 0) return 0;
-    uint64_t b = kv_alloc_block_bytes(index_of(a, h));
+    uint64_t b = kv_stream_cg_memory(a, h);
+    if (h->index == 0) return b;
+    b += kv_alloc_block_bytes(index_of(a, h));
     for (uint32_t i = h->first; i < h->first + h->nodes; i++)
         b += kv_alloc_block_bytes(node_at(a, h, i));
     return b;
 }
 
 uint64_t kv_stream_blocks(const struct kv_stream_head *h) {
-    return h->index == 0 ? 0 : 1 + (uint64_t)h->nodes;
+    return (h->index == 0 ? 0 : 1 + (uint64_t)h->nodes) + (h->groups != 0 ? 1 : 0);
 }
 
 bool kv_stream_copy(const struct kv_stream_env *e, struct kv_stream_head *dst,
@@ -284,9 +286,13 @@ bool kv_stream_copy(const struct kv_stream_env *e, struct kv_stream_head *dst,
     h.index_cap = 0;
     h.first = 0;
     h.nodes = 0;
+    if (!kv_stream_cg_copy(e->a, &h, src)) return false;
     if (src->nodes > 0) {
         uint8_t *ix = kv_alloc_alloc(e->a, (uint64_t)src->nodes * SLOT_BYTES);
-        if (ix == NULL) return false;
+        if (ix == NULL) {
+            kv_stream_cg_release(e->a, &h);
+            return false;
+        }
         h.index = kv_alloc_ref(e->a, ix);
         h.index_cap = src->nodes;
         for (uint32_t i = 0; i < src->nodes; i++) {
@@ -588,6 +594,26 @@ bool kv_stream_first_id(const struct kv_alloc *a, const struct kv_stream_head *h
     return true;
 }
 
+bool kv_stream_top_id(const struct kv_alloc *a, const struct kv_stream_head *h,
+                      struct kv_stream_id *id) {
+    if (h->nodes == 0) return false;
+    *id = node_last_id(node_at(a, h, h->first + h->nodes - 1));
+    KV_ASSERT(kv_stream_id_cmp(*id, h->last_id) <= 0);
+    return true;
+}
+
+bool kv_stream_last_id(const struct kv_alloc *a, const struct kv_stream_head *h,
+                       struct kv_stream_id *id) {
+    struct kv_stream_iter it;
+    struct kv_stream_entry e;
+    struct kv_stream_id lo = {0, 0}, hi = {UINT64_MAX, UINT64_MAX};
+    kv_stream_iter_init(&it, a, h, lo, hi, true);
+    if (!kv_stream_iter_next(&it, &e)) return false;
+    *id = e.id;
+    KV_ASSERT(h->length > 0);
+    return true;
+}
+
 /* ---- iteration ---------------------------------------------------------------------------- */
 
 static uint64_t node_end(const struct kv_stream_iter *it) {
@@ -717,7 +743,8 @@ static void check_node(const uint8_t *p, struct kv_stream_id first, struct kv_st
 
 void kv_stream_check(const struct kv_stream_env *e, const struct kv_stream_head *h) {
     KV_ASSERT(e != NULL && h != NULL);
-    KV_ASSERT((h->index == 0) == (h->nodes == 0) && h->reserved == 0);
+    KV_ASSERT((h->index == 0) == (h->nodes == 0));
+    kv_stream_cg_check(e->a, h);
     KV_ASSERT(h->first + h->nodes <= h->index_cap || h->index == 0);
     uint64_t length = 0, bytes = 0;
     struct kv_stream_id prev = {0, 0};

@@ -191,6 +191,78 @@ TEST(oom_changes_nothing_and_copy_is_deep) {
     fix_free(&x);
 }
 
+/* XSETID and XINFO read the edges: the first and last live entries, past deleted
+ * ones and across nodes; none in an empty (or emptied) stream. */
+TEST(first_and_last_live_ids) {
+    struct fix x;
+    fix_init(&x, 1 << 16, 0, 2);
+    struct kv_stream_id id = {7, 7};
+    CHECK(!kv_stream_first_id(&x.a, &x.h, &id) && !kv_stream_last_id(&x.a, &x.h, &id));
+    CHECK(id.ms == 7 && id.seq == 7);
+    for (uint64_t s = 1; s <= 5; s++) CHECK(add(&x, 1, s, "f", "v"));
+    CHECK(kv_stream_nodes(&x.h) == 3);
+    CHECK(kv_stream_last_id(&x.a, &x.h, &id) && id.ms == 1 && id.seq == 5);
+    CHECK(kv_stream_delete(&x.a, &x.h, id_of(1, 5)) && kv_stream_delete(&x.a, &x.h, id_of(1, 4)));
+    CHECK(kv_stream_delete(&x.a, &x.h, id_of(1, 1)));
+    verify(&x);
+    CHECK(kv_stream_last_id(&x.a, &x.h, &id) && id.ms == 1 && id.seq == 3);
+    CHECK(kv_stream_first_id(&x.a, &x.h, &id) && id.ms == 1 && id.seq == 2);
+    CHECK(kv_stream_delete(&x.a, &x.h, id_of(1, 2)) && kv_stream_delete(&x.a, &x.h, id_of(1, 3)));
+    verify(&x);
+    CHECK(!kv_stream_last_id(&x.a, &x.h, &id) && !kv_stream_first_id(&x.a, &x.h, &id));
+    CHECK(x.h.length == 0 && x.h.max_deleted.seq == 5 && x.h.entries_added == 5);
+    fix_free(&x);
+}
+
+static struct kv_slice sl(const char *s) {
+    return (struct kv_slice){(const uint8_t *)s, (uint32_t)strlen(s)};
+}
+
+/* Groups and consumers keep Redis's radix-tree order (bytewise, a prefix first);
+ * removal never allocates and frees the block with the last group; an insertion
+ * that cannot allocate changes nothing. */
+TEST(groups_order_removal_and_oom) {
+    struct fix x;
+    fix_init(&x, 4096, 0, 0);
+    struct kv_stream_id z = {0, 0};
+    const char *names[] = {"b", "ab", "a", "", "abc"};
+    for (uint32_t i = 0; i < 5; i++)
+        CHECK(kv_stream_group_create(&x.a, &x.h, sl(names[i]), z, -1));
+    verify(&x);
+    const char *want[] = {"", "a", "ab", "abc", "b"};
+    struct kv_stream_group g;
+    uint32_t n = 0;
+    for (bool m = kv_stream_group_next(&x.a, &x.h, &g, true); m && n < 5;
+         m = kv_stream_group_next(&x.a, &x.h, &g, false), n++)
+        CHECK(g.name.len == strlen(want[n]) && memcmp(g.name.ptr, want[n], g.name.len) == 0);
+    CHECK(n == 5 && kv_stream_groups(&x.a, &x.h) == 5);
+    CHECK(kv_stream_group_find(&x.a, &x.h, sl("ab"), &g));
+    CHECK(kv_stream_consumer_create(&x.a, &x.h, &g, sl("z"), 5) == 1);
+    CHECK(kv_stream_consumer_create(&x.a, &x.h, &g, sl("y"), 6) == 1);
+    CHECK(kv_stream_consumer_create(&x.a, &x.h, &g, sl("z"), 7) == 0 && g.consumers == 2);
+    verify(&x);
+    struct kv_stream_consumer c;
+    CHECK(kv_stream_consumer_next(&x.a, &x.h, &g, &c, true) && c.seen_time == 6);
+    char big[900];
+    memset(big, 'q', sizeof(big));
+    struct kv_slice huge = {(const uint8_t *)big, sizeof(big)};
+    uint32_t made = 0;
+    for (; made < 16 && kv_stream_group_create(&x.a, &x.h, huge, z, 0); made++)
+        big[0] = (char)('r' + made);  /* until the region cannot take the grown block */
+    CHECK(made >= 1 && made < 16);
+    uint64_t used = x.a.used_bytes;
+    uint32_t groups = kv_stream_groups(&x.a, &x.h);
+    CHECK(!kv_stream_group_create(&x.a, &x.h, huge, z, 0));
+    CHECK(kv_stream_group_find(&x.a, &x.h, sl("ab"), &g));
+    CHECK(kv_stream_consumer_create(&x.a, &x.h, &g, huge, 1) == -1);
+    CHECK(x.a.used_bytes == used && kv_stream_groups(&x.a, &x.h) == groups && g.consumers == 2);
+    verify(&x);
+    while (kv_stream_group_next(&x.a, &x.h, &g, true)) kv_stream_group_destroy(&x.a, &x.h, &g);
+    CHECK(x.h.groups == 0 && kv_stream_groups(&x.a, &x.h) == 0);
+    verify(&x);
+    fix_free(&x);
+}
+
 int main(void) {
     RUN(node_splits_at_redis_listpack_bytes);
     RUN(node_splits_at_entries_deleted_ones_counting);
@@ -198,6 +270,8 @@ int main(void) {
     RUN(trim_exact_approx_and_limit);
     RUN(minid_can_leave_a_node_without_live_entries);
     RUN(oom_changes_nothing_and_copy_is_deep);
+    RUN(first_and_last_live_ids);
+    RUN(groups_order_removal_and_oom);
     printf("stream: %u passed, %u failed\n", kv_test_passed_, kv_test_failed_);
     return kv_test_failed_ == 0 ? 0 : 1;
 }

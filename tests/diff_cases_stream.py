@@ -1,5 +1,8 @@
 """diff_cases_stream.py: directed differential cases for streams (the first slice:
-XADD XLEN XRANGE XREVRANGE XDEL XTRIM XREAD, and the generic commands on streams).
+XADD XLEN XRANGE XREVRANGE XDEL XTRIM XREAD; XSETID, XINFO, XGROUP; and the
+generic commands on streams). XINFO's radix-tree-nodes (kv does not reproduce Redis's
+radix tree) and consumers' idle and seen-time (each server's clock) are masked
+(differential.py's same()); every other byte is compared.
 
 CASES: name -> steps, as in diff_cases.py; every reply is compared byte for byte, so
 IDs are explicit (an ID from `*` depends on each server's clock: only its error cases
@@ -200,4 +203,100 @@ CASES = {
         ('on', 1, "RPUSH k l"), ('wake', 3), ('on', 1, "XADD k 1-1 f v"), ('wake', 2),
         ('dump',),
     ],
+    'stream-xsetid': [
+        "SET str x", "XADD s 5-0 a 1", "XSETID", "XSETID s", "XSETID nokey 1", "XSETID str 1",
+        "XSETID s 1", "XSETID s -", "XSETID s +", "XSETID s 5-*", "XSETID s 5",
+        "XSETID s 6 ENTRIESADDED -1", "XSETID s 6 entriesadded x",
+        "XSETID s 6 ENTRIESADDED 0", "XSETID s 6 MAXDELETEDID 7",
+        "XSETID s 6 MAXDELETEDID x", "XSETID s 6 MAXDELETEDID 6 ENTRIESADDED",
+        "XSETID s 6 foo", "XSETID nokey 6 foo", "XSETID nokey 6 MAXDELETEDID 7",
+        "XSETID str 6 MAXDELETEDID 7", "XSETID s 7 MAXDELETEDID 7 ENTRIESADDED 9",
+        "XINFO STREAM s", "XSETID s 6", "XINFO STREAM s", "XSETID s 6 MAXDELETEDID 0-0",
+        "XINFO STREAM s", "XADD s * f v", "XADD s 6-5 f v", "XADD s 7-0 f v", "XDEL s 5-0 7-0",
+        "XSETID s 6-5", "XSETID s 6-4", "XSETID s 6-6 ENTRIESADDED 1",
+        "XSETID s 6-6 ENTRIESADDED 0", "XINFO STREAM s", "XTRIM s MAXLEN 0", "XSETID s 0",
+        "XINFO STREAM s", "XADD s 0-1 f v", "XRANGE s - +",
+        "XSETID s 18446744073709551615-18446744073709551615", "XADD s * f v",
+        "XSETID s 1 ENTRIESADDED 9223372036854775807", "XINFO STREAM s FULL"],
+    # XSETID does not touch WATCH in redis-server 7.0.15 (an EXEC after it still runs)
+    'stream-xsetid-watch': [
+        "XADD w 1-1 f v", "WATCH w", "XSETID w 5", "MULTI", "XLEN w", "EXEC",
+        "WATCH w", "XADD w 6 f v", "MULTI", "XLEN w", "EXEC",
+        "MULTI", "XSETID w 9", "XINFO STREAM w", "EXEC"],
+    'stream-xinfo': [
+        "SET str x", "XINFO", "XINFO HELP", "XINFO help x", "XINFO foo", "XINFO foo s",
+        "XINFO STREAM", "XINFO STREAM nokey", "XINFO STREAM str", "XINFO GROUPS nokey",
+        "XINFO CONSUMERS nokey g", "XINFO CONSUMERS s", "XINFO GROUPS s x",
+        "XADD s 1-1 a 1", "XADD s 2-1 a 1 b 2", "XADD s 3-1 a 1", "XINFO STREAM s",
+        "XINFO STREAM s x", "XINFO STREAM nokey x", "XINFO STREAM s FULL x",
+        "XINFO STREAM s full count", "XINFO STREAM s FULL COUNT x",
+        "XINFO STREAM s FULL COUNT -1 x", "XINFO stream s full", "XINFO STREAM s FULL COUNT 1",
+        "XINFO STREAM s FULL COUNT 0", "XINFO STREAM s FULL COUNT -5", "XINFO GROUPS s",
+        "XINFO CONSUMERS s g", "XINFO CONSUMERS s " + 'g' * 300, "XDEL s 1-1",
+        "XINFO STREAM s", "XDEL s 3-1", "XINFO STREAM s", "XDEL s 2-1", "XINFO STREAM s",
+        "XINFO STREAM s FULL", "XADD s 9-9 f v", "XINFO STREAM s", "XTRIM s MAXLEN 0",
+        "XINFO STREAM s", "COPY s c", "XINFO STREAM c", [b'XINFO', b'STREAM', b's\x00x'],
+        [b'XINFO', b'CONSUMERS', b's', b'g\x00h']],
+    'stream-xinfo-nodes': (
+        _trim_fill('n') + [
+        "XINFO STREAM n", "XINFO STREAM n FULL", "XINFO STREAM n FULL COUNT 0",
+        "XDEL n 1-0 1-1 1-2 1-3 1-4 2-3", "XINFO STREAM n", "XTRIM n MINID 5-2",
+        "XINFO STREAM n", "XTRIM n MAXLEN ~ 3", "XINFO STREAM n FULL", "XTRIM n MAXLEN 0",
+        "XINFO STREAM n"] + DEFAULTS),
+    'stream-xgroup-errors': [
+        "SET str x", "XGROUP", "XGROUP HELP", "XGROUP help x", "XGROUP foo", "XGROUP CREATE",
+        "XGROUP CREATE s g", "XGROUP CREATE s g $", "XGROUP CREATE s g $ foo",
+        "XGROUP CREATE str g $", "XGROUP CREATE str g $ MKSTREAM", "XGROUP CREATE s g x",
+        "XGROUP CREATE s g x MKSTREAM", "XGROUP CREATE s g $ ENTRIESREAD x",
+        "XGROUP CREATE s g $ ENTRIESREAD -2", "XGROUP CREATE s g $ MKSTREAM ENTRIESREAD -2",
+        "XGROUP CREATE s g $ MKSTREAM ENTRIESREAD 5 foo",
+        "XGROUP CREATE s g $ MKSTREAM ENTRIESREAD", "XGROUP SETID s g $",
+        "XGROUP DESTROY s g", "XGROUP CREATECONSUMER s g c", "XGROUP DELCONSUMER s g c",
+        "XGROUP CREATE s g $ MKSTREAM", "XGROUP CREATE s g $ MKSTREAM", "XGROUP CREATE s g 0",
+        "XGROUP CREATE s g3 -", "XGROUP CREATE s g3 +", "XGROUP CREATE s g4 5-*",
+        "XGROUP CREATE s g5 0 MKSTREAM MKSTREAM ENTRIESREAD 1 MKSTREAM",
+        "XGROUP SETID s g 7 MKSTREAM", "XGROUP SETID s g 7 ENTRIESREAD 2 x",
+        "XGROUP SETID s g 8-1 ENTRIESREAD 1 ENTRIESREAD 3", "XGROUP SETID s nog 1",
+        "XGROUP SETID nokey g 1 ENTRIESREAD 1 ENTRIESREAD 3", "XGROUP SETID s g 1-x",
+        "XGROUP CREATECONSUMER s nog c", "XGROUP CREATECONSUMER s g",
+        "XGROUP CREATECONSUMER s g a b", "XGROUP DELCONSUMER s nog c",
+        "XGROUP DESTROY s g x", "XGROUP DESTROY nokey g", "XGROUP DESTROY str g",
+        "XGROUP CREATECONSUMER nokey g c", "XGROUP CREATE nokey g 1",
+        [b'XGROUP', b'SETID', b's', b'n\x00o', b'1'], "XGROUP SETID s " + 'n' * 300 + " 1",
+        "XINFO GROUPS s", "XINFO CONSUMERS s nog"],
+    'stream-xgroup': [
+        "XGROUP CREATE s g $ MKSTREAM", "XGROUP CREATE s g2 0 ENTRIESREAD 3",
+        "XGROUP CREATE s a 0", "XGROUP CREATE s '' 0", "XGROUP CREATE s ab 0",
+        [b'XGROUP', b'CREATE', b's', b'a\x00b', b'0'], "XINFO GROUPS s",
+        "XGROUP SETID s g 7 ENTRIESREAD 2", "XGROUP SETID s g -", "XGROUP SETID s g +",
+        "XGROUP SETID s g 5", "XGROUP SETID s g2 $ ENTRIESREAD -1", "XINFO GROUPS s",
+        "XGROUP CREATECONSUMER s g c1", "XGROUP CREATECONSUMER s g c1",
+        "XGROUP CREATECONSUMER s g c0", "XGROUP CREATECONSUMER s g c", "XGROUP CREATECONSUMER s g ''",
+        "XINFO CONSUMERS s g", "XGROUP DELCONSUMER s g c1", "XGROUP DELCONSUMER s g c1",
+        "XINFO CONSUMERS s g", "XINFO STREAM s", "XINFO STREAM s FULL",
+        "XGROUP DESTROY s g", "XGROUP DESTROY s g", "XINFO STREAM s", "COPY s t",
+        "XINFO GROUPS t", "XGROUP DESTROY t a", "XINFO GROUPS s", "XINFO GROUPS t",
+        "XGROUP CREATE nokey g 1 MKSTREAM ENTRIESREAD 4", "XINFO GROUPS nokey",
+        "TYPE nokey", "XLEN nokey", "DEL s t nokey", "XINFO GROUPS s"],
+    # lag and entries-read as 7.0 computes them: exact, estimated, or null (unknown)
+    'stream-xgroup-lag': [
+        "XADD s 1-1 a 1", "XADD s 2-1 a 1", "XADD s 3-1 a 1", "XADD s 4-1 a 1",
+        "XGROUP CREATE s g0 0", "XGROUP CREATE s g1 1-1", "XGROUP CREATE s g2 2-1",
+        "XGROUP CREATE s g3 $", "XGROUP CREATE s g4 9-9", "XGROUP CREATE s g5 0 ENTRIESREAD 1",
+        "XGROUP CREATE s g6 2-1 ENTRIESREAD 10", "XGROUP CREATE s a 0-5",
+        "XGROUP CREATE s gg 1-0", "XINFO GROUPS s", "XDEL s 1-1", "XINFO GROUPS s",
+        "XDEL s 3-1", "XINFO GROUPS s", "XDEL s 4-1", "XINFO GROUPS s", "XSETID s 9-9",
+        "XINFO GROUPS s", "XDEL s 2-1", "XINFO GROUPS s", "XADD s 10-0 f v",
+        "XINFO GROUPS s", "XTRIM s MAXLEN 0", "XINFO GROUPS s",
+        "XGROUP SETID s g5 5 ENTRIESREAD 3", "XGROUP SETID s g6 $ ENTRIESREAD 0",
+        "XINFO GROUPS s", "XINFO STREAM s FULL COUNT 1", "XGROUP DESTROY s a",
+        "XGROUP DESTROY s g0", "XINFO STREAM s", "XGROUP CREATE e g $ MKSTREAM",
+        "XGROUP CREATE e h 0 ENTRIESREAD 5", "XINFO GROUPS e", "XADD e 1 a b",
+        "XINFO GROUPS e"],
+    # only a stream MKSTREAM creates is a change WATCH sees (redis-server 7.0.15)
+    'stream-xgroup-watch': [
+        "WATCH w", "XGROUP CREATE w g $ MKSTREAM", "MULTI", "XLEN w", "EXEC",
+        "WATCH w", "XGROUP CREATE w g2 0", "XGROUP SETID w g 5", "XGROUP CREATECONSUMER w g c",
+        "XGROUP DELCONSUMER w g c", "XGROUP DESTROY w g2", "MULTI", "XLEN w", "EXEC",
+        "MULTI", "XGROUP CREATE w g3 0", "XINFO GROUPS w", "EXEC"],
 }

@@ -2497,6 +2497,68 @@ def test_stream_edges():
 
 
 @test()
+def test_stream_groups():
+    """Consumer groups over real connections: MEMORY USAGE exact (used_memory delta + 8)
+    with groups and consumers, DEL frees them; a consumer's idle time follows the
+    server clock; WATCH sees only the stream MKSTREAM creates (as Redis 7.0), across
+    connections; a group or consumer that does not fit is -OOM with nothing changed."""
+    kv = start_kv('xgroup', ['--maxclients', 8, '--maxmemory', '8mb',
+                             '--client-query-buffer-limit', '1mb', '--proto-max-bulk-len',
+                             '512kb'])
+    c = Conn(kv.port)
+
+    def used():
+        return int(info_field(c.call('INFO', 'memory'), 'used_memory'))
+    before = used()
+    c.call('XADD', 's', '1-1', 'f', 'v')
+    for g in range(20):
+        c.call('XGROUP', 'CREATE', 's', 'group-%d' % g, '0')
+        for k in range(10):
+            c.call('XGROUP', 'CREATECONSUMER', 's', 'group-%d' % g, 'consumer-%d' % k)
+    delta = used() - before
+    check_eq('MEMORY USAGE with 20 groups of 10 consumers = used_memory delta + 8',
+             c.call('MEMORY', 'USAGE', 's'), integer(delta + 8))
+    check_eq('XINFO STREAM counts the groups', c.call('XINFO', 'STREAM', 's').count(b'\r\n:20\r\n'), 1)
+    before = used()
+    c.call('DEL', 's')
+    check_eq('DEL frees the stream with its groups', before - used(), delta)
+    c.call('XGROUP', 'CREATE', 'i', 'g', '$', 'MKSTREAM')
+    c.call('XGROUP', 'CREATECONSUMER', 'i', 'g', 'c')
+    time.sleep(0.3)
+    reply = c.call('XINFO', 'CONSUMERS', 'i', 'g')
+    idle = int(reply.split(b'idle\r\n:')[1].split(b'\r\n')[0])
+    check('a consumer is idle for the time since it was created (>= 300 ms)',
+          300 <= idle < 10000, repr(reply))
+    # WATCH: another connection's XGROUP CREATE MKSTREAM aborts; the rest does not
+    for cmd, aborts in ((['XGROUP', 'CREATE', 'w', 'g', '$', 'MKSTREAM'], True),
+                        (['XGROUP', 'CREATE', 'w', 'g2', '0'], False),
+                        (['XGROUP', 'CREATECONSUMER', 'w', 'g', 'c'], False),
+                        (['XGROUP', 'SETID', 'w', 'g', '5'], False),
+                        (['XGROUP', 'DESTROY', 'w', 'g2'], False)):
+        c.call('WATCH', 'w')
+        other = Conn(kv.port)
+        check('%s runs' % ' '.join(cmd[:2]), not other.call(*cmd).startswith(b'-'))
+        other.close()
+        c.call('MULTI')
+        c.call('PING')
+        check_eq('WATCH and %s %s' % tuple(cmd[:2]), c.call('EXEC'),
+                 b'*-1\r\n' if aborts else b'*1\r\n+PONG\r\n')
+    # -OOM, nothing changed
+    c.call('XGROUP', 'CREATE', 'keep', 'g', '0', 'MKSTREAM')
+    for i in range(100000):
+        if c.call('SET', 'fill%d' % i, pattern(1000, i)) != OK:
+            break
+    groups = c.call('XINFO', 'GROUPS', 'keep')
+    check_eq('a group that does not fit: -OOM',
+             c.call('XGROUP', 'CREATE', 'keep', pattern(400000, 1), '0')[:4], b'-OOM')
+    check_eq('a consumer that does not fit: -OOM',
+             c.call('XGROUP', 'CREATECONSUMER', 'keep', 'g', pattern(400000, 2))[:4], b'-OOM')
+    check_eq('... and the groups are as they were', c.call('XINFO', 'GROUPS', 'keep'), groups)
+    c.close()
+    kv.stop()
+
+
+@test()
 def test_memory_stats():
     """MEMORY STATS agrees with INFO memory (used, dataset, startup) and DBSIZE; MEMORY
     DOCTOR says Redis's "empty" text under 5 MB and the healthy one above."""

@@ -48,12 +48,81 @@ static inline bool kv_ks_stream_first_id(const struct kv_keyspace *ks,
                                          struct kv_stream_id *id) {
     return kv_stream_first_id(&ks->alloc, h, id);
 }
+static inline bool kv_ks_stream_top_id(const struct kv_keyspace *ks,
+                                       const struct kv_stream_head *h,
+                                       struct kv_stream_id *id) {
+    return kv_stream_top_id(&ks->alloc, h, id);
+}
+static inline bool kv_ks_stream_last_id(const struct kv_keyspace *ks,
+                                        const struct kv_stream_head *h,
+                                        struct kv_stream_id *id) {
+    return kv_stream_last_id(&ks->alloc, h, id);
+}
 static inline void kv_ks_stream_iter_init(struct kv_stream_iter *it,
                                           const struct kv_keyspace *ks,
                                           const struct kv_stream_head *h,
                                           struct kv_stream_id start, struct kv_stream_id end,
                                           bool rev) {
     kv_stream_iter_init(it, &ks->alloc, h, start, end, rev);
+}
+
+/* Consumer groups (stream.h, src/stream_cg.c). */
+static inline uint32_t kv_ks_stream_groups(const struct kv_keyspace *ks,
+                                           const struct kv_stream_head *h) {
+    return kv_stream_groups(&ks->alloc, h);
+}
+static inline bool kv_ks_stream_group_next(const struct kv_keyspace *ks,
+                                           const struct kv_stream_head *h,
+                                           struct kv_stream_group *g, bool first) {
+    return kv_stream_group_next(&ks->alloc, h, g, first);
+}
+static inline bool kv_ks_stream_group_find(const struct kv_keyspace *ks,
+                                           const struct kv_stream_head *h,
+                                           struct kv_slice name, struct kv_stream_group *g) {
+    return kv_stream_group_find(&ks->alloc, h, name, g);
+}
+static inline uint64_t kv_ks_stream_group_room(const struct kv_keyspace *ks,
+                                               const struct kv_stream_head *h,
+                                               uint64_t name_len) {
+    return kv_stream_group_room(&ks->alloc, h, name_len);
+}
+static inline bool kv_ks_stream_group_create(struct kv_keyspace *ks, struct kv_stream_head *h,
+                                             struct kv_slice name, struct kv_stream_id last,
+                                             int64_t entries_read) {
+    return kv_stream_group_create(&ks->alloc, h, name, last, entries_read);
+}
+static inline void kv_ks_stream_group_set(struct kv_keyspace *ks, struct kv_stream_head *h,
+                                          const struct kv_stream_group *g,
+                                          struct kv_stream_id last, int64_t entries_read) {
+    kv_stream_group_set(&ks->alloc, h, g, last, entries_read);
+}
+static inline void kv_ks_stream_group_destroy(struct kv_keyspace *ks, struct kv_stream_head *h,
+                                              const struct kv_stream_group *g) {
+    kv_stream_group_destroy(&ks->alloc, h, g);
+}
+static inline bool kv_ks_stream_consumer_next(const struct kv_keyspace *ks,
+                                              const struct kv_stream_head *h,
+                                              const struct kv_stream_group *g,
+                                              struct kv_stream_consumer *c, bool first) {
+    return kv_stream_consumer_next(&ks->alloc, h, g, c, first);
+}
+static inline bool kv_ks_stream_consumer_find(const struct kv_keyspace *ks,
+                                              const struct kv_stream_head *h,
+                                              const struct kv_stream_group *g,
+                                              struct kv_slice name,
+                                              struct kv_stream_consumer *c) {
+    return kv_stream_consumer_find(&ks->alloc, h, g, name, c);
+}
+static inline int kv_ks_stream_consumer_create(struct kv_keyspace *ks, struct kv_stream_head *h,
+                                               struct kv_stream_group *g, struct kv_slice name,
+                                               int64_t now) {
+    return kv_stream_consumer_create(&ks->alloc, h, g, name, now);
+}
+static inline void kv_ks_stream_consumer_delete(struct kv_keyspace *ks,
+                                                struct kv_stream_head *h,
+                                                struct kv_stream_group *g,
+                                                const struct kv_stream_consumer *c) {
+    kv_stream_consumer_delete(&ks->alloc, h, g, c);
 }
 
 #endif

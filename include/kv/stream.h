@@ -40,7 +40,7 @@ struct kv_stream_head {
     uint64_t bytes;          /* sum of live entries' field and value lengths */
     uint64_t entry_bytes_max; /* largest entry's field and value bytes ever added */
     uint32_t pairs_max;      /* most pairs one entry ever had */
-    uint32_t reserved;
+    uint32_t groups;         /* ref of the consumer groups block (stream_cg.c); 0: none */
 };
 
 /* What streams work in: the region and Redis's two node limits (0: no limit). */
@@ -89,6 +89,14 @@ uint64_t kv_stream_trim(struct kv_alloc *a, struct kv_stream_head *h,
 bool kv_stream_first_id(const struct kv_alloc *a, const struct kv_stream_head *h,
                         struct kv_stream_id *id);
 
+/* The greatest ID the nodes hold, a deleted entry's included; false without nodes.
+ * O(1). */
+bool kv_stream_top_id(const struct kv_alloc *a, const struct kv_stream_head *h,
+                      struct kv_stream_id *id);
+/* The last live entry's ID; false when empty. O(entries of the last node). */
+bool kv_stream_last_id(const struct kv_alloc *a, const struct kv_stream_head *h,
+                       struct kv_stream_id *id);
+
 /* Iteration over live entries with start <= ID <= end, ascending or (rev)
  * descending; any mutation invalidates it. */
 struct kv_stream_iter {
@@ -112,6 +120,62 @@ bool kv_stream_iter_next(struct kv_stream_iter *it, struct kv_stream_entry *e);
 /* The next pair of an entry: call it e->pairs times. */
 void kv_stream_entry_pair(struct kv_stream_entry *e, struct kv_slice *field,
                           struct kv_slice *value);
+
+/*
+ * Consumer groups (src/stream_cg.c): groups in Redis's order of their names, each
+ * with its last delivered ID, entries-read counter (-1: unknown) and consumers (in
+ * name order, each with its seen time). Views point into the region and stay valid
+ * until the next change of the stream's groups. Creating returns false (or -1) when
+ * out of memory, having changed nothing; removing never allocates.
+ */
+struct kv_stream_group {
+    struct kv_slice name;
+    struct kv_stream_id last;  /* last-delivered-id */
+    int64_t entries_read;      /* -1: unknown */
+    uint32_t consumers;
+    uint32_t pending;
+    uint32_t off;              /* where it is (internal) */
+};
+struct kv_stream_consumer {
+    struct kv_slice name;
+    int64_t seen_time;         /* ms */
+    uint32_t pending;
+    uint32_t index, off;       /* internal */
+};
+uint32_t kv_stream_groups(const struct kv_alloc *a, const struct kv_stream_head *h);
+/* The first group (first) or the one after *g; false past the last. */
+bool kv_stream_group_next(const struct kv_alloc *a, const struct kv_stream_head *h,
+                          struct kv_stream_group *g, bool first);
+bool kv_stream_group_find(const struct kv_alloc *a, const struct kv_stream_head *h,
+                          struct kv_slice name, struct kv_stream_group *g);
+/* Bytes a new group of a name_len-byte name (with one consumer) may allocate. */
+uint64_t kv_stream_group_room(const struct kv_alloc *a, const struct kv_stream_head *h,
+                              uint64_t name_len);
+/* name must not be a group yet. */
+bool kv_stream_group_create(struct kv_alloc *a, struct kv_stream_head *h, struct kv_slice name,
+                            struct kv_stream_id last, int64_t entries_read);
+void kv_stream_group_set(struct kv_alloc *a, struct kv_stream_head *h,
+                         const struct kv_stream_group *g, struct kv_stream_id last,
+                         int64_t entries_read);
+void kv_stream_group_destroy(struct kv_alloc *a, struct kv_stream_head *h,
+                             const struct kv_stream_group *g);
+bool kv_stream_consumer_next(const struct kv_alloc *a, const struct kv_stream_head *h,
+                             const struct kv_stream_group *g, struct kv_stream_consumer *c,
+                             bool first);
+bool kv_stream_consumer_find(const struct kv_alloc *a, const struct kv_stream_head *h,
+                             const struct kv_stream_group *g, struct kv_slice name,
+                             struct kv_stream_consumer *c);
+/* 1 created, 0 it existed, -1 out of memory; *g is refreshed. */
+int kv_stream_consumer_create(struct kv_alloc *a, struct kv_stream_head *h,
+                              struct kv_stream_group *g, struct kv_slice name, int64_t now);
+void kv_stream_consumer_delete(struct kv_alloc *a, struct kv_stream_head *h,
+                               struct kv_stream_group *g, const struct kv_stream_consumer *c);
+/* For stream.c: free, deep copy (false: OOM, dst without groups), bytes, check. */
+void kv_stream_cg_release(struct kv_alloc *a, struct kv_stream_head *h);
+bool kv_stream_cg_copy(struct kv_alloc *a, struct kv_stream_head *dst,
+                       const struct kv_stream_head *src);
+uint64_t kv_stream_cg_memory(const struct kv_alloc *a, const struct kv_stream_head *h);
+void kv_stream_cg_check(const struct kv_alloc *a, const struct kv_stream_head *h);
 
 /* Redis's node count (XINFO radix-tree-keys) */
 static inline uint64_t kv_stream_nodes(const struct kv_stream_head *h) { return h->nodes; }
