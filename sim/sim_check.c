@@ -228,6 +228,8 @@ void sim_on_accept(void *ctx, uint32_t slot) {
                      (unsigned long long)t->serial);
         t->session = st->total_connections_received; /* ids are given in accept order */
         sim_model_session_begin(w->model, t->session);
+        if (w->pass_drawn[0] != 0 && sim_model_requirepass(w->model)[0] == 0)
+            w->pass_free_sessions++; /* authenticated for good (sim_workload_cfg.c) */
         SIM_DEBUG(t->serial, "is session %llu", (unsigned long long)t->session);
         while (t->session >= w->by_session_cap) {
             uint64_t old = w->by_session_cap;

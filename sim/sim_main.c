@@ -740,10 +740,11 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                kv_server_engine(w->server)->pubsub.patterns,
                (unsigned long long)w->backlog_peak, (unsigned long long)w->lagging_peak);
         printf("clients: replies_dropped=%llu pauses=%llu client_lists=%llu config_sets=%llu "
-               "timeout_sets=%llu pass_sets=%llu\n",
+               "timeout_sets=%llu pass_sets=%llu pass_free_sessions=%llu\n",
                (unsigned long long)w->replies_dropped, (unsigned long long)w->pauses,
                (unsigned long long)w->client_lists, (unsigned long long)w->cfg_sets,
-               (unsigned long long)w->timeout_sets, (unsigned long long)w->pass_sets);
+               (unsigned long long)w->timeout_sets, (unsigned long long)w->pass_sets,
+               (unsigned long long)w->pass_free_sessions);
         const struct kv_log *lg = kv_server_log(w->server);
         printf("log: lines=%llu dropped=%llu write_errors=%llu sink_lines=%llu "
                "sink_bytes=%llu\n", (unsigned long long)lg->lines,
@@ -773,6 +774,7 @@ struct sim_args {
     bool no_newer;
     bool no_session;
     bool no_block;
+    bool cfg_pass;
     bool resp3;
     bool hostile;
     uint32_t hostile_kinds;
@@ -787,7 +789,7 @@ static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
                     "                   [--no-edge-multi] [--no-newer] [--no-session] [--no-block]\n"
                     "                   [--hostile[=KIND,..] | --no-hostile]\n"
-                    "                   [--canary[=model|stall]] [--stats]\n"
+                    "                   [--canary[=model|stall]] [--stats] [--cfg-pass]\n"
                     "                   [--types=hash,set,zset,stream]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]"
                     " [--types=hash,set,zset,stream]\n");
@@ -819,6 +821,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
         else if (strcmp(o, "--no-multishot") == 0) a->no_multishot = true;
         else if (strcmp(o, "--no-edge-multi") == 0) a->no_edge_multi = true;
         else if (strcmp(o, "--no-newer") == 0) a->no_newer = true;
+        else if (strcmp(o, "--cfg-pass") == 0) a->cfg_pass = true;
         else if (strcmp(o, "--no-session") == 0) a->no_session = true;
         else if (strcmp(o, "--no-block") == 0) a->no_block = true;
         else if (strcmp(o, "--resp3") == 0) a->resp3 = true;
@@ -856,6 +859,7 @@ int kv_sim_main(int argc, char **argv) {
     if (a.ticks != DEFAULT_TICKS) snprintf(extra, sizeof(extra), " --ticks %llu",
                                            (unsigned long long)a.ticks);
     if (a.no_block) snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " --no-block");
+    if (a.cfg_pass) snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " --cfg-pass");
     snprintf(reproduce_line, sizeof(reproduce_line),
              "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s%s%s%s\n",
              (unsigned long long)a.seed, extra, a.no_session ? " --no-session" : "",
@@ -886,6 +890,7 @@ int kv_sim_main(int argc, char **argv) {
     w->no_multishot = a.no_multishot;
     w->no_edge_multi = a.no_edge_multi;
     w->no_newer = a.no_newer;
+    w->cfg_pass = a.cfg_pass;
     w->no_session = a.no_session;
     w->no_block = a.no_block;
     w->hostile_forced = a.hostile;

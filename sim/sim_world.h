@@ -175,13 +175,19 @@ struct sim_world {
      * the idle timeout in force and the largest ever in force (the checker's idle
      * rules and the settle phase), and how many of each change were answered +OK. */
     bool cfg_changes;            /* one cfg seed in two, from a stream of its own */
+    bool cfg_pass;               /* --cfg-pass: requirepass is lifted too (off: kv diverges) */
     struct kv_prng change_prng;
     uint8_t cfg_restore;
     uint8_t cfg_restore_left;
+    /* the drawn values the changes return to (w->cfg is the server's own config:
+     * CONFIG SET writes it, so it always holds the values in force) */
+    uint64_t timeout_drawn_s;
+    char pass_drawn[sizeof(((struct kv_config *)0)->requirepass)];
     uint64_t timeout_now_s;
     uint64_t timeout_max_s;
     uint64_t timeout_sets;
     uint64_t pass_sets;
+    uint64_t pass_free_sessions; /* accepted while a drawn requirepass was lifted */
     uint64_t pauses;             /* CLIENT PAUSEs answered +OK (--stats) */
     uint64_t client_lists;       /* CLIENT LIST/INFO answered with text (--stats) */
     struct sim_client *clients;
