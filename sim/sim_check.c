@@ -729,17 +729,20 @@ void sim_check_input_waits(struct sim_world *w) {
         if (sim_model_blocked(w->model, t->session)) t->held_tick = w->tick;
         uint64_t since = KV_MAX(w->calm_from, t->held_tick);
         uint64_t net = sim_net_input_wait(w->net, t->slot, false);
-        if (net <= t->input_wait) t->input_paused = 0; /* a new wait */
+        if (net > 0 && net == t->input_wait) continue; /* frozen: the server closed it */
+        if (net < t->input_wait || net == 0) t->input_paused = 0; /* a new wait */
         t->input_wait = net;
         if (paused && net > 0) t->input_paused++;
-        uint64_t wait = KV_MIN(net - KV_MIN(net, t->input_paused), w->tick - since);
+        /* the wait within the window, less its paused ticks (counted in it only) */
+        uint64_t wait = KV_MIN(net, w->tick - since);
+        wait -= KV_MIN(wait, t->input_paused);
         if (wait > w->input_wait_max) w->input_wait_max = wait;
         if (wait < bound) continue;
         sim_fail(w, "connection %llu: its input sat delivered and unread for %llu ticks "
-                    "in the calm phases, not blocked, pauses not counted (bound %llu: "
-                    "sim_check.c input_wait_bound): a lost wake-up",
-                 (unsigned long long)t->serial, (unsigned long long)wait,
-                 (unsigned long long)bound);
+                    "in the calm phases, not blocked, less %llu ticks of CLIENT PAUSE "
+                    "(bound %llu: sim_check.c input_wait_bound): a lost wake-up",
+                 (unsigned long long)t->serial, (unsigned long long)wait + t->input_paused,
+                 (unsigned long long)t->input_paused, (unsigned long long)bound);
         return;
     }
 }
