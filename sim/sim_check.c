@@ -762,7 +762,8 @@ void sim_check_input_waits(struct sim_world *w) {
 static bool idle_closed_unread(struct sim_world *w, const struct sim_track *t) {
     KV_ASSERT(t->ended && !t->reset);
     uint64_t timeout_ms = w->timeout_now_s * 1000ull;
-    if (timeout_ms == 0 || w->stopping || sim_net_serial(w->net, t->slot) != t->serial)
+    /* cut: closed for a stated reason (the hold rule, an output limit, CLIENT KILL) */
+    if (timeout_ms == 0 || w->stopping || t->cut || sim_net_serial(w->net, t->slot) != t->serial)
         return false;
     uint64_t silent = sim_net_input_wait(w->net, t->slot, true);
     KV_ASSERT(silent <= w->tick);
