@@ -12,7 +12,10 @@
  *    maxclients refusal, a protocol error for a malformed or corrupted request)
  *    may follow, and then only EOF;
  *  - a connection that ends cleanly has delivered everything it produced, unless
- *    a timeout, an oversize request or corruption explains the loss.
+ *    a timeout, an oversize request or corruption explains the loss;
+ *  - no lost wake-up: in the calm phases no well-behaved connection's delivered
+ *    input waits unread past what the server's own waits explain, and no idle
+ *    close follows a whole timeout of such input with nothing sent.
  * Test code: heap and stdio allowed. Never touches the core except through its
  * public headers.
  */
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sim_hostile.h"
 #include "sim_internal.h"
 #include "sim_resp.h"
 #include "sim_world.h"
@@ -219,10 +223,13 @@ void sim_on_accept(void *ctx, uint32_t slot) {
         if (st->total_connections_received != w->last_accepted + 1)
             sim_fail(w, "one accept opened %llu connections",
                      (unsigned long long)(st->total_connections_received - w->last_accepted));
-        if (t->remote && w->cfg.protected_mode && w->cfg.requirepass[0] == 0)
+        if (t->remote && w->cfg.protected_mode && sim_model_requirepass(w->model)[0] == 0)
             sim_fail(w, "protected mode accepted remote connection %llu",
                      (unsigned long long)t->serial);
         t->session = st->total_connections_received; /* ids are given in accept order */
+        sim_model_session_begin(w->model, t->session);
+        if (w->pass_drawn[0] != 0 && sim_model_requirepass(w->model)[0] == 0)
+            w->pass_free_sessions++; /* authenticated for good (sim_workload_cfg.c) */
         SIM_DEBUG(t->serial, "is session %llu", (unsigned long long)t->session);
         while (t->session >= w->by_session_cap) {
             uint64_t old = w->by_session_cap;
@@ -234,7 +241,7 @@ void sim_on_accept(void *ctx, uint32_t slot) {
         w->by_session[t->session] = t;
     } else if (st->rejected_connections > w->last_rejected &&
                st->connected_clients != w->cfg.maxclients && t->remote &&
-               w->cfg.protected_mode && w->cfg.requirepass[0] == 0) {
+               w->cfg.protected_mode && sim_model_requirepass(w->model)[0] == 0) {
         SIM_DEBUG(t->serial, "rejected (protected mode)"); /* Redis: counted as rejected */
         t->rejected = true;
         t->denied = true;
@@ -678,6 +685,97 @@ void sim_track_received(struct sim_world *w, struct sim_track *t, const uint8_t 
 }
 
 /*
+ * Lost wake-ups in the calm phases (settle, quiet and drain: no network fault, no
+ * slow reader, no clog). A well-behaved connection's input may wait delivered and
+ * unread (sim_net_input_wait) only while the server's own wait lasts, and each has
+ * a bound here:
+ *  - the session is blocked: the model knows; the wait counts from its end;
+ *  - CLIENT PAUSE holds clients: the model knows; its ticks are not counted (pauses
+ *    may follow each other closely);
+ *  - it waits for a large buffer (its frame or reply needs one, or frames queued
+ *    behind such a frame fill its input): every holder is well-behaved and its frame
+ *    or reply crosses its pipe in query_limit / pipe + 2 ticks, and waiters are
+ *    served in FIFO order, so a waiter waits at most 2 pools x (clients / large
+ *    buffers + 1) rounds of that, as sim_liveness_bound_ticks (sim_hostile.c) counts
+ *    it; with hostile clients, holders that stall are cut by the hold rule and that
+ *    bound applies (none without the rule);
+ *  - its output drains through its pipe (its own large reply, a lagging subscriber's
+ *    backlog of at most pubsub-backlog-bytes): within the same frame time, plus
+ *    SIM_INPUT_WAIT_BASE ticks of latency.
+ * A longer wait is a recv that never completed, even when the server keeps sending
+ * (a subscriber's messages) or a live shutdown then closes the connection.
+ */
+#define SIM_INPUT_WAIT_BASE 1000u
+
+static uint64_t input_wait_bound(const struct sim_world *w) {
+    uint64_t bufs = w->cfg.large_buffers;
+    KV_ASSERT(bufs >= 1 && w->pipe_bytes > 0);
+    uint64_t frame = w->cfg.client_query_buffer_limit / w->pipe_bytes + 2;
+    uint64_t calm = 2 * (w->client_count / bufs + 1) * frame + SIM_INPUT_WAIT_BASE;
+    if (w->hostile_count == 0) return calm;
+    return KV_MAX(calm, sim_liveness_bound_ticks(w));
+}
+
+void sim_check_input_waits(struct sim_world *w) {
+    if (w->failed || w->stopping || w->phase < SIM_PHASE_SETTLE) return;
+    if (w->phase > SIM_PHASE_DRAIN) return;
+    KV_ASSERT(w->tick >= w->calm_from && w->calm_from > 0);
+    uint64_t bound = input_wait_bound(w);
+    bool paused = sim_model_pause_end(w->model) > w->clock.real_ms;
+    for (struct sim_track *t = w->tracks; t != NULL; t = t->next) {
+        if (t->ended || t->hostile || t->rejected || t->denied || t->oversize || t->cut ||
+            t->session == 0 || sim_net_serial(w->net, t->slot) != t->serial)
+            continue;
+        if (sim_model_blocked(w->model, t->session)) t->held_tick = w->tick;
+        uint64_t since = KV_MAX(w->calm_from, t->held_tick);
+        uint64_t net = sim_net_input_wait(w->net, t->slot, false);
+        if (net > 0 && net == t->input_wait) continue; /* frozen: the server closed it */
+        if (net < t->input_wait || net == 0) t->input_paused = 0; /* a new wait */
+        t->input_wait = net;
+        if (paused && net > 0) t->input_paused++;
+        /* the wait within the window, less its paused ticks (counted in it only) */
+        uint64_t wait = KV_MIN(net, w->tick - since);
+        wait -= KV_MIN(wait, t->input_paused);
+        if (wait > w->input_wait_max) w->input_wait_max = wait;
+        if (wait < bound) continue;
+        sim_fail(w, "connection %llu: its input sat delivered and unread for %llu ticks "
+                    "in the calm phases, not blocked, less %llu ticks of CLIENT PAUSE "
+                    "(bound %llu: sim_check.c input_wait_bound): a lost wake-up",
+                 (unsigned long long)t->serial, (unsigned long long)wait + t->input_paused,
+                 (unsigned long long)t->input_paused, (unsigned long long)bound);
+        return;
+    }
+}
+
+/*
+ * A lost recv wake-up hidden by an idle close. The server closes a connection as
+ * idle once it has neither read nor sent for `timeout` seconds (the one in force:
+ * CONFIG SET may change it, sim_workload_cfg.c), and never while the
+ * wait is its own (server.c idle_timeouts: a blocked client, a subscriber, one held
+ * by CLIENT PAUSE or waiting for a large buffer). So when the server closed this
+ * connection (outside a shutdown) after it sat silent for a whole timeout while
+ * bytes the client sent lay delivered and unread, with the reply pipe not full (the
+ * client held nothing back: sim_net_input_wait), the input was never idle: a recv
+ * that should have completed did not. Those legitimate waits all end the idle clock
+ * (the server restarts it while they last), so they cannot fill a window alone.
+ */
+static bool idle_closed_unread(struct sim_world *w, const struct sim_track *t) {
+    KV_ASSERT(t->ended && !t->reset);
+    uint64_t timeout_ms = w->timeout_now_s * 1000ull;
+    /* cut: closed for a stated reason (the hold rule, an output limit, CLIENT KILL) */
+    if (timeout_ms == 0 || w->stopping || t->cut || sim_net_serial(w->net, t->slot) != t->serial)
+        return false;
+    uint64_t silent = sim_net_input_wait(w->net, t->slot, true);
+    KV_ASSERT(silent <= w->tick);
+    if (silent < timeout_ms) return false;
+    sim_fail(w, "connection %llu closed after its input sat delivered and unread for %llu "
+                "ticks with nothing sent (timeout %llu s): a lost wake-up, not idleness",
+             (unsigned long long)t->serial, (unsigned long long)silent,
+             (unsigned long long)w->timeout_now_s);
+    return true;
+}
+
+/*
  * The client saw EOF or a reset. After a clean EOF every produced reply must have
  * arrived, unless something the client knows about allowed the core to drop it.
  */
@@ -689,7 +787,8 @@ void sim_track_end(struct sim_world *w, struct sim_track *t, bool reset) {
     sim_trace(w, 7, head, sizeof(head));
     SIM_DEBUG(t->serial, "client sees %s", reset ? "a reset" : "EOF");
     if (reset || w->failed) return;
-    bool lenient = w->cfg.timeout_s > 0 || t->oversize || t->corrupted || t->cut ||
+    if (idle_closed_unread(w, t)) return;
+    bool lenient = w->timeout_max_s > 0 || t->oversize || t->corrupted || t->cut ||
                    t->hostile;
     uint64_t lost = t->expected.len - t->exp_off;
     if (lost > 0 && !lenient) {
@@ -701,7 +800,7 @@ void sim_track_end(struct sim_world *w, struct sim_track *t, bool reset) {
     const char *want = final_want(t);
     /* The idle timeout may close a client that stopped reading mid-error, as Redis
      * closes one whose output makes no progress for `timeout` seconds (9200784). */
-    bool cut_by_timeout = w->cfg.timeout_s > 0 || t->cut;
+    bool cut_by_timeout = w->timeout_max_s > 0 || t->cut;
     if (want != NULL && t->extra.len > 0 && t->extra.len != strlen(want) && !cut_by_timeout) {
         sim_fail(w, "connection %llu closed in the middle of its final error",
                  (unsigned long long)t->serial);

@@ -64,6 +64,15 @@ struct conn {
     struct op send;
     bool close_active;
     uint64_t close_tag;
+    /* Input waits (sim_net_input_wait): the tick since which delivered client bytes
+     * have sat unread with both pipes flowing, [1] with room in the reply pipe too (0:
+     * none wait), the last ticks the server read, sent and found the reply pipe too
+     * full, and both waits as of the server's close. */
+    uint64_t wait_from[2];
+    uint64_t last_recv_tick;
+    uint64_t last_send_tick;
+    uint64_t last_full_tick; /* the last a send found less room than it carried */
+    uint64_t wait_at_close[2];
 };
 
 struct cqe {
@@ -299,6 +308,29 @@ static bool io_recv_multi_setup(void *impl, uint8_t *ring, uint8_t *bufs, uint32
     return true;
 }
 
+/* Whether delivered client bytes wait unread on c: visible to the server by this
+ * tick, neither pipe clogged, and with `room`, room in the reply pipe (the client
+ * is not the one holding the server's output back). */
+static bool input_waits(const struct sim_net *n, const struct conn *c, bool room) {
+    const struct pipe *p = &c->c2s;
+    bool delivered = p->visible > p->head ||
+                     (p->seg_count > 0 && p->seg_ready[p->seg_first] <= n->tick);
+    return c->state == CONN_OPEN && !c->server_closed && !c->close_active && !c->reset &&
+           delivered && n->tick >= p->clogged_until && n->tick >= c->s2c.clogged_until &&
+           (!room || pipe_room(&c->s2c) > 0);
+}
+
+/* Ticks c's input has waited so (input_waits) since the server last read it; with
+ * `silent`, with room for replies and since it last sent or met a full reply pipe. */
+static uint64_t input_wait(const struct sim_net *n, const struct conn *c, bool silent) {
+    KV_ASSERT(c->wait_from[silent] <= n->tick);
+    if (c->wait_from[silent] == 0) return 0;
+    uint64_t from = KV_MAX(c->wait_from[silent], c->last_recv_tick);
+    if (silent) from = KV_MAX(KV_MAX(from, c->last_send_tick), c->last_full_tick);
+    KV_ASSERT(from <= n->tick);
+    return n->tick - from;
+}
+
 static void io_send(void *impl, int32_t h, const uint8_t *buf, uint32_t len, uint64_t tag) {
     struct sim_net *n = impl;
     struct conn *c = conn_of(n, h);
@@ -314,6 +346,8 @@ static void io_close(void *impl, int32_t h, uint64_t tag) {
     struct sim_net *n = impl;
     struct conn *c = conn_of(n, h);
     SIM_DEBUG(c->serial, "server close submitted");
+    c->wait_at_close[0] = input_wait(n, c, false);
+    c->wait_at_close[1] = input_wait(n, c, true);
     c->close_active = true;
     c->close_tag = tag;
 }
@@ -392,6 +426,7 @@ static void try_recv_multi(struct sim_net *n, struct conn *c, uint64_t avail) {
         }
         uint32_t bid = n->mbuf_free[--n->mbuf_free_len];
         pipe_read(p, n->mbufs + (uint64_t)bid * n->mbuf_size, len);
+        c->last_recv_tick = n->tick;
         c->recv.len -= len;
         bool end = c->recv.len == 0 || chance_pct(n, n->f.accept_stop_pct);
         SIM_DEBUG(c->serial, "server multishot recv: %u bytes%s", len, end ? ", ends" : "");
@@ -450,6 +485,7 @@ static void try_recv(struct sim_net *n, struct conn *c) {
             n->stats.partial_recvs++;
         }
         pipe_read(p, c->recv.buf, len);
+        c->last_recv_tick = n->tick;
         res = (int32_t)len;
     }
     SIM_DEBUG(c->serial, "server recv completes: %d", res);
@@ -465,6 +501,7 @@ static void try_send(struct sim_net *n, struct conn *c) {
         return;
     }
     uint32_t room = pipe_room(p);
+    if (room < c->send.len) c->last_full_tick = n->tick; /* the client holds it back */
     if (n->tick < p->clogged_until || room == 0) return;
     if (chance_pct(n, n->f.hold_pct)) {
         n->stats.held++;
@@ -476,6 +513,7 @@ static void try_send(struct sim_net *n, struct conn *c) {
         n->stats.partial_sends++;
     }
     pipe_write(p, c->send.src, len, delivery_tick(n));
+    c->last_send_tick = n->tick;
     n->stats.bytes_s2c += len;
     SIM_DEBUG(c->serial, "server send completes: %u of %u", len, c->send.len);
     post(n, c->send.tag, (int32_t)len, 0, -1);
@@ -699,6 +737,10 @@ void sim_net_tick(struct sim_net *n, uint64_t tick) {
     n->tick = tick;
     for (uint32_t i = 0; i < n->conn_cap; i++) {
         struct conn *c = &n->conns[i];
+        for (uint32_t k = 0; k < 2; k++) {
+            if (!input_waits(n, c, k == 1)) c->wait_from[k] = 0;
+            else if (c->wait_from[k] == 0) c->wait_from[k] = KV_MAX(tick, 1u);
+        }
         if (c->state != CONN_OPEN || c->server_closed || c->reset) continue;
         if (n->f.reset_ppm > 0 && kv_prng_below(&n->prng, 1000000) < n->f.reset_ppm) {
             c->reset = true;
@@ -825,6 +867,13 @@ bool sim_net_server_closed(const struct sim_net *n, uint32_t conn) {
 uint64_t sim_net_serial(const struct sim_net *n, uint32_t conn) {
     KV_ASSERT(conn < n->conn_cap);
     return n->conns[conn].serial;
+}
+
+uint64_t sim_net_input_wait(const struct sim_net *n, uint32_t conn, bool silent) {
+    KV_ASSERT(conn < n->conn_cap);
+    const struct conn *c = &n->conns[conn];
+    if (c->close_active || c->server_closed) return c->wait_at_close[silent];
+    return input_wait(n, c, silent);
 }
 
 uint64_t sim_net_unread(const struct sim_net *n, uint32_t conn) {

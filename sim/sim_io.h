@@ -107,6 +107,16 @@ bool sim_net_corrupt(struct sim_net *n, uint32_t conn, uint64_t pick);
 /* Server-side state, for checks. */
 bool sim_net_server_closed(const struct sim_net *n, uint32_t conn);
 uint64_t sim_net_serial(const struct sim_net *n, uint32_t conn);
+/*
+ * Ticks the connection's input has waited: bytes delivered to the server (visible
+ * to its recv), neither pipe clogged, and the server has read none of them since.
+ * With `silent`, also: room in the reply pipe at every tick and no send of the
+ * server's finding less room than it carried (so the client is not what holds the
+ * server back), and it has sent nothing since. 0: no delivered byte waits now.
+ * Once the server closed the connection: the waits as of its close. A lost recv
+ * wake-up (the stall canary) shows as a wait that only the server's close ends.
+ */
+uint64_t sim_net_input_wait(const struct sim_net *n, uint32_t conn, bool silent);
 /* Bytes the client wrote that the server has not read yet. */
 uint64_t sim_net_unread(const struct sim_net *n, uint32_t conn);
 

@@ -168,6 +168,48 @@ TEST(partial_recv_and_send_split_bytes) {
     sim_net_destroy(f.net);
 }
 
+/* sim_net_input_wait: delivered bytes the server does not read count up each tick;
+ * a read ends the wait; a send ends only the silent one; a full reply pipe keeps the
+ * silent one at 0 (the client holds the server back); a close freezes both. */
+TEST(input_waits_count_unread_delivered_bytes) {
+    struct fixture f;
+    setup(&f, 16);
+    uint32_t slot;
+    int32_t h = open_conn(&f, &slot);
+    CHECK(h >= 0);
+    CHECK(sim_net_input_wait(f.net, slot, false) == 0);
+    CHECK(sim_net_write(f.net, slot, (const uint8_t *)"PING\r\n", 6) == 6);
+    for (int i = 0; i < 5; i++) step(&f); /* no recv armed: the bytes wait */
+    CHECK(sim_net_input_wait(f.net, slot, false) == 4);
+    CHECK(sim_net_input_wait(f.net, slot, true) == 4);
+    kv_io_send(f.io, h, (const uint8_t *)"+OK\r\n", 5, 12);
+    step(&f);
+    CHECK(sim_net_input_wait(f.net, slot, false) == 5);
+    CHECK(sim_net_input_wait(f.net, slot, true) == 0); /* it sent */
+    uint8_t got[16], buf[32];
+    CHECK(sim_net_read(f.net, slot, got, sizeof(got)) == 5);
+    kv_io_recv(f.io, h, buf, sizeof(buf), 11);
+    step(&f);
+    CHECK(f.rec.n == 1 && f.rec.d[0].res == 6);
+    step(&f);
+    CHECK(sim_net_input_wait(f.net, slot, false) == 0); /* read */
+    CHECK(sim_net_input_wait(f.net, slot, true) == 0);
+    uint8_t big[16];
+    memset(big, 'x', sizeof(big));
+    kv_io_send(f.io, h, big, sizeof(big), 13); /* fills the reply pipe; never read */
+    step(&f);
+    CHECK(sim_net_write(f.net, slot, (const uint8_t *)"PING\r\n", 6) == 6);
+    for (int i = 0; i < 3; i++) step(&f);
+    CHECK(sim_net_input_wait(f.net, slot, false) == 2);
+    CHECK(sim_net_input_wait(f.net, slot, true) == 0); /* the reply pipe is full */
+    kv_io_close(f.io, h, 14);
+    step(&f);
+    uint64_t frozen = sim_net_input_wait(f.net, slot, false);
+    step(&f);
+    CHECK(frozen == 2 && sim_net_input_wait(f.net, slot, false) == frozen);
+    sim_net_destroy(f.net);
+}
+
 TEST(bounded_pipe_backpressure) {
     struct fixture f;
     setup(&f, 16);
@@ -391,6 +433,7 @@ int main(void) {
     RUN(accept_recv_send_roundtrip);
     RUN(delay_holds_bytes_back_in_order);
     RUN(partial_recv_and_send_split_bytes);
+    RUN(input_waits_count_unread_delivered_bytes);
     RUN(bounded_pipe_backpressure);
     RUN(half_close_gives_eof_after_the_data);
     RUN(reset_fails_recv_and_send);

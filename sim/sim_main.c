@@ -484,6 +484,7 @@ static void world_tick(struct sim_world *w) {
     sim_net_tick(w->net, w->tick);
     sim_clients_tick(w);
     sim_hostile_liveness(w);
+    sim_check_input_waits(w);
     if (w->failed) return;
     if (w->server_stopped) return;
     uint64_t before = sim_net_stats(w->net)->completions;
@@ -505,6 +506,7 @@ static void world_tick(struct sim_world *w) {
 static void enter_phase(struct sim_world *w, enum sim_phase phase) {
     w->phase = phase;
     if (phase == SIM_PHASE_QUIET) w->liveness_from = w->tick;
+    if (phase == SIM_PHASE_SETTLE) w->calm_from = w->tick;
     if (phase == SIM_PHASE_FAULTS) return;
     struct sim_faults none;
     memset(&none, 0, sizeof(none));
@@ -583,10 +585,12 @@ static void run_phases(struct sim_world *w) {
     KV_ASSERT(w->phase == SIM_PHASE_FAULTS && w->tick == 0);
     for (uint64_t i = 0; i < w->ticks && !w->failed; i++) world_tick(w);
     enter_phase(w, SIM_PHASE_SETTLE);
-    uint64_t settle = 500 + w->cfg.timeout_s * 1000 + 100; /* > the idle timeout */
+    /* The stall canary's lost wake-up comes with the calm, so the checks of the calm
+     * phases (sim_check_input_waits) see it for all of settle and quiet. */
+    if (w->canary == 3) sim_net_plant_stall(w->net);
+    uint64_t settle = 500 + w->timeout_max_s * 1000 + 100; /* > any idle timeout set */
     for (uint64_t i = 0; i < settle && !w->failed; i++) world_tick(w);
     enter_phase(w, SIM_PHASE_QUIET);
-    if (w->canary == 3) sim_net_plant_stall(w->net);
     for (uint64_t i = 0; i < QUIET_TICKS && !w->failed; i++) world_tick(w);
     if (w->failed) return;
     if (w->shutdown_live) close_live(w);
@@ -704,7 +708,8 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                "recv_multi=%llu recv_multi_chunks=%llu edge_multis=%llu exec_overflows=%llu "
                "hold_cuts=%llu index_growths=%u index_slots=%u/%u evict_joins=%llu "
                "evict_moved_bytes=%llu hostile_acts=%llu hostile_closed=%llu "
-               "liveness_wait_max=%llu liveness_bound=%llu watch_full=%llu watch_refused=%llu\n",
+               "liveness_wait_max=%llu liveness_bound=%llu watch_full=%llu watch_refused=%llu "
+               "input_wait_max=%llu\n",
                cpu_s, cpu_s > 0 ? (double)w->requests / cpu_s : 0.0,
                (unsigned long long)ms->commands, (unsigned long long)ms->exact,
                (unsigned long long)ms->loose, (unsigned long long)ms->oom,
@@ -721,7 +726,8 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)ks->evict_moved_bytes, (unsigned long long)w->hostile_acts,
                (unsigned long long)w->hostile_closed, (unsigned long long)w->liveness_wait_max,
                (unsigned long long)(w->hostile_count > 0 ? sim_liveness_bound_ticks(w) : 0),
-               (unsigned long long)w->watch_full, (unsigned long long)w->watch_refused);
+               (unsigned long long)w->watch_full, (unsigned long long)w->watch_refused,
+               (unsigned long long)w->input_wait_max);
         printf("sessions: resp3_commands=%llu noauth_replies=%llu remote_denied=%llu\n",
                (unsigned long long)w->resp3_commands, (unsigned long long)w->noauth_replies,
                (unsigned long long)w->remote_denied);
@@ -733,9 +739,12 @@ static void print_summary(const struct sim_world *w, double cpu_s) {
                (unsigned long long)w->pubsub_refused, kv_server_engine(w->server)->pubsub.channels,
                kv_server_engine(w->server)->pubsub.patterns,
                (unsigned long long)w->backlog_peak, (unsigned long long)w->lagging_peak);
-        printf("clients: replies_dropped=%llu pauses=%llu client_lists=%llu config_sets=%llu\n",
+        printf("clients: replies_dropped=%llu pauses=%llu client_lists=%llu config_sets=%llu "
+               "timeout_sets=%llu pass_sets=%llu pass_free_sessions=%llu\n",
                (unsigned long long)w->replies_dropped, (unsigned long long)w->pauses,
-               (unsigned long long)w->client_lists, (unsigned long long)w->cfg_sets);
+               (unsigned long long)w->client_lists, (unsigned long long)w->cfg_sets,
+               (unsigned long long)w->timeout_sets, (unsigned long long)w->pass_sets,
+               (unsigned long long)w->pass_free_sessions);
         const struct kv_log *lg = kv_server_log(w->server);
         printf("log: lines=%llu dropped=%llu write_errors=%llu sink_lines=%llu "
                "sink_bytes=%llu\n", (unsigned long long)lg->lines,
@@ -765,6 +774,7 @@ struct sim_args {
     bool no_newer;
     bool no_session;
     bool no_block;
+    bool cfg_pass;
     bool resp3;
     bool hostile;
     uint32_t hostile_kinds;
@@ -779,7 +789,7 @@ static int usage(void) {
     fprintf(stderr, "usage: kv sim --seed N [--ticks T] [--crowd] [--no-multishot]\n"
                     "                   [--no-edge-multi] [--no-newer] [--no-session] [--no-block]\n"
                     "                   [--hostile[=KIND,..] | --no-hostile]\n"
-                    "                   [--canary[=model|stall]] [--stats]\n"
+                    "                   [--canary[=model|stall]] [--stats] [--cfg-pass]\n"
                     "                   [--types=hash,set,zset,stream]\n"
                     "       kv sim --redis PORT [--seed N] [--requests R] [--resp3]"
                     " [--types=hash,set,zset,stream]\n");
@@ -811,6 +821,7 @@ static int parse_args(int argc, char **argv, struct sim_args *a) {
         else if (strcmp(o, "--no-multishot") == 0) a->no_multishot = true;
         else if (strcmp(o, "--no-edge-multi") == 0) a->no_edge_multi = true;
         else if (strcmp(o, "--no-newer") == 0) a->no_newer = true;
+        else if (strcmp(o, "--cfg-pass") == 0) a->cfg_pass = true;
         else if (strcmp(o, "--no-session") == 0) a->no_session = true;
         else if (strcmp(o, "--no-block") == 0) a->no_block = true;
         else if (strcmp(o, "--resp3") == 0) a->resp3 = true;
@@ -848,6 +859,7 @@ int kv_sim_main(int argc, char **argv) {
     if (a.ticks != DEFAULT_TICKS) snprintf(extra, sizeof(extra), " --ticks %llu",
                                            (unsigned long long)a.ticks);
     if (a.no_block) snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " --no-block");
+    if (a.cfg_pass) snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " --cfg-pass");
     snprintf(reproduce_line, sizeof(reproduce_line),
              "reproduce: ./build/kv sim --seed %llu%s%s%s%s%s%s%s%s%s%s\n",
              (unsigned long long)a.seed, extra, a.no_session ? " --no-session" : "",
@@ -878,6 +890,7 @@ int kv_sim_main(int argc, char **argv) {
     w->no_multishot = a.no_multishot;
     w->no_edge_multi = a.no_edge_multi;
     w->no_newer = a.no_newer;
+    w->cfg_pass = a.cfg_pass;
     w->no_session = a.no_session;
     w->no_block = a.no_block;
     w->hostile_forced = a.hostile;

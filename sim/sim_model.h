@@ -114,6 +114,11 @@ const char *sim_model_cas_why(const struct sim_model *m);
 void sim_model_evict(struct sim_model *m, const uint8_t *key, uint32_t klen);
 /* The connection is gone: forget its MULTI state. */
 void sim_model_session_end(struct sim_model *m, uint64_t session);
+/* The core accepted `session`: as Redis, it is authenticated when no requirepass is
+ * in force now (it stays so whatever CONFIG SET requirepass does later). */
+void sim_model_session_begin(struct sim_model *m, uint64_t session);
+/* The requirepass in force (CONFIG SET at run time; "" for none). */
+const char *sim_model_requirepass(const struct sim_model *m);
 const struct sim_model_stats *sim_model_stats(const struct sim_model *m);
 
 /* Live keys at now_ms. */

@@ -257,7 +257,7 @@ static void cmd_reset(struct mctx *c) {
     s->name.p = NULL;
     s->name.len = 0;
     s->proto = 2;
-    s->authed = false; /* only consulted while a requirepass is set */
+    s->authed = sim_model_requirepass(c->m)[0] == 0; /* Redis's clientSetDefaultAuth */
     if (s->reply_mode == 1) s->reply_mode = 0; /* REPLY OFF ends; a SKIP still drops this */
     sim_buf_simple(c->out, "RESET");
 }

@@ -8,6 +8,9 @@
  * NOAUTH after the unknown-command and arity checks (EXEC: the EXECABORT text,
  * sim_model.c), HELLO without a successful AUTH option gets its own NOAUTH, and a
  * failed AUTH leaves an authenticated session authenticated (redis-server 7.0.15).
+ * CONFIG SET requirepass at run time: a session is authenticated when it connects
+ * (or RESETs) with no password in force and stays so; NOAUTH follows the password in
+ * force at each command (Redis's authRequired).
  * HELLO 3 switches the session's replies to RESP3 (sim_model_resp3.c). Test code:
  * heap allowed.
  */
@@ -24,9 +27,16 @@
     "HELLO AUTH <user> <pass> option can be used to authenticate the client and "      \
     "select the RESP protocol version at the same time"
 
-static const char *requirepass(const struct mctx *c) {
-    const struct kv_config *cfg = c->m->lim.config;
+const char *sim_model_requirepass(const struct sim_model *m) {
+    const struct kv_config *cfg = m->lim.config;
     return cfg != NULL ? cfg->requirepass : "";
+}
+
+static const char *requirepass(const struct mctx *c) { return sim_model_requirepass(c->m); }
+
+void sim_model_session_begin(struct sim_model *m, uint64_t session) {
+    KV_ASSERT(session > 0);
+    m_session(m, session)->authed = sim_model_requirepass(m)[0] == 0;
 }
 
 /* Must the session authenticate before this command? */

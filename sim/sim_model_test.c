@@ -263,6 +263,35 @@ TEST(loose_replies_check_membership) {
     sim_model_destroy(m);
 }
 
+/* Redis 7.0's SCAN TYPE none lists a key whose TTL passed and that Redis has not
+ * reclaimed (redis-server 7.0.15 with DEBUG SET-ACTIVE-EXPIRE 0: SET a, PEXPIRE a 50,
+ * 200 ms later SCAN 0 TYPE none answers [0, [a]]; TYPE string leaves it out). Allowed
+ * only against a real server (clock_slack_ms > 0); kv (Redis 7.2) lists no such key. */
+TEST(scan_type_none_lists_expired_keys_only_against_redis) {
+    struct sim_model_limits lim = {.proto_max_bulk_len = 1000, .multi_max_commands = 3,
+                                   .reply_max = 4096, .watch_max = 32,
+                                   .maxmemory = 1 << 20, .maxclients = 8};
+    const char *listed = "*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n";
+    const char *none = "*2\r\n$1\r\n0\r\n*0\r\n";
+    for (int redis = 0; redis < 2; redis++) {
+        lim.clock_slack_ms = redis ? 2000 : 0;
+        struct sim_model *m = sim_model_create(&lim);
+        CHECK(run(m, 1, NOW, "SET a 1 PX 50", "+OK\r\n"));
+        CHECK(run(m, 1, NOW, "SET b 2", "+OK\r\n"));
+        CHECK(run(m, 1, NOW + 200, "SCAN 0 TYPE none", none));
+        CHECK(run(m, 1, NOW + 200, "SCAN 0 TYPE NoNe", listed) == (redis == 1));
+        CHECK(run(m, 1, NOW + 200, "SCAN 0 MATCH a* TYPE none", listed) == (redis == 1));
+        CHECK(!run(m, 1, NOW + 200, "SCAN 0 MATCH b* TYPE none", listed));
+        CHECK(!run(m, 1, NOW + 200, "SCAN 0 TYPE string", listed)); /* another type: never */
+        CHECK(run(m, 1, NOW + 200, "SCAN 0 TYPE string", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nb\r\n"));
+        CHECK(!run(m, 1, NOW + 200, "SCAN 0 TYPE none", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nb\r\n"));
+        /* A key without a TTL, or with one far ahead, is never listed as none. */
+        CHECK(run(m, 1, NOW, "SET c 3 PX 100000", "+OK\r\n"));
+        CHECK(!run(m, 1, NOW + 200, "SCAN 0 TYPE none", "*2\r\n$1\r\n0\r\n*1\r\n$1\r\nc\r\n"));
+        sim_model_destroy(m);
+    }
+}
+
 TEST(unknown_command_text_like_redis) {
     struct sim_model *m = model();
     CHECK(run(m, 1, NOW, "foo a b", "-ERR unknown command 'foo', with args beginning with: "
@@ -356,6 +385,7 @@ int main(void) {
     RUN(oom_is_wrong_where_eviction_must_make_room);
     RUN(keys_and_scan_refused_only_for_the_reply_they_produce);
     RUN(loose_replies_check_membership);
+    RUN(scan_type_none_lists_expired_keys_only_against_redis);
     RUN(unknown_command_text_like_redis);
     RUN(resp3_session_replies);
     RUN(requirepass_noauth_where_redis_gives_it);

@@ -31,7 +31,7 @@ const char sim_denied_msg[] =
 
 static bool active(const struct sim_world *w) {
     const struct sim_session_knobs *k = &w->sess;
-    return k->resp3_pct > 0 || k->switch_pm > 0 || w->cfg.requirepass[0] != 0 ||
+    return k->resp3_pct > 0 || k->switch_pm > 0 || w->pass_drawn[0] != 0 ||
            k->remote_pct > 0;
 }
 
@@ -46,6 +46,7 @@ static void draw_password(struct kv_prng *p, char *out, uint32_t cap) {
 void sim_session_draw(struct sim_world *w) {
     struct sim_session_knobs *k = &w->sess;
     memset(k, 0, sizeof(*k));
+    memcpy(w->pass_drawn, w->cfg.requirepass, sizeof(w->pass_drawn));
     if (w->no_session) return;
     struct kv_prng p;
     kv_prng_init(&p, w->seed ^ 0x7365737369306e33ull);
@@ -60,6 +61,10 @@ void sim_session_draw(struct sim_world *w) {
         if (k->switch_pm == 0) k->switch_pm = (uint32_t)kv_prng_below(&p, 11);
     }
     if (kv_prng_chance(&p, 1, 4)) k->remote_pct = 1 + (uint32_t)kv_prng_below(&p, 20);
+    /* The clients follow the drawn password: CONFIG SET may lift it for a while
+     * (sim_workload_cfg.c), and a client cannot know whether its accept and its AUTH
+     * come before or after the password returns. */
+    memcpy(w->pass_drawn, w->cfg.requirepass, sizeof(w->pass_drawn));
 }
 
 uint32_t sim_session_describe(const struct sim_world *w, char *buf, uint32_t cap) {
@@ -68,14 +73,14 @@ uint32_t sim_session_describe(const struct sim_world *w, char *buf, uint32_t cap
     if (!active(w)) return 0;
     int n = snprintf(buf, cap, " resp3=%u%% session_switch=%u requirepass=%u noauth=%u%% "
                      "wrongpass=%u%% remote=%u%%", k->resp3_pct, k->switch_pm,
-                     (uint32_t)strlen(w->cfg.requirepass), k->noauth_pct, k->wrongpass_pct,
+                     (uint32_t)strlen(w->pass_drawn), k->noauth_pct, k->wrongpass_pct,
                      k->remote_pct);
     return n < 0 ? 0 : (uint32_t)KV_MIN((uint32_t)n, cap - 1);
 }
 
 /* The password to send: the right one, or (wrongpass_pct) one that is not. */
 static void add_password(struct sim_world *w, struct sim_client *c, struct sim_req *r) {
-    const char *pass = w->cfg.requirepass;
+    const char *pass = w->pass_drawn;
     if (kv_prng_below(&c->prng, 100) >= w->sess.wrongpass_pct && pass[0] != 0) {
         sim_req_add_str(r, pass);
         return;
@@ -117,7 +122,7 @@ static void add_auth(struct sim_world *w, struct sim_client *c, struct sim_req *
         return;
     }
     sim_req_add_str(r, "AUTH");
-    if (form == 1 || w->cfg.requirepass[0] == 0) sim_req_add_str(r, "default");
+    if (form == 1 || w->pass_drawn[0] == 0) sim_req_add_str(r, "default");
     add_password(w, c, r);
 }
 
@@ -125,7 +130,7 @@ void sim_session_connect(struct sim_world *w, struct sim_client *c) {
     KV_ASSERT(c->track != NULL);
     c->auth_in = -1;
     c->hello_owed = 0;
-    c->unauthed = w->cfg.requirepass[0] != 0;
+    c->unauthed = w->pass_drawn[0] != 0;
     if (!active(w) || c->hostile != NULL) return;
     const struct sim_session_knobs *k = &w->sess;
     if (kv_prng_below(&c->prng, 100) < k->remote_pct) {
@@ -134,7 +139,7 @@ void sim_session_connect(struct sim_world *w, struct sim_client *c) {
     }
     if (kv_prng_below(&c->prng, 100) < k->resp3_pct)
         c->hello_owed = kv_prng_chance(&c->prng, 1, 8) ? 2 : 3;
-    if (w->cfg.requirepass[0] != 0) {
+    if (w->pass_drawn[0] != 0) {
         bool late = kv_prng_below(&c->prng, 100) < k->noauth_pct;
         c->auth_in = late ? 1 + (int32_t)kv_prng_below(&c->prng, 4) : 0;
     }
@@ -158,7 +163,7 @@ bool sim_session_next(struct sim_world *w, struct sim_client *c, struct sim_req 
     }
     if (w->sess.switch_pm == 0 || kv_prng_below(&c->prng, 1000) >= w->sess.switch_pm) return false;
     uint32_t pick = (uint32_t)kv_prng_below(&c->prng, 8);
-    if (pick < 2 && w->cfg.requirepass[0] != 0) add_auth(w, c, r);
+    if (pick < 2 && w->pass_drawn[0] != 0) add_auth(w, c, r);
     else if (pick == 2) add_hello(w, c, r, 0, false);
     else add_hello(w, c, r, 2 + (pick & 1), pick == 3 && kv_prng_chance(&c->prng, 1, 2));
     return true;

@@ -63,6 +63,11 @@ struct sim_track {
                              * and its requests are not owed (sim_hostile.c) */
     uint64_t replies;       /* whole replies received */
     uint64_t last_reply_tick;
+    uint64_t held_tick;     /* input waits (sim_check_input_waits): the last tick the
+                             * model had it blocked, the net's wait last tick, and the
+                             * ticks of it a CLIENT PAUSE was in force */
+    uint64_t input_wait;
+    uint64_t input_paused;
     bool cut;               /* disconnected by the hold rule (server.c): lenient */
     uint64_t wire_pos;      /* bytes the client queued on this connection */
     uint64_t keep_from;     /* where the open MULTI's first queued frame starts
@@ -165,6 +170,24 @@ struct sim_world {
     struct kv_prng cfg_prng;     /* its draws: a stream of its own */
     uint64_t pause_over_tick;    /* last tick a CLIENT PAUSE held (liveness, sim_hostile.c) */
     uint64_t cfg_sets;           /* CONFIG SETs answered +OK (--stats) */
+    /* Run-time requirepass and timeout (sim_workload_cfg.c): the change waiting to be
+     * undone (1: timeout, 2: requirepass; 0: none) and after how many cfg requests,
+     * the idle timeout in force and the largest ever in force (the checker's idle
+     * rules and the settle phase), and how many of each change were answered +OK. */
+    bool cfg_changes;            /* one cfg seed in two, from a stream of its own */
+    bool cfg_pass;               /* --cfg-pass: requirepass is lifted too (off: kv diverges) */
+    struct kv_prng change_prng;
+    uint8_t cfg_restore;
+    uint8_t cfg_restore_left;
+    /* the drawn values the changes return to (w->cfg is the server's own config:
+     * CONFIG SET writes it, so it always holds the values in force) */
+    uint64_t timeout_drawn_s;
+    char pass_drawn[sizeof(((struct kv_config *)0)->requirepass)];
+    uint64_t timeout_now_s;
+    uint64_t timeout_max_s;
+    uint64_t timeout_sets;
+    uint64_t pass_sets;
+    uint64_t pass_free_sessions; /* accepted while a drawn requirepass was lifted */
     uint64_t pauses;             /* CLIENT PAUSEs answered +OK (--stats) */
     uint64_t client_lists;       /* CLIENT LIST/INFO answered with text (--stats) */
     struct sim_client *clients;
@@ -192,7 +215,9 @@ struct sim_world {
     uint32_t hostile_count;      /* the last hostile_count clients are hostile */
     uint32_t hostile_kinds;      /* bit per enum sim_hostile_kind */
     uint64_t liveness_from;      /* tick the liveness check starts (quiet phase) */
+    uint64_t calm_from;          /* tick the calm phases start (settle; input waits) */
     uint64_t liveness_wait_max;  /* longest wait a well-behaved client saw (--stats) */
+    uint64_t input_wait_max;     /* longest calm input wait (sim_check_input_waits; --stats) */
     uint64_t hostile_acts;
     uint64_t hostile_closed;     /* acts the server ended by closing the connection */
     bool canary_fired;
@@ -241,6 +266,9 @@ void sim_observer_init(struct sim_world *w);
 /* Every open connection's session is blocked in the core exactly when the model has
  * it blocked (sim_model_block.c); after every turn. */
 void sim_check_blocked(struct sim_world *w);
+/* Lost wake-ups in the calm phases: no well-behaved connection's delivered input may
+ * wait unread longer than the server's own waits explain (sim_check.c); each tick. */
+void sim_check_input_waits(struct sim_world *w);
 
 /* sim_session.c: draws (before the server starts: requirepass), describes, and the
  * clients' session requests (false: none now) and connection setup. */
