@@ -539,6 +539,10 @@ static void reply_arity(struct kv_engine *e, struct kv_session *s, struct kv_rep
  */
 static bool auth_refused(const struct kv_engine *e, const struct kv_session *s,
                          const struct kv_cmd *cmd) {
+    /* A woken blocked command was admitted when it blocked: Redis serves it without
+     * processCommand's checks, so a requirepass set meanwhile does not refuse it (an
+     * unauthenticated session may block while requirepass is ""). */
+    if (s->block_wake != KV_BLOCK_WAKE_NONE) return false;
     return !(cmd->flags & KV_CMD_NOAUTH) && kv_auth_required(e->config, s);
 }
 

@@ -2829,6 +2829,32 @@ def test_block_zset():
 
 
 @test()
+def test_block_served_after_requirepass_returns():
+    """A client that connected under a password and never authenticated blocks while
+    requirepass is "" (no password: nothing to refuse); the password returns; a push
+    serves it (Redis serves a woken blocked command without re-checking AUTH), a timeout
+    answers null, and its next command gets NOAUTH. kv asserted on this before
+    (server.c run_blocked: a NOAUTH reply to the woken command; found by kv sim
+    --cfg-pass seed 22 --crowd)."""
+    kv = start_kv('blockauth', ['--maxclients', '32', '--requirepass', 'pw'])
+    P = kv.port
+    admin, b, t = Conn(P), Conn(P), Conn(P)
+    check_eq('AUTH', admin.call('AUTH', 'pw'), b'+OK\r\n')
+    check_eq('password lifted', admin.call('CONFIG', 'SET', 'requirepass', ''), b'+OK\r\n')
+    b.send(enc('BLPOP', 'q', '0'))
+    t.send(enc('BLPOP', 'none', '0.3'))
+    check('both blocked', wait_blocked(admin, 2))
+    check_eq('password back', admin.call('CONFIG', 'SET', 'requirepass', 'pw'), b'+OK\r\n')
+    check_eq('LPUSH', admin.call('LPUSH', 'q', 'x'), b':1\r\n')
+    check_eq('served as Redis serves it', b.replies(1), [b'*2\r\n$1\r\nq\r\n$1\r\nx\r\n'])
+    check_eq('timed out: null', t.replies(1), [b'*-1\r\n'])
+    check_eq('then NOAUTH', b.call('PING'), b'-NOAUTH Authentication required.\r\n')
+    check_eq('server alive', admin.call('PING'), b'+PONG\r\n')
+    for x in (admin, b, t):
+        x.close()
+
+
+@test()
 def test_block_xread():
     """XREAD BLOCK over real connections: readers served by another client's XADD (every
     reader whose ID the stream passed, each with its own entries, COUNT honoured, several
