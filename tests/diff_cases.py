@@ -621,6 +621,17 @@ CASES = {
         ('on', 1, "EXEC"), ('wake', 2), "LRANGE k1 0 -1", "LRANGE k2 0 -1",
         ('dump',),
     ],
+    'block-chain-order': [
+        # sim seed 921996383 --crowd's keys: keys are served in the order they became
+        # ready, k11 (RPUSH) then k1, and k11's served BRPOPLPUSH readies k2 after k1, so
+        # k1's waiters come first: BRPOPLPUSH k1 k1 rotates k1, the BLMPOP waiting on
+        # k2 k1 takes from k1, and only then BLPOP k0 k2 gets k2's element
+        ('block', 2, "BRPOPLPUSH k11 k2 0"), ('block', 3, "BRPOPLPUSH k1 k1 0"),
+        ('block', 4, "BLMPOP 0 2 k2 k1 RIGHT COUNT 4"), ('block', 5, "BLPOP k0 k2 0"),
+        ('on', 1, "MULTI"), ('on', 1, "RPUSH k11 1"), ('on', 1, "RPUSH k1 -1 1 c a c"),
+        ('on', 1, "EXEC"), ('wake', 2), ('wake', 3), ('wake', 4), ('wake', 5),
+        "LRANGE k1 0 -1", "LRANGE k2 0 -1", ('dump',),
+    ],
     'block-timeout': [
         # long enough that INFO sees them blocked before they time out
         ('block', 2, "BLPOP a 0.3"), ('wake', 2), ('block', 2, "BLMOVE a b LEFT LEFT 0.3"),

@@ -130,6 +130,12 @@ run_seed 678197063 --crowd
 #   drain ran came first); a stalled key served again must serve its next waiters
 #   before keys the serve readied, and from the key the reply names
 run_seed 141
+# 921996383 --crowd: a lagging subscriber's BRPOPLPUSH k1 k1 was deferred, stalling k1;
+#   an LMOVE k1 k11 readied k11 then k1 again (its write), and k11's served
+#   BRPOPLPUSH k11 k2 readied k2: kv served k1's waiter before k2's, in the order the
+#   keys became ready, but the model accepted a stalled key's serve only when nothing
+#   else was due (sim_model_block.c m_block_report)
+run_seed 921996383 --crowd
 # 159409041 --hostile: the strict -OOM rule compared maxmemory-eviction-keys with the
 # entries left after the command's own evictions (51), not those before them (107)
 run_seed 159409041 --hostile
