@@ -805,6 +805,7 @@ bool kv_coll_to_table(const struct kv_coll_env *e, struct kv_coll_head *h) {
 
 /* Whether every member of table h is an integer; *w gets the narrowest width for all. */
 static bool tab_ints(const struct kv_coll_env *e, const struct kv_coll_head *h, uint8_t *w) {
+    KV_ASSERT(h->enc == KV_COLL_TABLE && !is_hash(h));
     const uint32_t *s = (const uint32_t *)(const void *)block(e->a, h->root);
     *w = 2;
     for (uint32_t i = 0; i < h->slots; i++) {
@@ -820,6 +821,7 @@ static bool tab_ints(const struct kv_coll_env *e, const struct kv_coll_head *h, 
 
 /* Restores the max-heap below node i of the n integers of width w at b. */
 static void is_sift(uint8_t *b, uint32_t w, uint64_t i, uint64_t n) {
+    KV_ASSERT(i < n);
     for (uint32_t depth = 0; depth < 64; depth++) {  /* one level down per pass */
         uint64_t top = i, l = 2 * i + 1, r = l + 1;
         if (l < n && is_at(b, w, l) > is_at(b, w, top)) top = l;
@@ -835,6 +837,7 @@ static void is_sift(uint8_t *b, uint32_t w, uint64_t i, uint64_t n) {
 
 /* Heapsort, ascending, in place: n log n whatever set-max-intset-entries allows. */
 static void is_sort(uint8_t *b, uint32_t w, uint64_t n) {
+    KV_ASSERT(w == 2 || w == 4 || w == 8);
     for (uint64_t i = n / 2; i > 0; i--) is_sift(b, w, i - 1, n);
     for (uint64_t end = n; end > 1; end--) {
         int64_t t = is_at(b, w, 0);
@@ -842,6 +845,7 @@ static void is_sort(uint8_t *b, uint32_t w, uint64_t n) {
         is_put(b, w, end - 1, t);
         is_sift(b, w, 0, end - 1);
     }
+    KV_ASSERT(n < 2 || is_at(b, w, 0) <= is_at(b, w, n - 1));
 }
 
 /* An intset's integers rewritten at the narrowest width that holds its ends. */
