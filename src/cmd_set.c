@@ -33,6 +33,7 @@
 #define BATCH 64u            /* members a *STORE adds per kv_coll_add */
 #define SHORT_MEMBER 24u
 #define SORT_WINDOW 4096u    /* integers one ascending pass sorts (32 KiB of scratch) */
+#define SPOP_REBUILD_MUL 5u  /* Redis's SPOP_MOVE_STRATEGY_MUL: when SPOP rebuilds the rest */
 
 static struct kv_coll_head *head_of(struct kv_item *it) { return kv_ks_coll_head(it); }
 
@@ -132,7 +133,15 @@ static void pick(struct kv_cmd_ctx *c, const struct kv_coll_head *h, struct kv_c
     kv_ks_coll_random(i, c->ks, h, kv_cc_rand(c), m, &v);
 }
 
-/* Pops `count` (< size) random members of argv[1] into a set reply. */
+/*
+ * Pops `count` (< size) random members of argv[1] into a set reply. When the rest is
+ * at most a fifth of what was popped, Redis 7.0 (spopWithCount's third case) builds
+ * a new set from it: all integers, within set-max-intset-entries, make an intset
+ * again (OBJECT ENCODING answers so). kv pops first (its entry blocks are freed) and
+ * then rebuilds; if the region has no block for the intset, the set stays a table:
+ * SPOP is not a denyoom command in Redis and never answers -OOM, so it must succeed
+ * (a room check here would refuse it instead); only the encoding differs then.
+ */
 static void pop_some(struct kv_cmd_ctx *c, struct kv_item *it, uint64_t count) {
     struct kv_coll_head *h = head_of(it);
     KV_ASSERT(count < h->count);
@@ -145,6 +154,8 @@ static void pop_some(struct kv_cmd_ctx *c, struct kv_item *it, uint64_t count) {
         uint64_t gone = kv_ks_coll_remove(c->ks, h, &m, 1);
         KV_ASSERT(gone == 1);
     }
+    KV_ASSERT(h->count > 0);
+    if (h->count * SPOP_REBUILD_MUL <= count) (void)kv_ks_coll_rebuild_set(c->ks, h);
     kv_cc_modified(c, 1, it);
 }
 

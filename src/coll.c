@@ -16,6 +16,9 @@
  * if the table does not fit. A table add allocates the grown slot array and every
  * entry block (chained through their first four bytes, in reverse so they come off
  * the chain in argument order) before it changes anything. Removal never allocates.
+ * SPOP's rebuild (kv_coll_rebuild_set) allocates the intset block, fills it from the
+ * table and heapsorts it (no recursion, n log n at any set-max-intset-entries)
+ * before it frees the table; an intset narrows in place and shrinks its block.
  *
  * Invariants (kv_coll_check): count and bytes are exact; a packed block holds `used`
  * bytes of well-formed entries, fields distinct; an intset is strictly ascending and
@@ -795,6 +798,100 @@ bool kv_coll_to_table(const struct kv_coll_env *e, struct kv_coll_head *h) {
     if (!table_build(e, h, NULL, 0, &tab, &added)) return false;
     take_table(e->a, h, &tab);
     KV_ASSERT(added == 0);
+    return true;
+}
+
+/* ---- rebuilding a set (SPOP) ---------------------------------------------------- */
+
+/* Whether every member of table h is an integer; *w gets the narrowest width for all. */
+static bool tab_ints(const struct kv_coll_env *e, const struct kv_coll_head *h, uint8_t *w) {
+    KV_ASSERT(h->enc == KV_COLL_TABLE && !is_hash(h));
+    const uint32_t *s = (const uint32_t *)(const void *)block(e->a, h->root);
+    *w = 2;
+    for (uint32_t i = 0; i < h->slots; i++) {
+        if (s[i] == 0) continue;
+        struct kv_slice f, v;
+        int64_t x;
+        (void)ent_read(block(e->a, s[i]), false, &f, &v);
+        if (!kv_coll_is_int(f, &x)) return false;
+        *w = KV_MAX(*w, int_width(x));
+    }
+    return true;
+}
+
+/* Restores the max-heap below node i of the n integers of width w at b. */
+static void is_sift(uint8_t *b, uint32_t w, uint64_t i, uint64_t n) {
+    KV_ASSERT(i < n);
+    for (uint32_t depth = 0; depth < 64; depth++) {  /* one level down per pass */
+        uint64_t top = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && is_at(b, w, l) > is_at(b, w, top)) top = l;
+        if (r < n && is_at(b, w, r) > is_at(b, w, top)) top = r;
+        if (top == i) return;
+        int64_t t = is_at(b, w, i);
+        is_put(b, w, i, is_at(b, w, top));
+        is_put(b, w, top, t);
+        i = top;
+    }
+    KV_UNREACHABLE();
+}
+
+/* Heapsort, ascending, in place: n log n whatever set-max-intset-entries allows. */
+static void is_sort(uint8_t *b, uint32_t w, uint64_t n) {
+    KV_ASSERT(w == 2 || w == 4 || w == 8);
+    for (uint64_t i = n / 2; i > 0; i--) is_sift(b, w, i - 1, n);
+    for (uint64_t end = n; end > 1; end--) {
+        int64_t t = is_at(b, w, 0);
+        is_put(b, w, 0, is_at(b, w, end - 1));
+        is_put(b, w, end - 1, t);
+        is_sift(b, w, 0, end - 1);
+    }
+    KV_ASSERT(n < 2 || is_at(b, w, 0) <= is_at(b, w, n - 1));
+}
+
+/* An intset's integers rewritten at the narrowest width that holds its ends. */
+static void is_narrow(const struct kv_coll_env *e, struct kv_coll_head *h) {
+    uint8_t *b = block(e->a, h->root);
+    uint32_t w = h->width;
+    uint8_t nw = KV_MAX(int_width(is_at(b, w, 0)), int_width(is_at(b, w, h->count - 1)));
+    KV_ASSERT(nw <= w);
+    if (nw == w) return;
+    for (uint64_t i = 0; i < h->count; i++) is_put(b, nw, i, is_at(b, w, i));  /* forward */
+    b = kv_alloc_realloc(e->a, b, h->count * nw);  /* shrinking never fails */
+    KV_ASSERT(b != NULL);
+    h->root = kv_alloc_ref(e->a, b);
+    h->width = nw;
+}
+
+bool kv_coll_rebuild_set(const struct kv_coll_env *e, struct kv_coll_head *h) {
+    KV_ASSERT(e != NULL && h != NULL && h->kind == KV_COLL_SET && h->count > 0);
+    if (h->enc == KV_COLL_INTSET) {
+        is_narrow(e, h);
+        return true;
+    }
+    uint8_t w = 2;
+    if (h->count > e->intset_entries || !tab_ints(e, h, &w)) return true;  /* a table */
+    uint8_t *b = kv_alloc_alloc(e->a, h->count * w);
+    if (b == NULL) return false;  /* nothing changed: still the table */
+    uint32_t *s = (uint32_t *)(void *)block(e->a, h->root);
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < h->slots; i++) {
+        if (s[i] == 0) continue;
+        struct kv_slice f, v;
+        int64_t x = 0;
+        (void)ent_read(block(e->a, s[i]), false, &f, &v);
+        bool ok = kv_coll_is_int(f, &x);
+        KV_ASSERT(ok && n < h->count);
+        is_put(b, w, n++, x);
+    }
+    KV_ASSERT(n == h->count);
+    is_sort(b, w, n);
+    free_table_entries(e->a, s, h->slots);
+    kv_alloc_free(e->a, s);
+    h->root = kv_alloc_ref(e->a, b);  /* bytes unchanged: each member is its own text */
+    h->enc = KV_COLL_INTSET;
+    h->width = w;
+    h->slots = 0;
+    KV_ASSERT(n < 2 || is_at(b, w, 0) < is_at(b, w, 1));
     return true;
 }
 

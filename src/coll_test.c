@@ -392,6 +392,164 @@ TEST(room_of_a_small_add_is_small) {
     fix_free(&x);
 }
 
+/* A table set holding the given members (a non-integer added and removed first). */
+static void table_of(struct fix *x, const char *const *m, uint32_t n) {
+    struct kv_slice a[64];
+    KV_ASSERT(n < 64);
+    a[0] = sl("x", 1);
+    for (uint32_t i = 0; i < n; i++) a[i + 1] = sl(m[i], (uint32_t)strlen(m[i]));
+    uint64_t added = 0;
+    bool ok = kv_coll_add(&x->env, &x->h, a, n + 1, false, &added);
+    KV_ASSERT(ok && added == n + 1 && x->h.enc == KV_COLL_TABLE);
+    KV_ASSERT(kv_coll_remove(&x->env, &x->h, a, 1) == 1);
+    model_add(&x->m, a + 1, n, false);
+}
+
+/* The members in iteration order, joined by spaces. */
+static const char *joined(struct fix *x) {
+    static char out[2048];
+    uint32_t len = 0;
+    struct kv_coll_iter it;
+    struct kv_slice f, v;
+    kv_coll_iter_init(&it, &x->a, &x->h);
+    while (kv_coll_next(&it, &f, &v) && len + f.len + 2 < sizeof(out)) {
+        if (len > 0) out[len++] = ' ';
+        memcpy(out + len, f.ptr, f.len);
+        len += f.len;
+    }
+    out[len] = 0;
+    return out;
+}
+
+/* SPOP's rebuild: a table of integers becomes an intset, ascending, of the narrowest
+ * width (2, 4, 8 bytes, as the members' extremes need); the text is unchanged. */
+TEST(rebuild_table_of_integers_widths_and_order) {
+    static const char *const cases[][6] = {
+        {"7", "-3", "32767", "-32768", "0", "-32768 -3 0 7 32767"},
+        {"7", "32768", "-3", "1", "2", "-3 1 2 7 32768"},
+        {"-32769", "5", "4", "3", "2", "-32769 2 3 4 5"},
+        {"2147483647", "-2147483648", "9", "8", "1", "-2147483648 1 8 9 2147483647"},
+        {"2147483648", "1", "3", "2", "4", "1 2 3 4 2147483648"},
+        {"-9223372036854775808", "9223372036854775807", "0", "-1", "1",
+         "-9223372036854775808 -1 0 1 9223372036854775807"},
+    };
+    static const uint8_t widths[] = {2, 4, 4, 4, 8, 8};
+    for (uint32_t k = 0; k < KV_ARRAY_LEN(cases); k++) {
+        struct fix x;
+        fix_init(&x, 1 << 20, KV_COLL_SET, 128, 512);
+        table_of(&x, cases[k], 5);
+        uint64_t bytes = x.h.bytes;
+        CHECK(x.h.enc == KV_COLL_TABLE && same(&x));
+        CHECK(kv_coll_rebuild_set(&x.env, &x.h));
+        CHECK(x.h.enc == KV_COLL_INTSET && x.h.width == widths[k] && x.h.count == 5);
+        CHECK(x.h.bytes == bytes && kv_coll_blocks(&x.h) == 1 && same(&x));
+        CHECK(strcmp(joined(&x), cases[k][5]) == 0);
+        const void *b = kv_alloc_ptr(&x.a, x.h.root);  /* sized for the width, +8 slack */
+        CHECK(kv_alloc_block_bytes(b) <= kv_alloc_block_size(5u * widths[k]) + 8);
+        CHECK(strcmp(kv_coll_encoding(&x.h), "intset") == 0);
+        fix_free(&x);
+    }
+}
+
+/* What stays a table: a non-integer member; more than set-max-intset-entries (one
+ * more than the limit stays, exactly the limit converts); a non-canonical "01". */
+TEST(rebuild_keeps_what_an_intset_cannot_hold) {
+    static const char *const mixed[] = {"1", "2", "a", "3"};
+    static const char *const plain[] = {"1", "2", "3", "4", "5"};
+    static const char *const lead[] = {"1", "01"};
+    const char *const *sets[] = {mixed, plain, lead, plain};
+    const uint32_t n[] = {4, 5, 2, 4}, limit[] = {512, 4, 512, 4};
+    const bool converts[] = {false, false, false, true};
+    for (uint32_t k = 0; k < 4; k++) {
+        struct fix x;
+        fix_init(&x, 1 << 20, KV_COLL_SET, 128, limit[k]);
+        table_of(&x, sets[k], n[k]);
+        struct kv_coll_head before = x.h;
+        uint64_t used = x.a.used_bytes;
+        CHECK(kv_coll_rebuild_set(&x.env, &x.h));
+        if (converts[k]) {
+            CHECK(x.h.enc == KV_COLL_INTSET && strcmp(joined(&x), "1 2 3 4") == 0);
+        } else {
+            CHECK(memcmp(&before, &x.h, sizeof(before)) == 0 && used == x.a.used_bytes);
+        }
+        CHECK(same(&x));
+        fix_free(&x);
+    }
+}
+
+/* An intset's rest narrows (an 8-byte member gone), as a set built anew would be. */
+TEST(rebuild_narrows_an_intset) {
+    struct fix x;
+    fix_init(&x, 1 << 20, KV_COLL_SET, 128, 512);
+    struct kv_slice a[3] = {sl("5", 1), sl("-70000", 6), sl("4294967296", 10)};
+    uint64_t added = 0;
+    CHECK(kv_coll_add(&x.env, &x.h, a, 3, false, &added) && added == 3);
+    CHECK(kv_coll_remove(&x.env, &x.h, a + 2, 1) == 1);
+    model_add(&x.m, a, 2, false);
+    CHECK(x.h.enc == KV_COLL_INTSET && x.h.width == 8 && same(&x));
+    CHECK(kv_coll_rebuild_set(&x.env, &x.h));
+    CHECK(x.h.width == 4 && same(&x) && strcmp(joined(&x), "-70000 5") == 0);
+    CHECK(kv_coll_remove(&x.env, &x.h, a + 1, 1) == 1);
+    model_remove(&x.m, a + 1, 1);
+    CHECK(kv_coll_rebuild_set(&x.env, &x.h));
+    CHECK(x.h.width == 2 && same(&x) && strcmp(joined(&x), "5") == 0);
+    CHECK(kv_coll_rebuild_set(&x.env, &x.h) && x.h.width == 2 && same(&x));  /* again */
+    fix_free(&x);
+}
+
+/* Order at scale: 400 distinct random integers of every width, heapsorted. */
+TEST(rebuild_sorts_many) {
+    struct fix x;
+    fix_init(&x, 1 << 20, KV_COLL_SET, 128, 400);
+    struct kv_prng p;
+    kv_prng_init(&p, 77);
+    char text[24];
+    struct kv_slice one = sl("x", 1);
+    uint64_t added = 0;
+    CHECK(kv_coll_add(&x.env, &x.h, &one, 1, false, &added));
+    while (x.m.n < 400) {
+        uint64_t r = kv_prng_next(&p);
+        int64_t v = (int64_t)(r >> (r % 4 == 0 ? 0 : r % 4 == 1 ? 33 : r % 4 == 2 ? 49 : 60));
+        if ((r & 1) && v != INT64_MIN) v = -v;
+        struct kv_slice m = sl(text, (uint32_t)snprintf(text, sizeof(text), "%lld",
+                                                        (long long)v));
+        CHECK(kv_coll_add(&x.env, &x.h, &m, 1, false, &added));
+        if (added == 1) model_add(&x.m, &m, 1, false);
+    }
+    CHECK(kv_coll_remove(&x.env, &x.h, &one, 1) == 1);
+    CHECK(x.h.enc == KV_COLL_TABLE && x.h.count == 400 && same(&x));
+    CHECK(kv_coll_rebuild_set(&x.env, &x.h));
+    CHECK(x.h.enc == KV_COLL_INTSET && x.h.width == 8 && same(&x));  /* same() checks order */
+    fix_free(&x);
+}
+
+/* Out of memory: at every amount of free memory below the intset block's size the
+ * rebuild fails and changes nothing (the table stays whole); then it converts. */
+TEST(rebuild_oom_changes_nothing) {
+    struct fix x;
+    fix_init(&x, 64 << 10, KV_COLL_SET, 128, 512);
+    static const char *const m[] = {"100000", "3", "-2", "70000", "9", "8", "7", "6"};
+    table_of(&x, m, 8);
+    uint32_t fails = 0;
+    for (uint64_t free_left = 0; free_left < 4096; free_left += 8) {
+        struct kv_coll_head before = x.h;
+        uint64_t used = x.a.used_bytes;
+        uint32_t hogs = hog_fill(&x.a, free_left);
+        bool ok = kv_coll_rebuild_set(&x.env, &x.h);
+        while (hogs > 0) kv_alloc_free(&x.a, hog[--hogs]);
+        if (ok) {
+            CHECK(x.h.enc == KV_COLL_INTSET && x.h.width == 4 && same(&x));
+            CHECK(strcmp(joined(&x), "-2 3 6 7 8 9 70000 100000") == 0);
+            break;
+        }
+        fails++;
+        CHECK(memcmp(&before, &x.h, sizeof(before)) == 0 && used == x.a.used_bytes);
+        CHECK(x.h.enc == KV_COLL_TABLE && same(&x));
+    }
+    CHECK(fails >= 1 && x.h.enc == KV_COLL_INTSET);
+    fix_free(&x);
+}
+
 TEST(copy_and_memory) {
     struct fix x;
     fix_init(&x, 1 << 20, KV_COLL_HASH, 4, 512);
@@ -422,6 +580,11 @@ int main(void) {
     RUN(oom_at_every_step_changes_nothing);
     RUN(room_of_a_small_add_is_small);
     RUN(copy_and_memory);
+    RUN(rebuild_table_of_integers_widths_and_order);
+    RUN(rebuild_keeps_what_an_intset_cannot_hold);
+    RUN(rebuild_narrows_an_intset);
+    RUN(rebuild_sorts_many);
+    RUN(rebuild_oom_changes_nothing);
     printf("coll: %u passed, %u failed\n", kv_test_passed_, kv_test_failed_);
     return kv_test_failed_ == 0 ? 0 : 1;
 }

@@ -3,7 +3,8 @@
 CASES: name -> steps, as in diff_cases.py, plus two step kinds for replies whose order
 Redis leaves unspecified (a hashtable's, SINTER's): ('sorted', cmd) compares the
 top-level elements as a multiset, ('pairs', cmd) the (field, value) pairs of an
-HGETALL or HRANDFIELD WITHVALUES as a multiset. Everything else is byte for byte: a
+HGETALL or HRANDFIELD WITHVALUES as a multiset, ('count', cmd) only the type and length
+of an aggregate (SPOP's random members). Everything else is byte for byte: a
 listpack hash answers in insertion order, an intset ascending, so those replies are
 exact. Random replies appear only where their result is certain (a count at least
 the size, a one-member set, a negative count on a one-field hash).
@@ -171,6 +172,34 @@ CASES = {
         "SPOP one", "SPOP i -1", "SPOP i x", "SPOP i 1 2", "SRANDMEMBER i x",
         "SRANDMEMBER i 1 2", "SRANDMEMBER i -9223372036854775808", "SRANDMEMBER i 1.5",
         "SPOP i 1.5"],
+    # SPOP with a count leaving at most a fifth of what it popped rebuilds the rest
+    # (Redis 7.0's spopWithCount case 3): integers only make an intset again, within
+    # set-max-intset-entries; one member more left and the set keeps its table. The
+    # popped members are random: only their count, then OBJECT ENCODING and SCARD.
+    'set-spop-rebuild': [
+        *[s for n, k in ((6, 5), (6, 4), (10, 9), (10, 8), (12, 10), (12, 9), (60, 50),
+                         (60, 49), (100, 84), (100, 83)) for s in (
+            _sadd('t%d_%d' % (n, k), range(1, n + 1)), "SADD t%d_%d x" % (n, k),
+            "SREM t%d_%d x" % (n, k), "OBJECT ENCODING t%d_%d" % (n, k),
+            ('count', "SPOP t%d_%d %d" % (n, k, k)), "OBJECT ENCODING t%d_%d" % (n, k),
+            "SCARD t%d_%d" % (n, k))],
+        _sadd('w', [70000 + i for i in range(9)] + ['y']), "SREM w y",
+        ('count', "SPOP w 8"), "OBJECT ENCODING w", "SCARD w",
+        _sadd('w8', [-2 ** 62 + i for i in range(9)] + ['y']), "SREM w8 y",
+        ('count', "SPOP w8 8"), "OBJECT ENCODING w8", "SCARD w8",
+        _sadd('str', ['m%d' % i for i in range(10)]), ('count', "SPOP str 9"),
+        "OBJECT ENCODING str", "SCARD str", _sadd('is', range(10)), "OBJECT ENCODING is",
+        ('count', "SPOP is 9"), "OBJECT ENCODING is", "SCARD is",
+        _sadd('ttl', range(10)), "SADD ttl y", "SREM ttl y", "EXPIRE ttl 1000",
+        ('count', "SPOP ttl 9"), "OBJECT ENCODING ttl", "TTL ttl",
+        _sadd('all', range(10)), "SADD all y", "SREM all y", ('sorted', "SPOP all 10"),
+        "EXISTS all", "CONFIG SET set-max-intset-entries 2",
+        *[s for k in (17, 18) for s in (
+            _sadd('c%d' % k, range(20)), ('count', "SPOP c%d %d" % (k, k)),
+            "OBJECT ENCODING c%d" % k, "SCARD c%d" % k)],
+        "CONFIG SET set-max-intset-entries 0", _sadd('z', range(20)),
+        ('count', "SPOP z 19"), "OBJECT ENCODING z", "SCARD z",
+        "CONFIG SET set-max-intset-entries 512"],
     'set-smove': [
         "SADD a 1 2 x", "SADD b 3", "SMOVE a b 1", ('sorted', "SMEMBERS a"), "SMEMBERS b",
         "SMOVE a b nomember", "SMOVE nokey b 1", "SMOVE a a 2", "SMOVE a a nomember",

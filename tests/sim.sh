@@ -47,6 +47,13 @@ for seed in 1 10 452995056 7000908 7000936 8000754 9200784 8 5 145 344; do run_s
 #       result in storage order; Redis builds it as an intset (at most
 #       set-max-intset-entries) and replies ascending (cmd_set.c sop_emit)
 for seed in 1 2 3 4 9 10 19 27 51 57; do run_seed "$seed" --types=hash,set; done
+# 231: SPOP with a count leaving at most a fifth of what it popped left a table where
+#      Redis 7.0 rebuilds the rest (an intset again when all integers): SMEMBERS came in
+#      table order, the model's intset ascending (cmd_set.c pop_some, coll.c
+#      kv_coll_rebuild_set). 448476026 (all four types) reported the same as OBJECT
+#      ENCODING hashtable for intset on another tree; it passes on this one either way.
+run_seed 231 --types=hash,set
+run_seed 448476026 --types=hash,set,zset,stream
 # Sorted sets (--types=zset; sim_model_zset*.c): commands the server lacks are not sent,
 # so these seeds exercise the model only once kv has them.
 for seed in 1 2 3; do run_seed "$seed" --types=hash,set,zset; done

@@ -14,7 +14,8 @@
  * Conversions follow Redis 7.0: a hash is PACKED while it never held more than
  * packed_entries fields nor a field or value longer than packed_value (checked by
  * the caller: kv_coll_add's `big` flag); a set is INTSET while every member is an
- * integer and it never held more than intset_entries; TABLE never converts back.
+ * integer and it never held more than intset_entries; TABLE converts back only when
+ * SPOP rebuilds a set's small rest (kv_coll_rebuild_set), as Redis 7.0 does.
  *
  * Every mutating function completes or changes nothing and returns false (out of
  * memory): all blocks an operation needs are allocated before anything changes.
@@ -99,6 +100,16 @@ void kv_coll_add_room(const struct kv_coll_env *e, const struct kv_coll_head *h,
                       uint64_t *largest);
 /* Converts a packed hash to a table (HSETNX's long arguments). False if OOM. */
 bool kv_coll_to_table(const struct kv_coll_env *e, struct kv_coll_head *h);
+/*
+ * A set rebuilt from its own members, as Redis 7.0's SPOP builds the rest of a set
+ * anew when it pops most of it (setTypeCreate from the first member, then adds):
+ * a table whose members are all integers, at most intset_entries of them, becomes an
+ * intset (ascending, the narrowest width holding them); an intset narrows to that
+ * width; any other table stays as it is (a new one would be a table too). All or
+ * nothing: the intset block is allocated before anything changes; false if it
+ * cannot be (OOM), the table then unchanged. count must be > 0.
+ */
+bool kv_coll_rebuild_set(const struct kv_coll_env *e, struct kv_coll_head *h);
 /* Removes the entries named by fields[0..n); returns how many. Never fails. */
 uint64_t kv_coll_remove(const struct kv_coll_env *e, struct kv_coll_head *h,
                         const struct kv_slice *fields, uint32_t n);

@@ -51,6 +51,10 @@ static inline bool kv_ks_coll_to_table(struct kv_keyspace *ks, struct kv_coll_he
     struct kv_coll_env e = kv_ks_coll_env_of(ks);
     return kv_coll_to_table(&e, h);
 }
+static inline bool kv_ks_coll_rebuild_set(struct kv_keyspace *ks, struct kv_coll_head *h) {
+    struct kv_coll_env e = kv_ks_coll_env_of(ks);
+    return kv_coll_rebuild_set(&e, h);
+}
 static inline uint64_t kv_ks_coll_remove(struct kv_keyspace *ks, struct kv_coll_head *h,
                                          const struct kv_slice *fields, uint32_t n) {
     struct kv_coll_env e = kv_ks_coll_env_of(ks);
