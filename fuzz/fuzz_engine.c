@@ -601,7 +601,7 @@ static void world_init(struct world *w, struct input *in) {
     w->mono_ns = 1000000000ull;
     w->clock = (struct kv_clock){clock_mono, clock_real, w, NULL};
     w->ks_mem = aligned_alloc(64, w->cfg.maxmemory);
-    w->scratch = malloc(SCRATCH_BYTES);
+    w->scratch = malloc(KV_MAX((uint64_t)SCRATCH_BYTES, kv_info_text_max()));
     kv_ks_init(&w->ks, &w->cfg, w->ks_mem, seed * 0x9e3779b97f4a7c15ull + 1);
     w->watch_nodes = calloc(kv_watch_nodes_cap(SESSIONS, w->cfg.watch_max_keys),
                             sizeof(struct kv_watch_node));
@@ -619,7 +619,7 @@ static void world_init(struct world *w, struct input *in) {
         .net = &w->net,
         .reply_max = w->cfg.client_query_buffer_limit,
         .scratch = w->scratch,
-        .scratch_cap = SCRATCH_BYTES,
+        .scratch_cap = KV_MAX((uint64_t)SCRATCH_BYTES, kv_info_text_max()),
     };
     kv_engine_init(&w->e, &ei);
     w->obs = (struct kv_engine_observer){.on_command = on_command, .on_evict = on_evict, .ctx = w};

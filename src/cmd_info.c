@@ -340,8 +340,18 @@ static uint64_t info_bound(const struct kv_engine *e) {
 
 static uint64_t bound_info(struct kv_cmd_ctx *c) { return info_bound(c->engine) + 64; }
 
+uint64_t kv_info_text_max(void) {
+    uint64_t n = kv_engine_cmd_total();
+    KV_ASSERT(n > 0);
+    uint64_t per_cmd = INFO_CMD_LINE + INFO_LAT_LINE + KV_PERCENTILES_MAX * INFO_LAT_PCT;
+    return INFO_FIXED_BYTES + n * per_cmd + (uint64_t)KV_ERRSTATS_MAX * INFO_ERR_LINE;
+}
+
 static void cmd_info(struct kv_cmd_ctx *c) {
     uint32_t cap = (uint32_t)info_bound(c->engine);
+    /* the scratch holds the longest INFO (kv_info_text_max: every command with
+     * latencystats at 16 percentiles): server.c sizes it so */
+    KV_ASSERT(cap <= kv_info_text_max() && cap <= kv_scratch_cap(c));
     struct info_buf b = {kv_scratch_alloc(c, cap), 0, cap};
     struct kv_process_info pi;
     kv_engine_process_info(c->engine, &pi);

@@ -2105,16 +2105,22 @@ TEST(test_zset_algebra_edges) {
     EXPECT(h, "-ERR at least 1 input key is needed for 'zinterstore' command\r\n",
            "ZINTERSTORE", "d", "0", "p");
     EXPECT(h, "-ERR syntax error\r\n", "ZUNIONSTORE", "d", "1", "p", "WITHSCORES");
-    /* 1000 inputs: more than half the 64 KiB scratch holds (819 of 40 bytes) */
-    struct kv_slice argv[1003];
+    /* one input more than half the harness's scratch holds (40 bytes an input) */
+    uint32_t lim = (uint32_t)(KV_MAX(64u << 10, kv_info_text_max()) / 2 / 40);
+    KV_ASSERT(lim + 3 <= 4003);
+    static struct kv_slice argv[4003];
+    char num[2][16], want[128];
     argv[0] = (struct kv_slice){(const uint8_t *)"ZUNION", 6};
-    argv[1] = (struct kv_slice){(const uint8_t *)"1000", 4};
-    for (uint32_t i = 0; i < 1000; i++) argv[2 + i] = (struct kv_slice){(const uint8_t *)"p", 1};
-    const struct kv_reply *r = te_exec(h, &h->s, 1002, argv);
-    CHECK_STR(r->buf, r->len, "-ERR too many keys for 'zunion' (at most 819: half the command "
-                              "scratch)\r\n");
-    argv[1] = (struct kv_slice){(const uint8_t *)"819", 3};
-    r = te_exec(h, &h->s, 821, argv);
+    argv[1] = (struct kv_slice){(const uint8_t *)num[0],
+                                (uint32_t)snprintf(num[0], 16, "%u", lim + 1)};
+    for (uint32_t i = 0; i <= lim; i++) argv[2 + i] = (struct kv_slice){(const uint8_t *)"p", 1};
+    const struct kv_reply *r = te_exec(h, &h->s, lim + 3, argv);
+    snprintf(want, sizeof(want), "-ERR too many keys for 'zunion' (at most %u: half the "
+             "command scratch)\r\n", lim);
+    CHECK_STR(r->buf, r->len, want);
+    argv[1] = (struct kv_slice){(const uint8_t *)num[1],
+                                (uint32_t)snprintf(num[1], 16, "%u", lim)};
+    r = te_exec(h, &h->s, lim + 2, argv);
     CHECK_STR(r->buf, r->len, "*2\r\n$1\r\nb\r\n$1\r\na\r\n");
     h_close(h);
 }

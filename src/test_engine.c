@@ -26,7 +26,7 @@ struct test_engine *te_new(void) {
 void te_start(struct test_engine *h, uint64_t sid) {
     KV_ASSERT(h->mem == NULL);
     h->mem = aligned_alloc(64, KV_ALIGN_UP(h->cfg.maxmemory, 64));
-    h->scratch = malloc(64 << 10);
+    h->scratch = malloc(KV_MAX(64u << 10, kv_info_text_max()));
     h->out = malloc(TE_OUT_CAP);
     h->lathist = calloc(1, kv_lathist_bytes(kv_engine_cmd_total()));
     KV_ASSERT(h->mem != NULL && h->scratch != NULL && h->out != NULL && h->lathist != NULL);
@@ -39,7 +39,7 @@ void te_start(struct test_engine *h, uint64_t sid) {
         .watchers = h->watchers, .watchers_cap = TE_SESSIONS, .watch_nodes = h->nodes,
         .watch_slots = h->slots, .config = &h->cfg, .clock = &h->clock, .prng_seed = 7,
         .ks = &h->ks, .net = &h->net, .reply_max = TE_OUT_CAP / 2, .scratch = h->scratch,
-        .scratch_cap = 64 << 10, .lathist = h->lathist,
+        .scratch_cap = KV_MAX(64u << 10, kv_info_text_max()), .lathist = h->lathist,
     };
     kv_engine_init(&h->e, &init);
     kv_session_init(&h->s, sid);

@@ -141,5 +141,8 @@ void *kv_scratch_alloc(struct kv_cmd_ctx *ctx, uint64_t bytes);
 /* The scratch's size: all of it is free when a handler starts (a reply bound or a
  * room function must not take any). */
 uint64_t kv_scratch_cap(const struct kv_cmd_ctx *ctx);
+/* The longest INFO text (every command with latencystats at KV_PERCENTILES_MAX
+ * percentiles, every error code): the command scratch must hold at least this. */
+uint64_t kv_info_text_max(void);
 
 #endif
