@@ -106,7 +106,7 @@ static void rename_generic(struct kv_cmd_ctx *c, bool nx) {
         return;
     }
     touch(c, 1);
-    touch(c, 2);
+    kv_engine_ready(c->engine, c->argv[2].ptr, c->argv[2].len); /* dbAdd: a stream too */
     if (nx) {
         kv_reply_int(c->out, 1);
     } else {
@@ -167,7 +167,7 @@ static void cmd_copy(struct kv_cmd_ctx *c) {
         kv_reply_error(c->out, KV_ERR_OOM);
         return;
     }
-    touch(c, 2);
+    kv_engine_ready(c->engine, c->argv[2].ptr, c->argv[2].len); /* dbAdd: a stream too */
     kv_reply_int(c->out, 1);
 }
 

@@ -336,7 +336,7 @@ static void cmd_xadd(struct kv_cmd_ctx *c) {
     }
     reply_id(c, id);
     if (t.how != 0) (void)do_trim(c, head_of(it), &t);
-    kv_engine_touch(c->engine, k.ptr, k.len);
+    kv_engine_ready(c->engine, k.ptr, k.len);
 }
 
 static void room_xadd(struct kv_cmd_ctx *c, uint64_t *need, uint64_t *largest) {

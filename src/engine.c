@@ -364,20 +364,33 @@ void kv_engine_watch(struct kv_engine *e, struct kv_session *s, const uint8_t *k
 }
 
 /* O(the key's watchers): nothing at all while nobody watches. */
-void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen) {
+/* WATCH, and the ready keys of blocked clients: a list or sorted set after any write;
+ * a stream only when `stream` (XADD, or a stream made under the key by RENAME or
+ * COPY: kv_engine_ready). */
+static void touch_key(struct kv_engine *e, const uint8_t *key, uint32_t klen, bool stream) {
     bool watched = !kv_watch_empty(&e->watch), waited = e->block.keys > 0;
     if (!watched && !waited) return;
     uint64_t h = kv_ks_key_hash(e->ks, key, klen);
     if (watched) kv_watch_touch(&e->watch, h);
     if (!waited || !kv_block_waited(&e->block, h)) return;
     /* Redis readies a key when it becomes a list or a sorted set (signalKeyAsReady in
-     * dbAdd) and at every XADD, not at any write: after a write, only a list, a sorted
-     * set or a stream is ready (a stalled one too, block.h), for waiters of its type */
+     * dbAdd) and at every XADD, not at any write: after a write, only a list or a
+     * sorted set is ready (a stalled one too, block.h), for waiters of its type; a
+     * stream at XADD or when made under the key, never at another write (an EXPIRE
+     * after an XSETID past a reader's ID served it with nothing: sim seed 180782113) */
     struct kv_item *it = kv_ks_peek(e->ks, key, klen);
     if (it == NULL || kv_ks_item_expired(e->ks, it)) return;
     uint8_t type = kv_item_type(it);
-    if (type == KV_TYPE_LIST || type == KV_TYPE_ZSET || type == KV_TYPE_STREAM)
+    if (type == KV_TYPE_LIST || type == KV_TYPE_ZSET || (type == KV_TYPE_STREAM && stream))
         kv_block_touch(&e->block, h, type); /* served after the command (block.h) */
+}
+
+void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen) {
+    touch_key(e, key, klen, false);
+}
+
+void kv_engine_ready(struct kv_engine *e, const uint8_t *key, uint32_t klen) {
+    touch_key(e, key, klen, true);
 }
 
 void kv_engine_touch_all(struct kv_engine *e) { kv_watch_touch_existed(&e->watch); }

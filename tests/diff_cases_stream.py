@@ -299,4 +299,11 @@ CASES = {
         "WATCH w", "XGROUP CREATE w g2 0", "XGROUP SETID w g 5", "XGROUP CREATECONSUMER w g c",
         "XGROUP DELCONSUMER w g c", "XGROUP DESTROY w g2", "MULTI", "XLEN w", "EXEC",
         "MULTI", "XGROUP CREATE w g3 0", "XINFO GROUPS w", "EXEC"],
+    # a stream is ready at XADD (or when made under the key), not at another write: after
+    # an XSETID past the reader's ID an EXPIRE served it with nothing (sim seed 180782113)
+    'block-stream-xsetid': [
+        "XADD s 1-1 f v", ('block', 2, "XREAD BLOCK 0 STREAMS s $"), ('on', 1, "XSETID s 100-0"),
+        ('on', 1, "EXPIRE s 1000"), ('on', 1, "HSET other f v"), ('on', 1, "XADD s 101-0 g w"),
+        ('wake', 2), ('dump',),
+    ],
 }

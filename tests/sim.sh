@@ -146,6 +146,9 @@ run_seed 921996383 --crowd
 # INFO outgrew the fixed 128 KiB command scratch (every command with latencystats at 16
 # percentiles): kv asserted in kv_scratch_alloc; the scratch is now sized from INFO's longest text.
 run_seed 180782106 --types=hash,set,zset,stream
+# An EXPIRE served an XREAD BLOCK reader with nothing after an XSETID had moved the last
+# ID past it: kv readied a stream at any write; Redis only at XADD or when dbAdd makes it.
+run_seed 180782113 --types=stream
 # 159409041 --hostile: the strict -OOM rule compared maxmemory-eviction-keys with the
 # entries left after the command's own evictions (51), not those before them (107)
 run_seed 159409041 --hostile

@@ -326,8 +326,12 @@ void kv_engine_tick(struct kv_engine *e);
 static inline bool kv_engine_block_next(struct kv_engine *e, struct kv_session **s) {
     return kv_block_pending(&e->block) && kv_block_next(&e->block, s);
 }
-/* Called by write commands for every key they modify (WATCH). */
+/* Called by write commands for every key they modify (WATCH; a list or sorted set
+ * becomes ready for its blocked clients). */
 void kv_engine_touch(struct kv_engine *e, const uint8_t *key, uint32_t klen);
+/* The same, and a stream becomes ready too: XADD, and RENAME or COPY onto the key
+ * (Redis readies a stream at XADD and when dbAdd makes it, at no other write). */
+void kv_engine_ready(struct kv_engine *e, const uint8_t *key, uint32_t klen);
 /*
  * FLUSHALL/FLUSHDB: fails the EXEC of every session watching a key that exists.
  * A watched key that existed at WATCH still exists unless something deleted it
