@@ -12,13 +12,13 @@
  *
  * Memory: no heap, and nothing of the data region for a read. The inputs' table
  * (struct zsrc, one per key) and the sorting window live in the command scratch:
- * numkeys is refused above half the scratch's entries (zop_sources_max; 1,638 with
- * the server's 128 KiB: kv's deviation, stated in README). The result is never
+ * numkeys is refused above half the scratch's entries (zop_sources_max; 1,709 with
+ * the server's 133.5 KiB, sized for INFO: kv's deviation, stated in README). The result is never
  * held: it is recomputed from the inputs (lookups, no copies) by each pass that needs
  * it: one counting pass (the reply's length, a store's room), then for a reply in
  * order, passes that each keep the W smallest entries above the last one replied in
  * a max-heap (W = the smaller of half the scratch and client-buffer bytes, divided by
- * 24: 682 at the defaults, at most 2,730; client-buffer is an option, so the
+ * 24: 682 at the defaults, at most 2,848; client-buffer is an option, so the
  * simulator draws W small), so at most result / W + 1 passes; a ZDIFF whose first
  * input is a sorted set is already in order (one pass). Reply bounds and room run
  * before the handler and take no scratch (inputs peeked one at a time). A STORE
