@@ -171,7 +171,7 @@ TEST(node_bytes_and_split) {
  * frees it, and the next entry joins the tail node (redis-server 7.0.15). */
 TEST(node_entries_xdel_and_approx_trim) {
     struct sim_model *m = model(0, 2);
-    char cmd[32], id[16];
+    char cmd[32], id[24];
     for (int i = 1; i <= 5; i++) {
         snprintf(cmd, sizeof(cmd), "XADD u %d-1 f v", i);
         snprintf(id, sizeof(id), "$3\r\n%d-1\r\n", i);
