@@ -374,6 +374,21 @@ TEST(test_bytes_eq) {
     CHECK(wrong == 0);
 }
 
+/* The reverse-binary cursor: every home of an 8-slot table once, high bit first, then
+ * 0; a cursor from a 4-slot table continues over the 8-slot one without a repeat. */
+TEST(test_scan_cursor_next) {
+    static const uint64_t order[8] = {0, 4, 2, 6, 1, 5, 3, 7};
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < 8; i++) {
+        CHECK(v == order[i]);
+        v = kv_scan_cursor_next(v, 7);
+    }
+    CHECK(v == 0);
+    CHECK(kv_scan_cursor_next(2, 3) == 1); /* 4 slots: 0 2 1 3 */
+    CHECK(kv_scan_cursor_next(1, 7) == 5 && kv_scan_cursor_next(7, 7) == 0);
+    CHECK(kv_rev64(1) == 0x8000000000000000ull && kv_rev64(kv_rev64(12345)) == 12345);
+}
+
 int main(void) {
     RUN(test_str2ll);
     RUN(test_str2ld);
@@ -384,5 +399,6 @@ int main(void) {
     RUN(test_glob_differential);
     RUN(test_slice_eq_nocase);
     RUN(test_bytes_eq);
+    RUN(test_scan_cursor_next);
     TEST_SUMMARY("util");
 }

@@ -649,13 +649,6 @@ bool kv_zset_iter_prev(struct kv_zset_iter *it) {
 
 /* ---- scanning ------------------------------------------------------------------ */
 
-static uint64_t rev64(uint64_t v) {
-    v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
-    v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
-    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0full) | ((v & 0x0f0f0f0f0f0f0f0full) << 4);
-    return __builtin_bswap64(v);
-}
-
 /* Visits the members whose home is `home` (all in the probe run from it). */
 static uint64_t scan_home(const struct kv_zset_env *e, const struct kv_zset_head *h,
                           uint64_t home, kv_zset_visit_fn visit, void *ctx) {
@@ -692,10 +685,7 @@ uint64_t kv_zset_scan(const struct kv_zset_env *e, const struct kv_zset_head *h,
     uint64_t homes = want > UINT64_MAX / 10 ? UINT64_MAX : want * 10;  /* like Redis */
     for (uint64_t k = 0; k < homes && seen < want; k++) {
         seen += scan_home(e, h, v & mask, visit, ctx);
-        v |= ~mask;
-        v = rev64(v);
-        v++;
-        v = rev64(v);
+        v = kv_scan_cursor_next(v, mask);
         if (v == 0) break;
     }
     return v;

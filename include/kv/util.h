@@ -37,6 +37,24 @@ bool kv_opt_eq_nocase(struct kv_slice s, const char *lower);
 
 /* Byte equality; keys of 8 to 16 bytes (the common size) in two overlapping 8-byte
  * compares instead of a call to memcmp. */
+/* v with its 64 bits in reverse order. */
+static inline uint64_t kv_rev64(uint64_t v) {
+    v = ((v >> 1) & 0x5555555555555555ull) | ((v & 0x5555555555555555ull) << 1);
+    v = ((v >> 2) & 0x3333333333333333ull) | ((v & 0x3333333333333333ull) << 2);
+    v = ((v >> 4) & 0x0f0f0f0f0f0f0f0full) | ((v & 0x0f0f0f0f0f0f0f0full) << 4);
+    return __builtin_bswap64(v);
+}
+
+/*
+ * The next reverse-binary cursor of a table of mask + 1 slots (Redis's dictScan): the
+ * cursor's bits under the mask counted up from the top bit, so a scan that started
+ * before the table grew or shrank still visits every home once. 0: the scan is done.
+ * HSCAN/SSCAN (coll.c) and ZSCAN (zset.c) step with it.
+ */
+static inline uint64_t kv_scan_cursor_next(uint64_t v, uint64_t mask) {
+    return kv_rev64(kv_rev64(v | ~mask) + 1);
+}
+
 static inline bool kv_bytes_eq(const uint8_t *a, const uint8_t *b, uint32_t n) {
     if (n >= 8 && n <= 16) {
         uint64_t a0, a1, b0, b1;
