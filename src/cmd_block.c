@@ -129,7 +129,8 @@ static struct kv_item *live_list(struct kv_cmd_ctx *c, uint32_t i) {
 /* ---- BLPOP, BRPOP ---------------------------------------------------------- */
 
 /* [key, element] popped from argv[i]'s list end. */
-static void pop_one(struct kv_cmd_ctx *c, uint32_t i, struct kv_item *it, enum kv_list_end end) {
+static void pop_one(struct kv_cmd_ctx *c, uint32_t i, struct kv_item *it, bool tail) {
+    enum kv_list_end end = tail ? KV_LIST_TAIL : KV_LIST_HEAD;
     struct kv_list_head *h = (struct kv_list_head *)(void *)kv_item_value(it);
     KV_ASSERT(h->count > 0);
     kv_reply_array(c->out, 2);
@@ -141,38 +142,6 @@ static void pop_one(struct kv_cmd_ctx *c, uint32_t i, struct kv_item *it, enum k
     kv_engine_touch(c->engine, c->argv[i].ptr, c->argv[i].len);
 }
 
-static void bpop_generic(struct kv_cmd_ctx *c, enum kv_list_end end) {
-    uint32_t nkeys = c->argc - 2;
-    if (woken(c)) {
-        if (wake_reply(c)) return;
-        uint32_t i = woken_key(c, 1, nkeys);
-        struct kv_item *it = i < nkeys ? live_list(c, 1 + i) : NULL;
-        if (it == NULL) return; /* stays blocked */
-        served(c);
-        pop_one(c, 1 + i, it, end);
-        return;
-    }
-    int64_t deadline;
-    const char *err = parse_timeout(c, c->argc - 1, &deadline);
-    if (err != NULL) {
-        kv_reply_error(c->out, err);
-        return;
-    }
-    for (uint32_t i = 1; i <= nkeys; i++) {
-        struct kv_item *it = kv_ks_find(c->ks, c->argv[i].ptr, c->argv[i].len);
-        if (it == NULL) continue;
-        if (kv_item_type(it) != KV_TYPE_LIST) {
-            kv_reply_error(c->out, KV_ERR_WRONGTYPE);
-            return;
-        }
-        pop_one(c, i, it, end);
-        return;
-    }
-    block_on(c, 1, nkeys, deadline, NULL_ARRAY, KV_TYPE_LIST);
-}
-
-static void cmd_blpop(struct kv_cmd_ctx *c) { bpop_generic(c, KV_LIST_HEAD); }
-static void cmd_brpop(struct kv_cmd_ctx *c) { bpop_generic(c, KV_LIST_TAIL); }
 
 /* The largest [key, element] any of the keys could give, plus an error's room. */
 static uint64_t bound_bpop_end(struct kv_cmd_ctx *c, enum kv_list_end end) {
@@ -380,15 +349,32 @@ static void zpop_one(struct kv_cmd_ctx *c, uint32_t i, struct kv_item *it, bool 
     kv_engine_touch(c->engine, c->argv[i].ptr, c->argv[i].len);
 }
 
-static void bzpop_generic(struct kv_cmd_ctx *c, bool max) {
+/* ---- BLPOP BRPOP BZPOPMIN BZPOPMAX: one shape ------------------------------------ */
+
+/* Pops one element of argv[i]'s value (`last`: the list's tail, the highest member). */
+typedef void (*pop_fn)(struct kv_cmd_ctx *c, uint32_t i, struct kv_item *it, bool last);
+
+/* A live non-empty list or sorted set under argv[i], or NULL. */
+static struct kv_item *live_of(struct kv_cmd_ctx *c, uint32_t i, uint8_t type) {
+    KV_ASSERT(type == KV_TYPE_LIST || type == KV_TYPE_ZSET);
+    return type == KV_TYPE_LIST ? live_list(c, i) : live_zset(c, i);
+}
+
+/*
+ * Keys argv[1..argc-2], the timeout last: pops from the first key holding a value of
+ * `type` (WRONGTYPE at the first of another type), or blocks on all of them; woken,
+ * pops from the key that woke it, or keeps waiting.
+ */
+static void bpop_keys(struct kv_cmd_ctx *c, uint8_t type, pop_fn pop, bool last) {
     uint32_t nkeys = c->argc - 2;
+    KV_ASSERT(c->argc >= 3 && pop != NULL);
     if (woken(c)) {
         if (wake_reply(c)) return;
         uint32_t i = woken_key(c, 1, nkeys);
-        struct kv_item *it = i < nkeys ? live_zset(c, 1 + i) : NULL;
+        struct kv_item *it = i < nkeys ? live_of(c, 1 + i, type) : NULL;
         if (it == NULL) return; /* stays blocked */
         served(c);
-        zpop_one(c, 1 + i, it, max);
+        pop(c, 1 + i, it, last);
         return;
     }
     int64_t deadline;
@@ -400,18 +386,20 @@ static void bzpop_generic(struct kv_cmd_ctx *c, bool max) {
     for (uint32_t i = 1; i <= nkeys; i++) {
         struct kv_item *it = kv_ks_find(c->ks, c->argv[i].ptr, c->argv[i].len);
         if (it == NULL) continue;
-        if (kv_item_type(it) != KV_TYPE_ZSET) {
+        if (kv_item_type(it) != type) {
             kv_reply_error(c->out, KV_ERR_WRONGTYPE);
             return;
         }
-        zpop_one(c, i, it, max);
+        pop(c, i, it, last);
         return;
     }
-    block_on(c, 1, nkeys, deadline, NULL_ARRAY, KV_TYPE_ZSET);
+    block_on(c, 1, nkeys, deadline, NULL_ARRAY, type);
 }
 
-static void cmd_bzpopmin(struct kv_cmd_ctx *c) { bzpop_generic(c, false); }
-static void cmd_bzpopmax(struct kv_cmd_ctx *c) { bzpop_generic(c, true); }
+static void cmd_blpop(struct kv_cmd_ctx *c) { bpop_keys(c, KV_TYPE_LIST, pop_one, false); }
+static void cmd_brpop(struct kv_cmd_ctx *c) { bpop_keys(c, KV_TYPE_LIST, pop_one, true); }
+static void cmd_bzpopmin(struct kv_cmd_ctx *c) { bpop_keys(c, KV_TYPE_ZSET, zpop_one, false); }
+static void cmd_bzpopmax(struct kv_cmd_ctx *c) { bpop_keys(c, KV_TYPE_ZSET, zpop_one, true); }
 
 /* ZPOPMIN's bound for one member of each key, plus the key and a header. */
 static uint64_t bound_bzpop(struct kv_cmd_ctx *c) {
